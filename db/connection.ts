@@ -1,0 +1,84 @@
+import { readdir, readFile, mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+
+const schemaDir = join(dirname(fileURLToPath(import.meta.url)), 'schema');
+
+export interface DatabaseOptions {
+  /** DuckDB memory limit, e.g. "4GB". */
+  readonly memoryLimit?: string;
+  readonly threads?: number;
+  /** Where DuckDB spills when the memory limit is reached. */
+  readonly tempDirectory?: string;
+}
+
+export interface Database {
+  readonly path: string;
+  readonly instance: DuckDBInstance;
+  /** Opens a further connection on the same database, for concurrent work. */
+  connect(): Promise<DuckDBConnection>;
+  close(): void;
+}
+
+/**
+ * Opens (creating if needed) the DuckDB file and applies the schema.
+ * Storage is UTC whatever the machine's zone: inputs are converted on the way in.
+ */
+export async function openDatabase(path: string, options: DatabaseOptions = {}): Promise<Database> {
+  if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
+  const settings: Record<string, string> = { TimeZone: 'UTC' };
+  if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
+  if (options.threads) settings.threads = String(options.threads);
+  if (options.tempDirectory) settings.temp_directory = options.tempDirectory;
+  const instance = await DuckDBInstance.create(path, settings);
+  const connections: DuckDBConnection[] = [];
+  const db: Database = {
+    path,
+    instance,
+    async connect() {
+      const c = await instance.connect();
+      await c.run(`set TimeZone = 'UTC'`);
+      connections.push(c);
+      return c;
+    },
+    close() {
+      for (const c of connections) c.closeSync();
+      instance.closeSync();
+    },
+  };
+  const conn = await db.connect();
+  await applySchema(conn);
+  return db;
+}
+
+async function applySchema(conn: DuckDBConnection): Promise<void> {
+  const files = (await readdir(schemaDir)).filter((f) => f.endsWith('.sql')).sort();
+  for (const f of files) await conn.run(await readFile(join(schemaDir, f), 'utf8'));
+}
+
+/** Runs `fn` with a fresh connection on an in-memory or file database, then closes it. */
+export async function withDatabase<T>(path: string, fn: (db: Database, conn: DuckDBConnection) => Promise<T>, options?: DatabaseOptions): Promise<T> {
+  const db = await openDatabase(path, options);
+  try {
+    return await fn(db, await db.connect());
+  } finally {
+    db.close();
+  }
+}
+
+/** Quotes a string as a SQL literal. */
+export function sqlString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+/** Quotes an identifier (column or table name) for DuckDB. */
+export function sqlIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Runs a query and returns its rows as plain objects. */
+export async function queryRows<T = Record<string, unknown>>(conn: DuckDBConnection, sql: string): Promise<T[]> {
+  const reader = await conn.runAndReadAll(sql);
+  return reader.getRowObjectsJS() as T[];
+}
