@@ -1,0 +1,184 @@
+// Charts for the HTML reports: echarts rendered on the server to SVG strings, so a report is
+// one file that needs no script and no network to show them. Every chart's root <svg> carries
+// data-chart="<kind>" so tests (and readers of the source) can find and count them.
+import * as echarts from 'echarts';
+
+export type ChartOption = echarts.EChartsCoreOption;
+
+export interface ChartSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** The colours of the report kit, in series order. */
+export const palette = ['#1f5fa8', '#d9822b', '#2e8b57', '#b3261e', '#7b4fa0', '#8c6d1f', '#3aa6b9', '#c0508f', '#5b6474', '#9bbf3c'];
+
+/**
+ * Renders any echarts option to an SVG string (server-side, no DOM) and disposes the chart.
+ * `kind` names the chart in its data-chart attribute; `label` becomes its accessible name.
+ */
+export function renderChart(option: ChartOption, size: ChartSize, kind = 'chart', label?: string): string {
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: size.width, height: size.height });
+  try {
+    chart.setOption({ animation: false, color: palette, textStyle: { fontFamily: 'system-ui, sans-serif' }, ...option });
+    const svg = chart.renderToSVGString();
+    const attrs = ` data-chart="${escapeAttr(kind)}" role="img"${label ? ` aria-label="${escapeAttr(label)}"` : ''}`;
+    return svg.replace(/^<svg\b/, `<svg${attrs}`);
+  } finally {
+    chart.dispose();
+  }
+}
+
+function escapeAttr(value: string): string {
+  return value.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+export interface LineSeries {
+  readonly name: string;
+  /** One value per category; null leaves a gap (no data, or suppressed). */
+  readonly values: readonly (number | null)[];
+  /** An interval drawn as a shaded band around the line (e.g. Wilson 95%). */
+  readonly band?: { readonly low: readonly (number | null)[]; readonly high: readonly (number | null)[] };
+  readonly dashed?: boolean;
+}
+
+export interface LineChartOptions {
+  readonly title?: string;
+  readonly categories: readonly string[];
+  readonly series: readonly LineSeries[];
+  /** Values are shares 0..1 shown as percentages. */
+  readonly percent?: boolean;
+  readonly yMin?: number;
+  readonly yMax?: number;
+  /** Horizontal reference lines, e.g. a target. */
+  readonly marks?: readonly { readonly value: number; readonly label: string }[];
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/** A line chart over categories (months), with optional bands and reference lines. */
+export function lineChart(options: LineChartOptions): string {
+  const percentFormatter = (v: number) => `${Math.round(v * 1000) / 10}%`;
+  const series: unknown[] = [];
+  options.series.forEach((s, i) => {
+    const colour = palette[i % palette.length];
+    if (s.band) {
+      const stack = `band-${i}`;
+      const low = s.band.low;
+      const high = s.band.high;
+      series.push({
+        type: 'line', name: `${s.name} low`, stack, data: low.map((v, k) => (v === null || high[k] === null ? null : v)),
+        lineStyle: { opacity: 0 }, symbol: 'none', silent: true, tooltip: { show: false },
+      });
+      series.push({
+        type: 'line', name: `${s.name} interval`, stack, data: low.map((v, k) => (v === null || high[k] === null || high[k] === undefined ? null : (high[k] as number) - v)),
+        lineStyle: { opacity: 0 }, symbol: 'none', areaStyle: { color: colour, opacity: 0.15 }, silent: true,
+      });
+    }
+    series.push({
+      type: 'line', name: s.name, data: [...s.values], symbol: 'circle', symbolSize: 4, color: colour,
+      lineStyle: { width: 2, type: s.dashed ? 'dashed' : 'solid' },
+      ...(i === 0 && options.marks?.length
+        ? {
+            markLine: {
+              silent: true, symbol: 'none', lineStyle: { color: '#b3261e', type: 'dashed' },
+              label: { formatter: '{b}', position: 'insideEndTop' },
+              data: options.marks.map((m) => ({ yAxis: m.value, name: m.label })),
+            },
+          }
+        : {}),
+    });
+  });
+  const named = options.series.map((s) => s.name);
+  const markValues = (options.marks ?? []).map((m) => m.value);
+  const markMin = markValues.length ? Math.min(...markValues) : undefined;
+  const markMax = markValues.length ? Math.max(...markValues) : undefined;
+  const option: ChartOption = {
+    title: options.title ? { text: options.title, left: 'left', textStyle: { fontSize: 14 } } : undefined,
+    legend: named.length > 1 ? { data: named, top: options.title ? 24 : 0, type: 'plain' } : undefined,
+    grid: { left: 56, right: 24, top: (options.title ? 28 : 8) + (named.length > 1 ? 28 : 8), bottom: 32 },
+    xAxis: { type: 'category', data: [...options.categories], boundaryGap: false },
+    yAxis: {
+      type: 'value', scale: options.yMin === undefined,
+      // Reference lines outside the data's range would be clipped: widen the axis to show them.
+      // Shares get axis ends on whole 5-point steps within 0..100%.
+      min: options.yMin ?? ((v: { min: number }) => {
+        const m = Math.min(v.min, markMin ?? v.min);
+        return options.percent ? Math.max(0, Math.floor(m * 20) / 20) : m;
+      }),
+      max: options.yMax ?? ((v: { max: number }) => {
+        const m = Math.max(v.max, markMax ?? v.max);
+        return options.percent ? Math.min(1, Math.ceil(m * 20) / 20) : m;
+      }),
+      axisLabel: options.percent ? { formatter: percentFormatter } : undefined,
+    },
+    series,
+  };
+  return renderChart(option, { width: options.width ?? 760, height: options.height ?? 300 }, 'line', options.title);
+}
+
+export interface BarChartOptions {
+  readonly title?: string;
+  readonly categories: readonly string[];
+  readonly series: readonly { readonly name: string; readonly values: readonly (number | null)[] }[];
+  readonly stacked?: boolean;
+  /** Bars run left to right with categories down the side (good for long names). */
+  readonly horizontal?: boolean;
+  readonly percent?: boolean;
+  /** Values are changes in shares, shown as percentage points. */
+  readonly points?: boolean;
+  readonly width?: number;
+  readonly height?: number;
+}
+
+/** A bar chart, grouped or stacked (stacked bars of mixed sign stack away from zero). */
+export function barChart(options: BarChartOptions): string {
+  const fmt = options.points
+    ? (v: number) => `${Math.round(v * 1000) / 10} pp`
+    : options.percent
+      ? (v: number) => `${Math.round(v * 1000) / 10}%`
+      : undefined;
+  const category = { type: 'category', data: [...options.categories] };
+  const value = { type: 'value', axisLabel: fmt ? { formatter: fmt } : undefined };
+  const named = options.series.map((s) => s.name);
+  const option: ChartOption = {
+    title: options.title ? { text: options.title, left: 'left', textStyle: { fontSize: 14 } } : undefined,
+    legend: named.length > 1 ? { data: named, top: options.title ? 24 : 0 } : undefined,
+    grid: { left: options.horizontal ? 140 : 56, right: 24, top: (options.title ? 28 : 8) + (named.length > 1 ? 28 : 8), bottom: 32 },
+    xAxis: options.horizontal ? value : category,
+    yAxis: options.horizontal ? { ...category, inverse: true } : value,
+    series: options.series.map((s) => ({
+      type: 'bar', name: s.name, data: [...s.values], stack: options.stacked ? 'total' : undefined,
+      barMaxWidth: 28,
+    })),
+  };
+  return renderChart(option, { width: options.width ?? 760, height: options.height ?? 300 }, 'bar', options.title);
+}
+
+export interface SparklineOptions {
+  readonly width?: number;
+  readonly height?: number;
+  readonly min?: number;
+  readonly max?: number;
+  /** A faint horizontal line, e.g. the target. */
+  readonly reference?: number;
+  readonly label?: string;
+}
+
+/** A tiny trend line without axes, for a table cell. Nulls leave gaps. */
+export function sparkline(values: readonly (number | null)[], options: SparklineOptions = {}): string {
+  const option: ChartOption = {
+    grid: { left: 2, right: 2, top: 2, bottom: 2 },
+    xAxis: { type: 'category', show: false, data: values.map((_, i) => String(i)), boundaryGap: false },
+    yAxis: { type: 'value', show: false, min: options.min ?? 0, max: options.max ?? 1 },
+    series: [
+      {
+        type: 'line', data: [...values], symbol: 'none', lineStyle: { width: 1.5 }, color: palette[0], silent: true,
+        ...(options.reference !== undefined
+          ? { markLine: { silent: true, symbol: 'none', label: { show: false }, lineStyle: { color: '#b3261e', type: 'dotted', width: 1 }, data: [{ yAxis: options.reference }] } }
+          : {}),
+      },
+    ],
+  };
+  return renderChart(option, { width: options.width ?? 120, height: options.height ?? 28 }, 'sparkline', options.label);
+}
