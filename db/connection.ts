@@ -27,7 +27,9 @@ export interface Database {
  */
 export async function openDatabase(path: string, options: DatabaseOptions = {}): Promise<Database> {
   if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
-  const settings: Record<string, string> = { TimeZone: 'UTC' };
+  // TimeZone cannot go in the instance settings: icu is not loaded yet when they are applied
+  // ("the icu extension needs to be loaded"); every connection sets it instead (connect below).
+  const settings: Record<string, string> = {};
   if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
   if (options.threads) settings.threads = String(options.threads);
   if (options.tempDirectory) settings.temp_directory = options.tempDirectory;
