@@ -7,7 +7,7 @@ import { Command, CommanderError } from 'commander';
 type Registrar = (program: Command, setExit: (code: number) => void) => void;
 
 const jobs: Array<() => Promise<{ register: Registrar }>> = [
-  // () => import('./nightly.ts'),
+  () => import('./nightly.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

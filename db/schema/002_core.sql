@@ -30,6 +30,7 @@ create table if not exists core.diagnoser (
     kind          varchar,                   -- A | B | null (unmarked)
     kind_raw      varchar,
     contact_date  date not null,
+    content_hash  varchar not null,          -- md5 of the business fields: tells a correction from a re-send
     source_file   varchar not null,
     source_line   bigint not null,
     file_hash     varchar not null,
@@ -48,6 +49,7 @@ create table if not exists core.epikriser (
     written_date  date not null,
     title         varchar,
     text          varchar,
+    content_hash  varchar not null,          -- md5 of the business fields: tells a correction from a re-send
     source_file   varchar not null,
     source_line   bigint not null,
     file_hash     varchar not null,
@@ -66,6 +68,7 @@ create table if not exists core.billeddiagnostiske_epikriser (
     written_date  date not null,
     examination   varchar,
     text          varchar,
+    content_hash  varchar not null,          -- md5 of the business fields: tells a correction from a re-send
     source_file   varchar not null,
     source_line   bigint not null,
     file_hash     varchar not null,
@@ -84,6 +87,7 @@ create table if not exists core.notater (
     note_time     timestamptz not null,
     note_type     varchar,
     text          varchar,
+    content_hash  varchar not null,          -- md5 of the business fields: tells a correction from a re-send
     source_file   varchar not null,
     source_line   bigint not null,
     file_hash     varchar not null,
@@ -105,6 +109,7 @@ create table if not exists core.laboratoriesvar (
     value_text    varchar,                   -- exactly as delivered
     value_num     double,                    -- parsed number, null when qualitative or not answered
     comparator    varchar,                   -- < | <= | > | >= for censored values
+    value_state   varchar,                   -- numeric | censored | qualitative | pending | unparseable
     unit          varchar,
     ref_low       double,
     ref_high      double,
@@ -113,6 +118,7 @@ create table if not exists core.laboratoriesvar (
     result_status varchar,
     sampled_at    timestamptz,
     resulted_at   timestamptz,
+    content_hash  varchar not null,          -- md5 of the business fields: tells a correction from a re-send
     source_file   varchar not null,
     source_line   bigint not null,
     file_hash     varchar not null,
@@ -126,6 +132,7 @@ create table if not exists core.quarantine (
     batch_id      varchar not null,
     kind          varchar not null,
     record_key    varchar,
+    file_hash     varchar not null,
     source_file   varchar not null,
     source_line   bigint not null,
     check_ids     varchar[] not null,

@@ -1,0 +1,254 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { parse } from 'yaml';
+
+/** The data kinds fangst knows, in the order they went live. */
+export const KINDS = ['diagnoser', 'epikriser', 'billeddiagnostiske_epikriser', 'notater', 'laboratoriesvar'] as const;
+export type Kind = (typeof KINDS)[number];
+
+export const FORMATS = ['csv', 'tsv', 'ndjson', 'parquet'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** Canonical columns each kind's layout maps onto; `required` ones must be mapped. */
+const COMMON_COLUMNS = ['record_id', 'sor_code', 'ydernummer', 'patient'] as const;
+export const KIND_COLUMNS: Record<Kind, { required: readonly string[]; optional: readonly string[] }> = {
+  diagnoser: { required: ['record_id', 'patient', 'code', 'contact_date'], optional: ['sor_code', 'ydernummer', 'kind'] },
+  epikriser: { required: ['record_id', 'patient', 'written_date'], optional: ['sor_code', 'ydernummer', 'title', 'text'] },
+  billeddiagnostiske_epikriser: {
+    required: ['record_id', 'patient', 'written_date'],
+    optional: ['sor_code', 'ydernummer', 'examination', 'text'],
+  },
+  notater: { required: ['record_id', 'patient', 'note_time'], optional: ['sor_code', 'ydernummer', 'note_type', 'text'] },
+  laboratoriesvar: {
+    required: ['record_id', 'patient', 'analysis_code', 'value'],
+    optional: [
+      'sor_code', 'ydernummer', 'code_system', 'analysis_name', 'operator', 'unit', 'ref_low', 'ref_high', 'ref_text',
+      'abnormal_flag', 'result_status', 'sampled_at', 'resulted_at',
+    ],
+  },
+};
+
+/** Which canonical columns hold dates or timestamps, parsed with the layout's formats. */
+export const DATE_COLUMNS = new Set(['contact_date', 'written_date', 'enrolled_on']);
+export const TIMESTAMP_COLUMNS = new Set(['note_time', 'sampled_at', 'resulted_at']);
+/** Numeric columns parsed with the layout's decimal separator. */
+export const NUMBER_COLUMNS = new Set(['ref_low', 'ref_high']);
+
+export interface Layout {
+  readonly format: Format;
+  readonly encoding: 'utf-8' | 'latin-1';
+  readonly delimiter: string;
+  readonly decimal: '.' | ',';
+  readonly dates: string;
+  readonly timestamps: string;
+}
+
+export interface Delivery extends Layout {
+  readonly system: string;
+  readonly sourceFile: string;
+  readonly kind: Kind;
+  readonly files: string;
+  readonly columns: Readonly<Record<string, string>>;
+  /** Diagnosis-kind spellings: canonical A/B -> the vendor's spellings. */
+  readonly kinds: Readonly<Record<'A' | 'B', readonly string[]>>;
+}
+
+export interface RegisterLayout extends Layout {
+  readonly files: string;
+  readonly columns: Readonly<Record<string, string>>;
+}
+
+export interface PipelineConfig {
+  readonly file: string;
+  readonly inbox: string;
+  readonly outbox: string;
+  readonly database: string;
+  readonly timeZone: string;
+  readonly memoryLimit: string;
+  readonly threads: number;
+  readonly fileConcurrency: number;
+  readonly register: RegisterLayout;
+  readonly deliveries: readonly Delivery[];
+  readonly reference: { readonly sksFile: string | null; readonly npuFile: string | null };
+  /** The whole parsed YAML, for blocks other parts own (campaign, schedule, ...). */
+  readonly raw: Readonly<Record<string, unknown>>;
+}
+
+/** A configuration error: names the file, the key, what was found and what was expected. */
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    readonly found: unknown,
+    readonly expected: string,
+  ) {
+    super(`${file}: ${key}: found ${describe(found)}, expected ${expected}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  return JSON.stringify(value);
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Typed readers over one YAML document that turn every mistake into a ConfigError. */
+class Reader {
+  constructor(readonly file: string) {}
+
+  obj(v: unknown, key: string): Obj {
+    if (!isObj(v)) throw new ConfigError(this.file, key, v, 'a mapping');
+    return v;
+  }
+  str(o: Obj, key: string, path: string, fallback?: string): string {
+    const v = o[key] ?? fallback;
+    if (typeof v !== 'string' || v === '') throw new ConfigError(this.file, `${path}${key}`, v, 'a non-empty string');
+    return v;
+  }
+  optStr(o: Obj, key: string, path: string): string | null {
+    const v = o[key];
+    if (v === undefined || v === null) return null;
+    if (typeof v !== 'string') throw new ConfigError(this.file, `${path}${key}`, v, 'a string or null');
+    return v;
+  }
+  int(o: Obj, key: string, path: string, fallback: number): number {
+    const v = o[key] ?? fallback;
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(this.file, `${path}${key}`, v, 'a positive integer');
+    return v;
+  }
+  oneOf<T extends string>(o: Obj, key: string, path: string, allowed: readonly T[], fallback?: T): T {
+    const v = o[key] ?? fallback;
+    if (!allowed.includes(v as T)) throw new ConfigError(this.file, `${path}${key}`, v, `one of ${allowed.join(', ')}`);
+    return v as T;
+  }
+}
+
+async function readYaml(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, '(file)', (err as NodeJS.ErrnoException).code, 'a readable YAML file');
+  }
+  try {
+    return parse(text);
+  } catch (err) {
+    throw new ConfigError(file, '(syntax)', (err as Error).message.split('\n')[0], 'valid YAML');
+  }
+}
+
+function readLayout(r: Reader, o: Obj, base: Partial<Layout>, path: string): Layout {
+  const format = r.oneOf(o, 'format', path, FORMATS, base.format);
+  const encoding = r.oneOf(o, 'encoding', path, ['utf-8', 'latin-1'] as const, base.encoding ?? 'utf-8');
+  const delimiter = format === 'tsv' ? '\t' : r.str(o, 'delimiter', path, base.delimiter ?? ',');
+  if (delimiter.length !== 1) throw new ConfigError(r.file, `${path}delimiter`, delimiter, 'a single character');
+  const decimal = r.oneOf(o, 'decimal', path, ['.', ','] as const, base.decimal ?? '.');
+  const dates = r.str(o, 'dates', path, base.dates ?? '%Y-%m-%d');
+  const timestamps = r.str(o, 'timestamps', path, base.timestamps ?? '%Y-%m-%dT%H:%M:%S');
+  for (const [key, fmt] of [['dates', dates], ['timestamps', timestamps]] as const) {
+    if (!fmt.includes('%')) throw new ConfigError(r.file, `${path}${key}`, fmt, 'a strptime format such as "%d-%m-%Y"');
+  }
+  return { format, encoding, delimiter, decimal, dates, timestamps };
+}
+
+function readColumns(r: Reader, o: Obj, path: string, allowed: readonly string[], required: readonly string[]): Record<string, string> {
+  const cols = r.obj(o.columns, `${path}columns`);
+  for (const [canonical, source] of Object.entries(cols)) {
+    if (!allowed.includes(canonical)) throw new ConfigError(r.file, `${path}columns.${canonical}`, canonical, `a canonical column: ${allowed.join(', ')}`);
+    if (typeof source !== 'string' || source === '') throw new ConfigError(r.file, `${path}columns.${canonical}`, source, 'the name of a column in the file');
+  }
+  for (const need of required) {
+    if (!(need in cols)) throw new ConfigError(r.file, `${path}columns.${need}`, undefined, 'a mapping for this required column');
+  }
+  return cols as Record<string, string>;
+}
+
+/** Loads one journal system's layout file (config/sources/<name>.yaml). */
+export async function loadSource(file: string): Promise<Delivery[]> {
+  const r = new Reader(file);
+  const doc = r.obj(await readYaml(file), '(document)');
+  const system = r.str(doc, 'system', '');
+  const defaults = doc.defaults === undefined ? {} : r.obj(doc.defaults, 'defaults');
+  const base = readLayout(r, defaults, {}, 'defaults.');
+  const list = doc.deliveries;
+  if (!Array.isArray(list) || list.length === 0) throw new ConfigError(file, 'deliveries', list, 'a non-empty list of deliveries');
+  return list.map((item, i) => {
+    const path = `deliveries[${i}].`;
+    const o = r.obj(item, `deliveries[${i}]`);
+    const kind = r.oneOf(o, 'kind', path, KINDS);
+    const layout = readLayout(r, o, base, path);
+    const { required, optional } = KIND_COLUMNS[kind];
+    const columns = readColumns(r, o, path, [...required, ...optional], required);
+    if (!columns.sor_code && !columns.ydernummer) {
+      throw new ConfigError(file, `${path}columns`, Object.keys(columns), 'a mapping for sor_code or ydernummer (the clinic)');
+    }
+    const kinds = { A: [] as string[], B: [] as string[] };
+    if (o.kinds !== undefined) {
+      const k = r.obj(o.kinds, `${path}kinds`);
+      for (const [key, spellings] of Object.entries(k)) {
+        if (key !== 'A' && key !== 'B') throw new ConfigError(file, `${path}kinds.${key}`, key, 'A or B');
+        if (!Array.isArray(spellings) || spellings.some((s) => typeof s !== 'string' && typeof s !== 'number')) {
+          throw new ConfigError(file, `${path}kinds.${key}`, spellings, 'a list of spellings');
+        }
+        kinds[key] = spellings.map(String);
+      }
+    }
+    return { system, sourceFile: file, kind, files: r.str(o, 'files', path), ...layout, columns, kinds };
+  });
+}
+
+export interface ConfigOverrides {
+  readonly inbox?: string;
+  readonly outbox?: string;
+  readonly database?: string;
+}
+
+/** Loads config/pipeline.yaml and every source it switches on; nothing touches data before this succeeds. */
+export async function loadConfig(file = 'config/pipeline.yaml', overrides: ConfigOverrides = {}): Promise<PipelineConfig> {
+  const r = new Reader(file);
+  const doc = r.obj(await readYaml(file), '(document)');
+  const registerDoc = r.obj(doc.register, 'register');
+  const register: RegisterLayout = {
+    ...readLayout(r, registerDoc, { format: 'csv' }, 'register.'),
+    files: r.str(registerDoc, 'files', 'register.'),
+    columns: readColumns(
+      r, registerDoc, 'register.',
+      ['sor_code', 'ydernummer', 'name', 'specialty', 'subspecialty', 'journal_system', 'enrolled_on'],
+      ['sor_code', 'specialty', 'journal_system', 'enrolled_on'],
+    ),
+  };
+  const sources = doc.sources;
+  if (!Array.isArray(sources) || sources.some((s) => typeof s !== 'string')) {
+    throw new ConfigError(file, 'sources', sources, 'a list of source names (files in config/sources/)');
+  }
+  const deliveries: Delivery[] = [];
+  for (const name of sources as string[]) deliveries.push(...(await loadSource(join(dirname(file), 'sources', `${name}.yaml`))));
+  const reference = doc.reference === undefined || doc.reference === null ? {} : r.obj(doc.reference, 'reference');
+  const memoryLimit = r.str(doc, 'memory_limit', '', '4GB');
+  if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
+    throw new ConfigError(file, 'memory_limit', memoryLimit, 'a size such as "4GB"');
+  }
+  const timeZone = r.str(doc, 'time_zone', '', 'Europe/Copenhagen');
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    throw new ConfigError(file, 'time_zone', timeZone, 'an IANA time zone such as "Europe/Copenhagen"');
+  }
+  return Object.freeze({
+    file,
+    inbox: resolve(overrides.inbox ?? r.str(doc, 'inbox', '')),
+    outbox: resolve(overrides.outbox ?? r.str(doc, 'outbox', '')),
+    database: overrides.database ?? r.str(doc, 'database', ''),
+    timeZone,
+    memoryLimit,
+    threads: r.int(doc, 'threads', '', 2),
+    fileConcurrency: r.int(doc, 'file_concurrency', '', 2),
+    register,
+    deliveries,
+    reference: { sksFile: r.optStr(reference, 'sks_file', 'reference.'), npuFile: r.optStr(reference, 'npu_file', 'reference.') },
+    raw: doc,
+  });
+}

@@ -1,0 +1,52 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { KINDS, type Kind } from '../config/load.ts';
+import { queryRows, sqlString } from '../db/connection.ts';
+
+export interface AcceptOptions {
+  readonly runId: string;
+  readonly batchId: string;
+  /** Kinds whose whole batch is held back by a failed aggregate check, with why. */
+  readonly heldBack: ReadonlyMap<string, { checkIds: string[]; reasons: string[] }>;
+}
+
+/**
+ * Splits this run's candidate rows: a row with an error-severity finding (or of a
+ * held-back kind) goes to core.quarantine with every check id and reason; every
+ * other row replaces its record (by natural key) in core. Runs inside the run's
+ * transaction.
+ */
+export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Promise<void> {
+  const run = sqlString(opts.runId);
+  const batch = sqlString(opts.batchId);
+  for (const kind of KINDS) {
+    const coreCols = await coreColumns(conn, kind);
+    const held = opts.heldBack.get(kind);
+    const errors = `(select source_file, source_line, list(check_id order by check_id) as check_ids, list(reason order by check_id) as reasons
+        from quality.row_findings where run_id = ${run} and kind = '${kind}' and severity = 'error'
+        group by source_file, source_line)`;
+    if (held) {
+      const ids = `[${held.checkIds.map(sqlString).join(', ')}]::varchar[]`;
+      const why = `[${held.reasons.map(sqlString).join(', ')}]::varchar[]`;
+      await conn.run(`insert into core.quarantine
+        select ${run}, ${batch}, '${kind}', w.record_key, w.file_hash, w.source_file, w.source_line,
+          list_concat(${ids}, coalesce(e.check_ids, [])), list_concat(${why}, coalesce(e.reasons, [])),
+          to_json(w)
+        from work.${kind} as w left join ${errors} as e using (source_file, source_line)`);
+      continue;
+    }
+    await conn.run(`insert into core.quarantine
+      select ${run}, ${batch}, '${kind}', w.record_key, w.file_hash, w.source_file, w.source_line, e.check_ids, e.reasons, to_json(w)
+      from work.${kind} as w join ${errors} as e using (source_file, source_line)`);
+    const accepted = `(select w.* from work.${kind} as w anti join ${errors} as e using (source_file, source_line))`;
+    await conn.run(`delete from core.${kind} where record_key in (select record_key from ${accepted})`);
+    await conn.run(`insert into core.${kind} (${coreCols.join(', ')}) select ${coreCols.join(', ')} from ${accepted}`);
+  }
+}
+
+async function coreColumns(conn: DuckDBConnection, kind: Kind): Promise<string[]> {
+  const rows = await queryRows<{ column_name: string }>(
+    conn,
+    `select column_name from duckdb_columns() where schema_name = 'core' and table_name = '${kind}' order by column_index`,
+  );
+  return rows.map((r) => r.column_name);
+}

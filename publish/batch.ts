@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { KINDS } from '../config/load.ts';
+import { queryRows, sqlString } from '../db/connection.ts';
+import { hashFile } from '../ingest/hash.ts';
+import { writeArrowFile } from './arrow.ts';
+
+/** Bumped whenever a published column changes meaning or type. */
+export const SCHEMA_VERSION = 1;
+
+/** Which feed each kind belongs to. */
+const FEEDS: Record<string, string> = {
+  diagnoser: 'E-Journal',
+  epikriser: 'E-Journal',
+  billeddiagnostiske_epikriser: 'E-Journal',
+  notater: 'E-Journal',
+  laboratoriesvar: 'Laboratoriesvarportalen',
+};
+
+export interface OutputFile {
+  readonly file: string;
+  readonly kind: string;
+  readonly feed: string | null;
+  readonly rows: number;
+  readonly sha256: string;
+}
+
+export interface Manifest {
+  readonly batch_id: string;
+  readonly run_id: string;
+  readonly created_at: string;
+  readonly published_at: string;
+  readonly schema_version: number;
+  readonly sources: ReadonlyArray<Record<string, unknown>>;
+  readonly outputs: readonly OutputFile[];
+  readonly totals: { read: number; published: number; quarantined: number; rejected: number };
+}
+
+export interface PublishOptions {
+  readonly batchId: string;
+  readonly outbox: string;
+  readonly arrow?: boolean;
+}
+
+/**
+ * Writes outbox/<batch-id>/ from the committed batch: one Parquet file per kind,
+ * the quarantined and rejected rows with their reasons (no free text, no raw
+ * values), and manifest.json. Everything is written into a hidden temporary
+ * folder, renamed into place, and `_SUCCESS` is written last: a folder without it
+ * is never complete. Safe to call again after a crash.
+ */
+export async function publishBatch(conn: DuckDBConnection, opts: PublishOptions): Promise<Manifest> {
+  const final = join(opts.outbox, opts.batchId);
+  const tmp = join(opts.outbox, `.tmp-${opts.batchId}`);
+  const batch = sqlString(opts.batchId);
+  await mkdir(opts.outbox, { recursive: true });
+  await rm(tmp, { recursive: true, force: true });
+  if (existsSync(join(final, '_SUCCESS'))) {
+    // A crash after `_SUCCESS` but before the ledger noted it: the folder is complete.
+    await markPublished(conn, opts.batchId, final);
+    return JSON.parse(await readFile(join(final, 'manifest.json'), 'utf8')) as Manifest;
+  }
+  await rm(final, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+
+  const outputs: OutputFile[] = [];
+  const write = async (file: string, kind: string, sql: string) => {
+    const path = join(tmp, file);
+    await conn.run(`copy (${sql}) to ${sqlString(path)} (format parquet, compression zstd)`);
+    const [row] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from (${sql})`);
+    outputs.push({ file, kind, feed: FEEDS[kind] ?? null, rows: Number(row!.n), sha256: await hashFile(path) });
+  };
+  for (const kind of KINDS) {
+    const sql = `select * exclude (content_hash) from core.${kind} where batch_id = ${batch} order by record_key`;
+    await write(`${kind}.parquet`, kind, sql);
+    if (opts.arrow) {
+      const file = `${kind}.arrow`;
+      const rows = await writeArrowFile(conn, sql, join(tmp, file));
+      outputs.push({ file, kind, feed: FEEDS[kind] ?? null, rows, sha256: await hashFile(join(tmp, file)) });
+    }
+  }
+  await write('quarantine.parquet', 'quarantine',
+    `select kind, record_key, source_file, source_line, check_ids, reasons from core.quarantine
+     where batch_id = ${batch} order by kind, source_file, source_line`);
+  await write('rejects.parquet', 'rejects',
+    `select source_file, source_line, column_name, reason from meta.rejects
+     where batch_id = ${batch} order by source_file, source_line nulls first, column_name`);
+
+  const [b] = await queryRows<{ run_id: string; created_at: string }>(conn,
+    `select run_id, cast(created_at as varchar) as created_at from meta.batches where batch_id = ${batch}`);
+  const sources = await queryRows<Record<string, unknown>>(conn, `select file_name as file, file_hash as sha256, journal_system,
+      kind, bytes, rows_read, rows_published, rows_quarantined, rows_rejected
+    from meta.files where batch_id = ${batch} order by file_name`);
+  const sum = (k: string) => sources.reduce((s, r) => s + Number(r[k] ?? 0), 0);
+  const manifest: Manifest = {
+    batch_id: opts.batchId,
+    run_id: b?.run_id ?? '',
+    created_at: b?.created_at ?? '',
+    published_at: new Date().toISOString(),
+    schema_version: SCHEMA_VERSION,
+    sources: sources.map((s) => ({ ...s, bytes: Number(s.bytes), rows_read: Number(s.rows_read),
+      rows_published: Number(s.rows_published), rows_quarantined: Number(s.rows_quarantined), rows_rejected: Number(s.rows_rejected) })),
+    outputs,
+    totals: { read: sum('rows_read'), published: sum('rows_published'), quarantined: sum('rows_quarantined'), rejected: sum('rows_rejected') },
+  };
+  await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  await rename(tmp, final);
+  await writeFile(join(final, '_SUCCESS'), '');
+  await markPublished(conn, opts.batchId, final);
+  return manifest;
+}
+
+async function markPublished(conn: DuckDBConnection, batchId: string, path: string): Promise<void> {
+  await conn.run(`update meta.batches set status = 'published', published_at = current_timestamp, outbox_path = ${sqlString(path)}
+    where batch_id = ${sqlString(batchId)}`);
+}
+
+/** Publishes batches a crashed run committed but never published. */
+export async function publishPending(conn: DuckDBConnection, outbox: string, arrow = false): Promise<string[]> {
+  const pending = await queryRows<{ batch_id: string }>(conn, `select batch_id from meta.batches where status = 'committed' order by batch_id`);
+  for (const p of pending) await publishBatch(conn, { batchId: p.batch_id, outbox, arrow });
+  return pending.map((p) => p.batch_id);
+}

@@ -1,0 +1,54 @@
+-- Every clinic reference of this run (SOR code and/or ydernummer, as delivered)
+-- resolved to one registered clinic, or to the reason it cannot be. Deliveries
+-- have been keyed on SOR codes since Nov 2025; older ones carry only a ydernummer.
+with refs as (
+    select distinct sor_code, ydernummer from staging.stg_diagnoser
+    union select distinct sor_code, ydernummer from staging.stg_epikriser
+    union select distinct sor_code, ydernummer from staging.stg_billeddiagnostiske_epikriser
+    union select distinct sor_code, ydernummer from staging.stg_notater
+    union select distinct sor_code, ydernummer from staging.stg_laboratoriesvar
+),
+
+clinics as (
+    select * from ref.clinics
+),
+
+by_ydernummer as (
+    select ydernummer, min(sor_code) as sor_code, count(*) as clinics
+    from clinics
+    where ydernummer is not null
+    group by ydernummer
+),
+
+resolved as (
+    select
+        refs.sor_code as sor_in,
+        refs.ydernummer as yder_in,
+        case
+            when refs.sor_code is not null then by_sor.sor_code
+            when by_ydernummer.clinics = 1 then by_ydernummer.sor_code
+        end as sor_code,
+        case
+            when refs.sor_code is not null and by_sor.sor_code is null
+                then 'SOR code ' || refs.sor_code || ' is not in the clinic register'
+            when refs.sor_code is null and refs.ydernummer is null
+                then 'neither SOR code nor ydernummer given'
+            when refs.sor_code is null and by_ydernummer.clinics is null
+                then 'ydernummer ' || refs.ydernummer || ' is not in the clinic register'
+            when refs.sor_code is null and by_ydernummer.clinics > 1
+                then 'ydernummer ' || refs.ydernummer || ' belongs to ' || by_ydernummer.clinics || ' clinics'
+        end as unresolved_reason,
+    from refs
+    left join clinics as by_sor on by_sor.sor_code = refs.sor_code
+    left join by_ydernummer on by_ydernummer.ydernummer = refs.ydernummer
+),
+
+final as (
+    select
+        resolved.*,
+        clinics.specialty,
+    from resolved
+    left join clinics on clinics.sor_code = resolved.sor_code
+)
+
+select * from final

@@ -1,0 +1,45 @@
+-- Candidate diagnoses of this run, keyed and attached to their clinic; rows that
+-- could not be parsed are left out (they are in meta.rejects).
+with stg as (
+    select * from staging.stg_diagnoser
+),
+
+rejected as (
+    select distinct file_hash, source_line from staging.parse_rejects where kind = 'diagnoser'
+),
+
+clinic_keys as (
+    select * from work.clinic_keys
+),
+
+final as (
+    select
+        row_number() over (order by stg.source_file, stg.source_line) as row_id,
+        stg.journal_system || ':' || stg.record_id as record_key,
+        stg.journal_system,
+        stg.record_id,
+        clinic_keys.sor_code,
+        stg.ydernummer,
+        clinic_keys.specialty,
+        stg.patient,
+        stg.code,
+        stg.code_raw,
+        stg.kind,
+        stg.kind_raw,
+        stg.contact_date,
+        md5(concat_ws('|', stg.sor_code, stg.ydernummer, stg.patient, stg.code_raw, stg.kind_raw, stg.contact_date)) as content_hash,
+        stg.source_file,
+        stg.source_line,
+        stg.file_hash,
+        getvariable('batch_id') as batch_id,
+        getvariable('run_id') as run_id,
+        clinic_keys.unresolved_reason,
+    from stg
+    left join clinic_keys
+        on clinic_keys.sor_in is not distinct from stg.sor_code
+        and clinic_keys.yder_in is not distinct from stg.ydernummer
+    anti join rejected
+        on rejected.file_hash = stg.file_hash and rejected.source_line = stg.source_line
+)
+
+select * from final

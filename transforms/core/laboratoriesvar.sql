@@ -1,0 +1,57 @@
+-- Candidate lab results of this run, keyed and attached to their clinic; rows that
+-- could not be parsed are left out (they are in meta.rejects).
+with stg as (
+    select * from staging.stg_laboratoriesvar
+),
+
+rejected as (
+    select distinct file_hash, source_line from staging.parse_rejects where kind = 'laboratoriesvar'
+),
+
+clinic_keys as (
+    select * from work.clinic_keys
+),
+
+final as (
+    select
+        row_number() over (order by stg.source_file, stg.source_line) as row_id,
+        stg.journal_system || ':' || stg.record_id as record_key,
+        stg.journal_system,
+        stg.record_id,
+        clinic_keys.sor_code,
+        stg.ydernummer,
+        clinic_keys.specialty,
+        stg.patient,
+        stg.analysis_code,
+        stg.code_system,
+        stg.analysis_name,
+        stg.value_text,
+        stg.value_num,
+        stg.comparator,
+        stg.value_state,
+        stg.unit,
+        stg.ref_low,
+        stg.ref_high,
+        stg.ref_text,
+        stg.abnormal_flag,
+        stg.result_status,
+        stg.sampled_at,
+        stg.resulted_at,
+        md5(concat_ws('|', stg.sor_code, stg.ydernummer, stg.patient, stg.analysis_code, stg.code_system,
+            stg.analysis_name, stg.value_text, stg.comparator, stg.unit, stg.ref_low, stg.ref_high, stg.ref_text,
+            stg.abnormal_flag, stg.result_status, stg.sampled_at, stg.resulted_at)) as content_hash,
+        stg.source_file,
+        stg.source_line,
+        stg.file_hash,
+        getvariable('batch_id') as batch_id,
+        getvariable('run_id') as run_id,
+        clinic_keys.unresolved_reason,
+    from stg
+    left join clinic_keys
+        on clinic_keys.sor_in is not distinct from stg.sor_code
+        and clinic_keys.yder_in is not distinct from stg.ydernummer
+    anti join rejected
+        on rejected.file_hash = stg.file_hash and rejected.source_line = stg.source_line
+)
+
+select * from final

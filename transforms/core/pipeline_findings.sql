@@ -1,0 +1,68 @@
+-- Row-level findings the pipeline itself makes, before any configured check:
+-- records whose clinic cannot be resolved, exact duplicates, and versions that a
+-- later correction supersedes. All are errors: such rows are quarantined.
+with records as (
+    select 'diagnoser' as kind, record_key, content_hash, source_file, source_line, unresolved_reason from work.diagnoser
+    union all select 'epikriser', record_key, content_hash, source_file, source_line, unresolved_reason from work.epikriser
+    union all select 'billeddiagnostiske_epikriser', record_key, content_hash, source_file, source_line, unresolved_reason from work.billeddiagnostiske_epikriser
+    union all select 'notater', record_key, content_hash, source_file, source_line, unresolved_reason from work.notater
+    union all select 'laboratoriesvar', record_key, content_hash, source_file, source_line, unresolved_reason from work.laboratoriesvar
+),
+
+published as (
+    select 'diagnoser' as kind, record_key, content_hash, batch_id from core.diagnoser
+    union all select 'epikriser', record_key, content_hash, batch_id from core.epikriser
+    union all select 'billeddiagnostiske_epikriser', record_key, content_hash, batch_id from core.billeddiagnostiske_epikriser
+    union all select 'notater', record_key, content_hash, batch_id from core.notater
+    union all select 'laboratoriesvar', record_key, content_hash, batch_id from core.laboratoriesvar
+),
+
+ranked as (
+    -- Files apply in name order (vendors name them by delivery time), lines in file order:
+    -- the last version of a record in this run is the one that counts.
+    select
+        *,
+        row_number() over latest as recency,
+        first_value(source_file) over latest as final_file,
+        first_value(source_line) over latest as final_line,
+        first_value(content_hash) over latest as final_hash,
+    from records
+    window latest as (partition by kind, record_key order by source_file desc, source_line desc)
+),
+
+unresolved as (
+    select kind, record_key, source_file, source_line,
+        'pipeline.clinic_unresolved' as check_id, 'sor_code' as column_name, unresolved_reason as reason,
+    from records
+    where unresolved_reason is not null
+),
+
+in_run as (
+    select kind, record_key, source_file, source_line,
+        case when content_hash = final_hash then 'pipeline.duplicate' else 'pipeline.superseded' end as check_id,
+        null as column_name,
+        case
+            when content_hash = final_hash then 'exact duplicate of ' || final_file || ' line ' || final_line
+            else 'superseded by a correction in ' || final_file || ' line ' || final_line
+        end as reason,
+    from ranked
+    where recency > 1
+),
+
+already_published as (
+    select ranked.kind, ranked.record_key, ranked.source_file, ranked.source_line,
+        'pipeline.duplicate' as check_id,
+        null as column_name,
+        'identical to the record already published in batch ' || published.batch_id as reason,
+    from ranked
+    join published on published.kind = ranked.kind and published.record_key = ranked.record_key
+    where ranked.recency = 1 and published.content_hash = ranked.content_hash
+),
+
+final as (
+    select * from unresolved
+    union all select * from in_run
+    union all select * from already_published
+)
+
+select * from final

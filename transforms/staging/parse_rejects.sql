@@ -1,0 +1,87 @@
+-- Rows of this run that cannot be parsed: a value that does not match the layout's
+-- format, or a field without which the record has no identity. One row per
+-- (record, column); such records are rejected, never published or guessed at.
+with layouts as (
+    select * from ref.layouts
+),
+
+problems as (
+    select 'diagnoser' as kind, file_hash, source_file, source_line, journal_system, 'contact_date' as column_name,
+        contact_date as raw_value, contact_date__parsed is null as unparsed, 'dates' as format_key
+    from staging.raw_diagnoser
+    union all
+    select 'epikriser', file_hash, source_file, source_line, journal_system, 'written_date',
+        written_date, written_date__parsed is null, 'dates'
+    from staging.raw_epikriser
+    union all
+    select 'billeddiagnostiske_epikriser', file_hash, source_file, source_line, journal_system, 'written_date',
+        written_date, written_date__parsed is null, 'dates'
+    from staging.raw_billeddiagnostiske_epikriser
+    union all
+    select 'notater', file_hash, source_file, source_line, journal_system, 'note_time',
+        note_time, note_time__parsed is null, 'timestamps'
+    from staging.raw_notater
+    union all
+    select 'laboratoriesvar', file_hash, source_file, source_line, journal_system, 'sampled_at',
+        sampled_at, sampled_at__parsed is null, 'timestamps'
+    from staging.raw_laboratoriesvar
+    union all
+    select 'laboratoriesvar', file_hash, source_file, source_line, journal_system, 'resulted_at',
+        resulted_at, resulted_at__parsed is null, 'timestamps'
+    from staging.raw_laboratoriesvar
+    union all
+    select 'laboratoriesvar', file_hash, source_file, source_line, journal_system, 'ref_low',
+        ref_low, ref_low__parsed is null, 'number'
+    from staging.raw_laboratoriesvar
+    union all
+    select 'laboratoriesvar', file_hash, source_file, source_line, journal_system, 'ref_high',
+        ref_high, ref_high__parsed is null, 'number'
+    from staging.raw_laboratoriesvar
+),
+
+unparsed as (
+    select
+        p.kind, p.file_hash, p.source_file, p.source_line, p.column_name,
+        case p.format_key
+            when 'dates' then 'not a valid date: expected the format ' || l.dates
+            when 'timestamps' then 'not a valid time: expected the format ' || l.timestamps
+            else 'not a number: expected decimal separator ''' || l.decimal || ''''
+        end as reason,
+        left(p.raw_value, 200) as raw_value,
+    from problems as p
+    left join layouts as l on l.journal_system = p.journal_system and l.kind = p.kind
+    where p.unparsed and nullif(trim(p.raw_value), '') is not null
+),
+
+identity as (
+    -- Without the vendor's record id a correction cannot find what it corrects;
+    -- without a patient pseudonym or a date the record means nothing downstream.
+    select
+        kind, file_hash, source_file, source_line, column_name,
+        column_name || ' is missing' as reason,
+        null::varchar as raw_value,
+    from (
+        select
+            kind, file_hash, source_file, source_line,
+            unnest(list_filter([
+                case when nullif(trim(record_id), '') is null then 'record_id' end,
+                case when nullif(trim(patient), '') is null then 'patient' end,
+                case when when_col is not null and nullif(trim(when_raw), '') is null then when_col end
+            ], x -> x is not null)) as column_name,
+        from (
+            select 'diagnoser' as kind, file_hash, source_file, source_line, record_id, patient, contact_date as when_raw, 'contact_date' as when_col from staging.raw_diagnoser
+            union all select 'epikriser', file_hash, source_file, source_line, record_id, patient, written_date, 'written_date' from staging.raw_epikriser
+            union all select 'billeddiagnostiske_epikriser', file_hash, source_file, source_line, record_id, patient, written_date, 'written_date' from staging.raw_billeddiagnostiske_epikriser
+            union all select 'notater', file_hash, source_file, source_line, record_id, patient, note_time, 'note_time' from staging.raw_notater
+            union all select 'laboratoriesvar', file_hash, source_file, source_line, record_id, patient, null, null from staging.raw_laboratoriesvar
+        )
+    )
+),
+
+final as (
+    select * from unparsed
+    union all
+    select * from identity
+)
+
+select * from final

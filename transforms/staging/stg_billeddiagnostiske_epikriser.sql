@@ -1,0 +1,23 @@
+-- This run's imaging epikriser (radiology summary letters), cleaned.
+with raw as (
+    select * from staging.raw_billeddiagnostiske_epikriser
+),
+
+final as (
+    select
+        run_id,
+        file_hash,
+        source_file,
+        source_line,
+        journal_system,
+        nullif(trim(record_id), '') as record_id,
+        nullif(trim(sor_code), '') as sor_code,
+        lpad(nullif(trim(ydernummer), ''), 6, '0') as ydernummer,
+        nullif(trim(patient), '') as patient,
+        written_date__parsed as written_date,
+        examination,
+        text,
+    from raw
+)
+
+select * from final

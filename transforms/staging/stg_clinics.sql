@@ -1,0 +1,33 @@
+-- The clinic register as delivered with this run, cleaned. Specialty 8 (Intern medicin)
+-- was split in Oct/Nov 2025 into 81/82/83: a clinic still registered under 8 is
+-- re-coded from its registered sub-specialty; without one it stays 8 (a check flags it).
+with raw as (
+    select * from staging.raw_register
+),
+
+latest as (
+    -- The register is a full snapshot; the newest file of the run wins.
+    select *
+    from raw
+    qualify row_number() over (partition by trim(sor_code) order by source_file desc, source_line desc) = 1
+),
+
+final as (
+    select
+        trim(sor_code) as sor_code,
+        lpad(nullif(trim(ydernummer), ''), 6, '0') as ydernummer,
+        nullif(trim(name), '') as name,
+        case
+            when try_cast(trim(specialty) as integer) = 8 and try_cast(trim(subspecialty) as integer) in (81, 82, 83)
+                then try_cast(trim(subspecialty) as integer)
+            else try_cast(trim(specialty) as integer)
+        end as specialty,
+        try_cast(trim(specialty) as integer) as registered_specialty,
+        nullif(trim(journal_system), '') as journal_system,
+        enrolled_on__parsed as enrolled_on,
+        file_hash,
+    from latest
+    where nullif(trim(sor_code), '') is not null
+)
+
+select * from final

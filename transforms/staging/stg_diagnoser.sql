@@ -1,0 +1,34 @@
+-- This run's diagnoses, cleaned: SKS codes in one spelling, the diagnosis kind
+-- mapped from the vendor's spelling (config/sources/*.yaml `kinds`) to A, B or
+-- null (unmarked). The raw values are kept for checks and for the quarantine.
+with raw as (
+    select * from staging.raw_diagnoser
+),
+
+spellings as (
+    select * from ref.kind_spellings
+),
+
+final as (
+    select
+        raw.run_id,
+        raw.file_hash,
+        raw.source_file,
+        raw.source_line,
+        raw.journal_system,
+        nullif(trim(raw.record_id), '') as record_id,
+        nullif(trim(raw.sor_code), '') as sor_code,
+        lpad(nullif(trim(raw.ydernummer), ''), 6, '0') as ydernummer,
+        nullif(trim(raw.patient), '') as patient,
+        sks_normalise(raw.code) as code,
+        raw.code as code_raw,
+        spellings.kind,
+        raw.kind as kind_raw,
+        raw.contact_date__parsed as contact_date,
+    from raw
+    left join spellings
+        on spellings.journal_system = raw.journal_system
+        and spellings.spelling = upper(trim(raw.kind))
+)
+
+select * from final

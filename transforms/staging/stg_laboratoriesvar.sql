@@ -1,0 +1,48 @@
+-- This run's lab results, cleaned. The value is kept exactly as delivered
+-- (value_text) beside its parse: number, comparator for censored values
+-- ("<5" is comparator '<' and 5, never just 5), or a qualitative answer.
+with raw as (
+    select * from staging.raw_laboratoriesvar
+),
+
+parsed as (
+    select
+        raw.*,
+        lab_value_parse(raw.value, raw.operator, raw.decimal_sep) as v,
+    from raw
+),
+
+final as (
+    select
+        run_id,
+        file_hash,
+        source_file,
+        source_line,
+        journal_system,
+        nullif(trim(record_id), '') as record_id,
+        nullif(trim(sor_code), '') as sor_code,
+        lpad(nullif(trim(ydernummer), ''), 6, '0') as ydernummer,
+        nullif(trim(patient), '') as patient,
+        upper(nullif(trim(analysis_code), '')) as analysis_code,
+        case
+            when upper(trim(analysis_code)) similar to 'NPU[0-9]{5}' then 'NPU'
+            when upper(trim(analysis_code)) similar to 'DNK[0-9]{5}' then 'DNK'
+            else coalesce(nullif(trim(code_system), ''), 'local')
+        end as code_system,
+        nullif(trim(analysis_name), '') as analysis_name,
+        value as value_text,
+        v.num as value_num,
+        v.comparator,
+        v.state as value_state,
+        nullif(trim(unit), '') as unit,
+        ref_low__parsed as ref_low,
+        ref_high__parsed as ref_high,
+        nullif(trim(ref_text), '') as ref_text,
+        nullif(trim(abnormal_flag), '') as abnormal_flag,
+        nullif(trim(result_status), '') as result_status,
+        sampled_at__parsed as sampled_at,
+        resulted_at__parsed as resulted_at,
+    from parsed
+)
+
+select * from final

@@ -1,0 +1,23 @@
+-- This run's clinical notes, cleaned.
+with raw as (
+    select * from staging.raw_notater
+),
+
+final as (
+    select
+        run_id,
+        file_hash,
+        source_file,
+        source_line,
+        journal_system,
+        nullif(trim(record_id), '') as record_id,
+        nullif(trim(sor_code), '') as sor_code,
+        lpad(nullif(trim(ydernummer), ''), 6, '0') as ydernummer,
+        nullif(trim(patient), '') as patient,
+        note_time__parsed as note_time,
+        nullif(trim(note_type), '') as note_type,
+        text,
+    from raw
+)
+
+select * from final
