@@ -147,11 +147,11 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
     fileColumns = await ndjsonKeys(conn, source);
     lineExpr = '__line';
     valueOf = (c) => `json_extract_string(j, ${sqlString(`$."${c.replaceAll('"', '\\"')}"`)})`;
-    where = `j is not null and json_valid(j) and json_type(j) = 'OBJECT'`;
+    where = IS_OBJECT;
     await conn.run(`insert into meta.rejects
       select ${sqlString(ctx.runId)}, ${sqlString(ctx.batchId)}, ${sqlString(ctx.fileHash)}, ${sqlString(ctx.file)}, __line, null,
         case when json_valid(j) then 'line is JSON but not an object' else 'line is not valid JSON' end, left(j, 200)
-      from ${source} where j is not null and not (json_valid(j) and json_type(j) = 'OBJECT')`);
+      from ${source} where j is not null and not (${IS_OBJECT})`);
   } else {
     source = `read_parquet(${sqlString(ctx.path)}, file_row_number = true)`;
     const cols = await queryRows<{ column_name: string }>(conn, `describe select * from ${source}`);
@@ -200,7 +200,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   }
   const [counts] = await queryRows<{ staged: bigint; rejected: bigint }>(conn, `select
       (select count(*) from ${table} where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}) as staged,
-      (select count(distinct coalesce(source_line, -1)) from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}) as rejected`);
+      (select count(distinct source_line) from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}) as rejected`);
   const staged = Number(counts!.staged);
   const rejected = Number(counts!.rejected);
   void structural;
@@ -220,10 +220,13 @@ function parseExpr(type: string, raw: string, layout: Layout, timeZone: string):
   return `timezone(${sqlString(timeZone)}, try_strptime(${v}, ${sqlString(layout.timestamps)}))`;
 }
 
+// CASE, not AND: DuckDB may evaluate json_type before json_valid, and json_type fails on malformed JSON.
+const IS_OBJECT = `coalesce(case when json_valid(j) then json_type(j) = 'OBJECT' end, false)`;
+
 /** The union of keys over an NDJSON file's objects, for the unknown-column warning. */
 async function ndjsonKeys(conn: DuckDBConnection, source: string): Promise<string[]> {
   const rows = await queryRows<{ k: string }>(conn, `select distinct unnest(json_keys(j)) as k from ${source}
-    where j is not null and json_valid(j) and json_type(j) = 'OBJECT'`);
+    where ${IS_OBJECT}`);
   return rows.map((r) => r.k);
 }
 

@@ -251,7 +251,8 @@ async function recordLedger(conn: DuckDBConnection, candidates: Candidate[], sta
           select file_hash, count(*) as n from core.quarantine where run_id = ${run} group by file_hash
       ),
       rejected as (
-          select file_hash, count(distinct coalesce(source_line, -1)) as n from meta.rejects where run_id = ${run} group by file_hash
+          -- A whole-file reject (no line) is reported as the file's error, not counted as a row.
+          select file_hash, count(distinct source_line) as n from meta.rejects where run_id = ${run} group by file_hash
       ),
       registered as (
           select file_hash, count(*) as n from staging.stg_clinics group by file_hash
