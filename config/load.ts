@@ -172,7 +172,10 @@ export async function loadSource(file: string): Promise<Delivery[]> {
   const doc = r.obj(await readYaml(file), '(document)');
   const system = r.str(doc, 'system', '');
   const defaults = doc.defaults === undefined ? {} : r.obj(doc.defaults, 'defaults');
-  const base = readLayout(r, defaults, {}, 'defaults.');
+  // Defaults are checked as they stand; a delivery may supply what they leave out.
+  const base: Partial<Layout> = defaults.format === undefined
+    ? { ...readLayout(r, { ...defaults, format: 'csv' }, {}, 'defaults.'), format: undefined }
+    : readLayout(r, defaults, {}, 'defaults.');
   const list = doc.deliveries;
   if (!Array.isArray(list) || list.length === 0) throw new ConfigError(file, 'deliveries', list, 'a non-empty list of deliveries');
   return list.map((item, i) => {
