@@ -1,0 +1,229 @@
+// Anomaly detection over the quality history: each clinic's volume per data day
+// and each row check's failure rate per run, against a robust baseline (median and
+// MAD) of a trailing window that leaves out the current point and earlier anomalies,
+// and only once there is enough history.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { queryRows, sqlString } from '../db/connection.ts';
+import { dataKinds } from './definitions.ts';
+import { sqlFile } from './history.ts';
+import { checkTypes } from './registry.ts';
+
+export interface AnomalySettings {
+  /** Points in the trailing baseline: active days for volume, runs for failure rates. */
+  readonly window: number;
+  /** Baseline points needed before anything is flagged. */
+  readonly minHistory: number;
+  /** Robust z-score (|x - median| / (1.4826 MAD)) beyond which a point is an anomaly. */
+  readonly z: number;
+  /** A failure rate must also rise by at least this many percentage points. */
+  readonly minRiseInPoints: number;
+  /** A volume must also differ from the median by at least this many rows. */
+  readonly minVolumeChange: number;
+  /** "Delivered regularly": share of baseline days with rows, for a silent day to alert. */
+  readonly regularShare: number;
+}
+
+export const defaultAnomalySettings: AnomalySettings = Object.freeze({
+  window: 28,
+  minHistory: 7,
+  z: 3.5,
+  minRiseInPoints: 1,
+  minVolumeChange: 5,
+  regularShare: 0.8,
+});
+
+export type AlertType = 'clinic_silent' | 'clinic_volume' | 'failure_rate';
+
+export interface Alert {
+  readonly type: AlertType;
+  readonly kind: string;
+  readonly checkId: string | null;
+  readonly scopeLevel: string;
+  readonly scopeValue: string | null;
+  /** Volume alerts: the data day (clinic_silent: the first silent day). */
+  readonly day: string | null;
+  /** clinic_silent: the last silent day. */
+  readonly dayTo: string | null;
+  readonly observed: number;
+  readonly median: number | null;
+  readonly mad: number | null;
+  readonly historyPoints: number;
+  readonly message: string;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return NaN;
+  return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}
+
+/** Median absolute deviation from the median. */
+export function mad(xs: readonly number[]): number {
+  const m = median(xs);
+  return median(xs.map((x) => Math.abs(x - m)));
+}
+
+/** How far x lies from the baseline, in robust standard deviations (floored scale). */
+export function robustZ(x: number, baseline: readonly number[], minScale: number): number {
+  const scale = Math.max(1.4826 * mad(baseline), minScale);
+  return (x - median(baseline)) / scale;
+}
+
+/** Finds this run's anomalies, appends them to quality.alerts and returns them. */
+export async function detectAnomalies(
+  conn: DuckDBConnection,
+  opts: { runId: string; now: Date; settings?: Partial<AnomalySettings> },
+): Promise<Alert[]> {
+  const s: AnomalySettings = { ...defaultAnomalySettings, ...opts.settings };
+  const alerts: Alert[] = [];
+  for (const kind of dataKinds) alerts.push(...(await volumeAlerts(conn, kind, opts.runId, s)));
+  alerts.push(...(await failureRateAlerts(conn, opts.runId, s)));
+  await appendAlerts(conn, opts.runId, opts.now, alerts);
+  return alerts;
+}
+
+interface VolumePoint {
+  sor_code: string;
+  journal_system: string | null;
+  day: string;
+  rows: number;
+  first_day: string;
+}
+
+async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string, s: AnomalySettings): Promise<Alert[]> {
+  const current = (
+    await queryRows<{ day: string }>(
+      conn,
+      `select distinct cast(day as varchar) as day from quality.volume_history where run_id = ${sqlString(runId)} and kind = ${sqlString(kind)} order by day`,
+    )
+  ).map((r) => r.day);
+  if (current.length === 0) return [];
+  // Active days are calendar days with deliveries, so look back far enough to find `window` of them.
+  const from = shiftDays(current[0]!, -4 * s.window);
+  const to = current[current.length - 1]!;
+  const points = await queryRows<VolumePoint>(
+    conn,
+    await sqlFile('volume_series', { kind: sqlString(kind), from: `DATE '${from}'`, to: `DATE '${to}'` }),
+  );
+  const flaggedBefore = await queryRows<{ sor_code: string; day: string; day_to: string | null }>(
+    conn,
+    `select scope_value as sor_code, cast(day as varchar) as day, cast(day_to as varchar) as day_to from quality.alerts
+     where kind = ${sqlString(kind)} and alert_type in ('clinic_silent', 'clinic_volume') and scope_level = 'clinic'`,
+  );
+
+  // Days on which the kind had any rows nationally: weekends and holidays with no
+  // deliveries at all are not days on which a clinic can be silent.
+  const activeDays = [...new Set(points.map((p) => p.day))].sort();
+  const currentSet = new Set(current);
+  const byClinic = new Map<string, { system: string | null; first: string; rows: Map<string, number> }>();
+  for (const p of points) {
+    const c = byClinic.get(p.sor_code) ?? { system: p.journal_system, first: p.first_day, rows: new Map() };
+    c.rows.set(p.day, p.rows);
+    byClinic.set(p.sor_code, c);
+  }
+  const flagged = new Set<string>();
+  for (const f of flaggedBefore) {
+    for (let d = f.day; d <= (f.day_to ?? f.day); d = shiftDays(d, 1)) flagged.add(`${f.sor_code}|${d}`);
+  }
+
+  const alerts: Alert[] = [];
+  for (const [sor, c] of byClinic) {
+    let silent: { from: string; to: string; median: number; mad: number; n: number } | null = null;
+    const closeSilent = () => {
+      if (!silent) return;
+      const span = silent.from === silent.to ? `on ${silent.from}` : `from ${silent.from} to ${silent.to}`;
+      alerts.push({
+        type: 'clinic_silent', kind, checkId: null, scopeLevel: 'clinic', scopeValue: sor, day: silent.from, dayTo: silent.to,
+        observed: 0, median: silent.median, mad: silent.mad, historyPoints: silent.n,
+        message: `clinic ${sor}${c.system ? ` (${c.system})` : ''} delivered no ${kind} ${span}; it usually delivers ${fmt(silent.median)} a day`,
+      });
+      silent = null;
+    };
+    const baseline: number[] = [];
+    for (const day of activeDays) {
+      if (day < c.first) continue;
+      const x = c.rows.get(day) ?? 0;
+      const key = `${sor}|${day}`;
+      if (flagged.has(key)) {
+        // An earlier anomaly: it stays out of the baseline and does not alert again.
+        closeSilent();
+        continue;
+      }
+      if (currentSet.has(day) && baseline.length >= s.minHistory) {
+        const window = baseline.slice(-s.window);
+        const m = median(window);
+        const d = mad(window);
+        const regular = window.filter((v) => v > 0).length / window.length >= s.regularShare;
+        if (x === 0 && regular && m > 0) {
+          silent = silent ? { ...silent, to: day } : { from: day, to: day, median: m, mad: d, n: window.length };
+          flagged.add(key);
+          continue;
+        }
+        closeSilent();
+        const z = robustZ(x, window, Math.max(1, 0.1 * m));
+        if (Math.abs(z) >= s.z && Math.abs(x - m) >= s.minVolumeChange) {
+          alerts.push({
+            type: 'clinic_volume', kind, checkId: null, scopeLevel: 'clinic', scopeValue: sor, day, dayTo: null,
+            observed: x, median: m, mad: d, historyPoints: window.length,
+            message: `clinic ${sor}${c.system ? ` (${c.system})` : ''} delivered ${fmt(x)} ${kind} for ${day}; usually ${fmt(m)} (robust z ${z.toFixed(1)})`,
+          });
+          flagged.add(key);
+          continue;
+        }
+      } else {
+        closeSilent();
+      }
+      baseline.push(x);
+    }
+    closeSilent();
+  }
+  return alerts;
+}
+
+async function failureRateAlerts(conn: DuckDBConnection, runId: string, s: AnomalySettings): Promise<Alert[]> {
+  const rowTypes = [...checkTypes].filter(([, t]) => t.shape === 'row').map(([name]) => sqlString(name));
+  const rows = await queryRows<{ check_id: string; kind: string; scope_level: string; scope_value: string | null; percent: number; history: number[] }>(
+    conn,
+    await sqlFile('failure_rate_history', { run_id: sqlString(runId), row_types: rowTypes.join(', '), window: String(s.window) }),
+  );
+  const alerts: Alert[] = [];
+  for (const r of rows) {
+    const history = r.history.map(Number);
+    if (history.length < s.minHistory) continue;
+    const m = median(history);
+    const z = robustZ(r.percent, history, 0.25);
+    if (z >= s.z && r.percent - m >= s.minRiseInPoints) {
+      const where = r.scope_level === 'national' ? 'nationally' : `for ${r.scope_value}`;
+      alerts.push({
+        type: 'failure_rate', kind: r.kind, checkId: r.check_id, scopeLevel: r.scope_level, scopeValue: r.scope_value, day: null, dayTo: null,
+        observed: r.percent, median: m, mad: mad(history), historyPoints: history.length,
+        message: `${r.check_id} fails ${fmt(r.percent)}% of rows ${where}; usually ${fmt(m)}% (robust z ${z.toFixed(1)})`,
+      });
+    }
+  }
+  return alerts;
+}
+
+async function appendAlerts(conn: DuckDBConnection, runId: string, now: Date, alerts: readonly Alert[]): Promise<void> {
+  if (alerts.length === 0) return;
+  const v = (x: string | number | null) => (x == null ? 'null' : typeof x === 'number' ? String(x) : sqlString(x));
+  const d = (x: string | null) => (x == null ? 'null' : `DATE '${x}'`);
+  const values = alerts.map(
+    (a) =>
+      `(${sqlString(runId)}, TIMESTAMPTZ '${now.toISOString()}', ${v(a.type)}, ${v(a.kind)}, ${v(a.checkId)}, ${v(a.scopeLevel)}, ${v(a.scopeValue)}, ${d(a.day)}, ${d(a.dayTo)}, ${a.observed}, ${v(a.median)}, ${v(a.mad)}, ${a.historyPoints}, ${v(a.message)})`,
+  );
+  for (let i = 0; i < values.length; i += 500) {
+    await conn.run(`insert into quality.alerts values ${values.slice(i, i + 500).join(',\n')}`);
+  }
+}
+
+function shiftDays(day: string, n: number): string {
+  const t = new Date(`${day}T00:00:00Z`);
+  t.setUTCDate(t.getUTCDate() + n);
+  return t.toISOString().slice(0, 10);
+}
+
+function fmt(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toFixed(1);
+}

@@ -1,0 +1,29 @@
+// no_cpr: no CPR number or eCPR replacement number in any text or id field. Uses
+// the detector macro has_cpr(text) from transforms/macros (one detector for the
+// whole project). The finding names the column, never the number.
+import type { RowCheckType } from '../check-type.ts';
+import { column, noOtherKeys, strList } from '../definitions.ts';
+import { sqlIdent, sqlString } from '../../db/connection.ts';
+
+/** Bookkeeping columns that the pipeline itself fills: not delivered text. */
+const notDelivered = new Set(['record_key', 'journal_system', 'source_file', 'file_hash', 'batch_id', 'run_id']);
+
+export const noCpr: RowCheckType = {
+  shape: 'row',
+  defaultScope: 'row',
+  parse(raw, at) {
+    noOtherKeys(raw, ['columns'], at);
+    if (raw.columns === undefined || raw.columns === 'all_text') return { columns: 'all_text' };
+    return { columns: strList(raw.columns, at.key('columns'), 'all_text or a list of columns').map((c, i) => column(c, at.key(`columns[${i}]`))) };
+  },
+  failingRows(check, env) {
+    const cols =
+      check.params.columns === 'all_text'
+        ? (env.columns.get(check.kind) ?? []).filter((c) => c.type === 'VARCHAR' && !notDelivered.has(c.name)).map((c) => c.name)
+        : (check.params.columns as string[]);
+    if (cols.length === 0) return `select null::bigint as row_id, null::varchar as column_name where false`;
+    return cols
+      .map((c) => `select row_id, ${sqlString(c)} as column_name from ${env.rows} where has_cpr(${sqlIdent(c)})`)
+      .join('\nunion all\n');
+  },
+};

@@ -1,0 +1,49 @@
+// relationship: the row's key columns must match a row of another table (a foreign
+// key). `to` is a table (ref.clinics) or a data kind, which means the state after
+// this run: published rows not replaced by this run, plus this run's rows.
+import type { RowCheckType, SqlEnv } from '../check-type.ts';
+import { column, dataKinds, noOtherKeys, str } from '../definitions.ts';
+import { sqlIdent, sqlString } from '../../db/connection.ts';
+
+export const relationship: RowCheckType = {
+  shape: 'row',
+  defaultScope: 'row',
+  parse(raw, at) {
+    noOtherKeys(raw, ['to', 'columns'], at);
+    const to = str(raw.to, at.key('to'), 'a table like ref.clinics or a data kind like diagnoser');
+    if (!(dataKinds as readonly string[]).includes(to) && !/^[a-z_]+\.[a-z_]+$/.test(to)) at.key('to').fail(to, 'schema.table or a data kind');
+    const cols = raw.columns;
+    if (cols == null || typeof cols !== 'object' || Array.isArray(cols) || Object.keys(cols).length === 0) {
+      at.key('columns').fail(cols, 'a mapping of this kind\'s columns to the other table\'s, like { sor_code: sor_code }');
+    }
+    const mapping: Record<string, string> = {};
+    for (const [k, v] of Object.entries(cols as Record<string, unknown>)) mapping[column(k, at.key('columns'))] = column(v, at.key(`columns.${k}`));
+    return { to, columns: mapping };
+  },
+  unavailable(check, env) {
+    const to = check.params.to as string;
+    const table = (dataKinds as readonly string[]).includes(to) ? `core.${to}` : to;
+    return env.tables.has(table) ? null : `table ${table} does not exist`;
+  },
+  failingRows(check, env) {
+    const mapping = Object.entries(check.params.columns as Record<string, string>);
+    const present = mapping.map(([l]) => `w.${sqlIdent(l)} is not null`).join(' and ');
+    const match = mapping.map(([l, r]) => `t.${sqlIdent(r)} = w.${sqlIdent(l)}`).join(' and ');
+    return `select w.row_id, ${sqlString(mapping[0]![0])} as column_name from ${env.rows} as w
+where ${present}
+  and not exists (select 1 from ${target(check.params.to as string, mapping.map(([, r]) => r), env)} as t where ${match})`;
+  },
+};
+
+function target(to: string, cols: string[], env: SqlEnv): string {
+  if (!(dataKinds as readonly string[]).includes(to)) return to;
+  const list = cols.map(sqlIdent).join(', ');
+  const work = `work.${to}`;
+  if (!env.tables.has(work)) return `core.${to}`;
+  return `(
+      select ${list} from core.${to} as p
+      where not exists (select 1 from ${work} as r where r.record_key = p.record_key)
+      union all
+      select ${list} from ${work}
+  )`;
+}

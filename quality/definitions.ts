@@ -1,0 +1,170 @@
+// Parsing and validating check definitions (config/checks/*.yaml). Running them is
+// quality/engine.ts's job; the SQL of each check type lives in quality/checks/.
+import { parse as parseYaml } from 'yaml';
+
+export const dataKinds = ['diagnoser', 'epikriser', 'billeddiagnostiske_epikriser', 'notater', 'laboratoriesvar'] as const;
+export type DataKind = (typeof dataKinds)[number];
+
+export const categories = ['conformance', 'completeness', 'plausibility', 'privacy'] as const;
+export type Category = (typeof categories)[number];
+
+export type Severity = 'warn' | 'error';
+/** row: each failing row is a finding (error rows are quarantined); aggregate: a failure holds back the kind. */
+export type CheckScope = 'row' | 'aggregate';
+
+/** A limit given as a count (`3`) or a percent (`2.5%`). */
+export type Threshold = { readonly count: number } | { readonly percent: number };
+
+export interface CheckDefinition {
+  readonly id: string;
+  readonly kind: DataKind;
+  readonly type: string;
+  readonly category: Category;
+  readonly scope: CheckScope;
+  readonly severity: Severity;
+  /** Row checks: the most failing rows allowed before the result is not passed. */
+  readonly threshold: Threshold;
+  readonly description: string;
+  /** What a user sees next to a failing row. Static text: never a value from the data. */
+  readonly reason: string;
+  /** Optional SQL predicate: the rows the check applies to. */
+  readonly where?: string;
+  /** The type's own settings (column, pattern, values, ...), validated by the type. */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** The file the check was declared in. */
+  readonly file: string;
+}
+
+/** A configuration error: names the file, the key, what was found and what was expected. */
+export class CheckConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly key: string,
+    readonly found: unknown,
+    readonly expected: string,
+  ) {
+    super(`${file}: ${key}: found ${show(found)}, expected ${expected}`);
+    this.name = 'CheckConfigError';
+  }
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const s = JSON.stringify(value);
+  return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+/** Where in a file a value was read: used to build errors. */
+export class At {
+  constructor(
+    readonly file: string,
+    readonly path: string,
+  ) {}
+  key(k: string): At {
+    return new At(this.file, `${this.path}.${k}`);
+  }
+  fail(found: unknown, expected: string): never {
+    throw new CheckConfigError(this.file, this.path, found, expected);
+  }
+}
+
+const commonKeys = new Set(['id', 'kind', 'type', 'category', 'scope', 'severity', 'threshold', 'description', 'reason', 'where']);
+
+export interface TypeSpec {
+  /** The scope a check of this type has when the YAML does not say. */
+  readonly defaultScope: CheckScope;
+  /** Validates the type's own keys; returns them normalised. */
+  parse(raw: Readonly<Record<string, unknown>>, at: At): Record<string, unknown>;
+}
+
+/**
+ * Parses one YAML file's text into check definitions. `types` maps a type name to
+ * its parser (quality/registry.ts).
+ */
+export function parseCheckFile(text: string, file: string, types: ReadonlyMap<string, TypeSpec>): CheckDefinition[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new CheckConfigError(file, '(yaml)', (err as Error).message.split('\n')[0], 'valid YAML');
+  }
+  if (doc == null) return [];
+  const list = Array.isArray(doc) ? doc : (doc as { checks?: unknown }).checks;
+  if (!Array.isArray(list)) return new At(file, 'checks').fail(doc, 'a list of checks');
+  return list.map((raw: unknown, i: number) => parseCheck(raw, new At(file, `checks[${i}]`), types));
+}
+
+function parseCheck(raw: unknown, at: At, types: ReadonlyMap<string, TypeSpec>): CheckDefinition {
+  if (raw == null || typeof raw !== 'object' || Array.isArray(raw)) at.fail(raw, 'a mapping with id, kind, type, ...');
+  const r = raw as Record<string, unknown>;
+  const id = str(r.id, at.key('id'), 'a check id like diagnoser.sks_format');
+  if (!/^[a-z0-9_]+(\.[a-z0-9_]+)+$/.test(id)) at.key('id').fail(id, 'lowercase words joined by dots, like diagnoser.sks_format');
+  const here = new At(at.file, `${at.path} (${id})`);
+  const kind = oneOf(r.kind, dataKinds, here.key('kind'));
+  const typeName = str(r.type, here.key('type'), `one of ${[...types.keys()].join(', ')}`);
+  const spec = types.get(typeName) ?? here.key('type').fail(typeName, `one of ${[...types.keys()].join(', ')}`);
+  const category = oneOf(r.category, categories, here.key('category'));
+  const scope = r.scope === undefined ? spec.defaultScope : oneOf(r.scope, ['row', 'aggregate'] as const, here.key('scope'));
+  const severity = oneOf(r.severity, ['warn', 'error'] as const, here.key('severity'));
+  const threshold = r.threshold === undefined ? { count: 0 } : parseThreshold(r.threshold, here.key('threshold'));
+  const reason = str(r.reason, here.key('reason'), 'the reason a user sees, as text');
+  const description = r.description === undefined ? reason : str(r.description, here.key('description'), 'text');
+  const where = r.where === undefined ? undefined : str(r.where, here.key('where'), 'a SQL predicate');
+  const own: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) if (!commonKeys.has(k)) own[k] = v;
+  const params = Object.freeze(spec.parse(own, here));
+  return Object.freeze({ id, kind, type: typeName, category, scope, severity, threshold, description, reason, where, params, file: at.file });
+}
+
+/** Parses `3`, `"3"`, `"2.5%"` into a threshold. */
+export function parseThreshold(value: unknown, at: At): Threshold {
+  if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return { count: value };
+  if (typeof value === 'string') {
+    const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(value);
+    if (m) return m[2] ? { percent: Number(m[1]) } : { count: Number(m[1]) };
+  }
+  return at.fail(value, 'a count like 0 or a percent like 2.5%');
+}
+
+export function formatThreshold(t: Threshold): string {
+  return 'percent' in t ? `${t.percent}%` : String(t.count);
+}
+
+/** True when `failing` of `total` goes beyond the threshold. */
+export function exceeds(t: Threshold, failing: number, total: number): boolean {
+  if ('percent' in t) return total > 0 && (failing / total) * 100 > t.percent;
+  return failing > t.count;
+}
+
+/** True when `count` of `total` reaches at least the threshold. */
+export function reaches(t: Threshold, count: number, total: number): boolean {
+  if ('percent' in t) return total > 0 && (count / total) * 100 >= t.percent;
+  return count >= t.count;
+}
+
+export function str(value: unknown, at: At, expected: string): string {
+  if (typeof value !== 'string' || value.trim() === '') at.fail(value, expected);
+  return value;
+}
+
+export function oneOf<T extends string>(value: unknown, allowed: readonly T[], at: At): T {
+  if (typeof value !== 'string' || !allowed.includes(value as T)) at.fail(value, `one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+export function strList(value: unknown, at: At, expected: string): string[] {
+  if (typeof value === 'string' && value.trim() !== '') return [value];
+  if (!Array.isArray(value) || value.length === 0 || value.some((v) => typeof v !== 'string' || v.trim() === '')) at.fail(value, expected);
+  return value as string[];
+}
+
+/** A column name as the canonical tables spell them. */
+export function column(value: unknown, at: At): string {
+  const c = str(value, at, 'a column name of the kind\'s table');
+  if (!/^[a-z_][a-z0-9_]*$/.test(c)) at.fail(c, 'a lowercase column name of the kind\'s table');
+  return c;
+}
+
+export function noOtherKeys(raw: Readonly<Record<string, unknown>>, allowed: readonly string[], at: At): void {
+  for (const k of Object.keys(raw)) if (!allowed.includes(k)) at.key(k).fail(raw[k], `no such key for this check type (allowed: ${[...commonKeys, ...allowed].join(', ')})`);
+}

@@ -1,0 +1,294 @@
+// Runs the declared checks over one run's candidate rows (work.<kind>), writes the
+// row-level findings, appends the results to the history and computes anomaly
+// alerts. Decisions stay with the caller: it quarantines rows with error findings
+// and holds back the kinds listed in heldBackKinds.
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { queryRows, sqlString } from '../db/connection.ts';
+import type { AggregateCheckType, Measurement, RowCheckType, SqlEnv } from './check-type.ts';
+import { CheckConfigError, dataKinds, exceeds, formatThreshold, parseCheckFile, type CheckDefinition, type DataKind } from './definitions.ts';
+import { checkType, checkTypes } from './registry.ts';
+import { appendHistory } from './history.ts';
+import { detectAnomalies, type Alert, type AnomalySettings } from './anomalies.ts';
+import { loadSksCodes } from './sks-reference.ts';
+
+export type { CheckDefinition } from './definitions.ts';
+export type { Alert } from './anomalies.ts';
+
+export type Outcome = 'passed' | 'warned' | 'failed' | 'not_evaluated';
+
+export interface CheckResult {
+  readonly checkId: string;
+  readonly kind: DataKind;
+  readonly type: string;
+  readonly category: string;
+  /** row or aggregate, as declared. */
+  readonly checkScope: 'row' | 'aggregate';
+  readonly severity: 'warn' | 'error';
+  /** national, system, clinic (or another group column). */
+  readonly scopeLevel: string;
+  readonly scopeValue: string | null;
+  readonly numerator: number | null;
+  readonly denominator: number | null;
+  readonly percent: number | null;
+  readonly outcome: Outcome;
+  readonly threshold: string;
+  /** Static text and names of systems or clinics: never a value from a text field. */
+  readonly message: string | null;
+}
+
+export interface QualityRun {
+  readonly results: CheckResult[];
+  readonly heldBackKinds: string[];
+  readonly alerts: Alert[];
+}
+
+export interface RunChecksOptions {
+  readonly runId: string;
+  readonly batchId: string;
+  readonly checks: readonly CheckDefinition[];
+  /** The run's clock: for 'future' checks, freshness and the history. */
+  readonly now: Date;
+  /** SKS code list (reference.sks_file); when given it is (re)loaded into quality.sks_codes. */
+  readonly sksFile?: string | null;
+  readonly anomalies?: Partial<AnomalySettings>;
+}
+
+const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const defaultChecksDir = join(projectRoot, 'config', 'checks');
+
+/** Reads and validates every config/checks/*.yaml; errors name file, key, found and expected. */
+export async function loadChecks(dir: string = defaultChecksDir): Promise<CheckDefinition[]> {
+  const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
+  const checks: CheckDefinition[] = [];
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    const path = join(dir, f);
+    const shown = relative(process.cwd(), path) || path;
+    for (const c of parseCheckFile(await readFile(path, 'utf8'), shown, checkTypes)) {
+      const earlier = seen.get(c.id);
+      if (earlier) throw new CheckConfigError(shown, `id`, c.id, `an id not already used (it is declared in ${earlier})`);
+      seen.set(c.id, shown);
+      checks.push(c);
+    }
+  }
+  return checks;
+}
+
+/** The SQL environment of one kind in one run. */
+export async function sqlEnvironment(conn: DuckDBConnection, kind: DataKind, check: Pick<CheckDefinition, 'where'>, runId: string, now: Date): Promise<SqlEnv> {
+  const tables = new Set(
+    (await queryRows<{ t: string }>(conn, `select table_schema || '.' || table_name as t from information_schema.tables`)).map((r) => r.t),
+  );
+  const cols = await queryRows<{ t: string; name: string; type: string }>(
+    conn,
+    `select table_name as t, column_name as name, data_type as type from information_schema.columns where table_schema = 'core' order by ordinal_position`,
+  );
+  const columns = new Map<string, { name: string; type: string }[]>();
+  for (const c of cols) columns.set(c.t, [...(columns.get(c.t) ?? []), { name: c.name, type: c.type }]);
+  const [{ n } = { n: 0 }] = await queryRows<{ n: number }>(conn, `select count(*)::integer as n from quality.sks_codes`);
+  return envFor(kind, check, { runId, now, tables, columns, references: new Set(n > 0 ? ['sks'] : []) });
+}
+
+interface EnvBase {
+  readonly runId: string;
+  readonly now: Date;
+  readonly tables: ReadonlySet<string>;
+  readonly columns: ReadonlyMap<string, ReadonlyArray<{ name: string; type: string }>>;
+  readonly references: ReadonlySet<string>;
+}
+
+function envFor(kind: DataKind, check: Pick<CheckDefinition, 'where'>, base: EnvBase): SqlEnv {
+  const work = `work.${kind}`;
+  const source = base.tables.has(work) ? work : `(select *, null::bigint as row_id from core.${kind} limit 0)`;
+  return {
+    kind,
+    runId: base.runId,
+    work,
+    core: `core.${kind}`,
+    rows: check.where ? `(select * from ${source} where ${check.where})` : source,
+    nowSql: `TIMESTAMPTZ '${base.now.toISOString()}'`,
+    todaySql: `DATE '${danishDate(base.now)}'`,
+    tables: base.tables,
+    columns: base.columns,
+    references: base.references,
+  };
+}
+
+/** The calendar date in Denmark at `now`. */
+export function danishDate(now: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Copenhagen', year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+}
+
+/** The SQL a check runs (for `fangst checks explain`). */
+export function checkSql(check: CheckDefinition, env: SqlEnv): string {
+  const t = checkType(check.type);
+  return t.shape === 'row' ? t.failingRows(check, env) : t.measure(check, env);
+}
+
+/** Runs the checks; see the module comment for what it writes. */
+export async function runChecks(conn: DuckDBConnection, opts: RunChecksOptions): Promise<QualityRun> {
+  if (opts.sksFile) await loadSksCodes(conn, opts.sksFile);
+  if (opts.checks.some((c) => c.type === 'no_cpr')) await ensureCprMacro(conn);
+  const probe = await sqlEnvironment(conn, 'diagnoser', {}, opts.runId, opts.now);
+  const base: EnvBase = { runId: opts.runId, now: opts.now, tables: probe.tables, columns: probe.columns, references: probe.references };
+  const cprMacro = (await queryRows(conn, `select 1 from duckdb_functions() where function_name = 'has_cpr' limit 1`)).length > 0;
+
+  const results: CheckResult[] = [];
+  const heldBack = new Set<string>();
+  for (const check of opts.checks) {
+    const env = envFor(check.kind, check, base);
+    const t = checkType(check.type);
+    const unavailable =
+      check.type === 'no_cpr' && !cprMacro ? 'the CPR detector has_cpr is not loaded' : (t.unavailable?.(check, env) ?? (t.shape === 'row' && !base.tables.has(env.work) ? `no ${env.work} in this run` : null));
+    const rs = unavailable
+      ? [notEvaluated(check, unavailable)]
+      : t.shape === 'row'
+        ? await runRowCheck(conn, check, t, env, opts.runId)
+        : await runAggregateCheck(conn, check, t, env);
+    results.push(...rs);
+    const national = rs[0]!;
+    if (check.severity === 'error' && check.scope === 'aggregate' && national.outcome === 'failed') heldBack.add(check.kind);
+    // Without a working CPR detector, nothing of the kind may be published.
+    if (check.type === 'no_cpr' && check.severity === 'error' && unavailable && base.tables.has(env.work)) heldBack.add(check.kind);
+  }
+  const heldBackKinds = dataKinds.filter((k) => heldBack.has(k));
+  const alerts = await appendHistoryAndDetect(conn, opts, results, heldBackKinds);
+  return { results, heldBackKinds, alerts };
+}
+
+async function appendHistoryAndDetect(conn: DuckDBConnection, opts: RunChecksOptions, results: CheckResult[], heldBackKinds: string[]): Promise<Alert[]> {
+  await appendHistory(conn, { runId: opts.runId, batchId: opts.batchId, now: opts.now, results, checks: opts.checks.length, heldBackKinds });
+  const alerts = await detectAnomalies(conn, { runId: opts.runId, now: opts.now, settings: opts.anomalies });
+  await conn.run(
+    `update quality.runs set alerts = ${alerts.length} where run_id = ${sqlString(opts.runId)}`,
+  );
+  return alerts;
+}
+
+function notEvaluated(check: CheckDefinition, why: string): CheckResult {
+  return result(check, 'national', null, null, null, 'not_evaluated', why);
+}
+
+function result(check: CheckDefinition, scopeLevel: string, scopeValue: string | null, numerator: number | null, denominator: number | null, outcome: Outcome, message: string | null): CheckResult {
+  const percent = numerator != null && denominator ? round((numerator / denominator) * 100) : null;
+  return {
+    checkId: check.id,
+    kind: check.kind,
+    type: check.type,
+    category: check.category,
+    checkScope: check.scope,
+    severity: check.severity,
+    scopeLevel,
+    scopeValue,
+    numerator,
+    denominator,
+    percent,
+    outcome,
+    threshold: thresholdText(check),
+    message,
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 10000) / 10000;
+}
+
+function thresholdText(check: CheckDefinition): string {
+  const p = check.params;
+  switch (check.type) {
+    case 'share':
+      return `at least ${formatThreshold(p.at_least as never)}`;
+    case 'volume':
+      return [p.min_rows != null ? `at least ${p.min_rows} rows` : '', p.max_rows != null ? `at most ${p.max_rows} rows` : ''].filter(Boolean).join(', ');
+    case 'freshness':
+      return `at most ${p.max_age_hours} hours old`;
+    default:
+      return `at most ${formatThreshold(check.threshold)} failing`;
+  }
+}
+
+function judge(check: CheckDefinition, breached: boolean): Outcome {
+  if (!breached) return 'passed';
+  return check.severity === 'error' ? 'failed' : 'warned';
+}
+
+async function runRowCheck(conn: DuckDBConnection, check: CheckDefinition, t: RowCheckType, env: SqlEnv, runId: string): Promise<CheckResult[]> {
+  await conn.run(`create or replace temp table _q_fail as select distinct row_id, column_name from (\n${t.failingRows(check, env)}\n) where row_id is not null`);
+  // An aggregate-scope check decides for the whole kind: its rows are findings, not quarantine.
+  const severity = check.scope === 'row' ? check.severity : 'warn';
+  await conn.run(`insert into quality.row_findings
+select ${sqlString(runId)}, ${sqlString(check.kind)}, w.record_key, coalesce(w.source_file, ''), coalesce(w.source_line, 0),
+       ${sqlString(check.id)}, ${sqlString(severity)}, f.column_name, ${sqlString(check.reason)}
+from _q_fail as f join ${env.work} as w using (row_id)
+order by w.source_file, w.source_line, f.column_name`);
+  const counts = await queryRows<{ level: string; value: string | null; den: number; num: number }>(
+    conn,
+    `with failing as (select distinct row_id from _q_fail)
+select case when grouping(journal_system) = 0 then 'system' when grouping(sor_code) = 0 then 'clinic' else 'national' end as level,
+       coalesce(journal_system, sor_code) as value,
+       count(*)::double as den, count(f.row_id)::double as num
+from ${env.rows} as w left join failing as f using (row_id)
+group by grouping sets ((), (journal_system), (sor_code))
+order by level = 'national' desc, level, value`,
+  );
+  await conn.run('drop table _q_fail');
+  const out: CheckResult[] = [];
+  const national = counts.find((c) => c.level === 'national') ?? { level: 'national', value: null, den: 0, num: 0 };
+  for (const c of [national, ...counts.filter((x) => x.level !== 'national')]) {
+    if (c.level === 'clinic' && c.num === 0) continue; // clinics are kept only where something was found
+    if (c.value == null && c.level !== 'national') continue;
+    const outcome: Outcome = c.den === 0 ? 'not_evaluated' : judge(check, exceeds(check.threshold, c.num, c.den));
+    const message = c.den === 0 ? 'no rows to check' : c.num > 0 ? check.reason : null;
+    out.push(result(check, c.level, c.value, c.num, c.den, outcome, message));
+  }
+  return out;
+}
+
+async function runAggregateCheck(conn: DuckDBConnection, check: CheckDefinition, t: AggregateCheckType, env: SqlEnv): Promise<CheckResult[]> {
+  const rows = await queryRows<Measurement>(
+    conn,
+    `select scope_level, scope_value, numerator::double as numerator, denominator::double as denominator, detail
+from (\n${t.measure(check, env)}\n) order by scope_level = 'national' desc, scope_value`,
+  );
+  const national = rows.find((r) => r.scope_level === 'national');
+  if (!national) return [notEvaluated(check, 'nothing measured')];
+  const groups = rows.filter((r) => r.scope_level !== 'national');
+  const judged = groups.map((g) => ({ g, b: t.breached(check, g) }));
+  const breachedGroups = judged.filter((x) => x.b === true).map((x) => x.g.scope_value ?? '(none)');
+  const nb = t.breached(check, national);
+  const nationalBreached = nb === true || breachedGroups.length > 0;
+  const outcome: Outcome = nb === null && breachedGroups.length === 0 ? 'not_evaluated' : judge(check, nationalBreached);
+  const named = breachedGroups.length > 10 ? `${breachedGroups.slice(0, 10).join(', ')} and ${breachedGroups.length - 10} more` : breachedGroups.join(', ');
+  const message = nationalBreached ? [check.reason, named && `(${named})`, national.detail].filter(Boolean).join(' ') : (national.detail ?? null);
+  const out = [result(check, 'national', null, national.numerator, national.denominator, outcome, message)];
+  for (const { g, b } of judged) {
+    out.push(result(check, g.scope_level, g.scope_value, g.numerator, g.denominator, b === null ? 'not_evaluated' : judge(check, b), b ? check.reason : (g.detail ?? null)));
+  }
+  return out;
+}
+
+/** Loads the project's SQL macros (has_cpr) when the transforms provide them. */
+async function ensureCprMacro(conn: DuckDBConnection): Promise<void> {
+  const have = await queryRows(conn, `select 1 from duckdb_functions() where function_name = 'has_cpr' limit 1`);
+  if (have.length > 0) return;
+  try {
+    const path = '../transforms/macros.ts'; // landed separately: optional here
+    const macros = (await import(path)) as { loadMacros?: (c: DuckDBConnection) => Promise<void> };
+    await macros.loadMacros?.(conn);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+  }
+}
+
+/**
+ * The exit code the run's quality outcome proposes (README, "Exit codes"):
+ * 4 when a kind is held back, 3 when rows were quarantined, else 0.
+ */
+export function qualityExitCode(run: QualityRun): number {
+  if (run.heldBackKinds.length > 0) return 4;
+  const quarantining = run.results.some((r) => r.scopeLevel === 'national' && r.checkScope === 'row' && r.severity === 'error' && (r.numerator ?? 0) > 0);
+  return quarantining ? 3 : 0;
+}
