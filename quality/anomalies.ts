@@ -129,8 +129,9 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
 
   const alerts: Alert[] = [];
   for (const [sor, c] of byClinic) {
-    let silent: { from: string; to: string; median: number; mad: number; n: number } | null = null;
+    const open: { silent: { from: string; to: string; median: number; mad: number; n: number } | null } = { silent: null };
     const closeSilent = () => {
+      const silent = open.silent;
       if (!silent) return;
       const span = silent.from === silent.to ? `on ${silent.from}` : `from ${silent.from} to ${silent.to}`;
       alerts.push({
@@ -138,7 +139,7 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
         observed: 0, median: silent.median, mad: silent.mad, historyPoints: silent.n,
         message: `clinic ${sor}${c.system ? ` (${c.system})` : ''} delivered no ${kind} ${span}; it usually delivers ${fmt(silent.median)} a day`,
       });
-      silent = null;
+      open.silent = null;
     };
     const baseline: number[] = [];
     for (const day of activeDays) {
@@ -156,7 +157,7 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
         const d = mad(window);
         const regular = window.filter((v) => v > 0).length / window.length >= s.regularShare;
         if (x === 0 && regular && m > 0) {
-          silent = silent ? { ...silent, to: day } : { from: day, to: day, median: m, mad: d, n: window.length };
+          open.silent = open.silent ? { ...open.silent, to: day } : { from: day, to: day, median: m, mad: d, n: window.length };
           flagged.add(key);
           continue;
         }
