@@ -8,6 +8,7 @@ type Registrar = (program: Command, setExit: (code: number) => void) => void;
 
 const jobs: Array<() => Promise<{ register: Registrar }>> = [
   () => import('./nightly.ts'),
+  () => import('./campaign.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,119 @@
+// `fangst campaign`: the aktionsdiagnose share by month, nationally and per journal system,
+// specialty and clinic, against FAPS's target. SQL in transforms/marts/campaign_*.sql,
+// the document and its rendering in campaign/.
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { computeCampaign } from '../campaign/compute.ts';
+import { buildDocument, type CampaignDocument } from '../campaign/document.ts';
+import { CampaignConfigError, loadCampaignConfig, parseMonth, parseTarget } from '../campaign/settings.ts';
+import { writeCampaignOutputs, type WrittenFiles } from '../campaign/write-outputs.ts';
+import { openDatabase } from '../db/connection.ts';
+import { formatCount, formatPercent, formatPoints } from '../reports/html.ts';
+import { Pseudonymiser, loadPseudonymKey } from '../reports/suppress.ts';
+import { EXIT } from './exit-codes.ts';
+
+export interface CampaignOptions {
+  readonly config?: string;
+  readonly db?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly target?: string | number;
+  readonly start?: string;
+  readonly out?: string;
+  readonly json?: boolean;
+  readonly shareable?: boolean;
+  readonly danishCsv?: boolean;
+  readonly now?: Date;
+}
+
+export interface CampaignResult {
+  readonly exitCode: number;
+  readonly document?: CampaignDocument;
+  readonly files?: WrittenFiles;
+}
+
+interface Output {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdio: Output = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+/** Runs the campaign report; prints JSON (--json) or a summary, and writes the files. */
+export async function runCampaign(opts: CampaignOptions, io: Output = stdio): Promise<CampaignResult> {
+  let config;
+  let settings;
+  try {
+    config = await loadCampaignConfig(opts.config ?? 'config/pipeline.yaml');
+    settings = {
+      from: opts.from === undefined ? undefined : parseMonth(opts.from, '--from', 'month'),
+      to: opts.to === undefined ? undefined : parseMonth(opts.to, '--to', 'month'),
+      start: opts.start === undefined ? config.start : parseMonth(opts.start, '--start', 'month'),
+      target: opts.target === undefined ? config.target : parseTarget(opts.target, '--target'),
+      minClinicDiagnoses: config.minClinicDiagnoses,
+    };
+    if (settings.from && settings.to && settings.from > settings.to) throw new CampaignConfigError(`--from ${settings.from} is after --to ${settings.to}`);
+  } catch (err) {
+    if (!(err instanceof CampaignConfigError)) throw err;
+    io.err(`fangst campaign: ${err.message}\n`);
+    return { exitCode: EXIT.config };
+  }
+  const dbPath = opts.db ?? config.database;
+  if (dbPath !== ':memory:' && !existsSync(dbPath)) {
+    io.err(`fangst campaign: no database at ${dbPath} (run fangst nightly first, or pass --db)\n`);
+    return { exitCode: EXIT.config };
+  }
+
+  const db = await openDatabase(dbPath, { memoryLimit: config.memoryLimit, threads: config.threads });
+  let document: CampaignDocument;
+  try {
+    const conn = await db.connect();
+    const data = await computeCampaign(conn, settings);
+    if (data.months.length === 0) {
+      io.err(`fangst campaign: no diagnoses between ${settings.from ?? 'the start'} and ${settings.to ?? 'the end'} in ${dbPath}\n`);
+      return { exitCode: EXIT.failed };
+    }
+    const pseudonymiser = opts.shareable ? new Pseudonymiser(await loadPseudonymKey(config.pseudonymKeyFile)) : undefined;
+    document = buildDocument(data, { shareable: opts.shareable ?? false, pseudonymiser, generatedAt: opts.now });
+  } finally {
+    db.close();
+  }
+
+  const outDir = opts.out ?? (opts.json ? undefined : opts.shareable ? 'var/reports/campaign-shareable' : 'var/reports/campaign');
+  const files = outDir ? await writeCampaignOutputs(document, outDir, { danishCsv: opts.danishCsv }) : undefined;
+  if (opts.json) io.out(`${JSON.stringify(document, null, 2)}\n`);
+  else io.out(summary(document, files));
+  return { exitCode: EXIT.ok, document, files };
+}
+
+function summary(doc: CampaignDocument, files: WrittenFiles | undefined): string {
+  const n = doc.national;
+  const last = n.months.at(-1);
+  const lines = [
+    `campaign ${doc.period.from} to ${doc.period.to}: A-share ${formatPercent(n.whole_period.a_share)} (${formatCount(n.whole_period.a_diagnoses)} of ${formatCount(n.whole_period.diagnoses)} diagnoses)`,
+    `  ${last?.month}: A-share ${formatPercent(last?.a_share)}, marked ${formatPercent(last?.marked_share)}; change since ${doc.campaign_start}: ${formatPoints(n.change_since_start?.change)}`,
+    `  without systems that cannot mark (${doc.non_marking_systems.join(', ') || 'none'}): ${formatPercent(n.without_non_marking.whole_period.a_share)}`,
+    `  ${n.trend?.verdict ?? 'no trend'}`,
+  ];
+  if (files) lines.push(`wrote ${files.html}, ${files.json} and ${files.csv.length} CSV files`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('campaign')
+    .description('aktionsdiagnose (A) share by month, nationally and per journal system, specialty and clinic, against the target')
+    .option('--config <file>', 'pipeline configuration', 'config/pipeline.yaml')
+    .option('--db <file>', 'DuckDB database (default: from the configuration)')
+    .option('--from <YYYY-MM>', 'first month of the period (default: the first diagnosis)')
+    .option('--to <YYYY-MM>', 'last month of the period (default: the last diagnosis)')
+    .option('--target <share>', 'target A-share, 0.8 or 80% (default: campaign.target)')
+    .option('--start <YYYY-MM>', 'campaign start month (default: campaign.start)')
+    .option('--out <dir>', 'write campaign.html, campaign.json and CSV files here (default: var/reports/campaign unless --json)')
+    .option('--json', 'print the report document as JSON on stdout')
+    .option('--shareable', 'pseudonymise clinics and suppress counts of 1-4')
+    .option('--danish-csv', 'CSV for Danish Excel: ; separator, decimal comma')
+    .action(async (o: CampaignOptions) => {
+      setExit((await runCampaign(o)).exitCode);
+    });
+}

@@ -1,0 +1,82 @@
+// Builds core.diagnoser and ref.clinics directly, from a table of counts per clinic and month,
+// so that every expected share in the campaign tests can be computed by hand.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { queryRows, sqlString } from '../../db/connection.ts';
+
+export interface FixtureClinic {
+  readonly sor: string;
+  readonly name: string;
+  readonly system: string;
+  readonly specialty: number;
+}
+
+/** n diagnoses of one clinic in one month, of which a are A and b are B (the rest unmarked). */
+export interface FixtureCell {
+  readonly sor: string;
+  readonly month: string;
+  readonly n: number;
+  readonly a: number;
+  readonly b: number;
+}
+
+/** A value for a NOT NULL column the fixture knows nothing about (the schema may grow). */
+function filler(type: string): string {
+  const t = type.toUpperCase();
+  if (t.startsWith('VARCHAR')) return `'fixture'`;
+  if (t.startsWith('DATE')) return `date '2025-01-01'`;
+  if (t.startsWith('TIMESTAMP')) return `timestamptz '2025-01-01 00:00:00+00'`;
+  if (t.startsWith('BOOLEAN')) return 'false';
+  if (t.endsWith('[]')) return '[]';
+  return '0';
+}
+
+export async function loadFixture(conn: DuckDBConnection, clinics: readonly FixtureClinic[], cells: readonly FixtureCell[]): Promise<void> {
+  for (const c of clinics) {
+    await conn.run(
+      `insert into ref.clinics (sor_code, name, specialty, registered_specialty, journal_system)
+       values (${sqlString(c.sor)}, ${sqlString(c.name)}, ${c.specialty}, ${c.specialty > 80 ? 8 : c.specialty}, ${sqlString(c.system)})`,
+    );
+  }
+  const bySor = new Map(clinics.map((c) => [c.sor, c]));
+  const known: Record<string, string> = {
+    record_key: `cell.system || ':' || cell.sor || '-' || cell.month || '-' || i`,
+    journal_system: 'cell.system',
+    record_id: `cell.sor || '-' || cell.month || '-' || i`,
+    sor_code: 'cell.sor',
+    specialty: 'cell.specialty',
+    patient: `'P' || (i % 7)`,
+    code: `'DH353'`,
+    code_raw: `'H35.3'`,
+    kind: `case when i < cell.a then 'A' when i < cell.a + cell.b then 'B' end`,
+    kind_raw: `case when i < cell.a then 'A' when i < cell.a + cell.b then 'B' end`,
+    // spread over the month's first 28 days
+    contact_date: `cast(cell.month || '-01' as date) + cast(i % 28 as integer)`,
+    source_file: `'fixture.csv'`,
+    source_line: 'i + 2',
+    file_hash: `'fixture'`,
+    batch_id: `'b-fixture'`,
+    run_id: `'r-fixture'`,
+  };
+  const columns = await queryRows<{ column_name: string; is_nullable: string; data_type: string }>(
+    conn,
+    `select column_name, is_nullable, data_type from information_schema.columns
+     where table_schema = 'core' and table_name = 'diagnoser' order by ordinal_position`,
+  );
+  const chosen = columns.filter((c) => c.column_name in known || c.is_nullable === 'NO');
+  const select = chosen.map((c) => `${known[c.column_name] ?? filler(c.data_type)} as ${c.column_name}`).join(', ');
+  const values = cells
+    .filter((c) => c.n > 0)
+    .map((c) => {
+      const clinic = bySor.get(c.sor);
+      if (!clinic) throw new Error(`fixture cell for unknown clinic: ${c.sor}`);
+      if (c.a + c.b > c.n) throw new Error(`fixture cell has more marked than diagnoses: ${c.sor} ${c.month}`);
+      return `(${sqlString(c.sor)}, ${sqlString(clinic.system)}, ${clinic.specialty}, ${sqlString(c.month)}, ${c.n}, ${c.a}, ${c.b})`;
+    });
+  if (values.length === 0) return;
+  await conn.run(
+    `insert into core.diagnoser (${chosen.map((c) => c.column_name).join(', ')})
+     select ${select}
+     from (values ${values.join(', ')}) as cell(sor, system, specialty, month, n, a, b),
+          range(cell.n) as r(i)`,
+  );
+}
