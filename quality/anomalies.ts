@@ -64,10 +64,17 @@ export function mad(xs: readonly number[]): number {
   return median(xs.map((x) => Math.abs(x - m)));
 }
 
-/** How far x lies from the baseline, in robust standard deviations (floored scale). */
+/**
+ * How far x lies from the baseline, in robust standard deviations. When the MAD is
+ * 0 (most points equal) the mean absolute deviation stands in (Iglewicz & Hoaglin);
+ * the scale never goes below minScale.
+ */
 export function robustZ(x: number, baseline: readonly number[], minScale: number): number {
-  const scale = Math.max(1.4826 * mad(baseline), minScale);
-  return (x - median(baseline)) / scale;
+  const m = median(baseline);
+  const d = mad(baseline);
+  const meanAd = baseline.reduce((s, v) => s + Math.abs(v - m), 0) / baseline.length;
+  const scale = Math.max(d > 0 ? 1.4826 * d : 1.2533 * meanAd, minScale);
+  return (x - m) / scale;
 }
 
 /** Finds this run's anomalies, appends them to quality.alerts and returns them. */
@@ -184,7 +191,7 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
 
 async function failureRateAlerts(conn: DuckDBConnection, runId: string, s: AnomalySettings): Promise<Alert[]> {
   const rowTypes = [...checkTypes].filter(([, t]) => t.shape === 'row').map(([name]) => sqlString(name));
-  const rows = await queryRows<{ check_id: string; kind: string; scope_level: string; scope_value: string | null; percent: number; history: number[] }>(
+  const rows = await queryRows<{ check_id: string; kind: string; scope_level: string; scope_value: string | null; percent: number; denominator: number; history: number[] }>(
     conn,
     await sqlFile('failure_rate_history', { run_id: sqlString(runId), row_types: rowTypes.join(', '), window: String(s.window) }),
   );
@@ -193,7 +200,10 @@ async function failureRateAlerts(conn: DuckDBConnection, runId: string, s: Anoma
     const history = r.history.map(Number);
     if (history.length < s.minHistory) continue;
     const m = median(history);
-    const z = robustZ(r.percent, history, 0.25);
+    // One row more or less must not look like a jump: the floor is the binomial
+    // standard error of the baseline rate at this run's denominator (at least one row's worth).
+    const p = Math.max(m / 100, 1 / Math.max(r.denominator, 1));
+    const z = robustZ(r.percent, history, Math.max(0.25, 100 * Math.sqrt((p * (1 - p)) / Math.max(r.denominator, 1))));
     if (z >= s.z && r.percent - m >= s.minRiseInPoints) {
       const where = r.scope_level === 'national' ? 'nationally' : `for ${r.scope_value}`;
       alerts.push({

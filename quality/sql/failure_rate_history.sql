@@ -2,7 +2,7 @@
 -- percent of the previous {{window}} runs, leaving out runs already flagged as an
 -- anomaly for that check and scope (so a bad stretch does not become the baseline).
 with current_results as (
-    select check_id, kind, scope_level, scope_value, percent, run_at
+    select check_id, kind, scope_level, scope_value, percent, denominator, run_at
     from quality.check_results
     where run_id = {{run_id}}
       and check_type in ({{row_types}})
@@ -46,6 +46,7 @@ final as (
         c.scope_level,
         c.scope_value,
         c.percent,
+        c.denominator,
         coalesce(list(e.percent) filter (where e.percent is not null), []) as history,
     from current_results as c
     left join earlier as e
