@@ -218,6 +218,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   await publishBatch(conn, { batchId, outbox: config.outbox, arrow: ctx.arrow });
   summary.batchId = batchId;
   for (const f of summary.files) {
+    if (f.kind === 'register') continue; // reference data, reported on its own line
     summary.totals.read += f.read;
     summary.totals.published += f.published;
     summary.totals.quarantined += f.quarantined;
@@ -226,7 +227,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   summary.byKind.push(...(await queryRows<RunSummary['byKind'][number]>(conn, `
     select kind, sum(rows_read)::bigint as read, sum(rows_published)::bigint as published,
       sum(rows_quarantined)::bigint as quarantined, sum(rows_rejected)::bigint as rejected
-    from meta.files where run_id = ${sqlString(runId)} group by kind order by kind`)).map((r) => ({
+    from meta.files where run_id = ${sqlString(runId)} and kind <> 'register' group by kind order by kind`)).map((r) => ({
     kind: r.kind, read: Number(r.read), published: Number(r.published), quarantined: Number(r.quarantined), rejected: Number(r.rejected),
   })));
   return summary;
@@ -313,8 +314,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
         process.stdout.write(formatSummary(summary));
         setExit(exitCode);
       } catch (err) {
+        // The one line a person needs, whatever the log level.
+        process.stderr.write(`fangst nightly: ${(err as Error).message}\n`);
         if (err instanceof ConfigError) {
-          log.error(err.message);
           setExit(EXIT.config);
         } else {
           log.error({ err }, 'nightly run failed');

@@ -34,6 +34,9 @@ export function formatSummary(s: RunSummary): string {
       lines.push(`  ${k.kind.padEnd(w)}  ${n(k.read).padStart(10)}  ${n(k.published).padStart(10)}  ${n(k.quarantined).padStart(11)}  ${n(k.rejected).padStart(9)}`);
     }
   }
+  for (const r of s.files.filter((f) => f.kind === 'register' && !f.error)) {
+    lines.push(`clinic register: ${n(r.published)} clinics from ${r.file}`);
+  }
   for (const h of s.heldBack) lines.push(`HELD BACK: ${h.kind} (${h.checks.join(', ')})`);
   for (const f of failed) lines.push(`FAILED: ${f.file}: ${f.error}`);
   for (const f of unknown) lines.push(`not loaded: ${f.file}: ${f.detail}`);
