@@ -11,6 +11,8 @@ export const LAYERS = {
   // Core models build this run's candidate rows; accepted ones are merged into core.* on commit.
   core: 'work',
   marts: 'marts',
+  // The lab evaluation (`fangst lab-quality`): per-row lab findings and per-clinic distributions.
+  lab: 'lab',
 } as const;
 export type Layer = keyof typeof LAYERS;
 
