@@ -15,6 +15,7 @@ import { fileProgress } from '../observe/progress.ts';
 import { formatSummary, type RunSummary } from '../observe/summary.ts';
 import { acceptRun } from '../publish/accept.ts';
 import { publishBatch, publishPending } from '../publish/batch.ts';
+import { loadChecks, runChecks, type CheckDefinition } from '../quality/engine.ts';
 import { loadMacros } from '../transforms/macros.ts';
 import { runLayer } from '../transforms/run.ts';
 import { EXIT } from './exit-codes.ts';
@@ -54,6 +55,7 @@ function newId(prefix: string, now: Date): string {
 export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResult> {
   const log = opts.logger ?? createLogger();
   const config = await loadConfig(opts.config, { inbox: opts.inbox, outbox: opts.outbox, database: opts.db });
+  const checks = await loadChecks();
   const now = opts.now ?? new Date();
   const runId = newId('r', now);
   const batchId = newId('b', now);
@@ -69,7 +71,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
       exit_code: null, rows_read: null, rows_published: null, rows_quarantined: null, rows_rejected: null, message: null,
     }).execute();
     try {
-      const summary = await load(db, conn, config, { runId, batchId, now, log, arrow: opts.format === 'arrow' });
+      const summary = await load(db, conn, config, { runId, batchId, now, log, checks, arrow: opts.format === 'arrow' });
       const exitCode = summary.heldBack.length > 0 ? EXIT.heldBack : EXIT.ok;
       await meta.updateTable('meta.runs').set({
         finished_at: new Date().toISOString(), status: 'succeeded', exit_code: exitCode,
@@ -93,6 +95,7 @@ interface RunContext {
   readonly batchId: string;
   readonly now: Date;
   readonly log: Logger;
+  readonly checks: readonly CheckDefinition[];
   readonly arrow: boolean;
 }
 
@@ -197,7 +200,16 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     await conn.run(`insert into quality.row_findings
       select getvariable('run_id'), kind, record_key, source_file, source_line, check_id, 'error', column_name, reason
       from work.pipeline_findings`);
+    const quality = await runChecks(conn, { runId, batchId, checks: ctx.checks, now: ctx.now, sksFile: config.reference.sksFile });
     const heldBack = new Map<string, { checkIds: string[]; reasons: string[] }>();
+    for (const kind of quality.heldBackKinds) {
+      const failed = quality.results.filter((r) => r.kind === kind && r.scopeLevel === 'national' && r.checkScope === 'aggregate'
+        && r.severity === 'error' && r.outcome !== 'passed');
+      heldBack.set(kind, { checkIds: failed.map((r) => r.checkId), reasons: failed.map((r) => r.message ?? r.checkId) });
+      summary.heldBack.push({ kind, checks: failed.map((r) => r.checkId) });
+      log.error({ kind, checks: failed.map((r) => r.checkId) }, 'data kind held back by a failed aggregate check');
+    }
+    summary.alerts.push(...quality.alerts.map((a) => ({ message: a.message })));
     await acceptRun(conn, { runId, batchId, heldBack });
     const files = await recordLedger(conn, candidates, staged, ctx);
     const broken = files.filter((f) => f.read !== f.published + f.quarantined + f.rejected);

@@ -128,7 +128,20 @@ describe('runChecks', () => {
     expect(f).toEqual(['NOVAX:e_none', 'NOVAX:e_other_clinic']);
   });
 
-  it('treats a re-send of a published record as an exact duplicate, and a correction as new', async () => {
+  it('unique on key + content: a re-send of a published record fails, a correction passes', async () => {
+    // The nightly pipeline finds duplicates itself (pipeline.duplicate); this is the
+    // declarative unique type, as a user would declare it for another key.
+    const dir = await mkdtemp(join(tmpdir(), 'fangst-unique-'));
+    await writeFile(join(dir, 'd.yaml'), [
+      '- id: diagnoser.resent',
+      '  kind: diagnoser',
+      '  category: conformance',
+      '  type: unique',
+      '  columns: [record_key, content_hash]',
+      '  include_core: true',
+      '  severity: error',
+      '  reason: the record is an exact duplicate',
+    ].join('\n'));
     const published = diagnosis({ record_id: 'same', content_hash: 'abc' });
     const { row_id: _r, unresolved_reason: _u, ...core } = published;
     await insertRows(conn, 'core.diagnoser', [core]);
@@ -137,8 +150,8 @@ describe('runChecks', () => {
       diagnosis({ record_id: 'fixed', content_hash: 'new' }),
     ]);
     await insertRows(conn, 'core.diagnoser', [{ ...core, record_key: 'NOVAX:fixed', record_id: 'fixed', content_hash: 'old' }]);
-    await runChecks(conn, { runId: 'r1', batchId: 'b1', checks, now });
-    const f = (await findings()).filter((x) => x.check_id === 'diagnoser.exact_duplicate');
+    await runChecks(conn, { runId: 'r1', batchId: 'b1', checks: await loadChecks(dir), now });
+    const f = (await findings()).filter((x) => x.check_id === 'diagnoser.resent');
     expect(f.map((x) => [x.record_key, x.source_file])).toEqual([['NOVAX:same', 'novax/novax_diagnoser_2026-04.csv']]);
   });
 
