@@ -78,7 +78,7 @@ export function renderCampaignHtml(doc: CampaignDocument): string {
     ],
     nat.months,
   );
-  const trendNote = [nat.trend?.verdict, nat.trend_without_non_marking ? `Without the systems that cannot mark: ${nat.trend_without_non_marking.verdict}` : '']
+  const trendNote = [nat.trend?.verdict, nat.trend_without_non_marking ? `Without the systems that cannot mark: ${nat.trend_without_non_marking.verdict.charAt(0).toLowerCase()}${nat.trend_without_non_marking.verdict.slice(1)}` : '']
     .filter(Boolean)
     .map((t) => `<p>${escapeHtml(t)}</p>`)
     .join('');

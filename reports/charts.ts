@@ -5,6 +5,20 @@ import * as echarts from 'echarts';
 
 export type ChartOption = echarts.EChartsCoreOption;
 
+// Without a canvas, echarts estimates text widths from Arial's metrics, and legends laid out
+// that way overlap once a browser draws them in a wider sans-serif (DejaVu Sans on Debian).
+// A deliberately generous estimate keeps legend items and labels apart in any common font.
+const narrow = new Set([...'ijlI.,:;\'|!()[] ']);
+const wide = new Set([...'mwMW@%']);
+echarts.setPlatformAPI({
+  measureText(text: string, font?: string) {
+    const size = Number(/(\d+(?:\.\d+)?)px/.exec(font ?? '')?.[1] ?? 12);
+    let em = 0;
+    for (const ch of text ?? '') em += narrow.has(ch) ? 0.32 : wide.has(ch) ? 0.92 : ch >= 'A' && ch <= 'Z' ? 0.7 : 0.6;
+    return { width: em * size } as TextMetrics;
+  },
+});
+
 export interface ChartSize {
   readonly width: number;
   readonly height: number;
@@ -94,21 +108,21 @@ export function lineChart(options: LineChartOptions): string {
   const markMin = markValues.length ? Math.min(...markValues) : undefined;
   const markMax = markValues.length ? Math.max(...markValues) : undefined;
   const option: ChartOption = {
-    title: options.title ? { text: options.title, left: 'left', textStyle: { fontSize: 14 } } : undefined,
-    legend: named.length > 1 ? { data: named, top: options.title ? 24 : 0, type: 'plain' } : undefined,
-    grid: { left: 56, right: 24, top: (options.title ? 28 : 8) + (named.length > 1 ? 28 : 8), bottom: 32 },
+    title: options.title ? { text: options.title, left: 'left', top: 2, textStyle: { fontSize: 14 } } : undefined,
+    legend: named.length > 1 ? { data: named, top: options.title ? 30 : 2, left: 'left', type: 'plain' } : undefined,
+    grid: { left: 56, right: 24, top: (options.title ? 30 : 4) + (named.length > 1 ? 34 : 12), bottom: 32 },
     xAxis: { type: 'category', data: [...options.categories], boundaryGap: false },
     yAxis: {
       type: 'value', scale: options.yMin === undefined,
       // Reference lines outside the data's range would be clipped: widen the axis to show them.
-      // Shares get axis ends on whole 5-point steps within 0..100%.
+      // Shares get axis ends on whole 10-point steps within 0..100%.
       min: options.yMin ?? ((v: { min: number }) => {
         const m = Math.min(v.min, markMin ?? v.min);
-        return options.percent ? Math.max(0, Math.floor(m * 20) / 20) : m;
+        return options.percent ? Math.max(0, Math.floor(m * 10) / 10) : m;
       }),
       max: options.yMax ?? ((v: { max: number }) => {
         const m = Math.max(v.max, markMax ?? v.max);
-        return options.percent ? Math.min(1, Math.ceil(m * 20) / 20) : m;
+        return options.percent ? Math.min(1, Math.ceil(m * 10) / 10) : m;
       }),
       axisLabel: options.percent ? { formatter: percentFormatter } : undefined,
     },
@@ -142,9 +156,9 @@ export function barChart(options: BarChartOptions): string {
   const value = { type: 'value', axisLabel: fmt ? { formatter: fmt } : undefined };
   const named = options.series.map((s) => s.name);
   const option: ChartOption = {
-    title: options.title ? { text: options.title, left: 'left', textStyle: { fontSize: 14 } } : undefined,
-    legend: named.length > 1 ? { data: named, top: options.title ? 24 : 0 } : undefined,
-    grid: { left: options.horizontal ? 140 : 56, right: 24, top: (options.title ? 28 : 8) + (named.length > 1 ? 28 : 8), bottom: 32 },
+    title: options.title ? { text: options.title, left: 'left', top: 2, textStyle: { fontSize: 14 } } : undefined,
+    legend: named.length > 1 ? { data: named, top: options.title ? 30 : 2, left: 'left' } : undefined,
+    grid: { left: options.horizontal ? 140 : 56, right: 24, top: (options.title ? 30 : 4) + (named.length > 1 ? 34 : 12), bottom: 32 },
     xAxis: options.horizontal ? value : category,
     yAxis: options.horizontal ? { ...category, inverse: true } : value,
     series: options.series.map((s) => ({

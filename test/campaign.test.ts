@@ -6,39 +6,7 @@ import { computeCampaign, type CampaignData, type CampaignSettings, type ShareRo
 import { buildDocument } from '../campaign/document.ts';
 import { openDatabase, type Database } from '../db/connection.ts';
 import { Pseudonymiser } from '../reports/suppress.ts';
-import { loadFixture, type FixtureCell, type FixtureClinic } from './helpers/campaign-fixture.ts';
-
-export const clinics: FixtureClinic[] = [
-  { sor: '100000000000001', name: 'Øjenklinik Nord', system: 'NOVAX', specialty: 19 },
-  { sor: '100000000000002', name: 'Gynækolog Syd', system: 'NOVAX', specialty: 7 },
-  { sor: '100000000000003', name: 'Mave-tarm Vest', system: 'EG Clinea', specialty: 81 },
-  { sor: '100000000000004', name: 'Hudklinik Øst', system: 'DMDC', specialty: 4 },
-  { sor: '100000000000005', name: 'Lille Øjenklinik', system: 'NOVAX', specialty: 19 },
-];
-
-//                     Jan n/A/B     Feb n/A/B     Mar n/A/B
-// 1 NOVAX 19          100/50/10     100/60/10     120/84/12
-// 2 NOVAX 7            50/10/5       50/20/5       50/30/0
-// 3 EG Clinea 81       40/20/0       40/24/4       40/30/2
-// 4 DMDC 4             60/0/0        90/0/0        60/0/0     (cannot mark)
-// 5 NOVAX 19 (tiny)     1/1/0         3/0/0         -
-// national            251/81/15     283/104/19    270/144/14  whole 804/329/48
-export const cells: FixtureCell[] = [
-  { sor: '100000000000001', month: '2025-01', n: 100, a: 50, b: 10 },
-  { sor: '100000000000001', month: '2025-02', n: 100, a: 60, b: 10 },
-  { sor: '100000000000001', month: '2025-03', n: 120, a: 84, b: 12 },
-  { sor: '100000000000002', month: '2025-01', n: 50, a: 10, b: 5 },
-  { sor: '100000000000002', month: '2025-02', n: 50, a: 20, b: 5 },
-  { sor: '100000000000002', month: '2025-03', n: 50, a: 30, b: 0 },
-  { sor: '100000000000003', month: '2025-01', n: 40, a: 20, b: 0 },
-  { sor: '100000000000003', month: '2025-02', n: 40, a: 24, b: 4 },
-  { sor: '100000000000003', month: '2025-03', n: 40, a: 30, b: 2 },
-  { sor: '100000000000004', month: '2025-01', n: 60, a: 0, b: 0 },
-  { sor: '100000000000004', month: '2025-02', n: 90, a: 0, b: 0 },
-  { sor: '100000000000004', month: '2025-03', n: 60, a: 0, b: 0 },
-  { sor: '100000000000005', month: '2025-01', n: 1, a: 1, b: 0 },
-  { sor: '100000000000005', month: '2025-02', n: 3, a: 0, b: 0 },
-];
+import { cells, clinics, loadFixture, type FixtureCell, type FixtureClinic } from './helpers/campaign-fixture.ts';
 
 const settings: CampaignSettings = { target: 0.8, start: '2025-01', minClinicDiagnoses: 20 };
 
