@@ -68,8 +68,8 @@ describe('SKS existence as of the contact date', () => {
     ]);
     await runChecks(conn, { runId: 'r1', batchId: 'b1', checks, now, sksFile: sharedCsv });
     expect(await unknownCodes()).toEqual(['NOVAX:unknown']);
-    const [{ n }] = await queryRows<{ n: number }>(conn, `select count(*)::integer as n from quality.sks_codes`);
-    expect(n).toBe(19531);
+    const [row] = await queryRows<{ n: number }>(conn, `select count(*)::integer as n from quality.sks_codes`);
+    expect(row!.n).toBe(19531);
   });
   if (!existsSync(sharedCsv)) console.warn(`skipped: ${sharedCsv} is absent (the shared reference folder)`);
 });

@@ -1,0 +1,34 @@
+// The Markdown summary of a run's quality report: what failed, alerts, held-back kinds.
+import type { QualityReportData, ReportCheck } from './collect.ts';
+
+const cell = (v: unknown) => String(v ?? '').replaceAll('|', '\\|').replaceAll('\n', ' ');
+const count = (n: number | null) => (n == null ? '<5' : Math.round(n).toLocaleString('en-US'));
+const pct = (p: number | null) => (p == null ? '–' : `${p < 10 ? p.toFixed(2) : p.toFixed(1)}%`);
+
+export function renderQualityMarkdown(data: QualityReportData): string {
+  const lines: string[] = [];
+  lines.push(`# Quality report – run ${data.runId}`, '');
+  lines.push(`Batch ${data.batchId ?? '–'}, checked ${data.runAt}.${data.shareable ? ' Shareable: no patient identifiers; counts of 1–4 shown as <5.' : ''}`, '');
+  lines.push(`- Held back: ${data.heldBackKinds.length ? data.heldBackKinds.join(', ') : 'nothing'}`);
+  lines.push(`- Rows with errors (quarantined): ${count(data.rowsWithErrors)}`);
+  lines.push(`- Checks: ${data.counts.failed} failed, ${data.counts.warned} warned, ${data.counts.passed} passed, ${data.counts.notEvaluated} not evaluated`);
+  lines.push(`- Alerts: ${data.alerts.length}`, '');
+  lines.push('## What failed', '');
+  if (data.problems.length === 0) lines.push('Every check passed.', '');
+  else {
+    lines.push('| outcome | check | failing | of | percent | allowed | systems | reason |', '|---|---|--:|--:|--:|---|---|---|');
+    for (const c of data.problems) lines.push(row(c));
+    lines.push('');
+  }
+  lines.push('## Alerts', '');
+  if (data.alerts.length === 0) lines.push('No anomalies against the history.', '');
+  else {
+    for (const a of data.alerts) lines.push(`- **${a.type}** (${a.kind}): ${cell(a.message)}`);
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+function row(c: ReportCheck): string {
+  return `| ${c.outcome} | ${c.checkId} | ${count(c.numerator)} | ${count(c.denominator)} | ${pct(c.percent)} | ${cell(c.threshold)} | ${cell(c.systems.map((s) => s.system).join(', '))} | ${cell(c.message)} |`;
+}

@@ -1,0 +1,35 @@
+// Writes the quality report of a run: quality-report.html, .json and .md in `outDir`
+// (shareable variants get a -shareable suffix). Each file is written under a
+// temporary name and renamed, so a reader never sees half a report.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { collectReport, type QualityReportData } from './collect.ts';
+import { renderQualityHtml } from './html.ts';
+import { renderQualityMarkdown } from './markdown.ts';
+
+export interface WrittenReport {
+  readonly html: string;
+  readonly json: string;
+  readonly markdown: string;
+  readonly data: QualityReportData;
+}
+
+export async function writeQualityReport(
+  conn: DuckDBConnection,
+  opts: { outDir: string; runId?: string; shareable?: boolean },
+): Promise<WrittenReport> {
+  const data = await collectReport(conn, { runId: opts.runId, shareable: opts.shareable });
+  await mkdir(opts.outDir, { recursive: true });
+  const base = join(opts.outDir, `quality-report${opts.shareable ? '-shareable' : ''}`);
+  const out = { html: `${base}.html`, json: `${base}.json`, markdown: `${base}.md` };
+  await put(out.html, renderQualityHtml(data));
+  await put(out.json, `${JSON.stringify(data, null, 2)}\n`);
+  await put(out.markdown, renderQualityMarkdown(data));
+  return { ...out, data };
+}
+
+async function put(path: string, text: string): Promise<void> {
+  await writeFile(`${path}.tmp`, text, 'utf8');
+  await rename(`${path}.tmp`, path);
+}
