@@ -43,7 +43,7 @@ export function fill(sql: string, env: SqlEnv): string {
 
 /** The first table a query names (schema.table) that does not exist, as a reason; or null. */
 export function missingTable(sql: string, env: SqlEnv): string | null {
-  for (const m of sql.matchAll(/(?<![{\w.])(staging|meta|ref|core|quality)\.([a-z_]+)\b/g)) {
+  for (const m of sql.matchAll(/(?<![{\w.])(staging|meta|ref|core|quality|lab)\.([a-z_]+)\b/g)) {
     if (!env.tables.has(`${m[1]}.${m[2]}`)) return `table ${m[1]}.${m[2]} does not exist`;
   }
   for (const m of sql.matchAll(/\{core\.([a-z_]+)\}/g)) {

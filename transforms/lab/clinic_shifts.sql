@@ -1,0 +1,120 @@
+-- Per analysis, each clinic's distribution of numeric values (in the canonical unit) against
+-- the rest, robustly: medians, quartiles and the median absolute deviation. A clinic whose
+-- values are shifted or scaled far beyond the spread of the rest is named, and when reading its
+-- numbers in one of the analysis' other units (catalogue conversions: HbA1c % vs mmol/mol, Hb
+-- g/dL vs mmol/L, glucose mg/dL vs mmol/L, creatinine mg/dL vs µmol/L, ...) brings them in line
+-- with the rest, that unit is named as the likely cause.
+-- Two passes: the reference for "the rest" leaves out every clinic that the first pass found
+-- far off, so one broken clinic does not widen the yardstick the others are measured with.
+with results as (
+    select * from lab.results
+),
+
+units as (
+    select * from lab.catalogue_units
+),
+
+values_ as (
+    select catalogue_code as analysis, clinic, journal_system, value_canonical as v
+    from results
+    where value_state = 'numeric' and value_canonical is not null and unit_status in ('canonical', 'missing', 'converted')
+),
+
+clinics as (
+    select
+        analysis, clinic, any_value(journal_system) as journal_system, count(*) as n,
+        quantile_cont(v, 0.25) as q25, median(v) as med, quantile_cont(v, 0.75) as q75,
+    from values_
+    group by analysis, clinic
+),
+
+pooled as (
+    select analysis, median(v) as med, median(abs(v - m)) as mad
+    from (select *, median(v) over (partition by analysis) as m from values_)
+    group by analysis
+),
+
+far_off as (
+    -- first pass: against all values of the analysis
+    select clinics.analysis, clinics.clinic
+    from clinics
+    join pooled using (analysis)
+    where abs(clinics.med - pooled.med) > 3 * greatest(1.4826 * pooled.mad, 1e-9)
+),
+
+rest_values as (
+    select values_.*
+    from values_
+    anti join far_off using (analysis, clinic)
+),
+
+rest as (
+    select
+        analysis, count(*) as n_rest, count(distinct clinic) as clinics_rest,
+        quantile_cont(v, 0.25) as q25, median(v) as med, quantile_cont(v, 0.75) as q75,
+    from rest_values
+    group by analysis
+),
+
+rest_mad as (
+    select analysis, median(abs(v - m)) as mad
+    from (select rest_values.*, rest.med as m from rest_values join rest using (analysis))
+    group by analysis
+),
+
+compared as (
+    select
+        c.analysis,
+        c.clinic,
+        c.journal_system,
+        c.n,
+        c.q25, c.med, c.q75,
+        r.n_rest - case when f.clinic is null then c.n else 0 end as n_rest,
+        r.q25 as rest_q25, r.med as rest_med, r.q75 as rest_q75,
+        greatest(1.4826 * m.mad, 1e-9) as rest_sd,
+        -- robust standardised difference of medians, and the factor between the distributions
+        (c.med - r.med) / greatest(1.4826 * m.mad, 1e-9) as shift_sd,
+        case when r.med <> 0 then c.med / r.med end as ratio_median,
+        case when r.q25 <> 0 then c.q25 / r.q25 end as ratio_q25,
+        case when r.q75 <> 0 then c.q75 / r.q75 end as ratio_q75,
+    from clinics as c
+    join rest as r using (analysis)
+    join rest_mad as m using (analysis)
+    left join far_off as f using (analysis, clinic)
+),
+
+explained as (
+    -- Read the clinic's numbers as if they were in another unit of the analysis: either it
+    -- sent unit u under the canonical unit's code (canonical = v * factor + offset_), or its
+    -- values were converted although they already were canonical (the inverse).
+    select
+        c.analysis, c.clinic, u.unit, u.factor, u.offset_, h.direction,
+        abs((case h.direction when 'as' then c.med * u.factor + u.offset_ else (c.med - u.offset_) / u.factor end) - c.rest_med)
+            / c.rest_sd as residual_sd,
+    from compared as c
+    join units as u on u.code = c.analysis and not (u.factor = 1 and u.offset_ = 0)
+    cross join (values ('as'), ('inverse')) as h(direction)
+),
+
+best as (
+    select analysis, clinic, arg_min(unit, residual_sd) as unit, arg_min(factor, residual_sd) as factor,
+        arg_min(offset_, residual_sd) as offset_, arg_min(direction, residual_sd) as direction, min(residual_sd) as residual_sd
+    from explained
+    group by analysis, clinic
+),
+
+final as (
+    select
+        c.*,
+        -- enough values on both sides, and far off: more than 1.5 robust SDs of the rest
+        c.n >= 10 and c.n_rest >= 30 and abs(c.shift_sd) > 1.5 as shifted,
+        case when b.residual_sd < 0.5 then b.unit end as likely_unit,
+        case when b.residual_sd < 0.5 then b.direction end as likely_direction,
+        case when b.residual_sd < 0.5 then b.factor end as likely_factor,
+        case when b.residual_sd < 0.5 then b.offset_ end as likely_offset,
+        b.residual_sd as likely_residual_sd,
+    from compared as c
+    left join best as b using (analysis, clinic)
+)
+
+select * from final

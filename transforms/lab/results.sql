@@ -1,0 +1,152 @@
+-- Every candidate lab result of this run, read against the NPU catalogue: what its code is
+-- (NPU known, retired, unknown, malformed, or a local code), what its unit is (the canonical
+-- unit, a unit converted to it, missing, or not accepted), its value in the canonical unit
+-- (the delivered value and unit stay as they were), and where that value falls (inside the
+-- hard limits and the soft band, or plausible only when read in another unit).
+-- lab.catalogue_* are the catalogue as this layer sees it (see catalogue_analyses.sql).
+with rows as (
+    select * from work.laboratoriesvar
+),
+
+raw as (
+    select file_hash, source_line, sor_code as sor_delivered, operator, decimal_sep
+    from staging.raw_laboratoriesvar
+),
+
+inputs as (
+    select * from lab.inputs
+),
+
+analyses as (
+    select * from lab.catalogue_analyses
+),
+
+units as (
+    select * from lab.catalogue_units
+),
+
+retired as (
+    select * from lab.catalogue_retired
+),
+
+official as (
+    select * from lab.catalogue_official
+),
+
+based as (
+    select
+        rows.*,
+        -- the clinic as delivered when the register does not know it: the comparison per
+        -- clinic still needs a name for it
+        coalesce(rows.sor_code, raw.sor_delivered, 'ydernummer ' || rows.ydernummer, '(no clinic)') as clinic,
+        lab_value_parse(rows.value_text, raw.operator, raw.decimal_sep, rows.result_status).qualitative as qualitative,
+        unit_normalise(rows.unit) as unit_norm,
+        inputs.delivered_at,
+        case
+            when rows.analysis_code is null then 'missing'
+            when regexp_full_match(rows.analysis_code, '(NPU|DNK)[0-9]{5}') then 'npu'
+            -- a code that claims to be NPU/DNK (by prefix or code type) without the form
+            when rows.analysis_code like 'NPU%' or rows.analysis_code like 'DNK%'
+                or upper(rows.code_system) in ('NPU', 'DNK', 'IUPAC') then 'malformed'
+            else 'local'
+        end as code_form,
+    from rows
+    left join raw on raw.file_hash = rows.file_hash and raw.source_line = rows.source_line
+    left join inputs on inputs.file_hash = rows.file_hash
+),
+
+coded as (
+    select
+        based.*,
+        retired.successor,
+        case
+            when code_form <> 'npu' then code_form
+            when retired.code is not null then 'retired'
+            when own.code is not null then 'known'
+            when official.code is not null then 'official'
+            else 'unknown'
+        end as code_status,
+        -- the facts of the code itself, else (for a retired code) those of its successor
+        coalesce(own.code, via.code) as catalogue_code,
+        coalesce(own.name, via.name) as catalogue_name,
+        coalesce(own.canonical_unit, via.canonical_unit) as canonical_unit,
+        coalesce(own.result_type, via.result_type) as result_type,
+        coalesce(own.allowed_values, via.allowed_values) as allowed_values,
+        coalesce(own.hard_low, via.hard_low) as hard_low,
+        coalesce(own.hard_high, via.hard_high) as hard_high,
+        coalesce(own.soft_low, via.soft_low) as soft_low,
+        coalesce(own.soft_high, via.soft_high) as soft_high,
+    from based
+    left join retired on retired.code = based.analysis_code and based.code_form = 'npu'
+    left join analyses as own on own.code = based.analysis_code and based.code_form = 'npu'
+    left join analyses as via on via.code = retired.successor and own.code is null
+    left join official on official.code = based.analysis_code and based.code_form = 'npu'
+),
+
+unit_read as (
+    select
+        coded.*,
+        conv.factor,
+        conv.offset_,
+        case
+            when catalogue_code is null or result_type <> 'numeric' or value_state not in ('numeric', 'censored') then 'not_checked'
+            when coalesce(canonical_unit, '') in ('', '1') and coalesce(unit_norm, '1') = '1' then 'canonical'
+            when unit_norm is null then 'missing'
+            when unit_norm = canonical_unit then 'canonical'
+            when conv.unit is not null then 'converted'
+            else 'not_accepted'
+        end as unit_status,
+    from coded
+    left join units as conv
+        on conv.code = coded.catalogue_code and conv.unit = coded.unit_norm and conv.unit is distinct from coded.canonical_unit
+),
+
+valued as (
+    select
+        unit_read.*,
+        case
+            when unit_status in ('canonical', 'missing') then value_num
+            when unit_status = 'converted' then value_num * factor + offset_
+        end as value_canonical,
+        case
+            when unit_status in ('canonical', 'missing') then ref_low
+            when unit_status = 'converted' then ref_low * factor + offset_
+        end as ref_low_canonical,
+        case
+            when unit_status in ('canonical', 'missing') then ref_high
+            when unit_status = 'converted' then ref_high * factor + offset_
+        end as ref_high_canonical,
+    from unit_read
+),
+
+alternatives as (
+    -- For a value outside the soft band: the other units of the analysis in which the number
+    -- as delivered would be an ordinary value (inside the soft band).
+    select
+        v.row_id,
+        list(u.unit order by abs(ln(greatest(u.factor, 1e-9)))) as units,
+    from valued as v
+    join units as u on u.code = v.catalogue_code and u.unit is distinct from v.unit_norm
+    where v.value_state = 'numeric'
+        and v.value_canonical is not null
+        and (v.value_canonical < coalesce(v.soft_low, v.hard_low) or v.value_canonical > coalesce(v.soft_high, v.hard_high))
+        and v.value_num * u.factor + u.offset_ between coalesce(v.soft_low, v.hard_low) and coalesce(v.soft_high, v.hard_high)
+    group by v.row_id
+),
+
+final as (
+    select
+        valued.*,
+        alternatives.units[1] as plausible_as_unit,
+        case
+            when value_state <> 'numeric' or value_canonical is null or hard_low is null and hard_high is null and soft_low is null then 'not_checked'
+            when alternatives.units is not null then 'unit_mixup'
+            when value_canonical < hard_low or value_canonical > hard_high then 'implausible'
+            when value_canonical < soft_low or value_canonical > soft_high then 'outside_soft'
+            else 'ok'
+        end as plausibility,
+    from valued
+    left join alternatives using (row_id)
+)
+
+select * from final

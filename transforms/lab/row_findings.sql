@@ -1,0 +1,242 @@
+-- Row-level lab findings: one row per (result, check) with the detail an analyst needs to
+-- see what is wrong with that row (the code, the unit, the value as delivered). The checks'
+-- ids, categories, severities and reasons are declared in config/checks/lab-quality.yaml,
+-- whose custom_sql checks select from here, so the quality engine writes them to
+-- quality.row_findings and counts them like every other check.
+with results as (
+    select * from lab.results
+),
+
+shifts as (
+    select * from lab.clinic_shifts where shifted
+),
+
+reference_modes as (
+    -- the interval a clinic most often gives for an analysis in a unit
+    select clinic, analysis_code, unit_norm, ref_low, ref_high, n,
+        row_number() over (partition by clinic, analysis_code, unit_norm order by n desc, ref_low, ref_high) as rank,
+        count(*) over (partition by clinic, analysis_code, unit_norm) as intervals,
+    from (
+        select clinic, analysis_code, unit_norm, ref_low, ref_high, count(*) as n
+        from results
+        where ref_low is not null or ref_high is not null
+        group by all
+    )
+),
+
+flags as (
+    select
+        results.*,
+        case
+            when abnormal_flag is null then 'none'
+            when lower(abnormal_flag) in ('for_hoej', 'h', 'hh', 'høj', 'hoej', 'high', '+', '>', 'forhøjet') then 'high'
+            when lower(abnormal_flag) in ('for_lav', 'l', 'll', 'lav', 'low', '-', '<', 'nedsat') then 'low'
+            when lower(abnormal_flag) in ('unormal', 'a', 'abnormal', 'afvigende', '*') then 'abnormal'
+            when lower(abnormal_flag) in ('n', 'normal', 'ingen', '') then 'none'
+            else 'unknown'
+        end as flag,
+        case
+            when value_state <> 'numeric' or (ref_low is null and ref_high is null) then null
+            when ref_high is not null and value_num > ref_high then 'high'
+            when ref_low is not null and value_num < ref_low then 'low'
+            else 'none'
+        end as expected_flag,
+    from results
+),
+
+code_format as (
+    select row_id, 'lab.code_format' as check_id, 'analysis_code' as column_name,
+        'analysis code ' || analysis_code || ' is not NPU/DNK followed by five digits' as detail
+    from results where code_status = 'malformed'
+),
+
+code_unknown as (
+    select row_id, 'lab.code_unknown', 'analysis_code',
+        'analysis code ' || analysis_code || ' is neither in the NPU catalogue nor in the official NPU list'
+    from results where code_status = 'unknown'
+),
+
+code_retired as (
+    select row_id, 'lab.code_retired', 'analysis_code',
+        'analysis code ' || analysis_code || ' is retired' || coalesce('; its successor is ' || successor, '')
+    from results where code_status = 'retired'
+),
+
+value_unparseable as (
+    select row_id, 'lab.value_unparseable', 'value',
+        'value "' || coalesce(value_text, '') || '" is neither a number, a censored value nor a known qualitative answer'
+    from results where value_state = 'unparseable'
+),
+
+value_type as (
+    select row_id, 'lab.value_type', 'value',
+        case
+            when result_type = 'numeric' then 'value "' || value_text || '" is qualitative; ' || analysis_code || ' is a numeric analysis'
+            else 'value "' || value_text || '" is not one of the answers of ' || analysis_code || ': ' || array_to_string(allowed_values, ', ')
+        end
+    from results
+    where (result_type = 'numeric' and value_state = 'qualitative')
+       or (result_type in ('ordinal', 'nominal') and value_state in ('numeric', 'censored', 'qualitative')
+           and len(allowed_values) > 0 and not list_contains(allowed_values, coalesce(qualitative, value_text)))
+),
+
+unit_not_accepted as (
+    select row_id, 'lab.unit_not_accepted', 'unit',
+        'unit "' || coalesce(unit, '') || '" is not a unit of ' || analysis_code || ' (canonical: ' || coalesce(nullif(canonical_unit, ''), 'none') || ')'
+    from results where unit_status = 'not_accepted'
+),
+
+unit_missing as (
+    select row_id, 'lab.unit_missing', 'unit',
+        'no unit given; ' || analysis_code || ' is in ' || canonical_unit
+    from results where unit_status = 'missing'
+),
+
+implausible as (
+    select row_id, 'lab.implausible', 'value',
+        'value ' || value_text || coalesce(' ' || unit, '') || ' is outside the hard limits '
+            || coalesce(hard_low::varchar, '-') || '..' || coalesce(hard_high::varchar, '-') || ' ' || coalesce(canonical_unit, '')
+    from results where plausibility = 'implausible'
+),
+
+outside_soft as (
+    select row_id, 'lab.outside_soft_band', 'value',
+        'value ' || value_text || coalesce(' ' || unit, '') || ' is outside the usual band '
+            || coalesce(soft_low::varchar, '-') || '..' || coalesce(soft_high::varchar, '-') || ' ' || coalesce(canonical_unit, '')
+    from results where plausibility = 'outside_soft'
+),
+
+unit_mixup_row as (
+    select row_id, 'lab.unit_mixup', 'unit',
+        'value ' || value_text || ' is plausible only as ' || plausible_as_unit || ', not as ' || coalesce(unit_norm, canonical_unit, 'delivered')
+    from results where plausibility = 'unit_mixup'
+),
+
+unit_mixup_clinic as (
+    -- every numeric result of a clinic whose distribution matches a known conversion
+    select r.row_id,
+        case when s.likely_unit is not null then 'lab.unit_mixup_clinic' else 'lab.clinic_shift' end,
+        'value',
+        case
+            when s.likely_unit is not null and s.likely_direction = 'as' then
+                'clinic ' || r.clinic || ' sends ' || r.analysis_code || ' values that look like ' || s.likely_unit
+                    || ' under ' || coalesce(nullif(r.canonical_unit, ''), 'the canonical unit')
+                    || ' (median ' || round(s.med, 3) || ' against ' || round(s.rest_med, 3) || ' elsewhere; factor ' || round(s.likely_factor, 4)
+                    || case when s.likely_offset <> 0 then ', offset ' || round(s.likely_offset, 3) else '' end || ')'
+            when s.likely_unit is not null then
+                'clinic ' || r.clinic || ' sends ' || r.analysis_code || ' values converted from ' || s.likely_unit
+                    || ' although they already were ' || coalesce(nullif(r.canonical_unit, ''), 'canonical')
+                    || ' (median ' || round(s.med, 3) || ' against ' || round(s.rest_med, 3) || ' elsewhere)'
+            else
+                'clinic ' || r.clinic || ' sends ' || r.analysis_code || ' values shifted against the other clinics (median '
+                    || round(s.med, 3) || ' against ' || round(s.rest_med, 3) || ', ' || round(s.shift_sd, 1) || ' robust SDs; factor '
+                    || round(s.ratio_median, 3) || ')'
+        end
+    from results as r
+    join shifts as s on s.analysis = r.catalogue_code and s.clinic = r.clinic
+    where r.value_state = 'numeric' and r.value_canonical is not null
+),
+
+reference_missing as (
+    select row_id, 'lab.reference_missing', 'ref_low',
+        'no reference interval for ' || analysis_code || ' value ' || value_text
+    from results
+    where result_type = 'numeric' and value_state in ('numeric', 'censored')
+        and ref_low is null and ref_high is null and ref_text is null
+),
+
+reference_invalid as (
+    select row_id, 'lab.reference_invalid', 'ref_low',
+        'reference interval ' || ref_low || '..' || ref_high || ' has its lower limit at or above its upper limit'
+    from results where ref_low >= ref_high
+),
+
+reference_unstable as (
+    select r.row_id, 'lab.reference_unstable', 'ref_low',
+        'reference interval ' || coalesce(r.ref_low::varchar, '') || '..' || coalesce(r.ref_high::varchar, '') || ' differs from the clinic''s usual '
+            || coalesce(m.ref_low::varchar, '') || '..' || coalesce(m.ref_high::varchar, '') || ' for ' || r.analysis_code
+    from results as r
+    join reference_modes as m
+        on m.clinic = r.clinic and m.analysis_code = r.analysis_code and m.unit_norm is not distinct from r.unit_norm and m.rank = 1
+    where m.intervals > 1
+        and (r.ref_low is not null or r.ref_high is not null)
+        and (r.ref_low is distinct from m.ref_low or r.ref_high is distinct from m.ref_high)
+),
+
+flag_inconsistent as (
+    select row_id, 'lab.flag_inconsistent', 'abnormal_flag',
+        case
+            when flag = 'unknown' then 'abnormal flag "' || abnormal_flag || '" is not a known spelling'
+            else 'abnormal flag ' || coalesce('"' || abnormal_flag || '"', 'missing') || ' but value ' || value_text
+                || ' is ' || case expected_flag when 'high' then 'above' when 'low' then 'below' else 'inside' end
+                || ' the reference interval ' || coalesce(ref_low::varchar, '') || '..' || coalesce(ref_high::varchar, '')
+        end
+    from flags
+    where flag = 'unknown'
+       or (expected_flag is not null and flag <> 'abnormal' and flag <> expected_flag)
+),
+
+duplicates as (
+    -- same patient, analysis and sampling time under another record id: one measurement sent
+    -- twice (a correction of the same record id is the pipeline's business, not a duplicate)
+    select row_id, 'lab.duplicate', 'sampled_at',
+        'same patient, analysis and sampling time as ' || first_file || ' line ' || first_line
+    from (
+        select row_id, record_key,
+            first_value(record_key) over w as first_key,
+            first_value(source_file) over w as first_file,
+            first_value(source_line) over w as first_line,
+            row_number() over w as k,
+        from results
+        where patient is not null and analysis_code is not null and sampled_at is not null
+        window w as (partition by patient, analysis_code, sampled_at order by source_file, source_line)
+    )
+    where k > 1 and record_key is distinct from first_key
+),
+
+time_order as (
+    select row_id, 'lab.time_order', case when resulted_at < sampled_at then 'resulted_at' else 'resulted_at' end,
+        case
+            when resulted_at < sampled_at then 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') || ' is before the sampling time ' || strftime(sampled_at, '%Y-%m-%d %H:%M') || ' (UTC)'
+            else 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') || ' is after the file was delivered (' || strftime(delivered_at, '%Y-%m-%d %H:%M') || ' UTC)'
+        end
+    from results
+    where resulted_at < sampled_at or resulted_at > delivered_at
+),
+
+time_future as (
+    select row_id, 'lab.time_future', case when sampled_at > getvariable('lab_now') then 'sampled_at' else 'resulted_at' end,
+        case when sampled_at > getvariable('lab_now') then 'sampling time ' || strftime(sampled_at, '%Y-%m-%d %H:%M') else 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') end
+            || ' (UTC) is in the future'
+    from results
+    where sampled_at > getvariable('lab_now') or resulted_at > getvariable('lab_now')
+),
+
+all_findings as (
+    select * from code_format
+    union all select * from code_unknown
+    union all select * from code_retired
+    union all select * from value_unparseable
+    union all select * from value_type
+    union all select * from unit_not_accepted
+    union all select * from unit_missing
+    union all select * from implausible
+    union all select * from outside_soft
+    union all select * from unit_mixup_row
+    union all select * from unit_mixup_clinic
+    union all select * from reference_missing
+    union all select * from reference_invalid
+    union all select * from reference_unstable
+    union all select * from flag_inconsistent
+    union all select * from duplicates
+    union all select * from time_order
+    union all select * from time_future
+),
+
+final as (
+    select a.row_id, r.record_key, r.source_file, r.source_line, a.check_id, a.column_name, a.detail
+    from all_findings as a
+    join results as r using (row_id)
+)
+
+select * from final
