@@ -9,6 +9,7 @@ type Registrar = (program: Command, setExit: (code: number) => void) => void;
 const jobs: Array<() => Promise<{ register: Registrar }>> = [
   () => import('./nightly.ts'),
   () => import('./campaign.ts'),
+  () => import('./checks.ts'),
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,140 @@
+// `fangst checks`: lists the declared checks (with each one's latest outcome when
+// the database has history), `fangst checks explain ID` shows one with the SQL it
+// runs, and `fangst checks report` writes the quality report of a run.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { loadConfig } from '../config/load.ts';
+import { openDatabase, queryRows } from '../db/connection.ts';
+import { CheckConfigError, formatThreshold, type CheckDefinition } from '../quality/definitions.ts';
+import { checkSql, defaultChecksDir, loadChecks, sqlEnvironment } from '../quality/engine.ts';
+import { writeQualityReport } from '../quality/reports/write.ts';
+import { EXIT } from './exit-codes.ts';
+
+interface Common {
+  readonly config: string;
+  readonly db?: string;
+  readonly dir?: string;
+}
+
+async function databasePath(o: Common): Promise<string> {
+  return o.db ?? (await loadConfig(o.config)).database;
+}
+
+async function withDb<T>(path: string | null, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
+  const db = await openDatabase(path ?? ':memory:');
+  try {
+    return await fn(await db.connect());
+  } finally {
+    db.close();
+  }
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+async function list(o: Common): Promise<number> {
+  const checks = await loadChecks(o.dir ?? defaultChecksDir);
+  const path = await databasePath(o).catch(() => null);
+  const latest = new Map<string, { outcome: string; numerator: number | null; denominator: number | null }>();
+  if (path && existsSync(path)) {
+    await withDb(path, async (conn) => {
+      const rows = await queryRows<{ check_id: string; outcome: string; numerator: number | null; denominator: number | null }>(
+        conn,
+        `select check_id, outcome, numerator, denominator from quality.check_results
+         where scope_level = 'national' qualify row_number() over (partition by check_id order by run_at desc) = 1`,
+      );
+      for (const r of rows) latest.set(r.check_id, r);
+    });
+  }
+  const w = Math.max(...checks.map((c) => c.id.length));
+  const out: string[] = [`${pad('id', w)}  ${pad('type', 15)} ${pad('category', 12)} ${pad('scope', 9)} ${pad('severity', 8)} ${pad('threshold', 9)} last outcome`];
+  for (const c of checks) {
+    const l = latest.get(c.id);
+    const last = l ? `${l.outcome}${l.numerator != null && l.denominator != null ? ` (${l.numerator}/${l.denominator})` : ''}` : '–';
+    out.push(`${pad(c.id, w)}  ${pad(c.type, 15)} ${pad(c.category, 12)} ${pad(c.scope, 9)} ${pad(c.severity, 8)} ${pad(formatThreshold(c.threshold), 9)} ${last}`);
+  }
+  out.push('', `${checks.length} checks in ${o.dir ?? 'config/checks'}; \`fangst checks explain ID\` shows one with its SQL.`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return EXIT.ok;
+}
+
+async function explain(id: string, o: Common): Promise<number> {
+  const checks = await loadChecks(o.dir ?? defaultChecksDir);
+  const check = checks.find((c) => c.id === id);
+  if (!check) {
+    const near = checks.filter((c) => c.id.includes(id) || id.includes(c.kind)).map((c) => c.id).slice(0, 8);
+    process.stderr.write(`fangst checks: no such check: ${id}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}\n`);
+    return EXIT.config;
+  }
+  const path = await databasePath(o).catch(() => null);
+  const sql = await withDb(path && existsSync(path) ? path : null, async (conn) => {
+    const env = await sqlEnvironment(conn, check.kind, check, '<run id>', new Date());
+    return checkSql(check, env);
+  });
+  process.stdout.write(`${describe(check)}\n\n-- ${check.type === 'share' || check.type === 'volume' || check.type === 'freshness' || check.type === 'reconciliation' ? 'measurements (scope_level, scope_value, numerator, denominator)' : 'the failing rows'}:\n${sql}\n`);
+  return EXIT.ok;
+}
+
+function describe(c: CheckDefinition): string {
+  const lines = [
+    `${c.id}  (${c.file})`,
+    `  kind:        ${c.kind}`,
+    `  type:        ${c.type}`,
+    `  category:    ${c.category}`,
+    `  scope:       ${c.scope}${c.scope === 'row' ? ' (each failing row is a finding)' : ' (a failure decides for the whole kind)'}`,
+    `  severity:    ${c.severity}${c.severity === 'error' ? (c.scope === 'row' ? ' -> failing rows are quarantined' : ' -> the kind is held back when it fails') : ''}`,
+    `  threshold:   ${formatThreshold(c.threshold)}`,
+    `  description: ${c.description}`,
+    `  reason:      ${c.reason}`,
+  ];
+  if (c.where) lines.push(`  where:       ${c.where}`);
+  for (const [k, v] of Object.entries(c.params)) lines.push(`  ${pad(`${k}:`, 12)} ${typeof v === 'string' ? v.trim() : JSON.stringify(v)}`);
+  return lines.join('\n');
+}
+
+async function report(o: Common & { run?: string; out?: string; shareable?: boolean }): Promise<number> {
+  const path = await databasePath(o);
+  if (!existsSync(path)) {
+    process.stderr.write(`fangst checks report: no database at ${path} (run fangst nightly first, or pass --db)\n`);
+    return EXIT.config;
+  }
+  return withDb(path, async (conn) => {
+    const written = await writeQualityReport(conn, { runId: o.run, outDir: o.out ?? join('var', 'reports'), shareable: o.shareable });
+    process.stdout.write(`${written.html}\n${written.json}\n${written.markdown}\n`);
+    return EXIT.ok;
+  });
+}
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  const guard = (name: string, fn: () => Promise<number>) =>
+    fn().then(setExit, (err: Error) => {
+      process.stderr.write(`fangst ${name}: ${err.message}\n`);
+      setExit(err instanceof CheckConfigError || err.name === 'ConfigError' ? EXIT.config : EXIT.failed);
+    });
+  const checks = program
+    .command('checks')
+    .description('list the data-quality checks (config/checks/*.yaml) with their latest outcome')
+    .option('--config <file>', 'pipeline configuration', 'config/pipeline.yaml')
+    .option('--db <file>', 'DuckDB file (default: from the configuration)')
+    .option('--dir <dir>', 'folder of check definitions (default: config/checks)')
+    .action((o: Common) => guard('checks', () => list(o)));
+  checks
+    .command('explain <id>')
+    .description('show one check: its settings and the SQL it runs')
+    .option('--config <file>', 'pipeline configuration', 'config/pipeline.yaml')
+    .option('--db <file>', 'DuckDB file (default: from the configuration)')
+    .option('--dir <dir>', 'folder of check definitions (default: config/checks)')
+    .action((id: string, o: Common) => guard('checks explain', () => explain(id, o)));
+  checks
+    .command('report')
+    .description('write the quality report of a run (HTML, JSON, Markdown)')
+    .option('--config <file>', 'pipeline configuration', 'config/pipeline.yaml')
+    .option('--db <file>', 'DuckDB file (default: from the configuration)')
+    .option('--run <id>', 'run id (default: the latest run)')
+    .option('--out <dir>', 'output folder', 'var/reports')
+    .option('--shareable', 'no patient identifiers; counts of 1-4 suppressed')
+    .action((o: Common & { run?: string; out?: string; shareable?: boolean }) => guard('checks report', () => report(o)));
+}
