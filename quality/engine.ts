@@ -282,13 +282,3 @@ async function ensureCprMacro(conn: DuckDBConnection): Promise<void> {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
   }
 }
-
-/**
- * The exit code the run's quality outcome proposes (README, "Exit codes"):
- * 4 when a kind is held back, 3 when rows were quarantined, else 0.
- */
-export function qualityExitCode(run: QualityRun): number {
-  if (run.heldBackKinds.length > 0) return 4;
-  const quarantining = run.results.some((r) => r.scopeLevel === 'national' && r.checkScope === 'row' && r.severity === 'error' && (r.numerator ?? 0) > 0);
-  return quarantining ? 3 : 0;
-}
