@@ -63,6 +63,7 @@ export interface PipelineConfig {
   readonly inbox: string;
   readonly outbox: string;
   readonly database: string;
+  readonly reports: string;
   readonly timeZone: string;
   readonly memoryLimit: string;
   readonly threads: number;
@@ -207,6 +208,7 @@ export interface ConfigOverrides {
   readonly inbox?: string;
   readonly outbox?: string;
   readonly database?: string;
+  readonly reports?: string;
 }
 
 /** Loads config/pipeline.yaml and every source it switches on; nothing touches data before this succeeds. */
@@ -245,6 +247,7 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
     inbox: resolve(overrides.inbox ?? r.str(doc, 'inbox', '')),
     outbox: resolve(overrides.outbox ?? r.str(doc, 'outbox', '')),
     database: overrides.database ?? r.str(doc, 'database', ''),
+    reports: resolve(overrides.reports ?? r.str(doc, 'reports', '', 'var/reports')),
     timeZone,
     memoryLimit,
     threads: r.int(doc, 'threads', '', 2),

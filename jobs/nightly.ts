@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import pLimit from 'p-limit';
@@ -10,14 +11,17 @@ import { discoverInbox, type InboxEntry } from '../ingest/discover.ts';
 import { hashFile } from '../ingest/hash.ts';
 import { writeReferenceTables } from '../ingest/reference.ts';
 import { createStagingTables, deliveryTarget, registerTarget, stageFile, type StageResult } from '../ingest/stage.ts';
+import { reach } from '../observe/crashpoints.ts';
 import { createLogger } from '../observe/log.ts';
 import { fileProgress } from '../observe/progress.ts';
 import { formatSummary, type RunSummary } from '../observe/summary.ts';
 import { acceptRun } from '../publish/accept.ts';
-import { publishBatch, publishPending } from '../publish/batch.ts';
+import { probeOutbox, publishBatch, publishPending } from '../publish/batch.ts';
 import { loadChecks, runChecks, type CheckDefinition } from '../quality/engine.ts';
+import { writeQualityReport } from '../quality/reports/write.ts';
 import { loadMacros } from '../transforms/macros.ts';
 import { runLayer } from '../transforms/run.ts';
+import { acquireRunLock, RunLocked } from '../runlock/lock.ts';
 import { EXIT } from './exit-codes.ts';
 
 export interface NightlyOptions {
@@ -25,6 +29,7 @@ export interface NightlyOptions {
   readonly inbox?: string;
   readonly outbox?: string;
   readonly db?: string;
+  readonly reports?: string;
   readonly format?: 'parquet' | 'arrow';
   /** For tests and replays: the time the run pretends it is. */
   readonly now?: Date;
@@ -54,15 +59,24 @@ function newId(prefix: string, now: Date): string {
  */
 export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResult> {
   const log = opts.logger ?? createLogger();
-  const config = await loadConfig(opts.config, { inbox: opts.inbox, outbox: opts.outbox, database: opts.db });
+  const config = await loadConfig(opts.config, { inbox: opts.inbox, outbox: opts.outbox, database: opts.db, reports: opts.reports });
   const checks = await loadChecks();
   const now = opts.now ?? new Date();
   const runId = newId('r', now);
   const batchId = newId('b', now);
-  const db = await openDatabase(config.database, { memoryLimit: config.memoryLimit, threads: config.threads });
+  // One run at a time (runlock/lock.ts): a second one gets RunLocked, a killed run's lock is taken over.
+  const lock = await acquireRunLock(config.database, 'nightly');
+  if (lock.tookOver) log.warn({ stale: lock.tookOver }, 'took over the run lock of a run that is no longer running');
+  reach('after-lock');
+  const db = await openDatabase(config.database, { memoryLimit: config.memoryLimit, threads: config.threads })
+    .catch(async (err: unknown) => { await lock.release(); throw err; });
   try {
     const conn = await db.connect();
     await loadMacros(conn);
+    // We hold the lock, so a run still marked 'running' was killed; its uncommitted work is already rolled back.
+    await conn.run(`update meta.runs set status = 'crashed', message = 'the process ended before the run finished' where status = 'running'`);
+    // Fail before anything is committed when the outbox cannot take a batch (README, "What fangst guarantees").
+    await probeOutbox(config.outbox);
     const recovered = await publishPending(conn, config.outbox, opts.format === 'arrow');
     for (const b of recovered) log.warn({ batch: b }, 'published a batch that an interrupted run had committed');
     const meta = metaDb(conn);
@@ -72,6 +86,13 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     }).execute();
     try {
       const summary = await load(db, conn, config, { runId, batchId, now, log, checks, arrow: opts.format === 'arrow' });
+      reach('after-publish');
+      if (summary.batchId) {
+        // Two variants: the operators' report, and one to share (no identifiers, counts 1-4 suppressed).
+        const outDir = join(config.reports, runId);
+        summary.report = (await writeQualityReport(conn, { outDir, runId })).html;
+        await writeQualityReport(conn, { outDir, runId, shareable: true });
+      }
       const exitCode = summary.heldBack.length > 0 ? EXIT.heldBack : EXIT.ok;
       await meta.updateTable('meta.runs').set({
         finished_at: new Date().toISOString(), status: 'succeeded', exit_code: exitCode,
@@ -87,6 +108,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     }
   } finally {
     db.close();
+    await lock.release();
   }
 }
 
@@ -108,18 +130,20 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
 
   // Hash everything first: the ledger is keyed on content, not on names.
   const hashed = await Promise.all(
-    entries.map((e) => limit(async () => ({ entry: e, hash: e.role === 'unrecognised' ? null : await hashFile(e.path) }))),
+    entries.map((e) => limit(async () => ({ entry: e, ...(e.role === 'unrecognised' ? { hash: null } : await hashOrError(e.path)) }))),
   );
+  reach('after-hashing');
   const known = new Set(
     (await meta.selectFrom('meta.files').select('file_hash').where('status', '=', 'loaded').execute()).map((r) => r.file_hash),
   );
   const candidates: Candidate[] = [];
   const thisRun = new Map<string, string>();
   const skipped: RunSummary['skipped'] = [];
-  for (const { entry, hash } of hashed) {
+  for (const { entry, hash, error } of hashed) {
     if (entry.role === 'unrecognised' || hash === null) {
-      const reason = entry.role === 'unrecognised' ? entry.reason : 'not hashed';
-      skipped.push({ file: entry.file, outcome: 'unrecognised', detail: reason });
+      const reason = entry.role === 'unrecognised' ? entry.reason : error ?? 'not hashed';
+      // An unreadable file is not entered in the ledger: the next run tries it again.
+      skipped.push({ file: entry.file, outcome: entry.role === 'unrecognised' ? 'unrecognised' : 'unreadable', detail: reason });
       log.warn({ file: entry.file, reason }, 'file not loaded');
       continue;
     }
@@ -140,12 +164,12 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   for (const s of skipped) {
     await meta.insertInto('meta.file_sightings').values({
       run_id: runId, file_name: s.file, file_hash: hashed.find((h) => h.entry.file === s.file)?.hash ?? null,
-      outcome: s.outcome, detail: s.detail, seen_at: seenAt,
+      outcome: s.outcome === 'unreadable' ? 'failed' : s.outcome, detail: s.detail, seen_at: seenAt,
     }).execute();
   }
 
   const summary: RunSummary = {
-    runId, batchId: null, files: [], skipped, heldBack: [], alerts: [],
+    runId, batchId: null, report: null, files: [], skipped, heldBack: [], alerts: [],
     totals: { read: 0, published: 0, quarantined: 0, rejected: 0 }, byKind: [],
   };
   if (candidates.length === 0) {
@@ -155,7 +179,9 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
 
   // Stage: registers first, then deliveries, a bounded number of files at once,
   // each on its own connection so DuckDB can read them in parallel.
-  await conn.run(`delete from meta.rejects where run_id not in (select run_id from meta.runs where status = 'succeeded')`);
+  // Rejects of a run that never committed its batch (killed or failed while staging); a committed
+  // batch keeps its rejects even when its run failed afterwards (e.g. while publishing).
+  await conn.run(`delete from meta.rejects where batch_id is null or batch_id not in (select batch_id from meta.batches)`);
   await createStagingTables(conn, ['register', ...KINDS]);
   await writeReferenceTables(conn, config);
   const progress = fileProgress(candidates.reduce((s, c) => s + c.entry.bytes, 0), candidates.length);
@@ -166,8 +192,10 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     const target = c.entry.role === 'register' ? registerTarget(config.register) : deliveryTarget(c.entry.delivery);
     const result = await stageFile(worker, target, {
       runId, batchId, fileHash: c.hash, file: c.entry.file, path: c.entry.path, timeZone: config.timeZone, seq: seq++,
+      seen: { bytes: c.entry.bytes, mtimeMs: c.entry.mtimeMs },
     });
     staged.set(c.hash, result);
+    reach('mid-staging');
     progress.advance(c.entry.bytes, c.entry.file);
     if (result.fileError) log.error({ file: c.entry.file, reason: result.fileError }, 'file rejected');
     for (const w of result.warnings) log.warn({ file: c.entry.file }, w);
@@ -185,6 +213,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     })),
   );
   progress.stop();
+  reach('after-staging');
 
   // One transaction from here: transforms, checks, quarantine, merge, ledger.
   await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)}`);
@@ -197,6 +226,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
       await conn.run(`delete from ref.clinics; insert into ref.clinics by name select * from staging.stg_clinics`);
     }
     await runLayer(conn, 'core');
+    reach('after-transforms');
     await conn.run(`insert into quality.row_findings
       select getvariable('run_id'), kind, record_key, source_file, source_line, check_id, 'error', column_name, reason
       from work.pipeline_findings`);
@@ -220,6 +250,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     await meta.insertInto('meta.batches').values({
       batch_id: batchId, run_id: runId, created_at: ctx.now.toISOString(), status: 'committed', published_at: null, outbox_path: null,
     }).execute();
+    reach('before-commit');
     await conn.run('commit');
     summary.files.push(...files);
   } catch (err) {
@@ -227,6 +258,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     throw err;
   }
 
+  reach('after-commit');
   await publishBatch(conn, { batchId, outbox: config.outbox, arrow: ctx.arrow });
   summary.batchId = batchId;
   for (const f of summary.files) {
@@ -243,6 +275,16 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     kind: r.kind, read: Number(r.read), published: Number(r.published), quarantined: Number(r.quarantined), rejected: Number(r.rejected),
   })));
   return summary;
+}
+
+/** sha256 of an inbox file, or why it could not be read (permissions, vanished, I/O error). */
+async function hashOrError(path: string): Promise<{ hash: string | null; error?: string }> {
+  try {
+    return { hash: await hashFile(path) };
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return { hash: null, error: `file could not be read: ${e.code ?? e.message}` };
+  }
 }
 
 /** Writes each file's row accounting into the ledger (inside the run's transaction). */
@@ -315,8 +357,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--inbox <dir>', 'inbox folder (default: from the configuration)')
     .option('--outbox <dir>', 'outbox folder (default: from the configuration)')
     .option('--db <file>', 'DuckDB file (default: from the configuration)')
+    .option('--reports <dir>', 'folder for the quality reports (default: from the configuration)')
     .option('--format <format>', 'extra output format besides Parquet: arrow')
-    .action(async (o: { config: string; inbox?: string; outbox?: string; db?: string; format?: string }) => {
+    .action(async (o: { config: string; inbox?: string; outbox?: string; db?: string; reports?: string; format?: string }) => {
       const log = createLogger();
       try {
         if (o.format !== undefined && o.format !== 'arrow' && o.format !== 'parquet') {
@@ -330,6 +373,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
         process.stderr.write(`fangst nightly: ${(err as Error).message}\n`);
         if (err instanceof ConfigError) {
           setExit(EXIT.config);
+        } else if (err instanceof RunLocked) {
+          setExit(EXIT.locked);
         } else {
           log.error({ err }, 'nightly run failed');
           setExit(EXIT.failed);

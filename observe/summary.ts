@@ -2,11 +2,13 @@
 export interface RunSummary {
   readonly runId: string;
   batchId: string | null;
+  /** The quality report (HTML) of the run, when it published a batch. */
+  report: string | null;
   readonly files: Array<{
     file: string; kind: string; system: string | null;
     read: number; published: number; quarantined: number; rejected: number; error: string | null;
   }>;
-  readonly skipped: Array<{ file: string; outcome: 'already_loaded' | 'duplicate_in_run' | 'unrecognised'; detail: string }>;
+  readonly skipped: Array<{ file: string; outcome: 'already_loaded' | 'duplicate_in_run' | 'unrecognised' | 'unreadable'; detail: string }>;
   readonly heldBack: Array<{ kind: string; checks: string[] }>;
   readonly alerts: Array<{ message: string }>;
   readonly totals: { read: number; published: number; quarantined: number; rejected: number };
@@ -19,8 +21,9 @@ const n = (x: number) => x.toLocaleString('en-US');
 export function formatSummary(s: RunSummary): string {
   const lines: string[] = [];
   const loaded = s.files.filter((f) => !f.error).length;
-  const failed = s.files.filter((f) => f.error);
-  const already = s.skipped.filter((f) => f.outcome !== 'unrecognised').length;
+  // A file that could not even be read counts as failed: the next run tries it again.
+  const failed = [...s.files.filter((f) => f.error), ...s.skipped.filter((f) => f.outcome === 'unreadable').map((f) => ({ file: f.file, error: f.detail }))];
+  const already = s.skipped.filter((f) => f.outcome === 'already_loaded' || f.outcome === 'duplicate_in_run').length;
   const unknown = s.skipped.filter((f) => f.outcome === 'unrecognised');
   lines.push(`fangst nightly ${s.runId}: ${s.batchId ? `batch ${s.batchId} published` : 'nothing new to publish'}`);
   lines.push(`files: ${loaded} loaded, ${already} already loaded (skipped), ${failed.length} failed, ${unknown.length} not recognised`);
@@ -41,5 +44,6 @@ export function formatSummary(s: RunSummary): string {
   for (const f of failed) lines.push(`FAILED: ${f.file}: ${f.error}`);
   for (const f of unknown) lines.push(`not loaded: ${f.file}: ${f.detail}`);
   for (const a of s.alerts) lines.push(`ALERT: ${a.message}`);
+  if (s.report) lines.push(`quality report: ${s.report}`);
   return lines.join('\n') + '\n';
 }

@@ -26,14 +26,14 @@ describe('the fangst command', () => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);
     await ws.put('novax/2025-01_diagnoser_1.csv', 'DiagnoseId;SORkode;Ydernr;PatientPseudo;Diagnosekode;Diagnoseart;Kontaktdato\nn1;61741000016007;;P1;DH353;A;03-01-2025\nn2;61741000016007;;P2;DH353;A;32-01-2025\n', 'latin-1');
-    const { code, stdout, stderr } = await fangst(['nightly', '--inbox', ws.inbox, '--outbox', ws.outbox, '--db', ws.db]);
+    const { code, stdout, stderr } = await fangst(['nightly', '--inbox', ws.inbox, '--outbox', ws.outbox, '--db', ws.db, '--reports', ws.reports]);
     expect(code).toBe(0);
     expect(stdout).toMatch(/batch b\S+ published/);
     expect(stdout).toContain('rows:  2 read = 1 published + 0 quarantined + 1 rejected');
     expect(stdout).toContain('clinic register: 3 clinics from register/klinikregister.csv');
     // Logs are JSON lines on stderr when asked for; the summary alone is on stdout.
     for (const line of stderr.trim().split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
-    const again = await fangst(['nightly', '--inbox', ws.inbox, '--outbox', ws.outbox, '--db', ws.db]);
+    const again = await fangst(['nightly', '--inbox', ws.inbox, '--outbox', ws.outbox, '--db', ws.db, '--reports', ws.reports]);
     expect(again.stdout).toContain('nothing new to publish');
     expect(again.stdout).toContain('files: 0 loaded, 2 already loaded (skipped)');
   });

@@ -48,7 +48,7 @@ async function mixedInbox() {
 describe('nightly on every format', () => {
   it('reads BOM CSV, TSV with decimal comma, gzip NDJSON, Parquet, gzip Latin-1 CSV and NDJSON', async () => {
     const ws = await mixedInbox();
-    const { summary } = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, logger: silent, format: 'arrow' });
+    const { summary } = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent, format: 'arrow' });
     const byFile = Object.fromEntries(summary.files.map((f) => [f.file, f]));
     expect(byFile['eg-clinea/2025-02-diagnoses-1.csv']).toMatchObject({ read: 2, published: 2 });
     expect(byFile['eg-winplc/LAB_2025-02.tsv']).toMatchObject({ read: 2, published: 2 });

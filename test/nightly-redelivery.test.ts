@@ -25,9 +25,9 @@ describe('loading exactly once', () => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);
     await ws.put('novax/2025-01_diagnoser_1.csv', JANUARY, 'latin-1');
-    const first = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, logger: silent });
+    const first = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
     const before = await counts(ws.db);
-    const second = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, logger: silent });
+    const second = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
     expect(second.exitCode).toBe(0);
     expect(second.summary.batchId).toBeNull();
     expect(second.summary.skipped.map((s) => [s.file, s.outcome])).toEqual([
@@ -43,12 +43,12 @@ describe('loading exactly once', () => {
     await ws.put('register/klinikregister.csv', REGISTER);
     await ws.put('novax/2025-01_diagnoser_1.csv', JANUARY, 'latin-1');
     await ws.put('novax/2025-01_diagnoser_1 (copy).csv', JANUARY, 'latin-1');
-    const first = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, logger: silent });
+    const first = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
     expect(first.summary.skipped).toEqual([
       { file: 'novax/2025-01_diagnoser_1.csv', outcome: 'duplicate_in_run', detail: 'same content as novax/2025-01_diagnoser_1 (copy).csv' },
     ]);
     await ws.put('novax/2025-01_diagnoser_resent.csv', JANUARY, 'latin-1');
-    const second = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, logger: silent });
+    const second = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
     expect(second.summary.batchId).toBeNull();
     expect((await counts(ws.db)).diagnoser).toBe(2);
   });
@@ -57,11 +57,11 @@ describe('loading exactly once', () => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);
     await ws.put('novax/2025-01_diagnoser_1.csv', JANUARY, 'latin-1');
-    await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, logger: silent });
+    await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
     // n2 corrected (B -> A), n1 re-sent unchanged, n3 new.
     await ws.put('novax/2025-02_diagnoser_1.csv', [HEADER, 'n2;61741000016007;;P2;DH259;A;04-01-2025',
       'n1;61741000016007;;P1;DH353;A;03-01-2025', 'n3;61741000016007;;P3;DH400;A;05-02-2025'].join('\n') + '\n', 'latin-1');
-    const second = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, logger: silent });
+    const second = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
     expect(second.summary.files).toMatchObject([{ file: 'novax/2025-02_diagnoser_1.csv', read: 3, published: 2, quarantined: 1, rejected: 0 }]);
     await withDatabase(ws.db, async (_d, conn) => {
       const rows = await queryRows<{ record_id: string; kind: string; batch_id: string }>(conn,
@@ -81,7 +81,7 @@ describe('loading exactly once', () => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);
     await ws.put('novax/2025-01_diagnoser_1.csv', JANUARY, 'latin-1');
-    const { summary } = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, logger: silent });
+    const { summary } = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
     const dir = join(ws.outbox, summary.batchId!);
     expect((await readdir(ws.outbox)).filter((f) => f.startsWith('.'))).toEqual([]);
     expect(existsSync(join(dir, '_SUCCESS'))).toBe(true);

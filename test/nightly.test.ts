@@ -31,7 +31,7 @@ async function novaxInbox() {
 describe('nightly', () => {
   it('loads a Latin-1 semicolon file: every row published, quarantined or rejected, with reasons', async () => {
     const ws = await novaxInbox();
-    const { exitCode, summary } = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, logger: silent });
+    const { exitCode, summary } = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
     expect(exitCode).toBe(0);
     const file = summary.files.find((f) => f.file === 'novax/2025-01_diagnoser_1.csv')!;
     expect(file).toMatchObject({ read: 8, published: 4, quarantined: 2, rejected: 2 });

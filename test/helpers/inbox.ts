@@ -9,6 +9,7 @@ export interface Workspace {
   readonly inbox: string;
   readonly outbox: string;
   readonly db: string;
+  readonly reports: string;
   /** Writes a file into the inbox (relative path); `.gz` names are gzip-compressed. */
   put(file: string, content: string | Buffer, encoding?: 'utf-8' | 'latin-1'): Promise<string>;
 }
@@ -22,6 +23,7 @@ export async function workspace(): Promise<Workspace> {
     inbox,
     outbox: join(root, 'outbox'),
     db: join(root, 'fangst.duckdb'),
+    reports: join(root, 'reports'),
     async put(file, content, encoding = 'utf-8') {
       const path = join(inbox, file);
       await mkdir(dirname(path), { recursive: true });
