@@ -148,11 +148,17 @@ describe('runChecks', () => {
     await insertRows(conn, 'work.diagnoser', [
       diagnosis({ record_id: 'same', content_hash: 'abc', source_file: 'novax/novax_diagnoser_2026-04.csv' }),
       diagnosis({ record_id: 'fixed', content_hash: 'new' }),
+      diagnosis({ record_id: 'twice', content_hash: 'tw', source_line: 3 }),
+      diagnosis({ record_id: 'twice', content_hash: 'tw', source_line: 4 }),
     ]);
     await insertRows(conn, 'core.diagnoser', [{ ...core, record_key: 'NOVAX:fixed', record_id: 'fixed', content_hash: 'old' }]);
     await runChecks(conn, { runId: 'r1', batchId: 'b1', checks: await loadChecks(dir), now });
     const f = (await findings()).filter((x) => x.check_id === 'diagnoser.resent');
-    expect(f.map((x) => [x.record_key, x.source_file])).toEqual([['NOVAX:same', 'novax/novax_diagnoser_2026-04.csv']]);
+    // Within the run the last copy is kept (as the pipeline keeps it): the earlier line fails.
+    expect(f.map((x) => [x.record_key, x.source_file, x.source_line])).toEqual([
+      ['NOVAX:same', 'novax/novax_diagnoser_2026-04.csv', expect.any(Number)],
+      ['NOVAX:twice', 'novax/novax_diagnoser_2026-03.csv', 3],
+    ]);
   });
 
   it('reports a kind with no rows this run as not evaluated', async () => {

@@ -1,4 +1,5 @@
-// unique: no two candidate rows share the key columns; with include_core, a row
+// unique: no two candidate rows share the key columns (the last one, by row_id =
+// file and line order, is kept, as the pipeline keeps the last copy); with include_core, a row
 // that is identical (on those columns) to a published row fails too. With the
 // natural key plus the content columns this finds exact duplicates (re-sends),
 // while a correction (same record id, new content) passes.
@@ -19,7 +20,7 @@ export const unique: RowCheckType = {
     const cols = (check.params.columns as string[]).map(sqlIdent);
     const first = sqlString((check.params.columns as string[])[0]!);
     const withinRun = `select row_id, ${first} as column_name from (
-    select row_id, row_number() over (partition by ${cols.join(', ')} order by row_id) as nth
+    select row_id, row_number() over (partition by ${cols.join(', ')} order by row_id desc) as nth
     from ${env.rows}
 ) where nth > 1`;
     if (!check.params.include_core) return withinRun;
