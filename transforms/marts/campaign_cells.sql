@@ -19,29 +19,18 @@ period as (
         cast(getvariable('campaign_to') as date) as to_month,
 ),
 
-dated as (
-    select
-        cast(date_trunc('month', diagnoser.contact_date) as date) as month,
-        -- the system that delivered the record: a clinic that changed system counts under each in turn
-        diagnoser.journal_system,
-        -- the record carries the specialty after the split of 8; the register fills a gap
-        coalesce(diagnoser.specialty, clinics.specialty) as specialty,
-        diagnoser.sor_code,
-        diagnoser.kind,
-    from diagnoser
-    left join clinics using (sor_code)
-),
-
 in_period as (
-    select dated.*
-    from dated, period
-    where (period.from_month is null or dated.month >= period.from_month)
-      and (period.to_month is null or dated.month <= period.to_month)
+    select diagnoser.*
+    from diagnoser, period
+    where (period.from_month is null or diagnoser.contact_date >= period.from_month)
+      and (period.to_month is null or diagnoser.contact_date < period.to_month + interval 1 month)
 ),
 
-final as (
+-- count first, join after: the register join then touches thousands of cells, not millions of rows
+counted as (
     select
-        month,
+        cast(date_trunc('month', contact_date) as date) as month,
+        -- the system that delivered the record: a clinic that changed system counts under each in turn
         journal_system,
         specialty,
         sor_code,
@@ -49,7 +38,22 @@ final as (
         count(*) filter (where kind = 'A') as a_diagnoses,
         count(*) filter (where kind = 'B') as b_diagnoses,
     from in_period
-    group by month, journal_system, specialty, sor_code
+    group by all
+),
+
+final as (
+    select
+        counted.month,
+        counted.journal_system,
+        -- the record carries the specialty after the split of 8; the register fills a gap
+        coalesce(counted.specialty, clinics.specialty) as specialty,
+        counted.sor_code,
+        sum(counted.diagnoses) as diagnoses,
+        sum(counted.a_diagnoses) as a_diagnoses,
+        sum(counted.b_diagnoses) as b_diagnoses,
+    from counted
+    left join clinics using (sor_code)
+    group by all
 )
 
 select * from final
