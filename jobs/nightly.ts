@@ -112,6 +112,16 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   }
 }
 
+/** Logs how long each step of the run took: where a slow night went. */
+function stepTimer(log: Logger) {
+  let last = performance.now();
+  return (step: string, fields: Record<string, unknown> = {}) => {
+    const now = performance.now();
+    log.info({ step, ms: Math.round(now - last), ...fields }, `step ${step} done`);
+    last = now;
+  };
+}
+
 interface RunContext {
   readonly runId: string;
   readonly batchId: string;
@@ -125,6 +135,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   const { runId, batchId, log } = ctx;
   const meta = metaDb(conn);
   const seenAt = ctx.now.toISOString();
+  const step = stepTimer(log);
   const entries = await discoverInbox(config);
   const limit = pLimit(config.fileConcurrency);
 
@@ -133,6 +144,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     entries.map((e) => limit(async () => ({ entry: e, ...(e.role === 'unrecognised' ? { hash: null } : await hashOrError(e.path)) }))),
   );
   reach('after-hashing');
+  step('hash', { files: hashed.length });
   const known = new Set(
     (await meta.selectFrom('meta.files').select('file_hash').where('status', '=', 'loaded').execute()).map((r) => r.file_hash),
   );
@@ -213,6 +225,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     })),
   );
   progress.stop();
+  step('stage', { files: candidates.length });
   reach('after-staging');
 
   // One transaction from here: transforms, checks, quarantine, merge, ledger.
@@ -220,17 +233,20 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   await conn.run('begin transaction');
   try {
     await runLayer(conn, 'staging');
+    step('transform staging');
     await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), file_hash, source_file,
       source_line, column_name, reason, raw_value from staging.parse_rejects`);
     if (candidates.some((c) => c.entry.role === 'register' && !staged.get(c.hash)?.fileError)) {
       await conn.run(`delete from ref.clinics; insert into ref.clinics by name select * from staging.stg_clinics`);
     }
     await runLayer(conn, 'core');
+    step('transform core');
     reach('after-transforms');
     await conn.run(`insert into quality.row_findings
       select getvariable('run_id'), kind, record_key, source_file, source_line, check_id, 'error', column_name, reason
       from work.pipeline_findings`);
     const quality = await runChecks(conn, { runId, batchId, checks: ctx.checks, now: ctx.now, sksFile: config.reference.sksFile });
+    step('checks', { checks: ctx.checks.length });
     const heldBack = new Map<string, { checkIds: string[]; reasons: string[] }>();
     for (const kind of quality.heldBackKinds) {
       const failed = quality.results.filter((r) => r.kind === kind && r.scopeLevel === 'national' && r.checkScope === 'aggregate'
@@ -241,6 +257,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     }
     summary.alerts.push(...quality.alerts.map((a) => ({ message: a.message })));
     await acceptRun(conn, { runId, batchId, heldBack });
+    step('accept');
     const files = await recordLedger(conn, candidates, staged, ctx);
     const broken = files.filter((f) => f.read !== f.published + f.quarantined + f.rejected);
     if (broken.length) {
@@ -252,6 +269,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     }).execute();
     reach('before-commit');
     await conn.run('commit');
+    step('commit');
     summary.files.push(...files);
   } catch (err) {
     await conn.run('rollback');
@@ -260,6 +278,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
 
   reach('after-commit');
   await publishBatch(conn, { batchId, outbox: config.outbox, arrow: ctx.arrow });
+  step('publish');
   summary.batchId = batchId;
   for (const f of summary.files) {
     if (f.kind === 'register') continue; // reference data, reported on its own line

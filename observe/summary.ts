@@ -43,7 +43,8 @@ export function formatSummary(s: RunSummary): string {
   for (const h of s.heldBack) lines.push(`HELD BACK: ${h.kind} (${h.checks.join(', ')})`);
   for (const f of failed) lines.push(`FAILED: ${f.file}: ${f.error}`);
   for (const f of unknown) lines.push(`not loaded: ${f.file}: ${f.detail}`);
-  for (const a of s.alerts) lines.push(`ALERT: ${a.message}`);
+  for (const a of s.alerts.slice(0, 10)) lines.push(`ALERT: ${a.message}`);
+  if (s.alerts.length > 10) lines.push(`ALERT: ... and ${s.alerts.length - 10} more (see the quality report)`);
   if (s.report) lines.push(`quality report: ${s.report}`);
   return lines.join('\n') + '\n';
 }
