@@ -4,10 +4,11 @@ import picomatch from 'picomatch';
 import type { Delivery, PipelineConfig } from '../config/load.ts';
 
 /** What an inbox file is, as far as its name tells. */
-export type InboxEntry =
-  | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'delivery'; readonly delivery: Delivery }
-  | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'register' }
-  | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'unrecognised'; readonly reason: string };
+export type InboxEntry = { readonly file: string; readonly path: string; readonly bytes: number; readonly mtimeMs: number } & (
+  | { readonly role: 'delivery'; readonly delivery: Delivery }
+  | { readonly role: 'register' }
+  | { readonly role: 'unrecognised'; readonly reason: string }
+);
 
 /**
  * Lists the inbox recursively and matches each file against the layouts.
@@ -22,21 +23,27 @@ export async function discoverInbox(config: PipelineConfig): Promise<InboxEntry[
     const file = relative(config.inbox, path).split(sep).join('/');
     const info = await lstat(path);
     const bytes = info.size;
+    // Size and mtime as listed: staging compares them again to catch a file still being written.
+    const mtimeMs = info.mtimeMs;
     if (info.isSymbolicLink()) {
-      out.push({ file, path, bytes, role: 'unrecognised', reason: 'symbolic link: not followed, deliveries must be regular files' });
+      out.push({ file, path, bytes, mtimeMs, role: 'unrecognised', reason: 'symbolic link: not followed, deliveries must be regular files' });
       continue;
     }
-    if (!info.isFile()) continue;
+    if (!info.isFile()) {
+      // A named pipe would block the run forever; a socket or device is no delivery.
+      out.push({ file, path, bytes, mtimeMs, role: 'unrecognised', reason: 'not a regular file (pipe, socket or device): not read' });
+      continue;
+    }
     if (isRegister(file)) {
-      out.push({ file, path, bytes, role: 'register' });
+      out.push({ file, path, bytes, mtimeMs, role: 'register' });
       continue;
     }
     const hits = matchers.filter((m) => m.match(file));
-    if (hits.length === 1) out.push({ file, path, bytes, role: 'delivery', delivery: hits[0]!.delivery });
-    else if (hits.length === 0) out.push({ file, path, bytes, role: 'unrecognised', reason: 'name matches no layout in config/sources' });
+    if (hits.length === 1) out.push({ file, path, bytes, mtimeMs, role: 'delivery', delivery: hits[0]!.delivery });
+    else if (hits.length === 0) out.push({ file, path, bytes, mtimeMs, role: 'unrecognised', reason: 'name matches no layout in config/sources' });
     else {
       const names = hits.map((h) => `${h.delivery.system}/${h.delivery.kind}`).join(', ');
-      out.push({ file, path, bytes, role: 'unrecognised', reason: `name matches several layouts (${names})` });
+      out.push({ file, path, bytes, mtimeMs, role: 'unrecognised', reason: `name matches several layouts (${names})` });
     }
   }
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import {
   DATE_COLUMNS, KIND_COLUMNS, NUMBER_COLUMNS, TIMESTAMP_COLUMNS,
@@ -68,6 +69,8 @@ export interface StageContext {
   readonly timeZone: string;
   /** Unique per call, to name the connection's temporary reject tables. */
   readonly seq: number;
+  /** Size and mtime when the inbox was listed (before hashing): a file that changed since is still being written. */
+  readonly seen?: { readonly bytes: number; readonly mtimeMs: number };
 }
 
 export interface StageResult {
@@ -204,6 +207,13 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   const staged = Number(counts!.staged);
   const rejected = Number(counts!.rejected);
   void structural;
+  if (ctx.seen) {
+    // Its hash was taken from other bytes than the ones just staged: leave it for the next run.
+    const now = await stat(ctx.path);
+    if (now.size !== ctx.seen.bytes || now.mtimeMs !== ctx.seen.mtimeMs) {
+      throw new FileRejected(`file changed while it was read (${ctx.seen.bytes} bytes when listed, ${now.size} now): still being written? left for the next run`);
+    }
+  }
   return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, warnings };
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { KINDS } from '../config/load.ts';
 import { queryRows, sqlString } from '../db/connection.ts';
 import { hashFile } from '../ingest/hash.ts';
+import { reach } from '../observe/crashpoints.ts';
 import { writeArrowFile } from './arrow.ts';
 
 /** Bumped whenever a published column changes meaning or type. */
@@ -54,7 +56,6 @@ export interface PublishOptions {
 export async function publishBatch(conn: DuckDBConnection, opts: PublishOptions): Promise<Manifest> {
   const final = join(opts.outbox, opts.batchId);
   const tmp = join(opts.outbox, `.tmp-${opts.batchId}`);
-  const batch = sqlString(opts.batchId);
   await mkdir(opts.outbox, { recursive: true });
   await rm(tmp, { recursive: true, force: true });
   if (existsSync(join(final, '_SUCCESS'))) {
@@ -63,6 +64,21 @@ export async function publishBatch(conn: DuckDBConnection, opts: PublishOptions)
     return JSON.parse(await readFile(join(final, 'manifest.json'), 'utf8')) as Manifest;
   }
   await rm(final, { recursive: true, force: true });
+  try {
+    return await writeBatch(conn, opts, tmp, final);
+  } catch (err) {
+    // A full or failing disk: leave no half folder behind. The batch stays 'committed'
+    // in meta.batches and the next run publishes it first (publishPending).
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+    if (!existsSync(join(final, '_SUCCESS'))) await rm(final, { recursive: true, force: true }).catch(() => {});
+    const e = err as NodeJS.ErrnoException;
+    throw Object.assign(new Error(`publishing batch ${opts.batchId} to ${opts.outbox} failed: ${e.message}; `
+      + 'the batch stays committed and the next run publishes it'), { code: e.code, cause: err });
+  }
+}
+
+async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: string, final: string): Promise<Manifest> {
+  const batch = sqlString(opts.batchId);
   await mkdir(tmp, { recursive: true });
 
   const outputs: OutputFile[] = [];
@@ -71,6 +87,7 @@ export async function publishBatch(conn: DuckDBConnection, opts: PublishOptions)
     await conn.run(`copy (${sql}) to ${sqlString(path)} (format parquet, compression zstd)`);
     const [row] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from (${sql})`);
     outputs.push({ file, kind, feed: FEEDS[kind] ?? null, rows: Number(row!.n), sha256: await hashFile(path) });
+    reach('mid-publish');
   };
   for (const kind of KINDS) {
     const sql = `select * exclude (content_hash) from core.${kind} where batch_id = ${batch} order by record_key`;
@@ -106,8 +123,11 @@ export async function publishBatch(conn: DuckDBConnection, opts: PublishOptions)
     totals: { read: sum('rows_read'), published: sum('rows_published'), quarantined: sum('rows_quarantined'), rejected: sum('rows_rejected') },
   };
   await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  reach('before-rename');
   await rename(tmp, final);
+  reach('after-rename');
   await writeFile(join(final, '_SUCCESS'), '');
+  reach('after-success');
   await markPublished(conn, opts.batchId, final);
   return manifest;
 }
@@ -115,6 +135,22 @@ export async function publishBatch(conn: DuckDBConnection, opts: PublishOptions)
 async function markPublished(conn: DuckDBConnection, batchId: string, path: string): Promise<void> {
   await conn.run(`update meta.batches set status = 'published', published_at = current_timestamp, outbox_path = ${sqlString(path)}
     where batch_id = ${sqlString(batchId)}`);
+}
+
+/**
+ * Fails early, before a run stages or commits anything, when the outbox cannot
+ * take a batch (missing rights, read-only, a file where the folder should be).
+ */
+export async function probeOutbox(outbox: string): Promise<void> {
+  const probe = join(outbox, `.probe-${process.pid}-${randomBytes(3).toString('hex')}`);
+  try {
+    await mkdir(outbox, { recursive: true });
+    await writeFile(probe, 'fangst');
+    await rm(probe, { force: true });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`outbox is not writable: ${outbox}: ${e.code ?? e.message}; nothing was loaded, the next run tries again`);
+  }
 }
 
 /** Publishes batches a crashed run committed but never published. */
