@@ -67,3 +67,30 @@ describe('nightly', () => {
     });
   });
 });
+
+describe('the clinic register', () => {
+  it('rejects register rows it cannot use, keeps the later of two rows for one SOR code, and re-codes specialty 8', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', [
+      'SOR;Ydernummer;Kliniknavn;Speciale;Journalsystem;Tilmeldt;Underspeciale',
+      '61741000016007;004391;Gammel;19;NOVAX;2024-11-25;',
+      ';000001;Uden SOR;19;NOVAX;2024-11-25;',
+      '71001000016002;012345;Hud;4;EG Clinea;25-11-2024;',
+      '61741000016007;004391;Ny;19;NOVAX;2024-11-25;',
+      '81001000016009;023456;Lunge;8;NOVAX;2024-12-01;83',
+    ].join('\n') + '\n');
+    const { summary } = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(summary.files).toMatchObject([{ file: 'register/klinikregister.csv', read: 5, published: 2, rejected: 3 }]);
+    await withDatabase(ws.db, async (_db, conn) => {
+      const clinics = await queryRows<{ sor_code: string; name: string; specialty: number; registered_specialty: number }>(
+        conn, `select sor_code, name, specialty, registered_specialty from ref.clinics order by sor_code`);
+      expect(clinics).toEqual([
+        { sor_code: '61741000016007', name: 'Ny', specialty: 19, registered_specialty: 19 },
+        { sor_code: '81001000016009', name: 'Lunge', specialty: 83, registered_specialty: 8 },
+      ]);
+      const rejects = await queryRows<{ source_line: bigint; column_name: string; reason: string }>(
+        conn, `select source_line, column_name, reason from meta.rejects order by source_line`);
+      expect(rejects.map((r) => [Number(r.source_line), r.column_name])).toEqual([[2, 'sor_code'], [3, 'sor_code'], [4, 'enrolled_on']]);
+    });
+  });
+});

@@ -78,10 +78,35 @@ identity as (
     )
 ),
 
+register as (
+    -- The clinic register: a row without a SOR code or enrolment date cannot be used;
+    -- of two rows for one SOR code the later wins and the earlier is rejected.
+    select
+        'register' as kind, file_hash, source_file, source_line, column_name, reason, raw_value,
+    from (
+        select *,
+            case
+                when nullif(trim(sor_code), '') is null then 'sor_code'
+                when enrolled_on__parsed is null then 'enrolled_on'
+                when row_number() over (partition by trim(sor_code) order by source_file desc, source_line desc) > 1 then 'sor_code'
+            end as column_name,
+            case
+                when nullif(trim(sor_code), '') is null then 'sor_code is missing'
+                when enrolled_on__parsed is null then 'not a valid enrolment date: expected the register''s date format'
+                else 'a later register row lists this SOR code again; that row is used'
+            end as reason,
+            left(coalesce(enrolled_on, ''), 200) as raw_value,
+        from staging.raw_register
+    )
+    where column_name is not null
+),
+
 final as (
     select * from unparsed
     union all
     select * from identity
+    union all
+    select * from register
 )
 
 select * from final

@@ -5,11 +5,15 @@ with raw as (
     select * from staging.raw_register
 ),
 
+rejected as (
+    -- Rows without a SOR code or enrolment date, and earlier rows of a repeated SOR code.
+    select file_hash, source_line from staging.parse_rejects where kind = 'register'
+),
+
 latest as (
-    -- The register is a full snapshot; the newest file of the run wins.
-    select *
+    select raw.*
     from raw
-    qualify row_number() over (partition by trim(sor_code) order by source_file desc, source_line desc) = 1
+    anti join rejected on rejected.file_hash = raw.file_hash and rejected.source_line = raw.source_line
 ),
 
 final as (
@@ -27,7 +31,6 @@ final as (
         enrolled_on__parsed as enrolled_on,
         file_hash,
     from latest
-    where nullif(trim(sor_code), '') is not null
 )
 
 select * from final
