@@ -45,31 +45,31 @@ flags as (
 ),
 
 code_format as (
-    select row_id, 'lab.code_format' as check_id, 'analysis_code' as column_name,
+    select row_id, 'code_format' as check_name, 'analysis_code' as column_name,
         'analysis code ' || analysis_code || ' is not NPU/DNK followed by five digits' as detail
     from results where code_status = 'malformed'
 ),
 
 code_unknown as (
-    select row_id, 'lab.code_unknown', 'analysis_code',
+    select row_id, 'code_unknown', 'analysis_code',
         'analysis code ' || analysis_code || ' is neither in the NPU catalogue nor in the official NPU list'
     from results where code_status = 'unknown'
 ),
 
 code_retired as (
-    select row_id, 'lab.code_retired', 'analysis_code',
+    select row_id, 'code_retired', 'analysis_code',
         'analysis code ' || analysis_code || ' is retired' || coalesce('; its successor is ' || successor, '')
     from results where code_status = 'retired'
 ),
 
 value_unparseable as (
-    select row_id, 'lab.value_unparseable', 'value',
+    select row_id, 'value_unparseable', 'value',
         'value "' || coalesce(value_text, '') || '" is neither a number, a censored value nor a known qualitative answer'
     from results where value_state = 'unparseable'
 ),
 
 value_type as (
-    select row_id, 'lab.value_type', 'value',
+    select row_id, 'value_type', 'value',
         case
             when result_type = 'numeric' then 'value "' || value_text || '" is qualitative; ' || analysis_code || ' is a numeric analysis'
             else 'value "' || value_text || '" is not one of the answers of ' || analysis_code || ': ' || array_to_string(allowed_values, ', ')
@@ -81,33 +81,33 @@ value_type as (
 ),
 
 unit_not_accepted as (
-    select row_id, 'lab.unit_not_accepted', 'unit',
+    select row_id, 'unit_not_accepted', 'unit',
         'unit "' || coalesce(unit, '') || '" is not a unit of ' || analysis_code || ' (canonical: ' || coalesce(nullif(canonical_unit, ''), 'none') || ')'
     from results where unit_status = 'not_accepted'
 ),
 
 unit_missing as (
-    select row_id, 'lab.unit_missing', 'unit',
+    select row_id, 'unit_missing', 'unit',
         'no unit given; ' || analysis_code || ' is in ' || canonical_unit
     from results where unit_status = 'missing'
 ),
 
 implausible as (
-    select row_id, 'lab.implausible', 'value',
+    select row_id, 'implausible', 'value',
         'value ' || value_text || coalesce(' ' || unit, '') || ' is outside the hard limits '
             || coalesce(hard_low::varchar, '-') || '..' || coalesce(hard_high::varchar, '-') || ' ' || coalesce(canonical_unit, '')
     from results where plausibility = 'implausible'
 ),
 
 outside_soft as (
-    select row_id, 'lab.outside_soft_band', 'value',
+    select row_id, 'outside_soft_band', 'value',
         'value ' || value_text || coalesce(' ' || unit, '') || ' is outside the usual band '
             || coalesce(soft_low::varchar, '-') || '..' || coalesce(soft_high::varchar, '-') || ' ' || coalesce(canonical_unit, '')
     from results where plausibility = 'outside_soft'
 ),
 
 unit_mixup_row as (
-    select row_id, 'lab.unit_mixup', 'unit',
+    select row_id, 'unit_mixup', 'unit',
         'value ' || value_text || ' is plausible only as ' || plausible_as_unit || ', not as ' || coalesce(unit_norm, canonical_unit, 'delivered')
     from results where plausibility = 'unit_mixup'
 ),
@@ -115,7 +115,7 @@ unit_mixup_row as (
 unit_mixup_clinic as (
     -- every numeric result of a clinic whose distribution matches a known conversion
     select r.row_id,
-        case when s.likely_unit is not null then 'lab.unit_mixup_clinic' else 'lab.clinic_shift' end,
+        case when s.likely_unit is not null then 'unit_mixup_clinic' else 'clinic_shift' end,
         'value',
         case
             when s.likely_unit is not null and s.likely_direction = 'as' then
@@ -138,7 +138,7 @@ unit_mixup_clinic as (
 ),
 
 reference_missing as (
-    select row_id, 'lab.reference_missing', 'ref_low',
+    select row_id, 'reference_missing', 'ref_low',
         'no reference interval for ' || analysis_code || ' value ' || value_text
     from results
     where result_type = 'numeric' and value_state in ('numeric', 'censored')
@@ -146,13 +146,13 @@ reference_missing as (
 ),
 
 reference_invalid as (
-    select row_id, 'lab.reference_invalid', 'ref_low',
+    select row_id, 'reference_invalid', 'ref_low',
         'reference interval ' || ref_low || '..' || ref_high || ' has its lower limit at or above its upper limit'
     from results where ref_low >= ref_high
 ),
 
 reference_unstable as (
-    select r.row_id, 'lab.reference_unstable', 'ref_low',
+    select r.row_id, 'reference_unstable', 'ref_low',
         'reference interval ' || coalesce(r.ref_low::varchar, '') || '..' || coalesce(r.ref_high::varchar, '') || ' differs from the clinic''s usual '
             || coalesce(m.ref_low::varchar, '') || '..' || coalesce(m.ref_high::varchar, '') || ' for ' || r.analysis_code
     from results as r
@@ -164,7 +164,7 @@ reference_unstable as (
 ),
 
 flag_inconsistent as (
-    select row_id, 'lab.flag_inconsistent', 'abnormal_flag',
+    select row_id, 'flag_inconsistent', 'abnormal_flag',
         case
             when flag = 'unknown' then 'abnormal flag "' || abnormal_flag || '" is not a known spelling'
             else 'abnormal flag ' || coalesce('"' || abnormal_flag || '"', 'missing') || ' but value ' || value_text
@@ -179,7 +179,7 @@ flag_inconsistent as (
 duplicates as (
     -- same patient, analysis and sampling time under another record id: one measurement sent
     -- twice (a correction of the same record id is the pipeline's business, not a duplicate)
-    select row_id, 'lab.duplicate', 'sampled_at',
+    select row_id, 'duplicate', 'sampled_at',
         'same patient, analysis and sampling time as ' || first_file || ' line ' || first_line
     from (
         select row_id, record_key,
@@ -195,7 +195,7 @@ duplicates as (
 ),
 
 time_order as (
-    select row_id, 'lab.time_order', case when resulted_at < sampled_at then 'resulted_at' else 'resulted_at' end,
+    select row_id, 'time_order', case when resulted_at < sampled_at then 'resulted_at' else 'resulted_at' end,
         case
             when resulted_at < sampled_at then 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') || ' is before the sampling time ' || strftime(sampled_at, '%Y-%m-%d %H:%M') || ' (UTC)'
             else 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') || ' is after the file was delivered (' || strftime(delivered_at, '%Y-%m-%d %H:%M') || ' UTC)'
@@ -205,7 +205,7 @@ time_order as (
 ),
 
 time_future as (
-    select row_id, 'lab.time_future', case when sampled_at > getvariable('lab_now') then 'sampled_at' else 'resulted_at' end,
+    select row_id, 'time_future', case when sampled_at > getvariable('lab_now') then 'sampled_at' else 'resulted_at' end,
         case when sampled_at > getvariable('lab_now') then 'sampling time ' || strftime(sampled_at, '%Y-%m-%d %H:%M') else 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') end
             || ' (UTC) is in the future'
     from results
@@ -234,7 +234,7 @@ all_findings as (
 ),
 
 final as (
-    select a.row_id, r.record_key, r.source_file, r.source_line, a.check_id, a.column_name, a.detail
+    select a.row_id, r.record_key, r.source_file, r.source_line, 'lab.' || a.check_name as check_id, a.check_name, a.column_name, a.detail
     from all_findings as a
     join results as r using (row_id)
 )

@@ -1,0 +1,182 @@
+// `fangst lab-quality EXTRACT... [--mapping FILE] [--out DIR]`: how much of a lab extract is
+// usable and exactly what is wrong, by analysis, unit, clinic and journal system. The extract is
+// read with the nightly pipeline's own ingest and transforms into a DuckDB file of its own in
+// --out (the same tables as the nightly database, so `fangst score --db` works on it), the lab
+// layer and the lab checks run over it, and the analyst report and the flagged rows are written
+// beside it.
+import { randomBytes } from 'node:crypto';
+import { rm, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import pLimit from 'p-limit';
+import type { Logger } from 'pino';
+import { ConfigError, KINDS, loadConfig, type Delivery } from '../config/load.ts';
+import { openDatabase, queryRows, sqlString } from '../db/connection.ts';
+import { hashFile } from '../ingest/hash.ts';
+import { writeReferenceTables } from '../ingest/reference.ts';
+import { createStagingTables, stageFile, type StageResult } from '../ingest/stage.ts';
+import { loadLabCatalogue } from '../labquality/catalogue.ts';
+import { FHIR_SYSTEM, loadFhirMacros, stageFhirFile } from '../labquality/fhir.ts';
+import { loadMapping, resolveInputs, type LabInput } from '../labquality/inputs.ts';
+import { writeLabOutputs, type LabOutputs } from '../labquality/outputs.ts';
+import { createLogger } from '../observe/log.ts';
+import { acceptRun } from '../publish/accept.ts';
+import { loadChecks, runChecks } from '../quality/engine.ts';
+import { loadMacros } from '../transforms/macros.ts';
+import { runLayer } from '../transforms/run.ts';
+import { EXIT } from './exit-codes.ts';
+
+export interface LabQualityOptions {
+  /** Files or folders: the nine layouts, a mapped foreign layout, FHIR Observation NDJSON. */
+  readonly extracts: readonly string[];
+  readonly mapping?: string;
+  /** Output folder (default ./lab-quality-out). */
+  readonly out?: string;
+  readonly config?: string;
+  /** For tests: the time the run pretends it is ('in the future' is judged against it). */
+  readonly now?: Date;
+  readonly logger?: Logger;
+  /** Runs on the database after the NPU catalogue is loaded, before any file is read (tests: fixture reference rows). */
+  readonly prepare?: (conn: DuckDBConnection) => Promise<void>;
+}
+
+export interface LabQualityResult {
+  readonly exitCode: number;
+  readonly outputs: LabOutputs;
+  readonly files: readonly { file: string; role: string; system: string | null; read: number; rejected: number; error: string | null }[];
+  readonly ignored: readonly { file: string; reason: string }[];
+}
+
+/** The DuckDB file lab-quality writes into its output folder. */
+export const LAB_DB_FILE = 'lab-quality.duckdb';
+
+export async function runLabQuality(opts: LabQualityOptions): Promise<LabQualityResult> {
+  const log = opts.logger ?? createLogger();
+  const config = await loadConfig(opts.config);
+  const mapping: Delivery[] = opts.mapping ? await loadMapping(opts.mapping) : [];
+  const inputs = await resolveInputs(opts.extracts, config, mapping);
+  const readable = inputs.filter((i) => i.role !== 'unrecognised');
+  const ignored = inputs.flatMap((i) => (i.role === 'unrecognised' ? [{ file: i.file, reason: i.reason }] : []));
+  if (!readable.some((i) => i.role !== 'register')) {
+    throw new ConfigError('(command line)', 'EXTRACT', opts.extracts, 'lab files in one of the layouts of config/sources, a layout of --mapping, or FHIR Observation NDJSON');
+  }
+  const outDir = resolve(opts.out ?? 'lab-quality-out');
+  const dbFile = join(outDir, LAB_DB_FILE);
+  // Each evaluation starts from nothing: the file describes this extract only.
+  await rm(dbFile, { force: true });
+  await rm(`${dbFile}.wal`, { force: true });
+  const now = opts.now ?? new Date();
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const runId = `l${stamp}-${randomBytes(3).toString('hex')}`;
+  const batchId = `lab-${stamp}`;
+  const db = await openDatabase(dbFile, { memoryLimit: config.memoryLimit, threads: config.threads });
+  try {
+    const conn = await db.connect();
+    await loadMacros(conn);
+    await loadFhirMacros(conn, config.timeZone);
+    await loadLabCatalogue(conn, config);
+    await opts.prepare?.(conn);
+    await conn.run(`insert into meta.runs (run_id, job, started_at, status) values (${sqlString(runId)}, 'lab-quality', ${sqlString(now.toISOString())}, 'running')`);
+
+    // Stage: the register first, then every lab file, each on a connection of its own.
+    const limit = pLimit(config.fileConcurrency);
+    const hashed = await Promise.all(readable.map((i) => limit(async () => ({ input: i, hash: await hashFile(i.path), mtime: (await stat(i.path)).mtime }))));
+    await createStagingTables(conn, ['register', ...KINDS]);
+    await writeReferenceTables(conn, { ...config, deliveries: [...config.deliveries, ...mapping] });
+    await conn.run(`insert into ref.layouts values (${sqlString(FHIR_SYSTEM)}, 'laboratoriesvar', 'fhir-ndjson', 'utf-8', '.',
+      'FHIR date (yyyy-mm-dd)', 'FHIR dateTime (yyyy-mm-ddThh:mm:ss+zz:zz)', null, 'FHIR R4 Observation')`);
+    await conn.run(`create schema if not exists lab; create or replace table lab.inputs (file_hash varchar, source_file varchar, role varchar,
+      journal_system varchar, layout varchar, bytes bigint, delivered_at timestamptz)`);
+    for (const { input, hash, mtime } of hashed) {
+      const system = input.role === 'delivery' ? input.system : input.role === 'fhir' ? FHIR_SYSTEM : null;
+      const layout = input.role === 'delivery' ? input.layout : input.role;
+      await conn.run(`insert into lab.inputs values (${sqlString(hash)}, ${sqlString(input.file)}, ${sqlString(input.role)},
+        ${system === null ? 'null' : sqlString(system)}, ${sqlString(layout)}, ${input.bytes}, ${sqlString(mtime.toISOString())})`);
+    }
+    const results = new Map<string, StageResult>();
+    const pool = await Promise.all(Array.from({ length: config.fileConcurrency }, () => db.connect()));
+    let seq = 0;
+    const stageOne = async (h: (typeof hashed)[number], worker: DuckDBConnection) => {
+      const { input, hash } = h;
+      const ctx = { runId, batchId, fileHash: hash, file: input.file, path: input.path, timeZone: config.timeZone, seq: seq++ };
+      const result = input.role === 'fhir'
+        ? await stageFhirFile(worker, ctx)
+        : await stageFile(worker, (input as Extract<LabInput, { target: unknown }>).target, ctx);
+      results.set(hash, result);
+      if (result.fileError) log.error({ file: input.file, reason: result.fileError }, 'file rejected');
+      for (const w of result.warnings) log.warn({ file: input.file }, w);
+    };
+    for (const h of hashed.filter((h) => h.input.role === 'register')) await stageOne(h, pool[0]!);
+    const free = [...pool];
+    await Promise.all(hashed.filter((h) => h.input.role !== 'register').map((h) => limit(async () => {
+      const worker = free.pop()!;
+      try {
+        await stageOne(h, worker);
+      } finally {
+        free.push(worker);
+      }
+    })));
+
+    // Transform and check exactly as the nightly job does, then the lab layer and its checks.
+    await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};
+      set variable lab_now = ${sqlString(now.toISOString())}::timestamptz`);
+    await runLayer(conn, 'staging');
+    await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), file_hash, source_file,
+      source_line, column_name, reason, raw_value from staging.parse_rejects`);
+    await conn.run(`delete from ref.clinics; insert into ref.clinics by name select * from staging.stg_clinics`);
+    await runLayer(conn, 'core');
+    await conn.run(`insert into quality.row_findings
+      select getvariable('run_id'), kind, record_key, source_file, source_line, check_id, 'error', column_name, reason
+      from work.pipeline_findings`);
+    await runLayer(conn, 'lab');
+    const checks = (await loadChecks()).filter((c) => c.kind === 'laboratoriesvar');
+    await runChecks(conn, { runId, batchId, checks, now, sksFile: null });
+    await acceptRun(conn, { runId, batchId, heldBack: new Map() });
+
+    // rows rejected while reading or by the staging transforms (a time that does not parse)
+    const rejectedLines = new Map((await queryRows<{ file_hash: string; n: bigint }>(conn, `select file_hash, count(distinct source_line) as n
+      from meta.rejects where run_id = ${sqlString(runId)} and source_line is not null group by file_hash`)).map((r) => [r.file_hash, Number(r.n)]));
+    const files = hashed.map(({ input, hash }) => {
+      const r = results.get(hash);
+      return {
+        file: input.file, role: input.role, system: input.role === 'delivery' ? input.system : input.role === 'fhir' ? FHIR_SYSTEM : null,
+        read: r?.rowsRead ?? 0, rejected: rejectedLines.get(hash) ?? 0, error: r?.fileError ?? null,
+      };
+    });
+    const outputs = await writeLabOutputs(conn, { outDir, dbFile, runId, now, files, ignored, mappingFile: opts.mapping ?? null });
+    await conn.run(`update meta.runs set finished_at = ${sqlString(new Date().toISOString())}, status = 'succeeded', exit_code = 0,
+      batch_id = ${sqlString(batchId)} where run_id = ${sqlString(runId)}`);
+    await conn.run('checkpoint');
+    return { exitCode: EXIT.ok, outputs, files, ignored };
+  } finally {
+    db.close();
+  }
+}
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('lab-quality')
+    .description('evaluate a lab extract: usable share, findings per row, per-clinic unit mix-ups, analyst report')
+    .argument('<extract...>', 'lab files or folders: the journal systems\' layouts, a --mapping layout, FHIR Observation NDJSON')
+    .option('--mapping <file>', 'layout of a foreign extract (a source layout YAML as in config/sources)')
+    .option('--out <dir>', 'output folder: report, flagged rows, DuckDB file', 'lab-quality-out')
+    .option('--config <file>', 'pipeline configuration (layouts, register, NPU reference)', 'config/pipeline.yaml')
+    .action(async (extracts: string[], o: { mapping?: string; out: string; config: string }) => {
+      const log = createLogger();
+      try {
+        const { outputs, ignored } = await runLabQuality({ extracts, mapping: o.mapping, out: o.out, config: o.config, logger: log });
+        if (ignored.length) log.info({ files: ignored.length }, 'files that are not lab results were ignored (listed in the report)');
+        process.stdout.write(outputs.text);
+        setExit(EXIT.ok);
+      } catch (err) {
+        if (err instanceof ConfigError) {
+          log.error(err.message);
+          setExit(EXIT.config);
+        } else {
+          log.error({ err }, 'lab-quality failed');
+          setExit(EXIT.failed);
+        }
+      }
+    });
+}

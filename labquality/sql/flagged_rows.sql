@@ -1,0 +1,68 @@
+-- Every flagged lab row with all its reasons: each finding of this run (pipeline, engine and lab
+-- checks) with the lab layer's per-row detail where it has one, plus the rows rejected while
+-- reading. One row per source line. Holds patient pseudonyms: for analysts, not for sharing.
+with findings as (
+    select * from quality.row_findings
+    where run_id = getvariable('run_id') and kind = 'laboratoriesvar'
+),
+
+details as (
+    select * from lab.row_findings
+),
+
+results as (
+    select * from lab.results
+),
+
+rejects as (
+    select r.*
+    from meta.rejects as r
+    join lab.inputs as i using (file_hash)
+    where r.run_id = getvariable('run_id') and r.source_line is not null and i.role <> 'register'
+),
+
+explained as (
+    select
+        f.source_file, f.source_line, f.check_id, f.severity, f.column_name,
+        coalesce(d.detail, f.reason) as reason,
+    from findings as f
+    left join details as d on d.source_file = f.source_file and d.source_line = f.source_line and d.check_id = f.check_id
+),
+
+flagged as (
+    select
+        r.source_file, r.source_line, r.record_key, r.journal_system, r.clinic, r.patient,
+        r.analysis_code, r.analysis_name, r.value_text, r.unit, r.value_state, r.value_canonical, r.canonical_unit,
+        r.ref_low, r.ref_high, r.abnormal_flag, r.result_status, r.sampled_at, r.resulted_at,
+        bool_or(e.severity = 'error') as unusable,
+        list(e.check_id order by e.severity, e.check_id) as check_ids,
+        list(e.severity order by e.severity, e.check_id) as severities,
+        list(e.reason order by e.severity, e.check_id) as reasons,
+    from explained as e
+    join results as r using (source_file, source_line)
+    group by all
+),
+
+rejected as (
+    select
+        source_file, source_line, null::varchar as record_key, null::varchar as journal_system, null::varchar as clinic,
+        null::varchar as patient, null::varchar as analysis_code, null::varchar as analysis_name, null::varchar as value_text,
+        null::varchar as unit, null::varchar as value_state, null::double as value_canonical, null::varchar as canonical_unit,
+        null::double as ref_low, null::double as ref_high, null::varchar as abnormal_flag, null::varchar as result_status,
+        null::timestamptz as sampled_at, null::timestamptz as resulted_at,
+        true as unusable,
+        list('rejected' order by column_name) as check_ids,
+        list('error' order by column_name) as severities,
+        list(coalesce(column_name || ': ', '') || reason || coalesce(' (found "' || raw_value || '")', '') order by column_name) as reasons,
+    from rejects
+    group by source_file, source_line
+),
+
+final as (
+    select * from flagged
+    union all
+    select * from rejected
+    order by source_file, source_line
+)
+
+select * from final
