@@ -3,10 +3,26 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 
-const dir = join(dirname(fileURLToPath(import.meta.url)), 'macros');
+/** The folder of the shared SQL macros, one concern per file. */
+export const macrosDir = join(dirname(fileURLToPath(import.meta.url)), 'macros');
 
-/** Defines the shared SQL macros (transforms/macros/*.sql) on a connection. */
-export async function loadMacros(conn: DuckDBConnection): Promise<void> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
-  for (const f of files) await conn.run(await readFile(join(dir, f), 'utf8'));
+/**
+ * Creates (or replaces) the shared DuckDB macros on this connection: sks_normalise,
+ * lab_value_parse, unit_normalise, cpr_find / cpr_find_all / has_cpr and parse_date_dk.
+ * Macros are catalog objects, so on a file database they persist and every later connection
+ * sees them; run this once per database before the transforms and checks that use them.
+ * Each file is self-contained (its helpers, prefixed `_`, come before their users), so the
+ * files may run in any order; they run in name order.
+ */
+export async function loadMacros(conn: DuckDBConnection): Promise<string[]> {
+  const files = (await readdir(macrosDir)).filter((f) => f.endsWith('.sql')).sort();
+  for (const file of files) {
+    const sql = await readFile(join(macrosDir, file), 'utf8');
+    try {
+      await conn.run(sql);
+    } catch (err) {
+      throw new Error(`macro file ${file} failed: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  return files;
 }

@@ -1,0 +1,115 @@
+-- lab_value_parse(value_text, operator, decimal_sep[, status]): one reading of a lab result value.
+-- Returns struct {num double, comparator varchar, qualitative varchar, state varchar} where state is
+--   numeric      '5,2' -> num 5.2
+--   censored     '<5', '< 5,0', '>90', '<=0,1', or operator mindre_end/stoerre_end/FHIR comparator + '5'
+--                -> comparator + num ("<5" is operator + 5, never just 5)
+--   qualitative  'neg', 'negativ', 'pos', 'positiv', 'spor', '1+'..'4+', '+'..'++++', 'normal'
+--                -> qualitative in one spelling (neg, pos, spor, 1+..4+, normal)
+--   pending      '*****' (not yet answered), or an empty value while status is proeve_modtaget/registered
+--   unparseable  anything else; num, comparator and qualitative are null and the caller keeps value_text.
+-- decimal_sep is the source's decimal separator: ',' accepts '1.234,5' and '1 234,5'; '.' accepts '1,234.5';
+-- null accepts either separator but no thousands separator (FHIR and other machine formats).
+-- A value written with the other separator ('5.2' or '1.234' in a ',' file) is unparseable rather
+-- than guessed (see _lab_number).
+
+-- Whitespace of every kind to one space, trimmed; the Unicode minus to '-'; ≤ ≥ =< => to <= >=.
+create or replace macro _lab_collapse(x) as
+    case when contains(x, '  ') then regexp_replace(x, ' {2,}', ' ', 'g') else x end;
+
+create or replace macro _lab_squash(t) as
+    _lab_collapse(trim(replace(replace(replace(replace(
+        translate(coalesce(t, ''), chr(9) || chr(10) || chr(13) || chr(160) || chr(8199) || chr(8239) || '−' || chr(65279), '      -'),
+        '≤', '<='), '≥', '>='), '=<', '<='), '=>', '>=')));
+
+-- The operator column: MedCom XRPT01 words, FHIR valueQuantity.comparator, symbols.
+-- '' = no comparator; '?' = a spelling we do not know (the value is then unparseable).
+create or replace macro _lab_operator(op) as
+    case lower(trim(coalesce(op, '')))
+        when '' then ''
+        when '=' then ''
+        when 'lig_med' then ''
+        when '<' then '<'
+        when 'mindre_end' then '<'
+        when 'lt' then '<'
+        when '<=' then '<='
+        when '=<' then '<='
+        when '≤' then '<='
+        when 'mindre_end_eller_lig_med' then '<='
+        when 'le' then '<='
+        when '>' then '>'
+        when 'stoerre_end' then '>'
+        when 'større_end' then '>'
+        when 'gt' then '>'
+        when '>=' then '>='
+        when '=>' then '>='
+        when '≥' then '>='
+        when 'stoerre_end_eller_lig_med' then '>='
+        when 'ge' then '>='
+        else '?'
+    end;
+
+create or replace macro _lab_text_comparator(s) as
+    case
+        when left(s, 2) in ('<=', '>=') then left(s, 2)
+        when left(s, 1) in ('<', '>') then left(s, 1)
+        else ''
+    end;
+
+-- A number in the source's notation, or null. Thousands grouping is taken only where it cannot be
+-- a wrong decimal separator: with a decimal part ('1.234,5'), with two or more groups ('1.234.567')
+-- or with spaces ('1 234'). A single group without decimals ('1.234' in a ',' file) could be 1234 or
+-- a misplaced 1,234 (U-rel.massetæthed 1.015 is real), so it is unparseable, not guessed.
+-- The first group never starts with 0: '0.500' in a ',' file is not 500.
+create or replace macro _lab_number(n, sep) as
+    case
+        when sep = ',' then
+            case when regexp_full_match(n, '[+-]?(?:[0-9]*(?:,[0-9]+)?|[1-9][0-9]{0,2}(?: [0-9]{3})+(?:,[0-9]+)?|[1-9][0-9]{0,2}(?:\.[0-9]{3})+,[0-9]+|[1-9][0-9]{0,2}(?:\.[0-9]{3}){2,})')
+                then try_cast(replace(replace(replace(n, '.', ''), ' ', ''), ',', '.') as double) end
+        when sep = '.' then
+            case when regexp_full_match(n, '[+-]?(?:[0-9]*(?:\.[0-9]+)?|[1-9][0-9]{0,2}(?: [0-9]{3})+(?:\.[0-9]+)?|[1-9][0-9]{0,2}(?:,[0-9]{3})+\.[0-9]+|[1-9][0-9]{0,2}(?:,[0-9]{3}){2,})')
+                then try_cast(replace(replace(n, ',', ''), ' ', '') as double) end
+        when sep is null then
+            case when regexp_full_match(n, '[+-]?[0-9]*(?:[.,][0-9]+)?')
+                then try_cast(replace(n, ',', '.') as double) end
+    end;
+
+create or replace macro _lab_qualitative(s) as
+    map {
+        'neg': 'neg', 'negativ': 'neg', 'negative': 'neg', 'ikke påvist': 'neg',
+        'pos': 'pos', 'positiv': 'pos', 'positive': 'pos', 'påvist': 'pos',
+        'spor': 'spor', 'trace': 'spor',
+        'normal': 'normal', 'norm': 'normal',
+        '+': '1+', '1+': '1+', '++': '2+', '2+': '2+', '+++': '3+', '3+': '3+', '++++': '4+', '4+': '4+'
+    }[lower(s)];
+
+-- One CASE builds the whole struct, so that each input expression appears in it as few times as
+-- possible (see the note below on macro expansion).
+create or replace macro _lab_result(state, num, comparator, qualitative) as
+    {'num': num::double, 'comparator': comparator::varchar, 'qualitative': qualitative::varchar, 'state': state::varchar};
+
+create or replace macro _lab_decide(s, opc, txc, num, q, st) as
+    case
+        when s <> '' and replace(s, '*', '') = '' then _lab_result('pending', null, null, null)
+        when s = '' and st in ('proeve_modtaget', 'registered') then _lab_result('pending', null, null, null)
+        when s = '' or opc = '?' or (txc <> '' and opc <> '' and txc <> opc) then _lab_result('unparseable', null, null, null)
+        -- '<<5', '=5', '<>5': comparator characters beyond the one comparator
+        when length(s) - length(ltrim(s, '<>=')) <> length(txc) then _lab_result('unparseable', null, null, null)
+        when num is not null then
+            _lab_result(case when txc = '' and opc = '' then 'numeric' else 'censored' end, num,
+                        case when txc <> '' then txc when opc <> '' then opc end, null)
+        when txc = '' and opc = '' and q is not null then _lab_result('qualitative', null, null, q)
+        else _lab_result('unparseable', null, null, null)
+    end;
+
+-- DuckDB expands macros in place, so every use of `s` below re-evaluates _lab_squash: the helpers
+-- therefore use plain string functions where they can and keep regular expressions few.
+create or replace macro _lab_parse_2(s, opc, txc, sep, st) as
+    _lab_decide(s, opc, txc, _lab_number(ltrim(ltrim(s, '<>=')), sep), _lab_qualitative(s), st);
+
+create or replace macro _lab_parse_1(s, op, sep, st) as
+    _lab_parse_2(s, _lab_operator(op), _lab_text_comparator(s), sep, lower(trim(st)));
+
+create or replace macro lab_value_parse(value_text, operator, decimal_sep) as
+        _lab_parse_1(_lab_squash(value_text), operator, decimal_sep, null),
+    (value_text, operator, decimal_sep, status) as
+        _lab_parse_1(_lab_squash(value_text), operator, decimal_sep, status);
