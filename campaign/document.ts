@@ -126,7 +126,7 @@ const METHODS = {
   marked_share: 'A- plus B-diagnoses over all diagnoses; the rest arrived unmarked.',
   interval: 'Wilson score interval, 95% (z = 1.96).',
   non_marking: 'A journal system with no A and no B in the whole period cannot mark; it is listed apart and the national share is also given without it.',
-  change_since_start: 'A-share in the last month minus the A-share in the campaign start month.',
+  change_since_start: 'A-share in the last month minus the A-share in the campaign start month (or the first month after it with diagnoses).',
   trend: 'Ordinary least-squares line through the monthly national A-shares from the campaign start month to the last month, each month weighted equally; the projected month is the first whole month where the line reaches the target (none when the line does not rise; needs 3 months).',
   shift_share:
     'Month-on-month change of the national A-share split over groups (journal system x specialty): within = sum of average weight x change in the group\'s A-share; mix = sum of average A-share x change in the group\'s weight (its share of all diagnoses). The two add up to the observed change exactly (residual is floating-point rounding). A group present in only one of the two months counts wholly as mix.',
@@ -178,11 +178,13 @@ export function suppressShare(s: Share): Share {
   };
 }
 
-function changeBetween(series: Series, from: string, to: string | undefined): ChangeSinceStart | null {
-  if (!to) return null;
-  const a = series.months.find((m) => m.month === from)?.a_share ?? null;
+/** From the first month at or after the start that has data, to the last month of the period. */
+function changeBetween(series: Series, start: string, to: string | undefined): ChangeSinceStart | null {
+  const first = series.months.find((m) => m.month !== undefined && m.month >= start);
+  if (!to || !first?.month || first.month > to) return null;
+  const a = first.a_share;
   const b = series.months.find((m) => m.month === to)?.a_share ?? null;
-  return { from_month: from, to_month: to, from_a_share: a, to_a_share: b, change: a === null || b === null ? null : b - a };
+  return { from_month: first.month, to_month: to, from_a_share: a, to_a_share: b, change: a === null || b === null ? null : b - a };
 }
 
 function monthLabel(month: string): string {

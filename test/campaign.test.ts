@@ -247,6 +247,14 @@ describe('period, start and clinic change', () => {
     });
   });
 
+  it('measures change from the first month with data when the campaign started before the period', async () => {
+    await withFixture(cl, ce, { target: 0.8, from: '2025-02', start: '2024-06', minClinicDiagnoses: 20 }, (d) => {
+      const doc = buildDocument(d, { shareable: false });
+      expect(doc.national.change_since_start).toMatchObject({ from_month: '2025-02', to_month: '2025-06' });
+      expect(doc.national.change_since_start?.change).toBeCloseTo(19 / 25 - 10 / 25, 12);
+    });
+  });
+
   it('says when the target was already reached, and when the share does not rise', async () => {
     await withFixture(cl, ce, { target: 0.7, start: '2025-01', minClinicDiagnoses: 20 }, (d) => {
       const doc = buildDocument(d, { shareable: false });
