@@ -74,7 +74,7 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
   try {
     const conn = await db.connect();
     await loadMacros(conn);
-    await loadFhirMacros(conn, config.timeZone);
+    await loadFhirMacros(conn);
     await loadLabCatalogue(conn, config);
     await opts.prepare?.(conn);
     await conn.run(`insert into meta.runs (run_id, job, started_at, status) values (${sqlString(runId)}, 'lab-quality', ${sqlString(now.toISOString())}, 'running')`);

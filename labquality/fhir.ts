@@ -46,9 +46,8 @@ export async function looksLikeFhirObservations(path: string): Promise<boolean> 
   }
 }
 
-/** Defines fhir_instant() on the connection; call once before staging FHIR files. */
-export async function loadFhirMacros(conn: DuckDBConnection, timeZone: string): Promise<void> {
-  await conn.run(`set variable fhir_time_zone = ${sqlString(timeZone)}`);
+/** Defines fhir_instant() in the database; call once before staging FHIR files. */
+export async function loadFhirMacros(conn: DuckDBConnection): Promise<void> {
   await conn.run(await readFile(join(sqlDir, 'fhir_instant.sql'), 'utf8'));
 }
 
@@ -62,6 +61,8 @@ const IS_OBJECT = `coalesce(case when json_valid(j) then json_type(j) = 'OBJECT'
 export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): Promise<StageResult> {
   const lines = `fhir_lines_${ctx.seq}`;
   try {
+    // variables belong to the connection: fhir_instant() reads it on this one
+    await conn.run(`set variable fhir_time_zone = ${sqlString(ctx.timeZone)}`);
     await conn.run(`create or replace temp table ${lines} as
       select ${sqlString(ctx.runId)} as run_id, ${sqlString(ctx.fileHash)} as file_hash, ${sqlString(ctx.file)} as source_file,
         row_number() over () as source_line, j

@@ -8,7 +8,7 @@ with raw as (
 parsed as (
     select
         raw.*,
-        lab_value_parse(raw.value, raw.operator, raw.decimal_sep) as v,
+        lab_value_parse(raw.value, raw.operator, raw.decimal_sep, raw.result_status) as v,
     from raw
 ),
 
