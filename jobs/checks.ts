@@ -127,7 +127,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--config <file>', 'pipeline configuration', 'config/pipeline.yaml')
     .option('--db <file>', 'DuckDB file (default: from the configuration)')
     .option('--dir <dir>', 'folder of check definitions (default: config/checks)')
-    .action((id: string, o: Common) => guard('checks explain', () => explain(id, o)));
+    .action((id: string, _o: Common, cmd: Command) => guard('checks explain', () => explain(id, cmd.optsWithGlobals<Common>())));
   checks
     .command('report')
     .description('write the quality report of a run (HTML, JSON, Markdown)')
@@ -136,5 +136,5 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--run <id>', 'run id (default: the latest run)')
     .option('--out <dir>', 'output folder', 'var/reports')
     .option('--shareable', 'no patient identifiers; counts of 1-4 suppressed')
-    .action((o: Common & { run?: string; out?: string; shareable?: boolean }) => guard('checks report', () => report(o)));
+    .action((_o: unknown, cmd: Command) => guard('checks report', () => report(cmd.optsWithGlobals<Common & { run?: string; out?: string; shareable?: boolean }>())));
 }

@@ -17,10 +17,17 @@ export interface AnomalySettings {
   readonly z: number;
   /** A failure rate must also rise by at least this many percentage points. */
   readonly minRiseInPoints: number;
-  /** A volume must also differ from the median by at least this many rows. */
+  /** Robust z beyond which a clinic's day volume is an anomaly (counts are noisy: higher than z). */
+  readonly volumeZ: number;
+  /** A volume must also differ from the median by at least this many rows, and by half the median. */
   readonly minVolumeChange: number;
-  /** "Delivered regularly": share of baseline days with rows, for a silent day to alert. */
-  readonly regularShare: number;
+  /**
+   * A run of silent days alerts once it is this improbable for the clinic: the chance of one
+   * silent day is the larger of its share of silent baseline days and e^-median (Poisson).
+   */
+  readonly silenceProbability: number;
+  /** A day counts for the kind when at least this share of the usual number of clinics delivered. */
+  readonly activeDayShare: number;
 }
 
 export const defaultAnomalySettings: AnomalySettings = Object.freeze({
@@ -28,8 +35,10 @@ export const defaultAnomalySettings: AnomalySettings = Object.freeze({
   minHistory: 7,
   z: 3.5,
   minRiseInPoints: 1,
+  volumeZ: 5,
   minVolumeChange: 5,
-  regularShare: 0.8,
+  silenceProbability: 0.0001,
+  activeDayShare: 0.5,
 });
 
 export type AlertType = 'clinic_silent' | 'clinic_volume' | 'failure_rate';
@@ -119,9 +128,12 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
      where kind = ${sqlString(kind)} and alert_type in ('clinic_silent', 'clinic_volume') and scope_level = 'clinic'`,
   );
 
-  // Days on which the kind had any rows nationally: weekends and holidays with no
-  // deliveries at all are not days on which a clinic can be silent.
-  const activeDays = [...new Set(points.map((p) => p.day))].sort();
+  // Days on which the kind is delivered at all: a weekend or a holiday on which most
+  // clinics deliver nothing is not a day on which one clinic can be silent.
+  const clinicsPerDay = new Map<string, number>();
+  for (const p of points) if (p.rows > 0) clinicsPerDay.set(p.day, (clinicsPerDay.get(p.day) ?? 0) + 1);
+  const usual = median([...clinicsPerDay.values()]);
+  const activeDays = [...clinicsPerDay.keys()].filter((d) => clinicsPerDay.get(d)! >= s.activeDayShare * usual).sort();
   const currentSet = new Set(current);
   const byClinic = new Map<string, { system: string | null; first: string; rows: Map<string, number> }>();
   for (const p of points) {
@@ -136,55 +148,82 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
 
   const alerts: Alert[] = [];
   for (const [sor, c] of byClinic) {
-    const open: { silent: { from: string; to: string; median: number; mad: number; n: number } | null } = { silent: null };
-    const closeSilent = () => {
-      const silent = open.silent;
-      if (!silent) return;
-      const span = silent.from === silent.to ? `on ${silent.from}` : `from ${silent.from} to ${silent.to}`;
-      alerts.push({
-        type: 'clinic_silent', kind, checkId: null, scopeLevel: 'clinic', scopeValue: sor, day: silent.from, dayTo: silent.to,
-        observed: 0, median: silent.median, mad: silent.mad, historyPoints: silent.n,
-        message: `clinic ${sor}${c.system ? ` (${c.system})` : ''} delivered no ${kind} ${span}; it usually delivers ${fmt(silent.median)} a day`,
-      });
-      open.silent = null;
-    };
+    const who = `clinic ${sor}${c.system ? ` (${c.system})` : ''}`;
     const baseline: number[] = [];
+    // The current run of silent days (active days with no rows), not yet alerted or alerted.
+    let streak: string[] = [];
+    // Silent days of a streak that has not alerted (yet): kept out of the baseline while the
+    // streak lasts, so a clinic's own silence does not make silence look normal.
+    let pending: number[] = [];
+    let open: { from: string; to: string; median: number; mad: number; n: number } | null = null;
+    const closeOpen = () => {
+      if (open) {
+        const span = open.from === open.to ? `on ${open.from}` : `from ${open.from} to ${open.to}`;
+        alerts.push({
+          type: 'clinic_silent', kind, checkId: null, scopeLevel: 'clinic', scopeValue: sor, day: open.from, dayTo: open.to,
+          observed: 0, median: open.median, mad: open.mad, historyPoints: open.n,
+          message: `${who} delivered no ${kind} ${span}; it usually delivers ${fmt(open.median)} a day`,
+        });
+      }
+      open = null;
+    };
     for (const day of activeDays) {
       if (day < c.first) continue;
       const x = c.rows.get(day) ?? 0;
       const key = `${sor}|${day}`;
       if (flagged.has(key)) {
         // An earlier anomaly: it stays out of the baseline and does not alert again.
-        closeSilent();
+        closeOpen();
+        if (x === 0) streak.push(day);
         continue;
       }
-      if (currentSet.has(day) && baseline.length >= s.minHistory) {
-        const window = baseline.slice(-s.window);
+      if (x > 0) {
+        closeOpen();
+        streak = [];
+        baseline.push(...pending);
+        pending = [];
+      } else {
+        streak.push(day);
+      }
+      const window = baseline.slice(-s.window);
+      if (currentSet.has(day) && window.length >= s.minHistory) {
         const m = median(window);
         const d = mad(window);
-        const regular = window.filter((v) => v > 0).length / window.length >= s.regularShare;
-        if (x === 0 && regular && m > 0) {
-          open.silent = open.silent ? { ...open.silent, to: day } : { from: day, to: day, median: m, mad: d, n: window.length };
-          flagged.add(key);
-          continue;
+        if (x === 0 && m > 0) {
+          const silentShare = (window.filter((v) => v === 0).length + 0.5) / (window.length + 1);
+          const p0 = Math.max(silentShare, Math.exp(-m));
+          if (open || p0 ** streak.length < s.silenceProbability) {
+            // The whole streak is the anomaly, including silent days before this one.
+            if (!open) {
+              pending = [];
+              const fresh = streak.filter((sd) => !flagged.has(`${sor}|${sd}`));
+              open = { from: fresh[0] ?? day, to: day, median: m, mad: d, n: window.length };
+              for (const sd of fresh) flagged.add(`${sor}|${sd}`);
+            }
+            open.to = day;
+            flagged.add(key);
+            continue;
+          }
+        } else if (x > 0 && m > 0) {
+          // A clinic that usually delivers nothing on such days and now does is not flagged:
+          // that is a clinic starting (or a stray early date), not an anomaly in its volume.
+          // Counts are Poisson-like: the scale is at least the square root of the median.
+          const z = robustZ(x, window, Math.max(1, Math.sqrt(m)));
+          if (Math.abs(z) >= s.volumeZ && Math.abs(x - m) >= Math.max(s.minVolumeChange, 0.5 * m)) {
+            alerts.push({
+              type: 'clinic_volume', kind, checkId: null, scopeLevel: 'clinic', scopeValue: sor, day, dayTo: null,
+              observed: x, median: m, mad: d, historyPoints: window.length,
+              message: `${who} delivered ${fmt(x)} ${kind} for ${day}; usually ${fmt(m)} (robust z ${z.toFixed(1)})`,
+            });
+            flagged.add(key);
+            continue;
+          }
         }
-        closeSilent();
-        const z = robustZ(x, window, Math.max(1, 0.1 * m));
-        if (Math.abs(z) >= s.z && Math.abs(x - m) >= s.minVolumeChange) {
-          alerts.push({
-            type: 'clinic_volume', kind, checkId: null, scopeLevel: 'clinic', scopeValue: sor, day, dayTo: null,
-            observed: x, median: m, mad: d, historyPoints: window.length,
-            message: `clinic ${sor}${c.system ? ` (${c.system})` : ''} delivered ${fmt(x)} ${kind} for ${day}; usually ${fmt(m)} (robust z ${z.toFixed(1)})`,
-          });
-          flagged.add(key);
-          continue;
-        }
-      } else {
-        closeSilent();
       }
-      baseline.push(x);
+      if (x === 0) pending.push(x);
+      else baseline.push(x);
     }
-    closeSilent();
+    closeOpen();
   }
   return alerts;
 }

@@ -43,19 +43,21 @@ describe('robust statistics', () => {
 describe('anomalies over a sequence of nightly runs', () => {
   it('alerts when a clinic that delivered every day falls silent, and not before there is history', async () => {
     const alertsByNight: string[][] = [];
-    for (let i = 0; i < 16; i++) {
-      const silent = i >= 12 && i <= 14;
+    for (let i = 0; i < 17; i++) {
+      const silent = i >= 12 && i <= 15;
       const run = await night(i, { [clinicA]: 10 + (i % 3), ...(silent ? {} : { [clinicB]: 6 + (i % 2) }) });
       alertsByNight.push(run.alerts.map((a) => `${a.type}:${a.scopeValue}:${a.day}`));
     }
-    expect(alertsByNight.slice(0, 12).flat()).toEqual([]);
-    expect(alertsByNight[12]).toEqual([`clinic_silent:${clinicB}:${day(12)}`]);
-    expect(alertsByNight[13]).toEqual([`clinic_silent:${clinicB}:${day(13)}`]);
-    expect(alertsByNight[14]).toEqual([`clinic_silent:${clinicB}:${day(14)}`]);
-    // Back to normal: the silent days stayed out of the baseline, so no "spike" alert.
-    expect(alertsByNight[15]).toEqual([]);
+    // One or two silent days can happen by chance (the chance of a silent day is at least
+    // 0.5/(n+1) with n days of history); the third makes the streak improbable enough (< 1e-4).
+    expect(alertsByNight.slice(0, 14).flat()).toEqual([]);
+    expect(alertsByNight[14]).toEqual([`clinic_silent:${clinicB}:${day(12)}`]);
     const [stored] = await queryRows<{ message: string; baseline_median: number }>(conn, `select message, baseline_median from quality.alerts order by day limit 1`);
-    expect(stored!.message).toBe(`clinic ${clinicB} (NOVAX) delivered no diagnoser on ${day(12)}; it usually delivers 6.5 a day`);
+    expect(stored!.message).toBe(`clinic ${clinicB} (NOVAX) delivered no diagnoser from ${day(12)} to ${day(14)}; it usually delivers 6.5 a day`);
+    // Still silent the next night: a new alert for that night only.
+    expect(alertsByNight[15]).toEqual([`clinic_silent:${clinicB}:${day(15)}`]);
+    // Back to normal: the silent days stayed out of the baseline, so no "spike" alert.
+    expect(alertsByNight[16]).toEqual([]);
   });
 
   it('alerts when a check\'s failure rate jumps, and keeps the jump out of later baselines', async () => {

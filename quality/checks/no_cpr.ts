@@ -5,8 +5,11 @@ import type { RowCheckType } from '../check-type.ts';
 import { column, noOtherKeys, strList } from '../definitions.ts';
 import { sqlIdent, sqlString } from '../../db/connection.ts';
 
-/** Bookkeeping columns that the pipeline itself fills: not delivered text. */
-const notDelivered = new Set(['record_key', 'journal_system', 'source_file', 'file_hash', 'batch_id', 'run_id']);
+/**
+ * Columns the pipeline computes itself, not delivered text: a hex digest such as
+ * content_hash can hold ten digits in a row that read as a date and a serial number.
+ */
+const notDelivered = new Set(['record_key', 'journal_system', 'source_file', 'file_hash', 'content_hash', 'batch_id', 'run_id', 'unresolved_reason']);
 
 export const noCpr: RowCheckType = {
   shape: 'row',
