@@ -11,6 +11,7 @@ const jobs: Record<string, () => Promise<{ register: Registrar }>> = {
   campaign: () => import('./campaign.ts'),
   checks: () => import('./checks.ts'),
   generate: () => import('./generate.ts'),
+  'lab-quality': () => import('./lab-quality.ts'),
 };
 
 export async function main(argv: string[]): Promise<number> {
