@@ -37,8 +37,6 @@ export interface LabQualityOptions {
   /** For tests: the time the run pretends it is ('in the future' is judged against it). */
   readonly now?: Date;
   readonly logger?: Logger;
-  /** Runs on the database after the NPU catalogue is loaded, before any file is read (tests: fixture reference rows). */
-  readonly prepare?: (conn: DuckDBConnection) => Promise<void>;
 }
 
 export interface LabQualityResult {
@@ -76,7 +74,6 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
     await loadMacros(conn);
     await loadFhirMacros(conn);
     await loadLabCatalogue(conn, config);
-    await opts.prepare?.(conn);
     await conn.run(`insert into meta.runs (run_id, job, started_at, status) values (${sqlString(runId)}, 'lab-quality', ${sqlString(now.toISOString())}, 'running')`);
 
     // Stage: the register first, then every lab file, each on a connection of its own.

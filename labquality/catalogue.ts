@@ -15,12 +15,13 @@ export async function loadLabCatalogue(conn: DuckDBConnection, config: PipelineC
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
   }
-  const load = (mod?.loadCatalogue ?? mod?.loadNpuCatalogue ?? mod?.writeCatalogueTables) as Loader | undefined;
+  const load = mod?.loadCatalogue as Loader | undefined;
   if (load) await load(conn, config);
+  // Without the loader, empty tables of the same shape: every code then reads as unknown.
   await conn.run(`create schema if not exists ref;
-    create table if not exists ref.npu_analyses (code varchar, name varchar, unit varchar, result_type varchar,
-      allowed_values varchar[], hard_low double, hard_high double, soft_low double, soft_high double);
+    create table if not exists ref.npu_analyses (code varchar, name varchar, short_name varchar, unit varchar, unit_required boolean,
+      result_type varchar, allowed_values varchar[], hard_low double, hard_high double, soft_low double, soft_high double);
     create table if not exists ref.npu_units (code varchar, unit varchar, factor double, "offset" double);
-    create table if not exists ref.npu_retired (code varchar, successor varchar);
-    create table if not exists ref.npu_official (code varchar)`);
+    create table if not exists ref.npu_retired (code varchar, successor varchar, name varchar, unit varchar, factor double, "offset" double);
+    create table if not exists ref.npu_official (code varchar, text varchar, unit varchar, active boolean)`);
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runLabQuality } from '../jobs/lab-quality.ts';
 import { queryRows, withDatabase } from '../db/connection.ts';
 import { workspace } from './helpers/inbox.ts';
-import { fixtureCatalogue, here } from './cases/lab/extract.ts';
+import { here } from './cases/lab/extract.ts';
 
 describe('lab-quality on FHIR R4 Observation NDJSON', () => {
   it('reads a bulk-export Observation file into the canonical columns, end to end', async () => {
@@ -14,7 +14,7 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
     await ws.put('bulk/Observation.ndjson.gz', await readFile(join(here, 'observations.ndjson')));
     const out = join(ws.root, 'out');
     const result = await runLabQuality({
-      extracts: [ws.inbox], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }), prepare: fixtureCatalogue,
+      extracts: [ws.inbox], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }),
     });
     expect(result.files.find((f) => f.role === 'fhir')).toMatchObject({ file: 'bulk/Observation.ndjson.gz', system: 'FHIR', read: 7, rejected: 2 });
 
@@ -41,7 +41,7 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
         {
           record_id: 'o3', sor_code: '61741000016007', patient: 'PFHIRo3', analysis_code: 'NIT-STIX', code_status: 'local', value_text: 'neg',
           value_state: 'qualitative', comparator: null, value_num: null, qualitative: 'neg', unit: null, unit_status: 'not_checked',
-          ref_low: null, ref_high: null, ref_text: null, abnormal_flag: null, result_status: 'svar_endeligt',
+          ref_low: null, ref_high: null, ref_text: 'neg', abnormal_flag: null, result_status: 'svar_endeligt',
           sampled_utc: '2025-03-05 09:00', resulted_utc: '2025-03-05 09:05',
         },
         {
@@ -65,8 +65,12 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
       ]);
       const findings = await queryRows<{ record_key: string; check_id: string }>(conn,
         `select record_key, check_id from quality.row_findings where check_id like 'lab.%' order by record_key, check_id`);
-      // the H flag agrees with 11.2 above 10.5; the result time before the sampling time does not
-      expect(findings).toEqual([{ record_key: 'FHIR:o4', check_id: 'lab.time_order' }]);
+      // the H flag agrees with 11.2 above 10.5; the result time before the sampling time does not;
+      // the registered sample has no reference interval yet
+      expect(findings).toEqual([
+        { record_key: 'FHIR:o4', check_id: 'lab.time_order' },
+        { record_key: 'FHIR:o5', check_id: 'lab.reference_missing' },
+      ]);
     });
   }, 120_000);
 });

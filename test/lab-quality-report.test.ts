@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { runLabQuality } from '../jobs/lab-quality.ts';
 import { chromiumAvailable, renderInBrowser } from './helpers/browser.ts';
 import { workspace } from './helpers/inbox.ts';
-import { CLINICS, fixtureCatalogue, writeLabExtract } from './cases/lab/extract.ts';
+import { CLINICS, writeLabExtract } from './cases/lab/extract.ts';
 
 describe.skipIf(!chromiumAvailable())('lab-quality analyst report in headless Chromium', () => {
   it('renders without console errors or requests, with the overview charts and a value distribution per analysis', async () => {
     const ws = await workspace();
     await writeLabExtract(ws);
     const result = await runLabQuality({
-      extracts: [ws.inbox], out: join(ws.root, 'out'), now: new Date('2026-03-01T12:00:00Z'), logger: pino({ level: 'silent' }), prepare: fixtureCatalogue,
+      extracts: [ws.inbox], out: join(ws.root, 'out'), now: new Date('2026-03-01T12:00:00Z'), logger: pino({ level: 'silent' }),
     });
     const page = await renderInBrowser(result.outputs.report);
     expect(page.consoleErrors).toEqual([]);

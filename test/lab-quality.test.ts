@@ -6,7 +6,7 @@ import { runLabQuality, type LabQualityResult } from '../jobs/lab-quality.ts';
 import { ConfigError } from '../config/load.ts';
 import { queryRows, withDatabase } from '../db/connection.ts';
 import { workspace, type Workspace } from './helpers/inbox.ts';
-import { CLINICS, SPECIAL, fixtureCatalogue, here, writeLabExtract } from './cases/lab/extract.ts';
+import { CLINICS, SPECIAL, here, writeLabExtract } from './cases/lab/extract.ts';
 
 const silent = pino({ level: 'silent' });
 const NOW = new Date('2026-03-01T12:00:00Z');
@@ -27,7 +27,7 @@ describe('lab-quality on an extract in two journal systems\' layouts', () => {
     ws = await workspace();
     await writeLabExtract(ws);
     out = join(ws.root, 'out');
-    result = await runLabQuality({ extracts: [ws.inbox], out, now: NOW, logger: silent, prepare: fixtureCatalogue });
+    result = await runLabQuality({ extracts: [ws.inbox], out, now: NOW, logger: silent });
     await withDatabase(join(out, 'lab-quality.duckdb'), async (_db, conn) => {
       for (const f of await queryRows<Finding>(conn, `select record_key, check_id, severity, reason from quality.row_findings`)) {
         findings.set(f.record_key, [...(findings.get(f.record_key) ?? []), f]);
@@ -148,7 +148,7 @@ describe('lab-quality on a foreign extract with a mapping file', () => {
     const out = join(ws.root, 'out');
     const result = await runLabQuality({
       extracts: [ws.inbox], mapping: 'config/mappings/example-foreign-lab.yaml',
-      out, now: NOW, logger: silent, prepare: fixtureCatalogue,
+      out, now: NOW, logger: silent,
     });
     expect(result.files.find((f) => f.role === 'delivery')).toMatchObject({ file: 'export/regional_results_2025.csv', system: 'Regional lab export', rejected: 1 });
     const s = result.outputs.summary;

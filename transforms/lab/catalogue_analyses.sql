@@ -1,6 +1,6 @@
 -- The NPU catalogue's analyses as the lab layer reads them (config/reference/npu-catalogue.yaml,
--- loaded into ref.npu_analyses by lab/catalogue.ts). Units are spelled as unit_normalise()
--- spells them, so a delivered unit and a catalogue unit compare as text.
+-- written to ref.npu_analyses by lab/catalogue.ts). Units there are already spelled as
+-- unit_normalise() spells them; '1' is dimensionless and ordinal/nominal analyses have none.
 with analyses as (
     select * from ref.npu_analyses
 ),
@@ -9,7 +9,9 @@ final as (
     select
         code,
         name,
-        unit_normalise(unit) as canonical_unit,
+        short_name,
+        unit as canonical_unit,
+        unit_required,
         result_type,
         allowed_values,
         hard_low,

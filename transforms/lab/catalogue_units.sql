@@ -1,30 +1,40 @@
--- Every unit an analysis may be delivered in, with the affine conversion to its canonical unit
--- (canonical = value * factor + offset_; HbA1c % -> mmol/mol is the one with an offset). The
--- canonical unit itself is listed with factor 1, so that "plausible only in another unit" can
--- also mean "this number was in the canonical unit all along".
+-- Every unit a code may be delivered in, with the affine conversion to the canonical unit of its
+-- analysis (canonical = value * factor + offset_; HbA1c % -> mmol/mol is the one with an offset).
+-- ref.npu_units lists the canonical unit itself with factor 1. A retired code is listed with the
+-- unit its results were reported in (ref.npu_retired: NPU03835 in %, converted to NPU27300's
+-- mmol/mol) and with every unit of its successor.
 with units as (
     select * from ref.npu_units
 ),
 
-analyses as (
-    select * from lab.catalogue_analyses
+retired as (
+    select * from ref.npu_retired
 ),
 
-accepted as (
-    select code, unit_normalise(unit) as unit, factor::double as factor, coalesce("offset", 0)::double as offset_
+current as (
+    select code, unit, factor::double as factor, "offset"::double as offset_
     from units
 ),
 
-canonical as (
-    select code, canonical_unit as unit, 1.0::double as factor, 0.0::double as offset_
-    from analyses
-    where result_type = 'numeric' and coalesce(canonical_unit, '') <> ''
+retired_own as (
+    select code, unit, factor::double as factor, "offset"::double as offset_
+    from retired
+    where unit is not null
+),
+
+retired_successor as (
+    select retired.code, units.unit, units.factor::double as factor, units."offset"::double as offset_
+    from retired
+    join units on units.code = retired.successor
+    where retired.unit is distinct from units.unit
 ),
 
 final as (
-    select * from accepted
+    select * from current
     union
-    select * from canonical
+    select * from retired_own
+    union
+    select * from retired_successor
 )
 
 select * from final

@@ -68,8 +68,11 @@ coded as (
         end as code_status,
         -- the facts of the code itself, else (for a retired code) those of its successor
         coalesce(own.code, via.code) as catalogue_code,
-        coalesce(own.name, via.name) as catalogue_name,
+        coalesce(own.short_name, own.name, via.short_name, via.name) as catalogue_name,
+        -- the code whose units apply: the code itself, also when it is retired (its own unit)
+        case when own.code is not null then own.code when retired.code is not null then retired.code end as unit_code,
         coalesce(own.canonical_unit, via.canonical_unit) as canonical_unit,
+        coalesce(own.unit_required, via.unit_required, true) as unit_required,
         coalesce(own.result_type, via.result_type) as result_type,
         coalesce(own.allowed_values, via.allowed_values) as allowed_values,
         coalesce(own.hard_low, via.hard_low) as hard_low,
@@ -91,6 +94,7 @@ unit_read as (
         case
             when catalogue_code is null or result_type <> 'numeric' or value_state not in ('numeric', 'censored') then 'not_checked'
             when coalesce(canonical_unit, '') in ('', '1') and coalesce(unit_norm, '1') = '1' then 'canonical'
+            when unit_norm is null and not unit_required then 'canonical'
             when unit_norm is null then 'missing'
             when unit_norm = canonical_unit then 'canonical'
             when conv.unit is not null then 'converted'
@@ -98,7 +102,7 @@ unit_read as (
         end as unit_status,
     from coded
     left join units as conv
-        on conv.code = coded.catalogue_code and conv.unit = coded.unit_norm and conv.unit is distinct from coded.canonical_unit
+        on conv.code = coded.unit_code and conv.unit = coded.unit_norm and conv.unit is distinct from coded.canonical_unit
 ),
 
 valued as (
@@ -120,8 +124,10 @@ valued as (
 ),
 
 alternatives as (
-    -- For a value outside the soft band: the other units of the analysis in which the number
-    -- as delivered would be an ordinary value (inside the soft band).
+    -- For a value outside the hard limits: the other units of the analysis in which the number
+    -- as delivered would be an ordinary value (inside the soft band, or the hard limits when the
+    -- catalogue gives no band). Only past the hard limits: a high but possible value is not
+    -- re-read in another unit.
     select
         v.row_id,
         list(u.unit order by abs(ln(greatest(u.factor, 1e-9)))) as units,
@@ -129,7 +135,7 @@ alternatives as (
     join units as u on u.code = v.catalogue_code and u.unit is distinct from v.unit_norm
     where v.value_state = 'numeric'
         and v.value_canonical is not null
-        and (v.value_canonical < coalesce(v.soft_low, v.hard_low) or v.value_canonical > coalesce(v.soft_high, v.hard_high))
+        and (v.value_canonical < v.hard_low or v.value_canonical > v.hard_high)
         and v.value_num * u.factor + u.offset_ between coalesce(v.soft_low, v.hard_low) and coalesce(v.soft_high, v.hard_high)
     group by v.row_id
 ),

@@ -11,6 +11,14 @@ shifts as (
     select * from lab.clinic_shifts where shifted
 ),
 
+explained as (
+    -- results of a clinic whose whole distribution is off by a known conversion: their
+    -- plausibility in the canonical unit means nothing, the clinic-level finding says why
+    select r.row_id
+    from results as r
+    join shifts as s on s.analysis = r.catalogue_code and s.clinic = r.clinic and s.likely_unit is not null
+),
+
 reference_modes as (
     -- the interval a clinic most often gives for an analysis in a unit
     select clinic, analysis_code, unit_norm, ref_low, ref_high, n,
@@ -96,20 +104,20 @@ implausible as (
     select row_id, 'implausible', 'value',
         'value ' || value_text || coalesce(' ' || unit, '') || ' is outside the hard limits '
             || coalesce(hard_low::varchar, '-') || '..' || coalesce(hard_high::varchar, '-') || ' ' || coalesce(canonical_unit, '')
-    from results where plausibility = 'implausible'
+    from results where plausibility = 'implausible' and row_id not in (select row_id from explained)
 ),
 
 outside_soft as (
     select row_id, 'outside_soft_band', 'value',
         'value ' || value_text || coalesce(' ' || unit, '') || ' is outside the usual band '
             || coalesce(soft_low::varchar, '-') || '..' || coalesce(soft_high::varchar, '-') || ' ' || coalesce(canonical_unit, '')
-    from results where plausibility = 'outside_soft'
+    from results where plausibility = 'outside_soft' and row_id not in (select row_id from explained)
 ),
 
 unit_mixup_row as (
     select row_id, 'unit_mixup', 'unit',
         'value ' || value_text || ' is plausible only as ' || plausible_as_unit || ', not as ' || coalesce(unit_norm, canonical_unit, 'delivered')
-    from results where plausibility = 'unit_mixup'
+    from results where plausibility = 'unit_mixup' and row_id not in (select row_id from explained)
 ),
 
 unit_mixup_clinic as (
@@ -138,11 +146,11 @@ unit_mixup_clinic as (
 ),
 
 reference_missing as (
+    -- any result, numeric or qualitative (a stix result's reference is a text such as 'neg')
     select row_id, 'reference_missing', 'ref_low',
-        'no reference interval for ' || analysis_code || ' value ' || value_text
+        'no reference interval (neither limits nor text) for ' || coalesce(analysis_code, 'the analysis')
     from results
-    where result_type = 'numeric' and value_state in ('numeric', 'censored')
-        and ref_low is null and ref_high is null and ref_text is null
+    where ref_low is null and ref_high is null and ref_text is null
 ),
 
 reference_invalid as (

@@ -2,10 +2,8 @@
 // comma; EG Clinea: UTF-8 CSV with BOM), built deterministically for the lab-quality tests.
 // Six clinics measure Hb and HbA1c; clinic C3 sends Hb in g/dL under the mmol/L code, clinic C5
 // sends HbA1c in % under the mmol/mol code; clinic C1 also sends one row per known defect.
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Workspace } from '../../helpers/inbox.ts';
 
 export const here = dirname(fileURLToPath(import.meta.url));
@@ -29,11 +27,6 @@ const REGISTER = [
   `${CLINICS.C6};012346;Klinik 6;19;EG Clinea;2024-11-25;`,
 ].join('\n') + '\n';
 
-/** Loads the fixture NPU catalogue (test/cases/lab/catalogue.sql) into the ref tables. */
-export async function fixtureCatalogue(conn: DuckDBConnection): Promise<void> {
-  await conn.run(await readFile(join(here, 'catalogue.sql'), 'utf8'));
-}
-
 /** Deterministic uniform numbers (mulberry32). */
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -52,7 +45,7 @@ function normal(u: () => number): number {
 
 interface Row {
   id: string; sor: string; patient: string; code: string; codeSystem: string; name: string; value: string; operator?: string;
-  unit: string; refLow?: string; refHigh?: string; flag?: string; status?: string; sampled: Date; resulted: Date | null;
+  unit: string; refLow?: string; refHigh?: string; refText?: string; flag?: string; status?: string; sampled: Date; resulted: Date | null;
 }
 
 const NOVAX_HEADER = 'SvarId;SORkode;Ydernr;PatientPseudo;Analysekode;Kodetype;Analysenavn;Resultat;Operator;Enhed;RefNedre;RefOevre;RefTekst;Markering;Status;Proevetid;Svartid';
@@ -162,17 +155,17 @@ export async function writeLabExtract(ws: Workspace): Promise<void> {
     hb(SPECIAL.flagWrong, '8.6', { flag: 'for_hoej' }),
     hb(SPECIAL.unitWrong, '8.6', { unit: 'mg/L' }),
     { ...hb(SPECIAL.converted, '110'), code: 'NPU22089', name: 'P(kB)-Glukose', unit: 'mg/dl', refLow: '76', refHigh: '113' },
-    { ...hb(SPECIAL.nitritPos, 'pos'), code: 'NPU21578', name: 'U-Nitrit', unit: '', refLow: '', refHigh: '', flag: 'unormal' },
-    { ...hb(SPECIAL.nitritBad, '2+'), code: 'NPU21578', name: 'U-Nitrit', unit: '', refLow: '', refHigh: '' },
+    { ...hb(SPECIAL.nitritPos, 'pos'), code: 'NPU21578', name: 'U-Nitrit', unit: '', refLow: '', refHigh: '', refText: 'neg', flag: 'unormal' },
+    { ...hb(SPECIAL.nitritBad, '2+'), code: 'NPU21578', name: 'U-Nitrit', unit: '', refLow: '', refHigh: '', refText: 'neg' },
   );
   await ws.put('register/klinikregister_2025-02.csv', REGISTER);
   const comma = (s: string | undefined) => (s ?? '').replace('.', ',');
   await ws.put('novax/novax_labsvar_2025-02.csv', [NOVAX_HEADER, ...novax.map((r) => [
-    r.id, r.sor, '', r.patient, r.code, r.codeSystem, r.name, comma(r.value), r.operator ?? '', r.unit, comma(r.refLow), comma(r.refHigh), '',
+    r.id, r.sor, '', r.patient, r.code, r.codeSystem, r.name, comma(r.value), r.operator ?? '', r.unit, comma(r.refLow), comma(r.refHigh), r.refText ?? '',
     r.flag ?? '', r.status ?? '', novaxTime(r.sampled), r.resulted ? novaxTime(r.resulted) : '',
   ].join(';'))].join('\n') + '\n', 'latin-1');
   await ws.put('eg-clinea/clinea-labresults-2025-02.csv', '\uFEFF' + [CLINEA_HEADER, ...clinea.map((r) => [
-    r.id, r.sor, '', r.patient, r.code, r.codeSystem, r.name, r.value, r.operator ?? '', r.unit, r.refLow ?? '', r.refHigh ?? '', '',
+    r.id, r.sor, '', r.patient, r.code, r.codeSystem, r.name, r.value, r.operator ?? '', r.unit, r.refLow ?? '', r.refHigh ?? '', r.refText ?? '',
     r.flag ?? '', r.status ?? '', clineaTime(r.sampled), r.resulted ? clineaTime(r.resulted) : '',
   ].join(','))].join('\n') + '\n');
 }
