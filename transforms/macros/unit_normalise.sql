@@ -23,7 +23,7 @@ create or replace macro _unit_count(k) as
 create or replace macro _unit_spelling(k) as
     map {
         'mmol/l': 'mmol/L', 'µmol/l': 'µmol/L', 'umol/l': 'µmol/L', 'nmol/l': 'nmol/L', 'pmol/l': 'pmol/L',
-        'mol/l': 'mol/L', 'mmol/mol': 'mmol/mol', 'mmol/kg': 'mmol/kg', 'mosm/kg': 'mosmol/kg', 'mosmol/kg': 'mosmol/kg',
+        'mol/l': 'mol/L', 'meq/l': 'mEq/L', 'mekv/l': 'mEq/L', 'mmol/mol': 'mmol/mol', 'mmol/kg': 'mmol/kg', 'mosm/kg': 'mosmol/kg', 'mosmol/kg': 'mosmol/kg',
         'g/l': 'g/L', 'g/dl': 'g/dL', 'mg/l': 'mg/L', 'mg/dl': 'mg/dL', 'µg/l': 'µg/L', 'ug/l': 'µg/L',
         'ng/l': 'ng/L', 'ng/ml': 'ng/mL', 'µg/dl': 'µg/dL', 'ug/dl': 'µg/dL', 'pg/ml': 'pg/mL', 'mg/mmol': 'mg/mmol',
         'g/mol': 'g/mol', 'mg/g': 'mg/g',
@@ -34,7 +34,7 @@ create or replace macro _unit_spelling(k) as
         '10^3/µl': '10^3/µL', '10^3/ul': '10^3/µL', 'k/µl': '10^3/µL', 'k/ul': '10^3/µL', '10^6/µl': '10^6/µL', '10^6/ul': '10^6/µL',
         'fl': 'fL', 'fmol': 'fmol', 'pg': 'pg',
         '%': '%', 'procent': '%', 'pct': '%', 'pct.': '%', 'fraction': '1', 'fraktion': '1',
-        'ratio': '1', '1': '1', 'inr': '1', 'ratio(inr)': '1',
+        'ratio': '1', '1': '1', 'inr': '1', 'ratio(inr)': '1', 'l/l': '1',
         'mm': 'mm', 'mm/h': 'mm/h', 'mm/t': 'mm/h', 'mm/time': 'mm/h', 'mm/1h': 'mm/h', 'mm/1t': 'mm/h',
         'ml/min': 'mL/min', 'ml/min/1.73m2': 'mL/min/1.73m²', 'ml/min/1.73m²': 'mL/min/1.73m²',
         'ml/min/1,73m2': 'mL/min/1.73m²', 'ml/min/1,73m²': 'mL/min/1.73m²', 'ml/min/1.73': 'mL/min/1.73m²',
