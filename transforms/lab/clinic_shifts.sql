@@ -5,7 +5,8 @@
 -- g/dL vs mmol/L, glucose mg/dL vs mmol/L, creatinine mg/dL vs µmol/L, ...) brings them in line
 -- with the rest, that unit is named as the likely cause.
 -- Two passes: the reference for "the rest" leaves out every clinic that the first pass found
--- far off, so one broken clinic does not widen the yardstick the others are measured with.
+-- far from the median of the clinics' medians (one vote per clinic), so one broken clinic, even
+-- one that sends most of the results, does not set the yardstick the others are measured with.
 with results as (
     select * from lab.results
 ),
@@ -28,18 +29,30 @@ clinics as (
     group by analysis, clinic
 ),
 
-pooled as (
-    select analysis, median(v) as med, median(abs(v - m)) as mad
-    from (select *, median(v) over (partition by analysis) as m from values_)
-    group by analysis
+clinic_spread as (
+    select analysis, clinic, median(abs(v - m)) as mad
+    from (select *, median(v) over (partition by analysis, clinic) as m from values_)
+    group by analysis, clinic
+),
+
+centre as (
+    -- one vote per clinic: a clinic that sends most of an analysis' results (and may be the
+    -- broken one) does not decide what normal looks like
+    select
+        c.analysis,
+        median(c.med) as med,
+        greatest(median(s.mad) filter (where c.n >= 10), 1e-9) as mad,
+    from clinics as c
+    join clinic_spread as s using (analysis, clinic)
+    group by c.analysis
 ),
 
 far_off as (
-    -- first pass: against all values of the analysis
+    -- first pass: clinics far from the centre of the clinics
     select clinics.analysis, clinics.clinic
     from clinics
-    join pooled using (analysis)
-    where abs(clinics.med - pooled.med) > 3 * greatest(1.4826 * pooled.mad, 1e-9)
+    join centre using (analysis)
+    where abs(clinics.med - centre.med) > 3 * 1.4826 * coalesce(centre.mad, 1e-9)
 ),
 
 rest_values as (
