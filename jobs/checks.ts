@@ -7,8 +7,8 @@ import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { loadConfig } from '../config/load.ts';
 import { openDatabase, queryRows } from '../db/connection.ts';
-import { CheckConfigError, formatThreshold, type CheckDefinition } from '../quality/definitions.ts';
-import { checkSql, defaultChecksDir, loadChecks, sqlEnvironment } from '../quality/engine.ts';
+import { CheckConfigError, type CheckDefinition } from '../quality/definitions.ts';
+import { checkSql, defaultChecksDir, loadChecks, sqlEnvironment, thresholdText } from '../quality/engine.ts';
 import { writeQualityReport } from '../quality/reports/write.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -50,11 +50,12 @@ async function list(o: Common): Promise<number> {
     });
   }
   const w = Math.max(...checks.map((c) => c.id.length));
-  const out: string[] = [`${pad('id', w)}  ${pad('type', 15)} ${pad('category', 12)} ${pad('scope', 9)} ${pad('severity', 8)} ${pad('threshold', 9)} last outcome`];
+  const num = (n: number) => String(Math.round(n * 10) / 10);
+  const out: string[] = [`${pad('id', w)}  ${pad('type', 15)} ${pad('category', 12)} ${pad('scope', 9)} ${pad('severity', 8)} ${pad('allowed', 24)} last outcome`];
   for (const c of checks) {
     const l = latest.get(c.id);
-    const last = l ? `${l.outcome}${l.numerator != null && l.denominator != null ? ` (${l.numerator}/${l.denominator})` : ''}` : '–';
-    out.push(`${pad(c.id, w)}  ${pad(c.type, 15)} ${pad(c.category, 12)} ${pad(c.scope, 9)} ${pad(c.severity, 8)} ${pad(formatThreshold(c.threshold), 9)} ${last}`);
+    const last = l ? `${l.outcome}${l.numerator != null && l.denominator != null ? ` (${num(l.numerator)}/${num(l.denominator)})` : ''}` : '–';
+    out.push(`${pad(c.id, w)}  ${pad(c.type, 15)} ${pad(c.category, 12)} ${pad(c.scope, 9)} ${pad(c.severity, 8)} ${pad(thresholdText(c), 24)} ${last}`);
   }
   out.push('', `${checks.length} checks in ${o.dir ?? 'config/checks'}; \`fangst checks explain ID\` shows one with its SQL.`);
   process.stdout.write(`${out.join('\n')}\n`);
@@ -86,7 +87,7 @@ function describe(c: CheckDefinition): string {
     `  category:    ${c.category}`,
     `  scope:       ${c.scope}${c.scope === 'row' ? ' (each failing row is a finding)' : ' (a failure decides for the whole kind)'}`,
     `  severity:    ${c.severity}${c.severity === 'error' ? (c.scope === 'row' ? ' -> failing rows are quarantined' : ' -> the kind is held back when it fails') : ''}`,
-    `  threshold:   ${formatThreshold(c.threshold)}`,
+    `  allowed:     ${thresholdText(c)}`,
     `  description: ${c.description}`,
     `  reason:      ${c.reason}`,
   ];

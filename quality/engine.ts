@@ -196,7 +196,8 @@ function round(x: number): number {
   return Math.round(x * 10000) / 10000;
 }
 
-function thresholdText(check: CheckDefinition): string {
+/** What a check allows, in words: `at most 0 failing`, `at least 50%`, `at most 336 hours old`. */
+export function thresholdText(check: CheckDefinition): string {
   const p = check.params;
   switch (check.type) {
     case 'share':

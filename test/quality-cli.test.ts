@@ -22,8 +22,9 @@ describe('fangst checks', () => {
   it('lists every check with type, category, scope, severity and threshold', async () => {
     const r = await run('checks', '--db', '/nonexistent/none.duckdb');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^diagnoser\.sks_format\s+pattern\s+conformance\s+row\s+error\s+0\s+–$/m);
-    expect(r.out).toMatch(/^diagnoser\.sks_format_systemic\s+pattern\s+conformance\s+aggregate\s+error\s+20%/m);
+    expect(r.out).toMatch(/^diagnoser\.sks_format\s+pattern\s+conformance\s+row\s+error\s+at most 0 failing\s+–$/m);
+    expect(r.out).toMatch(/^diagnoser\.sks_format_systemic\s+pattern\s+conformance\s+aggregate\s+error\s+at most 20% failing/m);
+    expect(r.out).toMatch(/^diagnoser\.marked_share\s+share\s+completeness\s+aggregate\s+warn\s+at least 50%/m);
   });
 
   it('explains one check with the SQL it runs', async () => {

@@ -34,8 +34,11 @@ from vals`;
 union all
 select ${sqlString(scopeLevelOf(g))}, grp, ${ageHours}, ${check.params.max_age_hours}, 'newest ' || cast(max(v) as varchar)
 from vals group by grp`;
+    // Values after `now` are the future-date checks' findings, not evidence of fresh data.
     return `with vals as (
-    select ${gcol} as grp, ${c} as v from ${env.core}${work}
+    select * from (
+        select ${gcol} as grp, ${c} as v from ${env.core}${work}
+    ) where cast(v as timestamp) <= cast(timezone('Europe/Copenhagen', ${env.nowSql}) as timestamp)
 )
 ${nat}${grouped}`;
   },
