@@ -9,6 +9,8 @@
  * test/robust-*.test.ts (README, "What fangst guarantees").
  */
 export const CRASH_POINTS = [
+  /** Taking over a killed run's stale lock: the takeover guard is held, the stale lock not yet replaced. */
+  'lock-takeover',
   /** The run lock is taken, the database not yet opened. */
   'after-lock',
   /** Every inbox file is hashed; nothing is staged. */

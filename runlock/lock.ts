@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { reach } from '../observe/crashpoints.ts';
 
 /** Who holds a run lock: written into the lock file as one JSON line. */
 export interface LockHolder {
@@ -80,7 +81,7 @@ export async function acquireRunLock(database: string, job: string): Promise<Run
       if (current.holder === null) throw new RunLocked(file, null, `exists but does not name a run (${current.problem})`);
       last = current.holder;
       if (!isStale(current.holder)) throw new RunLocked(file, current.holder);
-      if (await takeOver(file, current.ino, mine)) return held(file, me, current.holder);
+      if (await takeOver(file, current, mine)) return held(file, me, current.holder);
     }
     throw new RunLocked(file, last);
   } finally {
@@ -88,7 +89,8 @@ export async function acquireRunLock(database: string, job: string): Promise<Run
   }
 }
 
-function held(file: string, me: LockHolder, tookOver: LockHolder | null): RunLock {
+async function held(file: string, me: LockHolder, tookOver: LockHolder | null): Promise<RunLock> {
+  await sweepLeftovers(file);
   let released = false;
   const release = async () => {
     if (released) return;
@@ -112,7 +114,7 @@ function held(file: string, me: LockHolder, tookOver: LockHolder | null): RunLoc
   return { file, holder: me, tookOver, release };
 }
 
-async function takeOver(file: string, staleIno: number, mine: string): Promise<boolean> {
+async function takeOver(file: string, stale: ReadLock, mine: string): Promise<boolean> {
   const guard = `${file}.takeover`;
   if (!(await tryLink(mine, guard))) {
     const g = await readLock(guard);
@@ -123,12 +125,27 @@ async function takeOver(file: string, staleIno: number, mine: string): Promise<b
   }
   const ours = (await stat(mine)).ino;
   try {
+    reach('lock-takeover');
     const now = await readLock(file);
-    if (now === null || now.ino !== staleIno) return false; // replaced meanwhile: judge again
+    if (now === null || now.ino !== stale.ino || now.text !== stale.text) return false; // replaced meanwhile: judge again
     await unlink(file);
     return await tryLink(mine, file);
   } finally {
     await unlinkIfInode(guard, ours);
+  }
+}
+
+/** Private lock files of processes killed before they cleaned up (`<lock>.<pid>.<random>`). */
+async function sweepLeftovers(file: string): Promise<void> {
+  const prefix = `${basename(file)}.`;
+  for (const name of await readdir(dirname(file))) {
+    const m = name.startsWith(prefix) ? /^(\d+)\.[0-9a-f]{8}$/.exec(name.slice(prefix.length)) : null;
+    if (!m || Number(m[1]) === process.pid) continue;
+    try {
+      process.kill(Number(m[1]), 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') await unlink(join(dirname(file), name)).catch(() => {});
+    }
   }
 }
 
@@ -142,17 +159,17 @@ async function tryLink(from: string, to: string): Promise<boolean> {
   }
 }
 
-type ReadLock = { ino: number; holder: LockHolder; problem?: undefined } | { ino: number; holder: null; problem: string };
+type ReadLock = { ino: number; text: string } & ({ holder: LockHolder; problem?: undefined } | { holder: null; problem: string });
 
 async function readLock(file: string): Promise<ReadLock | null> {
   try {
     const [info, text] = await Promise.all([stat(file), readFile(file, 'utf8')]);
     try {
       const h = JSON.parse(text) as Partial<LockHolder>;
-      if (typeof h.pid !== 'number' || typeof h.hostname !== 'string') return { ino: info.ino, holder: null, problem: 'no pid or hostname' };
-      return { ino: info.ino, holder: { pid: h.pid, hostname: h.hostname, started_at: String(h.started_at), job: String(h.job), pid_start: h.pid_start ?? null } };
+      if (typeof h.pid !== 'number' || typeof h.hostname !== 'string') return { ino: info.ino, text, holder: null, problem: 'no pid or hostname' };
+      return { ino: info.ino, text, holder: { pid: h.pid, hostname: h.hostname, started_at: String(h.started_at), job: String(h.job), pid_start: h.pid_start ?? null } };
     } catch {
-      return { ino: info.ino, holder: null, problem: `not JSON: ${JSON.stringify(text.slice(0, 40))}` };
+      return { ino: info.ino, text, holder: null, problem: `not JSON: ${JSON.stringify(text.slice(0, 40))}` };
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;

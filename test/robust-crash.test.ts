@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import pLimit from 'p-limit';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +66,11 @@ const AFTER_RENAME: readonly CrashPoint[] = ['after-rename', 'after-success', 'a
 
 async function killedThenRerun(ws: Workspace, points: CrashPoint[]) {
   for (const point of points) {
+    if (point === 'lock-takeover') {
+      // Only a run that finds a killed run's lock takes it over: leave one, from a pid that is gone.
+      const gone = spawnSync(process.execPath, ['-e', '']).pid;
+      await writeFile(lockFileFor(ws.db), JSON.stringify({ pid: gone, hostname: hostname(), started_at: '2026-01-01T01:30:00.000Z', job: 'nightly', pid_start: null }));
+    }
     const killed = await spawnLimit(() => fangst(nightlyArgs(ws), { FANGST_CRASH_AT: point }));
     // SIGKILL proves the run got as far as the point; an exit code would mean it never did.
     expect(killed.signal, `${point}: ${killed.stderr.slice(-800)}`).toBe('SIGKILL');
@@ -87,7 +94,8 @@ describe.concurrent('a run killed with SIGKILL, then run again', () => {
       expect(again.exitCode).toBe(0);
       expect(await databaseSnapshot(ws.db)).toEqual(baseline.db);
       expect(await outboxSnapshot(ws.outbox)).toEqual(baseline.outbox);
-      expect(existsSync(lockFileFor(ws.db))).toBe(false);
+      // No lock, takeover guard or private lock file left beside the database.
+      expect((await readdir(ws.root)).filter((f) => f.includes('.lock'))).toEqual([]);
     });
   }
 
