@@ -14,9 +14,9 @@ import type { Logger } from 'pino';
 import { ConfigError, KINDS, loadConfig, type Delivery } from '../config/load.ts';
 import { openDatabase, queryRows, sqlString } from '../db/connection.ts';
 import { hashFile } from '../ingest/hash.ts';
+import { loadCatalogue } from '../lab/catalogue.ts';
 import { writeReferenceTables } from '../ingest/reference.ts';
 import { createStagingTables, stageFile, type StageResult } from '../ingest/stage.ts';
-import { loadLabCatalogue } from '../labquality/catalogue.ts';
 import { FHIR_SYSTEM, loadFhirMacros, stageFhirFile } from '../labquality/fhir.ts';
 import { loadMapping, resolveInputs, type LabInput } from '../labquality/inputs.ts';
 import { writeLabOutputs, type LabOutputs } from '../labquality/outputs.ts';
@@ -73,7 +73,8 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
     const conn = await db.connect();
     await loadMacros(conn);
     await loadFhirMacros(conn);
-    await loadLabCatalogue(conn, config);
+    // the NPU catalogue (and the official NPU export, when configured) into ref.npu_*
+    await loadCatalogue(conn, config);
     await conn.run(`insert into meta.runs (run_id, job, started_at, status) values (${sqlString(runId)}, 'lab-quality', ${sqlString(now.toISOString())}, 'running')`);
 
     // Stage: the register first, then every lab file, each on a connection of its own.
