@@ -1,0 +1,177 @@
+import type { Command } from 'commander';
+import { Cron } from 'croner';
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import { createLogger } from '../observe/log.ts';
+import { formatSummary } from '../observe/summary.ts';
+import { RunLocked } from '../runlock/lock.ts';
+import { EXIT } from './exit-codes.ts';
+import { runNightly } from './nightly.ts';
+
+/** The `schedule:` block of config/pipeline.yaml. */
+export interface Schedule {
+  /** Five fields (minute hour day-of-month month day-of-week), or six with seconds first. */
+  readonly cron: string;
+  readonly timeZone: string;
+}
+
+/**
+ * Reads and checks the `schedule:` block (a `--cron` flag overrides its
+ * expression). The time zone defaults to the pipeline's: Danish local time, so
+ * "30 2 * * *" stays 02:30 across daylight saving time.
+ */
+export function readSchedule(file: string, raw: Readonly<Record<string, unknown>>, cronFlag?: string): Schedule {
+  const block = raw.schedule ?? {};
+  if (typeof block !== 'object' || block === null || Array.isArray(block)) {
+    throw new ConfigError(file, 'schedule', block, 'a mapping with cron and time_zone');
+  }
+  const b = block as Record<string, unknown>;
+  const key = cronFlag === undefined ? 'schedule.cron' : '--cron';
+  const cron = cronFlag ?? b.cron;
+  if (typeof cron !== 'string' || cron.trim() === '') throw new ConfigError(file, key, cron, 'a cron expression such as "30 2 * * *"');
+  const timeZone = b.time_zone ?? raw.time_zone ?? 'Europe/Copenhagen';
+  try {
+    if (typeof timeZone !== 'string') throw new Error();
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    throw new ConfigError(file, 'schedule.time_zone', timeZone, 'an IANA time zone such as "Europe/Copenhagen"');
+  }
+  try {
+    new Cron(cron, { paused: true, timezone: timeZone }).stop();
+  } catch (err) {
+    throw new ConfigError(file, key, cron, `a cron expression such as "30 2 * * *" (${(err as Error).message})`);
+  }
+  return { cron, timeZone };
+}
+
+/** The next `n` times the schedule fires after `from`. */
+export function nextRuns(schedule: Schedule, n: number, from = new Date()): Date[] {
+  const job = new Cron(schedule.cron, { paused: true, timezone: schedule.timeZone });
+  try {
+    return job.nextRuns(n, from);
+  } finally {
+    job.stop();
+  }
+}
+
+export interface ScheduleOptions {
+  readonly config?: string;
+  readonly inbox?: string;
+  readonly outbox?: string;
+  readonly db?: string;
+  readonly reports?: string;
+  /** Overrides the configuration's expression. */
+  readonly cron?: string;
+  /** Stops after this many runs (tests, one-off catch-up); unset: until SIGINT or SIGTERM. */
+  readonly maxRuns?: number;
+  readonly logger?: Logger;
+}
+
+/**
+ * Runs the nightly job on the schedule, in this process, until stopped. Runs
+ * never overlap: croner skips a tick while the previous run is still going, and
+ * the run lock (runlock/lock.ts) turns away a tick while a run started by hand
+ * or by another scheduler holds the database. A failed night is logged and the
+ * schedule goes on. Resolves with the last run's exit code after `maxRuns`
+ * runs, and with 0 when stopped by a signal.
+ */
+export async function runSchedule(opts: ScheduleOptions = {}): Promise<number> {
+  const log = opts.logger ?? createLogger();
+  const config = await loadConfig(opts.config, { inbox: opts.inbox, outbox: opts.outbox, database: opts.db, reports: opts.reports });
+  const schedule = readSchedule(config.file, config.raw, opts.cron);
+  return new Promise<number>((resolve) => {
+    let last: number = EXIT.ok;
+    let busy = false;
+    let stopping = false;
+    const finish = (code: number) => {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      job.stop();
+      resolve(code);
+    };
+    const job = new Cron(schedule.cron, {
+      name: 'fangst-nightly',
+      timezone: schedule.timeZone,
+      maxRuns: opts.maxRuns,
+      protect: () => log.warn('the previous nightly run is still going: this tick is skipped'),
+    }, async () => {
+      busy = true;
+      try {
+        last = await nightOnce(opts, log);
+      } finally {
+        busy = false;
+      }
+      const next = job.nextRun();
+      if (stopping || next === null) finish(stopping ? EXIT.ok : last);
+      else log.info({ next: next.toISOString() }, 'next nightly run');
+    });
+    function stop(signal: NodeJS.Signals) {
+      stopping = true;
+      log.info({ signal }, busy ? 'stopping after the current run' : 'schedule stopped');
+      if (!busy) finish(EXIT.ok);
+    }
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    log.info({ cron: schedule.cron, time_zone: schedule.timeZone, next: job.nextRun()?.toISOString() ?? null }, 'nightly runs scheduled');
+  });
+}
+
+/** One scheduled night: its exit code, whatever happens. */
+async function nightOnce(opts: ScheduleOptions, log: Logger): Promise<number> {
+  try {
+    const { exitCode, summary } = await runNightly({
+      config: opts.config, inbox: opts.inbox, outbox: opts.outbox, db: opts.db, reports: opts.reports, logger: log,
+    });
+    process.stdout.write(formatSummary(summary));
+    return exitCode;
+  } catch (err) {
+    if (err instanceof RunLocked) {
+      log.warn(`${err.message}: this night is skipped`);
+      return EXIT.locked;
+    }
+    if (err instanceof ConfigError) {
+      log.error(err.message);
+      return EXIT.config;
+    }
+    log.error({ err }, 'nightly run failed; the schedule goes on');
+    return EXIT.failed;
+  }
+}
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('schedule')
+    .description('run the nightly job on the cron expression of the configuration (schedule:), in this process')
+    .option('--config <file>', 'pipeline configuration', 'config/pipeline.yaml')
+    .option('--inbox <dir>', 'inbox folder (default: from the configuration)')
+    .option('--outbox <dir>', 'outbox folder (default: from the configuration)')
+    .option('--db <file>', 'DuckDB file (default: from the configuration)')
+    .option('--reports <dir>', 'folder for the quality reports (default: from the configuration)')
+    .option('--cron <expression>', 'cron expression instead of schedule.cron, e.g. "30 2 * * *"')
+    .option('--max-runs <n>', 'stop after this many runs and exit with the last run\'s code')
+    .option('--next <n>', 'print the next n run times and exit')
+    .action(async (o: { config: string; inbox?: string; outbox?: string; db?: string; reports?: string; cron?: string; maxRuns?: string; next?: string }) => {
+      const log = createLogger();
+      try {
+        const count = (flag: string, v: string | undefined) => {
+          if (v === undefined) return undefined;
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 1) throw new ConfigError('(command line)', flag, v, 'a positive whole number');
+          return n;
+        };
+        const next = count('--next', o.next);
+        const maxRuns = count('--max-runs', o.maxRuns);
+        if (next !== undefined) {
+          const config = await loadConfig(o.config);
+          const schedule = readSchedule(config.file, config.raw, o.cron);
+          for (const d of nextRuns(schedule, next)) process.stdout.write(`${d.toISOString()}\n`);
+          setExit(EXIT.ok);
+          return;
+        }
+        setExit(await runSchedule({ ...o, maxRuns, logger: log }));
+      } catch (err) {
+        process.stderr.write(`fangst schedule: ${(err as Error).message}\n`);
+        setExit(err instanceof ConfigError ? EXIT.config : EXIT.failed);
+      }
+    });
+}
