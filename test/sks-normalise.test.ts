@@ -88,7 +88,7 @@ describe('sks_normalise', () => {
   });
 
   it.skipIf(!existsSync(sksFile))(
-    `round-trips every code of the public SKS list through its ICD-10 form (needs ${sksFile})`,
+    `round-trips every code of the public SKS list through its ICD-10 form${existsSync(sksFile) ? '' : ' (skipped: ../shared/reference is absent)'}`,
     async () => {
       const [r] = await queryRows<{ codes: bigint; bad: bigint; example: string | null }>(
         db.conn,
