@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { generate } from '../generate/run.ts';
+
+/** `fangst generate`: the synthetic national extract, calibrated to the status report. */
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('generate')
+    .description('write synthetic deliveries of the nine journal systems, the clinic register and the ground truth')
+    .option('--scale <S>', 'share of the national volume (1 = the status report)', '0.01')
+    .option('--seed <N>', 'seed: the same seed gives byte-identical files', '1')
+    .requiredOption('--out <DIR>', 'inbox folder to write into')
+    .option('--truth <FILE>', 'ground truth (Parquet); default truth.parquet beside DIR')
+    .option('--from <DATE>', 'first day of the period (yyyy-mm-dd)')
+    .option('--to <DATE>', 'last day of the period (yyyy-mm-dd)')
+    .option('--night <DATE>', "write only one night's deliveries for this date (new record ids, same clinics)")
+    .option('--config <FILE>', 'calibration file (default config/generator.yaml)')
+    .option('--memory-limit <SIZE>', 'DuckDB memory limit', '3GB')
+    .action(async (o: { scale: string; seed: string; out: string; truth?: string; from?: string; to?: string; night?: string; config?: string; memoryLimit: string }) => {
+      const scale = Number(o.scale);
+      const seed = Number(o.seed);
+      if (!(scale > 0)) throw new Error(`--scale must be a number above 0, got ${o.scale}`);
+      if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${o.seed}`);
+      const s = await generate({ scale, seed, out: o.out, truth: o.truth, from: o.from, to: o.to, night: o.night, config: o.config, memoryLimit: o.memoryLimit });
+      const rows = Object.entries(s.rows).map(([k, n]) => `${k} ${n}`).join(', ');
+      process.stdout.write(`generated ${s.files} files for ${s.clinics} clinics in ${s.seconds.toFixed(1)} s: ${rows}\n`);
+      process.stdout.write(`ground truth: ${s.defects} defective records in ${s.truth}; expected published counts in ${s.expected}\n`);
+      setExit(0);
+    });
+}
