@@ -92,9 +92,11 @@ unit_read as (
         conv.factor,
         conv.offset_,
         case
-            when catalogue_code is null or result_type <> 'numeric' or value_state not in ('numeric', 'censored') then 'not_checked'
+            -- a unit is checked whatever the value: a wrong unit is wrong on a pending result too
+            when catalogue_code is null or result_type <> 'numeric' or value_state = 'qualitative' then 'not_checked'
             when coalesce(canonical_unit, '') in ('', '1') and coalesce(unit_norm, '1') = '1' then 'canonical'
             when unit_norm is null and not unit_required then 'canonical'
+            when unit_norm is null and value_state not in ('numeric', 'censored') then 'not_checked'
             when unit_norm is null then 'missing'
             when unit_norm = canonical_unit then 'canonical'
             when conv.unit is not null then 'converted'
