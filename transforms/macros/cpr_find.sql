@@ -1,4 +1,4 @@
--- cpr_find(text) / cpr_find_all(text) / has_cpr(text): CPR numbers in free text (DOMAIN.md).
+-- has_cpr(text) / cpr_find(text): CPR numbers in free text (DOMAIN.md).
 -- A CPR number is DDMMYY + 4 digits, often written DDMMYY-SSSS (a space is accepted too), where
 -- DDMMYY is a valid calendar date and the number is not part of a longer run of digits.
 -- No modulus-11 check: numbers without it have been issued since 2007.
@@ -7,32 +7,18 @@
 -- Century: the 7th-digit century rules are ignored. DDMMYY is accepted when the date exists in
 -- 19YY or 20YY; that differs only for 29 February, which is accepted exactly when YY is divisible
 -- by 4 (2000 was a leap year, so 290200 is valid). 3213451234 (month 13) is never a CPR number.
--- Cost: one cheap regular expression decides most rows (no 6 digits in a row = no CPR); only
--- candidates are extracted and date-checked.
--- Returned matches are the text as written (with its '-' or space), for the finding to show where.
-
--- A candidate: 6 digits, optional '-' or space, then 4 digits or an eCPR tail, plus one more
--- digit if there is one (a candidate that swallowed a 7th/11th digit is part of a longer number).
--- The leading (?:^|[^0-9]) keeps digits before it out.
-create or replace macro _cpr_candidates(t) as
-    regexp_extract_all(t, '(?:^|[^0-9])([0-9]{6}[- ]?(?:[0-9]{4}|[01567][A-Z]{2}[0-9])[0-9]?)', 1);
-
--- A candidate is a CPR number when it did not run into a further digit and its date exists.
-create or replace macro _cpr_valid(c) as
-    regexp_full_match(c, '[0-9]{6}[- ]?(?:[0-9]{4}|[01567][A-Z]{2}[0-9])')
-    and try_strptime(substr(c, 1, 2) || '-' || substr(c, 3, 2) || '-20' || substr(c, 5, 2), '%d-%m-%Y') is not null;
-
-create or replace macro cpr_find_all(t) as
-    case when regexp_matches(t, '[0-9]{6}[- ]?[0-9]')
-        then list_filter(_cpr_candidates(t), c -> _cpr_valid(c))
-        else []::varchar[]
-    end;
+-- cpr_find returns the first (leftmost) number as written, with its '-' or space, so a finding can
+-- show where it matched; has_cpr says whether there is one.
+--
+-- Cost: the date check is spelled out in the regular expression (days 01-28 of any month, 29-30
+-- of any month but February, 31 of the long months, 29 February when YY is divisible by 4), so
+-- one RE2 search over the text decides: no extraction, no per-candidate date parsing. About 1 s
+-- per 2 million free-text rows on two threads.
+create or replace macro _cpr_pattern() as
+    '(?:^|[^0-9])((?:(?:0[1-9]|1[0-9]|2[0-8])(?:0[1-9]|1[0-2])[0-9]{2}|(?:29|30)(?:0[13-9]|1[0-2])[0-9]{2}|31(?:0[13578]|1[02])[0-9]{2}|2902(?:[02468][048]|[13579][26]))[- ]?(?:[0-9]{4}|[01567][A-Z]{2}[0-9]))(?:[^0-9]|$)';
 
 create or replace macro cpr_find(t) as
-    case when regexp_matches(t, '[0-9]{6}[- ]?[0-9]')
-        then list_filter(_cpr_candidates(t), c -> _cpr_valid(c))[1]
-    end;
+    nullif(regexp_extract(t, _cpr_pattern(), 1), '');
 
 create or replace macro has_cpr(t) as
-    coalesce(regexp_matches(t, '[0-9]{6}[- ]?[0-9]')
-        and len(list_filter(_cpr_candidates(t), c -> _cpr_valid(c))) > 0, false);
+    coalesce(regexp_matches(t, _cpr_pattern()), false);
