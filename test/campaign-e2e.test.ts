@@ -27,6 +27,7 @@ describe.skipIf(!existsSync('generate/run.ts'))('campaign on generated deliverie
   let doc: CampaignDocument;
   let expected: Expected[];
   let core: Expected[];
+  let bySpecialty: Array<Expected & { key: string }>;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fangst-campaign-e2e-'));
@@ -52,6 +53,12 @@ describe.skipIf(!existsSync('generate/run.ts'))('campaign on generated deliverie
         `select month, cast(diagnoser as integer) as diagnoses, cast(a_diagnoser as integer) as a, cast(b_diagnoser as integer) as b
          from read_parquet(${sqlString(truth.replace(/\.parquet$/, '.expected.parquet'))})
          where scope = 'national_month' order by month`,
+      );
+      bySpecialty = await queryRows<Expected & { key: string }>(
+        conn,
+        `select key, month, cast(diagnoser as integer) as diagnoses, cast(a_diagnoser as integer) as a, cast(b_diagnoser as integer) as b
+         from read_parquet(${sqlString(truth.replace(/\.parquet$/, '.expected.parquet'))})
+         where scope = 'specialty_month' and diagnoser > 0 order by key, month`,
       );
     });
     await withDatabase(db, async (_db, conn) => {
@@ -91,6 +98,14 @@ describe.skipIf(!existsSync('generate/run.ts'))('campaign on generated deliverie
         marked_share: Math.round(((e.a + e.b) / e.diagnoses) * 1e9) / 1e9,
       })),
     );
+  });
+
+  it('gives every specialty (after the split of 8) its monthly counts as the truth has them', () => {
+    const got = doc.specialties.flatMap((s) =>
+      s.months.map((m) => ({ key: s.specialty, month: m.month, diagnoses: m.diagnoses, a: m.a_diagnoses, b: m.b_diagnoses })),
+    );
+    expect(got.sort((x, y) => x.key.localeCompare(y.key) || x.month!.localeCompare(y.month!))).toEqual(bySpecialty);
+    expect(doc.specialties.map((s) => s.specialty)).not.toContain('8');
   });
 
   it('decomposes every monthly change exactly and names the systems that cannot mark', () => {
