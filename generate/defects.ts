@@ -69,8 +69,10 @@ const pick = (a: Apply, where = 'true') =>
 /** Not in the last month of the period: the record is sent again the month after. */
 const notLastMonth = `date_trunc('month', file_day) < date_trunc('month', getvariable('p_to'))`;
 
-async function ride(a: Apply, set: string, where = 'true'): Promise<void> {
+/** Modifies k calibrated records in place; `detail` is evaluated after `set`, on the new values. */
+async function ride(a: Apply, set: string, where: string, detail: string): Promise<void> {
   await a.conn.run(`update ${a.table} set ${set}, defect = ${sqlString(a.name)} where uid in (${pick(a, where)})`);
+  await a.conn.run(`update ${a.table} set detail = ${detail} where defect = ${sqlString(a.name)} and detail is null`);
 }
 
 /** Adds k copies of calibrated records with the given column overrides, held back by a correct pipeline. */
@@ -99,12 +101,13 @@ const DEFECTS: Record<string, DefectFn> = {
   kind_unknown_spelling: (a) =>
     ride(
       a,
-      `kind_raw = gen_pick(['henv_diagnose', 'tillaegsdiagnose', 'midlertidig_diagnose', '?', 'X', 'H', '+'], gen_u('odd-kind', uid)), detail = 'diagnosis kind "' || kind_raw || '"'`,
+      `kind_raw = gen_pick(['henv_diagnose', 'tillaegsdiagnose', 'midlertidig_diagnose', '?', 'X', 'H', '+'], gen_u('odd-kind', uid))`,
       `kind is null and sys in (${a.markingSystems.map(sqlString).join(', ') || "''"})`,
+      `'diagnosis kind "' || kind_raw || '" (neither A nor B; counts as unmarked)'`,
     ),
-  sks_unknown: (a) => ride(a, `code = gen_pick(${list(a.cfg.unknown_codes)}, gen_u('unknown-code', uid)), detail = 'code ' || code || ' is not in the SKS list'`),
+  sks_unknown: (a) => ride(a, `code = gen_pick(${list(a.cfg.unknown_codes)}, gen_u('unknown-code', uid))`, 'true', `'code ' || code || ' is not in the SKS list'`),
   ydernummer_only: (a) =>
-    ride(a, `sor_out = null, yder_out = case when gen_u('yder-pad', uid) < 0.5 and ltrim(yder_out, '0') <> '' then ltrim(yder_out, '0') else yder_out end, detail = 'no SOR code; ydernummer ' || yder_out`),
+    ride(a, `sor_out = null, yder_out = case when gen_u('yder-pad', uid) < 0.5 and ltrim(yder_out, '0') <> '' then ltrim(yder_out, '0') else yder_out end`, 'true', `'no SOR code; ydernummer ' || yder_out`),
   corrected_redelivery: async (a) => {
     // the correction (the calibrated content) arrives the month after; the first version differs
     await extra(a, `(file_day + interval 1 month)::date as file_day, 'sent again with corrected content' as detail`, notLastMonth, 'published', true, 'corr_original');
@@ -140,7 +143,8 @@ const DEFECTS: Record<string, DefectFn> = {
   cpr_in_text: (a) =>
     extra(
       a,
-      `text || case when gen_u('cpr-kind', uid) < 0.7 then ' Pt. cpr ' || gen_cpr(uid) else ' Erstatnings-cpr ' || gen_ecpr(uid) end as text, case when gen_u('cpr-kind', uid) < 0.7 then 'CPR number in free text' else 'eCPR replacement number in free text' end as detail`,
+      // the first one always carries an eCPR replacement number, the rest mostly real-looking CPR numbers
+      `text || case when gen_u('cpr-kind', uid) < 0.7 and uid <> (select min(uid) from picked) then ' Pt. cpr ' || gen_cpr(uid) else ' Erstatnings-cpr ' || gen_ecpr(uid) end as text, case when gen_u('cpr-kind', uid) < 0.7 and uid <> (select min(uid) from picked) then 'CPR number in free text' else 'eCPR replacement number in free text' end as detail`,
     ),
   lab_implausible: async (a) => {
     await a.conn.run(`create or replace temp table picked as ${pick(a, 'value_num is not null and mixup is null')}`);
@@ -154,10 +158,10 @@ const DEFECTS: Record<string, DefectFn> = {
       from gen.analyses as an
       where an.key = gen.lab.analysis and gen.lab.uid in (select uid from picked)`);
   },
-  lab_wrong_unit: (a) => ride(a, `unit = case when analysis = 'alat' then 'mmol/L' else 'U/L' end, detail = 'unit ' || case when analysis = 'alat' then 'mmol/L' else 'U/L' end || ' for ' || code`, `unit is not null and mixup is null`),
-  lab_missing_reference: (a) => ride(a, `ref_low = null, ref_high = null, ref_text = null, detail = 'no reference interval'`, `mixup is null`),
+  lab_wrong_unit: (a) => ride(a, `unit = case when analysis = 'alat' then 'mmol/L' else 'U/L' end`, `unit is not null and mixup is null`, `'unit ' || unit || ' for ' || code || ' (' || name || ')'`),
+  lab_missing_reference: (a) => ride(a, `ref_low = null, ref_high = null, ref_text = null`, `mixup is null`, `'no reference interval for ' || code`),
   lab_time_order: (a) =>
-    ride(a, `resulted_at = sampled_at - to_minutes((10 + floor(gen_u('time-order', uid) * 110))::bigint), detail = 'result time before sampling time'`, `resulted_at is not null and mixup is null`),
+    ride(a, `resulted_at = sampled_at - to_minutes((10 + floor(gen_u('time-order', uid) * 110))::bigint)`, `resulted_at is not null and mixup is null`, `'result time before sampling time'`),
   lab_censored: async () => {},
   lab_unit_mixup_hba1c: async () => {},
   lab_unit_mixup_hb: async () => {},
