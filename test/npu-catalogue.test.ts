@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows, sqlString } from '../db/connection.ts';
 import {
@@ -110,8 +111,11 @@ describe('the NPU catalogue', () => {
 
   it('writes the ref tables when the lab layer calls it with a connection and its configuration', async () => {
     const other = await openMacroDb();
+    const dir = await mkdtemp(join(tmpdir(), 'fangst-npu-'));
     try {
-      const loaded = await loadCatalogue(other.conn, { reference: { npuFile: null } });
+      const npuFile = join(dir, 'npu.csv.gz');
+      await writeFile(npuFile, gzipSync('code,text,unit,active\nNPU02319,B—Hæmoglobin(Fe),mmol/L,1\n'));
+      const loaded = await loadCatalogue(other.conn, { reference: { npuFile } });
       const [r] = await queryRows<{ analyses: bigint; units: bigint; retired: bigint; official: bigint }>(
         other.conn,
         `select (select count(*) from ref.npu_analyses) as analyses, (select count(*) from ref.npu_units) as units,
@@ -120,9 +124,10 @@ describe('the NPU catalogue', () => {
       expect(Number(r!.analyses)).toBe(loaded.analyses.length);
       expect(Number(r!.units)).toBeGreaterThan(loaded.analyses.length);
       expect(Number(r!.retired)).toBe(loaded.retired.length);
-      expect(Number(r!.official)).toBe(0);
+      expect(Number(r!.official)).toBe(1);
     } finally {
       other.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
