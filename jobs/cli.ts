@@ -12,6 +12,7 @@ const jobs: Record<string, () => Promise<{ register: Registrar }>> = {
   checks: () => import('./checks.ts'),
   generate: () => import('./generate.ts'),
   'lab-quality': () => import('./lab-quality.ts'),
+  monitor: () => import('./monitor.ts'),
   schedule: () => import('./schedule.ts'),
 };
 

@@ -1,0 +1,88 @@
+// `fangst monitor`: the status report's two monitoring tables (per journal system, per
+// specialty) over the published data, with the distinct columns named and the additive ones
+// reconciled between the tables. SQL in transforms/marts/monitor_by_*.sql, rendering in monitor/.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { openDatabase } from '../db/connection.ts';
+import { loadConfig } from '../config/load.ts';
+import { computeMonitor, parseMonth, renderReconciliation, renderTable, reportJson, type MonitorBy, type MonitorFormat, type MonitorReport } from '../monitor/tables.ts';
+import { EXIT } from './exit-codes.ts';
+
+export interface MonitorOptions {
+  readonly config?: string;
+  readonly db?: string;
+  readonly from?: string;
+  readonly to?: string;
+  readonly by?: string;
+  readonly format?: string;
+  readonly out?: string;
+}
+
+const FORMATS: readonly MonitorFormat[] = ['table', 'csv', 'md', 'json'];
+const EXT: Record<MonitorFormat, string> = { table: 'txt', csv: 'csv', md: 'md', json: 'json' };
+
+/** Renders the chosen tables (all of them for JSON) with their notes and the reconciliation. */
+export function renderMonitor(report: MonitorReport, by: readonly MonitorBy[], format: MonitorFormat): string {
+  if (format === 'json') return reportJson(report, by);
+  const parts: string[] = [];
+  const period = `${report.period.from ?? 'start'} - ${report.period.to ?? 'end'}`;
+  for (const b of by) {
+    const t = b === 'system' ? report.system : report.specialty;
+    if (format === 'csv') parts.push(renderTable(t, 'csv'));
+    else parts.push(`${format === 'md' ? '### ' : ''}Dataleverance per ${b === 'system' ? 'journalsystem' : 'speciale'}, ${period}\n\n${renderTable(t, format)}`);
+  }
+  if (format !== 'csv') {
+    parts.push(`${format === 'md' ? '### ' : ''}Reconciliation of the additive columns\n\n${format === 'md' ? '```\n' : ''}${renderReconciliation(report)}${format === 'md' ? '```\n' : ''}`);
+    parts.push(report.notes.map((n) => `${format === 'md' ? '- ' : '* '}${n}`).join('\n') + '\n');
+  }
+  return parts.join('\n');
+}
+
+export async function runMonitor(opts: MonitorOptions, out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): Promise<number> {
+  let by: MonitorBy[];
+  let format: MonitorFormat;
+  let from: string | null;
+  let to: string | null;
+  let dbPath: string;
+  try {
+    if (opts.by !== undefined && opts.by !== 'system' && opts.by !== 'specialty') throw new Error(`--by must be system or specialty, got ${JSON.stringify(opts.by)}`);
+    by = opts.by ? [opts.by as MonitorBy] : ['system', 'specialty'];
+    format = (opts.format ?? 'table') as MonitorFormat;
+    if (!FORMATS.includes(format)) throw new Error(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(opts.format)}`);
+    from = opts.from ? parseMonth(opts.from, '--from') : null;
+    to = opts.to ? parseMonth(opts.to, '--to') : null;
+    if (from && to && from > to) throw new Error(`--from ${opts.from} is after --to ${opts.to}`);
+    dbPath = opts.db ?? (await loadConfig(opts.config)).database;
+  } catch (e) {
+    err(`fangst monitor: ${(e as Error).message}\n`);
+    return EXIT.config;
+  }
+  const db = await openDatabase(dbPath);
+  let report: MonitorReport;
+  try {
+    report = await computeMonitor(await db.connect(), from, to);
+  } finally {
+    db.close();
+  }
+  if (opts.out) {
+    await mkdir(opts.out, { recursive: true });
+    for (const b of by) await writeFile(join(opts.out, `monitor_by_${b}.${EXT[format]}`), renderMonitor(report, [b], format));
+  }
+  out(renderMonitor(report, by, format));
+  return EXIT.ok;
+}
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('monitor')
+    .description('the monitoring tables of the status report (per journal system and per specialty) over the published data')
+    .option('--config <file>', 'pipeline configuration (for the default database)')
+    .option('--db <file>', 'DuckDB database (default: from the configuration)')
+    .option('--from <YYYY-MM>', 'first month of the period (default: no limit)')
+    .option('--to <YYYY-MM>', 'last month of the period (default: no limit)')
+    .option('--by <system|specialty>', 'one table only (default: both)')
+    .option('--format <table|csv|md|json>', 'output format', 'table')
+    .option('--out <dir>', 'also write monitor_by_<table>.<ext> here')
+    .action(async (o: MonitorOptions) => setExit(await runMonitor(o)));
+}
