@@ -1,13 +1,15 @@
-// The campaign's settings: the `campaign:` block of config/pipeline.yaml (plus the database
-// path and DuckDB limits), overridden by command-line flags. Errors name the file, the key,
-// what was found and what was expected.
-import { readFile } from 'node:fs/promises';
-import { parse } from 'yaml';
+// The campaign's settings: the `campaign:` block of config/pipeline.yaml, read through the
+// pipeline's config loader (which also gives the database, DuckDB limits and reports folder),
+// overridden by command-line flags. Errors name the file or flag, what was found and what was
+// expected.
+import { ConfigError, loadConfig } from '../config/load.ts';
 
 export interface CampaignConfig {
   readonly database: string;
-  readonly memoryLimit?: string;
-  readonly threads?: number;
+  readonly memoryLimit: string;
+  readonly threads: number;
+  /** Where reports go by default (`reports` in pipeline.yaml). */
+  readonly reports: string;
   readonly target: number;
   readonly start?: string;
   readonly minClinicDiagnoses: number;
@@ -16,47 +18,48 @@ export interface CampaignConfig {
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
-export class CampaignConfigError extends Error {}
+/** A bad flag value. */
+export class CampaignUsageError extends Error {}
 
-function fail(file: string, key: string, found: unknown, expected: string): never {
-  throw new CampaignConfigError(`${file}: ${key} is ${JSON.stringify(found)}, expected ${expected}`);
-}
-
-/** Checks a target given as 0.8, "0.8" or "80%". */
-export function parseTarget(value: unknown, where: string): number {
+function share(value: unknown): number | undefined {
   const text = String(value).trim();
   const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
-  if (!Number.isFinite(n) || n <= 0 || n > 1) throw new CampaignConfigError(`${where}: target is ${JSON.stringify(value)}, expected a share above 0 and at most 1 (0.8 or 80%)`);
+  return Number.isFinite(n) && n > 0 && n <= 1 ? n : undefined;
+}
+
+/** A target given as 0.8, "0.8" or "80%". */
+export function parseTarget(value: unknown, flag: string): number {
+  const n = share(value);
+  if (n === undefined) throw new CampaignUsageError(`${flag}: target is ${JSON.stringify(value)}, expected a share above 0 and at most 1 (0.8 or 80%)`);
   return n;
 }
 
-export function parseMonth(value: unknown, where: string, key: string): string {
+export function parseMonth(value: unknown, flag: string): string {
   const text = String(value).trim();
-  if (!MONTH.test(text)) throw new CampaignConfigError(`${where}: ${key} is ${JSON.stringify(value)}, expected a month as YYYY-MM`);
+  if (!MONTH.test(text)) throw new CampaignUsageError(`${flag}: month is ${JSON.stringify(value)}, expected a month as YYYY-MM`);
   return text;
 }
 
-export async function loadCampaignConfig(file: string): Promise<CampaignConfig> {
-  let doc: Record<string, unknown>;
-  try {
-    doc = (parse(await readFile(file, 'utf8')) ?? {}) as Record<string, unknown>;
-  } catch (err) {
-    throw new CampaignConfigError(`${file}: cannot read the configuration: ${(err as Error).message}`);
-  }
-  const block = (doc.campaign ?? {}) as Record<string, unknown>;
-  if (typeof block !== 'object' || Array.isArray(block)) fail(file, 'campaign', block, 'a mapping');
-  const database = doc.database ?? 'var/fangst.duckdb';
-  if (typeof database !== 'string') fail(file, 'database', database, 'a file path');
+export async function loadCampaignConfig(file: string, overrides: { database?: string } = {}): Promise<CampaignConfig> {
+  const config = await loadConfig(file, { database: overrides.database });
+  const raw = config.raw.campaign ?? {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(file, 'campaign', raw, 'a mapping');
+  const block = raw as Record<string, unknown>;
+  const target = share(block.target ?? 0.8);
+  if (target === undefined) throw new ConfigError(file, 'campaign.target', block.target, 'a share above 0 and at most 1 (0.8 or 80%)');
+  const start = block.start ?? undefined;
+  if (start !== undefined && start !== null && !MONTH.test(String(start))) throw new ConfigError(file, 'campaign.start', start, 'a month as YYYY-MM');
   const min = block.min_clinic_diagnoses ?? 20;
-  if (!Number.isInteger(min) || (min as number) < 1) fail(file, 'campaign.min_clinic_diagnoses', min, 'a whole number of at least 1');
+  if (!Number.isInteger(min) || (min as number) < 1) throw new ConfigError(file, 'campaign.min_clinic_diagnoses', min, 'a whole number of at least 1');
   const keyFile = block.pseudonym_key_file ?? 'var/pseudonym.key';
-  if (typeof keyFile !== 'string') fail(file, 'campaign.pseudonym_key_file', keyFile, 'a file path');
+  if (typeof keyFile !== 'string') throw new ConfigError(file, 'campaign.pseudonym_key_file', keyFile, 'a file path');
   return {
-    database,
-    memoryLimit: typeof doc.memory_limit === 'string' ? doc.memory_limit : undefined,
-    threads: typeof doc.threads === 'number' ? doc.threads : undefined,
-    target: parseTarget(block.target ?? 0.8, `${file}: campaign`),
-    start: block.start === undefined || block.start === null ? undefined : parseMonth(block.start, file, 'campaign.start'),
+    database: config.database,
+    memoryLimit: config.memoryLimit,
+    threads: config.threads,
+    reports: config.reports,
+    target,
+    start: start === undefined || start === null ? undefined : String(start),
     minClinicDiagnoses: min as number,
     pseudonymKeyFile: keyFile,
   };

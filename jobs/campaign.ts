@@ -2,10 +2,12 @@
 // specialty and clinic, against FAPS's target. SQL in transforms/marts/campaign_*.sql,
 // the document and its rendering in campaign/.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { computeCampaign } from '../campaign/compute.ts';
 import { buildDocument, type CampaignDocument } from '../campaign/document.ts';
-import { CampaignConfigError, loadCampaignConfig, parseMonth, parseTarget } from '../campaign/settings.ts';
+import { CampaignUsageError, loadCampaignConfig, parseMonth, parseTarget } from '../campaign/settings.ts';
+import { ConfigError } from '../config/load.ts';
 import { writeCampaignOutputs, type WrittenFiles } from '../campaign/write-outputs.ts';
 import { openDatabase } from '../db/connection.ts';
 import { formatCount, formatPercent, formatPoints } from '../reports/html.ts';
@@ -44,21 +46,21 @@ export async function runCampaign(opts: CampaignOptions, io: Output = stdio): Pr
   let config;
   let settings;
   try {
-    config = await loadCampaignConfig(opts.config ?? 'config/pipeline.yaml');
+    config = await loadCampaignConfig(opts.config ?? 'config/pipeline.yaml', { database: opts.db });
     settings = {
-      from: opts.from === undefined ? undefined : parseMonth(opts.from, '--from', 'month'),
-      to: opts.to === undefined ? undefined : parseMonth(opts.to, '--to', 'month'),
-      start: opts.start === undefined ? config.start : parseMonth(opts.start, '--start', 'month'),
+      from: opts.from === undefined ? undefined : parseMonth(opts.from, '--from'),
+      to: opts.to === undefined ? undefined : parseMonth(opts.to, '--to'),
+      start: opts.start === undefined ? config.start : parseMonth(opts.start, '--start'),
       target: opts.target === undefined ? config.target : parseTarget(opts.target, '--target'),
       minClinicDiagnoses: config.minClinicDiagnoses,
     };
-    if (settings.from && settings.to && settings.from > settings.to) throw new CampaignConfigError(`--from ${settings.from} is after --to ${settings.to}`);
+    if (settings.from && settings.to && settings.from > settings.to) throw new CampaignUsageError(`--from ${settings.from} is after --to ${settings.to}`);
   } catch (err) {
-    if (!(err instanceof CampaignConfigError)) throw err;
+    if (!(err instanceof CampaignUsageError || err instanceof ConfigError)) throw err;
     io.err(`fangst campaign: ${err.message}\n`);
     return { exitCode: EXIT.config };
   }
-  const dbPath = opts.db ?? config.database;
+  const dbPath = config.database;
   if (dbPath !== ':memory:' && !existsSync(dbPath)) {
     io.err(`fangst campaign: no database at ${dbPath} (run fangst nightly first, or pass --db)\n`);
     return { exitCode: EXIT.config };
@@ -79,7 +81,7 @@ export async function runCampaign(opts: CampaignOptions, io: Output = stdio): Pr
     db.close();
   }
 
-  const outDir = opts.out ?? (opts.json ? undefined : opts.shareable ? 'var/reports/campaign-shareable' : 'var/reports/campaign');
+  const outDir = opts.out ?? (opts.json ? undefined : join(config.reports, opts.shareable ? 'campaign-shareable' : 'campaign'));
   const files = outDir ? await writeCampaignOutputs(document, outDir, { danishCsv: opts.danishCsv }) : undefined;
   if (opts.json) io.out(`${JSON.stringify(document, null, 2)}\n`);
   else io.out(summary(document, files));
@@ -109,7 +111,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--to <YYYY-MM>', 'last month of the period (default: the last diagnosis)')
     .option('--target <share>', 'target A-share, 0.8 or 80% (default: campaign.target)')
     .option('--start <YYYY-MM>', 'campaign start month (default: campaign.start)')
-    .option('--out <dir>', 'write campaign.html, campaign.json and CSV files here (default: var/reports/campaign unless --json)')
+    .option('--out <dir>', 'write campaign.html, campaign.json and CSV files here (default: <reports>/campaign unless --json)')
     .option('--json', 'print the report document as JSON on stdout')
     .option('--shareable', 'pseudonymise clinics and suppress counts of 1-4')
     .option('--danish-csv', 'CSV for Danish Excel: ; separator, decimal comma')

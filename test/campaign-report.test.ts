@@ -1,9 +1,9 @@
 // The campaign's outputs as a user gets them: `fangst campaign` on a database file, the HTML in
 // headless Chromium, the CSV files, the JSON on stdout, and the shareable variant.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CampaignDocument } from '../campaign/document.ts';
@@ -54,6 +54,16 @@ describe('fangst campaign', () => {
     expect(c.err.join('')).toContain('target is "1.5"');
     expect((await runCampaign({ db: join(dir, 'nothing.duckdb') }, c.io)).exitCode).toBe(2);
     expect(c.err.join('')).toContain(`no database at ${join(dir, 'nothing.duckdb')}`);
+    // a bad campaign block names the file and the key
+    const cfgDir = join(dir, 'cfg');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(cfgDir, { recursive: true });
+    await symlink(resolve('config/sources'), join(cfgDir, 'sources'));
+    const yaml = (await readFile('config/pipeline.yaml', 'utf8')).replace(/^  target: .*$/m, '  target: 80');
+    await writeFile(join(cfgDir, 'pipeline.yaml'), yaml);
+    const bad = capture();
+    expect((await runCampaign({ db: dbFile, config: join(cfgDir, 'pipeline.yaml') }, bad.io)).exitCode).toBe(2);
+    expect(bad.err.join('')).toContain(`${join(cfgDir, 'pipeline.yaml')}: campaign.target: found 80`);
     const empty = capture();
     expect((await runCampaign({ db: dbFile, from: '2030-01', json: true }, empty.io)).exitCode).toBe(1);
     expect(empty.err.join('')).toContain('no diagnoses between 2030-01 and the end');
