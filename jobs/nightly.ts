@@ -161,7 +161,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     }
     if (known.has(hash)) {
       skipped.push({ file: entry.file, outcome: 'already_loaded', detail: 'same content already loaded' });
-      log.info({ file: entry.file, sha256: hash.slice(0, 12) }, 'already loaded, skipped');
+      log.debug({ file: entry.file, sha256: hash.slice(0, 12) }, 'already loaded, skipped');
       continue;
     }
     const first = thisRun.get(hash);
@@ -173,11 +173,15 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     thisRun.set(hash, entry.file);
     candidates.push({ entry: entry as Candidate['entry'], hash });
   }
-  for (const s of skipped) {
-    await meta.insertInto('meta.file_sightings').values({
-      run_id: runId, file_name: s.file, file_hash: hashed.find((h) => h.entry.file === s.file)?.hash ?? null,
-      outcome: s.outcome === 'unreadable' ? 'failed' : s.outcome, detail: s.detail, seen_at: seenAt,
-    }).execute();
+  const already = skipped.filter((x) => x.outcome === 'already_loaded').length;
+  if (already) log.info({ files: already }, 'files already loaded (same content), skipped');
+  if (skipped.length) {
+    // One statement: a row per file and an autocommit each costs seconds on a full inbox.
+    const hashOf = new Map(hashed.map((h) => [h.entry.file, h.hash]));
+    await meta.insertInto('meta.file_sightings').values(skipped.map((x) => ({
+      run_id: runId, file_name: x.file, file_hash: hashOf.get(x.file) ?? null,
+      outcome: x.outcome === 'unreadable' ? 'failed' as const : x.outcome, detail: x.detail, seen_at: seenAt,
+    }))).execute();
   }
 
   const summary: RunSummary = {
@@ -341,6 +345,9 @@ async function recordLedger(conn: DuckDBConnection, candidates: Candidate[], sta
       left join registered as g using (file_hash)`)).map((r) => [r.file_hash, r]),
   );
   const files: RunSummary['files'] = [];
+  // Collected and inserted with one statement each: a statement per file cost ~4 ms of CPU each on a full inbox.
+  const sightings: Parameters<ReturnType<typeof meta.insertInto<'meta.file_sightings'>>['values']>[0] & unknown[] = [];
+  const ledger: Parameters<ReturnType<typeof meta.insertInto<'meta.files'>>['values']>[0] & unknown[] = [];
   for (const c of candidates) {
     const s = staged.get(c.hash)!;
     const n = counts.get(c.hash);
@@ -355,16 +362,18 @@ async function recordLedger(conn: DuckDBConnection, candidates: Candidate[], sta
     if (s.fileError) {
       // A file that could not be read is not entered in the ledger: once fixed (or
       // once the layout is fixed) the same content loads on the next run.
-      await meta.insertInto('meta.file_sightings').values({ ...sighting, outcome: 'failed', detail: s.fileError }).execute();
+      sightings.push({ ...sighting, outcome: 'failed', detail: s.fileError });
       continue;
     }
-    await meta.insertInto('meta.file_sightings').values({ ...sighting, outcome: 'loaded', detail: null }).execute();
-    await meta.insertInto('meta.files').values({
+    sightings.push({ ...sighting, outcome: 'loaded', detail: null });
+    ledger.push({
       file_hash: c.hash, file_name: c.entry.file, journal_system: row.system, kind, bytes: c.entry.bytes, run_id: ctx.runId,
       batch_id: ctx.batchId, loaded_at: ctx.now.toISOString(), rows_read: row.read, rows_published: row.published,
       rows_quarantined: row.quarantined, rows_rejected: row.rejected, status: 'loaded', error: null,
-    }).execute();
+    });
   }
+  if (sightings.length) await meta.insertInto('meta.file_sightings').values(sightings).execute();
+  if (ledger.length) await meta.insertInto('meta.files').values(ledger).execute();
   return files;
 }
 
