@@ -110,7 +110,8 @@ function kindSql(d: Delivery): string {
     if (!xs || xs.length === 0) return 'null';
     if (xs.length === 1) return sqlString(xs[0]!);
     const rest = `[${xs.slice(1).map(sqlString).join(', ')}]`;
-    return `case when gen_u('kind-spelling', uid) < 0.85 then ${sqlString(xs[0]!)} else gen_pick(${rest}, gen_u('kind-spelling2', uid)) end`;
+    // drawn from the record number, not the row: a re-sent record keeps its spelling
+    return `case when gen_u('kind-spelling', rec_n) < 0.85 then ${sqlString(xs[0]!)} else gen_pick(${rest}, gen_u('kind-spelling2', rec_n)) end`;
   };
   if (!d.kinds) return 'kind_raw';
   return `coalesce(kind_raw, case kind when 'A' then ${spell(d.kinds.A)} when 'B' then ${spell(d.kinds.B)} end)`;

@@ -14,6 +14,7 @@ const jobs: Record<string, () => Promise<{ register: Registrar }>> = {
   'lab-quality': () => import('./lab-quality.ts'),
   monitor: () => import('./monitor.ts'),
   schedule: () => import('./schedule.ts'),
+  score: () => import('./score.ts'),
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -6,6 +6,7 @@ import { openDatabase, queryRows, sqlString, withDatabase } from '../db/connecti
 import { generate, type GenerateSummary } from '../generate/run.ts';
 import { renderMonitor, runMonitor } from '../jobs/monitor.ts';
 import { runNightly } from '../jobs/nightly.ts';
+import { runScore } from '../jobs/score.ts';
 import { computeMonitor, MEASURES, type MonitorReport, type MonitorTable } from '../monitor/tables.ts';
 
 const COLUMN: Record<string, string> = {
@@ -86,5 +87,15 @@ describe('fangst monitor on generated deliveries after the nightly job', () => {
     const errors: string[] = [];
     expect(await runMonitor({ db: join(dir, 'db.duckdb'), from: '2024-13' }, () => {}, (t) => errors.push(t))).toBe(2);
     expect(errors.join('')).toContain('"2024-13"');
+  });
+
+  it('scores the checks against the ground truth: the pipeline catches what the contract promises', async () => {
+    const out: string[] = [];
+    const { exitCode, result } = await runScore({ db: join(dir, 'db.duckdb'), truth: gen.truth }, (t) => out.push(t));
+    expect(exitCode).toBe(0);
+    expect(out.join('')).toMatch(/\nscore: min precision (\d\.\d{3}|n\/a), min recall (\d\.\d{3}|n\/a)\n$/);
+    const recall = Object.fromEntries(result!.kinds.map((k) => [k.kind, k.recall]));
+    for (const kind of ['exact_duplicate', 'corrected_redelivery', 'impossible_date', 'clinic_unknown', 'cpr_in_text', 'cpr_in_id'])
+      expect([kind, recall[kind]]).toEqual([kind, 1]);
   });
 });

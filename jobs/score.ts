@@ -1,0 +1,52 @@
+// `fangst score --db FILE --truth FILE`: how well the checks in the database caught the
+// defects the generator put into the data (precision and recall per defect kind).
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { openDatabase } from '../db/connection.ts';
+import { loadConfig } from '../config/load.ts';
+import { loadScoreConfig, renderScore, scoreFindings, type ScoreResult } from '../score/measure.ts';
+import { EXIT } from './exit-codes.ts';
+
+export interface ScoreOptions {
+  readonly db?: string;
+  readonly truth?: string;
+  readonly config?: string;
+  readonly scoreConfig?: string;
+  readonly json?: boolean;
+}
+
+export async function runScore(opts: ScoreOptions, out: (t: string) => void = (t) => process.stdout.write(t), err: (t: string) => void = (t) => process.stderr.write(t)): Promise<{ exitCode: number; result?: ScoreResult }> {
+  let cfg;
+  let dbPath: string;
+  try {
+    if (!opts.truth) throw new Error('--truth FILE is required (the generator writes truth.parquet beside its output)');
+    if (!existsSync(opts.truth)) throw new Error(`truth file ${opts.truth} does not exist`);
+    cfg = await loadScoreConfig(opts.scoreConfig);
+    dbPath = opts.db ?? (await loadConfig(opts.config)).database;
+    if (!existsSync(dbPath)) throw new Error(`database ${dbPath} does not exist`);
+  } catch (e) {
+    err(`fangst score: ${(e as Error).message}\n`);
+    return { exitCode: EXIT.config };
+  }
+  const db = await openDatabase(dbPath);
+  let result: ScoreResult;
+  try {
+    result = await scoreFindings(await db.connect(), opts.truth, cfg);
+  } finally {
+    db.close();
+  }
+  out(opts.json ? `${JSON.stringify(result, null, 2)}\n` : renderScore(result));
+  return { exitCode: EXIT.ok, result };
+}
+
+export function register(program: Command, setExit: (code: number) => void): void {
+  program
+    .command('score')
+    .description("precision and recall of the checks per defect kind, against the generator's ground truth")
+    .option('--db <file>', 'DuckDB database the nightly job (and lab-quality) wrote (default: from the configuration)')
+    .option('--truth <file>', 'ground truth written by fangst generate (truth.parquet)')
+    .option('--config <file>', 'pipeline configuration (for the default database)')
+    .option('--score-config <file>', 'which findings catch which defect kind (default config/score.yaml)')
+    .option('--json', 'print the scores as JSON')
+    .action(async (o: ScoreOptions) => setExit((await runScore(o)).exitCode));
+}
