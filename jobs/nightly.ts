@@ -6,10 +6,13 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { ConfigError, KINDS, loadConfig, type PipelineConfig } from '../config/load.ts';
 import { openDatabase, queryRows, sqlString, type Database } from '../db/connection.ts';
+import type { Insertable } from 'kysely';
 import { metaDb } from '../db/kysely.ts';
+import type { MetaTables } from '../db/meta-tables.ts';
 import { discoverInbox, type InboxEntry } from '../ingest/discover.ts';
 import { hashFile } from '../ingest/hash.ts';
 import { writeReferenceTables } from '../ingest/reference.ts';
+import { loadSpecialties, writeSpecialtyTable, type Specialty } from '../lab/specialties.ts';
 import { createStagingTables, deliveryTarget, registerTarget, stageFile, type StageResult } from '../ingest/stage.ts';
 import { reach } from '../observe/crashpoints.ts';
 import { createLogger } from '../observe/log.ts';
@@ -61,6 +64,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   const log = opts.logger ?? createLogger();
   const config = await loadConfig(opts.config, { inbox: opts.inbox, outbox: opts.outbox, database: opts.db, reports: opts.reports });
   const checks = await loadChecks();
+  const specialties = await loadSpecialties();
   const now = opts.now ?? new Date();
   const runId = newId('r', now);
   const batchId = newId('b', now);
@@ -85,7 +89,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
       exit_code: null, rows_read: null, rows_published: null, rows_quarantined: null, rows_rejected: null, message: null,
     }).execute();
     try {
-      const summary = await load(db, conn, config, { runId, batchId, now, log, checks, arrow: opts.format === 'arrow' });
+      const summary = await load(db, conn, config, { runId, batchId, now, log, checks, specialties, arrow: opts.format === 'arrow' });
       reach('after-publish');
       if (summary.batchId) {
         // Two variants: the operators' report, and one to share (no identifiers, counts 1-4 suppressed).
@@ -128,6 +132,7 @@ interface RunContext {
   readonly now: Date;
   readonly log: Logger;
   readonly checks: readonly CheckDefinition[];
+  readonly specialties: readonly Specialty[];
   readonly arrow: boolean;
 }
 
@@ -200,6 +205,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   await conn.run(`delete from meta.rejects where batch_id is null or batch_id not in (select batch_id from meta.batches)`);
   await createStagingTables(conn, ['register', ...KINDS]);
   await writeReferenceTables(conn, config);
+  await writeSpecialtyTable(conn, ctx.specialties);
   const progress = fileProgress(candidates.reduce((s, c) => s + c.entry.bytes, 0), candidates.length);
   const staged = new Map<string, StageResult>();
   const pool = await Promise.all(Array.from({ length: config.fileConcurrency }, () => db.connect()));
@@ -346,8 +352,8 @@ async function recordLedger(conn: DuckDBConnection, candidates: Candidate[], sta
   );
   const files: RunSummary['files'] = [];
   // Collected and inserted with one statement each: a statement per file cost ~4 ms of CPU each on a full inbox.
-  const sightings: Parameters<ReturnType<typeof meta.insertInto<'meta.file_sightings'>>['values']>[0] & unknown[] = [];
-  const ledger: Parameters<ReturnType<typeof meta.insertInto<'meta.files'>>['values']>[0] & unknown[] = [];
+  const sightings: Insertable<MetaTables['meta.file_sightings']>[] = [];
+  const ledger: Insertable<MetaTables['meta.files']>[] = [];
   for (const c of candidates) {
     const s = staged.get(c.hash)!;
     const n = counts.get(c.hash);
