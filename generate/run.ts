@@ -284,8 +284,8 @@ async function toLatin1(from: string, to: string, gzip: boolean): Promise<void> 
   const encode = new Transform({
     decodeStrings: false,
     transform(chunk: string, _enc, done) {
-      for (let i = 0; i < chunk.length; i++)
-        if (chunk.charCodeAt(i) > 0xff) return done(new Error(`character ${JSON.stringify(chunk[i])} cannot be written in latin-1 (${to})`));
+      const bad = /[^\u0000-\u00ff]/.exec(chunk);
+      if (bad) return done(new Error(`character ${JSON.stringify(bad[0])} cannot be written in latin-1 (${to})`));
       done(null, Buffer.from(chunk, 'latin1'));
     },
   });
