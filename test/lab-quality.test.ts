@@ -69,6 +69,7 @@ describe('lab-quality on an extract in two journal systems\' layouts', () => {
     expect(checksOf(SPECIAL.local)).toEqual([]);
     expect(result.outputs.summary.localCodes).toEqual([{ code: 'CRP-POC', name: 'CRP kapillær', rows: 1 }]);
     expect(checksOf(SPECIAL.malformed)).toContain('lab.code_format');
+    expect(checksOf(SPECIAL.unknownCode)).toEqual(['lab.code_unknown']);
   });
 
   it('parses censored values in their spellings and keeps placeholders as not yet answered', async () => {
@@ -107,6 +108,8 @@ describe('lab-quality on an extract in two journal systems\' layouts', () => {
   it('checks reference intervals, flags, duplicates, time order and qualitative answers', () => {
     expect(checksOf(SPECIAL.refMissing)).toContain('lab.reference_missing');
     expect(checksOf(SPECIAL.refInvalid)).toContain('lab.reference_invalid');
+    expect(checksOf(SPECIAL.refOther)).toEqual(['lab.reference_unstable']);
+    expect(checksOf('C1-HB-1')).not.toContain('lab.reference_unstable');
     expect(checksOf(SPECIAL.flagWrong)).toContain('lab.flag_inconsistent');
     expect(checksOf(SPECIAL.duplicateSecond)).toContain('lab.duplicate');
     expect(checksOf(SPECIAL.duplicateFirst)).not.toContain('lab.duplicate');

@@ -203,7 +203,8 @@ duplicates as (
 ),
 
 time_order as (
-    select row_id, 'time_order', case when resulted_at < sampled_at then 'resulted_at' else 'resulted_at' end,
+    -- delivered = when the file was delivered (its modification time; lab.inputs)
+    select row_id, 'time_order', 'resulted_at',
         case
             when resulted_at < sampled_at then 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') || ' is before the sampling time ' || strftime(sampled_at, '%Y-%m-%d %H:%M') || ' (UTC)'
             else 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') || ' is after the file was delivered (' || strftime(delivered_at, '%Y-%m-%d %H:%M') || ' UTC)'

@@ -90,6 +90,8 @@ export const SPECIAL = {
   converted: 'N-G1',
   nitritPos: 'N-Q1',
   nitritBad: 'N-Q2',
+  unknownCode: 'N-K1',
+  refOther: 'N-RO',
 } as const;
 
 /** Writes the extract (register + one NOVAX file + one EG Clinea file) into the workspace inbox. */
@@ -153,6 +155,8 @@ export async function writeLabExtract(ws: Workspace): Promise<void> {
     hb(SPECIAL.refMissing, '8.9', { refLow: '', refHigh: '' }),
     hb(SPECIAL.refInvalid, '8.9', { refLow: '10.5', refHigh: '7.3' }),
     hb(SPECIAL.flagWrong, '8.6', { flag: 'for_hoej' }),
+    { ...hb(SPECIAL.unknownCode, '8.6'), code: 'NPU99999' },
+    hb(SPECIAL.refOther, '8.6', { refLow: '8.3' }),
     hb(SPECIAL.unitWrong, '8.6', { unit: 'mg/L' }),
     { ...hb(SPECIAL.converted, '110'), code: 'NPU22089', name: 'P(kB)-Glukose', unit: 'mg/dl', refLow: '76', refHigh: '113' },
     { ...hb(SPECIAL.nitritPos, 'pos'), code: 'NPU21578', name: 'U-Nitrit', unit: '', refLow: '', refHigh: '', refText: 'neg', flag: 'unormal' },
