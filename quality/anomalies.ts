@@ -60,8 +60,9 @@ export interface Alert {
   readonly message: string;
 }
 
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
+export function median(xs: readonly number[] | Float64Array): number {
+  // A typed array sorts numerically without a comparator: several times faster on a backfill.
+  const s = Float64Array.from(xs).sort();
   const n = s.length;
   if (n === 0) return NaN;
   return n % 2 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
@@ -70,7 +71,7 @@ export function median(xs: readonly number[]): number {
 /** Median absolute deviation from the median. */
 export function mad(xs: readonly number[]): number {
   const m = median(xs);
-  return median(xs.map((x) => Math.abs(x - m)));
+  return median(Float64Array.from(xs, (x) => Math.abs(x - m)));
 }
 
 /**
@@ -78,9 +79,7 @@ export function mad(xs: readonly number[]): number {
  * 0 (most points equal) the mean absolute deviation stands in (Iglewicz & Hoaglin);
  * the scale never goes below minScale.
  */
-export function robustZ(x: number, baseline: readonly number[], minScale: number): number {
-  const m = median(baseline);
-  const d = mad(baseline);
+export function robustZ(x: number, baseline: readonly number[], minScale: number, m = median(baseline), d = mad(baseline)): number {
   const meanAd = baseline.reduce((s, v) => s + Math.abs(v - m), 0) / baseline.length;
   const scale = Math.max(d > 0 ? 1.4826 * d : 1.2533 * meanAd, minScale);
   return (x - m) / scale;
@@ -99,12 +98,12 @@ export async function detectAnomalies(
   return alerts;
 }
 
-interface VolumePoint {
+interface ClinicSeries {
   sor_code: string;
   journal_system: string | null;
-  day: string;
-  rows: number;
   first_day: string;
+  /** 'yyyy-mm-dd:rows,...' */
+  series: string;
 }
 
 async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string, s: AnomalySettings): Promise<Alert[]> {
@@ -118,7 +117,7 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
   // Active days are calendar days with deliveries, so look back far enough to find `window` of them.
   const from = shiftDays(current[0]!, -4 * s.window);
   const to = current[current.length - 1]!;
-  const points = await queryRows<VolumePoint>(
+  const clinics = await queryRows<ClinicSeries>(
     conn,
     await sqlFile('volume_series', { kind: sqlString(kind), from: `DATE '${from}'`, to: `DATE '${to}'` }),
   );
@@ -130,17 +129,21 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
 
   // Days on which the kind is delivered at all: a weekend or a holiday on which most
   // clinics deliver nothing is not a day on which one clinic can be silent.
+  const byClinic = new Map<string, { system: string | null; first: string; rows: Map<string, number> }>();
   const clinicsPerDay = new Map<string, number>();
-  for (const p of points) if (p.rows > 0) clinicsPerDay.set(p.day, (clinicsPerDay.get(p.day) ?? 0) + 1);
+  for (const c of clinics) {
+    const rows = new Map<string, number>();
+    for (const pair of c.series.split(',')) {
+      const day = pair.slice(0, 10);
+      const n = Number(pair.slice(11));
+      rows.set(day, n);
+      if (n > 0) clinicsPerDay.set(day, (clinicsPerDay.get(day) ?? 0) + 1);
+    }
+    byClinic.set(c.sor_code, { system: c.journal_system, first: c.first_day, rows });
+  }
   const usual = median([...clinicsPerDay.values()]);
   const activeDays = [...clinicsPerDay.keys()].filter((d) => clinicsPerDay.get(d)! >= s.activeDayShare * usual).sort();
   const currentSet = new Set(current);
-  const byClinic = new Map<string, { system: string | null; first: string; rows: Map<string, number> }>();
-  for (const p of points) {
-    const c = byClinic.get(p.sor_code) ?? { system: p.journal_system, first: p.first_day, rows: new Map() };
-    c.rows.set(p.day, p.rows);
-    byClinic.set(p.sor_code, c);
-  }
   const flagged = new Set<string>();
   for (const f of flaggedBefore) {
     for (let d = f.day; d <= (f.day_to ?? f.day); d = shiftDays(d, 1)) flagged.add(`${f.sor_code}|${d}`);
@@ -208,7 +211,7 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
           // A clinic that usually delivers nothing on such days and now does is not flagged:
           // that is a clinic starting (or a stray early date), not an anomaly in its volume.
           // Counts are Poisson-like: the scale is at least the square root of the median.
-          const z = robustZ(x, window, Math.max(1, Math.sqrt(m)));
+          const z = robustZ(x, window, Math.max(1, Math.sqrt(m)), m, d);
           if (Math.abs(z) >= s.volumeZ && Math.abs(x - m) >= Math.max(s.minVolumeChange, 0.5 * m)) {
             alerts.push({
               type: 'clinic_volume', kind, checkId: null, scopeLevel: 'clinic', scopeValue: sor, day, dayTo: null,
