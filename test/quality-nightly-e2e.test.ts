@@ -35,6 +35,7 @@ describe('quality over a sequence of nightly runs', () => {
       if (i === nights - 1) {
         lines.push(`cpr${i};${EYE};;010190-1234;DH353;A;${dk(d)}`); // a CPR number instead of the pseudonym
         lines.push(`bad${i};${EYE};;P${i}Bxx;XH353;A;${dk(d)}`); // not an SKS code
+        lines.push(`yder${i};;4391;P${i}Yxx;DH353;A;${dk(d)}`); // only a ydernummer: published, with a warning
       }
       await ws.put(`novax/${iso(d)}_diagnoser_1.csv`, `${lines.join('\n')}\n`, 'latin-1');
       if (i < backfill - 1) continue;
@@ -62,6 +63,12 @@ describe('quality over a sequence of nightly runs', () => {
       expect(JSON.stringify(q)).not.toContain('010190');
       const published = await queryRows<{ n: number }>(conn, `select count(*)::integer as n from core.diagnoser where patient like '0101%'`);
       expect(published[0]!.n).toBe(0);
+      const warned = await queryRows<{ record_key: string; severity: string; published: number }>(
+        conn,
+        `select f.record_key, f.severity, (select count(*)::integer from core.diagnoser d where d.record_key = f.record_key) as published
+         from quality.row_findings f where f.check_id = 'diagnoser.sor_code_delivered'`,
+      );
+      expect(warned).toEqual([{ record_key: `NOVAX:yder${nights - 1}`, severity: 'warn', published: 1 }]);
       const history = await queryRows<{ runs: number; failing: number }>(
         conn,
         `select count(distinct run_id)::integer as runs, sum(numerator)::integer as failing
