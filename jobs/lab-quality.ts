@@ -168,8 +168,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
         process.stdout.write(outputs.text);
         setExit(EXIT.ok);
       } catch (err) {
+        // The one line a person needs, whatever the log level.
+        process.stderr.write(`fangst lab-quality: ${(err as Error).message}\n`);
         if (err instanceof ConfigError) {
-          log.error(err.message);
           setExit(EXIT.config);
         } else {
           log.error({ err }, 'lab-quality failed');
