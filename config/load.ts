@@ -10,7 +10,6 @@ export const FORMATS = ['csv', 'tsv', 'ndjson', 'parquet'] as const;
 export type Format = (typeof FORMATS)[number];
 
 /** Canonical columns each kind's layout maps onto; `required` ones must be mapped. */
-const COMMON_COLUMNS = ['record_id', 'sor_code', 'ydernummer', 'patient'] as const;
 export const KIND_COLUMNS: Record<Kind, { required: readonly string[]; optional: readonly string[] }> = {
   diagnoser: { required: ['record_id', 'patient', 'code', 'contact_date'], optional: ['sor_code', 'ydernummer', 'kind'] },
   epikriser: { required: ['record_id', 'patient', 'written_date'], optional: ['sor_code', 'ydernummer', 'title', 'text'] },

@@ -5,14 +5,31 @@ import {
   type Delivery, type Kind, type Layout, type RegisterLayout,
 } from '../config/load.ts';
 import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
+import { gzipProblem } from './gzip.ts';
 import { readHeader } from './header.ts';
 
 /** Columns of the register, as staged. */
 export const REGISTER_COLUMNS = ['sor_code', 'ydernummer', 'name', 'specialty', 'subspecialty', 'journal_system', 'enrolled_on'];
 
+/**
+ * Per-run scratch data lives in this in-memory database (attached to the instance, so every
+ * staging connection sees it): it is never written to the database file, and the run's commit
+ * does not have to write or checkpoint it. Readers use the views staging.raw_<kind>.
+ */
+export const SCRATCH = 'fangst_scratch';
+
 /** The staging table a kind (or the register) lands in: raw text plus parsed typed columns. */
 export function stagingTable(kind: Kind | 'register'): string {
-  return `staging.raw_${kind}`;
+  return `${SCRATCH}.raw_${kind}`;
+}
+
+/** Replaces a table or view of the database file by a view over `target` (databases made before the scratch). */
+export async function replaceWithView(conn: DuckDBConnection, name: string, target: string): Promise<void> {
+  const [schema, table] = name.split('.') as [string, string];
+  const [old] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from duckdb_tables()
+    where database_name = current_database() and schema_name = ${sqlString(schema)} and table_name = ${sqlString(table)}`);
+  if (Number(old!.n) > 0) await conn.run(`drop table ${name}`);
+  await conn.run(`create or replace view ${name} as select * from ${target}`);
 }
 
 function stagedColumns(kind: Kind | 'register'): string[] {
@@ -38,9 +55,11 @@ export async function createStagingTables(conn: DuckDBConnection, kinds: readonl
     // For deliveries journal_system is the system that delivered the file; the
     // register names each clinic's system in a column of its own.
     const delivered = kind === 'register' ? '' : 'journal_system varchar,';
+    await conn.run(`attach if not exists ':memory:' as ${SCRATCH}`);
     await conn.run(`create or replace table ${stagingTable(kind)} (
       run_id varchar, file_hash varchar, source_file varchar, source_line bigint,
       ${delivered} decimal_sep varchar, ${cols.join(', ')})`);
+    await replaceWithView(conn, `staging.raw_${kind}`, stagingTable(kind));
   }
 }
 
@@ -94,7 +113,8 @@ export async function stageFile(conn: DuckDBConnection, target: StageTarget, ctx
   try {
     return await stage(conn, target, ctx);
   } catch (err) {
-    const message = err instanceof FileRejected ? err.message : describeDuckError(err);
+    // Named as delivered (inbox-relative), not by the path this machine happens to read it from.
+    const message = printable((err instanceof FileRejected ? err.message : describeDuckError(err)).replaceAll(ctx.path, ctx.file));
     await conn.run(`delete from ${stagingTable(target.kind)} where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
     await conn.run(`delete from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
     await insertFileReject(conn, ctx, message);
@@ -103,10 +123,16 @@ export async function stageFile(conn: DuckDBConnection, target: StageTarget, ctx
 }
 
 async function insertFileReject(conn: DuckDBConnection, ctx: StageContext, reason: string): Promise<void> {
-  await conn.run(
-    `insert into meta.rejects values (${sqlString(ctx.runId)}, ${sqlString(ctx.batchId)}, ${sqlString(ctx.fileHash)},
-      ${sqlString(ctx.file)}, null, null, ${sqlString(reason)}, null)`,
-  );
+  // Parameters, not literals: a reason quoting a binary header may hold any byte, NUL included.
+  await conn.run(`insert into meta.rejects values ($1, $2, $3, $4, null, null, $5, null)`,
+    [ctx.runId, ctx.batchId, ctx.fileHash, ctx.file, reason]);
+}
+
+/** Control characters shown as \uXXXX, at most 500 characters: a message, not a dump of the file. */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const shown = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return shown.length > 500 ? `${shown.slice(0, 500)}...` : shown;
 }
 
 function describeDuckError(err: unknown): string {
@@ -127,6 +153,10 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   const rejectsTable = `rj_${ctx.seq}`;
   const rejectsScan = `rs_${ctx.seq}`;
   let csvRejects = false;
+  if (ctx.path.endsWith('.gz')) {
+    const problem = await gzipProblem(ctx.path);
+    if (problem) throw new FileRejected(problem);
+  }
 
   if (layout.format === 'csv' || layout.format === 'tsv') {
     fileColumns = await readHeader(ctx.path, layout.delimiter, layout.encoding);
@@ -197,16 +227,14 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
     from ${source} where ${where}`;
   await conn.run(insert);
 
-  let structural = 0;
-  if (csvRejects) {
-    structural = await collectCsvRejects(conn, ctx, table, rejectsTable, rejectsScan);
-  }
+  if (csvRejects) await collectCsvRejects(conn, ctx, table, rejectsTable, rejectsScan);
+  await rejectNulBytes(conn, ctx, table, cols);
   const [counts] = await queryRows<{ staged: bigint; rejected: bigint }>(conn, `select
       (select count(*) from ${table} where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}) as staged,
       (select count(distinct source_line) from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}) as rejected`);
   const staged = Number(counts!.staged);
   const rejected = Number(counts!.rejected);
-  void structural;
+  if (staged + rejected === 0) warnings.push('no records: the file holds no data rows');
   if (ctx.seen) {
     // Its hash was taken from other bytes than the ones just staged: leave it for the next run.
     const now = await stat(ctx.path);
@@ -217,13 +245,34 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, warnings };
 }
 
+/**
+ * A NUL byte is binary data or text in another encoding (UTF-16), never a value a
+ * consumer can take: the record is rejected, naming its first such column.
+ */
+async function rejectNulBytes(conn: DuckDBConnection, ctx: StageContext, table: string, cols: readonly string[]): Promise<void> {
+  const has = (c: string) => `contains(coalesce(${sqlIdent(c)}, ''), chr(0))`;
+  const mine = `file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)} and (${cols.map(has).join(' or ')})`;
+  await conn.run(`insert into meta.rejects
+    select ${sqlString(ctx.runId)}, ${sqlString(ctx.batchId)}, ${sqlString(ctx.fileHash)}, ${sqlString(ctx.file)}, source_line,
+      case ${cols.map((c) => `when ${has(c)} then ${sqlString(c)}`).join(' ')} end,
+      'NUL byte in the value: binary data, or a file in another encoding (UTF-16?)', null
+    from ${table} where ${mine}`);
+  await conn.run(`delete from ${table} where ${mine}`);
+}
+
 /** Typed parse of a raw text value with the layout's formats; null when it does not parse. */
 function parseExpr(type: string, raw: string, layout: Layout, timeZone: string): string {
   const v = `nullif(trim(${raw}), '')`;
   if (type === 'date') return `cast(try_strptime(${v}, ${sqlString(layout.dates)}) as date)`;
   if (type === 'double') {
-    const t = layout.decimal === ',' ? `replace(replace(${v}, '.', ''), ',', '.')` : `replace(${v}, ',', '')`;
-    return `try_cast(${t} as double)`;
+    // Only the layout's decimal separator, and the other one only as thousands grouping:
+    // "7.3" in a decimal-comma file is a wrong separator (rejected), not 73.
+    if (layout.decimal === ',') {
+      return `case when regexp_full_match(${v}, '[+-]?(\\d{1,3}(\\.\\d{3})+|\\d+)(,\\d+)?')
+        then try_cast(replace(replace(${v}, '.', ''), ',', '.') as double) end`;
+    }
+    return `case when regexp_full_match(${v}, '[+-]?(\\d{1,3}(,\\d{3})+|\\d+)(\\.\\d+)?')
+      then try_cast(replace(${v}, ',', '') as double) end`;
   }
   // Timestamps without an offset are Danish local time; storage is UTC.
   if (layout.timestamps.includes('%z')) return `try_strptime(${v}, ${sqlString(layout.timestamps)})`;
@@ -245,7 +294,7 @@ async function ndjsonKeys(conn: DuckDBConnection, source: string): Promise<strin
  * renumbers the staged rows: DuckDB numbers rejected records by their position in
  * the file, while our row_number() skipped them.
  */
-async function collectCsvRejects(conn: DuckDBConnection, ctx: StageContext, table: string, rj: string, rs: string): Promise<number> {
+async function collectCsvRejects(conn: DuckDBConnection, ctx: StageContext, table: string, rj: string, rs: string): Promise<void> {
   const [row] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from ${rj}`);
   const n = Number(row!.n);
   if (n > 0) {
@@ -265,5 +314,4 @@ async function collectCsvRejects(conn: DuckDBConnection, ctx: StageContext, tabl
       where t.file_hash = ${hash} and t.run_id = ${sqlString(ctx.runId)} and t.source_line = m.old_line`);
   }
   await conn.run(`drop table if exists ${rj}; drop table if exists ${rs}`);
-  return n;
 }
