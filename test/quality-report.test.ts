@@ -39,6 +39,10 @@ beforeAll(async () => {
     await insertRows(conn, 'work.epikriser', [
       epikrise({ written_date: day(i), patient: `Pa${i}x1xyz`, text: last ? 'Kontrol. CPR 010190-1234.' : 'Kontrol om 3 mdr.' }),
     ]);
+    if (last) {
+      // The pipeline's own findings (no declared check) are reported with the failed checks.
+      await conn.run(`insert into quality.row_findings values ('night-${i}', 'diagnoser', 'NOVAX:dup', 'novax/x.csv', 5, 'pipeline.duplicate', 'error', null, 'exact duplicate of novax/x.csv line 9')`);
+    }
     await runChecks(conn, { runId: `night-${i}`, batchId: `b${i}`, checks, now: new Date(`${day(i + 1)}T02:00:00Z`) });
   }
   out = await mkdtemp(join(tmpdir(), 'fangst-quality-report-'));
@@ -56,6 +60,7 @@ describe('the quality report of a run', () => {
     expect(cpr).toMatchObject({ outcome: 'failed', numerator: 1, denominator: 1 });
     expect(d.problems.find((c) => c.checkId === 'diagnoser.sks_format')).toMatchObject({ numerator: 1, denominator: 12 });
     expect(d.alerts.map((a) => a.type)).toContain('clinic_silent');
+    expect(d.problems.find((c) => c.checkId === 'pipeline.duplicate')).toMatchObject({ outcome: 'failed', numerator: 1, message: 'exact duplicate of novax/x.csv' });
     expect(d.samples['diagnoser.sks_format']![0]).toMatchObject({ sourceFile: 'novax/novax_diagnoser_2026-03.csv', column: 'code', patient: 'Pa13x0xyz' });
     const md = await readFile(full.markdown, 'utf8');
     expect(md).toContain('| failed | privacy.cpr_epikriser | 1 | 1 |');

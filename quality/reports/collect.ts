@@ -113,6 +113,24 @@ export async function collectReport(conn: DuckDBConnection, opts: { runId?: stri
       clinicsAffected: count(clinics),
     };
   });
+  // Findings the pipeline itself makes (duplicates, unresolved clinics, superseded
+  // versions) have no declared check: they are listed with the failed checks.
+  const pipeline = await queryRows<{ check_id: string; kind: string; severity: string; n: number; reason: string }>(
+    conn,
+    `select check_id, kind, any_value(severity) as severity, count(*)::double as n, min(reason) as reason
+     from quality.row_findings
+     where run_id = ${runId} and check_id not in (select check_id from quality.check_results where run_id = ${runId})
+     group by check_id, kind`,
+  );
+  for (const p of pipeline) {
+    checks.push({
+      checkId: p.check_id, kind: p.kind, category: 'pipeline', checkType: 'pipeline', checkScope: 'row', severity: p.severity,
+      outcome: p.severity === 'error' ? 'failed' : 'warned', threshold: null,
+      // Pipeline reasons can name a file and line or a SOR code, never a text value; still no counts in shareable ones.
+      message: p.check_id.startsWith('pipeline.') ? text(p.reason.replace(/ (line|batch) \S+/g, '')) : null,
+      numerator: count(p.n), denominator: null, percent: null, trend: [], systems: [], clinicsAffected: null,
+    });
+  }
   const rank = (o: string) => ({ failed: 0, warned: 1, passed: 2, not_evaluated: 3 })[o] ?? 4;
   checks.sort((a, b) => rank(a.outcome) - rank(b.outcome) || (b.numerator ?? 0) - (a.numerator ?? 0) || a.checkId.localeCompare(b.checkId));
 

@@ -19,6 +19,7 @@ function measured(c: ReportCheck): string {
   if (c.checkType === 'share') return `${count(c.numerator)} of ${count(c.denominator)} (${pct(c.percent)})`;
   if (c.checkType === 'volume') return `${count(c.numerator)} rows`;
   if (c.checkType === 'reconciliation') return `difference ${count(c.numerator)}`;
+  if (c.checkType === 'pipeline') return `${count(c.numerator)} rows`;
   return `${count(c.numerator)} of ${count(c.denominator)} rows (${pct(c.percent)})`;
 }
 
