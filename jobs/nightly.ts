@@ -224,7 +224,8 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   };
   for (const c of candidates.filter((c) => c.entry.role === 'register')) await stageOne(c, pool[0]!);
   const free = [...pool];
-  await Promise.all(
+  // allSettled: on an error, let the other files' reads finish before the database is closed.
+  const failures = (await Promise.allSettled(
     candidates.filter((c) => c.entry.role === 'delivery').map((c) => limit(async () => {
       const worker = free.pop()!;
       try {
@@ -233,7 +234,8 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
         free.push(worker);
       }
     })),
-  );
+  )).filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failures.length) throw failures[0]!.reason;
   progress.stop();
   step('stage', { files: candidates.length });
   reach('after-staging');
