@@ -45,7 +45,7 @@ export async function applyDefects(ctx: DefectContext): Promise<void> {
       if (total === 0) continue;
       const k = Math.max(spec.min ?? 0, Math.round(spec.rate * total));
       const offset = BigInt(streamNo) * 1_000_000_000_000n;
-      await apply({ ...ctx, table, kind: kind as DataKind, name, k, offset, stream: streamNo });
+      await apply({ ...ctx, table, kind: kind as DataKind, name, k, offset, stream: streamNo, total });
     }
   }
   await mixups(ctx);
@@ -59,19 +59,33 @@ interface Apply extends DefectContext {
   /** Added to a template's uid to give an extra record its own uid. */
   readonly offset: bigint;
   readonly stream: number;
+  /** Records in the table before this defect. */
+  readonly total: number;
 }
 
 /** uids of k eligible calibrated records, chosen by a seeded hash. */
-const pick = (a: Apply, where = 'true') =>
+async function pick(a: Apply, where = 'true'): Promise<string> {
   // r is one seeded uniform draw per record; each defect starts at its own point of the circle
-  `select uid from ${a.table} where defect is null and role is null and expected = 'published' and (${where}) order by (r + ${(a.stream * 0.618034) % 1}) % 1, uid limit ${a.k}`;
+  // and takes the k eligible records that follow. A band on r wide enough for 20x the records
+  // wanted is tried first, so that only a few thousand rows are sorted at national scale.
+  const start = (a.stream * 0.618034) % 1;
+  const eligible = `defect is null and role is null and expected = 'published' and (${where})`;
+  const order = `order by (r - ${start} + 1) % 1, uid limit ${a.k}`;
+  const band = Math.min(1, (20 * a.k) / Math.max(1, a.total) + 0.001);
+  if (band < 1) {
+    const inBand = `((r - ${start} + 1) % 1) < ${band}`;
+    const n = await queryRows<{ n: bigint }>(a.conn, `select count(*) as n from ${a.table} where ${inBand} and ${eligible}`);
+    if (Number(n[0]!.n) >= a.k) return `select uid from ${a.table} where ${inBand} and ${eligible} ${order}`;
+  }
+  return `select uid from ${a.table} where ${eligible} ${order}`;
+}
 
 /** Not in the last month of the period: the record is sent again the month after. */
 const notLastMonth = `date_trunc('month', file_day) < date_trunc('month', getvariable('p_to'))`;
 
 /** Modifies k calibrated records in place; `detail` is evaluated after `set`, on the new values. */
 async function ride(a: Apply, set: string, where: string, detail: string): Promise<void> {
-  await a.conn.run(`update ${a.table} set ${set}, defect = ${sqlString(a.name)} where uid in (${pick(a, where)})`);
+  await a.conn.run(`update ${a.table} set ${set}, defect = ${sqlString(a.name)} where uid in (${await pick(a, where)})`);
   await a.conn.run(`update ${a.table} set detail = ${detail} where defect = ${sqlString(a.name)} and detail is null`);
 }
 
@@ -90,7 +104,7 @@ async function extra(a: Apply, replace: string, where = 'true', expected = 'held
     'null::varchar as role',
     replace,
   ].join(', ');
-  await a.conn.run(`create or replace temp table picked as ${pick(a, where)}`);
+  await a.conn.run(`create or replace temp table picked as ${await pick(a, where)}`);
   await a.conn.run(`insert into ${a.table} select * replace (${replaceList}) from ${a.table} where uid in (select uid from picked)`);
   if (role) await a.conn.run(`update ${a.table} set role = ${sqlString(role)} where uid in (select uid from picked)`);
 }
@@ -147,7 +161,7 @@ const DEFECTS: Record<string, DefectFn> = {
       `text || case when gen_u('cpr-kind', uid) < 0.7 and uid <> (select min(uid) from picked) then ' Pt. cpr ' || gen_cpr(uid) else ' Erstatnings-cpr ' || gen_ecpr(uid) end as text, case when gen_u('cpr-kind', uid) < 0.7 and uid <> (select min(uid) from picked) then 'CPR number in free text' else 'eCPR replacement number in free text' end as detail`,
     ),
   lab_implausible: async (a) => {
-    await a.conn.run(`create or replace temp table picked as ${pick(a, 'value_num is not null and mixup is null')}`);
+    await a.conn.run(`create or replace temp table picked as ${await pick(a, 'value_num is not null and mixup is null')}`);
     await a.conn.run(`
       update gen.lab set
           value_num = round(an.hard_high * (2 + gen_u('implausible', gen.lab.uid)), an.decimals),
