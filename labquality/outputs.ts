@@ -68,7 +68,8 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   const text = [
     `lab results read: ${summary.rowsRead} in ${ctx.files.filter((f) => f.role !== 'register').length} files`,
     `usable: ${summary.usable} (${pct(summary.usable, summary.rowsRead)}), unusable: ${summary.unusable}, not yet answered: ${summary.pending}, rejected: ${summary.rejected}`,
-    ...summary.shifts.map((s) => `shifted: ${s.analysis} at clinic ${s.clinic}: median ${round(s.median)} vs ${round(s.restMedian)}`
+    ...summary.shifts.map((s) => `shifted: ${s.analysis} at clinic ${s.clinic}: median ${round(s.median)}`
+      + (s.restCount >= 30 ? ` vs ${round(s.restMedian)} elsewhere` : ` (${s.n} results, too few elsewhere to compare)`)
       + (s.likelyUnit ? `, looks like ${s.likelyUnit} (factor ${round(s.factor ?? 0, 4)})` : '')),
     `flagged rows: ${Number(n)}`,
     `report: ${report}`,

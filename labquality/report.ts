@@ -113,6 +113,7 @@ function checksTable(s: LabSummary): string {
 function cause(s: Shift): string {
   if (!s.likelyUnit) return 'no known conversion matches';
   const f = `factor ${fmt(s.factor, 4)}${s.offset ? `, offset ${fmt(s.offset)}` : ''}`;
+  if (s.restCount < 30) return `every result is plausible only as ${s.likelyUnit} (${f})`;
   return s.direction === 'as' ? `values look like ${s.likelyUnit} reported in the canonical unit (${f})` : `values converted from ${s.likelyUnit} although already canonical (${f})`;
 }
 
@@ -123,9 +124,9 @@ function shiftsTable(shifts: readonly Shift[]): string {
     { label: 'Journal system', value: (s) => s.system ?? '' },
     { label: 'Results', value: (s) => count(s.n), numeric: true },
     { label: 'Median', value: (s) => fmt(s.median), numeric: true },
-    { label: 'Median elsewhere', value: (s) => fmt(s.restMedian), numeric: true },
-    { label: 'Robust SDs off', value: (s) => fmt(s.shiftSd, 1), numeric: true },
-    { label: 'Ratio', value: (s) => fmt(s.ratio), numeric: true },
+    { label: 'Median elsewhere', value: (s) => (s.restCount >= 30 ? fmt(s.restMedian) : 'too few'), numeric: true },
+    { label: 'Robust SDs off', value: (s) => (s.restCount >= 30 ? fmt(s.shiftSd, 1) : '-'), numeric: true },
+    { label: 'Ratio', value: (s) => (s.restCount >= 30 ? fmt(s.ratio) : '-'), numeric: true },
     { label: 'Likely cause', value: (s) => cause(s) },
   ], shifts, { empty: 'No clinic\'s distribution is shifted against the rest.' });
 }

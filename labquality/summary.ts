@@ -39,6 +39,8 @@ export interface Shift {
   readonly n: number;
   readonly median: number;
   readonly restMedian: number;
+  /** Results of the other clinics the median is compared with. */
+  readonly restCount: number;
   readonly shiftSd: number;
   readonly ratio: number | null;
   readonly likelyUnit: string | null;
@@ -218,7 +220,7 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
 function toShift(r: Record<string, unknown>): Shift {
   return {
     analysis: String(r.analysis), clinic: String(r.clinic), system: r.journal_system == null ? null : String(r.journal_system),
-    n: num(r.n), median: num(r.med), restMedian: num(r.rest_med), shiftSd: num(r.shift_sd), ratio: numOrNull(r.ratio_median),
+    n: num(r.n), median: num(r.med), restMedian: num(r.rest_med), restCount: num(r.n_rest), shiftSd: num(r.shift_sd), ratio: numOrNull(r.ratio_median),
     likelyUnit: r.likely_unit == null ? null : String(r.likely_unit), direction: r.likely_direction == null ? null : String(r.likely_direction),
     factor: numOrNull(r.likely_factor), offset: numOrNull(r.likely_offset),
   };

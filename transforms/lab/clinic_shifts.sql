@@ -4,6 +4,8 @@
 -- numbers in one of the analysis' other units (catalogue conversions: HbA1c % vs mmol/mol, Hb
 -- g/dL vs mmol/L, glucose mg/dL vs mmol/L, creatinine mg/dL vs µmol/L, ...) brings them in line
 -- with the rest, that unit is named as the likely cause.
+-- A clinic with only a few results, all of them plausible only in the same other unit, is named
+-- too (too few for a distribution, but the same mix-up).
 -- Two passes: the reference for "the rest" leaves out every clinic that the first pass found
 -- far from the median of the clinics' medians (one vote per clinic), so one broken clinic, even
 -- one that sends most of the results, does not set the yardstick the others are measured with.
@@ -91,8 +93,8 @@ compared as (
         case when r.q25 <> 0 then c.q25 / r.q25 end as ratio_q25,
         case when r.q75 <> 0 then c.q75 / r.q75 end as ratio_q75,
     from clinics as c
-    join rest as r using (analysis)
-    join rest_mad as m using (analysis)
+    left join rest as r using (analysis)
+    left join rest_mad as m using (analysis)
     left join far_off as f using (analysis, clinic)
 ),
 
@@ -109,6 +111,18 @@ explained as (
     cross join (values ('as'), ('inverse')) as h(direction)
 ),
 
+all_in_other_unit as (
+    -- Too few results for a distribution, but every one of them is implausible as delivered and
+    -- ordinary in the same other unit (lab.results.plausible_as_unit): the clinic sends that unit.
+    select catalogue_code as analysis, clinic, any_value(plausible_as_unit) as unit
+    from results
+    where value_state = 'numeric' and value_canonical is not null and unit_status in ('canonical', 'missing', 'converted')
+    group by catalogue_code, clinic
+    having count(*) >= 2
+        and count(*) filter (where plausibility = 'unit_mixup') = count(*)
+        and count(distinct plausible_as_unit) = 1
+),
+
 best as (
     select analysis, clinic, arg_min(unit, residual_sd) as unit, arg_min(factor, residual_sd) as factor,
         arg_min(offset_, residual_sd) as offset_, arg_min(direction, residual_sd) as direction, min(residual_sd) as residual_sd
@@ -120,14 +134,16 @@ final as (
     select
         c.*,
         -- enough values on both sides, and far off: more than 1.5 robust SDs of the rest
-        c.n >= 10 and c.n_rest >= 30 and abs(c.shift_sd) > 1.5 as shifted,
-        case when b.residual_sd < 0.5 then b.unit end as likely_unit,
-        case when b.residual_sd < 0.5 then b.direction end as likely_direction,
-        case when b.residual_sd < 0.5 then b.factor end as likely_factor,
-        case when b.residual_sd < 0.5 then b.offset_ end as likely_offset,
+        coalesce(c.n >= 10 and c.n_rest >= 30 and abs(c.shift_sd) > 1.5, false) or a.unit is not null as shifted,
+        case when a.unit is not null then a.unit when b.residual_sd < 0.5 then b.unit end as likely_unit,
+        case when a.unit is not null then 'as' when b.residual_sd < 0.5 then b.direction end as likely_direction,
+        case when a.unit is not null then u.factor when b.residual_sd < 0.5 then b.factor end as likely_factor,
+        case when a.unit is not null then u.offset_ when b.residual_sd < 0.5 then b.offset_ end as likely_offset,
         b.residual_sd as likely_residual_sd,
     from compared as c
     left join best as b using (analysis, clinic)
+    left join all_in_other_unit as a using (analysis, clinic)
+    left join units as u on u.code = a.analysis and u.unit = a.unit
 )
 
 select * from final

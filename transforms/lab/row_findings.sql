@@ -126,6 +126,9 @@ unit_mixup_clinic as (
         case when s.likely_unit is not null then 'unit_mixup_clinic' else 'clinic_shift' end,
         'value',
         case
+            when s.likely_unit is not null and coalesce(s.n_rest, 0) < 30 then
+                'clinic ' || r.clinic || ' sends ' || r.analysis_code || ' values that are all plausible only as ' || s.likely_unit
+                    || ', not as ' || coalesce(nullif(r.canonical_unit, ''), 'the canonical unit') || ' (' || s.n || ' results; too few elsewhere to compare)'
             when s.likely_unit is not null and s.likely_direction = 'as' then
                 'clinic ' || r.clinic || ' sends ' || r.analysis_code || ' values that look like ' || s.likely_unit
                     || ' under ' || coalesce(nullif(r.canonical_unit, ''), 'the canonical unit')
