@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { generate } from '../generate/run.ts';
+import { EXIT } from './exit-codes.ts';
 
 /** `fangst generate`: the synthetic national extract, calibrated to the status report. */
 export function register(program: Command, setExit: (code: number) => void): void {
@@ -18,12 +19,22 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .action(async (o: { scale: string; seed: string; out: string; truth?: string; from?: string; to?: string; night?: string; config?: string; memoryLimit: string }) => {
       const scale = Number(o.scale);
       const seed = Number(o.seed);
-      if (!(scale > 0)) throw new Error(`--scale must be a number above 0, got ${o.scale}`);
-      if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got ${o.seed}`);
+      const problem = !(scale > 0)
+        ? `--scale must be a number above 0, got ${JSON.stringify(o.scale)}`
+        : !Number.isInteger(seed)
+          ? `--seed must be an integer, got ${JSON.stringify(o.seed)}`
+          : [o.from, o.to, o.night].some((d) => d !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(d))
+            ? `--from, --to and --night take dates as yyyy-mm-dd, got ${JSON.stringify([o.from, o.to, o.night].filter(Boolean))}`
+            : null;
+      if (problem) {
+        process.stderr.write(`fangst generate: ${problem}\n`);
+        setExit(EXIT.config);
+        return;
+      }
       const s = await generate({ scale, seed, out: o.out, truth: o.truth, from: o.from, to: o.to, night: o.night, config: o.config, memoryLimit: o.memoryLimit });
       const rows = Object.entries(s.rows).map(([k, n]) => `${k} ${n}`).join(', ');
       process.stdout.write(`generated ${s.files} files for ${s.clinics} clinics in ${s.seconds.toFixed(1)} s: ${rows}\n`);
       process.stdout.write(`ground truth: ${s.defects} defective records in ${s.truth}; expected published counts in ${s.expected}\n`);
-      setExit(0);
+      setExit(EXIT.ok);
     });
 }
