@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { replaceWithView } from '../ingest/stage.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -55,13 +56,28 @@ function order(models: Model[], schema: string): Model[] {
   return out;
 }
 
+/**
+ * Layers that hold only the current run's rows: materialised as temporary tables of the
+ * connection (never written to the database file, so the run's commit does not write or
+ * checkpoint them; DuckDB lets a transaction write temp tables beside the file), each read
+ * through a view <schema>.<model>. A later connection finds the views, not the rows.
+ */
+const SCRATCH_LAYERS: ReadonlySet<Layer> = new Set(['staging', 'core']);
+
 /** Materialises every model of a layer as a table, in dependency order. */
 export async function runLayer(conn: DuckDBConnection, layer: Layer): Promise<Model[]> {
   const models = await loadLayer(layer);
   await conn.run(`create schema if not exists ${LAYERS[layer]}`);
   for (const m of models) {
     try {
-      await conn.run(`create or replace table ${m.table} as ${m.sql.replace(/;\s*$/, '')}`);
+      const sql = m.sql.replace(/;\s*$/, '');
+      if (SCRATCH_LAYERS.has(layer)) {
+        const temp = `${LAYERS[layer]}__${m.name}`;
+        await conn.run(`create or replace temp table ${temp} as ${sql}`);
+        await replaceWithView(conn, m.table, `temp.main.${temp}`);
+      } else {
+        await conn.run(`create or replace table ${m.table} as ${sql}`);
+      }
     } catch (err) {
       throw new Error(`transform ${layer}/${m.name}.sql failed: ${(err as Error).message}`);
     }
