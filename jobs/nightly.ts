@@ -21,7 +21,6 @@ import { formatSummary, type RunSummary } from '../observe/summary.ts';
 import { acceptRun } from '../publish/accept.ts';
 import { probeOutbox, publishBatch, publishPending } from '../publish/batch.ts';
 import { loadChecks, runChecks, type CheckDefinition } from '../quality/engine.ts';
-import { writeQualityReport } from '../quality/reports/write.ts';
 import { loadMacros } from '../transforms/macros.ts';
 import { runLayer } from '../transforms/run.ts';
 import { acquireRunLock, RunLocked } from '../runlock/lock.ts';
@@ -94,6 +93,8 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
       if (summary.batchId) {
         // Two variants: the operators' report, and one to share (no identifiers, counts 1-4 suppressed).
         const outDir = join(config.reports, runId);
+        // Loaded here: ECharts costs seconds of start-up, and most runs that fail or find nothing never need it.
+        const { writeQualityReport } = await import('../quality/reports/write.ts');
         summary.report = (await writeQualityReport(conn, { outDir, runId })).html;
         await writeQualityReport(conn, { outDir, runId, shareable: true });
       }

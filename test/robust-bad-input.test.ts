@@ -269,7 +269,7 @@ describe('files that change or cannot be opened', () => {
     expect(second.summary.files.find((x) => x.file === 'novax/2025-01_diagnoser_upload.csv')).toMatchObject({ read: 2, published: 2, error: null });
   });
 
-  it('an unreadable file: reported as failed, the others published, exit 0; the next run loads it once readable', async () => {
+  it('an unreadable file: reported as failed, the others published, exit 0; the next run loads it once readable', { timeout: 300_000 }, async () => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);
     await ws.put('novax/2025-01_diagnoser_ok.csv', `${H}\nk1;${SOR};;PK000001;DH353;A;03-01-2025\n`, 'latin-1');

@@ -58,8 +58,10 @@ beforeAll(async () => {
   expect(baseline.db.rejects).toHaveLength(2);
 });
 
-// Child processes cost seconds each (tsx, DuckDB, echarts): two at a time on this machine.
+// Child processes cost seconds each (tsx, DuckDB): two at a time on this machine. The tests all
+// start at once and wait their turn, so each gets a timeout that covers the queue.
 const spawnLimit = pLimit(2);
+const QUEUED = { timeout: 900_000 };
 
 /** Points after which a visible batch folder may exist: only one carrying _SUCCESS counts. */
 const AFTER_RENAME: readonly CrashPoint[] = ['after-rename', 'after-success', 'after-publish'];
@@ -88,7 +90,7 @@ describe.concurrent('a run killed with SIGKILL, then run again', () => {
   });
 
   for (const point of CRASH_POINTS) {
-    it(`killed at ${point}: the next run leaves the same tables and outbox as an uninterrupted run`, async () => {
+    it(`killed at ${point}: the next run leaves the same tables and outbox as an uninterrupted run`, QUEUED, async () => {
       const ws = await inbox();
       const again = await killedThenRerun(ws, [point]);
       expect(again.exitCode).toBe(0);
@@ -99,7 +101,7 @@ describe.concurrent('a run killed with SIGKILL, then run again', () => {
     });
   }
 
-  it('killed after commit and killed again while the next run publishes that batch: the third run finishes it once', async () => {
+  it('killed after commit and killed again while the next run publishes that batch: the third run finishes it once', QUEUED, async () => {
     const ws = await inbox();
     await killedThenRerun(ws, ['after-commit', 'mid-publish', 'after-rename']);
     expect(await databaseSnapshot(ws.db)).toEqual(baseline.db);

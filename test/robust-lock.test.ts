@@ -30,7 +30,7 @@ async function writeLock(db: string, holder: Partial<LockHolder>): Promise<void>
 }
 
 describe('the run lock', () => {
-  it('a second nightly run exits with code 75 and says who holds the lock, without touching the database', async () => {
+  it('a second nightly run exits with code 75 and says who holds the lock, without touching the database', { timeout: 300_000 }, async () => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);
     const lock = await acquireRunLock(ws.db, 'nightly');
