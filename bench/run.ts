@@ -35,6 +35,8 @@ const referenceScale = args['reference-scale'] ?? scales[0]!;
 
 interface Measured {
   readonly seconds: number;
+  /** user + system CPU of the child: on a loaded machine a steadier figure than the wall time */
+  readonly cpu_seconds: number | null;
   readonly peak_rss_mb: number;
   readonly code: number;
   readonly stdout: string;
@@ -49,7 +51,7 @@ const hasTime = existsSync('/usr/bin/time');
  */
 async function measure(cmd: string, argv: string[], env: Record<string, string> = {}): Promise<Measured> {
   const rssFile = join(cache, `.rss-${process.pid}`);
-  const [bin, full] = hasTime ? ['/usr/bin/time', ['-f', '%M', '-o', rssFile, cmd, ...argv]] : [cmd, argv];
+  const [bin, full] = hasTime ? ['/usr/bin/time', ['-f', '%M %U %S', '-o', rssFile, cmd, ...argv]] : [cmd, argv];
   const started = performance.now();
   const child = spawn(bin, full, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
@@ -57,6 +59,7 @@ async function measure(cmd: string, argv: string[], env: Record<string, string> 
   child.stdout.on('data', (d) => (stdout += d));
   child.stderr.on('data', (d) => (stderr += d));
   let hwm = 0;
+  let cpu: number | null = null;
   const poll = hasTime ? null : setInterval(() => {
     readFile(`/proc/${child.pid}/status`, 'utf8').then((s) => {
       const kb = Number(/VmHWM:\s+(\d+)/.exec(s)?.[1] ?? 0);
@@ -68,10 +71,12 @@ async function measure(cmd: string, argv: string[], env: Record<string, string> 
   if (poll) clearInterval(poll);
   if (hasTime) {
     const lines = (await readFile(rssFile, 'utf8')).trim().split('\n');
-    hwm = Number(lines[lines.length - 1]);
+    const [kb, user, sys] = lines[lines.length - 1]!.split(' ').map(Number);
+    hwm = kb!;
+    cpu = round(user! + sys!);
     await rm(rssFile, { force: true });
   }
-  return { seconds, peak_rss_mb: Math.round(hwm / 1024), code, stdout, stderr };
+  return { seconds, cpu_seconds: cpu, peak_rss_mb: Math.round(hwm / 1024), code, stdout, stderr };
 }
 
 const fangst = (argv: string[], env?: Record<string, string>) => measure(process.execPath, [join(root, 'bin', 'fangst.js'), ...argv], env);
@@ -98,6 +103,7 @@ interface Scenario {
   readonly name: string;
   readonly scale: string;
   readonly seconds: number;
+  readonly cpu_seconds: number | null;
   readonly rows: number;
   readonly rows_per_second: number;
   readonly peak_rss_mb: number;
@@ -125,10 +131,10 @@ async function nightly(name: string, scale: string, inbox: string, work: string,
   }
   const rows = await runRows(dbFile);
   const s: Scenario = {
-    name, scale, seconds: round(r.seconds), rows, rows_per_second: Math.round(rows / r.seconds), peak_rss_mb: r.peak_rss_mb,
+    name, scale, seconds: round(r.seconds), cpu_seconds: r.cpu_seconds, rows, rows_per_second: Math.round(rows / r.seconds), peak_rss_mb: r.peak_rss_mb,
     exit_code: r.code, steps_ms: steps, load_before: round(loadBefore),
   };
-  log(`  ${s.seconds} s, ${rows} rows, ${s.peak_rss_mb} MB, steps ${JSON.stringify(steps)}`);
+  log(`  ${s.seconds} s (${s.cpu_seconds} s CPU), ${rows} rows, ${s.peak_rss_mb} MB, steps ${JSON.stringify(steps)}`);
   return s;
 }
 
@@ -196,7 +202,7 @@ async function main(): Promise<void> {
   log(`wrote ${args.out}`);
 }
 
-type Impl = { seconds: number; peak_rss_mb: number; figures?: Record<string, number>; skipped?: string };
+type Impl = { seconds: number; cpu_seconds?: number | null; peak_rss_mb: number; figures?: Record<string, number>; skipped?: string };
 
 async function runReference(inbox: string, scale: string): Promise<Record<string, unknown>> {
   const spec = await referenceSpec(inbox);
@@ -209,22 +215,29 @@ async function runReference(inbox: string, scale: string): Promise<Record<string
   };
   log(`reference: ${spec.files.length} files`);
   const bare = await tsx(join(bench, 'reference', 'bare.ts'), [specFile]);
-  out.bare_scan = { seconds: round(bare.seconds), peak_rss_mb: bare.peak_rss_mb, figures: figures(bare, 'bare_scan') };
+  out.bare_scan = { seconds: round(bare.seconds), cpu_seconds: bare.cpu_seconds, peak_rss_mb: bare.peak_rss_mb, figures: figures(bare, 'bare_scan') };
   log(`  bare scan ${out.bare_scan.seconds} s ${bare.peak_rss_mb} MB`);
   const f = await tsx(join(bench, 'reference', 'fangst.ts'), [specFile, inbox]);
-  out.fangst = { seconds: round(f.seconds), peak_rss_mb: f.peak_rss_mb, figures: figures(f, 'fangst') };
+  out.fangst = { seconds: round(f.seconds), cpu_seconds: f.cpu_seconds, peak_rss_mb: f.peak_rss_mb, figures: figures(f, 'fangst') };
   log(`  fangst ${out.fangst.seconds} s ${f.peak_rss_mb} MB`);
   const p = await measure(process.execPath, [join(bench, 'reference', 'polars.mjs'), specFile]);
-  out.polars = { seconds: round(p.seconds), peak_rss_mb: p.peak_rss_mb, figures: figures(p, 'polars') };
+  out.polars = { seconds: round(p.seconds), cpu_seconds: p.cpu_seconds, peak_rss_mb: p.peak_rss_mb, figures: figures(p, 'polars') };
   log(`  polars ${out.polars.seconds} s ${p.peak_rss_mb} MB`);
-  const py = await measure('python3', ['-c', 'import pandas']);
-  if (py.code !== 0) {
+  // Debian's python3-pandas belongs to /usr/bin/python3, which another python3 on the PATH may hide.
+  let python: string | null = null;
+  for (const candidate of ['python3', '/usr/bin/python3']) {
+    if ((await measure(candidate, ['-c', 'import pandas']).catch(() => ({ code: 1 }))).code === 0) {
+      python = candidate;
+      break;
+    }
+  }
+  if (python === null) {
     out.pandas = { seconds: NaN, peak_rss_mb: NaN, skipped: 'python3-pandas is not installed (apt-get install -y python3-pandas)' };
     log(`  pandas skipped: ${out.pandas.skipped}`);
   } else {
     const csvDir = await parquetAsCsv(spec.files.filter((x) => x.format === 'parquet').map((x) => ({ path: x.path, file: x.file })), join(cache, `s${scale}`, 'pandas-csv'));
-    const pd = await measure('python3', [join(bench, 'reference', 'pandas.py'), specFile, csvDir]);
-    out.pandas = { seconds: round(pd.seconds), peak_rss_mb: pd.peak_rss_mb, figures: figures(pd, 'pandas') };
+    const pd = await measure(python, [join(bench, 'reference', 'workload_pandas.py'), specFile, csvDir]);
+    out.pandas = { seconds: round(pd.seconds), cpu_seconds: pd.cpu_seconds, peak_rss_mb: pd.peak_rss_mb, figures: figures(pd, 'pandas') };
     log(`  pandas ${out.pandas.seconds} s ${pd.peak_rss_mb} MB`);
   }
   // The three that do the work must agree on every figure.
@@ -288,18 +301,18 @@ function table(result: { machine: Record<string, unknown>; scenarios: Scenario[]
   const m = result.machine;
   lines.push(`machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.node}, DuckDB ${m.duckdb}; load ${JSON.stringify(m.load_average_at_start)} -> ${JSON.stringify(m.load_average_at_end)}`);
   lines.push('');
-  lines.push('| scenario | scale | wall s | rows | rows/s | peak RSS MB |');
-  lines.push('|---|---:|---:|---:|---:|---:|');
-  for (const s of result.scenarios) lines.push(`| ${s.name} | ${s.scale} | ${s.seconds} | ${s.rows} | ${s.rows_per_second} | ${s.peak_rss_mb} |`);
+  lines.push('| scenario | scale | wall s | CPU s | rows | rows/s | peak RSS MB |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|');
+  for (const s of result.scenarios) lines.push(`| ${s.name} | ${s.scale} | ${s.seconds} | ${s.cpu_seconds} | ${s.rows} | ${s.rows_per_second} | ${s.peak_rss_mb} |`);
   if (result.reference) {
     const r = result.reference as Record<string, Impl> & { scale: string };
     lines.push('');
     lines.push(`reference workload (scale ${r.scale}):`);
-    lines.push('| implementation | wall s | peak RSS MB |');
-    lines.push('|---|---:|---:|');
+    lines.push('| implementation | wall s | CPU s | peak RSS MB |');
+    lines.push('|---|---:|---:|---:|');
     for (const n of ['fangst', 'polars', 'pandas', 'bare_scan']) {
       const x = r[n];
-      lines.push(x?.skipped ? `| ${n} | skipped: ${x.skipped} | |` : `| ${n} | ${x?.seconds} | ${x?.peak_rss_mb} |`);
+      lines.push(x?.skipped ? `| ${n} | skipped: ${x.skipped} | | |` : `| ${n} | ${x?.seconds} | ${x?.cpu_seconds} | ${x?.peak_rss_mb} |`);
     }
   }
   lines.push('');

@@ -1,4 +1,4 @@
-"""The reference workload in pandas (see README.md). Usage: pandas.py spec.json [parquet-as-csv dir]."""
+"""The reference workload in pandas (see README.md). Usage: workload_pandas.py spec.json [parquet-as-csv dir]."""
 import json
 import os
 import sys
