@@ -60,7 +60,8 @@ describe('the quality report of a run', () => {
     expect(cpr).toMatchObject({ outcome: 'failed', numerator: 1, denominator: 1 });
     expect(d.problems.find((c) => c.checkId === 'diagnoser.sks_format')).toMatchObject({ numerator: 1, denominator: 12 });
     expect(d.alerts.map((a) => a.type)).toContain('clinic_silent');
-    expect(d.problems.find((c) => c.checkId === 'pipeline.duplicate')).toMatchObject({ outcome: 'failed', numerator: 1, message: 'exact duplicate of novax/x.csv' });
+    expect(d.problems.find((c) => c.checkId === 'pipeline.duplicate')).toMatchObject({ outcome: 'failed', numerator: 1, message: 'exact duplicate' });
+    expect(await readFile(full.markdown, 'utf8')).toContain('| failed | pipeline.duplicate (diagnoser) | 1 |');
     expect(d.samples['diagnoser.sks_format']![0]).toMatchObject({ sourceFile: 'novax/novax_diagnoser_2026-03.csv', column: 'code', patient: 'Pa13x0xyz' });
     const md = await readFile(full.markdown, 'utf8');
     expect(md).toContain('| failed | privacy.cpr_epikriser | 1 | 1 |');

@@ -127,7 +127,7 @@ export async function collectReport(conn: DuckDBConnection, opts: { runId?: stri
       checkId: p.check_id, kind: p.kind, category: 'pipeline', checkType: 'pipeline', checkScope: 'row', severity: p.severity,
       outcome: p.severity === 'error' ? 'failed' : 'warned', threshold: null,
       // Pipeline reasons can name a file and line or a SOR code, never a text value; still no counts in shareable ones.
-      message: p.check_id.startsWith('pipeline.') ? text(p.reason.replace(/ (line|batch) \S+/g, '')) : null,
+      message: p.check_id.startsWith('pipeline.') ? text(pipelineMessage(p.reason)) : null,
       numerator: count(p.n), denominator: null, percent: null, trend: [], systems: [], clinicsAffected: null,
     });
   }
@@ -228,4 +228,10 @@ async function sampleRows(conn: DuckDBConnection, runId: string, checkIds: reado
      )
      select * from final order by check_id, source_file, source_line, column_name`,
   );
+}
+
+/** One reason of a pipeline finding, as a summary: no file or batch that only one row has. */
+function pipelineMessage(reason: string): string {
+  const general = reason.replace(/ (of|in) \S+ line \d+$/, '').replace(/ in batch \S+$/, '');
+  return general === reason ? `for example: ${reason}` : general;
 }

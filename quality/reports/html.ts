@@ -36,7 +36,7 @@ export function renderQualityHtml(data: QualityReportData): string {
   const problemTable = renderTable<ReportCheck>(
     [
       { label: 'Outcome', value: (c) => raw(`<span class="${c.outcome === 'failed' ? 'bad' : ''}">${escapeHtml(c.outcome)}</span>`) },
-      { label: 'Check', value: (c) => c.checkId },
+      { label: 'Check', value: (c) => (c.checkType === 'pipeline' ? `${c.checkId} (${c.kind})` : c.checkId) },
       { label: 'Scope', value: (c) => (c.checkScope === 'aggregate' ? 'whole kind' : 'rows') },
       { label: 'Measured', value: (c) => measured(c), numeric: true },
       { label: 'Allowed', value: (c) => c.threshold ?? '' },

@@ -33,6 +33,6 @@ function row(c: ReportCheck): string {
   if (c.checkType === 'freshness') {
     return `| ${c.outcome} | ${c.checkId} | ${c.numerator == null ? '–' : `${Math.round(c.numerator)} h old`} | | | ${cell(c.threshold)} | | ${cell(c.message)} |`;
   }
-  if (c.checkType === 'pipeline') return `| ${c.outcome} | ${c.checkId} | ${count(c.numerator)} | | | | | ${cell(c.message)} |`;
+  if (c.checkType === 'pipeline') return `| ${c.outcome} | ${c.checkId} (${c.kind}) | ${count(c.numerator)} | | | | | ${cell(c.message)} |`;
   return `| ${c.outcome} | ${c.checkId} | ${count(c.numerator)} | ${count(c.denominator)} | ${pct(c.percent)} | ${cell(c.threshold)} | ${cell(c.systems.map((s) => s.system).join(', '))} | ${cell(c.message)} |`;
 }
