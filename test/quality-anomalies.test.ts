@@ -76,6 +76,26 @@ describe('anomalies over a sequence of nightly runs', () => {
     expect(history[0]!.runs).toBe(12);
   });
 
+  it('alerts when a journal system starts sending a new spelling of the diagnosis kind', async () => {
+    const spelling = (await loadChecks()).filter((c) => c.id === 'diagnoser.kind_spelling');
+    const alerts: string[][] = [];
+    for (let i = 0; i < 10; i++) {
+      await dropWorkTables(conn);
+      await createWorkTables(conn);
+      await insertRows(conn, 'work.diagnoser', [
+        ...Array.from({ length: 20 }, (_, k) => diagnosis({ contact_date: day(i), ...(i === 9 && k < 6 ? { kind: null, kind_raw: 'aktionsdiag.' } : {}) })),
+        ...Array.from({ length: 20 }, () => diagnosis({ journal_system: 'DMDC', sor_code: clinicB, contact_date: day(i), kind: null, kind_raw: null })),
+      ]);
+      const run = await runChecks(conn, { runId: `s${i}`, batchId: `b${i}`, checks: spelling, now: new Date(`${day(i + 1)}T02:00:00Z`) });
+      alerts.push(run.alerts.filter((a) => a.type === 'failure_rate').map((a) => a.message));
+    }
+    expect(alerts.slice(0, 9).flat()).toEqual([]);
+    expect(alerts[9]).toEqual([
+      'diagnoser.kind_spelling fails 15% of rows nationally; usually 0% (robust z 6.1)',
+      'diagnoser.kind_spelling fails 30% of rows for NOVAX; usually 0% (robust z 6.2)',
+    ]);
+  });
+
   it('finds a week-long gap inside one backfill run and reports it as one alert', async () => {
     await createWorkTables(conn);
     const rows = [];
