@@ -16,7 +16,7 @@ import { openDatabase, queryRows, sqlString } from '../db/connection.ts';
 import { hashFile } from '../ingest/hash.ts';
 import { loadCatalogue } from '../lab/catalogue.ts';
 import { writeReferenceTables } from '../ingest/reference.ts';
-import { createStagingTables, stageFile, type StageResult } from '../ingest/stage.ts';
+import { createStagingTables, replaceWithView, stageFile, type StageResult } from '../ingest/stage.ts';
 import { FHIR_SYSTEM, loadFhirMacros, stageFhirFile } from '../labquality/fhir.ts';
 import { loadMapping, resolveInputs, type LabInput } from '../labquality/inputs.ts';
 import { writeLabOutputs, type LabOutputs } from '../labquality/outputs.ts';
@@ -124,12 +124,24 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
       source_line, column_name, reason, raw_value from staging.parse_rejects`);
     await conn.run(`delete from ref.clinics; insert into ref.clinics by name select * from staging.stg_clinics`);
     await runLayer(conn, 'core');
+    // Without a clinic register no clinic can resolve: clinics are then named as delivered, and
+    // not being in a register that was not given is no finding.
+    const registerGiven = hashed.some((h) => h.input.role === 'register');
+    if (!registerGiven) log.warn('no clinic register among the inputs: clinics are named as delivered and not checked against the register');
     await conn.run(`insert into quality.row_findings
       select getvariable('run_id'), kind, record_key, source_file, source_line, check_id, 'error', column_name, reason
-      from work.pipeline_findings`);
+      from work.pipeline_findings
+      where ${registerGiven ? 'true' : `check_id <> 'pipeline.clinic_unresolved'`}`);
     await runLayer(conn, 'lab');
-    const checks = (await loadChecks()).filter((c) => c.kind === 'laboratoriesvar');
+    const checks = (await loadChecks()).filter((c) => c.kind === 'laboratoriesvar' && (registerGiven || c.params.to !== 'ref.clinics'));
     await runChecks(conn, { runId, batchId, checks, now, sksFile: null });
+    if (!registerGiven) {
+      // core.laboratoriesvar needs a clinic: the one the lab layer named (as delivered)
+      await conn.run(`create or replace temp table lab_work_laboratoriesvar as
+        select * replace (coalesce(sor_code, (select r.clinic from lab.results as r where r.row_id = w.row_id)) as sor_code)
+        from work.laboratoriesvar as w`);
+      await replaceWithView(conn, 'work.laboratoriesvar', 'temp.main.lab_work_laboratoriesvar');
+    }
     await acceptRun(conn, { runId, batchId, heldBack: new Map() });
 
     // rows rejected while reading or by the staging transforms (a time that does not parse)
@@ -142,7 +154,7 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
         read: r?.rowsRead ?? 0, rejected: rejectedLines.get(hash) ?? 0, error: r?.fileError ?? null,
       };
     });
-    const outputs = await writeLabOutputs(conn, { outDir, dbFile, runId, now, files, ignored, mappingFile: opts.mapping ?? null });
+    const outputs = await writeLabOutputs(conn, { outDir, dbFile, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven });
     await conn.run(`update meta.runs set finished_at = ${sqlString(new Date().toISOString())}, status = 'succeeded', exit_code = 0,
       batch_id = ${sqlString(batchId)} where run_id = ${sqlString(runId)}`);
     await conn.run('checkpoint');

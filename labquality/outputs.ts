@@ -33,6 +33,8 @@ export interface OutputContext {
   readonly files: readonly { file: string; role: string; system: string | null; read: number; rejected: number; error: string | null }[];
   readonly ignored: readonly { file: string; reason: string }[];
   readonly mappingFile: string | null;
+  /** False when no clinic register was among the inputs (clinics are named as delivered). */
+  readonly registerGiven: boolean;
 }
 
 async function model(name: string): Promise<string> {
@@ -60,13 +62,14 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
 
   const summary = await readLabSummary(conn, ctx.runId);
   const summaryJson = join(ctx.outDir, 'summary.json');
-  await writeFile(summaryJson, `${JSON.stringify({ generatedAt: ctx.now.toISOString(), files: ctx.files, ignored: ctx.ignored, ...summary }, null, 2)}\n`);
+  await writeFile(summaryJson, `${JSON.stringify({ generatedAt: ctx.now.toISOString(), registerGiven: ctx.registerGiven, files: ctx.files, ignored: ctx.ignored, ...summary }, null, 2)}\n`);
   const report = join(ctx.outDir, 'report.html');
-  await writeFile(report, renderLabReport(summary, { files: ctx.files, ignored: ctx.ignored, generatedAt: ctx.now, mappingFile: ctx.mappingFile }));
+  await writeFile(report, renderLabReport(summary, { files: ctx.files, ignored: ctx.ignored, generatedAt: ctx.now, mappingFile: ctx.mappingFile, registerGiven: ctx.registerGiven }));
 
   const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '-');
   const text = [
     `lab results read: ${summary.rowsRead} in ${ctx.files.filter((f) => f.role !== 'register').length} files`,
+    ...(ctx.registerGiven ? [] : ['no clinic register given: clinics are named as delivered']),
     `usable: ${summary.usable} (${pct(summary.usable, summary.rowsRead)}), unusable: ${summary.unusable}, not yet answered: ${summary.pending}, rejected: ${summary.rejected}`,
     ...summary.shifts.map((s) => `shifted: ${s.analysis} at clinic ${s.clinic}: median ${round(s.median)}`
       + (s.restCount >= 30 ? ` vs ${round(s.restMedian)} elsewhere` : ` (${s.n} results, too few elsewhere to compare)`)

@@ -13,6 +13,7 @@ export interface ReportContext {
   readonly ignored: readonly { file: string; reason: string }[];
   readonly generatedAt?: Date;
   readonly mappingFile: string | null;
+  readonly registerGiven: boolean;
 }
 
 const count = (n: number): string => (isSmallCount(n) ? '<5' : n.toLocaleString('en-US'));
@@ -25,7 +26,7 @@ const fmt = (x: number | null, digits = 3): string => (x === null || !Number.isF
 
 export function renderLabReport(summary: LabSummary, ctx: ReportContext): string {
   const body = [
-    overview(summary),
+    overview(summary, ctx.registerGiven),
     section('Usable share by analysis', usableChart(summary.byAnalysis, 'analysis') + usableTable(summary.byAnalysis, 'Analysis'), { id: 'by-analysis' }),
     section('Usable share by journal system', usableChart(summary.bySystem, 'system') + usableTable(summary.bySystem, 'Journal system'), { id: 'by-system' }),
     section('Usable share by clinic', clinicTable(summary.byClinic), {
@@ -51,8 +52,9 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
   });
 }
 
-function overview(s: LabSummary): string {
-  return section('Overview', keyFigures([
+function overview(s: LabSummary, registerGiven: boolean): string {
+  const note = registerGiven ? '' : '<p class="note">No clinic register was given: clinics are named by the SOR code (or ydernummer) as delivered and not checked against the register.</p>';
+  return section('Overview', note + keyFigures([
     { label: 'Lab results read', value: count(s.rowsRead) },
     { label: 'Usable', value: share(s.usable, s.rowsRead), sub: `${count(s.usable)} results` },
     { label: 'Unusable (error findings)', value: count(s.unusable), sub: share(s.unusable, s.rowsRead) },

@@ -73,4 +73,19 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
       ]);
     });
   }, 120_000);
+
+  it('names clinics as delivered when no clinic register is given, without calling them unregistered', async () => {
+    const ws = await workspace();
+    const file = await ws.put('Observation.ndjson', await readFile(join(here, 'observations.ndjson')));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    expect(result.outputs.text).toContain('no clinic register given');
+    expect(result.outputs.summary.byClinic.filter((c) => c.rows > c.rejected).map((c) => c.key)).toEqual(['61741000016007']);
+    // o4 (time order) is the only unusable result; o5 is not yet answered
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 7, usable: 3, unusable: 1, pending: 1, rejected: 2 });
+    await withDatabase(join(out, 'lab-quality.duckdb'), async (_db, conn) => {
+      const ids = await queryRows<{ check_id: string }>(conn, `select distinct check_id from quality.row_findings order by 1`);
+      expect(ids.map((r) => r.check_id)).toEqual(['lab.reference_missing', 'lab.time_order']);
+    });
+  }, 120_000);
 });
