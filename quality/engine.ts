@@ -138,6 +138,7 @@ export async function runChecks(conn: DuckDBConnection, opts: RunChecksOptions):
 
   const results: CheckResult[] = [];
   const heldBack = new Set<string>();
+  const denominators: Denominators = new Map();
   for (const check of opts.checks) {
     const env = envFor(check.kind, check, base);
     const t = checkType(check.type);
@@ -146,7 +147,7 @@ export async function runChecks(conn: DuckDBConnection, opts: RunChecksOptions):
     const rs = unavailable
       ? [notEvaluated(check, unavailable)]
       : t.shape === 'row'
-        ? await runRowCheck(conn, check, t, env, opts.runId)
+        ? await runRowCheck(conn, check, t, env, opts.runId, denominators)
         : await runAggregateCheck(conn, check, t, env);
     results.push(...rs);
     const national = rs[0]!;
@@ -216,34 +217,65 @@ function judge(check: CheckDefinition, breached: boolean): Outcome {
   return check.severity === 'error' ? 'failed' : 'warned';
 }
 
-async function runRowCheck(conn: DuckDBConnection, check: CheckDefinition, t: RowCheckType, env: SqlEnv, runId: string): Promise<CheckResult[]> {
-  await conn.run(`create or replace temp table _q_fail as select distinct row_id, column_name from (\n${t.failingRows(check, env)}\n) where row_id is not null`);
+interface ScopeCount {
+  readonly level: string;
+  readonly value: string | null;
+  readonly n: number;
+}
+
+const scopeLevels = `case when grouping(journal_system) = 0 then 'system' when grouping(sor_code) = 0 then 'clinic' else 'national' end`;
+
+/** Rows per scope of a kind (and `where`): the denominators, counted once per run and reused. */
+type Denominators = Map<string, ScopeCount[]>;
+
+async function denominatorsOf(conn: DuckDBConnection, env: SqlEnv, cache: Denominators): Promise<ScopeCount[]> {
+  const hit = cache.get(env.rows);
+  if (hit) return hit;
+  const rows = await queryRows<ScopeCount>(
+    conn,
+    `select ${scopeLevels} as level, coalesce(journal_system, sor_code) as value, count(*)::double as n
+from ${env.rows}
+group by grouping sets ((), (journal_system), (sor_code))`,
+  );
+  cache.set(env.rows, rows);
+  return rows;
+}
+
+async function runRowCheck(conn: DuckDBConnection, check: CheckDefinition, t: RowCheckType, env: SqlEnv, runId: string, cache: Denominators): Promise<CheckResult[]> {
+  // The failing rows with what findings and counts need, in one pass over the candidates.
+  await conn.run(`create or replace temp table _q_fail as
+select f.row_id, f.column_name, w.record_key, w.source_file, w.source_line, w.journal_system, w.sor_code
+from (select distinct row_id, column_name from (\n${t.failingRows(check, env)}\n) where row_id is not null) as f
+join ${env.rows} as w using (row_id)`);
   // An aggregate-scope check decides for the whole kind: its rows are findings, not quarantine.
   const severity = check.scope === 'row' ? check.severity : 'warn';
   await conn.run(`insert into quality.row_findings
-select ${sqlString(runId)}, ${sqlString(check.kind)}, w.record_key, coalesce(w.source_file, ''), coalesce(w.source_line, 0),
-       ${sqlString(check.id)}, ${sqlString(severity)}, f.column_name, ${sqlString(check.reason)}
-from _q_fail as f join ${env.work} as w using (row_id)
-order by w.source_file, w.source_line, f.column_name`);
-  const counts = await queryRows<{ level: string; value: string | null; den: number; num: number }>(
+select ${sqlString(runId)}, ${sqlString(check.kind)}, record_key, coalesce(source_file, ''), coalesce(source_line, 0),
+       ${sqlString(check.id)}, ${sqlString(severity)}, column_name, ${sqlString(check.reason)}
+from _q_fail
+order by source_file, source_line, column_name`);
+  const failing = await queryRows<ScopeCount>(
     conn,
-    `with failing as (select distinct row_id from _q_fail)
-select case when grouping(journal_system) = 0 then 'system' when grouping(sor_code) = 0 then 'clinic' else 'national' end as level,
-       coalesce(journal_system, sor_code) as value,
-       count(*)::double as den, count(f.row_id)::double as num
-from ${env.rows} as w left join failing as f using (row_id)
-group by grouping sets ((), (journal_system), (sor_code))
-order by level = 'national' desc, level, value`,
+    `select ${scopeLevels} as level, coalesce(journal_system, sor_code) as value, count(*)::double as n
+from (select distinct row_id, journal_system, sor_code from _q_fail)
+group by grouping sets ((), (journal_system), (sor_code))`,
   );
   await conn.run('drop table _q_fail');
+  const num = new Map(failing.map((f) => [`${f.level}|${f.value}`, f.n]));
+  const dens = await denominatorsOf(conn, env, cache);
+  const ordered = [
+    dens.find((d) => d.level === 'national') ?? { level: 'national', value: null, n: 0 },
+    ...dens.filter((d) => d.level === 'system').sort((a, b) => String(a.value).localeCompare(String(b.value))),
+    ...dens.filter((d) => d.level === 'clinic').sort((a, b) => String(a.value).localeCompare(String(b.value))),
+  ];
   const out: CheckResult[] = [];
-  const national = counts.find((c) => c.level === 'national') ?? { level: 'national', value: null, den: 0, num: 0 };
-  for (const c of [national, ...counts.filter((x) => x.level !== 'national')]) {
-    if (c.level === 'clinic' && c.num === 0) continue; // clinics are kept only where something was found
-    if (c.value == null && c.level !== 'national') continue;
-    const outcome: Outcome = c.den === 0 ? 'not_evaluated' : judge(check, exceeds(check.threshold, c.num, c.den));
-    const message = c.den === 0 ? 'no rows to check' : c.num > 0 ? check.reason : null;
-    out.push(result(check, c.level, c.value, c.num, c.den, outcome, message));
+  for (const d of ordered) {
+    const n = num.get(`${d.level}|${d.value}`) ?? 0;
+    if (d.level === 'clinic' && n === 0) continue; // clinics are kept only where something was found
+    if (d.value == null && d.level !== 'national') continue;
+    const outcome: Outcome = d.n === 0 ? 'not_evaluated' : judge(check, exceeds(check.threshold, n, d.n));
+    const message = d.n === 0 ? 'no rows to check' : n > 0 ? check.reason : null;
+    out.push(result(check, d.level, d.value, n, d.n, outcome, message));
   }
   return out;
 }
