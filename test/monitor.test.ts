@@ -45,7 +45,7 @@ describe('fangst monitor on generated deliveries after the nightly job', () => {
     } finally {
       db.close();
     }
-  });
+  }, 600_000); // generate + nightly: a minute on a quiet machine, several on a busy one
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });

@@ -2,74 +2,97 @@
 -- answer, computed from the records it wrote with expected = 'published' (calibrated records,
 -- riding defects and corrections; never the extra defective records nor replaced first versions).
 -- Systems are the clinics' registered systems; the clinic without one is in no system row but in
--- the clinic total and in its specialty. One pass with grouping sets over the records.
+-- the clinic total and in its specialty.
+-- Two passes over the records only: counts per clinic and month (a few thousand rows, rolled up
+-- afterwards) and the distinct (clinic, patient) pairs for the patient counts.
 create or replace table gen.expected as
 with published as (
-    select no, patient, day, 'diagnoser' as data_kind, kind from gen.diag where expected = 'published'
+    select no, patient, day, 1 as is_d, (kind = 'A')::int as is_a, (kind = 'B')::int as is_b, 0 as is_e, 0 as is_i from gen.diag where expected = 'published'
     union all
-    select no, patient, day, 'epikriser', null from gen.epi where expected = 'published'
+    select no, patient, day, 0, 0, 0, 1, 0 from gen.epi where expected = 'published'
     union all
-    select no, patient, day, 'billeddiagnostiske_epikriser', null from gen.img where expected = 'published'
+    select no, patient, day, 0, 0, 0, 0, 1 from gen.img where expected = 'published'
 ),
 
 in_period as (
-    select p.no, p.patient, p.data_kind, p.kind, c.system, c.specialty, strftime(p.day, '%Y-%m') as month
-    from published as p
-    join gen.clinics as c using (no)
-    where p.day between getvariable('p_from') and getvariable('p_to')
+    select * from published where day between getvariable('p_from') and getvariable('p_to')
 ),
 
-grouped as (
-    select
-        system, specialty, month,
+clinic_months as (
+    select no, strftime(day, '%Y-%m') as month,
+        sum(is_d) as diagnoser, sum(is_a) as a_diagnoser, sum(is_b) as b_diagnoser, sum(is_e) as epikriser, sum(is_i) as b_epikriser
+    from in_period
+    group by all
+),
+
+pairs as (
+    select distinct no, patient from in_period
+),
+
+cm as (
+    select c.system, c.specialty, m.*
+    from clinic_months as m join gen.clinics as c using (no)
+),
+
+patients as (
+    select c.system, c.specialty, p.patient
+    from pairs as p join gen.clinics as c using (no)
+),
+
+additive as (
+    select system, specialty, month,
         grouping(system) as g_system, grouping(specialty) as g_specialty, grouping(month) as g_month,
         count(distinct no) as clinics,
-        count(distinct patient) as patients,
-        count(*) filter (where data_kind = 'diagnoser') as diagnoser,
-        count(*) filter (where data_kind = 'diagnoser' and kind = 'A') as a_diagnoser,
-        count(*) filter (where data_kind = 'diagnoser' and kind = 'B') as b_diagnoser,
-        count(*) filter (where data_kind = 'epikriser') as epikriser,
-        count(*) filter (where data_kind = 'billeddiagnostiske_epikriser') as b_epikriser
-    from in_period
+        sum(diagnoser)::bigint as diagnoser, sum(a_diagnoser)::bigint as a_diagnoser, sum(b_diagnoser)::bigint as b_diagnoser,
+        sum(epikriser)::bigint as epikriser, sum(b_epikriser)::bigint as b_epikriser
+    from cm
     group by grouping sets ((system), (specialty), (), (system, month), (specialty, month), (month))
 ),
 
--- the seed's Total row of the system table: every delivering clinic, the additive figures
--- (and distinct patients) of the clinics with a registered system
-registered_total as (
+registered as (
     select
-        count(distinct patient) as patients,
-        count(*) filter (where data_kind = 'diagnoser') as diagnoser,
-        count(*) filter (where data_kind = 'diagnoser' and kind = 'A') as a_diagnoser,
-        count(*) filter (where data_kind = 'diagnoser' and kind = 'B') as b_diagnoser,
-        count(*) filter (where data_kind = 'epikriser') as epikriser,
-        count(*) filter (where data_kind = 'billeddiagnostiske_epikriser') as b_epikriser
-    from in_period
+        sum(diagnoser)::bigint as diagnoser, sum(a_diagnoser)::bigint as a_diagnoser, sum(b_diagnoser)::bigint as b_diagnoser,
+        sum(epikriser)::bigint as epikriser, sum(b_epikriser)::bigint as b_epikriser
+    from cm
     where system is not null
 ),
 
+patients_by as (
+    select system, specialty, grouping(system) as g_system, grouping(specialty) as g_specialty, count(distinct patient) as patients
+    from patients
+    group by grouping sets ((system), (specialty), ())
+),
+
 tables as (
-    -- whole period per system (clinics with a registered system)
-    select 'system' as scope, system as key, null::varchar as month, clinics, patients, diagnoser, a_diagnoser, b_diagnoser, epikriser, b_epikriser
-    from grouped where g_system = 0 and g_month = 1 and system is not null
+    select 'system' as scope, a.system as key, null::varchar as month, a.clinics, p.patients,
+        a.diagnoser, a.a_diagnoser, a.b_diagnoser, a.epikriser, a.b_epikriser
+    from additive as a join patients_by as p on p.g_system = 0 and p.g_specialty = 1 and p.system = a.system
+    where a.g_system = 0 and a.g_month = 1 and a.system is not null
     union all
-    select 'system', 'Total', null, (select clinics from grouped where g_system = 1 and g_specialty = 1 and g_month = 1), t.*
-    from registered_total as t
+    -- the seed's Total row: every delivering clinic, the figures of the clinics with a system
+    select 'system', 'Total', null,
+        (select clinics from additive where g_system = 1 and g_specialty = 1 and g_month = 1),
+        (select count(distinct patient) from patients where system is not null),
+        r.diagnoser, r.a_diagnoser, r.b_diagnoser, r.epikriser, r.b_epikriser
+    from registered as r
     union all
-    select 'specialty', specialty::varchar, null, clinics, patients, diagnoser, a_diagnoser, b_diagnoser, epikriser, b_epikriser
-    from grouped where g_specialty = 0 and g_month = 1
+    select 'specialty', a.specialty::varchar, null, a.clinics, p.patients,
+        a.diagnoser, a.a_diagnoser, a.b_diagnoser, a.epikriser, a.b_epikriser
+    from additive as a join patients_by as p on p.g_specialty = 0 and p.g_system = 1 and p.specialty = a.specialty
+    where a.g_specialty = 0 and a.g_month = 1
     union all
-    select 'specialty', 'Total', null, clinics, patients, diagnoser, a_diagnoser, b_diagnoser, epikriser, b_epikriser
-    from grouped where g_system = 1 and g_specialty = 1 and g_month = 1
+    select 'specialty', 'Total', null, a.clinics, (select patients from patients_by where g_system = 1 and g_specialty = 1),
+        a.diagnoser, a.a_diagnoser, a.b_diagnoser, a.epikriser, a.b_epikriser
+    from additive as a where a.g_system = 1 and a.g_specialty = 1 and a.g_month = 1
     union all
-    select 'system_month', coalesce(system, '(none)'), month, clinics, patients, diagnoser, a_diagnoser, b_diagnoser, epikriser, b_epikriser
-    from grouped where g_system = 0 and g_month = 0
+    select 'system_month', coalesce(system, '(none)'), month, clinics, null::bigint, diagnoser, a_diagnoser, b_diagnoser, epikriser, b_epikriser
+    from additive where g_system = 0 and g_month = 0
     union all
-    select 'specialty_month', specialty::varchar, month, clinics, patients, diagnoser, a_diagnoser, b_diagnoser, epikriser, b_epikriser
-    from grouped where g_specialty = 0 and g_month = 0
+    select 'specialty_month', specialty::varchar, month, clinics, null::bigint, diagnoser, a_diagnoser, b_diagnoser, epikriser, b_epikriser
+    from additive where g_specialty = 0 and g_month = 0
     union all
-    select 'national_month', 'Total', month, clinics, patients, diagnoser, a_diagnoser, b_diagnoser, epikriser, b_epikriser
-    from grouped where g_system = 1 and g_specialty = 1 and g_month = 0
+    select 'national_month', 'Total', month, clinics, null::bigint, diagnoser, a_diagnoser, b_diagnoser, epikriser, b_epikriser
+    from additive where g_system = 1 and g_specialty = 1 and g_month = 0
 ),
 
 other_counts as (
