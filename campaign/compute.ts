@@ -36,7 +36,7 @@ export interface CampaignSettings {
   readonly minClinicDiagnoses: number;
 }
 
-export type Level = 'national' | 'national_marking' | 'journal_system' | 'specialty' | 'clinic';
+export type Level = 'national' | 'national_marking' | 'national_registered' | 'journal_system' | 'specialty' | 'clinic';
 
 export interface ShareRow {
   readonly level: Level;

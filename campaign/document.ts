@@ -95,6 +95,8 @@ export interface CampaignDocument {
   readonly methods: Readonly<Record<string, string>>;
   readonly national: Series & {
     readonly without_non_marking: Series;
+    /** Clinics with a journal system in the register: the status report's per-system total. */
+    readonly registered_systems: Series;
     readonly change_since_start: ChangeSinceStart | null;
     readonly trend: Trend | null;
     readonly trend_without_non_marking: Trend | null;
@@ -125,6 +127,7 @@ const METHODS = {
   a_share: 'A-diagnoses (aktionsdiagnose) over all diagnoses, by contact month.',
   marked_share: 'A- plus B-diagnoses over all diagnoses; the rest arrived unmarked.',
   interval: 'Wilson score interval, 95% (z = 1.96).',
+  national: 'Every published diagnosis. national.registered_systems counts only clinics with a journal system in the register, as the status report\'s per-system table does; the difference is the clinics registered without one.',
   non_marking: 'A journal system with no A and no B in the whole period cannot mark; it is listed apart and the national share is also given without it.',
   change_since_start: 'A-share in the last month minus the A-share in the campaign start month (or the first month after it with diagnoses).',
   trend: 'Ordinary least-squares line through the monthly national A-shares from the campaign start month to the last month, each month weighted equally; the projected month is the first whole month where the line reaches the target (none when the line does not rise; needs 3 months).',
@@ -246,6 +249,16 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
   const start = data.startMonth;
   const { cannot_mark: _n, ...national } = seriesOf('national', 'all');
   const { cannot_mark: _m, ...withoutNonMarking } = seriesOf('national_marking', 'all');
+  const { cannot_mark: _r, ...registeredRaw } = seriesOf('national_registered', 'all');
+  // national minus registered is the clinics registered without a system: when that is 1-4,
+  // a shareable report may not show both
+  const nationalByMonth = new Map(national.months.map((m) => [m.month, m.diagnoses]));
+  const hideIfSmallGap = (s: Share, total: number | null | undefined): Share =>
+    shareable && total !== null && total !== undefined && s.diagnoses !== null && isSmallCount(total - s.diagnoses) ? suppressShare({ ...s, diagnoses: 1 }) : s;
+  const registeredSystems: Series = {
+    whole_period: hideIfSmallGap(registeredRaw.whole_period, national.whole_period.diagnoses),
+    months: registeredRaw.months.map((m) => hideIfSmallGap(m, nationalByMonth.get(m.month))),
+  };
 
   const journalSystems = keysOf('journal_system').map((k) => {
     const s = seriesOf('journal_system', k);
@@ -354,6 +367,7 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
     national: {
       ...national,
       without_non_marking: withoutNonMarking,
+      registered_systems: registeredSystems,
       change_since_start: changeBetween(national, start, lastMonth),
       trend: trendOf(trendRow('national'), target),
       trend_without_non_marking: trendOf(trendRow('national_marking'), target),

@@ -78,6 +78,11 @@ export function renderCampaignHtml(doc: CampaignDocument): string {
     ],
     nat.months,
   );
+  const registered = nat.registered_systems.whole_period;
+  const registeredNote =
+    registered.diagnoses !== whole.diagnoses
+      ? `<p class="note">Clinics with a journal system in the register (the status report's per-system total): A-share ${escapeHtml(pct(registered.a_share))} (${escapeHtml(formatCount(registered.a_diagnoses))} of ${escapeHtml(formatCount(registered.diagnoses))}); the national figures also count ${escapeHtml(formatCount(whole.diagnoses === null || registered.diagnoses === null ? null : whole.diagnoses - registered.diagnoses))} diagnoses from clinics registered without one.</p>`
+      : '';
   const trendNote = [nat.trend?.verdict, nat.trend_without_non_marking ? `Without the systems that cannot mark: ${nat.trend_without_non_marking.verdict.charAt(0).toLowerCase()}${nat.trend_without_non_marking.verdict.slice(1)}` : '']
     .filter(Boolean)
     .map((t) => `<p>${escapeHtml(t)}</p>`)
@@ -194,7 +199,7 @@ export function renderCampaignHtml(doc: CampaignDocument): string {
 
   const body = [
     figures,
-    section('National A-share by month', `${chartFigure(nationalChart)}${trendNote}${monthRows}`, { id: 'national' }),
+    section('National A-share by month', `${chartFigure(nationalChart)}${trendNote}${monthRows}${registeredNote}`, { id: 'national' }),
     section('Why it moved: marking versus mix', `${shiftChart}${shiftTable}`, {
       id: 'shift-share',
       intro: 'Each month-on-month change of the national A-share split into improvement within journal system x specialty groups and a shift in the mix of who delivers.',

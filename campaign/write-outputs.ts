@@ -35,6 +35,7 @@ export function shareLines(doc: CampaignDocument): ShareLine[] {
   };
   add('national', 'all', doc.national);
   add('national_without_non_marking', 'all', doc.national.without_non_marking);
+  add('national_registered_systems', 'all', doc.national.registered_systems);
   for (const s of doc.journal_systems) add('journal_system', s.journal_system, s);
   for (const s of doc.specialties) add('specialty', s.specialty, s);
   for (const c of doc.clinics) add('clinic', c.clinic, c);

@@ -28,6 +28,7 @@ describe.skipIf(!existsSync('generate/run.ts'))('campaign on generated deliverie
   let expected: Expected[];
   let core: Expected[];
   let bySpecialty: Array<Expected & { key: string }>;
+  let systemTotal: Expected;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fangst-campaign-e2e-'));
@@ -48,9 +49,16 @@ describe.skipIf(!existsSync('generate/run.ts'))('campaign on generated deliverie
          from read_parquet(${sqlString(truth.replace(/\.parquet$/, '.expected.parquet'))})
          where scope = 'national_month' order by month`,
       );
+      [systemTotal] = await queryRows<Expected>(
+        conn,
+        `select 'whole' as month, cast(diagnoser as integer) as diagnoses, cast(a_diagnoser as integer) as a, cast(b_diagnoser as integer) as b
+         from read_parquet(${sqlString(truth.replace(/\.parquet$/, '.expected.parquet'))})
+         where scope = 'system' and key = 'Total'`,
+      ) as [Expected];
       bySpecialty = await queryRows<Expected & { key: string }>(
         conn,
-        `select key, month, cast(diagnoser as integer) as diagnoses, cast(a_diagnoser as integer) as a, cast(b_diagnoser as integer) as b
+        `select key, month, cast(diagnoser as integer) as diagnoses,
+                cast(coalesce(a_diagnoser, 0) as integer) as a, cast(coalesce(b_diagnoser, 0) as integer) as b
          from read_parquet(${sqlString(truth.replace(/\.parquet$/, '.expected.parquet'))})
          where scope = 'specialty_month' and diagnoser > 0 order by key, month`,
       );
@@ -92,6 +100,11 @@ describe.skipIf(!existsSync('generate/run.ts'))('campaign on generated deliverie
         marked_share: Math.round(((e.a + e.b) / e.diagnoses) * 1e9) / 1e9,
       })),
     );
+  });
+
+  it("gives the status report's per-system total (clinics with a registered system) for the whole period", () => {
+    const r = doc.national.registered_systems.whole_period;
+    expect({ diagnoses: r.diagnoses, a: r.a_diagnoses, b: r.b_diagnoses }).toEqual({ diagnoses: systemTotal.diagnoses, a: systemTotal.a, b: systemTotal.b });
   });
 
   it('gives every specialty (after the split of 8) its monthly counts as the truth has them', () => {

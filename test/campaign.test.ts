@@ -159,6 +159,29 @@ describe('campaign figures on a known mix', () => {
   });
 });
 
+describe('clinics registered without a journal system', () => {
+  it('are national but not in the per-system total the status report gives', async () => {
+    const cl = [...clinics, { sor: '100000000000007', name: 'Uden system', system: 'NOVAX', specialty: 19, registered: null }];
+    const ce = [...cells, { sor: '100000000000007', month: '2025-02', n: 10, a: 5, b: 0 }];
+    await withFixture(cl, ce, settings, (d) => {
+      const doc = buildDocument(d, { shareable: false });
+      expect([doc.national.whole_period.diagnoses, doc.national.whole_period.a_diagnoses]).toEqual([814, 334]);
+      expect([doc.national.registered_systems.whole_period.diagnoses, doc.national.registered_systems.whole_period.a_diagnoses]).toEqual([804, 329]);
+      expect(doc.national.registered_systems.months.map((m) => m.diagnoses)).toEqual([251, 283, 270]);
+      // it delivered through NOVAX, so it counts there
+      expect(doc.journal_systems.find((s) => s.journal_system === 'NOVAX')!.whole_period.diagnoses).toBe(484);
+    });
+    // a gap of 1-4 between national and registered is not shown in a shareable report
+    const small = [...cells, { sor: '100000000000007', month: '2025-02', n: 3, a: 1, b: 0 }];
+    await withFixture([...clinics, { sor: '100000000000007', name: 'Uden system', system: 'NOVAX', specialty: 19, registered: null }], small, settings, (d) => {
+      const doc = buildDocument(d, { shareable: true, pseudonymiser: new Pseudonymiser('a test key of at least sixteen bytes') });
+      expect(doc.national.whole_period.diagnoses).toBe(807);
+      expect(doc.national.registered_systems.whole_period.diagnoses).toBeNull();
+      expect(doc.national.registered_systems.months.map((m) => m.diagnoses)).toEqual([251, null, 270]);
+    });
+  });
+});
+
 describe('shift-share in pure cases', () => {
   const two: FixtureClinic[] = [
     { sor: '200000000000001', name: 'A', system: 'NOVAX', specialty: 19 },

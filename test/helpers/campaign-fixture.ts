@@ -8,6 +8,8 @@ export interface FixtureClinic {
   readonly name: string;
   readonly system: string;
   readonly specialty: number;
+  /** The register's journal system when it differs from the delivering one (null: none registered). */
+  readonly registered?: string | null;
 }
 
 /** n diagnoses of one clinic in one month, of which a are A and b are B (the rest unmarked). */
@@ -34,7 +36,7 @@ export async function loadFixture(conn: DuckDBConnection, clinics: readonly Fixt
   for (const c of clinics) {
     await conn.run(
       `insert into ref.clinics (sor_code, name, specialty, registered_specialty, journal_system)
-       values (${sqlString(c.sor)}, ${sqlString(c.name)}, ${c.specialty}, ${c.specialty > 80 ? 8 : c.specialty}, ${sqlString(c.system)})`,
+       values (${sqlString(c.sor)}, ${sqlString(c.name)}, ${c.specialty}, ${c.specialty > 80 ? 8 : c.specialty}, ${c.registered === null ? 'null' : sqlString(c.registered ?? c.system)})`,
     );
   }
   const bySor = new Map(clinics.map((c) => [c.sor, c]));

@@ -9,7 +9,7 @@ diagnoser as (
 ),
 
 clinics as (
-    select sor_code, specialty
+    select sor_code, specialty, journal_system as registered_system
     from ref.clinics
 ),
 
@@ -48,6 +48,9 @@ final as (
         -- the record carries the specialty after the split of 8; the register fills a gap
         coalesce(counted.specialty, clinics.specialty) as specialty,
         counted.sor_code,
+        -- the register's system: null for a clinic registered without one, which the status
+        -- report's per-system table leaves out (its total is then short of the national one)
+        clinics.registered_system,
         sum(counted.diagnoses) as diagnoses,
         sum(counted.a_diagnoses) as a_diagnoses,
         sum(counted.b_diagnoses) as b_diagnoses,

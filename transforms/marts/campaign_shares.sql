@@ -1,6 +1,7 @@
 -- A-share (A over all diagnoses) and marked share ((A+B) over all) with Wilson 95% intervals,
 -- per month and for the whole period (month null), at every level FAPS looks at:
--- national, national without the systems that cannot mark, journal system, specialty, clinic.
+-- national, national without the systems that cannot mark, national over clinics with a
+-- registered journal system (the status report's per-system total), journal system, specialty, clinic.
 -- Reads marts.campaign_cells.
 with
 
@@ -25,6 +26,11 @@ keyed as (
     select 'national_marking', 'all', month, diagnoses, a_diagnoses, b_diagnoses
     from cells
     where journal_system not in (select journal_system from non_marking)
+    union all
+    -- the status report's per-system total: clinics with a journal system in the register
+    select 'national_registered', 'all', month, diagnoses, a_diagnoses, b_diagnoses
+    from cells
+    where registered_system is not null
     union all
     select 'journal_system', journal_system, month, diagnoses, a_diagnoses, b_diagnoses
     from cells
