@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -12,8 +13,9 @@ import type { MetaTables } from '../db/meta-tables.ts';
 import { discoverInbox, type InboxEntry } from '../ingest/discover.ts';
 import { hashFile } from '../ingest/hash.ts';
 import { writeReferenceTables } from '../ingest/reference.ts';
+import { loadCatalogue } from '../lab/catalogue.ts';
 import { loadSpecialties, writeSpecialtyTable, type Specialty } from '../lab/specialties.ts';
-import { createStagingTables, deliveryTarget, registerTarget, stageFile, type StageResult } from '../ingest/stage.ts';
+import { createStagingTables, replaceWithView, deliveryTarget, registerTarget, stageFile, type StageResult } from '../ingest/stage.ts';
 import { reach } from '../observe/crashpoints.ts';
 import { createLogger } from '../observe/log.ts';
 import { fileProgress } from '../observe/progress.ts';
@@ -117,6 +119,27 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   }
 }
 
+/**
+ * The lab layer (transforms/lab/) reads this run's lab results against the NPU catalogue
+ * so the lab checks (config/checks/lab-quality.yaml) judge them as `fangst lab-quality`
+ * does. A file's delivery time is its modification time: the layouts carry none.
+ */
+async function runLabLayer(conn: DuckDBConnection, candidates: readonly Candidate[], now: Date): Promise<void> {
+  const rows = await Promise.all(candidates.map(async (c) => {
+    const mtime = (await stat(c.entry.path)).mtime.toISOString();
+    const system = c.entry.role === 'delivery' ? sqlString(c.entry.delivery.system) : 'null';
+    const layout = c.entry.role === 'delivery' ? sqlString(c.entry.delivery.sourceFile) : `'register'`;
+    return `(${sqlString(c.hash)}, ${sqlString(c.entry.file)}, '${c.entry.role}', ${system}, ${layout}, ${c.entry.bytes}, '${mtime}'::timestamptz)`;
+  }));
+  await conn.run(`create schema if not exists lab;
+    create or replace temp table lab__inputs (file_hash varchar, source_file varchar, role varchar,
+      journal_system varchar, layout varchar, bytes bigint, delivered_at timestamptz)`);
+  if (rows.length) await conn.run(`insert into lab__inputs values ${rows.join(', ')}`);
+  await replaceWithView(conn, 'lab.inputs', 'temp.main.lab__inputs');
+  await conn.run(`set variable lab_now = '${now.toISOString()}'::timestamptz`);
+  await runLayer(conn, 'lab', { scratch: true });
+}
+
 /** Logs how long each step of the run took: where a slow night went. */
 function stepTimer(log: Logger) {
   let last = performance.now();
@@ -207,6 +230,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   await createStagingTables(conn, ['register', ...KINDS]);
   await writeReferenceTables(conn, config);
   await writeSpecialtyTable(conn, ctx.specialties);
+  await loadCatalogue(conn, config);
   const progress = fileProgress(candidates.reduce((s, c) => s + c.entry.bytes, 0), candidates.length);
   const staged = new Map<string, StageResult>();
   const pool = await Promise.all(Array.from({ length: config.fileConcurrency }, () => db.connect()));
@@ -253,6 +277,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
       await conn.run(`delete from ref.clinics; insert into ref.clinics by name select * from staging.stg_clinics`);
     }
     await runLayer(conn, 'core');
+    await runLabLayer(conn, candidates, ctx.now);
     step('transform core');
     reach('after-transforms');
     await conn.run(`insert into quality.row_findings

@@ -99,3 +99,26 @@ describe('loading exactly once', () => {
     });
   });
 });
+
+describe('duplicates and corrections in one delivery', () => {
+  it('a re-sent copy is a duplicate of the first copy, the original is superseded by the correction', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/2025-01_diagnoser_1.csv', [HEADER,
+      'n1;61741000016007;;P1;DH353;B;03-01-2025',   // line 2: the original
+      'n1;61741000016007;;P1;DH353;B;03-01-2025',   // line 3: a re-send of it
+      'n1;61741000016007;;P1;DH353;A;03-01-2025',   // line 4: the correction, published
+    ].join('\n') + '\n', 'latin-1');
+    await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    await withDatabase(ws.db, async (_d, conn) => {
+      const q = await queryRows<{ source_line: bigint; check_ids: string[]; reasons: string[] }>(conn,
+        `select source_line, check_ids, reasons from core.quarantine order by source_line`);
+      expect(q.map((r) => [Number(r.source_line), r.check_ids[0], r.reasons[0]])).toEqual([
+        [2, 'pipeline.superseded', 'superseded by a correction in novax/2025-01_diagnoser_1.csv line 4'],
+        [3, 'pipeline.duplicate', 'exact duplicate of novax/2025-01_diagnoser_1.csv line 2'],
+      ]);
+      const [d] = await queryRows<{ kind: string; source_line: bigint }>(conn, `select kind, source_line from core.diagnoser`);
+      expect([d!.kind, Number(d!.source_line)]).toEqual(['A', 4]);
+    });
+  });
+});

@@ -64,14 +64,19 @@ function order(models: Model[], schema: string): Model[] {
  */
 const SCRATCH_LAYERS: ReadonlySet<Layer> = new Set(['staging', 'core']);
 
-/** Materialises every model of a layer as a table, in dependency order. */
-export async function runLayer(conn: DuckDBConnection, layer: Layer): Promise<Model[]> {
+/**
+ * Materialises every model of a layer as a table, in dependency order. `scratch`
+ * overrides where the layer lives: the nightly job keeps the lab layer as per-run
+ * scratch, while `fangst lab-quality` keeps it in the analyst's database file.
+ */
+export async function runLayer(conn: DuckDBConnection, layer: Layer, opts: { scratch?: boolean } = {}): Promise<Model[]> {
   const models = await loadLayer(layer);
+  const scratch = opts.scratch ?? SCRATCH_LAYERS.has(layer);
   await conn.run(`create schema if not exists ${LAYERS[layer]}`);
   for (const m of models) {
     try {
       const sql = m.sql.replace(/;\s*$/, '');
-      if (SCRATCH_LAYERS.has(layer)) {
+      if (scratch) {
         const temp = `${LAYERS[layer]}__${m.name}`;
         await conn.run(`create or replace temp table ${temp} as ${sql}`);
         await replaceWithView(conn, m.table, `temp.main.${temp}`);

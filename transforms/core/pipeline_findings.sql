@@ -26,8 +26,13 @@ ranked as (
         first_value(source_file) over latest as final_file,
         first_value(source_line) over latest as final_line,
         first_value(content_hash) over latest as final_hash,
+        -- where this exact content first appeared: a later copy of it is a re-send
+        first_value(source_file) over same_content as first_file,
+        first_value(source_line) over same_content as first_line,
     from records
-    window latest as (partition by kind, record_key order by source_file desc, source_line desc)
+    window
+        latest as (partition by kind, record_key order by source_file desc, source_line desc),
+        same_content as (partition by kind, record_key, content_hash order by source_file, source_line)
 ),
 
 unresolved as (
@@ -38,10 +43,18 @@ unresolved as (
 ),
 
 in_run as (
+    -- An older version is a duplicate when the same content came before it (a re-send) or is
+    -- the final version itself; otherwise a later correction supersedes it.
     select kind, record_key, source_file, source_line,
-        case when content_hash = final_hash then 'pipeline.duplicate' else 'pipeline.superseded' end as check_id,
+        case
+            when source_file <> first_file or source_line <> first_line then 'pipeline.duplicate'
+            when content_hash = final_hash then 'pipeline.duplicate'
+            else 'pipeline.superseded'
+        end as check_id,
         null as column_name,
         case
+            when source_file <> first_file or source_line <> first_line
+                then 'exact duplicate of ' || first_file || ' line ' || first_line
             when content_hash = final_hash then 'exact duplicate of ' || final_file || ' line ' || final_line
             else 'superseded by a correction in ' || final_file || ' line ' || final_line
         end as reason,
