@@ -16,7 +16,7 @@ const TRUTH = `
     ('exact_duplicate','diagnoser', 'novax/b.csv', 3,  'NOVAX:2',  'NOVAX', '111', 'x'),
     ('impossible_date','epikriser', 'dmdc/e.txt',  9,  'DMDC:9',   'DMDC',  '222', 'x'),
     ('delivery_gap',   'clinic',    null,          null, null,     'NOVAX', '111', 'x'),
-    ('ydernummer_only','diagnoser', 'novax/a.csv', 10, 'NOVAX:10', 'NOVAX', '111', 'x')
+    ('not_in_score_yaml','diagnoser', 'novax/a.csv', 10, 'NOVAX:10', 'NOVAX', '111', 'x')
   ) as t(kind, data_kind, source_file, source_line, record_key, journal_system, sor_code, detail)`;
 
 describe('fangst score', () => {
@@ -57,12 +57,12 @@ describe('fangst score', () => {
     // clinic-level: the silent clinic is right, the other alert is not
     expect(byKind.delivery_gap).toMatchObject({ truth: 1, caught: 1, recall: 1, flagged: 2, correct: 1, precision: 0.5 });
     // nothing configured to catch it: reported, not scored
-    expect(byKind.ydernummer_only).toMatchObject({ scored: false, recall: null });
+    expect(byKind.not_in_score_yaml).toMatchObject({ scored: false, recall: null });
     expect(result.minPrecision).toBe(0.5);
     expect(result.minRecall).toBe(0.75);
     const text = renderScore(result);
     expect(text.trimEnd().split('\n').at(-1)).toBe('score: min precision 0.500, min recall 0.750');
-    expect(text).toContain('not scored (no finding configured in config/score.yaml): ydernummer_only (1)');
+    expect(text).toContain('not scored (no finding configured in config/score.yaml): not_in_score_yaml (1)');
   });
 
   it('runs from the command options and names a missing truth file', async () => {
