@@ -24,12 +24,17 @@ valued as (
         an.hard_high,
         an.censor_below,
         an.qual,
+        -- clean values stay inside the catalogue's hard limits (a wide sd, such as INR's,
+        -- would otherwise reach past them and a clean row would look implausible)
         case
             when an.qual is not null then null
-            when an.lognormal then exp(
-                ln(an.mean) - ln(1 + (an.sd / an.mean) ^ 2) / 2
-                + sqrt(ln(1 + (an.sd / an.mean) ^ 2)) * gen_z('lab-z', dr.uid))
-            else an.mean + an.sd * gen_z('lab-z', dr.uid)
+            else least(coalesce(an.hard_high, 'infinity'::double), greatest(coalesce(an.hard_low, '-infinity'::double),
+                case
+                    when an.lognormal then exp(
+                        ln(an.mean) - ln(1 + (an.sd / an.mean) ^ 2) / 2
+                        + sqrt(ln(1 + (an.sd / an.mean) ^ 2)) * gen_z('lab-z', dr.uid))
+                    else an.mean + an.sd * gen_z('lab-z', dr.uid)
+                end))
         end as raw,
         case
             when gen_u('lab-status', dr.uid) < 0.01 then 'proeve_modtaget'
