@@ -63,21 +63,22 @@ interface Apply extends DefectContext {
   readonly total: number;
 }
 
-/** uids of k eligible calibrated records, chosen by a seeded hash. */
-async function pick(a: Apply, where = 'true'): Promise<string> {
+/** Picks k eligible calibrated records (by the seeded draw r) into temp table picked. */
+async function pick(a: Apply, where = 'true'): Promise<void> {
   // r is one seeded uniform draw per record; each defect starts at its own point of the circle
-  // and takes the k eligible records that follow. A band on r wide enough for 20x the records
-  // wanted is tried first, so that only a few thousand rows are sorted at national scale.
+  // and takes the k eligible records that follow, into temp table `picked`. A band on r wide
+  // enough for 20x the records wanted is tried first, so that only a few thousand rows are
+  // sorted at national scale; a rare condition that leaves the band short falls back to all.
   const start = (a.stream * 0.618034) % 1;
   const eligible = `defect is null and role is null and expected = 'published' and (${where})`;
   const order = `order by (r - ${start} + 1) % 1, uid limit ${a.k}`;
   const band = Math.min(1, (20 * a.k) / Math.max(1, a.total) + 0.001);
   if (band < 1) {
-    const inBand = `((r - ${start} + 1) % 1) < ${band}`;
-    const n = await queryRows<{ n: bigint }>(a.conn, `select count(*) as n from ${a.table} where ${inBand} and ${eligible}`);
-    if (Number(n[0]!.n) >= a.k) return `select uid from ${a.table} where ${inBand} and ${eligible} ${order}`;
+    await a.conn.run(`create or replace temp table picked as select uid from ${a.table} where ((r - ${start} + 1) % 1) < ${band} and ${eligible} ${order}`);
+    const n = await queryRows<{ n: bigint }>(a.conn, `select count(*) as n from picked`);
+    if (Number(n[0]!.n) >= a.k) return;
   }
-  return `select uid from ${a.table} where ${eligible} ${order}`;
+  await a.conn.run(`create or replace temp table picked as select uid from ${a.table} where ${eligible} ${order}`);
 }
 
 /** Not in the last month of the period: the record is sent again the month after. */
@@ -85,8 +86,9 @@ const notLastMonth = `date_trunc('month', file_day) < date_trunc('month', getvar
 
 /** Modifies k calibrated records in place; `detail` is evaluated after `set`, on the new values. */
 async function ride(a: Apply, set: string, where: string, detail: string): Promise<void> {
-  await a.conn.run(`update ${a.table} set ${set}, defect = ${sqlString(a.name)} where uid in (${await pick(a, where)})`);
-  await a.conn.run(`update ${a.table} set detail = ${detail} where defect = ${sqlString(a.name)} and detail is null`);
+  await pick(a, where);
+  await a.conn.run(`update ${a.table} set ${set}, defect = ${sqlString(a.name)} where uid in (select uid from picked)`);
+  await a.conn.run(`update ${a.table} set detail = ${detail} where uid in (select uid from picked)`);
 }
 
 /** Adds k copies of calibrated records with the given column overrides, held back by a correct pipeline. */
@@ -104,7 +106,7 @@ async function extra(a: Apply, replace: string, where = 'true', expected = 'held
     'null::varchar as role',
     replace,
   ].join(', ');
-  await a.conn.run(`create or replace temp table picked as ${await pick(a, where)}`);
+  await pick(a, where);
   await a.conn.run(`insert into ${a.table} select * replace (${replaceList}) from ${a.table} where uid in (select uid from picked)`);
   if (role) await a.conn.run(`update ${a.table} set role = ${sqlString(role)} where uid in (select uid from picked)`);
 }
@@ -161,7 +163,7 @@ const DEFECTS: Record<string, DefectFn> = {
       `text || case when gen_u('cpr-kind', uid) < 0.7 and uid <> (select min(uid) from picked) then ' Pt. cpr ' || gen_cpr(uid) else ' Erstatnings-cpr ' || gen_ecpr(uid) end as text, case when gen_u('cpr-kind', uid) < 0.7 and uid <> (select min(uid) from picked) then 'CPR number in free text' else 'eCPR replacement number in free text' end as detail`,
     ),
   lab_implausible: async (a) => {
-    await a.conn.run(`create or replace temp table picked as ${await pick(a, 'value_num is not null and mixup is null')}`);
+    await pick(a, 'value_num is not null and mixup is null');
     await a.conn.run(`
       update gen.lab set
           value_num = round(an.hard_high * (2 + gen_u('implausible', gen.lab.uid)), an.decimals),
