@@ -90,7 +90,6 @@ export async function runSchedule(opts: ScheduleOptions = {}): Promise<number> {
       resolve(code);
     };
     const job = new Cron(schedule.cron, {
-      name: 'fangst-nightly',
       timezone: schedule.timeZone,
       maxRuns: opts.maxRuns,
       protect: () => log.warn('the previous nightly run is still going: this tick is skipped'),
