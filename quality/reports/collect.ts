@@ -200,7 +200,10 @@ export async function collectReport(conn: DuckDBConnection, opts: { runId?: stri
  * published rows or the quarantine. A pseudonym that holds a CPR number is withheld.
  */
 async function sampleRows(conn: DuckDBConnection, runId: string, checkIds: readonly string[]) {
-  const tables = new Set((await queryRows<{ t: string }>(conn, `select table_schema || '.' || table_name as t from information_schema.tables`)).map((r) => r.t));
+  // work.* are views over the run's temporary tables (transforms/run.ts): in another process they
+  // name nothing. After the commit every row of work.* is in core.* or core.quarantine anyway.
+  const tables = new Set((await queryRows<{ t: string }>(conn, `select table_schema || '.' || table_name as t from information_schema.tables
+    where table_type = 'BASE TABLE'`)).map((r) => r.t));
   const published = dataKinds
     .filter((k) => tables.has(`core.${k}`))
     .map((k) => `select '${k}' as kind, record_key, source_file, source_line, patient from core.${k}`);
