@@ -129,7 +129,7 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
     const registerGiven = hashed.some((h) => h.input.role === 'register');
     if (!registerGiven) log.warn('no clinic register among the inputs: clinics are named as delivered and not checked against the register');
     await conn.run(`insert into quality.row_findings
-      select getvariable('run_id'), kind, record_key, source_file, source_line, check_id, 'error', column_name, reason
+      select getvariable('run_id'), kind, record_key, source_file, source_line, check_id, severity, column_name, reason
       from work.pipeline_findings
       where ${registerGiven ? 'true' : `check_id <> 'pipeline.clinic_unresolved'`}`);
     await runLayer(conn, 'lab');

@@ -91,6 +91,11 @@ describe('the clinic register', () => {
       const rejects = await queryRows<{ source_line: bigint; column_name: string; reason: string }>(
         conn, `select source_line, column_name, reason from meta.rejects order by source_line`);
       expect(rejects.map((r) => [Number(r.source_line), r.column_name])).toEqual([[2, 'sor_code'], [3, 'sor_code'], [4, 'enrolled_on']]);
+      const retired = await queryRows<{ source_line: bigint; severity: string; reason: string }>(
+        conn, `select source_line, severity, reason from quality.row_findings where check_id = 'pipeline.specialty_8'`);
+      expect(retired.map((r) => [Number(r.source_line), r.severity, r.reason])).toEqual([
+        [6, 'warn', 'registered under the retired specialty 8; re-coded to 83 from Underspeciale'],
+      ]);
     });
   });
 });

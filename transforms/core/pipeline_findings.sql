@@ -37,7 +37,7 @@ ranked as (
 
 unresolved as (
     select kind, record_key, source_file, source_line,
-        'pipeline.clinic_unresolved' as check_id, 'sor_code' as column_name, unresolved_reason as reason,
+        'pipeline.clinic_unresolved' as check_id, 'error' as severity, 'sor_code' as column_name, unresolved_reason as reason,
     from records
     where unresolved_reason is not null
 ),
@@ -51,6 +51,7 @@ in_run as (
             when content_hash = final_hash then 'pipeline.duplicate'
             else 'pipeline.superseded'
         end as check_id,
+        'error' as severity,
         null as column_name,
         case
             when source_file <> first_file or source_line <> first_line
@@ -65,6 +66,7 @@ in_run as (
 already_published as (
     select ranked.kind, ranked.record_key, ranked.source_file, ranked.source_line,
         'pipeline.duplicate' as check_id,
+        'error' as severity,
         null as column_name,
         'identical to the record already published in batch ' || published.batch_id as reason,
     from ranked
@@ -72,10 +74,27 @@ already_published as (
     where ranked.recency = 1 and published.content_hash = ranked.content_hash
 ),
 
+retired_specialty as (
+    -- Specialty 8 was split into 81/82/83 in Oct/Nov 2025. A register row still saying 8 is
+    -- re-coded from its sub-specialty (stg_clinics); say so, and warn louder when it has none.
+    select 'register' as kind, null as record_key, source_file, source_line,
+        'pipeline.specialty_8' as check_id, 'warn' as severity, 'specialty' as column_name,
+        case
+            when try_cast(trim(subspecialty) as integer) in (81, 82, 83)
+                then 'registered under the retired specialty 8; re-coded to ' || trim(subspecialty) || ' from Underspeciale'
+            else 'registered under the retired specialty 8 with no sub-specialty (81, 82 or 83): stays 8'
+        end as reason,
+    from staging.raw_register
+    anti join (select file_hash, source_line from staging.parse_rejects where kind = 'register') as rejected
+        using (file_hash, source_line)
+    where try_cast(trim(specialty) as integer) = 8
+),
+
 final as (
     select * from unresolved
     union all select * from in_run
     union all select * from already_published
+    union all select * from retired_specialty
 )
 
 select * from final
