@@ -16,6 +16,7 @@ import { openDatabase, queryRows, sqlString } from '../db/connection.ts';
 import { hashFile } from '../ingest/hash.ts';
 import { loadCatalogue } from '../lab/catalogue.ts';
 import { writeReferenceTables } from '../ingest/reference.ts';
+import { stageAll } from '../ingest/stage-all.ts';
 import { createStagingTables, replaceWithView, stageFile, type StageResult } from '../ingest/stage.ts';
 import { FHIR_SYSTEM, loadFhirMacros, stageFhirFile } from '../labquality/fhir.ts';
 import { loadMapping, resolveInputs, type LabInput } from '../labquality/inputs.ts';
@@ -93,7 +94,6 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
         ${system === null ? 'null' : sqlString(system)}, ${sqlString(layout)}, ${input.bytes}, ${sqlString(mtime.toISOString())})`);
     }
     const results = new Map<string, StageResult>();
-    const pool = await Promise.all(Array.from({ length: config.fileConcurrency }, () => db.connect()));
     let seq = 0;
     const stageOne = async (h: (typeof hashed)[number], worker: DuckDBConnection) => {
       const { input, hash } = h;
@@ -105,16 +105,7 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
       if (result.fileError) log.error({ file: input.file, reason: result.fileError }, 'file rejected');
       for (const w of result.warnings) log.warn({ file: input.file }, w);
     };
-    for (const h of hashed.filter((h) => h.input.role === 'register')) await stageOne(h, pool[0]!);
-    const free = [...pool];
-    await Promise.all(hashed.filter((h) => h.input.role !== 'register').map((h) => limit(async () => {
-      const worker = free.pop()!;
-      try {
-        await stageOne(h, worker);
-      } finally {
-        free.push(worker);
-      }
-    })));
+    await stageAll(db, hashed, { concurrency: config.fileConcurrency, isRegister: (h) => h.input.role === 'register' }, stageOne);
 
     // Transform and check exactly as the nightly job does, then the lab layer and its checks.
     await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};

@@ -15,6 +15,7 @@ import { hashFile } from '../ingest/hash.ts';
 import { writeReferenceTables } from '../ingest/reference.ts';
 import { loadCatalogue } from '../lab/catalogue.ts';
 import { loadSpecialties, writeSpecialtyTable, type Specialty } from '../lab/specialties.ts';
+import { stageAll } from '../ingest/stage-all.ts';
 import { createStagingTables, replaceWithView, deliveryTarget, registerTarget, stageFile, type StageResult } from '../ingest/stage.ts';
 import { reach } from '../observe/crashpoints.ts';
 import { createLogger } from '../observe/log.ts';
@@ -233,7 +234,6 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   await loadCatalogue(conn, config);
   const progress = fileProgress(candidates.reduce((s, c) => s + c.entry.bytes, 0), candidates.length);
   const staged = new Map<string, StageResult>();
-  const pool = await Promise.all(Array.from({ length: config.fileConcurrency }, () => db.connect()));
   let seq = 0;
   const stageOne = async (c: Candidate, worker: DuckDBConnection) => {
     const target = c.entry.role === 'register' ? registerTarget(config.register) : deliveryTarget(c.entry.delivery);
@@ -247,20 +247,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     if (result.fileError) log.error({ file: c.entry.file, reason: result.fileError }, 'file rejected');
     for (const w of result.warnings) log.warn({ file: c.entry.file }, w);
   };
-  for (const c of candidates.filter((c) => c.entry.role === 'register')) await stageOne(c, pool[0]!);
-  const free = [...pool];
-  // allSettled: on an error, let the other files' reads finish before the database is closed.
-  const failures = (await Promise.allSettled(
-    candidates.filter((c) => c.entry.role === 'delivery').map((c) => limit(async () => {
-      const worker = free.pop()!;
-      try {
-        await stageOne(c, worker);
-      } finally {
-        free.push(worker);
-      }
-    })),
-  )).filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failures.length) throw failures[0]!.reason;
+  await stageAll(db, candidates, { concurrency: config.fileConcurrency, isRegister: (c) => c.entry.role === 'register' }, stageOne);
   progress.stop();
   step('stage', { files: candidates.length });
   reach('after-staging');
