@@ -144,7 +144,7 @@ export async function collectReport(conn: DuckDBConnection, opts: { runId?: stri
   const samples: Record<string, SampleRow[]> = {};
   const problemIds = checks.filter((c) => c.outcome === 'failed' || c.outcome === 'warned').map((c) => c.checkId);
   if (problemIds.length) {
-    const rows = await sampleRows(conn, runId, problemIds);
+    const rows = await sampleRows(conn, runId, run.batch_id, problemIds);
     for (const r of rows) {
       const sample: SampleRow = shareable
         ? { sourceFile: r.source_file, sourceLine: Number(r.source_line), column: r.column_name, reason: r.reason }
@@ -199,15 +199,19 @@ export async function collectReport(conn: DuckDBConnection, opts: { runId?: stri
  * Up to five findings per check, with the patient pseudonym looked up in the
  * published rows or the quarantine. A pseudonym that holds a CPR number is withheld.
  */
-async function sampleRows(conn: DuckDBConnection, runId: string, checkIds: readonly string[]) {
+async function sampleRows(conn: DuckDBConnection, runId: string, batchId: string | null, checkIds: readonly string[]) {
   // work.* are views over the run's temporary tables (transforms/run.ts): in another process they
   // name nothing. After the commit every row of work.* is in core.* or core.quarantine anyway.
   const tables = new Set((await queryRows<{ t: string }>(conn, `select table_schema || '.' || table_name as t from information_schema.tables
     where table_type = 'BASE TABLE'`)).map((r) => r.t));
+  // Only the run's own batch: batch ids grow with time, so the filter skips the history's row
+  // groups by their min/max instead of scanning every published row (a night must not grow with it).
+  const batch = batchId === null ? 'null' : sqlString(batchId);
   const published = dataKinds
     .filter((k) => tables.has(`core.${k}`))
-    .map((k) => `select '${k}' as kind, record_key, source_file, source_line, patient from core.${k}`);
-  const quarantined = `select kind, record_key, source_file, source_line, json_extract_string(record, '$.patient') as patient from core.quarantine`;
+    .map((k) => `select '${k}' as kind, record_key, source_file, source_line, patient from core.${k} where batch_id = ${batch}`);
+  const quarantined = `select kind, record_key, source_file, source_line, json_extract_string(record, '$.patient') as patient
+    from core.quarantine where batch_id = ${batch}`;
   const working = dataKinds
     .filter((k) => tables.has(`work.${k}`))
     .map((k) => `select '${k}' as kind, record_key, source_file, source_line, patient from work.${k}`);
