@@ -125,7 +125,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
  * so the lab checks (config/checks/lab-quality.yaml) judge them as `fangst lab-quality`
  * does. A file's delivery time is its modification time: the layouts carry none.
  */
-async function runLabLayer(conn: DuckDBConnection, candidates: readonly Candidate[], now: Date): Promise<void> {
+async function runLabLayer(conn: DuckDBConnection, candidates: readonly Candidate[], now: Date, log: Logger): Promise<void> {
   const rows = await Promise.all(candidates.map(async (c) => {
     const mtime = (await stat(c.entry.path)).mtime.toISOString();
     const system = c.entry.role === 'delivery' ? sqlString(c.entry.delivery.system) : 'null';
@@ -138,7 +138,7 @@ async function runLabLayer(conn: DuckDBConnection, candidates: readonly Candidat
   if (rows.length) await conn.run(`insert into lab__inputs values ${rows.join(', ')}`);
   await replaceWithView(conn, 'lab.inputs', 'temp.main.lab__inputs');
   await conn.run(`set variable lab_now = '${now.toISOString()}'::timestamptz`);
-  await runLayer(conn, 'lab', { scratch: true });
+  await runLayer(conn, 'lab', { scratch: true, logger: log });
 }
 
 /** Logs how long each step of the run took: where a slow night went. */
@@ -256,15 +256,15 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)}`);
   await conn.run('begin transaction');
   try {
-    await runLayer(conn, 'staging');
+    await runLayer(conn, 'staging', { logger: log });
     step('transform staging');
     await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), file_hash, source_file,
       source_line, column_name, reason, raw_value from staging.parse_rejects`);
     if (candidates.some((c) => c.entry.role === 'register' && !staged.get(c.hash)?.fileError)) {
       await conn.run(`delete from ref.clinics; insert into ref.clinics by name select * from staging.stg_clinics`);
     }
-    await runLayer(conn, 'core');
-    await runLabLayer(conn, candidates, ctx.now);
+    await runLayer(conn, 'core', { logger: log });
+    await runLabLayer(conn, candidates, ctx.now, log);
     step('transform core');
     reach('after-transforms');
     await conn.run(`insert into quality.row_findings

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Logger } from 'pino';
 import { replaceWithView } from '../ingest/stage.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -69,11 +70,17 @@ const SCRATCH_LAYERS: ReadonlySet<Layer> = new Set(['staging', 'core']);
  * overrides where the layer lives: the nightly job keeps the lab layer as per-run
  * scratch, while `fangst lab-quality` keeps it in the analyst's database file.
  */
-export async function runLayer(conn: DuckDBConnection, layer: Layer, opts: { scratch?: boolean } = {}): Promise<Model[]> {
+export async function runLayer(
+  conn: DuckDBConnection,
+  layer: Layer,
+  opts: { scratch?: boolean; logger?: Pick<Logger, 'debug'> } = {},
+): Promise<Model[]> {
   const models = await loadLayer(layer);
   const scratch = opts.scratch ?? SCRATCH_LAYERS.has(layer);
   await conn.run(`create schema if not exists ${LAYERS[layer]}`);
   for (const m of models) {
+    const started = performance.now();
+    const cpu = process.cpuUsage();
     try {
       const sql = m.sql.replace(/;\s*$/, '');
       if (scratch) {
@@ -85,6 +92,13 @@ export async function runLayer(conn: DuckDBConnection, layer: Layer, opts: { scr
       }
     } catch (err) {
       throw new Error(`transform ${layer}/${m.name}.sql failed: ${(err as Error).message}`);
+    }
+    // Per model, so that operators can see which model a slow night spent its time in.
+    // cpu_ms counts every thread of the process, so it stays comparable on a busy machine.
+    if (opts.logger) {
+      const used = process.cpuUsage(cpu);
+      const ms = Math.round(performance.now() - started);
+      opts.logger.debug({ model: m.table, ms, cpu_ms: Math.round((used.user + used.system) / 1000) }, `model ${m.table} done`);
     }
   }
   return models;
