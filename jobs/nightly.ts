@@ -84,7 +84,18 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     // Fail before anything is committed when the outbox cannot take a batch (README, "What fangst guarantees").
     await probeOutbox(config.outbox);
     const recovered = await publishPending(conn, config.outbox, opts.format === 'arrow');
-    for (const b of recovered) log.warn({ batch: b }, 'published a batch that an interrupted run had committed');
+    for (const b of recovered) {
+      log.warn({ batch: b }, 'published a batch that an interrupted run had committed');
+      // The interrupted run never wrote its quality reports: write them now, under its own run id.
+      const [owner] = await queryRows<{ run_id: string }>(conn, `select run_id from quality.runs where batch_id = ${sqlString(b)} limit 1`);
+      if (owner) {
+        const { writeQualityReport } = await import('../quality/reports/write.ts');
+        const outDir = join(config.reports, owner.run_id);
+        await writeQualityReport(conn, { outDir, runId: owner.run_id });
+        await writeQualityReport(conn, { outDir, runId: owner.run_id, shareable: true });
+        log.info({ batch: b, report: outDir }, 'wrote the quality reports of the interrupted run');
+      }
+    }
     const meta = metaDb(conn);
     await meta.insertInto('meta.runs').values({
       run_id: runId, job: 'nightly', started_at: now.toISOString(), finished_at: null, status: 'running', batch_id: null,

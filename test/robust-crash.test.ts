@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import pLimit from 'p-limit';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -106,5 +107,9 @@ describe.concurrent('a run killed with SIGKILL, then run again', () => {
     await killedThenRerun(ws, ['after-commit', 'mid-publish', 'after-rename']);
     expect(await databaseSnapshot(ws.db)).toEqual(baseline.db);
     expect(await outboxSnapshot(ws.outbox)).toEqual(baseline.outbox);
+    // The killed run never wrote its quality reports; the run that published its batch did, once.
+    const reports = await readdir(ws.reports).catch(() => [] as string[]);
+    const written = await Promise.all(reports.map(async (r) => (await readdir(join(ws.reports, r))).sort()));
+    expect(written).toEqual([expect.arrayContaining(['quality-report.html', 'quality-report-shareable.html'])]);
   });
 });
