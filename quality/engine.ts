@@ -6,8 +6,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Logger } from 'pino';
 import { queryRows, sqlString } from '../db/connection.ts';
-import type { AggregateCheckType, Measurement, RowCheckType, SqlEnv } from './check-type.ts';
+import type { AggregateCheckType, Measurement, SqlEnv } from './check-type.ts';
 import { CheckConfigError, dataKinds, exceeds, formatThreshold, parseCheckFile, type CheckDefinition, type DataKind } from './definitions.ts';
 import { checkType, checkTypes } from './registry.ts';
 import { appendHistory } from './history.ts';
@@ -54,6 +55,8 @@ export interface RunChecksOptions {
   /** SKS code list (reference.sks_file); when given it is (re)loaded into quality.sks_codes. */
   readonly sksFile?: string | null;
   readonly anomalies?: Partial<AnomalySettings>;
+  /** Gets each check's time at debug level: which check a slow night spent its time in. */
+  readonly logger?: Pick<Logger, 'debug'>;
 }
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -130,30 +133,49 @@ export function checkSql(check: CheckDefinition, env: SqlEnv): string {
 
 /** Runs the checks; see the module comment for what it writes. */
 export async function runChecks(conn: DuckDBConnection, opts: RunChecksOptions): Promise<QualityRun> {
+  const log = opts.logger;
   if (opts.sksFile) await loadSksCodes(conn, opts.sksFile);
   if (opts.checks.some((c) => c.type === 'no_cpr')) await ensureCprMacro(conn);
   const probe = await sqlEnvironment(conn, 'diagnoser', {}, opts.runId, opts.now);
   const base: EnvBase = { runId: opts.runId, now: opts.now, tables: probe.tables, columns: probe.columns, references: probe.references };
   const cprMacro = (await queryRows(conn, `select 1 from duckdb_functions() where function_name = 'has_cpr' limit 1`)).length > 0;
 
-  const results: CheckResult[] = [];
+  // Results per check, in declaration order; a row check's are filled in when its batch is flushed.
+  const slots: CheckResult[][] = [];
   const heldBack = new Set<string>();
-  const denominators: Denominators = new Map();
-  for (const check of opts.checks) {
+  const rowChecks = new RowCheckBatch(conn, opts.runId, log);
+  await rowChecks.open();
+  for (const [seq, check] of opts.checks.entries()) {
     const env = envFor(check.kind, check, base);
     const t = checkType(check.type);
     const unavailable =
       check.type === 'no_cpr' && !cprMacro ? 'the CPR detector has_cpr is not loaded' : (t.unavailable?.(check, env) ?? (t.shape === 'row' && !base.tables.has(env.work) ? `no ${env.work} in this run` : null));
-    const rs = unavailable
-      ? [notEvaluated(check, unavailable)]
-      : t.shape === 'row'
-        ? await runRowCheck(conn, check, t, env, opts.runId, denominators)
-        : await runAggregateCheck(conn, check, t, env);
+    if (unavailable) {
+      slots[seq] = [notEvaluated(check, unavailable)];
+      // Without a working CPR detector, nothing of the kind may be published.
+      if (check.type === 'no_cpr' && check.severity === 'error' && base.tables.has(env.work)) heldBack.add(check.kind);
+      continue;
+    }
+    const sql = t.shape === 'row' ? t.failingRows(check, env) : t.measure(check, env);
+    // A check that reads the findings sees those of the checks declared before it, as when each check wrote its own.
+    if (/\bquality\s*\.\s*row_findings\b/i.test(sql)) await rowChecks.flush(slots);
+    const started = performance.now();
+    if (t.shape === 'row') {
+      const found = await rowChecks.collect(seq, check, env, sql);
+      log?.debug({ check: check.id, kind: check.kind, ms: Math.round(performance.now() - started), found }, `check ${check.id} done`);
+    } else {
+      slots[seq] = await runAggregateCheck(conn, check, t, env, sql);
+      log?.debug({ check: check.id, kind: check.kind, ms: Math.round(performance.now() - started) }, `check ${check.id} done`);
+    }
+  }
+  await rowChecks.flush(slots);
+  await rowChecks.close();
+
+  const results: CheckResult[] = [];
+  for (const [seq, check] of opts.checks.entries()) {
+    const rs = slots[seq]!;
     results.push(...rs);
-    const national = rs[0]!;
-    if (check.severity === 'error' && check.scope === 'aggregate' && national.outcome === 'failed') heldBack.add(check.kind);
-    // Without a working CPR detector, nothing of the kind may be published.
-    if (check.type === 'no_cpr' && check.severity === 'error' && unavailable && base.tables.has(env.work)) heldBack.add(check.kind);
+    if (check.severity === 'error' && check.scope === 'aggregate' && rs[0]!.outcome === 'failed') heldBack.add(check.kind);
   }
   const heldBackKinds = dataKinds.filter((k) => heldBack.has(k));
   const alerts = await appendHistoryAndDetect(conn, opts, results, heldBackKinds);
@@ -161,11 +183,15 @@ export async function runChecks(conn: DuckDBConnection, opts: RunChecksOptions):
 }
 
 async function appendHistoryAndDetect(conn: DuckDBConnection, opts: RunChecksOptions, results: CheckResult[], heldBackKinds: string[]): Promise<Alert[]> {
+  let started = performance.now();
   await appendHistory(conn, { runId: opts.runId, batchId: opts.batchId, now: opts.now, results, checks: opts.checks.length, heldBackKinds });
+  opts.logger?.debug({ ms: Math.round(performance.now() - started) }, 'quality history appended');
+  started = performance.now();
   const alerts = await detectAnomalies(conn, { runId: opts.runId, now: opts.now, settings: opts.anomalies });
   await conn.run(
     `update quality.runs set alerts = ${alerts.length} where run_id = ${sqlString(opts.runId)}`,
   );
+  opts.logger?.debug({ ms: Math.round(performance.now() - started), alerts: alerts.length }, 'anomalies detected');
   return alerts;
 }
 
@@ -241,28 +267,94 @@ group by grouping sets ((), (journal_system), (sor_code))`,
   return rows;
 }
 
-async function runRowCheck(conn: DuckDBConnection, check: CheckDefinition, t: RowCheckType, env: SqlEnv, runId: string, cache: Denominators): Promise<CheckResult[]> {
-  // The failing rows with what findings and counts need, in one pass over the candidates.
-  await conn.run(`create or replace temp table _q_fail as
-select f.row_id, f.column_name, w.record_key, w.source_file, w.source_line, w.journal_system, w.sor_code
-from (select distinct row_id, column_name from (\n${t.failingRows(check, env)}\n) where row_id is not null) as f
-join ${env.rows} as w using (row_id)`);
-  // An aggregate-scope check decides for the whole kind: its rows are findings, not quarantine.
-  const severity = check.scope === 'row' ? check.severity : 'warn';
-  await conn.run(`insert into quality.row_findings
-select ${sqlString(runId)}, ${sqlString(check.kind)}, record_key, coalesce(source_file, ''), coalesce(source_line, 0),
-       ${sqlString(check.id)}, ${sqlString(severity)}, column_name, ${sqlString(check.reason)}
-from _q_fail
-order by source_file, source_line, column_name`);
-  const failing = await queryRows<ScopeCount>(
-    conn,
-    `select ${scopeLevels} as level, coalesce(journal_system, sor_code) as value, count(*)::double as n
-from (select distinct row_id, journal_system, sor_code from _q_fail)
-group by grouping sets ((), (journal_system), (sor_code))`,
-  );
-  await conn.run('drop table _q_fail');
-  const num = new Map(failing.map((f) => [`${f.level}|${f.value}`, f.n]));
-  const dens = await denominatorsOf(conn, env, cache);
+/** A row check whose failing rows are collected, waiting for its findings and counts. */
+interface PendingRowCheck {
+  readonly seq: number;
+  readonly check: CheckDefinition;
+  readonly env: SqlEnv;
+  readonly found: number;
+}
+
+/**
+ * Row checks in batches: each check's failing rows go into one scratch table (a statement per
+ * check, so each check's own cost can be timed), and a flush turns all of them into findings and
+ * failing counts at once: one join per kind to the candidate rows, one insert into
+ * quality.row_findings, one grouping-sets count. Checks that find nothing cost only their scan.
+ */
+class RowCheckBatch {
+  private pending: PendingRowCheck[] = [];
+  /** Rows per scope of a kind (and `where`): the denominators, counted once per run and reused. */
+  private readonly denominators: Denominators = new Map();
+
+  constructor(
+    private readonly conn: DuckDBConnection,
+    private readonly runId: string,
+    private readonly log: RunChecksOptions['logger'],
+  ) {}
+
+  async open(): Promise<void> {
+    await this.conn.run(`create or replace temp table _q_hits (seq integer, row_id bigint, column_name varchar)`);
+  }
+
+  async close(): Promise<void> {
+    await this.conn.run(`drop table if exists _q_hits`);
+  }
+
+  /** Runs the check's query; returns how many failing (row, column) pairs it found, before de-duplication. */
+  async collect(seq: number, check: CheckDefinition, env: SqlEnv, failingRows: string): Promise<number> {
+    // Findings are rows of env.rows: a custom query may return rows outside the check's `where`.
+    const inRows = check.where ? `\n  and row_id in (select row_id from ${env.rows})` : '';
+    const r = await this.conn.run(`insert into _q_hits
+select ${seq}, row_id, column_name from (\n${failingRows}\n) where row_id is not null${inRows}`);
+    const found = Number(r.rowsChanged);
+    this.pending.push({ seq, check, env, found });
+    return found;
+  }
+
+  /** Writes the pending checks' findings and fills in their results. */
+  async flush(slots: CheckResult[][]): Promise<void> {
+    if (this.pending.length === 0) return;
+    const started = performance.now();
+    const pending = this.pending;
+    this.pending = [];
+    const withHits = pending.filter((p) => p.found > 0);
+    const num = new Map<string, number>();
+    if (withHits.length > 0) {
+      const kinds = [...new Set(withHits.map((p) => p.env.work))];
+      // Each kind's failing rows joined once to its candidate rows (they give file, line and scopes).
+      const joins = kinds.map((work) => {
+        const seqs = withHits.filter((p) => p.env.work === work).map((p) => p.seq);
+        return `select f.seq, f.row_id, f.column_name, w.record_key, w.source_file, w.source_line, w.journal_system, w.sor_code
+from (select distinct seq, row_id, column_name from _q_hits where seq in (${seqs.join(', ')})) as f
+join ${work} as w using (row_id)`;
+      });
+      await this.conn.run(`create or replace temp table _q_fail as\n${joins.join('\nunion all\n')}`);
+      // An aggregate-scope check decides for the whole kind: its rows are findings, not quarantine.
+      const checks = withHits.map(
+        ({ seq, check }) => `(${seq}, ${sqlString(check.kind)}, ${sqlString(check.id)}, ${sqlString(check.scope === 'row' ? check.severity : 'warn')}, ${sqlString(check.reason)})`,
+      );
+      await this.conn.run(`insert into quality.row_findings
+select ${sqlString(this.runId)}, c.kind, f.record_key, coalesce(f.source_file, ''), coalesce(f.source_line, 0),
+       c.check_id, c.severity, f.column_name, c.reason
+from _q_fail as f
+join (values ${checks.join(', ')}) as c(seq, kind, check_id, severity, reason) using (seq)
+order by f.seq, f.source_file, f.source_line, f.column_name`);
+      const failing = await queryRows<ScopeCount & { seq: number }>(
+        this.conn,
+        `select seq, ${scopeLevels} as level, coalesce(journal_system, sor_code) as value, count(*)::double as n
+from (select distinct seq, row_id, journal_system, sor_code from _q_fail)
+group by grouping sets ((seq), (seq, journal_system), (seq, sor_code))`,
+      );
+      await this.conn.run('drop table _q_fail');
+      for (const f of failing) num.set(`${f.seq}|${f.level}|${f.value}`, f.n);
+    }
+    await this.conn.run(`delete from _q_hits`);
+    for (const p of pending) slots[p.seq] = rowResults(p.check, await denominatorsOf(this.conn, p.env, this.denominators), (level, value) => num.get(`${p.seq}|${level}|${value}`) ?? 0);
+    this.log?.debug({ checks: pending.length, with_findings: withHits.length, ms: Math.round(performance.now() - started) }, 'row check findings written');
+  }
+}
+
+function rowResults(check: CheckDefinition, dens: readonly ScopeCount[], failing: (level: string, value: string | null) => number): CheckResult[] {
   const ordered = [
     dens.find((d) => d.level === 'national') ?? { level: 'national', value: null, n: 0 },
     ...dens.filter((d) => d.level === 'system').sort((a, b) => String(a.value).localeCompare(String(b.value))),
@@ -270,7 +362,7 @@ group by grouping sets ((), (journal_system), (sor_code))`,
   ];
   const out: CheckResult[] = [];
   for (const d of ordered) {
-    const n = num.get(`${d.level}|${d.value}`) ?? 0;
+    const n = failing(d.level, d.value);
     if (d.level === 'clinic' && n === 0) continue; // clinics are kept only where something was found
     if (d.value == null && d.level !== 'national') continue;
     const outcome: Outcome = d.n === 0 ? 'not_evaluated' : judge(check, exceeds(check.threshold, n, d.n));
@@ -280,11 +372,11 @@ group by grouping sets ((), (journal_system), (sor_code))`,
   return out;
 }
 
-async function runAggregateCheck(conn: DuckDBConnection, check: CheckDefinition, t: AggregateCheckType, env: SqlEnv): Promise<CheckResult[]> {
+async function runAggregateCheck(conn: DuckDBConnection, check: CheckDefinition, t: AggregateCheckType, env: SqlEnv, measure: string): Promise<CheckResult[]> {
   const rows = await queryRows<Measurement>(
     conn,
     `select scope_level, scope_value, numerator::double as numerator, denominator::double as denominator, detail
-from (\n${t.measure(check, env)}\n) order by scope_level = 'national' desc, scope_value`,
+from (\n${measure}\n) order by scope_level = 'national' desc, scope_value`,
   );
   const national = rows.find((r) => r.scope_level === 'national');
   if (!national) return [notEvaluated(check, 'nothing measured')];
