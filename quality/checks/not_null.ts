@@ -13,8 +13,21 @@ export const notNull: RowCheckType = {
   },
   failingRows(check, env) {
     const cols = check.params.columns as string[];
-    return cols
-      .map((c) => `select row_id, ${sqlString(c)} as column_name from ${env.rows} where nullif(trim(cast(${sqlIdent(c)} as varchar)), '') is null`)
-      .join('\nunion all\n');
+    const types = new Map((env.columns.get(check.kind) ?? []).map((c) => [c.name, c.type]));
+    return cols.map((c) => `select row_id, ${sqlString(c)} as column_name from ${env.rows} where ${missing(sqlIdent(c), types.get(c))}`).join('\nunion all\n');
   },
 };
+
+/** Types whose text form is never blank: for them, missing means null. */
+const neverBlank = /^(DATE|TIME|TIMESTAMP|TIMESTAMP WITH TIME ZONE|BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|DECIMAL\(\d+,\d+\))$/;
+
+/**
+ * Null, or blank once trimmed. Trimming copies the value, so for text it is done only where the
+ * first character is itself blank (a value that trims to nothing starts with something trim
+ * removes): a long letter text is not copied to find it is present.
+ */
+function missing(col: string, type: string | undefined): string {
+  if (type && neverBlank.test(type)) return `${col} is null`;
+  const text = type === 'VARCHAR' ? col : `cast(${col} as varchar)`;
+  return `(${text} is null or (trim(left(${text}, 1)) = '' and trim(${text}) = ''))`;
+}
