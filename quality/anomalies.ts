@@ -188,10 +188,10 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
       } else {
         streak.push(day);
       }
-      const window = baseline.slice(-s.window);
-      if (currentSet.has(day) && window.length >= s.minHistory) {
+      if (currentSet.has(day) && Math.min(baseline.length, s.window) >= s.minHistory) {
+        const window = baseline.slice(-s.window);
+        // The median decides most days; the MAD (two more sorts) only where a point may alert.
         const m = median(window);
-        const d = mad(window);
         if (x === 0 && m > 0) {
           const silentShare = (window.filter((v) => v === 0).length + 0.5) / (window.length + 1);
           const p0 = Math.max(silentShare, Math.exp(-m));
@@ -200,19 +200,20 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
             if (!open) {
               pending = [];
               const fresh = streak.filter((sd) => !flagged.has(`${sor}|${sd}`));
-              open = { from: fresh[0] ?? day, to: day, median: m, mad: d, n: window.length };
+              open = { from: fresh[0] ?? day, to: day, median: m, mad: mad(window), n: window.length };
               for (const sd of fresh) flagged.add(`${sor}|${sd}`);
             }
             open.to = day;
             flagged.add(key);
             continue;
           }
-        } else if (x > 0 && m > 0) {
+        } else if (x > 0 && m > 0 && Math.abs(x - m) >= Math.max(s.minVolumeChange, 0.5 * m)) {
           // A clinic that usually delivers nothing on such days and now does is not flagged:
           // that is a clinic starting (or a stray early date), not an anomaly in its volume.
           // Counts are Poisson-like: the scale is at least the square root of the median.
+          const d = mad(window);
           const z = robustZ(x, window, Math.max(1, Math.sqrt(m)), m, d);
-          if (Math.abs(z) >= s.volumeZ && Math.abs(x - m) >= Math.max(s.minVolumeChange, 0.5 * m)) {
+          if (Math.abs(z) >= s.volumeZ) {
             alerts.push({
               type: 'clinic_volume', kind, checkId: null, scopeLevel: 'clinic', scopeValue: sor, day, dayTo: null,
               observed: x, median: m, mad: d, historyPoints: window.length,
