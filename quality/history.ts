@@ -21,13 +21,23 @@ export async function sqlFile(name: string, values: Record<string, string>): Pro
   });
 }
 
-/** The data day of a row of each kind: Danish local date. */
-export const dayColumn: Record<DataKind, string> = {
-  diagnoser: 'contact_date',
-  epikriser: 'written_date',
-  billeddiagnostiske_epikriser: 'written_date',
-  notater: "cast(timezone('Europe/Copenhagen', note_time) as date)",
-  laboratoriesvar: "cast(timezone('Europe/Copenhagen', sampled_at) as date)",
+/** A timestamp's UTC hour (the timestamp itself before 1970). */
+const utcHour = (t: string) => `case when ${t} >= TIMESTAMPTZ '1970-01-01 00:00:00+00' then to_timestamp((epoch_us(${t}) // 3600000000) * 3600) else ${t} end`;
+const danishDay = (t: string) => `cast(timezone('Europe/Copenhagen', ${t}) as date)`;
+
+/**
+ * The data day of a row of each kind, a Danish local date: `slot` is what rows of one day
+ * share and `day` turns a slot (as `slot`) into the day. Converting a timestamp to Danish time
+ * is costly, so rows are counted per UTC hour and only each distinct hour is converted: Danish
+ * time has been UTC+1 or UTC+2 since long before 1970, switching on the hour, so an hour lies
+ * in one Danish day.
+ */
+export const dataDay: Record<DataKind, { slot: string; day: string }> = {
+  diagnoser: { slot: 'contact_date', day: 'slot' },
+  epikriser: { slot: 'written_date', day: 'slot' },
+  billeddiagnostiske_epikriser: { slot: 'written_date', day: 'slot' },
+  notater: { slot: utcHour('note_time'), day: danishDay('slot') },
+  laboratoriesvar: { slot: utcHour('sampled_at'), day: danishDay('slot') },
 };
 
 export interface HistoryEntry {
@@ -46,7 +56,8 @@ export async function appendHistory(conn: DuckDBConnection, e: HistoryEntry): Pr
   for (const kind of dataKinds) {
     if (!tables.has(kind)) continue;
     const sql = await sqlFile('volume_history', {
-      day: dayColumn[kind],
+      slot: dataDay[kind].slot,
+      day: dataDay[kind].day,
       work: `work.${kind}`,
       run_id: sqlString(e.runId),
       run_at: runAt,

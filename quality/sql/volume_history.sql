@@ -1,10 +1,25 @@
 -- Rows of this run per clinic and data day, for the volume history. The data day
--- ({{day}}) is the contact date, the letter date or the Danish day of sampling;
--- rows without a clinic or a day cannot be placed and are left out here (the
--- not_null checks report them).
+-- is the contact date, the letter date or the Danish day of sampling; rows are
+-- first counted per slot (the date itself, or the UTC hour of a timestamp), and
+-- each distinct slot is turned into its day once: converting every timestamp to
+-- Danish time would cost more than the rest of the history together (see
+-- quality/history.ts). Rows without a clinic or a day cannot be placed and are
+-- left out here (the not_null checks report them).
 with candidate as (
-    select journal_system, sor_code, {{day}} as day
+    select journal_system, sor_code, {{slot}} as slot
     from {{work}}
+),
+
+per_slot as (
+    select journal_system, sor_code, slot, count(*) as rows,
+    from candidate
+    where sor_code is not null and slot is not null
+    group by journal_system, sor_code, slot
+),
+
+slot_days as (
+    select slot, {{day}} as day,
+    from (select distinct slot from per_slot)
 ),
 
 final as (
@@ -12,13 +27,13 @@ final as (
         {{run_id}} as run_id,
         {{run_at}} as run_at,
         {{kind}} as kind,
-        journal_system,
-        sor_code,
-        day,
-        count(*) as rows,
-    from candidate
-    where sor_code is not null and day is not null
-    group by journal_system, sor_code, day
+        p.journal_system,
+        p.sor_code,
+        d.day,
+        cast(sum(p.rows) as bigint) as rows,
+    from per_slot as p
+    join slot_days as d using (slot)
+    group by p.journal_system, p.sor_code, d.day
 )
 
 select * from final
