@@ -22,7 +22,15 @@ export interface Model {
   readonly name: string;
   readonly table: string;
   readonly sql: string;
+  /**
+   * A view instead of a table: for a model that is a per-row projection of its inputs and
+   * read once in full, materialising it costs more than computing it where it is read.
+   * Declared in the model's file by a line `-- materialised: view`.
+   */
+  readonly view: boolean;
 }
+
+const VIEW_MARK = /^--\s*materialised:\s*view\b/m;
 
 /** Reads a layer's models and orders them so that each runs after the models it selects from. */
 export async function loadLayer(layer: Layer): Promise<Model[]> {
@@ -32,7 +40,8 @@ export async function loadLayer(layer: Layer): Promise<Model[]> {
   const models = await Promise.all(
     files.map(async (f) => {
       const name = f.slice(0, -4);
-      return { name, table: `${schema}.${name}`, sql: await readFile(join(dir, f), 'utf8') };
+      const sql = await readFile(join(dir, f), 'utf8');
+      return { name, table: `${schema}.${name}`, sql, view: VIEW_MARK.test(sql) };
     }),
   );
   return order(models, schema);
@@ -66,7 +75,7 @@ function order(models: Model[], schema: string): Model[] {
 const SCRATCH_LAYERS: ReadonlySet<Layer> = new Set(['staging', 'core']);
 
 /**
- * Materialises every model of a layer as a table, in dependency order. `scratch`
+ * Materialises every model of a layer as a table (or, where the model says so, a view), in dependency order. `scratch`
  * overrides where the layer lives: the nightly job keeps the lab layer as per-run
  * scratch, while `fangst lab-quality` keeps it in the analyst's database file.
  */
@@ -83,7 +92,9 @@ export async function runLayer(
     const cpu = process.cpuUsage();
     try {
       const sql = m.sql.replace(/;\s*$/, '');
-      if (scratch) {
+      if (m.view) {
+        await replaceWithView(conn, m.table, `(${sql}\n)`);
+      } else if (scratch) {
         const temp = `${LAYERS[layer]}__${m.name}`;
         await conn.run(`create or replace temp table ${temp} as ${sql}`);
         await replaceWithView(conn, m.table, `temp.main.${temp}`);

@@ -1,4 +1,5 @@
 -- This run's imaging epikriser (radiology summary letters), cleaned.
+-- materialised: view (read once in full, by the core model; a table would copy every row)
 with raw as (
     select * from staging.raw_billeddiagnostiske_epikriser
 ),

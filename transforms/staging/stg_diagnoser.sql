@@ -1,6 +1,7 @@
 -- This run's diagnoses, cleaned: SKS codes in one spelling, the diagnosis kind
 -- mapped from the vendor's spelling (config/sources/*.yaml `kinds`) to A, B or
 -- null (unmarked). The raw values are kept for checks and for the quarantine.
+-- materialised: view (read once in full, by the core model; a table would copy every row)
 with raw as (
     select * from staging.raw_diagnoser
 ),
