@@ -12,9 +12,18 @@ clinic_keys as (
     select * from work.clinic_keys
 ),
 
+files as (
+    -- row_id must sort as (source_file, source_line) does: the unique check keeps the last
+    -- row by row_id. The run's files numbered in name order, times 2^40, plus the line gives
+    -- that order without sorting every row (a window over all rows carried every column
+    -- through a sort).
+    select source_file, row_number() over (order by source_file) as file_no
+    from (select distinct source_file from staging.stg_billeddiagnostiske_epikriser)
+),
+
 final as (
     select
-        row_number() over (order by stg.source_file, stg.source_line) as row_id,
+        files.file_no * 1099511627776 + stg.source_line as row_id,
         stg.journal_system || ':' || stg.record_id as record_key,
         stg.journal_system,
         stg.record_id,
@@ -33,6 +42,7 @@ final as (
         getvariable('run_id') as run_id,
         clinic_keys.unresolved_reason,
     from stg
+    join files on files.source_file = stg.source_file
     left join clinic_keys
         on clinic_keys.sor_in is not distinct from stg.sor_code
         and clinic_keys.yder_in is not distinct from stg.ydernummer
