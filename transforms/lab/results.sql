@@ -8,9 +8,18 @@ with rows as (
     select * from work.laboratoriesvar
 ),
 
-raw as (
-    select file_hash, source_line, sor_code as sor_delivered, operator, decimal_sep
-    from staging.raw_laboratoriesvar
+delivered_clinic as (
+    -- the SOR code as delivered, looked up only for the few rows the register did not resolve
+    select raw.file_hash, raw.source_line, raw.sor_code as sor_delivered
+    from staging.raw_laboratoriesvar as raw
+    semi join (select file_hash, source_line from work.laboratoriesvar where sor_code is null) as unresolved
+        using (file_hash, source_line)
+),
+
+units_delivered as (
+    -- a handful of spellings: each normalised once, joined back
+    select unit, unit_normalise(unit) as unit_norm
+    from (select distinct unit from work.laboratoriesvar)
 ),
 
 inputs as (
@@ -39,8 +48,9 @@ based as (
         -- the clinic as delivered when the register does not know it: the comparison per
         -- clinic still needs a name for it
         coalesce(rows.sor_code, raw.sor_delivered, 'ydernummer ' || rows.ydernummer, '(no clinic)') as clinic,
-        lab_value_parse(rows.value_text, raw.operator, raw.decimal_sep, rows.result_status).qualitative as qualitative,
-        unit_normalise(rows.unit) as unit_norm,
+        -- the staging parse already decided the state; only a qualitative answer needs its spelling
+        case when rows.value_state = 'qualitative' then lab_value_qualitative(rows.value_text) end as qualitative,
+        units_delivered.unit_norm,
         inputs.delivered_at,
         case
             when rows.analysis_code is null then 'missing'
@@ -50,14 +60,18 @@ based as (
                 or upper(rows.code_system) in ('NPU', 'DNK', 'IUPAC') then 'malformed'
             else 'local'
         end as code_form,
+        -- the code to look up in the catalogue: null unless it has the NPU/DNK form, so that the
+        -- lookups below are plain equi-joins (a condition on one side only made them nested loops)
+        case when regexp_full_match(rows.analysis_code, '(NPU|DNK)[0-9]{5}') then rows.analysis_code end as npu_code,
     from rows
-    left join raw on raw.file_hash = rows.file_hash and raw.source_line = rows.source_line
+    left join delivered_clinic as raw on raw.file_hash = rows.file_hash and raw.source_line = rows.source_line
+    left join units_delivered on units_delivered.unit is not distinct from rows.unit
     left join inputs on inputs.file_hash = rows.file_hash
 ),
 
 coded as (
     select
-        based.*,
+        based.* exclude (npu_code),
         retired.successor,
         case
             when code_form <> 'npu' then code_form
@@ -80,10 +94,10 @@ coded as (
         coalesce(own.soft_low, via.soft_low) as soft_low,
         coalesce(own.soft_high, via.soft_high) as soft_high,
     from based
-    left join retired on retired.code = based.analysis_code and based.code_form = 'npu'
-    left join analyses as own on own.code = based.analysis_code and based.code_form = 'npu'
-    left join analyses as via on via.code = retired.successor and own.code is null
-    left join official on official.code = based.analysis_code and based.code_form = 'npu'
+    left join retired on retired.code = based.npu_code
+    left join analyses as own on own.code = based.npu_code
+    left join analyses as via on via.code = case when own.code is null then retired.successor end
+    left join official on official.code = based.npu_code
 ),
 
 unit_read as (

@@ -113,3 +113,10 @@ create or replace macro lab_value_parse(value_text, operator, decimal_sep) as
         _lab_parse_1(_lab_squash(value_text), operator, decimal_sep, null),
     (value_text, operator, decimal_sep, status) as
         _lab_parse_1(_lab_squash(value_text), operator, decimal_sep, status);
+
+-- lab_value_qualitative(value_text): the one spelling of a qualitative answer, as lab_value_parse
+-- gives it in `qualitative` for a value whose state is 'qualitative'. For any other state that
+-- field is null, so test the state first; this lets a later layer read the answer back from the
+-- stored state and value_text without parsing every value again.
+create or replace macro lab_value_qualitative(value_text) as
+    _lab_qualitative(_lab_squash(value_text));
