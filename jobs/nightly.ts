@@ -281,7 +281,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     await conn.run(`insert into quality.row_findings
       select getvariable('run_id'), kind, record_key, source_file, source_line, check_id, severity, column_name, reason
       from work.pipeline_findings`);
-    const quality = await runChecks(conn, { runId, batchId, checks: ctx.checks, now: ctx.now, sksFile: config.reference.sksFile });
+    const quality = await runChecks(conn, { runId, batchId, checks: ctx.checks, now: ctx.now, sksFile: config.reference.sksFile, logger: log });
     step('checks', { checks: ctx.checks.length });
     const heldBack = new Map<string, { checkIds: string[]; reasons: string[] }>();
     for (const kind of quality.heldBackKinds) {
