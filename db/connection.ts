@@ -9,8 +9,10 @@ export interface DatabaseOptions {
   /** DuckDB memory limit, e.g. "4GB". */
   readonly memoryLimit?: string;
   readonly threads?: number;
-  /** Where DuckDB spills when the memory limit is reached. */
+  /** Where DuckDB spills when the memory limit is reached (DuckDB's default: `<database>.tmp`). */
   readonly tempDirectory?: string;
+  /** false lets DuckDB reorder rows where no order by asks otherwise: less memory for big inserts. */
+  readonly preserveInsertionOrder?: boolean;
 }
 
 export interface Database {
@@ -33,6 +35,7 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
   if (options.memoryLimit) settings.memory_limit = options.memoryLimit;
   if (options.threads) settings.threads = String(options.threads);
   if (options.tempDirectory) settings.temp_directory = options.tempDirectory;
+  if (options.preserveInsertionOrder !== undefined) settings.preserve_insertion_order = String(options.preserveInsertionOrder);
   const instance = await DuckDBInstance.create(path, settings);
   const connections: DuckDBConnection[] = [];
   const db: Database = {
@@ -54,9 +57,44 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
   return db;
 }
 
+/**
+ * Applies the schema files (db/schema/NNN_*.sql) that this database has not recorded in
+ * meta.schema_version yet, each in its own transaction with its version: a migration that
+ * rebuilds a table (004) runs once, and a database opened by an older fangst (which
+ * recorded nothing) re-runs 001-003, which only create what is missing, then upgrades.
+ */
 async function applySchema(conn: DuckDBConnection): Promise<void> {
   const files = (await readdir(schemaDir)).filter((f) => f.endsWith('.sql')).sort();
-  for (const f of files) await conn.run(await readFile(join(schemaDir, f), 'utf8'));
+  const versions = new Map<number, string>();
+  for (const f of files) {
+    const version = Number(/^(\d+)_/.exec(f)?.[1]);
+    if (!Number.isInteger(version)) throw new Error(`schema file without a version number: ${f}`);
+    const other = versions.get(version);
+    if (other) throw new Error(`two schema files with version ${version}: ${other} and ${f}`);
+    versions.set(version, f);
+  }
+  const applied = await appliedVersions(conn);
+  for (const [version, f] of versions) {
+    if (applied.has(version)) continue;
+    const sql = await readFile(join(schemaDir, f), 'utf8');
+    await conn.run('begin transaction');
+    try {
+      await conn.run(sql);
+      await conn.run(`insert into meta.schema_version (version) values (${version})`);
+      await conn.run('commit');
+    } catch (err) {
+      await conn.run('rollback');
+      throw new Error(`schema migration ${f} failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+async function appliedVersions(conn: DuckDBConnection): Promise<Set<number>> {
+  const [known] = await queryRows<{ n: bigint }>(conn,
+    `select count(*) as n from duckdb_tables() where database_name = current_database() and schema_name = 'meta' and table_name = 'schema_version'`);
+  if (!known || Number(known.n) === 0) return new Set();
+  const rows = await queryRows<{ version: number }>(conn, 'select version from meta.schema_version');
+  return new Set(rows.map((r) => Number(r.version)));
 }
 
 /** Runs `fn` with a fresh connection on an in-memory or file database, then closes it. */

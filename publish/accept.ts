@@ -13,7 +13,10 @@ export interface AcceptOptions {
  * Splits this run's candidate rows: a row with an error-severity finding (or of a
  * held-back kind) goes to core.quarantine with every check id and reason; every
  * other row replaces its record (by natural key) in core. Runs inside the run's
- * transaction.
+ * transaction, after the core transforms: the published rows a record replaces are
+ * the candidates work.published_matches found by key_hash, deleted by row id, so a
+ * night does not scan the record keys of the whole history (core has no primary key:
+ * this delete-then-insert is what keeps record_key unique, see db/schema/004).
  */
 export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Promise<void> {
   const run = sqlString(opts.runId);
@@ -38,15 +41,21 @@ export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Pr
       select ${run}, ${batch}, '${kind}', w.record_key, w.file_hash, w.source_file, w.source_line, e.check_ids, e.reasons, to_json(w)
       from work.${kind} as w join ${errors} as e using (source_file, source_line)`);
     const accepted = `(select w.* from work.${kind} as w anti join ${errors} as e using (source_file, source_line))`;
-    await conn.run(`delete from core.${kind} where record_key in (select record_key from ${accepted})`);
-    await conn.run(`insert into core.${kind} (${coreCols.join(', ')}) select ${coreCols.join(', ')} from ${accepted}`);
+    // The candidates whose key this run accepts: a key_hash match with another key stays.
+    await conn.run(`delete from core.${kind} where rowid in (
+      select rid from work.published_matches where kind = '${kind}' and record_key in (select record_key from ${accepted}))`);
+    const values = coreCols.map((c) => (c === 'key_hash' ? KEY_HASH : c));
+    await conn.run(`insert into core.${kind} (${coreCols.join(', ')}) select ${values.join(', ')} from ${accepted}`);
   }
 }
+
+/** core.<kind>.key_hash of a row (db/schema/004): md5, so it stays the same across DuckDB versions. */
+const KEY_HASH = '(md5_number(record_key) >> 64)::ubigint';
 
 async function coreColumns(conn: DuckDBConnection, kind: Kind): Promise<string[]> {
   const rows = await queryRows<{ column_name: string }>(
     conn,
-    `select column_name from duckdb_columns() where schema_name = 'core' and table_name = '${kind}' order by column_index`,
+    `select column_name from duckdb_columns() where database_name = current_database() and schema_name = 'core' and table_name = '${kind}' order by column_index`,
   );
   return rows.map((r) => r.column_name);
 }

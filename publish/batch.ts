@@ -90,7 +90,7 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
     reach('mid-publish');
   };
   for (const kind of KINDS) {
-    const sql = `select * exclude (content_hash) from core.${kind} where batch_id = ${batch} order by record_key`;
+    const sql = `select * exclude (content_hash, key_hash) from core.${kind} where batch_id = ${batch} order by record_key`;
     await write(`${kind}.parquet`, kind, sql);
     if (opts.arrow) {
       const file = `${kind}.arrow`;

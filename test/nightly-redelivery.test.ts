@@ -68,6 +68,10 @@ describe('loading exactly once', () => {
         `select record_id, kind, batch_id from core.diagnoser order by record_id`);
       expect(rows.map((r) => [r.record_id, r.kind])).toEqual([['n1', 'A'], ['n2', 'A'], ['n3', 'A']]);
       expect(rows.find((r) => r.record_id === 'n2')!.batch_id).toBe(second.summary.batchId);
+      // No primary key holds record_key unique (db/schema/004): the delete-then-insert does.
+      const [u] = await queryRows<{ n: bigint; keys: bigint; hashed: bigint }>(conn,
+        `select count(*) as n, count(distinct record_key) as keys, count(key_hash) as hashed from core.diagnoser`);
+      expect([Number(u!.n), Number(u!.keys), Number(u!.hashed)]).toEqual([3, 3, 3]);
       const [q] = await queryRows<{ reasons: string[] }>(conn, `select reasons from core.quarantine`);
       expect(q!.reasons[0]).toMatch(/^identical to the record already published in batch b/);
     });
@@ -75,6 +79,23 @@ describe('loading exactly once', () => {
     const manifest = JSON.parse(await readFile(join(ws.outbox, second.summary.batchId!, 'manifest.json'), 'utf8'));
     expect(manifest.outputs.find((o: { file: string }) => o.file === 'diagnoser.parquet').rows).toBe(2);
     expect(manifest.totals).toEqual({ read: 3, published: 2, quarantined: 1, rejected: 0 });
+  });
+
+  it('a published row without key_hash (written by hand) is still found and replaced, not duplicated', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/2025-01_diagnoser_1.csv', JANUARY, 'latin-1');
+    await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    await withDatabase(ws.db, async (_d, conn) => { await conn.run(`update core.diagnoser set key_hash = null`); });
+    await ws.put('novax/2025-02_diagnoser_1.csv', [HEADER, 'n2;61741000016007;;P2;DH259;A;04-01-2025',
+      'n1;61741000016007;;P1;DH353;A;03-01-2025'].join('\n') + '\n', 'latin-1');
+    const second = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(second.summary.files).toMatchObject([{ file: 'novax/2025-02_diagnoser_1.csv', read: 2, published: 1, quarantined: 1 }]);
+    await withDatabase(ws.db, async (_d, conn) => {
+      const rows = await queryRows<{ record_id: string; kind: string; hashed: boolean }>(conn,
+        `select record_id, kind, key_hash is not null as hashed from core.diagnoser order by record_id`);
+      expect(rows.map((r) => [r.record_id, r.kind, r.hashed])).toEqual([['n1', 'A', false], ['n2', 'A', true]]);
+    });
   });
 
   it('a batch folder is complete (manifest with hashes, _SUCCESS) and no temporary folder is left', async () => {

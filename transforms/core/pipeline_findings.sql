@@ -10,11 +10,8 @@ with records as (
 ),
 
 published as (
-    select 'diagnoser' as kind, record_key, content_hash, batch_id from core.diagnoser
-    union all select 'epikriser', record_key, content_hash, batch_id from core.epikriser
-    union all select 'billeddiagnostiske_epikriser', record_key, content_hash, batch_id from core.billeddiagnostiske_epikriser
-    union all select 'notater', record_key, content_hash, batch_id from core.notater
-    union all select 'laboratoriesvar', record_key, content_hash, batch_id from core.laboratoriesvar
+    -- Only the published rows with this run's keys (published_matches), not the whole history.
+    select kind, record_key, content_hash, batch_id from work.published_matches
 ),
 
 ranked as (

@@ -1,0 +1,55 @@
+-- The published rows that this run's records may repeat or replace, found without reading
+-- the history's rows: the run's keys are probed against key_hash (one integer column of
+-- core, see db/schema/004), and only the rows that match are read. A night then costs a scan
+-- of that column plus its own rows, not a scan of every record key ever published.
+-- A hash match is a candidate: readers compare record_key (pipeline_findings joins on it,
+-- publish/accept.ts deletes only the candidates whose record_key the run accepts). rid is the
+-- row id, valid for the run's transaction, in which nothing else deletes from core.
+with diagnoser_hits as (
+    select rowid as rid from core.diagnoser
+    where key_hash in (select (md5_number(record_key) >> 64)::ubigint from work.diagnoser)
+    -- a row written without key_hash (by hand, by a test) is found by its key; DuckDB skips
+    -- the row groups whose statistics say they hold no null key_hash, so this costs nothing
+    union all select rowid from core.diagnoser where key_hash is null and record_key in (select record_key from work.diagnoser)
+),
+
+epikriser_hits as (
+    select rowid as rid from core.epikriser
+    where key_hash in (select (md5_number(record_key) >> 64)::ubigint from work.epikriser)
+    union all select rowid from core.epikriser where key_hash is null and record_key in (select record_key from work.epikriser)
+),
+
+billeddiagnostiske_epikriser_hits as (
+    select rowid as rid from core.billeddiagnostiske_epikriser
+    where key_hash in (select (md5_number(record_key) >> 64)::ubigint from work.billeddiagnostiske_epikriser)
+    union all select rowid from core.billeddiagnostiske_epikriser where key_hash is null and record_key in (select record_key from work.billeddiagnostiske_epikriser)
+),
+
+notater_hits as (
+    select rowid as rid from core.notater
+    where key_hash in (select (md5_number(record_key) >> 64)::ubigint from work.notater)
+    union all select rowid from core.notater where key_hash is null and record_key in (select record_key from work.notater)
+),
+
+laboratoriesvar_hits as (
+    select rowid as rid from core.laboratoriesvar
+    where key_hash in (select (md5_number(record_key) >> 64)::ubigint from work.laboratoriesvar)
+    union all select rowid from core.laboratoriesvar where key_hash is null and record_key in (select record_key from work.laboratoriesvar)
+),
+
+final as (
+    -- Fetching by row id in a second step lets DuckDB skip to the hits' vectors (an IN filter
+    -- on rowid while a kind has few hits) instead of decoding the strings of every row.
+    select 'diagnoser' as kind, rowid as rid, record_key, content_hash, batch_id from core.diagnoser
+    where rowid in (select rid from diagnoser_hits)
+    union all select 'epikriser', rowid, record_key, content_hash, batch_id from core.epikriser
+    where rowid in (select rid from epikriser_hits)
+    union all select 'billeddiagnostiske_epikriser', rowid, record_key, content_hash, batch_id from core.billeddiagnostiske_epikriser
+    where rowid in (select rid from billeddiagnostiske_epikriser_hits)
+    union all select 'notater', rowid, record_key, content_hash, batch_id from core.notater
+    where rowid in (select rid from notater_hits)
+    union all select 'laboratoriesvar', rowid, record_key, content_hash, batch_id from core.laboratoriesvar
+    where rowid in (select rid from laboratoriesvar_hits)
+)
+
+select * from final
