@@ -30,6 +30,11 @@ export interface RowCheckType extends TypeSpec {
   failingRows(check: CheckDefinition, env: SqlEnv): string;
   /** Why the check cannot run now (e.g. a reference file is missing), or null. */
   unavailable?(check: CheckDefinition, env: SqlEnv): string | null;
+  /**
+   * True when failingRows may return rows outside env.rows (a query written in the YAML): the
+   * engine then keeps only rows of env.rows. The other types select from env.rows themselves.
+   */
+  readonly anyRows?: boolean;
 }
 
 /**

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { queryRows, sqlString } from '../db/connection.ts';
-import type { AggregateCheckType, Measurement, SqlEnv } from './check-type.ts';
+import type { AggregateCheckType, Measurement, RowCheckType, SqlEnv } from './check-type.ts';
 import { CheckConfigError, dataKinds, exceeds, formatThreshold, parseCheckFile, type CheckDefinition, type DataKind } from './definitions.ts';
 import { checkType, checkTypes } from './registry.ts';
 import { appendHistory } from './history.ts';
@@ -161,7 +161,7 @@ export async function runChecks(conn: DuckDBConnection, opts: RunChecksOptions):
     if (/\bquality\s*\.\s*row_findings\b/i.test(sql)) await rowChecks.flush(slots);
     const took = timer();
     if (t.shape === 'row') {
-      const found = await rowChecks.collect(seq, check, env, sql);
+      const found = await rowChecks.collect(seq, check, t, env, sql);
       log?.debug({ check: check.id, kind: check.kind, ...took(), found }, `check ${check.id} done`);
     } else {
       slots[seq] = await runAggregateCheck(conn, check, t, env, sql);
@@ -261,20 +261,50 @@ interface ScopeCount {
 
 const scopeLevels = `case when grouping(journal_system) = 0 then 'system' when grouping(sor_code) = 0 then 'clinic' else 'national' end`;
 
-/** Rows per scope of a kind (and `where`): the denominators, counted once per run and reused. */
+/** Rows per scope of a kind (and `where`), keyed by env.rows: the denominators, counted once per run and reused. */
 type Denominators = Map<string, ScopeCount[]>;
 
-async function denominatorsOf(conn: DuckDBConnection, env: SqlEnv, cache: Denominators): Promise<ScopeCount[]> {
-  const hit = cache.get(env.rows);
-  if (hit) return hit;
-  const rows = await queryRows<ScopeCount>(
-    conn,
-    `select ${scopeLevels} as level, coalesce(journal_system, sor_code) as value, count(*)::double as n
-from ${env.rows}
-group by grouping sets ((), (journal_system), (sor_code))`,
-  );
-  cache.set(env.rows, rows);
-  return rows;
+/**
+ * Counts the denominators the given checks need and the cache lacks: one scan per kind, each
+ * `where` a filtered count per system and clinic, added up here into national, system and
+ * clinic counts (a scope appears where it has rows, the national count always).
+ */
+async function countDenominators(conn: DuckDBConnection, checks: readonly { check: CheckDefinition; env: SqlEnv }[], cache: Denominators): Promise<void> {
+  const todo = new Map<string, Map<string, string | undefined>>();
+  for (const { check, env } of checks) {
+    if (cache.has(env.rows)) continue;
+    const variants = todo.get(env.work) ?? new Map<string, string | undefined>();
+    variants.set(env.rows, check.where);
+    todo.set(env.work, variants);
+  }
+  for (const [work, variants] of todo) {
+    const keys = [...variants.keys()];
+    const counts = keys.map((k, i) => {
+      const where = variants.get(k);
+      return `${where ? `count(*) filter (where ${where})` : 'count(*)'}::double as n${i}`;
+    });
+    const groups = await queryRows<{ journal_system: string | null; sor_code: string | null } & Record<string, number>>(
+      conn,
+      `select journal_system, sor_code, ${counts.join(', ')}\nfrom ${work}\ngroup by journal_system, sor_code`,
+    );
+    keys.forEach((key, i) => {
+      let national = 0;
+      const systems = new Map<string | null, number>();
+      const clinics = new Map<string | null, number>();
+      for (const g of groups) {
+        const n = g[`n${i}`]!;
+        if (n === 0) continue;
+        national += n;
+        systems.set(g.journal_system, (systems.get(g.journal_system) ?? 0) + n);
+        clinics.set(g.sor_code, (clinics.get(g.sor_code) ?? 0) + n);
+      }
+      cache.set(key, [
+        { level: 'national', value: null, n: national },
+        ...[...systems].map(([value, n]) => ({ level: 'system', value, n })),
+        ...[...clinics].map(([value, n]) => ({ level: 'clinic', value, n })),
+      ]);
+    });
+  }
 }
 
 /** A row check whose failing rows are collected, waiting for its findings and counts. */
@@ -311,9 +341,10 @@ class RowCheckBatch {
   }
 
   /** Runs the check's query; returns how many failing (row, column) pairs it found, before de-duplication. */
-  async collect(seq: number, check: CheckDefinition, env: SqlEnv, failingRows: string): Promise<number> {
-    // Findings are rows of env.rows: a custom query may return rows outside the check's `where`.
-    const inRows = check.where ? `\n  and row_id in (select row_id from ${env.rows})` : '';
+  async collect(seq: number, check: CheckDefinition, t: RowCheckType, env: SqlEnv, failingRows: string): Promise<number> {
+    // Findings are rows of env.rows: a custom query may return rows outside the check's `where`
+    // (rows outside work.<kind> fall out at the join in flush).
+    const inRows = check.where && t.anyRows ? `\n  and row_id in (select row_id from ${env.rows})` : '';
     const r = await this.conn.run(`insert into _q_hits
 select ${seq}, row_id, column_name from (\n${failingRows}\n) where row_id is not null${inRows}`);
     const found = Number(r.rowsChanged);
@@ -359,7 +390,8 @@ group by grouping sets ((seq), (seq, journal_system), (seq, sor_code))`,
       for (const f of failing) num.set(`${f.seq}|${f.level}|${f.value}`, f.n);
     }
     await this.conn.run(`delete from _q_hits`);
-    for (const p of pending) slots[p.seq] = rowResults(p.check, await denominatorsOf(this.conn, p.env, this.denominators), (level, value) => num.get(`${p.seq}|${level}|${value}`) ?? 0);
+    await countDenominators(this.conn, pending, this.denominators);
+    for (const p of pending) slots[p.seq] = rowResults(p.check, this.denominators.get(p.env.rows)!, (level, value) => num.get(`${p.seq}|${level}|${value}`) ?? 0);
     this.log?.debug({ checks: pending.length, with_findings: withHits.length, ...took() }, 'row check findings written');
   }
 }

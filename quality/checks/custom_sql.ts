@@ -8,6 +8,7 @@ import { sqlString } from '../../db/connection.ts';
 export const customSql: RowCheckType = {
   shape: 'row',
   defaultScope: 'row',
+  anyRows: true,
   parse(raw, at) {
     noOtherKeys(raw, ['sql', 'column'], at);
     const sql = str(raw.sql, at.key('sql'), 'a query returning the failing rows\' row_id');
