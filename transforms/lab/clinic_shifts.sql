@@ -9,7 +9,8 @@
 -- Two passes: the reference for "the rest" leaves out every clinic that the first pass found
 -- far from the median of the clinics' medians (one vote per clinic), so one broken clinic, even
 -- one that sends most of the results, does not set the yardstick the others are measured with.
-with results as (
+with results as not materialized (
+    -- read in place by values_ and all_in_other_unit: a CTE read twice would otherwise be copied whole
     select * from lab.results
 ),
 

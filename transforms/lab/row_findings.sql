@@ -3,7 +3,8 @@
 -- ids, categories, severities and reasons are declared in config/checks/lab-quality.yaml,
 -- whose custom_sql checks select from here, so the quality engine writes them to
 -- quality.row_findings and counts them like every other check.
-with results as (
+with results as not materialized (
+    -- read in place by each finding below: a CTE read this often would otherwise be copied whole
     select * from lab.results
 ),
 
@@ -199,7 +200,14 @@ duplicates as (
             first_value(source_line) over w as first_line,
             row_number() over w as k,
         from results
-        where patient is not null and analysis_code is not null and sampled_at is not null
+        -- only the measurements that occur more than once: a hash count is cheaper than sorting every row
+        semi join (
+            select patient, analysis_code, sampled_at
+            from results
+            where patient is not null and analysis_code is not null and sampled_at is not null
+            group by all
+            having count(*) > 1
+        ) as repeated using (patient, analysis_code, sampled_at)
         window w as (partition by patient, analysis_code, sampled_at order by source_file, source_line)
     )
     where k > 1 and record_key is distinct from first_key

@@ -75,6 +75,10 @@ identity as (
             union all select 'notater', file_hash, source_file, source_line, record_id, patient, note_time, 'note_time' from staging.raw_notater
             union all select 'laboratoriesvar', file_hash, source_file, source_line, record_id, patient, null, null from staging.raw_laboratoriesvar
         )
+        -- the same tests as the list above: the list is built only for the few rows that miss something
+        where nullif(trim(record_id), '') is null
+            or nullif(trim(patient), '') is null
+            or (when_col is not null and nullif(trim(when_raw), '') is null)
     )
 ),
 
