@@ -13,16 +13,14 @@ clinic_keys as (
 ),
 
 files as (
-    -- row_id must sort as (source_file, source_line) does: the unique check keeps the last
-    -- row by row_id. The run's files numbered in name order, times 2^40, plus the line gives
-    -- that order without sorting every row (a window over all rows carried every column
-    -- through a sort).
-    select source_file, row_number() over (order by source_file) as file_no
-    from (select distinct source_file from staging.stg_diagnoser)
+    select * from staging.stg_files
 ),
 
 final as (
     select
+        -- row_id must sort as (source_file, source_line) does: the unique check keeps the last
+        -- row by row_id. The file's number times 2^40 plus the line gives that order without
+        -- sorting every row (row_number() over the rows carried every column through a sort).
         files.file_no * 1099511627776 + stg.source_line as row_id,
         stg.journal_system || ':' || stg.record_id as record_key,
         stg.journal_system,
