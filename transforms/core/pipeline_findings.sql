@@ -14,6 +14,12 @@ published as (
     select kind, record_key, content_hash, batch_id from work.published_matches
 ),
 
+repeated as (
+    -- Most records come once per run; only the keys delivered more than once need ranking
+    -- (two sorts of every row of a backfill cost more than this count).
+    select kind, record_key from records group by kind, record_key having count(*) > 1
+),
+
 ranked as (
     -- Files apply in name order (vendors name them by delivery time), lines in file order:
     -- the last version of a record in this run is the one that counts.
@@ -27,9 +33,16 @@ ranked as (
         first_value(source_file) over same_content as first_file,
         first_value(source_line) over same_content as first_line,
     from records
+    semi join repeated using (kind, record_key)
     window
         latest as (partition by kind, record_key order by source_file desc, source_line desc),
         same_content as (partition by kind, record_key, content_hash order by source_file, source_line)
+),
+
+latest as (
+    -- the version of each record that this run would publish
+    select kind, record_key, content_hash, source_file, source_line from records anti join repeated using (kind, record_key)
+    union all select kind, record_key, content_hash, source_file, source_line from ranked where recency = 1
 ),
 
 unresolved as (
@@ -61,14 +74,14 @@ in_run as (
 ),
 
 already_published as (
-    select ranked.kind, ranked.record_key, ranked.source_file, ranked.source_line,
+    select latest.kind, latest.record_key, latest.source_file, latest.source_line,
         'pipeline.duplicate' as check_id,
         'error' as severity,
         null as column_name,
         'identical to the record already published in batch ' || published.batch_id as reason,
-    from ranked
-    join published on published.kind = ranked.kind and published.record_key = ranked.record_key
-    where ranked.recency = 1 and published.content_hash = ranked.content_hash
+    from latest
+    join published on published.kind = latest.kind and published.record_key = latest.record_key
+    where published.content_hash = latest.content_hash
 ),
 
 retired_specialty as (
