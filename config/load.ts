@@ -65,6 +65,10 @@ export interface PipelineConfig {
   readonly reports: string;
   readonly timeZone: string;
   readonly memoryLimit: string;
+  /** Where DuckDB spills beyond memory_limit; null: DuckDB's own default, `<database>.tmp` beside the database. */
+  readonly tempDirectory: string | null;
+  /** false lets DuckDB reorder rows (less memory); staging numbers lines in file order with it on. */
+  readonly preserveInsertionOrder: boolean;
   readonly threads: number;
   readonly fileConcurrency: number;
   readonly register: RegisterLayout;
@@ -117,6 +121,11 @@ class Reader {
   int(o: Obj, key: string, path: string, fallback: number): number {
     const v = o[key] ?? fallback;
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new ConfigError(this.file, `${path}${key}`, v, 'a positive integer');
+    return v;
+  }
+  bool(o: Obj, key: string, path: string, fallback: boolean): boolean {
+    const v = o[key] ?? fallback;
+    if (typeof v !== 'boolean') throw new ConfigError(this.file, `${path}${key}`, v, 'true or false');
     return v;
   }
   oneOf<T extends string>(o: Obj, key: string, path: string, allowed: readonly T[], fallback?: T): T {
@@ -210,6 +219,16 @@ export interface ConfigOverrides {
   readonly reports?: string;
 }
 
+/** The DuckDB settings of the configuration, as openDatabase takes them. */
+export function databaseOptions(config: PipelineConfig): { memoryLimit: string; threads: number; tempDirectory?: string; preserveInsertionOrder: boolean } {
+  return {
+    memoryLimit: config.memoryLimit,
+    threads: config.threads,
+    ...(config.tempDirectory === null ? {} : { tempDirectory: config.tempDirectory }),
+    preserveInsertionOrder: config.preserveInsertionOrder,
+  };
+}
+
 /** Loads config/pipeline.yaml and every source it switches on; nothing touches data before this succeeds. */
 export async function loadConfig(file = 'config/pipeline.yaml', overrides: ConfigOverrides = {}): Promise<PipelineConfig> {
   const r = new Reader(file);
@@ -235,6 +254,8 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
     throw new ConfigError(file, 'memory_limit', memoryLimit, 'a size such as "4GB"');
   }
+  const tempDirectory = r.optStr(doc, 'temp_directory', '');
+  if (tempDirectory === '') throw new ConfigError(file, 'temp_directory', tempDirectory, 'a folder, or null for <database>.tmp');
   const timeZone = r.str(doc, 'time_zone', '', 'Europe/Copenhagen');
   try {
     new Intl.DateTimeFormat('en', { timeZone });
@@ -249,6 +270,8 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
     reports: resolve(overrides.reports ?? r.str(doc, 'reports', '', 'var/reports')),
     timeZone,
     memoryLimit,
+    tempDirectory: tempDirectory === null ? null : resolve(tempDirectory),
+    preserveInsertionOrder: r.bool(doc, 'preserve_insertion_order', '', true),
     threads: r.int(doc, 'threads', '', 2),
     fileConcurrency: r.int(doc, 'file_concurrency', '', 2),
     register,

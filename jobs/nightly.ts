@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { ConfigError, KINDS, loadConfig, type PipelineConfig } from '../config/load.ts';
+import { ConfigError, databaseOptions, KINDS, loadConfig, type PipelineConfig } from '../config/load.ts';
 import { openDatabase, queryRows, sqlString, type Database } from '../db/connection.ts';
 import type { Insertable } from 'kysely';
 import { metaDb } from '../db/kysely.ts';
@@ -74,7 +74,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   const lock = await acquireRunLock(config.database, 'nightly');
   if (lock.tookOver) log.warn({ stale: lock.tookOver }, 'took over the run lock of a run that is no longer running');
   reach('after-lock');
-  const db = await openDatabase(config.database, { memoryLimit: config.memoryLimit, threads: config.threads })
+  const db = await openDatabase(config.database, databaseOptions(config))
     .catch(async (err: unknown) => { await lock.release(); throw err; });
   try {
     const conn = await db.connect();

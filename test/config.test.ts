@@ -58,9 +58,22 @@ describe('configuration', () => {
   });
 
   it('rejects a memory limit and a time zone it cannot use', async () => {
-    const bad = await configCopy((s) => s.replace('memory_limit: 4GB', 'memory_limit: lots'));
+    const bad = await configCopy((s) => s.replace(/^memory_limit: \S+/m, 'memory_limit: lots'));
     await expect(loadConfig(bad)).rejects.toThrow(/memory_limit: found "lots", expected a size such as "4GB"/);
     const tz = await configCopy((s) => s.replace('time_zone: Europe/Copenhagen', 'time_zone: Europe/Aarhus'));
     await expect(loadConfig(tz)).rejects.toThrow(/time_zone: found "Europe\/Aarhus", expected an IANA time zone/);
+  });
+
+  it('reads where DuckDB spills and whether it keeps insertion order, and rejects what it cannot use', async () => {
+    const shipped = await loadConfig('config/pipeline.yaml');
+    // Staging numbers lines in file order (ingest/stage.ts), which needs insertion order kept.
+    expect(shipped).toMatchObject({ tempDirectory: null, preserveInsertionOrder: true });
+    const set = await configCopy((s) => s.replace(/^temp_directory: .*$/m, 'temp_directory: var/spill')
+      .replace(/^preserve_insertion_order: .*$/m, 'preserve_insertion_order: false'));
+    expect(await loadConfig(set)).toMatchObject({ tempDirectory: join(process.cwd(), 'var/spill'), preserveInsertionOrder: false });
+    const order = await configCopy((s) => s.replace(/^preserve_insertion_order: .*$/m, 'preserve_insertion_order: sometimes'));
+    await expect(loadConfig(order)).rejects.toThrow(`${order}: preserve_insertion_order: found "sometimes", expected true or false`);
+    const temp = await configCopy((s) => s.replace(/^temp_directory: .*$/m, 'temp_directory: 12'));
+    await expect(loadConfig(temp)).rejects.toThrow(`${temp}: temp_directory: found 12, expected a string or null`);
   });
 });
