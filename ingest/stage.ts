@@ -5,7 +5,7 @@ import {
   type Delivery, type Kind, type Layout, type RegisterLayout,
 } from '../config/load.ts';
 import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
-import { gzipProblem } from './gzip.ts';
+import { scanFile } from './gzip.ts';
 import { readHeader } from './header.ts';
 
 /** Columns of the register, as staged. */
@@ -115,6 +115,7 @@ export async function stageFile(conn: DuckDBConnection, target: StageTarget, ctx
   } catch (err) {
     // Named as delivered (inbox-relative), not by the path this machine happens to read it from.
     const message = printable((err instanceof FileRejected ? err.message : describeDuckError(err)).replaceAll(ctx.path, ctx.file));
+    await conn.run(`drop table if exists ${fileTable(ctx)}; drop table if exists rj_${ctx.seq}; drop table if exists rs_${ctx.seq}`);
     await conn.run(`delete from ${stagingTable(target.kind)} where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
     await conn.run(`delete from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
     await insertFileReject(conn, ctx, message);
@@ -145,119 +146,164 @@ function describeDuckError(err: unknown): string {
 async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageContext): Promise<StageResult> {
   const { layout } = target;
   const warnings: string[] = [];
-  let source: string;
-  let fileColumns: string[];
-  let lineExpr: string;
-  let valueOf: (fileCol: string) => string;
-  let where = 'true';
-  const rejectsTable = `rj_${ctx.seq}`;
-  const rejectsScan = `rs_${ctx.seq}`;
-  let csvRejects = false;
-  if (ctx.path.endsWith('.gz')) {
-    const problem = await gzipProblem(ctx.path);
-    if (problem) throw new FileRejected(problem);
+  const cols = stagedColumns(target.kind);
+  const mine = `${sqlString(ctx.runId)}, ${sqlString(ctx.batchId)}, ${sqlString(ctx.fileHash)}, ${sqlString(ctx.file)}`;
+  const csv = layout.format === 'csv' || layout.format === 'tsv';
+  let nulBytes = true;
+  if (csv || layout.format === 'ndjson' || ctx.path.endsWith('.gz')) {
+    const scan = await scanFile(ctx.path, { jsonEscapes: layout.format === 'ndjson' });
+    if (scan.problem) throw new FileRejected(scan.problem);
+    nulBytes = scan.nul;
   }
+  const finish = async (staged: number, rejected: number): Promise<StageResult> => {
+    if (staged + rejected === 0) warnings.push('no records: the file holds no data rows');
+    if (ctx.seen) {
+      // Its hash was taken from other bytes than the ones just staged: leave it for the next run.
+      const now = await stat(ctx.path);
+      if (now.size !== ctx.seen.bytes || now.mtimeMs !== ctx.seen.mtimeMs) {
+        throw new FileRejected(`file changed while it was read (${ctx.seen.bytes} bytes when listed, ${now.size} now): still being written? left for the next run`);
+      }
+    }
+    return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, warnings };
+  };
 
-  if (layout.format === 'csv' || layout.format === 'tsv') {
-    fileColumns = await readHeader(ctx.path, layout.delimiter, layout.encoding);
+  // A text file without a NUL byte goes straight into the staging table, counted by the
+  // insert itself. Any other file is read once into `rows`, a connection-local table, checked
+  // there, then appended: no check or count ever reads the staging table, which holds every
+  // file of the run (checks on it made staging grow with files x rows). `rows` holds __line
+  // (the source line), the raw text of each staged column the file has (under its staged
+  // name), __nul (the first of them holding a NUL byte) and, for NDJSON, every line with
+  // __object telling whether it is a record.
+  const rows = fileTable(ctx);
+  let present: string[];
+  let rejected = 0;
+  let records = 'true';
+  if (csv) {
+    const fileColumns = await readHeader(ctx.path, layout.delimiter, layout.encoding);
     if (fileColumns.length === 0) throw new FileRejected('empty file: no header line');
     const dupes = fileColumns.filter((c, i) => fileColumns.indexOf(c) !== i);
     if (dupes.length) throw new FileRejected(`duplicated column names in the header: ${[...new Set(dupes)].join(', ')}`);
+    checkColumns(target, fileColumns, warnings);
+    present = cols.filter((c) => target.columns[c] !== undefined && fileColumns.includes(target.columns[c]!));
     const spec = fileColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
-    source = `read_csv(${sqlString(ctx.path)}, header = true, auto_detect = false, columns = {${spec}},
-      delim = ${sqlString(layout.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(layout.encoding)},
-      compression = 'auto', store_rejects = true, rejects_table = '${rejectsTable}', rejects_scan = '${rejectsScan}')`;
+    const rj = `rj_${ctx.seq}`;
+    const rs = `rs_${ctx.seq}`;
     // The header is line 1; records are numbered in file order (preserve_insertion_order).
-    lineExpr = 'row_number() over () + 1';
-    valueOf = (c) => sqlIdent(c);
-    csvRejects = true;
+    const read = (rejects: boolean) => `select row_number() over () + 1 as __line, ${selectList(present.map((c) => [sqlIdent(target.columns[c]!), c]))}
+      from read_csv(${sqlString(ctx.path)}, header = true, auto_detect = false, columns = {${spec}},
+        delim = ${sqlString(layout.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(layout.encoding)},
+        compression = 'auto'${rejects ? `, store_rejects = true, rejects_table = '${rj}', rejects_scan = '${rs}'` : ''})`;
+    if (!nulBytes) {
+      // No NUL byte in the file, so none in a value: straight into the staging table. Most
+      // files are clean, so the first read is strict, without DuckDB's reject bookkeeping;
+      // a malformed record fails it (the failed statement appends nothing) and the file is
+      // read again keeping every good record and rejecting the others with their lines.
+      const strict = await insertStaged(conn, target, ctx, present, `(${read(false)})`, 'true').catch(() => null);
+      if (strict !== null) return finish(strict, 0);
+      const staged = await insertStaged(conn, target, ctx, present, `(${read(true)})`, 'true');
+      const lines = { table: stagingTable(target.kind), line: 'source_line', count: String(staged),
+        where: `file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}` };
+      return finish(staged, await collectCsvRejects(conn, mine, lines, rj, rs));
+    }
+    await conn.run(`create or replace temp table ${rows} as select *, ${nulColumn(present)} as __nul from (${read(true)})`);
+    rejected = await collectCsvRejects(conn, mine, { table: rows, line: '__line', count: `(select count(*) from ${rows})`, where: 'true' }, rj, rs);
   } else if (layout.format === 'ndjson') {
     // One line = one record: reading lines ourselves lets an invalid line be rejected
     // with its number instead of failing (or silently skipping in) the whole file.
-    source = `(select row_number() over () as __line, j from read_csv(${sqlString(ctx.path)}, header = false,
-      auto_detect = false, columns = {'j': 'VARCHAR'}, delim = chr(30), quote = '', escape = '',
-      compression = 'auto', encoding = ${sqlString(layout.encoding)}))`;
-    fileColumns = await ndjsonKeys(conn, source);
-    lineExpr = '__line';
-    valueOf = (c) => `json_extract_string(j, ${sqlString(`$."${c.replaceAll('"', '\\"')}"`)})`;
-    where = IS_OBJECT;
-    await conn.run(`insert into meta.rejects
-      select ${sqlString(ctx.runId)}, ${sqlString(ctx.batchId)}, ${sqlString(ctx.fileHash)}, ${sqlString(ctx.file)}, __line, null,
+    // Every mapped key is read (null when absent); the list form of json_extract_string
+    // parses each line once for all of them.
+    present = cols.filter((c) => target.columns[c] !== undefined);
+    const paths = present.map((c) => sqlString(`$."${target.columns[c]!.replaceAll('"', '\\"')}"`));
+    const lines = `(select row_number() over () as __line, j, ${IS_OBJECT} as __object
+      from read_csv(${sqlString(ctx.path)}, header = false, auto_detect = false, columns = {'j': 'VARCHAR'},
+        delim = chr(30), quote = '', escape = '', compression = 'auto', encoding = ${sqlString(layout.encoding)}))`;
+    const values = `(select __line, j, __object, ${selectList(present.map((c, i) => [`__v[${i + 1}]`, c]))} from (
+      select *, case when __object then json_extract_string(j, [${paths.join(', ')}]) end as __v from ${lines}))`;
+    const rejectLines = async (from: string) => (await conn.run(`insert into meta.rejects
+      select ${mine}, __line, null,
         case when json_valid(j) then 'line is JSON but not an object' else 'line is not valid JSON' end, left(j, 200)
-      from ${source} where j is not null and not (${IS_OBJECT})`);
-  } else {
-    source = `read_parquet(${sqlString(ctx.path)}, file_row_number = true)`;
-    const cols = await queryRows<{ column_name: string }>(conn, `describe select * from ${source}`);
-    fileColumns = cols.map((c) => c.column_name).filter((c) => c !== 'file_row_number');
-    lineExpr = 'file_row_number + 1';
-    valueOf = (c) => `cast(${sqlIdent(c)} as varchar)`;
-  }
-
-  if (layout.format !== 'ndjson') {
-    const missing = target.required.filter((c) => target.columns[c] && !fileColumns.includes(target.columns[c]!));
-    if (missing.length) {
-      const names = missing.map((c) => `${target.columns[c]} (${c})`).join(', ');
-      throw new FileRejected(`required column missing: ${names}; the header has ${fileColumns.join(', ')}`);
+      from ${from} where j is not null and not __object`)).rowsChanged;
+    if (!nulBytes) {
+      // Neither a NUL byte nor its escape in the file, so none in a value: straight in.
+      const bad = await rejectLines(lines);
+      return finish(await insertStaged(conn, target, ctx, present, values, '__object'), bad);
     }
-    const mapped = new Set(Object.values(target.columns));
-    const extra = fileColumns.filter((c) => !mapped.has(c));
-    if (extra.length) warnings.push(`unknown columns ignored: ${extra.join(', ')}`);
+    await conn.run(`create or replace temp table ${rows} as select *, ${nulColumn(present)} as __nul from ${values}`);
+    records = '__object';
+    rejected = await rejectLines(rows);
+  } else {
+    const source = `read_parquet(${sqlString(ctx.path)}, file_row_number = true)`;
+    const described = await queryRows<{ column_name: string }>(conn, `describe select * from ${source}`);
+    const fileColumns = described.map((c) => c.column_name).filter((c) => c !== 'file_row_number');
+    checkColumns(target, fileColumns, warnings);
+    present = cols.filter((c) => target.columns[c] !== undefined && fileColumns.includes(target.columns[c]!));
+    await conn.run(`create or replace temp table ${rows} as
+      select *, ${nulColumn(present)} as __nul from (
+        select file_row_number + 1 as __line, ${selectList(present.map((c) => [`cast(${sqlIdent(target.columns[c]!)} as varchar)`, c]))}
+        from ${source})`);
   }
 
-  const table = stagingTable(target.kind);
-  const cols = stagedColumns(target.kind);
-  const exprs: string[] = [];
+  // A NUL byte is binary data or text in another encoding (UTF-16), never a value a
+  // consumer can take: the record is rejected, naming its first such column.
+  const nul = (await conn.run(`insert into meta.rejects
+    select ${mine}, __line, __nul, 'NUL byte in the value: binary data, or a file in another encoding (UTF-16?)', null
+    from ${rows} where __nul is not null`)).rowsChanged;
+  const staged = await insertStaged(conn, target, ctx, present, rows, `${records} and __nul is null`);
+  await conn.run(`drop table if exists ${rows}`);
+  return finish(staged, rejected + nul);
+}
+
+/**
+ * Appends a file's rows to its staging table, with the typed parse of each typed column;
+ * `from` yields __line and the raw text of the `present` columns. Returns the rows appended.
+ */
+async function insertStaged(conn: DuckDBConnection, target: StageTarget, ctx: StageContext, present: readonly string[], from: string, where: string): Promise<number> {
   const names: string[] = [];
-  for (const col of cols) {
-    const fileCol = target.columns[col];
-    const present = fileCol !== undefined && (layout.format === 'ndjson' || fileColumns.includes(fileCol));
-    const raw = present ? valueOf(fileCol) : 'null::varchar';
+  const exprs: string[] = [];
+  for (const col of stagedColumns(target.kind)) {
+    const raw = present.includes(col) ? sqlIdent(col) : 'null::varchar';
     names.push(col);
     exprs.push(raw);
     const type = parsedType(col);
     if (type) {
       names.push(`${col}__parsed`);
-      exprs.push(parseExpr(type, raw, layout, ctx.timeZone));
+      exprs.push(parseExpr(type, raw, target.layout, ctx.timeZone));
     }
   }
   const system = target.kind === 'register' ? ['', ''] : ['journal_system,', `${sqlString(target.system ?? '')},`];
-  const insert = `insert into ${table} (run_id, file_hash, source_file, source_line, ${system[0]} decimal_sep, ${names.join(', ')})
-    select ${sqlString(ctx.runId)}, ${sqlString(ctx.fileHash)}, ${sqlString(ctx.file)}, ${lineExpr},
-      ${system[1]} ${sqlString(layout.decimal)}, ${exprs.join(', ')}
-    from ${source} where ${where}`;
-  await conn.run(insert);
-
-  if (csvRejects) await collectCsvRejects(conn, ctx, table, rejectsTable, rejectsScan);
-  await rejectNulBytes(conn, ctx, table, cols);
-  const [counts] = await queryRows<{ staged: bigint; rejected: bigint }>(conn, `select
-      (select count(*) from ${table} where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}) as staged,
-      (select count(distinct source_line) from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}) as rejected`);
-  const staged = Number(counts!.staged);
-  const rejected = Number(counts!.rejected);
-  if (staged + rejected === 0) warnings.push('no records: the file holds no data rows');
-  if (ctx.seen) {
-    // Its hash was taken from other bytes than the ones just staged: leave it for the next run.
-    const now = await stat(ctx.path);
-    if (now.size !== ctx.seen.bytes || now.mtimeMs !== ctx.seen.mtimeMs) {
-      throw new FileRejected(`file changed while it was read (${ctx.seen.bytes} bytes when listed, ${now.size} now): still being written? left for the next run`);
-    }
-  }
-  return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, warnings };
+  const result = await conn.run(`insert into ${stagingTable(target.kind)} (run_id, file_hash, source_file, source_line, ${system[0]} decimal_sep, ${names.join(', ')})
+    select ${sqlString(ctx.runId)}, ${sqlString(ctx.fileHash)}, ${sqlString(ctx.file)}, __line,
+      ${system[1]} ${sqlString(target.layout.decimal)}, ${exprs.join(', ')}
+    from ${from} where ${where}`);
+  return result.rowsChanged;
 }
 
-/**
- * A NUL byte is binary data or text in another encoding (UTF-16), never a value a
- * consumer can take: the record is rejected, naming its first such column.
- */
-async function rejectNulBytes(conn: DuckDBConnection, ctx: StageContext, table: string, cols: readonly string[]): Promise<void> {
-  const has = (c: string) => `contains(coalesce(${sqlIdent(c)}, ''), chr(0))`;
-  const mine = `file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)} and (${cols.map(has).join(' or ')})`;
-  await conn.run(`insert into meta.rejects
-    select ${sqlString(ctx.runId)}, ${sqlString(ctx.batchId)}, ${sqlString(ctx.fileHash)}, ${sqlString(ctx.file)}, source_line,
-      case ${cols.map((c) => `when ${has(c)} then ${sqlString(c)}`).join(' ')} end,
-      'NUL byte in the value: binary data, or a file in another encoding (UTF-16?)', null
-    from ${table} where ${mine}`);
-  await conn.run(`delete from ${table} where ${mine}`);
+/** The connection-local table one call reads its file into. */
+function fileTable(ctx: StageContext): string {
+  return `stage_file_${ctx.seq}`;
+}
+
+/** `expr as name` pairs; a leading comma-free list, or a placeholder when the file has none of them. */
+function selectList(pairs: readonly (readonly [string, string])[]): string {
+  return pairs.length ? pairs.map(([e, c]) => `${e} as ${sqlIdent(c)}`).join(', ') : 'null::varchar as __none';
+}
+
+/** Required columns missing from a file's header reject the file; unmapped ones are a warning. */
+function checkColumns(target: StageTarget, fileColumns: readonly string[], warnings: string[]): void {
+  const missing = target.required.filter((c) => target.columns[c] && !fileColumns.includes(target.columns[c]!));
+  if (missing.length) {
+    const names = missing.map((c) => `${target.columns[c]} (${c})`).join(', ');
+    throw new FileRejected(`required column missing: ${names}; the header has ${fileColumns.join(', ')}`);
+  }
+  const mapped = new Set(Object.values(target.columns));
+  const extra = fileColumns.filter((c) => !mapped.has(c));
+  if (extra.length) warnings.push(`unknown columns ignored: ${extra.join(', ')}`);
+}
+
+/** The first of the columns whose value holds a NUL byte, or null. */
+function nulColumn(present: readonly string[]): string {
+  if (present.length === 0) return 'null::varchar';
+  return `case ${present.map((c) => `when contains(${sqlIdent(c)}, chr(0)) then ${sqlString(c)}`).join(' ')} end`;
 }
 
 /** Typed parse of a raw text value with the layout's formats; null when it does not parse. */
@@ -282,36 +328,33 @@ function parseExpr(type: string, raw: string, layout: Layout, timeZone: string):
 // CASE, not AND: DuckDB may evaluate json_type before json_valid, and json_type fails on malformed JSON.
 const IS_OBJECT = `coalesce(case when json_valid(j) then json_type(j) = 'OBJECT' end, false)`;
 
-/** The union of keys over an NDJSON file's objects, for the unknown-column warning. */
-async function ndjsonKeys(conn: DuckDBConnection, source: string): Promise<string[]> {
-  const rows = await queryRows<{ k: string }>(conn, `select distinct unnest(json_keys(j)) as k from ${source}
-    where ${IS_OBJECT}`);
-  return rows.map((r) => r.k);
-}
 
 /**
  * Moves DuckDB's CSV reject records into meta.rejects and, when there were any,
- * renumbers the staged rows: DuckDB numbers rejected records by their position in
- * the file, while our row_number() skipped them.
+ * renumbers the file's rows: DuckDB numbers rejected records by their position in
+ * the file, while our row_number() skipped them. `rows` names where the file's
+ * records are, their line column and (as SQL) how many there are. Returns the number of rejected lines.
  */
-async function collectCsvRejects(conn: DuckDBConnection, ctx: StageContext, table: string, rj: string, rs: string): Promise<void> {
-  const [row] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from ${rj}`);
-  const n = Number(row!.n);
-  if (n > 0) {
+async function collectCsvRejects(
+  conn: DuckDBConnection, mine: string,
+  rows: { readonly table: string; readonly line: string; readonly where: string; readonly count: string },
+  rj: string, rs: string,
+): Promise<number> {
+  const [row] = await queryRows<{ lines: bigint }>(conn, `select count(distinct line) as lines from ${rj}`);
+  const lines = Number(row!.lines);
+  if (lines > 0) {
     await conn.run(`insert into meta.rejects
-      select ${sqlString(ctx.runId)}, ${sqlString(ctx.batchId)}, ${sqlString(ctx.fileHash)}, ${sqlString(ctx.file)},
-        line, column_name, lower(error_type) || ': ' || error_message, left(csv_line, 200)
+      select ${mine}, line, column_name, lower(error_type) || ': ' || error_message, left(csv_line, 200)
       from ${rj}`);
-    const hash = sqlString(ctx.fileHash);
-    await conn.run(`update ${table} t set source_line = m.line
+    await conn.run(`update ${rows.table} t set ${rows.line} = m.line
       from (
         with rejected as (select distinct line - 1 as ord from ${rj}),
-        total as (select (select count(*) from ${table} where file_hash = ${hash}) + (select count(*) from rejected) as n),
-        kept as (select range + 1 as ord from range((select n from total)) where range + 1 not in (select ord from rejected)),
+        kept as (select range + 1 as ord from range(${rows.count} + ${lines}) where range + 1 not in (select ord from rejected)),
         numbered as (select ord, row_number() over (order by ord) as k from kept)
         select k + 1 as old_line, ord + 1 as line from numbered
       ) m
-      where t.file_hash = ${hash} and t.run_id = ${sqlString(ctx.runId)} and t.source_line = m.old_line`);
+      where ${rows.where} and t.${rows.line} = m.old_line`);
   }
   await conn.run(`drop table if exists ${rj}; drop table if exists ${rs}`);
+  return lines;
 }
