@@ -1,20 +1,14 @@
 -- This run's lab results, cleaned. The value is kept exactly as delivered
 -- (value_text) beside its parse: number, comparator for censored values
--- ("<5" is comparator '<' and 5, never just 5), or a qualitative answer.
+-- ("<5" is comparator '<' and 5, never just 5), or a qualitative answer, each
+-- distinct value parsed once (stg_lab_values).
 -- materialised: view (read once in full, by the core model; a table would copy every row)
 with raw as (
     select * from staging.raw_laboratoriesvar
 ),
 
-distinct_values as (
-    -- A night's results repeat a few thousand values (500,000 rows, ~3,000 distinct at scale
-    -- 0.1): the regex-heavy parse runs once per distinct value, joined back. Read from the
-    -- staging table, not from `raw`: a CTE read twice is materialised whole.
-    select distinct value, operator, decimal_sep, result_status from staging.raw_laboratoriesvar
-),
-
 parsed_values as (
-    select *, lab_value_parse(value, operator, decimal_sep, result_status) as v from distinct_values
+    select * from staging.stg_lab_values
 ),
 
 parsed as (
