@@ -29,21 +29,27 @@ export const relationship: RowCheckType = {
     const mapping = Object.entries(check.params.columns as Record<string, string>);
     const present = mapping.map(([l]) => `w.${sqlIdent(l)} is not null`).join(' and ');
     const match = mapping.map(([l, r]) => `t.${sqlIdent(r)} = w.${sqlIdent(l)}`).join(' and ');
+    const to = check.params.to as string;
     return `select w.row_id, ${sqlString(mapping[0]![0])} as column_name from ${env.rows} as w
 where ${present}
-  and not exists (select 1 from ${target(check.params.to as string, mapping.map(([, r]) => r), env)} as t where ${match})`;
+  and ${notIn(to, match, env)}`;
   },
 };
 
-function target(to: string, cols: string[], env: SqlEnv): string {
-  if (!(dataKinds as readonly string[]).includes(to)) return to;
-  const list = cols.map(sqlIdent).join(', ');
+/**
+ * "No row of `to` matches", where a data kind means the state after this run: this run's rows,
+ * and published rows this run does not replace. Asked as two questions rather than of one
+ * union, so the published rows (the whole history) are only probed for this run's keys: no
+ * hash table over the history, whose size would grow every night.
+ */
+function notIn(to: string, match: string, env: SqlEnv): string {
+  if (!(dataKinds as readonly string[]).includes(to)) return `not exists (select 1 from ${to} as t where ${match})`;
   const work = `work.${to}`;
-  if (!env.tables.has(work)) return `core.${to}`;
-  return `(
-      select ${list} from core.${to} as p
-      where not exists (select 1 from ${work} as r where r.record_key = p.record_key)
-      union all
-      select ${list} from ${work}
+  if (!env.tables.has(work)) return `not exists (select 1 from core.${to} as t where ${match})`;
+  return `not exists (select 1 from ${work} as t where ${match})
+  and not exists (
+      select 1 from core.${to} as t
+      where ${match}
+        and not exists (select 1 from ${work} as r where r.record_key = t.record_key)
   )`;
 }
