@@ -84,9 +84,11 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
   const outputs: OutputFile[] = [];
   const write = async (file: string, kind: string, sql: string) => {
     const path = join(tmp, file);
-    await conn.run(`copy (${sql}) to ${sqlString(path)} (format parquet, compression zstd)`);
-    const [row] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from (${sql})`);
-    outputs.push({ file, kind, feed: FEEDS[kind] ?? null, rows: Number(row!.n), sha256: await hashFile(path) });
+    // COPY answers with the number of rows it wrote: no second scan of core to count them.
+    const copied = await conn.runAndReadAll(`copy (${sql}) to ${sqlString(path)} (format parquet, compression zstd)`);
+    const rows = Number(copied.getRows()[0]?.[0] ?? Number.NaN);
+    if (!Number.isInteger(rows)) throw new Error(`copy to ${path} did not report how many rows it wrote`);
+    outputs.push({ file, kind, feed: FEEDS[kind] ?? null, rows, sha256: await hashFile(path) });
     reach('mid-publish');
   };
   for (const kind of KINDS) {
