@@ -26,7 +26,7 @@ export interface AnomalySettings {
    * silent day is the larger of its share of silent baseline days and e^-median (Poisson).
    */
   readonly silenceProbability: number;
-  /** A day counts for the kind when at least this share of the usual number of clinics delivered. */
+  /** A day counts for the kind when at least this share of the clinics of its busiest day delivered. */
   readonly activeDayShare: number;
 }
 
@@ -152,7 +152,12 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
     }
     byClinic.set(c.sor_code, { system: c.journal_system, first: c.first_day, rows });
   }
-  const usual = median([...clinicsPerDay.values()]);
+  // Measured against the busiest day, not the median day: wrongly dated rows (a year typed
+  // wrong, a date in the future) each add a day with one clinic, and at national scale there
+  // are more such days than real ones, so the median day had one clinic, every stray day
+  // counted as active and each clinic looked silent on thousands of them (scale 1: 1,785
+  // silent and 11,524 volume alerts against baselines of mostly zeros).
+  const usual = [...clinicsPerDay.values()].reduce((a, b) => Math.max(a, b), 0);
   const activeDays = [...clinicsPerDay.keys()].filter((d) => clinicsPerDay.get(d)! >= s.activeDayShare * usual).sort();
   const currentSet = new Set(current);
   const flagged = new Set<string>();
