@@ -14,6 +14,7 @@ import { checkType, checkTypes } from './registry.ts';
 import { appendHistory } from './history.ts';
 import { detectAnomalies, type Alert, type AnomalySettings } from './anomalies.ts';
 import { loadSksCodes } from './sks-reference.ts';
+import { loadMacros } from '../transforms/macros.ts';
 
 export type { CheckDefinition } from './definitions.ts';
 export type { Alert } from './anomalies.ts';
@@ -437,15 +438,8 @@ from (\n${measure}\n) order by scope_level = 'national' desc, scope_value`,
   return out;
 }
 
-/** Loads the project's SQL macros (has_cpr) when the transforms provide them. */
+/** Loads the project's SQL macros (has_cpr) when the caller has not. */
 async function ensureCprMacro(conn: DuckDBConnection): Promise<void> {
   const have = await queryRows(conn, `select 1 from duckdb_functions() where function_name = 'has_cpr' limit 1`);
-  if (have.length > 0) return;
-  try {
-    const path = '../transforms/macros.ts'; // landed separately: optional here
-    const macros = (await import(path)) as { loadMacros?: (c: DuckDBConnection) => Promise<void> };
-    await macros.loadMacros?.(conn);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-  }
+  if (have.length === 0) await loadMacros(conn);
 }
