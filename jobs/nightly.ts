@@ -89,11 +89,8 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
       // The interrupted run never wrote its quality reports: write them now, under its own run id.
       const [owner] = await queryRows<{ run_id: string }>(conn, `select run_id from quality.runs where batch_id = ${sqlString(b)} limit 1`);
       if (owner) {
-        const { writeQualityReport } = await import('../quality/reports/write.ts');
-        const outDir = join(config.reports, owner.run_id);
-        await writeQualityReport(conn, { outDir, runId: owner.run_id });
-        await writeQualityReport(conn, { outDir, runId: owner.run_id, shareable: true });
-        log.info({ batch: b, report: outDir }, 'wrote the quality reports of the interrupted run');
+        await writeRunReports(conn, config.reports, owner.run_id);
+        log.info({ batch: b, report: join(config.reports, owner.run_id) }, 'wrote the quality reports of the interrupted run');
       }
     }
     const meta = metaDb(conn);
@@ -104,14 +101,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     try {
       const summary = await load(db, conn, config, { runId, batchId, now, log, checks, specialties, arrow: opts.format === 'arrow' });
       reach('after-publish');
-      if (summary.batchId) {
-        // Two variants: the operators' report, and one to share (no identifiers, counts 1-4 suppressed).
-        const outDir = join(config.reports, runId);
-        // Loaded here: ECharts costs seconds of start-up, and most runs that fail or find nothing never need it.
-        const { writeQualityReport } = await import('../quality/reports/write.ts');
-        summary.report = (await writeQualityReport(conn, { outDir, runId })).html;
-        await writeQualityReport(conn, { outDir, runId, shareable: true });
-      }
+      if (summary.batchId) summary.report = await writeRunReports(conn, config.reports, runId);
       const exitCode = summary.heldBack.length > 0 ? EXIT.heldBack : EXIT.ok;
       await meta.updateTable('meta.runs').set({
         finished_at: new Date().toISOString(), status: 'succeeded', exit_code: exitCode,
@@ -129,6 +119,19 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     db.close();
     await lock.release();
   }
+}
+
+/**
+ * A run's two quality reports in <reports>/<run-id>/: the operators' one, and one to share
+ * (no identifiers, counts 1-4 suppressed). Returns the operators' HTML file.
+ */
+async function writeRunReports(conn: DuckDBConnection, reports: string, runId: string): Promise<string> {
+  // Loaded here: ECharts costs start-up time, and most runs that fail or find nothing never need it.
+  const { writeQualityReport } = await import('../quality/reports/write.ts');
+  const outDir = join(reports, runId);
+  const written = await writeQualityReport(conn, { outDir, runId });
+  await writeQualityReport(conn, { outDir, runId, shareable: true });
+  return written.html;
 }
 
 /**
