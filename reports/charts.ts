@@ -34,15 +34,69 @@ export const palette = ['#1f5fa8', '#d9822b', '#2e8b57', '#b3261e', '#7b4fa0', '
  * `kind` names the chart in its data-chart attribute; `label` becomes its accessible name.
  */
 export function renderChart(option: ChartOption, size: ChartSize, kind = 'chart', label?: string): string {
+  const attrs = ` data-chart="${escapeAttr(kind)}" role="img"${label ? ` aria-label="${escapeAttr(label)}"` : ''}`;
+  return numbered(drawn(option, size)).replace(/^<svg\b/, `<svg${attrs}`);
+}
+
+/**
+ * An SVG drawn once per option and size. Drawing costs ~5-30 ms of CPU, and the quality reports
+ * draw the same charts over and over: many checks share a trend line, and the shareable report
+ * repeats the operators' charts (a night spent ~1 s of its CPU in them). The SVG is kept with its
+ * ids made relative: echarts numbers its instances (zr<n>-) and style classes (zr<n>-cls-<m>)
+ * with process-wide counters, and `numbered` gives every chart, drawn or reused, the numbers
+ * echarts would have given it, so a report is byte for byte what it was without the cache.
+ * Options holding a function (a label formatter) are not cached: their text cannot be the key.
+ */
+interface Drawn {
+  /** The SVG with instance ids as `zr#-` and class numbers counted from 0. */
+  readonly svg: string;
+  /** How many class numbers echarts gave out while drawing it. */
+  readonly classes: number;
+}
+
+const drawings = new Map<string, Drawn>();
+/** The next instance and class numbers echarts would give out (its counters start at 0). */
+let nextInstance = 0;
+let nextClass = 0;
+
+function drawn(option: ChartOption, size: ChartSize): Drawn {
+  let key: string | null = null;
+  try {
+    key = JSON.stringify([size.width, size.height, option], (_, v: unknown) => {
+      if (typeof v === 'function') throw new Error('not cacheable');
+      return v;
+    });
+  } catch {
+    key = null;
+  }
+  const known = key === null ? undefined : drawings.get(key);
+  if (known) return known;
   const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: size.width, height: size.height });
+  let svg: string;
   try {
     chart.setOption({ animation: false, color: palette, textStyle: { fontFamily: 'system-ui, sans-serif' }, ...option });
-    const svg = chart.renderToSVGString();
-    const attrs = ` data-chart="${escapeAttr(kind)}" role="img"${label ? ` aria-label="${escapeAttr(label)}"` : ''}`;
-    return svg.replace(/^<svg\b/, `<svg${attrs}`);
+    svg = chart.renderToSVGString();
   } finally {
     chart.dispose();
   }
+  // Echarts' own counters are ahead of ours by whatever cached charts skipped: the smallest
+  // class number in this SVG is where echarts' class counter stood.
+  const used = [...svg.matchAll(/\bzr\d+-cls-(\d+)/g)].map((m) => Number(m[1]));
+  const first = used.length ? Math.min(...used) : 0;
+  const d: Drawn = {
+    svg: svg.replace(/\bzr\d+-cls-(\d+)/g, (_, n: string) => `zr#-cls-${Number(n) - first}`).replace(/\bzr\d+-/g, 'zr#-'),
+    classes: used.length ? Math.max(...used) - first + 1 : 0,
+  };
+  if (key !== null) drawings.set(key, d);
+  return d;
+}
+
+/** The drawing with the instance and class numbers this chart gets in the process's order of charts. */
+function numbered(d: Drawn): string {
+  const instance = nextInstance++;
+  const base = nextClass;
+  nextClass += d.classes;
+  return d.svg.replace(/\bzr#-cls-(\d+)/g, (_, n: string) => `zr${instance}-cls-${base + Number(n)}`).replaceAll('zr#-', `zr${instance}-`);
 }
 
 function escapeAttr(value: string): string {

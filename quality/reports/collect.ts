@@ -62,22 +62,41 @@ const trendRuns = 30;
 const samplesPerCheck = 5;
 
 export async function collectReport(conn: DuckDBConnection, opts: { runId?: string; shareable?: boolean }): Promise<QualityReportData> {
-  const shareable = opts.shareable ?? false;
+  return shapeReport(await queryReport(conn, opts.runId), opts.shareable ?? false);
+}
+
+/**
+ * What both reports of a run show, queried once: the operators' report and the shareable one
+ * differ only in what shapeReport leaves out, so a run that writes both asks the database once.
+ */
+export interface ReportRows {
+  readonly run: { run_id: string; batch_id: string | null; run_at: string; held: string[]; errors: number };
+  readonly results: readonly ResultRow[];
+  readonly trends: readonly { check_id: string; percents: (number | null)[] }[];
+  readonly pipeline: readonly { check_id: string; kind: string; severity: string; n: number; reason: string }[];
+  readonly alerts: readonly { type: string; kind: string; check_id: string | null; scope: string; day: string | null; day_to: string | null; message: string }[];
+  /** Sample findings of every check whose national outcome is failed or warned, and of the pipeline's findings. */
+  readonly samples: readonly SampleRowRaw[];
+  readonly runs: readonly { run_id: string; run_at: string; errors: number; alerts: number }[];
+  readonly volume: readonly { kind: string; day: string; rows: number }[];
+}
+
+interface ResultRow {
+  check_id: string; kind: string; category: string; check_type: string; check_scope: string; severity: string; scope_level: string;
+  scope_value: string | null; numerator: number | null; denominator: number | null; percent: number | null; outcome: string; threshold: string | null; message: string | null;
+}
+
+type SampleRowRaw = Awaited<ReturnType<typeof sampleRows>>[number];
+
+export async function queryReport(conn: DuckDBConnection, runIdOpt?: string): Promise<ReportRows> {
   const [run] = await queryRows<{ run_id: string; batch_id: string | null; run_at: string; held: string[]; errors: number }>(
     conn,
     `select run_id, batch_id, strftime(run_at, '%Y-%m-%dT%H:%M:%SZ') as run_at, held_back_kinds as held, rows_with_errors::double as errors
-     from quality.runs ${opts.runId ? `where run_id = ${sqlString(opts.runId)}` : ''} order by run_at desc limit 1`,
+     from quality.runs ${runIdOpt ? `where run_id = ${sqlString(runIdOpt)}` : ''} order by run_at desc limit 1`,
   );
-  if (!run) throw new Error(opts.runId ? `no quality run: ${opts.runId}` : 'no quality run in this database');
+  if (!run) throw new Error(runIdOpt ? `no quality run: ${runIdOpt}` : 'no quality run in this database');
   const runId = sqlString(run.run_id);
-  const count = (n: number | null) => (shareable ? suppressCount(n) : n);
-  // Messages may carry counts (an alert's "usually 3 a day"): small ones go too.
-  const text = (m: string | null) => (shareable && m != null ? m.replace(/(?<![\d.:-])[1-4](?![\d.:-])/g, '<5') : m);
-
-  const results = await queryRows<{
-    check_id: string; kind: string; category: string; check_type: string; check_scope: string; severity: string; scope_level: string;
-    scope_value: string | null; numerator: number | null; denominator: number | null; percent: number | null; outcome: string; threshold: string | null; message: string | null;
-  }>(conn, `select * exclude (run_id, batch_id, run_at) from quality.check_results where run_id = ${runId}`);
+  const results = await queryRows<ResultRow>(conn, `select * exclude (run_id, batch_id, run_at) from quality.check_results where run_id = ${runId}`);
   const trends = await queryRows<{ check_id: string; percents: (number | null)[] }>(
     conn,
     `with recent as (
@@ -89,6 +108,54 @@ export async function collectReport(conn: DuckDBConnection, opts: { runId?: stri
      where r.scope_level = 'national'
      group by r.check_id`,
   );
+  // Findings the pipeline itself makes (duplicates, unresolved clinics, superseded
+  // versions) have no declared check: they are listed with the failed checks.
+  const pipeline = await queryRows<{ check_id: string; kind: string; severity: string; n: number; reason: string }>(
+    conn,
+    `select check_id, kind, any_value(severity) as severity, count(*)::double as n, min(reason) as reason
+     from quality.row_findings
+     where run_id = ${runId} and check_id not in (select check_id from quality.check_results where run_id = ${runId})
+     group by check_id, kind`,
+  );
+  const alerts = await queryRows<{ type: string; kind: string; check_id: string | null; scope: string; day: string | null; day_to: string | null; message: string }>(
+    conn,
+    `select alert_type as type, kind, check_id, scope_level || coalesce(' ' || scope_value, '') as scope,
+            cast(day as varchar) as day, cast(day_to as varchar) as day_to, message
+     from quality.alerts where run_id = ${runId} order by alert_type, kind, scope_value, day`,
+  );
+  // The checks a report lists as problems (shapeReport): failed or warned nationally, and every pipeline finding.
+  const problemIds = [
+    ...results.filter((r) => r.scope_level === 'national' && (r.outcome === 'failed' || r.outcome === 'warned')).map((r) => r.check_id),
+    ...pipeline.map((p) => p.check_id),
+  ];
+  const samples = problemIds.length ? await sampleRows(conn, runId, run.batch_id, problemIds) : [];
+  const runs = await queryRows<{ run_id: string; run_at: string; errors: number; alerts: number }>(
+    conn,
+    `select run_id, strftime(run_at, '%Y-%m-%dT%H:%M:%SZ') as run_at, rows_with_errors::double as errors, alerts
+     from quality.runs where run_at <= (select run_at from quality.runs where run_id = ${runId})
+     order by run_at desc limit ${trendRuns}`,
+  );
+  const volume = await queryRows<{ kind: string; day: string; rows: number }>(
+    conn,
+    `with recent as (
+        select kind, day, sum(rows)::double as rows from quality.volume_history
+        where run_at <= (select run_at from quality.runs where run_id = ${runId})
+        group by kind, day
+     ),
+     bounds as (select kind, max(day) as last_day from recent group by kind)
+     select kind, cast(day as varchar) as day, rows from recent join bounds using (kind)
+     where day > last_day - interval 60 day
+     order by kind, day`,
+  );
+  return { run, results, trends, pipeline, alerts, samples, runs, volume };
+}
+
+/** The report document from the queried rows: with `shareable`, without identifiers and small counts. */
+export function shapeReport(rows: ReportRows, shareable: boolean): QualityReportData {
+  const { run, results, trends, pipeline, alerts } = rows;
+  const count = (n: number | null) => (shareable ? suppressCount(n) : n);
+  // Messages may carry counts (an alert's "usually 3 a day"): small ones go too.
+  const text = (m: string | null) => (shareable && m != null ? m.replace(/(?<![\d.:-])[1-4](?![\d.:-])/g, '<5') : m);
   const trendOf = new Map(trends.map((t) => [t.check_id, t.percents.map((p) => (p == null ? null : Number(p)))]));
 
   const protect = (num: number | null, den: number | null, percent: number | null, isRowCount: boolean) => {
@@ -113,15 +180,6 @@ export async function collectReport(conn: DuckDBConnection, opts: { runId?: stri
       clinicsAffected: count(clinics),
     };
   });
-  // Findings the pipeline itself makes (duplicates, unresolved clinics, superseded
-  // versions) have no declared check: they are listed with the failed checks.
-  const pipeline = await queryRows<{ check_id: string; kind: string; severity: string; n: number; reason: string }>(
-    conn,
-    `select check_id, kind, any_value(severity) as severity, count(*)::double as n, min(reason) as reason
-     from quality.row_findings
-     where run_id = ${runId} and check_id not in (select check_id from quality.check_results where run_id = ${runId})
-     group by check_id, kind`,
-  );
   for (const p of pipeline) {
     checks.push({
       checkId: p.check_id, kind: p.kind, category: 'pipeline', checkType: 'pipeline', checkScope: 'row', severity: p.severity,
@@ -134,43 +192,13 @@ export async function collectReport(conn: DuckDBConnection, opts: { runId?: stri
   const rank = (o: string) => ({ failed: 0, warned: 1, passed: 2, not_evaluated: 3 })[o] ?? 4;
   checks.sort((a, b) => rank(a.outcome) - rank(b.outcome) || (b.numerator ?? 0) - (a.numerator ?? 0) || a.checkId.localeCompare(b.checkId));
 
-  const alerts = await queryRows<{ type: string; kind: string; check_id: string | null; scope: string; day: string | null; day_to: string | null; message: string }>(
-    conn,
-    `select alert_type as type, kind, check_id, scope_level || coalesce(' ' || scope_value, '') as scope,
-            cast(day as varchar) as day, cast(day_to as varchar) as day_to, message
-     from quality.alerts where run_id = ${runId} order by alert_type, kind, scope_value, day`,
-  );
-
   const samples: Record<string, SampleRow[]> = {};
-  const problemIds = checks.filter((c) => c.outcome === 'failed' || c.outcome === 'warned').map((c) => c.checkId);
-  if (problemIds.length) {
-    const rows = await sampleRows(conn, runId, run.batch_id, problemIds);
-    for (const r of rows) {
-      const sample: SampleRow = shareable
-        ? { sourceFile: r.source_file, sourceLine: Number(r.source_line), column: r.column_name, reason: r.reason }
-        : { sourceFile: r.source_file, sourceLine: Number(r.source_line), column: r.column_name, reason: r.reason, recordKey: r.record_key, patient: r.patient };
-      (samples[r.check_id] ??= []).push(sample);
-    }
+  for (const r of rows.samples) {
+    const sample: SampleRow = shareable
+      ? { sourceFile: r.source_file, sourceLine: Number(r.source_line), column: r.column_name, reason: r.reason }
+      : { sourceFile: r.source_file, sourceLine: Number(r.source_line), column: r.column_name, reason: r.reason, recordKey: r.record_key, patient: r.patient };
+    (samples[r.check_id] ??= []).push(sample);
   }
-
-  const runs = await queryRows<{ run_id: string; run_at: string; errors: number; alerts: number }>(
-    conn,
-    `select run_id, strftime(run_at, '%Y-%m-%dT%H:%M:%SZ') as run_at, rows_with_errors::double as errors, alerts
-     from quality.runs where run_at <= (select run_at from quality.runs where run_id = ${runId})
-     order by run_at desc limit ${trendRuns}`,
-  );
-  const volume = await queryRows<{ kind: string; day: string; rows: number }>(
-    conn,
-    `with recent as (
-        select kind, day, sum(rows)::double as rows from quality.volume_history
-        where run_at <= (select run_at from quality.runs where run_id = ${runId})
-        group by kind, day
-     ),
-     bounds as (select kind, max(day) as last_day from recent group by kind)
-     select kind, cast(day as varchar) as day, rows from recent join bounds using (kind)
-     where day > last_day - interval 60 day
-     order by kind, day`,
-  );
 
   return {
     runId: run.run_id,
@@ -190,8 +218,9 @@ export async function collectReport(conn: DuckDBConnection, opts: { runId?: stri
     notEvaluated: checks.filter((c) => c.outcome === 'not_evaluated'),
     alerts: alerts.map((a) => ({ type: a.type, kind: a.kind, checkId: a.check_id, scope: a.scope, day: a.day, dayTo: a.day_to, message: text(a.message) ?? '' })),
     samples,
-    runs: runs.reverse().map((r) => ({ runId: r.run_id, runAt: r.run_at, rowsWithErrors: count(Number(r.errors)), alerts: r.alerts })),
-    volume: volume.map((v) => ({ kind: v.kind, day: v.day, rows: count(Number(v.rows)) })),
+    // A copy: the rows are shared by both reports of a run.
+    runs: [...rows.runs].reverse().map((r) => ({ runId: r.run_id, runAt: r.run_at, rowsWithErrors: count(Number(r.errors)), alerts: r.alerts })),
+    volume: rows.volume.map((v) => ({ kind: v.kind, day: v.day, rows: count(Number(v.rows)) })),
   };
 }
 

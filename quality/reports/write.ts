@@ -4,7 +4,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { collectReport, type QualityReportData } from './collect.ts';
+import { queryReport, shapeReport, type QualityReportData } from './collect.ts';
 import { renderQualityHtml } from './html.ts';
 import { renderQualityMarkdown } from './markdown.ts';
 
@@ -19,9 +19,23 @@ export async function writeQualityReport(
   conn: DuckDBConnection,
   opts: { outDir: string; runId?: string; shareable?: boolean },
 ): Promise<WrittenReport> {
-  const data = await collectReport(conn, { runId: opts.runId, shareable: opts.shareable });
-  await mkdir(opts.outDir, { recursive: true });
-  const base = join(opts.outDir, `quality-report${opts.shareable ? '-shareable' : ''}`);
+  return writeReport(shapeReport(await queryReport(conn, opts.runId), opts.shareable ?? false), opts.outDir);
+}
+
+/**
+ * A run's two reports, the operators' and the shareable one, from one set of queries (the
+ * second report used to ask the database everything again). Returns the operators' report.
+ */
+export async function writeQualityReports(conn: DuckDBConnection, opts: { outDir: string; runId?: string }): Promise<WrittenReport> {
+  const rows = await queryReport(conn, opts.runId);
+  const written = await writeReport(shapeReport(rows, false), opts.outDir);
+  await writeReport(shapeReport(rows, true), opts.outDir);
+  return written;
+}
+
+async function writeReport(data: QualityReportData, outDir: string): Promise<WrittenReport> {
+  await mkdir(outDir, { recursive: true });
+  const base = join(outDir, `quality-report${data.shareable ? '-shareable' : ''}`);
   const out = { html: `${base}.html`, json: `${base}.json`, markdown: `${base}.md` };
   await put(out.html, renderQualityHtml(data));
   await put(out.json, `${JSON.stringify(data, null, 2)}\n`);
