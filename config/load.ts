@@ -71,6 +71,11 @@ export interface PipelineConfig {
   readonly preserveInsertionOrder: boolean;
   readonly threads: number;
   readonly fileConcurrency: number;
+  /**
+   * Bytes of inbox files one run takes at most: a larger inbox (a backfill) is loaded as
+   * consecutive runs, so memory stays that of a few nights. null: always one run.
+   */
+  readonly runInputBudget: number | null;
   readonly register: RegisterLayout;
   readonly deliveries: readonly Delivery[];
   readonly reference: { readonly sksFile: string | null; readonly npuFile: string | null };
@@ -217,6 +222,8 @@ export interface ConfigOverrides {
   readonly outbox?: string;
   readonly database?: string;
   readonly reports?: string;
+  /** A size ("256MB") or "none" for one run, as run_input_budget. */
+  readonly runInputBudget?: string;
 }
 
 /** The DuckDB settings of the configuration, as openDatabase takes them. */
@@ -254,6 +261,10 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
     throw new ConfigError(file, 'memory_limit', memoryLimit, 'a size such as "4GB"');
   }
+  const budgetKey = overrides.runInputBudget !== undefined ? '--run-budget' : 'run_input_budget';
+  const budget = overrides.runInputBudget !== undefined ? (overrides.runInputBudget === 'none' ? null : overrides.runInputBudget) : doc.run_input_budget ?? null;
+  const runInputBudget = budget === null ? null : typeof budget === 'string' ? sizeInBytes(budget) : null;
+  if (budget !== null && runInputBudget === null) throw new ConfigError(file, budgetKey, budget, 'a size such as "256MB", or null for one run');
   const tempDirectory = r.optStr(doc, 'temp_directory', '');
   if (tempDirectory === '') throw new ConfigError(file, 'temp_directory', tempDirectory, 'a folder, or null for <database>.tmp');
   const timeZone = r.str(doc, 'time_zone', '', 'Europe/Copenhagen');
@@ -274,9 +285,20 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
     preserveInsertionOrder: r.bool(doc, 'preserve_insertion_order', '', true),
     threads: r.int(doc, 'threads', '', 2),
     fileConcurrency: r.int(doc, 'file_concurrency', '', 2),
+    runInputBudget,
     register,
     deliveries,
     reference: { sksFile: r.optStr(reference, 'sks_file', 'reference.'), npuFile: r.optStr(reference, 'npu_file', 'reference.') },
     raw: doc,
   });
+}
+
+/** "256MB" -> bytes (B, then KB/MB/GB/TB as powers of 1000, KiB/MiB/GiB/TiB of 1024); null when not a size above 0. */
+export function sizeInBytes(text: string): number | null {
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(text.trim());
+  if (!m) return null;
+  const unit = m[2]!.toLowerCase();
+  const power = { b: 0, k: 1, m: 2, g: 3, t: 4 }[unit[0] as 'b' | 'k' | 'm' | 'g' | 't'];
+  const bytes = Number(m[1]) * (unit.endsWith('ib') ? 1024 : 1000) ** power;
+  return bytes > 0 ? Math.round(bytes) : null;
 }

@@ -11,6 +11,7 @@ import type { Insertable } from 'kysely';
 import { metaDb } from '../db/kysely.ts';
 import type { MetaTables } from '../db/meta-tables.ts';
 import { discoverInbox, type InboxEntry } from '../ingest/discover.ts';
+import { planRuns } from '../ingest/plan-runs.ts';
 import { hashFile } from '../ingest/hash.ts';
 import { writeReferenceTables } from '../ingest/reference.ts';
 import { loadCatalogue } from '../lab/catalogue.ts';
@@ -20,7 +21,7 @@ import { createStagingTables, replaceWithView, deliveryTarget, registerTarget, s
 import { reach } from '../observe/crashpoints.ts';
 import { createLogger } from '../observe/log.ts';
 import { fileProgress } from '../observe/progress.ts';
-import { formatSummary, type RunSummary } from '../observe/summary.ts';
+import { combineRuns, formatSummary, type RunSummary } from '../observe/summary.ts';
 import { acceptRun } from '../publish/accept.ts';
 import { probeOutbox, publishBatch, publishPending } from '../publish/batch.ts';
 import { loadChecks, runChecks, type CheckDefinition } from '../quality/engine.ts';
@@ -36,6 +37,8 @@ export interface NightlyOptions {
   readonly db?: string;
   readonly reports?: string;
   readonly format?: 'parquet' | 'arrow';
+  /** Overrides run_input_budget: a size ("512MB") or "none". */
+  readonly runBudget?: string;
   /** For tests and replays: the time the run pretends it is. */
   readonly now?: Date;
   readonly logger?: Logger;
@@ -43,7 +46,10 @@ export interface NightlyOptions {
 
 export interface NightlyResult {
   readonly exitCode: number;
+  /** The job as a whole: the one run, or the runs of a large inbox added up. */
   readonly summary: RunSummary;
+  /** Each run of the job, in order (one, unless the inbox was larger than the run budget). */
+  readonly runs: readonly RunSummary[];
 }
 
 /** One hashed inbox file and what this run does with it. */
@@ -64,12 +70,10 @@ function newId(prefix: string, now: Date): string {
  */
 export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResult> {
   const log = opts.logger ?? createLogger();
-  const config = await loadConfig(opts.config, { inbox: opts.inbox, outbox: opts.outbox, database: opts.db, reports: opts.reports });
+  const config = await loadConfig(opts.config, { inbox: opts.inbox, outbox: opts.outbox, database: opts.db, reports: opts.reports, runInputBudget: opts.runBudget });
   const checks = await loadChecks();
   const specialties = await loadSpecialties();
   const now = opts.now ?? new Date();
-  const runId = newId('r', now);
-  const batchId = newId('b', now);
   // One run at a time (runlock/lock.ts): a second one gets RunLocked, a killed run's lock is taken over.
   const lock = await acquireRunLock(config.database, 'nightly');
   if (lock.tookOver) log.warn({ stale: lock.tookOver }, 'took over the run lock of a run that is no longer running');
@@ -93,31 +97,52 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
         log.info({ batch: b, report: join(config.reports, owner.run_id) }, 'wrote the quality reports of the interrupted run');
       }
     }
-    const meta = metaDb(conn);
-    await meta.insertInto('meta.runs').values({
-      run_id: runId, job: 'nightly', started_at: now.toISOString(), finished_at: null, status: 'running', batch_id: null,
-      exit_code: null, rows_read: null, rows_published: null, rows_quarantined: null, rows_rejected: null, message: null,
-    }).execute();
-    try {
-      const summary = await load(db, conn, config, { runId, batchId, now, log, checks, specialties, arrow: opts.format === 'arrow' });
-      reach('after-publish');
-      if (summary.batchId) summary.report = await writeRunReports(conn, config.reports, runId);
-      const exitCode = summary.heldBack.length > 0 ? EXIT.heldBack : EXIT.ok;
-      await meta.updateTable('meta.runs').set({
-        finished_at: new Date().toISOString(), status: 'succeeded', exit_code: exitCode,
-        batch_id: summary.batchId, rows_read: summary.totals.read, rows_published: summary.totals.published,
-        rows_quarantined: summary.totals.quarantined, rows_rejected: summary.totals.rejected,
-      }).where('run_id', '=', runId).execute();
-      return { exitCode, summary };
-    } catch (err) {
-      await meta.updateTable('meta.runs').set({
-        finished_at: new Date().toISOString(), status: 'failed', exit_code: EXIT.failed, message: (err as Error).message.slice(0, 2000),
-      }).where('run_id', '=', runId).execute();
-      throw err;
+    const ctx = { now, log, checks, specialties, arrow: opts.format === 'arrow' };
+    const firstRunId = newId('r', now);
+    const found = await findNewFiles(conn, config, { runId: firstRunId, now, log });
+    // A backfill's inbox is loaded as consecutive runs of a bounded size (ingest/plan-runs.ts):
+    // each is a night of its own, committed and published before the next one starts.
+    const chunks = planRuns(found.candidates.map((c) => ({ ...c, file: c.entry.file, bytes: c.entry.bytes, isRegister: c.entry.role === 'register' })), config.runInputBudget);
+    if (chunks.length > 1) log.info({ runs: chunks.length, files: found.candidates.length, budget_bytes: config.runInputBudget }, 'inbox larger than the run budget: loading it as consecutive runs');
+    const runs: RunSummary[] = [];
+    let exitCode: number = EXIT.ok;
+    for (const [i, chunk] of (chunks.length ? chunks : [[]]).entries()) {
+      const runId = i === 0 ? firstRunId : newId('r', now);
+      const summary = await oneRun(db, conn, config, chunk, i === 0 ? found.skipped : [], { ...ctx, runId, batchId: newId('b', now) });
+      if (summary.heldBack.length > 0) exitCode = EXIT.heldBack;
+      runs.push(summary);
+      if (chunks.length > 1) log.info({ run: i + 1, of: chunks.length, run_id: runId, rows: summary.totals.read }, `run ${i + 1} of ${chunks.length} done`);
     }
+    return { exitCode, summary: runs.length === 1 ? runs[0]! : combineRuns(runs), runs };
   } finally {
     db.close();
     await lock.release();
+  }
+}
+
+/** One run: its row in meta.runs, the load, its quality reports. */
+async function oneRun(db: Database, conn: DuckDBConnection, config: PipelineConfig, candidates: Candidate[], skipped: RunSummary['skipped'], ctx: RunContext): Promise<RunSummary> {
+  const meta = metaDb(conn);
+  const { runId } = ctx;
+  await meta.insertInto('meta.runs').values({
+    run_id: runId, job: 'nightly', started_at: ctx.now.toISOString(), finished_at: null, status: 'running', batch_id: null,
+    exit_code: null, rows_read: null, rows_published: null, rows_quarantined: null, rows_rejected: null, message: null,
+  }).execute();
+  try {
+    const summary = await load(db, conn, config, candidates, skipped, ctx);
+    reach('after-publish');
+    if (summary.batchId) summary.report = await writeRunReports(conn, config.reports, runId);
+    await meta.updateTable('meta.runs').set({
+      finished_at: new Date().toISOString(), status: 'succeeded', exit_code: summary.heldBack.length > 0 ? EXIT.heldBack : EXIT.ok,
+      batch_id: summary.batchId, rows_read: summary.totals.read, rows_published: summary.totals.published,
+      rows_quarantined: summary.totals.quarantined, rows_rejected: summary.totals.rejected,
+    }).where('run_id', '=', runId).execute();
+    return summary;
+  } catch (err) {
+    await meta.updateTable('meta.runs').set({
+      finished_at: new Date().toISOString(), status: 'failed', exit_code: EXIT.failed, message: (err as Error).message.slice(0, 2000),
+    }).where('run_id', '=', runId).execute();
+    throw err;
   }
 }
 
@@ -127,8 +152,10 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
  */
 async function writeRunReports(conn: DuckDBConnection, reports: string, runId: string): Promise<string> {
   // Loaded here: ECharts costs start-up time, and most runs that fail or find nothing never need it.
-  const { writeQualityReports } = await import('../quality/reports/write.ts');
-  const written = await writeQualityReports(conn, { outDir: join(reports, runId), runId });
+  const { writeQualityReport } = await import('../quality/reports/write.ts');
+  const outDir = join(reports, runId);
+  const written = await writeQualityReport(conn, { outDir, runId });
+  await writeQualityReport(conn, { outDir, runId, shareable: true });
   return written.html;
 }
 
@@ -173,8 +200,13 @@ interface RunContext {
   readonly arrow: boolean;
 }
 
-async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig, ctx: RunContext): Promise<RunSummary> {
-  const { runId, batchId, log } = ctx;
+/**
+ * Lists and hashes the inbox and decides, per file, whether it is new: the ledger is keyed on
+ * content, so a file delivered again (under any name) is skipped. The skipped ones are noted
+ * under the first run's id.
+ */
+async function findNewFiles(conn: DuckDBConnection, config: PipelineConfig, ctx: { runId: string; now: Date; log: Logger }): Promise<{ candidates: Candidate[]; skipped: RunSummary['skipped'] }> {
+  const { runId, log } = ctx;
   const meta = metaDb(conn);
   const seenAt = ctx.now.toISOString();
   const step = stepTimer(log);
@@ -225,7 +257,13 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
       outcome: x.outcome === 'unreadable' ? 'failed' as const : x.outcome, detail: x.detail, seen_at: seenAt,
     }))).execute();
   }
+  return { candidates, skipped };
+}
 
+async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig, candidates: Candidate[], skipped: RunSummary['skipped'], ctx: RunContext): Promise<RunSummary> {
+  const { runId, batchId, log } = ctx;
+  const meta = metaDb(conn);
+  const step = stepTimer(log);
   const summary: RunSummary = {
     runId, batchId: null, report: null, files: [], skipped, heldBack: [], alerts: [],
     totals: { read: 0, published: 0, quarantined: 0, rejected: 0 }, byKind: [],
@@ -420,7 +458,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--db <file>', 'DuckDB file (default: from the configuration)')
     .option('--reports <dir>', 'folder for the quality reports (default: from the configuration)')
     .option('--format <format>', 'extra output format besides Parquet: arrow')
-    .action(async (o: { config: string; inbox?: string; outbox?: string; db?: string; reports?: string; format?: string }) => {
+    .option('--run-budget <size>', 'input bytes per run (e.g. 512MB) when a large inbox loads as several runs; "none" for one run (default: run_input_budget)')
+    .action(async (o: { config: string; inbox?: string; outbox?: string; db?: string; reports?: string; format?: string; runBudget?: string }) => {
       const log = createLogger();
       try {
         if (o.format !== undefined && o.format !== 'arrow' && o.format !== 'parquet') {

@@ -13,9 +13,37 @@ export interface RunSummary {
   readonly alerts: Array<{ message: string }>;
   readonly totals: { read: number; published: number; quarantined: number; rejected: number };
   readonly byKind: Array<{ kind: string; read: number; published: number; quarantined: number; rejected: number }>;
+  /** Set when the job loaded the inbox as several runs (combineRuns): one line each. */
+  readonly runs?: ReadonlyArray<{ runId: string; batchId: string | null; report: string | null; files: number; read: number; heldBack: string[] }>;
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
+
+/**
+ * The runs of one job (a large inbox loaded as consecutive runs) as one summary: files, rows,
+ * findings and alerts added up; `runs` keeps each run's id, batch and report.
+ */
+export function combineRuns(runs: readonly RunSummary[]): RunSummary {
+  const byKind = new Map<string, RunSummary['byKind'][number]>();
+  for (const k of runs.flatMap((r) => r.byKind)) {
+    const t = byKind.get(k.kind) ?? { kind: k.kind, read: 0, published: 0, quarantined: 0, rejected: 0 };
+    byKind.set(k.kind, { kind: k.kind, read: t.read + k.read, published: t.published + k.published, quarantined: t.quarantined + k.quarantined, rejected: t.rejected + k.rejected });
+  }
+  const sum = (f: (t: RunSummary['totals']) => number) => runs.reduce((s, r) => s + f(r.totals), 0);
+  const last = runs[runs.length - 1]!;
+  return {
+    runId: runs[0]!.runId,
+    batchId: last.batchId,
+    report: last.report,
+    files: runs.flatMap((r) => r.files),
+    skipped: runs.flatMap((r) => r.skipped),
+    heldBack: runs.flatMap((r) => r.heldBack),
+    alerts: runs.flatMap((r) => r.alerts),
+    totals: { read: sum((t) => t.read), published: sum((t) => t.published), quarantined: sum((t) => t.quarantined), rejected: sum((t) => t.rejected) },
+    byKind: [...byKind.values()].sort((a, b) => (a.kind < b.kind ? -1 : 1)),
+    runs: runs.map((r) => ({ runId: r.runId, batchId: r.batchId, report: r.report, files: r.files.length, read: r.totals.read, heldBack: r.heldBack.map((h) => h.kind) })),
+  };
+}
 
 /** The end-of-run summary: what a person reads in five seconds. */
 export function formatSummary(s: RunSummary): string {
@@ -25,7 +53,15 @@ export function formatSummary(s: RunSummary): string {
   const failed = [...s.files.filter((f) => f.error), ...s.skipped.filter((f) => f.outcome === 'unreadable').map((f) => ({ file: f.file, error: f.detail }))];
   const already = s.skipped.filter((f) => f.outcome === 'already_loaded' || f.outcome === 'duplicate_in_run').length;
   const unknown = s.skipped.filter((f) => f.outcome === 'unrecognised');
-  lines.push(`fangst nightly ${s.runId}: ${s.batchId ? `batch ${s.batchId} published` : 'nothing new to publish'}`);
+  if (s.runs) {
+    lines.push(`fangst nightly: the inbox loaded as ${s.runs.length} consecutive runs (run_input_budget)`);
+    for (const r of s.runs) {
+      const outcome = r.batchId ? `batch ${r.batchId} published` : 'nothing published';
+      lines.push(`  ${r.runId}: ${n(r.files)} files, ${n(r.read)} rows read, ${outcome}${r.heldBack.length ? `, held back: ${r.heldBack.join(', ')}` : ''}`);
+    }
+  } else {
+    lines.push(`fangst nightly ${s.runId}: ${s.batchId ? `batch ${s.batchId} published` : 'nothing new to publish'}`);
+  }
   lines.push(`files: ${loaded} loaded, ${already} already loaded (skipped), ${failed.length} failed, ${unknown.length} not recognised`);
   if (s.files.length) {
     const t = s.totals;
@@ -45,6 +81,6 @@ export function formatSummary(s: RunSummary): string {
   for (const f of unknown) lines.push(`not loaded: ${f.file}: ${f.detail}`);
   for (const a of s.alerts.slice(0, 10)) lines.push(`ALERT: ${a.message}`);
   if (s.alerts.length > 10) lines.push(`ALERT: ... and ${s.alerts.length - 10} more (see the quality report)`);
-  if (s.report) lines.push(`quality report: ${s.report}`);
+  if (s.report) lines.push(s.runs ? `quality reports: one per run; the last: ${s.report}` : `quality report: ${s.report}`);
   return lines.join('\n') + '\n';
 }
