@@ -2,12 +2,13 @@
 // nodejs-polars and pandas. Every measurement is its own child process, so its peak RSS is its own.
 //
 //   npm run bench -- [--scales 1,10] [--night 2026-04-01] [--night-scale 1] [--seed 1] [--skip-reference] [--reference-scale S]
+//                    [--run-budget SIZE]   (passed to `fangst nightly`; default: config/pipeline.yaml's run_input_budget)
 //
 // Inboxes are generated once and cached under bench/cache/ (git-ignored); results go to
 // bench/results/latest.json and a table on stdout.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     'skip-reference': { type: 'boolean', default: false },
     'reference-scale': { type: 'string' },
     'night-scale': { type: 'string', default: '1' },
+    'run-budget': { type: 'string' },
     out: { type: 'string', default: join(bench, 'results', 'latest.json') },
   },
 });
@@ -107,6 +109,8 @@ interface Scenario {
   readonly seconds: number;
   readonly cpu_seconds: number | null;
   readonly rows: number;
+  /** Runs the job made: a backfill's inbox loads as consecutive runs of run_input_budget each. */
+  readonly runs: number;
   readonly rows_per_second: number;
   readonly peak_rss_mb: number;
   readonly exit_code: number;
@@ -120,7 +124,8 @@ async function nightly(name: string, scale: string, inbox: string, work: string,
   await rm(join(work, 'reports'), { recursive: true, force: true });
   const loadBefore = os.loadavg()[0]!;
   log(`${name}: nightly on ${inbox}`);
-  const r = await fangst(['nightly', '--inbox', inbox, '--db', dbFile, '--outbox', join(work, 'outbox'), '--reports', join(work, 'reports')],
+  const budget = args['run-budget'] ? ['--run-budget', args['run-budget']] : [];
+  const r = await fangst(['nightly', '--inbox', inbox, '--db', dbFile, '--outbox', join(work, 'outbox'), '--reports', join(work, 'reports'), ...budget],
     { FANGST_LOG_FORMAT: 'json', FANGST_LOG_LEVEL: 'info' });
   if (r.code !== 0 && r.code !== 3) throw new Error(`${name}: nightly exited ${r.code}: ${r.stderr.slice(-3000)}`);
   const steps: Record<string, number> = {};
@@ -131,25 +136,28 @@ async function nightly(name: string, scale: string, inbox: string, work: string,
       if (o.step && typeof o.ms === 'number') steps[o.step] = (steps[o.step] ?? 0) + o.ms;
     } catch { /* not a log line */ }
   }
-  const rows = await runRows(dbFile);
+  const { rows, runs } = await runRows(dbFile);
   const s: Scenario = {
-    name, scale, seconds: round(r.seconds), cpu_seconds: r.cpu_seconds, rows, rows_per_second: Math.round(rows / r.seconds), peak_rss_mb: r.peak_rss_mb,
+    name, scale, seconds: round(r.seconds), cpu_seconds: r.cpu_seconds, rows, runs, rows_per_second: Math.round(rows / r.seconds), peak_rss_mb: r.peak_rss_mb,
     exit_code: r.code, steps_ms: steps, load_before: round(loadBefore),
   };
-  log(`  ${s.seconds} s (${s.cpu_seconds} s CPU), ${rows} rows, ${s.peak_rss_mb} MB, steps ${JSON.stringify(steps)}`);
+  log(`  ${s.seconds} s (${s.cpu_seconds} s CPU), ${rows} rows in ${runs} run(s), ${s.peak_rss_mb} MB, steps ${JSON.stringify(steps)}`);
   return s;
 }
 
-async function runRows(dbFile: string): Promise<number> {
+/** Rows read by the last nightly job (all its runs: they share its start time), register rows included. */
+async function runRows(dbFile: string): Promise<{ rows: number; runs: number }> {
   const inst = await DuckDBInstance.create(dbFile, { access_mode: 'READ_ONLY' });
   const conn = await inst.connect();
-  const r = await conn.runAndReadAll(`select coalesce(rows_read, 0) + coalesce((select sum(rows_read) from meta.files f
-      where f.run_id = r.run_id and f.kind = 'register'), 0) as n
-    from meta.runs r where job = 'nightly' order by started_at desc limit 1`);
-  const n = Number(r.getRowObjectsJS()[0]?.n ?? 0);
+  const r = await conn.runAndReadAll(`
+    with job as (select * from meta.runs where job = 'nightly' and started_at = (select max(started_at) from meta.runs where job = 'nightly'))
+    select coalesce(sum(rows_read), 0) + coalesce((select sum(rows_read) from meta.files f
+      where f.run_id in (select run_id from job) and f.kind = 'register'), 0) as n, count(*) as runs
+    from job`);
+  const o = r.getRowObjectsJS()[0];
   conn.closeSync();
   inst.closeSync();
-  return n;
+  return { rows: Number(o?.n ?? 0), runs: Number(o?.runs ?? 0) };
 }
 
 async function duckdbVersion(): Promise<string> {
@@ -173,6 +181,18 @@ async function main(): Promise<void> {
     load_average_at_start: os.loadavg().map((x) => round(x)),
   };
   const scenarios: Scenario[] = [];
+  let reference: Record<string, unknown> | null = null;
+  // Written after every scenario, so a long run that fails late keeps what it measured.
+  const save = async () => {
+    const result = {
+      started_at: started.toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      machine: { ...machine, load_average_at_end: os.loadavg().map((x) => round(x)) },
+      scenarios, reference, targets: targets(scenarios, reference),
+    };
+    await mkdir(dirname(args.out!), { recursive: true });
+    await writeFile(args.out!, `${JSON.stringify(result, null, 2)}\n`);
+    return result;
+  };
   for (const scale of scales) {
     const base = join(cache, `s${scale}`);
     const inbox = join(base, 'inbox');
@@ -184,24 +204,17 @@ async function main(): Promise<void> {
     const work = join(base, 'run');
     await rm(work, { recursive: true, force: true });
     await mkdir(work, { recursive: true });
+    // The night runs on the backfill's database itself (nothing reads it afterwards: a copy of a
+    // scale-10 history would cost minutes and gigabytes).
     const history = join(work, 'history.duckdb');
     scenarios.push(await nightly(`backfill`, scale, inbox, work, history));
-    // The night runs on a copy, so the history stays the backfill's.
-    const nightDb = join(work, 'night.duckdb');
-    await copyFile(history, nightDb);
-    scenarios.push(await nightly(`night`, scale, nightInbox, work, nightDb));
+    await save();
+    scenarios.push(await nightly(`night`, scale, nightInbox, work, history));
+    await save();
   }
 
-  let reference: Record<string, unknown> | null = null;
   if (!args['skip-reference']) reference = await runReference(join(cache, `s${referenceScale}`, 'inbox'), referenceScale);
-
-  const result = {
-    started_at: started.toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-    machine: { ...machine, load_average_at_end: os.loadavg().map((x) => round(x)) },
-    scenarios, reference, targets: targets(scenarios, reference),
-  };
-  await mkdir(dirname(args.out!), { recursive: true });
-  await writeFile(args.out!, `${JSON.stringify(result, null, 2)}\n`);
+  const result = await save();
   process.stdout.write(table(result));
   log(`wrote ${args.out}`);
 }
@@ -305,9 +318,9 @@ function table(result: { machine: Record<string, unknown>; scenarios: Scenario[]
   const m = result.machine;
   lines.push(`machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.node}, DuckDB ${m.duckdb}; load ${JSON.stringify(m.load_average_at_start)} -> ${JSON.stringify(m.load_average_at_end)}`);
   lines.push('');
-  lines.push('| scenario | scale | wall s | CPU s | rows | rows/s | peak RSS MB |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|');
-  for (const s of result.scenarios) lines.push(`| ${s.name} | ${s.scale} | ${s.seconds} | ${s.cpu_seconds} | ${s.rows} | ${s.rows_per_second} | ${s.peak_rss_mb} |`);
+  lines.push('| scenario | scale | runs | wall s | CPU s | rows | rows/s | peak RSS MB |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const s of result.scenarios) lines.push(`| ${s.name} | ${s.scale} | ${s.runs} | ${s.seconds} | ${s.cpu_seconds} | ${s.rows} | ${s.rows_per_second} | ${s.peak_rss_mb} |`);
   if (result.reference) {
     const r = result.reference as Record<string, Impl> & { scale: string };
     lines.push('');
