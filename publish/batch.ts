@@ -7,7 +7,6 @@ import { KINDS } from '../config/load.ts';
 import { queryRows, sqlString } from '../db/connection.ts';
 import { hashFile } from '../ingest/hash.ts';
 import { reach } from '../observe/crashpoints.ts';
-import { writeArrowFile } from './arrow.ts';
 
 /** Bumped whenever a published column changes meaning or type. */
 export const SCHEMA_VERSION = 1;
@@ -95,6 +94,8 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
     const sql = `select * exclude (content_hash, key_hash) from core.${kind} where batch_id = ${batch} order by record_key`;
     await write(`${kind}.parquet`, kind, sql);
     if (opts.arrow) {
+      // Loaded only when asked for: apache-arrow costs ~0.3 s of CPU to load, every night.
+      const { writeArrowFile } = await import('./arrow.ts');
       const file = `${kind}.arrow`;
       const rows = await writeArrowFile(conn, sql, join(tmp, file));
       outputs.push({ file, kind, feed: FEEDS[kind] ?? null, rows, sha256: await hashFile(join(tmp, file)) });
