@@ -175,12 +175,15 @@ export function projectionSql(d: Delivery, cfg: GeneratorConfig): string {
     .join(',\n    ');
 }
 
-/** COPY options for the layout (Latin-1 is re-encoded afterwards in Node). */
-export function copyOptions(d: Delivery): string {
+/**
+ * COPY options for the layout (Latin-1 is re-encoded afterwards in Node). header = false writes
+ * csv/tsv rows only: the rows of a later shard, appended to the file of the first.
+ */
+export function copyOptions(d: Delivery, header = true): string {
   if (d.format === 'parquet') return '(format parquet)';
   if (d.format === 'ndjson') return d.gzip && d.encoding === 'utf-8' ? '(format json, compression gzip)' : '(format json)';
   const gz = d.gzip && d.encoding === 'utf-8' ? ', compression gzip' : '';
-  return `(format csv, header true, delimiter ${sqlString(d.delimiter)}, quote '"'${gz})`;
+  return `(format csv, header ${header}, delimiter ${sqlString(d.delimiter)}, quote '"'${gz})`;
 }
 
 /** The header line counts as line 1 in csv/tsv; ndjson and Parquet count from the first record. */

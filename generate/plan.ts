@@ -180,6 +180,8 @@ export interface PlanOptions {
   readonly seed: number;
   readonly from: string;
   readonly to: string;
+  /** Keep every clinic even below scale 1: the shards of an inbox above scale 1 (see run.ts). */
+  readonly keepAllClinics?: boolean;
 }
 
 /** The clinics kept at the given scale, with their exact record counts. */
@@ -209,11 +211,12 @@ export function planClinics(cfg: GeneratorConfig, opts: PlanOptions): ClinicPlan
         Number(y.m.be > 0) - Number(x.m.be > 0) ||
         unitUniform(seed, 'spec-order', x.specialty) - unitUniform(seed, 'spec-order', y.specialty),
     );
-    if (scale < 1 && s.name === forcedSystem) {
+    const keepAll = scale >= 1 || opts.keepAllClinics === true;
+    if (!keepAll && s.name === forcedSystem) {
       const i = ordered.findIndex(internal);
       if (i > 0) ordered.unshift(...ordered.splice(i, 1));
     }
-    const k = scale >= 1 ? mine.length : Math.max(1, Math.min(mine.length, Math.round(scale * s.clinics)));
+    const k = keepAll ? mine.length : Math.max(1, Math.min(mine.length, Math.round(scale * s.clinics)));
     const chosen = ordered.slice(0, k).sort((x, y) => x.no - y.no);
     kept.push(...scaleGroup(chosen, scaledTarget(scale, (m) => figure(s, m)), cfg.visiting_share, s.name));
   }

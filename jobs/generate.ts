@@ -15,12 +15,16 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--to <DATE>', 'last day of the period (yyyy-mm-dd)')
     .option('--night <DATE>', "write only one night's deliveries for this date (new record ids, same clinics)")
     .option('--config <FILE>', 'calibration file (default config/generator.yaml)')
-    .option('--memory-limit <SIZE>', 'DuckDB memory limit', '3GB')
-    .action(async (o: { scale: string; seed: string; out: string; truth?: string; from?: string; to?: string; night?: string; config?: string; memoryLimit: string }) => {
+    .option('--memory-limit <SIZE>', 'DuckDB memory limit (of each shard)', '3GB')
+    .option('--shard-scale <S>', 'largest scale made in one go; a larger scale is made as shards of it, appended to the same files', '1')
+    .action(async (o: { scale: string; seed: string; out: string; truth?: string; from?: string; to?: string; night?: string; config?: string; memoryLimit: string; shardScale: string }) => {
       const scale = Number(o.scale);
       const seed = Number(o.seed);
+      const shardScale = Number(o.shardScale);
       const problem = !(scale > 0)
         ? `--scale must be a number above 0, got ${JSON.stringify(o.scale)}`
+        : !(shardScale > 0)
+          ? `--shard-scale must be a number above 0, got ${JSON.stringify(o.shardScale)}`
         : !Number.isInteger(seed)
           ? `--seed must be an integer, got ${JSON.stringify(o.seed)}`
           : [o.from, o.to, o.night].some((d) => d !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(d))
@@ -31,7 +35,7 @@ export function register(program: Command, setExit: (code: number) => void): voi
         setExit(EXIT.config);
         return;
       }
-      const s = await generate({ scale, seed, out: o.out, truth: o.truth, from: o.from, to: o.to, night: o.night, config: o.config, memoryLimit: o.memoryLimit });
+      const s = await generate({ scale, seed, out: o.out, truth: o.truth, from: o.from, to: o.to, night: o.night, config: o.config, memoryLimit: o.memoryLimit, shardScale });
       const rows = Object.entries(s.rows).map(([k, n]) => `${k} ${n}`).join(', ');
       process.stdout.write(`generated ${s.files} files for ${s.clinics} clinics in ${s.seconds.toFixed(1)} s: ${rows}\n`);
       process.stdout.write(`ground truth: ${s.defects} defective records in ${s.truth}; expected published counts in ${s.expected}\n`);

@@ -25,11 +25,13 @@ create or replace macro gen_patient_index(j, patients, visits, base, pool_size, 
     end;
 
 -- pseudonym of pool member g: an odd multiplier permutes [0, 2^21), so distinct members get
--- distinct pseudonyms; never six digits in a row, so no pseudonym can look like a CPR number
+-- distinct pseudonyms; never six digits in a row, so no pseudonym can look like a CPR number.
+-- The last letter is the shard's (A for shard 0 and every inbox of one shard): the shards of a
+-- large inbox never share a patient, so their distinct-patient counts add up
 create or replace macro gen_perm(g) as ((g * 1103515245 + getvariable('seed')) % 2097152)::bigint;
 create or replace macro gen_pseudonym(pool_id, g) as
     'P' || chr(65 + pool_id::int) || chr(65 + (gen_perm(g) % 26)::int)
-    || lpad(((gen_perm(g) // 26) % 100000)::varchar, 5, '0') || chr(65 + ((gen_perm(g) // 2600000) % 26)::int);
+    || lpad(((gen_perm(g) // 26) % 100000)::varchar, 5, '0') || chr(65 + ((gen_perm(g) // 2600000 + getvariable('shard')) % 26)::int);
 
 -- a CPR-shaped number (valid calendar date + 4 digits), sometimes written with a dash
 create or replace macro gen_cpr(x) as (
