@@ -160,13 +160,22 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
   const usual = [...clinicsPerDay.values()].reduce((a, b) => Math.max(a, b), 0);
   const activeDays = [...clinicsPerDay.keys()].filter((d) => clinicsPerDay.get(d)! >= s.activeDayShare * usual).sort();
   const currentSet = new Set(current);
-  const flagged = new Set<string>();
+  // Days already flagged, per clinic: looked up for every clinic and active day, so without
+  // building a 'clinic|day' string each time.
+  const flaggedDays = new Map<string, Set<string>>();
+  const flaggedOf = (sor: string) => {
+    let days = flaggedDays.get(sor);
+    if (!days) flaggedDays.set(sor, (days = new Set<string>()));
+    return days;
+  };
   for (const f of flaggedBefore) {
-    for (let d = f.day; d <= (f.day_to ?? f.day); d = shiftDays(d, 1)) flagged.add(`${f.sor_code}|${d}`);
+    const days = flaggedOf(f.sor_code);
+    for (let d = f.day; d <= (f.day_to ?? f.day); d = shiftDays(d, 1)) days.add(d);
   }
 
   const alerts: Alert[] = [];
   for (const [sor, c] of byClinic) {
+    const flagged = flaggedOf(sor);
     const who = `clinic ${sor}${c.system ? ` (${c.system})` : ''}`;
     const baseline: number[] = [];
     // The current run of silent days (active days with no rows), not yet alerted or alerted.
@@ -189,8 +198,7 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
     for (const day of activeDays) {
       if (day < c.first) continue;
       const x = c.rows.get(day) ?? 0;
-      const key = `${sor}|${day}`;
-      if (flagged.has(key)) {
+      if (flagged.has(day)) {
         // An earlier anomaly: it stays out of the baseline and does not alert again.
         closeOpen();
         if (x === 0) streak.push(day);
@@ -215,12 +223,12 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
             // The whole streak is the anomaly, including silent days before this one.
             if (!open) {
               pending = [];
-              const fresh = streak.filter((sd) => !flagged.has(`${sor}|${sd}`));
+              const fresh = streak.filter((sd) => !flagged.has(sd));
               open = { from: fresh[0] ?? day, to: day, median: m, mad: mad(window), n: window.length };
-              for (const sd of fresh) flagged.add(`${sor}|${sd}`);
+              for (const sd of fresh) flagged.add(sd);
             }
             open.to = day;
-            flagged.add(key);
+            flagged.add(day);
             continue;
           }
         } else if (x > 0 && m > 0 && Math.abs(x - m) >= Math.max(s.minVolumeChange, 0.5 * m)) {
@@ -235,7 +243,7 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
               observed: x, median: m, mad: d, historyPoints: window.length,
               message: `${who} delivered ${fmt(x)} ${kind} for ${day}; usually ${fmt(m)} (robust z ${z.toFixed(1)})`,
             });
-            flagged.add(key);
+            flagged.add(day);
             continue;
           }
         }
