@@ -24,9 +24,14 @@ export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Pr
   for (const kind of KINDS) {
     const coreCols = await coreColumns(conn, kind);
     const held = opts.heldBack.get(kind);
-    const errors = `(select source_file, source_line, list(check_id order by check_id) as check_ids, list(reason order by check_id) as reasons
-        from quality.row_findings where run_id = ${run} and kind = '${kind}' and severity = 'error'
-        group by source_file, source_line)`;
+    // The run's error findings of the kind, one row per record, grouped once for the statements below.
+    await conn.run(`create or replace temp table accept__errors as
+      select source_file, source_line, list(check_id order by check_id) as check_ids, list(reason order by check_id) as reasons
+      from quality.row_findings where run_id = ${run} and kind = '${kind}' and severity = 'error'
+      group by source_file, source_line`);
+    const errors = 'temp.main.accept__errors';
+    // The quarantined record as it was built: key_hash is the pipeline's bookkeeping, not part of it.
+    const row = `(select * exclude (key_hash) from work.${kind})`;
     if (held) {
       const ids = `[${held.checkIds.map(sqlString).join(', ')}]::varchar[]`;
       const why = `[${held.reasons.map(sqlString).join(', ')}]::varchar[]`;
@@ -34,23 +39,28 @@ export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Pr
         select ${run}, ${batch}, '${kind}', w.record_key, w.file_hash, w.source_file, w.source_line,
           list_concat(${ids}, coalesce(e.check_ids, [])), list_concat(${why}, coalesce(e.reasons, [])),
           to_json(w)
-        from work.${kind} as w left join ${errors} as e using (source_file, source_line)`);
+        from ${row} as w left join ${errors} as e using (source_file, source_line)`);
       continue;
     }
     await conn.run(`insert into core.quarantine
       select ${run}, ${batch}, '${kind}', w.record_key, w.file_hash, w.source_file, w.source_line, e.check_ids, e.reasons, to_json(w)
-      from work.${kind} as w join ${errors} as e using (source_file, source_line)`);
+      from ${row} as w join ${errors} as e using (source_file, source_line)`);
     const accepted = `(select w.* from work.${kind} as w anti join ${errors} as e using (source_file, source_line))`;
-    // The candidates whose key this run accepts: a key_hash match with another key stays.
-    await conn.run(`delete from core.${kind} where rowid in (
-      select rid from work.published_matches where kind = '${kind}' and record_key in (select record_key from ${accepted}))`);
-    const values = coreCols.map((c) => (c === 'key_hash' ? KEY_HASH : c));
-    await conn.run(`insert into core.${kind} (${coreCols.join(', ')}) select ${values.join(', ')} from ${accepted}`);
+    // The candidates whose key this run accepts (a key_hash match with another key stays). A
+    // backfill, or a run of only new records, has no candidate: nothing to look up or delete.
+    const [candidates] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from work.published_matches where kind = '${kind}'`);
+    if (Number(candidates!.n) > 0) {
+      await conn.run(`delete from core.${kind} where rowid in (
+        select p.rid from work.published_matches as p
+        semi join ${accepted} as a on a.key_hash = p.key_hash and a.record_key = p.record_key
+        where p.kind = '${kind}')`);
+    }
+    // key_hash as the core model computed it: (md5_number(record_key) >> 64)::ubigint, the
+    // expression of db/schema/004, so it stays the same across DuckDB versions.
+    await conn.run(`insert into core.${kind} (${coreCols.join(', ')}) select ${coreCols.join(', ')} from ${accepted}`);
   }
+  await conn.run('drop table if exists temp.main.accept__errors');
 }
-
-/** core.<kind>.key_hash of a row (db/schema/004): md5, so it stays the same across DuckDB versions. */
-const KEY_HASH = '(md5_number(record_key) >> 64)::ubigint';
 
 async function coreColumns(conn: DuckDBConnection, kind: Kind): Promise<string[]> {
   const rows = await queryRows<{ column_name: string }>(

@@ -39,6 +39,9 @@ final as (
         getvariable('batch_id') as batch_id,
         getvariable('run_id') as run_id,
         clinic_keys.unresolved_reason,
+        -- core.<kind>.key_hash (db/schema/004), computed once here: published_matches probes the
+        -- history with it, pipeline_findings counts repeated keys by it, accept stores it
+        (md5_number(stg.journal_system || ':' || stg.record_id) >> 64)::ubigint as key_hash,
     from stg
     join files on files.source_file = stg.source_file
     left join clinic_keys

@@ -2,22 +2,28 @@
 -- records whose clinic cannot be resolved, exact duplicates, and versions that a
 -- later correction supersedes. All are errors: such rows are quarantined.
 with records as (
-    select 'diagnoser' as kind, record_key, content_hash, source_file, source_line, unresolved_reason from work.diagnoser
-    union all select 'epikriser', record_key, content_hash, source_file, source_line, unresolved_reason from work.epikriser
-    union all select 'billeddiagnostiske_epikriser', record_key, content_hash, source_file, source_line, unresolved_reason from work.billeddiagnostiske_epikriser
-    union all select 'notater', record_key, content_hash, source_file, source_line, unresolved_reason from work.notater
-    union all select 'laboratoriesvar', record_key, content_hash, source_file, source_line, unresolved_reason from work.laboratoriesvar
+    select 'diagnoser' as kind, record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.diagnoser
+    union all select 'epikriser', record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.epikriser
+    union all select 'billeddiagnostiske_epikriser', record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.billeddiagnostiske_epikriser
+    union all select 'notater', record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.notater
+    union all select 'laboratoriesvar', record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.laboratoriesvar
 ),
 
 published as (
     -- Only the published rows with this run's keys (published_matches), not the whole history.
-    select kind, record_key, content_hash, batch_id from work.published_matches
+    select kind, record_key, key_hash, content_hash, batch_id from work.published_matches
 ),
 
 repeated as (
     -- Most records come once per run; only the keys delivered more than once need ranking
-    -- (two sorts of every row of a backfill cost more than this count).
-    select kind, record_key from records group by kind, record_key having count(*) > 1
+    -- (two sorts of every row of a backfill cost more than this count). Counted by key_hash, an
+    -- integer, per kind: grouping a backfill's record keys as strings outgrew memory and spilled.
+    -- A hash shared by two keys only makes both ranked below, each in its own partition.
+    select 'diagnoser' as kind, key_hash from work.diagnoser group by key_hash having count(*) > 1
+    union all select 'epikriser', key_hash from work.epikriser group by key_hash having count(*) > 1
+    union all select 'billeddiagnostiske_epikriser', key_hash from work.billeddiagnostiske_epikriser group by key_hash having count(*) > 1
+    union all select 'notater', key_hash from work.notater group by key_hash having count(*) > 1
+    union all select 'laboratoriesvar', key_hash from work.laboratoriesvar group by key_hash having count(*) > 1
 ),
 
 ranked as (
@@ -33,16 +39,19 @@ ranked as (
         first_value(source_file) over same_content as first_file,
         first_value(source_line) over same_content as first_line,
     from records
-    semi join repeated using (kind, record_key)
+    semi join repeated using (kind, key_hash)
     window
         latest as (partition by kind, record_key order by source_file desc, source_line desc),
         same_content as (partition by kind, record_key, content_hash order by source_file, source_line)
 ),
 
 latest as (
-    -- the version of each record that this run would publish
-    select kind, record_key, content_hash, source_file, source_line from records anti join repeated using (kind, record_key)
-    union all select kind, record_key, content_hash, source_file, source_line from ranked where recency = 1
+    -- the version of each already published record that this run would publish: its last in
+    -- file order. Only the run's records whose key is published are ranked (none in a backfill).
+    select kind, record_key, content_hash, source_file, source_line
+    from records
+    semi join published using (kind, key_hash)
+    qualify row_number() over (partition by kind, record_key order by source_file desc, source_line desc) = 1
 ),
 
 unresolved as (

@@ -7,7 +7,7 @@
 -- row id, valid for the run's transaction, in which nothing else deletes from core.
 with diagnoser_hits as (
     select rowid as rid from core.diagnoser
-    where key_hash in (select (md5_number(record_key) >> 64)::ubigint from work.diagnoser)
+    where key_hash in (select key_hash from work.diagnoser)
     -- a row written without key_hash (by hand, by a test) is found by its key; DuckDB skips
     -- the row groups whose statistics say they hold no null key_hash, so this costs nothing
     union all select rowid from core.diagnoser where key_hash is null and record_key in (select record_key from work.diagnoser)
@@ -15,40 +15,41 @@ with diagnoser_hits as (
 
 epikriser_hits as (
     select rowid as rid from core.epikriser
-    where key_hash in (select (md5_number(record_key) >> 64)::ubigint from work.epikriser)
+    where key_hash in (select key_hash from work.epikriser)
     union all select rowid from core.epikriser where key_hash is null and record_key in (select record_key from work.epikriser)
 ),
 
 billeddiagnostiske_epikriser_hits as (
     select rowid as rid from core.billeddiagnostiske_epikriser
-    where key_hash in (select (md5_number(record_key) >> 64)::ubigint from work.billeddiagnostiske_epikriser)
+    where key_hash in (select key_hash from work.billeddiagnostiske_epikriser)
     union all select rowid from core.billeddiagnostiske_epikriser where key_hash is null and record_key in (select record_key from work.billeddiagnostiske_epikriser)
 ),
 
 notater_hits as (
     select rowid as rid from core.notater
-    where key_hash in (select (md5_number(record_key) >> 64)::ubigint from work.notater)
+    where key_hash in (select key_hash from work.notater)
     union all select rowid from core.notater where key_hash is null and record_key in (select record_key from work.notater)
 ),
 
 laboratoriesvar_hits as (
     select rowid as rid from core.laboratoriesvar
-    where key_hash in (select (md5_number(record_key) >> 64)::ubigint from work.laboratoriesvar)
+    where key_hash in (select key_hash from work.laboratoriesvar)
     union all select rowid from core.laboratoriesvar where key_hash is null and record_key in (select record_key from work.laboratoriesvar)
 ),
 
 final as (
     -- Fetching by row id in a second step lets DuckDB skip to the hits' vectors (an IN filter
     -- on rowid while a kind has few hits) instead of decoding the strings of every row.
-    select 'diagnoser' as kind, rowid as rid, record_key, content_hash, batch_id from core.diagnoser
+    -- key_hash from the key itself, also for a row stored without one (pipeline_findings joins on it).
+    select 'diagnoser' as kind, rowid as rid, record_key, (md5_number(record_key) >> 64)::ubigint as key_hash, content_hash, batch_id from core.diagnoser
     where rowid in (select rid from diagnoser_hits)
-    union all select 'epikriser', rowid, record_key, content_hash, batch_id from core.epikriser
+    union all select 'epikriser', rowid, record_key, (md5_number(record_key) >> 64)::ubigint, content_hash, batch_id from core.epikriser
     where rowid in (select rid from epikriser_hits)
-    union all select 'billeddiagnostiske_epikriser', rowid, record_key, content_hash, batch_id from core.billeddiagnostiske_epikriser
+    union all select 'billeddiagnostiske_epikriser', rowid, record_key, (md5_number(record_key) >> 64)::ubigint, content_hash, batch_id from core.billeddiagnostiske_epikriser
     where rowid in (select rid from billeddiagnostiske_epikriser_hits)
-    union all select 'notater', rowid, record_key, content_hash, batch_id from core.notater
+    union all select 'notater', rowid, record_key, (md5_number(record_key) >> 64)::ubigint, content_hash, batch_id from core.notater
     where rowid in (select rid from notater_hits)
-    union all select 'laboratoriesvar', rowid, record_key, content_hash, batch_id from core.laboratoriesvar
+    union all select 'laboratoriesvar', rowid, record_key, (md5_number(record_key) >> 64)::ubigint, content_hash, batch_id from core.laboratoriesvar
     where rowid in (select rid from laboratoriesvar_hits)
 )
 

@@ -5,7 +5,8 @@
 -- hard limits and the soft band, or plausible only when read in another unit).
 -- lab.catalogue_* are the catalogue as this layer sees it (see catalogue_analyses.sql).
 with rows as (
-    select * from work.laboratoriesvar
+    -- key_hash is the pipeline's (published_matches, accept), not a fact of the result
+    select * exclude (key_hash) from work.laboratoriesvar
 ),
 
 delivered_clinic as (
