@@ -17,7 +17,7 @@ import { writeReferenceTables } from '../ingest/reference.ts';
 import { loadCatalogue } from '../lab/catalogue.ts';
 import { loadSpecialties, writeSpecialtyTable, type Specialty } from '../lab/specialties.ts';
 import { stageAll } from '../ingest/stage-all.ts';
-import { createStagingTables, replaceWithView, deliveryTarget, registerTarget, stageFile, type StageResult } from '../ingest/stage.ts';
+import { createStagingTables, replaceWithView, deliveryTarget, registerTarget, stageFile, stageFiles, type StageResult } from '../ingest/stage.ts';
 import { reach } from '../observe/crashpoints.ts';
 import { createLogger } from '../observe/log.ts';
 import { fileProgress } from '../observe/progress.ts';
@@ -285,19 +285,29 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   const progress = fileProgress(candidates.reduce((s, c) => s + c.entry.bytes, 0), candidates.length);
   const staged = new Map<string, StageResult>();
   let seq = 0;
-  const stageOne = async (c: Candidate, worker: DuckDBConnection) => {
-    const target = c.entry.role === 'register' ? registerTarget(config.register) : deliveryTarget(c.entry.delivery);
-    const result = await stageFile(worker, target, {
-      runId, batchId, fileHash: c.hash, file: c.entry.file, path: c.entry.path, timeZone: config.timeZone, seq: seq++,
-      seen: { bytes: c.entry.bytes, mtimeMs: c.entry.mtimeMs },
-    });
+  const targetOf = (c: Candidate) => (c.entry.role === 'register' ? registerTarget(config.register) : deliveryTarget(c.entry.delivery));
+  const contextOf = (c: Candidate) => ({
+    runId, batchId, fileHash: c.hash, file: c.entry.file, path: c.entry.path, timeZone: config.timeZone, seq: seq++,
+    seen: { bytes: c.entry.bytes, mtimeMs: c.entry.mtimeMs },
+  });
+  const recordStaged = (c: Candidate, result: StageResult) => {
     staged.set(c.hash, result);
     reach('mid-staging');
     progress.advance(c.entry.bytes, c.entry.file);
     if (result.fileError) log.error({ file: c.entry.file, reason: result.fileError }, 'file rejected');
     for (const w of result.warnings) log.warn({ file: c.entry.file }, w);
   };
-  await stageAll(db, candidates, { concurrency: config.fileConcurrency, isRegister: (c) => c.entry.role === 'register' }, stageOne);
+  const stageOne = async (c: Candidate, worker: DuckDBConnection) => recordStaged(c, await stageFile(worker, targetOf(c), contextOf(c)));
+  // Files of one layout are staged together (one read for the clean ones: stageFiles).
+  const batch = {
+    layoutOf: (c: Candidate) => (c.entry.role === 'delivery' ? `${c.entry.delivery.system}/${c.entry.delivery.kind}/${c.entry.delivery.files}` : null),
+    bytesOf: (c: Candidate) => c.entry.bytes * (c.entry.path.endsWith('.gz') ? 5 : 1),
+    stage: async (cs: Candidate[], worker: DuckDBConnection) => {
+      const results = await stageFiles(worker, targetOf(cs[0]!), cs.map(contextOf));
+      cs.forEach((c, i) => recordStaged(c, results[i]!));
+    },
+  };
+  await stageAll(db, candidates, { concurrency: config.fileConcurrency, isRegister: (c) => c.entry.role === 'register', batch }, stageOne);
   progress.stop();
   step('stage', { files: candidates.length });
   reach('after-staging');

@@ -50,6 +50,16 @@ export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Pr
     // backfill, or a run of only new records, has no candidate: nothing to look up or delete.
     const [candidates] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from work.published_matches where kind = '${kind}'`);
     if (Number(candidates!.n) > 0) {
+      // A published record replaced by a correction leaves a finding on the row it was (file,
+      // line), as a correction within one run does (pipeline.superseded): the lineage of a
+      // record corrected across nights, or across the runs of a backfill, stays readable.
+      await conn.run(`insert into quality.row_findings
+        select ${run}, '${kind}', c.record_key, c.source_file, c.source_line, 'pipeline.replaced', 'warn', null,
+          'published in batch ' || c.batch_id || ', replaced by a correction in ' || a.source_file || ' line ' || a.source_line
+        from work.published_matches as p
+        join ${accepted} as a on a.key_hash = p.key_hash and a.record_key = p.record_key
+        join core.${kind} as c on c.rowid = p.rid
+        where p.kind = '${kind}'`);
       await conn.run(`delete from core.${kind} where rowid in (
         select p.rid from work.published_matches as p
         semi join ${accepted} as a on a.key_hash = p.key_hash and a.record_key = p.record_key

@@ -87,6 +87,11 @@ describe('a large inbox loaded as consecutive runs', () => {
       expect(runs.map((r) => [r.status, r.batch_id !== null, Number(r.rows_read)])).toEqual([['succeeded', true, 2], ['succeeded', true, 2], ['succeeded', true, 3]]);
       const [f] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from meta.files where kind <> 'register'`);
       expect(Number(f!.n)).toBe(3);
+      // January's n1, published by the first run, replaced by March's correction: the lineage stays.
+      const replaced = await queryRows<{ source_file: string; source_line: bigint; reason: string }>(conn,
+        `select source_file, source_line, reason from quality.row_findings where check_id = 'pipeline.replaced'`);
+      expect(replaced.map((r) => [r.source_file, Number(r.source_line)])).toEqual([['novax/2025-01_diagnoser_1.csv', 2]]);
+      expect(replaced[0]!.reason).toMatch(/^published in batch b\S+, replaced by a correction in novax\/2025-03_diagnoser_1.csv line 2$/);
     });
 
     // Loading the same inbox again changes nothing.
