@@ -11,7 +11,15 @@ import { queryRows, sqlString, type Database } from '../db/connection.ts';
 export async function stageAll<T>(
   db: Database,
   items: readonly T[],
-  opts: { concurrency: number; isRegister: (item: T) => boolean },
+  opts: {
+    concurrency: number;
+    isRegister: (item: T) => boolean;
+    /**
+     * Stages files of one layout together (see stageFiles): `layoutOf` names an item's
+     * layout (null: on its own), `bytesOf` its size as read (decompressed, or an estimate), to keep a batch bounded.
+     */
+    batch?: { layoutOf: (item: T) => string | null; bytesOf: (item: T) => number; stage: (items: T[], conn: DuckDBConnection) => Promise<void> };
+  },
   stageOne: (item: T, conn: DuckDBConnection) => Promise<void>,
 ): Promise<void> {
   const pool = await Promise.all(Array.from({ length: opts.concurrency }, () => db.connect()));
@@ -26,11 +34,13 @@ export async function stageAll<T>(
     for (const item of items.filter(opts.isRegister)) await stageOne(item, pool[0]!);
     const limit = pLimit(opts.concurrency);
     const free = [...pool];
+    const units = batches(items.filter((i) => !opts.isRegister(i)), opts.batch);
     const settled = await Promise.allSettled(
-      items.filter((i) => !opts.isRegister(i)).map((item) => limit(async () => {
+      units.map((unit) => limit(async () => {
         const worker = free.pop()!;
         try {
-          await stageOne(item, worker);
+          if (unit.length === 1) await stageOne(unit[0]!, worker);
+          else await opts.batch!.stage(unit, worker);
         } finally {
           free.push(worker);
         }
@@ -41,4 +51,35 @@ export async function stageAll<T>(
   } finally {
     await pool[0]!.run(`set checkpoint_threshold = ${sqlString(setting!.v)}`);
   }
+}
+
+/**
+ * At most this many bytes of files in one batch. The batch's read streams (its row
+ * numbers too), so this is not about memory: a batch that fails is read again file by
+ * file, and smaller batches keep the workers evenly loaded and the progress moving.
+ */
+export const BATCH_BYTES = 64 << 20;
+
+/** The items in units of work: files of one layout together, up to BATCH_BYTES (as bytesOf counts them), in their order. */
+function batches<T>(items: readonly T[], batch: { layoutOf: (item: T) => string | null; bytesOf: (item: T) => number } | undefined): T[][] {
+  if (!batch) return items.map((i) => [i]);
+  const units: T[][] = [];
+  const open = new Map<string, { unit: T[]; bytes: number }>();
+  for (const item of items) {
+    const layout = batch.layoutOf(item);
+    const bytes = batch.bytesOf(item);
+    if (layout === null || bytes > BATCH_BYTES) {
+      units.push([item]);
+      continue;
+    }
+    let current = open.get(layout);
+    if (!current || current.bytes + bytes > BATCH_BYTES) {
+      current = { unit: [], bytes: 0 };
+      units.push(current.unit);
+      open.set(layout, current);
+    }
+    current.unit.push(item);
+    current.bytes += bytes;
+  }
+  return units;
 }
