@@ -39,6 +39,8 @@ export interface GenerateSummary {
   readonly rows: Record<string, number>;
   readonly defects: number;
   readonly clinics: number;
+  /** Generations the inbox was made of (1 up to the shard scale). */
+  readonly shards: number;
   readonly truth: string;
   readonly expected: string;
   readonly seconds: number;
@@ -127,11 +129,11 @@ export async function generate(opts: GenerateOptions): Promise<GenerateSummary> 
         const rows: Record<string, number> = {};
         for (const [kind, table] of Object.entries(KIND_TABLES)) rows[kind] = Number((await queryRows<{ n: bigint }>(conn, `select count(*) as n from ${table}`))[0]!.n);
         const defects = Number((await queryRows<{ n: bigint }>(conn, `select count(*) as n from gen.truth`))[0]!.n);
-        return { files: written.length + 1, rows, defects, clinics: plans.length, truth, expected, seconds: (Date.now() - started) / 1000 };
+        return { files: written.length + 1, rows, defects, clinics: plans.length, shards, truth, expected, seconds: (Date.now() - started) / 1000 };
       });
     }
     const s = await generateShards({ ...pass, seed: opts.seed, shards, out, truth, expected });
-    return { ...s, clinics: plans.length, truth, expected, seconds: (Date.now() - started) / 1000 };
+    return { ...s, clinics: plans.length, shards, truth, expected, seconds: (Date.now() - started) / 1000 };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -25,11 +25,11 @@ export function register(program: Command, setExit: (code: number) => void): voi
         ? `--scale must be a number above 0, got ${JSON.stringify(o.scale)}`
         : !(shardScale > 0)
           ? `--shard-scale must be a number above 0, got ${JSON.stringify(o.shardScale)}`
-        : !Number.isInteger(seed)
-          ? `--seed must be an integer, got ${JSON.stringify(o.seed)}`
-          : [o.from, o.to, o.night].some((d) => d !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(d))
-            ? `--from, --to and --night take dates as yyyy-mm-dd, got ${JSON.stringify([o.from, o.to, o.night].filter(Boolean))}`
-            : null;
+          : !Number.isInteger(seed)
+            ? `--seed must be an integer, got ${JSON.stringify(o.seed)}`
+            : [o.from, o.to, o.night].some((d) => d !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(d))
+              ? `--from, --to and --night take dates as yyyy-mm-dd, got ${JSON.stringify([o.from, o.to, o.night].filter(Boolean))}`
+              : null;
       if (problem) {
         process.stderr.write(`fangst generate: ${problem}\n`);
         setExit(EXIT.config);
@@ -37,7 +37,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
       }
       const s = await generate({ scale, seed, out: o.out, truth: o.truth, from: o.from, to: o.to, night: o.night, config: o.config, memoryLimit: o.memoryLimit, shardScale });
       const rows = Object.entries(s.rows).map(([k, n]) => `${k} ${n}`).join(', ');
-      process.stdout.write(`generated ${s.files} files for ${s.clinics} clinics in ${s.seconds.toFixed(1)} s: ${rows}\n`);
+      const shards = s.shards > 1 ? ` (${s.shards} shards)` : '';
+      process.stdout.write(`generated ${s.files} files for ${s.clinics} clinics${shards} in ${s.seconds.toFixed(1)} s: ${rows}\n`);
       process.stdout.write(`ground truth: ${s.defects} defective records in ${s.truth}; expected published counts in ${s.expected}\n`);
       setExit(EXIT.ok);
     });
