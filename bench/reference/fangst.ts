@@ -1,11 +1,11 @@
 // The reference workload through fangst's own ingest and DuckDB (see README.md).
 import { readFile } from 'node:fs/promises';
 import pLimit from 'p-limit';
-import { loadConfig } from '../../config/load.ts';
+import { loadConfig, type Delivery } from '../../config/load.ts';
 import { openDatabase, queryRows } from '../../db/connection.ts';
 import { discoverInbox } from '../../ingest/discover.ts';
 import { writeReferenceTables } from '../../ingest/reference.ts';
-import { createStagingTables, deliveryTarget, stageFile } from '../../ingest/stage.ts';
+import { createStagingTables, deliveryTarget, stageFiles } from '../../ingest/stage.ts';
 import type { ReferenceSpec } from '../spec.ts';
 import { figuresSql } from './figures.ts';
 
@@ -20,15 +20,19 @@ await createStagingTables(conn, ['diagnoser', 'laboratoriesvar']);
 await writeReferenceTables(conn, config);
 const pool = await Promise.all(Array.from({ length: config.fileConcurrency }, () => db.connect()));
 const limit = pLimit(config.fileConcurrency);
+// Files of one layout staged together, as the nightly job does (stageFiles: one read for the clean ones).
+const layouts = new Map<Delivery, typeof entries>();
+for (const e of entries) if (e.role === 'delivery') layouts.set(e.delivery, [...(layouts.get(e.delivery) ?? []), e]);
 let seq = 0;
-await Promise.all(entries.map((e) => limit(async () => {
-  if (e.role !== 'delivery') return;
+await Promise.all([...layouts].map(([delivery, files]) => limit(async () => {
   const worker = pool.pop()!;
   try {
-    const r = await stageFile(worker, deliveryTarget(e.delivery), {
+    const results = await stageFiles(worker, deliveryTarget(delivery), files.map((e) => ({
       runId: 'bench', batchId: 'bench', fileHash: e.file, file: e.file, path: e.path, timeZone: config.timeZone, seq: seq++,
+    })));
+    results.forEach((r, i) => {
+      if (r.fileError) throw new Error(`${files[i]!.file}: ${r.fileError}`);
     });
-    if (r.fileError) throw new Error(`${e.file}: ${r.fileError}`);
   } finally {
     pool.push(worker);
   }
