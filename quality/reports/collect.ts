@@ -4,6 +4,7 @@
 // counts of 1-4 are suppressed (null), and so is every percent they would reveal.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../../db/connection.ts';
+import { batchRows } from '../../publish/batch.ts';
 import { protectShare, suppressCount } from '../../reports/suppress.ts';
 import { dataKinds } from '../definitions.ts';
 
@@ -233,12 +234,13 @@ async function sampleRows(conn: DuckDBConnection, runId: string, batchId: string
   // name nothing. After the commit every row of work.* is in core.* or core.quarantine anyway.
   const tables = new Set((await queryRows<{ t: string }>(conn, `select table_schema || '.' || table_name as t from information_schema.tables
     where table_type = 'BASE TABLE'`)).map((r) => r.t));
-  // Only the run's own batch: batch ids grow with time, so the filter skips the history's row
-  // groups by their min/max instead of scanning every published row (a night must not grow with it).
+  // Only the run's own batch, found without reading every published row (publish/batch.ts, batchRows).
   const batch = batchId === null ? 'null' : sqlString(batchId);
-  const published = dataKinds
-    .filter((k) => tables.has(`core.${k}`))
-    .map((k) => `select '${k}' as kind, record_key, source_file, source_line, patient from core.${k} where batch_id = ${batch}`);
+  const published: string[] = [];
+  for (const k of dataKinds.filter((kind) => tables.has(`core.${kind}`))) {
+    const rows = batchId === null ? `batch_id = ${batch}` : await batchRows(conn, k, batchId);
+    published.push(`select '${k}' as kind, record_key, source_file, source_line, patient from core.${k} where ${rows}`);
+  }
   const quarantined = `select kind, record_key, source_file, source_line, json_extract_string(record, '$.patient') as patient
     from core.quarantine where batch_id = ${batch}`;
   const working = dataKinds
