@@ -73,7 +73,8 @@ const profile = process.env.FANGST_GENERATE_PROFILE
 
 /**
  * Record numbers of shard k start at k * ID_STRIDE: far below a night's id_base (500,000,000 and
- * up), far above the records of one system and kind at scale 1 (EG Clinea: ~2.6 M diagnoses).
+ * up), far above the records of one system and kind at scale 1 (a few million at most; every
+ * shard checks it).
  */
 const ID_STRIDE = 20_000_000;
 /** Shards never share a patient: the pseudonym's last letter is the shard's (macros.sql). */
