@@ -152,10 +152,8 @@ async function oneRun(db: Database, conn: DuckDBConnection, config: PipelineConf
  */
 async function writeRunReports(conn: DuckDBConnection, reports: string, runId: string): Promise<string> {
   // Loaded here: ECharts costs start-up time, and most runs that fail or find nothing never need it.
-  const { writeQualityReport } = await import('../quality/reports/write.ts');
-  const outDir = join(reports, runId);
-  const written = await writeQualityReport(conn, { outDir, runId });
-  await writeQualityReport(conn, { outDir, runId, shareable: true });
+  const { writeQualityReports } = await import('../quality/reports/write.ts');
+  const written = await writeQualityReports(conn, { outDir: join(reports, runId), runId });
   return written.html;
 }
 
