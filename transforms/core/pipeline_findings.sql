@@ -1,7 +1,9 @@
 -- Row-level findings the pipeline itself makes, before any configured check:
 -- records whose clinic cannot be resolved, exact duplicates, and versions that a
 -- later correction supersedes. All are errors: such rows are quarantined.
-with records as (
+with records as not materialized (
+    -- read in place by each reader below: a CTE read three times would be copied whole (every
+    -- record of the run, at scale 1 over a gigabyte)
     select 'diagnoser' as kind, record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.diagnoser
     union all select 'epikriser', record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.epikriser
     union all select 'billeddiagnostiske_epikriser', record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.billeddiagnostiske_epikriser

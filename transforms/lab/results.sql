@@ -4,9 +4,14 @@
 -- (the delivered value and unit stay as they were), and where that value falls (inside the
 -- hard limits and the soft band, or plausible only when read in another unit).
 -- lab.catalogue_* are the catalogue as this layer sees it (see catalogue_analyses.sql).
-with rows as (
-    -- key_hash is the pipeline's (published_matches, accept), not a fact of the result
-    select * exclude (key_hash) from work.laboratoriesvar
+-- The chain rows -> based -> coded -> unit_read -> valued is read twice (alternatives, final), so
+-- DuckDB would copy each CTE of it whole (~850 bytes a row; at scale 1 gigabytes that spilled):
+-- `not materialized` computes it where it is read instead, alternatives with only its few columns.
+with rows as not materialized (
+    -- The result's own columns. Not the pipeline's bookkeeping (hashes, batch, run, why the
+    -- clinic did not resolve): no reader of lab.results uses them, and at a backfill's size each
+    -- column of this table held in memory is what makes the run spill.
+    select * exclude (key_hash, content_hash, batch_id, run_id, unresolved_reason) from work.laboratoriesvar
 ),
 
 delivered_clinic as (
@@ -43,7 +48,7 @@ official as (
     select * from lab.catalogue_official
 ),
 
-based as (
+based as not materialized (
     select
         rows.*,
         -- the clinic as delivered when the register does not know it: the comparison per
@@ -70,7 +75,7 @@ based as (
     left join inputs on inputs.file_hash = rows.file_hash
 ),
 
-coded as (
+coded as not materialized (
     select
         based.* exclude (npu_code),
         retired.successor,
@@ -101,7 +106,7 @@ coded as (
     left join official on official.code = based.npu_code
 ),
 
-unit_read as (
+unit_read as not materialized (
     select
         coded.*,
         conv.factor,
@@ -122,7 +127,7 @@ unit_read as (
         on conv.code = coded.unit_code and conv.unit = coded.unit_norm and conv.unit is distinct from coded.canonical_unit
 ),
 
-valued as (
+valued as not materialized (
     select
         unit_read.*,
         case
@@ -159,7 +164,8 @@ alternatives as (
 
 final as (
     select
-        valued.*,
+        -- file_hash only found the file's delivery time and the delivered clinic (above)
+        valued.* exclude (file_hash),
         alternatives.units[1] as plausible_as_unit,
         case
             when value_state <> 'numeric' or value_canonical is null or hard_low is null and hard_high is null and soft_low is null then 'not_checked'
