@@ -339,9 +339,10 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
       log.error({ kind, checks: failed.map((r) => r.checkId) }, 'data kind held back by a failed aggregate check');
     }
     summary.alerts.push(...quality.alerts.map((a) => ({ message: a.message })));
+    const tails = await tableTails(conn);
     await acceptRun(conn, { runId, batchId, heldBack });
     step('accept');
-    const files = await recordLedger(conn, candidates, staged, ctx);
+    const files = await recordLedger(conn, candidates, staged, tails, ctx);
     const broken = files.filter((f) => f.read !== f.published + f.quarantined + f.rejected);
     if (broken.length) {
       const f = broken[0]!;
@@ -389,23 +390,34 @@ async function hashOrError(path: string): Promise<{ hash: string | null; error?:
   }
 }
 
+/** The last row id of each table the run appends to, before it appends (-1: empty). */
+async function tableTails(conn: DuckDBConnection): Promise<Record<string, bigint>> {
+  const tables = [...KINDS, 'quarantine'];
+  const [row] = await queryRows<Record<string, bigint>>(conn,
+    `select ${tables.map((t) => `(select coalesce(max(rowid), -1) from core.${t}) as ${t}`).join(', ')}`);
+  return row!;
+}
+
 /** Writes each file's row accounting into the ledger (inside the run's transaction). */
-async function recordLedger(conn: DuckDBConnection, candidates: Candidate[], staged: Map<string, StageResult>, ctx: RunContext): Promise<RunSummary['files']> {
+async function recordLedger(conn: DuckDBConnection, candidates: Candidate[], staged: Map<string, StageResult>, tails: Record<string, bigint>, ctx: RunContext): Promise<RunSummary['files']> {
   const meta = metaDb(conn);
   const run = sqlString(ctx.runId);
+  // This run's rows are the ones appended after the tails: a row-id range skips the history's
+  // row groups, where a run id (8-byte string statistics) would read the run_id of every row.
+  const mine = (table: string) => `rowid > ${tails[table]} and run_id = ${run}`;
   const counts = new Map(
     (await queryRows<{ file_hash: string; published: bigint; quarantined: bigint; rejected: bigint }>(conn, `
       with published as (
           select file_hash, count(*) as n from (
-              select file_hash from core.diagnoser where run_id = ${run}
-              union all select file_hash from core.epikriser where run_id = ${run}
-              union all select file_hash from core.billeddiagnostiske_epikriser where run_id = ${run}
-              union all select file_hash from core.notater where run_id = ${run}
-              union all select file_hash from core.laboratoriesvar where run_id = ${run}
+              select file_hash from core.diagnoser where ${mine('diagnoser')}
+              union all select file_hash from core.epikriser where ${mine('epikriser')}
+              union all select file_hash from core.billeddiagnostiske_epikriser where ${mine('billeddiagnostiske_epikriser')}
+              union all select file_hash from core.notater where ${mine('notater')}
+              union all select file_hash from core.laboratoriesvar where ${mine('laboratoriesvar')}
           ) group by file_hash
       ),
       quarantined as (
-          select file_hash, count(*) as n from core.quarantine where run_id = ${run} group by file_hash
+          select file_hash, count(*) as n from core.quarantine where ${mine('quarantine')} group by file_hash
       ),
       rejected as (
           -- A whole-file reject (no line) is reported as the file's error, not counted as a row.
