@@ -54,11 +54,10 @@ export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Pr
       // line), as a correction within one run does (pipeline.superseded): the lineage of a
       // record corrected across nights, or across the runs of a backfill, stays readable.
       await conn.run(`insert into quality.row_findings
-        select ${run}, '${kind}', c.record_key, c.source_file, c.source_line, 'pipeline.replaced', 'warn', null,
-          'published in batch ' || c.batch_id || ', replaced by a correction in ' || a.source_file || ' line ' || a.source_line
+        select ${run}, '${kind}', p.record_key, p.source_file, p.source_line, 'pipeline.replaced', 'warn', null,
+          'published in batch ' || p.batch_id || ', replaced by a correction in ' || a.source_file || ' line ' || a.source_line
         from work.published_matches as p
         join ${accepted} as a on a.key_hash = p.key_hash and a.record_key = p.record_key
-        join core.${kind} as c on c.rowid = p.rid
         where p.kind = '${kind}'`);
       await conn.run(`delete from core.${kind} where rowid in (
         select p.rid from work.published_matches as p

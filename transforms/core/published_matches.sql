@@ -41,15 +41,17 @@ final as (
     -- Fetching by row id in a second step lets DuckDB skip to the hits' vectors (an IN filter
     -- on rowid while a kind has few hits) instead of decoding the strings of every row.
     -- key_hash from the key itself, also for a row stored without one (pipeline_findings joins on it).
-    select 'diagnoser' as kind, rowid as rid, record_key, (md5_number(record_key) >> 64)::ubigint as key_hash, content_hash, batch_id from core.diagnoser
+    -- source_file/source_line name the row that a correction replaces (publish/accept.ts), so
+    -- nothing has to join core by row id, which would read those columns of the whole history.
+    select 'diagnoser' as kind, rowid as rid, record_key, (md5_number(record_key) >> 64)::ubigint as key_hash, content_hash, batch_id, source_file, source_line from core.diagnoser
     where rowid in (select rid from diagnoser_hits)
-    union all select 'epikriser', rowid, record_key, (md5_number(record_key) >> 64)::ubigint, content_hash, batch_id from core.epikriser
+    union all select 'epikriser', rowid, record_key, (md5_number(record_key) >> 64)::ubigint, content_hash, batch_id, source_file, source_line from core.epikriser
     where rowid in (select rid from epikriser_hits)
-    union all select 'billeddiagnostiske_epikriser', rowid, record_key, (md5_number(record_key) >> 64)::ubigint, content_hash, batch_id from core.billeddiagnostiske_epikriser
+    union all select 'billeddiagnostiske_epikriser', rowid, record_key, (md5_number(record_key) >> 64)::ubigint, content_hash, batch_id, source_file, source_line from core.billeddiagnostiske_epikriser
     where rowid in (select rid from billeddiagnostiske_epikriser_hits)
-    union all select 'notater', rowid, record_key, (md5_number(record_key) >> 64)::ubigint, content_hash, batch_id from core.notater
+    union all select 'notater', rowid, record_key, (md5_number(record_key) >> 64)::ubigint, content_hash, batch_id, source_file, source_line from core.notater
     where rowid in (select rid from notater_hits)
-    union all select 'laboratoriesvar', rowid, record_key, (md5_number(record_key) >> 64)::ubigint, content_hash, batch_id from core.laboratoriesvar
+    union all select 'laboratoriesvar', rowid, record_key, (md5_number(record_key) >> 64)::ubigint, content_hash, batch_id, source_file, source_line from core.laboratoriesvar
     where rowid in (select rid from laboratoriesvar_hits)
 )
 
