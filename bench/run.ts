@@ -2,7 +2,7 @@
 // nodejs-polars and pandas. Every measurement is its own child process, so its peak RSS is its own.
 //
 //   npm run bench -- [--scales 1,10] [--night 2026-04-01] [--night-scale 1] [--seed 1] [--skip-reference] [--reference-scale S]
-//                    [--run-budget SIZE]   (passed to `fangst nightly`; default: config/pipeline.yaml's run_input_budget)
+//                    [--run-budget SIZE] [--memory-limit SIZE]   (passed to `fangst nightly`; default: config/pipeline.yaml's)
 //
 // Inboxes are generated once and cached under bench/cache/ (git-ignored); results go to
 // bench/results/latest.json and a table on stdout.
@@ -30,6 +30,7 @@ const { values: args } = parseArgs({
     'reference-scale': { type: 'string' },
     'night-scale': { type: 'string', default: '1' },
     'run-budget': { type: 'string' },
+    'memory-limit': { type: 'string' },
     out: { type: 'string', default: join(bench, 'results', 'latest.json') },
   },
 });
@@ -124,7 +125,7 @@ async function nightly(name: string, scale: string, inbox: string, work: string,
   await rm(join(work, 'reports'), { recursive: true, force: true });
   const loadBefore = os.loadavg()[0]!;
   log(`${name}: nightly on ${inbox}`);
-  const budget = args['run-budget'] ? ['--run-budget', args['run-budget']] : [];
+  const budget = [...(args['run-budget'] ? ['--run-budget', args['run-budget']] : []), ...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : [])];
   const r = await fangst(['nightly', '--inbox', inbox, '--db', dbFile, '--outbox', join(work, 'outbox'), '--reports', join(work, 'reports'), ...budget],
     { FANGST_LOG_FORMAT: 'json', FANGST_LOG_LEVEL: 'info' });
   if (r.code !== 0 && r.code !== 3) throw new Error(`${name}: nightly exited ${r.code}: ${r.stderr.slice(-3000)}`);

@@ -224,6 +224,8 @@ export interface ConfigOverrides {
   readonly reports?: string;
   /** A size ("256MB") or "none" for one run, as run_input_budget. */
   readonly runInputBudget?: string;
+  /** DuckDB's memory limit, as memory_limit ("4GB"). */
+  readonly memoryLimit?: string;
 }
 
 /** The DuckDB settings of the configuration, as openDatabase takes them. */
@@ -257,9 +259,9 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
   const deliveries: Delivery[] = [];
   for (const name of sources as string[]) deliveries.push(...(await loadSource(join(dirname(file), 'sources', `${name}.yaml`))));
   const reference = doc.reference === undefined || doc.reference === null ? {} : r.obj(doc.reference, 'reference');
-  const memoryLimit = r.str(doc, 'memory_limit', '', '4GB');
+  const memoryLimit = overrides.memoryLimit ?? r.str(doc, 'memory_limit', '', '4GB');
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
-    throw new ConfigError(file, 'memory_limit', memoryLimit, 'a size such as "4GB"');
+    throw new ConfigError(file, overrides.memoryLimit !== undefined ? '--memory-limit' : 'memory_limit', memoryLimit, 'a size such as "4GB"');
   }
   const budgetKey = overrides.runInputBudget !== undefined ? '--run-budget' : 'run_input_budget';
   const budget = overrides.runInputBudget !== undefined ? (overrides.runInputBudget === 'none' ? null : overrides.runInputBudget) : doc.run_input_budget ?? null;

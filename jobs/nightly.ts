@@ -39,6 +39,8 @@ export interface NightlyOptions {
   readonly format?: 'parquet' | 'arrow';
   /** Overrides run_input_budget: a size ("512MB") or "none". */
   readonly runBudget?: string;
+  /** Overrides memory_limit ("4GB"). */
+  readonly memoryLimit?: string;
   /** For tests and replays: the time the run pretends it is. */
   readonly now?: Date;
   readonly logger?: Logger;
@@ -70,7 +72,7 @@ function newId(prefix: string, now: Date): string {
  */
 export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResult> {
   const log = opts.logger ?? createLogger();
-  const config = await loadConfig(opts.config, { inbox: opts.inbox, outbox: opts.outbox, database: opts.db, reports: opts.reports, runInputBudget: opts.runBudget });
+  const config = await loadConfig(opts.config, { inbox: opts.inbox, outbox: opts.outbox, database: opts.db, reports: opts.reports, runInputBudget: opts.runBudget, memoryLimit: opts.memoryLimit });
   const checks = await loadChecks();
   const specialties = await loadSpecialties();
   const now = opts.now ?? new Date();
@@ -479,7 +481,8 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--reports <dir>', 'folder for the quality reports (default: from the configuration)')
     .option('--format <format>', 'extra output format besides Parquet: arrow')
     .option('--run-budget <size>', 'input bytes per run (e.g. 512MB) when a large inbox loads as several runs; "none" for one run (default: run_input_budget)')
-    .action(async (o: { config: string; inbox?: string; outbox?: string; db?: string; reports?: string; format?: string; runBudget?: string }) => {
+    .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default: memory_limit)")
+    .action(async (o: { config: string; inbox?: string; outbox?: string; db?: string; reports?: string; format?: string; runBudget?: string; memoryLimit?: string }) => {
       const log = createLogger();
       try {
         if (o.format !== undefined && o.format !== 'arrow' && o.format !== 'parquet') {
