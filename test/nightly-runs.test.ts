@@ -39,13 +39,16 @@ describe('planning a large inbox as consecutive runs', () => {
     expect(deliveryStamp('dmdc/DMDC_DIA_202412.txt')).toBe('20241200');
   });
 
-  it('reads the budget from the configuration and the command line', async () => {
+  it('reads the budget and the memory limit from the configuration and the command line', async () => {
     expect(sizeInBytes('256MB')).toBe(256_000_000);
     expect(sizeInBytes('1 GiB')).toBe(2 ** 30);
     expect(sizeInBytes('lots')).toBeNull();
     expect((await loadConfig('config/pipeline.yaml')).runInputBudget).toBe(256_000_000);
     expect((await loadConfig('config/pipeline.yaml', { runInputBudget: 'none' })).runInputBudget).toBeNull();
     await expect(loadConfig('config/pipeline.yaml', { runInputBudget: '12 apples' })).rejects.toThrow(/--run-budget: found "12 apples", expected a size such as "256MB"/);
+    // A month of a national backfill is one run whatever the budget: the memory limit is the other knob.
+    expect((await loadConfig('config/pipeline.yaml', { memoryLimit: '4GB' })).memoryLimit).toBe('4GB');
+    await expect(loadConfig('config/pipeline.yaml', { memoryLimit: 'plenty' })).rejects.toThrow(/--memory-limit: found "plenty", expected a size such as "4GB"/);
   });
 });
 
