@@ -172,15 +172,20 @@ interface Pass {
   readonly place: (d: Delivery, file: string) => Placement;
 }
 
+/** An in-memory DuckDB for one generation or for the merge of shards, spilling into the scratch folder. */
+function scratchInstance(o: { threads: number; memoryLimit: string; scratch: string }): Promise<DuckDBInstance> {
+  return DuckDBInstance.create(':memory:', {
+    threads: String(o.threads),
+    memory_limit: o.memoryLimit,
+    temp_directory: join(o.scratch, 'spill'),
+    preserve_insertion_order: 'true',
+  });
+}
+
 /** One generation in its own DuckDB instance: records, defects, files; then `then` on its tables. */
 async function generation<T>(p: Pass, then: (conn: DuckDBConnection, written: Written[]) => Promise<T>): Promise<T> {
   const { cfg, deliveries, night } = p;
-  const instance = await DuckDBInstance.create(':memory:', {
-    threads: String(p.threads),
-    memory_limit: p.memoryLimit,
-    temp_directory: join(p.scratch, 'spill'),
-    preserve_insertion_order: 'true',
-  });
+  const instance = await scratchInstance(p);
   const conn = await instance.connect();
   try {
     await conn.run(`set TimeZone = 'UTC'`);
@@ -279,12 +284,7 @@ async function generateShards(r: ShardRun): Promise<{ files: number; rows: Recor
     }
 
     // the whole: expected counts, truth and Parquet files, in a small instance of its own
-    const instance = await DuckDBInstance.create(':memory:', {
-      threads: String(r.threads),
-      memory_limit: r.memoryLimit,
-      temp_directory: join(r.scratch, 'spill'),
-      preserve_insertion_order: 'true',
-    });
+    const instance = await scratchInstance(r);
     const conn = await instance.connect();
     try {
       const parts = (name: string) => `read_parquet([${Array.from({ length: r.shards }, (_, k) => sqlString(part(name, k))).join(', ')}])`;
