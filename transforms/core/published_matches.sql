@@ -5,9 +5,14 @@
 -- A hash match is a candidate: readers compare record_key (pipeline_findings joins on it,
 -- publish/accept.ts deletes only the candidates whose record_key the run accepts). rid is the
 -- row id, valid for the run's transaction, in which nothing else deletes from core.
+-- `where random() < 2` (always true: random() is in [0, 1)) on each probe's build side: DuckDB
+-- 1.5 pushes a join's bloom filter into the scan of core only when the build side has a filter
+-- (an `is not null` is proven true by the statistics and dropped; a volatile one is kept). With
+-- it, the scan drops the rows whose key_hash is not among the run's before the join: at scale 10
+-- the join probed ~49 M rows of core.diagnoser, now ~0.2 M, about half the CPU of the lookup.
 with diagnoser_hits as (
     select rowid as rid from core.diagnoser
-    where key_hash in (select key_hash from work.diagnoser)
+    where key_hash in (select key_hash from work.diagnoser where random() < 2)
     -- a row written without key_hash (by hand, by a test) is found by its key; DuckDB skips
     -- the row groups whose statistics say they hold no null key_hash, so this costs nothing
     union all select rowid from core.diagnoser where key_hash is null and record_key in (select record_key from work.diagnoser)
@@ -15,25 +20,25 @@ with diagnoser_hits as (
 
 epikriser_hits as (
     select rowid as rid from core.epikriser
-    where key_hash in (select key_hash from work.epikriser)
+    where key_hash in (select key_hash from work.epikriser where random() < 2)
     union all select rowid from core.epikriser where key_hash is null and record_key in (select record_key from work.epikriser)
 ),
 
 billeddiagnostiske_epikriser_hits as (
     select rowid as rid from core.billeddiagnostiske_epikriser
-    where key_hash in (select key_hash from work.billeddiagnostiske_epikriser)
+    where key_hash in (select key_hash from work.billeddiagnostiske_epikriser where random() < 2)
     union all select rowid from core.billeddiagnostiske_epikriser where key_hash is null and record_key in (select record_key from work.billeddiagnostiske_epikriser)
 ),
 
 notater_hits as (
     select rowid as rid from core.notater
-    where key_hash in (select key_hash from work.notater)
+    where key_hash in (select key_hash from work.notater where random() < 2)
     union all select rowid from core.notater where key_hash is null and record_key in (select record_key from work.notater)
 ),
 
 laboratoriesvar_hits as (
     select rowid as rid from core.laboratoriesvar
-    where key_hash in (select key_hash from work.laboratoriesvar)
+    where key_hash in (select key_hash from work.laboratoriesvar where random() < 2)
     union all select rowid from core.laboratoriesvar where key_hash is null and record_key in (select record_key from work.laboratoriesvar)
 ),
 
