@@ -26,7 +26,7 @@ import { acceptRun } from '../publish/accept.ts';
 import { probeOutbox, publishBatch, publishPending } from '../publish/batch.ts';
 import { loadChecks, runChecks, type CheckDefinition } from '../quality/engine.ts';
 import { loadMacros } from '../transforms/macros.ts';
-import { runLayer } from '../transforms/run.ts';
+import { dropRunScratch, runLayer } from '../transforms/run.ts';
 import { acquireRunLock, RunLocked } from '../runlock/lock.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -134,6 +134,8 @@ async function oneRun(db: Database, conn: DuckDBConnection, config: PipelineConf
     const summary = await load(db, conn, config, candidates, skipped, ctx);
     reach('after-publish');
     if (summary.batchId) summary.report = await writeRunReports(conn, config.reports, runId);
+    // Nothing reads this run's scratch any more; the next run of a backfill needs the memory.
+    await dropRunScratch(conn);
     await meta.updateTable('meta.runs').set({
       finished_at: new Date().toISOString(), status: 'succeeded', exit_code: summary.heldBack.length > 0 ? EXIT.heldBack : EXIT.ok,
       batch_id: summary.batchId, rows_read: summary.totals.read, rows_published: summary.totals.published,

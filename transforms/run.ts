@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
+import { queryRows } from '../db/connection.ts';
 import { replaceWithView } from '../ingest/stage.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -73,6 +74,18 @@ function order(models: Model[], schema: string): Model[] {
  * through a view <schema>.<model>. A later connection finds the views, not the rows.
  */
 const SCRATCH_LAYERS: ReadonlySet<Layer> = new Set(['staging', 'core']);
+
+/**
+ * Drops the scratch a run leaves on its connection: every temporary table (the staging, core
+ * and lab layers' models, lab inputs). Views over them stay and find next run's tables.
+ * Why: `create or replace` builds a model's new table before it drops the old one, so without
+ * this a backfill's next run computed each model while the previous month's copy still held
+ * memory (at scale 10, run 5's lab.results ran out of memory at 2GB beside run 4's).
+ */
+export async function dropRunScratch(conn: DuckDBConnection): Promise<void> {
+  const temps = await queryRows<{ table_name: string }>(conn, 'select table_name from duckdb_tables() where temporary');
+  for (const { table_name } of temps) await conn.run(`drop table if exists temp.main."${table_name}"`);
+}
 
 /**
  * Materialises every model of a layer as a table (or, where the model says so, a view), in dependency order. `scratch`
