@@ -9,6 +9,7 @@ import { ConfigError, databaseOptions, KINDS, loadConfig, type PipelineConfig } 
 import { openDatabase, queryRows, sqlString, type Database } from '../db/connection.ts';
 import type { Insertable } from 'kysely';
 import { metaDb } from '../db/kysely.ts';
+import { lastRowIds } from '../db/row-ids.ts';
 import type { MetaTables } from '../db/meta-tables.ts';
 import { discoverInbox, type InboxEntry } from '../ingest/discover.ts';
 import { planRuns } from '../ingest/plan-runs.ts';
@@ -395,11 +396,8 @@ async function hashOrError(path: string): Promise<{ hash: string | null; error?:
 }
 
 /** The last row id of each table the run appends to, before it appends (-1: empty). */
-async function tableTails(conn: DuckDBConnection): Promise<Record<string, bigint>> {
-  const tables = [...KINDS, 'quarantine'];
-  const [row] = await queryRows<Record<string, bigint>>(conn,
-    `select ${tables.map((t) => `(select coalesce(max(rowid), -1) from core.${t}) as ${t}`).join(', ')}`);
-  return row!;
+function tableTails(conn: DuckDBConnection): Promise<Record<string, bigint>> {
+  return lastRowIds(conn, 'core', [...KINDS, 'quarantine']);
 }
 
 /** Writes each file's row accounting into the ledger (inside the run's transaction). */

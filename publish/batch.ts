@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { KINDS } from '../config/load.ts';
 import { queryRows, sqlString } from '../db/connection.ts';
+import { lastRowIds } from '../db/row-ids.ts';
 import { hashFile } from '../ingest/hash.ts';
 import { reach } from '../observe/crashpoints.ts';
 
@@ -148,11 +149,11 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
 export async function batchRows(conn: DuckDBConnection, kind: string, batchId: string): Promise<string> {
   const batch = sqlString(batchId);
   const byId = `batch_id = ${batch}`;
-  const [t] = await queryRows<{ published: bigint | null; last: bigint | null }>(conn,
-    `select (select sum(rows_published) from meta.files where batch_id = ${batch} and kind = ${sqlString(kind)})::bigint as published,
-            (select max(rowid) from core.${kind}) as last`);
-  if (t?.published == null || t.last == null || Number(t.published) <= 0) return byId;
-  const tail = `${byId} and rowid > ${BigInt(t.last) - BigInt(t.published)}`;
+  const [t] = await queryRows<{ published: bigint | null }>(conn,
+    `select sum(rows_published)::bigint as published from meta.files where batch_id = ${batch} and kind = ${sqlString(kind)}`);
+  if (t?.published == null || Number(t.published) <= 0) return byId;
+  const { [kind]: last } = await lastRowIds(conn, 'core', [kind]);
+  const tail = `${byId} and rowid > ${last! - BigInt(t.published)}`;
   const [c] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from core.${kind} where ${tail}`);
   return Number(c?.n) === Number(t.published) ? tail : byId;
 }
