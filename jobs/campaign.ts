@@ -4,14 +4,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { computeCampaign } from '../campaign/compute.ts';
-import { buildDocument, type CampaignDocument } from '../campaign/document.ts';
-import { CampaignUsageError, loadCampaignConfig, parseMonth, parseTarget } from '../campaign/settings.ts';
+import { computeCampaign } from '../quality/reports/campaign/collect.ts';
+import { buildDocument, type CampaignDocument } from '../quality/reports/campaign/document.ts';
+import { CampaignUsageError, loadCampaignConfig, parseMonth, parseTarget } from '../quality/reports/campaign/settings.ts';
 import { ConfigError } from '../config/load.ts';
-import { writeCampaignOutputs, type WrittenFiles } from '../campaign/write-outputs.ts';
-import { openDatabase } from '../db/connection.ts';
-import { formatCount, formatPercent, formatPoints } from '../reports/html.ts';
-import { Pseudonymiser, loadPseudonymKey } from '../reports/suppress.ts';
+import { writeCampaignOutputs, type WrittenFiles } from '../quality/reports/campaign/write.ts';
+import { openDatabase } from '../transforms/db/connection.ts';
+import { formatCount, formatPercent, formatPoints } from '../quality/report-kit/html.ts';
+import { Pseudonymiser, loadPseudonymKey } from '../quality/report-kit/suppress.ts';
 import { EXIT } from './exit-codes.ts';
 
 export interface CampaignOptions {

@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { loadConfig } from '../config/load.ts';
-import { openDatabase, queryRows } from '../db/connection.ts';
+import { openDatabase, queryRows } from '../transforms/db/connection.ts';
 import { CheckConfigError, type CheckDefinition } from '../quality/definitions.ts';
 import { checkSql, defaultChecksDir, loadChecks, sqlEnvironment, thresholdText } from '../quality/engine.ts';
-import { writeQualityReport } from '../quality/reports/write.ts';
+import { writeQualityReport } from '../quality/reports/run/write.ts';
 import { EXIT } from './exit-codes.ts';
 
 interface Common {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { generate } from '../generate/run.ts';
+import { generate } from '../data-samples/generator/run.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** `fangst generate`: the synthetic national extract, calibrated to the status report. */

@@ -4,9 +4,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { openDatabase } from '../db/connection.ts';
+import { openDatabase } from '../transforms/db/connection.ts';
 import { loadConfig } from '../config/load.ts';
-import { computeMonitor, parseMonth, renderReconciliation, renderTable, reportJson, type MonitorBy, type MonitorFormat, type MonitorReport } from '../monitor/tables.ts';
+import { computeMonitor, parseMonth, renderReconciliation, renderTable, reportJson, type MonitorBy, type MonitorFormat, type MonitorReport } from '../quality/reports/monitor/tables.ts';
 import { EXIT } from './exit-codes.ts';
 
 export interface MonitorOptions {

@@ -6,29 +6,29 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { ConfigError, databaseOptions, KINDS, loadConfig, type PipelineConfig } from '../config/load.ts';
-import { openDatabase, queryRows, sqlString, type Database } from '../db/connection.ts';
+import { openDatabase, queryRows, sqlString, type Database } from '../transforms/db/connection.ts';
 import type { Insertable } from 'kysely';
-import { metaDb } from '../db/kysely.ts';
-import { lastRowIds } from '../db/row-ids.ts';
-import type { MetaTables } from '../db/meta-tables.ts';
-import { discoverInbox, type InboxEntry } from '../ingest/discover.ts';
-import { planRuns } from '../ingest/plan-runs.ts';
-import { hashFile } from '../ingest/hash.ts';
-import { writeReferenceTables } from '../ingest/reference.ts';
-import { loadCatalogue } from '../lab/catalogue.ts';
-import { loadSpecialties, writeSpecialtyTable, type Specialty } from '../lab/specialties.ts';
-import { stageAll } from '../ingest/stage-all.ts';
-import { createStagingTables, replaceWithView, deliveryTarget, registerTarget, stageFile, stageFiles, type StageResult } from '../ingest/stage.ts';
-import { reach } from '../observe/crashpoints.ts';
-import { createLogger } from '../observe/log.ts';
-import { fileProgress } from '../observe/progress.ts';
-import { combineRuns, formatSummary, type RunSummary } from '../observe/summary.ts';
-import { acceptRun } from '../publish/accept.ts';
-import { probeOutbox, publishBatch, publishPending } from '../publish/batch.ts';
+import { metaDb } from '../transforms/db/kysely.ts';
+import { lastRowIds } from '../transforms/db/row-ids.ts';
+import type { MetaTables } from '../transforms/db/meta-tables.ts';
+import { discoverInbox, type InboxEntry } from '../transforms/ingest/discover.ts';
+import { planRuns } from '../transforms/ingest/plan-runs.ts';
+import { hashFile } from '../transforms/ingest/hash.ts';
+import { writeReferenceTables } from '../transforms/reference/layouts.ts';
+import { loadCatalogue } from '../transforms/reference/npu-catalogue.ts';
+import { loadSpecialties, writeSpecialtyTable, type Specialty } from '../transforms/reference/specialties.ts';
+import { stageAll } from '../transforms/ingest/stage-all.ts';
+import { createStagingTables, replaceWithView, deliveryTarget, registerTarget, stageFile, stageFiles, type StageResult } from '../transforms/ingest/stage.ts';
+import { reach } from './crashpoints.ts';
+import { createLogger } from './log.ts';
+import { fileProgress } from './progress.ts';
+import { combineRuns, formatSummary, type RunSummary } from './summary.ts';
+import { acceptRun } from '../transforms/publish/accept.ts';
+import { probeOutbox, publishBatch, publishPending } from '../transforms/publish/batch.ts';
 import { loadChecks, runChecks, type CheckDefinition } from '../quality/engine.ts';
 import { loadMacros } from '../transforms/macros.ts';
 import { dropRunScratch, runLayer } from '../transforms/run.ts';
-import { acquireRunLock, RunLocked } from '../runlock/lock.ts';
+import { acquireRunLock, RunLocked } from './run-lock.ts';
 import { EXIT } from './exit-codes.ts';
 
 export interface NightlyOptions {
@@ -77,7 +77,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   const checks = await loadChecks();
   const specialties = await loadSpecialties();
   const now = opts.now ?? new Date();
-  // One run at a time (runlock/lock.ts): a second one gets RunLocked, a killed run's lock is taken over.
+  // One run at a time (jobs/run-lock.ts): a second one gets RunLocked, a killed run's lock is taken over.
   const lock = await acquireRunLock(config.database, 'nightly');
   if (lock.tookOver) log.warn({ stale: lock.tookOver }, 'took over the run lock of a run that is no longer running');
   reach('after-lock');
@@ -157,7 +157,7 @@ async function oneRun(db: Database, conn: DuckDBConnection, config: PipelineConf
  */
 async function writeRunReports(conn: DuckDBConnection, reports: string, runId: string): Promise<string> {
   // Loaded here: ECharts costs start-up time, and most runs that fail or find nothing never need it.
-  const { writeQualityReports } = await import('../quality/reports/write.ts');
+  const { writeQualityReports } = await import('../quality/reports/run/write.ts');
   const written = await writeQualityReports(conn, { outDir: join(reports, runId), runId });
   return written.html;
 }

@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig } from '../config/load.ts';
-import { createLogger } from '../observe/log.ts';
-import { formatSummary } from '../observe/summary.ts';
-import { RunLocked } from '../runlock/lock.ts';
+import { createLogger } from './log.ts';
+import { formatSummary } from './summary.ts';
+import { RunLocked } from './run-lock.ts';
 import { EXIT } from './exit-codes.ts';
 import { runNightly } from './nightly.ts';
 
@@ -70,7 +70,7 @@ export interface ScheduleOptions {
 /**
  * Runs the nightly job on the schedule, in this process, until stopped. Runs
  * never overlap: croner skips a tick while the previous run is still going, and
- * the run lock (runlock/lock.ts) turns away a tick while a run started by hand
+ * the run lock (jobs/run-lock.ts) turns away a tick while a run started by hand
  * or by another scheduler holds the database. A failed night is logged and the
  * schedule goes on. Resolves with the last run's exit code after `maxRuns`
  * runs, and with 0 when stopped by a signal.

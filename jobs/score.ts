@@ -2,9 +2,9 @@
 // defects the generator put into the data (precision and recall per defect kind).
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { openDatabase } from '../db/connection.ts';
+import { openDatabase } from '../transforms/db/connection.ts';
 import { loadConfig } from '../config/load.ts';
-import { loadScoreConfig, renderScore, scoreFindings, type ScoreResult } from '../score/measure.ts';
+import { loadScoreConfig, renderScore, scoreFindings, type ScoreResult } from '../quality/score.ts';
 import { EXIT } from './exit-codes.ts';
 
 export interface ScoreOptions {

@@ -3,7 +3,7 @@
 // MAD) of a trailing window that leaves out the current point and earlier anomalies,
 // and only once there is enough history.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { queryRows, sqlString } from '../db/connection.ts';
+import { queryRows, sqlString } from '../transforms/db/connection.ts';
 import { dataKinds } from './definitions.ts';
 import { sqlFile } from './history.ts';
 import { checkTypes } from './registry.ts';

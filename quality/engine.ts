@@ -7,13 +7,13 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import { queryRows, sqlString } from '../db/connection.ts';
+import { queryRows, sqlString } from '../transforms/db/connection.ts';
 import type { AggregateCheckType, Measurement, RowCheckType, SqlEnv } from './check-type.ts';
 import { CheckConfigError, dataKinds, exceeds, formatThreshold, parseCheckFile, type CheckDefinition, type DataKind } from './definitions.ts';
 import { checkType, checkTypes } from './registry.ts';
 import { appendHistory } from './history.ts';
 import { detectAnomalies, type Alert, type AnomalySettings } from './anomalies.ts';
-import { loadSksCodes } from './sks-reference.ts';
+import { loadSksCodes } from '../transforms/reference/sks-codes.ts';
 import { loadMacros } from '../transforms/macros.ts';
 
 export type { CheckDefinition } from './definitions.ts';

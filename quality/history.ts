@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { queryRows, sqlString } from '../db/connection.ts';
+import { queryRows, sqlString } from '../transforms/db/connection.ts';
 import { dataKinds, type DataKind } from './definitions.ts';
 import type { CheckResult } from './engine.ts';
 

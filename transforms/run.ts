@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import { queryRows } from '../db/connection.ts';
-import { replaceWithView } from '../ingest/stage.ts';
+import { queryRows } from './db/connection.ts';
+import { replaceWithView } from './ingest/stage.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

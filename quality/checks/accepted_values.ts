@@ -2,7 +2,7 @@
 import type { RowCheckType } from '../check-type.ts';
 import { sqlList } from '../check-type.ts';
 import { column, noOtherKeys } from '../definitions.ts';
-import { sqlIdent, sqlString } from '../../db/connection.ts';
+import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const acceptedValues: RowCheckType = {
   shape: 'row',

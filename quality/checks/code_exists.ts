@@ -3,7 +3,7 @@
 // the file configured as reference.sks_file; without one the check is not evaluated.
 import type { RowCheckType } from '../check-type.ts';
 import { column, noOtherKeys, oneOf } from '../definitions.ts';
-import { sqlIdent, sqlString } from '../../db/connection.ts';
+import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const codeExists: RowCheckType = {
   shape: 'row',

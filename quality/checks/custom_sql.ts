@@ -3,7 +3,7 @@
 // {now}, {today}, {run_id}, and {work.<kind>} / {core.<kind>} for other kinds.
 import type { RowCheckType, SqlEnv } from '../check-type.ts';
 import { column, noOtherKeys, str } from '../definitions.ts';
-import { sqlString } from '../../db/connection.ts';
+import { sqlString } from '../../transforms/db/connection.ts';
 
 export const customSql: RowCheckType = {
   shape: 'row',

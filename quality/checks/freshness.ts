@@ -4,7 +4,7 @@
 import type { AggregateCheckType } from '../check-type.ts';
 import { scopeLevelOf } from '../check-type.ts';
 import { column, noOtherKeys, str, strList } from '../definitions.ts';
-import { sqlIdent, sqlString } from '../../db/connection.ts';
+import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const freshness: AggregateCheckType = {
   shape: 'aggregate',

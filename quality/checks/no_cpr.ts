@@ -3,7 +3,7 @@
 // whole project). The finding names the column, never the number.
 import type { RowCheckType } from '../check-type.ts';
 import { column, noOtherKeys, strList } from '../definitions.ts';
-import { sqlIdent, sqlString } from '../../db/connection.ts';
+import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 /**
  * Columns the pipeline computes itself, not delivered text: a hex digest such as

@@ -1,7 +1,7 @@
 // not_null: the column (or each of the columns) must hold a value; blank text counts as missing.
 import type { RowCheckType } from '../check-type.ts';
 import { column, noOtherKeys, strList } from '../definitions.ts';
-import { sqlIdent, sqlString } from '../../db/connection.ts';
+import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const notNull: RowCheckType = {
   shape: 'row',

@@ -1,7 +1,7 @@
 // pattern: a present value must match a regular expression in full (RE2 syntax, as DuckDB's regexp_full_match).
 import type { RowCheckType } from '../check-type.ts';
 import { column, noOtherKeys, str } from '../definitions.ts';
-import { sqlIdent, sqlString } from '../../db/connection.ts';
+import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const pattern: RowCheckType = {
   shape: 'row',

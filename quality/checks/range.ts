@@ -3,7 +3,7 @@
 import type { RowCheckType } from '../check-type.ts';
 import { boundSql, isBound } from '../check-type.ts';
 import { column, noOtherKeys } from '../definitions.ts';
-import { sqlIdent, sqlString } from '../../db/connection.ts';
+import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const range: RowCheckType = {
   shape: 'row',

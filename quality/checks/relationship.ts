@@ -3,7 +3,7 @@
 // this run: published rows not replaced by this run, plus this run's rows.
 import type { RowCheckType, SqlEnv } from '../check-type.ts';
 import { column, dataKinds, noOtherKeys, str } from '../definitions.ts';
-import { sqlIdent, sqlString } from '../../db/connection.ts';
+import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const relationship: RowCheckType = {
   shape: 'row',

@@ -5,7 +5,7 @@
 // while a correction (same record id, new content) passes.
 import type { RowCheckType } from '../check-type.ts';
 import { column, noOtherKeys, strList } from '../definitions.ts';
-import { sqlIdent, sqlString } from '../../db/connection.ts';
+import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const unique: RowCheckType = {
   shape: 'row',

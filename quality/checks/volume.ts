@@ -3,7 +3,7 @@
 import type { AggregateCheckType } from '../check-type.ts';
 import { scopeLevelOf } from '../check-type.ts';
 import { column, noOtherKeys, strList } from '../definitions.ts';
-import { sqlIdent, sqlString } from '../../db/connection.ts';
+import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const volume: AggregateCheckType = {
   shape: 'aggregate',

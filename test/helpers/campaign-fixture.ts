@@ -1,7 +1,7 @@
 // Builds core.diagnoser and ref.clinics directly, from a table of counts per clinic and month,
 // so that every expected share in the campaign tests can be computed by hand.
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { queryRows, sqlString } from '../../db/connection.ts';
+import { queryRows, sqlString } from '../../transforms/db/connection.ts';
 
 export interface FixtureClinic {
   readonly sor: string;

@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KINDS } from '../../config/load.ts';
-import { queryRows, sqlString, withDatabase } from '../../db/connection.ts';
+import { queryRows, sqlString, withDatabase } from '../../transforms/db/connection.ts';
 import type { Workspace } from './inbox.ts';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -85,10 +85,10 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs `node bin/fangst.js <args>` as a child process, as a scheduler would. */
+/** Runs `node jobs/fangst.js <args>` as a child process, as a scheduler would. */
 export function fangst(args: string[], env: Record<string, string | undefined> = {}, options: { uid?: number; gid?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO, 'bin', 'fangst.js'), ...args], {
+    const child = spawn(process.execPath, [join(REPO, 'jobs', 'fangst.js'), ...args], {
       cwd: REPO,
       env: { ...process.env, FANGST_LOG_LEVEL: 'warn', FANGST_LOG_FORMAT: 'json', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

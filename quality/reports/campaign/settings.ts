@@ -1,0 +1,66 @@
+// The campaign's settings: the `campaign:` block of config/pipeline.yaml, read through the
+// pipeline's config loader (which also gives the database, DuckDB limits and reports folder),
+// overridden by command-line flags. Errors name the file or flag, what was found and what was
+// expected.
+import { ConfigError, loadConfig } from '../../../config/load.ts';
+
+export interface CampaignConfig {
+  readonly database: string;
+  readonly memoryLimit: string;
+  readonly threads: number;
+  /** Where reports go by default (`reports` in pipeline.yaml). */
+  readonly reports: string;
+  readonly target: number;
+  readonly start?: string;
+  readonly minClinicDiagnoses: number;
+  readonly pseudonymKeyFile: string;
+}
+
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/** A bad flag value. */
+export class CampaignUsageError extends Error {}
+
+function share(value: unknown): number | undefined {
+  const text = String(value).trim();
+  const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
+  return Number.isFinite(n) && n > 0 && n <= 1 ? n : undefined;
+}
+
+/** A target given as 0.8, "0.8" or "80%". */
+export function parseTarget(value: unknown, flag: string): number {
+  const n = share(value);
+  if (n === undefined) throw new CampaignUsageError(`${flag}: target is ${JSON.stringify(value)}, expected a share above 0 and at most 1 (0.8 or 80%)`);
+  return n;
+}
+
+export function parseMonth(value: unknown, flag: string): string {
+  const text = String(value).trim();
+  if (!MONTH.test(text)) throw new CampaignUsageError(`${flag}: month is ${JSON.stringify(value)}, expected a month as YYYY-MM`);
+  return text;
+}
+
+export async function loadCampaignConfig(file: string, overrides: { database?: string } = {}): Promise<CampaignConfig> {
+  const config = await loadConfig(file, { database: overrides.database });
+  const raw = config.raw.campaign ?? {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(file, 'campaign', raw, 'a mapping');
+  const block = raw as Record<string, unknown>;
+  const target = share(block.target ?? 0.8);
+  if (target === undefined) throw new ConfigError(file, 'campaign.target', block.target, 'a share above 0 and at most 1 (0.8 or 80%)');
+  const start = block.start ?? undefined;
+  if (start !== undefined && start !== null && !MONTH.test(String(start))) throw new ConfigError(file, 'campaign.start', start, 'a month as YYYY-MM');
+  const min = block.min_clinic_diagnoses ?? 20;
+  if (!Number.isInteger(min) || (min as number) < 1) throw new ConfigError(file, 'campaign.min_clinic_diagnoses', min, 'a whole number of at least 1');
+  const keyFile = block.pseudonym_key_file ?? 'var/pseudonym.key';
+  if (typeof keyFile !== 'string') throw new ConfigError(file, 'campaign.pseudonym_key_file', keyFile, 'a file path');
+  return {
+    database: config.database,
+    memoryLimit: config.memoryLimit,
+    threads: config.threads,
+    reports: config.reports,
+    target,
+    start: start === undefined || start === null ? undefined : String(start),
+    minClinicDiagnoses: min as number,
+    pseudonymKeyFile: keyFile,
+  };
+}

@@ -1,0 +1,104 @@
+// Writes the campaign report's files: campaign.html, campaign.json and three CSV files.
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CampaignDocument, ClinicPick, Share } from './document.ts';
+import { renderCampaignHtml } from './render-html.ts';
+import { toCsv, type CsvColumn } from '../../report-kit/csv.ts';
+
+interface ShareLine extends Share {
+  readonly level: string;
+  readonly group: string;
+}
+
+const shareColumns: CsvColumn<ShareLine>[] = [
+  { header: 'level', value: (r) => r.level },
+  { header: 'group', value: (r) => r.group },
+  { header: 'month', value: (r) => r.month ?? 'whole period' },
+  { header: 'diagnoses', value: (r) => r.diagnoses },
+  { header: 'a_diagnoses', value: (r) => r.a_diagnoses },
+  { header: 'b_diagnoses', value: (r) => r.b_diagnoses },
+  { header: 'marked_diagnoses', value: (r) => r.marked_diagnoses },
+  { header: 'a_share', value: (r) => r.a_share },
+  { header: 'a_share_low', value: (r) => r.a_share_low },
+  { header: 'a_share_high', value: (r) => r.a_share_high },
+  { header: 'marked_share', value: (r) => r.marked_share },
+  { header: 'marked_share_low', value: (r) => r.marked_share_low },
+  { header: 'marked_share_high', value: (r) => r.marked_share_high },
+];
+
+/** Every share of the document in one long table. */
+export function shareLines(doc: CampaignDocument): ShareLine[] {
+  const lines: ShareLine[] = [];
+  const add = (level: string, group: string, s: { whole_period: Share; months: readonly Share[] }) => {
+    lines.push({ level, group, ...s.whole_period });
+    for (const m of s.months) lines.push({ level, group, ...m });
+  };
+  add('national', 'all', doc.national);
+  add('national_without_non_marking', 'all', doc.national.without_non_marking);
+  add('national_registered_systems', 'all', doc.national.registered_systems);
+  for (const s of doc.journal_systems) add('journal_system', s.journal_system, s);
+  for (const s of doc.specialties) add('specialty', s.specialty, s);
+  for (const c of doc.clinics) add('clinic', c.clinic, c);
+  return lines;
+}
+
+type FocusLine = ClinicPick & { readonly list: string };
+const focusColumns: CsvColumn<FocusLine>[] = [
+  { header: 'list', value: (r) => r.list },
+  { header: 'clinic', value: (r) => r.clinic },
+  { header: 'name', value: (r) => r.name },
+  { header: 'journal_system', value: (r) => r.journal_system },
+  { header: 'specialty', value: (r) => r.specialty },
+  { header: 'diagnoses', value: (r) => r.diagnoses },
+  { header: 'a_share', value: (r) => r.a_share },
+  { header: 'a_short_of_target', value: (r) => r.a_short_of_target },
+  { header: 'baseline_a_share', value: (r) => r.baseline_a_share },
+  { header: 'recent_a_share', value: (r) => r.recent_a_share },
+  { header: 'change', value: (r) => r.change },
+];
+
+type ShiftLine = CampaignDocument['national']['shift_share'][number];
+const shiftColumns: CsvColumn<ShiftLine>[] = [
+  { header: 'month', value: (r) => r.month },
+  { header: 'previous_month', value: (r) => r.previous_month },
+  { header: 'previous_a_share', value: (r) => r.previous_a_share },
+  { header: 'a_share', value: (r) => r.a_share },
+  { header: 'observed_change', value: (r) => r.observed_change },
+  { header: 'within', value: (r) => r.within },
+  { header: 'mix', value: (r) => r.mix },
+  { header: 'residual', value: (r) => r.residual },
+];
+
+export interface WrittenFiles {
+  readonly html: string;
+  readonly json: string;
+  readonly csv: readonly string[];
+}
+
+/** Writes every output into `dir`; each file appears whole (written aside, then renamed). */
+export async function writeCampaignOutputs(doc: CampaignDocument, dir: string, options: { danishCsv?: boolean } = {}): Promise<WrittenFiles> {
+  await mkdir(dir, { recursive: true });
+  const csv = { danish: options.danishCsv ?? false };
+  const focus: FocusLine[] = [
+    ...doc.focus.below_target.map((c) => ({ list: 'below_target', ...c })),
+    ...doc.focus.improved.map((c) => ({ list: 'improved', ...c })),
+    ...doc.focus.fell_back.map((c) => ({ list: 'fell_back', ...c })),
+  ];
+  const files: Array<[string, string]> = [
+    ['campaign.html', renderCampaignHtml(doc)],
+    ['campaign.json', `${JSON.stringify(doc, null, 2)}\n`],
+    ['campaign_shares.csv', toCsv(shareColumns, shareLines(doc), csv)],
+    ['campaign_shift_share.csv', toCsv(shiftColumns, doc.national.shift_share, csv)],
+    ['campaign_focus_clinics.csv', toCsv(focusColumns, focus, csv)],
+  ];
+  for (const [name, text] of files) {
+    const path = join(dir, name);
+    await writeFile(`${path}.tmp`, text, 'utf8');
+    await rename(`${path}.tmp`, path);
+  }
+  return {
+    html: join(dir, 'campaign.html'),
+    json: join(dir, 'campaign.json'),
+    csv: files.filter(([n]) => n.endsWith('.csv')).map(([n]) => join(dir, n)),
+  };
+}

@@ -1,0 +1,227 @@
+// The figures of a lab evaluation, read from its DuckDB file after the checks ran: the usable
+// share by analysis, clinic and journal system, each check's count, per-analysis value
+// distributions per clinic, the clinics whose distributions are shifted, completeness per field.
+// Counts only: no row of the data and no patient identifier ends up here.
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { queryRows } from '../../../transforms/db/connection.ts';
+
+export interface UsableGroup {
+  readonly key: string;
+  readonly label: string;
+  readonly rows: number;
+  readonly usable: number;
+  readonly unusable: number;
+  readonly pending: number;
+  readonly rejected: number;
+}
+
+export interface CheckCount {
+  readonly checkId: string;
+  readonly category: string;
+  readonly severity: string;
+  readonly reason: string;
+  readonly rows: number;
+  readonly percent: number | null;
+}
+
+export interface ClinicDistribution {
+  readonly clinic: string;
+  readonly system: string | null;
+  readonly n: number;
+  /** p5, q25, median, q75, p95 in the canonical unit. */
+  readonly box: readonly [number, number, number, number, number];
+}
+
+export interface Shift {
+  readonly analysis: string;
+  readonly clinic: string;
+  readonly system: string | null;
+  readonly n: number;
+  readonly median: number;
+  readonly restMedian: number;
+  /** Results of the other clinics the median is compared with. */
+  readonly restCount: number;
+  readonly shiftSd: number;
+  readonly ratio: number | null;
+  readonly likelyUnit: string | null;
+  readonly direction: string | null;
+  readonly factor: number | null;
+  readonly offset: number | null;
+}
+
+export interface AnalysisPanel {
+  readonly analysis: string;
+  readonly name: string;
+  readonly canonicalUnit: string | null;
+  readonly codeStatus: string;
+  readonly rows: number;
+  readonly usable: number;
+  readonly numeric: number;
+  readonly censored: number;
+  readonly qualitative: number;
+  readonly pending: number;
+  readonly units: readonly { unit: string; status: string; rows: number }[];
+  readonly qualitativeValues: readonly { value: string; rows: number }[];
+  readonly clinics: readonly ClinicDistribution[];
+  readonly shifts: readonly Shift[];
+  readonly checks: readonly { checkId: string; rows: number }[];
+}
+
+export interface Completeness {
+  readonly field: string;
+  readonly system: string;
+  readonly rows: number;
+  readonly present: number;
+}
+
+export interface LabSummary {
+  readonly rowsRead: number;
+  readonly usable: number;
+  readonly unusable: number;
+  readonly pending: number;
+  readonly rejected: number;
+  readonly localCodeRows: number;
+  readonly convertedUnitRows: number;
+  readonly censoredRows: number;
+  readonly qualitativeRows: number;
+  readonly byAnalysis: readonly UsableGroup[];
+  readonly byClinic: readonly UsableGroup[];
+  readonly bySystem: readonly UsableGroup[];
+  readonly checks: readonly CheckCount[];
+  readonly shifts: readonly Shift[];
+  readonly panels: readonly AnalysisPanel[];
+  readonly completeness: readonly Completeness[];
+  readonly localCodes: readonly { code: string; name: string | null; rows: number }[];
+}
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** Clinics drawn per analysis: the largest ones, plus every clinic found shifted. */
+const MAX_CLINICS_PER_CHART = 24;
+/** Panels in the report: the analyses with the most rows (a foreign extract may carry hundreds of local codes). */
+const MAX_PANELS = 60;
+
+/** Reads the figures; lab.usable must exist (quality/reports/lab-quality/sql/usable.sql). */
+export async function readLabSummary(conn: DuckDBConnection, runId: string): Promise<LabSummary> {
+  const groups = async (key: string, label: string): Promise<UsableGroup[]> =>
+    (await queryRows<Record<string, unknown>>(conn, `
+      select coalesce(${key}, '(none)') as key, coalesce(any_value(${label}), ${key}, '(none)') as label, count(*) as rows,
+        count(*) filter (where status = 'usable') as usable, count(*) filter (where status = 'unusable') as unusable,
+        count(*) filter (where status = 'pending') as pending, count(*) filter (where status = 'rejected') as rejected
+      from lab.usable group by ${key} order by rows desc, key`)).map((r) => ({
+      key: String(r.key), label: String(r.label), rows: num(r.rows), usable: num(r.usable), unusable: num(r.unusable),
+      pending: num(r.pending), rejected: num(r.rejected),
+    }));
+  const byAnalysis = (await groups('analysis', 'analysis_name')).filter((g) => g.key !== '(none)' || g.rows > g.rejected);
+  const byClinic = await groups('clinic', 'clinic');
+  const bySystem = await groups('journal_system', 'journal_system');
+  const [totals] = await queryRows<Record<string, unknown>>(conn, `
+    select count(*) as rows, count(*) filter (where status = 'usable') as usable, count(*) filter (where status = 'unusable') as unusable,
+      count(*) filter (where status = 'pending') as pending, count(*) filter (where status = 'rejected') as rejected,
+      count(*) filter (where code_status = 'local') as local, count(*) filter (where unit_status = 'converted') as converted,
+      count(*) filter (where value_state = 'censored') as censored, count(*) filter (where value_state = 'qualitative') as qualitative
+    from lab.usable`);
+
+  const checks = (await queryRows<Record<string, unknown>>(conn, `
+    select check_id, category, severity, any_value(message) as message, max(numerator) as rows, max(percent) as percent
+    from quality.check_results
+    where run_id = '${runId}' and kind = 'laboratoriesvar' and scope_level = 'national'
+    group by check_id, category, severity
+    order by rows desc nulls last, check_id`)).map((r) => ({
+    checkId: String(r.check_id), category: String(r.category), severity: String(r.severity), reason: String(r.message ?? ''),
+    rows: num(r.rows), percent: numOrNull(r.percent),
+  }));
+  const pipeline = await queryRows<Record<string, unknown>>(conn, `
+    select check_id, any_value(reason) as reason, count(*) as rows from quality.row_findings
+    where run_id = '${runId}' and kind = 'laboratoriesvar' and check_id like 'pipeline.%' group by check_id`);
+  const allChecks: CheckCount[] = [
+    ...pipeline.map((r) => ({ checkId: String(r.check_id), category: 'conformance', severity: 'error', reason: String(r.reason), rows: num(r.rows), percent: null })),
+    ...checks,
+  ];
+  const [reasons] = [await queryRows<{ check_id: string; reason: string }>(conn, `
+    select check_id, any_value(reason) as reason from quality.row_findings where run_id = '${runId}' group by check_id`)];
+  const reasonOf = new Map(reasons.map((r) => [r.check_id, r.reason]));
+  const checksWithReasons = allChecks.map((c) => ({ ...c, reason: reasonOf.get(c.checkId) ?? c.reason }));
+
+  const shifts = (await queryRows<Record<string, unknown>>(conn, `
+    select * from lab.clinic_shifts where shifted order by analysis, abs(shift_sd) desc`)).map(toShift);
+
+  const panels: AnalysisPanel[] = [];
+  const analyses = await queryRows<Record<string, unknown>>(conn, `
+    select coalesce(catalogue_code, analysis_code) as analysis, coalesce(any_value(catalogue_name), any_value(analysis_name), analysis) as name,
+      any_value(canonical_unit) as canonical_unit, any_value(code_status) as code_status, count(*) as rows,
+      count(*) filter (where value_state = 'numeric') as numeric, count(*) filter (where value_state = 'censored') as censored,
+      count(*) filter (where value_state = 'qualitative') as qualitative, count(*) filter (where value_state = 'pending') as pending
+    from lab.results where analysis_code is not null group by 1 order by rows desc, analysis limit ${MAX_PANELS}`);
+  const usableOf = new Map(byAnalysis.map((g) => [g.key, g.usable]));
+  for (const a of analyses) {
+    const code = String(a.analysis);
+    const lit = `'${code.replaceAll("'", "''")}'`;
+    const units = (await queryRows<Record<string, unknown>>(conn, `
+      select coalesce(unit_norm, '(none)') as unit, unit_status as status, count(*) as rows from lab.results
+      where coalesce(catalogue_code, analysis_code) = ${lit} group by all order by rows desc`)).map((u) => ({ unit: String(u.unit), status: String(u.status), rows: num(u.rows) }));
+    const qualitativeValues = (await queryRows<Record<string, unknown>>(conn, `
+      select qualitative as value, count(*) as rows from lab.results
+      where coalesce(catalogue_code, analysis_code) = ${lit} and value_state = 'qualitative' group by all order by rows desc, value`))
+      .map((q) => ({ value: String(q.value), rows: num(q.rows) }));
+    const clinics = (await queryRows<Record<string, unknown>>(conn, `
+      with v as (
+          select clinic, any_value(journal_system) as system, count(*) as n,
+            quantile_cont(value_canonical, [0.05, 0.25, 0.5, 0.75, 0.95]) as q
+          from lab.results
+          where coalesce(catalogue_code, analysis_code) = ${lit} and value_state = 'numeric' and value_canonical is not null
+          group by clinic
+      ),
+      shifted as (select clinic from lab.clinic_shifts where analysis = ${lit} and shifted)
+      select v.*, v.clinic in (select clinic from shifted) as is_shifted from v
+      order by is_shifted desc, n desc, clinic limit ${MAX_CLINICS_PER_CHART}`)).map((c) => {
+      const q = (c.q as number[]).map(Number);
+      return { clinic: String(c.clinic), system: c.system == null ? null : String(c.system), n: num(c.n), box: [q[0]!, q[1]!, q[2]!, q[3]!, q[4]!] as const };
+    });
+    const checkCounts = (await queryRows<Record<string, unknown>>(conn, `
+      select f.check_id, count(distinct (f.source_file, f.source_line)) as rows
+      from quality.row_findings as f join lab.results as r using (source_file, source_line)
+      where f.run_id = '${runId}' and f.kind = 'laboratoriesvar' and coalesce(r.catalogue_code, r.analysis_code) = ${lit}
+      group by f.check_id order by rows desc, f.check_id`)).map((c) => ({ checkId: String(c.check_id), rows: num(c.rows) }));
+    panels.push({
+      analysis: code, name: String(a.name), canonicalUnit: a.canonical_unit == null ? null : String(a.canonical_unit), codeStatus: String(a.code_status),
+      rows: num(a.rows), usable: usableOf.get(code) ?? 0, numeric: num(a.numeric), censored: num(a.censored), qualitative: num(a.qualitative),
+      pending: num(a.pending), units, qualitativeValues, clinics: [...clinics].sort((x, y) => y.n - x.n),
+      shifts: shifts.filter((s) => s.analysis === code), checks: checkCounts,
+    });
+  }
+
+  const fields = ['record_id', 'sor_code', 'patient', 'analysis_code', 'analysis_name', 'value_text', 'unit', 'ref_low', 'ref_high', 'ref_text', 'abnormal_flag', 'result_status', 'sampled_at', 'resulted_at'];
+  const completeness = (await queryRows<Record<string, unknown>>(conn, `
+    select field, coalesce(journal_system, '(all)') as system, count(*) as rows, count(*) filter (where present) as present
+    from (
+      select journal_system, unnest([${fields.map((f) => `'${f}'`).join(', ')}]) as field,
+        unnest([${fields.map((f) => (f === 'sor_code' ? `clinic not like 'ydernummer %' and clinic <> '(no clinic)'` : `${f} is not null`)).join(', ')}]) as present
+      from lab.results
+    )
+    group by grouping sets ((field), (field, journal_system))
+    order by field, system`)).map((r) => ({ field: String(r.field), system: String(r.system), rows: num(r.rows), present: num(r.present) }));
+
+  const localCodes = (await queryRows<Record<string, unknown>>(conn, `
+    select analysis_code as code, any_value(analysis_name) as name, count(*) as rows from lab.results
+    where code_status = 'local' group by analysis_code order by rows desc, code limit 50`)).map((r) => ({
+    code: String(r.code), name: r.name == null ? null : String(r.name), rows: num(r.rows),
+  }));
+
+  return {
+    rowsRead: num(totals!.rows), usable: num(totals!.usable), unusable: num(totals!.unusable), pending: num(totals!.pending),
+    rejected: num(totals!.rejected), localCodeRows: num(totals!.local), convertedUnitRows: num(totals!.converted),
+    censoredRows: num(totals!.censored), qualitativeRows: num(totals!.qualitative),
+    byAnalysis, byClinic, bySystem, checks: checksWithReasons, shifts, panels, completeness, localCodes,
+  };
+}
+
+function toShift(r: Record<string, unknown>): Shift {
+  return {
+    analysis: String(r.analysis), clinic: String(r.clinic), system: r.journal_system == null ? null : String(r.journal_system),
+    n: num(r.n), median: num(r.med), restMedian: num(r.rest_med), restCount: num(r.n_rest), shiftSd: num(r.shift_sd), ratio: numOrNull(r.ratio_median),
+    likelyUnit: r.likely_unit == null ? null : String(r.likely_unit), direction: r.likely_direction == null ? null : String(r.likely_direction),
+    factor: numOrNull(r.likely_factor), offset: numOrNull(r.likely_offset),
+  };
+}

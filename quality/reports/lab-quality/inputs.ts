@@ -1,0 +1,105 @@
+// What `fangst lab-quality EXTRACT...` reads: each argument is a file or a folder. Files are
+// recognised the way the nightly job recognises inbox files (ingest/discover.ts): by the lab
+// layouts of config/sources, by the layouts of a mapping file (a foreign extract), or as the
+// clinic register; a file that none of them claims is read as FHIR Observation NDJSON when
+// its first line is an Observation.
+import { stat } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import picomatch from 'picomatch';
+import { ConfigError, loadSource, type Delivery, type PipelineConfig } from '../../../config/load.ts';
+import { discoverInbox } from '../../../transforms/ingest/discover.ts';
+import { deliveryTarget, registerTarget, type StageTarget } from '../../../transforms/ingest/stage.ts';
+import { looksLikeFhirObservations } from '../../../transforms/ingest/fhir.ts';
+
+export type LabInput =
+  | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'delivery'; readonly target: StageTarget; readonly system: string; readonly layout: string }
+  | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'register'; readonly target: StageTarget }
+  | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'fhir' }
+  | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'unrecognised'; readonly reason: string };
+
+/**
+ * Reads a mapping file for a foreign extract. It is a source layout like the ones in
+ * config/sources (same keys, same validation, errors naming file, key, found and expected),
+ * with at least one delivery of kind laboratoriesvar.
+ */
+export async function loadMapping(file: string): Promise<Delivery[]> {
+  const deliveries = await loadSource(file);
+  const lab = deliveries.filter((d) => d.kind === 'laboratoriesvar');
+  if (lab.length === 0) {
+    throw new ConfigError(file, 'deliveries', deliveries.map((d) => d.kind), 'at least one delivery of kind laboratoriesvar');
+  }
+  return lab;
+}
+
+/**
+ * Lists every input file with what it is. A mapping's layouts are tried before the nine
+ * journal systems' (the analyst named it for a reason); a single file given on the command
+ * line that matches no name pattern is read with the mapping when the mapping has exactly one
+ * lab layout.
+ */
+export async function resolveInputs(args: readonly string[], config: PipelineConfig, mapping: readonly Delivery[]): Promise<LabInput[]> {
+  const labLayouts = config.deliveries.filter((d) => d.kind === 'laboratoriesvar');
+  const out: LabInput[] = [];
+  const seen = new Set<string>();
+  for (const arg of args) {
+    const path = resolve(arg);
+    let info;
+    try {
+      info = await stat(path);
+    } catch {
+      throw new ConfigError('(command line)', 'EXTRACT', arg, 'an existing file or folder');
+    }
+    const isDir = info.isDirectory();
+    const root = isDir ? path : dirname(path);
+    const only = isDir ? null : basename(path);
+    const found: LabInput[] = [];
+    const first = mapping.length ? await discover(config, root, mapping) : [];
+    const rest = await discover(config, root, labLayouts);
+    const byFile = new Map(rest.map((e) => [e.file, e]));
+    const entries = mapping.length ? first : rest;
+    for (const e of entries) {
+      if (only !== null && e.file !== only) continue;
+      if (e.role === 'unrecognised') {
+        const other = byFile.get(e.file);
+        if (other && other.role !== 'unrecognised') {
+          found.push(other);
+          continue;
+        }
+        // a register named on its own: its folder is not there to match the register pattern
+        if (only !== null && picomatch(basename(config.register.files))(only)) {
+          found.push({ file: e.file, path: e.path, bytes: e.bytes, role: 'register', target: registerTarget(config.register) });
+          continue;
+        }
+        if (only !== null && mapping.length === 1) {
+          found.push(deliveryInput(e.file, e.path, e.bytes, mapping[0]!));
+          continue;
+        }
+        if (await looksLikeFhirObservations(e.path)) {
+          found.push({ file: e.file, path: e.path, bytes: e.bytes, role: 'fhir' });
+          continue;
+        }
+      }
+      found.push(e);
+    }
+    for (const f of found) {
+      if (seen.has(f.path)) continue;
+      seen.add(f.path);
+      out.push(f);
+    }
+  }
+  return out;
+}
+
+function deliveryInput(file: string, path: string, bytes: number, d: Delivery): LabInput {
+  return { file, path, bytes, role: 'delivery', target: deliveryTarget(d), system: d.system, layout: d.sourceFile };
+}
+
+/** The pipeline's inbox discovery over one folder, restricted to the given layouts. */
+async function discover(config: PipelineConfig, root: string, deliveries: readonly Delivery[]): Promise<LabInput[]> {
+  const entries = await discoverInbox({ ...config, inbox: root, deliveries });
+  return entries.map((e): LabInput => {
+    if (e.role === 'delivery') return deliveryInput(e.file, e.path, e.bytes, e.delivery);
+    if (e.role === 'register') return { file: e.file, path: e.path, bytes: e.bytes, role: 'register', target: registerTarget(config.register) };
+    return { file: e.file, path: e.path, bytes: e.bytes, role: 'unrecognised', reason: e.reason };
+  });
+}

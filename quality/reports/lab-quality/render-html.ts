@@ -1,0 +1,232 @@
+// The analyst report of `fangst lab-quality`: one self-contained HTML file. First the overview
+// (how much is usable, by analysis, journal system and clinic; which checks found what; which
+// clinics' distributions are off), then one panel per analysis with its units, shares of
+// censored and qualitative values and the distribution of its values per clinic as a chart.
+// Counts only: no patient identifier, and counts of 1-4 are shown as "<5".
+import { barChart, palette, renderChart } from '../../report-kit/charts.ts';
+import { chartFigure, escapeHtml, keyFigures, raw, renderPage, renderTable, section } from '../../report-kit/html.ts';
+import { isSmallCount } from '../../report-kit/suppress.ts';
+import type { AnalysisPanel, LabSummary, Shift, UsableGroup } from './collect.ts';
+
+export interface ReportContext {
+  readonly files: readonly { file: string; role: string; system: string | null; read: number; rejected: number; error: string | null }[];
+  readonly ignored: readonly { file: string; reason: string }[];
+  readonly generatedAt?: Date;
+  readonly mappingFile: string | null;
+  readonly registerGiven: boolean;
+}
+
+const count = (n: number): string => (isSmallCount(n) ? '<5' : n.toLocaleString('en-US'));
+const share = (a: number, b: number): string => {
+  if (b === 0) return '-';
+  if (isSmallCount(a) || isSmallCount(b - a) || isSmallCount(b)) return 'suppressed';
+  return `${((100 * a) / b).toFixed(1)}%`;
+};
+const fmt = (x: number | null, digits = 3): string => (x === null || !Number.isFinite(x) ? '-' : String(Math.round(x * 10 ** digits) / 10 ** digits));
+
+export function renderLabReport(summary: LabSummary, ctx: ReportContext): string {
+  const body = [
+    overview(summary, ctx.registerGiven),
+    section('Usable share by analysis', usableChart(summary.byAnalysis, 'analysis') + usableTable(summary.byAnalysis, 'Analysis'), { id: 'by-analysis' }),
+    section('Usable share by journal system', usableChart(summary.bySystem, 'system') + usableTable(summary.bySystem, 'Journal system'), { id: 'by-system' }),
+    section('Usable share by clinic', clinicTable(summary.byClinic), {
+      id: 'by-clinic', intro: 'The clinics with the lowest usable share first (at most 40). Clinics are named by SOR code.',
+    }),
+    section('Findings by check', checksTable(summary), {
+      id: 'checks', intro: 'Rows each check flagged. Error findings make a row unusable; warnings are worth a look. Every flagged row with its reasons is in flagged-rows.csv / .parquet / .json.',
+    }),
+    section('Clinics whose values are shifted', shiftsTable(summary.shifts), {
+      id: 'shifts', intro: 'Per analysis, each clinic\'s median against the other clinics\' (robust: median and MAD). When reading the clinic\'s numbers in another unit of the analysis brings them in line, that unit is the likely cause.',
+    }),
+    section('Completeness per field', completenessTable(summary), { id: 'completeness' }),
+    summary.localCodes.length ? section('Local analysis codes', localCodesTable(summary), { id: 'local-codes', intro: 'Codes that are not NPU/DNK codes are allowed and reported here.' }) : '',
+    ...summary.panels.map(panel),
+    section('Files', filesTable(ctx), { id: 'files' }),
+  ].join('\n');
+  return renderPage({
+    title: 'Lab extract evaluation',
+    subtitle: `${summary.rowsRead.toLocaleString('en-US')} lab results in ${ctx.files.filter((f) => f.role !== 'register').length} files${ctx.mappingFile ? `, foreign layout mapped by ${ctx.mappingFile}` : ''}`,
+    body,
+    generatedAt: ctx.generatedAt,
+    footer: 'Counts of 1-4 are shown as "<5" and shares that would reveal them are suppressed. The report holds no patient identifiers.',
+  });
+}
+
+function overview(s: LabSummary, registerGiven: boolean): string {
+  const note = registerGiven ? '' : '<p class="note">No clinic register was given: clinics are named by the SOR code (or ydernummer) as delivered and not checked against the register.</p>';
+  return section('Overview', note + keyFigures([
+    { label: 'Lab results read', value: count(s.rowsRead) },
+    { label: 'Usable', value: share(s.usable, s.rowsRead), sub: `${count(s.usable)} results` },
+    { label: 'Unusable (error findings)', value: count(s.unusable), sub: share(s.unusable, s.rowsRead) },
+    { label: 'Not yet answered', value: count(s.pending), sub: share(s.pending, s.rowsRead) },
+    { label: 'Rejected while reading', value: count(s.rejected), sub: share(s.rejected, s.rowsRead) },
+    { label: 'Censored values', value: share(s.censoredRows, s.rowsRead), sub: `${count(s.censoredRows)} results` },
+    { label: 'Qualitative values', value: share(s.qualitativeRows, s.rowsRead), sub: `${count(s.qualitativeRows)} results` },
+    { label: 'Units converted', value: count(s.convertedUnitRows), sub: 'to the canonical unit; originals kept' },
+    { label: 'Local codes', value: count(s.localCodeRows) },
+  ]), { id: 'overview', intro: 'Usable: parsed into a number, a censored value or a qualitative answer, with no error finding.' });
+}
+
+function usableChart(groups: readonly UsableGroup[], what: string): string {
+  const shown = groups.slice(0, 40);
+  if (shown.length === 0) return '';
+  const part = (f: (g: UsableGroup) => number) => shown.map((g) => (g.rows ? f(g) / g.rows : null));
+  return chartFigure(barChart({
+    categories: shown.map((g) => g.label.length > 28 ? `${g.label.slice(0, 27)}…` : g.label),
+    series: [
+      { name: 'usable', values: part((g) => g.usable) },
+      { name: 'unusable', values: part((g) => g.unusable) },
+      { name: 'not yet answered', values: part((g) => g.pending) },
+      { name: 'rejected', values: part((g) => g.rejected) },
+    ],
+    stacked: true, horizontal: true, percent: true, width: 900, height: Math.max(160, 60 + 22 * shown.length),
+  }), `Share of results per ${what}: usable, unusable, not yet answered, rejected`);
+}
+
+function usableTable(groups: readonly UsableGroup[], label: string): string {
+  return renderTable<UsableGroup>([
+    { label, value: (g) => (g.label === g.key ? g.key : `${g.label} (${g.key})`) },
+    { label: 'Results', value: (g) => count(g.rows), numeric: true },
+    { label: 'Usable', value: (g) => count(g.usable), numeric: true },
+    { label: 'Usable share', value: (g) => share(g.usable, g.rows), numeric: true },
+    { label: 'Unusable', value: (g) => count(g.unusable), numeric: true },
+    { label: 'Not yet answered', value: (g) => count(g.pending), numeric: true },
+    { label: 'Rejected', value: (g) => count(g.rejected), numeric: true },
+  ], groups);
+}
+
+function clinicTable(groups: readonly UsableGroup[]): string {
+  const worst = [...groups].sort((a, b) => a.usable / Math.max(1, a.rows) - b.usable / Math.max(1, b.rows) || b.rows - a.rows).slice(0, 40);
+  return usableTable(worst, 'Clinic');
+}
+
+function checksTable(s: LabSummary): string {
+  const rows = s.checks.filter((c) => c.rows > 0 || c.checkId.startsWith('lab.'));
+  return renderTable([
+    { label: 'Check', value: (c: (typeof rows)[number]) => c.checkId },
+    { label: 'Category', value: (c) => c.category },
+    { label: 'Severity', value: (c) => raw(`<span class="${c.severity === 'error' && c.rows > 0 ? 'bad' : ''}">${escapeHtml(c.severity)}</span>`) },
+    { label: 'Rows', value: (c) => count(c.rows), numeric: true },
+    { label: 'Share', value: (c) => share(c.rows, s.rowsRead), numeric: true },
+    { label: 'Reason', value: (c) => c.reason },
+  ], rows, { rowClass: (c) => (c.rows === 0 ? 'muted' : undefined) });
+}
+
+function cause(s: Shift): string {
+  if (!s.likelyUnit) return 'no known conversion matches';
+  const f = `factor ${fmt(s.factor, 4)}${s.offset ? `, offset ${fmt(s.offset)}` : ''}`;
+  if (s.restCount < 30) return `every result is plausible only as ${s.likelyUnit} (${f})`;
+  return s.direction === 'as' ? `values look like ${s.likelyUnit} reported in the canonical unit (${f})` : `values converted from ${s.likelyUnit} although already canonical (${f})`;
+}
+
+function shiftsTable(shifts: readonly Shift[]): string {
+  return renderTable<Shift>([
+    { label: 'Analysis', value: (s) => s.analysis },
+    { label: 'Clinic', value: (s) => s.clinic },
+    { label: 'Journal system', value: (s) => s.system ?? '' },
+    { label: 'Results', value: (s) => count(s.n), numeric: true },
+    { label: 'Median', value: (s) => fmt(s.median), numeric: true },
+    { label: 'Median elsewhere', value: (s) => (s.restCount >= 30 ? fmt(s.restMedian) : 'too few'), numeric: true },
+    { label: 'Robust SDs off', value: (s) => (s.restCount >= 30 ? fmt(s.shiftSd, 1) : '-'), numeric: true },
+    { label: 'Ratio', value: (s) => (s.restCount >= 30 ? fmt(s.ratio) : '-'), numeric: true },
+    { label: 'Likely cause', value: (s) => cause(s) },
+  ], shifts, { empty: 'No clinic\'s distribution is shifted against the rest.' });
+}
+
+function completenessTable(s: LabSummary): string {
+  const systems = [...new Set(s.completeness.map((c) => c.system))].sort((a, b) => (a === '(all)' ? -1 : b === '(all)' ? 1 : a.localeCompare(b)));
+  const fields = [...new Set(s.completeness.map((c) => c.field))];
+  const cell = new Map(s.completeness.map((c) => [`${c.field}\u0000${c.system}`, c]));
+  return renderTable(
+    [
+      { label: 'Field', value: (f: string) => f },
+      ...systems.map((sys) => ({
+        label: sys === '(all)' ? 'All' : sys, numeric: true,
+        value: (f: string) => {
+          const c = cell.get(`${f}\u0000${sys}`);
+          return c ? share(c.present, c.rows) : '-';
+        },
+      })),
+    ],
+    fields,
+    { caption: 'Share of results with the field filled in' },
+  );
+}
+
+function localCodesTable(s: LabSummary): string {
+  return renderTable([
+    { label: 'Code', value: (c: LabSummary['localCodes'][number]) => c.code },
+    { label: 'Name', value: (c) => c.name ?? '' },
+    { label: 'Results', value: (c) => count(c.rows), numeric: true },
+  ], s.localCodes);
+}
+
+/** A box plot of the values per clinic (whiskers at the 5th and 95th percentiles). */
+function clinicBoxplot(p: AnalysisPanel): string {
+  const clinics = p.clinics.filter((c) => c.n >= 5);
+  if (clinics.length === 0) return '<p class="note">No clinic has 5 or more numeric results of this analysis.</p>';
+  const shifted = new Set(p.shifts.map((s) => s.clinic));
+  const labels = clinics.map((c) => `${shifted.has(c.clinic) ? '⚠ ' : ''}${c.clinic}`);
+  const option = {
+    title: { text: `${p.name}: values per clinic${p.canonicalUnit ? ` (${p.canonicalUnit})` : ''}`, left: 'left', textStyle: { fontSize: 14 } },
+    grid: { left: 160, right: 24, top: 36, bottom: 36 },
+    xAxis: { type: 'value', scale: true, name: p.canonicalUnit ?? '', nameLocation: 'middle', nameGap: 24 },
+    yAxis: { type: 'category', data: labels, inverse: true, axisLabel: { fontSize: 11 } },
+    series: [{
+      type: 'boxplot',
+      data: clinics.map((c, i) => ({
+        value: [...c.box],
+        itemStyle: { color: shifted.has(c.clinic) ? '#f6d3cf' : '#dce8f5', borderColor: shifted.has(c.clinic) ? palette[3] : palette[0] },
+        name: labels[i],
+      })),
+    }],
+  };
+  const svg = renderChart(option, { width: 900, height: Math.max(160, 70 + 22 * clinics.length) }, 'boxplot', `${p.name} per clinic`);
+  return chartFigure(svg, 'Box: quartiles and median; whiskers: 5th and 95th percentile. Clinics with fewer than 5 numeric results are left out; ⚠ marks a shifted clinic.');
+}
+
+function qualitativeChart(p: AnalysisPanel): string {
+  if (p.qualitativeValues.length === 0) return '';
+  return chartFigure(barChart({
+    categories: p.qualitativeValues.map((q) => q.value),
+    series: [{ name: 'results', values: p.qualitativeValues.map((q) => (isSmallCount(q.rows) ? null : q.rows)) }],
+    width: 520, height: 220,
+  }), `${p.name}: qualitative answers (counts of 1-4 left out)`);
+}
+
+function panel(p: AnalysisPanel): string {
+  const figures = keyFigures([
+    { label: 'Results', value: count(p.rows) },
+    { label: 'Usable', value: share(p.usable, p.rows) },
+    { label: 'Censored', value: share(p.censored, p.rows), sub: `${count(p.censored)} results` },
+    { label: 'Qualitative', value: share(p.qualitative, p.rows), sub: `${count(p.qualitative)} results` },
+    { label: 'Not yet answered', value: count(p.pending) },
+    { label: 'Code', value: p.codeStatus },
+  ]);
+  const units = renderTable([
+    { label: 'Unit as delivered', value: (u: AnalysisPanel['units'][number]) => u.unit },
+    { label: 'Reading', value: (u) => u.status.replaceAll('_', ' ') },
+    { label: 'Results', value: (u) => count(u.rows), numeric: true },
+  ], p.units, { caption: `Units (canonical: ${p.canonicalUnit || 'none'})` });
+  const checks = renderTable([
+    { label: 'Check', value: (c: AnalysisPanel['checks'][number]) => c.checkId },
+    { label: 'Rows', value: (c) => count(c.rows), numeric: true },
+  ], p.checks, { caption: 'Findings', empty: 'No findings for this analysis.' });
+  const shifts = p.shifts.length ? `<p class="bad">${p.shifts.map((s) => escapeHtml(`Clinic ${s.clinic}: ${cause(s)}.`)).join('<br>')}</p>` : '';
+  const chart = p.numeric > 0 ? clinicBoxplot(p) : qualitativeChart(p);
+  return section(`${p.name} (${p.analysis})`, `${figures}${shifts}${chart}<div class="figures">${units}${checks}</div>`, { id: `analysis-${p.analysis}` });
+}
+
+function filesTable(ctx: ReportContext): string {
+  const read = renderTable([
+    { label: 'File', value: (f: ReportContext['files'][number]) => f.file },
+    { label: 'Read as', value: (f) => (f.role === 'delivery' ? f.system ?? '' : f.role === 'fhir' ? 'FHIR Observation' : 'clinic register') },
+    { label: 'Records', value: (f) => f.read.toLocaleString('en-US'), numeric: true },
+    { label: 'Rejected', value: (f) => f.rejected.toLocaleString('en-US'), numeric: true },
+    { label: 'Error', value: (f) => f.error ?? '' },
+  ], ctx.files, { caption: 'Files read' });
+  const ignored = ctx.ignored.length
+    ? `<p class="note">${ctx.ignored.length} files were not read (not lab results in a known layout): ${escapeHtml(ctx.ignored.slice(0, 20).map((i) => i.file).join(', '))}${ctx.ignored.length > 20 ? ', ...' : ''}</p>`
+    : '';
+  return read + ignored;
+}

@@ -1,0 +1,91 @@
+// What `fangst lab-quality` leaves in its output folder: the analyst report (report.html), the
+// figures (summary.json), every flagged row with its reasons (flagged-rows.parquet, .csv,
+// .json) and the DuckDB file itself for further SQL.
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { queryRows, sqlString } from '../../../transforms/db/connection.ts';
+import { renderLabReport } from './render-html.ts';
+import { readLabSummary, type LabSummary } from './collect.ts';
+
+const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
+
+export interface LabOutputs {
+  readonly dir: string;
+  readonly database: string;
+  readonly report: string;
+  readonly summaryJson: string;
+  readonly flaggedParquet: string;
+  readonly flaggedCsv: string;
+  readonly flaggedJson: string;
+  readonly flaggedRows: number;
+  readonly summary: LabSummary;
+  /** A few lines for the terminal. */
+  readonly text: string;
+}
+
+export interface OutputContext {
+  readonly outDir: string;
+  readonly dbFile: string;
+  readonly runId: string;
+  readonly now: Date;
+  readonly files: readonly { file: string; role: string; system: string | null; read: number; rejected: number; error: string | null }[];
+  readonly ignored: readonly { file: string; reason: string }[];
+  readonly mappingFile: string | null;
+  /** False when no clinic register was among the inputs (clinics are named as delivered). */
+  readonly registerGiven: boolean;
+}
+
+async function model(name: string): Promise<string> {
+  return (await readFile(join(sqlDir, `${name}.sql`), 'utf8')).replace(/;\s*$/, '');
+}
+
+export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext): Promise<LabOutputs> {
+  await conn.run(`create or replace table lab.usable as ${await model('usable')}`);
+  await conn.run(`create or replace table lab.flagged_rows as ${await model('flagged_rows')}`);
+  const [{ n }] = (await queryRows<{ n: bigint }>(conn, 'select count(*) as n from lab.flagged_rows')) as [{ n: bigint }];
+  const paths = {
+    parquet: join(ctx.outDir, 'flagged-rows.parquet'),
+    csv: join(ctx.outDir, 'flagged-rows.csv'),
+    json: join(ctx.outDir, 'flagged-rows.json'),
+  };
+  await conn.run(`copy lab.flagged_rows to ${sqlString(paths.parquet)} (format parquet, compression zstd)`);
+  // CSV cells hold one value: the lists become ' | '-separated text.
+  await conn.run(`copy (
+      select * exclude (check_ids, severities, reasons),
+        array_to_string(check_ids, ' | ') as check_ids, array_to_string(severities, ' | ') as severities,
+        array_to_string(reasons, ' | ') as reasons
+      from lab.flagged_rows
+    ) to ${sqlString(paths.csv)} (format csv, header true)`);
+  await conn.run(`copy lab.flagged_rows to ${sqlString(paths.json)} (format json, array true)`);
+
+  const summary = await readLabSummary(conn, ctx.runId);
+  const summaryJson = join(ctx.outDir, 'summary.json');
+  await writeFile(summaryJson, `${JSON.stringify({ generatedAt: ctx.now.toISOString(), registerGiven: ctx.registerGiven, files: ctx.files, ignored: ctx.ignored, ...summary }, null, 2)}\n`);
+  const report = join(ctx.outDir, 'report.html');
+  await writeFile(report, renderLabReport(summary, { files: ctx.files, ignored: ctx.ignored, generatedAt: ctx.now, mappingFile: ctx.mappingFile, registerGiven: ctx.registerGiven }));
+
+  const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '-');
+  const text = [
+    `lab results read: ${summary.rowsRead} in ${ctx.files.filter((f) => f.role !== 'register').length} files`,
+    ...(ctx.registerGiven ? [] : ['no clinic register given: clinics are named as delivered']),
+    `usable: ${summary.usable} (${pct(summary.usable, summary.rowsRead)}), unusable: ${summary.unusable}, not yet answered: ${summary.pending}, rejected: ${summary.rejected}`,
+    ...summary.shifts.map((s) => `shifted: ${s.analysis} at clinic ${s.clinic}: median ${round(s.median)}`
+      + (s.restCount >= 30 ? ` vs ${round(s.restMedian)} elsewhere` : ` (${s.n} results, too few elsewhere to compare)`)
+      + (s.likelyUnit ? `, looks like ${s.likelyUnit} (factor ${round(s.factor ?? 0, 4)})` : '')),
+    `flagged rows: ${Number(n)}`,
+    `report: ${report}`,
+    `database: ${ctx.dbFile}`,
+    '',
+  ].join('\n');
+  return {
+    dir: ctx.outDir, database: ctx.dbFile, report, summaryJson, flaggedParquet: paths.parquet, flaggedCsv: paths.csv, flaggedJson: paths.json,
+    flaggedRows: Number(n), summary, text,
+  };
+}
+
+function round(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

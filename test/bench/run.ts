@@ -1,0 +1,348 @@
+// `npm run bench`: fangst at national scale, and a reference workload side by side with
+// nodejs-polars and pandas. Every measurement is its own child process, so its peak RSS is its own.
+//
+//   npm run bench -- [--scales 1,10] [--night 2026-04-01] [--night-scale 1] [--seed 1] [--skip-reference] [--reference-scale S]
+//                    [--run-budget SIZE] [--memory-limit SIZE]   (passed to `fangst nightly`; default: config/pipeline.yaml's)
+//
+// Inboxes are generated once and cached under test/bench/cache/ (git-ignored); results go to
+// test/bench/results/latest.json and a table on stdout.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { referenceSpec } from './spec.ts';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const bench = join(root, 'test', 'bench');
+const cache = join(bench, 'cache');
+process.chdir(root);
+
+const { values: args } = parseArgs({
+  options: {
+    scales: { type: 'string', default: '1,10' },
+    night: { type: 'string', default: '2026-04-01' },
+    seed: { type: 'string', default: '1' },
+    'skip-reference': { type: 'boolean', default: false },
+    'reference-scale': { type: 'string' },
+    'night-scale': { type: 'string', default: '1' },
+    'run-budget': { type: 'string' },
+    'memory-limit': { type: 'string' },
+    out: { type: 'string', default: join(bench, 'results', 'latest.json') },
+  },
+});
+const scales = args.scales!.split(',').map((s) => s.trim()).filter(Boolean);
+const referenceScale = args['reference-scale'] ?? scales[0]!;
+const nightScale = args['night-scale']!;
+
+interface Measured {
+  readonly seconds: number;
+  /** user + system CPU of the child: on a loaded machine a steadier figure than the wall time */
+  readonly cpu_seconds: number | null;
+  readonly peak_rss_mb: number;
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const hasTime = existsSync('/usr/bin/time');
+
+/**
+ * Runs a command as a child process: wall time, and peak RSS from GNU time (the kernel's
+ * maximum resident set of the child), else from polling /proc/<pid>/status VmHWM.
+ */
+async function measure(cmd: string, argv: string[], env: Record<string, string> = {}): Promise<Measured> {
+  const rssFile = join(cache, `.rss-${process.pid}`);
+  const [bin, full] = hasTime ? ['/usr/bin/time', ['-f', '%M %U %S', '-o', rssFile, cmd, ...argv]] : [cmd, argv];
+  const started = performance.now();
+  const child = spawn(bin, full, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  let hwm = 0;
+  let cpu: number | null = null;
+  const poll = hasTime ? null : setInterval(() => {
+    readFile(`/proc/${child.pid}/status`, 'utf8').then((s) => {
+      const kb = Number(/VmHWM:\s+(\d+)/.exec(s)?.[1] ?? 0);
+      hwm = Math.max(hwm, kb);
+    }, () => {});
+  }, 100);
+  const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? 1)));
+  const seconds = (performance.now() - started) / 1000;
+  if (poll) clearInterval(poll);
+  if (hasTime) {
+    const lines = (await readFile(rssFile, 'utf8')).trim().split('\n');
+    const [kb, user, sys] = lines[lines.length - 1]!.split(' ').map(Number);
+    hwm = kb!;
+    cpu = round(user! + sys!);
+    await rm(rssFile, { force: true });
+  }
+  return { seconds, cpu_seconds: cpu, peak_rss_mb: Math.round(hwm / 1024), code, stdout, stderr };
+}
+
+const fangst = (argv: string[], env?: Record<string, string>) => measure(process.execPath, [join(root, 'jobs', 'fangst.js'), ...argv], env);
+const tsx = (file: string, argv: string[]) => measure(process.execPath, ['--import', 'tsx', file, ...argv]);
+
+/** Generates an inbox once; a marker file says it is complete and with which arguments. */
+async function ensureInbox(dir: string, genArgs: string[]): Promise<void> {
+  const marker = join(dir, '..', `${dir.split('/').pop()}.done`);
+  const want = JSON.stringify(genArgs);
+  if (existsSync(marker) && (await readFile(marker, 'utf8')) === want) return;
+  await rm(dir, { recursive: true, force: true });
+  log(`generating ${dir} (${genArgs.join(' ')})`);
+  const r = await fangst(['generate', ...genArgs, '--out', dir, '--truth', `${dir}.truth.parquet`]);
+  if (r.code !== 0) throw new Error(`generate failed (${r.code}): ${r.stderr.slice(-2000)}`);
+  log(`  ${r.stdout.trim().split('\n')[0]} (${r.seconds.toFixed(0)} s, ${r.peak_rss_mb} MB)`);
+  await writeFile(marker, want);
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)} load ${os.loadavg()[0]!.toFixed(1)}] ${msg}\n`);
+}
+
+interface Scenario {
+  readonly name: string;
+  readonly scale: string;
+  readonly seconds: number;
+  readonly cpu_seconds: number | null;
+  readonly rows: number;
+  /** Runs the job made: a backfill's inbox loads as consecutive runs of run_input_budget each. */
+  readonly runs: number;
+  readonly rows_per_second: number;
+  readonly peak_rss_mb: number;
+  readonly exit_code: number;
+  readonly steps_ms: Record<string, number>;
+  readonly load_before: number;
+}
+
+/** The nightly job on an inbox, against a database; rows read come from the run's own ledger. */
+async function nightly(name: string, scale: string, inbox: string, work: string, dbFile: string): Promise<Scenario> {
+  await rm(join(work, 'outbox'), { recursive: true, force: true });
+  await rm(join(work, 'reports'), { recursive: true, force: true });
+  const loadBefore = os.loadavg()[0]!;
+  log(`${name}: nightly on ${inbox}`);
+  const budget = [...(args['run-budget'] ? ['--run-budget', args['run-budget']] : []), ...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : [])];
+  const r = await fangst(['nightly', '--inbox', inbox, '--db', dbFile, '--outbox', join(work, 'outbox'), '--reports', join(work, 'reports'), ...budget],
+    { FANGST_LOG_FORMAT: 'json', FANGST_LOG_LEVEL: 'info' });
+  if (r.code !== 0 && r.code !== 3) throw new Error(`${name}: nightly exited ${r.code}: ${r.stderr.slice(-3000)}`);
+  const steps: Record<string, number> = {};
+  for (const line of r.stderr.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const o = JSON.parse(line) as { step?: string; ms?: number };
+      if (o.step && typeof o.ms === 'number') steps[o.step] = (steps[o.step] ?? 0) + o.ms;
+    } catch { /* not a log line */ }
+  }
+  const { rows, runs } = await runRows(dbFile);
+  const s: Scenario = {
+    name, scale, seconds: round(r.seconds), cpu_seconds: r.cpu_seconds, rows, runs, rows_per_second: Math.round(rows / r.seconds), peak_rss_mb: r.peak_rss_mb,
+    exit_code: r.code, steps_ms: steps, load_before: round(loadBefore),
+  };
+  log(`  ${s.seconds} s (${s.cpu_seconds} s CPU), ${rows} rows in ${runs} run(s), ${s.peak_rss_mb} MB, steps ${JSON.stringify(steps)}`);
+  return s;
+}
+
+/** Rows read by the last nightly job (all its runs: they share its start time), register rows included. */
+async function runRows(dbFile: string): Promise<{ rows: number; runs: number }> {
+  const inst = await DuckDBInstance.create(dbFile, { access_mode: 'READ_ONLY' });
+  const conn = await inst.connect();
+  const r = await conn.runAndReadAll(`
+    with job as (select * from meta.runs where job = 'nightly' and started_at = (select max(started_at) from meta.runs where job = 'nightly'))
+    select coalesce(sum(rows_read), 0) + coalesce((select sum(rows_read) from meta.files f
+      where f.run_id in (select run_id from job) and f.kind = 'register'), 0) as n, count(*) as runs
+    from job`);
+  const o = r.getRowObjectsJS()[0];
+  conn.closeSync();
+  inst.closeSync();
+  return { rows: Number(o?.n ?? 0), runs: Number(o?.runs ?? 0) };
+}
+
+async function duckdbVersion(): Promise<string> {
+  const inst = await DuckDBInstance.create(':memory:');
+  const conn = await inst.connect();
+  const v = String((await conn.runAndReadAll('select version() as v')).getRowObjectsJS()[0]!.v);
+  conn.closeSync();
+  inst.closeSync();
+  return v;
+}
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const seed = args.seed!;
+  const night = args.night!;
+  const machine = {
+    cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memory_gb: round(os.totalmem() / 2 ** 30, 1),
+    os: `${os.type()} ${os.release()}`, node: process.version, duckdb: await duckdbVersion(),
+    load_average_at_start: os.loadavg().map((x) => round(x)),
+  };
+  const scenarios: Scenario[] = [];
+  let reference: Record<string, unknown> | null = null;
+  // Written after every scenario, so a long run that fails late keeps what it measured.
+  const save = async () => {
+    const result = {
+      started_at: started.toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+      machine: { ...machine, load_average_at_end: os.loadavg().map((x) => round(x)) },
+      scenarios, reference, targets: targets(scenarios, reference),
+    };
+    await mkdir(dirname(args.out!), { recursive: true });
+    await writeFile(args.out!, `${JSON.stringify(result, null, 2)}\n`);
+    return result;
+  };
+  for (const scale of scales) {
+    const base = join(cache, `s${scale}`);
+    const inbox = join(base, 'inbox');
+    // The same night on every history (the scale-1 one: one national day of deliveries), so the
+    // nights differ only in the history beneath them: its cost must not grow with that history.
+    const nightInbox = join(cache, `s${nightScale}`, `night-${night}`);
+    await ensureInbox(inbox, ['--scale', scale, '--seed', seed]);
+    await ensureInbox(nightInbox, ['--scale', nightScale, '--seed', seed, '--night', night]);
+    const work = join(base, 'run');
+    await rm(work, { recursive: true, force: true });
+    await mkdir(work, { recursive: true });
+    // The night runs on the backfill's database itself (nothing reads it afterwards: a copy of a
+    // scale-10 history would cost minutes and gigabytes).
+    const history = join(work, 'history.duckdb');
+    scenarios.push(await nightly(`backfill`, scale, inbox, work, history));
+    await save();
+    scenarios.push(await nightly(`night`, scale, nightInbox, work, history));
+    await save();
+    // The reference workload right after its scale, before the (long) larger scales.
+    if (scale === referenceScale && !args['skip-reference']) {
+      reference = await runReference(join(cache, `s${referenceScale}`, 'inbox'), referenceScale);
+      await save();
+    }
+  }
+
+  if (!scales.includes(referenceScale) && !args['skip-reference']) reference = await runReference(join(cache, `s${referenceScale}`, 'inbox'), referenceScale);
+  const result = await save();
+  process.stdout.write(table(result));
+  log(`wrote ${args.out}`);
+}
+
+type Impl = { seconds: number; cpu_seconds?: number | null; peak_rss_mb: number; figures?: Record<string, number>; skipped?: string };
+
+async function runReference(inbox: string, scale: string): Promise<Record<string, unknown>> {
+  const spec = await referenceSpec(inbox);
+  const specFile = join(cache, `s${scale}`, 'reference-spec.json');
+  await writeFile(specFile, JSON.stringify(spec));
+  const out: Record<string, Impl> = {};
+  const figures = (m: Measured, name: string) => {
+    if (m.code !== 0) throw new Error(`reference ${name} exited ${m.code}: ${m.stderr.slice(-2000)}`);
+    return JSON.parse(m.stdout.trim().split('\n').pop()!) as Record<string, number>;
+  };
+  log(`reference: ${spec.files.length} files`);
+  const bare = await tsx(join(bench, 'reference', 'bare.ts'), [specFile]);
+  out.bare_scan = { seconds: round(bare.seconds), cpu_seconds: bare.cpu_seconds, peak_rss_mb: bare.peak_rss_mb, figures: figures(bare, 'bare_scan') };
+  log(`  bare scan ${out.bare_scan.seconds} s ${bare.peak_rss_mb} MB`);
+  const f = await tsx(join(bench, 'reference', 'fangst.ts'), [specFile, inbox]);
+  out.fangst = { seconds: round(f.seconds), cpu_seconds: f.cpu_seconds, peak_rss_mb: f.peak_rss_mb, figures: figures(f, 'fangst') };
+  log(`  fangst ${out.fangst.seconds} s ${f.peak_rss_mb} MB`);
+  const p = await measure(process.execPath, [join(bench, 'reference', 'polars.mjs'), specFile]);
+  out.polars = { seconds: round(p.seconds), cpu_seconds: p.cpu_seconds, peak_rss_mb: p.peak_rss_mb, figures: figures(p, 'polars') };
+  log(`  polars ${out.polars.seconds} s ${p.peak_rss_mb} MB`);
+  // Debian's python3-pandas belongs to /usr/bin/python3, which another python3 on the PATH may hide.
+  let python: string | null = null;
+  for (const candidate of ['python3', '/usr/bin/python3']) {
+    if ((await measure(candidate, ['-c', 'import pandas']).catch(() => ({ code: 1 }))).code === 0) {
+      python = candidate;
+      break;
+    }
+  }
+  if (python === null) {
+    out.pandas = { seconds: NaN, peak_rss_mb: NaN, skipped: 'python3-pandas is not installed (apt-get install -y python3-pandas)' };
+    log(`  pandas skipped: ${out.pandas.skipped}`);
+  } else {
+    const csvDir = await parquetAsCsv(spec.files.filter((x) => x.format === 'parquet').map((x) => ({ path: x.path, file: x.file })), join(cache, `s${scale}`, 'pandas-csv'));
+    const pd = await measure(python, [join(bench, 'reference', 'workload_pandas.py'), specFile, csvDir]);
+    out.pandas = { seconds: round(pd.seconds), cpu_seconds: pd.cpu_seconds, peak_rss_mb: pd.peak_rss_mb, figures: figures(pd, 'pandas') };
+    log(`  pandas ${out.pandas.seconds} s ${pd.peak_rss_mb} MB`);
+  }
+  // The three that do the work must agree on every figure.
+  // (Date parsing differs at the edges: polars' strptime is not exact, so a malformed date may
+  // still parse; the A-share figures may then differ by a few rows in a million.)
+  const agree: Record<string, string> = {};
+  for (const k of Object.keys(out.fangst.figures!)) {
+    const vals = ['fangst', 'polars', 'pandas'].flatMap((n) => (out[n]?.figures ? [out[n]!.figures![k]!] : []));
+    const spread = Math.max(...vals) - Math.min(...vals);
+    agree[k] = spread === 0 ? 'equal' : `differ by ${spread} (${round((100 * spread) / Math.max(1, Math.abs(vals[0]!)), 3)}%): ${vals.join(' / ')}`;
+  }
+  const ratio = (a: Impl | undefined) => (a && Number.isFinite(a.seconds) ? round(a.seconds / out.fangst!.seconds) : null);
+  return {
+    scale, files: spec.files.length, ...out, figures_agree: agree,
+    ratios: { polars_over_fangst: ratio(out.polars), pandas_over_fangst: ratio(out.pandas), fangst_over_bare_scan: round(out.fangst.seconds / out.bare_scan.seconds) },
+  };
+}
+
+/** Debian has no pyarrow, so pandas cannot read Parquet: the same rows as CSV, converted once. */
+async function parquetAsCsv(files: { path: string; file: string }[], dir: string): Promise<string> {
+  const marker = `${dir}.done`;
+  if (existsSync(marker)) return dir;
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const inst = await DuckDBInstance.create(':memory:');
+  const conn = await inst.connect();
+  for (const f of files) {
+    const to = join(dir, `${f.file.replaceAll('/', '__')}.csv`).replaceAll("'", "''");
+    await conn.run(`copy (select * from read_parquet('${f.path.replaceAll("'", "''")}')) to '${to}' (header, delimiter ',')`);
+  }
+  conn.closeSync();
+  inst.closeSync();
+  await writeFile(marker, '');
+  return dir;
+}
+
+function targets(s: Scenario[], ref: Record<string, unknown> | null): Record<string, { target: string; value: string; holds: boolean } | null> {
+  const find = (name: string, scale: string) => s.find((x) => x.name === name && x.scale === scale);
+  const b1 = find('backfill', '1');
+  const n1 = find('night', '1');
+  const n10 = find('night', '10');
+  const b10 = find('backfill', '10');
+  const r = ref as { fangst: Impl; polars: Impl; pandas: Impl; bare_scan: Impl } | null;
+  return {
+    backfill_s1_time: b1 ? { target: '<= 20 s', value: `${b1.seconds} s`, holds: b1.seconds <= 20 } : null,
+    backfill_s1_rss: b1 ? { target: '<= 3072 MB', value: `${b1.peak_rss_mb} MB`, holds: b1.peak_rss_mb <= 3072 } : null,
+    night_s1_time: n1 ? { target: '<= 5 s', value: `${n1.seconds} s`, holds: n1.seconds <= 5 } : null,
+    night_s10_time: n10 ? { target: '<= 5 s', value: `${n10.seconds} s`, holds: n10.seconds <= 5 } : null,
+    // "No slower": within 10% (or half a second) of the night on the scale-1 history.
+    night_s10_vs_s1: n1 && n10 ? { target: 'no slower than on scale 1 (+10%)', value: `${n10.seconds} s vs ${n1.seconds} s`, holds: n10.seconds <= Math.max(n1.seconds * 1.1, n1.seconds + 0.5) } : null,
+    backfill_s10_rss: b10 ? { target: '<= 6144 MB', value: `${b10.peak_rss_mb} MB`, holds: b10.peak_rss_mb <= 6144 } : null,
+    reference_vs_polars: r ? { target: '>= 2x faster', value: `${round(r.polars.seconds / r.fangst.seconds)}x`, holds: r.polars.seconds / r.fangst.seconds >= 2 } : null,
+    reference_vs_pandas: r && Number.isFinite(r.pandas.seconds) ? { target: '>= 5x faster', value: `${round(r.pandas.seconds / r.fangst.seconds)}x`, holds: r.pandas.seconds / r.fangst.seconds >= 5 } : null,
+    reference_memory: r ? { target: 'less peak RSS than polars and pandas', value: `${r.fangst.peak_rss_mb} MB vs ${r.polars.peak_rss_mb} / ${r.pandas.peak_rss_mb} MB`, holds: r.fangst.peak_rss_mb < r.polars.peak_rss_mb && !(r.fangst.peak_rss_mb >= r.pandas.peak_rss_mb) } : null,
+    reference_vs_bare_scan: r ? { target: 'within 3x', value: `${round(r.fangst.seconds / r.bare_scan.seconds)}x`, holds: r.fangst.seconds / r.bare_scan.seconds <= 3 } : null,
+  };
+}
+
+function table(result: { machine: Record<string, unknown>; scenarios: Scenario[]; reference: Record<string, unknown> | null; targets: ReturnType<typeof targets> }): string {
+  const lines: string[] = [];
+  const m = result.machine;
+  lines.push(`machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.node}, DuckDB ${m.duckdb}; load ${JSON.stringify(m.load_average_at_start)} -> ${JSON.stringify(m.load_average_at_end)}`);
+  lines.push('');
+  lines.push('| scenario | scale | runs | wall s | CPU s | rows | rows/s | peak RSS MB |');
+  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const s of result.scenarios) lines.push(`| ${s.name} | ${s.scale} | ${s.runs} | ${s.seconds} | ${s.cpu_seconds} | ${s.rows} | ${s.rows_per_second} | ${s.peak_rss_mb} |`);
+  if (result.reference) {
+    const r = result.reference as Record<string, Impl> & { scale: string };
+    lines.push('');
+    lines.push(`reference workload (scale ${r.scale}):`);
+    lines.push('| implementation | wall s | CPU s | peak RSS MB |');
+    lines.push('|---|---:|---:|---:|');
+    for (const n of ['fangst', 'polars', 'pandas', 'bare_scan']) {
+      const x = r[n];
+      lines.push(x?.skipped ? `| ${n} | skipped: ${x.skipped} | | |` : `| ${n} | ${x?.seconds} | ${x?.cpu_seconds} | ${x?.peak_rss_mb} |`);
+    }
+  }
+  lines.push('');
+  for (const [k, t] of Object.entries(result.targets)) {
+    if (t) lines.push(`${t.holds ? 'holds ' : 'MISSED'} ${k}: ${t.value} (target ${t.target})`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+await main();

@@ -1,0 +1,93 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tableFromIPC } from 'apache-arrow';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { openDatabase, queryRows, sqlString, withDatabase } from '../../transforms/db/connection.ts';
+import { runNightly } from '../../jobs/nightly.ts';
+import { workspace } from '../helpers/inbox.ts';
+
+const silent = pino({ level: 'silent' });
+
+const REGISTER = [
+  'SOR;Ydernummer;Kliniknavn;Speciale;Journalsystem;Tilmeldt;Underspeciale',
+  '10000000016001;000101;Clinea;4;EG Clinea;2024-11-25;',
+  '10000000016002;000102;WinPLC;21;EG WinPLC;2024-11-25;',
+  '10000000016003;000103;MultiMed;7;MultiMed Web;2024-11-25;',
+  '10000000016004;000104;XMedicus;3;XMedicus;2024-11-25;',
+  '10000000016005;000105;CGM;18;CGM XMO;2024-11-25;',
+  '10000000016006;000106;MyClinic;9;MyClinic;2024-11-25;',
+].join('\n') + '\n';
+
+/** One delivery in each format: BOM CSV, TSV with decimal comma, gzip NDJSON, Parquet, gzip Latin-1 CSV, NDJSON with offsets. */
+async function mixedInbox() {
+  const ws = await workspace();
+  await ws.put('register/klinikregister.csv', REGISTER);
+  await ws.put('eg-clinea/2025-02-diagnoses-1.csv', '\ufeffid,sor,provider_number,patient_ref,diagnosis_code,diagnosis_type,encounter_date\n'
+    + 'c1,10000000016001,,P1,L40.0,Aktionsdiagnose,2025-02-03\nc2,10000000016001,,P2,DL209,bidiagnose,2025-02-04\n');
+  await ws.put('eg-winplc/LAB_2025-02.tsv', 'LbNr\tSOR\tYderNr\tPseudonym\tAnalyseKode\tKodeType\tAnalyseNavn\tSvar\tOperator\tEnhed\tRefLav\tRefHoej\tRefTekst\tFlag\tSvarStatus\tProeveTid\tSvarTid\n'
+    + 'w1\t10000000016002\t\tP3\tNPU19748\tiupac\tP-CRP\t<5\t\tmg/L\t0\t10\t\t\tsvar_endeligt\t03.02.2025 09:15\t03.02.2025 09:30\n'
+    + 'w2\t10000000016002\t\tP3\tNPU02319\tiupac\tB-Hb\t8,4\t\tmmol/L\t7,3\t9,5\t\t\tsvar_endeligt\t03.02.2025 09:15\t03.02.2025 09:20\n');
+  await ws.put('multimed/2025-02.notes.ndjson.gz', [
+    JSON.stringify({ recordId: 'm1', sorCode: '10000000016003', patientPseudonym: 'P4', time: '2025-02-05T10:00:00', noteType: 'konsultation', text: 'Kontrol, velbefindende.' }),
+    '{not json',
+    JSON.stringify({ recordId: 'm2', sorCode: '10000000016003', patientPseudonym: 'P5', time: '2025-07-05T10:00:00', noteType: 'telefon', text: 'Svar givet.' }),
+  ].join('\n') + '\n');
+  await ws.put('cgm-xmo/xmo_epi_2025-02.csv.gz', 'RecId;SOR_Kode;Ydernummer;Pt_Pseudonym;Dato;Emne;Brevtekst\n'
+    + 'x1;10000000016005;;P6;06.02.2025;Epikrise;Patienten er set for hovedpine. Ingen fund.\n', 'latin-1');
+  await ws.put('myclinic/diagnoses-2025-02.jsonl', JSON.stringify({ uuid: 'y1', sor: '10000000016006', pseudonym: 'P7', sks: 'DK409', kind: 'aktionsdiagnose', date: '2025-02-07' }) + '\n');
+  const parquet = join(ws.inbox, 'xmedicus', 'billedepikriser_2025-02.parquet');
+  await ws.put('xmedicus/.keep', '');
+  await withDatabase(':memory:', async (_db, conn) => {
+    await conn.run(`copy (select 'r1' as id, '10000000016004' as sor_kode, null::varchar as ydernummer, 'P8' as patient_pseudonym,
+      date '2025-02-10' as dato, 'MR columna lumbalis' as undersoegelse, 'Ingen prolaps.' as tekst) to ${sqlString(parquet)} (format parquet)`);
+  });
+  return ws;
+}
+
+describe('nightly on every format', () => {
+  it('reads BOM CSV, TSV with decimal comma, gzip NDJSON, Parquet, gzip Latin-1 CSV and NDJSON', async () => {
+    const ws = await mixedInbox();
+    const { summary } = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent, format: 'arrow' });
+    const byFile = Object.fromEntries(summary.files.map((f) => [f.file, f]));
+    expect(byFile['eg-clinea/2025-02-diagnoses-1.csv']).toMatchObject({ read: 2, published: 2 });
+    expect(byFile['eg-winplc/LAB_2025-02.tsv']).toMatchObject({ read: 2, published: 2 });
+    expect(byFile['multimed/2025-02.notes.ndjson.gz']).toMatchObject({ read: 3, published: 2, rejected: 1 });
+    expect(byFile['cgm-xmo/xmo_epi_2025-02.csv.gz']).toMatchObject({ read: 1, published: 1 });
+    expect(byFile['myclinic/diagnoses-2025-02.jsonl']).toMatchObject({ read: 1, published: 1 });
+    expect(byFile['xmedicus/billedepikriser_2025-02.parquet']).toMatchObject({ read: 1, published: 1 });
+    expect(summary.skipped).toEqual([]); // dot files (xmedicus/.keep) are never deliveries
+
+    await withDatabase(ws.db, async (_db, conn) => {
+      const dia = await queryRows<{ record_id: string; code: string; kind: string }>(conn, `select record_id, code, kind from core.diagnoser order by record_id`);
+      expect(dia).toEqual([
+        { record_id: 'c1', code: 'DL400', kind: 'A' },
+        { record_id: 'c2', code: 'DL209', kind: 'B' },
+        { record_id: 'y1', code: 'DK409', kind: 'A' },
+      ]);
+      const lab = await queryRows<{ record_id: string; value_text: string; value_num: number; comparator: string | null; ref_low: number; sampled: string }>(conn,
+        `select record_id, value_text, value_num, comparator, ref_low, strftime(sampled_at, '%Y-%m-%dT%H:%M') as sampled from core.laboratoriesvar order by record_id`);
+      // "<5" is comparator + 5, never just 5; Danish local time 09:15 (CET) is 08:15 UTC.
+      expect(lab).toEqual([
+        { record_id: 'w1', value_text: '<5', value_num: 5, comparator: '<', ref_low: 0, sampled: '2025-02-03T08:15' },
+        { record_id: 'w2', value_text: '8,4', value_num: 8.4, comparator: null, ref_low: 7.3, sampled: '2025-02-03T08:15' },
+      ]);
+      const notes = await queryRows<{ record_id: string; t: string }>(conn, `select record_id, strftime(note_time, '%H:%M') as t from core.notater order by 1`);
+      // Summer time: 10:00 in Copenhagen is 08:00 UTC in July, 09:00 in February.
+      expect(notes).toEqual([{ record_id: 'm1', t: '09:00' }, { record_id: 'm2', t: '08:00' }]);
+      const rejected = await queryRows<{ source_line: bigint; reason: string }>(conn, `select source_line, reason from meta.rejects`);
+      expect(rejected.map((r) => [Number(r.source_line), r.reason])).toEqual([[2, 'line is not valid JSON']]);
+    });
+
+    // The published batch: Parquet per kind with a manifest, Arrow files that read back.
+    const batch = join(ws.outbox, summary.batchId!);
+    const manifest = JSON.parse(await readFile(join(batch, 'manifest.json'), 'utf8'));
+    expect(manifest.outputs.find((o: { file: string }) => o.file === 'diagnoser.parquet').rows).toBe(3);
+    const table = tableFromIPC(await readFile(join(batch, 'laboratoriesvar.arrow')));
+    expect(table.numRows).toBe(2);
+    expect(table.getChild('value_num')!.toArray()).toEqual(new Float64Array([5, 8.4]));
+    expect(String(table.schema.fields.find((f) => f.name === 'sampled_at')!.type)).toContain('Timestamp');
+    const sampled = table.getChild('sampled_at')!.get(0) as number;
+    expect(new Date(Number(sampled)).toISOString()).toBe('2025-02-03T08:15:00.000Z');
+  });
+});

@@ -1,0 +1,145 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
+import { runNightly } from '../../jobs/nightly.ts';
+import { REGISTER, workspace } from '../helpers/inbox.ts';
+
+const silent = pino({ level: 'silent' });
+const HEADER = 'DiagnoseId;SORkode;Ydernr;PatientPseudo;Diagnosekode;Diagnoseart;Kontaktdato';
+const JANUARY = [HEADER, 'n1;61741000016007;;P1;DH353;A;03-01-2025', 'n2;61741000016007;;P2;DH259;B;04-01-2025'].join('\n') + '\n';
+
+async function counts(db: string) {
+  return withDatabase(db, async (_d, conn) => {
+    const [row] = await queryRows<Record<string, bigint>>(conn, `select
+      (select count(*) from core.diagnoser) as diagnoser, (select count(*) from meta.files) as files,
+      (select count(*) from meta.batches) as batches, (select count(*) from core.quarantine) as quarantine`);
+    return Object.fromEntries(Object.entries(row!).map(([k, v]) => [k, Number(v)]));
+  });
+}
+
+describe('loading exactly once', () => {
+  it('a second run over the same inbox publishes nothing and reports the files as already loaded', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/2025-01_diagnoser_1.csv', JANUARY, 'latin-1');
+    const first = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    const before = await counts(ws.db);
+    const second = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(second.exitCode).toBe(0);
+    expect(second.summary.batchId).toBeNull();
+    expect(second.summary.skipped.map((s) => [s.file, s.outcome])).toEqual([
+      ['novax/2025-01_diagnoser_1.csv', 'already_loaded'],
+      ['register/klinikregister.csv', 'already_loaded'],
+    ]);
+    expect(await counts(ws.db)).toEqual(before);
+    expect(await readdir(ws.outbox)).toEqual([first.summary.batchId]);
+  });
+
+  it('the same content under another name is skipped, in the same run and in a later one', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/2025-01_diagnoser_1.csv', JANUARY, 'latin-1');
+    await ws.put('novax/2025-01_diagnoser_1 (copy).csv', JANUARY, 'latin-1');
+    const first = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(first.summary.skipped).toEqual([
+      { file: 'novax/2025-01_diagnoser_1.csv', outcome: 'duplicate_in_run', detail: 'same content as novax/2025-01_diagnoser_1 (copy).csv' },
+    ]);
+    await ws.put('novax/2025-01_diagnoser_resent.csv', JANUARY, 'latin-1');
+    const second = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(second.summary.batchId).toBeNull();
+    expect((await counts(ws.db)).diagnoser).toBe(2);
+  });
+
+  it('a corrected redelivery replaces the record by its natural key and never duplicates it', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/2025-01_diagnoser_1.csv', JANUARY, 'latin-1');
+    await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    // n2 corrected (B -> A), n1 re-sent unchanged, n3 new.
+    await ws.put('novax/2025-02_diagnoser_1.csv', [HEADER, 'n2;61741000016007;;P2;DH259;A;04-01-2025',
+      'n1;61741000016007;;P1;DH353;A;03-01-2025', 'n3;61741000016007;;P3;DH400;A;05-02-2025'].join('\n') + '\n', 'latin-1');
+    const second = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(second.summary.files).toMatchObject([{ file: 'novax/2025-02_diagnoser_1.csv', read: 3, published: 2, quarantined: 1, rejected: 0 }]);
+    await withDatabase(ws.db, async (_d, conn) => {
+      const rows = await queryRows<{ record_id: string; kind: string; batch_id: string }>(conn,
+        `select record_id, kind, batch_id from core.diagnoser order by record_id`);
+      expect(rows.map((r) => [r.record_id, r.kind])).toEqual([['n1', 'A'], ['n2', 'A'], ['n3', 'A']]);
+      expect(rows.find((r) => r.record_id === 'n2')!.batch_id).toBe(second.summary.batchId);
+      // No primary key holds record_key unique (db/schema/004): the delete-then-insert does.
+      const [u] = await queryRows<{ n: bigint; keys: bigint; hashed: bigint }>(conn,
+        `select count(*) as n, count(distinct record_key) as keys, count(key_hash) as hashed from core.diagnoser`);
+      expect([Number(u!.n), Number(u!.keys), Number(u!.hashed)]).toEqual([3, 3, 3]);
+      const [q] = await queryRows<{ reasons: string[] }>(conn, `select reasons from core.quarantine`);
+      expect(q!.reasons[0]).toMatch(/^identical to the record already published in batch b/);
+    });
+    // The second batch carries the correction and the new record only.
+    const manifest = JSON.parse(await readFile(join(ws.outbox, second.summary.batchId!, 'manifest.json'), 'utf8'));
+    expect(manifest.outputs.find((o: { file: string }) => o.file === 'diagnoser.parquet').rows).toBe(2);
+    expect(manifest.totals).toEqual({ read: 3, published: 2, quarantined: 1, rejected: 0 });
+  });
+
+  it('a published row without key_hash (written by hand) is still found and replaced, not duplicated', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/2025-01_diagnoser_1.csv', JANUARY, 'latin-1');
+    await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    await withDatabase(ws.db, async (_d, conn) => { await conn.run(`update core.diagnoser set key_hash = null`); });
+    await ws.put('novax/2025-02_diagnoser_1.csv', [HEADER, 'n2;61741000016007;;P2;DH259;A;04-01-2025',
+      'n1;61741000016007;;P1;DH353;A;03-01-2025'].join('\n') + '\n', 'latin-1');
+    const second = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(second.summary.files).toMatchObject([{ file: 'novax/2025-02_diagnoser_1.csv', read: 2, published: 1, quarantined: 1 }]);
+    await withDatabase(ws.db, async (_d, conn) => {
+      const rows = await queryRows<{ record_id: string; kind: string; hashed: boolean }>(conn,
+        `select record_id, kind, key_hash is not null as hashed from core.diagnoser order by record_id`);
+      expect(rows.map((r) => [r.record_id, r.kind, r.hashed])).toEqual([['n1', 'A', false], ['n2', 'A', true]]);
+    });
+  });
+
+  it('a batch folder is complete (manifest with hashes, _SUCCESS) and no temporary folder is left', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/2025-01_diagnoser_1.csv', JANUARY, 'latin-1');
+    const { summary } = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    const dir = join(ws.outbox, summary.batchId!);
+    expect((await readdir(ws.outbox)).filter((f) => f.startsWith('.'))).toEqual([]);
+    expect(existsSync(join(dir, '_SUCCESS'))).toBe(true);
+    const manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ batch_id: summary.batchId, run_id: summary.runId, schema_version: 1 });
+    expect(manifest.sources.map((s: { file: string }) => s.file)).toEqual(['novax/2025-01_diagnoser_1.csv', 'register/klinikregister.csv']);
+    for (const o of manifest.outputs) expect(o.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect((await readdir(dir)).sort()).toEqual([
+      '_SUCCESS', 'billeddiagnostiske_epikriser.parquet', 'diagnoser.parquet', 'epikriser.parquet', 'laboratoriesvar.parquet',
+      'manifest.json', 'notater.parquet', 'quarantine.parquet', 'rejects.parquet',
+    ]);
+    await withDatabase(':memory:', async (_d, conn) => {
+      const rows = await queryRows<{ n: bigint }>(conn, `select count(*) as n from read_parquet('${join(dir, 'diagnoser.parquet')}')`);
+      expect(Number(rows[0]!.n)).toBe(2);
+    });
+  });
+});
+
+describe('duplicates and corrections in one delivery', () => {
+  it('a re-sent copy is a duplicate of the first copy, the original is superseded by the correction', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/2025-01_diagnoser_1.csv', [HEADER,
+      'n1;61741000016007;;P1;DH353;B;03-01-2025',   // line 2: the original
+      'n1;61741000016007;;P1;DH353;B;03-01-2025',   // line 3: a re-send of it
+      'n1;61741000016007;;P1;DH353;A;03-01-2025',   // line 4: the correction, published
+    ].join('\n') + '\n', 'latin-1');
+    await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    await withDatabase(ws.db, async (_d, conn) => {
+      const q = await queryRows<{ source_line: bigint; check_ids: string[]; reasons: string[] }>(conn,
+        `select source_line, check_ids, reasons from core.quarantine order by source_line`);
+      expect(q.map((r) => [Number(r.source_line), r.check_ids[0], r.reasons[0]])).toEqual([
+        [2, 'pipeline.superseded', 'superseded by a correction in novax/2025-01_diagnoser_1.csv line 4'],
+        [3, 'pipeline.duplicate', 'exact duplicate of novax/2025-01_diagnoser_1.csv line 2'],
+      ]);
+      const [d] = await queryRows<{ kind: string; source_line: bigint }>(conn, `select kind, source_line from core.diagnoser`);
+      expect([d!.kind, Number(d!.source_line)]).toEqual(['A', 4]);
+    });
+  });
+});

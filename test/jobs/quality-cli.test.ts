@@ -1,0 +1,43 @@
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { register } from '../../jobs/checks.ts';
+
+async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let code = -1;
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+  const program = new Command('fangst').exitOverride();
+  register(program, (c) => (code = c));
+  await program.parseAsync(['node', 'fangst', ...args]);
+  // The action settles through a promise chain: wait for the exit code.
+  for (let i = 0; i < 200 && code === -1; i++) await new Promise((r) => setTimeout(r, 10));
+  vi.restoreAllMocks();
+  return { code, out: out.join(''), err: err.join('') };
+}
+afterEach(() => vi.restoreAllMocks());
+
+describe('fangst checks', () => {
+  it('lists every check with type, category, scope, severity and threshold', async () => {
+    const r = await run('checks', '--db', '/nonexistent/none.duckdb');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^diagnoser\.sks_format\s+pattern\s+conformance\s+row\s+error\s+at most 0 failing\s+–$/m);
+    expect(r.out).toMatch(/^diagnoser\.sks_format_systemic\s+pattern\s+conformance\s+aggregate\s+error\s+at most 20% failing/m);
+    expect(r.out).toMatch(/^diagnoser\.marked_share\s+share\s+completeness\s+aggregate\s+warn\s+at least 50%/m);
+  });
+
+  it('explains one check with the SQL it runs', async () => {
+    const r = await run('checks', 'explain', 'epikriser.diagnosis_for_patient', '--db', '/nonexistent/none.duckdb');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('severity:    warn');
+    expect(r.out).toContain('reason:      no diagnosis for this patient at this clinic');
+    expect(r.out).toMatch(/not exists \(select 1 from core\.diagnoser as t where t\."patient" = w\."patient" and t\."sor_code" = w\."sor_code"\)/);
+  });
+
+  it('says which check it does not know, with exit code 2', async () => {
+    const r = await run('checks', 'explain', 'diagnoser.nope', '--db', '/nonexistent/none.duckdb');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/no such check: diagnoser\.nope \(did you mean diagnoser\./);
+  });
+});

@@ -1,0 +1,127 @@
+// The campaign's outputs as a user gets them: `fangst campaign` on a database file, the HTML in
+// headless Chromium, the CSV files, the JSON on stdout, and the shareable variant.
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CampaignDocument } from '../../quality/reports/campaign/document.ts';
+import { expectedCharts } from '../../quality/reports/campaign/render-html.ts';
+import { withDatabase } from '../../transforms/db/connection.ts';
+import { runCampaign } from '../../jobs/campaign.ts';
+import { chromiumAvailable, renderInBrowser } from '../helpers/browser.ts';
+import { cells, clinics, loadFixture } from '../helpers/campaign-fixture.ts';
+
+const run = promisify(execFile);
+let dir: string;
+let dbFile: string;
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) }, out, err };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fangst-campaign-'));
+  dbFile = join(dir, 'fangst.duckdb');
+  await withDatabase(dbFile, async (_db, conn) => loadFixture(conn, clinics, cells));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('fangst campaign', () => {
+  it('prints the JSON document with national whole-period and monthly shares', async () => {
+    const { stdout } = await run(process.execPath, ['jobs/fangst.js', 'campaign', '--db', dbFile, '--json', '--start', '2025-01'], { cwd: process.cwd() });
+    const doc = JSON.parse(stdout) as CampaignDocument;
+    expect(doc.national.whole_period.a_share).toBeCloseTo(329 / 804, 12);
+    expect(doc.national.whole_period.diagnoses).toBe(804);
+    expect(doc.national.months.map((m) => [m.month, m.diagnoses, m.a_share, m.marked_share])).toEqual([
+      ['2025-01', 251, 81 / 251, 96 / 251],
+      ['2025-02', 283, 104 / 283, 123 / 283],
+      ['2025-03', 270, 144 / 270, 158 / 270],
+    ]);
+    expect(doc.target).toBe(0.8);
+  });
+
+  it('rejects a bad month or target with the configuration exit code and the value in the message', async () => {
+    const c = capture();
+    expect((await runCampaign({ db: dbFile, from: '2025-13' }, c.io)).exitCode).toBe(2);
+    expect(c.err.join('')).toContain('"2025-13", expected a month as YYYY-MM');
+    expect((await runCampaign({ db: dbFile, target: '1.5' }, c.io)).exitCode).toBe(2);
+    expect(c.err.join('')).toContain('target is "1.5"');
+    expect((await runCampaign({ db: join(dir, 'nothing.duckdb') }, c.io)).exitCode).toBe(2);
+    expect(c.err.join('')).toContain(`no database at ${join(dir, 'nothing.duckdb')}`);
+    // a bad campaign block names the file and the key
+    const cfgDir = join(dir, 'cfg');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(cfgDir, { recursive: true });
+    await symlink(resolve('config/sources'), join(cfgDir, 'sources'));
+    const yaml = (await readFile('config/pipeline.yaml', 'utf8')).replace(/^  target: .*$/m, '  target: 80');
+    await writeFile(join(cfgDir, 'pipeline.yaml'), yaml);
+    const bad = capture();
+    expect((await runCampaign({ db: dbFile, config: join(cfgDir, 'pipeline.yaml') }, bad.io)).exitCode).toBe(2);
+    expect(bad.err.join('')).toContain(`${join(cfgDir, 'pipeline.yaml')}: campaign.target: found 80`);
+    const empty = capture();
+    expect((await runCampaign({ db: dbFile, from: '2030-01', json: true }, empty.io)).exitCode).toBe(1);
+    expect(empty.err.join('')).toContain('no diagnoses between 2030-01 and the end');
+  });
+
+  it('writes HTML that renders in headless Chromium with every chart and no console error', { skip: !chromiumAvailable() }, async () => {
+    const out = join(dir, 'report');
+    const c = capture();
+    const result = await runCampaign({ db: dbFile, out, start: '2025-01', target: '80%' }, c.io);
+    expect(result.exitCode).toBe(0);
+    expect(c.out.join('')).toContain('A-share 40.9% (329 of 804 diagnoses)');
+    const doc = result.document!;
+    // national + per system line charts, the shift-share bars, and a sparkline per specialty
+    // (4) and per clinic in the focus lists (4 below target; none ranked on 3 months)
+    expect(expectedCharts(doc)).toEqual({ line: 2, bar: 1, sparkline: 8 });
+    const page = await renderInBrowser(result.files!.html, { screenshot: join(dir, 'campaign.png') });
+    expect(page.consoleErrors).toEqual([]);
+    expect(page.externalRequests).toEqual([]);
+    expect(page.charts).toEqual({ line: 2, bar: 1, sparkline: 8 });
+    expect(page.visibleCharts).toBe(11);
+    const html = await readFile(result.files!.html, 'utf8');
+    expect(html).toContain('Øjenklinik Nord');
+    expect(html).toContain('Systems that cannot mark');
+  });
+
+  it('writes CSV in the Danish Excel style on request', async () => {
+    const out = join(dir, 'danish');
+    const result = await runCampaign({ db: dbFile, out, danishCsv: true, start: '2025-01' }, capture().io);
+    const text = await readFile(join(out, 'campaign_shares.csv'), 'utf8');
+    expect(text.startsWith('\uFEFFlevel;group;month;diagnoses;a_diagnoses;')).toBe(true);
+    const national = text.split('\r\n').find((l) => l.startsWith('national;all;whole period;'))!;
+    const fields = national.split(';');
+    expect(fields.slice(3, 7)).toEqual(['804', '329', '48', '377']);
+    expect(fields[7]).toMatch(/^0,\d+$/);
+    expect(Number(fields[7]!.replace(',', '.'))).toBeCloseTo(329 / 804, 11);
+    const shift = await readFile(join(out, 'campaign_shift_share.csv'), 'utf8');
+    expect(shift.split('\r\n').filter(Boolean)).toHaveLength(3);
+    expect(result.files!.csv).toHaveLength(3);
+  });
+
+  it('makes a shareable report with pseudonyms and no SOR code, name or small count in any file', async () => {
+    const out = join(dir, 'shareable');
+    process.env.FANGST_PSEUDONYM_KEY = 'a test key of at least sixteen bytes';
+    const result = await runCampaign({ db: dbFile, out, shareable: true, start: '2025-01', config: 'config/pipeline.yaml' }, capture().io);
+    // the key comes from the environment in this test, so no key file is written into var/
+    expect(result.exitCode).toBe(0);
+    for (const file of [result.files!.html, result.files!.json, ...result.files!.csv]) {
+      const text = await readFile(file, 'utf8');
+      for (const c of clinics) {
+        expect(text, file).not.toContain(c.sor);
+        expect(text, file).not.toContain(c.name);
+      }
+    }
+    const doc = result.document!;
+    expect(doc.shareable).toBe(true);
+    expect(doc.clinics.every((c) => /^K-[0-9A-Z]{8}$/.test(c.clinic))).toBe(true);
+    const again = await runCampaign({ db: dbFile, json: true, shareable: true }, capture().io);
+    expect(again.document!.clinics.map((c) => c.clinic)).toEqual(doc.clinics.map((c) => c.clinic));
+    delete process.env.FANGST_PSEUDONYM_KEY;
+  });
+});

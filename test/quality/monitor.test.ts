@@ -1,0 +1,101 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, queryRows, sqlString, withDatabase } from '../../transforms/db/connection.ts';
+import { generate, type GenerateSummary } from '../../data-samples/generator/run.ts';
+import { renderMonitor, runMonitor } from '../../jobs/monitor.ts';
+import { runNightly } from '../../jobs/nightly.ts';
+import { runScore } from '../../jobs/score.ts';
+import { computeMonitor, MEASURES, type MonitorReport, type MonitorTable } from '../../quality/reports/monitor/tables.ts';
+
+const COLUMN: Record<string, string> = {
+  Klinikker: 'clinics',
+  Patienter: 'patients',
+  Diagnoser: 'diagnoser',
+  'A-Diagnoser': 'a_diagnoser',
+  'B-diagnoser': 'b_diagnoser',
+  Epikriser: 'epikriser',
+  'B-Epikriser': 'b_epikriser',
+};
+
+/** The generator's own answer for one scope, as { key: { Klinikker: n, ... } }. */
+async function expectedTable(path: string, scope: string): Promise<Record<string, Record<string, number>>> {
+  return withDatabase(':memory:', async (_db, conn) => {
+    const rows = await queryRows<Record<string, unknown>>(conn, `select * from ${sqlString(path)} where scope = ${sqlString(scope)}`);
+    return Object.fromEntries(rows.map((r) => [String(r.key), Object.fromEntries(MEASURES.map((m) => [m, Number(r[COLUMN[m]!])]))]));
+  });
+}
+
+const asTable = (t: MonitorTable, total: string) =>
+  Object.fromEntries([...t.rows, { ...t.total, key: total }].map((r) => [r.key, Object.fromEntries(MEASURES.map((m) => [m, r[m]]))]));
+
+describe('fangst monitor on generated deliveries after the nightly job', () => {
+  let dir: string;
+  let gen: GenerateSummary;
+  let report: MonitorReport;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fangst-monitor-'));
+    gen = await generate({ scale: 0.002, seed: 11, out: join(dir, 'inbox'), truth: join(dir, 'truth.parquet') });
+    const night = await runNightly({ inbox: join(dir, 'inbox'), outbox: join(dir, 'outbox'), db: join(dir, 'db.duckdb'), reports: join(dir, 'reports') });
+    expect(night.summary).toBeDefined();
+    const db = await openDatabase(join(dir, 'db.duckdb'));
+    try {
+      report = await computeMonitor(await db.connect(), '2024-11-01', '2026-03-01');
+    } finally {
+      db.close();
+    }
+  }, 600_000); // generate + nightly: a minute on a quiet machine, several on a busy one
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('equals the generator truth per journal system, row by row and column by column', async () => {
+    const expected = await expectedTable(gen.expected, 'system');
+    expect(asTable(report.system, 'Total')).toEqual(expected);
+  });
+
+  it('equals the generator truth per specialty, and reconciles the additive columns', async () => {
+    const expected = await expectedTable(gen.expected, 'specialty');
+    expect(asTable(report.specialty, 'Total')).toEqual(expected);
+    for (const r of report.reconciliation) expect([r.column, r.unexplained]).toEqual([r.column, 0]);
+    // the clinic without a journal system: in the clinic total, in no system row
+    const rowClinics = report.system.rows.reduce((s, r) => s + r.Klinikker, 0);
+    expect(report.system.total.Klinikker).toBe(rowClinics + 1);
+    expect(report.system.unregistered?.Klinikker).toBe(1);
+    expect(report.specialty.total.Diagnoser - report.system.total.Diagnoser).toBe(report.system.unregistered?.Diagnoser);
+  });
+
+  it('renders csv, markdown and json with the seed headers and says which columns are distinct', async () => {
+    const csv = renderMonitor(report, ['system'], 'csv').split('\n');
+    expect(csv[0]).toBe('JournalSystem,Klinikker,Patienter,Diagnoser,A-Diagnoser,B-diagnoser,Epikriser,B-Epikriser');
+    expect(csv.at(-2)).toMatch(/^Total,/);
+    const md = renderMonitor(report, ['specialty'], 'md');
+    expect(md).toContain('| Speciale | Specialenavn | Klinikker |');
+    expect(md).toContain('**Hovedtotal**');
+    const json = JSON.parse(renderMonitor(report, ['system', 'specialty'], 'json'));
+    expect(json.tables.system.distinct_columns).toEqual(['Klinikker', 'Patienter']);
+    expect(json.tables.specialty.additive_columns).toContain('Diagnoser');
+    expect(json.reconciliation).toHaveLength(5);
+  });
+
+  it('writes the chosen table to --out and refuses a malformed month', async () => {
+    const lines: string[] = [];
+    const code = await runMonitor({ db: join(dir, 'db.duckdb'), by: 'system', format: 'csv', out: join(dir, 'monitor'), from: '2024-11', to: '2026-03' }, (t) => lines.push(t));
+    expect(code).toBe(0);
+    expect(await readFile(join(dir, 'monitor', 'monitor_by_system.csv'), 'utf8')).toBe(lines.join(''));
+    const errors: string[] = [];
+    expect(await runMonitor({ db: join(dir, 'db.duckdb'), from: '2024-13' }, () => {}, (t) => errors.push(t))).toBe(2);
+    expect(errors.join('')).toContain('"2024-13"');
+  });
+
+  it('scores the checks against the ground truth: the pipeline catches what the contract promises', async () => {
+    const out: string[] = [];
+    const { exitCode, result } = await runScore({ db: join(dir, 'db.duckdb'), truth: gen.truth }, (t) => out.push(t));
+    expect(exitCode).toBe(0);
+    expect(out.join('')).toMatch(/\nscore: min precision (\d\.\d{3}|n\/a), min recall (\d\.\d{3}|n\/a)\n$/);
+    const recall = Object.fromEntries(result!.kinds.map((k) => [k.kind, k.recall]));
+    for (const kind of ['exact_duplicate', 'corrected_redelivery', 'impossible_date', 'clinic_unknown', 'cpr_in_text', 'cpr_in_id'])
+      expect([kind, recall[kind]]).toEqual([kind, 1]);
+  });
+});

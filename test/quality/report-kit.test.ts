@@ -1,0 +1,149 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { barChart, lineChart, sparkline } from '../../quality/report-kit/charts.ts';
+import { toCsv, writeCsv } from '../../quality/report-kit/csv.ts';
+import { chartFigure, escapeHtml, formatPercent, formatPoints, keyFigures, raw, renderPage, renderTable, section } from '../../quality/report-kit/html.ts';
+import { Pseudonymiser, isSmallCount, loadPseudonymKey, protectShare, suppressCount } from '../../quality/report-kit/suppress.ts';
+import { chromiumAvailable, renderInBrowser } from '../helpers/browser.ts';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fangst-kit-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('csv', () => {
+  const columns = [
+    { header: 'clinic', value: (r: { clinic: string; share: number | null; n: number }) => r.clinic },
+    { header: 'share', value: (r: { clinic: string; share: number | null; n: number }) => r.share },
+    { header: 'n', value: (r: { clinic: string; share: number | null; n: number }) => r.n },
+  ];
+  const rows = [
+    { clinic: 'Øjenklinikken; Århus', share: 0.5903, n: 4927705 },
+    { clinic: 'Say "hi"', share: null, n: 3 },
+    { clinic: '=HYPERLINK("x")', share: 1e-7, n: 0 },
+  ];
+
+  it('writes RFC 4180 by default: comma, point decimal, quoted fields, no exponent', () => {
+    const text = toCsv(columns, rows);
+    expect(text.split('\r\n')).toEqual([
+      'clinic,share,n',
+      'Øjenklinikken; Århus,0.5903,4927705',
+      '"Say ""hi""",,3',
+      '"=HYPERLINK(""x"")",0.0000001,0',
+      '',
+    ]);
+  });
+
+  it('writes the Danish Excel style: BOM, semicolon, decimal comma, formula-safe text', async () => {
+    const path = join(dir, 'sub', 'danish.csv');
+    await writeCsv(path, columns, rows, { danish: true });
+    const text = await readFile(path, 'utf8');
+    expect(text.startsWith('\uFEFF')).toBe(true);
+    expect(text.slice(1).split('\r\n')).toEqual([
+      'clinic;share;n',
+      '"Øjenklinikken; Århus";0,5903;4927705',
+      '"Say ""hi""";;3',
+      `"'=HYPERLINK(""x"")";0,0000001;0`,
+      '',
+    ]);
+  });
+});
+
+describe('suppression', () => {
+  it('suppresses counts 1-4 and nothing else', () => {
+    expect([0, 1, 2, 3, 4, 5, 100].map(suppressCount)).toEqual([0, null, null, null, null, 5, 100]);
+    expect(isSmallCount(4n)).toBe(true);
+    expect(isSmallCount(null)).toBe(false);
+  });
+
+  it('hides a share whose numerator, complement or denominator is 1-4', () => {
+    expect(protectShare(50, 100)).toEqual({ numerator: 50, denominator: 100, suppressed: false });
+    expect(protectShare(3, 100)).toEqual({ numerator: null, denominator: 100, suppressed: true });
+    expect(protectShare(97, 100)).toEqual({ numerator: null, denominator: 100, suppressed: true });
+    expect(protectShare(0, 100)).toEqual({ numerator: 0, denominator: 100, suppressed: false });
+    expect(protectShare(100, 100)).toEqual({ numerator: 100, denominator: 100, suppressed: false });
+    expect(protectShare(2, 4)).toEqual({ numerator: null, denominator: null, suppressed: true });
+    expect(protectShare(0, 0).suppressed).toBe(true);
+  });
+
+  it('gives stable pseudonyms that do not contain the SOR code and differ per key', () => {
+    const sor = '61741000016007';
+    const a = new Pseudonymiser('k'.repeat(32));
+    const b = new Pseudonymiser('k'.repeat(32));
+    const c = new Pseudonymiser('j'.repeat(32));
+    expect(a.of(sor)).toMatch(/^K-[0-9A-HJKMNP-TV-Z]{8}$/);
+    expect(a.of(sor)).toBe(b.of(sor));
+    expect(a.of(sor)).not.toBe(c.of(sor));
+    expect(a.of(sor)).not.toContain('1000016');
+    const many = new Set(Array.from({ length: 2000 }, (_, i) => a.of(String(61741000016007 + i))));
+    expect(many.size).toBe(2000);
+    expect(() => new Pseudonymiser('short')).toThrow(/pseudonym key too short: 5 bytes/);
+  });
+
+  it('creates the key file once and reuses it', async () => {
+    const keyFile = join(dir, 'keys', 'pseudonym.key');
+    const first = await loadPseudonymKey(keyFile, {});
+    const second = await loadPseudonymKey(keyFile, {});
+    expect(first.equals(second)).toBe(true);
+    expect(first.length).toBe(32);
+    expect((await stat(keyFile)).mode & 0o077).toBe(0);
+    expect((await loadPseudonymKey(keyFile, { FANGST_PSEUDONYM_KEY: 'from-the-environment' })).toString()).toBe('from-the-environment');
+  });
+});
+
+describe('html and charts', () => {
+  it('escapes text and formats shares and changes', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    expect(formatPercent(0.59024)).toBe('59.0%');
+    expect(formatPercent(null)).toBe('–');
+    expect(formatPoints(0.0312)).toBe('+3.1 pp');
+    expect(formatPoints(-0.0312)).toBe('−3.1 pp');
+    expect(formatPoints(0.00001)).toBe('0.0 pp');
+  });
+
+  it('renders charts to self-describing SVG strings', () => {
+    const svg = lineChart({
+      title: 'A-share <by month>',
+      categories: ['2025-01', '2025-02', '2025-03'],
+      series: [{ name: 'national', values: [0.5, null, 0.6], band: { low: [0.45, null, 0.55], high: [0.55, null, 0.65] } }],
+      percent: true,
+      marks: [{ value: 0.8, label: 'target 80%' }],
+    });
+    expect(svg.startsWith('<svg data-chart="line" role="img" aria-label="A-share &lt;by month&gt;"')).toBe(true);
+    expect(svg).toContain('A-share &lt;by month&gt;');
+    expect(svg).toContain('target 80%');
+    expect(sparkline([0.1, 0.2, null, 0.4])).toMatch(/^<svg data-chart="sparkline"/);
+  });
+
+  it('renders a self-contained page in headless Chromium with every chart and no errors', { skip: !chromiumAvailable() }, async () => {
+    const categories = ['2025-01', '2025-02', '2025-03', '2025-04'];
+    const rows = [
+      { name: 'Klinik & co', values: [0.1, 0.3, null, 0.5] },
+      { name: '<script>alert(1)</script>', values: [0.9, 0.8, 0.7, 0.6] },
+    ];
+    const body = [
+      keyFigures([{ label: 'A-share', value: '59.0%', sub: '2,908,494 of 4,927,705' }]),
+      section('Trend', chartFigure(lineChart({ categories, series: [{ name: 'A', values: [0.5, 0.55, 0.6, 0.62] }, { name: 'marked', values: [0.6, 0.62, 0.66, 0.7], dashed: true }], percent: true }), 'monthly')),
+      section('Change', chartFigure(barChart({ categories, series: [{ name: 'within', values: [0, 0.01, -0.02, 0.03] }, { name: 'mix', values: [0, 0.002, 0.001, -0.004] }], stacked: true, points: true }))),
+      section('Clinics', renderTable([
+        { label: 'clinic', value: (r: (typeof rows)[number]) => r.name },
+        { label: 'trend', value: (r: (typeof rows)[number]) => raw(sparkline(r.values, { reference: 0.8 })) },
+      ], rows)),
+    ].join('\n');
+    const file = join(dir, 'page.html');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(file, renderPage({ title: 'Kit test', subtitle: 'æøå', body }));
+    const page = await renderInBrowser(file, { screenshot: join(dir, 'page.png') });
+    expect(page.consoleErrors).toEqual([]);
+    expect(page.externalRequests).toEqual([]);
+    expect(page.title).toBe('Kit test');
+    expect(page.charts).toEqual({ line: 1, bar: 1, sparkline: 2 });
+    expect(page.visibleCharts).toBe(4);
+    expect((await stat(join(dir, 'page.png'))).size).toBeGreaterThan(1000);
+  });
+});

@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { runLabQuality } from '../../jobs/lab-quality.ts';
+import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
+import { workspace } from '../helpers/inbox.ts';
+import { here } from '../fixtures/lab/extract.ts';
+
+describe('lab-quality on FHIR R4 Observation NDJSON', () => {
+  it('reads a bulk-export Observation file into the canonical columns, end to end', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister_2025.csv', await readFile(join(here, 'foreign-register.csv'), 'utf8'));
+    await ws.put('bulk/Observation.ndjson.gz', await readFile(join(here, 'observations.ndjson')));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({
+      extracts: [ws.inbox], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }),
+    });
+    expect(result.files.find((f) => f.role === 'fhir')).toMatchObject({ file: 'bulk/Observation.ndjson.gz', system: 'FHIR', read: 7, rejected: 2 });
+
+    await withDatabase(join(out, 'lab-quality.duckdb'), async (_db, conn) => {
+      const rows = await queryRows<Record<string, unknown>>(conn, `
+        select record_id, sor_code, patient, analysis_code, code_status, value_text, value_state, comparator, value_num, qualitative,
+          unit, unit_status, ref_low, ref_high, ref_text, abnormal_flag, result_status,
+          strftime(sampled_at, '%Y-%m-%d %H:%M') as sampled_utc, strftime(resulted_at, '%Y-%m-%d %H:%M') as resulted_utc
+        from lab.results order by record_id`);
+      expect(rows).toEqual([
+        {
+          record_id: 'o1', sor_code: '61741000016007', patient: 'PFHIRo1', analysis_code: 'NPU02319', code_status: 'known', value_text: '8.4',
+          value_state: 'numeric', comparator: null, value_num: 8.4, qualitative: null, unit: 'mmol/L', unit_status: 'canonical',
+          ref_low: 7.3, ref_high: 10.5, ref_text: null, abnormal_flag: null, result_status: 'svar_endeligt',
+          sampled_utc: '2025-03-04 08:15', resulted_utc: '2025-03-04 08:40',
+        },
+        {
+          // a time without an offset is Danish local time (summer: UTC+2)
+          record_id: 'o2', sor_code: '61741000016007', patient: 'PFHIRo2', analysis_code: 'NPU19748', code_status: 'known', value_text: '5',
+          value_state: 'censored', comparator: '<', value_num: 5, qualitative: null, unit: 'mg/L', unit_status: 'canonical',
+          ref_low: null, ref_high: 10, ref_text: '< 10 mg/L', abnormal_flag: null, result_status: 'svar_endeligt',
+          sampled_utc: '2025-07-01 07:00', resulted_utc: '2025-07-01 07:30',
+        },
+        {
+          record_id: 'o3', sor_code: '61741000016007', patient: 'PFHIRo3', analysis_code: 'NIT-STIX', code_status: 'local', value_text: 'neg',
+          value_state: 'qualitative', comparator: null, value_num: null, qualitative: 'neg', unit: null, unit_status: 'not_checked',
+          ref_low: null, ref_high: null, ref_text: 'neg', abnormal_flag: null, result_status: 'svar_endeligt',
+          sampled_utc: '2025-03-05 09:00', resulted_utc: '2025-03-05 09:05',
+        },
+        {
+          record_id: 'o4', sor_code: '61741000016007', patient: 'PFHIRo4', analysis_code: 'NPU02319', code_status: 'known', value_text: '11.2',
+          value_state: 'numeric', comparator: null, value_num: 11.2, qualitative: null, unit: 'mmol/L', unit_status: 'canonical',
+          ref_low: 7.3, ref_high: 10.5, ref_text: null, abnormal_flag: 'for_hoej', result_status: 'svar_endeligt',
+          sampled_utc: '2025-03-06 08:00', resulted_utc: '2025-03-06 07:00',
+        },
+        {
+          record_id: 'o5', sor_code: '61741000016007', patient: 'PFHIRo5', analysis_code: 'NPU27300', code_status: 'known', value_text: null,
+          value_state: 'pending', comparator: null, value_num: null, qualitative: null, unit: null, unit_status: 'not_checked',
+          ref_low: null, ref_high: null, ref_text: null, abnormal_flag: null, result_status: 'proeve_modtaget',
+          sampled_utc: '2025-03-07 07:00', resulted_utc: null,
+        },
+      ]);
+      const rejects = await queryRows<{ source_line: bigint; reason: string }>(conn,
+        `select source_line, reason from meta.rejects where source_line is not null order by source_line`);
+      expect(rejects).toEqual([
+        { source_line: 4n, reason: 'not a FHIR Observation: resourceType is Patient' },
+        { source_line: 5n, reason: 'line is not valid JSON' },
+      ]);
+      const findings = await queryRows<{ record_key: string; check_id: string }>(conn,
+        `select record_key, check_id from quality.row_findings where check_id like 'lab.%' order by record_key, check_id`);
+      // the H flag agrees with 11.2 above 10.5; the result time before the sampling time does not;
+      // the registered sample has no reference interval yet
+      expect(findings).toEqual([
+        { record_key: 'FHIR:o4', check_id: 'lab.time_order' },
+        { record_key: 'FHIR:o5', check_id: 'lab.reference_missing' },
+      ]);
+    });
+  }, 120_000);
+
+  it('names clinics as delivered when no clinic register is given, without calling them unregistered', async () => {
+    const ws = await workspace();
+    const file = await ws.put('Observation.ndjson', await readFile(join(here, 'observations.ndjson')));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    expect(result.outputs.text).toContain('no clinic register given');
+    expect(result.outputs.summary.byClinic.filter((c) => c.rows > c.rejected).map((c) => c.key)).toEqual(['61741000016007']);
+    // o4 (time order) is the only unusable result; o5 is not yet answered
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 7, usable: 3, unusable: 1, pending: 1, rejected: 2 });
+    await withDatabase(join(out, 'lab-quality.duckdb'), async (_db, conn) => {
+      const ids = await queryRows<{ check_id: string }>(conn, `select distinct check_id from quality.row_findings order by 1`);
+      expect(ids.map((r) => r.check_id)).toEqual(['lab.reference_missing', 'lab.time_order']);
+    });
+  }, 120_000);
+});

@@ -1,0 +1,169 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evalBatch, openMacroDb, type MacroDb } from '../helpers/macro-batch.ts';
+
+interface Parsed {
+  num: number | null;
+  comparator: string | null;
+  qualitative: string | null;
+  state: 'numeric' | 'censored' | 'qualitative' | 'pending' | 'unparseable';
+}
+type Case = { value: string | null; operator?: string | null; decimal?: string | null; status?: string | null };
+
+let db: MacroDb;
+beforeAll(async () => (db = await openMacroDb()));
+afterAll(() => db?.close());
+
+async function parse(cases: Case[]): Promise<Parsed[]> {
+  const rows = await evalBatch<{ r: Parsed }>(
+    db.conn,
+    cases.map((c) => ({ value: c.value, operator: c.operator ?? null, decimal: c.decimal === undefined ? ',' : c.decimal, status: c.status ?? null })),
+    'lab_value_parse(value, operator, decimal, status) as r',
+  );
+  return rows.map((x) => x.r);
+}
+
+describe('lab_value_parse: the spellings of the clinics', () => {
+  it('reads decimal comma and thousands separators in the source notation', async () => {
+    const got = await parse([
+      { value: '5,2' }, { value: '1.234,5' }, { value: '1 234,5' }, { value: '1,234.5', decimal: '.' },
+      { value: '0,45' }, { value: '-3,2' }, { value: '12.5', decimal: null }, { value: '12,5', decimal: null },
+    ]);
+    expect(got.map((p) => [p.state, p.num])).toEqual([
+      ['numeric', 5.2], ['numeric', 1234.5], ['numeric', 1234.5], ['numeric', 1234.5],
+      ['numeric', 0.45], ['numeric', -3.2], ['numeric', 12.5], ['numeric', 12.5],
+    ]);
+  });
+
+  it('does not guess when the decimal separator is the wrong one', async () => {
+    // '5.2' in a decimal-comma file, and '1.234' which could be 1234 or a misplaced 1,234
+    const got = await parse([{ value: '5.2' }, { value: '1.234' }, { value: '0.500' }, { value: '5,2', decimal: '.' }]);
+    expect(got.map((p) => p.state)).toEqual(['unparseable', 'unparseable', 'unparseable', 'unparseable']);
+    expect(got.every((p) => p.num === null)).toBe(true);
+  });
+
+  it('turns censored values into comparator + number, never just the number', async () => {
+    const got = await parse([
+      { value: '<5' }, { value: '< 5,0' }, { value: '>90' }, { value: '<=0,1' }, { value: '≥ 7' },
+      { value: '5', operator: 'mindre_end' }, { value: '90', operator: 'stoerre_end' },
+      { value: '5', operator: '<', decimal: '.' }, { value: '<5', operator: 'mindre_end' },
+    ]);
+    expect(got.map((p) => [p.state, p.comparator, p.num])).toEqual([
+      ['censored', '<', 5], ['censored', '<', 5], ['censored', '>', 90], ['censored', '<=', 0.1], ['censored', '>=', 7],
+      ['censored', '<', 5], ['censored', '>', 90], ['censored', '<', 5], ['censored', '<', 5],
+    ]);
+  });
+
+  it('reads qualitative results in one spelling', async () => {
+    const got = await parse(['neg', 'Negativ', 'pos', 'POSITIV', 'spor', '1+', '4+', '++', 'normal'].map((value) => ({ value })));
+    expect(got.map((p) => [p.state, p.qualitative])).toEqual([
+      ['qualitative', 'neg'], ['qualitative', 'neg'], ['qualitative', 'pos'], ['qualitative', 'pos'], ['qualitative', 'spor'],
+      ['qualitative', '1+'], ['qualitative', '4+'], ['qualitative', '2+'], ['qualitative', 'normal'],
+    ]);
+  });
+
+  it('marks placeholders and not-yet-answered results as pending', async () => {
+    const got = await parse([
+      { value: '*****' }, { value: '***' }, { value: '', status: 'proeve_modtaget' }, { value: null, status: 'registered' },
+    ]);
+    expect(got.map((p) => p.state)).toEqual(['pending', 'pending', 'pending', 'pending']);
+  });
+
+  it('rejects anything else as unparseable, with no number', async () => {
+    const got = await parse([
+      { value: 'se kommentar' }, { value: '', status: 'svar_endeligt' }, { value: '<' }, { value: '5 mmol/L' },
+      { value: '1e5' }, { value: 'inf' }, { value: '<neg' }, { value: '5', operator: 'ukendt' },
+      { value: '<5', operator: 'stoerre_end' }, { value: '5,' }, { value: '<<5' },
+    ]);
+    expect(got.map((p) => p.state)).toEqual(Array(11).fill('unparseable'));
+    expect(got.every((p) => p.num === null && p.comparator === null && p.qualitative === null)).toBe(true);
+  });
+});
+
+describe('lab_value_parse: properties', () => {
+  // A number as a Danish (or English) lab system might print it.
+  const printed = fc.record({
+    int: fc.oneof(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 99_999_999 })),
+    frac: fc.stringMatching(/^[0-9]{0,4}$/),
+    negative: fc.boolean(),
+    grouping: fc.constantFrom('none', 'separator', 'space'),
+    decimal: fc.constantFrom(',', '.'),
+  });
+  type Printed = { int: number; frac: string; negative: boolean; grouping: string; decimal: string };
+  function format(p: Printed): string {
+    const thousands = p.grouping === 'space' ? ' ' : p.decimal === ',' ? '.' : ',';
+    const digits = String(p.int);
+    const grouped = p.grouping === 'none' ? digits : digits.replace(/\B(?=(\d{3})+(?!\d))/g, thousands);
+    return `${p.negative ? '-' : ''}${grouped}${p.frac ? p.decimal + p.frac : ''}`;
+  }
+  const value = (p: Printed) => (p.negative ? -1 : 1) * Number(`${p.int}.${p.frac || '0'}`);
+  // One group with the separator and no decimals ('1.234' in a ',' file) is ambiguous: unparseable by design.
+  const ambiguous = (p: Printed) => p.grouping === 'separator' && p.frac === '' && p.int >= 1000 && p.int < 1_000_000;
+
+  it('reads back every printed number, with decimal comma or point and thousands separators', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(printed, { minLength: 1000, maxLength: 1000 }), async (batch) => {
+        const got = await parse(batch.map((p) => ({ value: format(p), decimal: p.decimal })));
+        batch.forEach((p, i) => {
+          const r = got[i]!;
+          if (ambiguous(p)) return expect(r.state, format(p)).toBe('unparseable');
+          expect(r.state, format(p)).toBe('numeric');
+          expect(Math.abs(r.num! - value(p)), format(p)).toBeLessThanOrEqual(Math.abs(value(p)) * 1e-12);
+        });
+      }),
+      { numRuns: 5, endOnFailure: true },
+    );
+  });
+
+  it('reads every spelling of a censored value as comparator + number', async () => {
+    const censored = fc.record({
+      number: printed.filter((p) => !ambiguous(p) && !p.negative),
+      spelling: fc.constantFrom(
+        ['<', '', '<'], ['< ', '', '<'], ['>', '', '>'], ['<=', '', '<='], ['=<', '', '<='], ['≤', '', '<='], ['>=', '', '>='],
+        ['', 'mindre_end', '<'], ['', 'stoerre_end', '>'], ['', '<', '<'], ['', '>=', '>='], ['<', 'mindre_end', '<'],
+      ),
+      pad: fc.constantFrom('', ' ', '  '),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(censored, { minLength: 1000, maxLength: 1000 }), async (batch) => {
+        const text = (c: (typeof batch)[number]) => `${c.pad}${c.spelling[0]}${format(c.number)}${c.pad}`;
+        const got = await parse(batch.map((c) => ({ value: text(c), operator: c.spelling[1] || null, decimal: c.number.decimal })));
+        batch.forEach((c, i) => {
+          const r = got[i]!;
+          expect([r.state, r.comparator], `${text(c)} / ${c.spelling[1]}`).toEqual(['censored', c.spelling[2]]);
+          expect(Math.abs(r.num! - value(c.number))).toBeLessThanOrEqual(Math.abs(value(c.number)) * 1e-12);
+        });
+      }),
+      { numRuns: 5, endOnFailure: true },
+    );
+  });
+
+  it('gives every text exactly one consistent state, and a number only when numeric or censored', async () => {
+    const anyValue = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.stringMatching(/^[<>=*+ ,.0-9a-z-]{0,8}$/),
+      printed.map(format),
+    );
+    const anyCase = fc.record({
+      value: fc.option(anyValue),
+      operator: fc.option(fc.constantFrom('', 'mindre_end', 'stoerre_end', '<', '>=', 'lig_med', 'xyz')),
+      decimal: fc.constantFrom(',', '.', null),
+      status: fc.option(fc.constantFrom('proeve_modtaget', 'svar_endeligt', 'svar_rettet')),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(anyCase, { minLength: 1000, maxLength: 1000 }), async (batch) => {
+        const got = await parse(batch);
+        batch.forEach((c, i) => {
+          const r = got[i]!;
+          const msg = JSON.stringify(c);
+          expect(['numeric', 'censored', 'qualitative', 'pending', 'unparseable'], msg).toContain(r.state);
+          expect(r.num !== null, msg).toBe(r.state === 'numeric' || r.state === 'censored');
+          expect(r.comparator !== null, msg).toBe(r.state === 'censored');
+          expect(r.qualitative !== null, msg).toBe(r.state === 'qualitative');
+          if (r.num !== null) expect(Number.isFinite(r.num), msg).toBe(true);
+        });
+      }),
+      { numRuns: 5, endOnFailure: true },
+    );
+  });
+});

@@ -1,0 +1,53 @@
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { describe, expect, it } from 'vitest';
+import { openDatabase, queryRows } from '../../transforms/db/connection.ts';
+
+const schema = (f: string) => readFile(join(import.meta.dirname, '..', '..', 'transforms', 'db', 'schema', f), 'utf8');
+const ROW = (id: string, hash: string) => `('NOVAX:${id}', 'NOVAX', '${id}', '61741000016007', null, 19, 'P${id}', 'DH353', 'DH353', 'A', 'A',
+  date '2025-01-03', '${hash}', 'novax/a.csv', 2, 'f1', 'b1', 'r1')`;
+
+describe('schema migrations', () => {
+  it('upgrades a database made before 004 in place: data kept, no primary key on record_key, key_hash filled, once', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'fangst-schema-')), 'old.duckdb');
+    // A database as fangst left it before versions were recorded: 001-003 applied, rows published.
+    const old = await DuckDBInstance.create(path);
+    const c = await old.connect();
+    for (const f of ['001_meta.sql', '002_core.sql', '003_quality.sql']) await c.run(await schema(f));
+    await c.run(`insert into core.diagnoser values ${ROW('n2', 'h2')}, ${ROW('n1', 'h1')}`);
+    c.closeSync();
+    old.closeSync();
+
+    for (let open = 0; open < 2; open++) {
+      const db = await openDatabase(path);
+      const conn = await db.connect();
+      const versions = await queryRows<{ version: number }>(conn, 'select version from meta.schema_version order by version');
+      expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4]);
+      const rows = await queryRows<{ record_key: string; content_hash: string; ok: boolean }>(conn,
+        `select record_key, content_hash, key_hash = (md5_number(record_key) >> 64)::ubigint as ok from core.diagnoser`);
+      expect(rows).toEqual([
+        { record_key: 'NOVAX:n2', content_hash: 'h2', ok: true },
+        { record_key: 'NOVAX:n1', content_hash: 'h1', ok: true },
+      ]);
+      const [idx] = await queryRows<{ n: bigint }>(conn,
+        `select count(*) as n from duckdb_constraints() where schema_name = 'core' and constraint_type in ('PRIMARY KEY', 'UNIQUE')`);
+      expect(Number(idx!.n)).toBe(0);
+      // not null stays where it was
+      await expect(conn.run(`insert into core.diagnoser (record_key) values ('NOVAX:x')`)).rejects.toThrow(/NOT NULL/i);
+      db.close();
+    }
+  });
+
+  it('a fresh database gets every version, and key_hash on every core table', async () => {
+    const db = await openDatabase(':memory:');
+    const conn = await db.connect();
+    const versions = await queryRows<{ version: number }>(conn, 'select version from meta.schema_version order by version');
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4]);
+    const [cols] = await queryRows<{ n: bigint }>(conn,
+      `select count(*) as n from duckdb_columns() where schema_name = 'core' and column_name = 'key_hash'`);
+    expect(Number(cols!.n)).toBe(5);
+    db.close();
+  });
+});

@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { writeFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { KINDS, loadConfig } from '../../config/load.ts';
+import { openDatabase, queryRows } from '../../transforms/db/connection.ts';
+import { createStagingTables, deliveryTarget, stageFile, stageFiles, type StageContext, type StageResult } from '../../transforms/ingest/stage.ts';
+import { workspace } from '../helpers/inbox.ts';
+
+// stageFiles reads clean files of one layout with one statement; whatever it stages,
+// rejects and reports per file must be exactly what stageFile gives file by file.
+
+const SOR = '61741000016007';
+const H = 'DiagnoseId;SORkode;Ydernr;PatientPseudo;Diagnosekode;Diagnoseart;Kontaktdato';
+const row = (id: string, date = '03-01-2025') => `${id};${SOR};;PT${id};DH353;A;${date}`;
+
+async function stageBoth(files: Record<string, string | Buffer>): Promise<{ one: unknown; batch: unknown }> {
+  const ws = await workspace();
+  const paths: string[] = [];
+  for (const [name, content] of Object.entries(files)) {
+    const path = join(ws.inbox, name);
+    if (Buffer.isBuffer(content)) await writeFile(path, content);
+    else await ws.put(name, content, 'latin-1');
+    paths.push(path);
+  }
+  const config = await loadConfig('config/pipeline.yaml', { inbox: ws.inbox });
+  const delivery = config.deliveries.find((d) => d.system === 'NOVAX' && d.kind === 'diagnoser')!;
+  const ctxs: StageContext[] = Object.keys(files).map((file, seq) => ({
+    runId: 'r', batchId: 'b', fileHash: `h${seq}`, file, path: paths[seq]!, timeZone: config.timeZone, seq,
+  }));
+  const snapshot = async (how: 'one' | 'batch') => {
+    const db = await openDatabase(':memory:', { memoryLimit: '1GB', threads: 2, preserveInsertionOrder: true });
+    try {
+      const conn = await db.connect();
+      await createStagingTables(conn, ['register', ...KINDS]);
+      const results: StageResult[] = how === 'batch'
+        ? await stageFiles(conn, deliveryTarget(delivery), ctxs)
+        : await Promise.all(ctxs.map((c) => stageFile(conn, deliveryTarget(delivery), c)));
+      const staged = await queryRows(conn, `select file_hash, source_file, source_line, record_id, contact_date__parsed::varchar as d
+        from staging.raw_diagnoser order by all`);
+      const rejects = await queryRows(conn, `select file_hash, source_file, source_line, column_name, reason from meta.rejects order by all`);
+      return { results, staged, rejects };
+    } finally {
+      db.close();
+    }
+  };
+  return { one: await snapshot('one'), batch: await snapshot('batch') };
+}
+
+describe('stageFiles', () => {
+  it('stages clean files of one layout with their own hashes and line numbers', async () => {
+    const { one, batch } = await stageBoth({
+      'novax/2025-01_diagnoser_a.csv': [H, row('a1'), row('a2'), row('a3')].join('\n') + '\n',
+      'novax/2025-01_diagnoser_b.csv': [H].join('\n') + '\n',
+      'novax/2025-01_diagnoser_c.csv.gz': [H, row('c1'), row('c2', '31-02-2025')].join('\n') + '\n',
+      'novax/2025-01_diagnoser_d.csv': `${[H, row('d1')].join('\r\n')}\r\n`,
+    });
+    expect(batch).toEqual(one);
+    const staged = (batch as { staged: Array<{ source_file: string; source_line: bigint }> }).staged;
+    expect(staged.map((r) => `${r.source_file}:${r.source_line}`)).toEqual([
+      'novax/2025-01_diagnoser_a.csv:2', 'novax/2025-01_diagnoser_a.csv:3', 'novax/2025-01_diagnoser_a.csv:4',
+      'novax/2025-01_diagnoser_c.csv.gz:2', 'novax/2025-01_diagnoser_c.csv.gz:3', 'novax/2025-01_diagnoser_d.csv:2',
+    ]);
+  });
+
+  it('falls back to file-by-file reads for malformed, binary, truncated and differently headed files', async () => {
+    const gz = gzipSync(Buffer.from([H, ...Array.from({ length: 500 }, (_, i) => row(`t${i}`))].join('\n') + '\n'));
+    const { one, batch } = await stageBoth({
+      'novax/2025-01_diagnoser_a.csv': [H, row('a1'), row('a2')].join('\n') + '\n',
+      'novax/2025-01_diagnoser_ragged.csv': [H, row('r1'), `r2;${SOR};;PTr2;DH353`, row('r3'), `r4;${SOR};;PTr4;DH353;A;03-01-2025;extra`].join('\n') + '\n',
+      'novax/2025-01_diagnoser_quote.csv': [H, row('q1'), `q2;${SOR};;"PTq2;DH353;A;03-01-2025`].join('\n') + '\n',
+      'novax/2025-01_diagnoser_nul.csv': Buffer.from(`${H}\n${row('n\u00001')}\n${row('n2')}\n`, 'latin1'),
+      'novax/2025-01_diagnoser_trunc.csv.gz': gz.subarray(0, Math.floor(gz.length / 2)),
+      'novax/2025-01_diagnoser_extra.csv': [`${H};Bemaerkning`, `${row('x1')};hej`].join('\n') + '\n',
+      'novax/2025-01_diagnoser_nodate.csv': [H.replace(';Kontaktdato', ''), 'y1;1;;P;DH353;A'].join('\n') + '\n',
+      'novax/2025-01_diagnoser_empty.csv': '',
+      'novax/2025-01_diagnoser_b.csv': [H, row('b1')].join('\n') + '\n',
+    });
+    expect(batch).toEqual(one);
+    const { results, rejects } = batch as { results: StageResult[]; rejects: unknown[] };
+    expect(results.map((r) => [r.rowsStaged, r.rowsRejected, r.fileError ?? null])).toEqual([
+      [2, 0, null], [2, 2, null], [1, 1, null], [1, 1, null], [0, 0, 'gzip file is truncated (cut off before its end)'], [1, 0, null],
+      [0, 0, expect.stringContaining('required column missing')], [0, 0, 'empty file: no header line'], [1, 0, null],
+    ]);
+    expect(rejects.length).toBeGreaterThan(4);
+  });
+});

@@ -1,0 +1,63 @@
+import { lstat, readdir } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import picomatch from 'picomatch';
+import type { Delivery, PipelineConfig } from '../../config/load.ts';
+
+/** What an inbox file is, as far as its name tells. */
+export type InboxEntry = { readonly file: string; readonly path: string; readonly bytes: number; readonly mtimeMs: number } & (
+  | { readonly role: 'delivery'; readonly delivery: Delivery }
+  | { readonly role: 'register' }
+  | { readonly role: 'unrecognised'; readonly reason: string }
+);
+
+/**
+ * Lists the inbox recursively and matches each file against the layouts.
+ * Files are returned in name order: vendors name files by delivery time, so a
+ * later name carries the later (corrected) version of a record.
+ */
+export async function discoverInbox(config: PipelineConfig): Promise<InboxEntry[]> {
+  const matchers = config.deliveries.map((d) => ({ delivery: d, match: picomatch(d.files, { dot: false }) }));
+  const isRegister = picomatch(config.register.files);
+  const out: InboxEntry[] = [];
+  for (const path of await walk(config.inbox)) {
+    const file = relative(config.inbox, path).split(sep).join('/');
+    const info = await lstat(path);
+    const bytes = info.size;
+    // Size and mtime as listed: staging compares them again to catch a file still being written.
+    const mtimeMs = info.mtimeMs;
+    if (info.isSymbolicLink()) {
+      out.push({ file, path, bytes, mtimeMs, role: 'unrecognised', reason: 'symbolic link: not followed, deliveries must be regular files' });
+      continue;
+    }
+    if (!info.isFile()) {
+      // A named pipe would block the run forever; a socket or device is no delivery.
+      out.push({ file, path, bytes, mtimeMs, role: 'unrecognised', reason: 'not a regular file (pipe, socket or device): not read' });
+      continue;
+    }
+    if (isRegister(file)) {
+      out.push({ file, path, bytes, mtimeMs, role: 'register' });
+      continue;
+    }
+    const hits = matchers.filter((m) => m.match(file));
+    if (hits.length === 1) out.push({ file, path, bytes, mtimeMs, role: 'delivery', delivery: hits[0]!.delivery });
+    else if (hits.length === 0) out.push({ file, path, bytes, mtimeMs, role: 'unrecognised', reason: 'name matches no layout in config/sources' });
+    else {
+      const names = hits.map((h) => `${h.delivery.system}/${h.delivery.kind}`).join(', ');
+      out.push({ file, path, bytes, mtimeMs, role: 'unrecognised', reason: `name matches several layouts (${names})` });
+    }
+  }
+  return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const paths: string[] = [];
+  for (const e of entries) {
+    // Dot files are partial uploads or editor droppings, never deliveries.
+    if (e.name.startsWith('.')) continue;
+    const p = join(dir, e.name);
+    if (e.isDirectory()) paths.push(...(await walk(p)));
+    else paths.push(p);
+  }
+  return paths;
+}

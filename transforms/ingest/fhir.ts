@@ -1,0 +1,104 @@
+// FHIR R4 Observation NDJSON (a bulk export's Observation.ndjson, optionally gzipped) into
+// the lab staging table. Lines are read the way the pipeline reads NDJSON (one line = one
+// record, numbered from 1), so a broken line is rejected with its number; the mapping of an
+// Observation onto the canonical columns is SQL (sql/fhir_observations.sql).
+import { open, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { queryRows, sqlString } from '../db/connection.ts';
+import { stagingTable, type StageContext, type StageResult } from './stage.ts';
+
+const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
+
+/** The journal-system name FHIR rows carry (there is no vendor layout behind them). */
+export const FHIR_SYSTEM = 'FHIR';
+
+/** True when the file's first non-empty line is a JSON object with resourceType Observation. */
+export async function looksLikeFhirObservations(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  let head: Buffer;
+  try {
+    const buf = Buffer.alloc(256 * 1024);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    head = buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  let text: string;
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    try {
+      text = gunzipSync(head, { finishFlush: 2 /* Z_SYNC_FLUSH: a cut-off stream is fine */ }).toString('utf8');
+    } catch {
+      return false;
+    }
+  } else {
+    text = head.toString('utf8');
+  }
+  const first = text.replace(/^\uFEFF/, '').split('\n').find((l) => l.trim() !== '');
+  if (!first) return false;
+  try {
+    const obj = JSON.parse(first) as { resourceType?: unknown };
+    return obj !== null && typeof obj === 'object' && obj.resourceType === 'Observation';
+  } catch {
+    return /"resourceType"\s*:\s*"Observation"/.test(first);
+  }
+}
+
+/** Defines fhir_instant() in the database; call once before staging FHIR files. */
+export async function loadFhirMacros(conn: DuckDBConnection): Promise<void> {
+  await conn.run(await readFile(join(sqlDir, 'fhir_instant.sql'), 'utf8'));
+}
+
+const IS_OBJECT = `coalesce(case when json_valid(j) then json_type(j) = 'OBJECT' end, false)`;
+
+/**
+ * Stages one FHIR Observation NDJSON file into staging.raw_laboratoriesvar. Lines that are
+ * not JSON objects, or are resources other than Observation, go to meta.rejects with their
+ * line number; a file that cannot be read at all becomes one whole-file reject.
+ */
+export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): Promise<StageResult> {
+  const lines = `fhir_lines_${ctx.seq}`;
+  try {
+    // variables belong to the connection: fhir_instant() reads it on this one
+    await conn.run(`set variable fhir_time_zone = ${sqlString(ctx.timeZone)}`);
+    await conn.run(`create or replace temp table ${lines} as
+      select ${sqlString(ctx.runId)} as run_id, ${sqlString(ctx.fileHash)} as file_hash, ${sqlString(ctx.file)} as source_file,
+        row_number() over () as source_line, j
+      from read_csv(${sqlString(ctx.path)}, header = false, auto_detect = false, columns = {'j': 'VARCHAR'},
+        delim = chr(30), quote = '', escape = '', compression = 'auto', encoding = 'utf-8')`);
+    // a UTF-8 byte-order mark would make the first line invalid JSON
+    await conn.run(`update ${lines} set j = ltrim(j, chr(65279)) where source_line = 1`);
+    await conn.run(`insert into meta.rejects
+      select run_id, ${sqlString(ctx.batchId)}, file_hash, source_file, source_line, null,
+        case
+            when not json_valid(j) then 'line is not valid JSON'
+            when json_type(j) <> 'OBJECT' then 'line is JSON but not an object'
+            else 'not a FHIR Observation: resourceType is ' || coalesce(j ->> '$.resourceType', 'missing')
+        end,
+        left(j, 200)
+      from ${lines}
+      where j is not null and trim(j) <> '' and not coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Observation' end, false)`);
+    const sql = (await readFile(join(sqlDir, 'fhir_observations.sql'), 'utf8')).replace(/;\s*$/, '');
+    await conn.run(`create or replace temp view fhir_lines as
+      select * from ${lines} where coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Observation' end, false)`);
+    await conn.run(`insert into ${stagingTable('laboratoriesvar')} by name ${sql}`);
+    const [counts] = await queryRows<{ staged: bigint; rejected: bigint }>(conn, `select
+      (select count(*) from fhir_lines) as staged,
+      (select count(distinct source_line) from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}) as rejected`);
+    const staged = Number(counts!.staged);
+    const rejected = Number(counts!.rejected);
+    return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, warnings: [] };
+  } catch (err) {
+    const first = ((err as Error).message ?? String(err)).split('\n').find((l) => l.trim() !== '') ?? '';
+    const message = `file could not be read as FHIR NDJSON: ${first.replace(/^[A-Za-z ]+ Error: /, '').slice(0, 300)}`;
+    await conn.run(`delete from ${stagingTable('laboratoriesvar')} where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
+    await conn.run(`delete from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
+    await conn.run(`insert into meta.rejects values (${sqlString(ctx.runId)}, ${sqlString(ctx.batchId)}, ${sqlString(ctx.fileHash)},
+      ${sqlString(ctx.file)}, null, null, ${sqlString(message)}, null)`);
+    return { rowsRead: 0, rowsStaged: 0, rowsRejected: 0, fileError: message, warnings: [] };
+  } finally {
+    await conn.run(`drop view if exists fhir_lines; drop table if exists ${lines}`);
+  }
+}

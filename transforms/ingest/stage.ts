@@ -1,0 +1,477 @@
+import { stat } from 'node:fs/promises';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import {
+  DATE_COLUMNS, KIND_COLUMNS, NUMBER_COLUMNS, TIMESTAMP_COLUMNS,
+  type Delivery, type Kind, type Layout, type RegisterLayout,
+} from '../../config/load.ts';
+import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
+import { scanFile } from './gzip.ts';
+import { readHeader } from './header.ts';
+
+/** Columns of the register, as staged. */
+export const REGISTER_COLUMNS = ['sor_code', 'ydernummer', 'name', 'specialty', 'subspecialty', 'journal_system', 'enrolled_on'];
+
+/**
+ * Per-run scratch data lives in this in-memory database (attached to the instance, so every
+ * staging connection sees it): it is never written to the database file, and the run's commit
+ * does not have to write or checkpoint it. Readers use the views staging.raw_<kind>.
+ */
+export const SCRATCH = 'fangst_scratch';
+
+/** The staging table a kind (or the register) lands in: raw text plus parsed typed columns. */
+export function stagingTable(kind: Kind | 'register'): string {
+  return `${SCRATCH}.raw_${kind}`;
+}
+
+/** Replaces a table or view of the database file by a view over `target` (databases made before the scratch). */
+export async function replaceWithView(conn: DuckDBConnection, name: string, target: string): Promise<void> {
+  const [schema, table] = name.split('.') as [string, string];
+  const [old] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from duckdb_tables()
+    where database_name = current_database() and schema_name = ${sqlString(schema)} and table_name = ${sqlString(table)}`);
+  if (Number(old!.n) > 0) await conn.run(`drop table ${name}`);
+  await conn.run(`create or replace view ${name} as select * from ${target}`);
+}
+
+function stagedColumns(kind: Kind | 'register'): string[] {
+  if (kind === 'register') return REGISTER_COLUMNS;
+  const { required, optional } = KIND_COLUMNS[kind];
+  return [...new Set([...required, ...optional])];
+}
+
+function parsedType(col: string): string | null {
+  if (DATE_COLUMNS.has(col)) return 'date';
+  if (TIMESTAMP_COLUMNS.has(col)) return 'timestamptz';
+  if (NUMBER_COLUMNS.has(col)) return 'double';
+  return null;
+}
+
+/** Creates the per-run staging tables; they hold only the current run's rows. */
+export async function createStagingTables(conn: DuckDBConnection, kinds: readonly (Kind | 'register')[]): Promise<void> {
+  for (const kind of kinds) {
+    const cols = stagedColumns(kind).flatMap((c) => {
+      const t = parsedType(c);
+      return t ? [`${c} varchar`, `${c}__parsed ${t}`] : [`${c} varchar`];
+    });
+    // For deliveries journal_system is the system that delivered the file; the
+    // register names each clinic's system in a column of its own.
+    const delivered = kind === 'register' ? '' : 'journal_system varchar,';
+    await conn.run(`attach if not exists ':memory:' as ${SCRATCH}`);
+    await conn.run(`create or replace table ${stagingTable(kind)} (
+      run_id varchar, file_hash varchar, source_file varchar, source_line bigint,
+      ${delivered} decimal_sep varchar, ${cols.join(', ')})`);
+    await replaceWithView(conn, `staging.raw_${kind}`, stagingTable(kind));
+  }
+}
+
+export interface StageTarget {
+  readonly kind: Kind | 'register';
+  readonly system: string | null;
+  readonly layout: Layout;
+  readonly columns: Readonly<Record<string, string>>;
+  readonly required: readonly string[];
+}
+
+export function deliveryTarget(d: Delivery): StageTarget {
+  return { kind: d.kind, system: d.system, layout: d, columns: d.columns, required: KIND_COLUMNS[d.kind].required };
+}
+
+export function registerTarget(r: RegisterLayout): StageTarget {
+  return { kind: 'register', system: null, layout: r, columns: r.columns, required: ['sor_code', 'specialty', 'journal_system', 'enrolled_on'] };
+}
+
+export interface StageContext {
+  readonly runId: string;
+  readonly batchId: string;
+  readonly fileHash: string;
+  readonly file: string;
+  readonly path: string;
+  readonly timeZone: string;
+  /** Unique per call, to name the connection's temporary reject tables. */
+  readonly seq: number;
+  /** Size and mtime when the inbox was listed (before hashing): a file that changed since is still being written. */
+  readonly seen?: { readonly bytes: number; readonly mtimeMs: number };
+}
+
+export interface StageResult {
+  /** Records read: staged rows plus rows rejected while reading. */
+  readonly rowsRead: number;
+  readonly rowsStaged: number;
+  readonly rowsRejected: number;
+  /** Set when the file as a whole could not be read; nothing of it is staged. */
+  readonly fileError?: string;
+  readonly warnings: readonly string[];
+}
+
+/** A file that cannot be read at all: reported with this message, nothing staged. */
+export class FileRejected extends Error {}
+
+/**
+ * Reads one delivered file into its staging table. Every record ends up either
+ * staged (with its line number) or in meta.rejects (with line, column and reason).
+ */
+export async function stageFile(conn: DuckDBConnection, target: StageTarget, ctx: StageContext): Promise<StageResult> {
+  try {
+    return await stage(conn, target, ctx);
+  } catch (err) {
+    return rejectFile(conn, target, ctx, err);
+  }
+}
+
+/** Takes back whatever a file staged and records why the file as a whole was rejected. */
+async function rejectFile(conn: DuckDBConnection, target: StageTarget, ctx: StageContext, err: unknown): Promise<StageResult> {
+  // Named as delivered (inbox-relative), not by the path this machine happens to read it from.
+  const message = printable((err instanceof FileRejected ? err.message : describeDuckError(err)).replaceAll(ctx.path, ctx.file));
+  await conn.run(`drop table if exists ${fileTable(ctx)}; drop table if exists rj_${ctx.seq}; drop table if exists rs_${ctx.seq}`);
+  await conn.run(`delete from ${stagingTable(target.kind)} where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
+  await conn.run(`delete from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
+  await insertFileReject(conn, ctx, message);
+  return { rowsRead: 0, rowsStaged: 0, rowsRejected: 0, fileError: message, warnings: [] };
+}
+
+/**
+ * Stages several files of one layout (`target`), with the same result per file as
+ * stageFile. Clean delimited files with the same header are read by one statement:
+ * DuckDB pays a fixed cost per read_csv call (its buffers, its threads) that, over
+ * hundreds of small monthly files, cost more than the reading (s0.1: ~2.5x the CPU of
+ * one read over the same files). Anything the one read cannot take exactly as
+ * stageFile would - a NUL byte, a header problem, a malformed record anywhere -
+ * sends the files concerned through stageFile, so rejects and messages stay its own.
+ */
+export async function stageFiles(conn: DuckDBConnection, target: StageTarget, ctxs: readonly StageContext[]): Promise<StageResult[]> {
+  const results: StageResult[] = new Array(ctxs.length);
+  const single = async (i: number) => {
+    results[i] = await stageFile(conn, target, ctxs[i]!);
+  };
+  const { layout } = target;
+  if ((layout.format !== 'csv' && layout.format !== 'tsv') || ctxs.length < 2) {
+    for (let i = 0; i < ctxs.length; i++) await single(i);
+    return results;
+  }
+  // Files that pass stageFile's checks, grouped by their exact header (the read's column list).
+  const groups = new Map<string, { i: number; warnings: string[]; fileColumns: string[] }[]>();
+  for (let i = 0; i < ctxs.length; i++) {
+    const warnings: string[] = [];
+    const checked = await checkCsvFile(target, ctxs[i]!, warnings).catch(() => null);
+    if (checked === null || checked.nulBytes) {
+      await single(i);
+      continue;
+    }
+    const key = JSON.stringify(checked.fileColumns);
+    const group = groups.get(key) ?? [];
+    group.push({ i, warnings, fileColumns: checked.fileColumns });
+    groups.set(key, group);
+  }
+  for (const group of groups.values()) {
+    const staged = group.length > 1 ? await stageCsvTogether(conn, target, group.map((g) => ctxs[g.i]!), group[0]!.fileColumns) : null;
+    if (staged === null) {
+      for (const g of group) await single(g.i);
+      continue;
+    }
+    for (const [k, g] of group.entries()) {
+      const ctx = ctxs[g.i]!;
+      try {
+        results[g.i] = await finishFile(ctx, staged[k]!, 0, g.warnings);
+      } catch (err) {
+        results[g.i] = await rejectFile(conn, target, ctx, err);
+      }
+    }
+  }
+  return results;
+}
+
+/**
+ * One strict read of clean files with the same header into the staging table; the rows
+ * each file staged, or null when the read failed (it then appended nothing) and the
+ * files are to be staged one by one. A file's lines are the read's row number less the
+ * records of the files before it, counted by a first, cheap pass (projection-free count).
+ */
+async function stageCsvTogether(conn: DuckDBConnection, target: StageTarget, ctxs: readonly StageContext[], fileColumns: readonly string[]): Promise<number[] | null> {
+  const present = presentColumns(target, fileColumns);
+  const source = csvSource(target.layout, ctxs.map((c) => c.path), fileColumns, null);
+  const counts: number[] = ctxs.map(() => 0);
+  try {
+    const rows = await queryRows<{ i: bigint; n: bigint }>(conn, `select file_index as i, count(*) as n from ${source} group by all`);
+    for (const r of rows) counts[Number(r.i)] = Number(r.n);
+  } catch {
+    return null;
+  }
+  const offsets = counts.map((_, i) => counts.slice(0, i).reduce((a, b) => a + b, 0));
+  const file = (values: readonly (string | number)[]) => `[${values.map((v) => (typeof v === 'number' ? String(v) : sqlString(v))).join(', ')}][__file + 1]`;
+  const from = `(select row_number() over () + 1 - ${file(offsets)} as __line, __file, * exclude (__file) from (
+    select file_index::bigint as __file, ${selectList(present.map((c) => [sqlIdent(target.columns[c]!), c]))} from ${source}))`;
+  const ctx = ctxs[0]!;
+  const appended = await insertStaged(conn, target, ctx, present, from, 'true',
+    { hash: file(ctxs.map((c) => c.fileHash)), file: file(ctxs.map((c) => c.file)) }).catch(() => null);
+  if (appended === null) return null;
+  if (appended !== counts.reduce((a, b) => a + b, 0)) {
+    // Not what the count saw (a file changed between the two reads?): take it back, one by one instead.
+    await conn.run(`delete from ${stagingTable(target.kind)} where run_id = ${sqlString(ctx.runId)}
+      and file_hash in (${ctxs.map((c) => sqlString(c.fileHash)).join(', ')})`);
+    return null;
+  }
+  return counts;
+}
+
+/** What stageFile checks of a delimited file before reading it; throws FileRejected as it does. */
+async function checkCsvFile(target: StageTarget, ctx: StageContext, warnings: string[]): Promise<{ fileColumns: string[]; nulBytes: boolean }> {
+  const { layout } = target;
+  const scan = await scanFile(ctx.path, { jsonEscapes: false });
+  if (scan.problem) throw new FileRejected(scan.problem);
+  const fileColumns = await readHeader(ctx.path, layout.delimiter, layout.encoding);
+  if (fileColumns.length === 0) throw new FileRejected('empty file: no header line');
+  const dupes = fileColumns.filter((c, i) => fileColumns.indexOf(c) !== i);
+  if (dupes.length) throw new FileRejected(`duplicated column names in the header: ${[...new Set(dupes)].join(', ')}`);
+  checkColumns(target, fileColumns, warnings);
+  return { fileColumns, nulBytes: scan.nul };
+}
+
+/** The staged columns a file's header has, under their staged names. */
+function presentColumns(target: StageTarget, fileColumns: readonly string[]): string[] {
+  return stagedColumns(target.kind).filter((c) => target.columns[c] !== undefined && fileColumns.includes(target.columns[c]!));
+}
+
+/** read_csv of one or more files with the layout's dialect, every column as text. */
+function csvSource(layout: Layout, paths: readonly string[], fileColumns: readonly string[], rejects: { rj: string; rs: string } | null): string {
+  const spec = fileColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
+  const files = paths.length === 1 ? sqlString(paths[0]!) : `[${paths.map(sqlString).join(', ')}]`;
+  return `read_csv(${files}, header = true, auto_detect = false, columns = {${spec}},
+        delim = ${sqlString(layout.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(layout.encoding)},
+        compression = 'auto'${rejects ? `, store_rejects = true, rejects_table = '${rejects.rj}', rejects_scan = '${rejects.rs}'` : ''})`;
+}
+
+/** A staged file's result, once its size and mtime are seen unchanged since it was listed. */
+async function finishFile(ctx: StageContext, staged: number, rejected: number, warnings: string[]): Promise<StageResult> {
+  if (staged + rejected === 0) warnings.push('no records: the file holds no data rows');
+  if (ctx.seen) {
+    // Its hash was taken from other bytes than the ones just staged: leave it for the next run.
+    const now = await stat(ctx.path);
+    if (now.size !== ctx.seen.bytes || now.mtimeMs !== ctx.seen.mtimeMs) {
+      throw new FileRejected(`file changed while it was read (${ctx.seen.bytes} bytes when listed, ${now.size} now): still being written? left for the next run`);
+    }
+  }
+  return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, warnings };
+}
+
+async function insertFileReject(conn: DuckDBConnection, ctx: StageContext, reason: string): Promise<void> {
+  // Parameters, not literals: a reason quoting a binary header may hold any byte, NUL included.
+  await conn.run(`insert into meta.rejects values ($1, $2, $3, $4, null, null, $5, null)`,
+    [ctx.runId, ctx.batchId, ctx.fileHash, ctx.file, reason]);
+}
+
+/** Control characters shown as \uXXXX, at most 500 characters: a message, not a dump of the file. */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  const shown = text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return shown.length > 500 ? `${shown.slice(0, 500)}...` : shown;
+}
+
+function describeDuckError(err: unknown): string {
+  const msg = (err as Error).message ?? String(err);
+  // DuckDB messages carry the full path and a long hint; the first line says what went wrong.
+  const first = msg.split('\n').find((l) => l.trim() !== '') ?? msg;
+  return `file could not be read: ${first.replace(/^[A-Za-z ]+ Error: /, '').slice(0, 300)}`;
+}
+
+async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageContext): Promise<StageResult> {
+  const { layout } = target;
+  const warnings: string[] = [];
+  const cols = stagedColumns(target.kind);
+  const mine = `${sqlString(ctx.runId)}, ${sqlString(ctx.batchId)}, ${sqlString(ctx.fileHash)}, ${sqlString(ctx.file)}`;
+  const csv = layout.format === 'csv' || layout.format === 'tsv';
+  let nulBytes = true;
+  let fileColumns: string[] = [];
+  if (csv) ({ fileColumns, nulBytes } = await checkCsvFile(target, ctx, warnings));
+  else if (layout.format === 'ndjson' || ctx.path.endsWith('.gz')) {
+    const scan = await scanFile(ctx.path, { jsonEscapes: layout.format === 'ndjson' });
+    if (scan.problem) throw new FileRejected(scan.problem);
+    nulBytes = scan.nul;
+  }
+  const finish = (staged: number, rejected: number): Promise<StageResult> => finishFile(ctx, staged, rejected, warnings);
+
+  // A text file without a NUL byte goes straight into the staging table, counted by the
+  // insert itself. Any other file is read once into `rows`, a connection-local table, checked
+  // there, then appended: no check or count ever reads the staging table, which holds every
+  // file of the run (checks on it made staging grow with files x rows). `rows` holds __line
+  // (the source line), the raw text of each staged column the file has (under its staged
+  // name), __nul (the first of them holding a NUL byte) and, for NDJSON, every line with
+  // __object telling whether it is a record.
+  const rows = fileTable(ctx);
+  let present: string[];
+  let rejected = 0;
+  let records = 'true';
+  if (csv) {
+    present = presentColumns(target, fileColumns);
+    const rj = `rj_${ctx.seq}`;
+    const rs = `rs_${ctx.seq}`;
+    // The header is line 1; records are numbered in file order (preserve_insertion_order).
+    const read = (rejects: boolean) => `select row_number() over () + 1 as __line, ${selectList(present.map((c) => [sqlIdent(target.columns[c]!), c]))}
+      from ${csvSource(layout, [ctx.path], fileColumns, rejects ? { rj, rs } : null)}`;
+    if (!nulBytes) {
+      // No NUL byte in the file, so none in a value: straight into the staging table. Most
+      // files are clean, so the first read is strict, without DuckDB's reject bookkeeping;
+      // a malformed record fails it (the failed statement appends nothing) and the file is
+      // read again keeping every good record and rejecting the others with their lines.
+      const strict = await insertStaged(conn, target, ctx, present, `(${read(false)})`, 'true').catch(() => null);
+      if (strict !== null) return finish(strict, 0);
+      const staged = await insertStaged(conn, target, ctx, present, `(${read(true)})`, 'true');
+      const lines = { table: stagingTable(target.kind), line: 'source_line', count: String(staged),
+        where: `file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}` };
+      return finish(staged, await collectCsvRejects(conn, mine, lines, rj, rs));
+    }
+    await conn.run(`create or replace temp table ${rows} as select *, ${nulColumn(present)} as __nul from (${read(true)})`);
+    rejected = await collectCsvRejects(conn, mine, { table: rows, line: '__line', count: `(select count(*) from ${rows})`, where: 'true' }, rj, rs);
+  } else if (layout.format === 'ndjson') {
+    // One line = one record: reading lines ourselves lets an invalid line be rejected
+    // with its number instead of failing (or silently skipping in) the whole file.
+    // Every mapped key is read (null when absent); the list form of json_extract_string
+    // parses each line once for all of them.
+    present = cols.filter((c) => target.columns[c] !== undefined);
+    const paths = present.map((c) => sqlString(`$."${target.columns[c]!.replaceAll('"', '\\"')}"`));
+    const lines = `(select row_number() over () as __line, j, ${IS_OBJECT} as __object
+      from read_csv(${sqlString(ctx.path)}, header = false, auto_detect = false, columns = {'j': 'VARCHAR'},
+        delim = chr(30), quote = '', escape = '', compression = 'auto', encoding = ${sqlString(layout.encoding)}))`;
+    const values = `(select __line, j, __object, ${selectList(present.map((c, i) => [`__v[${i + 1}]`, c]))} from (
+      select *, case when __object then json_extract_string(j, [${paths.join(', ')}]) end as __v from ${lines}))`;
+    const rejectLines = async (from: string) => (await conn.run(`insert into meta.rejects
+      select ${mine}, __line, null,
+        case when json_valid(j) then 'line is JSON but not an object' else 'line is not valid JSON' end, left(j, 200)
+      from ${from} where j is not null and not __object`)).rowsChanged;
+    if (!nulBytes) {
+      // Neither a NUL byte nor its escape in the file, so none in a value: straight in.
+      const bad = await rejectLines(lines);
+      return finish(await insertStaged(conn, target, ctx, present, values, '__object'), bad);
+    }
+    await conn.run(`create or replace temp table ${rows} as select *, ${nulColumn(present)} as __nul from ${values}`);
+    records = '__object';
+    rejected = await rejectLines(rows);
+  } else {
+    const source = `read_parquet(${sqlString(ctx.path)}, file_row_number = true)`;
+    const described = await queryRows<{ column_name: string }>(conn, `describe select * from ${source}`);
+    const fileColumns = described.map((c) => c.column_name).filter((c) => c !== 'file_row_number');
+    checkColumns(target, fileColumns, warnings);
+    present = cols.filter((c) => target.columns[c] !== undefined && fileColumns.includes(target.columns[c]!));
+    await conn.run(`create or replace temp table ${rows} as
+      select *, ${nulColumn(present)} as __nul from (
+        select file_row_number + 1 as __line, ${selectList(present.map((c) => [`cast(${sqlIdent(target.columns[c]!)} as varchar)`, c]))}
+        from ${source})`);
+  }
+
+  // A NUL byte is binary data or text in another encoding (UTF-16), never a value a
+  // consumer can take: the record is rejected, naming its first such column.
+  const nul = (await conn.run(`insert into meta.rejects
+    select ${mine}, __line, __nul, 'NUL byte in the value: binary data, or a file in another encoding (UTF-16?)', null
+    from ${rows} where __nul is not null`)).rowsChanged;
+  const staged = await insertStaged(conn, target, ctx, present, rows, `${records} and __nul is null`);
+  await conn.run(`drop table if exists ${rows}`);
+  return finish(staged, rejected + nul);
+}
+
+/**
+ * Appends a file's rows to its staging table, with the typed parse of each typed column;
+ * `from` yields __line and the raw text of the `present` columns. Returns the rows appended.
+ */
+async function insertStaged(
+  conn: DuckDBConnection, target: StageTarget, ctx: StageContext, present: readonly string[], from: string, where: string,
+  // SQL for each row's file, when `from` reads several (stageCsvTogether).
+  source: { readonly hash: string; readonly file: string } = { hash: sqlString(ctx.fileHash), file: sqlString(ctx.file) },
+): Promise<number> {
+  const names: string[] = [];
+  const exprs: string[] = [];
+  for (const col of stagedColumns(target.kind)) {
+    const raw = present.includes(col) ? sqlIdent(col) : 'null::varchar';
+    names.push(col);
+    exprs.push(raw);
+    const type = parsedType(col);
+    if (type) {
+      names.push(`${col}__parsed`);
+      exprs.push(parseExpr(type, raw, target.layout, ctx.timeZone));
+    }
+  }
+  const system = target.kind === 'register' ? ['', ''] : ['journal_system,', `${sqlString(target.system ?? '')},`];
+  const result = await conn.run(`insert into ${stagingTable(target.kind)} (run_id, file_hash, source_file, source_line, ${system[0]} decimal_sep, ${names.join(', ')})
+    select ${sqlString(ctx.runId)}, ${source.hash}, ${source.file}, __line,
+      ${system[1]} ${sqlString(target.layout.decimal)}, ${exprs.join(', ')}
+    from ${from} where ${where}`);
+  return result.rowsChanged;
+}
+
+/** The connection-local table one call reads its file into. */
+function fileTable(ctx: StageContext): string {
+  return `stage_file_${ctx.seq}`;
+}
+
+/** `expr as name` pairs; a leading comma-free list, or a placeholder when the file has none of them. */
+function selectList(pairs: readonly (readonly [string, string])[]): string {
+  return pairs.length ? pairs.map(([e, c]) => `${e} as ${sqlIdent(c)}`).join(', ') : 'null::varchar as __none';
+}
+
+/** Required columns missing from a file's header reject the file; unmapped ones are a warning. */
+function checkColumns(target: StageTarget, fileColumns: readonly string[], warnings: string[]): void {
+  const missing = target.required.filter((c) => target.columns[c] && !fileColumns.includes(target.columns[c]!));
+  if (missing.length) {
+    const names = missing.map((c) => `${target.columns[c]} (${c})`).join(', ');
+    throw new FileRejected(`required column missing: ${names}; the header has ${fileColumns.join(', ')}`);
+  }
+  const mapped = new Set(Object.values(target.columns));
+  const extra = fileColumns.filter((c) => !mapped.has(c));
+  if (extra.length) warnings.push(`unknown columns ignored: ${extra.join(', ')}`);
+}
+
+/** The first of the columns whose value holds a NUL byte, or null. */
+function nulColumn(present: readonly string[]): string {
+  if (present.length === 0) return 'null::varchar';
+  return `case ${present.map((c) => `when contains(${sqlIdent(c)}, chr(0)) then ${sqlString(c)}`).join(' ')} end`;
+}
+
+/** Typed parse of a raw text value with the layout's formats; null when it does not parse. */
+function parseExpr(type: string, raw: string, layout: Layout, timeZone: string): string {
+  const v = `nullif(trim(${raw}), '')`;
+  if (type === 'date') return `cast(try_strptime(${v}, ${sqlString(layout.dates)}) as date)`;
+  if (type === 'double') {
+    // Only the layout's decimal separator, and the other one only as thousands grouping:
+    // "7.3" in a decimal-comma file is a wrong separator (rejected), not 73.
+    if (layout.decimal === ',') {
+      return `case when regexp_full_match(${v}, '[+-]?(\\d{1,3}(\\.\\d{3})+|\\d+)(,\\d+)?')
+        then try_cast(replace(replace(${v}, '.', ''), ',', '.') as double) end`;
+    }
+    return `case when regexp_full_match(${v}, '[+-]?(\\d{1,3}(,\\d{3})+|\\d+)(\\.\\d+)?')
+      then try_cast(replace(${v}, ',', '') as double) end`;
+  }
+  // Timestamps without an offset are Danish local time; storage is UTC.
+  if (layout.timestamps.includes('%z')) return `try_strptime(${v}, ${sqlString(layout.timestamps)})`;
+  return `timezone(${sqlString(timeZone)}, try_strptime(${v}, ${sqlString(layout.timestamps)}))`;
+}
+
+// CASE, not AND: DuckDB may evaluate json_type before json_valid, and json_type fails on malformed JSON.
+const IS_OBJECT = `coalesce(case when json_valid(j) then json_type(j) = 'OBJECT' end, false)`;
+
+
+/**
+ * Moves DuckDB's CSV reject records into meta.rejects and, when there were any,
+ * renumbers the file's rows: DuckDB numbers rejected records by their position in
+ * the file, while our row_number() skipped them. `rows` names where the file's
+ * records are, their line column and (as SQL) how many there are. Returns the number of rejected lines.
+ */
+async function collectCsvRejects(
+  conn: DuckDBConnection, mine: string,
+  rows: { readonly table: string; readonly line: string; readonly where: string; readonly count: string },
+  rj: string, rs: string,
+): Promise<number> {
+  const [row] = await queryRows<{ lines: bigint }>(conn, `select count(distinct line) as lines from ${rj}`);
+  const lines = Number(row!.lines);
+  if (lines > 0) {
+    await conn.run(`insert into meta.rejects
+      select ${mine}, line, column_name, lower(error_type) || ': ' || error_message, left(csv_line, 200)
+      from ${rj}`);
+    await conn.run(`update ${rows.table} t set ${rows.line} = m.line
+      from (
+        with rejected as (select distinct line - 1 as ord from ${rj}),
+        kept as (select range + 1 as ord from range(${rows.count} + ${lines}) where range + 1 not in (select ord from rejected)),
+        numbered as (select ord, row_number() over (order by ord) as k from kept)
+        select k + 1 as old_line, ord + 1 as line from numbered
+      ) m
+      where ${rows.where} and t.${rows.line} = m.old_line`);
+  }
+  await conn.run(`drop table if exists ${rj}; drop table if exists ${rs}`);
+  return lines;
+}

@@ -1,0 +1,80 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { KINDS, type Kind } from '../../config/load.ts';
+import { queryRows, sqlString } from '../db/connection.ts';
+
+export interface AcceptOptions {
+  readonly runId: string;
+  readonly batchId: string;
+  /** Kinds whose whole batch is held back by a failed aggregate check, with why. */
+  readonly heldBack: ReadonlyMap<string, { checkIds: string[]; reasons: string[] }>;
+}
+
+/**
+ * Splits this run's candidate rows: a row with an error-severity finding (or of a
+ * held-back kind) goes to core.quarantine with every check id and reason; every
+ * other row replaces its record (by natural key) in core. Runs inside the run's
+ * transaction, after the core transforms: the published rows a record replaces are
+ * the candidates work.published_matches found by key_hash, deleted by row id, so a
+ * night does not scan the record keys of the whole history (core has no primary key:
+ * this delete-then-insert is what keeps record_key unique, see db/schema/004).
+ */
+export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Promise<void> {
+  const run = sqlString(opts.runId);
+  const batch = sqlString(opts.batchId);
+  for (const kind of KINDS) {
+    const coreCols = await coreColumns(conn, kind);
+    const held = opts.heldBack.get(kind);
+    // The run's error findings of the kind, one row per record, grouped once for the statements below.
+    await conn.run(`create or replace temp table accept__errors as
+      select source_file, source_line, list(check_id order by check_id) as check_ids, list(reason order by check_id) as reasons
+      from quality.row_findings where run_id = ${run} and kind = '${kind}' and severity = 'error'
+      group by source_file, source_line`);
+    const errors = 'temp.main.accept__errors';
+    // The quarantined record as it was built: key_hash is the pipeline's bookkeeping, not part of it.
+    const row = `(select * exclude (key_hash) from work.${kind})`;
+    if (held) {
+      const ids = `[${held.checkIds.map(sqlString).join(', ')}]::varchar[]`;
+      const why = `[${held.reasons.map(sqlString).join(', ')}]::varchar[]`;
+      await conn.run(`insert into core.quarantine
+        select ${run}, ${batch}, '${kind}', w.record_key, w.file_hash, w.source_file, w.source_line,
+          list_concat(${ids}, coalesce(e.check_ids, [])), list_concat(${why}, coalesce(e.reasons, [])),
+          to_json(w)
+        from ${row} as w left join ${errors} as e using (source_file, source_line)`);
+      continue;
+    }
+    await conn.run(`insert into core.quarantine
+      select ${run}, ${batch}, '${kind}', w.record_key, w.file_hash, w.source_file, w.source_line, e.check_ids, e.reasons, to_json(w)
+      from ${row} as w join ${errors} as e using (source_file, source_line)`);
+    const accepted = `(select w.* from work.${kind} as w anti join ${errors} as e using (source_file, source_line))`;
+    // The candidates whose key this run accepts (a key_hash match with another key stays). A
+    // backfill, or a run of only new records, has no candidate: nothing to look up or delete.
+    const [candidates] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from work.published_matches where kind = '${kind}'`);
+    if (Number(candidates!.n) > 0) {
+      // A published record replaced by a correction leaves a finding on the row it was (file,
+      // line), as a correction within one run does (pipeline.superseded): the lineage of a
+      // record corrected across nights, or across the runs of a backfill, stays readable.
+      await conn.run(`insert into quality.row_findings
+        select ${run}, '${kind}', p.record_key, p.source_file, p.source_line, 'pipeline.replaced', 'warn', null,
+          'published in batch ' || p.batch_id || ', replaced by a correction in ' || a.source_file || ' line ' || a.source_line
+        from work.published_matches as p
+        join ${accepted} as a on a.key_hash = p.key_hash and a.record_key = p.record_key
+        where p.kind = '${kind}'`);
+      await conn.run(`delete from core.${kind} where rowid in (
+        select p.rid from work.published_matches as p
+        semi join ${accepted} as a on a.key_hash = p.key_hash and a.record_key = p.record_key
+        where p.kind = '${kind}')`);
+    }
+    // key_hash as the core model computed it: (md5_number(record_key) >> 64)::ubigint, the
+    // expression of db/schema/004, so it stays the same across DuckDB versions.
+    await conn.run(`insert into core.${kind} (${coreCols.join(', ')}) select ${coreCols.join(', ')} from ${accepted}`);
+  }
+  await conn.run('drop table if exists temp.main.accept__errors');
+}
+
+async function coreColumns(conn: DuckDBConnection, kind: Kind): Promise<string[]> {
+  const rows = await queryRows<{ column_name: string }>(
+    conn,
+    `select column_name from duckdb_columns() where database_name = current_database() and schema_name = 'core' and table_name = '${kind}' order by column_index`,
+  );
+  return rows.map((r) => r.column_name);
+}

@@ -1,0 +1,187 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { KINDS } from '../../config/load.ts';
+import { queryRows, sqlString } from '../db/connection.ts';
+import { lastRowIds } from '../db/row-ids.ts';
+import { hashFile } from '../ingest/hash.ts';
+import { reach } from '../../jobs/crashpoints.ts';
+
+/** Bumped whenever a published column changes meaning or type. */
+export const SCHEMA_VERSION = 1;
+
+/** Which feed each kind belongs to. */
+const FEEDS: Record<string, string> = {
+  diagnoser: 'E-Journal',
+  epikriser: 'E-Journal',
+  billeddiagnostiske_epikriser: 'E-Journal',
+  notater: 'E-Journal',
+  laboratoriesvar: 'Laboratoriesvarportalen',
+};
+
+export interface OutputFile {
+  readonly file: string;
+  readonly kind: string;
+  readonly feed: string | null;
+  readonly rows: number;
+  readonly sha256: string;
+}
+
+export interface Manifest {
+  readonly batch_id: string;
+  readonly run_id: string;
+  readonly created_at: string;
+  readonly published_at: string;
+  readonly schema_version: number;
+  readonly sources: ReadonlyArray<Record<string, unknown>>;
+  readonly outputs: readonly OutputFile[];
+  readonly totals: { read: number; published: number; quarantined: number; rejected: number };
+}
+
+export interface PublishOptions {
+  readonly batchId: string;
+  readonly outbox: string;
+  readonly arrow?: boolean;
+}
+
+/**
+ * Writes outbox/<batch-id>/ from the committed batch: one Parquet file per kind,
+ * the quarantined and rejected rows with their reasons (no free text, no raw
+ * values), and manifest.json. Everything is written into a hidden temporary
+ * folder, renamed into place, and `_SUCCESS` is written last: a folder without it
+ * is never complete. Safe to call again after a crash.
+ */
+export async function publishBatch(conn: DuckDBConnection, opts: PublishOptions): Promise<Manifest> {
+  const final = join(opts.outbox, opts.batchId);
+  const tmp = join(opts.outbox, `.tmp-${opts.batchId}`);
+  await mkdir(opts.outbox, { recursive: true });
+  await rm(tmp, { recursive: true, force: true });
+  if (existsSync(join(final, '_SUCCESS'))) {
+    // A crash after `_SUCCESS` but before the ledger noted it: the folder is complete.
+    await markPublished(conn, opts.batchId, final);
+    return JSON.parse(await readFile(join(final, 'manifest.json'), 'utf8')) as Manifest;
+  }
+  await rm(final, { recursive: true, force: true });
+  try {
+    return await writeBatch(conn, opts, tmp, final);
+  } catch (err) {
+    // A full or failing disk: leave no half folder behind. The batch stays 'committed'
+    // in meta.batches and the next run publishes it first (publishPending).
+    await rm(tmp, { recursive: true, force: true }).catch(() => {});
+    if (!existsSync(join(final, '_SUCCESS'))) await rm(final, { recursive: true, force: true }).catch(() => {});
+    const e = err as NodeJS.ErrnoException;
+    throw Object.assign(new Error(`publishing batch ${opts.batchId} to ${opts.outbox} failed: ${e.message}; `
+      + 'the batch stays committed and the next run publishes it'), { code: e.code, cause: err });
+  }
+}
+
+async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: string, final: string): Promise<Manifest> {
+  const batch = sqlString(opts.batchId);
+  await mkdir(tmp, { recursive: true });
+
+  const outputs: OutputFile[] = [];
+  const write = async (file: string, kind: string, sql: string) => {
+    const path = join(tmp, file);
+    // COPY answers with the number of rows it wrote: no second scan of core to count them.
+    const copied = await conn.runAndReadAll(`copy (${sql}) to ${sqlString(path)} (format parquet, compression zstd)`);
+    const rows = Number(copied.getRows()[0]?.[0] ?? Number.NaN);
+    if (!Number.isInteger(rows)) throw new Error(`copy to ${path} did not report how many rows it wrote`);
+    outputs.push({ file, kind, feed: FEEDS[kind] ?? null, rows, sha256: await hashFile(path) });
+    reach('mid-publish');
+  };
+  for (const kind of KINDS) {
+    const sql = `select * exclude (content_hash, key_hash) from core.${kind} where ${await batchRows(conn, kind, opts.batchId)} order by record_key`;
+    await write(`${kind}.parquet`, kind, sql);
+    if (opts.arrow) {
+      // Loaded only when asked for: apache-arrow costs ~0.3 s of CPU to load, every night.
+      const { writeArrowFile } = await import('./arrow.ts');
+      const file = `${kind}.arrow`;
+      const rows = await writeArrowFile(conn, sql, join(tmp, file));
+      outputs.push({ file, kind, feed: FEEDS[kind] ?? null, rows, sha256: await hashFile(join(tmp, file)) });
+    }
+  }
+  await write('quarantine.parquet', 'quarantine',
+    `select kind, record_key, source_file, source_line, check_ids, reasons from core.quarantine
+     where batch_id = ${batch} order by kind, source_file, source_line`);
+  await write('rejects.parquet', 'rejects',
+    `select source_file, source_line, column_name, reason from meta.rejects
+     where batch_id = ${batch} order by source_file, source_line nulls first, column_name`);
+
+  const [b] = await queryRows<{ run_id: string; created_at: string }>(conn,
+    `select run_id, cast(created_at as varchar) as created_at from meta.batches where batch_id = ${batch}`);
+  const sources = await queryRows<Record<string, unknown>>(conn, `select file_name as file, file_hash as sha256, journal_system,
+      kind, bytes, rows_read, rows_published, rows_quarantined, rows_rejected
+    from meta.files where batch_id = ${batch} order by file_name`);
+  const sum = (k: string) => sources.reduce((s, r) => s + Number(r[k] ?? 0), 0);
+  const manifest: Manifest = {
+    batch_id: opts.batchId,
+    run_id: b?.run_id ?? '',
+    created_at: b?.created_at ?? '',
+    published_at: new Date().toISOString(),
+    schema_version: SCHEMA_VERSION,
+    sources: sources.map((s) => ({ ...s, bytes: Number(s.bytes), rows_read: Number(s.rows_read),
+      rows_published: Number(s.rows_published), rows_quarantined: Number(s.rows_quarantined), rows_rejected: Number(s.rows_rejected) })),
+    outputs,
+    totals: { read: sum('rows_read'), published: sum('rows_published'), quarantined: sum('rows_quarantined'), rejected: sum('rows_rejected') },
+  };
+  await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+  reach('before-rename');
+  await rename(tmp, final);
+  reach('after-rename');
+  await writeFile(join(final, '_SUCCESS'), '');
+  reach('after-success');
+  await markPublished(conn, opts.batchId, final);
+  return manifest;
+}
+
+/**
+ * The condition that picks a batch's rows out of core.<kind>. A batch's rows are the last ones of
+ * the table (a run appends them, and a batch is published before the next run loads anything), so
+ * they are looked for among the table's last row ids first: a row-id range skips the history's row
+ * groups, which a batch id cannot (DuckDB keeps only 8 bytes of a string's min and max, and the ids
+ * of nearby days share them), so a night need not read the batch id of every row ever published.
+ * The range is used only when it holds as many of the batch's rows as the ledger says the batch
+ * published (counted from core in the run's own transaction), i.e. all of them; otherwise (a batch
+ * published or reported later, after other runs) the condition is the batch id alone.
+ */
+export async function batchRows(conn: DuckDBConnection, kind: string, batchId: string): Promise<string> {
+  const batch = sqlString(batchId);
+  const byId = `batch_id = ${batch}`;
+  const [t] = await queryRows<{ published: bigint | null }>(conn,
+    `select sum(rows_published)::bigint as published from meta.files where batch_id = ${batch} and kind = ${sqlString(kind)}`);
+  if (t?.published == null || Number(t.published) <= 0) return byId;
+  const { [kind]: last } = await lastRowIds(conn, 'core', [kind]);
+  const tail = `${byId} and rowid > ${last! - BigInt(t.published)}`;
+  const [c] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from core.${kind} where ${tail}`);
+  return Number(c?.n) === Number(t.published) ? tail : byId;
+}
+
+async function markPublished(conn: DuckDBConnection, batchId: string, path: string): Promise<void> {
+  await conn.run(`update meta.batches set status = 'published', published_at = current_timestamp, outbox_path = ${sqlString(path)}
+    where batch_id = ${sqlString(batchId)}`);
+}
+
+/**
+ * Fails early, before a run stages or commits anything, when the outbox cannot
+ * take a batch (missing rights, read-only, a file where the folder should be).
+ */
+export async function probeOutbox(outbox: string): Promise<void> {
+  const probe = join(outbox, `.probe-${process.pid}-${randomBytes(3).toString('hex')}`);
+  try {
+    await mkdir(outbox, { recursive: true });
+    await writeFile(probe, 'fangst');
+    await rm(probe, { force: true });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`outbox is not writable: ${outbox}: ${e.code ?? e.message}; nothing was loaded, the next run tries again`);
+  }
+}
+
+/** Publishes batches a crashed run committed but never published. */
+export async function publishPending(conn: DuckDBConnection, outbox: string, arrow = false): Promise<string[]> {
+  const pending = await queryRows<{ batch_id: string }>(conn, `select batch_id from meta.batches where status = 'committed' order by batch_id`);
+  for (const p of pending) await publishBatch(conn, { batchId: p.batch_id, outbox, arrow });
+  return pending.map((p) => p.batch_id);
+}
