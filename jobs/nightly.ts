@@ -90,7 +90,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     await conn.run(`update meta.runs set status = 'crashed', message = 'the process ended before the run finished' where status = 'running'`);
     // Fail before anything is committed when the outbox cannot take a batch (README, "What fangst guarantees").
     await probeOutbox(config.outbox);
-    const recovered = await publishPending(conn, config.outbox, opts.format === 'arrow');
+    const recovered = await publishPending(conn, { outbox: config.outbox, arrow: opts.format === 'arrow', reach });
     for (const b of recovered) {
       log.warn({ batch: b }, 'published a batch that an interrupted run had committed');
       // The interrupted run never wrote its quality reports: write them now, under its own run id.
@@ -366,7 +366,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   }
 
   reach('after-commit');
-  await publishBatch(conn, { batchId, outbox: config.outbox, arrow: ctx.arrow });
+  await publishBatch(conn, { batchId, outbox: config.outbox, arrow: ctx.arrow, reach });
   step('publish');
   summary.batchId = batchId;
   for (const f of summary.files) {

@@ -7,7 +7,6 @@ import { KINDS } from '../../config/load.ts';
 import { queryRows, sqlString } from '../db/connection.ts';
 import { lastRowIds } from '../db/row-ids.ts';
 import { hashFile } from '../ingest/hash.ts';
-import { reach } from '../../jobs/crashpoints.ts';
 
 /** Bumped whenever a published column changes meaning or type. */
 export const SCHEMA_VERSION = 1;
@@ -40,10 +39,15 @@ export interface Manifest {
   readonly totals: { read: number; published: number; quarantined: number; rejected: number };
 }
 
+/** The steps of a publish at which a caller may be told it got there (the crash tests kill the process there). */
+export type PublishPoint = 'mid-publish' | 'before-rename' | 'after-rename' | 'after-success';
+
 export interface PublishOptions {
   readonly batchId: string;
   readonly outbox: string;
   readonly arrow?: boolean;
+  /** Called at each PublishPoint. */
+  readonly reach?: (point: PublishPoint) => void;
 }
 
 /**
@@ -89,7 +93,7 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
     const rows = Number(copied.getRows()[0]?.[0] ?? Number.NaN);
     if (!Number.isInteger(rows)) throw new Error(`copy to ${path} did not report how many rows it wrote`);
     outputs.push({ file, kind, feed: FEEDS[kind] ?? null, rows, sha256: await hashFile(path) });
-    reach('mid-publish');
+    opts.reach?.('mid-publish');
   };
   for (const kind of KINDS) {
     const sql = `select * exclude (content_hash, key_hash) from core.${kind} where ${await batchRows(conn, kind, opts.batchId)} order by record_key`;
@@ -127,11 +131,11 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
     totals: { read: sum('rows_read'), published: sum('rows_published'), quarantined: sum('rows_quarantined'), rejected: sum('rows_rejected') },
   };
   await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  reach('before-rename');
+  opts.reach?.('before-rename');
   await rename(tmp, final);
-  reach('after-rename');
+  opts.reach?.('after-rename');
   await writeFile(join(final, '_SUCCESS'), '');
-  reach('after-success');
+  opts.reach?.('after-success');
   await markPublished(conn, opts.batchId, final);
   return manifest;
 }
@@ -180,8 +184,8 @@ export async function probeOutbox(outbox: string): Promise<void> {
 }
 
 /** Publishes batches a crashed run committed but never published. */
-export async function publishPending(conn: DuckDBConnection, outbox: string, arrow = false): Promise<string[]> {
+export async function publishPending(conn: DuckDBConnection, opts: Omit<PublishOptions, 'batchId'>): Promise<string[]> {
   const pending = await queryRows<{ batch_id: string }>(conn, `select batch_id from meta.batches where status = 'committed' order by batch_id`);
-  for (const p of pending) await publishBatch(conn, { batchId: p.batch_id, outbox, arrow });
+  for (const p of pending) await publishBatch(conn, { ...opts, batchId: p.batch_id });
   return pending.map((p) => p.batch_id);
 }
