@@ -55,6 +55,8 @@ const hasTime = existsSync('/usr/bin/time');
  * maximum resident set of the child), else from polling /proc/<pid>/status VmHWM.
  */
 async function measure(cmd: string, argv: string[], env: Record<string, string> = {}): Promise<Measured> {
+  // GNU time writes its figures here; on a fresh clone nothing has made the cache yet.
+  await mkdir(cache, { recursive: true });
   const rssFile = join(cache, `.rss-${process.pid}`);
   const [bin, full] = hasTime ? ['/usr/bin/time', ['-f', '%M %U %S', '-o', rssFile, cmd, ...argv]] : [cmd, argv];
   const started = performance.now();
