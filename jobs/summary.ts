@@ -1,18 +1,18 @@
+import type { SkippedFile } from '../transforms/ingest/find-new.ts';
+import type { FileAccount, KindAccount } from '../transforms/publish/ledger.ts';
+
 /** What a run did, in the shape the summary and the tests read. */
 export interface RunSummary {
   readonly runId: string;
   batchId: string | null;
   /** The quality report (HTML) of the run, when it published a batch. */
   report: string | null;
-  readonly files: Array<{
-    file: string; kind: string; system: string | null;
-    read: number; published: number; quarantined: number; rejected: number; error: string | null;
-  }>;
-  readonly skipped: Array<{ file: string; outcome: 'already_loaded' | 'duplicate_in_run' | 'unrecognised' | 'unreadable'; detail: string }>;
+  readonly files: FileAccount[];
+  readonly skipped: SkippedFile[];
   readonly heldBack: Array<{ kind: string; checks: string[] }>;
   readonly alerts: Array<{ message: string }>;
   readonly totals: { read: number; published: number; quarantined: number; rejected: number };
-  readonly byKind: Array<{ kind: string; read: number; published: number; quarantined: number; rejected: number }>;
+  readonly byKind: KindAccount[];
   /** Set when the job loaded the inbox as several runs (combineRuns): one line each. */
   readonly runs?: ReadonlyArray<{ runId: string; batchId: string | null; report: string | null; files: number; read: number; heldBack: string[] }>;
 }
