@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -6,6 +5,7 @@ import type { Logger } from 'pino';
 import { ConfigError, databaseOptions, loadConfig, type PipelineConfig } from '../config/load.ts';
 import { openDatabase, queryRows, sqlString, type Database } from '../transforms/db/connection.ts';
 import { metaDb } from '../transforms/db/kysely.ts';
+import { markCrashedRuns, newId, recordRunFailure, recordRunStart, recordRunSuccess } from '../transforms/db/runs.ts';
 import { findNewFiles, type Candidate } from '../transforms/ingest/find-new.ts';
 import { planRuns } from '../transforms/ingest/plan-runs.ts';
 import { stageRun } from '../transforms/ingest/stage-run.ts';
@@ -24,7 +24,7 @@ import { EXIT } from './exit-codes.ts';
 import { createLogger } from './log.ts';
 import { fileProgress } from './progress.ts';
 import { acquireRunLock, RunLocked } from './run-lock.ts';
-import { combineRuns, formatSummary, type RunSummary } from './summary.ts';
+import { combineRuns, formatSummary, totalsOf, type RunSummary } from './summary.ts';
 
 export interface NightlyOptions {
   readonly config?: string;
@@ -50,11 +50,6 @@ export interface NightlyResult {
   readonly runs: readonly RunSummary[];
 }
 
-function newId(prefix: string, now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${prefix}${stamp}-${randomBytes(3).toString('hex')}`;
-}
-
 /**
  * The nightly job: new inbox files into DuckDB exactly once, the SQL transforms,
  * the checks, one transaction that quarantines or accepts every row, then the
@@ -76,19 +71,10 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     const conn = await db.connect();
     await loadMacros(conn);
     // We hold the lock, so a run still marked 'running' was killed; its uncommitted work is already rolled back.
-    await conn.run(`update meta.runs set status = 'crashed', message = 'the process ended before the run finished' where status = 'running'`);
+    await markCrashedRuns(conn);
     // Fail before anything is committed when the outbox cannot take a batch (README, "What fangst guarantees").
     await probeOutbox(config.outbox);
-    const recovered = await publishPending(conn, { outbox: config.outbox, arrow: opts.format === 'arrow', reach });
-    for (const b of recovered) {
-      log.warn({ batch: b }, 'published a batch that an interrupted run had committed');
-      // The interrupted run never wrote its quality reports: write them now, under its own run id.
-      const [owner] = await queryRows<{ run_id: string }>(conn, `select run_id from quality.runs where batch_id = ${sqlString(b)} limit 1`);
-      if (owner) {
-        await writeRunReports(conn, config.reports, owner.run_id);
-        log.info({ batch: b, report: join(config.reports, owner.run_id) }, 'wrote the quality reports of the interrupted run');
-      }
-    }
+    await recoverInterrupted(conn, config, { arrow: opts.format === 'arrow', log });
     const ctx = { now, log, checks, specialties, arrow: opts.format === 'arrow' };
     const firstRunId = newId('r', now);
     const found = await findNewFiles(conn, config, { runId: firstRunId, now, log, reach });
@@ -112,30 +98,35 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   }
 }
 
+/**
+ * Publishes the batches an interrupted run committed but never published, and writes their
+ * quality reports, which that run never got to, under its own run id.
+ */
+async function recoverInterrupted(conn: DuckDBConnection, config: PipelineConfig, opts: { arrow: boolean; log: Logger }): Promise<void> {
+  const recovered = await publishPending(conn, { outbox: config.outbox, arrow: opts.arrow, reach });
+  for (const b of recovered) {
+    opts.log.warn({ batch: b }, 'published a batch that an interrupted run had committed');
+    const [owner] = await queryRows<{ run_id: string }>(conn, `select run_id from quality.runs where batch_id = ${sqlString(b)} limit 1`);
+    if (owner) {
+      await writeRunReports(conn, config.reports, owner.run_id);
+      opts.log.info({ batch: b, report: join(config.reports, owner.run_id) }, 'wrote the quality reports of the interrupted run');
+    }
+  }
+}
+
 /** One run: its row in meta.runs, the load, its quality reports. */
 async function oneRun(db: Database, conn: DuckDBConnection, config: PipelineConfig, candidates: Candidate[], skipped: RunSummary['skipped'], ctx: NightContext): Promise<RunSummary> {
-  const meta = metaDb(conn);
-  const { runId } = ctx;
-  await meta.insertInto('meta.runs').values({
-    run_id: runId, job: 'nightly', started_at: ctx.now.toISOString(), finished_at: null, status: 'running', batch_id: null,
-    exit_code: null, rows_read: null, rows_published: null, rows_quarantined: null, rows_rejected: null, message: null,
-  }).execute();
+  await recordRunStart(conn, ctx.runId, 'nightly', ctx.now);
   try {
     const summary = await load(db, conn, config, candidates, skipped, ctx);
     reach('after-publish');
-    if (summary.batchId) summary.report = await writeRunReports(conn, config.reports, runId);
+    if (summary.batchId) summary.report = await writeRunReports(conn, config.reports, ctx.runId);
     // Nothing reads this run's scratch any more; the next run of a backfill needs the memory.
     await dropRunScratch(conn);
-    await meta.updateTable('meta.runs').set({
-      finished_at: new Date().toISOString(), status: 'succeeded', exit_code: summary.heldBack.length > 0 ? EXIT.heldBack : EXIT.ok,
-      batch_id: summary.batchId, rows_read: summary.totals.read, rows_published: summary.totals.published,
-      rows_quarantined: summary.totals.quarantined, rows_rejected: summary.totals.rejected,
-    }).where('run_id', '=', runId).execute();
+    await recordRunSuccess(conn, ctx.runId, { ...summary, exitCode: summary.heldBack.length > 0 ? EXIT.heldBack : EXIT.ok });
     return summary;
   } catch (err) {
-    await meta.updateTable('meta.runs').set({
-      finished_at: new Date().toISOString(), status: 'failed', exit_code: EXIT.failed, message: (err as Error).message.slice(0, 2000),
-    }).where('run_id', '=', runId).execute();
+    await recordRunFailure(conn, ctx.runId, EXIT.failed, err);
     throw err;
   }
 }
@@ -206,13 +197,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   await publishBatch(conn, { batchId, outbox: config.outbox, arrow: ctx.arrow, reach });
   step('publish');
   summary.batchId = batchId;
-  for (const f of summary.files) {
-    if (f.kind === 'register') continue; // reference data, reported on its own line
-    summary.totals.read += f.read;
-    summary.totals.published += f.published;
-    summary.totals.quarantined += f.quarantined;
-    summary.totals.rejected += f.rejected;
-  }
+  Object.assign(summary.totals, totalsOf(summary.files));
   summary.byKind.push(...(await ledgerByKind(conn, runId)));
   return summary;
 }

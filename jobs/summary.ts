@@ -17,6 +17,19 @@ export interface RunSummary {
   readonly runs?: ReadonlyArray<{ runId: string; batchId: string | null; report: string | null; files: number; read: number; heldBack: string[] }>;
 }
 
+/** The rows of a run's files added up; the clinic register is reference data, reported on its own line. */
+export function totalsOf(files: readonly FileAccount[]): RunSummary['totals'] {
+  const totals = { read: 0, published: 0, quarantined: 0, rejected: 0 };
+  for (const f of files) {
+    if (f.kind === 'register') continue;
+    totals.read += f.read;
+    totals.published += f.published;
+    totals.quarantined += f.quarantined;
+    totals.rejected += f.rejected;
+  }
+  return totals;
+}
+
 const n = (x: number) => x.toLocaleString('en-US');
 
 /**

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { metaDb } from './kysely.ts';
+
+/** A run or batch id ('r' or 'b'): its start in UTC, then random hex so that two runs of one second differ. */
+export function newId(prefix: 'r' | 'b', now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${prefix}${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** A run's totals as meta.runs keeps them. */
+export interface RunOutcome {
+  readonly batchId: string | null;
+  readonly exitCode: number;
+  readonly totals: { read: number; published: number; quarantined: number; rejected: number };
+}
+
+/** Notes a run as running in meta.runs: a run still marked so when the next one starts was killed. */
+export async function recordRunStart(conn: DuckDBConnection, runId: string, job: string, startedAt: Date): Promise<void> {
+  await metaDb(conn).insertInto('meta.runs').values({
+    run_id: runId, job, started_at: startedAt.toISOString(), finished_at: null, status: 'running', batch_id: null,
+    exit_code: null, rows_read: null, rows_published: null, rows_quarantined: null, rows_rejected: null, message: null,
+  }).execute();
+}
+
+export async function recordRunSuccess(conn: DuckDBConnection, runId: string, outcome: RunOutcome): Promise<void> {
+  const { totals } = outcome;
+  await metaDb(conn).updateTable('meta.runs').set({
+    finished_at: new Date().toISOString(), status: 'succeeded', exit_code: outcome.exitCode, batch_id: outcome.batchId,
+    rows_read: totals.read, rows_published: totals.published, rows_quarantined: totals.quarantined, rows_rejected: totals.rejected,
+  }).where('run_id', '=', runId).execute();
+}
+
+export async function recordRunFailure(conn: DuckDBConnection, runId: string, exitCode: number, err: unknown): Promise<void> {
+  await metaDb(conn).updateTable('meta.runs').set({
+    finished_at: new Date().toISOString(), status: 'failed', exit_code: exitCode, message: (err as Error).message.slice(0, 2000),
+  }).where('run_id', '=', runId).execute();
+}
+
+/** Marks the runs still noted as running as crashed: called by the holder of the run lock, so none of them is alive. */
+export async function markCrashedRuns(conn: DuckDBConnection): Promise<void> {
+  await conn.run(`update meta.runs set status = 'crashed', message = 'the process ended before the run finished' where status = 'running'`);
+}
