@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles the `fangst` command into .build/ (npm runs this on install, as `prepare`), so a run
-// starts from plain JavaScript instead of compiling ~100 TypeScript modules through tsx's loader
-// (about 2 s of CPU per run, most of an incremental night). jobs/fangst.js uses the bundle only
+// starts from plain JavaScript instead of compiling every TypeScript module through tsx's loader
+// (most of a small night's CPU would go there). jobs/fangst.js uses the bundle only
 // while it is newer than every source file; otherwise it runs the sources through tsx.
 //
 // Modules find their SQL, YAML and schema files next to themselves (import.meta.url): in the

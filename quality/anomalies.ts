@@ -154,9 +154,8 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
   }
   // Measured against the busiest day, not the median day: wrongly dated rows (a year typed
   // wrong, a date in the future) each add a day with one clinic, and at national scale there
-  // are more such days than real ones, so the median day had one clinic, every stray day
-  // counted as active and each clinic looked silent on thousands of them (scale 1: 1,785
-  // silent and 11,524 volume alerts against baselines of mostly zeros).
+  // are more such days than real ones, so the median day would have one clinic, every stray
+  // day would count as active and each clinic would look silent on thousands of them.
   const usual = [...clinicsPerDay.values()].reduce((a, b) => Math.max(a, b), 0);
   const activeDays = [...clinicsPerDay.keys()].filter((d) => clinicsPerDay.get(d)! >= s.activeDayShare * usual).sort();
   const currentSet = new Set(current);

@@ -2,7 +2,7 @@
 // one file that needs no script and no network to show them. Every chart's root <svg> carries
 // data-chart="<kind>" so tests (and readers of the source) can find and count them.
 // The one-file build, not the package's entry: that one is hundreds of small modules, and
-// loading them cost ~1 s of CPU per run that writes a report (3 s through tsx's loader).
+// loading them is a noticeable part of a short run that writes a report.
 import * as echarts from 'echarts/dist/echarts.esm.min.mjs';
 
 export type ChartOption = echarts.EChartsCoreOption;
@@ -39,9 +39,9 @@ export function renderChart(option: ChartOption, size: ChartSize, kind = 'chart'
 }
 
 /**
- * An SVG drawn once per option and size. Drawing costs ~5-30 ms of CPU, and the quality reports
- * draw the same charts over and over: many checks share a trend line, and the shareable report
- * repeats the operators' charts (a night spent ~1 s of its CPU in them). The SVG is kept with its
+ * An SVG drawn once per option and size. The quality reports draw the same charts over and
+ * over: many checks share a trend line, and the shareable report repeats the operators'
+ * charts, so a night would otherwise spend much of its report time drawing. The SVG is kept with its
  * ids made relative: echarts numbers its instances (zr<n>-) and style classes (zr<n>-cls-<m>)
  * with process-wide counters, and `numbered` gives every chart, drawn or reused, the numbers
  * echarts would have given it, so a report is byte for byte what it was without the cache.

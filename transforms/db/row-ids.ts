@@ -7,8 +7,8 @@ import { queryRows, sqlString } from './connection.ts';
  * committed rows hold ids 0 .. n-1, where n (duckdb_tables().estimated_size) also counts rows
  * deleted but not yet vacuumed, and rows appended later get ids from n up. So n-1 bounds every
  * row there is and none appended after. Why not max(rowid): it reads the row id of every row
- * (~250 ms of CPU per table on the scale-10 history, ~12 ms this way), and a night asks it for
- * every table it appends to, publishes from and reports on.
+ * of the history, and a night asks it for every table it appends to, publishes from and
+ * reports on, so the night would grow with the history.
  */
 export async function lastRowIds(conn: DuckDBConnection, schema: string, tables: readonly string[]): Promise<Record<string, bigint>> {
   const rows = await queryRows<{ table_name: string; n: bigint | null }>(conn, `

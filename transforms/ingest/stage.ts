@@ -132,10 +132,10 @@ async function rejectFile(conn: DuckDBConnection, target: StageTarget, ctx: Stag
  * Stages several files of one layout (`target`), with the same result per file as
  * stageFile. Clean delimited files with the same header are read by one statement:
  * DuckDB pays a fixed cost per read_csv call (its buffers, its threads) that, over
- * hundreds of small monthly files, cost more than the reading (s0.1: ~2.5x the CPU of
- * one read over the same files). Anything the one read cannot take exactly as
- * stageFile would - a NUL byte, a header problem, a malformed record anywhere -
- * sends the files concerned through stageFile, so rejects and messages stay its own.
+ * hundreds of small monthly files, costs more than the reading itself. Anything the one
+ * read cannot take exactly as stageFile would - a NUL byte, a header problem, a malformed
+ * record anywhere - sends the files concerned through stageFile, so rejects and messages
+ * stay its own.
  */
 export async function stageFiles(conn: DuckDBConnection, target: StageTarget, ctxs: readonly StageContext[]): Promise<StageResult[]> {
   const results: StageResult[] = new Array(ctxs.length);

@@ -5,10 +5,9 @@
 -- hard limits and the soft band, or plausible only when read in another unit).
 -- lab.catalogue_* are the catalogue as this layer sees it (see catalogue_analyses.sql).
 -- The chain rows -> based -> coded -> unit_read -> valued is read twice (alternatives, final), and
--- DuckDB materialises it (~600 bytes a row). That copy spills to disk when memory runs short.
--- Computing it twice instead (`not materialized`, tried in e7ab8b3: 40% less CPU at scale 1) made
--- a plan that could not spill: a scale-10 month (2.8 M lab results) ran out of memory at 2GB,
--- the materialised chain passes it.
+-- DuckDB materialises it. That copy spills to disk when memory runs short. Computed twice
+-- instead (`not materialized`) it costs less CPU but makes a plan that cannot spill, and a large
+-- month runs out of memory: keep it materialised.
 with rows as (
     -- The result's own columns. Not the pipeline's bookkeeping (hashes, batch, run, why the
     -- clinic did not resolve): no reader of lab.results uses them, and at a backfill's size each

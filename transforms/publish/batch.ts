@@ -99,7 +99,7 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
     const sql = `select * exclude (content_hash, key_hash) from core.${kind} where ${await batchRows(conn, kind, opts.batchId)} order by record_key`;
     await write(`${kind}.parquet`, kind, sql);
     if (opts.arrow) {
-      // Loaded only when asked for: apache-arrow costs ~0.3 s of CPU to load, every night.
+      // Loaded only when asked for: apache-arrow is slow to load and most nights never need it.
       const { writeArrowFile } = await import('./arrow.ts');
       const file = `${kind}.arrow`;
       const rows = await writeArrowFile(conn, sql, join(tmp, file));

@@ -1,8 +1,8 @@
 -- Every distinct lab value of this run, as delivered with its operator, decimal separator
 -- and status, read once by lab_value_parse (see that macro for the states). A night's
--- results repeat a few thousand values (500,000 rows, ~3,000 distinct at scale 0.1), and
+-- results repeat a few thousand distinct values among hundreds of thousands of rows, and
 -- stg_laboratoriesvar, a view read by several models and checks, joins this small table
--- instead of carrying the parse, whose expanded macro costs ~0.1 s to plan at every read.
+-- instead of carrying the parse, whose expanded macro is slow to plan at every read.
 with raw as (
     select * from staging.raw_laboratoriesvar
 ),

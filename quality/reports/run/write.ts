@@ -23,8 +23,8 @@ export async function writeQualityReport(
 }
 
 /**
- * A run's two reports, the operators' and the shareable one, from one set of queries (the
- * second report used to ask the database everything again). Returns the operators' report.
+ * A run's two reports, the operators' and the shareable one, from one set of queries: the
+ * shareable one is a reshaping of the same figures. Returns the operators' report.
  */
 export async function writeQualityReports(conn: DuckDBConnection, opts: { outDir: string; runId?: string }): Promise<WrittenReport> {
   const rows = await queryReport(conn, opts.runId);

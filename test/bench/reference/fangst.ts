@@ -19,7 +19,7 @@ const conn = await db.connect();
 await createStagingTables(conn, ['diagnoser', 'laboratoriesvar']);
 await writeReferenceTables(conn, config);
 // As stageAll does for the nightly job: the scratch database is thrown away, and without this it
-// checkpoints every 16 MB appended, each checkpoint walking the staging table (scale 1: 120.6 -> 90.3 CPU s).
+// checkpoints every 16 MB appended, each checkpoint walking the staging table.
 await conn.run(`set checkpoint_threshold = '1TB'`);
 const pool = await Promise.all(Array.from({ length: config.fileConcurrency }, () => db.connect()));
 const limit = pLimit(config.fileConcurrency);
