@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../db/connection.ts';
+import { literalPath } from './literal-path.ts';
 import { stagingTable, type StageContext, type StageResult } from './stage.ts';
 
 const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
@@ -66,7 +67,7 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
     await conn.run(`create or replace temp table ${lines} as
       select ${sqlString(ctx.runId)} as run_id, ${sqlString(ctx.fileHash)} as file_hash, ${sqlString(ctx.file)} as source_file,
         row_number() over () as source_line, j
-      from read_csv(${sqlString(ctx.path)}, header = false, auto_detect = false, columns = {'j': 'VARCHAR'},
+      from read_csv(${sqlString(literalPath(ctx.path))}, header = false, auto_detect = false, columns = {'j': 'VARCHAR'},
         delim = chr(30), quote = '', escape = '', compression = 'auto', encoding = 'utf-8')`);
     // a UTF-8 byte-order mark would make the first line invalid JSON
     await conn.run(`update ${lines} set j = ltrim(j, chr(65279)) where source_line = 1`);

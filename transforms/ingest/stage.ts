@@ -7,6 +7,7 @@ import {
 import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
 import { scanFile } from './gzip.ts';
 import { readHeader } from './header.ts';
+import { literalPath } from './literal-path.ts';
 
 /** Columns of the register, as staged. */
 export const REGISTER_COLUMNS = ['sor_code', 'ydernummer', 'name', 'specialty', 'subspecialty', 'journal_system', 'enrolled_on'];
@@ -120,7 +121,7 @@ export async function stageFile(conn: DuckDBConnection, target: StageTarget, ctx
 /** Takes back whatever a file staged and records why the file as a whole was rejected. */
 async function rejectFile(conn: DuckDBConnection, target: StageTarget, ctx: StageContext, err: unknown): Promise<StageResult> {
   // Named as delivered (inbox-relative), not by the path this machine happens to read it from.
-  const message = printable((err instanceof FileRejected ? err.message : describeDuckError(err)).replaceAll(ctx.path, ctx.file));
+  const message = printable((err instanceof FileRejected ? err.message : describeDuckError(err)).replaceAll(literalPath(ctx.path), ctx.file).replaceAll(ctx.path, ctx.file));
   await conn.run(`drop table if exists ${fileTable(ctx)}; drop table if exists rj_${ctx.seq}; drop table if exists rs_${ctx.seq}`);
   await conn.run(`delete from ${stagingTable(target.kind)} where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
   await conn.run(`delete from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
@@ -233,7 +234,7 @@ function presentColumns(target: StageTarget, fileColumns: readonly string[]): st
 /** read_csv of one or more files with the layout's dialect, every column as text. */
 function csvSource(layout: Layout, paths: readonly string[], fileColumns: readonly string[], rejects: { rj: string; rs: string } | null): string {
   const spec = fileColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
-  const files = paths.length === 1 ? sqlString(paths[0]!) : `[${paths.map(sqlString).join(', ')}]`;
+  const files = paths.length === 1 ? sqlString(literalPath(paths[0]!)) : `[${paths.map((p) => sqlString(literalPath(p))).join(', ')}]`;
   return `read_csv(${files}, header = true, auto_detect = false, columns = {${spec}},
         delim = ${sqlString(layout.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(layout.encoding)},
         compression = 'auto'${rejects ? `, store_rejects = true, rejects_table = '${rejects.rj}', rejects_scan = '${rejects.rs}'` : ''})`;
@@ -328,7 +329,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
     present = cols.filter((c) => target.columns[c] !== undefined);
     const paths = present.map((c) => sqlString(`$."${target.columns[c]!.replaceAll('"', '\\"')}"`));
     const lines = `(select row_number() over () as __line, j, ${IS_OBJECT} as __object
-      from read_csv(${sqlString(ctx.path)}, header = false, auto_detect = false, columns = {'j': 'VARCHAR'},
+      from read_csv(${sqlString(literalPath(ctx.path))}, header = false, auto_detect = false, columns = {'j': 'VARCHAR'},
         delim = chr(30), quote = '', escape = '', compression = 'auto', encoding = ${sqlString(layout.encoding)}))`;
     const values = `(select __line, j, __object, ${selectList(present.map((c, i) => [`__v[${i + 1}]`, c]))} from (
       select *, case when __object then json_extract_string(j, [${paths.join(', ')}]) end as __v from ${lines}))`;
@@ -345,7 +346,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
     records = '__object';
     rejected = await rejectLines(rows);
   } else {
-    const source = `read_parquet(${sqlString(ctx.path)}, file_row_number = true)`;
+    const source = `read_parquet(${sqlString(literalPath(ctx.path))}, file_row_number = true)`;
     const described = await queryRows<{ column_name: string }>(conn, `describe select * from ${source}`);
     const fileColumns = described.map((c) => c.column_name).filter((c) => c !== 'file_row_number');
     checkColumns(target, fileColumns, warnings);

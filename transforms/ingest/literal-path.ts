@@ -1,0 +1,32 @@
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+
+// DuckDB's readers take a path with *, ? or [ as a glob pattern and read every file it matches,
+// with no way to escape them. A delivered file whose name holds one is read through a link with a
+// plain name instead, so the name is never a pattern.
+const GLOB = /[*?[\]{}]/;
+let linkDir: string | null = null;
+const links = new Map<string, string>();
+
+/**
+ * A path DuckDB reads as exactly this file: the path itself when it holds no glob character,
+ * else a symbolic link to it in a private folder of this process, named with the same
+ * extensions (`.csv.gz`: the reader picks its decompression by them), the same link for the same
+ * path. The folder goes when the process ends.
+ */
+export function literalPath(path: string): string {
+  if (!GLOB.test(path)) return path;
+  const known = links.get(path);
+  if (known) return known;
+  if (linkDir === null) {
+    linkDir = mkdtempSync(join(tmpdir(), 'fangst-links-'));
+    const dir = linkDir;
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  const extensions = /(\.[A-Za-z0-9]+)*$/.exec(basename(path).replace(GLOB, '_'))?.[0] ?? '';
+  const link = join(linkDir, `f${links.size}${extensions}`);
+  symlinkSync(path, link);
+  links.set(path, link);
+  return link;
+}
