@@ -8,6 +8,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
+// The database holds quarantined raw records and the outbox patient rows: everything fangst
+// creates (database, WAL, spill files, lock, outbox, reports) is for its owner only.
+process.umask(0o077);
+
 function bundleIsFresh() {
   if (process.env.FANGST_NO_BUNDLE) return false;
   try {
