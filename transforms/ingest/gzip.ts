@@ -9,13 +9,24 @@ export interface FileScan {
   readonly problem: string | null;
   /** Whether the content holds a NUL byte anywhere. */
   readonly nul: boolean;
+  /** The first line longer than `maxLineBytes` (1 = the first line), when one was asked for and found. */
+  readonly longLine: { readonly line: number; readonly bytes: number } | null;
 }
+
+/**
+ * The longest line DuckDB's CSV reader can reject with its number. It rejects a record longer
+ * than its max_line_size (2 MB) as "line size over maximum" only while the line fits its read
+ * buffer; a longer one it skips without a reject. Its rejecting read gets a buffer of this size,
+ * and a file with a longer line is rejected whole before it is read.
+ */
+export const MAX_LINE_BYTES = 512 * 1024 * 1024;
 
 /** JSON's escape for a NUL character. */
 const NUL_ESCAPE = Buffer.from('\\u0000');
 
 /**
- * Reads a file once, as DuckDB will see it. A NUL byte is what a binary or UTF-16 file
+ * Reads a file once, as DuckDB will see it, and finds the first line longer than
+ * `maxLineBytes` when asked to (a line, not a record: a quoted newline ends a line). A NUL byte is what a binary or UTF-16 file
  * looks like, and a text file without one cannot yield a value holding one (nor can JSON
  * without the escape \u0000, looked for with `jsonEscapes`): staging checks values for
  * NUL only in files where this found one.
@@ -23,8 +34,12 @@ const NUL_ESCAPE = Buffer.from('\\u0000');
  * cut off in transfer would load as a shorter file; reading it through zlib
  * first turns that into a whole-file reject.
  */
-export async function scanFile(path: string, opts: { jsonEscapes?: boolean } = {}): Promise<FileScan> {
+export async function scanFile(path: string, opts: { jsonEscapes?: boolean; maxLineBytes?: number } = {}): Promise<FileScan> {
   let nul = false;
+  const maxLine = opts.maxLineBytes ?? Infinity;
+  let line = 1;
+  let lineBytes = 0;
+  let longLine: FileScan['longLine'] = null;
   // The escape may straddle two chunks: the previous chunk's last bytes are kept.
   let tail = Buffer.alloc(0);
   const sink = new Writable({
@@ -34,6 +49,20 @@ export async function scanFile(path: string, opts: { jsonEscapes?: boolean } = {
           && (chunk.includes(NUL_ESCAPE) || Buffer.concat([tail, chunk.subarray(0, NUL_ESCAPE.length - 1)]).includes(NUL_ESCAPE)));
         if (opts.jsonEscapes) tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - (NUL_ESCAPE.length - 1))));
       }
+      if (longLine === null && maxLine !== Infinity) {
+        for (let at = 0; at < chunk.length;) {
+          const nl = chunk.indexOf(10, at);
+          lineBytes += (nl < 0 ? chunk.length : nl) - at;
+          if (lineBytes > maxLine) {
+            longLine = { line, bytes: lineBytes };
+            break;
+          }
+          if (nl < 0) break;
+          line++;
+          lineBytes = 0;
+          at = nl + 1;
+        }
+      }
       done();
     },
   });
@@ -41,12 +70,12 @@ export async function scanFile(path: string, opts: { jsonEscapes?: boolean } = {
   try {
     if (gzip) await pipeline(createReadStream(path), createGunzip(), sink);
     else await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), sink);
-    return { problem: null, nul };
+    return { problem: null, nul, longLine };
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (!gzip) throw err;
-    if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) return { problem: 'gzip file is truncated (cut off before its end)', nul };
-    if (e.code?.startsWith('Z_')) return { problem: `gzip file is corrupt (${e.message})`, nul };
+    if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) return { problem: 'gzip file is truncated (cut off before its end)', nul, longLine };
+    if (e.code?.startsWith('Z_')) return { problem: `gzip file is corrupt (${e.message})`, nul, longLine };
     throw err;
   }
 }

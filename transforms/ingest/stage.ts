@@ -5,9 +5,12 @@ import {
   type Delivery, type Kind, type Layout, type RegisterLayout,
 } from '../../config/load.ts';
 import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
-import { scanFile } from './gzip.ts';
+import { MAX_LINE_BYTES, scanFile } from './gzip.ts';
 import { readHeader } from './header.ts';
 import { literalPath } from './literal-path.ts';
+
+/** The longest record staged (DuckDB's default max_line_size, set explicitly: a larger buffer would lift it). */
+const MAX_RECORD_BYTES = 2_000_000;
 
 /** Columns of the register, as staged. */
 export const REGISTER_COLUMNS = ['sor_code', 'ydernummer', 'name', 'specialty', 'subspecialty', 'journal_system', 'enrolled_on'];
@@ -216,8 +219,12 @@ async function stageCsvTogether(conn: DuckDBConnection, target: StageTarget, ctx
 /** What stageFile checks of a delimited file before reading it; throws FileRejected as it does. */
 async function checkCsvFile(target: StageTarget, ctx: StageContext, warnings: string[]): Promise<{ fileColumns: string[]; nulBytes: boolean }> {
   const { layout } = target;
-  const scan = await scanFile(ctx.path, { jsonEscapes: false });
+  const scan = await scanFile(ctx.path, { jsonEscapes: false, maxLineBytes: MAX_LINE_BYTES });
   if (scan.problem) throw new FileRejected(scan.problem);
+  if (scan.longLine) {
+    const { line, bytes } = scan.longLine;
+    throw new FileRejected(`line ${line} is longer than ${MAX_LINE_BYTES / 1024 / 1024} MB (${bytes} bytes and more): too long to read and reject on its own`);
+  }
   const fileColumns = await readHeader(ctx.path, layout.delimiter, layout.encoding);
   if (fileColumns.length === 0) throw new FileRejected('empty file: no header line');
   const dupes = fileColumns.filter((c, i) => fileColumns.indexOf(c) !== i);
@@ -231,13 +238,19 @@ function presentColumns(target: StageTarget, fileColumns: readonly string[]): st
   return stagedColumns(target.kind).filter((c) => target.columns[c] !== undefined && fileColumns.includes(target.columns[c]!));
 }
 
-/** read_csv of one or more files with the layout's dialect, every column as text. */
+/**
+ * read_csv of one or more files with the layout's dialect, every column as text. A record longer
+ * than DuckDB's max_line_size (2 MB) fails the strict read; the read that keeps rejects gets a
+ * buffer that holds any line up to MAX_LINE_BYTES, so such a record becomes a reject with its
+ * line instead of vanishing (with its default buffer the reader skips it without a word).
+ */
 function csvSource(layout: Layout, paths: readonly string[], fileColumns: readonly string[], rejects: { rj: string; rs: string } | null): string {
   const spec = fileColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
   const files = paths.length === 1 ? sqlString(literalPath(paths[0]!)) : `[${paths.map((p) => sqlString(literalPath(p))).join(', ')}]`;
   return `read_csv(${files}, header = true, auto_detect = false, columns = {${spec}},
         delim = ${sqlString(layout.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(layout.encoding)},
-        compression = 'auto'${rejects ? `, store_rejects = true, rejects_table = '${rejects.rj}', rejects_scan = '${rejects.rs}'` : ''})`;
+        compression = 'auto'${rejects ? `, store_rejects = true, rejects_table = '${rejects.rj}', rejects_scan = '${rejects.rs}',
+        max_line_size = ${MAX_RECORD_BYTES}, buffer_size = ${MAX_LINE_BYTES + 1}` : ''})`;
 }
 
 /** A staged file's result, once its size and mtime are seen unchanged since it was listed. */
