@@ -18,7 +18,7 @@ const MATERIALISATIONS: readonly Materialisation[] = ['table', 'view', 'query'];
 interface LayerSpec {
   /** The schema its models are read from as `<schema>.<model>`. */
   readonly schema: string;
-  /** Tables as temporary tables of the connection, each read through a view (see below). */
+  /** Tables as temporary tables of the connection, each read through a view (see runLayer). */
   readonly scratch: boolean;
   /** What a model is when its file declares nothing. */
   readonly materialised: Materialisation;
