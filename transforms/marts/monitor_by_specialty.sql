@@ -4,6 +4,7 @@
 -- exactly that clinic's figures. A patient seen in two specialties is counted in both rows;
 -- the Total row counts each patient once (the report's table sums the rows instead).
 -- Variables (unset = no limit): monitor_from, monitor_to (first day of a month).
+-- materialised: query (its rows go to the report only; no model or later run reads them)
 with
 
 clinics as (

@@ -6,6 +6,7 @@
 -- Klinikker and Patienter are distinct counts (not additive); the other columns are additive
 -- and the Total row's additive figures are the sums of the system rows.
 -- Variables (unset = no limit): monitor_from, monitor_to (first day of a month).
+-- materialised: query (its rows go to the report only; no model or later run reads them)
 with
 
 clinics as (

@@ -1,27 +1,10 @@
-// Runs the campaign's SQL models (transforms/marts/campaign_*.sql) on a connection and reads
-// their results back as typed rows. All arithmetic is in the SQL; this file only sets the
-// variables the models read and converts DuckDB values to plain numbers and 'YYYY-MM' strings.
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Runs the campaign's SQL models (transforms/marts/campaign_*.sql) through the transform runner
+// and reads their results back as typed rows. All arithmetic is in the SQL; this file only
+// passes the variables the models read and converts DuckDB values to plain numbers and
+// 'YYYY-MM' strings.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../../../transforms/db/connection.ts';
-
-const martsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'transforms', 'marts');
-
-/**
- * The models in dependency order; each is materialised as marts.<name>, the way the transform
- * runner materialises the marts layer (the models read each other as marts.campaign_*).
- */
-const MODELS = [
-  'campaign_cells',
-  'campaign_shares',
-  'campaign_shift_share_groups',
-  'campaign_shift_share',
-  'campaign_trend',
-  'campaign_clinic_change',
-  'campaign_clinics',
-] as const;
+import { runLayer } from '../../../transforms/run.ts';
 
 export interface CampaignSettings {
   /** First month of the period, 'YYYY-MM'; undefined = from the first diagnosis. */
@@ -140,23 +123,19 @@ export function monthLiteral(month: string): string {
   return `date ${sqlString(`${month}-01`)}`;
 }
 
-async function setVariable(conn: DuckDBConnection, name: string, valueSql: string): Promise<void> {
-  await conn.run(`set variable ${name} = ${valueSql}`);
-}
-
-/** Builds the campaign models as temp tables on `conn` and reads them. */
+/** Builds the campaign models as tables marts.campaign_* on `conn` and reads them. */
 export async function computeCampaign(conn: DuckDBConnection, settings: CampaignSettings): Promise<CampaignData> {
   if (!(settings.target > 0 && settings.target <= 1)) throw new Error(`bad target: ${settings.target} (expected a share above 0 and at most 1)`);
-  await setVariable(conn, 'campaign_from', settings.from ? monthLiteral(settings.from) : 'null');
-  await setVariable(conn, 'campaign_to', settings.to ? monthLiteral(settings.to) : 'null');
-  await setVariable(conn, 'campaign_start', settings.start ? monthLiteral(settings.start) : 'null');
-  await setVariable(conn, 'campaign_target', String(settings.target));
-  await setVariable(conn, 'campaign_min_diagnoses', String(Math.max(1, Math.trunc(settings.minClinicDiagnoses))));
-  await conn.run('create schema if not exists marts');
-  for (const model of MODELS) {
-    const sql = await readFile(join(martsDir, `${model}.sql`), 'utf8');
-    await conn.run(`create or replace table marts.${model} as (\n${sql}\n)`);
-  }
+  await runLayer(conn, 'marts', {
+    select: 'campaign_*',
+    variables: {
+      campaign_from: settings.from ? monthLiteral(settings.from) : 'null',
+      campaign_to: settings.to ? monthLiteral(settings.to) : 'null',
+      campaign_start: settings.start ? monthLiteral(settings.start) : 'null',
+      campaign_target: String(settings.target),
+      campaign_min_diagnoses: String(Math.max(1, Math.trunc(settings.minClinicDiagnoses))),
+    },
+  });
 
   const months = (await queryRows<{ month: string }>(conn, `select distinct strftime(month, '%Y-%m') as month from marts.campaign_cells order by 1`)).map((r) => r.month);
   const shares = await queryRows<ShareRow>(

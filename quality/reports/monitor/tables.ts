@@ -1,14 +1,10 @@
-// The two monitoring tables of the status report, computed from the published data by
-// transforms/marts/monitor_by_system.sql and monitor_by_specialty.sql, reconciled with each
-// other, and rendered as text, CSV, Markdown or JSON.
-import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The two monitoring tables of the status report, computed from the published data by the
+// query models transforms/marts/monitor_by_system.sql and monitor_by_specialty.sql, reconciled
+// with each other, and rendered as text, CSV, Markdown or JSON.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../../../transforms/db/connection.ts';
 import { loadSpecialties, writeSpecialtyTable } from '../../../transforms/reference/specialties.ts';
-
-const martsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'transforms', 'marts');
+import { runLayer } from '../../../transforms/run.ts';
 
 export type MonitorBy = 'system' | 'specialty';
 export type MonitorFormat = 'table' | 'csv' | 'md' | 'json';
@@ -76,11 +72,6 @@ export function parseMonth(value: string, option: string): string {
   return `${m[1]}-${m[2]}-01`;
 }
 
-async function martRows(conn: DuckDBConnection, model: string): Promise<Record<string, unknown>[]> {
-  const sql = await readFile(join(martsDir, `${model}.sql`), 'utf8');
-  return queryRows(conn, sql);
-}
-
 function figures(r: Record<string, unknown>): Figures {
   const out = {} as Figures;
   for (const m of MEASURES) out[m] = Number(r[SQL_COLUMN[m]] ?? 0);
@@ -91,14 +82,19 @@ const ZERO: Figures = { Klinikker: 0, Patienter: 0, Diagnoser: 0, 'A-Diagnoser':
 
 /** Computes both tables over [from, to] (months, inclusive; null = no limit) on the published data. */
 export async function computeMonitor(conn: DuckDBConnection, from: string | null, to: string | null): Promise<MonitorReport> {
-  await conn.run(`set variable monitor_from = ${from ? `date ${sqlString(from)}` : 'null'}`);
-  await conn.run(`set variable monitor_to = ${to ? `date ${sqlString(to)}` : 'null'}`);
   // specialty names come from config/reference/specialties.yaml when the database has none yet
   const named = await queryRows<{ n: bigint }>(conn, `select count(*) as n from ref.specialties`);
   if (Number(named[0]!.n) === 0) await writeSpecialtyTable(conn, await loadSpecialties());
 
-  const sys = await martRows(conn, 'monitor_by_system');
-  const spec = await martRows(conn, 'monitor_by_specialty');
+  const { rows } = await runLayer(conn, 'marts', {
+    select: 'monitor_*',
+    variables: {
+      monitor_from: from ? `date ${sqlString(from)}` : 'null',
+      monitor_to: to ? `date ${sqlString(to)}` : 'null',
+    },
+  });
+  const sys = rows.get('monitor_by_system')!;
+  const spec = rows.get('monitor_by_specialty')!;
   const pick = (rows: Record<string, unknown>[], kind: string) => rows.filter((r) => r.row_kind === kind);
 
   const systemTable: MonitorTable = {
