@@ -31,8 +31,10 @@ export const checkTypes: ReadonlyMap<string, CheckType> = new Map<string, CheckT
   ['share', share],
 ]);
 
-export function checkType(name: string): CheckType {
-  const t = checkTypes.get(name);
+/** The type of that name: from the registry, or from `types` when a caller (a test) brings its own. */
+export function checkType(name: string, types: ReadonlyMap<string, CheckType> = checkTypes): CheckType {
+  const t = types.get(name);
   if (!t) throw new Error(`unknown check type: ${name}`);
   return t;
 }
+
