@@ -1,6 +1,6 @@
 // Every check type, registered in this one place. A new type is a file in
 // quality/checks/ and one line here.
-import type { CheckType } from './check-type.ts';
+import type { CheckType, Reading } from './check-type.ts';
 import { acceptedValues } from './checks/accepted_values.ts';
 import { codeExists } from './checks/code_exists.ts';
 import { customSql } from './checks/custom_sql.ts';
@@ -38,3 +38,7 @@ export function checkType(name: string, types: ReadonlyMap<string, CheckType> = 
   return t;
 }
 
+/** How results of the type of that name read in a report; a name not registered (an old history's) reads as failing rows. */
+export function readingOf(name: string): Reading {
+  return checkTypes.get(name)?.reading ?? 'failing_rows';
+}

@@ -7,6 +7,7 @@ import { queryRows, sqlString } from '../../../transforms/db/connection.ts';
 import { batchRows } from '../../../transforms/publish/batch.ts';
 import { protectShare, suppressCount } from '../../report-kit/suppress.ts';
 import { dataKinds } from '../../definitions.ts';
+import { readingOf } from '../../registry.ts';
 
 export interface ReportCheck {
   readonly checkId: string;
@@ -164,7 +165,7 @@ export function shapeReport(rows: ReportRows, shareable: boolean): QualityReport
     const p = protectShare(num, den);
     return { numerator: p.numerator, denominator: count(p.denominator), percent: p.suppressed ? null : percent };
   };
-  const isRowCount = (type: string) => type !== 'freshness';
+  const isRowCount = (type: string) => readingOf(type) !== 'age_hours';
 
   const national = results.filter((r) => r.scope_level === 'national');
   const checks: ReportCheck[] = national.map((r) => {
