@@ -193,7 +193,7 @@ async function appendHistoryAndDetect(conn: DuckDBConnection, opts: RunChecksOpt
   await appendHistory(conn, { runId: opts.runId, batchId: opts.batchId, now: opts.now, results, checks: opts.checks.length, heldBackKinds });
   opts.logger?.debug(took(), 'quality history appended');
   took = timer();
-  const alerts = await detectAnomalies(conn, { runId: opts.runId, now: opts.now, settings: opts.anomalies });
+  const alerts = await detectAnomalies(conn, { runId: opts.runId, now: opts.now, settings: opts.anomalies, types: opts.types });
   await conn.run(
     `update quality.runs set alerts = ${alerts.length} where run_id = ${sqlString(opts.runId)}`,
   );
