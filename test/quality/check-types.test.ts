@@ -18,6 +18,7 @@ import { clinicB, createWorkTables, diagnosis, insertClinics, insertRows } from 
 const codePrefix: RowCheckType = {
   shape: 'row',
   defaultScope: 'row',
+  defaultThreshold: { count: 1 },
   thresholdText: failingAtMost,
   reading: 'failing_rows',
   parse(raw, at) {
@@ -86,7 +87,6 @@ const yaml = `
   type: code_prefix
   column: code
   prefix: DH
-  threshold: 1
   severity: error
   reason: the code does not start with DH
 - id: diagnoser.toy_cap
