@@ -3,6 +3,7 @@
 // MAD) of a trailing window that leaves out the current point and earlier anomalies,
 // and only once there is enough history.
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { CheckType } from './check-type.ts';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
 import { dataKinds } from './definitions.ts';
 import { sqlFile } from './history.ts';
@@ -99,12 +100,12 @@ export function robustZ(x: number, baseline: readonly number[], minScale: number
 /** Finds this run's anomalies, appends them to quality.alerts and returns them. */
 export async function detectAnomalies(
   conn: DuckDBConnection,
-  opts: { runId: string; now: Date; settings?: Partial<AnomalySettings> },
+  opts: { runId: string; now: Date; settings?: Partial<AnomalySettings>; types?: ReadonlyMap<string, CheckType> },
 ): Promise<Alert[]> {
   const s: AnomalySettings = { ...defaultAnomalySettings, ...opts.settings };
   const alerts: Alert[] = [];
   for (const kind of dataKinds) alerts.push(...(await volumeAlerts(conn, kind, opts.runId, s)));
-  alerts.push(...(await failureRateAlerts(conn, opts.runId, s)));
+  alerts.push(...(await failureRateAlerts(conn, opts.runId, s, opts.types ?? checkTypes)));
   await appendAlerts(conn, opts.runId, opts.now, alerts);
   return alerts;
 }
@@ -255,8 +256,8 @@ async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string,
   return alerts;
 }
 
-async function failureRateAlerts(conn: DuckDBConnection, runId: string, s: AnomalySettings): Promise<Alert[]> {
-  const rowTypes = [...checkTypes].filter(([, t]) => t.shape === 'row').map(([name]) => sqlString(name));
+async function failureRateAlerts(conn: DuckDBConnection, runId: string, s: AnomalySettings, types: ReadonlyMap<string, CheckType>): Promise<Alert[]> {
+  const rowTypes = [...types].filter(([, t]) => t.shape === 'row').map(([name]) => sqlString(name));
   const rows = await queryRows<{ check_id: string; kind: string; scope_level: string; scope_value: string | null; percent: number; denominator: number; history: number[] }>(
     conn,
     await sqlFile('failure_rate_history', { run_id: sqlString(runId), row_types: rowTypes.join(', '), window: String(s.window) }),

@@ -1,6 +1,6 @@
 // What a check type provides. Each type lives in quality/checks/<type>.ts and is
 // registered in quality/registry.ts.
-import type { CheckDefinition, CheckScope, DataKind, TypeSpec } from './definitions.ts';
+import { formatThreshold, type CheckDefinition, type CheckScope, type DataKind, type TypeSpec } from './definitions.ts';
 
 /** What a check's SQL may refer to during a run. */
 export interface SqlEnv {
@@ -20,16 +20,40 @@ export interface SqlEnv {
   readonly tables: ReadonlySet<string>;
   /** Reference lists that are loaded and non-empty (e.g. 'sks'). */
   readonly references: ReadonlySet<string>;
+  /** Names of the SQL macros defined on the connection (e.g. 'has_cpr'). */
+  readonly macros: ReadonlySet<string>;
   /** Column names and DuckDB types of core.<kind>, for every kind. */
   readonly columns: ReadonlyMap<string, ReadonlyArray<{ name: string; type: string }>>;
 }
 
+/**
+ * How a result's numerator and denominator read in a report: failing rows of the rows checked,
+ * rows meeting a condition of the rows, rows delivered, the difference between two counts, or an
+ * age in hours (the one reading that is not a count of rows).
+ */
+export type Reading = 'failing_rows' | 'share' | 'row_count' | 'difference' | 'age_hours';
+
+/** What every check type provides, whatever its shape. */
+interface CheckTypeBase extends TypeSpec {
+  /** What a check allows, in words (`at most 0 failing`, `at least 50%`): in results, reports and `fangst checks`. */
+  thresholdText(check: CheckDefinition): string;
+  /** Why the check cannot run now (a table, a reference list or a macro is missing), or null. */
+  unavailable?(check: CheckDefinition, env: SqlEnv): string | null;
+  /** SQL macros the type's SQL calls: the project's macros are loaded before the run when one is missing. */
+  readonly macros?: readonly string[];
+  /**
+   * True when an error check of this type that cannot run holds back its kind: what it guards
+   * against must not be published unchecked (a CPR number).
+   */
+  readonly holdsBackUnchecked?: boolean;
+  /** How its results read in a report. */
+  readonly reading: Reading;
+}
+
 /** A row check's SQL returns the failing rows: `row_id` and optionally `column_name`. */
-export interface RowCheckType extends TypeSpec {
+export interface RowCheckType extends CheckTypeBase {
   readonly shape: 'row';
   failingRows(check: CheckDefinition, env: SqlEnv): string;
-  /** Why the check cannot run now (e.g. a reference file is missing), or null. */
-  unavailable?(check: CheckDefinition, env: SqlEnv): string | null;
   /**
    * True when failingRows may return rows outside env.rows (a query written in the YAML): the
    * engine then keeps only rows of env.rows. The other types select from env.rows themselves.
@@ -42,12 +66,11 @@ export interface RowCheckType extends TypeSpec {
  * `numerator`, `denominator` and `detail` (text or null); one row with scope_level
  * 'national' and, when grouped, one per group.
  */
-export interface AggregateCheckType extends TypeSpec {
+export interface AggregateCheckType extends CheckTypeBase {
   readonly shape: 'aggregate';
   measure(check: CheckDefinition, env: SqlEnv): string;
   /** True when the measurement is outside what the check allows; null when it cannot be judged. */
   breached(check: CheckDefinition, m: Measurement): boolean | null;
-  unavailable?(check: CheckDefinition, env: SqlEnv): string | null;
 }
 
 export type CheckType = RowCheckType | AggregateCheckType;
@@ -61,6 +84,11 @@ export interface Measurement {
 }
 
 export type { CheckScope };
+
+/** The threshold text of a check judged by its failing rows: `at most 0 failing`, `at most 2.5% failing`. */
+export function failingAtMost(check: CheckDefinition): string {
+  return `at most ${formatThreshold(check.threshold)} failing`;
+}
 
 /** Maps a group-by column onto the scope level it stands for in history and reports. */
 export function scopeLevelOf(column: string): string {

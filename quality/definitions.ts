@@ -73,6 +73,8 @@ const commonKeys = new Set(['id', 'kind', 'type', 'category', 'scope', 'severity
 export interface TypeSpec {
   /** The scope a check of this type has when the YAML does not say. */
   readonly defaultScope: CheckScope;
+  /** The threshold a check of this type has when the YAML does not say; without one, none may fail. */
+  readonly defaultThreshold?: Threshold;
   /** Validates the type's own keys; returns them normalised. */
   parse(raw: Readonly<Record<string, unknown>>, at: At): Record<string, unknown>;
 }
@@ -106,7 +108,7 @@ function parseCheck(raw: unknown, at: At, types: ReadonlyMap<string, TypeSpec>):
   const category = oneOf(r.category, categories, here.key('category'));
   const scope = r.scope === undefined ? spec.defaultScope : oneOf(r.scope, ['row', 'aggregate'] as const, here.key('scope'));
   const severity = oneOf(r.severity, ['warn', 'error'] as const, here.key('severity'));
-  const threshold = r.threshold === undefined ? { count: 0 } : parseThreshold(r.threshold, here.key('threshold'));
+  const threshold = r.threshold === undefined ? (spec.defaultThreshold ?? { count: 0 }) : parseThreshold(r.threshold, here.key('threshold'));
   const reason = str(r.reason, here.key('reason'), 'the reason a user sees, as text');
   const description = r.description === undefined ? reason : str(r.description, here.key('description'), 'text');
   const where = r.where === undefined ? undefined : str(r.where, here.key('where'), 'a SQL predicate');

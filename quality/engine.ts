@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
-import type { AggregateCheckType, Measurement, RowCheckType, SqlEnv } from './check-type.ts';
-import { CheckConfigError, dataKinds, exceeds, formatThreshold, parseCheckFile, type CheckDefinition, type DataKind } from './definitions.ts';
+import type { AggregateCheckType, CheckType, Measurement, RowCheckType, SqlEnv } from './check-type.ts';
+import { CheckConfigError, dataKinds, exceeds, parseCheckFile, type CheckDefinition, type DataKind } from './definitions.ts';
 import { checkType, checkTypes } from './registry.ts';
 import { appendHistory } from './history.ts';
 import { detectAnomalies, type Alert, type AnomalySettings } from './anomalies.ts';
@@ -58,20 +58,22 @@ export interface RunChecksOptions {
   readonly anomalies?: Partial<AnomalySettings>;
   /** Gets each check's time at debug level: which check a slow night spent its time in. */
   readonly logger?: Pick<Logger, 'debug'>;
+  /** The check types, by name; quality/registry.ts's unless a test brings its own. */
+  readonly types?: ReadonlyMap<string, CheckType>;
 }
 
 const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const defaultChecksDir = join(projectRoot, 'config', 'checks');
 
 /** Reads and validates every config/checks/*.yaml; errors name file, key, found and expected. */
-export async function loadChecks(dir: string = defaultChecksDir): Promise<CheckDefinition[]> {
+export async function loadChecks(dir: string = defaultChecksDir, types: ReadonlyMap<string, CheckType> = checkTypes): Promise<CheckDefinition[]> {
   const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
   const checks: CheckDefinition[] = [];
   const seen = new Map<string, string>();
   for (const f of files) {
     const path = join(dir, f);
     const shown = relative(process.cwd(), path) || path;
-    for (const c of parseCheckFile(await readFile(path, 'utf8'), shown, checkTypes)) {
+    for (const c of parseCheckFile(await readFile(path, 'utf8'), shown, types)) {
       const earlier = seen.get(c.id);
       if (earlier) throw new CheckConfigError(shown, `id`, c.id, `an id not already used (it is declared in ${earlier})`);
       seen.set(c.id, shown);
@@ -93,7 +95,8 @@ export async function sqlEnvironment(conn: DuckDBConnection, kind: DataKind, che
   const columns = new Map<string, { name: string; type: string }[]>();
   for (const c of cols) columns.set(c.t, [...(columns.get(c.t) ?? []), { name: c.name, type: c.type }]);
   const [{ n } = { n: 0 }] = await queryRows<{ n: number }>(conn, `select count(*)::integer as n from quality.sks_codes`);
-  return envFor(kind, check, { runId, now, tables, columns, references: new Set(n > 0 ? ['sks'] : []) });
+  const macros = new Set((await queryRows<{ name: string }>(conn, `select distinct function_name as name from duckdb_functions() where function_type in ('macro', 'table_macro')`)).map((r) => r.name));
+  return envFor(kind, check, { runId, now, tables, columns, references: new Set(n > 0 ? ['sks'] : []), macros });
 }
 
 interface EnvBase {
@@ -102,6 +105,7 @@ interface EnvBase {
   readonly tables: ReadonlySet<string>;
   readonly columns: ReadonlyMap<string, ReadonlyArray<{ name: string; type: string }>>;
   readonly references: ReadonlySet<string>;
+  readonly macros: ReadonlySet<string>;
 }
 
 function envFor(kind: DataKind, check: Pick<CheckDefinition, 'where'>, base: EnvBase): SqlEnv {
@@ -118,6 +122,7 @@ function envFor(kind: DataKind, check: Pick<CheckDefinition, 'where'>, base: Env
     tables: base.tables,
     columns: base.columns,
     references: base.references,
+    macros: base.macros,
   };
 }
 
@@ -127,19 +132,20 @@ export function danishDate(now: Date): string {
 }
 
 /** The SQL a check runs (for `fangst checks explain`). */
-export function checkSql(check: CheckDefinition, env: SqlEnv): string {
-  const t = checkType(check.type);
+export function checkSql(check: CheckDefinition, env: SqlEnv, types: ReadonlyMap<string, CheckType> = checkTypes): string {
+  const t = checkType(check.type, types);
   return t.shape === 'row' ? t.failingRows(check, env) : t.measure(check, env);
 }
 
 /** Runs the checks; see the module comment for what it writes. */
 export async function runChecks(conn: DuckDBConnection, opts: RunChecksOptions): Promise<QualityRun> {
   const log = opts.logger;
+  const types = opts.types ?? checkTypes;
+  const typeOf = (check: CheckDefinition) => checkType(check.type, types);
   if (opts.sksFile) await loadSksCodes(conn, opts.sksFile);
-  if (opts.checks.some((c) => c.type === 'no_cpr')) await ensureCprMacro(conn);
+  await ensureMacros(conn, opts.checks.flatMap((c) => typeOf(c).macros ?? []));
   const probe = await sqlEnvironment(conn, 'diagnoser', {}, opts.runId, opts.now);
-  const base: EnvBase = { runId: opts.runId, now: opts.now, tables: probe.tables, columns: probe.columns, references: probe.references };
-  const cprMacro = (await queryRows(conn, `select 1 from duckdb_functions() where function_name = 'has_cpr' limit 1`)).length > 0;
+  const base: EnvBase = { runId: opts.runId, now: opts.now, tables: probe.tables, columns: probe.columns, references: probe.references, macros: probe.macros };
 
   // Results per check, in declaration order; a row check's are filled in when its batch is flushed.
   const slots: CheckResult[][] = [];
@@ -148,13 +154,12 @@ export async function runChecks(conn: DuckDBConnection, opts: RunChecksOptions):
   await rowChecks.open();
   for (const [seq, check] of opts.checks.entries()) {
     const env = envFor(check.kind, check, base);
-    const t = checkType(check.type);
-    const unavailable =
-      check.type === 'no_cpr' && !cprMacro ? 'the CPR detector has_cpr is not loaded' : (t.unavailable?.(check, env) ?? (t.shape === 'row' && !base.tables.has(env.work) ? `no ${env.work} in this run` : null));
+    const t = typeOf(check);
+    const unavailable = t.unavailable?.(check, env) ?? (t.shape === 'row' && !base.tables.has(env.work) ? `no ${env.work} in this run` : null);
     if (unavailable) {
-      slots[seq] = [notEvaluated(check, unavailable)];
-      // Without a working CPR detector, nothing of the kind may be published.
-      if (check.type === 'no_cpr' && check.severity === 'error' && base.tables.has(env.work)) heldBack.add(check.kind);
+      slots[seq] = [notEvaluated(check, t, unavailable)];
+      // What such a check guards against must not be published unchecked.
+      if (t.holdsBackUnchecked && check.severity === 'error' && base.tables.has(env.work)) heldBack.add(check.kind);
       continue;
     }
     const sql = t.shape === 'row' ? t.failingRows(check, env) : t.measure(check, env);
@@ -188,7 +193,7 @@ async function appendHistoryAndDetect(conn: DuckDBConnection, opts: RunChecksOpt
   await appendHistory(conn, { runId: opts.runId, batchId: opts.batchId, now: opts.now, results, checks: opts.checks.length, heldBackKinds });
   opts.logger?.debug(took(), 'quality history appended');
   took = timer();
-  const alerts = await detectAnomalies(conn, { runId: opts.runId, now: opts.now, settings: opts.anomalies });
+  const alerts = await detectAnomalies(conn, { runId: opts.runId, now: opts.now, settings: opts.anomalies, types: opts.types });
   await conn.run(
     `update quality.runs set alerts = ${alerts.length} where run_id = ${sqlString(opts.runId)}`,
   );
@@ -206,11 +211,11 @@ function timer(): () => { ms: number; cpu_ms: number } {
   };
 }
 
-function notEvaluated(check: CheckDefinition, why: string): CheckResult {
-  return result(check, 'national', null, null, null, 'not_evaluated', why);
+function notEvaluated(check: CheckDefinition, t: CheckType, why: string): CheckResult {
+  return result(check, t, 'national', null, null, null, 'not_evaluated', why);
 }
 
-function result(check: CheckDefinition, scopeLevel: string, scopeValue: string | null, numerator: number | null, denominator: number | null, outcome: Outcome, message: string | null): CheckResult {
+function result(check: CheckDefinition, t: CheckType, scopeLevel: string, scopeValue: string | null, numerator: number | null, denominator: number | null, outcome: Outcome, message: string | null): CheckResult {
   const percent = numerator != null && denominator ? round((numerator / denominator) * 100) : null;
   return {
     checkId: check.id,
@@ -225,7 +230,7 @@ function result(check: CheckDefinition, scopeLevel: string, scopeValue: string |
     denominator,
     percent,
     outcome,
-    threshold: thresholdText(check),
+    threshold: t.thresholdText(check),
     message,
   };
 }
@@ -235,18 +240,8 @@ function round(x: number): number {
 }
 
 /** What a check allows, in words: `at most 0 failing`, `at least 50%`, `at most 336 hours old`. */
-export function thresholdText(check: CheckDefinition): string {
-  const p = check.params;
-  switch (check.type) {
-    case 'share':
-      return `at least ${formatThreshold(p.at_least as never)}`;
-    case 'volume':
-      return [p.min_rows != null ? `at least ${p.min_rows} rows` : '', p.max_rows != null ? `at most ${p.max_rows} rows` : ''].filter(Boolean).join(', ');
-    case 'freshness':
-      return `at most ${p.max_age_hours} hours old`;
-    default:
-      return `at most ${formatThreshold(check.threshold)} failing`;
-  }
+export function thresholdText(check: CheckDefinition, types: ReadonlyMap<string, CheckType> = checkTypes): string {
+  return checkType(check.type, types).thresholdText(check);
 }
 
 function judge(check: CheckDefinition, breached: boolean): Outcome {
@@ -312,6 +307,7 @@ async function countDenominators(conn: DuckDBConnection, checks: readonly { chec
 interface PendingRowCheck {
   readonly seq: number;
   readonly check: CheckDefinition;
+  readonly type: RowCheckType;
   readonly env: SqlEnv;
   readonly found: number;
 }
@@ -349,7 +345,7 @@ class RowCheckBatch {
     const r = await this.conn.run(`insert into _q_hits
 select ${seq}, row_id, column_name from (\n${failingRows}\n) where row_id is not null${inRows}`);
     const found = Number(r.rowsChanged);
-    this.pending.push({ seq, check, env, found });
+    this.pending.push({ seq, check, type: t, env, found });
     return found;
   }
 
@@ -392,12 +388,12 @@ group by grouping sets ((seq), (seq, journal_system), (seq, sor_code))`,
     }
     await this.conn.run(`delete from _q_hits`);
     await countDenominators(this.conn, pending, this.denominators);
-    for (const p of pending) slots[p.seq] = rowResults(p.check, this.denominators.get(p.env.rows)!, (level, value) => num.get(`${p.seq}|${level}|${value}`) ?? 0);
+    for (const p of pending) slots[p.seq] = rowResults(p.check, p.type, this.denominators.get(p.env.rows)!, (level, value) => num.get(`${p.seq}|${level}|${value}`) ?? 0);
     this.log?.debug({ checks: pending.length, with_findings: withHits.length, ...took() }, 'row check findings written');
   }
 }
 
-function rowResults(check: CheckDefinition, dens: readonly ScopeCount[], failing: (level: string, value: string | null) => number): CheckResult[] {
+function rowResults(check: CheckDefinition, t: RowCheckType, dens: readonly ScopeCount[], failing: (level: string, value: string | null) => number): CheckResult[] {
   const ordered = [
     dens.find((d) => d.level === 'national') ?? { level: 'national', value: null, n: 0 },
     ...dens.filter((d) => d.level === 'system').sort((a, b) => String(a.value).localeCompare(String(b.value))),
@@ -410,7 +406,7 @@ function rowResults(check: CheckDefinition, dens: readonly ScopeCount[], failing
     if (d.value == null && d.level !== 'national') continue;
     const outcome: Outcome = d.n === 0 ? 'not_evaluated' : judge(check, exceeds(check.threshold, n, d.n));
     const message = d.n === 0 ? 'no rows to check' : n > 0 ? check.reason : null;
-    out.push(result(check, d.level, d.value, n, d.n, outcome, message));
+    out.push(result(check, t, d.level, d.value, n, d.n, outcome, message));
   }
   return out;
 }
@@ -422,7 +418,7 @@ async function runAggregateCheck(conn: DuckDBConnection, check: CheckDefinition,
 from (\n${measure}\n) order by scope_level = 'national' desc, scope_value`,
   );
   const national = rows.find((r) => r.scope_level === 'national');
-  if (!national) return [notEvaluated(check, 'nothing measured')];
+  if (!national) return [notEvaluated(check, t, 'nothing measured')];
   const groups = rows.filter((r) => r.scope_level !== 'national');
   const judged = groups.map((g) => ({ g, b: t.breached(check, g) }));
   const breachedGroups = judged.filter((x) => x.b === true).map((x) => x.g.scope_value ?? '(none)');
@@ -431,15 +427,16 @@ from (\n${measure}\n) order by scope_level = 'national' desc, scope_value`,
   const outcome: Outcome = nb === null && breachedGroups.length === 0 ? 'not_evaluated' : judge(check, nationalBreached);
   const named = breachedGroups.length > 10 ? `${breachedGroups.slice(0, 10).join(', ')} and ${breachedGroups.length - 10} more` : breachedGroups.join(', ');
   const message = nationalBreached ? [check.reason, named && `(${named})`, national.detail].filter(Boolean).join(' ') : (national.detail ?? null);
-  const out = [result(check, 'national', null, national.numerator, national.denominator, outcome, message)];
+  const out = [result(check, t, 'national', null, national.numerator, national.denominator, outcome, message)];
   for (const { g, b } of judged) {
-    out.push(result(check, g.scope_level, g.scope_value, g.numerator, g.denominator, b === null ? 'not_evaluated' : judge(check, b), b ? check.reason : (g.detail ?? null)));
+    out.push(result(check, t, g.scope_level, g.scope_value, g.numerator, g.denominator, b === null ? 'not_evaluated' : judge(check, b), b ? check.reason : (g.detail ?? null)));
   }
   return out;
 }
 
-/** Loads the project's SQL macros (has_cpr) when the caller has not. */
-async function ensureCprMacro(conn: DuckDBConnection): Promise<void> {
-  const have = await queryRows(conn, `select 1 from duckdb_functions() where function_name = 'has_cpr' limit 1`);
-  if (have.length === 0) await loadMacros(conn);
+/** Loads the project's SQL macros when one the checks call is missing (the caller may have loaded them). */
+async function ensureMacros(conn: DuckDBConnection, names: readonly string[]): Promise<void> {
+  if (names.length === 0) return;
+  const have = await queryRows<{ name: string }>(conn, `select distinct function_name as name from duckdb_functions() where function_name in (${names.map(sqlString).join(', ')})`);
+  if (have.length < new Set(names).size) await loadMacros(conn);
 }

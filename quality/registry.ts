@@ -1,6 +1,6 @@
 // Every check type, registered in this one place. A new type is a file in
 // quality/checks/ and one line here.
-import type { CheckType } from './check-type.ts';
+import type { CheckType, Reading } from './check-type.ts';
 import { acceptedValues } from './checks/accepted_values.ts';
 import { codeExists } from './checks/code_exists.ts';
 import { customSql } from './checks/custom_sql.ts';
@@ -31,8 +31,14 @@ export const checkTypes: ReadonlyMap<string, CheckType> = new Map<string, CheckT
   ['share', share],
 ]);
 
-export function checkType(name: string): CheckType {
-  const t = checkTypes.get(name);
+/** The type of that name: from the registry, or from `types` when a caller (a test) brings its own. */
+export function checkType(name: string, types: ReadonlyMap<string, CheckType> = checkTypes): CheckType {
+  const t = types.get(name);
   if (!t) throw new Error(`unknown check type: ${name}`);
   return t;
+}
+
+/** How results of the type of that name read in a report; a name not registered (an old history's) reads as failing rows. */
+export function readingOf(name: string): Reading {
+  return checkTypes.get(name)?.reading ?? 'failing_rows';
 }

@@ -1,12 +1,14 @@
 // accepted_values: a present value must be one of a list (compared as text).
 import type { RowCheckType } from '../check-type.ts';
-import { sqlList } from '../check-type.ts';
+import { failingAtMost, sqlList } from '../check-type.ts';
 import { column, noOtherKeys } from '../definitions.ts';
 import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const acceptedValues: RowCheckType = {
   shape: 'row',
   defaultScope: 'row',
+  thresholdText: failingAtMost,
+  reading: 'failing_rows',
   parse(raw, at) {
     noOtherKeys(raw, ['column', 'values'], at);
     const values = raw.values;

@@ -2,12 +2,15 @@
 // (SKS codes have validity periods). The list is quality.sks_codes, loaded from
 // the file configured as reference.sks_file; without one the check is not evaluated.
 import type { RowCheckType } from '../check-type.ts';
+import { failingAtMost } from '../check-type.ts';
 import { column, noOtherKeys, oneOf } from '../definitions.ts';
 import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const codeExists: RowCheckType = {
   shape: 'row',
   defaultScope: 'row',
+  thresholdText: failingAtMost,
+  reading: 'failing_rows',
   parse(raw, at) {
     noOtherKeys(raw, ['column', 'as_of', 'reference'], at);
     return {

@@ -2,12 +2,15 @@
 // `column_name`), as a dbt data test does. Placeholders: {work}, {core}, {rows},
 // {now}, {today}, {run_id}, and {work.<kind>} / {core.<kind>} for other kinds.
 import type { RowCheckType, SqlEnv } from '../check-type.ts';
+import { failingAtMost } from '../check-type.ts';
 import { column, noOtherKeys, str } from '../definitions.ts';
 import { sqlString } from '../../transforms/db/connection.ts';
 
 export const customSql: RowCheckType = {
   shape: 'row',
   defaultScope: 'row',
+  thresholdText: failingAtMost,
+  reading: 'failing_rows',
   anyRows: true,
   parse(raw, at) {
     noOtherKeys(raw, ['sql', 'column'], at);

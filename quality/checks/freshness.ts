@@ -9,6 +9,10 @@ import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 export const freshness: AggregateCheckType = {
   shape: 'aggregate',
   defaultScope: 'aggregate',
+  reading: 'age_hours',
+  thresholdText(check) {
+    return `at most ${check.params.max_age_hours} hours old`;
+  },
   parse(raw, at) {
     noOtherKeys(raw, ['column', 'max_age', 'group_by'], at);
     const age = str(String(raw.max_age ?? ''), at.key('max_age'), 'an age like 36h or 7d');

@@ -2,6 +2,7 @@
 // the detector macro has_cpr(text) from transforms/macros (one detector for the
 // whole project). The finding names the column, never the number.
 import type { RowCheckType } from '../check-type.ts';
+import { failingAtMost } from '../check-type.ts';
 import { column, noOtherKeys, strList } from '../definitions.ts';
 import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
@@ -14,10 +15,18 @@ const notDelivered = new Set(['record_key', 'journal_system', 'source_file', 'fi
 export const noCpr: RowCheckType = {
   shape: 'row',
   defaultScope: 'row',
+  thresholdText: failingAtMost,
+  reading: 'failing_rows',
+  macros: ['has_cpr'],
+  // A kind whose rows were not searched for CPR numbers must not be published.
+  holdsBackUnchecked: true,
   parse(raw, at) {
     noOtherKeys(raw, ['columns'], at);
     if (raw.columns === undefined || raw.columns === 'all_text') return { columns: 'all_text' };
     return { columns: strList(raw.columns, at.key('columns'), 'all_text or a list of columns').map((c, i) => column(c, at.key(`columns[${i}]`))) };
+  },
+  unavailable(_check, env) {
+    return env.macros.has('has_cpr') ? null : 'the CPR detector has_cpr is not loaded';
   },
   failingRows(check, env) {
     const cols =

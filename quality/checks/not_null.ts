@@ -1,11 +1,14 @@
 // not_null: the column (or each of the columns) must hold a value; blank text counts as missing.
 import type { RowCheckType } from '../check-type.ts';
+import { failingAtMost } from '../check-type.ts';
 import { column, noOtherKeys, strList } from '../definitions.ts';
 import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const notNull: RowCheckType = {
   shape: 'row',
   defaultScope: 'row',
+  thresholdText: failingAtMost,
+  reading: 'failing_rows',
   parse(raw, at) {
     noOtherKeys(raw, ['column', 'columns'], at);
     const list = strList(raw.columns ?? raw.column, at.key('columns'), 'a column name or a list of them');

@@ -1,11 +1,14 @@
 // pattern: a present value must match a regular expression in full (RE2 syntax, as DuckDB's regexp_full_match).
 import type { RowCheckType } from '../check-type.ts';
+import { failingAtMost } from '../check-type.ts';
 import { column, noOtherKeys, str } from '../definitions.ts';
 import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const pattern: RowCheckType = {
   shape: 'row',
   defaultScope: 'row',
+  thresholdText: failingAtMost,
+  reading: 'failing_rows',
   parse(raw, at) {
     noOtherKeys(raw, ['column', 'pattern'], at);
     const p = str(raw.pattern, at.key('pattern'), 'a regular expression');

@@ -1,13 +1,15 @@
 // range: a present value must lie within [min, max]. Bounds are numbers, dates,
 // timestamps, or `today` / `now` (the run's clock, so 'in the future' is testable).
 import type { RowCheckType } from '../check-type.ts';
-import { boundSql, isBound } from '../check-type.ts';
+import { boundSql, failingAtMost, isBound } from '../check-type.ts';
 import { column, noOtherKeys } from '../definitions.ts';
 import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const range: RowCheckType = {
   shape: 'row',
   defaultScope: 'row',
+  thresholdText: failingAtMost,
+  reading: 'failing_rows',
   parse(raw, at) {
     noOtherKeys(raw, ['column', 'min', 'max'], at);
     if (raw.min === undefined && raw.max === undefined) at.key('min').fail(undefined, 'min, max or both');

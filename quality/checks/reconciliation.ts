@@ -3,12 +3,15 @@
 // denominator = left; the threshold is the difference allowed (count or percent).
 // Not evaluated when the left count is null (nothing to reconcile yet).
 import type { AggregateCheckType } from '../check-type.ts';
+import { failingAtMost } from '../check-type.ts';
 import { exceeds, noOtherKeys, str } from '../definitions.ts';
 import { fill, missingTable } from './custom_sql.ts';
 
 export const reconciliation: AggregateCheckType = {
   shape: 'aggregate',
   defaultScope: 'aggregate',
+  thresholdText: failingAtMost,
+  reading: 'difference',
   parse(raw, at) {
     noOtherKeys(raw, ['left', 'right'], at);
     return {

@@ -2,12 +2,15 @@
 // key). `to` is a table (ref.clinics) or a data kind, which means the state after
 // this run: published rows not replaced by this run, plus this run's rows.
 import type { RowCheckType, SqlEnv } from '../check-type.ts';
+import { failingAtMost } from '../check-type.ts';
 import { column, dataKinds, noOtherKeys, str } from '../definitions.ts';
 import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const relationship: RowCheckType = {
   shape: 'row',
   defaultScope: 'row',
+  thresholdText: failingAtMost,
+  reading: 'failing_rows',
   parse(raw, at) {
     noOtherKeys(raw, ['to', 'columns'], at);
     const to = str(raw.to, at.key('to'), 'a table like ref.clinics or a data kind like diagnoser');

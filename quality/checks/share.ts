@@ -3,12 +3,16 @@
 // per journal system: the systems that mark nothing are named in the result.
 import type { AggregateCheckType } from '../check-type.ts';
 import { scopeLevelOf } from '../check-type.ts';
-import { column, noOtherKeys, parseThreshold, reaches, str, strList, type Threshold } from '../definitions.ts';
+import { column, formatThreshold, noOtherKeys, parseThreshold, reaches, str, strList, type Threshold } from '../definitions.ts';
 import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const share: AggregateCheckType = {
   shape: 'aggregate',
   defaultScope: 'aggregate',
+  reading: 'share',
+  thresholdText(check) {
+    return `at least ${formatThreshold(check.params.at_least as Threshold)}`;
+  },
   parse(raw, at) {
     noOtherKeys(raw, ['condition', 'group_by', 'at_least'], at);
     return {

@@ -4,12 +4,15 @@
 // natural key plus the content columns this finds exact duplicates (re-sends),
 // while a correction (same record id, new content) passes.
 import type { RowCheckType } from '../check-type.ts';
+import { failingAtMost } from '../check-type.ts';
 import { column, noOtherKeys, strList } from '../definitions.ts';
 import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const unique: RowCheckType = {
   shape: 'row',
   defaultScope: 'row',
+  thresholdText: failingAtMost,
+  reading: 'failing_rows',
   parse(raw, at) {
     noOtherKeys(raw, ['columns', 'include_core'], at);
     const cols = strList(raw.columns, at.key('columns'), 'a list of the key columns').map((c, i) => column(c, at.key(`columns[${i}]`)));

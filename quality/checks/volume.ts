@@ -8,6 +8,11 @@ import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 export const volume: AggregateCheckType = {
   shape: 'aggregate',
   defaultScope: 'aggregate',
+  reading: 'row_count',
+  thresholdText(check) {
+    const p = check.params;
+    return [p.min_rows != null ? `at least ${p.min_rows} rows` : '', p.max_rows != null ? `at most ${p.max_rows} rows` : ''].filter(Boolean).join(', ');
+  },
   parse(raw, at) {
     noOtherKeys(raw, ['min_rows', 'max_rows', 'group_by'], at);
     for (const k of ['min_rows', 'max_rows'] as const) {

@@ -7,6 +7,7 @@ import { queryRows, sqlString } from '../../../transforms/db/connection.ts';
 import { batchRows } from '../../../transforms/publish/batch.ts';
 import { protectShare, suppressCount } from '../../report-kit/suppress.ts';
 import { dataKinds } from '../../definitions.ts';
+import { readingOf } from '../../registry.ts';
 
 export interface ReportCheck {
   readonly checkId: string;
@@ -111,12 +112,14 @@ export async function queryReport(conn: DuckDBConnection, runIdOpt?: string): Pr
   );
   // Findings the pipeline itself makes (duplicates, unresolved clinics, superseded
   // versions) have no declared check: they are listed with the failed checks.
+  // Ordered, because the report's sort keeps ties (equal or suppressed counts) in this order.
   const pipeline = await queryRows<{ check_id: string; kind: string; severity: string; n: number; reason: string }>(
     conn,
     `select check_id, kind, any_value(severity) as severity, count(*)::double as n, min(reason) as reason
      from quality.row_findings
      where run_id = ${runId} and check_id not in (select check_id from quality.check_results where run_id = ${runId})
-     group by check_id, kind`,
+     group by check_id, kind
+     order by check_id, kind`,
   );
   const alerts = await queryRows<{ type: string; kind: string; check_id: string | null; scope: string; day: string | null; day_to: string | null; message: string }>(
     conn,
@@ -164,7 +167,7 @@ export function shapeReport(rows: ReportRows, shareable: boolean): QualityReport
     const p = protectShare(num, den);
     return { numerator: p.numerator, denominator: count(p.denominator), percent: p.suppressed ? null : percent };
   };
-  const isRowCount = (type: string) => type !== 'freshness';
+  const isRowCount = (type: string) => readingOf(type) !== 'age_hours';
 
   const national = results.filter((r) => r.scope_level === 'national');
   const checks: ReportCheck[] = national.map((r) => {

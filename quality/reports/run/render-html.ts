@@ -2,6 +2,7 @@
 // echarts rendered to SVG in Node): what failed first, then alerts, trends and the rest.
 import { barChart, lineChart, sparkline } from '../../report-kit/charts.ts';
 import { chartFigure, escapeHtml, keyFigures, raw, renderPage, renderTable, section } from '../../report-kit/html.ts';
+import { readingOf } from '../../registry.ts';
 import type { QualityReportData, ReportCheck, SampleRow } from './collect.ts';
 
 const suppressed = '<5';
@@ -15,12 +16,19 @@ function pct(p: number | null): string {
 }
 
 function measured(c: ReportCheck): string {
-  if (c.checkType === 'freshness') return c.numerator == null ? '–' : `${Math.round(c.numerator)} h old`;
-  if (c.checkType === 'share') return `${count(c.numerator)} of ${count(c.denominator)} (${pct(c.percent)})`;
-  if (c.checkType === 'volume') return `${count(c.numerator)} rows`;
-  if (c.checkType === 'reconciliation') return `difference ${count(c.numerator)}`;
   if (c.checkType === 'pipeline') return `${count(c.numerator)} rows`;
-  return `${count(c.numerator)} of ${count(c.denominator)} rows (${pct(c.percent)})`;
+  switch (readingOf(c.checkType)) {
+    case 'age_hours':
+      return c.numerator == null ? '–' : `${Math.round(c.numerator)} h old`;
+    case 'share':
+      return `${count(c.numerator)} of ${count(c.denominator)} (${pct(c.percent)})`;
+    case 'row_count':
+      return `${count(c.numerator)} rows`;
+    case 'difference':
+      return `difference ${count(c.numerator)}`;
+    case 'failing_rows':
+      return `${count(c.numerator)} of ${count(c.denominator)} rows (${pct(c.percent)})`;
+  }
 }
 
 export function renderQualityHtml(data: QualityReportData): string {

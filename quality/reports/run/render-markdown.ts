@@ -1,4 +1,5 @@
 // The Markdown summary of a run's quality report: what failed, alerts, held-back kinds.
+import { readingOf } from '../../registry.ts';
 import type { QualityReportData, ReportCheck } from './collect.ts';
 
 const cell = (v: unknown) => String(v ?? '').replaceAll('|', '\\|').replaceAll('\n', ' ');
@@ -30,7 +31,7 @@ export function renderQualityMarkdown(data: QualityReportData): string {
 }
 
 function row(c: ReportCheck): string {
-  if (c.checkType === 'freshness') {
+  if (readingOf(c.checkType) === 'age_hours') {
     return `| ${c.outcome} | ${c.checkId} | ${c.numerator == null ? '–' : `${Math.round(c.numerator)} h old`} | | | ${cell(c.threshold)} | | ${cell(c.message)} |`;
   }
   if (c.checkType === 'pipeline') return `| ${c.outcome} | ${c.checkId} (${c.kind}) | ${count(c.numerator)} | | | | | ${cell(c.message)} |`;
