@@ -5,7 +5,8 @@ import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { ConfigError, databaseOptions, KINDS, loadConfig, type PipelineConfig } from '../config/load.ts';
+import { UsageError } from '../config/errors.ts';
+import { databaseOptions, KINDS, loadConfig, type PipelineConfig } from '../config/load.ts';
 import { openDatabase, queryRows, sqlString, type Database } from '../transforms/db/connection.ts';
 import type { Insertable } from 'kysely';
 import { metaDb } from '../transforms/db/kysely.ts';
@@ -28,7 +29,7 @@ import { probeOutbox, publishBatch, publishPending } from '../transforms/publish
 import { loadChecks, runChecks, type CheckDefinition } from '../quality/engine.ts';
 import { loadMacros } from '../transforms/macros.ts';
 import { dropRunScratch, runLayer } from '../transforms/run.ts';
-import { acquireRunLock, RunLocked } from './run-lock.ts';
+import { acquireRunLock } from './run-lock.ts';
 import { EXIT } from './exit-codes.ts';
 
 export interface NightlyOptions {
@@ -470,7 +471,7 @@ async function recordLedger(conn: DuckDBConnection, candidates: Candidate[], sta
   return files;
 }
 
-export function register(program: Command, setExit: (code: number) => void): void {
+export function register(program: Command, exit: (code: number) => void): void {
   program
     .command('nightly')
     .description('load new inbox files, transform, check and publish a batch')
@@ -483,25 +484,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--run-budget <size>', 'input bytes per run (e.g. 512MB) when a large inbox loads as several runs; "none" for one run (default: run_input_budget)')
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default: memory_limit)")
     .action(async (o: { config: string; inbox?: string; outbox?: string; db?: string; reports?: string; format?: string; runBudget?: string; memoryLimit?: string }) => {
-      const log = createLogger();
-      try {
-        if (o.format !== undefined && o.format !== 'arrow' && o.format !== 'parquet') {
-          throw new ConfigError('(command line)', '--format', o.format, 'parquet or arrow');
-        }
-        const { exitCode, summary } = await runNightly({ ...o, format: o.format as 'arrow' | undefined, logger: log });
-        process.stdout.write(formatSummary(summary));
-        setExit(exitCode);
-      } catch (err) {
-        // The one line a person needs, whatever the log level.
-        process.stderr.write(`fangst nightly: ${(err as Error).message}\n`);
-        if (err instanceof ConfigError) {
-          setExit(EXIT.config);
-        } else if (err instanceof RunLocked) {
-          setExit(EXIT.locked);
-        } else {
-          log.error({ err }, 'nightly run failed');
-          setExit(EXIT.failed);
-        }
-      }
+      if (o.format !== undefined && o.format !== 'arrow' && o.format !== 'parquet') throw new UsageError('--format', o.format, 'parquet or arrow');
+      const { exitCode, summary } = await runNightly({ ...o, format: o.format as 'arrow' | undefined });
+      process.stdout.write(formatSummary(summary));
+      exit(exitCode);
     });
 }

@@ -7,9 +7,10 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
+import { ConfigError } from '../config/errors.ts';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
 import type { AggregateCheckType, Measurement, RowCheckType, SqlEnv } from './check-type.ts';
-import { CheckConfigError, dataKinds, exceeds, formatThreshold, parseCheckFile, type CheckDefinition, type DataKind } from './definitions.ts';
+import { dataKinds, exceeds, formatThreshold, parseCheckFile, type CheckDefinition, type DataKind } from './definitions.ts';
 import { checkType, checkTypes } from './registry.ts';
 import { appendHistory } from './history.ts';
 import { detectAnomalies, type Alert, type AnomalySettings } from './anomalies.ts';
@@ -73,7 +74,7 @@ export async function loadChecks(dir: string = defaultChecksDir): Promise<CheckD
     const shown = relative(process.cwd(), path) || path;
     for (const c of parseCheckFile(await readFile(path, 'utf8'), shown, checkTypes)) {
       const earlier = seen.get(c.id);
-      if (earlier) throw new CheckConfigError(shown, `id`, c.id, `an id not already used (it is declared in ${earlier})`);
+      if (earlier) throw new ConfigError(shown, `id`, c.id, `an id not already used (it is declared in ${earlier})`);
       seen.set(c.id, shown);
       checks.push(c);
     }

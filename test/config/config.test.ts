@@ -2,7 +2,8 @@ import { mkdtemp, mkdir, readFile, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadSource } from '../../config/load.ts';
+import { ConfigError } from '../../config/errors.ts';
+import { loadConfig, loadSource } from '../../config/load.ts';
 
 async function configCopy(edit: (pipeline: string) => string, sourceEdit?: [string, (s: string) => string]) {
   const dir = await mkdtemp(join(tmpdir(), 'fangst-config-'));
