@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('fangst')
     .description('batch ETL and data-quality analytics for Danish specialist-practice health data')
     .version(version(), '-V, --version')
-    .showHelpAfterError()
+    .showHelpAfterError('(fangst --help lists the commands, fangst <command> --help their options)')
     .exitOverride()
     .hook('preAction', (_program, action) => {
       const names: string[] = [];

@@ -3,11 +3,11 @@
 // alerts. Decisions stay with the caller: it quarantines rows with error findings
 // and holds back the kinds listed in heldBackKinds.
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import { ConfigError } from '../config/errors.ts';
+import { ConfigError, shownPath } from '../config/errors.ts';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
 import type { AggregateCheckType, Measurement, RowCheckType, SqlEnv } from './check-type.ts';
 import { dataKinds, exceeds, formatThreshold, parseCheckFile, type CheckDefinition, type DataKind } from './definitions.ts';
@@ -71,7 +71,7 @@ export async function loadChecks(dir: string = defaultChecksDir): Promise<CheckD
   const seen = new Map<string, string>();
   for (const f of files) {
     const path = join(dir, f);
-    const shown = relative(process.cwd(), path) || path;
+    const shown = shownPath(path);
     for (const c of parseCheckFile(await readFile(path, 'utf8'), shown, checkTypes)) {
       const earlier = seen.get(c.id);
       if (earlier) throw new ConfigError(shown, `id`, c.id, `an id not already used (it is declared in ${earlier})`);
