@@ -47,8 +47,8 @@ export async function main(argv: string[]): Promise<number> {
   // Jobs pull in DuckDB, Arrow, ECharts...: load only the one asked for, all of them for help.
   const asked = argv.slice(2).find((a) => !a.startsWith('-'));
   const wanted = asked !== undefined && asked in jobs ? [jobs[asked]!] : Object.values(jobs);
-  for (const load of wanted) (await load()).register(program, (code) => (exitCode = code));
   try {
+    for (const load of wanted) (await load()).register(program, (code) => (exitCode = code));
     await program.parseAsync(argv);
   } catch (err) {
     // Commander has already printed its message (and the help); --help and --version end here with 0.

@@ -30,7 +30,7 @@ import { loadChecks, runChecks, type CheckDefinition } from '../quality/engine.t
 import { loadMacros } from '../transforms/macros.ts';
 import { dropRunScratch, runLayer } from '../transforms/run.ts';
 import { acquireRunLock } from './run-lock.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT, exitCodeOf } from './exit-codes.ts';
 
 export interface NightlyOptions {
   readonly config?: string;
@@ -146,7 +146,7 @@ async function oneRun(db: Database, conn: DuckDBConnection, config: PipelineConf
     return summary;
   } catch (err) {
     await meta.updateTable('meta.runs').set({
-      finished_at: new Date().toISOString(), status: 'failed', exit_code: EXIT.failed, message: (err as Error).message.slice(0, 2000),
+      finished_at: new Date().toISOString(), status: 'failed', exit_code: exitCodeOf(err), message: (err as Error).message.slice(0, 2000),
     }).where('run_id', '=', runId).execute();
     throw err;
   }
