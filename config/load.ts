@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { ConfigError, UsageError } from './errors.ts';
 
 /** The data kinds fangst knows, in the order they went live. */
 export const KINDS = ['diagnoser', 'epikriser', 'billeddiagnostiske_epikriser', 'notater', 'laboratoriesvar'] as const;
@@ -81,24 +82,6 @@ export interface PipelineConfig {
   readonly reference: { readonly sksFile: string | null; readonly npuFile: string | null };
   /** The whole parsed YAML, for blocks other parts own (campaign, schedule, ...). */
   readonly raw: Readonly<Record<string, unknown>>;
-}
-
-/** A configuration error: names the file, the key, what was found and what was expected. */
-export class ConfigError extends Error {
-  constructor(
-    readonly file: string,
-    readonly key: string,
-    readonly found: unknown,
-    readonly expected: string,
-  ) {
-    super(`${file}: ${key}: found ${describe(found)}, expected ${expected}`);
-    this.name = 'ConfigError';
-  }
-}
-
-function describe(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  return JSON.stringify(value);
 }
 
 type Obj = Record<string, unknown>;
@@ -261,12 +244,15 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
   const reference = doc.reference === undefined || doc.reference === null ? {} : r.obj(doc.reference, 'reference');
   const memoryLimit = overrides.memoryLimit ?? r.str(doc, 'memory_limit', '', '4GB');
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
-    throw new ConfigError(file, overrides.memoryLimit !== undefined ? '--memory-limit' : 'memory_limit', memoryLimit, 'a size such as "4GB"');
+    if (overrides.memoryLimit !== undefined) throw new UsageError('--memory-limit', memoryLimit, 'a size such as "4GB"');
+    throw new ConfigError(file, 'memory_limit', memoryLimit, 'a size such as "4GB"');
   }
-  const budgetKey = overrides.runInputBudget !== undefined ? '--run-budget' : 'run_input_budget';
   const budget = overrides.runInputBudget !== undefined ? (overrides.runInputBudget === 'none' ? null : overrides.runInputBudget) : doc.run_input_budget ?? null;
   const runInputBudget = budget === null ? null : typeof budget === 'string' ? sizeInBytes(budget) : null;
-  if (budget !== null && runInputBudget === null) throw new ConfigError(file, budgetKey, budget, 'a size such as "256MB", or null for one run');
+  if (budget !== null && runInputBudget === null) {
+    if (overrides.runInputBudget !== undefined) throw new UsageError('--run-budget', budget, 'a size such as "256MB", or none for one run');
+    throw new ConfigError(file, 'run_input_budget', budget, 'a size such as "256MB", or null for one run');
+  }
   const tempDirectory = r.optStr(doc, 'temp_directory', '');
   if (tempDirectory === '') throw new ConfigError(file, 'temp_directory', tempDirectory, 'a folder, or null for <database>.tmp');
   const timeZone = r.str(doc, 'time_zone', '', 'Europe/Copenhagen');

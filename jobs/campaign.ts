@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { computeCampaign } from '../quality/reports/campaign/collect.ts';
 import { buildDocument, type CampaignDocument } from '../quality/reports/campaign/document.ts';
-import { CampaignUsageError, loadCampaignConfig, parseMonth, parseTarget } from '../quality/reports/campaign/settings.ts';
-import { ConfigError } from '../config/load.ts';
+import { loadCampaignConfig, parseMonth, parseTarget } from '../quality/reports/campaign/settings.ts';
+import { NotFound, UsageError } from '../config/errors.ts';
 import { writeCampaignOutputs, type WrittenFiles } from '../quality/reports/campaign/write.ts';
 import { openDatabase } from '../transforms/db/connection.ts';
 import { formatCount, formatPercent, formatPoints } from '../quality/report-kit/html.ts';
@@ -41,30 +41,21 @@ interface Output {
 
 const stdio: Output = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
 
-/** Runs the campaign report; prints JSON (--json) or a summary, and writes the files. */
+/**
+ * Runs the campaign report; prints JSON (--json) or a summary, and writes the files. A period
+ * without diagnoses is an outcome (exit 1), not an error; a bad flag, configuration or database
+ * is thrown.
+ */
 export async function runCampaign(opts: CampaignOptions, io: Output = stdio): Promise<CampaignResult> {
-  let config;
-  let settings;
-  try {
-    config = await loadCampaignConfig(opts.config ?? 'config/pipeline.yaml', { database: opts.db });
-    settings = {
-      from: opts.from === undefined ? undefined : parseMonth(opts.from, '--from'),
-      to: opts.to === undefined ? undefined : parseMonth(opts.to, '--to'),
-      start: opts.start === undefined ? config.start : parseMonth(opts.start, '--start'),
-      target: opts.target === undefined ? config.target : parseTarget(opts.target, '--target'),
-      minClinicDiagnoses: config.minClinicDiagnoses,
-    };
-    if (settings.from && settings.to && settings.from > settings.to) throw new CampaignUsageError(`--from ${settings.from} is after --to ${settings.to}`);
-  } catch (err) {
-    if (!(err instanceof CampaignUsageError || err instanceof ConfigError)) throw err;
-    io.err(`fangst campaign: ${err.message}\n`);
-    return { exitCode: EXIT.config };
-  }
+  const from = opts.from === undefined ? undefined : parseMonth(opts.from, '--from');
+  const to = opts.to === undefined ? undefined : parseMonth(opts.to, '--to');
+  if (from && to && from > to) throw new UsageError('--to', to, `a month not before --from ${from}`);
+  const start = opts.start === undefined ? undefined : parseMonth(opts.start, '--start');
+  const target = opts.target === undefined ? undefined : parseTarget(opts.target, '--target');
+  const config = await loadCampaignConfig(opts.config ?? 'config/pipeline.yaml', { database: opts.db });
+  const settings = { from, to, start: start ?? config.start, target: target ?? config.target, minClinicDiagnoses: config.minClinicDiagnoses };
   const dbPath = config.database;
-  if (dbPath !== ':memory:' && !existsSync(dbPath)) {
-    io.err(`fangst campaign: no database at ${dbPath} (run fangst nightly first, or pass --db)\n`);
-    return { exitCode: EXIT.config };
-  }
+  if (dbPath !== ':memory:' && !existsSync(dbPath)) throw new NotFound('database', dbPath, 'run fangst nightly first, or pass --db');
 
   const db = await openDatabase(dbPath, { memoryLimit: config.memoryLimit, threads: config.threads });
   let document: CampaignDocument;
@@ -101,7 +92,7 @@ function summary(doc: CampaignDocument, files: WrittenFiles | undefined): string
   return `${lines.join('\n')}\n`;
 }
 
-export function register(program: Command, setExit: (code: number) => void): void {
+export function register(program: Command, exit: (code: number) => void): void {
   program
     .command('campaign')
     .description('aktionsdiagnose (A) share by month, nationally and per journal system, specialty and clinic, against the target')
@@ -115,7 +106,5 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--json', 'print the report document as JSON on stdout')
     .option('--shareable', 'pseudonymise clinics and suppress counts of 1-4')
     .option('--danish-csv', 'CSV for Danish Excel: ; separator, decimal comma')
-    .action(async (o: CampaignOptions) => {
-      setExit((await runCampaign(o)).exitCode);
-    });
+    .action(async (o: CampaignOptions) => exit((await runCampaign(o)).exitCode));
 }

@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { loadConfig } from '../config/load.ts';
 import { openDatabase, queryRows } from '../transforms/db/connection.ts';
-import { CheckConfigError, type CheckDefinition } from '../quality/definitions.ts';
+import type { CheckDefinition } from '../quality/definitions.ts';
+import { NotFound } from '../config/errors.ts';
 import { checkSql, defaultChecksDir, loadChecks, sqlEnvironment, thresholdText } from '../quality/engine.ts';
 import { writeQualityReport } from '../quality/reports/run/write.ts';
 import { EXIT } from './exit-codes.ts';
@@ -67,8 +68,7 @@ async function explain(id: string, o: Common): Promise<number> {
   const check = checks.find((c) => c.id === id);
   if (!check) {
     const near = checks.filter((c) => c.id.includes(id) || id.includes(c.kind)).map((c) => c.id).slice(0, 8);
-    process.stderr.write(`fangst checks: no such check: ${id}${near.length ? ` (did you mean ${near.join(', ')}?)` : ''}\n`);
-    return EXIT.config;
+    throw new NotFound('check', id, near.length ? `did you mean ${near.join(', ')}?` : `\`fangst checks\` lists them`);
   }
   const path = await databasePath(o).catch(() => null);
   const sql = await withDb(path && existsSync(path) ? path : null, async (conn) => {
@@ -98,10 +98,7 @@ function describe(c: CheckDefinition): string {
 
 async function report(o: Common & { run?: string; out?: string; shareable?: boolean }): Promise<number> {
   const path = await databasePath(o);
-  if (!existsSync(path)) {
-    process.stderr.write(`fangst checks report: no database at ${path} (run fangst nightly first, or pass --db)\n`);
-    return EXIT.config;
-  }
+  if (!existsSync(path)) throw new NotFound('database', path, 'run fangst nightly first, or pass --db');
   return withDb(path, async (conn) => {
     const written = await writeQualityReport(conn, { runId: o.run, outDir: o.out ?? join('var', 'reports'), shareable: o.shareable });
     process.stdout.write(`${written.html}\n${written.json}\n${written.markdown}\n`);
@@ -109,26 +106,21 @@ async function report(o: Common & { run?: string; out?: string; shareable?: bool
   });
 }
 
-export function register(program: Command, setExit: (code: number) => void): void {
-  const guard = (name: string, fn: () => Promise<number>) =>
-    fn().then(setExit, (err: Error) => {
-      process.stderr.write(`fangst ${name}: ${err.message}\n`);
-      setExit(err instanceof CheckConfigError || err.name === 'ConfigError' ? EXIT.config : EXIT.failed);
-    });
+export function register(program: Command, exit: (code: number) => void): void {
   const checks = program
     .command('checks')
     .description('list the data-quality checks (config/checks/*.yaml) with their latest outcome')
     .option('--config <file>', 'pipeline configuration', 'config/pipeline.yaml')
     .option('--db <file>', 'DuckDB file (default: from the configuration)')
     .option('--dir <dir>', 'folder of check definitions (default: config/checks)')
-    .action((o: Common) => guard('checks', () => list(o)));
+    .action(async (o: Common) => exit(await list(o)));
   checks
     .command('explain <id>')
     .description('show one check: its settings and the SQL it runs')
     .option('--config <file>', 'pipeline configuration', 'config/pipeline.yaml')
     .option('--db <file>', 'DuckDB file (default: from the configuration)')
     .option('--dir <dir>', 'folder of check definitions (default: config/checks)')
-    .action((id: string, _o: Common, cmd: Command) => guard('checks explain', () => explain(id, cmd.optsWithGlobals<Common>())));
+    .action(async (id: string, _o: Common, cmd: Command) => exit(await explain(id, cmd.optsWithGlobals<Common>())));
   checks
     .command('report')
     .description('write the quality report of a run (HTML, JSON, Markdown)')
@@ -137,5 +129,5 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--run <id>', 'run id (default: the latest run)')
     .option('--out <dir>', 'output folder', 'var/reports')
     .option('--shareable', 'no patient identifiers; counts of 1-4 suppressed')
-    .action((_o: unknown, cmd: Command) => guard('checks report', () => report(cmd.optsWithGlobals<Common & { run?: string; out?: string; shareable?: boolean }>())));
+    .action(async (_o: unknown, cmd: Command) => exit(await report(cmd.optsWithGlobals<Common & { run?: string; out?: string; shareable?: boolean }>())));
 }

@@ -1,10 +1,14 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { EXIT, exitCodeOf } from './exit-codes.ts';
 
 /**
  * Every job registers its subcommand here: one entry per job file, keyed by the
- * subcommand's name. A job's action sets the process exit code (README, "Exit codes").
+ * subcommand's name. An action parses its options, makes one call, prints, and hands
+ * its exit code to `exit`; what goes wrong it throws, and main() turns that into one
+ * line on stderr and an exit code (README, "Exit codes").
  */
-type Registrar = (program: Command, setExit: (code: number) => void) => void;
+export type Registrar = (program: Command, exit: (code: number) => void) => void;
 
 const jobs: Record<string, () => Promise<{ register: Registrar }>> = {
   nightly: () => import('./nightly.ts'),
@@ -17,21 +21,43 @@ const jobs: Record<string, () => Promise<{ register: Registrar }>> = {
   score: () => import('./score.ts'),
 };
 
+function version(): string {
+  const file = new URL('../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
+/** The stack is for whoever debugs fangst, not for the person running it: only at log level debug or trace. */
+function wantsStack(): boolean {
+  return ['debug', 'trace'].includes(process.env.FANGST_LOG_LEVEL ?? '');
+}
+
 export async function main(argv: string[]): Promise<number> {
-  let exitCode = 0;
+  let exitCode: number = EXIT.ok;
+  let running = 'fangst';
   const program = new Command('fangst')
     .description('batch ETL and data-quality analytics for Danish specialist-practice health data')
-    .showHelpAfterError()
-    .exitOverride();
+    .version(version(), '-V, --version')
+    .showHelpAfterError('(fangst --help lists the commands, fangst <command> --help their options)')
+    .exitOverride()
+    .hook('preAction', (_program, action) => {
+      const names: string[] = [];
+      for (let c: Command | null = action; c; c = c.parent) names.unshift(c.name());
+      running = names.join(' ');
+    });
   // Jobs pull in DuckDB, Arrow, ECharts...: load only the one asked for, all of them for help.
   const asked = argv.slice(2).find((a) => !a.startsWith('-'));
   const wanted = asked !== undefined && asked in jobs ? [jobs[asked]!] : Object.values(jobs);
-  for (const load of wanted) (await load()).register(program, (code) => (exitCode = code));
   try {
+    for (const load of wanted) (await load()).register(program, (code) => (exitCode = code));
     await program.parseAsync(argv);
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 64;
-    throw err;
+    // Commander has already printed its message (and the help); --help and --version end here with 0.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    const code = exitCodeOf(err);
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`${running}: ${message}\n`);
+    if (wantsStack() && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    return code;
   }
   return exitCode;
 }

@@ -1,3 +1,6 @@
+import { ConfigError, NotFound, UsageError } from '../config/errors.ts';
+import { RunLocked } from './run-lock.ts';
+
 /**
  * Exit codes of every fangst command (README, "Exit codes"). Quarantined and
  * rejected rows are an expected part of a night and do not change the code;
@@ -7,10 +10,20 @@ export const EXIT = {
   ok: 0,
   /** The run failed (I/O, database, broken invariant); nothing of it was committed. */
   failed: 1,
-  /** The configuration or the command line is wrong; no data was touched. */
+  /** A configuration file is wrong, or a file, database or name the command was given does not exist; no data was touched. */
   config: 2,
   /** The run completed, but at least one data kind was held back. */
   heldBack: 3,
-  /** Another run holds the lock. */
+  /** The command line is wrong (sysexits EX_USAGE): unknown command or option, missing or bad value; no data was touched. */
+  usage: 64,
+  /** Another run holds the lock (sysexits EX_TEMPFAIL): try again later. */
   locked: 75,
 } as const;
+
+/** The exit code of a command that threw `err`: the one place error kinds become codes. */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof UsageError) return EXIT.usage;
+  if (err instanceof ConfigError || err instanceof NotFound) return EXIT.config;
+  if (err instanceof RunLocked) return EXIT.locked;
+  return EXIT.failed;
+}

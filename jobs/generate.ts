@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { generate } from '../data-samples/generator/run.ts';
+import { UsageError } from '../config/errors.ts';
 import { EXIT } from './exit-codes.ts';
 
 /** `fangst generate`: the synthetic national extract, calibrated to the status report. */
-export function register(program: Command, setExit: (code: number) => void): void {
+export function register(program: Command, exit: (code: number) => void): void {
   program
     .command('generate')
     .description('write synthetic deliveries of the nine journal systems, the clinic register and the ground truth')
@@ -18,28 +19,21 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--memory-limit <SIZE>', 'DuckDB memory limit (of each shard)', '3GB')
     .option('--shard-scale <S>', 'largest scale made in one go; a larger scale is made as shards of it, appended to the same files', '1')
     .action(async (o: { scale: string; seed: string; out: string; truth?: string; from?: string; to?: string; night?: string; config?: string; memoryLimit: string; shardScale: string }) => {
-      const scale = Number(o.scale);
-      const seed = Number(o.seed);
-      const shardScale = Number(o.shardScale);
-      const problem = !(scale > 0)
-        ? `--scale must be a number above 0, got ${JSON.stringify(o.scale)}`
-        : !(shardScale > 0)
-          ? `--shard-scale must be a number above 0, got ${JSON.stringify(o.shardScale)}`
-          : !Number.isInteger(seed)
-            ? `--seed must be an integer, got ${JSON.stringify(o.seed)}`
-            : [o.from, o.to, o.night].some((d) => d !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(d))
-              ? `--from, --to and --night take dates as yyyy-mm-dd, got ${JSON.stringify([o.from, o.to, o.night].filter(Boolean))}`
-              : null;
-      if (problem) {
-        process.stderr.write(`fangst generate: ${problem}\n`);
-        setExit(EXIT.config);
-        return;
-      }
-      const s = await generate({ scale, seed, out: o.out, truth: o.truth, from: o.from, to: o.to, night: o.night, config: o.config, memoryLimit: o.memoryLimit, shardScale });
+      const s = await generate({
+        scale: number('--scale', o.scale), seed: number('--seed', o.seed), shardScale: number('--shard-scale', o.shardScale),
+        out: o.out, truth: o.truth, from: o.from, to: o.to, night: o.night, config: o.config, memoryLimit: o.memoryLimit,
+      });
       const rows = Object.entries(s.rows).map(([k, n]) => `${k} ${n}`).join(', ');
       const shards = s.shards > 1 ? ` (${s.shards} shards)` : '';
       process.stdout.write(`generated ${s.files} files for ${s.clinics} clinics${shards} in ${s.seconds.toFixed(1)} s: ${rows}\n`);
       process.stdout.write(`ground truth: ${s.defects} defective records in ${s.truth}; expected published counts in ${s.expected}\n`);
-      setExit(EXIT.ok);
+      exit(EXIT.ok);
     });
+}
+
+/** A flag's number; generate() checks its range. */
+function number(flag: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n)) throw new UsageError(flag, text, 'a number');
+  return n;
 }

@@ -11,7 +11,8 @@ import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { ConfigError, KINDS, loadConfig, type Delivery } from '../config/load.ts';
+import { UsageError } from '../config/errors.ts';
+import { KINDS, loadConfig, type Delivery } from '../config/load.ts';
 import { openDatabase, queryRows, sqlString } from '../transforms/db/connection.ts';
 import { hashFile } from '../transforms/ingest/hash.ts';
 import { loadCatalogue } from '../transforms/reference/npu-catalogue.ts';
@@ -58,7 +59,7 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
   const readable = inputs.filter((i) => i.role !== 'unrecognised');
   const ignored = inputs.flatMap((i) => (i.role === 'unrecognised' ? [{ file: i.file, reason: i.reason }] : []));
   if (!readable.some((i) => i.role !== 'register')) {
-    throw new ConfigError('(command line)', 'EXTRACT', opts.extracts, 'lab files in one of the layouts of config/sources, a layout of --mapping, or FHIR Observation NDJSON');
+    throw new UsageError('EXTRACT', opts.extracts, 'lab files in one of the layouts of config/sources, a layout of --mapping, or FHIR Observation NDJSON');
   }
   const outDir = resolve(opts.out ?? 'lab-quality-out');
   const dbFile = join(outDir, LAB_DB_FILE);
@@ -155,7 +156,7 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
   }
 }
 
-export function register(program: Command, setExit: (code: number) => void): void {
+export function register(program: Command, exit: (code: number) => void): void {
   program
     .command('lab-quality')
     .description('evaluate a lab extract: usable share, findings per row, per-clinic unit mix-ups, analyst report')
@@ -165,20 +166,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--config <file>', 'pipeline configuration (layouts, register, NPU reference)', 'config/pipeline.yaml')
     .action(async (extracts: string[], o: { mapping?: string; out: string; config: string }) => {
       const log = createLogger();
-      try {
-        const { outputs, ignored } = await runLabQuality({ extracts, mapping: o.mapping, out: o.out, config: o.config, logger: log });
-        if (ignored.length) log.info({ files: ignored.length }, 'files that are not lab results were ignored (listed in the report)');
-        process.stdout.write(outputs.text);
-        setExit(EXIT.ok);
-      } catch (err) {
-        // The one line a person needs, whatever the log level.
-        process.stderr.write(`fangst lab-quality: ${(err as Error).message}\n`);
-        if (err instanceof ConfigError) {
-          setExit(EXIT.config);
-        } else {
-          log.error({ err }, 'lab-quality failed');
-          setExit(EXIT.failed);
-        }
-      }
+      const { outputs, ignored } = await runLabQuality({ extracts, mapping: o.mapping, out: o.out, config: o.config, logger: log });
+      if (ignored.length) log.info({ files: ignored.length }, 'files that are not lab results were ignored (listed in the report)');
+      process.stdout.write(outputs.text);
+      exit(EXIT.ok);
     });
 }

@@ -1,12 +1,14 @@
 // `fangst monitor`: the status report's two monitoring tables (per journal system, per
 // specialty) over the published data, with the distinct columns named and the additive ones
 // reconciled between the tables. SQL in transforms/marts/monitor_by_*.sql, rendering in monitor/.
+import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openDatabase } from '../transforms/db/connection.ts';
 import { loadConfig } from '../config/load.ts';
 import { computeMonitor, parseMonth, renderReconciliation, renderTable, reportJson, type MonitorBy, type MonitorFormat, type MonitorReport } from '../quality/reports/monitor/tables.ts';
+import { NotFound, UsageError } from '../config/errors.ts';
 import { EXIT } from './exit-codes.ts';
 
 export interface MonitorOptions {
@@ -39,25 +41,17 @@ export function renderMonitor(report: MonitorReport, by: readonly MonitorBy[], f
   return parts.join('\n');
 }
 
-export async function runMonitor(opts: MonitorOptions, out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): Promise<number> {
-  let by: MonitorBy[];
-  let format: MonitorFormat;
-  let from: string | null;
-  let to: string | null;
-  let dbPath: string;
-  try {
-    if (opts.by !== undefined && opts.by !== 'system' && opts.by !== 'specialty') throw new Error(`--by must be system or specialty, got ${JSON.stringify(opts.by)}`);
-    by = opts.by ? [opts.by as MonitorBy] : ['system', 'specialty'];
-    format = (opts.format ?? 'table') as MonitorFormat;
-    if (!FORMATS.includes(format)) throw new Error(`--format must be one of ${FORMATS.join(', ')}, got ${JSON.stringify(opts.format)}`);
-    from = opts.from ? parseMonth(opts.from, '--from') : null;
-    to = opts.to ? parseMonth(opts.to, '--to') : null;
-    if (from && to && from > to) throw new Error(`--from ${opts.from} is after --to ${opts.to}`);
-    dbPath = opts.db ?? (await loadConfig(opts.config)).database;
-  } catch (e) {
-    err(`fangst monitor: ${(e as Error).message}\n`);
-    return EXIT.config;
-  }
+/** Prints (and with --out writes) the tables; a bad flag, configuration or database is thrown. */
+export async function runMonitor(opts: MonitorOptions, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  if (opts.by !== undefined && opts.by !== 'system' && opts.by !== 'specialty') throw new UsageError('--by', opts.by, 'system or specialty');
+  const by: MonitorBy[] = opts.by ? [opts.by as MonitorBy] : ['system', 'specialty'];
+  const format = (opts.format ?? 'table') as MonitorFormat;
+  if (!FORMATS.includes(format)) throw new UsageError('--format', opts.format, `one of ${FORMATS.join(', ')}`);
+  const from = opts.from ? parseMonth(opts.from, '--from') : null;
+  const to = opts.to ? parseMonth(opts.to, '--to') : null;
+  if (from && to && from > to) throw new UsageError('--to', opts.to, `a month not before --from ${opts.from}`);
+  const dbPath = opts.db ?? (await loadConfig(opts.config)).database;
+  if (dbPath !== ':memory:' && !existsSync(dbPath)) throw new NotFound('database', dbPath, 'run fangst nightly first, or pass --db');
   const db = await openDatabase(dbPath);
   let report: MonitorReport;
   try {
@@ -73,7 +67,7 @@ export async function runMonitor(opts: MonitorOptions, out: (text: string) => vo
   return EXIT.ok;
 }
 
-export function register(program: Command, setExit: (code: number) => void): void {
+export function register(program: Command, exit: (code: number) => void): void {
   program
     .command('monitor')
     .description('the monitoring tables of the status report (per journal system and per specialty) over the published data')
@@ -84,5 +78,5 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--by <system|specialty>', 'one table only (default: both)')
     .option('--format <table|csv|md|json>', 'output format', 'table')
     .option('--out <dir>', 'also write monitor_by_<table>.<ext> here')
-    .action(async (o: MonitorOptions) => setExit(await runMonitor(o)));
+    .action(async (o: MonitorOptions) => exit(await runMonitor(o)));
 }

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import { ConfigError, databaseOptions, loadConfig, type PipelineConfig } from '../config/load.ts';
+import { UsageError } from '../config/errors.ts';
+import { databaseOptions, loadConfig, type PipelineConfig } from '../config/load.ts';
 import { openDatabase, queryRows, sqlString, type Database } from '../transforms/db/connection.ts';
 import { metaDb } from '../transforms/db/kysely.ts';
 import { markCrashedRuns, newId, recordRunFailure, recordRunStart, recordRunSuccess } from '../transforms/db/runs.ts';
@@ -20,10 +21,10 @@ import { transformRun } from '../transforms/transform-run.ts';
 import { loadChecks, runChecks, type CheckDefinition } from '../quality/engine.ts';
 import { heldBackKinds } from '../quality/held-back.ts';
 import { reach } from './crashpoints.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { createLogger } from './log.ts';
 import { fileProgress } from './progress.ts';
-import { acquireRunLock, RunLocked } from './run-lock.ts';
+import { acquireRunLock } from './run-lock.ts';
 import { combineRuns, formatSummary, totalsOf, type RunSummary } from './summary.ts';
 
 export interface NightlyOptions {
@@ -126,7 +127,7 @@ async function oneRun(db: Database, conn: DuckDBConnection, config: PipelineConf
     await recordRunSuccess(conn, ctx.runId, { ...summary, exitCode: summary.heldBack.length > 0 ? EXIT.heldBack : EXIT.ok });
     return summary;
   } catch (err) {
-    await recordRunFailure(conn, ctx.runId, EXIT.failed, err);
+    await recordRunFailure(conn, ctx.runId, exitCodeOf(err), err);
     throw err;
   }
 }
@@ -202,7 +203,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   return summary;
 }
 
-export function register(program: Command, setExit: (code: number) => void): void {
+export function register(program: Command, exit: (code: number) => void): void {
   program
     .command('nightly')
     .description('load new inbox files, transform, check and publish a batch')
@@ -215,25 +216,9 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--run-budget <size>', 'input bytes per run (e.g. 512MB) when a large inbox loads as several runs; "none" for one run (default: run_input_budget)')
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default: memory_limit)")
     .action(async (o: { config: string; inbox?: string; outbox?: string; db?: string; reports?: string; format?: string; runBudget?: string; memoryLimit?: string }) => {
-      const log = createLogger();
-      try {
-        if (o.format !== undefined && o.format !== 'arrow' && o.format !== 'parquet') {
-          throw new ConfigError('(command line)', '--format', o.format, 'parquet or arrow');
-        }
-        const { exitCode, summary } = await runNightly({ ...o, format: o.format as 'arrow' | undefined, logger: log });
-        process.stdout.write(formatSummary(summary));
-        setExit(exitCode);
-      } catch (err) {
-        // The one line a person needs, whatever the log level.
-        process.stderr.write(`fangst nightly: ${(err as Error).message}\n`);
-        if (err instanceof ConfigError) {
-          setExit(EXIT.config);
-        } else if (err instanceof RunLocked) {
-          setExit(EXIT.locked);
-        } else {
-          log.error({ err }, 'nightly run failed');
-          setExit(EXIT.failed);
-        }
-      }
+      if (o.format !== undefined && o.format !== 'arrow' && o.format !== 'parquet') throw new UsageError('--format', o.format, 'parquet or arrow');
+      const { exitCode, summary } = await runNightly({ ...o, format: o.format as 'arrow' | undefined });
+      process.stdout.write(formatSummary(summary));
+      exit(exitCode);
     });
 }

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
-import { ConfigError, loadConfig } from '../config/load.ts';
+import { ConfigError, UsageError } from '../config/errors.ts';
+import { loadConfig } from '../config/load.ts';
 import { createLogger } from './log.ts';
 import { formatSummary } from './summary.ts';
-import { RunLocked } from './run-lock.ts';
-import { EXIT } from './exit-codes.ts';
+import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { runNightly } from './nightly.ts';
 
 /** The `schedule:` block of config/pipeline.yaml. */
@@ -26,9 +26,11 @@ export function readSchedule(file: string, raw: Readonly<Record<string, unknown>
     throw new ConfigError(file, 'schedule', block, 'a mapping with cron and time_zone');
   }
   const b = block as Record<string, unknown>;
-  const key = cronFlag === undefined ? 'schedule.cron' : '--cron';
   const cron = cronFlag ?? b.cron;
-  if (typeof cron !== 'string' || cron.trim() === '') throw new ConfigError(file, key, cron, 'a cron expression such as "30 2 * * *"');
+  // a --cron flag is a usage error, the configuration's expression a configuration error
+  const bad = (expected: string) =>
+    cronFlag === undefined ? new ConfigError(file, 'schedule.cron', cron, expected) : new UsageError('--cron', cron, expected);
+  if (typeof cron !== 'string' || cron.trim() === '') throw bad('a cron expression such as "30 2 * * *"');
   const timeZone = b.time_zone ?? raw.time_zone ?? 'Europe/Copenhagen';
   try {
     if (typeof timeZone !== 'string') throw new Error();
@@ -39,7 +41,7 @@ export function readSchedule(file: string, raw: Readonly<Record<string, unknown>
   try {
     new Cron(cron, { paused: true, timezone: timeZone }).stop();
   } catch (err) {
-    throw new ConfigError(file, key, cron, `a cron expression such as "30 2 * * *" (${(err as Error).message})`);
+    throw bad(`a cron expression such as "30 2 * * *" (${(err as Error).message})`);
   }
   return { cron, timeZone };
 }
@@ -124,20 +126,16 @@ async function nightOnce(opts: ScheduleOptions, log: Logger): Promise<number> {
     process.stdout.write(formatSummary(summary));
     return exitCode;
   } catch (err) {
-    if (err instanceof RunLocked) {
-      log.warn(`${err.message}: this night is skipped`);
-      return EXIT.locked;
-    }
-    if (err instanceof ConfigError) {
-      log.error(err.message);
-      return EXIT.config;
-    }
-    log.error({ err }, 'nightly run failed; the schedule goes on');
-    return EXIT.failed;
+    const code = exitCodeOf(err);
+    const message = (err as Error).message;
+    if (code === EXIT.locked) log.warn(`${message}: this night is skipped`);
+    else log.error(code === EXIT.failed ? `nightly run failed; the schedule goes on: ${message}` : message);
+    log.debug({ err }, 'the failed night');
+    return code;
   }
 }
 
-export function register(program: Command, setExit: (code: number) => void): void {
+export function register(program: Command, exit: (code: number) => void): void {
   program
     .command('schedule')
     .description('run the nightly job on the cron expression of the configuration (schedule:), in this process')
@@ -150,27 +148,22 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--max-runs <n>', 'stop after this many runs and exit with the last run\'s code')
     .option('--next <n>', 'print the next n run times and exit')
     .action(async (o: { config: string; inbox?: string; outbox?: string; db?: string; reports?: string; cron?: string; maxRuns?: string; next?: string }) => {
-      const log = createLogger();
-      try {
-        const count = (flag: string, v: string | undefined) => {
-          if (v === undefined) return undefined;
-          const n = Number(v);
-          if (!Number.isInteger(n) || n < 1) throw new ConfigError('(command line)', flag, v, 'a positive whole number');
-          return n;
-        };
-        const next = count('--next', o.next);
-        const maxRuns = count('--max-runs', o.maxRuns);
-        if (next !== undefined) {
-          const config = await loadConfig(o.config);
-          const schedule = readSchedule(config.file, config.raw, o.cron);
-          for (const d of nextRuns(schedule, next)) process.stdout.write(`${d.toISOString()}\n`);
-          setExit(EXIT.ok);
-          return;
-        }
-        setExit(await runSchedule({ ...o, maxRuns, logger: log }));
-      } catch (err) {
-        process.stderr.write(`fangst schedule: ${(err as Error).message}\n`);
-        setExit(err instanceof ConfigError ? EXIT.config : EXIT.failed);
+      const next = count('--next', o.next);
+      const maxRuns = count('--max-runs', o.maxRuns);
+      if (next !== undefined) {
+        const config = await loadConfig(o.config);
+        const schedule = readSchedule(config.file, config.raw, o.cron);
+        for (const d of nextRuns(schedule, next)) process.stdout.write(`${d.toISOString()}\n`);
+        exit(EXIT.ok);
+        return;
       }
+      exit(await runSchedule({ ...o, maxRuns, logger: createLogger() }));
     });
+}
+
+function count(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(flag, v, 'a positive whole number');
+  return n;
 }

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { openDatabase } from '../transforms/db/connection.ts';
 import { loadConfig } from '../config/load.ts';
 import { loadScoreConfig, renderScore, scoreFindings, type ScoreResult } from '../quality/score.ts';
+import { NotFound, UsageError } from '../config/errors.ts';
 import { EXIT } from './exit-codes.ts';
 
 export interface ScoreOptions {
@@ -15,19 +16,13 @@ export interface ScoreOptions {
   readonly json?: boolean;
 }
 
-export async function runScore(opts: ScoreOptions, out: (t: string) => void = (t) => process.stdout.write(t), err: (t: string) => void = (t) => process.stderr.write(t)): Promise<{ exitCode: number; result?: ScoreResult }> {
-  let cfg;
-  let dbPath: string;
-  try {
-    if (!opts.truth) throw new Error('--truth FILE is required (the generator writes truth.parquet beside its output)');
-    if (!existsSync(opts.truth)) throw new Error(`truth file ${opts.truth} does not exist`);
-    cfg = await loadScoreConfig(opts.scoreConfig);
-    dbPath = opts.db ?? (await loadConfig(opts.config)).database;
-    if (!existsSync(dbPath)) throw new Error(`database ${dbPath} does not exist`);
-  } catch (e) {
-    err(`fangst score: ${(e as Error).message}\n`);
-    return { exitCode: EXIT.config };
-  }
+/** Prints the scores; a missing flag, truth file or database, or a bad configuration, is thrown. */
+export async function runScore(opts: ScoreOptions, out: (t: string) => void = (t) => process.stdout.write(t)): Promise<{ exitCode: number; result: ScoreResult }> {
+  if (!opts.truth) throw new UsageError('--truth', opts.truth, 'the ground truth file (fangst generate writes truth.parquet beside its output)');
+  if (!existsSync(opts.truth)) throw new NotFound('truth file', opts.truth, 'fangst generate writes truth.parquet beside its output');
+  const cfg = await loadScoreConfig(opts.scoreConfig);
+  const dbPath = opts.db ?? (await loadConfig(opts.config)).database;
+  if (!existsSync(dbPath)) throw new NotFound('database', dbPath, 'run fangst nightly or lab-quality first, or pass --db');
   const db = await openDatabase(dbPath);
   let result: ScoreResult;
   try {
@@ -39,7 +34,7 @@ export async function runScore(opts: ScoreOptions, out: (t: string) => void = (t
   return { exitCode: EXIT.ok, result };
 }
 
-export function register(program: Command, setExit: (code: number) => void): void {
+export function register(program: Command, exit: (code: number) => void): void {
   program
     .command('score')
     .description("precision and recall of the checks per defect kind, against the generator's ground truth")
@@ -48,5 +43,5 @@ export function register(program: Command, setExit: (code: number) => void): voi
     .option('--config <file>', 'pipeline configuration (for the default database)')
     .option('--score-config <file>', 'which findings catch which defect kind (default config/score.yaml)')
     .option('--json', 'print the scores as JSON')
-    .action(async (o: ScoreOptions) => setExit((await runScore(o)).exitCode));
+    .action(async (o: ScoreOptions) => exit((await runScore(o)).exitCode));
 }

@@ -1,6 +1,7 @@
 // Parsing and validating check definitions (config/checks/*.yaml). Running them is
 // quality/engine.ts's job; the SQL of each check type lives in quality/checks/.
 import { parse as parseYaml } from 'yaml';
+import { ConfigError } from '../config/errors.ts';
 
 export const dataKinds = ['diagnoser', 'epikriser', 'billeddiagnostiske_epikriser', 'notater', 'laboratoriesvar'] as const;
 export type DataKind = (typeof dataKinds)[number];
@@ -35,25 +36,6 @@ export interface CheckDefinition {
   readonly file: string;
 }
 
-/** A configuration error: names the file, the key, what was found and what was expected. */
-export class CheckConfigError extends Error {
-  constructor(
-    readonly file: string,
-    readonly key: string,
-    readonly found: unknown,
-    readonly expected: string,
-  ) {
-    super(`${file}: ${key}: found ${show(found)}, expected ${expected}`);
-    this.name = 'CheckConfigError';
-  }
-}
-
-function show(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const s = JSON.stringify(value);
-  return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
-}
-
 /** Where in a file a value was read: used to build errors. */
 export class At {
   constructor(
@@ -64,7 +46,7 @@ export class At {
     return new At(this.file, `${this.path}.${k}`);
   }
   fail(found: unknown, expected: string): never {
-    throw new CheckConfigError(this.file, this.path, found, expected);
+    throw new ConfigError(this.file, this.path, found, expected);
   }
 }
 
@@ -88,7 +70,7 @@ export function parseCheckFile(text: string, file: string, types: ReadonlyMap<st
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new CheckConfigError(file, '(yaml)', (err as Error).message.split('\n')[0], 'valid YAML');
+    throw new ConfigError(file, '(syntax)', (err as Error).message.split('\n')[0], 'valid YAML');
   }
   if (doc == null) return [];
   const list = Array.isArray(doc) ? doc : (doc as { checks?: unknown }).checks;

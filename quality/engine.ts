@@ -3,13 +3,14 @@
 // alerts. Decisions stay with the caller: it quarantines rows with error findings
 // and holds back the kinds listed in heldBackKinds.
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
+import { ConfigError, shownPath } from '../config/errors.ts';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
 import type { AggregateCheckType, CheckType, Measurement, RowCheckType, SqlEnv } from './check-type.ts';
-import { CheckConfigError, dataKinds, exceeds, parseCheckFile, type CheckDefinition, type DataKind } from './definitions.ts';
+import { dataKinds, exceeds, parseCheckFile, type CheckDefinition, type DataKind } from './definitions.ts';
 import { checkType, checkTypes } from './registry.ts';
 import { appendHistory } from './history.ts';
 import { detectAnomalies, type Alert, type AnomalySettings } from './anomalies.ts';
@@ -72,10 +73,10 @@ export async function loadChecks(dir: string = defaultChecksDir, types: Readonly
   const seen = new Map<string, string>();
   for (const f of files) {
     const path = join(dir, f);
-    const shown = relative(process.cwd(), path) || path;
+    const shown = shownPath(path);
     for (const c of parseCheckFile(await readFile(path, 'utf8'), shown, types)) {
       const earlier = seen.get(c.id);
-      if (earlier) throw new CheckConfigError(shown, `id`, c.id, `an id not already used (it is declared in ${earlier})`);
+      if (earlier) throw new ConfigError(shown, `id`, c.id, `an id not already used (it is declared in ${earlier})`);
       seen.set(c.id, shown);
       checks.push(c);
     }

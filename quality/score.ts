@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parse } from 'yaml';
+import { ConfigError } from '../config/errors.ts';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
 
 export const defaultScoreConfigPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'config', 'score.yaml');
@@ -45,14 +46,25 @@ export interface ScoreResult {
 
 /** Reads config/score.yaml; errors name the file, the key, what was found and what was expected. */
 export async function loadScoreConfig(path = defaultScoreConfigPath): Promise<ScoreConfig> {
-  const doc = parse(await readFile(path, 'utf8')) as { kinds?: unknown } | null;
-  if (!doc || typeof doc.kinds !== 'object' || doc.kinds === null) throw new Error(`${path}: kinds is ${JSON.stringify(doc?.kinds)}, expected a map of defect kinds`);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, '(file)', (err as NodeJS.ErrnoException).code, 'a readable YAML file');
+  }
+  let doc: { kinds?: unknown } | null;
+  try {
+    doc = parse(text) as { kinds?: unknown } | null;
+  } catch (err) {
+    throw new ConfigError(path, '(syntax)', (err as Error).message.split('\n')[0], 'valid YAML');
+  }
+  if (!doc || typeof doc.kinds !== 'object' || doc.kinds === null) throw new ConfigError(path, 'kinds', doc?.kinds, 'a map of defect kinds');
   for (const [kind, c] of Object.entries(doc.kinds as Record<string, unknown>)) {
     for (const key of Object.keys((c ?? {}) as object))
-      if (!['checks', 'rejects', 'alerts'].includes(key)) throw new Error(`${path}: kinds.${kind}.${key} is not known, expected checks, rejects or alerts`);
+      if (!['checks', 'rejects', 'alerts'].includes(key)) throw new ConfigError(path, `kinds.${kind}.${key}`, (c as Record<string, unknown>)[key], 'no such key: checks, rejects or alerts');
     for (const key of ['checks', 'rejects', 'alerts'] as const) {
       const v = (c as Record<string, unknown> | null)?.[key];
-      if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) throw new Error(`${path}: kinds.${kind}.${key} is ${JSON.stringify(v)}, expected a list of names`);
+      if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) throw new ConfigError(path, `kinds.${kind}.${key}`, v, 'a list of names');
     }
   }
   return doc as ScoreConfig;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { ConfigError } from '../../config/errors.ts';
 
 /** The additive and distinct figures of one row of a seed table. */
 export interface SeedFigures {
@@ -79,9 +80,20 @@ export interface GeneratorConfig {
 
 /** Reads config/generator.yaml (or another calibration file) and checks what the generator relies on. */
 export async function loadGeneratorConfig(path: string): Promise<GeneratorConfig> {
-  const cfg = parse(await readFile(path, 'utf8')) as GeneratorConfig;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, '(file)', (err as NodeJS.ErrnoException).code, 'a readable YAML file');
+  }
+  let cfg: GeneratorConfig;
+  try {
+    cfg = parse(text) as GeneratorConfig;
+  } catch (err) {
+    throw new ConfigError(path, '(syntax)', (err as Error).message.split('\n')[0], 'valid YAML');
+  }
   const fail = (key: string, found: unknown, expected: string) => {
-    throw new Error(`${path}: ${key} is ${JSON.stringify(found)}, expected ${expected}`);
+    throw new ConfigError(path, key, found, expected);
   };
   if (!Array.isArray(cfg?.systems) || cfg.systems.length === 0) fail('systems', cfg?.systems, 'a list of journal systems');
   if (!Array.isArray(cfg.specialties)) fail('specialties', cfg.specialties, 'a list of specialties');

@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../../transforms/db/connection.ts';
 import type { DefectSpec, GeneratorConfig } from './config.ts';
+import { ConfigError } from '../../config/errors.ts';
 
 /** The working table of each data kind. */
 export const KIND_TABLES = {
@@ -39,7 +40,7 @@ export async function applyDefects(ctx: DefectContext): Promise<void> {
       if (!(kind in KIND_TABLES)) continue; // register and clinic defects live in the plan
       const table = KIND_TABLES[kind as DataKind];
       const apply = DEFECTS[name];
-      if (!apply) throw new Error(`config/generator.yaml: defects.${name} is not a defect the generator knows`);
+      if (!apply) throw new ConfigError('config/generator.yaml', `defects.${name}`, name, `a defect the generator knows: ${Object.keys(DEFECTS).join(', ')}`);
       if (spec.rate === undefined) continue; // per-clinic defects (unit mix-ups, censoring) are made in SQL
       const total = Number((await queryRows<{ n: bigint }>(ctx.conn, `select count(*) as n from ${table}`))[0]!.n);
       if (total === 0) continue;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { ConfigError } from '../../config/errors.ts';
 import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 import type { FileSpec, GeneratorConfig } from './config.ts';
 
@@ -29,13 +30,13 @@ export async function loadDeliveries(root: string, cfg: GeneratorConfig): Promis
   for (const s of cfg.systems) {
     const path = join(root, 'config', 'sources', `${s.source}.yaml`);
     const doc = parse(await readFile(path, 'utf8')) as { system: string; defaults?: Record<string, unknown>; deliveries: Array<Record<string, unknown>> };
-    if (doc.system !== s.name) throw new Error(`${path}: system is ${JSON.stringify(doc.system)}, expected ${JSON.stringify(s.name)}`);
+    if (doc.system !== s.name) throw new ConfigError(path, 'system', doc.system, `${JSON.stringify(s.name)}, the system config/generator.yaml names for ${s.source}`);
     const files: FileSpec = cfg.files[s.name]!;
     for (const d of doc.deliveries) {
       const m = { ...(doc.defaults ?? {}), ...d } as Record<string, unknown>;
       const kind = String(m.kind);
       const name = files.names[kind];
-      if (!name) throw new Error(`config/generator.yaml: files.${s.name}.names.${kind} is missing, expected a file name for ${path}`);
+      if (!name) throw new ConfigError('config/generator.yaml', `files.${s.name}.names.${kind}`, undefined, `a file name for ${path}`);
       const format = String(m.format ?? 'csv') as Delivery['format'];
       out.push({
         system: s.name,
@@ -164,7 +165,7 @@ function canonicalSql(d: Delivery, cfg: GeneratorConfig, canonical: string): str
     case 'note_type':
       return canonical;
     default:
-      throw new Error(`config/sources: column ${canonical} of ${d.system} ${d.kind} is not one the generator writes`);
+      throw new ConfigError(`config/sources (${d.system})`, `deliveries (${d.kind}).columns.${canonical}`, canonical, 'a column the generator writes');
   }
 }
 

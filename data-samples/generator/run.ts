@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import pLimit from 'p-limit';
+import { UsageError } from '../../config/errors.ts';
 import { queryRows, sqlString } from '../../transforms/db/connection.ts';
 import { loadGeneratorConfig, type GeneratorConfig } from './config.ts';
 import { applyDefects, KIND_TABLES, type DataKind } from './defects.ts';
@@ -88,19 +89,21 @@ const MAX_SHARDS = 25;
  */
 export async function generate(opts: GenerateOptions): Promise<GenerateSummary> {
   const started = Date.now();
+  if (!(opts.scale > 0)) throw new UsageError('--scale', opts.scale, 'a number above 0');
+  if (!Number.isInteger(opts.seed)) throw new UsageError('--seed', opts.seed, 'an integer');
+  const shardScale = opts.shardScale ?? 1;
+  if (!(shardScale > 0)) throw new UsageError('--shard-scale', shardScale, 'a number above 0');
+  for (const [flag, date] of [['--from', opts.from], ['--to', opts.to], ['--night', opts.night]] as const) {
+    if (date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new UsageError(flag, date, 'a date as yyyy-mm-dd');
+  }
+  const night = opts.night;
+  // a night is small at any scale: always one generation
+  const shards = night ? 1 : Math.max(1, Math.ceil(opts.scale / shardScale - 1e-9));
+  if (shards > MAX_SHARDS) throw new UsageError('--shard-scale', shardScale, `at least ${opts.scale / MAX_SHARDS}: scale ${opts.scale} would need ${shards} shards, at most ${MAX_SHARDS} are possible`);
   const cfg = await loadGeneratorConfig(opts.config ?? join(projectRoot, 'config', 'generator.yaml'));
   const from = opts.from ?? cfg.period.from;
   const to = opts.to ?? cfg.period.to;
-  if (!(opts.scale > 0)) throw new Error(`scale must be above 0, got ${opts.scale}`);
-  if (!Number.isInteger(opts.seed)) throw new Error(`seed must be an integer, got ${opts.seed}`);
-  if (from > to) throw new Error(`--from ${from} is after --to ${to}`);
-  const shardScale = opts.shardScale ?? 1;
-  if (!(shardScale > 0)) throw new Error(`shard scale must be above 0, got ${shardScale}`);
-  const night = opts.night;
-  if (night !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(night)) throw new Error(`--night must be yyyy-mm-dd, got ${night}`);
-  // a night is small at any scale: always one generation
-  const shards = night ? 1 : Math.max(1, Math.ceil(opts.scale / shardScale - 1e-9));
-  if (shards > MAX_SHARDS) throw new Error(`scale ${opts.scale} needs ${shards} shards of ${shardScale}, at most ${MAX_SHARDS} are possible: raise the shard scale`);
+  if (from > to) throw new UsageError(opts.to !== undefined ? '--to' : '--from', opts.to !== undefined ? to : from, `a date in order: --from ${from} is after --to ${to}`);
   const truth = resolve(opts.truth ?? defaultTruthPath(opts.out, night));
   const expected = expectedPathFor(truth);
   const out = resolve(opts.out);

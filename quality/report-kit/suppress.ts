@@ -6,6 +6,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { ConfigError } from '../../config/errors.ts';
 
 /** Counts from 1 to this value are suppressed; 0 is shown (it reveals no person). */
 export const SMALL_COUNT_MAX = 4;
@@ -79,7 +80,8 @@ export async function loadPseudonymKey(keyFile: string, env: NodeJS.ProcessEnv =
   if (fromEnv) return Buffer.from(fromEnv, 'utf8');
   try {
     const text = (await readFile(keyFile, 'utf8')).trim();
-    if (!/^[0-9a-f]{64}$/.test(text)) throw new Error(`pseudonym key file is not 64 hex digits: ${keyFile}`);
+    // the key itself stays out of the message
+    if (!/^[0-9a-f]{64}$/.test(text)) throw new ConfigError(keyFile, '(content)', `${text.length} characters`, '64 hex digits (campaign.pseudonym_key_file)');
     return Buffer.from(text, 'hex');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;

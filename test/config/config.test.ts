@@ -2,7 +2,12 @@ import { mkdtemp, mkdir, readFile, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, loadSource } from '../../config/load.ts';
+import { ConfigError } from '../../config/errors.ts';
+import { loadConfig, loadSource } from '../../config/load.ts';
+import { loadGeneratorConfig } from '../../data-samples/generator/config.ts';
+import { loadChecks } from '../../quality/engine.ts';
+import { loadScoreConfig } from '../../quality/score.ts';
+import { loadCatalogue } from '../../transforms/reference/npu-catalogue.ts';
 
 async function configCopy(edit: (pipeline: string) => string, sourceEdit?: [string, (s: string) => string]) {
   const dir = await mkdtemp(join(tmpdir(), 'fangst-config-'));
@@ -47,6 +52,33 @@ describe('configuration', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toBe(
       `${join(file, '..', 'sources', 'novax.yaml')}: defaults.encoding: found "ebcdic", expected one of utf-8, latin-1`);
+    expect({ ...(err as ConfigError) }).toMatchObject({
+      file: join(file, '..', 'sources', 'novax.yaml'), key: 'defaults.encoding', found: 'ebcdic', expected: 'one of utf-8, latin-1',
+    });
+  });
+
+  it('every configuration file reports through the one ConfigError, in the same order of parts', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fangst-config-'));
+    const put = async (name: string, text: string) => {
+      const f = join(dir, name);
+      await mkdir(join(f, '..'), { recursive: true });
+      await writeFile(f, text);
+      return f;
+    };
+    const checks = await put('checks/bad.yaml', 'checks:\n  - id: diagnoser.x\n    kind: diagnoser\n    type: not_null\n    category: looks\n');
+    const catalogue = await put('npu-catalogue.yaml', 'sources: { a: b }\nanalyses: 3\n');
+    const generator = await put('generator.yaml', 'systems: []\n');
+    const score = await put('score.yaml', 'kinds: 3\n');
+    const errors = await Promise.all([
+      loadChecks(join(dir, 'checks')), loadCatalogue(catalogue, { specialties: [] }), loadGeneratorConfig(generator), loadScoreConfig(score),
+    ].map((p) => (p as Promise<unknown>).catch((e: unknown) => e)));
+    for (const e of errors) expect(e).toBeInstanceOf(ConfigError);
+    expect(errors.map((e) => (e as ConfigError).message.split(': found ')[0])).toEqual([
+      `${checks}: checks[0] (diagnoser.x).category`, `${catalogue}: analyses`, `${generator}: systems`, `${score}: kinds`,
+    ]);
+    expect(errors.map((e) => (e as ConfigError).message.split(': found ')[1])).toEqual([
+      '"looks", expected one of conformance, completeness, plausibility, privacy', '3, expected a list of analyses', '[], expected a list of journal systems', '3, expected a map of defect kinds',
+    ]);
   });
 
   it('rejects a layout that leaves a required column unmapped', async () => {

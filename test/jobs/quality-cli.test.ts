@@ -1,20 +1,17 @@
-import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { register } from '../../jobs/checks.ts';
+import { main } from '../../jobs/cli.ts';
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let code = -1;
   const out: string[] = [];
   const err: string[] = [];
   vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
   vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  const program = new Command('fangst').exitOverride();
-  register(program, (c) => (code = c));
-  await program.parseAsync(['node', 'fangst', ...args]);
-  // The action settles through a promise chain: wait for the exit code.
-  for (let i = 0; i < 200 && code === -1; i++) await new Promise((r) => setTimeout(r, 10));
-  vi.restoreAllMocks();
-  return { code, out: out.join(''), err: err.join('') };
+  try {
+    const code = await main(['node', 'fangst', ...args]);
+    return { code, out: out.join(''), err: err.join('') };
+  } finally {
+    vi.restoreAllMocks();
+  }
 }
 afterEach(() => vi.restoreAllMocks());
 
@@ -38,6 +35,6 @@ describe('fangst checks', () => {
   it('says which check it does not know, with exit code 2', async () => {
     const r = await run('checks', 'explain', 'diagnoser.nope', '--db', '/nonexistent/none.duckdb');
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/no such check: diagnoser\.nope \(did you mean diagnoser\./);
+    expect(r.err).toMatch(/^fangst checks explain: no such check: diagnoser\.nope \(did you mean diagnoser\./);
   });
 });

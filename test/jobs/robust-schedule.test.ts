@@ -28,7 +28,7 @@ describe('fangst schedule', () => {
     ]);
   });
 
-  it('a broken cron expression or time zone is a configuration error (exit 2) naming the key and the value', async () => {
+  it('a broken cron expression or time zone is a configuration error (exit 2), a broken --cron a usage error (exit 64), naming the key and the value', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fangst-schedule-'));
     const shipped = await readFile('config/pipeline.yaml', 'utf8');
     const file = join(dir, 'pipeline.yaml');
@@ -37,9 +37,9 @@ describe('fangst schedule', () => {
     expect(() => readSchedule(file, { schedule: { cron: '30 2 * * *', time_zone: 'Europe/Kobenhavn' } }))
       .toThrow('schedule.time_zone: found "Europe/Kobenhavn", expected an IANA time zone');
     await expect(runSchedule({ config: file, logger: silent })).rejects.toThrow(`${file}: schedule.cron: found "every night"`);
-    await expect(runSchedule({ config: file, cron: '30 2 * *', logger: silent })).rejects.toThrow(`${file}: --cron: found "30 2 * *"`);
+    await expect(runSchedule({ config: file, cron: '30 2 * *', logger: silent })).rejects.toThrow('--cron: found "30 2 * *", expected a cron expression');
     expect(await main(['node', 'fangst', 'schedule', '--config', file])).toBe(EXIT.config);
-    expect(await main(['node', 'fangst', 'schedule', '--config', file, '--cron', '30 2 * *', '--next', '1'])).toBe(EXIT.config);
+    expect(await main(['node', 'fangst', 'schedule', '--config', file, '--cron', '30 2 * *', '--next', '1'])).toBe(EXIT.usage);
   });
 
   it('runs the nightly job on its ticks: the first loads the inbox, the second finds nothing new', async () => {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NotFound, UsageError } from '../../config/errors.ts';
 import type { CampaignDocument } from '../../quality/reports/campaign/document.ts';
 import { expectedCharts } from '../../quality/reports/campaign/render-html.ts';
 import { withDatabase } from '../../transforms/db/connection.ts';
@@ -46,14 +47,13 @@ describe('fangst campaign', () => {
     expect(doc.target).toBe(0.8);
   });
 
-  it('rejects a bad month or target with the configuration exit code and the value in the message', async () => {
+  it('throws a bad month or target as a usage error, a missing database as not found, with the value in the message', async () => {
     const c = capture();
-    expect((await runCampaign({ db: dbFile, from: '2025-13' }, c.io)).exitCode).toBe(2);
-    expect(c.err.join('')).toContain('"2025-13", expected a month as YYYY-MM');
-    expect((await runCampaign({ db: dbFile, target: '1.5' }, c.io)).exitCode).toBe(2);
-    expect(c.err.join('')).toContain('target is "1.5"');
-    expect((await runCampaign({ db: join(dir, 'nothing.duckdb') }, c.io)).exitCode).toBe(2);
-    expect(c.err.join('')).toContain(`no database at ${join(dir, 'nothing.duckdb')}`);
+    await expect(runCampaign({ db: dbFile, from: '2025-13' }, c.io)).rejects.toThrow(new UsageError('--from', '2025-13', 'a month as YYYY-MM'));
+    await expect(runCampaign({ db: dbFile, target: '1.5' }, c.io)).rejects.toThrow('--target: found "1.5", expected a target share');
+    await expect(runCampaign({ db: dbFile, from: '2025-03', to: '2025-01' }, c.io)).rejects.toThrow('--to: found "2025-01", expected a month not before --from 2025-03');
+    await expect(runCampaign({ db: join(dir, 'nothing.duckdb') }, c.io)).rejects.toThrow(NotFound);
+    await expect(runCampaign({ db: join(dir, 'nothing.duckdb') }, c.io)).rejects.toThrow(`no such database: ${join(dir, 'nothing.duckdb')}`);
     // a bad campaign block names the file and the key
     const cfgDir = join(dir, 'cfg');
     const { mkdir } = await import('node:fs/promises');
@@ -61,9 +61,7 @@ describe('fangst campaign', () => {
     await symlink(resolve('config/sources'), join(cfgDir, 'sources'));
     const yaml = (await readFile('config/pipeline.yaml', 'utf8')).replace(/^  target: .*$/m, '  target: 80');
     await writeFile(join(cfgDir, 'pipeline.yaml'), yaml);
-    const bad = capture();
-    expect((await runCampaign({ db: dbFile, config: join(cfgDir, 'pipeline.yaml') }, bad.io)).exitCode).toBe(2);
-    expect(bad.err.join('')).toContain(`${join(cfgDir, 'pipeline.yaml')}: campaign.target: found 80`);
+    await expect(runCampaign({ db: dbFile, config: join(cfgDir, 'pipeline.yaml') }, capture().io)).rejects.toThrow(`${join(cfgDir, 'pipeline.yaml')}: campaign.target: found 80`);
     const empty = capture();
     expect((await runCampaign({ db: dbFile, from: '2030-01', json: true }, empty.io)).exitCode).toBe(1);
     expect(empty.err.join('')).toContain('no diagnoses between 2030-01 and the end');

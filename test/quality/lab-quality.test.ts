@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runLabQuality, type LabQualityResult } from '../../jobs/lab-quality.ts';
-import { ConfigError } from '../../config/load.ts';
+import { ConfigError } from '../../config/errors.ts';
 import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
 import { workspace, type Workspace } from '../helpers/inbox.ts';
 import { CLINICS, SPECIAL, here, writeLabExtract } from '../fixtures/lab/extract.ts';

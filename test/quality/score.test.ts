@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NotFound } from '../../config/errors.ts';
 import { sqlString, withDatabase } from '../../transforms/db/connection.ts';
 import { runScore } from '../../jobs/score.ts';
 import { loadScoreConfig, renderScore, scoreFindings } from '../../quality/score.ts';
@@ -70,15 +71,13 @@ describe('fangst score', () => {
     const ok = await runScore({ db: join(dir, 'db.duckdb'), truth: join(dir, 'truth.parquet') }, (t) => out.push(t));
     expect(ok.exitCode).toBe(0);
     expect(out.join('')).toMatch(/score: min precision 0\.500, min recall 0\.750\n$/);
-    const err: string[] = [];
-    const bad = await runScore({ db: join(dir, 'db.duckdb'), truth: join(dir, 'nope.parquet') }, () => {}, (t) => err.push(t));
-    expect(bad.exitCode).toBe(2);
-    expect(err.join('')).toContain('nope.parquet');
+    await expect(runScore({ db: join(dir, 'db.duckdb'), truth: join(dir, 'nope.parquet') }, () => {}))
+      .rejects.toThrow(new NotFound('truth file', join(dir, 'nope.parquet'), 'fangst generate writes truth.parquet beside its output'));
   });
 
   it('refuses a score.yaml with an unknown key, naming it', async () => {
     const path = join(dir, 'score.yaml');
     await writeFile(path, 'kinds:\n  sks_malformed: { check: [diagnoser.sks_format] }\n');
-    await expect(loadScoreConfig(path)).rejects.toThrow(/kinds\.sks_malformed\.check is not known/);
+    await expect(loadScoreConfig(path)).rejects.toThrow(`${path}: kinds.sks_malformed.check: found ["diagnoser.sks_format"], expected no such key: checks, rejects or alerts`);
   });
 });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parse } from 'yaml';
+import { ConfigError, NotFound, shownPath, type ConfigProblem } from '../../config/errors.ts';
 import { sqlString } from '../db/connection.ts';
 import { loadSpecialties } from './specialties.ts';
 
@@ -71,17 +72,6 @@ export interface NpuCatalogue {
   readonly retired: readonly RetiredCode[];
 }
 
-/** Every problem found in a catalogue file, each naming the key, what was found and what was expected. */
-export class CatalogueError extends Error {
-  constructor(
-    readonly file: string,
-    readonly problems: readonly string[],
-  ) {
-    super(`invalid npu catalogue ${file}:\n  ${problems.join('\n  ')}`);
-    this.name = 'CatalogueError';
-  }
-}
-
 export interface CatalogueOptions {
   /** Specialty codes an analysis may name; default: the active codes of specialties.yaml beside the catalogue. */
   readonly specialties?: readonly number[];
@@ -92,7 +82,7 @@ interface ConfigLike {
 }
 
 /**
- * Reads and validates the NPU catalogue at `path`; throws a CatalogueError listing every problem.
+ * Reads and validates the NPU catalogue at `path`; throws a ConfigError listing every problem.
  *
  * Called with a DuckDB connection instead (the lab layer's way), it loads the project's catalogue,
  * writes ref.npu_analyses / ref.npu_units / ref.npu_retired, and, when the configuration names an
@@ -113,7 +103,7 @@ export async function loadCatalogue(target: string | DuckDBConnection, extra?: C
   try {
     text = await readFile(target, 'utf8');
   } catch (err) {
-    throw new CatalogueError(target, [`cannot read the file: ${(err as Error).message}`]);
+    throw new ConfigError(shownPath(target), '(file)', (err as NodeJS.ErrnoException).code ?? (err as Error).message, 'a readable YAML file');
   }
   let specialties = options.specialties;
   const beside = join(dirname(target), 'specialties.yaml');
@@ -129,17 +119,17 @@ const RETIRED_KEYS = new Set(['code', 'successor', 'name', 'unit', 'factor', 'of
 
 /** Validates a catalogue given as YAML text; `file` names it in errors. */
 export function parseCatalogue(text: string, file: string, options: CatalogueOptions = {}): NpuCatalogue {
-  const name = basename(file);
-  const problems: string[] = [];
-  const problem = (key: string, expected: string, found: unknown) => problems.push(`${name}: ${key}: expected ${expected}, found ${show(found)}`);
+  const shown = shownPath(file);
+  const problems: ConfigProblem[] = [];
+  const problem = (key: string, expected: string, found: unknown) => problems.push({ file: shown, key, found, expected });
 
   let doc: unknown;
   try {
     doc = parse(text);
   } catch (err) {
-    throw new CatalogueError(file, [`${name}: not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+    throw new ConfigError(shown, '(syntax)', (err as Error).message.split('\n')[0], 'valid YAML');
   }
-  if (!isObject(doc)) throw new CatalogueError(file, [`${name}: expected a mapping with sources, analyses and retired, found ${show(doc)}`]);
+  if (!isObject(doc)) throw new ConfigError(shown, '(document)', doc, 'a mapping with sources, analyses and retired');
   for (const k of Object.keys(doc)) if (!['sources', 'analyses', 'retired'].includes(k)) problem(k, 'one of sources, analyses, retired', k);
 
   const sources: Record<string, string> = {};
@@ -316,7 +306,7 @@ export function parseCatalogue(text: string, file: string, options: CatalogueOpt
     });
   }
 
-  if (problems.length) throw new CatalogueError(file, problems);
+  if (problems.length) throw ConfigError.of(problems);
   return Object.freeze({ file, sources: Object.freeze(sources), analyses: Object.freeze(analyses), retired: Object.freeze(retired) });
 }
 
@@ -377,7 +367,7 @@ export async function loadOfficialNpu(conn: DuckDBConnection, path: string | nul
   await conn.run(`create schema if not exists ref;
     create or replace table ref.npu_official (code varchar, text varchar, unit varchar, active boolean)`);
   if (!path) return 0;
-  if (!existsSync(path)) throw new Error(`reference.npu_file ${path} does not exist`);
+  if (!existsSync(path)) throw new NotFound('file', path, 'the official NPU export named by reference.npu_file');
   const encoding = /latin-?1/i.test(basename(path)) ? 'latin-1' : 'utf-8';
   // the delimiter is the header's most frequent of ; , tab (sniffing the data is fooled by ';' in NPU texts)
   const header = await firstLine(path);
@@ -394,7 +384,7 @@ export async function loadOfficialNpu(conn: DuckDBConnection, path: string | nul
   };
   const missing = Object.entries(found).filter(([, v]) => !v).map(([k]) => k);
   if (missing.length) {
-    throw new Error(`reference.npu_file ${path}: expected columns code, text, unit, active; missing ${missing.join(', ')} (found ${columns.join(', ')})`);
+    throw new ConfigError(shownPath(path), '(header)', columns, `columns code, text, unit, active; missing ${missing.join(', ')}`);
   }
   const q = (c: string) => `"${c.replaceAll('"', '""')}"`;
   await conn.run(`insert into ref.npu_official
@@ -432,10 +422,4 @@ async function firstLine(path: string): Promise<string> {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function show(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from '../db/connection.ts';
+import { ConfigError, NotFound, shownPath } from '../../config/errors.ts';
 
 export interface SksCode {
   readonly code: string;
@@ -69,10 +70,10 @@ export async function loadSksCodes(conn: DuckDBConnection, path: string): Promis
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw new Error(`cannot read sks file: ${path} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new NotFound('SKS file', path, `${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; named by reference.sks_file`);
   }
   const codes = parseSksFile(bytes);
-  if (codes.length === 0) throw new Error(`no SKS diagnosis codes found in sks file: ${path}`);
+  if (codes.length === 0) throw new ConfigError(shownPath(path), '(content)', `${bytes.length} bytes without a code`, 'SKS diagnosis codes (D + letter + digits)');
   await conn.run('delete from quality.sks_codes');
   await conn.run('create or replace temp table _sks_load (code varchar, valid_from varchar, valid_to varchar)');
   const app = await conn.createAppender('_sks_load', 'main', 'temp');

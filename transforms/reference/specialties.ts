@@ -2,10 +2,11 @@
 // Used beyond the lab evaluation (campaign and monitoring name specialties); it lives here beside
 // the NPU catalogue, which refers to these codes.
 import { readFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parse } from 'yaml';
+import { ConfigError, shownPath, type ConfigProblem } from '../../config/errors.ts';
 import { sqlString } from '../db/connection.ts';
 
 export const defaultSpecialtiesPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config', 'reference', 'specialties.yaml');
@@ -20,24 +21,33 @@ export interface Specialty {
 
 /** Reads and validates specialties.yaml; errors name the file, the key, what was found and what was expected. */
 export async function loadSpecialties(path: string = defaultSpecialtiesPath): Promise<Specialty[]> {
-  const name = basename(path);
-  const doc = parse(await readFile(path, 'utf8')) as unknown;
+  const file = shownPath(path);
+  let doc: unknown;
+  try {
+    doc = parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw code ? new ConfigError(file, '(file)', code, 'a readable YAML file') : new ConfigError(file, '(syntax)', (err as Error).message.split('\n')[0], 'valid YAML');
+  }
   const list = (doc as { specialties?: unknown } | null)?.specialties;
-  if (!Array.isArray(list)) throw new Error(`${name}: specialties: expected a list, found ${JSON.stringify(list) ?? 'nothing'}`);
+  if (!Array.isArray(list)) throw new ConfigError(file, 'specialties', list, 'a list');
   const out: Specialty[] = [];
-  const problems: string[] = [];
+  const problems: ConfigProblem[] = [];
+  const problem = (key: string, found: unknown, expected: string) => problems.push({ file, key, found, expected });
   for (const [i, s] of list.entries()) {
     const e = s as Record<string, unknown>;
-    const where = `${name}: specialties[${i}]`;
-    if (typeof e?.code !== 'number' || !Number.isInteger(e.code)) problems.push(`${where}.code: expected an integer, found ${JSON.stringify(e?.code)}`);
-    if (typeof e?.name !== 'string' || !e.name.trim()) problems.push(`${where}.name: expected a name, found ${JSON.stringify(e?.name)}`);
+    const where = `specialties[${i}]`;
+    if (typeof e?.code !== 'number' || !Number.isInteger(e.code)) problem(`${where}.code`, e?.code, 'an integer');
+    if (typeof e?.name !== 'string' || !e.name.trim()) problem(`${where}.name`, e?.name, 'a name');
     const successors = Array.isArray(e?.successors) ? (e.successors as number[]) : [];
-    if (e?.retired === true && successors.length === 0) problems.push(`${where}.successors: expected the codes that replaced a retired specialty, found none`);
-    if (out.some((x) => x.code === e?.code)) problems.push(`${where}.code: expected each code once, found ${JSON.stringify(e?.code)} again`);
+    if (e?.retired === true && successors.length === 0) problem(`${where}.successors`, e?.successors, 'the codes that replaced a retired specialty');
+    if (out.some((x) => x.code === e?.code)) problem(`${where}.code`, e?.code, 'each code once');
     out.push({ code: e?.code as number, name: String(e?.name ?? '').trim(), retired: e?.retired === true, successors });
   }
-  for (const s of out) for (const c of s.successors) if (!out.some((x) => x.code === c && !x.retired)) problems.push(`${name}: successor ${c} of ${s.code}: expected an active specialty, found none`);
-  if (problems.length) throw new Error(problems.join('\n'));
+  for (const [i, s] of out.entries()) {
+    for (const c of s.successors) if (!out.some((x) => x.code === c && !x.retired)) problem(`specialties[${i}].successors`, c, 'the code of an active specialty');
+  }
+  if (problems.length) throw ConfigError.of(problems);
   return out;
 }
 

@@ -2,7 +2,8 @@
 // pipeline's config loader (which also gives the database, DuckDB limits and reports folder),
 // overridden by command-line flags. Errors name the file or flag, what was found and what was
 // expected.
-import { ConfigError, loadConfig } from '../../../config/load.ts';
+import { ConfigError, UsageError } from '../../../config/errors.ts';
+import { loadConfig } from '../../../config/load.ts';
 
 export interface CampaignConfig {
   readonly database: string;
@@ -18,9 +19,6 @@ export interface CampaignConfig {
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
-/** A bad flag value. */
-export class CampaignUsageError extends Error {}
-
 function share(value: unknown): number | undefined {
   const text = String(value).trim();
   const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
@@ -30,13 +28,13 @@ function share(value: unknown): number | undefined {
 /** A target given as 0.8, "0.8" or "80%". */
 export function parseTarget(value: unknown, flag: string): number {
   const n = share(value);
-  if (n === undefined) throw new CampaignUsageError(`${flag}: target is ${JSON.stringify(value)}, expected a share above 0 and at most 1 (0.8 or 80%)`);
+  if (n === undefined) throw new UsageError(flag, value, 'a target share above 0 and at most 1 (0.8 or 80%)');
   return n;
 }
 
 export function parseMonth(value: unknown, flag: string): string {
   const text = String(value).trim();
-  if (!MONTH.test(text)) throw new CampaignUsageError(`${flag}: month is ${JSON.stringify(value)}, expected a month as YYYY-MM`);
+  if (!MONTH.test(text)) throw new UsageError(flag, value, 'a month as YYYY-MM');
   return text;
 }
 

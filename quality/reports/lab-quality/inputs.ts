@@ -6,7 +6,8 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import picomatch from 'picomatch';
-import { ConfigError, loadSource, type Delivery, type PipelineConfig } from '../../../config/load.ts';
+import { ConfigError, NotFound } from '../../../config/errors.ts';
+import { loadSource, type Delivery, type PipelineConfig } from '../../../config/load.ts';
 import { discoverInbox } from '../../../transforms/ingest/discover.ts';
 import { deliveryTarget, registerTarget, type StageTarget } from '../../../transforms/ingest/stage.ts';
 import { looksLikeFhirObservations } from '../../../transforms/ingest/fhir.ts';
@@ -47,7 +48,7 @@ export async function resolveInputs(args: readonly string[], config: PipelineCon
     try {
       info = await stat(path);
     } catch {
-      throw new ConfigError('(command line)', 'EXTRACT', arg, 'an existing file or folder');
+      throw new NotFound('file or folder', arg, 'EXTRACT names lab files or folders of them');
     }
     const isDir = info.isDirectory();
     const root = isDir ? path : dirname(path);

@@ -2,6 +2,7 @@
 // query models transforms/marts/monitor_by_system.sql and monitor_by_specialty.sql, reconciled
 // with each other, and rendered as text, CSV, Markdown or JSON.
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { UsageError } from '../../../config/errors.ts';
 import { queryRows, sqlString } from '../../../transforms/db/connection.ts';
 import { loadSpecialties, writeSpecialtyTable } from '../../../transforms/reference/specialties.ts';
 import { runLayer } from '../../../transforms/run.ts';
@@ -68,7 +69,7 @@ export interface MonitorReport {
 /** `YYYY-MM` -> the first day of that month; anything else is an error that names the value. */
 export function parseMonth(value: string, option: string): string {
   const m = /^(\d{4})-(\d{2})$/.exec(value);
-  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) throw new Error(`${option} must be a month as yyyy-mm, got ${JSON.stringify(value)}`);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) throw new UsageError(option, value, 'a month as yyyy-mm');
   return `${m[1]}-${m[2]}-01`;
 }
 

@@ -2,6 +2,7 @@
 // findings: the JSON document that the HTML and Markdown renderers format.
 // With `shareable`, patient identifiers (pseudonyms, record ids) are dropped and
 // counts of 1-4 are suppressed (null), and so is every percent they would reveal.
+import { NotFound } from '../../../config/errors.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../../../transforms/db/connection.ts';
 import { batchRows } from '../../../transforms/publish/batch.ts';
@@ -96,7 +97,7 @@ export async function queryReport(conn: DuckDBConnection, runIdOpt?: string): Pr
     `select run_id, batch_id, strftime(run_at, '%Y-%m-%dT%H:%M:%SZ') as run_at, held_back_kinds as held, rows_with_errors::double as errors
      from quality.runs ${runIdOpt ? `where run_id = ${sqlString(runIdOpt)}` : ''} order by run_at desc limit 1`,
   );
-  if (!run) throw new Error(runIdOpt ? `no quality run: ${runIdOpt}` : 'no quality run in this database');
+  if (!run) throw runIdOpt ? new NotFound('quality run', runIdOpt, '`fangst checks report` without --run takes the latest') : new NotFound('quality run', 'none in this database yet', 'run fangst nightly first');
   const runId = sqlString(run.run_id);
   const results = await queryRows<ResultRow>(conn, `select * exclude (run_id, batch_id, run_at) from quality.check_results where run_id = ${runId}`);
   const trends = await queryRows<{ check_id: string; percents: (number | null)[] }>(

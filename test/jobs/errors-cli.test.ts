@@ -1,0 +1,84 @@
+// One test per kind of failure, through the real command as a scheduler runs it: the exit code
+// of README "Exit codes", and one line on stderr that names the command and the offending value.
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EXIT } from '../../jobs/exit-codes.ts';
+import { acquireRunLock } from '../../jobs/run-lock.ts';
+import { REGISTER, workspace } from '../helpers/inbox.ts';
+import { fangst, nightlyArgs } from '../helpers/snapshot.ts';
+
+// Logs off: what is left on stderr is the command's own message.
+const quiet = { FANGST_LOG_LEVEL: 'silent' };
+
+describe('exit codes and messages, one per kind of failure', () => {
+  it('--help and --version exit 0 on stdout', async () => {
+    const version = await fangst(['--version'], quiet);
+    expect([version.code, version.stdout, version.stderr]).toEqual([EXIT.ok, `${JSON.parse(await readFile('package.json', 'utf8')).version}\n`, '']);
+    const help = await fangst(['monitor', '--help'], quiet);
+    expect([help.code, help.stderr]).toEqual([EXIT.ok, '']);
+    expect(help.stdout).toMatch(/^Usage: fangst monitor \[options\]/);
+  });
+
+  it("a misspelt option, an unknown command or a bare fangst is a usage error (64), in commander's words", async () => {
+    const flag = await fangst(['nightly', '--dbb', 'x.duckdb'], quiet);
+    expect(flag.code).toBe(EXIT.usage);
+    expect(flag.stderr).toBe("error: unknown option '--dbb'\n(Did you mean --db?)\n(fangst --help lists the commands, fangst <command> --help their options)\n");
+    const command = await fangst(['nigthly'], quiet);
+    expect(command.code).toBe(EXIT.usage);
+    expect(command.stderr.split('\n')[0]).toBe("error: unknown command 'nigthly'");
+    const bare = await fangst([], quiet);
+    expect(bare.code).toBe(EXIT.usage);
+    expect(bare.stderr).toMatch(/^Usage: fangst \[options\] \[command\]/);
+  });
+
+  it("a flag's bad value is a usage error (64) that names the flag, the value and what was expected", async () => {
+    const r = await fangst(['monitor', '--from', '2024-13', '--db', '/nonexistent/fangst.duckdb'], quiet);
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.stderr).toBe('fangst monitor: --from: found "2024-13", expected a month as yyyy-mm\n');
+  });
+
+  it('a configuration typo is a configuration error (2): file, key, found, expected', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fangst-errors-'));
+    await cp('config', dir, { recursive: true });
+    const novax = join(dir, 'sources', 'novax.yaml');
+    await writeFile(novax, (await readFile(novax, 'utf8')).replace('encoding: latin-1', 'encoding: ebcdic'));
+    const ws = await workspace();
+    const r = await fangst([...nightlyArgs(ws), '--config', join(dir, 'pipeline.yaml')], quiet);
+    expect(r.code).toBe(EXIT.config);
+    expect(r.stderr).toBe(`fangst nightly: ${novax}: defaults.encoding: found "ebcdic", expected one of utf-8, latin-1\n`);
+  });
+
+  it('a database that does not exist is not found (2), with what to do next', async () => {
+    const r = await fangst(['checks', 'report', '--db', '/nonexistent/fangst.duckdb'], quiet);
+    expect(r.code).toBe(EXIT.config);
+    expect(r.stderr).toBe('fangst checks report: no such database: /nonexistent/fangst.duckdb (run fangst nightly first, or pass --db)\n');
+  });
+
+  it('another run holding the lock is exit 75', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    const lock = await acquireRunLock(ws.db, 'nightly');
+    try {
+      const r = await fangst(nightlyArgs(ws), quiet);
+      expect(r.code).toBe(EXIT.locked);
+      expect(r.stderr).toMatch(/^fangst nightly: another run holds the lock: nightly pid \d+ on .*; lock file .*\n$/);
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('a failed run is exit 1 with its message and no stack; the stack only at log level debug', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    // an outbox that is a file: the run fails before anything is committed
+    await writeFile(ws.outbox, 'not a folder');
+    const r = await fangst(nightlyArgs(ws), quiet);
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.stderr).toMatch(/^fangst nightly: outbox is not writable: .*; nothing was loaded, the next run tries again\n$/);
+    const debug = await fangst(nightlyArgs(ws), { FANGST_LOG_LEVEL: 'debug' });
+    expect(debug.code).toBe(EXIT.failed);
+    expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+});
