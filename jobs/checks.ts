@@ -10,6 +10,7 @@ import { openDatabase, queryRows } from '../transforms/db/connection.ts';
 import type { CheckDefinition } from '../quality/definitions.ts';
 import { NotFound } from '../config/errors.ts';
 import { checkSql, defaultChecksDir, loadChecks, sqlEnvironment, thresholdText } from '../quality/engine.ts';
+import { checkType } from '../quality/registry.ts';
 import { writeQualityReport } from '../quality/reports/run/write.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -75,7 +76,7 @@ async function explain(id: string, o: Common): Promise<number> {
     const env = await sqlEnvironment(conn, check.kind, check, '<run id>', new Date());
     return checkSql(check, env);
   });
-  process.stdout.write(`${describe(check)}\n\n-- ${check.type === 'share' || check.type === 'volume' || check.type === 'freshness' || check.type === 'reconciliation' ? 'measurements (scope_level, scope_value, numerator, denominator)' : 'the failing rows'}:\n${sql}\n`);
+  process.stdout.write(`${describe(check)}\n\n-- ${checkType(check.type).shape === 'aggregate' ? 'measurements (scope_level, scope_value, numerator, denominator)' : 'the failing rows'}:\n${sql}\n`);
   return EXIT.ok;
 }
 
