@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openDatabase } from '../transforms/db/connection.ts';
 import { loadConfig } from '../config/load.ts';
-import { computeMonitor, parseMonth, renderReconciliation, renderTable, reportJson, type MonitorBy, type MonitorFormat, type MonitorReport } from '../quality/reports/monitor/tables.ts';
+import { computeMonitor, parseMonth, type MonitorBy, type MonitorFormat, type MonitorReport } from '../quality/reports/monitor/collect.ts';
+import { renderReconciliation, renderTable, reportJson } from '../quality/reports/monitor/render.ts';
 import { NotFound, UsageError } from '../config/errors.ts';
 import { EXIT } from './exit-codes.ts';
 

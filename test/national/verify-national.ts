@@ -8,7 +8,8 @@ import { openDatabase } from '../../transforms/db/connection.ts';
 import { loadGeneratorConfig } from '../../data-samples/generator/config.ts';
 import { generate } from '../../data-samples/generator/run.ts';
 import { runNightly } from '../../jobs/nightly.ts';
-import { computeMonitor, MEASURES, renderTable, type Figures } from '../../quality/reports/monitor/tables.ts';
+import { computeMonitor, MEASURES, type Figures } from '../../quality/reports/monitor/collect.ts';
+import { renderTable } from '../../quality/reports/monitor/render.ts';
 
 const dir = process.env.FANGST_NATIONAL_DIR ?? 'var/national';
 const scale = Number(process.env.FANGST_NATIONAL_SCALE ?? '1');

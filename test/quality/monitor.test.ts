@@ -8,7 +8,7 @@ import { generate, type GenerateSummary } from '../../data-samples/generator/run
 import { renderMonitor, runMonitor } from '../../jobs/monitor.ts';
 import { runNightly } from '../../jobs/nightly.ts';
 import { runScore } from '../../jobs/score.ts';
-import { computeMonitor, MEASURES, type MonitorReport, type MonitorTable } from '../../quality/reports/monitor/tables.ts';
+import { computeMonitor, MEASURES, type MonitorReport, type MonitorTable } from '../../quality/reports/monitor/collect.ts';
 
 const COLUMN: Record<string, string> = {
   Klinikker: 'clinics',
