@@ -93,7 +93,7 @@ function parseCheck(raw: unknown, at: At, types: ReadonlyMap<string, TypeSpec>):
   const threshold = r.threshold === undefined ? (spec.defaultThreshold ?? { count: 0 }) : parseThreshold(r.threshold, here.key('threshold'));
   const reason = str(r.reason, here.key('reason'), 'the reason a user sees, as text');
   const description = r.description === undefined ? reason : str(r.description, here.key('description'), 'text');
-  const where = r.where === undefined ? undefined : str(r.where, here.key('where'), 'a SQL predicate');
+  const where = r.where === undefined ? undefined : predicate(str(r.where, here.key('where'), 'a SQL predicate'), here.key('where'));
   const own: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r)) if (!commonKeys.has(k)) own[k] = v;
   const params = Object.freeze(spec.parse(own, here));
@@ -151,4 +151,32 @@ export function column(value: unknown, at: At): string {
 
 export function noOtherKeys(raw: Readonly<Record<string, unknown>>, allowed: readonly string[], at: At): void {
   for (const k of Object.keys(raw)) if (!allowed.includes(k)) at.key(k).fail(raw[k], `no such key for this check type (allowed: ${[...commonKeys, ...allowed].join(', ')})`);
+}
+
+/**
+ * A check's `where:` is one boolean expression that the engine puts inside a query of its own.
+ * Outside its string literals and quoted names it may hold no `;` (a second statement), no
+ * comment (which could hide the rest of the query) and no parenthesis it does not close (which
+ * could end the engine's subquery and continue it): none of them belongs in a predicate.
+ */
+export function predicate(text: string, at: At): string {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (ch === "'" || ch === '"') {
+      const end = text.indexOf(ch, i + 1);
+      if (end < 0) at.fail(text, `one boolean expression: the quote at character ${i + 1} is not closed`);
+      i = end; // a doubled quote inside a literal reads as two literals side by side: same effect
+    } else if (ch === ';') {
+      at.fail(text, 'one boolean expression, without ;');
+    } else if ((ch === '-' && text[i + 1] === '-') || (ch === '/' && text[i + 1] === '*')) {
+      at.fail(text, 'one boolean expression, without comments');
+    } else if (ch === '(') {
+      depth++;
+    } else if (ch === ')' && --depth < 0) {
+      at.fail(text, `one boolean expression: the ) at character ${i + 1} closes nothing`);
+    }
+  }
+  if (depth > 0) at.fail(text, 'one boolean expression: a ( is not closed');
+  return text;
 }

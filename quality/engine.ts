@@ -117,7 +117,7 @@ function envFor(kind: DataKind, check: Pick<CheckDefinition, 'where'>, base: Env
     runId: base.runId,
     work,
     core: `core.${kind}`,
-    rows: check.where ? `(select * from ${source} where ${check.where})` : source,
+    rows: check.where ? `(select * from ${source} where (${check.where}))` : source,
     nowSql: `TIMESTAMPTZ '${base.now.toISOString()}'`,
     todaySql: `DATE '${danishDate(base.now)}'`,
     tables: base.tables,
