@@ -35,8 +35,13 @@
 -- Punctuation is a boundary, so 1503851037.5 and 0.1503851037 contain a number: a list
 -- 1503851037,1503851038 must be found, and a ten-digit integer part whose first six digits are a
 -- date is not a lab value.
--- Not numbers: dates without a serial (15.03.1985, 15.03.85), 8-digit phone numbers, 10-digit
--- sample ids whose first six digits are no date (3213451234).
+-- Not numbers: dates without a serial (15.03.1985, 15.03.85, 15-03-1985 10:37), 8-digit phone
+-- numbers (12 34 56 78, +45 12345678), 10-digit sample ids whose first six digits are no date
+-- (3213451234), eCPR-shaped strings with another 7th character (0101902AB2).
+-- Read as numbers although they may not be (the price of the spellings above): a two-digit
+-- number before a date with a four-digit year (nr 01 12.03.1985 reads 01 12 03 1985), a date
+-- with a two-digit year before a four-digit number (15.03.85 2026), and a standalone ten-character
+-- hex string of that shape (1501901ab2).
 --
 -- cpr_find returns the first (leftmost) number as written in the folded text, with its
 -- separators; has_cpr says whether there is one; cpr_mask replaces every number by '[CPR]'. A text
