@@ -1,28 +1,96 @@
--- has_cpr(text) / cpr_find(text): CPR numbers in free text (DOMAIN.md).
--- A CPR number is DDMMYY + 4 digits, often written DDMMYY-SSSS (a space is accepted too), where
--- DDMMYY is a valid calendar date and the number is not part of a longer run of digits.
+-- has_cpr(text) / cpr_find(text) / cpr_mask(text): CPR numbers and replacement numbers in free
+-- text (DOMAIN.md), in any spelling a person or a journal system produces.
+-- The TypeScript twin for text that never enters DuckDB is transforms/privacy/identifiers.ts; the
+-- two share the rule below and test/transforms/cpr-detect.test.ts holds them to the same answers.
+--
+-- What a number is: DD MM YY then a serial, where DDMMYY is a valid calendar date and the serial
+-- is four digits (CPR) or, for a replacement number (eCPR), 1/7 (X-eCPR) or 0/5/6 (D-eCPR) + two
+-- letters in either case + one digit.
 -- No modulus-11 check: numbers without it have been issued since 2007.
--- Replacement numbers (eCPR) are found too: DDMMYY + 1/7 (X-eCPR) or 0/5/6 (D-eCPR) + two capital
--- letters + one digit, e.g. 0101901AB2.
 -- Century: the 7th-digit century rules are ignored. DDMMYY is accepted when the date exists in
 -- 19YY or 20YY; that differs only for 29 February, which is accepted exactly when YY is divisible
 -- by 4 (2000 was a leap year, so 290200 is valid). 3213451234 (month 13) is never a CPR number.
--- cpr_find returns the first (leftmost) number as written, with its '-' or space, so a finding can
--- show where it matched; has_cpr says whether there is one.
+--
+-- Spellings (found): between DD, MM, YY and the serial, zero to three separator characters from
+-- one class: ASCII white space (space, tab, line breaks, so a number broken by a line break inside
+-- a quoted CSV field is found), every Unicode space (\p{Z}: no-break, narrow, ideographic, ...),
+-- every dash and hyphen (\p{Pd}: en dash, non-breaking hyphen, ...), the minus sign U+2212, '.',
+-- '/' and '_'. So 150385-1037, 150385–1037, 150385  1037, 150385/1037, 150385_1037,
+-- 15.03.85-1037, 15 03 85 1050, 150385<tab>1037 and 0101901ab2 are all numbers.
+-- Before matching, the text is folded (_cpr_fold): full-width digits, letters and . / _ (the
+-- part of Unicode NFKC that can spell a number) become ASCII, and invisible format characters
+-- (zero-width space and joiners, word joiner, soft hyphen, BOM, direction marks) are removed, so
+-- １５０３８５-１０３７ and 150385-10<U+200B>37 are numbers. DuckDB has no NFKC; the full fold
+-- would also rewrite unrelated characters and change lengths, so only these are folded.
+-- Not spellings: a serial split in two (15 03 85 10 37), because 15.03.1985 10 37 and
+-- similar dates followed by a time would read as numbers; any other separator (':' ',' ';').
+--
+-- Boundary: the characters right before and after the number are neither digits nor hex
+-- letters (A-F, a-f). Digits: a number is not part of a longer run of digits (01019012345,
+-- 123456789012 are not numbers). Hex letters: ids, digests and UUIDs are hex tokens, and ten
+-- digits inside one (...c1401616777a, e1503851037) are a fragment of the token, not a number.
+-- Other letters do not stop a number, so cpr150385-1037, pt0101901234 and x0101901234y are
+-- numbers (a prefix glued to a number is how people write it; the hex rule misses a number glued
+-- to a-f, e.g. a1503851037, which is the price of not flagging every digest).
+-- Punctuation is a boundary, so 1503851037.5 and 0.1503851037 contain a number: a list
+-- 1503851037,1503851038 must be found, and a ten-digit integer part whose first six digits are a
+-- date is not a lab value.
+-- Not numbers: dates without a serial (15.03.1985, 15.03.85, 15-03-1985 10:37), 8-digit phone
+-- numbers (12 34 56 78, +45 12345678), 10-digit sample ids whose first six digits are no date
+-- (3213451234), eCPR-shaped strings with another 7th character (0101902AB2).
+-- Read as numbers although they may not be (the price of the spellings above): a two-digit
+-- number before a date with a four-digit year (nr 01 12.03.1985 reads 01 12 03 1985), a date
+-- with a two-digit year before a four-digit number (15.03.85 2026), and a standalone ten-character
+-- hex string of that shape (1501901ab2).
+--
+-- cpr_find returns the first (leftmost) number as written in the folded text, with its
+-- separators; has_cpr says whether there is one; cpr_mask replaces every number by '[CPR]'. A text
+-- without a number comes back from cpr_mask unchanged; one with a number comes back folded.
 --
 -- Cost: the date check is spelled out in the regular expression (days 01-28 of any month, 29-30
 -- of any month but February, 31 of the long months, 29 February when YY is divisible by 4), so
--- one RE2 search over the text decides: no extraction, no per-candidate date parsing. About 1 s
--- per 2 million free-text rows on two threads.
+-- one RE2 search over the text decides: no extraction, no per-candidate date parsing.
 -- A number needs at least 10 characters, so a shorter value (codes, units, flags, most ids) is
--- decided by its byte length alone (strlen is stored with the string: no scan). The case
--- runs the search only on the longer values; checking every text and id column of a night's
--- lab results this way costs about a third of searching every value.
+-- decided by its byte length alone (strlen is stored with the string: no scan). Counting digits
+-- first costs more than the search itself, so the longer values go straight to it. The fold runs
+-- only on values that are not plain ASCII and hold a full-width or format character.
+create or replace macro _cpr_sep() as
+    '[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}./_]{0,3}';
+
+-- Groups: 1 the character before (or empty at the start), 2 the number, 3 the character after.
+-- Regexp functions need a constant pattern; replace() of constants folds to one when bound.
 create or replace macro _cpr_pattern() as
-    '(?:^|[^0-9])((?:(?:0[1-9]|1[0-9]|2[0-8])(?:0[1-9]|1[0-2])[0-9]{2}|(?:29|30)(?:0[13-9]|1[0-2])[0-9]{2}|31(?:0[13578]|1[02])[0-9]{2}|2902(?:[02468][048]|[13579][26]))[- ]?(?:[0-9]{4}|[01567][A-Z]{2}[0-9]))(?:[^0-9]|$)';
+    replace(
+        '(^|[^0-9A-Fa-f])((?:(?:0[1-9]|1[0-9]|2[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30)S(?:0[13-9]|1[0-2])S[0-9]{2}|31S(?:0[13578]|1[02])S[0-9]{2}|29S02S(?:[02468][048]|[13579][26]))S(?:[0-9]{4}|[01567][A-Za-z]{2}[0-9]))([^0-9A-Fa-f]|$)',
+        'S', _cpr_sep());
+
+-- Full-width digits, letters, '.', '/', '_' to ASCII; the invisible format characters (by code
+-- point: soft hyphen 173, Mongolian vowel separator 6158, zero-width space/joiners and direction
+-- marks 8203-8207, embeddings 8234-8238, word joiner and invisible operators 8288-8292,
+-- isolates 8294-8297, BOM 65279) have no partner in the second string, so translate drops them.
+-- translate is slow per call, so it runs only on a value that holds such a character.
+create or replace macro _cpr_fold(t) as
+    case when strlen(t) = length(t) or not regexp_matches(t, '[\x{FF0E}-\x{FF5A}\p{Cf}]') then t else translate(t,
+        '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ．／＿'
+        || chr(173) || chr(6158) || chr(8203) || chr(8204) || chr(8205) || chr(8206) || chr(8207)
+        || chr(8234) || chr(8235) || chr(8236) || chr(8237) || chr(8238)
+        || chr(8288) || chr(8289) || chr(8290) || chr(8291) || chr(8292)
+        || chr(8294) || chr(8295) || chr(8296) || chr(8297) || chr(65279),
+        '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz./_') end;
 
 create or replace macro cpr_find(t) as
-    case when strlen(t) >= 10 then nullif(regexp_extract(t, _cpr_pattern(), 1), '') end;
+    case when strlen(t) >= 10 then nullif(regexp_extract(_cpr_fold(t), _cpr_pattern(), 2), '') end;
 
 create or replace macro has_cpr(t) as
-    case when strlen(t) >= 10 then coalesce(regexp_matches(t, _cpr_pattern()), false) else false end;
+    case when strlen(t) >= 10 then coalesce(regexp_matches(_cpr_fold(t), _cpr_pattern()), false) else false end;
+
+-- Two passes: a match consumes the character after its number, which may be the only character
+-- before the next number (1503851037 1503851038); the second pass finds those. A number the first
+-- pass skipped this way is followed by an intact boundary and preceded by the mask and its own
+-- boundary, so the second pass finds it, and two such numbers cannot follow each other. Where
+-- numbers overlap (share digits), the first one the scan meets is masked and the rest of the
+-- other stays: a fragment, never a whole number (has_cpr(cpr_mask(t)) is false).
+create or replace macro cpr_mask(t) as
+    case when has_cpr(t) then regexp_replace(regexp_replace(_cpr_fold(t), _cpr_pattern(), '\1[CPR]\3', 'g'),
+                                             _cpr_pattern(), '\1[CPR]\3', 'g')
+         else t end;

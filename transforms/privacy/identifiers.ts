@@ -1,0 +1,56 @@
+// CPR numbers and eCPR replacement numbers in text that never enters DuckDB (file names, header
+// names, log lines, messages): the twin of transforms/macros/cpr_find.sql (has_cpr, cpr_find,
+// cpr_mask). The rule, the accepted spellings and the boundary are written out in that file's
+// header; this file follows it clause by clause, and test/transforms/cpr-detect.test.ts holds the
+// two to the same answers on generated text.
+
+/** What a number is replaced by, in SQL (cpr_mask) and here. */
+export const IDENTIFIER_MASK = '[CPR]';
+
+/** Separators between DD, MM, YY and the serial: white space, spaces, dashes, minus, . / _. */
+const sep = '[\\t\\n\\v\\f\\r\\p{Z}\\p{Pd}\\u2212./_]{0,3}';
+
+// The same text as _cpr_pattern() in cpr_find.sql, with S for a separator run. Groups: 1 the
+// character before (or empty at the start), 2 the number, 3 the character after. The characters
+// around the number are consumed, as RE2 (which has no lookaround) must, so that both twins pick
+// the same numbers where numbers overlap; masking takes two passes for the same reason.
+const template =
+  '(^|[^0-9A-Fa-f])((?:(?:0[1-9]|1[0-9]|2[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30)S(?:0[13-9]|1[0-2])S[0-9]{2}|31S(?:0[13578]|1[02])S[0-9]{2}|29S02S(?:[02468][048]|[13579][26]))S(?:[0-9]{4}|[01567][A-Za-z]{2}[0-9]))([^0-9A-Fa-f]|$)';
+const source = template.replaceAll('S', sep);
+const first = new RegExp(source, 'u');
+const every = new RegExp(source, 'gu');
+
+// Full-width digits, letters and . / _ to ASCII (U+FF0E-FF5A is U+002E-005A shifted by 0xFEE0),
+// invisible format characters removed: the same characters as _cpr_fold in cpr_find.sql.
+const fullWidth = /[\uFF0E\uFF0F\uFF10-\uFF19\uFF21-\uFF3A\uFF3F\uFF41-\uFF5A]/gu;
+const invisible = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
+const needsFold = /[\uFF0E-\uFF5A\p{Cf}]/u;
+
+function fold(text: string): string {
+  if (!needsFold.test(text)) return text;
+  return text.replace(fullWidth, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(invisible, '');
+}
+
+/** The first (leftmost) CPR or eCPR number in `text` as written after folding, or null. */
+export function findIdentifier(text: string | null | undefined): string | null {
+  if (text == null || text.length < 10) return null;
+  return first.exec(fold(text))?.[2] ?? null;
+}
+
+/** Whether `text` holds a CPR or eCPR number in any accepted spelling. */
+export function hasIdentifier(text: string | null | undefined): boolean {
+  return findIdentifier(text) !== null;
+}
+
+/**
+ * `text` with every CPR and eCPR number replaced by IDENTIFIER_MASK. A text without a number is
+ * returned unchanged; one with a number comes back folded (full-width forms as ASCII, invisible
+ * format characters removed), as cpr_mask does.
+ */
+export function maskIdentifiers(text: string): string;
+export function maskIdentifiers(text: string | null | undefined): string | null | undefined;
+export function maskIdentifiers(text: string | null | undefined): string | null | undefined {
+  if (text == null || !hasIdentifier(text)) return text;
+  const mask = `$1${IDENTIFIER_MASK}$3`;
+  return fold(text).replace(every, mask).replace(every, mask);
+}
