@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
+import { maskIdentifiers } from '../transforms/privacy/identifiers.ts';
 
 /**
  * Every job registers its subcommand here: one entry per job file, keyed by the
@@ -55,8 +56,9 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     const code = exitCodeOf(err);
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`${running}: ${message}\n`);
-    if (wantsStack() && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    // A message may quote a delivered value, file or header name: never an identifier in it.
+    process.stderr.write(`${running}: ${maskIdentifiers(message)}\n`);
+    if (wantsStack() && err instanceof Error && err.stack) process.stderr.write(`${maskIdentifiers(err.stack)}\n`);
     return code;
   }
   return exitCode;

@@ -1,3 +1,4 @@
+import { maskIdentifiers } from '../transforms/privacy/identifiers.ts';
 import type { SkippedFile } from '../transforms/ingest/find-new.ts';
 import type { FileAccount, KindAccount } from '../transforms/publish/ledger.ts';
 
@@ -95,5 +96,6 @@ export function formatSummary(s: RunSummary): string {
   for (const a of s.alerts.slice(0, 10)) lines.push(`ALERT: ${a.message}`);
   if (s.alerts.length > 10) lines.push(`ALERT: ... and ${s.alerts.length - 10} more (see the quality report)`);
   if (s.report) lines.push(s.runs ? `quality reports: one per run; the last: ${s.report}` : `quality report: ${s.report}`);
-  return lines.join('\n') + '\n';
+  // File names and reasons are as delivered: an identifier in one is masked on the terminal too.
+  return maskIdentifiers(lines.join('\n') + '\n');
 }
