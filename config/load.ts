@@ -77,6 +77,8 @@ export interface PipelineConfig {
    * consecutive runs, so memory stays that of a few nights. null: always one run.
    */
   readonly runInputBudget: number | null;
+  /** The most content one delivered file may hold, decompressed: a larger one is rejected whole. */
+  readonly maxFileBytes: number;
   readonly register: RegisterLayout;
   readonly deliveries: readonly Delivery[];
   readonly reference: { readonly sksFile: string | null; readonly npuFile: string | null };
@@ -253,6 +255,9 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
     if (overrides.runInputBudget !== undefined) throw new UsageError('--run-budget', budget, 'a size such as "256MB", or none for one run');
     throw new ConfigError(file, 'run_input_budget', budget, 'a size such as "256MB", or null for one run');
   }
+  const maxFileSize = r.str(doc, 'max_file_size', '', '1GB');
+  const maxFileBytes = sizeInBytes(maxFileSize);
+  if (maxFileBytes === null) throw new ConfigError(file, 'max_file_size', maxFileSize, 'a size such as "1GB"');
   const tempDirectory = r.optStr(doc, 'temp_directory', '');
   if (tempDirectory === '') throw new ConfigError(file, 'temp_directory', tempDirectory, 'a folder, or null for <database>.tmp');
   const timeZone = r.str(doc, 'time_zone', '', 'Europe/Copenhagen');
@@ -274,6 +279,7 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
     threads: r.int(doc, 'threads', '', 2),
     fileConcurrency: r.int(doc, 'file_concurrency', '', 2),
     runInputBudget,
+    maxFileBytes,
     register,
     deliveries,
     reference: { sksFile: r.optStr(reference, 'sks_file', 'reference.'), npuFile: r.optStr(reference, 'npu_file', 'reference.') },

@@ -81,7 +81,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     const found = await findNewFiles(conn, config, { runId: firstRunId, now, log, reach });
     // A backfill's inbox is loaded as consecutive runs of a bounded size (transforms/ingest/plan-runs.ts):
     // each is a night of its own, committed and published before the next one starts.
-    const chunks = planRuns(found.candidates.map((c) => ({ ...c, file: c.entry.file, bytes: c.entry.bytes, isRegister: c.entry.role === 'register' })), config.runInputBudget);
+    const chunks = planRuns(found.candidates.map((c) => ({ ...c, file: c.entry.file, bytes: c.entry.contentBytes, isRegister: c.entry.role === 'register' })), config.runInputBudget);
     if (chunks.length > 1) log.info({ runs: chunks.length, files: found.candidates.length, budget_bytes: config.runInputBudget }, 'inbox larger than the run budget: loading it as consecutive runs');
     const runs: RunSummary[] = [];
     let exitCode: number = EXIT.ok;

@@ -1,10 +1,18 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, open, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { Delivery, PipelineConfig } from '../../config/load.ts';
 
 /** What an inbox file is, as far as its name tells. */
-export type InboxEntry = { readonly file: string; readonly path: string; readonly bytes: number; readonly mtimeMs: number } & (
+export type InboxEntry = {
+  readonly file: string;
+  readonly path: string;
+  /** Bytes on disk. */
+  readonly bytes: number;
+  /** Bytes of content, decompressed: what reading it costs, and what the run budget counts. */
+  readonly contentBytes: number;
+  readonly mtimeMs: number;
+} & (
   | { readonly role: 'delivery'; readonly delivery: Delivery }
   | { readonly role: 'register' }
   | { readonly role: 'unrecognised'; readonly reason: string }
@@ -25,25 +33,26 @@ export async function discoverInbox(config: PipelineConfig): Promise<InboxEntry[
     const bytes = info.size;
     // Size and mtime as listed: staging compares them again to catch a file still being written.
     const mtimeMs = info.mtimeMs;
+    const contentBytes = info.isFile() && path.endsWith('.gz') ? await gzipContentBytes(path, bytes) : bytes;
     if (info.isSymbolicLink()) {
-      out.push({ file, path, bytes, mtimeMs, role: 'unrecognised', reason: 'symbolic link: not followed, deliveries must be regular files' });
+      out.push({ file, path, bytes, contentBytes, mtimeMs, role: 'unrecognised', reason: 'symbolic link: not followed, deliveries must be regular files' });
       continue;
     }
     if (!info.isFile()) {
       // A named pipe would block the run forever; a socket or device is no delivery.
-      out.push({ file, path, bytes, mtimeMs, role: 'unrecognised', reason: 'not a regular file (pipe, socket or device): not read' });
+      out.push({ file, path, bytes, contentBytes, mtimeMs, role: 'unrecognised', reason: 'not a regular file (pipe, socket or device): not read' });
       continue;
     }
     if (isRegister(file)) {
-      out.push({ file, path, bytes, mtimeMs, role: 'register' });
+      out.push({ file, path, bytes, contentBytes, mtimeMs, role: 'register' });
       continue;
     }
     const hits = matchers.filter((m) => m.match(file));
-    if (hits.length === 1) out.push({ file, path, bytes, mtimeMs, role: 'delivery', delivery: hits[0]!.delivery });
-    else if (hits.length === 0) out.push({ file, path, bytes, mtimeMs, role: 'unrecognised', reason: 'name matches no layout in config/sources' });
+    if (hits.length === 1) out.push({ file, path, bytes, contentBytes, mtimeMs, role: 'delivery', delivery: hits[0]!.delivery });
+    else if (hits.length === 0) out.push({ file, path, bytes, contentBytes, mtimeMs, role: 'unrecognised', reason: 'name matches no layout in config/sources' });
     else {
       const names = hits.map((h) => `${h.delivery.system}/${h.delivery.kind}`).join(', ');
-      out.push({ file, path, bytes, mtimeMs, role: 'unrecognised', reason: `name matches several layouts (${names})` });
+      out.push({ file, path, bytes, contentBytes, mtimeMs, role: 'unrecognised', reason: `name matches several layouts (${names})` });
     }
   }
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
@@ -60,4 +69,23 @@ async function walk(dir: string): Promise<string[]> {
     else paths.push(p);
   }
   return paths;
+}
+
+/**
+ * A gzip file's content size from its trailer (ISIZE: the size modulo 2^32 of the last member),
+ * never less than the file itself. Enough to plan runs by; staging counts the real bytes and
+ * rejects a file over max_file_size, whatever its trailer says.
+ */
+async function gzipContentBytes(path: string, bytes: number): Promise<number> {
+  if (bytes < 18) return bytes;
+  // Unreadable: hashing reports it as such, with its reason.
+  const fh = await open(path, 'r').catch(() => null);
+  if (fh === null) return bytes;
+  try {
+    const trailer = Buffer.alloc(4);
+    await fh.read(trailer, 0, 4, bytes - 4);
+    return Math.max(bytes, trailer.readUInt32LE(0));
+  } finally {
+    await fh.close();
+  }
 }

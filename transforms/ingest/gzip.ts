@@ -5,7 +5,10 @@ import { createGunzip } from 'node:zlib';
 
 /** What one pass over a delivered file's content (decompressed when gzip) found. */
 export interface FileScan {
-  /** Why a gzip file cannot be trusted; null when it decompresses to its end (or is not gzip). */
+  /**
+   * Why the file is not read: a gzip file that does not decompress to its end, content larger
+   * than `maxBytes`, content that is nothing but NUL bytes. Null when none of these.
+   */
   readonly problem: string | null;
   /** Whether the content holds a NUL byte anywhere. */
   readonly nul: boolean;
@@ -26,16 +29,20 @@ const NUL_ESCAPE = Buffer.from('\\u0000');
 
 /**
  * Reads a file once, as DuckDB will see it, and finds the first line longer than
- * `maxLineBytes` when asked to (a line, not a record: a quoted newline ends a line). A NUL byte is what a binary or UTF-16 file
- * looks like, and a text file without one cannot yield a value holding one (nor can JSON
+ * `maxLineBytes` when asked to (a line, not a record: a quoted newline ends a line). It stops
+ * at `maxBytes` of content: a small gzip can expand to gigabytes, and the run budget and the
+ * per-file limit are about what is read, not what is stored. A NUL byte is what a binary or
+ * UTF-16 file looks like, and a text file without one cannot yield a value holding one (nor can JSON
  * without the escape \u0000, looked for with `jsonEscapes`): staging checks values for
  * NUL only in files where this found one.
  * DuckDB reads a truncated gzip up to the cut without an error, so a delivery
  * cut off in transfer would load as a shorter file; reading it through zlib
  * first turns that into a whole-file reject.
  */
-export async function scanFile(path: string, opts: { jsonEscapes?: boolean; maxLineBytes?: number } = {}): Promise<FileScan> {
+export async function scanFile(path: string, opts: { jsonEscapes?: boolean; maxLineBytes?: number; maxBytes?: number } = {}): Promise<FileScan> {
   let nul = false;
+  let bytes = 0;
+  let onlyNul = true;
   const maxLine = opts.maxLineBytes ?? Infinity;
   let line = 1;
   let lineBytes = 0;
@@ -44,6 +51,12 @@ export async function scanFile(path: string, opts: { jsonEscapes?: boolean; maxL
   let tail = Buffer.alloc(0);
   const sink = new Writable({
     write: (chunk: Buffer, _e, done) => {
+      bytes += chunk.length;
+      if (opts.maxBytes !== undefined && bytes > opts.maxBytes) {
+        done(new TooLarge());
+        return;
+      }
+      for (let i = 0; onlyNul && i < chunk.length; i++) onlyNul = chunk[i] === 0;
       if (!nul) {
         nul = chunk.includes(0) || (opts.jsonEscapes === true
           && (chunk.includes(NUL_ESCAPE) || Buffer.concat([tail, chunk.subarray(0, NUL_ESCAPE.length - 1)]).includes(NUL_ESCAPE)));
@@ -70,8 +83,13 @@ export async function scanFile(path: string, opts: { jsonEscapes?: boolean; maxL
   try {
     if (gzip) await pipeline(createReadStream(path), createGunzip(), sink);
     else await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), sink);
-    return { problem: null, nul, longLine };
+    const problem = bytes > 0 && onlyNul ? `the file holds nothing but NUL bytes (${bytes} of them): not a delivery` : null;
+    return { problem, nul, longLine };
   } catch (err) {
+    if (err instanceof TooLarge) {
+      const limit = `${Math.round(opts.maxBytes! / 1024 / 1024)} MB`;
+      return { problem: gzip ? `decompresses to more than ${limit} (max_file_size)` : `larger than ${limit} (max_file_size)`, nul, longLine };
+    }
     const e = err as NodeJS.ErrnoException;
     if (!gzip) throw err;
     if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) return { problem: 'gzip file is truncated (cut off before its end)', nul, longLine };
@@ -79,3 +97,6 @@ export async function scanFile(path: string, opts: { jsonEscapes?: boolean; maxL
     throw err;
   }
 }
+
+/** Ends a scan at the size limit. */
+class TooLarge extends Error {}

@@ -37,7 +37,7 @@ export async function stageRun(
   const targetOf = (c: Candidate) => (c.entry.role === 'register' ? registerTarget(config.register) : deliveryTarget(c.entry.delivery));
   const contextOf = (c: Candidate) => ({
     runId, batchId, fileHash: c.hash, file: c.entry.file, path: c.entry.path, timeZone: config.timeZone, seq: seq++,
-    seen: { bytes: c.entry.bytes, mtimeMs: c.entry.mtimeMs },
+    seen: { bytes: c.entry.bytes, mtimeMs: c.entry.mtimeMs }, maxFileBytes: config.maxFileBytes,
   });
   const recordStaged = (c: Candidate, result: StageResult) => {
     staged.set(c.hash, result);
@@ -50,7 +50,7 @@ export async function stageRun(
   // Files of one layout are staged together (one read for the clean ones: stageFiles).
   const batch = {
     layoutOf: (c: Candidate) => (c.entry.role === 'delivery' ? `${c.entry.delivery.system}/${c.entry.delivery.kind}/${c.entry.delivery.files}` : null),
-    bytesOf: (c: Candidate) => c.entry.bytes * (c.entry.path.endsWith('.gz') ? 5 : 1),
+    bytesOf: (c: Candidate) => c.entry.contentBytes,
     stage: async (cs: Candidate[], worker: DuckDBConnection) => {
       const results = await stageFiles(worker, targetOf(cs[0]!), cs.map(contextOf));
       cs.forEach((c, i) => recordStaged(c, results[i]!));

@@ -6,7 +6,7 @@ import {
 } from '../../config/load.ts';
 import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
 import { MAX_LINE_BYTES, scanFile } from './gzip.ts';
-import { readHeader } from './header.ts';
+import { MAX_HEADER_BYTES, readHeader } from './header.ts';
 import { literalPath } from './literal-path.ts';
 
 /** The longest record staged (DuckDB's default max_line_size, set explicitly: a larger buffer would lift it). */
@@ -94,6 +94,8 @@ export interface StageContext {
   readonly seq: number;
   /** Size and mtime when the inbox was listed (before hashing): a file that changed since is still being written. */
   readonly seen?: { readonly bytes: number; readonly mtimeMs: number };
+  /** The most content (decompressed) the file may hold (max_file_size); unbounded when absent. */
+  readonly maxFileBytes?: number;
 }
 
 export interface StageResult {
@@ -219,13 +221,14 @@ async function stageCsvTogether(conn: DuckDBConnection, target: StageTarget, ctx
 /** What stageFile checks of a delimited file before reading it; throws FileRejected as it does. */
 async function checkCsvFile(target: StageTarget, ctx: StageContext, warnings: string[]): Promise<{ fileColumns: string[]; nulBytes: boolean }> {
   const { layout } = target;
-  const scan = await scanFile(ctx.path, { jsonEscapes: false, maxLineBytes: MAX_LINE_BYTES });
+  const scan = await scanFile(ctx.path, { jsonEscapes: false, maxLineBytes: MAX_LINE_BYTES, maxBytes: ctx.maxFileBytes });
   if (scan.problem) throw new FileRejected(scan.problem);
   if (scan.longLine) {
     const { line, bytes } = scan.longLine;
     throw new FileRejected(`line ${line} is longer than ${MAX_LINE_BYTES / 1024 / 1024} MB (${bytes} bytes and more): too long to read and reject on its own`);
   }
   const fileColumns = await readHeader(ctx.path, layout.delimiter, layout.encoding);
+  if (fileColumns === null) throw new FileRejected(`the first line is longer than ${MAX_HEADER_BYTES / 1024 / 1024} MB: not a header of this layout`);
   if (fileColumns.length === 0) throw new FileRejected('empty file: no header line');
   const dupes = fileColumns.filter((c, i) => fileColumns.indexOf(c) !== i);
   if (dupes.length) throw new FileRejected(`duplicated column names in the header: ${[...new Set(dupes)].join(', ')}`);
@@ -296,9 +299,11 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   let fileColumns: string[] = [];
   if (csv) ({ fileColumns, nulBytes } = await checkCsvFile(target, ctx, warnings));
   else if (layout.format === 'ndjson' || ctx.path.endsWith('.gz')) {
-    const scan = await scanFile(ctx.path, { jsonEscapes: layout.format === 'ndjson' });
+    const scan = await scanFile(ctx.path, { jsonEscapes: layout.format === 'ndjson', maxBytes: ctx.maxFileBytes });
     if (scan.problem) throw new FileRejected(scan.problem);
     nulBytes = scan.nul;
+  } else if (ctx.maxFileBytes !== undefined && (await stat(ctx.path)).size > ctx.maxFileBytes) {
+    throw new FileRejected(`larger than ${Math.round(ctx.maxFileBytes / 1024 / 1024)} MB (max_file_size)`);
   }
   const finish = (staged: number, rejected: number): Promise<StageResult> => finishFile(ctx, staged, rejected, warnings);
 
