@@ -1,6 +1,8 @@
 // CSV for reports. The default is RFC 4180 (`,`, `.` decimal, CRLF). The Danish style is what
 // Danish Excel opens with a double click: `;` separator, decimal comma, and a UTF-8 BOM so
-// æøå survive; text that Excel would run as a formula (=, +, -, @) is prefixed with a quote.
+// æøå survive. In either, text that a spreadsheet would run as a formula (=, +, -, @, tab, CR
+// first) is prefixed with a quote: delivered values reach these files, and a reader opens them
+// in Excel whatever the separator.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -29,8 +31,19 @@ function formatValue(value: unknown, danish: boolean): string {
     const iso = value.toISOString();
     return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso;
   }
-  const text = String(value);
-  return danish && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return formulaSafe(String(value));
+}
+
+const FORMULA_LEADING = /^[=+\-@\t\r]/;
+
+/** Text a spreadsheet shows as text: a value that would start a formula gets a leading quote. */
+export function formulaSafe(text: string): string {
+  return FORMULA_LEADING.test(text) ? `'${text}` : text;
+}
+
+/** formulaSafe as a SQL expression over a varchar expression, for CSV written by DuckDB's COPY. */
+export function formulaSafeSql(expr: string): string {
+  return `case when regexp_matches(${expr}, '^[=+\-@\t\r]') then '''' || ${expr} else ${expr} end`;
 }
 
 function quote(field: string, delimiter: string): string {

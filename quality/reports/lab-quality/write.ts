@@ -5,7 +5,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { queryRows, sqlString } from '../../../transforms/db/connection.ts';
+import { queryRows, sqlIdent, sqlString } from '../../../transforms/db/connection.ts';
+import { formulaSafeSql } from '../../report-kit/csv.ts';
 import { renderLabReport } from './render-html.ts';
 import { readLabSummary, type LabSummary } from './collect.ts';
 
@@ -51,13 +52,16 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
     json: join(ctx.outDir, 'flagged-rows.json'),
   };
   await conn.run(`copy lab.flagged_rows to ${sqlString(paths.parquet)} (format parquet, compression zstd)`);
-  // CSV cells hold one value: the lists become ' | '-separated text.
-  await conn.run(`copy (
-      select * exclude (check_ids, severities, reasons),
-        array_to_string(check_ids, ' | ') as check_ids, array_to_string(severities, ' | ') as severities,
-        array_to_string(reasons, ' | ') as reasons
-      from lab.flagged_rows
-    ) to ${sqlString(paths.csv)} (format csv, header true)`);
+  // CSV cells hold one value: the lists become ' | '-separated text; delivered text that a
+  // spreadsheet would run as a formula is quoted (formulaSafe).
+  const columns = await queryRows<{ column_name: string; column_type: string }>(conn, 'describe lab.flagged_rows');
+  const isList = (type: string) => type.endsWith('[]');
+  const cells = [...columns.filter((c) => !isList(c.column_type)), ...columns.filter((c) => isList(c.column_type))]
+    .map(({ column_name: name, column_type: type }) => {
+      const value = isList(type) ? `array_to_string(${sqlIdent(name)}, ' | ')` : type === 'VARCHAR' ? sqlIdent(name) : null;
+      return value === null ? sqlIdent(name) : `${formulaSafeSql(value)} as ${sqlIdent(name)}`;
+    });
+  await conn.run(`copy (select ${cells.join(', ')} from lab.flagged_rows) to ${sqlString(paths.csv)} (format csv, header true)`);
   await conn.run(`copy lab.flagged_rows to ${sqlString(paths.json)} (format json, array true)`);
 
   const summary = await readLabSummary(conn, ctx.runId);

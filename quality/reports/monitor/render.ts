@@ -1,4 +1,5 @@
 // The monitoring tables as text, CSV, Markdown or JSON.
+import { formulaSafe } from '../../report-kit/csv.ts';
 import { ADDITIVE, DISTINCT, MEASURES, type Measure, type MonitorBy, type MonitorFormat, type MonitorReport, type MonitorRow, type MonitorTable } from './collect.ts';
 
 function cells(t: MonitorTable, r: MonitorRow): string[] {
@@ -8,7 +9,8 @@ function cells(t: MonitorTable, r: MonitorRow): string[] {
 
 const headers = (t: MonitorTable) => [...t.keyColumns, ...MEASURES];
 
-function csvCell(v: string): string {
+function csvCell(text: string): string {
+  const v = formulaSafe(text);
   return /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
 }
 
