@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { KINDS, type Kind } from '../../config/load.ts';
+import { KINDS, type Kind } from '../../config/kinds.ts';
 import { queryRows, sqlString } from '../db/connection.ts';
 
 export interface AcceptOptions {
