@@ -1,10 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
+import { KIND_SPECS } from '../config/kinds.ts';
 import { queryRows } from './db/connection.ts';
 import { replaceWithView } from './ingest/stage.ts';
+import { expandKinds, isPerKind } from './kind-sql.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -21,6 +23,8 @@ export type Layer = keyof typeof LAYERS;
 
 export interface Model {
   readonly name: string;
+  /** The model's file, under transforms/ (one file may make a model per data kind). */
+  readonly file: string;
   readonly table: string;
   readonly sql: string;
   /**
@@ -39,13 +43,16 @@ export async function loadLayer(layer: Layer): Promise<Model[]> {
   const schema = LAYERS[layer];
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
   const models = await Promise.all(
-    files.map(async (f) => {
-      const name = f.slice(0, -4);
-      const sql = await readFile(join(dir, f), 'utf8');
-      return { name, table: `${schema}.${name}`, sql, view: VIEW_MARK.test(sql) };
-    }),
+    files.map(async (f) => modelsOf(schema, `${layer}/${f}`, await readFile(join(dir, f), 'utf8'))),
   );
-  return order(models, schema);
+  return order(models.flat(), schema);
+}
+
+/** A model file's model, or one per data kind (transforms/kind-sql.ts), its kind sections expanded. */
+function modelsOf(schema: string, file: string, text: string): Model[] {
+  const model = (name: string, sql: string) => ({ name, file, table: `${schema}.${name}`, sql, view: VIEW_MARK.test(sql) });
+  if (isPerKind(text)) return KIND_SPECS.map((k) => model(k.name, expandKinds(text, k)));
+  return [model(basename(file, '.sql'), expandKinds(text))];
 }
 
 function order(models: Model[], schema: string): Model[] {
@@ -115,7 +122,7 @@ export async function runLayer(
         await conn.run(`create or replace table ${m.table} as ${sql}`);
       }
     } catch (err) {
-      throw new Error(`transform ${layer}/${m.name}.sql failed: ${(err as Error).message}`);
+      throw new Error(`transform ${m.file} (${m.table}) failed: ${(err as Error).message}`);
     }
     // Per model, so that operators can see which model a slow night spent its time in.
     // cpu_ms counts every thread of the process, so it stays comparable on a busy machine.

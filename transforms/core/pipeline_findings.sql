@@ -4,11 +4,10 @@
 with records as not materialized (
     -- read in place by each reader below: a CTE read three times would be copied whole (every
     -- record of the run, at scale 1 over a gigabyte)
-    select 'diagnoser' as kind, record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.diagnoser
-    union all select 'epikriser', record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.epikriser
-    union all select 'billeddiagnostiske_epikriser', record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.billeddiagnostiske_epikriser
-    union all select 'notater', record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.notater
-    union all select 'laboratoriesvar', record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.laboratoriesvar
+    {{#kinds union all}}
+    select '{{kind}}' as kind, record_key, key_hash, content_hash, source_file, source_line, unresolved_reason
+    from work.{{kind}}
+    {{/kinds}}
 ),
 
 published as (
