@@ -5,7 +5,9 @@ with records as not materialized (
     -- read in place by each reader below: a CTE read three times would be copied whole (every
     -- record of the run, at scale 1 over a gigabyte)
     {{#kinds union all}}
-    select '{{kind}}' as kind, record_key, key_hash, content_hash, source_file, source_line, unresolved_reason
+    select
+        '{{kind}}' as kind, record_key, key_hash, content_hash, source_file, source_line,
+        unresolved_reason,
     from work.{{kind}}
     {{/kinds}}
 ),

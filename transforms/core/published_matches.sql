@@ -15,8 +15,8 @@
 with final as (
     {{#kinds union all}}
     select
-        '{{kind}}' as kind, rowid as rid, record_key, key_hash(record_key) as key_hash, content_hash,
-        batch_id, source_file, source_line,
+        '{{kind}}' as kind, rowid as rid, record_key, key_hash(record_key) as key_hash,
+        content_hash, batch_id, source_file, source_line,
     from core.{{kind}}
     where rowid in (
         select rowid from core.{{kind}}

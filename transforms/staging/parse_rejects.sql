@@ -9,8 +9,8 @@ problems as (
     -- every column staging parsed with a layout format (dates, timestamps, numbers), per kind
     {{#parsed_columns union all}}
     select '{{kind}}' as kind, file_hash, source_file, source_line, journal_system,
-        '{{column}}' as column_name, {{column}} as raw_value, {{column}}__parsed is null as unparsed,
-        '{{format}}' as format_key
+        '{{column}}' as column_name, {{column}} as raw_value,
+        {{column}}__parsed is null as unparsed, '{{format}}' as format_key
     from staging.raw_{{kind}}
     {{/parsed_columns}}
 ),
