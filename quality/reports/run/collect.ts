@@ -116,7 +116,9 @@ export async function queryReport(conn: DuckDBConnection, runIdOpt?: string): Pr
     `select check_id, kind, any_value(severity) as severity, count(*)::double as n, min(reason) as reason
      from quality.row_findings
      where run_id = ${runId} and check_id not in (select check_id from quality.check_results where run_id = ${runId})
-     group by check_id, kind`,
+     group by check_id, kind
+     -- the report lists findings of equal count in this order: without it, in the order of the hash table
+     order by check_id, kind`,
   );
   const alerts = await queryRows<{ type: string; kind: string; check_id: string | null; scope: string; day: string | null; day_to: string | null; message: string }>(
     conn,
