@@ -2,31 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError, UsageError } from './errors.ts';
+import { kindSpec, KINDS, type Kind } from './kinds.ts';
 
-/** The data kinds fangst knows, in the order they went live. */
-export const KINDS = ['diagnoser', 'epikriser', 'billeddiagnostiske_epikriser', 'notater', 'laboratoriesvar'] as const;
-export type Kind = (typeof KINDS)[number];
+// Re-exported for the loaders' callers: the kinds themselves are declared in config/kinds.ts.
+export { KINDS, type Kind };
 
 export const FORMATS = ['csv', 'tsv', 'ndjson', 'parquet'] as const;
 export type Format = (typeof FORMATS)[number];
-
-/** Canonical columns each kind's layout maps onto; `required` ones must be mapped. */
-export const KIND_COLUMNS: Record<Kind, { required: readonly string[]; optional: readonly string[] }> = {
-  diagnoser: { required: ['record_id', 'patient', 'code', 'contact_date'], optional: ['sor_code', 'ydernummer', 'kind'] },
-  epikriser: { required: ['record_id', 'patient', 'written_date'], optional: ['sor_code', 'ydernummer', 'title', 'text'] },
-  billeddiagnostiske_epikriser: {
-    required: ['record_id', 'patient', 'written_date'],
-    optional: ['sor_code', 'ydernummer', 'examination', 'text'],
-  },
-  notater: { required: ['record_id', 'patient', 'note_time'], optional: ['sor_code', 'ydernummer', 'note_type', 'text'] },
-  laboratoriesvar: {
-    required: ['record_id', 'patient', 'analysis_code', 'value'],
-    optional: [
-      'sor_code', 'ydernummer', 'code_system', 'analysis_name', 'operator', 'unit', 'ref_low', 'ref_high', 'ref_text',
-      'abnormal_flag', 'result_status', 'sampled_at', 'resulted_at',
-    ],
-  },
-};
 
 /** Which canonical columns hold dates or timestamps, parsed with the layout's formats. */
 export const DATE_COLUMNS = new Set(['contact_date', 'written_date', 'enrolled_on']);
@@ -182,7 +164,7 @@ export async function loadSource(file: string): Promise<Delivery[]> {
     const o = r.obj(item, `deliveries[${i}]`);
     const kind = r.oneOf(o, 'kind', path, KINDS);
     const layout = readLayout(r, o, base, path);
-    const { required, optional } = KIND_COLUMNS[kind];
+    const { required, optional } = kindSpec(kind);
     const columns = readColumns(r, o, path, [...required, ...optional], required);
     if (!columns.sor_code && !columns.ydernummer) {
       throw new ConfigError(file, `${path}columns`, Object.keys(columns), 'a mapping for sor_code or ydernummer (the clinic)');

@@ -2,9 +2,11 @@
 // quality/engine.ts's job; the SQL of each check type lives in quality/checks/.
 import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../config/errors.ts';
+import { KINDS, type Kind } from '../config/kinds.ts';
 
-export const dataKinds = ['diagnoser', 'epikriser', 'billeddiagnostiske_epikriser', 'notater', 'laboratoriesvar'] as const;
-export type DataKind = (typeof dataKinds)[number];
+/** The data kinds a check can be declared for: those of config/kinds.ts. */
+export const dataKinds = KINDS;
+export type DataKind = Kind;
 
 export const categories = ['conformance', 'completeness', 'plausibility', 'privacy'] as const;
 export type Category = (typeof categories)[number];

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { kindSpec } from '../config/kinds.ts';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
 import { dataKinds, type DataKind } from './definitions.ts';
 import type { CheckResult } from './engine.ts';
@@ -26,19 +27,16 @@ const utcHour = (t: string) => `case when ${t} >= TIMESTAMPTZ '1970-01-01 00:00:
 const danishDay = (t: string) => `cast(timezone('Europe/Copenhagen', ${t}) as date)`;
 
 /**
- * The data day of a row of each kind, a Danish local date: `slot` is what rows of one day
+ * The data day of a row of a kind, a Danish local date: `slot` is what rows of one day
  * share and `day` turns a slot (as `slot`) into the day. Converting a timestamp to Danish time
  * is costly, so rows are counted per UTC hour and only each distinct hour is converted: Danish
  * time has been UTC+1 or UTC+2 since long before 1970, switching on the hour, so an hour lies
  * in one Danish day.
  */
-export const dataDay: Record<DataKind, { slot: string; day: string }> = {
-  diagnoser: { slot: 'contact_date', day: 'slot' },
-  epikriser: { slot: 'written_date', day: 'slot' },
-  billeddiagnostiske_epikriser: { slot: 'written_date', day: 'slot' },
-  notater: { slot: utcHour('note_time'), day: danishDay('slot') },
-  laboratoriesvar: { slot: utcHour('sampled_at'), day: danishDay('slot') },
-};
+export function dataDay(kind: DataKind): { slot: string; day: string } {
+  const { column, type } = kindSpec(kind).dated;
+  return type === 'date' ? { slot: column, day: 'slot' } : { slot: utcHour(column), day: danishDay('slot') };
+}
 
 export interface HistoryEntry {
   readonly runId: string;
@@ -56,8 +54,7 @@ export async function appendHistory(conn: DuckDBConnection, e: HistoryEntry): Pr
   for (const kind of dataKinds) {
     if (!tables.has(kind)) continue;
     const sql = await sqlFile('volume_history', {
-      slot: dataDay[kind].slot,
-      day: dataDay[kind].day,
+      ...dataDay(kind),
       work: `work.${kind}`,
       run_id: sqlString(e.runId),
       run_at: runAt,

@@ -1,10 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
+import { KIND_SPECS } from '../config/kinds.ts';
 import { queryRows } from './db/connection.ts';
 import { replaceWithView } from './ingest/stage.ts';
+import { expandKinds, isPerKind } from './kind-sql.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -39,6 +41,8 @@ export type Layer = keyof typeof LAYERS;
 
 export interface Model {
   readonly name: string;
+  /** The model's file, under transforms/ (one file may make a model per data kind). */
+  readonly file: string;
   /** `<schema>.<name>`: what other models select from. */
   readonly table: string;
   readonly sql: string;
@@ -75,19 +79,27 @@ function declaredMaterialisation(file: string, sql: string, fallback: Materialis
 export async function loadLayer(layer: Layer, dir = join(here, layer)): Promise<Model[]> {
   const { schema, materialised } = LAYERS[layer];
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
-  const texts = await Promise.all(files.map(async (f) => [f.slice(0, -4), await readFile(join(dir, f), 'utf8')] as const));
-  const names = new Set(texts.map(([name]) => name));
-  const models = texts.map(([name, sql]): Model => {
+  const texts = await Promise.all(files.map(async (f) => [`${layer}/${f}`, await readFile(join(dir, f), 'utf8')] as const));
+  const expanded = texts.flatMap(([file, text]) => modelsOf(file, text));
+  const names = new Set(expanded.map((m) => m.name));
+  const models = expanded.map(({ name, file, sql }): Model => {
     const refs = [...new Set([...sql.matchAll(new RegExp(`\\b${schema}\\.(\\w+)`, 'g'))].map((x) => x[1]!))];
     return {
       name,
+      file,
       table: `${schema}.${name}`,
       sql,
-      materialised: declaredMaterialisation(`${layer}/${name}.sql`, sql, materialised),
+      materialised: declaredMaterialisation(file, sql, materialised),
       refs: refs.filter((r) => r !== name && names.has(r)),
     };
   });
   return order(models, layer);
+}
+
+/** A model file's model, or one per data kind (transforms/kind-sql.ts), its kind sections expanded. */
+function modelsOf(file: string, text: string): Array<{ name: string; file: string; sql: string }> {
+  if (isPerKind(text)) return KIND_SPECS.map((k) => ({ name: k.name, file, sql: expandKinds(text, k) }));
+  return [{ name: basename(file, '.sql'), file, sql: expandKinds(text) }];
 }
 
 function order(models: Model[], layer: Layer): Model[] {
@@ -206,7 +218,7 @@ export async function runLayer(conn: DuckDBConnection, layer: Layer, opts: RunOp
         await conn.run(`create or replace table ${m.table} as ${sql}`);
       }
     } catch (err) {
-      throw new Error(`transform ${layer}/${m.name}.sql failed: ${(err as Error).message}`, { cause: err });
+      throw new Error(`transform ${m.file} (${m.table}) failed: ${(err as Error).message}`, { cause: err });
     }
     // Per model, so that operators can see which model a slow night spent its time in.
     // cpu_ms counts every thread of the process, so it stays comparable on a busy machine.

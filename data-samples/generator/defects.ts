@@ -1,17 +1,18 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { Kind } from '../../config/kinds.ts';
 import { queryRows, sqlString } from '../../transforms/db/connection.ts';
 import type { DefectSpec, GeneratorConfig } from './config.ts';
 import { ConfigError } from '../../config/errors.ts';
 
-/** The working table of each data kind. */
-export const KIND_TABLES = {
+/** The generator's working table of each data kind (config/kinds.ts): a new kind needs one. */
+export const KIND_TABLES: Readonly<Record<Kind, string>> = {
   diagnoser: 'gen.diag',
   epikriser: 'gen.epi',
   billeddiagnostiske_epikriser: 'gen.img',
   notater: 'gen.notes',
   laboratoriesvar: 'gen.lab',
-} as const;
-export type DataKind = keyof typeof KIND_TABLES;
+};
+export type DataKind = Kind;
 
 const list = (xs: readonly string[]) => `[${xs.map(sqlString).join(', ')}]`;
 const kindsOf = (spec: DefectSpec) => (Array.isArray(spec.data_kind) ? spec.data_kind : [spec.data_kind]);

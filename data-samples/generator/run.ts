@@ -9,6 +9,7 @@ import { createGzip } from 'node:zlib';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import pLimit from 'p-limit';
 import { UsageError } from '../../config/errors.ts';
+import { KINDS } from '../../config/kinds.ts';
 import { queryRows, sqlString } from '../../transforms/db/connection.ts';
 import { loadGeneratorConfig, type GeneratorConfig } from './config.ts';
 import { applyDefects, KIND_TABLES, type DataKind } from './defects.ts';
@@ -410,7 +411,8 @@ export async function loadPlan(conn: DuckDBConnection, cfg: GeneratorConfig, pla
  * last, and lines after the calibrated records of their file.
  */
 async function finalise(conn: DuckDBConnection): Promise<void> {
-  for (const [kind, table] of Object.entries(KIND_TABLES) as Array<[DataKind, string]>) {
+  for (const kind of KINDS) {
+    const table = KIND_TABLES[kind];
     await conn.run(`
       create or replace temp table fix as
       with added as (
@@ -526,7 +528,7 @@ function planTruth(plans: ClinicPlan[]): string {
 
 /** The ground truth's rows of defective records, from the working tables. */
 function truthRecordsSql(deliveries: Delivery[]): string {
-  return (Object.entries(KIND_TABLES) as Array<[DataKind, string]>)
+  return KINDS.map((kind) => [kind, KIND_TABLES[kind]] as const)
     .map(
       ([kind, table]) => `
       select t.defect as kind, '${kind}' as data_kind, t.file as source_file, t.line as source_line, ${recordIdCase(deliveries, 't.sys')} as record_id,

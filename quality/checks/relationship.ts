@@ -54,10 +54,9 @@ function notIn(to: string, match: string, env: SqlEnv, mapping: readonly (readon
   const work = `work.${to}`;
   if (!env.tables.has(work)) return `not exists (select 1 from core.${to} as t where ${match})`;
   const [left, right] = mapping[0]!;
-  // `random() < 2` is always true: DuckDB 1.5 pushes the semi join's bloom filter into the scan
-  // of core only when the build side has a filter it cannot prove true and drop (see
-  // transforms/core/published_matches.sql), and without it every row of the history is probed.
-  const probe = `t.${sqlIdent(right)} in (select k.${sqlIdent(left)} from ${env.rows} as k where random() < 2)`;
+  // join_filter_hint() (transforms/macros/join_filter_hint.sql): without it every row of the
+  // history is probed instead of being filtered in the scan of core.
+  const probe = `t.${sqlIdent(right)} in (select k.${sqlIdent(left)} from ${env.rows} as k where join_filter_hint())`;
   return `not exists (select 1 from ${work} as t where ${match})
   and not exists (
       select 1 from (

@@ -2,11 +2,9 @@
 -- resolved to one registered clinic, or to the reason it cannot be. Deliveries
 -- have been keyed on SOR codes since Nov 2025; older ones carry only a ydernummer.
 with refs as (
-    select distinct sor_code, ydernummer from staging.stg_diagnoser
-    union select distinct sor_code, ydernummer from staging.stg_epikriser
-    union select distinct sor_code, ydernummer from staging.stg_billeddiagnostiske_epikriser
-    union select distinct sor_code, ydernummer from staging.stg_notater
-    union select distinct sor_code, ydernummer from staging.stg_laboratoriesvar
+    {{#kinds union}}
+    select distinct sor_code, ydernummer from staging.stg_{{kind}}
+    {{/kinds}}
 ),
 
 clinics as (

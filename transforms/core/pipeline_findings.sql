@@ -4,11 +4,12 @@
 with records as not materialized (
     -- read in place by each reader below: a CTE read three times would be copied whole (every
     -- record of the run, at scale 1 over a gigabyte)
-    select 'diagnoser' as kind, record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.diagnoser
-    union all select 'epikriser', record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.epikriser
-    union all select 'billeddiagnostiske_epikriser', record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.billeddiagnostiske_epikriser
-    union all select 'notater', record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.notater
-    union all select 'laboratoriesvar', record_key, key_hash, content_hash, source_file, source_line, unresolved_reason from work.laboratoriesvar
+    {{#kinds union all}}
+    select
+        '{{kind}}' as kind, record_key, key_hash, content_hash, source_file, source_line,
+        unresolved_reason,
+    from work.{{kind}}
+    {{/kinds}}
 ),
 
 published as (
@@ -21,11 +22,9 @@ repeated as (
     -- (two sorts of every row of a backfill cost more than this count). Counted by key_hash, an
     -- integer, per kind: grouping a backfill's record keys as strings outgrew memory and spilled.
     -- A hash shared by two keys only makes both ranked below, each in its own partition.
-    select 'diagnoser' as kind, key_hash from work.diagnoser group by key_hash having count(*) > 1
-    union all select 'epikriser', key_hash from work.epikriser group by key_hash having count(*) > 1
-    union all select 'billeddiagnostiske_epikriser', key_hash from work.billeddiagnostiske_epikriser group by key_hash having count(*) > 1
-    union all select 'notater', key_hash from work.notater group by key_hash having count(*) > 1
-    union all select 'laboratoriesvar', key_hash from work.laboratoriesvar group by key_hash having count(*) > 1
+    {{#kinds union all}}
+    select '{{kind}}' as kind, key_hash from work.{{kind}} group by key_hash having count(*) > 1
+    {{/kinds}}
 ),
 
 ranked as (

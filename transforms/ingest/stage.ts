@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { kindSpec, type Kind } from '../../config/kinds.ts';
 import {
-  DATE_COLUMNS, KIND_COLUMNS, NUMBER_COLUMNS, TIMESTAMP_COLUMNS,
-  type Delivery, type Kind, type Layout, type RegisterLayout,
+  DATE_COLUMNS, NUMBER_COLUMNS, TIMESTAMP_COLUMNS, type Delivery, type Layout, type RegisterLayout,
 } from '../../config/load.ts';
 import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
 import { MAX_LINE_BYTES, scanFile } from './gzip.ts';
@@ -38,7 +38,7 @@ export async function replaceWithView(conn: DuckDBConnection, name: string, targ
 
 function stagedColumns(kind: Kind | 'register'): string[] {
   if (kind === 'register') return REGISTER_COLUMNS;
-  const { required, optional } = KIND_COLUMNS[kind];
+  const { required, optional } = kindSpec(kind);
   return [...new Set([...required, ...optional])];
 }
 
@@ -76,7 +76,7 @@ export interface StageTarget {
 }
 
 export function deliveryTarget(d: Delivery): StageTarget {
-  return { kind: d.kind, system: d.system, layout: d, columns: d.columns, required: KIND_COLUMNS[d.kind].required };
+  return { kind: d.kind, system: d.system, layout: d, columns: d.columns, required: kindSpec(d.kind).required };
 }
 
 export function registerTarget(r: RegisterLayout): StageTarget {

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { KINDS, type Kind } from '../../config/load.ts';
+import { KINDS, type Kind } from '../../config/kinds.ts';
 import { queryRows, sqlString } from '../db/connection.ts';
 
 export interface AcceptOptions {
@@ -64,8 +64,7 @@ export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Pr
         semi join ${accepted} as a on a.key_hash = p.key_hash and a.record_key = p.record_key
         where p.kind = '${kind}')`);
     }
-    // key_hash as the core model computed it: (md5_number(record_key) >> 64)::ubigint, the
-    // expression of db/schema/004, so it stays the same across DuckDB versions.
+    // key_hash as the core model computed it (macros/key_hash.sql, the expression of db/schema/004).
     await conn.run(`insert into core.${kind} (${coreCols.join(', ')}) select ${coreCols.join(', ')} from ${accepted}`);
   }
   await conn.run('drop table if exists temp.main.accept__errors');

@@ -3,22 +3,13 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { KINDS } from '../../config/load.ts';
+import { isKind, KINDS, kindSpec } from '../../config/kinds.ts';
 import { queryRows, sqlString } from '../db/connection.ts';
 import { lastRowIds } from '../db/row-ids.ts';
 import { hashFile } from '../ingest/hash.ts';
 
 /** Bumped whenever a published column changes meaning or type. */
 export const SCHEMA_VERSION = 1;
-
-/** Which feed each kind belongs to. */
-const FEEDS: Record<string, string> = {
-  diagnoser: 'E-Journal',
-  epikriser: 'E-Journal',
-  billeddiagnostiske_epikriser: 'E-Journal',
-  notater: 'E-Journal',
-  laboratoriesvar: 'Laboratoriesvarportalen',
-};
 
 export interface OutputFile {
   readonly file: string;
@@ -92,7 +83,7 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
     const copied = await conn.runAndReadAll(`copy (${sql}) to ${sqlString(path)} (format parquet, compression zstd)`);
     const rows = Number(copied.getRows()[0]?.[0] ?? Number.NaN);
     if (!Number.isInteger(rows)) throw new Error(`copy to ${path} did not report how many rows it wrote`);
-    outputs.push({ file, kind, feed: FEEDS[kind] ?? null, rows, sha256: await hashFile(path) });
+    outputs.push({ file, kind, feed: isKind(kind) ? kindSpec(kind).feed : null, rows, sha256: await hashFile(path) });
     opts.reach?.('mid-publish');
   };
   for (const kind of KINDS) {
@@ -103,7 +94,7 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
       const { writeArrowFile } = await import('./arrow.ts');
       const file = `${kind}.arrow`;
       const rows = await writeArrowFile(conn, sql, join(tmp, file));
-      outputs.push({ file, kind, feed: FEEDS[kind] ?? null, rows, sha256: await hashFile(join(tmp, file)) });
+      outputs.push({ file, kind, feed: kindSpec(kind).feed, rows, sha256: await hashFile(join(tmp, file)) });
     }
   }
   await write('quarantine.parquet', 'quarantine',

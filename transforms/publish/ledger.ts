@@ -40,11 +40,7 @@ export async function recordLedger(
     (await queryRows<{ file_hash: string; published: bigint; quarantined: bigint; rejected: bigint }>(conn, `
       with published as (
           select file_hash, count(*) as n from (
-              select file_hash from core.diagnoser where ${mine('diagnoser')}
-              union all select file_hash from core.epikriser where ${mine('epikriser')}
-              union all select file_hash from core.billeddiagnostiske_epikriser where ${mine('billeddiagnostiske_epikriser')}
-              union all select file_hash from core.notater where ${mine('notater')}
-              union all select file_hash from core.laboratoriesvar where ${mine('laboratoriesvar')}
+              ${KINDS.map((k) => `select file_hash from core.${k} where ${mine(k)}`).join('\n              union all ')}
           ) group by file_hash
       ),
       quarantined as (

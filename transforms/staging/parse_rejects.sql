@@ -6,37 +6,13 @@ with layouts as (
 ),
 
 problems as (
-    select 'diagnoser' as kind, file_hash, source_file, source_line, journal_system, 'contact_date' as column_name,
-        contact_date as raw_value, contact_date__parsed is null as unparsed, 'dates' as format_key
-    from staging.raw_diagnoser
-    union all
-    select 'epikriser', file_hash, source_file, source_line, journal_system, 'written_date',
-        written_date, written_date__parsed is null, 'dates'
-    from staging.raw_epikriser
-    union all
-    select 'billeddiagnostiske_epikriser', file_hash, source_file, source_line, journal_system, 'written_date',
-        written_date, written_date__parsed is null, 'dates'
-    from staging.raw_billeddiagnostiske_epikriser
-    union all
-    select 'notater', file_hash, source_file, source_line, journal_system, 'note_time',
-        note_time, note_time__parsed is null, 'timestamps'
-    from staging.raw_notater
-    union all
-    select 'laboratoriesvar', file_hash, source_file, source_line, journal_system, 'sampled_at',
-        sampled_at, sampled_at__parsed is null, 'timestamps'
-    from staging.raw_laboratoriesvar
-    union all
-    select 'laboratoriesvar', file_hash, source_file, source_line, journal_system, 'resulted_at',
-        resulted_at, resulted_at__parsed is null, 'timestamps'
-    from staging.raw_laboratoriesvar
-    union all
-    select 'laboratoriesvar', file_hash, source_file, source_line, journal_system, 'ref_low',
-        ref_low, ref_low__parsed is null, 'number'
-    from staging.raw_laboratoriesvar
-    union all
-    select 'laboratoriesvar', file_hash, source_file, source_line, journal_system, 'ref_high',
-        ref_high, ref_high__parsed is null, 'number'
-    from staging.raw_laboratoriesvar
+    -- every column staging parsed with a layout format (dates, timestamps, numbers), per kind
+    {{#parsed_columns union all}}
+    select '{{kind}}' as kind, file_hash, source_file, source_line, journal_system,
+        '{{column}}' as column_name, {{column}} as raw_value,
+        {{column}}__parsed is null as unparsed, '{{format}}' as format_key
+    from staging.raw_{{kind}}
+    {{/parsed_columns}}
 ),
 
 unparsed as (
@@ -73,11 +49,12 @@ identity as (
                 case when when_col is not null and (when_raw is null or ((when_raw < '!' or when_raw >= chr(127)) and trim(when_raw) = '')) then when_col end
             ], x -> x is not null)) as column_name,
         from (
-            select 'diagnoser' as kind, file_hash, source_file, source_line, record_id, patient, contact_date as when_raw, 'contact_date' as when_col from staging.raw_diagnoser
-            union all select 'epikriser', file_hash, source_file, source_line, record_id, patient, written_date, 'written_date' from staging.raw_epikriser
-            union all select 'billeddiagnostiske_epikriser', file_hash, source_file, source_line, record_id, patient, written_date, 'written_date' from staging.raw_billeddiagnostiske_epikriser
-            union all select 'notater', file_hash, source_file, source_line, record_id, patient, note_time, 'note_time' from staging.raw_notater
-            union all select 'laboratoriesvar', file_hash, source_file, source_line, record_id, patient, null, null from staging.raw_laboratoriesvar
+            -- when_col: the kind's dated column where the kind requires one (config/kinds.ts)
+            {{#kinds union all}}
+            select '{{kind}}' as kind, file_hash, source_file, source_line, record_id, patient,
+                {{required_date}} as when_raw, {{required_date_name}} as when_col
+            from staging.raw_{{kind}}
+            {{/kinds}}
         )
         -- the same tests as the list above: the list is built only for the few rows that miss something
         where (record_id is null or ((record_id < '!' or record_id >= chr(127)) and trim(record_id) = ''))

@@ -1,13 +1,10 @@
--- The run's staged delivery files, numbered in name order. Core models build row_id from
--- this number and the line, so that row_id sorts as (source_file, source_line) does
--- without sorting every row (see core/diagnoser.sql). Read from the staging tables, not
--- from the stg_<kind> views, which would compute their cleaned columns for nothing.
+-- The run's staged delivery files, numbered in name order. The core model builds row_id from
+-- this number and the line (macros/row_id.sql). Read from the staging tables, not from the
+-- stg_<kind> views, which would compute their cleaned columns for nothing.
 with files as (
-    select source_file from staging.raw_diagnoser
-    union select source_file from staging.raw_epikriser
-    union select source_file from staging.raw_billeddiagnostiske_epikriser
-    union select source_file from staging.raw_notater
-    union select source_file from staging.raw_laboratoriesvar
+    {{#kinds union}}
+    select source_file from staging.raw_{{kind}}
+    {{/kinds}}
 ),
 
 final as (

@@ -120,6 +120,7 @@ export async function queryReport(conn: DuckDBConnection, runIdOpt?: string): Pr
      from quality.row_findings
      where run_id = ${runId} and check_id not in (select check_id from quality.check_results where run_id = ${runId})
      group by check_id, kind
+     -- the report lists findings of equal count in this order: without it, in the order of the hash table
      order by check_id, kind`,
   );
   const alerts = await queryRows<{ type: string; kind: string; check_id: string | null; scope: string; day: string | null; day_to: string | null; message: string }>(

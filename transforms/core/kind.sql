@@ -1,11 +1,12 @@
--- Candidate epikriser of this run, keyed and attached to their clinic; rows that
--- could not be parsed are left out (they are in meta.rejects).
+-- Candidate records of one data kind of this run, keyed and attached to their clinic; rows that
+-- could not be parsed are left out (they are in meta.rejects). One row per parsed delivered row.
+-- materialised: table, one per data kind (work.<kind>, from staging.stg_<kind>; see transforms/kind-sql.ts)
 with stg as (
-    select * from staging.stg_epikriser
+    select * from staging.stg_{{kind}}
 ),
 
 rejected as (
-    select distinct file_hash, source_line from staging.parse_rejects where kind = 'epikriser'
+    select distinct file_hash, source_line from staging.parse_rejects where kind = '{{kind}}'
 ),
 
 clinic_keys as (
@@ -18,10 +19,8 @@ files as (
 
 final as (
     select
-        -- row_id must sort as (source_file, source_line) does: the unique check keeps the last
-        -- row by row_id. The file's number times 2^40 plus the line gives that order without
-        -- sorting every row (row_number() over the rows carried every column through a sort).
-        files.file_no * 1099511627776 + stg.source_line as row_id,
+        -- the unique check keeps the last row by row_id, which sorts as (file, line) does
+        row_id(files.file_no, stg.source_line) as row_id,
         stg.journal_system || ':' || stg.record_id as record_key,
         stg.journal_system,
         stg.record_id,
@@ -29,10 +28,8 @@ final as (
         stg.ydernummer,
         clinic_keys.specialty,
         stg.patient,
-        stg.written_date,
-        stg.title,
-        stg.text,
-        md5(concat_ws('|', stg.sor_code, stg.ydernummer, stg.patient, stg.written_date, stg.title, stg.text)) as content_hash,
+        {{stg.payload}},
+        md5(concat_ws('|', stg.sor_code, stg.ydernummer, stg.patient, {{stg.hashed}})) as content_hash,
         stg.source_file,
         stg.source_line,
         stg.file_hash,
@@ -41,7 +38,7 @@ final as (
         clinic_keys.unresolved_reason,
         -- core.<kind>.key_hash (db/schema/004), computed once here: published_matches probes the
         -- history with it, pipeline_findings counts repeated keys by it, accept stores it
-        (md5_number(stg.journal_system || ':' || stg.record_id) >> 64)::ubigint as key_hash,
+        key_hash(stg.journal_system || ':' || stg.record_id) as key_hash,
     from stg
     join files on files.source_file = stg.source_file
     left join clinic_keys
