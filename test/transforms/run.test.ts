@@ -72,7 +72,7 @@ describe('runLayer', () => {
     await rm(join(dir, 'reader.sql'));
     await models({ broken: 'select * from nowhere' });
     await withDatabase(':memory:', async (_db, conn) => {
-      await expect(runLayer(conn, 'marts', { dir })).rejects.toThrow(/^transform marts\/broken\.sql failed: .*nowhere/);
+      await expect(runLayer(conn, 'marts', { dir })).rejects.toThrow(/^transform marts\/broken\.sql \(marts\.broken\) failed: .*nowhere/);
     });
   });
 
