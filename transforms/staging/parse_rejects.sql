@@ -63,6 +63,22 @@ identity as (
     )
 ),
 
+provider as (
+    -- A ydernummer is up to 6 digits: a longer one is not padded or cut to fit (that would be
+    -- another clinic's number), so the record cannot be placed and is rejected.
+    select
+        kind, file_hash, source_file, source_line, 'ydernummer' as column_name,
+        'not a ydernummer: expected up to 6 digits' as reason,
+        left(ydernummer, 200) as raw_value,
+    from (
+        {{#kinds union all}}
+        select '{{kind}}' as kind, file_hash, source_file, source_line, ydernummer
+        from staging.raw_{{kind}}
+        {{/kinds}}
+    )
+    where not ydernummer_valid(ydernummer)
+),
+
 register as (
     -- The clinic register: a row without a SOR code or enrolment date cannot be used;
     -- of two rows for one SOR code the later wins and the earlier is rejected.
@@ -91,7 +107,10 @@ final as (
     union all
     select * from identity
     union all
+    select * from provider
+    union all
     select * from register
 )
 
-select * from final
+-- A raw value is as delivered: an identifier in it is masked before it is stored or shown.
+select * replace (cpr_mask(raw_value) as raw_value) from final

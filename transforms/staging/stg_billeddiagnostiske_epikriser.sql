@@ -13,7 +13,7 @@ final as (
         journal_system,
         nullif(trim(record_id), '') as record_id,
         nullif(trim(sor_code), '') as sor_code,
-        lpad(nullif(trim(ydernummer), ''), 6, '0') as ydernummer,
+        ydernummer_normalise(ydernummer) as ydernummer,
         nullif(trim(patient), '') as patient,
         written_date__parsed as written_date,
         examination,

@@ -19,7 +19,7 @@ latest as (
 final as (
     select
         trim(sor_code) as sor_code,
-        lpad(nullif(trim(ydernummer), ''), 6, '0') as ydernummer,
+        ydernummer_normalise(ydernummer) as ydernummer,
         nullif(trim(name), '') as name,
         case
             when try_cast(trim(specialty) as integer) = 8 and try_cast(trim(subspecialty) as integer) in (81, 82, 83)

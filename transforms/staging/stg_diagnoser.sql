@@ -19,7 +19,7 @@ final as (
         raw.journal_system,
         nullif(trim(raw.record_id), '') as record_id,
         nullif(trim(raw.sor_code), '') as sor_code,
-        lpad(nullif(trim(raw.ydernummer), ''), 6, '0') as ydernummer,
+        ydernummer_normalise(raw.ydernummer) as ydernummer,
         nullif(trim(raw.patient), '') as patient,
         sks_normalise(raw.code) as code,
         raw.code as code_raw,

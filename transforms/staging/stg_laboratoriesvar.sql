@@ -32,7 +32,7 @@ final as (
         journal_system,
         nullif(trim(record_id), '') as record_id,
         nullif(trim(sor_code), '') as sor_code,
-        lpad(nullif(trim(ydernummer), ''), 6, '0') as ydernummer,
+        ydernummer_normalise(ydernummer) as ydernummer,
         nullif(trim(patient), '') as patient,
         upper(nullif(trim(analysis_code), '')) as analysis_code,
         case
