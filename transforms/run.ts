@@ -148,7 +148,7 @@ function selected(models: readonly Model[], select: string): Model[] {
  * and lab layers' models, lab inputs). Views over them stay and find next run's tables.
  * Why: `create or replace` builds a model's new table before it drops the old one, so without
  * this a backfill's next run computed each model while the previous month's copy still held
- * memory. (The scale-10 out-of-memory in lab.results had another cause, its plan: see there.)
+ * memory.
  */
 export async function dropRunScratch(conn: DuckDBConnection): Promise<void> {
   const temps = await queryRows<{ table_name: string }>(conn, 'select table_name from duckdb_tables() where temporary');

@@ -3,7 +3,7 @@
 -- later correction supersedes. All are errors: such rows are quarantined.
 with records as not materialized (
     -- read in place by each reader below: a CTE read three times would be copied whole (every
-    -- record of the run, at scale 1 over a gigabyte)
+    -- record of the run, which for a backfill's month does not fit in memory)
     {{#kinds union all}}
     select
         '{{kind}}' as kind, record_key, key_hash, content_hash, source_file, source_line,
