@@ -182,3 +182,26 @@ export function predicate(text: string, at: At): string {
   if (depth > 0) at.fail(text, 'one boolean expression: a ( is not closed');
   return text;
 }
+
+/** What a check found in a run, per scope: the engine's result, the history's row. */
+export type Outcome = 'passed' | 'warned' | 'failed' | 'not_evaluated';
+
+export interface CheckResult {
+  readonly checkId: string;
+  readonly kind: DataKind;
+  readonly type: string;
+  readonly category: string;
+  /** row or aggregate, as declared. */
+  readonly checkScope: 'row' | 'aggregate';
+  readonly severity: 'warn' | 'error';
+  /** national, system, clinic (or another group column). */
+  readonly scopeLevel: string;
+  readonly scopeValue: string | null;
+  readonly numerator: number | null;
+  readonly denominator: number | null;
+  readonly percent: number | null;
+  readonly outcome: Outcome;
+  readonly threshold: string;
+  /** Static text and names of systems or clinics: never a value from a text field. */
+  readonly message: string | null;
+}

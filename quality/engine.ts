@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { ConfigError, shownPath } from '../config/errors.ts';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
 import type { AggregateCheckType, CheckType, Measurement, RowCheckType, SqlEnv } from './check-type.ts';
-import { dataKinds, exceeds, parseCheckFile, type CheckDefinition, type DataKind } from './definitions.ts';
+import { dataKinds, exceeds, parseCheckFile, type CheckDefinition, type CheckResult, type DataKind, type Outcome } from './definitions.ts';
 import { checkType, checkTypes } from './registry.ts';
 import { appendHistory } from './history.ts';
 import { detectAnomalies, type Alert, type AnomalySettings } from './anomalies.ts';
@@ -20,27 +20,7 @@ import { loadMacros } from '../transforms/macros.ts';
 export type { CheckDefinition } from './definitions.ts';
 export type { Alert } from './anomalies.ts';
 
-export type Outcome = 'passed' | 'warned' | 'failed' | 'not_evaluated';
-
-export interface CheckResult {
-  readonly checkId: string;
-  readonly kind: DataKind;
-  readonly type: string;
-  readonly category: string;
-  /** row or aggregate, as declared. */
-  readonly checkScope: 'row' | 'aggregate';
-  readonly severity: 'warn' | 'error';
-  /** national, system, clinic (or another group column). */
-  readonly scopeLevel: string;
-  readonly scopeValue: string | null;
-  readonly numerator: number | null;
-  readonly denominator: number | null;
-  readonly percent: number | null;
-  readonly outcome: Outcome;
-  readonly threshold: string;
-  /** Static text and names of systems or clinics: never a value from a text field. */
-  readonly message: string | null;
-}
+export type { CheckResult, Outcome } from './definitions.ts';
 
 export interface QualityRun {
   readonly results: CheckResult[];

@@ -8,7 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { kindSpec } from '../config/kinds.ts';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
 import { dataKinds, type DataKind } from './definitions.ts';
-import type { CheckResult } from './engine.ts';
+import type { CheckResult } from './definitions.ts';
 
 const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
 
