@@ -1,8 +1,17 @@
 // The Markdown summary of a run's quality report: what failed, alerts, held-back kinds.
+import { maskIdentifiers } from '../../../transforms/privacy/identifiers.ts';
 import { readingOf } from '../../registry.ts';
 import type { QualityReportData, ReportCheck } from './collect.ts';
 
-const cell = (v: unknown) => String(v ?? '').replaceAll('|', '\\|').replaceAll('\n', ' ');
+/**
+ * Text in a table cell or list item, as text: a reason or a name may quote delivered values, and
+ * Markdown renderers pass HTML through and follow links, so HTML's special characters become
+ * entities, Markdown's own are escaped, and an identifier is masked.
+ */
+export const markdownText = (v: unknown) => maskIdentifiers(String(v ?? ''))
+  .replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;')
+  .replace(/[\\`*_[\]|]/g, (ch) => `\\${ch}`)
+  .replace(/\r?\n/g, ' ');
 const count = (n: number | null) => (n == null ? '<5' : Math.round(n).toLocaleString('en-US'));
 const pct = (p: number | null) => (p == null ? '–' : `${p < 10 ? p.toFixed(2) : p.toFixed(1)}%`);
 
@@ -24,7 +33,7 @@ export function renderQualityMarkdown(data: QualityReportData): string {
   lines.push('## Alerts', '');
   if (data.alerts.length === 0) lines.push('No anomalies against the history.', '');
   else {
-    for (const a of data.alerts) lines.push(`- **${a.type}** (${a.kind}): ${cell(a.message)}`);
+    for (const a of data.alerts) lines.push(`- **${a.type}** (${a.kind}): ${markdownText(a.message)}`);
     lines.push('');
   }
   return lines.join('\n');
@@ -32,8 +41,8 @@ export function renderQualityMarkdown(data: QualityReportData): string {
 
 function row(c: ReportCheck): string {
   if (readingOf(c.checkType) === 'age_hours') {
-    return `| ${c.outcome} | ${c.checkId} | ${c.numerator == null ? '–' : `${Math.round(c.numerator)} h old`} | | | ${cell(c.threshold)} | | ${cell(c.message)} |`;
+    return `| ${c.outcome} | ${c.checkId} | ${c.numerator == null ? '–' : `${Math.round(c.numerator)} h old`} | | | ${markdownText(c.threshold)} | | ${markdownText(c.message)} |`;
   }
-  if (c.checkType === 'pipeline') return `| ${c.outcome} | ${c.checkId} (${c.kind}) | ${count(c.numerator)} | | | | | ${cell(c.message)} |`;
-  return `| ${c.outcome} | ${c.checkId} | ${count(c.numerator)} | ${count(c.denominator)} | ${pct(c.percent)} | ${cell(c.threshold)} | ${cell(c.systems.map((s) => s.system).join(', '))} | ${cell(c.message)} |`;
+  if (c.checkType === 'pipeline') return `| ${c.outcome} | ${c.checkId} (${c.kind}) | ${count(c.numerator)} | | | | | ${markdownText(c.message)} |`;
+  return `| ${c.outcome} | ${c.checkId} | ${count(c.numerator)} | ${count(c.denominator)} | ${pct(c.percent)} | ${markdownText(c.threshold)} | ${markdownText(c.systems.map((s) => s.system).join(', '))} | ${markdownText(c.message)} |`;
 }
