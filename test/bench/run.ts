@@ -3,6 +3,7 @@
 //
 //   npm run bench -- [--scales 1,10] [--night 2026-04-01] [--night-scale 1] [--seed 1] [--skip-reference] [--reference-scale S]
 //                    [--run-budget SIZE] [--memory-limit SIZE]   (passed to `fangst nightly`; default: config/pipeline.yaml's)
+//                    [--cache DIR] [--out FILE]
 //
 // Inboxes are generated once and cached under test/bench/cache/ (git-ignored); results go to
 // test/bench/results/latest.json and a table on stdout.
@@ -18,7 +19,6 @@ import { referenceSpec } from './spec.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bench = join(root, 'test', 'bench');
-const cache = join(bench, 'cache');
 process.chdir(root);
 
 const { values: args } = parseArgs({
@@ -32,8 +32,10 @@ const { values: args } = parseArgs({
     'run-budget': { type: 'string' },
     'memory-limit': { type: 'string' },
     out: { type: 'string', default: join(bench, 'results', 'latest.json') },
+    cache: { type: 'string', default: join(bench, 'cache') },
   },
 });
+const cache = resolve(args.cache!);
 const scales = args.scales!.split(',').map((s) => s.trim()).filter(Boolean);
 const referenceScale = args['reference-scale'] ?? scales[0]!;
 const nightScale = args['night-scale']!;
