@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
+import pl from 'nodejs-polars';
+import { KINDS } from '../../config/kinds.ts';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, queryRows, sqlString, withDatabase } from '../../transforms/db/connection.ts';
@@ -89,5 +91,25 @@ describe('nightly on every format', () => {
     expect(String(table.schema.fields.find((f) => f.name === 'sampled_at')!.type)).toContain('Timestamp');
     const sampled = table.getChild('sampled_at')!.get(0) as number;
     expect(new Date(Number(sampled)).toISOString()).toBe('2025-02-03T08:15:00.000Z');
+
+    // Another Arrow implementation (polars, Rust's arrow) opens every published .arrow file with
+    // its types. nodejs-polars' readIPC(path) cannot open any file by path (its own included), so
+    // the file is read by scanIPC and from its bytes.
+    const arrowOutputs = (manifest.outputs as Array<{ file: string; rows: number }>).filter((o) => o.file.endsWith('.arrow'));
+    expect(arrowOutputs.map((o) => o.file).sort()).toEqual(KINDS.map((k) => `${k}.arrow`).sort());
+    for (const output of arrowOutputs) {
+      const arrow = join(batch, output.file);
+      const scanned = pl.scanIPC(arrow).collectSync();
+      const read = pl.readIPC(await readFile(arrow));
+      expect([scanned.height, read.height]).toEqual([output.rows, output.rows]);
+      expect(scanned.columns).toEqual(read.columns);
+    }
+    const lab = pl.readIPC(await readFile(join(batch, 'laboratoriesvar.arrow')));
+    expect(lab.getColumn('value_num').toArray()).toEqual([5, 8.4]);
+    expect(String(lab.getColumn('sampled_at').dtype)).toMatch(/Datetime/);
+    expect(String(lab.getColumn('sampled_at').dtype)).toMatch(/UTC/);
+    const dia = pl.readIPC(await readFile(join(batch, 'diagnoser.arrow')));
+    expect(String(dia.getColumn('contact_date').dtype)).toMatch(/Date/);
+    expect(dia.getColumn('record_id').toArray()).toEqual(['c1', 'c2', 'y1']);
   });
 });
