@@ -1,6 +1,7 @@
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { hasIdentifier, maskIdentifiers } from '../privacy/identifiers.ts';
 import type { Delivery, PipelineConfig } from '../../config/load.ts';
 
 /** What an inbox file is, as far as its name tells. */
@@ -34,6 +35,13 @@ export async function discoverInbox(config: PipelineConfig): Promise<InboxEntry[
     // Size and mtime as listed: staging compares them again to catch a file still being written.
     const mtimeMs = info.mtimeMs;
     const contentBytes = info.isFile() && path.endsWith('.gz') ? await gzipContentBytes(path, bytes) : bytes;
+    if (hasIdentifier(file)) {
+      // Its name would reach the ledger, the manifest and the published rows: not loaded, and
+      // named only masked from here on.
+      out.push({ file: maskIdentifiers(file), path, bytes, contentBytes, mtimeMs, role: 'unrecognised',
+        reason: 'the file name holds a CPR number: not loaded; rename the file without it' });
+      continue;
+    }
     if (info.isSymbolicLink()) {
       out.push({ file, path, bytes, contentBytes, mtimeMs, role: 'unrecognised', reason: 'symbolic link: not followed, deliveries must be regular files' });
       continue;

@@ -8,6 +8,7 @@ import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
 import { MAX_LINE_BYTES, scanFile } from './gzip.ts';
 import { MAX_HEADER_BYTES, readHeader } from './header.ts';
 import { literalPath } from './literal-path.ts';
+import { maskIdentifiers } from '../privacy/identifiers.ts';
 
 /** The longest record staged (DuckDB's default max_line_size, set explicitly: a larger buffer would lift it). */
 const MAX_RECORD_BYTES = 2_000_000;
@@ -126,7 +127,9 @@ export async function stageFile(conn: DuckDBConnection, target: StageTarget, ctx
 /** Takes back whatever a file staged and records why the file as a whole was rejected. */
 async function rejectFile(conn: DuckDBConnection, target: StageTarget, ctx: StageContext, err: unknown): Promise<StageResult> {
   // Named as delivered (inbox-relative), not by the path this machine happens to read it from.
-  const message = printable((err instanceof FileRejected ? err.message : describeDuckError(err)).replaceAll(literalPath(ctx.path), ctx.file).replaceAll(ctx.path, ctx.file));
+  // A header or a quoted line may hold an identifier: the reason is kept, and shown, masked.
+  const message = maskIdentifiers(printable((err instanceof FileRejected ? err.message : describeDuckError(err))
+    .replaceAll(literalPath(ctx.path), ctx.file).replaceAll(ctx.path, ctx.file)));
   await conn.run(`drop table if exists ${fileTable(ctx)}; drop table if exists rj_${ctx.seq}; drop table if exists rs_${ctx.seq}`);
   await conn.run(`delete from ${stagingTable(target.kind)} where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
   await conn.run(`delete from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);

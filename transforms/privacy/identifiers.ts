@@ -54,3 +54,16 @@ export function maskIdentifiers(text: string | null | undefined): string | null 
   const mask = `$1${IDENTIFIER_MASK}$3`;
   return fold(text).replace(every, mask).replace(every, mask);
 }
+
+/**
+ * A document (report data, a summary) with every string in it masked, keys included: for
+ * outputs whose figures come with names, reasons and samples quoted from delivered text.
+ */
+export function maskIdentifiersDeep<T>(value: T): T {
+  if (typeof value === 'string') return maskIdentifiers(value) as T;
+  if (Array.isArray(value)) return value.map((v) => maskIdentifiersDeep(v)) as T;
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [maskIdentifiers(k), maskIdentifiersDeep(v)])) as T;
+  }
+  return value;
+}

@@ -97,16 +97,21 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
       outputs.push({ file, kind, feed: kindSpec(kind).feed, rows, sha256: await hashFile(join(tmp, file)) });
     }
   }
+  // Held-back rows are published by where they came from and why, never by what they hold; a
+  // record id, file name, header or reason may quote an identifier as delivered: masked.
   await write('quarantine.parquet', 'quarantine',
-    `select kind, record_key, source_file, source_line, check_ids, reasons from core.quarantine
+    `select kind, cpr_mask(record_key) as record_key, cpr_mask(source_file) as source_file, source_line, check_ids,
+       list_transform(reasons, r -> cpr_mask(r)) as reasons
+     from core.quarantine
      where batch_id = ${batch} order by kind, source_file, source_line`);
   await write('rejects.parquet', 'rejects',
-    `select source_file, source_line, column_name, reason from meta.rejects
+    `select cpr_mask(source_file) as source_file, source_line, cpr_mask(column_name) as column_name, cpr_mask(reason) as reason
+     from meta.rejects
      where batch_id = ${batch} order by source_file, source_line nulls first, column_name`);
 
   const [b] = await queryRows<{ run_id: string; created_at: string }>(conn,
     `select run_id, cast(created_at as varchar) as created_at from meta.batches where batch_id = ${batch}`);
-  const sources = await queryRows<Record<string, unknown>>(conn, `select file_name as file, file_hash as sha256, journal_system,
+  const sources = await queryRows<Record<string, unknown>>(conn, `select cpr_mask(file_name) as file, file_hash as sha256, journal_system,
       kind, bytes, rows_read, rows_published, rows_quarantined, rows_rejected
     from meta.files where batch_id = ${batch} order by file_name`);
   const sum = (k: string) => sources.reduce((s, r) => s + Number(r[k] ?? 0), 0);

@@ -4,6 +4,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
 import { queryReport, shapeReport, type QualityReportData } from './collect.ts';
 import { renderQualityHtml } from './render-html.ts';
 import { renderQualityMarkdown } from './render-markdown.ts';
@@ -33,7 +34,10 @@ export async function writeQualityReports(conn: DuckDBConnection, opts: { outDir
   return written;
 }
 
-async function writeReport(data: QualityReportData, outDir: string): Promise<WrittenReport> {
+async function writeReport(shaped: QualityReportData, outDir: string): Promise<WrittenReport> {
+  // Reasons and sample rows quote delivered values (a record id, a SOR code): no identifier in
+  // any of the three files, whatever a check or a finding put in its text.
+  const data = maskIdentifiersDeep(shaped);
   await mkdir(outDir, { recursive: true });
   const base = join(outDir, `quality-report${data.shareable ? '-shareable' : ''}`);
   const out = { html: `${base}.html`, json: `${base}.json`, markdown: `${base}.md` };
