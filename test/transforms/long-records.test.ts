@@ -46,7 +46,7 @@ describe('a record of tens of megabytes', () => {
 
 describe('scanFile', () => {
   it('names the first line longer than the limit, counting lines from 1, across read chunks', async () => {
-    const { scanFile } = await import('../../transforms/ingest/gzip.ts');
+    const { scanFile } = await import('../../transforms/ingest/scan-file.ts');
     const ws = await workspace();
     const path = await ws.put('x.csv.gz', ['a', 'bb', 'x'.repeat(3 * 1024 * 1024), 'c'].join('\n'));
     expect((await scanFile(path, { maxLineBytes: 3 * 1024 * 1024 - 1 })).longLine).toEqual({ line: 3, bytes: 3 * 1024 * 1024 });

@@ -24,7 +24,7 @@ export function literalPath(path: string): string {
     const dir = linkDir;
     process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
   }
-  const extensions = /(\.[A-Za-z0-9]+)*$/.exec(basename(path).replace(GLOB, '_'))?.[0] ?? '';
+  const extensions = /(\.[A-Za-z0-9]+)*$/.exec(basename(path))?.[0] ?? '';
   const link = join(linkDir, `f${links.size}${extensions}`);
   symlinkSync(path, link);
   links.set(path, link);

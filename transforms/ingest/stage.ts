@@ -5,7 +5,7 @@ import {
   DATE_COLUMNS, NUMBER_COLUMNS, TIMESTAMP_COLUMNS, type Delivery, type Layout, type RegisterLayout,
 } from '../../config/load.ts';
 import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
-import { MAX_LINE_BYTES, scanFile } from './gzip.ts';
+import { MAX_LINE_BYTES, scanFile } from './scan-file.ts';
 import { MAX_HEADER_BYTES, readHeader } from './header.ts';
 import { literalPath } from './literal-path.ts';
 import { maskIdentifiers } from '../privacy/identifiers.ts';
