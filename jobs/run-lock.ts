@@ -185,9 +185,23 @@ export function isStale(h: LockHolder): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
+  // A killed process that its parent has not reaped yet still answers kill(pid, 0): a
+  // supervisor restarting the run at once would otherwise be turned away by a dead run.
+  if (isExiting(h.pid)) return true;
   // Alive, but is it the same process? A pid is reused after a reboot or wrap-around.
   const start = processStart(h.pid);
   return h.pid_start !== null && start !== null && start !== h.pid_start;
+}
+
+/** State Z (zombie: exited, not yet reaped) or X (being torn down) in /proc/<pid>/stat. */
+function isExiting(pid: number): boolean {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
+  }
 }
 
 /** Field 22 of /proc/<pid>/stat (start time after boot); null where /proc is absent. */
