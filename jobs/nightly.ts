@@ -4,7 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { UsageError } from '../config/errors.ts';
 import { databaseOptions, loadConfig, type PipelineConfig } from '../config/load.ts';
-import { openDatabase, queryRows, sqlString, type Database } from '../transforms/db/connection.ts';
+import { queryRows, sqlString, type Database } from '../transforms/db/connection.ts';
 import { metaDb } from '../transforms/db/kysely.ts';
 import { markCrashedRuns, newId, recordRunFailure, recordRunStart, recordRunSuccess } from '../transforms/db/runs.ts';
 import { findNewFiles, type Candidate } from '../transforms/ingest/find-new.ts';
@@ -24,6 +24,7 @@ import { reach } from './crashpoints.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { createLogger } from './log.ts';
 import { fileProgress } from './progress.ts';
+import { openForWriting } from './open-database.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { combineRuns, formatSummary, totalsOf, type RunSummary } from './summary.ts';
 
@@ -66,7 +67,8 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   const lock = await acquireRunLock(config.database, 'nightly');
   if (lock.tookOver) log.warn({ stale: lock.tookOver }, 'took over the run lock of a run that is no longer running');
   reach('after-lock');
-  const db = await openDatabase(config.database, databaseOptions(config))
+  // A report reading the file (jobs/open-database.ts) is waited for, briefly.
+  const db = await openForWriting(config.database, databaseOptions(config))
     .catch(async (err: unknown) => { await lock.release(); throw err; });
   try {
     const conn = await db.connect();
