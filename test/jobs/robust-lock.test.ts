@@ -31,7 +31,7 @@ async function writeLock(db: string, holder: Partial<LockHolder>): Promise<void>
 }
 
 describe('the run lock', () => {
-  it('a second nightly run exits with code 75 and says who holds the lock, without touching the database', { timeout: 300_000 }, async () => {
+  it('a second nightly run exits with code 75 and says who holds the lock, without touching the database', async () => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);
     const lock = await acquireRunLock(ws.db, 'nightly');
@@ -70,11 +70,12 @@ describe('the run lock', () => {
     expect(existsSync(lockFileFor(ws.db))).toBe(false);
 
     await writeLock(ws.db, { pid: dead });
+    const before = Date.now();
     const lock = await acquireRunLock(ws.db, 'nightly');
     expect(lock.tookOver?.pid).toBe(dead);
     const content = JSON.parse(await readFile(lock.file, 'utf8')) as LockHolder;
     expect(content).toMatchObject({ pid: process.pid, hostname: hostname(), job: 'nightly' });
-    expect(Date.parse(content.started_at)).toBeGreaterThan(Date.now() - 60_000);
+    expect(Date.parse(content.started_at)).toBeGreaterThanOrEqual(before);
     await lock.release();
   });
 

@@ -35,7 +35,7 @@ async function holdAsNightly(db: string): Promise<{ release(): Promise<void> }> 
   return { release: async () => { open.close(); await lock.release(); } };
 }
 
-describe('readers and writers of one database', { timeout: 600_000 }, () => {
+describe('readers and writers of one database', () => {
   let ws: Workspace;
   beforeAll(async () => {
     ws = await workspace();
