@@ -191,9 +191,10 @@ export async function runLayer(conn: DuckDBConnection, layer: Layer, opts: RunOp
   // A report run beside a nightly opens the database read-only: its models then live in
   // temporary tables and views of the connection, and read each other there.
   const readOnly = await isReadOnly(conn);
-  const tables = new Map(models.map((m) => [m.name, readOnly ? `temp.main.${schema}__${m.name}` : m.table]));
+  const stored = models.filter((m) => m.materialised !== 'query');
+  const tables = new Map(stored.map((m) => [m.name, readOnly ? `temp.main.${schema}__${m.name}` : m.table]));
   // A layer of queries only stores nothing, so it also runs on a database opened read-only.
-  if (!readOnly && models.some((m) => m.materialised !== 'query')) await conn.run(`create schema if not exists ${schema}`);
+  if (!readOnly && stored.length > 0) await conn.run(`create schema if not exists ${schema}`);
   const rows = new Map<string, Record<string, unknown>[]>();
   for (const m of models) {
     const started = performance.now();
