@@ -1,18 +1,17 @@
 // `fangst campaign`: the aktionsdiagnose share by month, nationally and per journal system,
 // specialty and clinic, against FAPS's target. SQL in transforms/marts/campaign_*.sql,
 // the document and its rendering in campaign/.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { computeCampaign } from '../quality/reports/campaign/collect.ts';
 import { buildDocument, type CampaignDocument } from '../quality/reports/campaign/document.ts';
 import { loadCampaignConfig, parseMonth, parseTarget } from '../quality/reports/campaign/settings.ts';
-import { NotFound, UsageError } from '../config/errors.ts';
+import { UsageError } from '../config/errors.ts';
 import { writeCampaignOutputs, type WrittenFiles } from '../quality/reports/campaign/write.ts';
-import { openDatabase } from '../transforms/db/connection.ts';
 import { formatCount, formatPercent, formatPoints } from '../quality/report-kit/html.ts';
 import { Pseudonymiser, loadPseudonymKey } from '../quality/report-kit/suppress.ts';
 import { EXIT } from './exit-codes.ts';
+import { openForReading } from './open-database.ts';
 
 export interface CampaignOptions {
   readonly config?: string;
@@ -55,9 +54,7 @@ export async function runCampaign(opts: CampaignOptions, io: Output = stdio): Pr
   const config = await loadCampaignConfig(opts.config ?? 'config/pipeline.yaml', { database: opts.db });
   const settings = { from, to, start: start ?? config.start, target: target ?? config.target, minClinicDiagnoses: config.minClinicDiagnoses };
   const dbPath = config.database;
-  if (dbPath !== ':memory:' && !existsSync(dbPath)) throw new NotFound('database', dbPath, 'run fangst nightly first, or pass --db');
-
-  const db = await openDatabase(dbPath, { memoryLimit: config.memoryLimit, threads: config.threads });
+  const db = await openForReading(dbPath, { memoryLimit: config.memoryLimit, threads: config.threads });
   let document: CampaignDocument;
   try {
     const conn = await db.connect();

@@ -13,6 +13,7 @@ import { checkSql, defaultChecksDir, loadChecks, sqlEnvironment, thresholdText }
 import { checkType } from '../quality/registry.ts';
 import { writeQualityReport } from '../quality/reports/run/write.ts';
 import { EXIT } from './exit-codes.ts';
+import { openForReading } from './open-database.ts';
 
 interface Common {
   readonly config: string;
@@ -24,8 +25,9 @@ async function databasePath(o: Common): Promise<string> {
   return o.db ?? (await loadConfig(o.config)).database;
 }
 
+/** Reads the database at `path` (read-only, beside other readers), or an empty one in memory. */
 async function withDb<T>(path: string | null, fn: (conn: DuckDBConnection) => Promise<T>): Promise<T> {
-  const db = await openDatabase(path ?? ':memory:');
+  const db = path === null ? await openDatabase(':memory:') : await openForReading(path);
   try {
     return await fn(await db.connect());
   } finally {
@@ -99,7 +101,6 @@ function describe(c: CheckDefinition): string {
 
 async function report(o: Common & { run?: string; out?: string; shareable?: boolean }): Promise<number> {
   const path = await databasePath(o);
-  if (!existsSync(path)) throw new NotFound('database', path, 'run fangst nightly first, or pass --db');
   return withDb(path, async (conn) => {
     const written = await writeQualityReport(conn, { runId: o.run, outDir: o.out ?? join('var', 'reports'), shareable: o.shareable });
     process.stdout.write(`${written.html}\n${written.json}\n${written.markdown}\n`);

@@ -31,8 +31,10 @@ export const CRASH_POINTS = [
   'before-rename',
   /** Publishing: the folder has its final name but no _SUCCESS marker. */
   'after-rename',
-  /** Publishing: _SUCCESS written, the batch not yet marked 'published'. */
+  /** Publishing: _SUCCESS written, the run's quality report not yet, the batch not yet marked 'published'. */
   'after-success',
+  /** Publishing: the run's quality report written, the batch not yet marked 'published'. */
+  'after-report',
   /** The batch is published; the run is not yet recorded as finished. */
   'after-publish',
 ] as const;

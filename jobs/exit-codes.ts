@@ -16,7 +16,7 @@ export const EXIT = {
   heldBack: 3,
   /** The command line is wrong (sysexits EX_USAGE): unknown command or option, missing or bad value; no data was touched. */
   usage: 64,
-  /** Another run holds the lock (sysexits EX_TEMPFAIL): try again later. */
+  /** Another run holds the lock, or a run or report keeps the database busy past FANGST_LOCK_WAIT (sysexits EX_TEMPFAIL): try again later. */
   locked: 75,
 } as const;
 

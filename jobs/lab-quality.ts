@@ -13,7 +13,7 @@ import pLimit from 'p-limit';
 import type { Logger } from 'pino';
 import { UsageError } from '../config/errors.ts';
 import { KINDS, loadConfig, type Delivery } from '../config/load.ts';
-import { openDatabase, queryRows, sqlString } from '../transforms/db/connection.ts';
+import { queryRows, sqlString } from '../transforms/db/connection.ts';
 import { hashFile } from '../transforms/ingest/hash.ts';
 import { loadCatalogue } from '../transforms/reference/npu-catalogue.ts';
 import { writeReferenceTables } from '../transforms/reference/layouts.ts';
@@ -28,6 +28,8 @@ import { loadChecks, runChecks } from '../quality/engine.ts';
 import { loadMacros } from '../transforms/macros.ts';
 import { runLayer } from '../transforms/run.ts';
 import { EXIT } from './exit-codes.ts';
+import { openForWriting } from './open-database.ts';
+import { acquireRunLock } from './run-lock.ts';
 
 export interface LabQualityOptions {
   /** Files or folders: the nine layouts, a mapped foreign layout, FHIR Observation NDJSON. */
@@ -63,6 +65,26 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
   }
   const outDir = resolve(opts.out ?? 'lab-quality-out');
   const dbFile = join(outDir, LAB_DB_FILE);
+  // Two evaluations into one folder would remove each other's file: the second is turned away (75).
+  const lock = await acquireRunLock(dbFile, 'lab-quality');
+  try {
+    return await evaluate(opts, { config, mapping, readable, ignored, outDir, dbFile }, log);
+  } finally {
+    await lock.release();
+  }
+}
+
+interface Evaluation {
+  readonly config: Awaited<ReturnType<typeof loadConfig>>;
+  readonly mapping: Delivery[];
+  readonly readable: LabInput[];
+  readonly ignored: { file: string; reason: string }[];
+  readonly outDir: string;
+  readonly dbFile: string;
+}
+
+async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Promise<LabQualityResult> {
+  const { config, mapping, readable, ignored, outDir, dbFile } = e;
   // Each evaluation starts from nothing: the file describes this extract only.
   await rm(dbFile, { force: true });
   await rm(`${dbFile}.wal`, { force: true });
@@ -70,7 +92,7 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const runId = `l${stamp}-${randomBytes(3).toString('hex')}`;
   const batchId = `lab-${stamp}`;
-  const db = await openDatabase(dbFile, { memoryLimit: config.memoryLimit, threads: config.threads });
+  const db = await openForWriting(dbFile, { memoryLimit: config.memoryLimit, threads: config.threads });
   try {
     const conn = await db.connect();
     await loadMacros(conn);

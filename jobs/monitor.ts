@@ -1,16 +1,15 @@
 // `fangst monitor`: the status report's two monitoring tables (per journal system, per
 // specialty) over the published data, with the distinct columns named and the additive ones
 // reconciled between the tables. SQL in transforms/marts/monitor_by_*.sql, rendering in monitor/.
-import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { openDatabase } from '../transforms/db/connection.ts';
 import { loadConfig } from '../config/load.ts';
 import { computeMonitor, parseMonth, type MonitorBy, type MonitorFormat, type MonitorReport } from '../quality/reports/monitor/collect.ts';
 import { renderReconciliation, renderTable, reportJson } from '../quality/reports/monitor/render.ts';
-import { NotFound, UsageError } from '../config/errors.ts';
+import { UsageError } from '../config/errors.ts';
 import { EXIT } from './exit-codes.ts';
+import { openForReading } from './open-database.ts';
 
 export interface MonitorOptions {
   readonly config?: string;
@@ -52,8 +51,7 @@ export async function runMonitor(opts: MonitorOptions, out: (text: string) => vo
   const to = opts.to ? parseMonth(opts.to, '--to') : null;
   if (from && to && from > to) throw new UsageError('--to', opts.to, `a month not before --from ${opts.from}`);
   const dbPath = opts.db ?? (await loadConfig(opts.config)).database;
-  if (dbPath !== ':memory:' && !existsSync(dbPath)) throw new NotFound('database', dbPath, 'run fangst nightly first, or pass --db');
-  const db = await openDatabase(dbPath);
+  const db = await openForReading(dbPath);
   let report: MonitorReport;
   try {
     report = await computeMonitor(await db.connect(), from, to);

@@ -4,7 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { UsageError } from '../config/errors.ts';
 import { databaseOptions, loadConfig, type PipelineConfig } from '../config/load.ts';
-import { openDatabase, queryRows, sqlString, type Database } from '../transforms/db/connection.ts';
+import { queryRows, sqlString, type Database } from '../transforms/db/connection.ts';
 import { metaDb } from '../transforms/db/kysely.ts';
 import { markCrashedRuns, newId, recordRunFailure, recordRunStart, recordRunSuccess } from '../transforms/db/runs.ts';
 import { findNewFiles, type Candidate } from '../transforms/ingest/find-new.ts';
@@ -24,6 +24,7 @@ import { reach } from './crashpoints.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { createLogger } from './log.ts';
 import { fileProgress } from './progress.ts';
+import { openForWriting } from './open-database.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { combineRuns, formatSummary, totalsOf, type RunSummary } from './summary.ts';
 
@@ -66,7 +67,8 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   const lock = await acquireRunLock(config.database, 'nightly');
   if (lock.tookOver) log.warn({ stale: lock.tookOver }, 'took over the run lock of a run that is no longer running');
   reach('after-lock');
-  const db = await openDatabase(config.database, databaseOptions(config))
+  // A report reading the file (jobs/open-database.ts) is waited for, briefly.
+  const db = await openForWriting(config.database, databaseOptions(config))
     .catch(async (err: unknown) => { await lock.release(); throw err; });
   try {
     const conn = await db.connect();
@@ -85,9 +87,12 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     if (chunks.length > 1) log.info({ runs: chunks.length, files: found.candidates.length, budget_bytes: config.runInputBudget }, 'inbox larger than the run budget: loading it as consecutive runs');
     const runs: RunSummary[] = [];
     let exitCode: number = EXIT.ok;
+    let clock = now;
     for (const [i, chunk] of (chunks.length ? chunks : [[]]).entries()) {
-      const runId = i === 0 ? firstRunId : newId('r', now);
-      const summary = await oneRun(db, conn, config, chunk, i === 0 ? found.skipped : [], { ...ctx, runId, batchId: newId('b', now), reach });
+      // Each run of a backfill has its own time, after the one before it: report trends order by it.
+      if (i > 0) clock = new Date(Math.max(clock.getTime() + 1, opts.now ? 0 : Date.now()));
+      const runId = i === 0 ? firstRunId : newId('r', clock);
+      const summary = await oneRun(db, conn, config, chunk, i === 0 ? found.skipped : [], { ...ctx, now: clock, runId, batchId: newId('b', clock), reach });
       if (summary.heldBack.length > 0) exitCode = EXIT.heldBack;
       runs.push(summary);
       if (chunks.length > 1) log.info({ run: i + 1, of: chunks.length, run_id: runId, rows: summary.totals.read }, `run ${i + 1} of ${chunks.length} done`);
@@ -101,18 +106,19 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
 
 /**
  * Publishes the batches an interrupted run committed but never published, and writes their
- * quality reports, which that run never got to, under its own run id.
+ * quality reports, which that run never got to, under its own run id (before each batch is
+ * marked published, as a run does).
  */
 async function recoverInterrupted(conn: DuckDBConnection, config: PipelineConfig, opts: { arrow: boolean; log: Logger }): Promise<void> {
-  const recovered = await publishPending(conn, { outbox: config.outbox, arrow: opts.arrow, reach });
-  for (const b of recovered) {
-    opts.log.warn({ batch: b }, 'published a batch that an interrupted run had committed');
+  const beforeMarked = async (b: string) => {
     const [owner] = await queryRows<{ run_id: string }>(conn, `select run_id from quality.runs where batch_id = ${sqlString(b)} limit 1`);
     if (owner) {
       await writeRunReports(conn, config.reports, owner.run_id);
       opts.log.info({ batch: b, report: join(config.reports, owner.run_id) }, 'wrote the quality reports of the interrupted run');
     }
-  }
+  };
+  const recovered = await publishPending(conn, { outbox: config.outbox, arrow: opts.arrow, reach, beforeMarked });
+  for (const b of recovered) opts.log.warn({ batch: b }, 'published a batch that an interrupted run had committed');
 }
 
 /** One run: its row in meta.runs, the load, its quality reports. */
@@ -121,7 +127,6 @@ async function oneRun(db: Database, conn: DuckDBConnection, config: PipelineConf
   try {
     const summary = await load(db, conn, config, candidates, skipped, ctx);
     reach('after-publish');
-    if (summary.batchId) summary.report = await writeRunReports(conn, config.reports, ctx.runId);
     // Nothing reads this run's scratch any more; the next run of a backfill needs the memory.
     await dropRunScratch(conn);
     await recordRunSuccess(conn, ctx.runId, { ...summary, exitCode: summary.heldBack.length > 0 ? EXIT.heldBack : EXIT.ok });
@@ -195,7 +200,13 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   }
 
   reach('after-commit');
-  await publishBatch(conn, { batchId, outbox: config.outbox, arrow: ctx.arrow, reach });
+  // The report is written before the batch is marked published: a run killed in between has its
+  // batch published again by the next run, which writes the report then.
+  const beforeMarked = async () => {
+    summary.report = await writeRunReports(conn, config.reports, runId);
+    reach('after-report');
+  };
+  await publishBatch(conn, { batchId, outbox: config.outbox, arrow: ctx.arrow, reach, beforeMarked });
   step('publish');
   summary.batchId = batchId;
   Object.assign(summary.totals, totalsOf(summary.files));

@@ -21,15 +21,59 @@ export class RunLocked extends Error {
     readonly lockFile: string,
     readonly holder: LockHolder | null,
     detail?: string,
+    message?: string,
   ) {
     super(
-      holder
+      message ?? (holder
         ? `another run holds the lock: ${holder.job} pid ${holder.pid} on ${holder.hostname} since ${holder.started_at}` +
           (holder.hostname === hostname() ? '' : ' (another host: if that run is gone, delete the lock file)') +
           `; lock file ${lockFile}`
-        : `the run lock ${lockFile} ${detail ?? 'is held'}; if no run is active, delete it`,
+        : `the run lock ${lockFile} ${detail ?? 'is held'}; if no run is active, delete it`),
     );
     this.name = 'RunLocked';
+  }
+}
+
+/**
+ * Another process has the database file open (DuckDB's own lock): a run that writes it while
+ * a report waits to read, or a report that reads it while a run waits to write. Named by the
+ * run lock when its holder is that process, else by the process's command line.
+ */
+export class DatabaseInUse extends RunLocked {
+  constructor(
+    readonly database: string,
+    /** The process DuckDB names as the holder of the file, when it does. */
+    readonly pid: number | null,
+    waitedMs: number,
+  ) {
+    const lock = readLockSync(lockFileFor(database));
+    const holder = lock !== null && (pid === null || lock.pid === pid) && !isStale(lock) ? lock : null;
+    const who = holder
+      ? `${holder.job} pid ${holder.pid} on ${holder.hostname} since ${holder.started_at}`
+      : pid === null ? 'another process' : `pid ${pid}${commandOf(pid)}`;
+    super(database, holder, undefined,
+      `the database ${database} is in use by ${who}` +
+      `${waitedMs > 0 ? ` (waited ${Math.round(waitedMs / 1000)} s, FANGST_LOCK_WAIT)` : ''}; try again when it has finished`);
+    this.name = 'DatabaseInUse';
+  }
+}
+
+function readLockSync(file: string): LockHolder | null {
+  try {
+    const h = JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
+    return typeof h.pid === 'number' && typeof h.hostname === 'string' ? h : null;
+  } catch {
+    return null;
+  }
+}
+
+/** ` (node jobs/fangst.js campaign ...)` from /proc, cut short; empty where /proc does not say. */
+function commandOf(pid: number): string {
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    return args ? ` (${args.length > 100 ? `${args.slice(0, 97)}...` : args})` : '';
+  } catch {
+    return '';
   }
 }
 
@@ -185,9 +229,23 @@ export function isStale(h: LockHolder): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
+  // A killed process that its parent has not reaped yet still answers kill(pid, 0): a
+  // supervisor restarting the run at once would otherwise be turned away by a dead run.
+  if (isExiting(h.pid)) return true;
   // Alive, but is it the same process? A pid is reused after a reboot or wrap-around.
   const start = processStart(h.pid);
   return h.pid_start !== null && start !== null && start !== h.pid_start;
+}
+
+/** State Z (zombie: exited, not yet reaped) or X (being torn down) in /proc/<pid>/stat. */
+function isExiting(pid: number): boolean {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3);
+    return state === 'Z' || state === 'X';
+  } catch {
+    return false;
+  }
 }
 
 /** Field 22 of /proc/<pid>/stat (start time after boot); null where /proc is absent. */

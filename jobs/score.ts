@@ -2,11 +2,11 @@
 // defects the generator put into the data (precision and recall per defect kind).
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { openDatabase } from '../transforms/db/connection.ts';
 import { loadConfig } from '../config/load.ts';
 import { loadScoreConfig, renderScore, scoreFindings, type ScoreResult } from '../quality/score.ts';
 import { NotFound, UsageError } from '../config/errors.ts';
 import { EXIT } from './exit-codes.ts';
+import { openForReading } from './open-database.ts';
 
 export interface ScoreOptions {
   readonly db?: string;
@@ -23,7 +23,7 @@ export async function runScore(opts: ScoreOptions, out: (t: string) => void = (t
   const cfg = await loadScoreConfig(opts.scoreConfig);
   const dbPath = opts.db ?? (await loadConfig(opts.config)).database;
   if (!existsSync(dbPath)) throw new NotFound('database', dbPath, 'run fangst nightly or lab-quality first, or pass --db');
-  const db = await openDatabase(dbPath);
+  const db = await openForReading(dbPath);
   let result: ScoreResult;
   try {
     result = await scoreFindings(await db.connect(), opts.truth, cfg);

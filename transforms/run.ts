@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { KIND_SPECS } from '../config/kinds.ts';
-import { queryRows } from './db/connection.ts';
+import { isReadOnly, queryRows } from './db/connection.ts';
 import { replaceWithView } from './ingest/stage.ts';
 import { expandKinds, isPerKind } from './kind-sql.ts';
 
@@ -178,6 +178,8 @@ export interface LayerRun {
   readonly models: readonly Model[];
   /** The rows of each `query` model, by model name. */
   readonly rows: ReadonlyMap<string, Record<string, unknown>[]>;
+  /** Where each stored model can be read, by model name: `<schema>.<model>`, or its temporary table on a read-only database. */
+  readonly tables: ReadonlyMap<string, string>;
 }
 
 /**
@@ -198,16 +200,24 @@ export async function runLayer(conn: DuckDBConnection, layer: Layer, opts: RunOp
     if (!/^\w+$/.test(name)) throw new Error(`bad variable name ${JSON.stringify(name)} for the ${layer} models`);
     await conn.run(`set variable ${name} = ${value}`);
   }
+  // A report run beside a nightly opens the database read-only: its models then live in
+  // temporary tables and views of the connection, and read each other there.
+  const readOnly = await isReadOnly(conn);
+  const stored = models.filter((m) => m.materialised !== 'query');
+  const tables = new Map(stored.map((m) => [m.name, readOnly ? `temp.main.${schema}__${m.name}` : m.table]));
   // A layer of queries only stores nothing, so it also runs on a database opened read-only.
-  if (models.some((m) => m.materialised !== 'query')) await conn.run(`create schema if not exists ${schema}`);
+  if (!readOnly && stored.length > 0) await conn.run(`create schema if not exists ${schema}`);
   const rows = new Map<string, Record<string, unknown>[]>();
   for (const m of models) {
     const started = performance.now();
     const cpu = process.cpuUsage();
     try {
-      const sql = m.sql.replace(/;\s*$/, '');
+      let sql = m.sql.replace(/;\s*$/, '');
+      if (readOnly) for (const ref of m.refs) sql = sql.replace(new RegExp(`\\b${schema}\\.${ref}\\b`, 'g'), tables.get(ref)!);
       if (m.materialised === 'query') {
         rows.set(m.name, await queryRows(conn, sql));
+      } else if (readOnly) {
+        await conn.run(`create or replace temp ${m.materialised} ${schema}__${m.name} as ${sql}`);
       } else if (m.materialised === 'view') {
         await replaceWithView(conn, m.table, `(${sql}\n)`);
       } else if (scratch) {
@@ -228,5 +238,5 @@ export async function runLayer(conn: DuckDBConnection, layer: Layer, opts: RunOp
       opts.logger.debug({ model: m.table, ms, cpu_ms: Math.round((used.user + used.system) / 1000) }, `model ${m.table} done`);
     }
   }
-  return { models, rows };
+  return { models, rows, tables };
 }

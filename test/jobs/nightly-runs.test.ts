@@ -88,6 +88,10 @@ describe('a large inbox loaded as consecutive runs', () => {
       const runs = await queryRows<{ status: string; batch_id: string | null; rows_read: number }>(conn,
         `select status, batch_id, rows_read from meta.runs order by started_at, finished_at`);
       expect(runs.map((r) => [r.status, r.batch_id !== null, Number(r.rows_read)])).toEqual([['succeeded', true, 2], ['succeeded', true, 2], ['succeeded', true, 3]]);
+      // Each run has a time of its own, in run order: report trends never tie or swap.
+      const times = await queryRows<{ run_id: string; ms: bigint }>(conn, `select run_id, epoch_ms(run_at) as ms from quality.runs order by run_at`);
+      expect(times.map((t) => t.run_id)).toEqual(job.runs.map((r) => r.runId));
+      expect(new Set(times.map((t) => Number(t.ms))).size).toBe(3);
       const [f] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from meta.files where kind <> 'register'`);
       expect(Number(f!.n)).toBe(3);
       // January's n1, published by the first run, replaced by March's correction: the lineage stays.

@@ -269,7 +269,7 @@ describe('files that change or cannot be opened', () => {
     expect(second.summary.files.find((x) => x.file === 'novax/2025-01_diagnoser_upload.csv')).toMatchObject({ read: 2, published: 2, error: null });
   });
 
-  it('an unreadable file: reported as failed, the others published, exit 0; the next run loads it once readable', { timeout: 300_000 }, async (ctx) => {
+  it('an unreadable file: reported as failed, the others published, exit 0; the next run loads it once readable', async (ctx) => {
     // As root the job runs as nobody (uid 65534), which must be able to start node and read the project.
     if (process.getuid?.() === 0) {
       const probe = spawnSync(process.execPath, [join(REPO, 'jobs', 'fangst.js'), '--help'], { uid: 65534, gid: 65534, cwd: REPO });

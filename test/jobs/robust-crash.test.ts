@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runNightly } from '../../jobs/nightly.ts';
 import { CRASH_POINTS, type CrashPoint } from '../../jobs/crashpoints.ts';
 import { lockFileFor } from '../../jobs/run-lock.ts';
+import { openDatabase, queryRows } from '../../transforms/db/connection.ts';
 import { REGISTER, workspace, type Workspace } from '../helpers/inbox.ts';
 import { databaseSnapshot, fangst, nightlyArgs, outboxSnapshot } from '../helpers/snapshot.ts';
 
@@ -65,7 +67,7 @@ const spawnLimit = pLimit(2);
 const QUEUED = { timeout: 900_000 };
 
 /** Points after which a visible batch folder may exist: only one carrying _SUCCESS counts. */
-const AFTER_RENAME: readonly CrashPoint[] = ['after-rename', 'after-success', 'after-publish'];
+const AFTER_RENAME: readonly CrashPoint[] = ['after-rename', 'after-success', 'after-report', 'after-publish'];
 
 async function killedThenRerun(ws: Workspace, points: CrashPoint[]) {
   for (const point of points) {
@@ -99,6 +101,24 @@ describe.concurrent('a run killed with SIGKILL, then run again', () => {
       expect(await outboxSnapshot(ws.outbox)).toEqual(baseline.outbox);
       // No lock, takeover guard or private lock file left beside the database.
       expect((await readdir(ws.root)).filter((f) => f.includes('.lock'))).toEqual([]);
+    });
+  }
+
+  // A batch marked published has its run's quality report; one killed before the mark gets it from the next run.
+  for (const point of ['after-success', 'after-report', 'after-publish'] as const) {
+    it(`killed at ${point}: the report is there once the batch is marked published, and after the next run in any case`, QUEUED, async () => {
+      const ws = await inbox();
+      const killed = await spawnLimit(() => fangst(nightlyArgs(ws), { FANGST_CRASH_AT: point }));
+      expect(killed.signal, killed.stderr.slice(-800)).toBe('SIGKILL');
+      const db = await openDatabase(ws.db, { readOnly: true });
+      const [batch] = await queryRows<{ run_id: string; status: string }>(await db.connect(), 'select run_id, status from meta.batches');
+      db.close();
+      const report = join(ws.reports, batch!.run_id, 'quality-report.html');
+      expect({ status: batch!.status, report: existsSync(report) }).toEqual(
+        point === 'after-success' ? { status: 'committed', report: false } : { status: point === 'after-publish' ? 'published' : 'committed', report: true });
+      await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+      expect(await readdir(ws.reports)).toEqual([batch!.run_id]);
+      expect(existsSync(report)).toBe(true);
     });
   }
 

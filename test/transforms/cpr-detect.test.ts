@@ -288,7 +288,7 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
   });
 
   it('scans 200,000 free-text rows in a few seconds', async () => {
-    const t0 = performance.now();
+    const cpu = process.cpuUsage();
     const [r] = await queryRows<{ found: bigint }>(
       db.conn,
       `select count(*) filter (where has_cpr(t)) as found from (
@@ -296,9 +296,9 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
                      else 'BT 120/80, prøve 3213451234 sendt, tlf 12345678, ' || i end as t
          from range(200000) r(i))`,
     );
-    const ms = performance.now() - t0;
+    const used = process.cpuUsage(cpu);
     expect(Number(r!.found)).toBe(2000);
-    // the bound leaves room for a busy machine
-    expect(ms).toBeLessThan(15_000);
+    // CPU time of every thread, not wall time: it does not grow when other work shares the machine.
+    expect((used.user + used.system) / 1000).toBeLessThan(15_000);
   });
 });

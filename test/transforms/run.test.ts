@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
+import { openDatabase, queryRows, withDatabase } from '../../transforms/db/connection.ts';
 import { LAYERS, loadLayer, runLayer, type Layer } from '../../transforms/run.ts';
 
 let dir: string;
@@ -61,6 +61,27 @@ describe('runLayer', () => {
       expect(kinds(await queryRows(conn, objects))).toEqual({ numbers: 'VIEW' });
       expect(await queryRows(conn, `select table_name from duckdb_tables() where temporary`)).toEqual([{ table_name: 'marts__numbers' }]);
     });
+  });
+
+  it('on a database opened read-only, keeps the models in temporary tables and views that read each other, and writes nothing', async () => {
+    await models({
+      a_totals: 'select sum(n) as total from marts.b_counts',
+      b_counts: '-- materialised: view\nselect * from marts.c_numbers',
+      c_numbers: 'select range as n from range(4)',
+      d_report: '-- materialised: query\nselect total from marts.a_totals',
+    });
+    const file = join(dir, 'read-only.duckdb');
+    await withDatabase(file, async () => {});
+    const db = await openDatabase(file, { readOnly: true });
+    try {
+      const conn = await db.connect();
+      const run = await runLayer(conn, 'marts', { dir });
+      expect(run.rows.get('d_report')).toEqual([{ total: 6n }]);
+      expect([...run.tables]).toEqual([['c_numbers', 'temp.main.marts__c_numbers'], ['b_counts', 'temp.main.marts__b_counts'], ['a_totals', 'temp.main.marts__a_totals']]);
+      expect(await queryRows(conn, objects)).toEqual([]);
+    } finally {
+      db.close();
+    }
   });
 
   it('names the file whose declaration, reference or SQL is wrong', async () => {

@@ -13,6 +13,11 @@ export interface DatabaseOptions {
   readonly tempDirectory?: string;
   /** false lets DuckDB reorder rows where no order by asks otherwise: less memory for big inserts. */
   readonly preserveInsertionOrder?: boolean;
+  /**
+   * Opens an existing file read-only: DuckDB's file lock then lets several readers in at once,
+   * but none beside a writer. Nothing is created or migrated; temporary tables still work.
+   */
+  readonly readOnly?: boolean;
 }
 
 export interface Database {
@@ -24,11 +29,13 @@ export interface Database {
 }
 
 /**
- * Opens (creating if needed) the DuckDB file and applies the schema.
- * Storage is UTC whatever the machine's zone: inputs are converted on the way in.
+ * Opens (creating if needed) the DuckDB file and applies the schema; with `readOnly`, opens an
+ * existing file as it is. Storage is UTC whatever the machine's zone: inputs are converted on
+ * the way in. Another process holding the file fails with DuckDB's lock error (`lockConflict`).
  */
 export async function openDatabase(path: string, options: DatabaseOptions = {}): Promise<Database> {
-  if (path !== ':memory:') await mkdir(dirname(path), { recursive: true });
+  const readOnly = options.readOnly === true && path !== ':memory:';
+  if (path !== ':memory:' && !readOnly) await mkdir(dirname(path), { recursive: true });
   // TimeZone cannot go in the instance settings: icu is not loaded yet when they are applied
   // ("the icu extension needs to be loaded"); every connection sets it instead (connect below).
   const settings: Record<string, string> = {};
@@ -36,6 +43,7 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
   if (options.threads) settings.threads = String(options.threads);
   if (options.tempDirectory) settings.temp_directory = options.tempDirectory;
   if (options.preserveInsertionOrder !== undefined) settings.preserve_insertion_order = String(options.preserveInsertionOrder);
+  if (readOnly) settings.access_mode = 'READ_ONLY';
   const instance = await DuckDBInstance.create(path, settings);
   const connections: DuckDBConnection[] = [];
   const db: Database = {
@@ -52,9 +60,36 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
       instance.closeSync();
     },
   };
-  const conn = await db.connect();
-  await applySchema(conn);
+  try {
+    const conn = await db.connect();
+    if (readOnly) await requireCurrentSchema(conn, path);
+    else await applySchema(conn);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   return db;
+}
+
+/**
+ * The process that holds a DuckDB file, from DuckDB's error when it could not lock it
+ * ("Could not set lock on file ...: Conflicting lock is held in /usr/bin/node (PID 1234)"):
+ * null when `err` is another error, pid null when DuckDB did not say.
+ */
+export function lockConflict(err: unknown): { pid: number | null } | null {
+  const message = err instanceof Error ? err.message : String(err);
+  if (!message.includes('Could not set lock on file')) return null;
+  const pid = /\(PID (\d+)\)/.exec(message)?.[1];
+  return { pid: pid === undefined ? null : Number(pid) };
+}
+
+/** A file opened read-only cannot be migrated: one an older fangst wrote says so instead of failing in a query. */
+async function requireCurrentSchema(conn: DuckDBConnection, path: string): Promise<void> {
+  const applied = await appliedVersions(conn);
+  const missing = [...(await schemaVersions()).keys()].filter((v) => !applied.has(v));
+  if (missing.length > 0) {
+    throw new Error(`${path}: schema version ${missing.join(', ')} not applied yet; run fangst nightly once to upgrade the database`);
+  }
 }
 
 /**
@@ -64,15 +99,7 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
  * recorded nothing) re-runs 001-003, which only create what is missing, then upgrades.
  */
 async function applySchema(conn: DuckDBConnection): Promise<void> {
-  const files = (await readdir(schemaDir)).filter((f) => f.endsWith('.sql')).sort();
-  const versions = new Map<number, string>();
-  for (const f of files) {
-    const version = Number(/^(\d+)_/.exec(f)?.[1]);
-    if (!Number.isInteger(version)) throw new Error(`schema file without a version number: ${f}`);
-    const other = versions.get(version);
-    if (other) throw new Error(`two schema files with version ${version}: ${other} and ${f}`);
-    versions.set(version, f);
-  }
+  const versions = await schemaVersions();
   const applied = await appliedVersions(conn);
   for (const [version, f] of versions) {
     if (applied.has(version)) continue;
@@ -87,6 +114,20 @@ async function applySchema(conn: DuckDBConnection): Promise<void> {
       throw new Error(`schema migration ${f} failed: ${(err as Error).message}`);
     }
   }
+}
+
+/** The schema files by version number. */
+async function schemaVersions(): Promise<Map<number, string>> {
+  const files = (await readdir(schemaDir)).filter((f) => f.endsWith('.sql')).sort();
+  const versions = new Map<number, string>();
+  for (const f of files) {
+    const version = Number(/^(\d+)_/.exec(f)?.[1]);
+    if (!Number.isInteger(version)) throw new Error(`schema file without a version number: ${f}`);
+    const other = versions.get(version);
+    if (other) throw new Error(`two schema files with version ${version}: ${other} and ${f}`);
+    versions.set(version, f);
+  }
+  return versions;
 }
 
 async function appliedVersions(conn: DuckDBConnection): Promise<Set<number>> {
@@ -115,6 +156,12 @@ export function sqlString(value: string): string {
 /** Quotes an identifier (column or table name) for DuckDB. */
 export function sqlIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Whether the connection's database was opened read-only (`DatabaseOptions.readOnly`). */
+export async function isReadOnly(conn: DuckDBConnection): Promise<boolean> {
+  const [db] = await queryRows<{ readonly: boolean }>(conn, 'select readonly from duckdb_databases() where database_name = current_database()');
+  return db?.readonly === true;
 }
 
 /** Runs a query and returns its rows as plain objects. */

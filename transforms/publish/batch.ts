@@ -39,6 +39,12 @@ export interface PublishOptions {
   readonly arrow?: boolean;
   /** Called at each PublishPoint. */
   readonly reach?: (point: PublishPoint) => void;
+  /**
+   * Runs once the folder is complete (`_SUCCESS`) and before the batch is marked published:
+   * the nightly writes the run's quality report here, so a batch marked published has its
+   * report, and one not yet marked gets it from the run that publishes it.
+   */
+  readonly beforeMarked?: (batchId: string) => Promise<void>;
 }
 
 /**
@@ -55,6 +61,7 @@ export async function publishBatch(conn: DuckDBConnection, opts: PublishOptions)
   await rm(tmp, { recursive: true, force: true });
   if (existsSync(join(final, '_SUCCESS'))) {
     // A crash after `_SUCCESS` but before the ledger noted it: the folder is complete.
+    await opts.beforeMarked?.(opts.batchId);
     await markPublished(conn, opts.batchId, final);
     return JSON.parse(await readFile(join(final, 'manifest.json'), 'utf8')) as Manifest;
   }
@@ -132,6 +139,7 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
   opts.reach?.('after-rename');
   await writeFile(join(final, '_SUCCESS'), '');
   opts.reach?.('after-success');
+  await opts.beforeMarked?.(opts.batchId);
   await markPublished(conn, opts.batchId, final);
   return manifest;
 }

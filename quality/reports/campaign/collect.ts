@@ -123,10 +123,10 @@ export function monthLiteral(month: string): string {
   return `date ${sqlString(`${month}-01`)}`;
 }
 
-/** Builds the campaign models as tables marts.campaign_* on `conn` and reads them. */
+/** Builds the campaign models as tables marts.campaign_* on `conn` (temporary ones on a read-only database) and reads them. */
 export async function computeCampaign(conn: DuckDBConnection, settings: CampaignSettings): Promise<CampaignData> {
   if (!(settings.target > 0 && settings.target <= 1)) throw new Error(`bad target: ${settings.target} (expected a share above 0 and at most 1)`);
-  await runLayer(conn, 'marts', {
+  const { tables } = await runLayer(conn, 'marts', {
     select: 'campaign_*',
     variables: {
       campaign_from: settings.from ? monthLiteral(settings.from) : 'null',
@@ -136,47 +136,48 @@ export async function computeCampaign(conn: DuckDBConnection, settings: Campaign
       campaign_min_diagnoses: String(Math.max(1, Math.trunc(settings.minClinicDiagnoses))),
     },
   });
+  const model = (name: string) => tables.get(name)!;
 
-  const months = (await queryRows<{ month: string }>(conn, `select distinct strftime(month, '%Y-%m') as month from marts.campaign_cells order by 1`)).map((r) => r.month);
+  const months = (await queryRows<{ month: string }>(conn, `select distinct strftime(month, '%Y-%m') as month from ${model('campaign_cells')} order by 1`)).map((r) => r.month);
   const shares = await queryRows<ShareRow>(
     conn,
     `select level, group_key, strftime(month, '%Y-%m') as month,
             cast(diagnoses as double) as diagnoses, cast(a_diagnoses as double) as a_diagnoses,
             cast(b_diagnoses as double) as b_diagnoses, cast(marked as double) as marked,
             a_share, a_low, a_high, marked_share, marked_low, marked_high, cannot_mark
-     from marts.campaign_shares
+     from ${model('campaign_shares')}
      order by level, group_key, month nulls first`,
   );
   const shiftShare = await queryRows<ShiftShareRow>(
     conn,
     `select strftime(month, '%Y-%m') as month, strftime(previous_month, '%Y-%m') as previous_month,
             previous_a_share, a_share, observed_change, within, mix, residual
-     from marts.campaign_shift_share order by month`,
+     from ${model('campaign_shift_share')} order by month`,
   );
   const shiftShareGroups = await queryRows<ShiftShareGroupRow>(
     conn,
     `select strftime(month, '%Y-%m') as month, strftime(previous_month, '%Y-%m') as previous_month,
             journal_system, specialty, cast(previous_diagnoses as double) as previous_diagnoses,
             cast(diagnoses as double) as diagnoses, previous_a_share, a_share, within, mix
-     from marts.campaign_shift_share_groups order by month, journal_system, specialty`,
+     from ${model('campaign_shift_share_groups')} order by month, journal_system, specialty`,
   );
   const trend = await queryRows<TrendRow>(
     conn,
     `select level, strftime(start_month, '%Y-%m') as start_month, target, cast(months as integer) as months,
             strftime(last_month, '%Y-%m') as last_month, slope, intercept, r2, fitted_last,
             strftime(reached_month, '%Y-%m') as reached_month, strftime(projected_month, '%Y-%m') as projected_month
-     from marts.campaign_trend order by level`,
+     from ${model('campaign_trend')} order by level`,
   );
   const clinicChange = await queryRows<ClinicChangeRow>(
     conn,
     `select sor_code, cast(baseline_diagnoses as double) as baseline_diagnoses, cast(baseline_a as double) as baseline_a,
             baseline_share, cast(recent_diagnoses as double) as recent_diagnoses, cast(recent_a as double) as recent_a,
             recent_share, change
-     from marts.campaign_clinic_change order by sor_code`,
+     from ${model('campaign_clinic_change')} order by sor_code`,
   );
   const clinics = await queryRows<ClinicRow>(
     conn,
-    `select sor_code, name, journal_system, specialty, cast(diagnoses as double) as diagnoses from marts.campaign_clinics order by sor_code`,
+    `select sor_code, name, journal_system, specialty, cast(diagnoses as double) as diagnoses from ${model('campaign_clinics')} order by sor_code`,
   );
   const names = await queryRows<{ specialty: string; name: string }>(conn, `select cast(specialty as varchar) as specialty, name from ref.specialties`);
   const startMonth = settings.start ?? months[0] ?? settings.from ?? '';

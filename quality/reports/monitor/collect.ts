@@ -3,7 +3,7 @@
 // reconciled with each other (render.ts shows them).
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { UsageError } from '../../../config/errors.ts';
-import { queryRows, sqlString } from '../../../transforms/db/connection.ts';
+import { isReadOnly, queryRows, sqlString } from '../../../transforms/db/connection.ts';
 import { loadSpecialties, writeSpecialtyTable } from '../../../transforms/reference/specialties.ts';
 import { runLayer } from '../../../transforms/run.ts';
 
@@ -84,8 +84,9 @@ const ZERO: Figures = { Klinikker: 0, Patienter: 0, Diagnoser: 0, 'A-Diagnoser':
 /** Computes both tables over [from, to] (months, inclusive; null = no limit) on the published data. */
 export async function computeMonitor(conn: DuckDBConnection, from: string | null, to: string | null): Promise<MonitorReport> {
   // specialty names come from config/reference/specialties.yaml when the database has none yet
+  // (one that never staged a file; opened read-only, it is not written to)
   const named = await queryRows<{ n: bigint }>(conn, `select count(*) as n from ref.specialties`);
-  if (Number(named[0]!.n) === 0) await writeSpecialtyTable(conn, await loadSpecialties());
+  if (Number(named[0]!.n) === 0 && !(await isReadOnly(conn))) await writeSpecialtyTable(conn, await loadSpecialties());
 
   const { rows } = await runLayer(conn, 'marts', {
     select: 'monitor_*',
