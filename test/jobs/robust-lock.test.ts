@@ -88,9 +88,11 @@ describe('the run lock', () => {
   });
 
   it.runIf(existsSync('/proc/self/stat'))('a run that was killed but not yet reaped (a zombie) holds no lock: it is taken over', async () => {
-    // Node reaps its own children at once, so the zombie is a grandchild: sh starts `sleep 0`
-    // in the background, prints its pid and becomes `sleep 60`, which never reaps it.
-    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 60'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    // Node reaps its own children at once, so the zombie is a grandchild: sh starts a child in
+    // the background, prints its pid and becomes `sleep 60`, which never reaps it. The child
+    // exits only once its parent is `sleep`: a shell reaps a child that ends before the exec.
+    const child = `sh -c 'p=$(cut -d" " -f4 /proc/$$/stat); until [ "$(cat /proc/$p/comm)" = sleep ]; do sleep 0.05; done'`;
+    const parent = spawn('sh', ['-c', `${child} & echo $!; exec sleep 60`], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
       const zombie = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
       await until(() => /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${zombie}/stat`, 'utf8')), 'the background sleep to become a zombie');
