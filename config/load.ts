@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError, UsageError } from './errors.ts';
+import { knownKeysText, onlyKeys } from './keys.ts';
 import { kindSpec, KINDS, type Kind } from './kinds.ts';
 
 // Re-exported for the loaders' callers: the kinds themselves are declared in config/kinds.ts.
@@ -68,6 +69,26 @@ export interface PipelineConfig {
   readonly raw: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * The keys each block of a source layout and of pipeline.yaml may hold; any other key is an
+ * error naming the nearest of these (config/keys.ts). A reader that learns a key adds it here.
+ */
+export const LAYOUT_KEYS = ['format', 'encoding', 'delimiter', 'decimal', 'dates', 'timestamps'] as const;
+export const SOURCE_KEYS = ['system', 'defaults', 'deliveries'] as const;
+export const DELIVERY_KEYS = ['kind', 'files', ...LAYOUT_KEYS, 'columns', 'kinds'] as const;
+export const REGISTER_KEYS = ['files', ...LAYOUT_KEYS, 'columns'] as const;
+export const REFERENCE_KEYS = ['sks_file', 'npu_file'] as const;
+/**
+ * Top-level blocks of pipeline.yaml that other parts read, each validating its own keys where
+ * it is parsed: campaign (quality/reports/campaign/settings.ts, readCampaignBlock) and schedule
+ * (jobs/schedule.ts, readSchedule). `fangst validate` runs each of those readers.
+ */
+export const OWNED_BLOCKS = ['campaign', 'schedule'] as const;
+export const PIPELINE_KEYS = [
+  'inbox', 'outbox', 'database', 'reports', 'time_zone', 'memory_limit', 'temp_directory', 'preserve_insertion_order',
+  'threads', 'file_concurrency', 'run_input_budget', 'max_file_size', 'register', 'sources', 'reference', ...OWNED_BLOCKS,
+] as const;
+
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -102,7 +123,7 @@ class Reader {
   }
   oneOf<T extends string>(o: Obj, key: string, path: string, allowed: readonly T[], fallback?: T): T {
     const v = o[key] ?? fallback;
-    if (!allowed.includes(v as T)) throw new ConfigError(this.file, `${path}${key}`, v, `one of ${allowed.join(', ')}`);
+    if (!allowed.includes(v as T)) throw new ConfigError(this.file, `${path}${key}`, v, typeof v === 'string' ? knownKeysText(v, allowed) : `one of ${allowed.join(', ')}`);
     return v as T;
   }
 }
@@ -138,7 +159,7 @@ function readLayout(r: Reader, o: Obj, base: Partial<Layout>, path: string): Lay
 function readColumns(r: Reader, o: Obj, path: string, allowed: readonly string[], required: readonly string[]): Record<string, string> {
   const cols = r.obj(o.columns, `${path}columns`);
   for (const [canonical, source] of Object.entries(cols)) {
-    if (!allowed.includes(canonical)) throw new ConfigError(r.file, `${path}columns.${canonical}`, canonical, `a canonical column: ${allowed.join(', ')}`);
+    if (!allowed.includes(canonical)) throw new ConfigError(r.file, `${path}columns.${canonical}`, canonical, `a canonical column: ${knownKeysText(canonical, allowed).slice('one of '.length)}`);
     if (typeof source !== 'string' || source === '') throw new ConfigError(r.file, `${path}columns.${canonical}`, source, 'the name of a column in the file');
   }
   for (const need of required) {
@@ -150,9 +171,9 @@ function readColumns(r: Reader, o: Obj, path: string, allowed: readonly string[]
 /** Loads one journal system's layout file (config/sources/<name>.yaml). */
 export async function loadSource(file: string): Promise<Delivery[]> {
   const r = new Reader(file);
-  const doc = r.obj(await readYaml(file), '(document)');
+  const doc = onlyKeys(file, r.obj(await readYaml(file), '(document)'), SOURCE_KEYS);
   const system = r.str(doc, 'system', '');
-  const defaults = doc.defaults === undefined ? {} : r.obj(doc.defaults, 'defaults');
+  const defaults = doc.defaults === undefined ? {} : onlyKeys(file, r.obj(doc.defaults, 'defaults'), LAYOUT_KEYS, 'defaults.');
   // Defaults are checked as they stand; a delivery may supply what they leave out.
   const base: Partial<Layout> = defaults.format === undefined
     ? { ...readLayout(r, { ...defaults, format: 'csv' }, {}, 'defaults.'), format: undefined }
@@ -161,7 +182,7 @@ export async function loadSource(file: string): Promise<Delivery[]> {
   if (!Array.isArray(list) || list.length === 0) throw new ConfigError(file, 'deliveries', list, 'a non-empty list of deliveries');
   return list.map((item, i) => {
     const path = `deliveries[${i}].`;
-    const o = r.obj(item, `deliveries[${i}]`);
+    const o = onlyKeys(file, r.obj(item, `deliveries[${i}]`), DELIVERY_KEYS, path);
     const kind = r.oneOf(o, 'kind', path, KINDS);
     const layout = readLayout(r, o, base, path);
     const { required, optional } = kindSpec(kind);
@@ -173,7 +194,7 @@ export async function loadSource(file: string): Promise<Delivery[]> {
     if (o.kinds !== undefined) {
       const k = r.obj(o.kinds, `${path}kinds`);
       for (const [key, spellings] of Object.entries(k)) {
-        if (key !== 'A' && key !== 'B') throw new ConfigError(file, `${path}kinds.${key}`, key, 'A or B');
+        if (key !== 'A' && key !== 'B') throw new ConfigError(file, `${path}kinds.${key}`, key, `A or B${key.toUpperCase() === 'A' || key.toUpperCase() === 'B' ? ` (did you mean ${key.toUpperCase()}?)` : ''}`);
         if (!Array.isArray(spellings) || spellings.some((s) => typeof s !== 'string' && typeof s !== 'number')) {
           throw new ConfigError(file, `${path}kinds.${key}`, spellings, 'a list of spellings');
         }
@@ -208,8 +229,8 @@ export function databaseOptions(config: PipelineConfig): { memoryLimit: string; 
 /** Loads config/pipeline.yaml and every source it switches on; nothing touches data before this succeeds. */
 export async function loadConfig(file = 'config/pipeline.yaml', overrides: ConfigOverrides = {}): Promise<PipelineConfig> {
   const r = new Reader(file);
-  const doc = r.obj(await readYaml(file), '(document)');
-  const registerDoc = r.obj(doc.register, 'register');
+  const doc = onlyKeys(file, r.obj(await readYaml(file), '(document)'), PIPELINE_KEYS);
+  const registerDoc = onlyKeys(file, r.obj(doc.register, 'register'), REGISTER_KEYS, 'register.');
   const register: RegisterLayout = {
     ...readLayout(r, registerDoc, { format: 'csv' }, 'register.'),
     files: r.str(registerDoc, 'files', 'register.'),
@@ -225,7 +246,7 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
   }
   const deliveries: Delivery[] = [];
   for (const name of sources as string[]) deliveries.push(...(await loadSource(join(dirname(file), 'sources', `${name}.yaml`))));
-  const reference = doc.reference === undefined || doc.reference === null ? {} : r.obj(doc.reference, 'reference');
+  const reference = doc.reference === undefined || doc.reference === null ? {} : onlyKeys(file, r.obj(doc.reference, 'reference'), REFERENCE_KEYS, 'reference.');
   const memoryLimit = overrides.memoryLimit ?? r.str(doc, 'memory_limit', '', '4GB');
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
     if (overrides.memoryLimit !== undefined) throw new UsageError('--memory-limit', memoryLimit, 'a size such as "4GB"');
