@@ -65,6 +65,8 @@ export interface PipelineConfig {
   readonly register: RegisterLayout;
   readonly deliveries: readonly Delivery[];
   readonly reference: { readonly sksFile: string | null; readonly npuFile: string | null };
+  /** The checks of this configuration: the `checks/` folder beside pipeline.yaml, as `sources/` is. */
+  readonly checksDir: string;
   /** The whole parsed YAML, for blocks other parts own (campaign, schedule, ...). */
   readonly raw: Readonly<Record<string, unknown>>;
 }
@@ -286,6 +288,7 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
     register,
     deliveries,
     reference: { sksFile: r.optStr(reference, 'sks_file', 'reference.'), npuFile: r.optStr(reference, 'npu_file', 'reference.') },
+    checksDir: join(dirname(file), 'checks'),
     raw: doc,
   });
 }
