@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ConfigError, UsageError } from './errors.ts';
 import { knownKeysText, onlyKeys } from './keys.ts';
@@ -64,7 +65,8 @@ export interface PipelineConfig {
   readonly maxFileBytes: number;
   readonly register: RegisterLayout;
   readonly deliveries: readonly Delivery[];
-  readonly reference: { readonly sksFile: string | null; readonly npuFile: string | null };
+  /** sksFile: an operator's SKScomplete.txt or code list, else the shipped list (defaultSksFile). */
+  readonly reference: { readonly sksFile: string; readonly npuFile: string | null };
   /** The checks of this configuration: the `checks/` folder beside pipeline.yaml, as `sources/` is. */
   readonly checksDir: string;
   /** The whole parsed YAML, for blocks other parts own (campaign, schedule, ...). */
@@ -90,6 +92,12 @@ export const PIPELINE_KEYS = [
   'inbox', 'outbox', 'database', 'reports', 'time_zone', 'memory_limit', 'temp_directory', 'preserve_insertion_order',
   'threads', 'file_concurrency', 'run_input_budget', 'max_file_size', 'register', 'sources', 'reference', ...OWNED_BLOCKS,
 ] as const;
+
+/**
+ * The SKS diagnosis codes shipped with fangst (codes only; source and date in its header): the
+ * reference.sks_file when pipeline.yaml names none, so diagnoser.sks_exists runs on a fresh install.
+ */
+export const defaultSksFile = join(dirname(fileURLToPath(import.meta.url)), 'reference', 'sks-diagnosis-codes.csv');
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -263,6 +271,8 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
   const maxFileSize = r.str(doc, 'max_file_size', '', '1GB');
   const maxFileBytes = sizeInBytes(maxFileSize);
   if (maxFileBytes === null) throw new ConfigError(file, 'max_file_size', maxFileSize, 'a size such as "1GB"');
+  const sksFile = r.optStr(reference, 'sks_file', 'reference.');
+  if (sksFile === '') throw new ConfigError(file, 'reference.sks_file', sksFile, 'an SKS file (SKScomplete.txt or a CSV list of codes), or null for the shipped list');
   const tempDirectory = r.optStr(doc, 'temp_directory', '');
   if (tempDirectory === '') throw new ConfigError(file, 'temp_directory', tempDirectory, 'a folder, or null for <database>.tmp');
   const timeZone = r.str(doc, 'time_zone', '', 'Europe/Copenhagen');
@@ -287,7 +297,7 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
     maxFileBytes,
     register,
     deliveries,
-    reference: { sksFile: r.optStr(reference, 'sks_file', 'reference.'), npuFile: r.optStr(reference, 'npu_file', 'reference.') },
+    reference: { sksFile: sksFile ?? defaultSksFile, npuFile: r.optStr(reference, 'npu_file', 'reference.') },
     checksDir: join(dirname(file), 'checks'),
     raw: doc,
   });
