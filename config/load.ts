@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ConfigError, UsageError } from './errors.ts';
-import { knownKeysText, onlyKeys } from './keys.ts';
+import { knownKeysText, unknownKeys } from './keys.ts';
 import { kindSpec, KINDS, type Kind } from './kinds.ts';
 
 // Re-exported for the loaders' callers: the kinds themselves are declared in config/kinds.ts.
@@ -138,6 +138,12 @@ class Reader {
   }
 }
 
+/** Throws one ConfigError naming every unknown key of the blocks given; a block that is not a mapping is left to its reader. */
+function onlyKeysOf(file: string, blocks: ReadonlyArray<readonly [unknown, readonly string[], string]>): void {
+  const problems = blocks.flatMap(([block, known, path]) => (isObj(block) ? unknownKeys(file, block, known, path) : []));
+  if (problems.length) throw ConfigError.of(problems);
+}
+
 async function readYaml(file: string): Promise<unknown> {
   let text: string;
   try {
@@ -181,9 +187,15 @@ function readColumns(r: Reader, o: Obj, path: string, allowed: readonly string[]
 /** Loads one journal system's layout file (config/sources/<name>.yaml). */
 export async function loadSource(file: string): Promise<Delivery[]> {
   const r = new Reader(file);
-  const doc = onlyKeys(file, r.obj(await readYaml(file), '(document)'), SOURCE_KEYS);
+  const doc = r.obj(await readYaml(file), '(document)');
+  // Every unknown key of the file at once, before its values: one edit fixes them all.
+  onlyKeysOf(file, [
+    [doc, SOURCE_KEYS, ''],
+    [doc.defaults, LAYOUT_KEYS, 'defaults.'],
+    ...(Array.isArray(doc.deliveries) ? doc.deliveries.map((d, i) => [d, DELIVERY_KEYS, `deliveries[${i}].`] as const) : []),
+  ]);
   const system = r.str(doc, 'system', '');
-  const defaults = doc.defaults === undefined ? {} : onlyKeys(file, r.obj(doc.defaults, 'defaults'), LAYOUT_KEYS, 'defaults.');
+  const defaults = doc.defaults === undefined ? {} : r.obj(doc.defaults, 'defaults');
   // Defaults are checked as they stand; a delivery may supply what they leave out.
   const base: Partial<Layout> = defaults.format === undefined
     ? { ...readLayout(r, { ...defaults, format: 'csv' }, {}, 'defaults.'), format: undefined }
@@ -192,7 +204,7 @@ export async function loadSource(file: string): Promise<Delivery[]> {
   if (!Array.isArray(list) || list.length === 0) throw new ConfigError(file, 'deliveries', list, 'a non-empty list of deliveries');
   return list.map((item, i) => {
     const path = `deliveries[${i}].`;
-    const o = onlyKeys(file, r.obj(item, `deliveries[${i}]`), DELIVERY_KEYS, path);
+    const o = r.obj(item, `deliveries[${i}]`);
     const kind = r.oneOf(o, 'kind', path, KINDS);
     const layout = readLayout(r, o, base, path);
     const { required, optional } = kindSpec(kind);
@@ -239,8 +251,9 @@ export function databaseOptions(config: PipelineConfig): { memoryLimit: string; 
 /** Loads config/pipeline.yaml and every source it switches on; nothing touches data before this succeeds. */
 export async function loadConfig(file = 'config/pipeline.yaml', overrides: ConfigOverrides = {}): Promise<PipelineConfig> {
   const r = new Reader(file);
-  const doc = onlyKeys(file, r.obj(await readYaml(file), '(document)'), PIPELINE_KEYS);
-  const registerDoc = onlyKeys(file, r.obj(doc.register, 'register'), REGISTER_KEYS, 'register.');
+  const doc = r.obj(await readYaml(file), '(document)');
+  onlyKeysOf(file, [[doc, PIPELINE_KEYS, ''], [doc.register, REGISTER_KEYS, 'register.'], [doc.reference, REFERENCE_KEYS, 'reference.']]);
+  const registerDoc = r.obj(doc.register, 'register');
   const register: RegisterLayout = {
     ...readLayout(r, registerDoc, { format: 'csv' }, 'register.'),
     files: r.str(registerDoc, 'files', 'register.'),
@@ -256,7 +269,7 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
   }
   const deliveries: Delivery[] = [];
   for (const name of sources as string[]) deliveries.push(...(await loadSource(join(dirname(file), 'sources', `${name}.yaml`))));
-  const reference = doc.reference === undefined || doc.reference === null ? {} : onlyKeys(file, r.obj(doc.reference, 'reference'), REFERENCE_KEYS, 'reference.');
+  const reference = doc.reference === undefined || doc.reference === null ? {} : r.obj(doc.reference, 'reference');
   const memoryLimit = overrides.memoryLimit ?? r.str(doc, 'memory_limit', '', '4GB');
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
     if (overrides.memoryLimit !== undefined) throw new UsageError('--memory-limit', memoryLimit, 'a size such as "4GB"');

@@ -1,0 +1,32 @@
+// Strict keys: the nearest-key guess, and each block of pipeline.yaml read by its own reader.
+import { describe, expect, it } from 'vitest';
+import { nearest, onlyKeys } from '../../config/keys.ts';
+import { readSchedule } from '../../jobs/schedule.ts';
+import { readCampaignBlock } from '../../quality/reports/campaign/settings.ts';
+
+describe('strict keys', () => {
+  it('guesses the nearest known key for a slip of the keyboard, and nothing for an unrelated word', () => {
+    const keys = ['memory_limit', 'max_file_size', 'threads', 'time_zone', 'temp_directory'];
+    expect(nearest('memory_limt', keys)).toBe('memory_limit');
+    expect(nearest('memroy_limit', keys)).toBe('memory_limit');
+    expect(nearest('memory-limit', keys)).toBe('memory_limit');
+    expect(nearest('thread', keys)).toBe('threads');
+    expect(nearest('timezone', keys)).toBe('time_zone');
+    expect(nearest('colour', keys)).toBeUndefined();
+  });
+
+  it('lists every unknown key of a block in one error, each with its place in the file', () => {
+    expect(() => onlyKeys('f.yaml', { a: 1, cron: 2, crn: 3, tme_zone: 4 }, ['cron', 'time_zone'], 'schedule.')).toThrow(
+      'f.yaml: schedule.a: found an unknown key, expected one of cron, time_zone\n'
+      + 'f.yaml: schedule.crn: found an unknown key, expected one of cron, time_zone (did you mean cron?)\n'
+      + 'f.yaml: schedule.tme_zone: found an unknown key, expected one of cron, time_zone (did you mean time_zone?)');
+  });
+
+  it('the campaign and schedule blocks reject keys their readers do not know', () => {
+    expect(() => readCampaignBlock('p.yaml', { campaign: { targt: 0.8 } })).toThrow(
+      'p.yaml: campaign.targt: found an unknown key, expected one of target, start, min_clinic_diagnoses, pseudonym_key_file (did you mean target?)');
+    expect(readCampaignBlock('p.yaml', { campaign: { target: '80%' } }).target).toBe(0.8);
+    expect(() => readSchedule('p.yaml', { schedule: { cron: '30 2 * * *', timezone: 'Europe/Copenhagen' } })).toThrow(
+      'p.yaml: schedule.timezone: found an unknown key, expected one of cron, time_zone (did you mean time_zone?)');
+  });
+});
