@@ -1,8 +1,12 @@
 // Strict keys: the nearest-key guess, and each block of pipeline.yaml read by its own reader.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nearest, onlyKeys } from '../../config/keys.ts';
 import { readSchedule } from '../../jobs/schedule.ts';
 import { readCampaignBlock } from '../../quality/reports/campaign/settings.ts';
+import { loadSpecialties } from '../../transforms/reference/specialties.ts';
 
 describe('strict keys', () => {
   it('guesses the nearest known key for a slip of the keyboard, and nothing for an unrelated word', () => {
@@ -28,5 +32,12 @@ describe('strict keys', () => {
     expect(readCampaignBlock('p.yaml', { campaign: { target: '80%' } }).target).toBe(0.8);
     expect(() => readSchedule('p.yaml', { schedule: { cron: '30 2 * * *', timezone: 'Europe/Copenhagen' } })).toThrow(
       'p.yaml: schedule.timezone: found an unknown key, expected one of cron, time_zone (did you mean time_zone?)');
+  });
+
+  it('the specialty list rejects keys it does not know', async () => {
+    const file = join(await mkdtemp(join(tmpdir(), 'fangst-strict-')), 'specialties.yaml');
+    await writeFile(file, 'specialties:\n  - { code: 1, name: Anæstesi, retierd: true }\n');
+    await expect(loadSpecialties(file)).rejects.toThrow(
+      `${file}: specialties[0].retierd: found an unknown key, expected one of code, name, retired, successors (did you mean retired?)`);
   });
 });
