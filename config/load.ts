@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
@@ -268,7 +268,14 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
     throw new ConfigError(file, 'sources', sources, 'a list of source names (files in config/sources/)');
   }
   const deliveries: Delivery[] = [];
-  for (const name of sources as string[]) deliveries.push(...(await loadSource(join(dirname(file), 'sources', `${name}.yaml`))));
+  const available: string[] = await readdir(join(dirname(file), 'sources')).then((fs) => fs.filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)), () => []);
+  for (const [i, name] of (sources as string[]).entries()) {
+    if (!available.includes(name)) {
+      const folder = join(dirname(file), 'sources');
+      throw new ConfigError(file, `sources[${i}]`, name, available.length ? `the name of a layout in ${folder}/: ${knownKeysText(name, available.sort())}` : `the name of a layout in ${folder}/, which holds none`);
+    }
+    deliveries.push(...(await loadSource(join(dirname(file), 'sources', `${name}.yaml`))));
+  }
   const reference = doc.reference === undefined || doc.reference === null ? {} : r.obj(doc.reference, 'reference');
   const memoryLimit = overrides.memoryLimit ?? r.str(doc, 'memory_limit', '', '4GB');
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {

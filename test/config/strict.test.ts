@@ -1,9 +1,10 @@
 // Strict keys: the nearest-key guess, and each block of pipeline.yaml read by its own reader.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nearest, onlyKeys } from '../../config/keys.ts';
+import { loadConfig } from '../../config/load.ts';
 import { readSchedule } from '../../jobs/schedule.ts';
 import { readCampaignBlock } from '../../quality/reports/campaign/settings.ts';
 import { loadSpecialties } from '../../transforms/reference/specialties.ts';
@@ -39,5 +40,16 @@ describe('strict keys', () => {
     await writeFile(file, 'specialties:\n  - { code: 1, name: Anæstesi, retierd: true }\n');
     await expect(loadSpecialties(file)).rejects.toThrow(
       `${file}: specialties[0].retierd: found an unknown key, expected one of code, name, retired, successors (did you mean retired?)`);
+  });
+});
+
+describe('pipeline.yaml sources', () => {
+  it('a source name with no layout file is named with the nearest layout', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fangst-strict-'));
+    await cp('config', dir, { recursive: true });
+    const file = join(dir, 'pipeline.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace(/^  - novax$/m, '  - novx'));
+    await expect(loadConfig(file)).rejects.toThrow(
+      new RegExp(`^${file}: sources\\[\\d\\]: found "novx", expected the name of a layout in ${dir}/sources/: one of cgm-xmo, .* \\(did you mean novax\\?\\)$`));
   });
 });
