@@ -71,7 +71,8 @@ describe('fangst validate', () => {
     });
     const err = await validateConfig(file).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).problems.map((p) => `${p.key}: ${String(p.found)}`)).toEqual(
-      expect.arrayContaining(['reference.sks_file: /nonexistent/SKScomplete.txt']));
+    expect((err as ConfigError).problems.map((p) => `${p.file.replace(join(file, '..'), 'DIR')}: ${p.key}`)).toEqual([
+      'DIR/pipeline.yaml: reference.sks_file', 'DIR/score.yaml: extra']);
+    expect((err as ConfigError).problems[0]!.found).toBe('/nonexistent/SKScomplete.txt');
   });
 });
