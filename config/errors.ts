@@ -12,9 +12,13 @@ export interface ConfigProblem {
   readonly expected: string;
 }
 
+/** The `found` of a key that no reader knows: messages say `found an unknown key`. */
+export const UNKNOWN_KEY: unique symbol = Symbol('an unknown key');
+
 /** A found value as messages show it: JSON, cut short; `nothing` when the key is missing. */
 export function showFound(value: unknown): string {
   if (value === undefined) return 'nothing';
+  if (value === UNKNOWN_KEY) return 'an unknown key';
   const s = JSON.stringify(value);
   if (s === undefined) return String(value);
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;

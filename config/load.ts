@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { ConfigError, UsageError } from './errors.ts';
+import { knownKeysText, unknownKeys } from './keys.ts';
 import { kindSpec, KINDS, type Kind } from './kinds.ts';
 
 // Re-exported for the loaders' callers: the kinds themselves are declared in config/kinds.ts.
@@ -63,10 +65,39 @@ export interface PipelineConfig {
   readonly maxFileBytes: number;
   readonly register: RegisterLayout;
   readonly deliveries: readonly Delivery[];
-  readonly reference: { readonly sksFile: string | null; readonly npuFile: string | null };
+  /** sksFile: an operator's SKScomplete.txt or code list, else the shipped list (defaultSksFile). */
+  readonly reference: { readonly sksFile: string; readonly npuFile: string | null };
+  /** The checks of this configuration: the `checks/` folder beside pipeline.yaml, as `sources/` is. */
+  readonly checksDir: string;
   /** The whole parsed YAML, for blocks other parts own (campaign, schedule, ...). */
   readonly raw: Readonly<Record<string, unknown>>;
 }
+
+/**
+ * The keys each block of a source layout and of pipeline.yaml may hold; any other key is an
+ * error naming the nearest of these (config/keys.ts). A reader that learns a key adds it here.
+ */
+export const LAYOUT_KEYS = ['format', 'encoding', 'delimiter', 'decimal', 'dates', 'timestamps'] as const;
+export const SOURCE_KEYS = ['system', 'defaults', 'deliveries'] as const;
+export const DELIVERY_KEYS = ['kind', 'files', ...LAYOUT_KEYS, 'columns', 'kinds'] as const;
+export const REGISTER_KEYS = ['files', ...LAYOUT_KEYS, 'columns'] as const;
+export const REFERENCE_KEYS = ['sks_file', 'npu_file'] as const;
+/**
+ * Top-level blocks of pipeline.yaml that other parts read, each validating its own keys where
+ * it is parsed: campaign (quality/reports/campaign/settings.ts, readCampaignBlock) and schedule
+ * (jobs/schedule.ts, readSchedule). `fangst validate` runs each of those readers.
+ */
+export const OWNED_BLOCKS = ['campaign', 'schedule'] as const;
+export const PIPELINE_KEYS = [
+  'inbox', 'outbox', 'database', 'reports', 'time_zone', 'memory_limit', 'temp_directory', 'preserve_insertion_order',
+  'threads', 'file_concurrency', 'run_input_budget', 'max_file_size', 'register', 'sources', 'reference', ...OWNED_BLOCKS,
+] as const;
+
+/**
+ * The SKS diagnosis codes shipped with fangst (codes only; source and date in its header): the
+ * reference.sks_file when pipeline.yaml names none, so diagnoser.sks_exists runs on a fresh install.
+ */
+export const defaultSksFile = join(dirname(fileURLToPath(import.meta.url)), 'reference', 'sks-diagnosis-codes.csv');
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -102,9 +133,15 @@ class Reader {
   }
   oneOf<T extends string>(o: Obj, key: string, path: string, allowed: readonly T[], fallback?: T): T {
     const v = o[key] ?? fallback;
-    if (!allowed.includes(v as T)) throw new ConfigError(this.file, `${path}${key}`, v, `one of ${allowed.join(', ')}`);
+    if (!allowed.includes(v as T)) throw new ConfigError(this.file, `${path}${key}`, v, typeof v === 'string' ? knownKeysText(v, allowed) : `one of ${allowed.join(', ')}`);
     return v as T;
   }
+}
+
+/** Throws one ConfigError naming every unknown key of the blocks given; a block that is not a mapping is left to its reader. */
+function onlyKeysOf(file: string, blocks: ReadonlyArray<readonly [unknown, readonly string[], string]>): void {
+  const problems = blocks.flatMap(([block, known, path]) => (isObj(block) ? unknownKeys(file, block, known, path) : []));
+  if (problems.length) throw ConfigError.of(problems);
 }
 
 async function readYaml(file: string): Promise<unknown> {
@@ -138,7 +175,7 @@ function readLayout(r: Reader, o: Obj, base: Partial<Layout>, path: string): Lay
 function readColumns(r: Reader, o: Obj, path: string, allowed: readonly string[], required: readonly string[]): Record<string, string> {
   const cols = r.obj(o.columns, `${path}columns`);
   for (const [canonical, source] of Object.entries(cols)) {
-    if (!allowed.includes(canonical)) throw new ConfigError(r.file, `${path}columns.${canonical}`, canonical, `a canonical column: ${allowed.join(', ')}`);
+    if (!allowed.includes(canonical)) throw new ConfigError(r.file, `${path}columns.${canonical}`, canonical, `a canonical column: ${knownKeysText(canonical, allowed).slice('one of '.length)}`);
     if (typeof source !== 'string' || source === '') throw new ConfigError(r.file, `${path}columns.${canonical}`, source, 'the name of a column in the file');
   }
   for (const need of required) {
@@ -151,6 +188,12 @@ function readColumns(r: Reader, o: Obj, path: string, allowed: readonly string[]
 export async function loadSource(file: string): Promise<Delivery[]> {
   const r = new Reader(file);
   const doc = r.obj(await readYaml(file), '(document)');
+  // Every unknown key of the file at once, before its values: one edit fixes them all.
+  onlyKeysOf(file, [
+    [doc, SOURCE_KEYS, ''],
+    [doc.defaults, LAYOUT_KEYS, 'defaults.'],
+    ...(Array.isArray(doc.deliveries) ? doc.deliveries.map((d, i) => [d, DELIVERY_KEYS, `deliveries[${i}].`] as const) : []),
+  ]);
   const system = r.str(doc, 'system', '');
   const defaults = doc.defaults === undefined ? {} : r.obj(doc.defaults, 'defaults');
   // Defaults are checked as they stand; a delivery may supply what they leave out.
@@ -173,7 +216,7 @@ export async function loadSource(file: string): Promise<Delivery[]> {
     if (o.kinds !== undefined) {
       const k = r.obj(o.kinds, `${path}kinds`);
       for (const [key, spellings] of Object.entries(k)) {
-        if (key !== 'A' && key !== 'B') throw new ConfigError(file, `${path}kinds.${key}`, key, 'A or B');
+        if (key !== 'A' && key !== 'B') throw new ConfigError(file, `${path}kinds.${key}`, key, `A or B${key.toUpperCase() === 'A' || key.toUpperCase() === 'B' ? ` (did you mean ${key.toUpperCase()}?)` : ''}`);
         if (!Array.isArray(spellings) || spellings.some((s) => typeof s !== 'string' && typeof s !== 'number')) {
           throw new ConfigError(file, `${path}kinds.${key}`, spellings, 'a list of spellings');
         }
@@ -209,6 +252,7 @@ export function databaseOptions(config: PipelineConfig): { memoryLimit: string; 
 export async function loadConfig(file = 'config/pipeline.yaml', overrides: ConfigOverrides = {}): Promise<PipelineConfig> {
   const r = new Reader(file);
   const doc = r.obj(await readYaml(file), '(document)');
+  onlyKeysOf(file, [[doc, PIPELINE_KEYS, ''], [doc.register, REGISTER_KEYS, 'register.'], [doc.reference, REFERENCE_KEYS, 'reference.']]);
   const registerDoc = r.obj(doc.register, 'register');
   const register: RegisterLayout = {
     ...readLayout(r, registerDoc, { format: 'csv' }, 'register.'),
@@ -224,7 +268,14 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
     throw new ConfigError(file, 'sources', sources, 'a list of source names (files in config/sources/)');
   }
   const deliveries: Delivery[] = [];
-  for (const name of sources as string[]) deliveries.push(...(await loadSource(join(dirname(file), 'sources', `${name}.yaml`))));
+  const available: string[] = await readdir(join(dirname(file), 'sources')).then((fs) => fs.filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)), () => []);
+  for (const [i, name] of (sources as string[]).entries()) {
+    if (!available.includes(name)) {
+      const folder = join(dirname(file), 'sources');
+      throw new ConfigError(file, `sources[${i}]`, name, available.length ? `the name of a layout in ${folder}/: ${knownKeysText(name, available.sort())}` : `the name of a layout in ${folder}/, which holds none`);
+    }
+    deliveries.push(...(await loadSource(join(dirname(file), 'sources', `${name}.yaml`))));
+  }
   const reference = doc.reference === undefined || doc.reference === null ? {} : r.obj(doc.reference, 'reference');
   const memoryLimit = overrides.memoryLimit ?? r.str(doc, 'memory_limit', '', '4GB');
   if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(memoryLimit)) {
@@ -240,6 +291,8 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
   const maxFileSize = r.str(doc, 'max_file_size', '', '1GB');
   const maxFileBytes = sizeInBytes(maxFileSize);
   if (maxFileBytes === null) throw new ConfigError(file, 'max_file_size', maxFileSize, 'a size such as "1GB"');
+  const sksFile = r.optStr(reference, 'sks_file', 'reference.');
+  if (sksFile === '') throw new ConfigError(file, 'reference.sks_file', sksFile, 'an SKS file (SKScomplete.txt or a CSV list of codes), or null for the shipped list');
   const tempDirectory = r.optStr(doc, 'temp_directory', '');
   if (tempDirectory === '') throw new ConfigError(file, 'temp_directory', tempDirectory, 'a folder, or null for <database>.tmp');
   const timeZone = r.str(doc, 'time_zone', '', 'Europe/Copenhagen');
@@ -264,7 +317,8 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
     maxFileBytes,
     register,
     deliveries,
-    reference: { sksFile: r.optStr(reference, 'sks_file', 'reference.'), npuFile: r.optStr(reference, 'npu_file', 'reference.') },
+    reference: { sksFile: sksFile ?? defaultSksFile, npuFile: r.optStr(reference, 'npu_file', 'reference.') },
+    checksDir: join(dirname(file), 'checks'),
     raw: doc,
   });
 }

@@ -20,6 +20,7 @@ const jobs: Record<string, () => Promise<{ register: Registrar }>> = {
   monitor: () => import('./monitor.ts'),
   schedule: () => import('./schedule.ts'),
   score: () => import('./score.ts'),
+  validate: () => import('./validate.ts'),
 };
 
 function version(): string {

@@ -147,7 +147,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
       from work.pipeline_findings
       where ${registerGiven ? 'true' : `check_id <> 'pipeline.clinic_unresolved'`}`);
     await runLayer(conn, 'lab');
-    const checks = (await loadChecks()).filter((c) => c.kind === 'laboratoriesvar' && (registerGiven || c.params.to !== 'ref.clinics'));
+    const checks = (await loadChecks(config.checksDir)).filter((c) => c.kind === 'laboratoriesvar' && (registerGiven || c.params.to !== 'ref.clinics'));
     await runChecks(conn, { runId, batchId, checks, now, sksFile: null });
     if (!registerGiven) {
       // core.laboratoriesvar needs a clinic: the one the lab layer named (as delivered)

@@ -60,7 +60,7 @@ export interface NightlyResult {
 export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResult> {
   const log = opts.logger ?? createLogger();
   const config = await loadConfig(opts.config, { inbox: opts.inbox, outbox: opts.outbox, database: opts.db, reports: opts.reports, runInputBudget: opts.runBudget, memoryLimit: opts.memoryLimit });
-  const checks = await loadChecks();
+  const checks = await loadChecks(config.checksDir);
   const specialties = await loadSpecialties();
   const now = opts.now ?? new Date();
   // One run at a time (jobs/run-lock.ts): a second one gets RunLocked, a killed run's lock is taken over.

@@ -2,11 +2,15 @@ import type { Command } from 'commander';
 import { Cron } from 'croner';
 import type { Logger } from 'pino';
 import { ConfigError, UsageError } from '../config/errors.ts';
+import { onlyKeys } from '../config/keys.ts';
 import { loadConfig } from '../config/load.ts';
 import { createLogger } from './log.ts';
 import { formatSummary } from './summary.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { runNightly } from './nightly.ts';
+
+/** The keys of the `schedule:` block; any other is a configuration error. */
+export const SCHEDULE_KEYS = ['cron', 'time_zone'] as const;
 
 /** The `schedule:` block of config/pipeline.yaml. */
 export interface Schedule {
@@ -25,7 +29,7 @@ export function readSchedule(file: string, raw: Readonly<Record<string, unknown>
   if (typeof block !== 'object' || block === null || Array.isArray(block)) {
     throw new ConfigError(file, 'schedule', block, 'a mapping with cron and time_zone');
   }
-  const b = block as Record<string, unknown>;
+  const b = onlyKeys(file, block as Record<string, unknown>, SCHEDULE_KEYS, 'schedule.');
   const cron = cronFlag ?? b.cron;
   // a --cron flag is a usage error, the configuration's expression a configuration error
   const bad = (expected: string) =>

@@ -1,7 +1,8 @@
 // Parsing and validating check definitions (config/checks/*.yaml). Running them is
 // quality/engine.ts's job; the SQL of each check type lives in quality/checks/.
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../config/errors.ts';
+import { ConfigError, UNKNOWN_KEY } from '../config/errors.ts';
+import { knownKeysText, nearest, onlyKeys } from '../config/keys.ts';
 import { KINDS, type Kind } from '../config/kinds.ts';
 
 /** The data kinds a check can be declared for: those of config/kinds.ts. */
@@ -75,6 +76,7 @@ export function parseCheckFile(text: string, file: string, types: ReadonlyMap<st
     throw new ConfigError(file, '(syntax)', (err as Error).message.split('\n')[0], 'valid YAML');
   }
   if (doc == null) return [];
+  if (!Array.isArray(doc) && typeof doc === 'object') onlyKeys(file, doc as Record<string, unknown>, ['checks']);
   const list = Array.isArray(doc) ? doc : (doc as { checks?: unknown }).checks;
   if (!Array.isArray(list)) return new At(file, 'checks').fail(doc, 'a list of checks');
   return list.map((raw: unknown, i: number) => parseCheck(raw, new At(file, `checks[${i}]`), types));
@@ -88,7 +90,15 @@ function parseCheck(raw: unknown, at: At, types: ReadonlyMap<string, TypeSpec>):
   const here = new At(at.file, `${at.path} (${id})`);
   const kind = oneOf(r.kind, dataKinds, here.key('kind'));
   const typeName = str(r.type, here.key('type'), `one of ${[...types.keys()].join(', ')}`);
-  const spec = types.get(typeName) ?? here.key('type').fail(typeName, `one of ${[...types.keys()].join(', ')}`);
+  const spec = types.get(typeName) ?? here.key('type').fail(typeName, knownKeysText(typeName, [...types.keys()]));
+  // A misspelt common key (`severty`) is named as unknown, with its nearest key, rather than
+  // reported as the common key missing; the type's parser names any other unknown key.
+  const own: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) if (!commonKeys.has(k)) own[k] = v;
+  for (const k of Object.keys(own)) {
+    const guess = nearest(k, [...commonKeys]);
+    if (guess !== undefined && !(guess in r)) here.key(k).fail(UNKNOWN_KEY, `a key of a check, ${knownKeysText(k, [...commonKeys])}`);
+  }
   const category = oneOf(r.category, categories, here.key('category'));
   const scope = r.scope === undefined ? spec.defaultScope : oneOf(r.scope, ['row', 'aggregate'] as const, here.key('scope'));
   const severity = oneOf(r.severity, ['warn', 'error'] as const, here.key('severity'));
@@ -96,8 +106,6 @@ function parseCheck(raw: unknown, at: At, types: ReadonlyMap<string, TypeSpec>):
   const reason = str(r.reason, here.key('reason'), 'the reason a user sees, as text');
   const description = r.description === undefined ? reason : str(r.description, here.key('description'), 'text');
   const where = r.where === undefined ? undefined : predicate(str(r.where, here.key('where'), 'a SQL predicate'), here.key('where'));
-  const own: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r)) if (!commonKeys.has(k)) own[k] = v;
   const params = Object.freeze(spec.parse(own, here));
   return Object.freeze({ id, kind, type: typeName, category, scope, severity, threshold, description, reason, where, params, file: at.file });
 }
@@ -134,7 +142,7 @@ export function str(value: unknown, at: At, expected: string): string {
 }
 
 export function oneOf<T extends string>(value: unknown, allowed: readonly T[], at: At): T {
-  if (typeof value !== 'string' || !allowed.includes(value as T)) at.fail(value, `one of ${allowed.join(', ')}`);
+  if (typeof value !== 'string' || !allowed.includes(value as T)) at.fail(value, typeof value === 'string' ? knownKeysText(value, allowed) : `one of ${allowed.join(', ')}`);
   return value as T;
 }
 
@@ -151,8 +159,10 @@ export function column(value: unknown, at: At): string {
   return c;
 }
 
+/** A check type's parser calls this with its own keys: any other key is unknown, named with the nearest known one. */
 export function noOtherKeys(raw: Readonly<Record<string, unknown>>, allowed: readonly string[], at: At): void {
-  for (const k of Object.keys(raw)) if (!allowed.includes(k)) at.key(k).fail(raw[k], `no such key for this check type (allowed: ${[...commonKeys, ...allowed].join(', ')})`);
+  const known = [...commonKeys, ...allowed];
+  for (const k of Object.keys(raw)) if (!allowed.includes(k)) at.key(k).fail(UNKNOWN_KEY, `a key of this check type, ${knownKeysText(k, known)}`);
 }
 
 /**

@@ -48,7 +48,13 @@ export const defaultChecksDir = join(projectRoot, 'config', 'checks');
 
 /** Reads and validates every config/checks/*.yaml; errors name file, key, found and expected. */
 export async function loadChecks(dir: string = defaultChecksDir, types: ReadonlyMap<string, CheckType> = checkTypes): Promise<CheckDefinition[]> {
-  const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    throw new ConfigError(shownPath(dir), '(folder)', (err as NodeJS.ErrnoException).code ?? (err as Error).message, 'a folder of check files (checks/ beside pipeline.yaml)');
+  }
+  const files = names.filter((f) => /\.ya?ml$/.test(f)).sort();
   const checks: CheckDefinition[] = [];
   const seen = new Map<string, string>();
   for (const f of files) {

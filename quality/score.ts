@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parse } from 'yaml';
 import { ConfigError } from '../config/errors.ts';
+import { onlyKeys } from '../config/keys.ts';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
 
 export const defaultScoreConfigPath = join(dirname(fileURLToPath(import.meta.url)), '..', 'config', 'score.yaml');
@@ -59,9 +60,9 @@ export async function loadScoreConfig(path = defaultScoreConfigPath): Promise<Sc
     throw new ConfigError(path, '(syntax)', (err as Error).message.split('\n')[0], 'valid YAML');
   }
   if (!doc || typeof doc.kinds !== 'object' || doc.kinds === null) throw new ConfigError(path, 'kinds', doc?.kinds, 'a map of defect kinds');
+  onlyKeys(path, doc, ['kinds']);
   for (const [kind, c] of Object.entries(doc.kinds as Record<string, unknown>)) {
-    for (const key of Object.keys((c ?? {}) as object))
-      if (!['checks', 'rejects', 'alerts'].includes(key)) throw new ConfigError(path, `kinds.${kind}.${key}`, (c as Record<string, unknown>)[key], 'no such key: checks, rejects or alerts');
+    if (typeof c === 'object' && c !== null) onlyKeys(path, c as Record<string, unknown>, ['checks', 'rejects', 'alerts'], `kinds.${kind}.`);
     for (const key of ['checks', 'rejects', 'alerts'] as const) {
       const v = (c as Record<string, unknown> | null)?.[key];
       if (v !== undefined && !(Array.isArray(v) && v.every((x) => typeof x === 'string'))) throw new ConfigError(path, `kinds.${kind}.${key}`, v, 'a list of names');

@@ -133,7 +133,7 @@ describe('a check type written outside quality/checks/', () => {
     ]);
     expect(checks.map((c) => thresholdText(c, types))).toEqual(['at most 1 failing', 'at most 2 rows per system', 'at most 0 failing']);
     await writeFile(join(dir, 'toy.yaml'), yaml.replace('prefix: DH', 'prefix: DH\n  prefx: D'));
-    await expect(loadChecks(dir, types)).rejects.toThrow(/\(diagnoser\.toy_prefix\)\.prefx: found "D", expected no such key/);
+    await expect(loadChecks(dir, types)).rejects.toThrow(/\(diagnoser\.toy_prefix\)\.prefx: found an unknown key, expected a key of this check type, .* \(did you mean prefix\?\)$/);
   });
 
   it('runs through the engine: row findings, judged outcomes, not evaluated and held back by its own prerequisites', async () => {

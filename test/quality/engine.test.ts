@@ -47,7 +47,7 @@ describe('loadChecks', () => {
     await writeFile(join(dir, 'bad.yaml'), `- id: diagnoser.x\n  kind: diagnoser\n  category: conformance\n  type: pattern\n  column: code\n  pattern: 'D'\n  severity: fatal\n  reason: r\n`);
     await expect(loadChecks(dir)).rejects.toThrow(/bad\.yaml: checks\[0\] \(diagnoser\.x\)\.severity: found "fatal", expected one of warn, error/);
     await writeFile(join(dir, 'bad.yaml'), `- id: diagnoser.x\n  kind: diagnoser\n  category: conformance\n  type: range\n  column: code\n  mx: 3\n  severity: warn\n  reason: r\n`);
-    await expect(loadChecks(dir)).rejects.toThrow(/\.mx: found 3, expected no such key/);
+    await expect(loadChecks(dir)).rejects.toThrow(/\.mx: found an unknown key, expected a key of this check type, one of id, .*, column, min, max \(did you mean max\?\)$/);
     await writeFile(join(dir, 'bad.yaml'), `- id: diagnoser.x\n  kind: diagnosis\n  type: range\n`);
     await expect(loadChecks(dir)).rejects.toThrow(/\.kind: found "diagnosis", expected one of diagnoser, epikriser/);
   });

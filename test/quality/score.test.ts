@@ -78,6 +78,6 @@ describe('fangst score', () => {
   it('refuses a score.yaml with an unknown key, naming it', async () => {
     const path = join(dir, 'score.yaml');
     await writeFile(path, 'kinds:\n  sks_malformed: { check: [diagnoser.sks_format] }\n');
-    await expect(loadScoreConfig(path)).rejects.toThrow(`${path}: kinds.sks_malformed.check: found ["diagnoser.sks_format"], expected no such key: checks, rejects or alerts`);
+    await expect(loadScoreConfig(path)).rejects.toThrow(`${path}: kinds.sks_malformed.check: found an unknown key, expected one of checks, rejects, alerts (did you mean checks?)`);
   });
 });

@@ -161,7 +161,7 @@ describe('catalogue validation', () => {
     const expectProblem = (re: RegExp) => expect(problems.some((p) => re.test(p)), `${re}\n${problems.join('\n')}`).toBe(true);
     expectProblem(/^\/x\/npu-catalogue\.yaml: analyses\[0\] \(NPU02319\)\.hard\.low: found "1,0", expected a number$/);
     expectProblem(/analyses\[1\] \(NPU2593\)\.code: found "NPU2593", expected 'NPU' or 'DNK' \+ 5 digits/);
-    expectProblem(/\(NPU27300\)\.colour: found "colour", expected one of code, name/);
+    expectProblem(/\(NPU27300\)\.colour: found an unknown key, expected one of code, name/);
     expectProblem(/\.specialties\.codes: found 8, expected an active specialty code /);
     expectProblem(/\(NPU02902\)\.hard\.source: found "a feeling", expected a source starting with one of npu_subset, /);
     expectProblem(/retired\[0\] \(NPU01129\)\.successor: found "NPU99999", expected the code of an analysis in this catalogue/);

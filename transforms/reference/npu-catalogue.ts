@@ -8,6 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parse } from 'yaml';
 import { ConfigError, NotFound, shownPath, type ConfigProblem } from '../../config/errors.ts';
+import { unknownKeys } from '../../config/keys.ts';
 import { sqlString } from '../db/connection.ts';
 import { loadSpecialties } from './specialties.ts';
 
@@ -130,7 +131,7 @@ export function parseCatalogue(text: string, file: string, options: CatalogueOpt
     throw new ConfigError(shown, '(syntax)', (err as Error).message.split('\n')[0], 'valid YAML');
   }
   if (!isObject(doc)) throw new ConfigError(shown, '(document)', doc, 'a mapping with sources, analyses and retired');
-  for (const k of Object.keys(doc)) if (!['sources', 'analyses', 'retired'].includes(k)) problem(k, 'one of sources, analyses, retired', k);
+  problems.push(...unknownKeys(shown, doc, ['sources', 'analyses', 'retired']));
 
   const sources: Record<string, string> = {};
   if (!isObject(doc.sources)) problem('sources', 'a mapping of source key to description', doc.sources);
@@ -191,7 +192,7 @@ export function parseCatalogue(text: string, file: string, options: CatalogueOpt
       problem(where, 'a mapping', a);
       continue;
     }
-    for (const k of Object.keys(a)) if (!ANALYSIS_KEYS.has(k)) problem(`${where}.${k}`, `one of ${[...ANALYSIS_KEYS].join(', ')}`, k);
+    problems.push(...unknownKeys(shown, a, [...ANALYSIS_KEYS], `${where}.`));
     const code = str(`${where}.code`, a.code) ?? '';
     if (code && !NPU_CODE.test(code)) problem(`${where}.code`, "'NPU' or 'DNK' + 5 digits", code);
     if (code && seen.has(code)) problem(`${where}.code`, `a code not already used (${seen.get(code)})`, code);
@@ -283,7 +284,7 @@ export function parseCatalogue(text: string, file: string, options: CatalogueOpt
       problem(where, 'a mapping', r);
       continue;
     }
-    for (const k of Object.keys(r)) if (!RETIRED_KEYS.has(k)) problem(`${where}.${k}`, `one of ${[...RETIRED_KEYS].join(', ')}`, k);
+    problems.push(...unknownKeys(shown, r, [...RETIRED_KEYS], `${where}.`));
     const code = str(`${where}.code`, r.code) ?? '';
     if (code && !NPU_CODE.test(code)) problem(`${where}.code`, "'NPU' or 'DNK' + 5 digits", code);
     if (code && seen.has(code)) problem(`${where}.code`, `a code not already used (${seen.get(code)})`, code);

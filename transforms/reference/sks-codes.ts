@@ -1,7 +1,8 @@
 // Loads the SKS diagnosis code list configured as reference.sks_file into
 // quality.sks_codes, so that code_exists checks can validate codes as of the
 // contact date. Two formats: the official SKScomplete.txt (fixed width, Latin-1,
-// layout in DOMAIN.md) and a CSV list whose first column is the code.
+// layout in DOMAIN.md) and a CSV list whose first column is the code, such as the list
+// fangst ships as the default (config/reference/sks-diagnosis-codes.csv).
 import { readFile } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from '../db/connection.ts';
@@ -41,6 +42,8 @@ function ymd(s: string): string | null {
 function parseCsvList(lines: string[]): SksCode[] {
   const out: SksCode[] = [];
   for (const line of lines) {
+    // `#` lines are a list's header: its source and date (config/reference/sks-diagnosis-codes.csv).
+    if (line.startsWith('#')) continue;
     const first = firstField(line.replace(/^\uFEFF/, ''));
     const code = normaliseCode(first);
     if (code) out.push({ code, validFrom: null, validTo: null });

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { parse } from 'yaml';
 import { ConfigError, shownPath, type ConfigProblem } from '../../config/errors.ts';
+import { unknownKeys } from '../../config/keys.ts';
 import { sqlString } from '../db/connection.ts';
 
 export const defaultSpecialtiesPath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config', 'reference', 'specialties.yaml');
@@ -32,11 +33,12 @@ export async function loadSpecialties(path: string = defaultSpecialtiesPath): Pr
   const list = (doc as { specialties?: unknown } | null)?.specialties;
   if (!Array.isArray(list)) throw new ConfigError(file, 'specialties', list, 'a list');
   const out: Specialty[] = [];
-  const problems: ConfigProblem[] = [];
+  const problems: ConfigProblem[] = unknownKeys(file, doc as Record<string, unknown>, ['source', 'specialties']);
   const problem = (key: string, found: unknown, expected: string) => problems.push({ file, key, found, expected });
   for (const [i, s] of list.entries()) {
     const e = s as Record<string, unknown>;
     const where = `specialties[${i}]`;
+    if (typeof e === 'object' && e !== null) problems.push(...unknownKeys(file, e, ['code', 'name', 'retired', 'successors'], `${where}.`));
     if (typeof e?.code !== 'number' || !Number.isInteger(e.code)) problem(`${where}.code`, e?.code, 'an integer');
     if (typeof e?.name !== 'string' || !e.name.trim()) problem(`${where}.name`, e?.name, 'a name');
     const successors = Array.isArray(e?.successors) ? (e.successors as number[]) : [];

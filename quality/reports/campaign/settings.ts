@@ -3,6 +3,7 @@
 // overridden by command-line flags. Errors name the file or flag, what was found and what was
 // expected.
 import { ConfigError, UsageError } from '../../../config/errors.ts';
+import { onlyKeys } from '../../../config/keys.ts';
 import { loadConfig } from '../../../config/load.ts';
 
 export interface CampaignConfig {
@@ -38,11 +39,27 @@ export function parseMonth(value: unknown, flag: string): string {
   return text;
 }
 
+/** The keys of the `campaign:` block; any other is a configuration error. */
+export const CAMPAIGN_KEYS = ['target', 'start', 'min_clinic_diagnoses', 'pseudonym_key_file'] as const;
+
+export type CampaignBlock = Pick<CampaignConfig, 'target' | 'start' | 'minClinicDiagnoses' | 'pseudonymKeyFile'>;
+
 export async function loadCampaignConfig(file: string, overrides: { database?: string } = {}): Promise<CampaignConfig> {
   const config = await loadConfig(file, { database: overrides.database });
-  const raw = config.raw.campaign ?? {};
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(file, 'campaign', raw, 'a mapping');
-  const block = raw as Record<string, unknown>;
+  return {
+    database: config.database,
+    memoryLimit: config.memoryLimit,
+    threads: config.threads,
+    reports: config.reports,
+    ...readCampaignBlock(file, config.raw),
+  };
+}
+
+/** Reads and checks the `campaign:` block of pipeline.yaml (`raw`, the whole parsed file). */
+export function readCampaignBlock(file: string, raw: Readonly<Record<string, unknown>>): CampaignBlock {
+  const given = raw.campaign ?? {};
+  if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new ConfigError(file, 'campaign', given, 'a mapping');
+  const block = onlyKeys(file, given as Record<string, unknown>, CAMPAIGN_KEYS, 'campaign.');
   const target = share(block.target ?? 0.8);
   if (target === undefined) throw new ConfigError(file, 'campaign.target', block.target, 'a share above 0 and at most 1 (0.8 or 80%)');
   const start = block.start ?? undefined;
@@ -52,10 +69,6 @@ export async function loadCampaignConfig(file: string, overrides: { database?: s
   const keyFile = block.pseudonym_key_file ?? 'var/pseudonym.key';
   if (typeof keyFile !== 'string') throw new ConfigError(file, 'campaign.pseudonym_key_file', keyFile, 'a file path');
   return {
-    database: config.database,
-    memoryLimit: config.memoryLimit,
-    threads: config.threads,
-    reports: config.reports,
     target,
     start: start === undefined || start === null ? undefined : String(start),
     minClinicDiagnoses: min as number,
