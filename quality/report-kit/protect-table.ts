@@ -1,0 +1,217 @@
+// Complementary suppression: which cells of a shareable table to hide so that no count of 1-4
+// can be recomputed from what is shown beside it.
+//
+// A table is a set of named counts (cells) and the additive relations between them that a
+// reader can see or infer: a total and its parts (a row and its cells, national and its
+// systems, a whole period and its months, diagnoses = A + B + unmarked). Hiding a count of 1-4
+// (the primary cells) protects nothing when it is the only unknown of such a relation: the total
+// minus the shown parts gives it back. The standard remedy of statistical offices is to hide
+// further cells (the complement) until every relation holding a hidden cell holds at least two.
+//
+// The heuristic, to a fixed point:
+//  1. hide every primary cell (1-4), and count cells that are not shown at all as hidden;
+//  2. for every relation with exactly one hidden member, hide its smallest shown member that is
+//     not 0 (least information lost; a 0 hides nothing, a reader knows a count is never below 0);
+//  3. repeat 2 until no relation changes;
+//  4. audit the result as an attacker with linear algebra would: solve the system of every
+//     relation over the hidden cells (Gaussian elimination, one connected group of hidden cells at
+//     a time) and find every hidden cell that combinations of relations determine exactly; for
+//     each, hide the smallest shown member of a relation that holds it, and go back to 2.
+// Shares, trends and chart geometry are not cells: a share is shown only when its numerator
+// and denominator both are (shareVisible), so it never tells more than the counts.
+import { isSmallCount } from './suppress.ts';
+
+/** A total and the parts that add up to it, by cell id. */
+export interface AdditiveRelation {
+  readonly total: string;
+  readonly parts: readonly string[];
+}
+
+export interface TableToProtect {
+  /** Every cell's true count. */
+  readonly cells: ReadonlyMap<string, number>;
+  readonly relations: readonly AdditiveRelation[];
+  /** Cells the output does not show anyway (they are unknowns to a reader, and never primary). */
+  readonly notShown?: Iterable<string>;
+}
+
+export interface ProtectedTable {
+  /** Cells of 1-4. */
+  readonly primary: ReadonlySet<string>;
+  /** Every cell the output must not show: primary, complementary and those not shown anyway. */
+  readonly hidden: ReadonlySet<string>;
+  isShown(id: string): boolean;
+}
+
+/** Decides which cells to hide; see the header for the method. */
+export function protectTable(table: TableToProtect): ProtectedTable {
+  const { cells, relations } = table;
+  const valueOf = (id: string) => cells.get(id) ?? 0;
+  const primary = new Set([...cells].filter(([, v]) => isSmallCount(v)).map(([id]) => id));
+  const hidden = new Set<string>([...primary, ...(table.notShown ?? [])]);
+  const membersOf = relations.map((r) => [r.total, ...r.parts]);
+
+  const smallestShown = (members: readonly string[]): string | undefined => {
+    let best: string | undefined;
+    for (const m of members) {
+      if (hidden.has(m) || valueOf(m) === 0) continue;
+      if (best === undefined || valueOf(m) < valueOf(best) || (valueOf(m) === valueOf(best) && m < best)) best = m;
+    }
+    return best;
+  };
+  const toFixedPoint = () => {
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const members of membersOf) {
+        let hiddenCount = 0;
+        for (const m of members) if (hidden.has(m)) hiddenCount++;
+        if (hiddenCount !== 1) continue;
+        const pick = smallestShown(members);
+        if (pick !== undefined) {
+          hidden.add(pick);
+          changed = true;
+        }
+      }
+    }
+  };
+
+  for (let round = 0; round < 10_000; round++) {
+    toFixedPoint();
+    const exposed = recoverableCells({ cells, relations, hidden }).filter((id) => valueOf(id) !== 0 || primary.has(id));
+    let added = false;
+    for (const id of exposed) {
+      const candidates = membersOf.filter((ms) => ms.includes(id)).map(smallestShown).filter((m): m is string => m !== undefined);
+      candidates.sort((a, b) => valueOf(a) - valueOf(b) || a.localeCompare(b));
+      if (candidates[0] !== undefined) {
+        hidden.add(candidates[0]);
+        added = true;
+      }
+    }
+    if (!added) break;
+  }
+  return { primary, hidden, isShown: (id) => !hidden.has(id) };
+}
+
+/**
+ * The hidden cells that the shown cells and the relations determine exactly: what an attacker
+ * gets by any combination of differences, not only one relation at a time. A hidden cell is
+ * determined when its unit vector lies in the row space of the relations restricted to the
+ * hidden cells (the shown cells only move the right-hand side).
+ */
+export function recoverableCells(table: { cells: ReadonlyMap<string, number>; relations: readonly AdditiveRelation[]; hidden: ReadonlySet<string> }): string[] {
+  const { relations, hidden } = table;
+  // the relations' rows over hidden cells only, grouped into connected components
+  const rows: Map<string, number>[] = [];
+  for (const r of relations) {
+    const row = new Map<string, number>();
+    const add = (id: string, c: number) => {
+      if (!hidden.has(id)) return;
+      const v = (row.get(id) ?? 0) + c;
+      if (v === 0) row.delete(id);
+      else row.set(id, v);
+    };
+    add(r.total, 1);
+    for (const p of r.parts) add(p, -1);
+    if (row.size) rows.push(row);
+  }
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let root = x;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    while (parent.get(x) !== root) {
+      const next = parent.get(x)!;
+      parent.set(x, root);
+      x = next;
+    }
+    return root;
+  };
+  for (const row of rows) {
+    const ids = [...row.keys()];
+    for (const id of ids) if (!parent.has(id)) parent.set(id, id);
+    for (const id of ids.slice(1)) parent.set(find(id), find(ids[0]!));
+  }
+  const byComponent = new Map<string, Map<string, number>[]>();
+  for (const row of rows) {
+    const root = find(row.keys().next().value!);
+    const list = byComponent.get(root) ?? [];
+    list.push(row);
+    byComponent.set(root, list);
+  }
+  const found: string[] = [];
+  for (const compRows of byComponent.values()) found.push(...determinedIn(compRows));
+  return found.sort();
+}
+
+/** Gaussian elimination to reduced row echelon form; a pivot row with one entry is a solved cell. */
+function determinedIn(rows: readonly Map<string, number>[]): string[] {
+  const vars = [...new Set(rows.flatMap((r) => [...r.keys()]))].sort();
+  const index = new Map(vars.map((v, i) => [v, i]));
+  const m = rows.map((r) => {
+    const dense = new Float64Array(vars.length);
+    for (const [id, c] of r) dense[index.get(id)!] = c;
+    return dense;
+  });
+  const eps = 1e-9;
+  const pivots: { row: number; col: number }[] = [];
+  let top = 0;
+  for (let col = 0; col < vars.length && top < m.length; col++) {
+    let best = -1;
+    for (let i = top; i < m.length; i++) if (Math.abs(m[i]![col]!) > eps && (best < 0 || Math.abs(m[i]![col]!) > Math.abs(m[best]![col]!))) best = i;
+    if (best < 0) continue;
+    [m[top], m[best]] = [m[best]!, m[top]!];
+    const p = m[top]!;
+    const pv = p[col]!;
+    for (let j = 0; j < vars.length; j++) p[j]! /= pv;
+    for (let i = 0; i < m.length; i++) {
+      if (i === top) continue;
+      const f = m[i]![col]!;
+      if (Math.abs(f) <= eps) continue;
+      const r = m[i]!;
+      for (let j = 0; j < vars.length; j++) r[j]! -= f * p[j]!;
+    }
+    pivots.push({ row: top, col });
+    top++;
+  }
+  const out: string[] = [];
+  for (const { row, col } of pivots) {
+    let others = 0;
+    for (let j = 0; j < vars.length; j++) if (j !== col && Math.abs(m[row]![j]!) > eps) others++;
+    if (others === 0) out.push(vars[col]!);
+  }
+  return out;
+}
+
+/**
+ * Collects cells and relations for protectTable. `sum` records that `total` is the sum of
+ * `parts`; when the shown parts do not add up (a group the table does not list), the difference
+ * becomes a cell of its own that is not shown, since a reader can compute it.
+ */
+export class TableBuilder {
+  readonly cells = new Map<string, number>();
+  readonly relations: AdditiveRelation[] = [];
+  readonly notShown = new Set<string>();
+
+  cell(id: string, value: number): string {
+    this.cells.set(id, value);
+    return id;
+  }
+
+  sum(total: string, parts: readonly string[]): void {
+    const rest = (this.cells.get(total) ?? 0) - parts.reduce((s, p) => s + (this.cells.get(p) ?? 0), 0);
+    if (rest !== 0) {
+      const id = `${total}~rest${this.relations.length}`;
+      this.cells.set(id, rest);
+      this.notShown.add(id);
+      this.relations.push({ total, parts: [...parts, id] });
+    } else this.relations.push({ total, parts });
+  }
+
+  protect(): ProtectedTable {
+    return protectTable({ cells: this.cells, relations: this.relations, notShown: this.notShown });
+  }
+}
+
+/** A share may be shown only when both its counts are: otherwise it (times the other) gives the hidden one. */
+export function shareVisible(t: ProtectedTable, numerator: string, denominator: string): boolean {
+  return t.isShown(numerator) && t.isShown(denominator);
+}
