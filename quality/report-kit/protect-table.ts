@@ -10,12 +10,14 @@
 //
 // The heuristic, to a fixed point:
 //  1. hide every primary cell (1-4), and count cells that are not shown at all as hidden;
-//  2. for every relation with exactly one hidden member, hide its smallest shown member that is
-//     not 0 (least information lost; a 0 hides nothing, a reader knows a count is never below 0);
+//  2. for every relation whose only hidden member is a primary or complementary cell, hide its
+//     smallest shown member that is not 0 (least information lost; a 0 hides nothing, a reader
+//     knows a count is never below 0), which becomes a complementary cell;
 //  3. repeat 2 until no relation changes;
 //  4. audit the result as an attacker with linear algebra would: solve the system of every
 //     relation over the hidden cells (Gaussian elimination, one connected group of hidden cells at
-//     a time) and find every hidden cell that combinations of relations determine exactly; for
+//     a time) and find every primary or complementary cell that combinations of relations
+//     determine exactly; for
 //     each, hide the smallest shown member of a relation that holds it, and go back to 2.
 // Shares, trends and chart geometry are not cells: a share is shown only when its numerator
 // and denominator both are (shareVisible), so it never tells more than the counts.
@@ -40,15 +42,22 @@ export interface ProtectedTable {
   readonly primary: ReadonlySet<string>;
   /** Every cell the output must not show: primary, complementary and those not shown anyway. */
   readonly hidden: ReadonlySet<string>;
+  /** Primary and complementary cells: none of them can be recomputed from what is shown. */
+  readonly sensitive: ReadonlySet<string>;
   isShown(id: string): boolean;
 }
 
 /** Decides which cells to hide; see the header for the method. */
 export function protectTable(table: TableToProtect): ProtectedTable {
   const { cells, relations } = table;
-  const valueOf = (id: string) => cells.get(id) ?? 0;
+  // a rest cell of parts that add up to more than their total is negative: it weighs by size
+  const valueOf = (id: string) => Math.abs(cells.get(id) ?? 0);
   const primary = new Set([...cells].filter(([, v]) => isSmallCount(v)).map(([id]) => id));
   const hidden = new Set<string>([...primary, ...(table.notShown ?? [])]);
+  // What must not be recomputable: the small cells and the complements chosen for them. A cell
+  // that is merely not shown is an unknown to a reader but no secret: a relation whose only
+  // unknown it is needs no complement.
+  const sensitive = new Set(primary);
   const membersOf = relations.map((r) => [r.total, ...r.parts]);
 
   const smallestShown = (members: readonly string[]): string | undefined => {
@@ -64,11 +73,16 @@ export function protectTable(table: TableToProtect): ProtectedTable {
       changed = false;
       for (const members of membersOf) {
         let hiddenCount = 0;
-        for (const m of members) if (hidden.has(m)) hiddenCount++;
-        if (hiddenCount !== 1) continue;
+        let lone = '';
+        for (const m of members) if (hidden.has(m)) {
+          hiddenCount++;
+          lone = m;
+        }
+        if (hiddenCount !== 1 || !sensitive.has(lone)) continue;
         const pick = smallestShown(members);
         if (pick !== undefined) {
           hidden.add(pick);
+          sensitive.add(pick);
           changed = true;
         }
       }
@@ -77,19 +91,20 @@ export function protectTable(table: TableToProtect): ProtectedTable {
 
   for (let round = 0; round < 10_000; round++) {
     toFixedPoint();
-    const exposed = recoverableCells({ cells, relations, hidden }).filter((id) => valueOf(id) !== 0 || primary.has(id));
+    const exposed = recoverableCells({ cells, relations, hidden }).filter((id) => sensitive.has(id));
     let added = false;
     for (const id of exposed) {
       const candidates = membersOf.filter((ms) => ms.includes(id)).map(smallestShown).filter((m): m is string => m !== undefined);
       candidates.sort((a, b) => valueOf(a) - valueOf(b) || a.localeCompare(b));
       if (candidates[0] !== undefined) {
         hidden.add(candidates[0]);
+        sensitive.add(candidates[0]);
         added = true;
       }
     }
     if (!added) break;
   }
-  return { primary, hidden, isShown: (id) => !hidden.has(id) };
+  return { primary, hidden, sensitive, isShown: (id) => !hidden.has(id) };
 }
 
 /**
