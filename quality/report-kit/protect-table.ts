@@ -11,14 +11,17 @@
 // The heuristic, to a fixed point:
 //  1. hide every primary cell (1-4), and count cells that are not shown at all as hidden;
 //  2. for every relation whose only hidden member is a primary or complementary cell, hide its
-//     smallest shown member that is not 0 (least information lost; a 0 hides nothing, a reader
-//     knows a count is never below 0), which becomes a complementary cell;
+//     smallest shown part that is not 0 (least information lost; a 0 hides nothing, a reader
+//     knows a count is never below 0), preferring parts that do not leave another relation with
+//     its total as the only other count, or the total when no part is left; it becomes a
+//     complementary cell;
 //  3. repeat 2 until no relation changes;
 //  4. audit the result as an attacker with linear algebra would: solve the system of every
 //     relation over the hidden cells (Gaussian elimination, one connected group of hidden cells at
 //     a time) and find every primary or complementary cell that combinations of relations
-//     determine exactly; for
-//     each, hide the smallest shown member of a relation that holds it, and go back to 2.
+//     determine exactly; for each group of hidden cells tied by relations that holds one, hide
+//     the smallest shown part of any relation of that group (a total only when none is left),
+//     and go back to 2.
 // Shares, trends and chart geometry are not cells: a share is shown only when its numerator
 // and denominator both are (shareVisible), so it never tells more than the counts.
 import { isSmallCount } from './suppress.ts';
@@ -60,12 +63,32 @@ export function protectTable(table: TableToProtect): ProtectedTable {
   const sensitive = new Set(primary);
   const membersOf = relations.map((r) => [r.total, ...r.parts]);
 
+  const partOf = new Map<string, number[]>();
+  relations.forEach((r, i) => r.parts.forEach((p) => partOf.set(p, [...(partOf.get(p) ?? []), i])));
+  // Hiding a part that is the only count of another relation besides its total would force that
+  // total to go too: such a part is taken after the others.
+  const forcesTotal = (c: string) =>
+    (partOf.get(c) ?? []).some((i) => {
+      const members = membersOf[i]!;
+      if (members.some((m) => hidden.has(m))) return false;
+      return !members.slice(1).some((m) => m !== c && valueOf(m) !== 0);
+    });
+  const better = (a: string, b: string | undefined) => {
+    if (b === undefined) return true;
+    const fa = forcesTotal(a);
+    const fb = forcesTotal(b);
+    if (fa !== fb) return !fa;
+    return valueOf(a) < valueOf(b) || (valueOf(a) === valueOf(b) && a < b);
+  };
+  // members[0] is the relation's total: it is taken only when no part can be, since totals are
+  // what readers of a report need most and hiding one spreads to every table it totals
   const smallestShown = (members: readonly string[]): string | undefined => {
     let best: string | undefined;
-    for (const m of members) {
+    for (const m of members.slice(1)) {
       if (hidden.has(m) || valueOf(m) === 0) continue;
-      if (best === undefined || valueOf(m) < valueOf(best) || (valueOf(m) === valueOf(best) && m < best)) best = m;
+      if (better(m, best)) best = m;
     }
+    if (best === undefined && !hidden.has(members[0]!) && valueOf(members[0]!) !== 0) best = members[0];
     return best;
   };
   const toFixedPoint = () => {
@@ -89,22 +112,60 @@ export function protectTable(table: TableToProtect): ProtectedTable {
     }
   };
 
+  const isTotal = new Set(relations.map((r) => r.total));
   for (let round = 0; round < 10_000; round++) {
     toFixedPoint();
     const exposed = recoverableCells({ cells, relations, hidden }).filter((id) => sensitive.has(id));
+    if (exposed.length === 0) break;
+    // The relations that tie hidden cells together: a new unknown anywhere in the exposed cell's
+    // group can break the combination that solves it, and a part there costs a reader less
+    // than the totals of the exposed cell's own relations, whose parts are often all hidden.
+    const root = hiddenGroups(membersOf, hidden);
+    const done = new Set<string>();
     let added = false;
     for (const id of exposed) {
-      const candidates = membersOf.filter((ms) => ms.includes(id)).map(smallestShown).filter((m): m is string => m !== undefined);
-      candidates.sort((a, b) => valueOf(a) - valueOf(b) || a.localeCompare(b));
-      if (candidates[0] !== undefined) {
-        hidden.add(candidates[0]);
-        sensitive.add(candidates[0]);
+      const group = root(id);
+      if (done.has(group)) continue;
+      done.add(group);
+      let pick: string | undefined;
+      for (const members of membersOf) {
+        if (!members.some((m) => hidden.has(m) && root(m) === group)) continue;
+        for (const m of members.slice(1)) {
+          if (hidden.has(m) || valueOf(m) === 0) continue;
+          if (better(m, pick)) pick = m;
+        }
+      }
+      if (pick === undefined) {
+        const totals = membersOf.filter((ms) => ms.includes(id)).map(smallestShown).filter((m): m is string => m !== undefined);
+        totals.sort((a, b) => Number(isTotal.has(a)) - Number(isTotal.has(b)) || valueOf(a) - valueOf(b) || a.localeCompare(b));
+        pick = totals[0];
+      }
+      if (pick !== undefined) {
+        hidden.add(pick);
+        sensitive.add(pick);
         added = true;
       }
     }
     if (!added) break;
   }
   return { primary, hidden, sensitive, isShown: (id) => !hidden.has(id) };
+}
+
+/** Groups of hidden cells linked by relations (union-find); returns each cell's group. */
+function hiddenGroups(membersOf: readonly (readonly string[])[], hidden: ReadonlySet<string>): (id: string) => string {
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    if (!parent.has(x)) parent.set(x, x);
+    let r = x;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(x, r);
+    return r;
+  };
+  for (const members of membersOf) {
+    const h = members.filter((m) => hidden.has(m));
+    for (const m of h.slice(1)) parent.set(find(m), find(h[0]!));
+  }
+  return find;
 }
 
 /**
