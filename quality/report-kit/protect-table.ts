@@ -12,16 +12,15 @@
 //  1. hide every primary cell (1-4), and count cells that are not shown at all as hidden;
 //  2. for every relation whose only hidden member is a primary or complementary cell, hide its
 //     smallest shown part that is not 0 (least information lost; a 0 hides nothing, a reader
-//     knows a count is never below 0), preferring parts that do not leave another relation with
-//     its total as the only other count, or the total when no part is left; it becomes a
-//     complementary cell;
+//     knows a count is never below 0), preferring parts that total the fewest others, then
+//     parts that do not leave another relation with its total as the only other count; the
+//     total only when no part is left. It becomes a complementary cell;
 //  3. repeat 2 until no relation changes;
 //  4. audit the result as an attacker with linear algebra would: solve the system of every
 //     relation over the hidden cells (Gaussian elimination, one connected group of hidden cells at
 //     a time) and find every primary or complementary cell that combinations of relations
-//     determine exactly; for each group of hidden cells tied by relations that holds one, hide
-//     the smallest shown part of any relation of that group (a total only when none is left),
-//     and go back to 2.
+//     determine exactly; for each, hide the smallest shown part of any relation of its group of
+//     hidden cells tied by relations (a total only when none is left), and go back to 2.
 // Shares, trends and chart geometry are not cells: a share is shown only when its numerator
 // and denominator both are (shareVisible), so it never tells more than the counts.
 import { isSmallCount } from './suppress.ts';
@@ -73,8 +72,14 @@ export function protectTable(table: TableToProtect): ProtectedTable {
       if (members.some((m) => hidden.has(m))) return false;
       return !members.slice(1).some((m) => m !== c && valueOf(m) !== 0);
     });
+  // A cell that totals others (a month of a system, a whole period) costs a reader more than one
+  // that totals nothing (a clinic's A-diagnoses of a month), and hiding it spreads further.
+  const totalOf = new Map<string, number>();
+  for (const r of relations) totalOf.set(r.total, (totalOf.get(r.total) ?? 0) + 1);
+  const totals = (id: string) => totalOf.get(id) ?? 0;
   const better = (a: string, b: string | undefined) => {
     if (b === undefined) return true;
+    if (totals(a) !== totals(b)) return totals(a) < totals(b);
     const fa = forcesTotal(a);
     const fb = forcesTotal(b);
     if (fa !== fb) return !fa;
@@ -112,7 +117,6 @@ export function protectTable(table: TableToProtect): ProtectedTable {
     }
   };
 
-  const isTotal = new Set(relations.map((r) => r.total));
   for (let round = 0; round < 10_000; round++) {
     toFixedPoint();
     const exposed = recoverableCells({ cells, relations, hidden }).filter((id) => sensitive.has(id));
@@ -121,12 +125,10 @@ export function protectTable(table: TableToProtect): ProtectedTable {
     // group can break the combination that solves it, and a part there costs a reader less
     // than the totals of the exposed cell's own relations, whose parts are often all hidden.
     const root = hiddenGroups(membersOf, hidden);
-    const done = new Set<string>();
     let added = false;
     for (const id of exposed) {
+      // an earlier pick of this round may have protected it already; the next audit tells
       const group = root(id);
-      if (done.has(group)) continue;
-      done.add(group);
       let pick: string | undefined;
       for (const members of membersOf) {
         if (!members.some((m) => hidden.has(m) && root(m) === group)) continue;
@@ -136,9 +138,9 @@ export function protectTable(table: TableToProtect): ProtectedTable {
         }
       }
       if (pick === undefined) {
-        const totals = membersOf.filter((ms) => ms.includes(id)).map(smallestShown).filter((m): m is string => m !== undefined);
-        totals.sort((a, b) => Number(isTotal.has(a)) - Number(isTotal.has(b)) || valueOf(a) - valueOf(b) || a.localeCompare(b));
-        pick = totals[0];
+        const ofCell = membersOf.filter((ms) => ms.includes(id)).map(smallestShown).filter((m): m is string => m !== undefined);
+        ofCell.sort((a, b) => totals(a) - totals(b) || valueOf(a) - valueOf(b) || a.localeCompare(b));
+        pick = ofCell[0];
       }
       if (pick !== undefined) {
         hidden.add(pick);
@@ -218,42 +220,56 @@ export function recoverableCells(table: { cells: ReadonlyMap<string, number>; re
   return found.sort();
 }
 
-/** Gaussian elimination to reduced row echelon form; a pivot row with one entry is a solved cell. */
+/**
+ * Gaussian elimination to reduced row echelon form on sparse rows (the relations of a report
+ * hold few cells each); a pivot row left with one entry is a solved cell.
+ */
 function determinedIn(rows: readonly Map<string, number>[]): string[] {
-  const vars = [...new Set(rows.flatMap((r) => [...r.keys()]))].sort();
-  const index = new Map(vars.map((v, i) => [v, i]));
-  const m = rows.map((r) => {
-    const dense = new Float64Array(vars.length);
-    for (const [id, c] of r) dense[index.get(id)!] = c;
-    return dense;
-  });
   const eps = 1e-9;
-  const pivots: { row: number; col: number }[] = [];
-  let top = 0;
-  for (let col = 0; col < vars.length && top < m.length; col++) {
-    let best = -1;
-    for (let i = top; i < m.length; i++) if (Math.abs(m[i]![col]!) > eps && (best < 0 || Math.abs(m[i]![col]!) > Math.abs(m[best]![col]!))) best = i;
-    if (best < 0) continue;
-    [m[top], m[best]] = [m[best]!, m[top]!];
-    const p = m[top]!;
-    const pv = p[col]!;
-    for (let j = 0; j < vars.length; j++) p[j]! /= pv;
-    for (let i = 0; i < m.length; i++) {
-      if (i === top) continue;
-      const f = m[i]![col]!;
-      if (Math.abs(f) <= eps) continue;
-      const r = m[i]!;
-      for (let j = 0; j < vars.length; j++) r[j]! -= f * p[j]!;
+  // short rows first keep the fill-in small
+  const m = [...rows].sort((a, b) => a.size - b.size).map((r) => new Map(r));
+  // which rows hold each cell, to eliminate a pivot without scanning every row
+  const holders = new Map<string, Set<number>>();
+  m.forEach((r, i) => {
+    for (const id of r.keys()) {
+      let h = holders.get(id);
+      if (!h) holders.set(id, (h = new Set()));
+      h.add(i);
     }
-    pivots.push({ row: top, col });
-    top++;
+  });
+  const pivotOf = new Map<number, string>();
+  for (let i = 0; i < m.length; i++) {
+    const row = m[i]!;
+    if (row.size === 0) continue;
+    // the cell held by the fewest rows keeps the fill-in small
+    let col: string | undefined;
+    for (const [id, c] of row) {
+      if (Math.abs(c) <= eps) continue;
+      if (col === undefined || holders.get(id)!.size < holders.get(col)!.size) col = id;
+    }
+    if (col === undefined) continue;
+    const pv = row.get(col)!;
+    for (const [id, c] of row) row.set(id, c / pv);
+    for (const k of [...holders.get(col)!]) {
+      if (k === i) continue;
+      const other = m[k]!;
+      const f = other.get(col);
+      if (f === undefined) continue;
+      for (const [id, c] of row) {
+        const v = (other.get(id) ?? 0) - f * c;
+        if (Math.abs(v) <= eps) {
+          other.delete(id);
+          holders.get(id)?.delete(k);
+        } else {
+          if (!other.has(id)) holders.get(id)!.add(k);
+          other.set(id, v);
+        }
+      }
+    }
+    pivotOf.set(i, col);
   }
   const out: string[] = [];
-  for (const { row, col } of pivots) {
-    let others = 0;
-    for (let j = 0; j < vars.length; j++) if (j !== col && Math.abs(m[row]![j]!) > eps) others++;
-    if (others === 0) out.push(vars[col]!);
-  }
+  for (const [i, col] of pivotOf) if (m[i]!.size === 1 && m[i]!.has(col)) out.push(col);
   return out;
 }
 
