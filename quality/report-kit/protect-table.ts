@@ -20,7 +20,8 @@
 //     relation over the hidden cells (Gaussian elimination, one connected group of hidden cells at
 //     a time) and find every primary or complementary cell that combinations of relations
 //     determine exactly; for each, hide the smallest shown part of any relation of its group of
-//     hidden cells tied by relations (a total only when none is left), and go back to 2.
+//     hidden cells tied by relations (a total only when none is left, a 0 only when nothing
+//     else is), and go back to 2.
 // Shares, trends and chart geometry are not cells: a share is shown only when its numerator
 // and denominator both are (shareVisible), so it never tells more than the counts.
 import { isSmallCount } from './suppress.ts';
@@ -141,6 +142,13 @@ export function protectTable(table: TableToProtect): ProtectedTable {
         const ofCell = membersOf.filter((ms) => ms.includes(id)).map(smallestShown).filter((m): m is string => m !== undefined);
         ofCell.sort((a, b) => totals(a) - totals(b) || valueOf(a) - valueOf(b) || a.localeCompare(b));
         pick = ofCell[0];
+      }
+      if (pick === undefined) {
+        // Only zeros are left to hide: a hidden 0 is an unknown to a reader like any other count.
+        for (const members of membersOf) {
+          if (!members.some((m) => hidden.has(m) && root(m) === group)) continue;
+          for (const m of members) if (!hidden.has(m) && (pick === undefined || totals(m) < totals(pick) || (totals(m) === totals(pick) && m < pick))) pick = m;
+        }
       }
       if (pick !== undefined) {
         hidden.add(pick);
