@@ -2,7 +2,8 @@
 // rendered from it, so the shareable rules (pseudonymised clinics, counts 1-4 suppressed) are
 // applied once, here, and no output can leak what another hides.
 import type { CampaignData, ClinicChangeRow, ShareRow, TrendRow } from './collect.ts';
-import { Pseudonymiser, isSmallCount, protectShare, suppressCount } from '../../report-kit/suppress.ts';
+import { Pseudonymiser, isSmallCount, suppressCount } from '../../report-kit/suppress.ts';
+import { TableBuilder, type ProtectedTable } from '../../report-kit/protect-table.ts';
 
 /** One group in one month, or over the whole period. Null = suppressed (shareable) or undefined. */
 export interface Share {
@@ -138,7 +139,7 @@ const METHODS = {
 };
 
 const SHAREABLE_METHOD =
-  'Shareable report: clinics carry pseudonyms (HMAC of the SOR code under a secret key), not SOR codes or names; counts of 1-4 are suppressed, and so is every share whose numerator, complement or denominator is 1-4; a clinic\'s journal system and specialty are shown only where at least 5 clinics share both.';
+  'Shareable report: clinics carry pseudonyms (HMAC of the SOR code under a secret key), not SOR codes or names. Counts of 1-4 are suppressed (primary suppression), and so are further counts chosen so that none of them can be recomputed from what is shown (complementary suppression): from a total and its parts (national and the journal systems, specialties or clinics; a system or specialty and its clinics; diagnoses = A + B + unmarked), or from the whole period and the other months. A share and its interval are shown only where both its counts are. A clinic\'s journal system and specialty are shown, and a journal system x specialty group is named in the shift-share table, only where at least 5 clinics share both. Clinics with any suppressed figure are not ranked as improved or fallen back.';
 
 function rawShare(r: ShareRow): Share {
   // month is always set (undefined for the whole period, which JSON leaves out): a conditional
@@ -158,26 +159,84 @@ function rawShare(r: ShareRow): Share {
   };
 }
 
-/** Applies the counts 1-4 rule to one share record, including what could be derived from it. */
-export function suppressShare(s: Share): Share {
-  const n = s.diagnoses ?? 0;
-  const a = protectShare(s.a_diagnoses ?? 0, n);
-  let marked = protectShare(s.marked_diagnoses ?? 0, n);
-  const b = s.b_diagnoses ?? 0;
-  // B = marked - A: when B is 1-4 and both A and marked were shown, hide marked too
-  if (isSmallCount(b) && !a.suppressed && !marked.suppressed) marked = { numerator: null, denominator: marked.denominator, suppressed: true };
+const MEASURES = ['diagnoses', 'a', 'b', 'unmarked', 'marked'] as const;
+type Measure = (typeof MEASURES)[number];
+const cellId = (level: string, key: string, month: string | null, measure: Measure) => `${level}\u0000${key}\u0000${month ?? 'whole'}\u0000${measure}`;
+
+/**
+ * Every count of the shareable report as one table for complementary suppression
+ * (report-kit/protect-table.ts). Per group and period: diagnoses = A + B + unmarked and
+ * marked = A + B (unmarked is never shown, but diagnoses minus marked gives it). A whole period
+ * is the sum of its months; national is the sum of the journal systems, of the specialties and
+ * of the clinics; national without non-marking systems the sum of the systems that mark;
+ * a journal system or a specialty the sum of its clinics; national minus the registered systems
+ * is the clinics registered without one, an unknown that is not shown.
+ */
+function campaignTable(data: CampaignData): ProtectedTable {
+  const t = new TableBuilder();
+  const present = new Set<string>();
+  for (const r of data.shares) {
+    const values: Record<Measure, number> = {
+      diagnoses: r.diagnoses, a: r.a_diagnoses, b: r.b_diagnoses, unmarked: r.diagnoses - r.marked, marked: r.marked,
+    };
+    for (const m of MEASURES) present.add(t.cell(cellId(r.level, r.group_key, r.month, m), values[m]));
+    const id = (m: Measure) => cellId(r.level, r.group_key, r.month, m);
+    t.sum(id('diagnoses'), [id('a'), id('b'), id('unmarked')]);
+    t.sum(id('marked'), [id('a'), id('b')]);
+    t.sum(id('diagnoses'), [id('marked'), id('unmarked')]);
+  }
+  const periods = [null, ...data.months];
+  const groups = new Map<string, { level: string; key: string }>();
+  for (const r of data.shares) groups.set(`${r.level}\u0000${r.group_key}`, { level: r.level, key: r.group_key });
+  // a whole period is the sum of its months
+  for (const { level, key } of groups.values()) {
+    for (const m of MEASURES) {
+      const whole = cellId(level, key, null, m);
+      if (!present.has(whole)) continue;
+      t.sum(whole, data.months.map((month) => cellId(level, key, month, m)).filter((id) => present.has(id)));
+    }
+  }
+  const keys = (level: string) => [...groups.values()].filter((g) => g.level === level).map((g) => g.key);
+  const systems = keys('journal_system');
+  const marking = new Set(data.shares.filter((r) => r.level === 'journal_system' && !r.cannot_mark).map((r) => r.group_key));
+  const sumOver = (level: string, key: string, partLevel: string, partKeys: readonly string[]) => {
+    for (const month of periods) {
+      for (const m of MEASURES) {
+        const total = cellId(level, key, month, m);
+        if (!present.has(total)) continue;
+        t.sum(total, partKeys.map((k) => cellId(partLevel, k, month, m)).filter((id) => present.has(id)));
+      }
+    }
+  };
+  sumOver('national', 'all', 'journal_system', systems);
+  sumOver('national', 'all', 'specialty', keys('specialty'));
+  sumOver('national', 'all', 'clinic', keys('clinic'));
+  sumOver('national_marking', 'all', 'journal_system', systems.filter((k) => marking.has(k)));
+  sumOver('national', 'all', 'national_registered', ['all']);
+  for (const system of systems) sumOver('journal_system', system, 'clinic', data.clinics.filter((c) => c.journal_system === system).map((c) => c.sor_code));
+  for (const specialty of keys('specialty')) {
+    sumOver('specialty', specialty, 'clinic', data.clinics.filter((c) => String(c.specialty) === specialty).map((c) => c.sor_code));
+  }
+  return t.protect();
+}
+
+/** One share record as the shareable report may show it: hidden counts go, and every share that has one. */
+function protectedShare(s: Share, t: ProtectedTable, level: string, key: string, month: string | null): Share {
+  const shown = (m: Measure) => t.isShown(cellId(level, key, month, m));
+  const a = shown('a') && shown('diagnoses');
+  const marked = shown('marked') && shown('diagnoses');
   return {
     month: s.month,
-    diagnoses: suppressCount(s.diagnoses),
-    a_diagnoses: a.numerator,
-    b_diagnoses: suppressCount(s.b_diagnoses),
-    marked_diagnoses: marked.numerator,
-    a_share: a.suppressed ? null : s.a_share,
-    a_share_low: a.suppressed ? null : s.a_share_low,
-    a_share_high: a.suppressed ? null : s.a_share_high,
-    marked_share: marked.suppressed ? null : s.marked_share,
-    marked_share_low: marked.suppressed ? null : s.marked_share_low,
-    marked_share_high: marked.suppressed ? null : s.marked_share_high,
+    diagnoses: shown('diagnoses') ? s.diagnoses : null,
+    a_diagnoses: shown('a') ? s.a_diagnoses : null,
+    b_diagnoses: shown('b') ? s.b_diagnoses : null,
+    marked_diagnoses: shown('marked') ? s.marked_diagnoses : null,
+    a_share: a ? s.a_share : null,
+    a_share_low: a ? s.a_share_low : null,
+    a_share_high: a ? s.a_share_high : null,
+    marked_share: marked ? s.marked_share : null,
+    marked_share_low: marked ? s.marked_share_low : null,
+    marked_share_high: marked ? s.marked_share_high : null,
   };
 }
 
@@ -223,7 +282,8 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
   if (shareable && !options.pseudonymiser) throw new Error('a shareable report needs a pseudonymiser');
   const listLength = options.listLength ?? 15;
   const target = data.settings.target;
-  const protect = (s: Share) => (shareable ? suppressShare(s) : s);
+  const table = shareable ? campaignTable(data) : null;
+  const protect = (r: ShareRow) => (table ? protectedShare(rawShare(r), table, r.level, r.group_key, r.month) : rawShare(r));
 
   // group the long share table into series per (level, key)
   const series = new Map<string, { whole?: Share; months: Share[]; cannot_mark: boolean }>();
@@ -231,14 +291,14 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
     const key = `${r.level}\u0000${r.group_key}`;
     let s = series.get(key);
     if (!s) series.set(key, (s = { months: [], cannot_mark: r.cannot_mark }));
-    const share = protect(rawShare(r));
+    const share = protect(r);
     if (r.month === null) s.whole = share;
     else s.months.push(share);
   }
-  const empty: Share = protect({
+  const empty: Share = {
     diagnoses: 0, a_diagnoses: 0, b_diagnoses: 0, marked_diagnoses: 0, a_share: null, a_share_low: null,
     a_share_high: null, marked_share: null, marked_share_low: null, marked_share_high: null,
-  });
+  };
   const seriesOf = (level: string, key: string): Series & { cannot_mark: boolean } => {
     const s = series.get(`${level}\u0000${key}`);
     return { whole_period: s?.whole ?? empty, months: s?.months ?? [], cannot_mark: s?.cannot_mark ?? false };
@@ -250,15 +310,8 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
   const { cannot_mark: _n, ...national } = seriesOf('national', 'all');
   const { cannot_mark: _m, ...withoutNonMarking } = seriesOf('national_marking', 'all');
   const { cannot_mark: _r, ...registeredRaw } = seriesOf('national_registered', 'all');
-  // national minus registered is the clinics registered without a system: when that is 1-4,
-  // a shareable report may not show both
-  const nationalByMonth = new Map(national.months.map((m) => [m.month, m.diagnoses]));
-  const hideIfSmallGap = (s: Share, total: number | null | undefined): Share =>
-    shareable && total !== null && total !== undefined && s.diagnoses !== null && isSmallCount(total - s.diagnoses) ? suppressShare({ ...s, diagnoses: 1 }) : s;
-  const registeredSystems: Series = {
-    whole_period: hideIfSmallGap(registeredRaw.whole_period, national.whole_period.diagnoses),
-    months: registeredRaw.months.map((m) => hideIfSmallGap(m, nationalByMonth.get(m.month))),
-  };
+  // national minus registered (the clinics registered without a system) is in campaignTable
+  const registeredSystems: Series = registeredRaw;
 
   const journalSystems = keysOf('journal_system').map((k) => {
     const s = seriesOf('journal_system', k);
@@ -326,13 +379,15 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
     .map(({ c, raw }) => {
       const p = pick(c.sor_code);
       const short = Math.ceil(target * raw.diagnoses - raw.a_diagnoses - 1e-9);
-      return { ...p, a_short_of_target: shareable ? suppressCount(short) : short };
+      // short = target x diagnoses - A: beside the diagnoses it gives A back
+      const countsShown = !table || (table.isShown(cellId('clinic', c.sor_code, null, 'a')) && table.isShown(cellId('clinic', c.sor_code, null, 'diagnoses')));
+      return { ...p, a_short_of_target: !countsShown ? null : shareable ? suppressCount(short) : short };
     });
 
-  // in a shareable report a clinic whose window shares are suppressed is not ranked at all
-  const ranked = data.clinicChange.filter(
-    (c: ClinicChangeRow) => !shareable || (!protectShare(c.baseline_a, c.baseline_diagnoses).suppressed && !protectShare(c.recent_a, c.recent_diagnoses).suppressed),
-  );
+  // The window shares are sums of months: beside a hidden month they could give it back, so in a
+  // shareable report a clinic with any hidden month (or whole period) is not ranked at all.
+  const withHiddenCell = new Set([...(table?.hidden ?? [])].filter((id) => id.startsWith('clinic\u0000')).map((id) => id.split('\u0000')[1]));
+  const ranked = data.clinicChange.filter((c: ClinicChangeRow) => !withHiddenCell.has(c.sor_code));
   const changePick = (c: ClinicChangeRow): ClinicPick => ({
     ...pick(c.sor_code), baseline_a_share: c.baseline_share, recent_a_share: c.recent_share, change: c.change,
   });
@@ -342,7 +397,8 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
   // shift-share, with the groups that moved most (small groups left out when shareable)
   const groupsByMonth = new Map<string, typeof data.shiftShareGroups[number][]>();
   for (const g of data.shiftShareGroups) {
-    if (shareable && (isSmallCount(g.diagnoses) || isSmallCount(g.previous_diagnoses))) continue;
+    // a group of fewer than 5 clinics is not named: its within and mix are one clinic's figures
+    if (shareable && (isSmallCount(g.diagnoses) || isSmallCount(g.previous_diagnoses) || (comboCount.get(`${g.journal_system}\u0000${g.specialty}`) ?? 0) < 5)) continue;
     const list = groupsByMonth.get(g.month) ?? [];
     list.push(g);
     groupsByMonth.set(g.month, list);

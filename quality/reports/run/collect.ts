@@ -7,6 +7,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../../../transforms/db/connection.ts';
 import { batchRows } from '../../../transforms/publish/batch.ts';
 import { protectShare, suppressCount } from '../../report-kit/suppress.ts';
+import { TableBuilder, type ProtectedTable } from '../../report-kit/protect-table.ts';
 import { dataKinds } from '../../definitions.ts';
 import { readingOf } from '../../registry.ts';
 
@@ -75,7 +76,8 @@ export async function collectReport(conn: DuckDBConnection, opts: { runId?: stri
 export interface ReportRows {
   readonly run: { run_id: string; batch_id: string | null; run_at: string; held: string[]; errors: number };
   readonly results: readonly ResultRow[];
-  readonly trends: readonly { check_id: string; percents: (number | null)[] }[];
+  /** Per check, the national result of the last runs, oldest first (this run last). */
+  readonly trends: readonly { check_id: string; percents: (number | null)[]; numerators: (number | null)[]; denominators: (number | null)[] }[];
   readonly pipeline: readonly { check_id: string; kind: string; severity: string; n: number; reason: string }[];
   readonly alerts: readonly { type: string; kind: string; check_id: string | null; scope: string; day: string | null; day_to: string | null; message: string }[];
   /** Sample findings of every check whose national outcome is failed or warned, and of the pipeline's findings. */
@@ -100,13 +102,14 @@ export async function queryReport(conn: DuckDBConnection, runIdOpt?: string): Pr
   if (!run) throw runIdOpt ? new NotFound('quality run', runIdOpt, '`fangst checks report` without --run takes the latest') : new NotFound('quality run', 'none in this database yet', 'run fangst nightly first');
   const runId = sqlString(run.run_id);
   const results = await queryRows<ResultRow>(conn, `select * exclude (run_id, batch_id, run_at) from quality.check_results where run_id = ${runId}`);
-  const trends = await queryRows<{ check_id: string; percents: (number | null)[] }>(
+  const trends = await queryRows<ReportRows['trends'][number]>(
     conn,
     `with recent as (
         select run_id, run_at from quality.runs where run_at <= (select run_at from quality.runs where run_id = ${runId})
         order by run_at desc limit ${trendRuns}
      )
-     select r.check_id, list(r.percent order by r.run_at) as percents
+     select r.check_id, list(r.percent order by r.run_at) as percents,
+            list(r.numerator::double order by r.run_at) as numerators, list(r.denominator::double order by r.run_at) as denominators
      from quality.check_results as r join recent using (run_id)
      where r.scope_level = 'national'
      group by r.check_id`,
@@ -162,26 +165,58 @@ export function shapeReport(rows: ReportRows, shareable: boolean): QualityReport
   const count = (n: number | null) => (shareable ? suppressCount(n) : n);
   // Messages may carry counts (an alert's "usually 3 a day"): small ones go too.
   const text = (m: string | null) => (shareable && m != null ? m.replace(/(?<![\d.:-])[1-4](?![\d.:-])/g, '<5') : m);
-  const trendOf = new Map(trends.map((t) => [t.check_id, t.percents.map((p) => (p == null ? null : Number(p)))]));
-
-  const protect = (num: number | null, den: number | null, percent: number | null, isRowCount: boolean) => {
-    if (!shareable || !isRowCount || num == null || den == null) return { numerator: num, denominator: den, percent };
-    const p = protectShare(num, den);
-    return { numerator: p.numerator, denominator: count(p.denominator), percent: p.suppressed ? null : percent };
-  };
   const isRowCount = (type: string) => readingOf(type) !== 'age_hours';
-
+  // failing rows of rows checked, or a share of rows: counts that add up over systems
+  const isPartOfRows = (type: string) => readingOf(type) === 'failing_rows' || readingOf(type) === 'share';
   const national = results.filter((r) => r.scope_level === 'national');
+  const table = shareable ? disclosureTable(results, new Set(national.filter((r) => isPartOfRows(r.check_type)).map((r) => r.check_id))) : null;
+  const shown = (checkId: string, scope: string, what: 'num' | 'den') => table === null || table.isShown(cellId(checkId, scope, what));
+
+  // A result's counts and percent as the report may show them: a count the table hides goes,
+  // and so does the percent, which times the other count would give it back.
+  const protect = (r: ResultRow, scope: string, rowCount: boolean) => {
+    if (!shareable) return { numerator: r.numerator, denominator: r.denominator, percent: r.percent };
+    if (!rowCount) return { numerator: r.numerator, denominator: r.denominator, percent: r.percent };
+    if (r.numerator == null || r.denominator == null) return { numerator: count(r.numerator), denominator: count(r.denominator), percent: r.percent };
+    if (!isPartOfRows(r.check_type)) {
+      const p = protectShare(r.numerator, r.denominator);
+      return { numerator: p.numerator, denominator: count(p.denominator), percent: p.suppressed ? null : r.percent };
+    }
+    const num = shown(r.check_id, scope, 'num');
+    const den = shown(r.check_id, scope, 'den');
+    return { numerator: num ? r.numerator : null, denominator: den ? r.denominator : null, percent: num && den ? r.percent : null };
+  };
+  // Earlier runs' points of the trend: a point whose run had 1-4 failing rows or 1-4 passing
+  // ones goes, as it does in that run's own shareable report.
+  const trendOf = new Map(
+    trends.map((t) => [
+      t.check_id,
+      t.percents.map((p, i) => {
+        if (p == null) return null;
+        if (!shareable) return Number(p);
+        const num = t.numerators[i];
+        const den = t.denominators[i];
+        return num != null && den != null && protectShare(Number(num), Number(den)).suppressed ? null : Number(p);
+      }),
+    ]),
+  );
+
   const checks: ReportCheck[] = national.map((r) => {
+    const rowCount = isRowCount(r.check_type);
     const systems = results
       .filter((s) => s.check_id === r.check_id && s.scope_level === 'system' && s.outcome !== 'passed' && s.outcome !== 'not_evaluated')
-      .map((s) => ({ system: s.scope_value ?? '', outcome: s.outcome, ...protect(s.numerator, s.denominator, s.percent, isRowCount(r.check_type)) }));
+      .map((s) => ({ system: s.scope_value ?? '', outcome: s.outcome, ...protect(s, `system:${s.scope_value ?? ''}`, rowCount) }));
     const clinics = results.filter((s) => s.check_id === r.check_id && s.scope_level === 'clinic' && s.outcome !== 'passed' && s.outcome !== 'not_evaluated').length;
+    const mine = protect(r, 'national', rowCount);
+    let trend = [...(trendOf.get(r.check_id) ?? [])];
+    // Earlier points are often the very same figure (a stable rate, the same rows checked again):
+    // beside a hidden percent they would give it back, so the trend goes with it.
+    if (shareable && rowCount && mine.percent === null) trend = trend.map(() => null);
     return {
       checkId: r.check_id, kind: r.kind, category: r.category, checkType: r.check_type, checkScope: r.check_scope, severity: r.severity,
       outcome: r.outcome, threshold: r.threshold, message: text(r.message),
-      ...protect(r.numerator, r.denominator, r.percent, isRowCount(r.check_type)),
-      trend: trendOf.get(r.check_id) ?? [],
+      ...mine,
+      trend,
       systems,
       clinicsAffected: count(clinics),
     };
@@ -195,6 +230,18 @@ export function shapeReport(rows: ReportRows, shareable: boolean): QualityReport
       numerator: count(p.n), denominator: null, percent: null, trend: [], systems: [], clinicsAffected: null,
     });
   }
+  // A failure-rate alert names the percent of a check in a scope: where the report hides that
+  // percent (or never shows it, as for clinics), the alert's percentages go too.
+  const shownPercent = new Set<string>();
+  for (const c of checks) {
+    if (c.percent !== null) shownPercent.add(`${c.checkId}\u0000national`);
+    for (const s of c.systems) if (s.percent !== null) shownPercent.add(`${c.checkId}\u0000system ${s.system}`);
+  }
+  const alertText = (a: ReportRows['alerts'][number]): string => {
+    const message = text(a.message) ?? '';
+    if (!shareable || a.check_id === null || shownPercent.has(`${a.check_id}\u0000${a.scope}`)) return message;
+    return message.replace(/\d+(\.\d+)?\s?%/g, '–%');
+  };
   const rank = (o: string) => ({ failed: 0, warned: 1, passed: 2, not_evaluated: 3 })[o] ?? 4;
   checks.sort((a, b) => rank(a.outcome) - rank(b.outcome) || (b.numerator ?? 0) - (a.numerator ?? 0) || a.checkId.localeCompare(b.checkId));
 
@@ -222,12 +269,54 @@ export function shapeReport(rows: ReportRows, shareable: boolean): QualityReport
     problems: checks.filter((c) => c.outcome === 'failed' || c.outcome === 'warned'),
     passed: checks.filter((c) => c.outcome === 'passed'),
     notEvaluated: checks.filter((c) => c.outcome === 'not_evaluated'),
-    alerts: alerts.map((a) => ({ type: a.type, kind: a.kind, checkId: a.check_id, scope: a.scope, day: a.day, dayTo: a.day_to, message: text(a.message) ?? '' })),
+    alerts: alerts.map((a) => ({ type: a.type, kind: a.kind, checkId: a.check_id, scope: a.scope, day: a.day, dayTo: a.day_to, message: alertText(a) })),
     samples,
     // A copy: the rows are shared by both reports of a run.
     runs: [...rows.runs].reverse().map((r) => ({ runId: r.run_id, runAt: r.run_at, rowsWithErrors: count(Number(r.errors)), alerts: r.alerts })),
     volume: rows.volume.map((v) => ({ kind: v.kind, day: v.day, rows: count(Number(v.rows)) })),
   };
+}
+
+const cellId = (checkId: string, scope: string, what: 'num' | 'den' | 'rest') => `${checkId}\u0000${scope}\u0000${what}`;
+
+/**
+ * The counts of a shareable report as one table for complementary suppression: per check and
+ * scope (national, each journal system) failing rows, rows checked and the passing rest
+ * (checked = failing + passing), and national = the sum of the systems. Systems the report does
+ * not list (their check passed) are unknowns to a reader unless they are 0.
+ */
+function disclosureTable(results: readonly ResultRow[], rowCountChecks: ReadonlySet<string>): ProtectedTable {
+  const t = new TableBuilder();
+  const denOf = new Map<string, string>();
+  const scopes = (r: ResultRow) => (r.scope_level === 'national' ? 'national' : `system:${r.scope_value ?? ''}`);
+  const usable = results.filter(
+    (r) => rowCountChecks.has(r.check_id) && (r.scope_level === 'national' || r.scope_level === 'system') && r.numerator != null && r.denominator != null,
+  );
+  const byCheck = new Map<string, ResultRow[]>();
+  for (const r of usable) byCheck.set(r.check_id, [...(byCheck.get(r.check_id) ?? []), r]);
+  // The checks of one kind mostly count the same rows: a denominator hidden in one check but
+  // shown in another would give it away, so equal denominators of one kind and scope are one cell.
+  const sharedDen = (r: ResultRow) => `${r.kind}\u0000${scopes(r)}\u0000rows\u0000${Number(r.denominator)}`;
+  for (const [checkId, rows] of byCheck) {
+    const nationalRow = rows.find((r) => r.scope_level === 'national');
+    for (const r of rows) {
+      const num = t.cell(cellId(checkId, scopes(r), 'num'), Number(r.numerator));
+      const den = t.cell(sharedDen(r), Number(r.denominator));
+      denOf.set(cellId(checkId, scopes(r), 'den'), den);
+      const rest = t.cell(cellId(checkId, scopes(r), 'rest'), Number(r.denominator) - Number(r.numerator));
+      t.sum(den, [num, rest]);
+      const listed = r.scope_level === 'national' || (r.outcome !== 'passed' && r.outcome !== 'not_evaluated');
+      if (!listed) for (const id of [num, den, rest]) if (t.cells.get(id) !== 0) t.notShown.add(id);
+    }
+    if (!nationalRow) continue;
+    const systems = rows.filter((r) => r.scope_level === 'system');
+    t.sum(cellId(checkId, 'national', 'num'), systems.map((r) => cellId(checkId, scopes(r), 'num')));
+    t.sum(cellId(checkId, 'national', 'rest'), systems.map((r) => cellId(checkId, scopes(r), 'rest')));
+    t.sum(sharedDen(nationalRow), systems.map(sharedDen));
+  }
+  const table = t.protect();
+  // callers ask by check; a denominator answers for its shared cell
+  return { ...table, isShown: (id) => table.isShown(denOf.get(id) ?? id) };
 }
 
 /**

@@ -5,29 +5,29 @@ import { chartFigure, escapeHtml, keyFigures, raw, renderPage, renderTable, sect
 import { readingOf } from '../../registry.ts';
 import type { QualityReportData, ReportCheck, SampleRow } from './collect.ts';
 
-const suppressed = '<5';
-
-function count(n: number | null): string {
-  return n == null ? suppressed : Math.round(n).toLocaleString('en-US');
+// A shareable report hides counts of 1-4 and the counts that would give them back (which are
+// not small), so a hidden count is marked as hidden, not as "<5".
+function count(n: number | null, shareable = false): string {
+  return n == null ? (shareable ? '–' : '<5') : Math.round(n).toLocaleString('en-US');
 }
 
 function pct(p: number | null): string {
   return p == null ? '–' : `${p < 10 ? p.toFixed(2) : p.toFixed(1)}%`;
 }
 
-function measured(c: ReportCheck): string {
-  if (c.checkType === 'pipeline') return `${count(c.numerator)} rows`;
+function measured(c: ReportCheck, shareable: boolean): string {
+  if (c.checkType === 'pipeline') return `${count(c.numerator, shareable)} rows`;
   switch (readingOf(c.checkType)) {
     case 'age_hours':
       return c.numerator == null ? '–' : `${Math.round(c.numerator)} h old`;
     case 'share':
-      return `${count(c.numerator)} of ${count(c.denominator)} (${pct(c.percent)})`;
+      return `${count(c.numerator, shareable)} of ${count(c.denominator, shareable)} (${pct(c.percent)})`;
     case 'row_count':
-      return `${count(c.numerator)} rows`;
+      return `${count(c.numerator, shareable)} rows`;
     case 'difference':
-      return `difference ${count(c.numerator)}`;
+      return `difference ${count(c.numerator, shareable)}`;
     case 'failing_rows':
-      return `${count(c.numerator)} of ${count(c.denominator)} rows (${pct(c.percent)})`;
+      return `${count(c.numerator, shareable)} of ${count(c.denominator, shareable)} rows (${pct(c.percent)})`;
   }
 }
 
@@ -35,7 +35,7 @@ export function renderQualityHtml(data: QualityReportData): string {
   const held = data.heldBackKinds.length ? data.heldBackKinds.join(', ') : 'none';
   const figures = keyFigures([
     { label: 'Held back', value: held, sub: 'data kinds not published this batch' },
-    { label: 'Rows with errors', value: count(data.rowsWithErrors), sub: 'quarantined' },
+    { label: 'Rows with errors', value: count(data.rowsWithErrors, data.shareable), sub: 'quarantined' },
     { label: 'Checks failed', value: String(data.counts.failed), sub: `${data.counts.warned} warned` },
     { label: 'Checks passed', value: String(data.counts.passed), sub: `${data.counts.notEvaluated} not evaluated` },
     { label: 'Alerts', value: String(data.alerts.length), sub: 'anomalies against the history' },
@@ -46,7 +46,7 @@ export function renderQualityHtml(data: QualityReportData): string {
       { label: 'Outcome', value: (c) => raw(`<span class="${c.outcome === 'failed' ? 'bad' : ''}">${escapeHtml(c.outcome)}</span>`) },
       { label: 'Check', value: (c) => (c.checkType === 'pipeline' ? `${c.checkId} (${c.kind})` : c.checkId) },
       { label: 'Scope', value: (c) => (c.checkScope === 'aggregate' ? 'whole kind' : 'rows') },
-      { label: 'Measured', value: (c) => measured(c), numeric: true },
+      { label: 'Measured', value: (c) => measured(c, data.shareable), numeric: true },
       { label: 'Allowed', value: (c) => c.threshold ?? '' },
       { label: 'Systems', value: (c) => c.systems.map((s) => s.system).join(', ') },
       { label: 'Trend', value: (c) => raw(trendSparkline(c)) },
@@ -67,7 +67,7 @@ export function renderQualityHtml(data: QualityReportData): string {
           width: 900,
           height: Math.max(160, 40 + 24 * failing.length),
         }),
-        data.shareable ? 'Counts of 1-4 are suppressed and not drawn.' : undefined,
+        data.shareable ? 'Suppressed counts are not drawn.' : undefined,
       )
     : '';
 
@@ -125,7 +125,7 @@ export function renderQualityHtml(data: QualityReportData): string {
       { label: 'Outcome', value: (c) => c.outcome },
       { label: 'Check', value: (c) => c.checkId },
       { label: 'Category', value: (c) => c.category },
-      { label: 'Measured', value: (c) => (c.outcome === 'not_evaluated' ? '' : measured(c)), numeric: true },
+      { label: 'Measured', value: (c) => (c.outcome === 'not_evaluated' ? '' : measured(c, data.shareable)), numeric: true },
       { label: 'Note', value: (c) => (c.outcome === 'not_evaluated' ? (c.message ?? '') : '') },
     ],
     [...data.passed, ...data.notEvaluated],
@@ -151,9 +151,9 @@ export function renderQualityHtml(data: QualityReportData): string {
 
   return renderPage({
     title: `Quality report – run ${data.runId}`,
-    subtitle: `Batch ${data.batchId ?? '–'} · checked ${data.runAt}${data.shareable ? ' · shareable: no patient identifiers, counts of 1–4 shown as <5' : ''}`,
+    subtitle: `Batch ${data.batchId ?? '–'} · checked ${data.runAt}${data.shareable ? ' · shareable: no patient identifiers, small counts suppressed' : ''}`,
     body,
-    footer: data.shareable ? 'Counts of 1–4 are suppressed (shown as <5), and so are percentages that would reveal them.' : undefined,
+    footer: data.shareable ? '– marks a suppressed figure: a count of 1–4, a count that with the totals beside it would give one back, or a percent or trend of such a count.' : undefined,
   });
 }
 

@@ -1,0 +1,317 @@
+// Complementary suppression: which cells of a shareable table to hide so that no count of 1-4
+// can be recomputed from what is shown beside it.
+//
+// A table is a set of named counts (cells) and the additive relations between them that a
+// reader can see or infer: a total and its parts (a row and its cells, national and its
+// systems, a whole period and its months, diagnoses = A + B + unmarked). Hiding a count of 1-4
+// (the primary cells) protects nothing when it is the only unknown of such a relation: the total
+// minus the shown parts gives it back. The standard remedy of statistical offices is to hide
+// further cells (the complement) until every relation holding a hidden cell holds at least two.
+//
+// The heuristic, to a fixed point:
+//  1. hide every primary cell (1-4), and count cells that are not shown at all as hidden;
+//  2. for every relation whose only hidden member is a primary or complementary cell, hide its
+//     smallest shown part that is not 0 (least information lost; a 0 hides nothing, a reader
+//     knows a count is never below 0), preferring parts that total the fewest others, then
+//     parts that do not leave another relation with its total as the only other count; the
+//     total only when no part is left. It becomes a complementary cell;
+//  3. repeat 2 until no relation changes;
+//  4. audit the result as an attacker with linear algebra would: solve the system of every
+//     relation over the hidden cells (Gaussian elimination, one connected group of hidden cells at
+//     a time) and find every primary or complementary cell that combinations of relations
+//     determine exactly; for each, hide the smallest shown part of any relation of its group of
+//     hidden cells tied by relations (a total only when none is left, a 0 only when nothing
+//     else is), and go back to 2.
+// Shares, trends and chart geometry are not cells: a share is shown only when its numerator
+// and denominator both are (shareVisible), so it never tells more than the counts.
+import { isSmallCount } from './suppress.ts';
+
+/** A total and the parts that add up to it, by cell id. */
+export interface AdditiveRelation {
+  readonly total: string;
+  readonly parts: readonly string[];
+}
+
+export interface TableToProtect {
+  /** Every cell's true count. */
+  readonly cells: ReadonlyMap<string, number>;
+  readonly relations: readonly AdditiveRelation[];
+  /** Cells the output does not show anyway (they are unknowns to a reader, and never primary). */
+  readonly notShown?: Iterable<string>;
+}
+
+export interface ProtectedTable {
+  /** Cells of 1-4. */
+  readonly primary: ReadonlySet<string>;
+  /** Every cell the output must not show: primary, complementary and those not shown anyway. */
+  readonly hidden: ReadonlySet<string>;
+  /** Primary and complementary cells: none of them can be recomputed from what is shown. */
+  readonly sensitive: ReadonlySet<string>;
+  isShown(id: string): boolean;
+}
+
+/** Decides which cells to hide; see the header for the method. */
+export function protectTable(table: TableToProtect): ProtectedTable {
+  const { cells, relations } = table;
+  // a rest cell of parts that add up to more than their total is negative: it weighs by size
+  const valueOf = (id: string) => Math.abs(cells.get(id) ?? 0);
+  const primary = new Set([...cells].filter(([, v]) => isSmallCount(v)).map(([id]) => id));
+  const hidden = new Set<string>([...primary, ...(table.notShown ?? [])]);
+  // What must not be recomputable: the small cells and the complements chosen for them. A cell
+  // that is merely not shown is an unknown to a reader but no secret: a relation whose only
+  // unknown it is needs no complement.
+  const sensitive = new Set(primary);
+  const membersOf = relations.map((r) => [r.total, ...r.parts]);
+
+  const partOf = new Map<string, number[]>();
+  relations.forEach((r, i) => r.parts.forEach((p) => partOf.set(p, [...(partOf.get(p) ?? []), i])));
+  // Hiding a part that is the only count of another relation besides its total would force that
+  // total to go too: such a part is taken after the others.
+  const forcesTotal = (c: string) =>
+    (partOf.get(c) ?? []).some((i) => {
+      const members = membersOf[i]!;
+      if (members.some((m) => hidden.has(m))) return false;
+      return !members.slice(1).some((m) => m !== c && valueOf(m) !== 0);
+    });
+  // A cell that totals others (a month of a system, a whole period) costs a reader more than one
+  // that totals nothing (a clinic's A-diagnoses of a month), and hiding it spreads further.
+  const totalOf = new Map<string, number>();
+  for (const r of relations) totalOf.set(r.total, (totalOf.get(r.total) ?? 0) + 1);
+  const totals = (id: string) => totalOf.get(id) ?? 0;
+  const better = (a: string, b: string | undefined) => {
+    if (b === undefined) return true;
+    if (totals(a) !== totals(b)) return totals(a) < totals(b);
+    const fa = forcesTotal(a);
+    const fb = forcesTotal(b);
+    if (fa !== fb) return !fa;
+    return valueOf(a) < valueOf(b) || (valueOf(a) === valueOf(b) && a < b);
+  };
+  // members[0] is the relation's total: it is taken only when no part can be, since totals are
+  // what readers of a report need most and hiding one spreads to every table it totals
+  const smallestShown = (members: readonly string[]): string | undefined => {
+    let best: string | undefined;
+    for (const m of members.slice(1)) {
+      if (hidden.has(m) || valueOf(m) === 0) continue;
+      if (better(m, best)) best = m;
+    }
+    if (best === undefined && !hidden.has(members[0]!) && valueOf(members[0]!) !== 0) best = members[0];
+    return best;
+  };
+  const toFixedPoint = () => {
+    for (let changed = true; changed; ) {
+      changed = false;
+      for (const members of membersOf) {
+        let hiddenCount = 0;
+        let lone = '';
+        for (const m of members) if (hidden.has(m)) {
+          hiddenCount++;
+          lone = m;
+        }
+        if (hiddenCount !== 1 || !sensitive.has(lone)) continue;
+        const pick = smallestShown(members);
+        if (pick !== undefined) {
+          hidden.add(pick);
+          sensitive.add(pick);
+          changed = true;
+        }
+      }
+    }
+  };
+
+  for (let round = 0; round < 10_000; round++) {
+    toFixedPoint();
+    const exposed = recoverableCells({ cells, relations, hidden }).filter((id) => sensitive.has(id));
+    if (exposed.length === 0) break;
+    // The relations that tie hidden cells together: a new unknown anywhere in the exposed cell's
+    // group can break the combination that solves it, and a part there costs a reader less
+    // than the totals of the exposed cell's own relations, whose parts are often all hidden.
+    const root = hiddenGroups(membersOf, hidden);
+    let added = false;
+    for (const id of exposed) {
+      // an earlier pick of this round may have protected it already; the next audit tells
+      const group = root(id);
+      let pick: string | undefined;
+      for (const members of membersOf) {
+        if (!members.some((m) => hidden.has(m) && root(m) === group)) continue;
+        for (const m of members.slice(1)) {
+          if (hidden.has(m) || valueOf(m) === 0) continue;
+          if (better(m, pick)) pick = m;
+        }
+      }
+      if (pick === undefined) {
+        const ofCell = membersOf.filter((ms) => ms.includes(id)).map(smallestShown).filter((m): m is string => m !== undefined);
+        ofCell.sort((a, b) => totals(a) - totals(b) || valueOf(a) - valueOf(b) || a.localeCompare(b));
+        pick = ofCell[0];
+      }
+      if (pick === undefined) {
+        // Only zeros are left to hide: a hidden 0 is an unknown to a reader like any other count.
+        for (const members of membersOf) {
+          if (!members.some((m) => hidden.has(m) && root(m) === group)) continue;
+          for (const m of members) if (!hidden.has(m) && (pick === undefined || totals(m) < totals(pick) || (totals(m) === totals(pick) && m < pick))) pick = m;
+        }
+      }
+      if (pick !== undefined) {
+        hidden.add(pick);
+        sensitive.add(pick);
+        added = true;
+      }
+    }
+    if (!added) break;
+  }
+  return { primary, hidden, sensitive, isShown: (id) => !hidden.has(id) };
+}
+
+/** Groups of hidden cells linked by relations (union-find); returns each cell's group. */
+function hiddenGroups(membersOf: readonly (readonly string[])[], hidden: ReadonlySet<string>): (id: string) => string {
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    if (!parent.has(x)) parent.set(x, x);
+    let r = x;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(x, r);
+    return r;
+  };
+  for (const members of membersOf) {
+    const h = members.filter((m) => hidden.has(m));
+    for (const m of h.slice(1)) parent.set(find(m), find(h[0]!));
+  }
+  return find;
+}
+
+/**
+ * The hidden cells that the shown cells and the relations determine exactly: what an attacker
+ * gets by any combination of differences, not only one relation at a time. A hidden cell is
+ * determined when its unit vector lies in the row space of the relations restricted to the
+ * hidden cells (the shown cells only move the right-hand side).
+ */
+export function recoverableCells(table: { cells: ReadonlyMap<string, number>; relations: readonly AdditiveRelation[]; hidden: ReadonlySet<string> }): string[] {
+  const { relations, hidden } = table;
+  // the relations' rows over hidden cells only, grouped into connected components
+  const rows: Map<string, number>[] = [];
+  for (const r of relations) {
+    const row = new Map<string, number>();
+    const add = (id: string, c: number) => {
+      if (!hidden.has(id)) return;
+      const v = (row.get(id) ?? 0) + c;
+      if (v === 0) row.delete(id);
+      else row.set(id, v);
+    };
+    add(r.total, 1);
+    for (const p of r.parts) add(p, -1);
+    if (row.size) rows.push(row);
+  }
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let root = x;
+    while (parent.get(root) !== root) root = parent.get(root)!;
+    while (parent.get(x) !== root) {
+      const next = parent.get(x)!;
+      parent.set(x, root);
+      x = next;
+    }
+    return root;
+  };
+  for (const row of rows) {
+    const ids = [...row.keys()];
+    for (const id of ids) if (!parent.has(id)) parent.set(id, id);
+    for (const id of ids.slice(1)) parent.set(find(id), find(ids[0]!));
+  }
+  const byComponent = new Map<string, Map<string, number>[]>();
+  for (const row of rows) {
+    const root = find(row.keys().next().value!);
+    const list = byComponent.get(root) ?? [];
+    list.push(row);
+    byComponent.set(root, list);
+  }
+  const found: string[] = [];
+  for (const compRows of byComponent.values()) found.push(...determinedIn(compRows));
+  return found.sort();
+}
+
+/**
+ * Gaussian elimination to reduced row echelon form on sparse rows (the relations of a report
+ * hold few cells each); a pivot row left with one entry is a solved cell.
+ */
+function determinedIn(rows: readonly Map<string, number>[]): string[] {
+  const eps = 1e-9;
+  // short rows first keep the fill-in small
+  const m = [...rows].sort((a, b) => a.size - b.size).map((r) => new Map(r));
+  // which rows hold each cell, to eliminate a pivot without scanning every row
+  const holders = new Map<string, Set<number>>();
+  m.forEach((r, i) => {
+    for (const id of r.keys()) {
+      let h = holders.get(id);
+      if (!h) holders.set(id, (h = new Set()));
+      h.add(i);
+    }
+  });
+  const pivotOf = new Map<number, string>();
+  for (let i = 0; i < m.length; i++) {
+    const row = m[i]!;
+    if (row.size === 0) continue;
+    // the cell held by the fewest rows keeps the fill-in small
+    let col: string | undefined;
+    for (const [id, c] of row) {
+      if (Math.abs(c) <= eps) continue;
+      if (col === undefined || holders.get(id)!.size < holders.get(col)!.size) col = id;
+    }
+    if (col === undefined) continue;
+    const pv = row.get(col)!;
+    for (const [id, c] of row) row.set(id, c / pv);
+    for (const k of [...holders.get(col)!]) {
+      if (k === i) continue;
+      const other = m[k]!;
+      const f = other.get(col);
+      if (f === undefined) continue;
+      for (const [id, c] of row) {
+        const v = (other.get(id) ?? 0) - f * c;
+        if (Math.abs(v) <= eps) {
+          other.delete(id);
+          holders.get(id)?.delete(k);
+        } else {
+          if (!other.has(id)) holders.get(id)!.add(k);
+          other.set(id, v);
+        }
+      }
+    }
+    pivotOf.set(i, col);
+  }
+  const out: string[] = [];
+  for (const [i, col] of pivotOf) if (m[i]!.size === 1 && m[i]!.has(col)) out.push(col);
+  return out;
+}
+
+/**
+ * Collects cells and relations for protectTable. `sum` records that `total` is the sum of
+ * `parts`; when the shown parts do not add up (a group the table does not list), the difference
+ * becomes a cell of its own that is not shown, since a reader can compute it.
+ */
+export class TableBuilder {
+  readonly cells = new Map<string, number>();
+  readonly relations: AdditiveRelation[] = [];
+  readonly notShown = new Set<string>();
+
+  cell(id: string, value: number): string {
+    this.cells.set(id, value);
+    return id;
+  }
+
+  sum(total: string, parts: readonly string[]): void {
+    const rest = (this.cells.get(total) ?? 0) - parts.reduce((s, p) => s + (this.cells.get(p) ?? 0), 0);
+    if (rest !== 0) {
+      const id = `${total}~rest${this.relations.length}`;
+      this.cells.set(id, rest);
+      this.notShown.add(id);
+      this.relations.push({ total, parts: [...parts, id] });
+    } else this.relations.push({ total, parts });
+  }
+
+  protect(): ProtectedTable {
+    return protectTable({ cells: this.cells, relations: this.relations, notShown: this.notShown });
+  }
+}
+
+/** A share may be shown only when both its counts are: otherwise it (times the other) gives the hidden one. */
+export function shareVisible(t: ProtectedTable, numerator: string, denominator: string): boolean {
+  return t.isShown(numerator) && t.isShown(denominator);
+}

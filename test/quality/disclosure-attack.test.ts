@@ -1,0 +1,257 @@
+// Plays the attacker against every shareable output of a generated history (scale 0.01, three
+// nights): the shareable quality report of each run and the shareable campaign, read back from
+// their JSON. For every figure the shareable output hides and the operators' version shows, it
+// tries what a reader could: a total minus the shown parts of every additive relation, a share or
+// a trend point times its denominator, the whole period minus the other months, and linear
+// algebra over all relations at once; none may give the hidden value back.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CampaignDocument, Series, Share } from '../../quality/reports/campaign/document.ts';
+import type { QualityReportData, ReportCheck } from '../../quality/reports/run/collect.ts';
+import { Pseudonymiser } from '../../quality/report-kit/suppress.ts';
+import { recoverableCells, type AdditiveRelation } from '../../quality/report-kit/protect-table.ts';
+
+const run = promisify(execFile);
+const key = 'disclosure-attack-test-key-0123456789';
+const env = { ...process.env, FANGST_PSEUDONYM_KEY: key, TZ: 'Europe/Copenhagen' };
+const fangst = (...args: string[]) => run(process.execPath, ['jobs/fangst.js', ...args], { cwd: process.cwd(), env, maxBuffer: 256 * 1024 * 1024 });
+const allowHeldBack = (err: { code?: number }) => {
+  if (err.code !== 3) throw err;
+};
+
+/** What the attacker sees (null = hidden) and the truth, cell by cell, with the relations between cells. */
+class Attack {
+  readonly shown = new Map<string, number | null>();
+  readonly truth = new Map<string, number>();
+  readonly relations: AdditiveRelation[] = [];
+  readonly recovered: string[] = [];
+
+  /** Cells no output shows (unmarked = diagnoses - marked, the systems a report does not list). */
+  readonly derived = new Set<string>();
+
+  cell(id: string, shown: number | null | undefined, truth: number | null | undefined): void {
+    if (truth === null || truth === undefined) return;
+    this.shown.set(id, shown ?? null);
+    this.truth.set(id, truth);
+  }
+
+  /** A count no output shows: a secret only when it is 1-4. */
+  unknown(id: string, truth: number): void {
+    this.cell(id, null, truth);
+    this.derived.add(id);
+  }
+
+  #secret(id: string): boolean {
+    const truth = this.truth.get(id)!;
+    return this.derived.has(id) ? truth >= 1 && truth <= 4 : truth !== 0;
+  }
+
+  /** total = sum of parts; where the parts the output lists do not add up, the rest is an unknown of its own. */
+  sum(total: string, parts: readonly string[]): void {
+    const ps = parts.filter((p) => this.truth.has(p));
+    if (!this.truth.has(total)) return;
+    const rest = this.truth.get(total)! - ps.reduce((s, p) => s + this.truth.get(p)!, 0);
+    if (rest === 0) {
+      this.relations.push({ total, parts: ps });
+      return;
+    }
+    const id = `${total}~rest${this.relations.length}`;
+    this.unknown(id, rest);
+    this.relations.push({ total, parts: [...ps, id] });
+  }
+
+  /** A value the attacker computed for a cell: a hit when the cell is hidden, not 0, and it is exact. */
+  guess(id: string, value: number | null, how: string): void {
+    if (value === null || !Number.isFinite(value)) return;
+    const truth = this.truth.get(id);
+    if (this.shown.get(id) !== null || truth === undefined || !this.#secret(id)) return;
+    if (Math.abs(value - truth) < 1e-6) this.recovered.push(`${id} = ${truth} by ${how}`);
+  }
+
+  differencing(): void {
+    for (const r of this.relations) {
+      const members = [r.total, ...r.parts];
+      const hidden = members.filter((m) => this.shown.get(m) === null);
+      if (hidden.length !== 1) continue;
+      const id = hidden[0]!;
+      const v = (m: string) => this.shown.get(m)!;
+      const value = id === r.total ? r.parts.reduce((s, p) => s + v(p), 0) : v(r.total) - r.parts.filter((p) => p !== id).reduce((s, p) => s + v(p), 0);
+      this.guess(id, value, `${r.total} = ${r.parts.length} parts`);
+    }
+  }
+
+  linearAlgebra(): void {
+    const hidden = new Set([...this.shown].filter(([, v]) => v === null).map(([id]) => id));
+    for (const id of recoverableCells({ cells: this.truth, relations: this.relations, hidden })) {
+      if (this.#secret(id)) this.recovered.push(`${id} = ${this.truth.get(id)} by linear algebra`);
+    }
+  }
+}
+
+describe.skipIf(!existsSync('data-samples/generator/run.ts'))('no hidden figure of a shareable output can be recomputed', () => {
+  let dir: string;
+  const runs: { shared: QualityReportData; full: QualityReportData }[] = [];
+  let campaignShared: CampaignDocument;
+  let campaignFull: CampaignDocument;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fangst-disclosure-'));
+    const db = join(dir, 'fangst.duckdb');
+    const reports = join(dir, 'reports');
+    await fangst('generate', '--scale', '0.01', '--seed', '5', '--out', join(dir, 'inbox'), '--truth', join(dir, 'truth.parquet'));
+    const nights = ['2026-04-01', '2026-04-02'];
+    for (const night of nights) await fangst('generate', '--scale', '0.01', '--seed', '5', '--out', join(dir, `night-${night}`), '--night', night);
+    for (const inbox of ['inbox', ...nights.map((n) => `night-${n}`)]) {
+      await fangst('nightly', '--inbox', join(dir, inbox), '--db', db, '--outbox', join(dir, 'outbox'), '--reports', reports).catch(allowHeldBack);
+    }
+    await fangst('checks', 'report', '--db', db, '--out', join(dir, 'latest'), '--shareable');
+    for (const folder of (await readdir(reports)).sort()) {
+      const read = async (f: string) => JSON.parse(await readFile(join(reports, folder, f), 'utf8')) as QualityReportData;
+      runs.push({ shared: await read('quality-report-shareable.json'), full: await read('quality-report.json') });
+    }
+    const latest = JSON.parse(await readFile(join(dir, 'latest', 'quality-report-shareable.json'), 'utf8')) as QualityReportData;
+    runs.push({ shared: latest, full: runs.at(-1)!.full });
+    campaignShared = JSON.parse((await fangst('campaign', '--db', db, '--json', '--shareable')).stdout) as CampaignDocument;
+    campaignFull = JSON.parse((await fangst('campaign', '--db', db, '--json')).stdout) as CampaignDocument;
+  }, 600_000);
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('the quality reports: system sums, percent x denominator, trend x denominator, alerts', () => {
+    expect(runs.length).toBe(4);
+    let hiddenCells = 0;
+    for (const { shared, full } of runs) {
+      const a = new Attack();
+      const all = (d: QualityReportData) => new Map([...d.problems, ...d.passed, ...d.notEvaluated].map((c) => [c.checkId, c]));
+      const sharedChecks = all(shared);
+      for (const [id, f] of all(full)) {
+        const s = sharedChecks.get(id)!;
+        expect(s).toBeDefined();
+        // counts of rows only (freshness measures hours, volume rows against a baseline)
+        if (f.checkType === 'pipeline' || f.numerator === null || f.denominator === null || f.numerator > f.denominator) continue;
+        a.cell(`${id}|national|num`, s.numerator, f.numerator);
+        a.cell(`${id}|national|den`, s.denominator, f.denominator);
+        const fullSystems = new Map(f.systems.map((x) => [x.system, x]));
+        for (const x of s.systems) {
+          a.cell(`${id}|${x.system}|num`, x.numerator, fullSystems.get(x.system)?.numerator);
+          a.cell(`${id}|${x.system}|den`, x.denominator, fullSystems.get(x.system)?.denominator);
+        }
+        // national = the listed systems + the unlisted ones (an unknown unless they are 0)
+        a.sum(`${id}|national|num`, s.systems.map((x) => `${id}|${x.system}|num`));
+        attackShare(a, `${id}|national`, s);
+        for (const x of s.systems) attackShare(a, `${id}|${x.system}`, x);
+        // every trend point, and every percent an alert names, times the denominator
+        const den = s.denominator;
+        const percents = [...s.trend, ...shared.alerts.filter((al) => al.checkId === id).flatMap((al) => [...al.message.matchAll(/(\d+(?:\.\d+)?)\s?%/g)].map((m) => Number(m[1])))];
+        for (const p of percents) if (p !== null && den !== null) a.guess(`${id}|national|num`, Math.round((p * den) / 100), 'a trend point or alert percent x denominator');
+      }
+      a.differencing();
+      a.linearAlgebra();
+      hiddenCells += [...a.shown.values()].filter((v) => v === null).length;
+      expect(a.recovered).toEqual([]);
+    }
+    // the history has small counts: the attack had something to try
+    expect(hiddenCells).toBeGreaterThan(0);
+  });
+
+  it('the campaign: national - systems, diagnoses - A - B, whole period - months, shares, sparklines, shortfalls', () => {
+    const a = new Attack();
+    const pseudonymiser = new Pseudonymiser(key);
+    const measures = ['diagnoses', 'a_diagnoses', 'b_diagnoses', 'marked_diagnoses'] as const;
+    const groups: { id: string; shared: Series; full: Series }[] = [
+      { id: 'national', shared: campaignShared.national, full: campaignFull.national },
+      { id: 'marking', shared: campaignShared.national.without_non_marking, full: campaignFull.national.without_non_marking },
+      { id: 'registered', shared: campaignShared.national.registered_systems, full: campaignFull.national.registered_systems },
+    ];
+    const sharedSystems = new Map(campaignShared.journal_systems.map((s) => [s.journal_system, s]));
+    for (const f of campaignFull.journal_systems) groups.push({ id: `system:${f.journal_system}`, shared: sharedSystems.get(f.journal_system)!, full: f });
+    const sharedSpecialties = new Map(campaignShared.specialties.map((s) => [s.specialty, s]));
+    for (const f of campaignFull.specialties) groups.push({ id: `specialty:${f.specialty}`, shared: sharedSpecialties.get(f.specialty)!, full: f });
+    const sharedClinics = new Map(campaignShared.clinics.map((c) => [c.clinic, c]));
+    for (const f of campaignFull.clinics) groups.push({ id: `clinic:${f.clinic}`, shared: sharedClinics.get(pseudonymiser.of(f.clinic))!, full: f });
+
+    const months = campaignFull.period.months;
+    const periods = ['whole', ...months];
+    const record = (s: Series, period: string): Share | undefined => (period === 'whole' ? s.whole_period : s.months.find((m) => m.month === period));
+    const id = (group: string, period: string, m: string) => `${group}|${period}|${m}`;
+    for (const g of groups) {
+      expect(g.shared).toBeDefined();
+      for (const period of periods) {
+        const f = record(g.full, period);
+        const s = record(g.shared, period);
+        if (!f) continue;
+        for (const m of measures) a.cell(id(g.id, period, m), s?.[m] ?? null, f[m]);
+        a.unknown(id(g.id, period, 'unmarked'), (f.diagnoses ?? 0) - (f.marked_diagnoses ?? 0));
+        a.sum(id(g.id, period, 'diagnoses'), [id(g.id, period, 'a_diagnoses'), id(g.id, period, 'b_diagnoses'), id(g.id, period, 'unmarked')]);
+        a.sum(id(g.id, period, 'marked_diagnoses'), [id(g.id, period, 'a_diagnoses'), id(g.id, period, 'b_diagnoses')]);
+        a.sum(id(g.id, period, 'diagnoses'), [id(g.id, period, 'marked_diagnoses'), id(g.id, period, 'unmarked')]);
+        if (s) {
+          const d = s.diagnoses;
+          for (const [share, num] of [['a_share', 'a_diagnoses'], ['marked_share', 'marked_diagnoses']] as const) {
+            const p = s[share];
+            if (p !== null && d !== null) a.guess(id(g.id, period, num), Math.round(p * d), `${share} x diagnoses`);
+            const n = s[num];
+            if (p !== null && p > 0 && n !== null) a.guess(id(g.id, period, 'diagnoses'), Math.round(n / p), `${num} / ${share}`);
+          }
+        }
+      }
+      for (const m of [...measures, 'unmarked']) a.sum(id(g.id, 'whole', m), months.map((month) => id(g.id, month, m)));
+    }
+    const clinicsOf = (pred: (c: CampaignDocument['clinics'][number]) => boolean) => campaignFull.clinics.filter(pred).map((c) => `clinic:${c.clinic}`);
+    const crossSums: [string, string[]][] = [
+      ['national', campaignFull.journal_systems.map((s) => `system:${s.journal_system}`)],
+      ['national', campaignFull.specialties.map((s) => `specialty:${s.specialty}`)],
+      ['national', clinicsOf(() => true)],
+      ['marking', campaignFull.journal_systems.filter((s) => !s.cannot_mark).map((s) => `system:${s.journal_system}`)],
+      ['national', ['registered']],
+      ...campaignFull.journal_systems.map((s): [string, string[]] => [`system:${s.journal_system}`, clinicsOf((c) => c.journal_system === s.journal_system)]),
+      ...campaignFull.specialties.map((s): [string, string[]] => [`specialty:${s.specialty}`, clinicsOf((c) => String(c.specialty) === s.specialty)]),
+    ];
+    for (const [total, parts] of crossSums) {
+      for (const period of periods) for (const m of [...measures, 'unmarked']) a.sum(id(total, period, m), parts.map((p) => id(p, period, m)));
+    }
+    // the focus lists: a sparkline point x the month's diagnoses, the shortfall beside the diagnoses
+    const fullByPseudonym = new Map(campaignFull.clinics.map((c) => [pseudonymiser.of(c.clinic), c.clinic]));
+    const picks = [...campaignShared.focus.below_target, ...campaignShared.focus.improved, ...campaignShared.focus.fell_back];
+    for (const p of picks) {
+      const sor = fullByPseudonym.get(p.clinic)!;
+      const shownSeries = sharedClinics.get(p.clinic)!;
+      p.trend.forEach((share, i) => {
+        const d = shownSeries.months.find((m) => m.month === months[i])?.diagnoses ?? null;
+        if (share !== null && d !== null) a.guess(id(`clinic:${sor}`, months[i]!, 'a_diagnoses'), Math.round(share * d), 'sparkline x diagnoses');
+      });
+      if (p.a_short_of_target != null && p.diagnoses !== null) {
+        a.guess(id(`clinic:${sor}`, 'whole', 'a_diagnoses'), Math.ceil(campaignShared.target * p.diagnoses - 1e-9) - p.a_short_of_target, 'target x diagnoses - shortfall');
+      }
+    }
+    a.differencing();
+    a.linearAlgebra();
+    expect([...a.shown.values()].filter((v) => v === null).length).toBeGreaterThan(0);
+    expect(a.recovered).toEqual([]);
+
+    // no journal system x specialty group of fewer than 5 clinics is named
+    const groupSize = new Map<string, number>();
+    for (const c of campaignFull.clinics) groupSize.set(`${c.journal_system}|${c.specialty}`, (groupSize.get(`${c.journal_system}|${c.specialty}`) ?? 0) + 1);
+    for (const m of campaignShared.national.shift_share) {
+      for (const g of m.top_groups) expect(groupSize.get(`${g.journal_system}|${g.specialty}`) ?? 0).toBeGreaterThanOrEqual(5);
+    }
+    for (const c of campaignShared.clinics) {
+      if (c.journal_system === null) continue;
+      expect(groupSize.get(`${c.journal_system}|${c.specialty}`) ?? 0).toBeGreaterThanOrEqual(5);
+    }
+  });
+});
+
+/** percent x denominator gives the numerator; numerator / percent gives the denominator. */
+function attackShare(a: Attack, scope: string, s: Pick<ReportCheck, 'numerator' | 'denominator' | 'percent'>): void {
+  if (s.percent === null) return;
+  if (s.denominator !== null) a.guess(`${scope}|num`, Math.round((s.percent * s.denominator) / 100), 'percent x denominator');
+  if (s.numerator !== null && s.percent > 0) a.guess(`${scope}|den`, Math.round((s.numerator * 100) / s.percent), 'numerator / percent');
+}
