@@ -107,7 +107,7 @@ class Reader {
   }
 }
 
-async function readYaml(file: string): Promise<unknown> {
+export async function readYaml(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -149,8 +149,13 @@ function readColumns(r: Reader, o: Obj, path: string, allowed: readonly string[]
 
 /** Loads one journal system's layout file (config/sources/<name>.yaml). */
 export async function loadSource(file: string): Promise<Delivery[]> {
+  return sourceFromDocument(file, await readYaml(file));
+}
+
+/** A source layout from its parsed YAML (a lab mapping passes its own keys' remainder); errors name `file`. */
+export function sourceFromDocument(file: string, parsed: unknown): Delivery[] {
   const r = new Reader(file);
-  const doc = r.obj(await readYaml(file), '(document)');
+  const doc = r.obj(parsed, '(document)');
   const system = r.str(doc, 'system', '');
   const defaults = doc.defaults === undefined ? {} : r.obj(doc.defaults, 'defaults');
   // Defaults are checked as they stand; a delivery may supply what they leave out.

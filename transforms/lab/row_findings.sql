@@ -214,7 +214,8 @@ duplicates as (
 ),
 
 time_order as (
-    -- delivered = when the file was delivered (its modification time; lab.inputs)
+    -- delivered = when the file was delivered (lab.inputs: its modification time, or the time the
+    -- analyst gave; null when none can be judged, e.g. shifted dates)
     select row_id, 'time_order', 'resulted_at',
         case
             when resulted_at < sampled_at then 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') || ' is before the sampling time ' || strftime(sampled_at, '%Y-%m-%d %H:%M') || ' (UTC)'
@@ -229,7 +230,9 @@ time_future as (
         case when sampled_at > getvariable('lab_now') then 'sampling time ' || strftime(sampled_at, '%Y-%m-%d %H:%M') else 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') end
             || ' (UTC) is in the future'
     from results
-    where sampled_at > getvariable('lab_now') or resulted_at > getvariable('lab_now')
+    -- shifted dates (de-identification) are in the future by design: only their order is judged
+    where not coalesce(getvariable('lab_dates_shifted'), false)
+        and (sampled_at > getvariable('lab_now') or resulted_at > getvariable('lab_now'))
 ),
 
 all_findings as (

@@ -63,6 +63,8 @@ export interface AnalysisPanel {
   readonly units: readonly { unit: string; status: string; rows: number }[];
   readonly qualitativeValues: readonly { value: string; rows: number }[];
   readonly clinics: readonly ClinicDistribution[];
+  /** Clinics with numeric results of the analysis; `clinics` holds at most MAX_CLINICS_PER_CHART of them. */
+  readonly clinicCount: number;
   readonly shifts: readonly Shift[];
   readonly checks: readonly { checkId: string; rows: number }[];
 }
@@ -90,7 +92,10 @@ export interface LabSummary {
   readonly checks: readonly CheckCount[];
   readonly shifts: readonly Shift[];
   readonly panels: readonly AnalysisPanel[];
+  /** Analyses with a code: `panels` holds the MAX_PANELS largest. */
+  readonly analysisCount: number;
   readonly completeness: readonly Completeness[];
+  /** Every local code (the report shows the largest). */
   readonly localCodes: readonly { code: string; name: string | null; rows: number }[];
 }
 
@@ -100,7 +105,7 @@ const numOrNull = (v: unknown): number | null => (v === null || v === undefined 
 /** Clinics drawn per analysis: the largest ones, plus every clinic found shifted. */
 const MAX_CLINICS_PER_CHART = 24;
 /** Panels in the report: the analyses with the most rows (a foreign extract may carry hundreds of local codes). */
-const MAX_PANELS = 60;
+export const MAX_PANELS = 60;
 
 /** Reads the figures; lab.usable must exist (quality/reports/lab-quality/sql/usable.sql). */
 export async function readLabSummary(conn: DuckDBConnection, runId: string): Promise<LabSummary> {
@@ -165,6 +170,7 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
       select qualitative as value, count(*) as rows from lab.results
       where coalesce(catalogue_code, analysis_code) = ${lit} and value_state = 'qualitative' group by all order by rows desc, value`))
       .map((q) => ({ value: String(q.value), rows: num(q.rows) }));
+    let clinicCount = 0;
     const clinics = (await queryRows<Record<string, unknown>>(conn, `
       with v as (
           select clinic, any_value(journal_system) as system, count(*) as n,
@@ -174,9 +180,10 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
           group by clinic
       ),
       shifted as (select clinic from lab.clinic_shifts where analysis = ${lit} and shifted)
-      select v.*, v.clinic in (select clinic from shifted) as is_shifted from v
+      select v.*, v.clinic in (select clinic from shifted) as is_shifted, count(*) over () as clinic_count from v
       order by is_shifted desc, n desc, clinic limit ${MAX_CLINICS_PER_CHART}`)).map((c) => {
       const q = (c.q as number[]).map(Number);
+      clinicCount = num(c.clinic_count);
       return { clinic: String(c.clinic), system: c.system == null ? null : String(c.system), n: num(c.n), box: [q[0]!, q[1]!, q[2]!, q[3]!, q[4]!] as const };
     });
     const checkCounts = (await queryRows<Record<string, unknown>>(conn, `
@@ -187,10 +194,12 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
     panels.push({
       analysis: code, name: String(a.name), canonicalUnit: a.canonical_unit == null ? null : String(a.canonical_unit), codeStatus: String(a.code_status),
       rows: num(a.rows), usable: usableOf.get(code) ?? 0, numeric: num(a.numeric), censored: num(a.censored), qualitative: num(a.qualitative),
-      pending: num(a.pending), units, qualitativeValues, clinics: [...clinics].sort((x, y) => y.n - x.n),
+      pending: num(a.pending), units, qualitativeValues, clinics: [...clinics].sort((x, y) => y.n - x.n), clinicCount,
       shifts: shifts.filter((s) => s.analysis === code), checks: checkCounts,
     });
   }
+
+  const [counted] = await queryRows<{ n: bigint }>(conn, `select count(distinct coalesce(catalogue_code, analysis_code)) as n from lab.results`);
 
   const fields = ['record_id', 'sor_code', 'patient', 'analysis_code', 'analysis_name', 'value_text', 'unit', 'ref_low', 'ref_high', 'ref_text', 'abnormal_flag', 'result_status', 'sampled_at', 'resulted_at'];
   const completeness = (await queryRows<Record<string, unknown>>(conn, `
@@ -205,7 +214,7 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
 
   const localCodes = (await queryRows<Record<string, unknown>>(conn, `
     select analysis_code as code, any_value(analysis_name) as name, count(*) as rows from lab.results
-    where code_status = 'local' group by analysis_code order by rows desc, code limit 50`)).map((r) => ({
+    where code_status = 'local' group by analysis_code order by rows desc, code`)).map((r) => ({
     code: String(r.code), name: r.name == null ? null : String(r.name), rows: num(r.rows),
   }));
 
@@ -213,7 +222,7 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
     rowsRead: num(totals!.rows), usable: num(totals!.usable), unusable: num(totals!.unusable), pending: num(totals!.pending),
     rejected: num(totals!.rejected), localCodeRows: num(totals!.local), convertedUnitRows: num(totals!.converted),
     censoredRows: num(totals!.censored), qualitativeRows: num(totals!.qualitative),
-    byAnalysis, byClinic, bySystem, checks: checksWithReasons, shifts, panels, completeness, localCodes,
+    byAnalysis, byClinic, bySystem, checks: checksWithReasons, shifts, panels, analysisCount: num(counted!.n), completeness, localCodes,
   };
 }
 
