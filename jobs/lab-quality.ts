@@ -23,7 +23,7 @@ import { createStagingTables, replaceWithView, stageFile, type StageResult } fro
 import { FHIR_SYSTEM, loadFhirMacros, stageFhirFile } from '../transforms/ingest/fhir.ts';
 import { loadMapping, resolveInputs, type LabInput } from '../quality/reports/lab-quality/inputs.ts';
 import { prepareMappedInputs } from '../quality/reports/lab-quality/prepare.ts';
-import { applicableChecks, evaluationOf } from '../quality/reports/lab-quality/evaluation.ts';
+import { applicableChecks, evaluationOf, evaluationOnlyChecks } from '../quality/reports/lab-quality/evaluation.ts';
 import { parseInstant } from '../quality/reports/lab-quality/mapping.ts';
 import { writeLabOutputs, type LabOutputs } from '../quality/reports/lab-quality/write.ts';
 import { createLogger } from './log.ts';
@@ -132,7 +132,7 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
     // Transform and check exactly as the nightly job does, then the lab layer and its checks.
     await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};
       set variable lab_now = ${sqlString(evaluation.now.toISOString())}::timestamptz;
-      set variable lab_dates_shifted = ${evaluation.datesShifted}`);
+      set variable lab_dates_shifted = ${evaluation.datesShifted}; set variable lab_value_missing = true`);
     await runLayer(conn, 'staging');
     await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), file_hash, source_file,
       source_line, column_name, reason, raw_value from staging.parse_rejects`);
@@ -147,7 +147,8 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
       from work.pipeline_findings
       where ${registerGiven ? 'true' : `check_id <> 'pipeline.clinic_unresolved'`}`);
     await runLayer(conn, 'lab');
-    const checks = applicableChecks((await loadChecks()).filter((c) => c.kind === 'laboratoriesvar' && (registerGiven || c.params.to !== 'ref.clinics')), evaluation);
+    const declared = (await loadChecks()).filter((c) => c.kind === 'laboratoriesvar' && (registerGiven || c.params.to !== 'ref.clinics'));
+    const checks = applicableChecks([...declared, ...evaluationOnlyChecks(declared)], evaluation);
     await runChecks(conn, { runId, batchId, checks, now: evaluation.now, sksFile: null });
     if (!registerGiven) {
       // core.laboratoriesvar needs a clinic: the one the lab layer named (as delivered)

@@ -75,6 +75,15 @@ value_unparseable as (
     select row_id, 'value_unparseable', 'value',
         'value "' || coalesce(value_text, '') || '" is neither a number, a censored value nor a known qualitative answer'
     from results where value_state = 'unparseable'
+        and not (coalesce(getvariable('lab_value_missing'), false) and nullif(trim(value_text), '') is null)
+),
+
+value_missing as (
+    -- an empty value is missing, not unparseable; judged apart only where the lab.value_missing
+    -- check exists to count it (`fangst lab-quality` sets lab_value_missing)
+    select row_id, 'value_missing', 'value', 'no value: the value is empty'
+    from results
+    where coalesce(getvariable('lab_value_missing'), false) and value_state = 'unparseable' and nullif(trim(value_text), '') is null
 ),
 
 value_type as (
@@ -240,6 +249,7 @@ all_findings as (
     union all select * from code_unknown
     union all select * from code_retired
     union all select * from value_unparseable
+    union all select * from value_missing
     union all select * from value_type
     union all select * from unit_not_accepted
     union all select * from unit_missing

@@ -60,6 +60,25 @@ export function evaluationOf(opts: EvaluationOptions, mapping: LabMapping | null
   return { now: asOf ?? opts.clock, datesShifted, delivered, noClinic, notes };
 }
 
+/**
+ * The checks only an evaluation runs, derived from the declared ones: lab.value_missing (an
+ * empty value, counted apart from lab.value_unparseable). Not declared in
+ * config/checks/lab-quality.yaml because the nightly job runs every declared check and its
+ * reports list them; the nightly keeps calling an empty value unparseable.
+ */
+export function evaluationOnlyChecks(checks: readonly CheckDefinition[]): CheckDefinition[] {
+  const unparseable = checks.find((c) => c.id === 'lab.value_unparseable');
+  if (!unparseable) return [];
+  return [{
+    ...unparseable,
+    id: 'lab.value_missing',
+    category: 'completeness',
+    description: 'the value is empty: missing, not unparseable',
+    reason: 'the value is missing (empty)',
+    params: { ...unparseable.params, sql: "select row_id from lab.row_findings where check_name = 'value_missing'" },
+  }];
+}
+
 /** Without the checks that judge a time against "now" (shifted dates), or a SOR code (no clinic). */
 export function applicableChecks<C extends Pick<CheckDefinition, 'id' | 'params'>>(checks: readonly C[], ev: Evaluation): C[] {
   return checks.filter((c) => {
