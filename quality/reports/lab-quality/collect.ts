@@ -95,6 +95,8 @@ export interface LabSummary {
   /** Analyses with a code: `panels` holds the MAX_PANELS largest. */
   readonly analysisCount: number;
   readonly completeness: readonly Completeness[];
+  /** FHIR Observations of another category than laboratory, set apart while reading: not lab results. */
+  readonly setApart: readonly { category: string; code: string | null; name: string | null; rows: number }[];
   /** Every local code (the report shows the largest). */
   readonly localCodes: readonly { code: string; name: string | null; rows: number }[];
 }
@@ -218,11 +220,19 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
     code: String(r.code), name: r.name == null ? null : String(r.name), rows: num(r.rows),
   }));
 
+  const [apartTable] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from duckdb_tables()
+    where database_name = current_database() and schema_name = 'lab' and table_name = 'fhir_set_apart'`);
+  const setApart = Number(apartTable!.n) === 0 ? [] : (await queryRows<Record<string, unknown>>(conn, `
+    select category, code, any_value(name) as name, count(*) as rows from lab.fhir_set_apart
+    group by category, code order by category, rows desc, code`)).map((r) => ({
+    category: String(r.category), code: r.code == null ? null : String(r.code), name: r.name == null ? null : String(r.name), rows: num(r.rows),
+  }));
+
   return {
     rowsRead: num(totals!.rows), usable: num(totals!.usable), unusable: num(totals!.unusable), pending: num(totals!.pending),
     rejected: num(totals!.rejected), localCodeRows: num(totals!.local), convertedUnitRows: num(totals!.converted),
     censoredRows: num(totals!.censored), qualitativeRows: num(totals!.qualitative),
-    byAnalysis, byClinic, bySystem, checks: checksWithReasons, shifts, panels, analysisCount: num(counted!.n), completeness, localCodes,
+    byAnalysis, byClinic, bySystem, checks: checksWithReasons, shifts, panels, analysisCount: num(counted!.n), completeness, localCodes, setApart,
   };
 }
 

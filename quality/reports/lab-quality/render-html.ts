@@ -49,6 +49,9 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
     truncation(summary.panels.length, summary.analysisCount, 'analyses have a panel below (the largest)',
       'every analysis is in "Usable share by analysis" above and in summary.json (byAnalysis)'),
     ...summary.panels.map((p) => panel(p, ctx.noClinic ?? false)),
+    summary.setApart.length ? section('FHIR Observations set apart', setApartTable(summary), {
+      id: 'set-apart', intro: 'Observations whose category is not laboratory (vital signs, surveys, ...): not lab results, so not counted above.',
+    }) : '',
     section('Files', filesTable(ctx), { id: 'files' }),
   ].join('\n');
   return renderPage({
@@ -185,6 +188,16 @@ function localCodesTable(s: LabSummary): string {
     { label: 'Name', value: (c) => c.name ?? '' },
     { label: 'Results', value: (c) => count(c.rows), numeric: true },
   ], s.localCodes.slice(0, 50)) + truncation(Math.min(50, s.localCodes.length), s.localCodes.length, 'local codes shown (the largest)', 'all in summary.json (localCodes)');
+}
+
+function setApartTable(s: LabSummary): string {
+  const shown = s.setApart.slice(0, 50);
+  return renderTable([
+    { label: 'Category', value: (c: LabSummary['setApart'][number]) => c.category },
+    { label: 'Code', value: (c) => c.code ?? '' },
+    { label: 'Name', value: (c) => c.name ?? '' },
+    { label: 'Observations', value: (c) => count(c.rows), numeric: true },
+  ], shown) + truncation(shown.length, s.setApart.length, 'codes shown', 'all in summary.json (setApart)');
 }
 
 /** A box plot of the values per clinic (whiskers at the 5th and 95th percentiles). */

@@ -101,6 +101,8 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
     ...summary.shifts.map((s) => `shifted: ${s.analysis} at clinic ${s.clinic}: median ${round(s.median)}`
       + (s.restCount >= 30 ? ` vs ${round(s.restMedian)} elsewhere` : ` (${s.n} results, too few elsewhere to compare)`)
       + (s.likelyUnit ? `, looks like ${s.likelyUnit} (factor ${round(s.factor ?? 0, 4)})` : '')),
+    ...(summary.setApart.length ? [`FHIR Observations set apart (not laboratory, not counted): ${summary.setApart.reduce((a, c) => a + c.rows, 0)} (${
+      [...new Set(summary.setApart.map((c) => c.category))].join('; ')})`] : []),
     `flagged rows: ${Number(n)}`,
     `report: ${report}`,
     `database: ${ctx.dbFile}`,
