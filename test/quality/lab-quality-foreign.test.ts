@@ -24,13 +24,13 @@ const DICTIONARY = `code,label,fluid
 
 // id 2 and 5: the text value was removed (___), the number is still there; id 4: no value at all
 // and the result stored before the sample was taken; id 3 in summer (EDT, UTC-4), the others in
-// winter (EST, UTC-5); id 3 flagged "abnormal".
+// winter (EST, UTC-5); id 3 (above its interval) and id 5 (inside it) flagged "abnormal".
 const LABEVENTS = `labevent_id,subject_id,itemid,charttime,storetime,value,valuenum,valueuom,ref_range_lower,ref_range_upper,flag
 1,10001,50931,2180-03-01 08:00:00,2180-03-01 09:00:00,95,95,mg/dL,70,100,
 2,10001,50971,2180-03-01 08:00:00,2180-03-01 09:30:00,___,4.1,mEq/L,3.3,5.1,
 3,10002,50931,2180-07-15 23:30:00,2180-07-16 00:10:00,180,180,mg/dL,70,100,abnormal
 4,10002,50971,2180-07-16 10:00:00,2180-07-16 09:00:00,,,mEq/L,3.3,5.1,
-5,10003,51221,2180-01-10 12:00:00,2180-01-10 13:00:00,___,38.5,%,36,48,
+5,10003,51221,2180-01-10 12:00:00,2180-01-10 13:00:00,___,38.5,%,36,48,abnormal
 `;
 
 const mappingYaml = (top: string, extraColumns = '') => `system: Hospital export
@@ -113,6 +113,21 @@ describe('lab-quality on a de-identified hospital export with shifted dates', ()
     expect(all.filter((c) => c.includes('sor') || c.includes('clinic'))).toEqual([]);
   });
 
+  it('reads "abnormal" as a flag that agrees with a value outside the interval and not with one inside', async () => {
+    const f = await findingsOf(out);
+    expect([...f.entries()].filter(([, c]) => c.includes('lab.flag_inconsistent')).map(([k]) => k)).toEqual(['5']);
+  });
+
+  it('gives the results outside the delivered reference interval per analysis, and how many are flagged', () => {
+    // glucose 95 and 180 against 70..100 (180 flagged); potassium 4.1 against 3.3..5.1 (row 4 has no
+    // value); hematocrit 38.5 against 36..48
+    expect(result.outputs.summary.outsideReference).toEqual([
+      { analysis: '50931', name: 'Glucose', withInterval: 2, below: 0, above: 1, outsideFlagged: 1 },
+      { analysis: '50971', name: 'Potassium', withInterval: 1, below: 0, above: 0, outsideFlagged: 0 },
+      { analysis: '51221', name: 'Hematocrit', withInterval: 1, below: 0, above: 0, outsideFlagged: 0 },
+    ]);
+  });
+
   it('calls an empty value missing, not unparseable', async () => {
     const f = await findingsOf(out);
     expect(f.get('4')).toContain('lab.value_missing');
@@ -165,6 +180,40 @@ describe('lab-quality as of a date', () => {
     const html = await readFile(result.outputs.report, 'utf8');
     expect(html).toContain('Not usable as it stands');
   }, 120_000);
+});
+
+describe('honest outputs', () => {
+  it('exits non-zero and names the file first when a file is rejected whole', async () => {
+    const ws = await workspace();
+    const mapping = await hospital(ws, 'dates_shifted: true');
+    await ws.put('export/labevents-2.csv', '');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs.text.split('\n')[0]).toBe('NOT USABLE: labevents-2.csv was rejected whole: empty file: no header line');
+    expect(result.outputs.summary.usable).toBe(4);
+  }, 120_000);
+
+  it('says how many local codes and panels it shows of how many', async () => {
+    const ws = await workspace();
+    // 61 local codes, code i with i + 1 results, so the order (most results first) is known
+    const lines = ['labevent_id,subject_id,itemid,charttime,storetime,value,valuenum,valueuom,ref_range_lower,ref_range_upper,flag'];
+    let id = 0;
+    for (let i = 0; i < 61; i++) {
+      for (let k = 0; k <= i; k++) lines.push(`${++id},1000${k},${60000 + i},2180-03-01 08:00:00,2180-03-01 09:00:00,${k + 1},,mg/L,0,100,`);
+    }
+    await ws.put('export/labevents.csv', `${lines.join('\n')}\n`);
+    await ws.put('mapping/dictionary.csv', 'code,label\n');
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('dates_shifted: true'));
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    const s = result.outputs.summary;
+    expect([s.localCodes.length, s.panels.length, s.analysisCount]).toEqual([61, 60, 61]);
+    expect(s.panels.at(-1)!.analysis).toBe('60001');
+    const html = await readFile(result.outputs.report, 'utf8');
+    expect(html).toContain('50 of 61 local codes shown (the largest); all in summary.json (localCodes).');
+    expect(html).toContain('60 of 61 analyses have a panel below (the largest); every analysis is in');
+    expect(html).toContain('40 of 61 analyses drawn; all are in the table below and in summary.json.');
+    expect(html).toContain('40 of 61 analyses shown (most results outside first); all in summary.json (outsideReference).');
+  }, 180_000);
 });
 
 describe('a lab mapping that does not fit its files', () => {

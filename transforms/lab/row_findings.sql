@@ -38,9 +38,9 @@ flags as (
         results.*,
         case
             when abnormal_flag is null then 'none'
-            when lower(abnormal_flag) in ('for_hoej', 'h', 'hh', 'høj', 'hoej', 'high', '+', '>', 'forhøjet') then 'high'
-            when lower(abnormal_flag) in ('for_lav', 'l', 'll', 'lav', 'low', '-', '<', 'nedsat') then 'low'
-            when lower(abnormal_flag) in ('unormal', 'a', 'abnormal', 'afvigende', '*') then 'abnormal'
+            when lower(abnormal_flag) in ('for_hoej', 'h', 'hh', 'hi', 'høj', 'hoej', 'high', '+', '>', 'forhøjet') then 'high'
+            when lower(abnormal_flag) in ('for_lav', 'l', 'll', 'lo', 'lav', 'low', '-', '<', 'nedsat') then 'low'
+            when lower(abnormal_flag) in ('unormal', 'a', 'abn', 'abnormal', 'afvigende', '*') then 'abnormal'
             when lower(abnormal_flag) in ('n', 'normal', 'ingen', '') then 'none'
             else 'unknown'
         end as flag,
@@ -194,7 +194,8 @@ flag_inconsistent as (
         end
     from flags
     where flag = 'unknown'
-       or (expected_flag is not null and flag <> 'abnormal' and flag <> expected_flag)
+       -- "abnormal" names no direction: it agrees with a value above or below, not with one inside
+       or (expected_flag is not null and flag <> expected_flag and not (flag = 'abnormal' and expected_flag <> 'none'))
 ),
 
 duplicates as (

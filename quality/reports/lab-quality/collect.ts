@@ -69,6 +69,18 @@ export interface AnalysisPanel {
   readonly checks: readonly { checkId: string; rows: number }[];
 }
 
+/** Numeric results of one analysis against the reference interval delivered with each of them. */
+export interface OutsideReference {
+  readonly analysis: string;
+  readonly name: string;
+  /** Numeric results that carry a lower or an upper limit (in the unit delivered with the value). */
+  readonly withInterval: number;
+  readonly below: number;
+  readonly above: number;
+  /** Of the results outside, those whose abnormal flag says so (any spelling: high, low or abnormal). */
+  readonly outsideFlagged: number;
+}
+
 export interface Completeness {
   readonly field: string;
   readonly system: string;
@@ -95,11 +107,17 @@ export interface LabSummary {
   /** Analyses with a code: `panels` holds the MAX_PANELS largest. */
   readonly analysisCount: number;
   readonly completeness: readonly Completeness[];
+  /** Every analysis with numeric results and a delivered interval, most results outside first. */
+  readonly outsideReference: readonly OutsideReference[];
   /** FHIR Observations of another category than laboratory, set apart while reading: not lab results. */
   readonly setApart: readonly { category: string; code: string | null; name: string | null; rows: number }[];
   /** Every local code (the report shows the largest). */
   readonly localCodes: readonly { code: string; name: string | null; rows: number }[];
 }
+
+/** The abnormal-flag spellings that mark a result outside its interval (transforms/lab/row_findings.sql, flags). */
+const FLAG_SPELLINGS = ['for_hoej', 'h', 'hh', 'hi', 'høj', 'hoej', 'high', '+', '>', 'forhøjet', 'for_lav', 'l', 'll', 'lo', 'lav', 'low', '-', '<', 'nedsat',
+  'unormal', 'a', 'abn', 'abnormal', 'afvigende', '*'].map((f) => `'${f}'`).join(', ');
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -220,6 +238,20 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
     code: String(r.code), name: r.name == null ? null : String(r.name), rows: num(r.rows),
   }));
 
+  // Censored values are left out: "<5" against a lower limit of 10 is below, against 3 unknown.
+  const outsideReference = (await queryRows<Record<string, unknown>>(conn, `
+    select coalesce(catalogue_code, analysis_code) as analysis,
+      coalesce(any_value(catalogue_name), any_value(analysis_name), coalesce(catalogue_code, analysis_code)) as name,
+      count(*) as with_interval,
+      count(*) filter (where value_num < ref_low) as below,
+      count(*) filter (where value_num > ref_high) as above,
+      count(*) filter (where (value_num < ref_low or value_num > ref_high) and lower(abnormal_flag) in (${FLAG_SPELLINGS})) as flagged,
+    from lab.results
+    where value_state = 'numeric' and value_num is not null and (ref_low is not null or ref_high is not null) and analysis_code is not null
+    group by 1 order by below + above desc, with_interval desc, analysis`)).map((r) => ({
+    analysis: String(r.analysis), name: String(r.name), withInterval: num(r.with_interval), below: num(r.below), above: num(r.above), outsideFlagged: num(r.flagged),
+  }));
+
   const [apartTable] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from duckdb_tables()
     where database_name = current_database() and schema_name = 'lab' and table_name = 'fhir_set_apart'`);
   const setApart = Number(apartTable!.n) === 0 ? [] : (await queryRows<Record<string, unknown>>(conn, `
@@ -232,7 +264,7 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
     rowsRead: num(totals!.rows), usable: num(totals!.usable), unusable: num(totals!.unusable), pending: num(totals!.pending),
     rejected: num(totals!.rejected), localCodeRows: num(totals!.local), convertedUnitRows: num(totals!.converted),
     censoredRows: num(totals!.censored), qualitativeRows: num(totals!.qualitative),
-    byAnalysis, byClinic, bySystem, checks: checksWithReasons, shifts, panels, analysisCount: num(counted!.n), completeness, localCodes, setApart,
+    byAnalysis, byClinic, bySystem, checks: checksWithReasons, shifts, panels, analysisCount: num(counted!.n), completeness, localCodes, setApart, outsideReference,
   };
 }
 

@@ -30,7 +30,9 @@ export async function prepareMappedInputs(inputs: readonly LabInput[], tmpDir: s
       if (d.computed) problems.push({ file: d.sourceFile, key: 'format', found: d.format, expected: 'csv or tsv for constants, lists, lookups and absent values' });
       continue;
     }
-    const header = (await readHeader(input.path, d.delimiter, d.encoding)) ?? [];
+    const header = (await readHeader(input.path, d.delimiter, d.encoding).catch(() => null)) ?? [];
+    // no header at all: the file is rejected whole while staging, with the reason
+    if (header.length === 0) continue;
     headers.set(input.path, header);
     for (const [canonical, s] of Object.entries(d.sources)) {
       const wanted = s.type === 'columns' ? s.names : [];
@@ -57,7 +59,7 @@ export async function prepareMappedInputs(inputs: readonly LabInput[], tmpDir: s
   const out: LabInput[] = [];
   let n = 0;
   for (const input of inputs) {
-    if (input.role !== 'delivery' || !input.mapped?.computed) {
+    if (input.role !== 'delivery' || !input.mapped?.computed || !headers.has(input.path)) {
       out.push(input);
       continue;
     }

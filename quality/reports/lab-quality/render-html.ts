@@ -45,6 +45,10 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
       id: 'shifts', intro: 'Per analysis, each clinic\'s median against the other clinics\' (robust: median and MAD). When reading the clinic\'s numbers in another unit of the analysis brings them in line, that unit is the likely cause.',
     }),
     section('Completeness per field', completenessTable(summary), { id: 'completeness' }),
+    summary.outsideReference.length ? section('Outside the delivered reference interval', outsideTable(summary), {
+      id: 'outside-reference',
+      intro: 'Per analysis, numeric results against the reference interval delivered with each of them (censored values left out), and how many of those outside carry an abnormal flag that says so.',
+    }) : '',
     summary.localCodes.length ? section('Local analysis codes', localCodesTable(summary), { id: 'local-codes', intro: 'Codes that are not NPU/DNK codes are allowed and reported here.' }) : '',
     truncation(summary.panels.length, summary.analysisCount, 'analyses have a panel below (the largest)',
       'every analysis is in "Usable share by analysis" above and in summary.json (byAnalysis)'),
@@ -92,7 +96,7 @@ function lead(ctx: ReportContext): string {
 const NO_CLINIC = '<p class="note">Not applicable: the extract names no clinic.</p>';
 
 function truncation(shown: number, total: number, what: string, where: string): string {
-  return total > shown ? `<p class="note">${escapeHtml(`${shown} of ${total} ${what} shown; ${where}.`)}</p>` : '';
+  return total > shown ? `<p class="note">${escapeHtml(`${shown} of ${total} ${what}; ${where}.`)}</p>` : '';
 }
 
 function usableChart(groups: readonly UsableGroup[], what: string): string {
@@ -188,6 +192,20 @@ function localCodesTable(s: LabSummary): string {
     { label: 'Name', value: (c) => c.name ?? '' },
     { label: 'Results', value: (c) => count(c.rows), numeric: true },
   ], s.localCodes.slice(0, 50)) + truncation(Math.min(50, s.localCodes.length), s.localCodes.length, 'local codes shown (the largest)', 'all in summary.json (localCodes)');
+}
+
+function outsideTable(s: LabSummary): string {
+  const shown = s.outsideReference.slice(0, 40);
+  type Row = LabSummary['outsideReference'][number];
+  const outside = (r: Row) => r.below + r.above;
+  return renderTable([
+    { label: 'Analysis', value: (r: Row) => (r.name === r.analysis ? r.analysis : `${r.name} (${r.analysis})`) },
+    { label: 'With an interval', value: (r) => count(r.withInterval), numeric: true },
+    { label: 'Below', value: (r) => count(r.below), numeric: true },
+    { label: 'Above', value: (r) => count(r.above), numeric: true },
+    { label: 'Outside', value: (r) => share(outside(r), r.withInterval), numeric: true },
+    { label: 'Outside and flagged', value: (r) => share(r.outsideFlagged, outside(r)), numeric: true },
+  ], shown) + truncation(shown.length, s.outsideReference.length, 'analyses shown (most results outside first)', 'all in summary.json (outsideReference)');
 }
 
 function setApartTable(s: LabSummary): string {
