@@ -216,6 +216,27 @@ describe('honest outputs', () => {
   }, 180_000);
 });
 
+describe('reference intervals that differ between patients', () => {
+  it('does not call a sex-specific interval unstable, but still one interval that changes for the same patient', async () => {
+    const ws = await workspace();
+    // HB-L: women (W1-W3) 7.3..9.5, men (M1, M2) 8.3..10.5, two results each; X1 gets 7.3..9.5
+    // once and 1..2 once: only that one differs from what the same patient otherwise gets
+    const rows = ['Id,Pt,Code,Val,Unit,Lo,Hi'];
+    let id = 0;
+    for (const [pt, lo, hi] of [['W1', 7.3, 9.5], ['W2', 7.3, 9.5], ['W3', 7.3, 9.5], ['M1', 8.3, 10.5], ['M2', 8.3, 10.5]] as const) {
+      for (let k = 0; k < 2; k++) rows.push(`r${++id},PATIENT-${pt},HB-L,8.${k + 1},mmol/L,${lo},${hi}`);
+    }
+    rows.push('x1,PATIENT-X1,HB-L,8.5,mmol/L,7.3,9.5', 'x2,PATIENT-X1,HB-L,8.6,mmol/L,1,2');
+    await ws.put('export/results.csv', `${rows.join('\n')}\n`);
+    const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, unit: Unit, ref_low: Lo, ref_high: Hi }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    const f = await findingsOf(out);
+    expect([...f.entries()].filter(([, c]) => c.includes('lab.reference_unstable')).map(([k]) => k)).toEqual(['x2']);
+  }, 120_000);
+});
+
 describe('a lab mapping that does not fit its files', () => {
   it('names the file and the column a mapping reads that the file does not have', async () => {
     const ws = await workspace();

@@ -33,6 +33,29 @@ reference_modes as (
     )
 ),
 
+varied as (
+    -- the (clinic, analysis, unit) groups that give more than one interval: few, so the
+    -- per-patient counts below only read their rows
+    select clinic, analysis_code, unit_norm from reference_modes where rank = 1 and intervals > 1
+),
+
+intervals_of_patient as (
+    select r.clinic, r.analysis_code, r.unit_norm, r.patient,
+        count(distinct coalesce(r.ref_low::varchar, '') || '..' || coalesce(r.ref_high::varchar, '')) as intervals
+    from results as r
+    semi join varied as v on v.clinic = r.clinic and v.analysis_code = r.analysis_code and v.unit_norm is not distinct from r.unit_norm
+    where r.ref_low is not null or r.ref_high is not null
+    group by all
+),
+
+patients_of_interval as (
+    select r.clinic, r.analysis_code, r.unit_norm, r.ref_low, r.ref_high, count(distinct r.patient) as patients
+    from results as r
+    semi join varied as v on v.clinic = r.clinic and v.analysis_code = r.analysis_code and v.unit_norm is not distinct from r.unit_norm
+    where r.ref_low is not null or r.ref_high is not null
+    group by all
+),
+
 flags as (
     select
         results.*,
@@ -179,9 +202,17 @@ reference_unstable as (
     from results as r
     join reference_modes as m
         on m.clinic = r.clinic and m.analysis_code = r.analysis_code and m.unit_norm is not distinct from r.unit_norm and m.rank = 1
+    left join intervals_of_patient as ip
+        on ip.clinic = r.clinic and ip.analysis_code = r.analysis_code and ip.unit_norm is not distinct from r.unit_norm and ip.patient = r.patient
+    left join patients_of_interval as pi
+        on pi.clinic = r.clinic and pi.analysis_code = r.analysis_code and pi.unit_norm is not distinct from r.unit_norm
+        and pi.ref_low is not distinct from r.ref_low and pi.ref_high is not distinct from r.ref_high
     where m.intervals > 1
         and (r.ref_low is not null or r.ref_high is not null)
         and (r.ref_low is distinct from m.ref_low or r.ref_high is distinct from m.ref_high)
+        -- an interval that follows the patient (every patient who gets it always gets it, and
+        -- several patients do) is one for their sex or age, not an unstable one
+        and not (coalesce(ip.intervals, 0) = 1 and coalesce(pi.patients, 0) >= 2)
 ),
 
 flag_inconsistent as (
