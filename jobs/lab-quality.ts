@@ -67,9 +67,9 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
   const labMapping = opts.mapping ? await loadMapping(opts.mapping) : null;
   const mapping: Delivery[] = [...(labMapping?.deliveries ?? [])];
   const resolved = await resolveInputs(opts.extracts, config, mapping);
-  const readable0 = resolved.filter((i) => i.role !== 'unrecognised');
+  const recognised = resolved.filter((i) => i.role !== 'unrecognised');
   const ignored = resolved.flatMap((i) => (i.role === 'unrecognised' ? [{ file: i.file, reason: i.reason }] : []));
-  if (!readable0.some((i) => i.role !== 'register')) {
+  if (!recognised.some((i) => i.role !== 'register')) {
     throw new UsageError('EXTRACT', opts.extracts, 'lab files in one of the layouts of config/sources, a layout of --mapping, or FHIR Observation NDJSON');
   }
   const outDir = resolve(opts.out ?? 'lab-quality-out');
@@ -80,14 +80,17 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
   const now = opts.now ?? new Date();
   const evaluation = evaluationOf({ clock: now, asOf: opts.asOf, deliveredAt: opts.deliveredAt, datesShifted: opts.datesShifted }, labMapping);
   const tmpDir = await mkdtemp(join(tmpdir(), 'fangst-lab-'));
-  const readable = await prepareMappedInputs(readable0, tmpDir).catch(async (err: unknown) => {
+  const readable = await prepareMappedInputs(recognised, tmpDir).catch(async (err: unknown) => {
     await rm(tmpDir, { recursive: true, force: true });
     throw err;
   });
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const runId = `l${stamp}-${randomBytes(3).toString('hex')}`;
   const batchId = `lab-${stamp}`;
-  const db = await openDatabase(dbFile, { memoryLimit: config.memoryLimit, threads: config.threads });
+  const db = await openDatabase(dbFile, { memoryLimit: config.memoryLimit, threads: config.threads }).catch(async (err: unknown) => {
+    await rm(tmpDir, { recursive: true, force: true });
+    throw err;
+  });
   try {
     const conn = await db.connect();
     await loadMacros(conn);
@@ -170,10 +173,12 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
       };
     });
     const outputs = await writeLabOutputs(conn, { outDir, dbFile, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: evaluation.notes, noClinic: evaluation.noClinic });
-    await conn.run(`update meta.runs set finished_at = ${sqlString(new Date().toISOString())}, status = 'succeeded', exit_code = 0,
+    // evaluated, but not usable as it stands (a file rejected whole, nothing usable): the command fails
+    const exitCode = outputs.problems.length ? EXIT.failed : EXIT.ok;
+    await conn.run(`update meta.runs set finished_at = ${sqlString(new Date().toISOString())}, status = 'succeeded', exit_code = ${exitCode},
       batch_id = ${sqlString(batchId)} where run_id = ${sqlString(runId)}`);
     await conn.run('checkpoint');
-    return { exitCode: outputs.problems.length ? EXIT.failed : EXIT.ok, outputs, files, ignored };
+    return { exitCode, outputs, files, ignored };
   } finally {
     db.close();
     await rm(tmpDir, { recursive: true, force: true });
