@@ -257,6 +257,13 @@ describe('a lab mapping that does not fit its files', () => {
     expect((err as ConfigError).message).toMatch(/dictionary\.csv: column name: found nothing, expected the lookup column/);
   }, 60_000);
 
+  it('refuses clinic and sor_code together: one is another name for the other', async () => {
+    const ws = await workspace();
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('').replace('clinic: none', 'clinic: none\n      sor_code: Sor'));
+    const err = await runLabQuality({ extracts: [ws.inbox], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
+    expect((err as ConfigError).message).toContain('hospital.yaml: deliveries[0].columns.clinic: found "none", expected either clinic or sor_code, not both');
+  });
+
   it('rejects a column spec it does not know, naming the key', async () => {
     const ws = await workspace();
     await ws.put('export/labevents.csv', LABEVENTS);

@@ -102,6 +102,7 @@ export async function loadLabMapping(file: string): Promise<LabMapping> {
     for (const [name, spec] of Object.entries(item.columns)) {
       const canonical = name === 'clinic' ? 'sor_code' : name;
       const key = `${path}columns.${name}`;
+      if (name === 'clinic' && 'sor_code' in item.columns) throw new ConfigError(file, key, spec, 'either clinic or sor_code, not both (clinic is another name for sor_code)');
       if (name === 'clinic' && (spec === 'none' || spec === null)) {
         noClinic = true;
         sources.sor_code = { type: 'value', value: '(no clinic)' };
