@@ -23,7 +23,7 @@ import { createStagingTables, replaceWithView, stageFile, type StageResult } fro
 import { FHIR_SYSTEM, loadFhirMacros, stageFhirFile } from '../transforms/ingest/fhir.ts';
 import { loadMapping, resolveInputs, type LabInput } from '../quality/reports/lab-quality/inputs.ts';
 import { prepareMappedInputs } from '../quality/reports/lab-quality/prepare.ts';
-import { applicableChecks, evaluationOf, evaluationOnlyChecks } from '../quality/reports/lab-quality/evaluation.ts';
+import { applicableChecks, deliveredAtOf, evaluationOf, evaluationOnlyChecks } from '../quality/reports/lab-quality/evaluation.ts';
 import { parseInstant } from '../quality/reports/lab-quality/mapping.ts';
 import { writeLabOutputs, type LabOutputs } from '../quality/reports/lab-quality/write.ts';
 import { createLogger } from './log.ts';
@@ -80,7 +80,7 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
   const now = opts.now ?? new Date();
   const evaluation = evaluationOf({ clock: now, asOf: opts.asOf, deliveredAt: opts.deliveredAt, datesShifted: opts.datesShifted }, labMapping);
   const tmpDir = await mkdtemp(join(tmpdir(), 'fangst-lab-'));
-  const readable = await prepareMappedInputs(recognised, tmpDir).catch(async (err: unknown) => {
+  const readable = await prepareMappedInputs(recognised, tmpDir, config.timeZone).catch(async (err: unknown) => {
     await rm(tmpDir, { recursive: true, force: true });
     throw err;
   });
@@ -108,15 +108,15 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
       'FHIR date (yyyy-mm-dd)', 'FHIR dateTime (yyyy-mm-ddThh:mm:ss+zz:zz)', null, 'FHIR R4 Observation')`);
     await conn.run(`create schema if not exists lab; create or replace table lab.inputs (file_hash varchar, source_file varchar, role varchar,
       journal_system varchar, layout varchar, bytes bigint, delivered_at timestamptz)`);
-    const delivered = (mtime: Date) => {
-      const at = evaluation.delivered === 'mtime' ? mtime : evaluation.delivered;
+    const delivered = (input: LabInput, mtime: Date) => {
+      const at = deliveredAtOf(evaluation, input.role === 'delivery' ? input.deliveredAt : undefined, mtime);
       return at === null ? 'null' : sqlString(at.toISOString());
     };
     for (const { input, hash, mtime } of hashed) {
       const system = input.role === 'delivery' ? input.system : input.role === 'fhir' ? FHIR_SYSTEM : null;
       const layout = input.role === 'delivery' ? input.layout : input.role;
       await conn.run(`insert into lab.inputs values (${sqlString(hash)}, ${sqlString(input.file)}, ${sqlString(input.role)},
-        ${system === null ? 'null' : sqlString(system)}, ${sqlString(layout)}, ${input.bytes}, ${delivered(mtime)})`);
+        ${system === null ? 'null' : sqlString(system)}, ${sqlString(layout)}, ${input.bytes}, ${delivered(input, mtime)})`);
     }
     const results = new Map<string, StageResult>();
     let seq = 0;

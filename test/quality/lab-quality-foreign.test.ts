@@ -216,6 +216,35 @@ describe('honest outputs', () => {
   }, 180_000);
 });
 
+describe('the delivery time from a column of the file', () => {
+  it('takes each file\'s latest time in the column, read in the mapping\'s time zone, and judges result times against it', async () => {
+    const ws = await workspace();
+    // exported 2180-03-02 00:00 New York (EST) = 05:00 UTC; r3's result time is a day later
+    await ws.put('export/results.csv', [
+      'Id,Pt,Code,Val,Taken,Done,Exported',
+      'r1,PATIENT1,GLU,5.1,2180-03-01 08:00:00,2180-03-01 09:00:00,2180-03-01 23:00:00',
+      'r2,PATIENT2,GLU,5.4,2180-03-01 08:00:00,2180-03-01 09:00:00,2180-03-02 00:00:00',
+      'r3,PATIENT3,GLU,5.6,2180-03-01 08:00:00,2180-03-03 09:00:00,',
+      '',
+    ].join('\n'));
+    const mapping = await ws.put('m.yaml', ['system: Stamped export', 'time_zone: America/New_York', 'dates_shifted: true', 'deliveries:',
+      '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv', '    timestamps: "%Y-%m-%d %H:%M:%S"', '    delivered_at: { column: Exported }',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, sampled_at: Taken, resulted_at: Done }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    const delivered = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) =>
+      queryRows<{ d: string }>(conn, `select strftime(delivered_at, '%Y-%m-%d %H:%M') as d from lab.inputs`));
+    expect(delivered).toEqual([{ d: '2180-03-02 05:00' }]);
+    const f = await findingsOf(out);
+    expect([...f.entries()].filter(([, c]) => c.includes('lab.time_order')).map(([k]) => k)).toEqual(['r3']);
+    expect(result.outputs.text).toContain('the latest Exported in it');
+    // --delivered-at beats the column
+    const again = join(ws.root, 'again');
+    await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: again, now: CLOCK, deliveredAt: new Date('2180-03-05T00:00:00Z'), logger: silent });
+    expect([...(await findingsOf(again)).values()].flat()).not.toContain('lab.time_order');
+  }, 180_000);
+});
+
 describe('reference intervals that differ between patients', () => {
   it('does not call a sex-specific interval unstable, but still one interval that changes for the same patient', async () => {
     const ws = await workspace();

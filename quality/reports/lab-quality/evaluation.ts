@@ -19,6 +19,8 @@ export interface Evaluation {
   readonly datesShifted: boolean;
   /** The delivery time of every file: a date, none (not judged), or each file's modification time. */
   readonly delivered: Date | null | 'mtime';
+  /** --delivered-at was given: it beats a time a file carries in its own column. */
+  readonly deliveredByOption: boolean;
   /** The extract names no clinic, or one constant for all: per-clinic checks do not apply. */
   readonly noClinic: boolean;
   readonly notes: readonly string[];
@@ -51,13 +53,27 @@ export function evaluationOf(opts: EvaluationOptions, mapping: LabMapping | null
   if (datesShifted) {
     notes.push(`Dates declared shifted by de-identification (${from(opts.datesShifted, 'dates-shifted')}): only the order of times is judged (sampled <= resulted${delivered ? ' <= delivered' : ''}); no time is called "in the future".`);
   }
+  const stamped = (mapping?.deliveries ?? []).filter((d) => d.deliveredAtColumn !== null);
+  if (stamped.length && opts.deliveredAt === undefined) {
+    notes.push(`Delivery time of each file read with ${mapping?.file}: the latest ${[...new Set(stamped.map((d) => d.deliveredAtColumn))].join(', ')} in it (delivered_at: { column }); ${
+      delivered instanceof Date ? `else ${day(delivered)}` : 'else as above'}.`);
+  }
   const zones = [...new Set((mapping?.deliveries ?? []).map((d) => d.timeZone).filter((z) => z !== null))];
   if (zones.length) notes.push(`Times without an offset in the mapped files are read in ${zones.join(', ')} (the mapping's time_zone); stored and shown in UTC.`);
   const noClinic = mapping !== null && mapping.deliveries.every((d) => d.noClinic || d.sources.sor_code?.type === 'value');
   if (noClinic) {
     notes.push('The extract names no clinic (the mapping says none or gives one constant): per-clinic checks (SOR code format, shifted clinics, unit mix-ups per clinic, the usual reference interval per clinic) are not applicable.');
   }
-  return { now: asOf ?? opts.clock, datesShifted, delivered, noClinic, notes };
+  return { now: asOf ?? opts.clock, datesShifted, delivered, deliveredByOption: opts.deliveredAt !== undefined, noClinic, notes };
+}
+
+/**
+ * One file's delivery time: --delivered-at, else the time the file carries in its own column,
+ * else the evaluation's (the mapping's delivered_at, the as-of date, none, or the mtime).
+ */
+export function deliveredAtOf(ev: Evaluation, fromColumn: Date | null | undefined, mtime: Date): Date | null {
+  if (!ev.deliveredByOption && fromColumn) return fromColumn;
+  return ev.delivered === 'mtime' ? mtime : ev.delivered;
 }
 
 /**

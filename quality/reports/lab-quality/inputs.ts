@@ -20,6 +20,8 @@ export type LabInput =
     readonly mapped?: MappedDelivery;
     /** The zone times without an offset are read in, when not the configured one. */
     readonly timeZone?: string;
+    /** The file's delivery time read from its own column (the mapping's delivered_at: { column }); null when no row has one. */
+    readonly deliveredAt?: Date | null;
   }
   | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'register'; readonly target: StageTarget }
   | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'fhir' }

@@ -2,7 +2,8 @@
 // plus what a foreign export needs and a journal system's layout never does. Top-level keys:
 //   time_zone      the zone the file's times without an offset are read in
 //   as_of          the date every time check is judged against ("now"); --as-of overrides it
-//   delivered_at   when the extract was delivered (the result times must not be after it)
+//   delivered_at   when the extract was delivered (the result times must not be after it); in a
+//                  delivery, `delivered_at: { column: X }`: each file's latest time in column X
 //   dates_shifted  true: de-identification moved every date, so only order is judged
 //   absent         values that mean "removed" ("___"): read as empty in every column
 // and, per column, besides a column name:
@@ -31,6 +32,8 @@ export interface MappedDelivery extends Delivery {
   readonly timeZone: string | null;
   readonly absent: readonly string[];
   readonly noClinic: boolean;
+  /** A column whose latest time is the file's delivery time (exports that stamp each row). */
+  readonly deliveredAtColumn: string | null;
 }
 
 export interface LabMapping {
@@ -88,14 +91,21 @@ export async function loadLabMapping(file: string): Promise<LabMapping> {
   // Each delivery's rich columns are taken out, and the layout loader sees plain column names
   // (the canonical name itself for a computed column: the rewritten file has that header).
   const list = Array.isArray(layoutDoc.deliveries) ? layoutDoc.deliveries : [];
-  const extras: { sources: Record<string, ColumnSource>; computed: boolean; noClinic: boolean; timeZone: string | null }[] = [];
+  const extras: { sources: Record<string, ColumnSource>; computed: boolean; noClinic: boolean; timeZone: string | null; deliveredAtColumn: string | null }[] = [];
   const plainDeliveries = list.map((item, i) => {
     if (!isObj(item) || !isObj(item.columns)) {
-      extras.push({ sources: {}, computed: false, noClinic: false, timeZone });
+      extras.push({ sources: {}, computed: false, noClinic: false, timeZone, deliveredAtColumn: null });
       return item;
     }
     const path = `deliveries[${i}].`;
-    const { time_zone: tz, ...rest } = item;
+    const { time_zone: tz, delivered_at: deliveredAtSpec, ...rest } = item;
+    let deliveredAtColumn: string | null = null;
+    if (deliveredAtSpec !== undefined) {
+      if (!isObj(deliveredAtSpec) || typeof deliveredAtSpec.column !== 'string' || deliveredAtSpec.column === '' || Object.keys(deliveredAtSpec).length !== 1) {
+        throw new ConfigError(file, `${path}delivered_at`, deliveredAtSpec, '{ column: <a column of the file> } (each file\'s latest time in it is its delivery time)');
+      }
+      deliveredAtColumn = deliveredAtSpec.column;
+    }
     const deliveryZone = timeZoneOf(file, `${path}time_zone`, tz) ?? timeZone;
     const sources: Record<string, ColumnSource> = {};
     let noClinic = false;
@@ -125,7 +135,7 @@ export async function loadLabMapping(file: string): Promise<LabMapping> {
       if (!by || by.type === 'lookup') throw new ConfigError(file, `${path}columns.${name}.key`, s.key, 'a canonical column the mapping reads from the file or a constant');
     }
     const computed = absentValues.length > 0 || Object.values(sources).some((s) => s.type !== 'columns' || s.names.length > 1);
-    extras.push({ sources, computed, noClinic, timeZone: deliveryZone });
+    extras.push({ sources, computed, noClinic, timeZone: deliveryZone, deliveredAtColumn });
     const columns = Object.fromEntries(Object.entries(sources).map(([c, s]) => [c, computed || s.type !== 'columns' ? c : s.names[0]!]));
     return { ...rest, columns };
   });
@@ -134,7 +144,7 @@ export async function loadLabMapping(file: string): Promise<LabMapping> {
   deliveries.forEach((d, i) => {
     if (d.kind !== 'laboratoriesvar') return;
     const x = extras[i]!;
-    mapped.push({ ...d, sources: x.sources, computed: x.computed, timeZone: x.timeZone, absent: absentValues, noClinic: x.noClinic });
+    mapped.push({ ...d, sources: x.sources, computed: x.computed, timeZone: x.timeZone, absent: absentValues, noClinic: x.noClinic, deliveredAtColumn: x.deliveredAtColumn });
   });
   if (mapped.length === 0) {
     throw new ConfigError(file, 'deliveries', deliveries.map((d) => d.kind), 'at least one delivery of kind laboratoriesvar');

@@ -18,9 +18,10 @@ type DeliveryInput = Extract<LabInput, { role: 'delivery' }>;
 
 /**
  * Checks every mapped file's header against its mapping (a ConfigError naming the file and each
- * missing column) and rewrites the files with computed columns into `tmpDir`.
+ * missing column), reads the delivery time of files whose mapping names a column for it (in the
+ * mapping's time zone, else `timeZone`), and rewrites the files with computed columns into `tmpDir`.
  */
-export async function prepareMappedInputs(inputs: readonly LabInput[], tmpDir: string): Promise<LabInput[]> {
+export async function prepareMappedInputs(inputs: readonly LabInput[], tmpDir: string, timeZone: string): Promise<LabInput[]> {
   const problems: ConfigProblem[] = [];
   const headers = new Map<string, string[]>();
   for (const input of inputs) {
@@ -34,6 +35,9 @@ export async function prepareMappedInputs(inputs: readonly LabInput[], tmpDir: s
     // no header at all: the file is rejected whole while staging, with the reason
     if (header.length === 0) continue;
     headers.set(input.path, header);
+    if (d.deliveredAtColumn !== null && !header.includes(d.deliveredAtColumn)) {
+      problems.push({ file: input.file, key: `column ${d.deliveredAtColumn}`, found: undefined, expected: `the column ${d.sourceFile} takes the delivery time from (the header has ${header.join(', ')})` });
+    }
     for (const [canonical, s] of Object.entries(d.sources)) {
       const wanted = s.type === 'columns' ? s.names : [];
       for (const name of wanted) {
@@ -58,7 +62,10 @@ export async function prepareMappedInputs(inputs: readonly LabInput[], tmpDir: s
   if (problems.length) throw ConfigError.of(problems);
   const out: LabInput[] = [];
   let n = 0;
-  for (const input of inputs) {
+  for (const original of inputs) {
+    const input = original.role === 'delivery' && original.mapped?.deliveredAtColumn && headers.has(original.path)
+      ? { ...original, deliveredAt: await latestTime(original, headers.get(original.path)!, timeZone) }
+      : original;
     if (input.role !== 'delivery' || !input.mapped?.computed || !headers.has(input.path)) {
       out.push(input);
       continue;
@@ -69,6 +76,29 @@ export async function prepareMappedInputs(inputs: readonly LabInput[], tmpDir: s
     out.push({ ...input, path, target: deliveryTarget(plain) } satisfies DeliveryInput);
   }
   return out;
+}
+
+/** The latest time in a file's delivered_at column, read with the layout's format in its time zone. */
+async function latestTime(input: DeliveryInput, header: readonly string[], timeZone: string): Promise<Date | null> {
+  const d = input.mapped!;
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const conn = await instance.connect();
+  try {
+    await conn.run(`set TimeZone = 'UTC'`);
+    const v = `try_strptime(nullif(trim(${sqlIdent(d.deliveredAtColumn!)}), ''), ${sqlString(d.timestamps)})`;
+    const at = d.timestamps.includes('%z') ? v : `timezone(${sqlString(input.timeZone ?? timeZone)}, ${v})`;
+    const spec = header.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
+    const reader = await conn.runAndReadAll(`select strftime(max(${at}), '%Y-%m-%dT%H:%M:%SZ') as t
+      from read_csv(${sqlString(literalPath(input.path))}, header = true, auto_detect = false, columns = {${spec}},
+        delim = ${sqlString(d.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(d.encoding)}, compression = 'auto')`);
+    const t = reader.getRowObjects()[0]?.t;
+    return typeof t === 'string' ? new Date(t) : null;
+  } catch (err) {
+    throw new Error(`${input.file}: the delivery time could not be read from ${d.deliveredAtColumn}: ${((err as Error).message ?? '').split('\n')[0]}`);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
 }
 
 /** The columns of a side file, as DuckDB's CSV sniffer reads it (the rewrite reads it the same way). */
