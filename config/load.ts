@@ -144,7 +144,7 @@ function onlyKeysOf(file: string, blocks: ReadonlyArray<readonly [unknown, reado
   if (problems.length) throw ConfigError.of(problems);
 }
 
-async function readYaml(file: string): Promise<unknown> {
+export async function readYaml(file: string): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -186,8 +186,13 @@ function readColumns(r: Reader, o: Obj, path: string, allowed: readonly string[]
 
 /** Loads one journal system's layout file (config/sources/<name>.yaml). */
 export async function loadSource(file: string): Promise<Delivery[]> {
+  return sourceFromDocument(file, await readYaml(file));
+}
+
+/** A source layout from its parsed YAML (a lab mapping passes its own keys' remainder); errors name `file`. */
+export function sourceFromDocument(file: string, parsed: unknown): Delivery[] {
   const r = new Reader(file);
-  const doc = r.obj(await readYaml(file), '(document)');
+  const doc = r.obj(parsed, '(document)');
   // Every unknown key of the file at once, before its values: one edit fixes them all.
   onlyKeysOf(file, [
     [doc, SOURCE_KEYS, ''],

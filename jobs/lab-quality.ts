@@ -5,7 +5,8 @@
 // layer and the lab checks run over it, and the analyst report and the flagged rows are written
 // beside it.
 import { randomBytes } from 'node:crypto';
-import { rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -21,6 +22,9 @@ import { stageAll } from '../transforms/ingest/stage-all.ts';
 import { createStagingTables, replaceWithView, stageFile, type StageResult } from '../transforms/ingest/stage.ts';
 import { FHIR_SYSTEM, loadFhirMacros, stageFhirFile } from '../transforms/ingest/fhir.ts';
 import { loadMapping, resolveInputs, type LabInput } from '../quality/reports/lab-quality/inputs.ts';
+import { prepareMappedInputs } from '../quality/reports/lab-quality/prepare.ts';
+import { applicableChecks, deliveredAtOf, evaluationOf, evaluationOnlyChecks } from '../quality/reports/lab-quality/evaluation.ts';
+import { parseInstant } from '../quality/reports/lab-quality/mapping.ts';
 import { writeLabOutputs, type LabOutputs } from '../quality/reports/lab-quality/write.ts';
 import { createLogger } from './log.ts';
 import { acceptRun } from '../transforms/publish/accept.ts';
@@ -40,6 +44,12 @@ export interface LabQualityOptions {
   readonly config?: string;
   /** For tests: the time the run pretends it is ('in the future' is judged against it). */
   readonly now?: Date;
+  /** "Now" for every time check (overrides the mapping's as_of). */
+  readonly asOf?: Date;
+  /** When the extract was delivered (overrides the mapping's delivered_at); never the files' mtimes when as-of is given. */
+  readonly deliveredAt?: Date;
+  /** Dates were shifted by de-identification: only the order of times is judged. */
+  readonly datesShifted?: boolean;
   readonly logger?: Logger;
 }
 
@@ -56,11 +66,12 @@ export const LAB_DB_FILE = 'lab-quality.duckdb';
 export async function runLabQuality(opts: LabQualityOptions): Promise<LabQualityResult> {
   const log = opts.logger ?? createLogger();
   const config = await loadConfig(opts.config);
-  const mapping: Delivery[] = opts.mapping ? await loadMapping(opts.mapping) : [];
-  const inputs = await resolveInputs(opts.extracts, config, mapping);
-  const readable = inputs.filter((i) => i.role !== 'unrecognised');
-  const ignored = inputs.flatMap((i) => (i.role === 'unrecognised' ? [{ file: i.file, reason: i.reason }] : []));
-  if (!readable.some((i) => i.role !== 'register')) {
+  const labMapping = opts.mapping ? await loadMapping(opts.mapping) : null;
+  const mapping: Delivery[] = [...(labMapping?.deliveries ?? [])];
+  const resolved = await resolveInputs(opts.extracts, config, mapping);
+  const recognised = resolved.filter((i) => i.role !== 'unrecognised');
+  const ignored = resolved.flatMap((i) => (i.role === 'unrecognised' ? [{ file: i.file, reason: i.reason }] : []));
+  if (!recognised.some((i) => i.role !== 'register')) {
     throw new UsageError('EXTRACT', opts.extracts, 'lab files in one of the layouts of config/sources, a layout of --mapping, or FHIR Observation NDJSON');
   }
   const outDir = resolve(opts.out ?? 'lab-quality-out');
@@ -68,7 +79,7 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
   // Two evaluations into one folder would remove each other's file: the second is turned away (75).
   const lock = await acquireRunLock(dbFile, 'lab-quality');
   try {
-    return await evaluate(opts, { config, mapping, readable, ignored, outDir, dbFile }, log);
+    return await evaluate(opts, { config, mapping, labMapping, recognised, ignored, outDir, dbFile }, log);
   } finally {
     await lock.release();
   }
@@ -77,22 +88,32 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
 interface Evaluation {
   readonly config: Awaited<ReturnType<typeof loadConfig>>;
   readonly mapping: Delivery[];
-  readonly readable: LabInput[];
+  readonly labMapping: Awaited<ReturnType<typeof loadMapping>> | null;
+  readonly recognised: LabInput[];
   readonly ignored: { file: string; reason: string }[];
   readonly outDir: string;
   readonly dbFile: string;
 }
 
 async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Promise<LabQualityResult> {
-  const { config, mapping, readable, ignored, outDir, dbFile } = e;
+  const { config, mapping, labMapping, recognised, ignored, outDir, dbFile } = e;
   // Each evaluation starts from nothing: the file describes this extract only.
   await rm(dbFile, { force: true });
   await rm(`${dbFile}.wal`, { force: true });
   const now = opts.now ?? new Date();
+  const evaluation = evaluationOf({ clock: now, asOf: opts.asOf, deliveredAt: opts.deliveredAt, datesShifted: opts.datesShifted }, labMapping);
+  const tmpDir = await mkdtemp(join(tmpdir(), 'fangst-lab-'));
+  const readable = await prepareMappedInputs(recognised, tmpDir, config.timeZone).catch(async (err: unknown) => {
+    await rm(tmpDir, { recursive: true, force: true });
+    throw err;
+  });
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const runId = `l${stamp}-${randomBytes(3).toString('hex')}`;
   const batchId = `lab-${stamp}`;
-  const db = await openForWriting(dbFile, { memoryLimit: config.memoryLimit, threads: config.threads });
+  const db = await openForWriting(dbFile, { memoryLimit: config.memoryLimit, threads: config.threads }).catch(async (err: unknown) => {
+    await rm(tmpDir, { recursive: true, force: true });
+    throw err;
+  });
   try {
     const conn = await db.connect();
     await loadMacros(conn);
@@ -110,17 +131,21 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
       'FHIR date (yyyy-mm-dd)', 'FHIR dateTime (yyyy-mm-ddThh:mm:ss+zz:zz)', null, 'FHIR R4 Observation')`);
     await conn.run(`create schema if not exists lab; create or replace table lab.inputs (file_hash varchar, source_file varchar, role varchar,
       journal_system varchar, layout varchar, bytes bigint, delivered_at timestamptz)`);
+    const delivered = (input: LabInput, mtime: Date) => {
+      const at = deliveredAtOf(evaluation, input.role === 'delivery' ? input.deliveredAt : undefined, mtime);
+      return at === null ? 'null' : sqlString(at.toISOString());
+    };
     for (const { input, hash, mtime } of hashed) {
       const system = input.role === 'delivery' ? input.system : input.role === 'fhir' ? FHIR_SYSTEM : null;
       const layout = input.role === 'delivery' ? input.layout : input.role;
       await conn.run(`insert into lab.inputs values (${sqlString(hash)}, ${sqlString(input.file)}, ${sqlString(input.role)},
-        ${system === null ? 'null' : sqlString(system)}, ${sqlString(layout)}, ${input.bytes}, ${sqlString(mtime.toISOString())})`);
+        ${system === null ? 'null' : sqlString(system)}, ${sqlString(layout)}, ${input.bytes}, ${delivered(input, mtime)})`);
     }
     const results = new Map<string, StageResult>();
     let seq = 0;
     const stageOne = async (h: (typeof hashed)[number], worker: DuckDBConnection) => {
       const { input, hash } = h;
-      const ctx = { runId, batchId, fileHash: hash, file: input.file, path: input.path, timeZone: config.timeZone, seq: seq++ };
+      const ctx = { runId, batchId, fileHash: hash, file: input.file, path: input.path, timeZone: (input.role === 'delivery' && input.timeZone) || config.timeZone, seq: seq++ };
       const result = input.role === 'fhir'
         ? await stageFhirFile(worker, ctx)
         : await stageFile(worker, (input as Extract<LabInput, { target: unknown }>).target, ctx);
@@ -132,7 +157,8 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
 
     // Transform and check exactly as the nightly job does, then the lab layer and its checks.
     await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};
-      set variable lab_now = ${sqlString(now.toISOString())}::timestamptz`);
+      set variable lab_now = ${sqlString(evaluation.now.toISOString())}::timestamptz;
+      set variable lab_dates_shifted = ${evaluation.datesShifted}; set variable lab_value_missing = true`);
     await runLayer(conn, 'staging');
     await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), file_hash, source_file,
       source_line, column_name, reason, raw_value from staging.parse_rejects`);
@@ -147,8 +173,9 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
       from work.pipeline_findings
       where ${registerGiven ? 'true' : `check_id <> 'pipeline.clinic_unresolved'`}`);
     await runLayer(conn, 'lab');
-    const checks = (await loadChecks(config.checksDir)).filter((c) => c.kind === 'laboratoriesvar' && (registerGiven || c.params.to !== 'ref.clinics'));
-    await runChecks(conn, { runId, batchId, checks, now, sksFile: null });
+    const declared = (await loadChecks(config.checksDir)).filter((c) => c.kind === 'laboratoriesvar' && (registerGiven || c.params.to !== 'ref.clinics'));
+    const checks = applicableChecks([...declared, ...evaluationOnlyChecks(declared)], evaluation);
+    await runChecks(conn, { runId, batchId, checks, now: evaluation.now, sksFile: null });
     if (!registerGiven) {
       // core.laboratoriesvar needs a clinic: the one the lab layer named (as delivered)
       await conn.run(`create or replace temp table lab_work_laboratoriesvar as
@@ -168,13 +195,16 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
         read: r?.rowsRead ?? 0, rejected: rejectedLines.get(hash) ?? 0, error: r?.fileError ?? null,
       };
     });
-    const outputs = await writeLabOutputs(conn, { outDir, dbFile, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven });
-    await conn.run(`update meta.runs set finished_at = ${sqlString(new Date().toISOString())}, status = 'succeeded', exit_code = 0,
+    const outputs = await writeLabOutputs(conn, { outDir, dbFile, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: evaluation.notes, noClinic: evaluation.noClinic });
+    // evaluated, but not usable as it stands (a file rejected whole, nothing usable): the command fails
+    const exitCode = outputs.problems.length ? EXIT.failed : EXIT.ok;
+    await conn.run(`update meta.runs set finished_at = ${sqlString(new Date().toISOString())}, status = 'succeeded', exit_code = ${exitCode},
       batch_id = ${sqlString(batchId)} where run_id = ${sqlString(runId)}`);
     await conn.run('checkpoint');
-    return { exitCode: EXIT.ok, outputs, files, ignored };
+    return { exitCode, outputs, files, ignored };
   } finally {
     db.close();
+    await rm(tmpDir, { recursive: true, force: true });
   }
 }
 
@@ -186,11 +216,23 @@ export function register(program: Command, exit: (code: number) => void): void {
     .option('--mapping <file>', 'layout of a foreign extract (a source layout YAML as in config/sources)')
     .option('--out <dir>', 'output folder: report, flagged rows, DuckDB file', 'lab-quality-out')
     .option('--config <file>', 'pipeline configuration (layouts, register, NPU reference)', 'config/pipeline.yaml')
-    .action(async (extracts: string[], o: { mapping?: string; out: string; config: string }) => {
+    .option('--as-of <date>', 'judge every time against this date (YYYY-MM-DD or YYYY-MM-DDThh:mm, UTC) instead of the clock')
+    .option('--delivered-at <date>', 'when the extract was delivered (result times after it are findings)')
+    .option('--dates-shifted', 'dates were shifted by de-identification: judge only the order of times, nothing is "in the future"')
+    .action(async (extracts: string[], o: { mapping?: string; out: string; config: string; asOf?: string; deliveredAt?: string; datesShifted?: boolean }) => {
       const log = createLogger();
-      const { outputs, ignored } = await runLabQuality({ extracts, mapping: o.mapping, out: o.out, config: o.config, logger: log });
+      const instant = (flag: string, v: string | undefined) => {
+        if (v === undefined) return undefined;
+        const d = parseInstant(v);
+        if (!d) throw new UsageError(flag, v, 'a date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm, UTC unless an offset is given)');
+        return d;
+      };
+      const { outputs, ignored, exitCode } = await runLabQuality({
+        extracts, mapping: o.mapping, out: o.out, config: o.config, logger: log,
+        asOf: instant('--as-of', o.asOf), deliveredAt: instant('--delivered-at', o.deliveredAt), ...(o.datesShifted ? { datesShifted: true } : {}),
+      });
       if (ignored.length) log.info({ files: ignored.length }, 'files that are not lab results were ignored (listed in the report)');
       process.stdout.write(outputs.text);
-      exit(EXIT.ok);
+      exit(exitCode);
     });
 }

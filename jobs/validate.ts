@@ -98,7 +98,7 @@ export async function validateConfig(file = 'config/pipeline.yaml'): Promise<Val
   const mappingFiles = existsSync(mappingDir) ? (await readdir(mappingDir)).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
   for (const f of mappingFiles) {
     const layouts = await attempt(() => loadMapping(join(mappingDir, f)));
-    if (layouts) mappings.push({ file: shownPath(join(mappingDir, f)), layouts: layouts.length });
+    if (layouts) mappings.push({ file: shownPath(join(mappingDir, f)), layouts: layouts.deliveries.length });
   }
   // The other YAML of the folder, read by fangst score and fangst generate.
   if (existsSync(join(dir, 'score.yaml'))) await attempt(() => loadScoreConfig(join(dir, 'score.yaml')));

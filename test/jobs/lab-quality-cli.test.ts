@@ -40,4 +40,21 @@ describe('fangst lab-quality on the command line', () => {
     expect(stderr).toContain('deliveries[0].columns.analysis_code: found nothing, expected a mapping for this required column');
     expect(existsSync(join(ws.root, 'lq'))).toBe(false);
   }, 60_000);
+  it('judges times as of --as-of, says so first, and exits with 64 on a date it cannot read', async () => {
+    const ws = await workspace();
+    await ws.put('export/results.csv', 'Id,Pt,Code,Val,Taken,Done\nr1,PATIENT1,NPU02319,8.1,2180-03-01 08:00,2180-03-01 09:00\nr2,PATIENT2,NPU02319,8.4,2180-07-01 08:00,2180-07-01 09:00\n');
+    const mapping = await ws.put('m.yaml', [
+      'system: Shifted export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv', '    timestamps: "%Y-%m-%d %H:%M"',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, sampled_at: Taken, resulted_at: Done }', '',
+    ].join('\n'));
+    const out = join(ws.root, 'lq');
+    const ok = await fangst(['lab-quality', join(ws.inbox, 'export'), '--mapping', mapping, '--as-of', '2180-05-01', '--out', out]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout.split('\n')[0]).toBe('Evaluated as of 2180-05-01 (--as-of): a time after it is in the future.');
+    // r2 is sampled after the as-of date: one of two usable
+    expect(ok.stdout).toMatch(/^usable: 1 \(50\.0%\)/m);
+    const bad = await fangst(['lab-quality', join(ws.inbox, 'export'), '--mapping', mapping, '--as-of', '1 May 2180', '--out', out]);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('--as-of: found "1 May 2180", expected a date (YYYY-MM-DD)');
+  }, 120_000);
 });

@@ -88,4 +88,48 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
       expect(ids.map((r) => r.check_id)).toEqual(['lab.reference_missing', 'lab.time_order']);
     });
   }, 120_000);
+  it('takes the patient from urn:uuid and URL references, and sets vital signs and surveys apart from the lab results', async () => {
+    const ws = await workspace();
+    const sor = [{ identifier: { system: 'urn:oid:1.2.208.176.1.1', value: '61741000016007' } }];
+    const lab = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] };
+    const obs = (id: string, extra: Record<string, unknown>) => JSON.stringify({
+      resourceType: 'Observation', id, status: 'final', performer: sor, effectiveDateTime: '2025-03-04T09:15:00+01:00', issued: '2025-03-04T09:40:00+01:00', ...extra,
+    });
+    const glucose = { coding: [{ system: 'http://loinc.org', code: '2345-7', display: 'Glucose' }] };
+    const lines = [
+      obs('a1', { category: [lab], code: glucose, subject: { reference: 'urn:uuid:1b2c3d4e-0000-4000-8000-000000000001' }, valueQuantity: { value: 95, unit: 'mg/dL' } }),
+      obs('a2', {
+        category: [{ coding: [{ code: 'vital-signs' }] }], code: { coding: [{ system: 'http://loinc.org', code: '85354-9', display: 'Blood pressure panel' }] },
+        subject: { reference: 'urn:uuid:1b2c3d4e-0000-4000-8000-000000000001' },
+        component: [{ code: { coding: [{ code: '8480-6' }] }, valueQuantity: { value: 120, unit: 'mm[Hg]' } }],
+      }),
+      obs('a3', {
+        category: [{ coding: [{ code: 'survey' }] }], code: { coding: [{ system: 'http://loinc.org', code: '72166-2', display: 'Tobacco smoking status' }] },
+        subject: { reference: 'urn:uuid:1b2c3d4e-0000-4000-8000-000000000002' }, valueCodeableConcept: { coding: [{ code: '266919005' }] },
+      }),
+      // no category: a lab-only export often leaves it out
+      obs('a4', { code: glucose, subject: { reference: 'Patient/PATIENT9' }, valueQuantity: { value: 101, unit: 'mg/dL' } }),
+      obs('a5', { category: [lab], code: glucose, subject: { reference: 'https://fhir.example.org/r4/Patient/PATIENT10' }, valueQuantity: { value: 88, unit: 'mg/dL' } }),
+    ];
+    const file = await ws.put('Observation.ndjson', `${lines.join('\n')}\n`);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 3, rejected: 0, error: null }]);
+    expect(result.outputs.summary.setApart).toEqual([
+      { category: 'survey', code: '72166-2', name: 'Tobacco smoking status', rows: 1 },
+      { category: 'vital-signs', code: '85354-9', name: 'Blood pressure panel', rows: 1 },
+    ]);
+    await withDatabase(join(out, 'lab-quality.duckdb'), async (_db, conn) => {
+      const rows = await queryRows<{ record_id: string; patient: string }>(conn, `select record_id, patient from lab.results order by record_id`);
+      expect(rows).toEqual([
+        { record_id: 'a1', patient: '1b2c3d4e-0000-4000-8000-000000000001' },
+        { record_id: 'a4', patient: 'PATIENT9' },
+        { record_id: 'a5', patient: 'PATIENT10' },
+      ]);
+      const patientFindings = await queryRows(conn, `select * from quality.row_findings where column_name = 'patient' and severity = 'error'`);
+      expect(patientFindings).toEqual([]);
+    });
+    const html = await readFile(result.outputs.report, 'utf8');
+    expect(html).toContain('FHIR Observations set apart');
+  }, 120_000);
 });

@@ -47,10 +47,23 @@ export async function looksLikeFhirObservations(path: string): Promise<boolean> 
   }
 }
 
-/** Defines fhir_instant() in the database; call once before staging FHIR files. */
+/**
+ * Observations whose category is not laboratory (vital signs, surveys, ...): kept apart from the
+ * lab results, one row each, so that an evaluation can report them without counting them.
+ */
+export const FHIR_SET_APART = 'lab.fhir_set_apart';
+
+/** Defines fhir_instant() and the set-apart table in the database; call once before staging FHIR files. */
 export async function loadFhirMacros(conn: DuckDBConnection): Promise<void> {
   await conn.run(await readFile(join(sqlDir, 'fhir_instant.sql'), 'utf8'));
+  await conn.run(`create schema if not exists lab; create or replace table ${FHIR_SET_APART} (file_hash varchar, source_file varchar,
+    source_line bigint, category varchar, code varchar, name varchar)`);
 }
+
+// Every category code of an Observation (category[].coding[].code), an empty list when none is given.
+// (json_extract, not the -> operator: inside a lambda DuckDB reads -> as another lambda)
+const CATEGORIES = `coalesce(flatten(list_transform(coalesce(from_json(json_extract(j, '$.category'), '["json"]'), []),
+  c -> list_transform(coalesce(from_json(json_extract(c, '$.coding'), '["json"]'), []), x -> json_extract_string(x, '$.code')))), [])`;
 
 const IS_OBJECT = `coalesce(case when json_valid(j) then json_type(j) = 'OBJECT' end, false)`;
 
@@ -82,24 +95,35 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
       from ${lines}
       where j is not null and trim(j) <> '' and not coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Observation' end, false)`);
     const sql = (await readFile(join(sqlDir, 'fhir_observations.sql'), 'utf8')).replace(/;\s*$/, '');
+    // an Observation with no category is taken for a lab result (lab-only exports often omit it)
+    await conn.run(`create or replace temp table ${lines}_obs as
+      select *, ${CATEGORIES} as categories from ${lines}
+      where coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Observation' end, false)`);
+    await conn.run(`insert into ${FHIR_SET_APART}
+      select file_hash, source_file, source_line, array_to_string(list_distinct(categories), ', '),
+        j ->> '$.code.coding[0].code', coalesce(j ->> '$.code.text', j ->> '$.code.coding[0].display')
+      from ${lines}_obs where len(categories) > 0 and not list_contains(categories, 'laboratory')`);
     await conn.run(`create or replace temp view fhir_lines as
-      select * from ${lines} where coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Observation' end, false)`);
+      select * exclude (categories) from ${lines}_obs where len(categories) = 0 or list_contains(categories, 'laboratory')`);
     await conn.run(`insert into ${stagingTable('laboratoriesvar')} by name ${sql}`);
     const [counts] = await queryRows<{ staged: bigint; rejected: bigint }>(conn, `select
       (select count(*) from fhir_lines) as staged,
       (select count(distinct source_line) from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}) as rejected`);
     const staged = Number(counts!.staged);
     const rejected = Number(counts!.rejected);
-    return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, warnings: [] };
+    const [apart] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from ${FHIR_SET_APART} where file_hash = ${sqlString(ctx.fileHash)}`);
+    const warnings = Number(apart!.n) ? [`${Number(apart!.n)} Observations of another category than laboratory set apart (not counted as lab results)`] : [];
+    return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, warnings };
   } catch (err) {
     const first = ((err as Error).message ?? String(err)).split('\n').find((l) => l.trim() !== '') ?? '';
     const message = `file could not be read as FHIR NDJSON: ${first.replace(/^[A-Za-z ]+ Error: /, '').slice(0, 300)}`;
     await conn.run(`delete from ${stagingTable('laboratoriesvar')} where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
+    await conn.run(`delete from ${FHIR_SET_APART} where file_hash = ${sqlString(ctx.fileHash)}`).catch(() => undefined);
     await conn.run(`delete from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
     await conn.run(`insert into meta.rejects values (${sqlString(ctx.runId)}, ${sqlString(ctx.batchId)}, ${sqlString(ctx.fileHash)},
       ${sqlString(ctx.file)}, null, null, ${sqlString(message)}, null)`);
     return { rowsRead: 0, rowsStaged: 0, rowsRejected: 0, fileError: message, warnings: [] };
   } finally {
-    await conn.run(`drop view if exists fhir_lines; drop table if exists ${lines}`);
+    await conn.run(`drop view if exists fhir_lines; drop table if exists ${lines}_obs; drop table if exists ${lines}`);
   }
 }

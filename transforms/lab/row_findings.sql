@@ -33,14 +33,37 @@ reference_modes as (
     )
 ),
 
+varied as (
+    -- the (clinic, analysis, unit) groups that give more than one interval: few, so the
+    -- per-patient counts below only read their rows
+    select clinic, analysis_code, unit_norm from reference_modes where rank = 1 and intervals > 1
+),
+
+intervals_of_patient as (
+    select r.clinic, r.analysis_code, r.unit_norm, r.patient,
+        count(distinct coalesce(r.ref_low::varchar, '') || '..' || coalesce(r.ref_high::varchar, '')) as intervals
+    from results as r
+    semi join varied as v on v.clinic = r.clinic and v.analysis_code = r.analysis_code and v.unit_norm is not distinct from r.unit_norm
+    where r.ref_low is not null or r.ref_high is not null
+    group by all
+),
+
+patients_of_interval as (
+    select r.clinic, r.analysis_code, r.unit_norm, r.ref_low, r.ref_high, count(distinct r.patient) as patients
+    from results as r
+    semi join varied as v on v.clinic = r.clinic and v.analysis_code = r.analysis_code and v.unit_norm is not distinct from r.unit_norm
+    where r.ref_low is not null or r.ref_high is not null
+    group by all
+),
+
 flags as (
     select
         results.*,
         case
             when abnormal_flag is null then 'none'
-            when lower(abnormal_flag) in ('for_hoej', 'h', 'hh', 'høj', 'hoej', 'high', '+', '>', 'forhøjet') then 'high'
-            when lower(abnormal_flag) in ('for_lav', 'l', 'll', 'lav', 'low', '-', '<', 'nedsat') then 'low'
-            when lower(abnormal_flag) in ('unormal', 'a', 'abnormal', 'afvigende', '*') then 'abnormal'
+            when lower(abnormal_flag) in ('for_hoej', 'h', 'hh', 'hi', 'høj', 'hoej', 'high', '+', '>', 'forhøjet') then 'high'
+            when lower(abnormal_flag) in ('for_lav', 'l', 'll', 'lo', 'lav', 'low', '-', '<', 'nedsat') then 'low'
+            when lower(abnormal_flag) in ('unormal', 'a', 'abn', 'abnormal', 'afvigende', '*') then 'abnormal'
             when lower(abnormal_flag) in ('n', 'normal', 'ingen', '') then 'none'
             else 'unknown'
         end as flag,
@@ -75,6 +98,15 @@ value_unparseable as (
     select row_id, 'value_unparseable', 'value',
         'value "' || coalesce(value_text, '') || '" is neither a number, a censored value nor a known qualitative answer'
     from results where value_state = 'unparseable'
+        and not (coalesce(getvariable('lab_value_missing'), false) and nullif(trim(value_text), '') is null)
+),
+
+value_missing as (
+    -- an empty value is missing, not unparseable; judged apart only where the lab.value_missing
+    -- check exists to count it (`fangst lab-quality` sets lab_value_missing)
+    select row_id, 'value_missing', 'value', 'no value: the value is empty'
+    from results
+    where coalesce(getvariable('lab_value_missing'), false) and value_state = 'unparseable' and nullif(trim(value_text), '') is null
 ),
 
 value_type as (
@@ -170,9 +202,17 @@ reference_unstable as (
     from results as r
     join reference_modes as m
         on m.clinic = r.clinic and m.analysis_code = r.analysis_code and m.unit_norm is not distinct from r.unit_norm and m.rank = 1
+    left join intervals_of_patient as ip
+        on ip.clinic = r.clinic and ip.analysis_code = r.analysis_code and ip.unit_norm is not distinct from r.unit_norm and ip.patient = r.patient
+    left join patients_of_interval as pi
+        on pi.clinic = r.clinic and pi.analysis_code = r.analysis_code and pi.unit_norm is not distinct from r.unit_norm
+        and pi.ref_low is not distinct from r.ref_low and pi.ref_high is not distinct from r.ref_high
     where m.intervals > 1
         and (r.ref_low is not null or r.ref_high is not null)
         and (r.ref_low is distinct from m.ref_low or r.ref_high is distinct from m.ref_high)
+        -- an interval that follows the patient (every patient who gets it always gets it, and
+        -- several patients do) is one for their sex or age, not an unstable one
+        and not (coalesce(ip.intervals, 0) = 1 and coalesce(pi.patients, 0) >= 2)
 ),
 
 flag_inconsistent as (
@@ -185,7 +225,8 @@ flag_inconsistent as (
         end
     from flags
     where flag = 'unknown'
-       or (expected_flag is not null and flag <> 'abnormal' and flag <> expected_flag)
+       -- "abnormal" names no direction: it agrees with a value above or below, not with one inside
+       or (expected_flag is not null and flag <> expected_flag and not (flag = 'abnormal' and expected_flag <> 'none'))
 ),
 
 duplicates as (
@@ -214,7 +255,8 @@ duplicates as (
 ),
 
 time_order as (
-    -- delivered = when the file was delivered (its modification time; lab.inputs)
+    -- delivered = when the file was delivered (lab.inputs: its modification time, or the time the
+    -- analyst gave; null when none can be judged, e.g. shifted dates)
     select row_id, 'time_order', 'resulted_at',
         case
             when resulted_at < sampled_at then 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') || ' is before the sampling time ' || strftime(sampled_at, '%Y-%m-%d %H:%M') || ' (UTC)'
@@ -229,7 +271,9 @@ time_future as (
         case when sampled_at > getvariable('lab_now') then 'sampling time ' || strftime(sampled_at, '%Y-%m-%d %H:%M') else 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') end
             || ' (UTC) is in the future'
     from results
-    where sampled_at > getvariable('lab_now') or resulted_at > getvariable('lab_now')
+    -- shifted dates (de-identification) are in the future by design: only their order is judged
+    where not coalesce(getvariable('lab_dates_shifted'), false)
+        and (sampled_at > getvariable('lab_now') or resulted_at > getvariable('lab_now'))
 ),
 
 all_findings as (
@@ -237,6 +281,7 @@ all_findings as (
     union all select * from code_unknown
     union all select * from code_retired
     union all select * from value_unparseable
+    union all select * from value_missing
     union all select * from value_type
     union all select * from unit_not_accepted
     union all select * from unit_missing

@@ -63,8 +63,22 @@ export interface AnalysisPanel {
   readonly units: readonly { unit: string; status: string; rows: number }[];
   readonly qualitativeValues: readonly { value: string; rows: number }[];
   readonly clinics: readonly ClinicDistribution[];
+  /** Clinics with numeric results of the analysis; `clinics` holds at most MAX_CLINICS_PER_CHART of them. */
+  readonly clinicCount: number;
   readonly shifts: readonly Shift[];
   readonly checks: readonly { checkId: string; rows: number }[];
+}
+
+/** Numeric results of one analysis against the reference interval delivered with each of them. */
+export interface OutsideReference {
+  readonly analysis: string;
+  readonly name: string;
+  /** Numeric results that carry a lower or an upper limit (in the unit delivered with the value). */
+  readonly withInterval: number;
+  readonly below: number;
+  readonly above: number;
+  /** Of the results outside, those whose abnormal flag says so (any spelling: high, low or abnormal). */
+  readonly outsideFlagged: number;
 }
 
 export interface Completeness {
@@ -90,9 +104,20 @@ export interface LabSummary {
   readonly checks: readonly CheckCount[];
   readonly shifts: readonly Shift[];
   readonly panels: readonly AnalysisPanel[];
+  /** Analyses with a code: `panels` holds the MAX_PANELS largest. */
+  readonly analysisCount: number;
   readonly completeness: readonly Completeness[];
+  /** Every analysis with numeric results and a delivered interval, most results outside first. */
+  readonly outsideReference: readonly OutsideReference[];
+  /** FHIR Observations of another category than laboratory, set apart while reading: not lab results. */
+  readonly setApart: readonly { category: string; code: string | null; name: string | null; rows: number }[];
+  /** Every local code (the report shows the largest). */
   readonly localCodes: readonly { code: string; name: string | null; rows: number }[];
 }
+
+/** The abnormal-flag spellings that mark a result outside its interval (transforms/lab/row_findings.sql, flags). */
+const FLAG_SPELLINGS = ['for_hoej', 'h', 'hh', 'hi', 'høj', 'hoej', 'high', '+', '>', 'forhøjet', 'for_lav', 'l', 'll', 'lo', 'lav', 'low', '-', '<', 'nedsat',
+  'unormal', 'a', 'abn', 'abnormal', 'afvigende', '*'].map((f) => `'${f}'`).join(', ');
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -100,7 +125,7 @@ const numOrNull = (v: unknown): number | null => (v === null || v === undefined 
 /** Clinics drawn per analysis: the largest ones, plus every clinic found shifted. */
 const MAX_CLINICS_PER_CHART = 24;
 /** Panels in the report: the analyses with the most rows (a foreign extract may carry hundreds of local codes). */
-const MAX_PANELS = 60;
+export const MAX_PANELS = 60;
 
 /** Reads the figures; lab.usable must exist (quality/reports/lab-quality/sql/usable.sql). */
 export async function readLabSummary(conn: DuckDBConnection, runId: string): Promise<LabSummary> {
@@ -165,6 +190,7 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
       select qualitative as value, count(*) as rows from lab.results
       where coalesce(catalogue_code, analysis_code) = ${lit} and value_state = 'qualitative' group by all order by rows desc, value`))
       .map((q) => ({ value: String(q.value), rows: num(q.rows) }));
+    let clinicCount = 0;
     const clinics = (await queryRows<Record<string, unknown>>(conn, `
       with v as (
           select clinic, any_value(journal_system) as system, count(*) as n,
@@ -174,9 +200,10 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
           group by clinic
       ),
       shifted as (select clinic from lab.clinic_shifts where analysis = ${lit} and shifted)
-      select v.*, v.clinic in (select clinic from shifted) as is_shifted from v
+      select v.*, v.clinic in (select clinic from shifted) as is_shifted, count(*) over () as clinic_count from v
       order by is_shifted desc, n desc, clinic limit ${MAX_CLINICS_PER_CHART}`)).map((c) => {
       const q = (c.q as number[]).map(Number);
+      clinicCount = num(c.clinic_count);
       return { clinic: String(c.clinic), system: c.system == null ? null : String(c.system), n: num(c.n), box: [q[0]!, q[1]!, q[2]!, q[3]!, q[4]!] as const };
     });
     const checkCounts = (await queryRows<Record<string, unknown>>(conn, `
@@ -187,10 +214,12 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
     panels.push({
       analysis: code, name: String(a.name), canonicalUnit: a.canonical_unit == null ? null : String(a.canonical_unit), codeStatus: String(a.code_status),
       rows: num(a.rows), usable: usableOf.get(code) ?? 0, numeric: num(a.numeric), censored: num(a.censored), qualitative: num(a.qualitative),
-      pending: num(a.pending), units, qualitativeValues, clinics: [...clinics].sort((x, y) => y.n - x.n),
+      pending: num(a.pending), units, qualitativeValues, clinics: [...clinics].sort((x, y) => y.n - x.n), clinicCount,
       shifts: shifts.filter((s) => s.analysis === code), checks: checkCounts,
     });
   }
+
+  const [counted] = await queryRows<{ n: bigint }>(conn, `select count(distinct coalesce(catalogue_code, analysis_code)) as n from lab.results`);
 
   const fields = ['record_id', 'sor_code', 'patient', 'analysis_code', 'analysis_name', 'value_text', 'unit', 'ref_low', 'ref_high', 'ref_text', 'abnormal_flag', 'result_status', 'sampled_at', 'resulted_at'];
   const completeness = (await queryRows<Record<string, unknown>>(conn, `
@@ -205,15 +234,37 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
 
   const localCodes = (await queryRows<Record<string, unknown>>(conn, `
     select analysis_code as code, any_value(analysis_name) as name, count(*) as rows from lab.results
-    where code_status = 'local' group by analysis_code order by rows desc, code limit 50`)).map((r) => ({
+    where code_status = 'local' group by analysis_code order by rows desc, code`)).map((r) => ({
     code: String(r.code), name: r.name == null ? null : String(r.name), rows: num(r.rows),
+  }));
+
+  // Censored values are left out: "<5" against a lower limit of 10 is below, against 3 unknown.
+  const outsideReference = (await queryRows<Record<string, unknown>>(conn, `
+    select coalesce(catalogue_code, analysis_code) as analysis,
+      coalesce(any_value(catalogue_name), any_value(analysis_name), coalesce(catalogue_code, analysis_code)) as name,
+      count(*) as with_interval,
+      count(*) filter (where value_num < ref_low) as below,
+      count(*) filter (where value_num > ref_high) as above,
+      count(*) filter (where (value_num < ref_low or value_num > ref_high) and lower(abnormal_flag) in (${FLAG_SPELLINGS})) as flagged,
+    from lab.results
+    where value_state = 'numeric' and value_num is not null and (ref_low is not null or ref_high is not null) and analysis_code is not null
+    group by 1 order by below + above desc, with_interval desc, analysis`)).map((r) => ({
+    analysis: String(r.analysis), name: String(r.name), withInterval: num(r.with_interval), below: num(r.below), above: num(r.above), outsideFlagged: num(r.flagged),
+  }));
+
+  const [apartTable] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from duckdb_tables()
+    where database_name = current_database() and schema_name = 'lab' and table_name = 'fhir_set_apart'`);
+  const setApart = Number(apartTable!.n) === 0 ? [] : (await queryRows<Record<string, unknown>>(conn, `
+    select category, code, any_value(name) as name, count(*) as rows from lab.fhir_set_apart
+    group by category, code order by category, rows desc, code`)).map((r) => ({
+    category: String(r.category), code: r.code == null ? null : String(r.code), name: r.name == null ? null : String(r.name), rows: num(r.rows),
   }));
 
   return {
     rowsRead: num(totals!.rows), usable: num(totals!.usable), unusable: num(totals!.unusable), pending: num(totals!.pending),
     rejected: num(totals!.rejected), localCodeRows: num(totals!.local), convertedUnitRows: num(totals!.converted),
     censoredRows: num(totals!.censored), qualitativeRows: num(totals!.qualitative),
-    byAnalysis, byClinic, bySystem, checks: checksWithReasons, shifts, panels, completeness, localCodes,
+    byAnalysis, byClinic, bySystem, checks: checksWithReasons, shifts, panels, analysisCount: num(counted!.n), completeness, localCodes, setApart, outsideReference,
   };
 }
 

@@ -6,30 +6,34 @@
 import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import picomatch from 'picomatch';
-import { ConfigError, NotFound } from '../../../config/errors.ts';
-import { loadSource, type Delivery, type PipelineConfig } from '../../../config/load.ts';
+import { NotFound } from '../../../config/errors.ts';
+import { type Delivery, type PipelineConfig } from '../../../config/load.ts';
 import { discoverInbox } from '../../../transforms/ingest/discover.ts';
 import { deliveryTarget, registerTarget, type StageTarget } from '../../../transforms/ingest/stage.ts';
 import { looksLikeFhirObservations } from '../../../transforms/ingest/fhir.ts';
+import { loadLabMapping, type LabMapping, type MappedDelivery } from './mapping.ts';
 
 export type LabInput =
-  | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'delivery'; readonly target: StageTarget; readonly system: string; readonly layout: string }
+  | {
+    readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'delivery'; readonly target: StageTarget; readonly system: string; readonly layout: string;
+    /** The lab mapping's delivery, for a file read with a --mapping layout. */
+    readonly mapped?: MappedDelivery;
+    /** The zone times without an offset are read in, when not the configured one. */
+    readonly timeZone?: string;
+    /** The file's delivery time read from its own column (the mapping's delivered_at: { column }); null when no row has one. */
+    readonly deliveredAt?: Date | null;
+  }
   | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'register'; readonly target: StageTarget }
   | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'fhir' }
   | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'unrecognised'; readonly reason: string };
 
 /**
- * Reads a mapping file for a foreign extract. It is a source layout like the ones in
- * config/sources (same keys, same validation, errors naming file, key, found and expected),
- * with at least one delivery of kind laboratoriesvar.
+ * Reads a mapping file for a foreign extract: a source layout like the ones in config/sources
+ * (same keys, same validation, errors naming file, key, found and expected), with at least one
+ * delivery of kind laboratoriesvar, and the keys only a foreign extract needs (mapping.ts).
  */
-export async function loadMapping(file: string): Promise<Delivery[]> {
-  const deliveries = await loadSource(file);
-  const lab = deliveries.filter((d) => d.kind === 'laboratoriesvar');
-  if (lab.length === 0) {
-    throw new ConfigError(file, 'deliveries', deliveries.map((d) => d.kind), 'at least one delivery of kind laboratoriesvar');
-  }
-  return lab;
+export async function loadMapping(file: string): Promise<LabMapping> {
+  return loadLabMapping(file);
 }
 
 /**
@@ -92,7 +96,11 @@ export async function resolveInputs(args: readonly string[], config: PipelineCon
 }
 
 function deliveryInput(file: string, path: string, bytes: number, d: Delivery): LabInput {
-  return { file, path, bytes, role: 'delivery', target: deliveryTarget(d), system: d.system, layout: d.sourceFile };
+  const mapped = 'sources' in d ? (d as MappedDelivery) : undefined;
+  return {
+    file, path, bytes, role: 'delivery', target: deliveryTarget(d), system: d.system, layout: d.sourceFile,
+    ...(mapped ? { mapped, ...(mapped.timeZone ? { timeZone: mapped.timeZone } : {}) } : {}),
+  };
 }
 
 /** The pipeline's inbox discovery over one folder, restricted to the given layouts. */

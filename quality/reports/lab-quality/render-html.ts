@@ -6,7 +6,7 @@
 import { barChart, palette, renderChart } from '../../report-kit/charts.ts';
 import { chartFigure, escapeHtml, keyFigures, raw, renderPage, renderTable, section } from '../../report-kit/html.ts';
 import { isSmallCount } from '../../report-kit/suppress.ts';
-import type { AnalysisPanel, LabSummary, Shift, UsableGroup } from './collect.ts';
+import { MAX_PANELS, type AnalysisPanel, type LabSummary, type Shift, type UsableGroup } from './collect.ts';
 
 export interface ReportContext {
   readonly files: readonly { file: string; role: string; system: string | null; read: number; rejected: number; error: string | null }[];
@@ -14,6 +14,11 @@ export interface ReportContext {
   readonly generatedAt?: Date;
   readonly mappingFile: string | null;
   readonly registerGiven: boolean;
+  /** Why the extract cannot be used as it stands; shown first. */
+  readonly problems?: readonly string[];
+  /** How the evaluation was framed (as-of date, shifted dates, time zone, no clinic); shown first. */
+  readonly notes?: readonly string[];
+  readonly noClinic?: boolean;
 }
 
 const count = (n: number): string => (isSmallCount(n) ? '<5' : n.toLocaleString('en-US'));
@@ -26,21 +31,31 @@ const fmt = (x: number | null, digits = 3): string => (x === null || !Number.isF
 
 export function renderLabReport(summary: LabSummary, ctx: ReportContext): string {
   const body = [
+    lead(ctx),
     overview(summary, ctx.registerGiven),
     section('Usable share by analysis', usableChart(summary.byAnalysis, 'analysis') + usableTable(summary.byAnalysis, 'Analysis'), { id: 'by-analysis' }),
     section('Usable share by journal system', usableChart(summary.bySystem, 'system') + usableTable(summary.bySystem, 'Journal system'), { id: 'by-system' }),
-    section('Usable share by clinic', clinicTable(summary.byClinic), {
+    section('Usable share by clinic', ctx.noClinic ? NO_CLINIC : clinicTable(summary.byClinic), {
       id: 'by-clinic', intro: 'The clinics with the lowest usable share first (at most 40). Clinics are named by SOR code.',
     }),
     section('Findings by check', checksTable(summary), {
       id: 'checks', intro: 'Rows each check flagged. Error findings make a row unusable; warnings are worth a look. Every flagged row with its reasons is in flagged-rows.csv / .parquet / .json.',
     }),
-    section('Clinics whose values are shifted', shiftsTable(summary.shifts), {
+    section('Clinics whose values are shifted', ctx.noClinic ? NO_CLINIC : shiftsTable(summary.shifts), {
       id: 'shifts', intro: 'Per analysis, each clinic\'s median against the other clinics\' (robust: median and MAD). When reading the clinic\'s numbers in another unit of the analysis brings them in line, that unit is the likely cause.',
     }),
     section('Completeness per field', completenessTable(summary), { id: 'completeness' }),
+    summary.outsideReference.length ? section('Outside the delivered reference interval', outsideTable(summary), {
+      id: 'outside-reference',
+      intro: 'Per analysis, numeric results against the reference interval delivered with each of them (censored values left out), and how many of those outside carry an abnormal flag that says so.',
+    }) : '',
     summary.localCodes.length ? section('Local analysis codes', localCodesTable(summary), { id: 'local-codes', intro: 'Codes that are not NPU/DNK codes are allowed and reported here.' }) : '',
-    ...summary.panels.map(panel),
+    truncation(summary.panels.length, summary.analysisCount, 'analyses have a panel below (the largest)',
+      'every analysis is in "Usable share by analysis" above and in summary.json (byAnalysis)'),
+    ...summary.panels.map((p) => panel(p, ctx.noClinic ?? false)),
+    summary.setApart.length ? section('FHIR Observations set apart', setApartTable(summary), {
+      id: 'set-apart', intro: 'Observations whose category is not laboratory (vital signs, surveys, ...): not lab results, so not counted above.',
+    }) : '',
     section('Files', filesTable(ctx), { id: 'files' }),
   ].join('\n');
   return renderPage({
@@ -67,9 +82,27 @@ function overview(s: LabSummary, registerGiven: boolean): string {
   ]), { id: 'overview', intro: 'Usable: parsed into a number, a censored value or a qualitative answer, with no error finding.' });
 }
 
+/** The answer before the figures: what makes the extract unusable, and how it was judged. */
+function lead(ctx: ReportContext): string {
+  const problems = ctx.problems ?? [];
+  const notes = ctx.notes ?? [];
+  if (!problems.length && !notes.length) return '';
+  const p = problems.length ? `<p class="bad"><strong>Not usable as it stands:</strong><br>${problems.map(escapeHtml).join('<br>')}</p>` : '';
+  const n = notes.length ? `<p class="note">${notes.map(escapeHtml).join('<br>')}</p>` : '';
+  return section('Verdict and frame', p + n, { id: 'lead' });
+}
+
+/** "40 of 498 analyses shown; all in summary.json": every cut says what it left out. */
+const NO_CLINIC = '<p class="note">Not applicable: the extract names no clinic.</p>';
+
+function truncation(shown: number, total: number, what: string, where: string): string {
+  return total > shown ? `<p class="note">${escapeHtml(`${shown} of ${total} ${what}; ${where}.`)}</p>` : '';
+}
+
 function usableChart(groups: readonly UsableGroup[], what: string): string {
   const shown = groups.slice(0, 40);
   if (shown.length === 0) return '';
+  const cut = truncation(shown.length, groups.length, `${what === 'analysis' ? 'analyses' : `${what}s`} drawn`, 'all are in the table below and in summary.json');
   const part = (f: (g: UsableGroup) => number) => shown.map((g) => (g.rows ? f(g) / g.rows : null));
   return chartFigure(barChart({
     categories: shown.map((g) => g.label.length > 28 ? `${g.label.slice(0, 27)}…` : g.label),
@@ -80,7 +113,7 @@ function usableChart(groups: readonly UsableGroup[], what: string): string {
       { name: 'rejected', values: part((g) => g.rejected) },
     ],
     stacked: true, horizontal: true, percent: true, width: 900, height: Math.max(160, 60 + 22 * shown.length),
-  }), `Share of results per ${what}: usable, unusable, not yet answered, rejected`);
+  }), `Share of results per ${what}: usable, unusable, not yet answered, rejected`) + cut;
 }
 
 function usableTable(groups: readonly UsableGroup[], label: string): string {
@@ -97,7 +130,7 @@ function usableTable(groups: readonly UsableGroup[], label: string): string {
 
 function clinicTable(groups: readonly UsableGroup[]): string {
   const worst = [...groups].sort((a, b) => a.usable / Math.max(1, a.rows) - b.usable / Math.max(1, b.rows) || b.rows - a.rows).slice(0, 40);
-  return usableTable(worst, 'Clinic');
+  return usableTable(worst, 'Clinic') + truncation(worst.length, groups.length, 'clinics shown', 'all in summary.json (byClinic)');
 }
 
 function checksTable(s: LabSummary): string {
@@ -158,11 +191,36 @@ function localCodesTable(s: LabSummary): string {
     { label: 'Code', value: (c: LabSummary['localCodes'][number]) => c.code },
     { label: 'Name', value: (c) => c.name ?? '' },
     { label: 'Results', value: (c) => count(c.rows), numeric: true },
-  ], s.localCodes);
+  ], s.localCodes.slice(0, 50)) + truncation(Math.min(50, s.localCodes.length), s.localCodes.length, 'local codes shown (the largest)', 'all in summary.json (localCodes)');
+}
+
+function outsideTable(s: LabSummary): string {
+  const shown = s.outsideReference.slice(0, 40);
+  type Row = LabSummary['outsideReference'][number];
+  const outside = (r: Row) => r.below + r.above;
+  return renderTable([
+    { label: 'Analysis', value: (r: Row) => (r.name === r.analysis ? r.analysis : `${r.name} (${r.analysis})`) },
+    { label: 'With an interval', value: (r) => count(r.withInterval), numeric: true },
+    { label: 'Below', value: (r) => count(r.below), numeric: true },
+    { label: 'Above', value: (r) => count(r.above), numeric: true },
+    { label: 'Outside', value: (r) => share(outside(r), r.withInterval), numeric: true },
+    { label: 'Outside and flagged', value: (r) => share(r.outsideFlagged, outside(r)), numeric: true },
+  ], shown) + truncation(shown.length, s.outsideReference.length, 'analyses shown (most results outside first)', 'all in summary.json (outsideReference)');
+}
+
+function setApartTable(s: LabSummary): string {
+  const shown = s.setApart.slice(0, 50);
+  return renderTable([
+    { label: 'Category', value: (c: LabSummary['setApart'][number]) => c.category },
+    { label: 'Code', value: (c) => c.code ?? '' },
+    { label: 'Name', value: (c) => c.name ?? '' },
+    { label: 'Observations', value: (c) => count(c.rows), numeric: true },
+  ], shown) + truncation(shown.length, s.setApart.length, 'codes shown', 'all in summary.json (setApart)');
 }
 
 /** A box plot of the values per clinic (whiskers at the 5th and 95th percentiles). */
-function clinicBoxplot(p: AnalysisPanel): string {
+function clinicBoxplot(p: AnalysisPanel, noClinic: boolean): string {
+  if (noClinic) return '<p class="note">Values per clinic: not applicable, the extract names no clinic.</p>';
   const clinics = p.clinics.filter((c) => c.n >= 5);
   if (clinics.length === 0) return '<p class="note">No clinic has 5 or more numeric results of this analysis.</p>';
   const shifted = new Set(p.shifts.map((s) => s.clinic));
@@ -182,7 +240,8 @@ function clinicBoxplot(p: AnalysisPanel): string {
     }],
   };
   const svg = renderChart(option, { width: 900, height: Math.max(160, 70 + 22 * clinics.length) }, 'boxplot', `${p.name} per clinic`);
-  return chartFigure(svg, 'Box: quartiles and median; whiskers: 5th and 95th percentile. Clinics with fewer than 5 numeric results are left out; ⚠ marks a shifted clinic.');
+  return chartFigure(svg, 'Box: quartiles and median; whiskers: 5th and 95th percentile. Clinics with fewer than 5 numeric results are left out; ⚠ marks a shifted clinic.')
+    + truncation(p.clinics.length, p.clinicCount, 'clinics with numeric results drawn (shifted ones first, then the largest)', 'the rest are in lab-quality.duckdb (lab.results)');
 }
 
 function qualitativeChart(p: AnalysisPanel): string {
@@ -194,7 +253,7 @@ function qualitativeChart(p: AnalysisPanel): string {
   }), `${p.name}: qualitative answers (counts of 1-4 left out)`);
 }
 
-function panel(p: AnalysisPanel): string {
+function panel(p: AnalysisPanel, noClinic: boolean): string {
   const figures = keyFigures([
     { label: 'Results', value: count(p.rows) },
     { label: 'Usable', value: share(p.usable, p.rows) },
@@ -213,7 +272,7 @@ function panel(p: AnalysisPanel): string {
     { label: 'Rows', value: (c) => count(c.rows), numeric: true },
   ], p.checks, { caption: 'Findings', empty: 'No findings for this analysis.' });
   const shifts = p.shifts.length ? `<p class="bad">${p.shifts.map((s) => escapeHtml(`Clinic ${s.clinic}: ${cause(s)}.`)).join('<br>')}</p>` : '';
-  const chart = p.numeric > 0 ? clinicBoxplot(p) : qualitativeChart(p);
+  const chart = p.numeric > 0 ? clinicBoxplot(p, noClinic) : qualitativeChart(p);
   return section(`${p.name} (${p.analysis})`, `${figures}${shifts}${chart}<div class="figures">${units}${checks}</div>`, { id: `analysis-${p.analysis}` });
 }
 

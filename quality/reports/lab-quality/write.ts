@@ -22,6 +22,8 @@ export interface LabOutputs {
   readonly flaggedJson: string;
   readonly flaggedRows: number;
   readonly summary: LabSummary;
+  /** Why the extract cannot be used as it stands (a file rejected whole, nothing usable): the command then fails. */
+  readonly problems: readonly string[];
   /** A few lines for the terminal. */
   readonly text: string;
 }
@@ -36,6 +38,19 @@ export interface OutputContext {
   readonly mappingFile: string | null;
   /** False when no clinic register was among the inputs (clinics are named as delivered). */
   readonly registerGiven: boolean;
+  /** How the evaluation was framed (as-of date, delivery time, shifted dates, time zone, no clinic). */
+  readonly notes?: readonly string[];
+  /** The extract names no clinic: per-clinic parts of the report say "not applicable". */
+  readonly noClinic?: boolean;
+}
+
+/** What makes an evaluation fail: lab files rejected whole, or no usable result at all. */
+export function evaluationProblems(summary: LabSummary, files: OutputContext['files']): string[] {
+  const lab = files.filter((f) => f.role !== 'register');
+  const problems = lab.filter((f) => f.error !== null).map((f) => `${f.file} was rejected whole: ${f.error}`);
+  if (summary.rowsRead === 0) problems.push('no lab result could be read');
+  else if (summary.usable === 0) problems.push(`nothing is usable: 0 of ${summary.rowsRead} lab results`);
+  return problems;
 }
 
 async function model(name: string): Promise<string> {
@@ -66,18 +81,28 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
 
   const summary = await readLabSummary(conn, ctx.runId);
   const summaryJson = join(ctx.outDir, 'summary.json');
-  await writeFile(summaryJson, `${JSON.stringify({ generatedAt: ctx.now.toISOString(), registerGiven: ctx.registerGiven, files: ctx.files, ignored: ctx.ignored, ...summary }, null, 2)}\n`);
+  const problems = evaluationProblems(summary, ctx.files);
+  const notes = ctx.notes ?? [];
+
+  await writeFile(summaryJson, `${JSON.stringify({ generatedAt: ctx.now.toISOString(), registerGiven: ctx.registerGiven, problems, notes, files: ctx.files, ignored: ctx.ignored, ...summary }, null, 2)}\n`);
   const report = join(ctx.outDir, 'report.html');
-  await writeFile(report, renderLabReport(summary, { files: ctx.files, ignored: ctx.ignored, generatedAt: ctx.now, mappingFile: ctx.mappingFile, registerGiven: ctx.registerGiven }));
+  await writeFile(report, renderLabReport(summary, {
+    files: ctx.files, ignored: ctx.ignored, generatedAt: ctx.now, mappingFile: ctx.mappingFile, registerGiven: ctx.registerGiven,
+    problems, notes, noClinic: ctx.noClinic ?? false,
+  }));
 
   const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '-');
   const text = [
+    ...problems.map((p) => `NOT USABLE: ${p}`),
+    ...notes,
     `lab results read: ${summary.rowsRead} in ${ctx.files.filter((f) => f.role !== 'register').length} files`,
     ...(ctx.registerGiven ? [] : ['no clinic register given: clinics are named as delivered']),
     `usable: ${summary.usable} (${pct(summary.usable, summary.rowsRead)}), unusable: ${summary.unusable}, not yet answered: ${summary.pending}, rejected: ${summary.rejected}`,
     ...summary.shifts.map((s) => `shifted: ${s.analysis} at clinic ${s.clinic}: median ${round(s.median)}`
       + (s.restCount >= 30 ? ` vs ${round(s.restMedian)} elsewhere` : ` (${s.n} results, too few elsewhere to compare)`)
       + (s.likelyUnit ? `, looks like ${s.likelyUnit} (factor ${round(s.factor ?? 0, 4)})` : '')),
+    ...(summary.setApart.length ? [`FHIR Observations set apart (not laboratory, not counted): ${summary.setApart.reduce((a, c) => a + c.rows, 0)} (${
+      [...new Set(summary.setApart.map((c) => c.category))].join('; ')})`] : []),
     `flagged rows: ${Number(n)}`,
     `report: ${report}`,
     `database: ${ctx.dbFile}`,
@@ -85,7 +110,7 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   ].join('\n');
   return {
     dir: ctx.outDir, database: ctx.dbFile, report, summaryJson, flaggedParquet: paths.parquet, flaggedCsv: paths.csv, flaggedJson: paths.json,
-    flaggedRows: Number(n), summary, text,
+    flaggedRows: Number(n), summary, problems, text,
   };
 }
 

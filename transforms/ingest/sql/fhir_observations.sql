@@ -72,7 +72,14 @@ final as (
         id as record_id,
         list_filter(performer_ids, v -> regexp_full_match(v, '[0-9]{11,}'))[1] as sor_code,
         list_filter(performer_ids, v -> regexp_full_match(v, '[0-9]{1,6}'))[1] as ydernummer,
-        coalesce(regexp_extract(subject_ref, '^(?:.*/)?Patient/(.+)$', 1), subject_ref, subject_id) as patient,
+        -- regexp_extract gives '' (not null) when nothing matches: each form is tried in turn
+        -- (Patient/x, a full URL ending in Patient/x, urn:uuid:x as bulk exports reference bundles)
+        coalesce(
+            nullif(regexp_extract(subject_ref, '^(?:.*/)?Patient/(.+)$', 1), ''),
+            nullif(regexp_extract(subject_ref, '^urn:uuid:(.+)$', 1), ''),
+            nullif(trim(subject_ref), ''),
+            nullif(trim(subject_id), '')
+        ) as patient,
         coding ->> '$.code' as analysis_code,
         case when (coding ->> '$.system') in ('http://npu-terminology.org', 'urn:oid:1.2.208.176.2.1') then 'NPU' else 'local' end as code_system,
         coalesce(code_text, coding ->> '$.display') as analysis_name,

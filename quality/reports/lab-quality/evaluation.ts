@@ -1,0 +1,105 @@
+// The time frame and the scope of one lab evaluation: the "now" every time check is judged
+// against, where the delivery time comes from, whether dates were shifted by de-identification,
+// and which checks do not apply to the extract (per-clinic ones when it names no clinic). The
+// notes say all of it in words, first in the terminal and the report.
+import type { CheckDefinition } from '../../definitions.ts';
+import type { LabMapping } from './mapping.ts';
+
+export interface EvaluationOptions {
+  /** The machine's clock (or a test's). */
+  readonly clock: Date;
+  readonly asOf?: Date;
+  readonly deliveredAt?: Date;
+  readonly datesShifted?: boolean;
+}
+
+export interface Evaluation {
+  /** "Now" for every time check. */
+  readonly now: Date;
+  readonly datesShifted: boolean;
+  /** The delivery time of every file: a date, none (not judged), or each file's modification time. */
+  readonly delivered: Date | null | 'mtime';
+  /** --delivered-at was given: it beats a time a file carries in its own column. */
+  readonly deliveredByOption: boolean;
+  /** The extract names no clinic, or one constant for all: per-clinic checks do not apply. */
+  readonly noClinic: boolean;
+  readonly notes: readonly string[];
+}
+
+const day = (d: Date): string => (d.toISOString().endsWith('T00:00:00.000Z') ? d.toISOString().slice(0, 10) : `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+
+export function evaluationOf(opts: EvaluationOptions, mapping: LabMapping | null): Evaluation {
+  const notes: string[] = [];
+  const asOf = opts.asOf ?? mapping?.asOf ?? null;
+  const datesShifted = opts.datesShifted ?? mapping?.datesShifted ?? false;
+  const deliveredAt = opts.deliveredAt ?? mapping?.deliveredAt ?? null;
+  const from = (option: unknown, key: string) => (option !== undefined ? `--${key}` : `${key.replace('-', '_')} in ${mapping?.file}`);
+  if (asOf) notes.push(`Evaluated as of ${day(asOf)} (${from(opts.asOf, 'as-of')}): a time after it is in the future.`);
+  let delivered: Date | null | 'mtime';
+  if (deliveredAt) {
+    delivered = deliveredAt;
+    notes.push(`Delivery time ${day(deliveredAt)} (${from(opts.deliveredAt, 'delivered-at')}): a result time after it is a finding.`);
+  } else if (datesShifted) {
+    // the files' modification times are real dates, the extract's are shifted: not comparable
+    delivered = null;
+    notes.push('No delivery time given: result times are not compared with one.');
+  } else if (asOf) {
+    // the extract cannot have been delivered after the date it is evaluated as of
+    delivered = asOf;
+    notes.push(`Delivery time: the as-of date ${day(asOf)} (no delivered_at or --delivered-at given; the files' modification times are not used).`);
+  } else {
+    delivered = 'mtime';
+  }
+  if (datesShifted) {
+    notes.push(`Dates declared shifted by de-identification (${from(opts.datesShifted, 'dates-shifted')}): only the order of times is judged (sampled <= resulted${delivered ? ' <= delivered' : ''}); no time is called "in the future".`);
+  }
+  const stamped = (mapping?.deliveries ?? []).filter((d) => d.deliveredAtColumn !== null);
+  if (stamped.length && opts.deliveredAt === undefined) {
+    notes.push(`Delivery time of each file read with ${mapping?.file}: the latest ${[...new Set(stamped.map((d) => d.deliveredAtColumn))].join(', ')} in it (delivered_at: { column }); ${
+      delivered instanceof Date ? `else ${day(delivered)}` : 'else as above'}.`);
+  }
+  const zones = [...new Set((mapping?.deliveries ?? []).map((d) => d.timeZone).filter((z) => z !== null))];
+  if (zones.length) notes.push(`Times without an offset in the mapped files are read in ${zones.join(', ')} (the mapping's time_zone); stored and shown in UTC.`);
+  const noClinic = mapping !== null && mapping.deliveries.every((d) => d.noClinic || d.sources.sor_code?.type === 'value');
+  if (noClinic) {
+    notes.push('The extract names no clinic (the mapping says none or gives one constant): per-clinic checks (SOR code format, shifted clinics, unit mix-ups per clinic, the usual reference interval per clinic) are not applicable.');
+  }
+  return { now: asOf ?? opts.clock, datesShifted, delivered, deliveredByOption: opts.deliveredAt !== undefined, noClinic, notes };
+}
+
+/**
+ * One file's delivery time: --delivered-at, else the time the file carries in its own column,
+ * else the evaluation's (the mapping's delivered_at, the as-of date, none, or the mtime).
+ */
+export function deliveredAtOf(ev: Evaluation, fromColumn: Date | null | undefined, mtime: Date): Date | null {
+  if (!ev.deliveredByOption && fromColumn) return fromColumn;
+  return ev.delivered === 'mtime' ? mtime : ev.delivered;
+}
+
+/**
+ * The checks only an evaluation runs, derived from the declared ones: lab.value_missing (an
+ * empty value, counted apart from lab.value_unparseable). Not declared in
+ * config/checks/lab-quality.yaml because the nightly job runs every declared check and its
+ * reports list them; the nightly keeps calling an empty value unparseable.
+ */
+export function evaluationOnlyChecks(checks: readonly CheckDefinition[]): CheckDefinition[] {
+  const unparseable = checks.find((c) => c.id === 'lab.value_unparseable');
+  if (!unparseable) return [];
+  return [{
+    ...unparseable,
+    id: 'lab.value_missing',
+    category: 'completeness',
+    description: 'the value is empty: missing, not unparseable',
+    reason: 'the value is missing (empty)',
+    params: { ...unparseable.params, sql: "select row_id from lab.row_findings where check_name = 'value_missing'" },
+  }];
+}
+
+/** Without the checks that judge a time against "now" (shifted dates), or a SOR code (no clinic). */
+export function applicableChecks<C extends Pick<CheckDefinition, 'id' | 'params'>>(checks: readonly C[], ev: Evaluation): C[] {
+  return checks.filter((c) => {
+    if (ev.datesShifted && /_future$/.test(c.id)) return false;
+    if (ev.noClinic && (c.params.column === 'sor_code' || c.params.to === 'ref.clinics')) return false;
+    return true;
+  });
+}

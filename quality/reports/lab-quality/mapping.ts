@@ -1,0 +1,156 @@
+// A lab-quality mapping: a source layout (config/sources/*.yaml, validated by the same loader)
+// plus what a foreign export needs and a journal system's layout never does. Top-level keys:
+//   time_zone      the zone the file's times without an offset are read in
+//   as_of          the date every time check is judged against ("now"); --as-of overrides it
+//   delivered_at   when the extract was delivered (the result times must not be after it); in a
+//                  delivery, `delivered_at: { column: X }`: each file's latest time in column X
+//   dates_shifted  true: de-identification moved every date, so only order is judged
+//   absent         values that mean "removed" ("___"): read as empty in every column
+// and, per column, besides a column name:
+//   clinic: none                           the extract names no clinic (per-clinic checks do not apply)
+//   sor_code: { value: "unknown" }         a constant (`clinic` is another name for sor_code)
+//   value: [result_text, result_number]    the first of the columns that holds a value
+//   analysis_name: { lookup: dictionary.csv, on: code, take: label }
+//                                          from a side file (beside the mapping), matched on the
+//                                          analysis code (or `key: <canonical column>`)
+// A delivery that uses any of these (or `absent`) is read once into a plain file with the
+// canonical columns, which the pipeline's own staging then reads.
+import { dirname, resolve } from 'node:path';
+import { ConfigError } from '../../../config/errors.ts';
+import { readYaml, sourceFromDocument, type Delivery } from '../../../config/load.ts';
+
+export type ColumnSource =
+  | { readonly type: 'columns'; readonly names: readonly string[] }
+  | { readonly type: 'value'; readonly value: string }
+  | { readonly type: 'lookup'; readonly file: string; readonly on: string; readonly take: string; readonly key: string };
+
+export interface MappedDelivery extends Delivery {
+  /** Where each canonical column comes from; plain columns are `columns` with one name. */
+  readonly sources: Readonly<Record<string, ColumnSource>>;
+  /** True when the file must be rewritten before staging (a constant, list, lookup or absent value). */
+  readonly computed: boolean;
+  readonly timeZone: string | null;
+  readonly absent: readonly string[];
+  readonly noClinic: boolean;
+  /** A column whose latest time is the file's delivery time (exports that stamp each row). */
+  readonly deliveredAtColumn: string | null;
+}
+
+export interface LabMapping {
+  readonly file: string;
+  readonly deliveries: readonly MappedDelivery[];
+  readonly timeZone: string | null;
+  readonly asOf: Date | null;
+  readonly deliveredAt: Date | null;
+  readonly datesShifted: boolean;
+  readonly noClinic: boolean;
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A date or date-time as an instant; a date alone is midnight UTC. Null when it is not one. */
+export function parseInstant(v: unknown): Date | null {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v;
+  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(v.trim())) return null;
+  const text = v.trim().replace(' ', 'T');
+  const d = new Date(text.length === 10 ? `${text}T00:00:00Z` : /Z|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+function timeZoneOf(file: string, key: string, v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  try {
+    if (typeof v !== 'string') throw new Error();
+    new Intl.DateTimeFormat('en', { timeZone: v });
+    return v;
+  } catch {
+    throw new ConfigError(file, key, v, 'an IANA time zone such as "America/New_York"');
+  }
+}
+
+/** Reads a lab mapping; every mistake is a ConfigError naming the file and the key. */
+export async function loadLabMapping(file: string): Promise<LabMapping> {
+  const doc = await readYaml(file);
+  if (!isObj(doc)) throw new ConfigError(file, '(document)', doc, 'a mapping');
+  const { time_zone, as_of, delivered_at, dates_shifted, absent, ...layoutDoc } = doc;
+  const timeZone = timeZoneOf(file, 'time_zone', time_zone);
+  const instant = (key: string, v: unknown): Date | null => {
+    if (v === undefined || v === null) return null;
+    const d = parseInstant(v);
+    if (!d) throw new ConfigError(file, key, v, 'a date (YYYY-MM-DD) or date-time (YYYY-MM-DDThh:mm, UTC unless an offset is given)');
+    return d;
+  };
+  const asOf = instant('as_of', as_of);
+  const deliveredAt = instant('delivered_at', delivered_at);
+  if (dates_shifted !== undefined && typeof dates_shifted !== 'boolean') throw new ConfigError(file, 'dates_shifted', dates_shifted, 'true or false');
+  if (absent !== undefined && (!Array.isArray(absent) || absent.some((a) => typeof a !== 'string' && typeof a !== 'number'))) {
+    throw new ConfigError(file, 'absent', absent, 'a list of values that mean "removed", such as ["___"]');
+  }
+  const absentValues = (absent as (string | number)[] | undefined ?? []).map(String);
+
+  // Each delivery's rich columns are taken out, and the layout loader sees plain column names
+  // (the canonical name itself for a computed column: the rewritten file has that header).
+  const list = Array.isArray(layoutDoc.deliveries) ? layoutDoc.deliveries : [];
+  const extras: { sources: Record<string, ColumnSource>; computed: boolean; noClinic: boolean; timeZone: string | null; deliveredAtColumn: string | null }[] = [];
+  const plainDeliveries = list.map((item, i) => {
+    if (!isObj(item) || !isObj(item.columns)) {
+      extras.push({ sources: {}, computed: false, noClinic: false, timeZone, deliveredAtColumn: null });
+      return item;
+    }
+    const path = `deliveries[${i}].`;
+    const { time_zone: tz, delivered_at: deliveredAtSpec, ...rest } = item;
+    let deliveredAtColumn: string | null = null;
+    if (deliveredAtSpec !== undefined) {
+      if (!isObj(deliveredAtSpec) || typeof deliveredAtSpec.column !== 'string' || deliveredAtSpec.column === '' || Object.keys(deliveredAtSpec).length !== 1) {
+        throw new ConfigError(file, `${path}delivered_at`, deliveredAtSpec, '{ column: <a column of the file> } (each file\'s latest time in it is its delivery time)');
+      }
+      deliveredAtColumn = deliveredAtSpec.column;
+    }
+    const deliveryZone = timeZoneOf(file, `${path}time_zone`, tz) ?? timeZone;
+    const sources: Record<string, ColumnSource> = {};
+    let noClinic = false;
+    for (const [name, spec] of Object.entries(item.columns)) {
+      const canonical = name === 'clinic' ? 'sor_code' : name;
+      const key = `${path}columns.${name}`;
+      if (name === 'clinic' && 'sor_code' in item.columns) throw new ConfigError(file, key, spec, 'either clinic or sor_code, not both (clinic is another name for sor_code)');
+      if (name === 'clinic' && (spec === 'none' || spec === null)) {
+        noClinic = true;
+        sources.sor_code = { type: 'value', value: '(no clinic)' };
+      } else if (typeof spec === 'string' && spec !== '') {
+        sources[canonical] = { type: 'columns', names: [spec] };
+      } else if (Array.isArray(spec) && spec.length > 0 && spec.every((s) => typeof s === 'string' && s !== '')) {
+        sources[canonical] = { type: 'columns', names: spec as string[] };
+      } else if (isObj(spec) && 'value' in spec && Object.keys(spec).length === 1 && (typeof spec.value === 'string' || typeof spec.value === 'number')) {
+        sources[canonical] = { type: 'value', value: String(spec.value) };
+      } else if (isObj(spec) && typeof spec.lookup === 'string' && typeof spec.on === 'string' && typeof spec.take === 'string'
+        && (spec.key === undefined || typeof spec.key === 'string') && Object.keys(spec).every((k) => ['lookup', 'on', 'take', 'key'].includes(k))) {
+        sources[canonical] = { type: 'lookup', file: resolve(dirname(file), spec.lookup), on: spec.on, take: spec.take, key: (spec.key as string | undefined) ?? 'analysis_code' };
+      } else {
+        throw new ConfigError(file, key, spec, 'a column name, a list of column names (the first present), { value: constant }, { lookup: file, on: column, take: column }, or (for clinic) none');
+      }
+    }
+    for (const [name, s] of Object.entries(sources)) {
+      if (s.type !== 'lookup') continue;
+      const by = sources[s.key];
+      if (!by || by.type === 'lookup') throw new ConfigError(file, `${path}columns.${name}.key`, s.key, 'a canonical column the mapping reads from the file or a constant');
+    }
+    const computed = absentValues.length > 0 || Object.values(sources).some((s) => s.type !== 'columns' || s.names.length > 1);
+    extras.push({ sources, computed, noClinic, timeZone: deliveryZone, deliveredAtColumn });
+    const columns = Object.fromEntries(Object.entries(sources).map(([c, s]) => [c, computed || s.type !== 'columns' ? c : s.names[0]!]));
+    return { ...rest, columns };
+  });
+  const deliveries = sourceFromDocument(file, { ...layoutDoc, deliveries: list.length ? plainDeliveries : layoutDoc.deliveries });
+  const mapped: MappedDelivery[] = [];
+  deliveries.forEach((d, i) => {
+    if (d.kind !== 'laboratoriesvar') return;
+    const x = extras[i]!;
+    mapped.push({ ...d, sources: x.sources, computed: x.computed, timeZone: x.timeZone, absent: absentValues, noClinic: x.noClinic, deliveredAtColumn: x.deliveredAtColumn });
+  });
+  if (mapped.length === 0) {
+    throw new ConfigError(file, 'deliveries', deliveries.map((d) => d.kind), 'at least one delivery of kind laboratoriesvar');
+  }
+  return {
+    file, deliveries: mapped, timeZone, asOf, deliveredAt, datesShifted: dates_shifted === true,
+    noClinic: mapped.every((d) => d.noClinic),
+  };
+}

@@ -1,0 +1,155 @@
+// Makes a mapped foreign file readable by the pipeline's own staging. Every column the mapping
+// names must be in the file's header (a mapping that silently reads nothing would report an
+// extract as incomplete instead of the mapping as wrong). A delivery with computed columns
+// (constants, first-present lists, lookups, absent values) is read once into a plain CSV with
+// the canonical columns, in the file's record order, so staging numbers its lines as it would
+// number the original's records.
+import { basename, join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { ConfigError, type ConfigProblem } from '../../../config/errors.ts';
+import { sqlIdent, sqlString } from '../../../transforms/db/connection.ts';
+import { readHeader } from '../../../transforms/ingest/header.ts';
+import { literalPath } from '../../../transforms/ingest/literal-path.ts';
+import { deliveryTarget } from '../../../transforms/ingest/stage.ts';
+import type { MappedDelivery } from './mapping.ts';
+import type { LabInput } from './inputs.ts';
+
+type DeliveryInput = Extract<LabInput, { role: 'delivery' }>;
+
+/**
+ * Checks every mapped file's header against its mapping (a ConfigError naming the file and each
+ * missing column), reads the delivery time of files whose mapping names a column for it (in the
+ * mapping's time zone, else `timeZone`), and rewrites the files with computed columns into `tmpDir`.
+ */
+export async function prepareMappedInputs(inputs: readonly LabInput[], tmpDir: string, timeZone: string): Promise<LabInput[]> {
+  const problems: ConfigProblem[] = [];
+  const headers = new Map<string, string[]>();
+  for (const input of inputs) {
+    if (input.role !== 'delivery' || !input.mapped) continue;
+    const d = input.mapped;
+    if (d.format !== 'csv' && d.format !== 'tsv') {
+      if (d.computed) problems.push({ file: d.sourceFile, key: 'format', found: d.format, expected: 'csv or tsv for constants, lists, lookups and absent values' });
+      continue;
+    }
+    const header = (await readHeader(input.path, d.delimiter, d.encoding).catch(() => null)) ?? [];
+    // no header at all: the file is rejected whole while staging, with the reason
+    if (header.length === 0) continue;
+    headers.set(input.path, header);
+    if (d.deliveredAtColumn !== null && !header.includes(d.deliveredAtColumn)) {
+      problems.push({ file: input.file, key: `column ${d.deliveredAtColumn}`, found: undefined, expected: `the column ${d.sourceFile} takes the delivery time from (the header has ${header.join(', ')})` });
+    }
+    for (const [canonical, s] of Object.entries(d.sources)) {
+      const wanted = s.type === 'columns' ? s.names : [];
+      for (const name of wanted) {
+        if (!header.includes(name)) {
+          problems.push({ file: input.file, key: `column ${name}`, found: undefined, expected: `the column ${d.sourceFile} maps to ${canonical} (the header has ${header.join(', ')})` });
+        }
+      }
+      if (s.type === 'lookup') {
+        let dict: string[] = [];
+        try {
+          dict = await lookupColumns(s.file);
+        } catch (err) {
+          problems.push({ file: d.sourceFile, key: `columns.${canonical}.lookup`, found: s.file, expected: `a readable CSV file (${((err as Error).message ?? '').split('\n')[0]})` });
+          continue;
+        }
+        for (const name of [s.on, s.take]) {
+          if (!dict.includes(name)) problems.push({ file: s.file, key: `column ${name}`, found: undefined, expected: `the lookup column ${d.sourceFile} names for ${canonical} (the header has ${dict.join(', ') || 'nothing'})` });
+        }
+      }
+    }
+  }
+  if (problems.length) throw ConfigError.of(problems);
+  const out: LabInput[] = [];
+  let n = 0;
+  for (const original of inputs) {
+    const input = original.role === 'delivery' && original.mapped?.deliveredAtColumn && headers.has(original.path)
+      ? { ...original, deliveredAt: await latestTime(original, headers.get(original.path)!, timeZone) }
+      : original;
+    if (input.role !== 'delivery' || !input.mapped?.computed || !headers.has(input.path)) {
+      out.push(input);
+      continue;
+    }
+    const path = join(tmpDir, `${n++}-${basename(input.path).replace(/\.gz$/, '')}`);
+    await rewrite(input, headers.get(input.path)!, path);
+    const plain: MappedDelivery = { ...input.mapped, format: 'csv', encoding: 'utf-8', delimiter: ',' };
+    out.push({ ...input, path, target: deliveryTarget(plain) } satisfies DeliveryInput);
+  }
+  return out;
+}
+
+/** The latest time in a file's delivered_at column, read with the layout's format in its time zone. */
+async function latestTime(input: DeliveryInput, header: readonly string[], timeZone: string): Promise<Date | null> {
+  const d = input.mapped!;
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const conn = await instance.connect();
+  try {
+    await conn.run(`set TimeZone = 'UTC'`);
+    const v = `try_strptime(nullif(trim(${sqlIdent(d.deliveredAtColumn!)}), ''), ${sqlString(d.timestamps)})`;
+    const at = d.timestamps.includes('%z') ? v : `timezone(${sqlString(input.timeZone ?? timeZone)}, ${v})`;
+    const spec = header.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
+    const reader = await conn.runAndReadAll(`select strftime(max(${at}), '%Y-%m-%dT%H:%M:%SZ') as t
+      from read_csv(${sqlString(literalPath(input.path))}, header = true, auto_detect = false, columns = {${spec}},
+        delim = ${sqlString(d.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(d.encoding)}, compression = 'auto')`);
+    const t = reader.getRowObjects()[0]?.t;
+    return typeof t === 'string' ? new Date(t) : null;
+  } catch (err) {
+    throw new Error(`${input.file}: the delivery time could not be read from ${d.deliveredAtColumn}: ${((err as Error).message ?? '').split('\n')[0]}`);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** The columns of a side file, as DuckDB's CSV sniffer reads it (the rewrite reads it the same way). */
+async function lookupColumns(file: string): Promise<string[]> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const conn = await instance.connect();
+  try {
+    const reader = await conn.runAndReadAll(`describe select * from read_csv(${sqlString(literalPath(file))}, header = true, all_varchar = true)`);
+    return reader.getRowObjects().map((r) => String(r.column_name));
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function rewrite(input: DeliveryInput, header: readonly string[], to: string): Promise<void> {
+  const d = input.mapped!;
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const conn = await instance.connect();
+  try {
+    const absent = d.absent.map(sqlString);
+    // a value that is empty, or one of the mapping's "removed" markers, is no value
+    const present = (col: string) => `case when trim(f.${sqlIdent(col)}) = ''${absent.length ? ` or trim(f.${sqlIdent(col)}) in (${absent.join(', ')})` : ''}
+      then null else f.${sqlIdent(col)} end`;
+    const joins: string[] = [];
+    const exprOf = (canonical: string): string => {
+      const s = d.sources[canonical]!;
+      if (s.type === 'value') return sqlString(s.value);
+      if (s.type === 'columns') return s.names.length === 1 ? present(s.names[0]!) : `coalesce(${s.names.map(present).join(', ')})`;
+      const alias = `lk${joins.length}`;
+      // the first row of a key wins: a dictionary that repeats a code is the dictionary's problem
+      joins.push(`left join (select trim(${sqlIdent(s.on)}) as k, first(${sqlIdent(s.take)}) as v
+          from read_csv(${sqlString(literalPath(s.file))}, header = true, all_varchar = true) group by 1) as ${alias}
+        on ${alias}.k = trim(${exprOf(s.key)})`);
+      return `${alias}.v`;
+    };
+    const select = Object.keys(d.sources).map((c) => `${exprOf(c)} as ${sqlIdent(c)}`);
+    const spec = header.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
+    await conn.run(`copy (
+      select ${select.join(', ')}
+      from (select row_number() over () as __n, * from read_csv(${sqlString(literalPath(input.path))}, header = true, auto_detect = false,
+        columns = {${spec}}, delim = ${sqlString(d.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(d.encoding)},
+        compression = 'auto')) as f
+      ${joins.join('\n')}
+      order by f.__n
+    ) to ${sqlString(literalPath(to))} (format csv, header true, delimiter ',')`);
+  } catch (err) {
+    const first = ((err as Error).message ?? String(err)).split('\n')[0]!.replaceAll(input.path, input.file);
+    throw new Error(`${input.file}: could not be read with the computed columns of ${d.sourceFile}: ${first}`);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}

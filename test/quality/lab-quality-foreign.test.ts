@@ -1,0 +1,303 @@
+// lab-quality on extracts written the way other systems write them: a de-identified hospital
+// export (dates shifted 150 years ahead, local item codes with a dictionary file, no clinic, a
+// text value column holding ___ where the value was removed and a numeric column beside it,
+// New York local times) and a FHIR bulk export (urn:uuid references, vital signs beside lab
+// results). Every expected figure is worked out by hand from the rows written here.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino from 'pino';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runLabQuality, type LabQualityResult } from '../../jobs/lab-quality.ts';
+import { ConfigError } from '../../config/errors.ts';
+import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
+import { workspace, type Workspace } from '../helpers/inbox.ts';
+
+const silent = pino({ level: 'silent' });
+// the machine's clock: every shifted date lies after it
+const CLOCK = new Date('2026-12-05T08:00:00Z');
+
+const DICTIONARY = `code,label,fluid
+50931,Glucose,Blood
+50971,Potassium,Blood
+51221,Hematocrit,Blood
+`;
+
+// id 2 and 5: the text value was removed (___), the number is still there; id 4: no value at all
+// and the result stored before the sample was taken; id 3 in summer (EDT, UTC-4), the others in
+// winter (EST, UTC-5); id 3 (above its interval) and id 5 (inside it) flagged "abnormal".
+const LABEVENTS = `labevent_id,subject_id,itemid,charttime,storetime,value,valuenum,valueuom,ref_range_lower,ref_range_upper,flag
+1,10001,50931,2180-03-01 08:00:00,2180-03-01 09:00:00,95,95,mg/dL,70,100,
+2,10001,50971,2180-03-01 08:00:00,2180-03-01 09:30:00,___,4.1,mEq/L,3.3,5.1,
+3,10002,50931,2180-07-15 23:30:00,2180-07-16 00:10:00,180,180,mg/dL,70,100,abnormal
+4,10002,50971,2180-07-16 10:00:00,2180-07-16 09:00:00,,,mEq/L,3.3,5.1,
+5,10003,51221,2180-01-10 12:00:00,2180-01-10 13:00:00,___,38.5,%,36,48,abnormal
+`;
+
+const mappingYaml = (top: string, extraColumns = '') => `system: Hospital export
+time_zone: America/New_York
+absent: ["___"]
+${top}
+deliveries:
+  - kind: laboratoriesvar
+    files: "labevents*.csv"
+    format: csv
+    timestamps: "%Y-%m-%d %H:%M:%S"
+    columns:
+      record_id: labevent_id
+      patient: subject_id
+      clinic: none
+      analysis_code: itemid
+      analysis_name: { lookup: dictionary.csv, on: code, take: label }
+      code_system: { value: local }
+      value: [value, valuenum]
+      unit: valueuom
+      ref_low: ref_range_lower
+      ref_high: ref_range_upper
+      abnormal_flag: flag
+      sampled_at: charttime
+      resulted_at: storetime
+${extraColumns}`;
+
+async function hospital(ws: Workspace, top: string, extraColumns = ''): Promise<string> {
+  await ws.put('export/labevents.csv', LABEVENTS);
+  await ws.put('mapping/dictionary.csv', DICTIONARY);
+  return ws.put('mapping/hospital.yaml', mappingYaml(top, extraColumns));
+}
+
+async function findingsOf(out: string): Promise<Map<string, string[]>> {
+  return withDatabase(join(out, 'lab-quality.duckdb'), async (_db, conn) => {
+    const rows = await queryRows<{ record_key: string; check_id: string }>(conn,
+      `select record_key, check_id from quality.row_findings order by record_key, check_id`);
+    const m = new Map<string, string[]>();
+    for (const r of rows) m.set(r.record_key.replace(/^.*:/, ''), [...(m.get(r.record_key.replace(/^.*:/, '')) ?? []), r.check_id]);
+    return m;
+  });
+}
+
+describe('lab-quality on a de-identified hospital export with shifted dates', () => {
+  let ws: Workspace;
+  let out: string;
+  let result: LabQualityResult;
+
+  beforeAll(async () => {
+    ws = await workspace();
+    const mapping = await hospital(ws, 'dates_shifted: true');
+    out = join(ws.root, 'out');
+    result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+  }, 120_000);
+
+  it('reads every row through the computed columns: lookup, first present value, constant, no clinic', async () => {
+    expect(result.files).toEqual([{ file: 'labevents.csv', role: 'delivery', system: 'Hospital export', read: 5, rejected: 0, error: null }]);
+    const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<Record<string, unknown>>(conn, `
+      select record_id, source_line, patient, clinic, analysis_code, analysis_name, code_system, value_text, value_state, value_num,
+        strftime(sampled_at, '%Y-%m-%d %H:%M') as sampled_utc, strftime(resulted_at, '%Y-%m-%d %H:%M') as resulted_utc
+      from lab.results order by record_id`));
+    expect(rows).toEqual([
+      // 08:00 EST = 13:00 UTC
+      { record_id: '1', source_line: 2n, patient: '10001', clinic: '(no clinic)', analysis_code: '50931', analysis_name: 'Glucose', code_system: 'local', value_text: '95', value_state: 'numeric', value_num: 95, sampled_utc: '2180-03-01 13:00', resulted_utc: '2180-03-01 14:00' },
+      // ___ is absent: the number is taken
+      { record_id: '2', source_line: 3n, patient: '10001', clinic: '(no clinic)', analysis_code: '50971', analysis_name: 'Potassium', code_system: 'local', value_text: '4.1', value_state: 'numeric', value_num: 4.1, sampled_utc: '2180-03-01 13:00', resulted_utc: '2180-03-01 14:30' },
+      // 23:30 EDT = 03:30 UTC the next day
+      { record_id: '3', source_line: 4n, patient: '10002', clinic: '(no clinic)', analysis_code: '50931', analysis_name: 'Glucose', code_system: 'local', value_text: '180', value_state: 'numeric', value_num: 180, sampled_utc: '2180-07-16 03:30', resulted_utc: '2180-07-16 04:10' },
+      { record_id: '4', source_line: 5n, patient: '10002', clinic: '(no clinic)', analysis_code: '50971', analysis_name: 'Potassium', code_system: 'local', value_text: null, value_state: 'unparseable', value_num: null, sampled_utc: '2180-07-16 14:00', resulted_utc: '2180-07-16 13:00' },
+      { record_id: '5', source_line: 6n, patient: '10003', clinic: '(no clinic)', analysis_code: '51221', analysis_name: 'Hematocrit', code_system: 'local', value_text: '38.5', value_state: 'numeric', value_num: 38.5, sampled_utc: '2180-01-10 17:00', resulted_utc: '2180-01-10 18:00' },
+    ]);
+  });
+
+  it('judges only the order of shifted times: nothing is in the future, one result before its sample', async () => {
+    const f = await findingsOf(out);
+    const all = [...f.values()].flat();
+    expect(all.filter((c) => c.includes('future'))).toEqual([]);
+    expect([...f.entries()].filter(([, c]) => c.includes('lab.time_order')).map(([k]) => k)).toEqual(['4']);
+    // no clinic: no SOR code format or register finding for any row
+    expect(all.filter((c) => c.includes('sor') || c.includes('clinic'))).toEqual([]);
+  });
+
+  it('reads "abnormal" as a flag that agrees with a value outside the interval and not with one inside', async () => {
+    const f = await findingsOf(out);
+    expect([...f.entries()].filter(([, c]) => c.includes('lab.flag_inconsistent')).map(([k]) => k)).toEqual(['5']);
+  });
+
+  it('gives the results outside the delivered reference interval per analysis, and how many are flagged', () => {
+    // glucose 95 and 180 against 70..100 (180 flagged); potassium 4.1 against 3.3..5.1 (row 4 has no
+    // value); hematocrit 38.5 against 36..48
+    expect(result.outputs.summary.outsideReference).toEqual([
+      { analysis: '50931', name: 'Glucose', withInterval: 2, below: 0, above: 1, outsideFlagged: 1 },
+      { analysis: '50971', name: 'Potassium', withInterval: 1, below: 0, above: 0, outsideFlagged: 0 },
+      { analysis: '51221', name: 'Hematocrit', withInterval: 1, below: 0, above: 0, outsideFlagged: 0 },
+    ]);
+  });
+
+  it('calls an empty value missing, not unparseable', async () => {
+    const f = await findingsOf(out);
+    expect(f.get('4')).toContain('lab.value_missing');
+    expect([...f.values()].flat()).not.toContain('lab.value_unparseable');
+  });
+
+  it('counts 4 of 5 usable, and says how it judged in the first lines', async () => {
+    const s = result.outputs.summary;
+    expect([s.rowsRead, s.usable, s.unusable]).toEqual([5, 4, 1]);
+    expect(result.exitCode).toBe(0);
+    expect(result.outputs.text).toMatch(/^Dates declared shifted/m);
+    expect(result.outputs.text).toContain('America/New_York');
+    expect(result.outputs.text).toContain('names no clinic');
+    const html = await readFile(result.outputs.report, 'utf8');
+    expect(html.indexOf('Dates declared shifted')).toBeGreaterThan(0);
+    expect(html.indexOf('Dates declared shifted')).toBeLessThan(html.indexOf('Lab results read'));
+    expect(html).toContain('Not applicable: the extract names no clinic.');
+    expect(html).not.toContain('No clinic has 5 or more');
+  });
+});
+
+describe('lab-quality as of a date', () => {
+  it('calls times after the as-of date future and, with no delivery time given, judges result times against the as-of date', async () => {
+    const ws = await workspace();
+    const mapping = await hospital(ws, '');
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({
+      extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, asOf: new Date('2180-05-01T00:00:00Z'), logger: silent,
+    });
+    const f = await findingsOf(out);
+    // rows 3 and 4 are sampled in July 2180, after 1 May 2180; the others before
+    const future = [...f.entries()].filter(([, c]) => c.includes('lab.time_future')).map(([k]) => k);
+    expect(future).toEqual(['3', '4']);
+    // row 3's result time is after the delivery (the as-of date); row 4's before its sample
+    expect([...f.entries()].filter(([, c]) => c.includes('lab.time_order')).map(([k]) => k)).toEqual(['3', '4']);
+    const delivered = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) =>
+      queryRows<{ d: string }>(conn, `select strftime(delivered_at, '%Y-%m-%d %H:%M') as d from lab.inputs`));
+    expect(delivered).toEqual([{ d: '2180-05-01 00:00' }]);
+    expect(result.outputs.summary.usable).toBe(3);
+    expect(result.outputs.text).toContain('Evaluated as of 2180-05-01 (--as-of)');
+  }, 120_000);
+
+  it('exits non-zero and says why first when nothing is usable (every date in the future of the clock)', async () => {
+    const ws = await workspace();
+    const mapping = await hospital(ws, '');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    expect(result.outputs.summary.usable).toBe(0);
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs.text.split('\n')[0]).toBe('NOT USABLE: nothing is usable: 0 of 5 lab results');
+    const html = await readFile(result.outputs.report, 'utf8');
+    expect(html).toContain('Not usable as it stands');
+  }, 120_000);
+});
+
+describe('honest outputs', () => {
+  it('exits non-zero and names the file first when a file is rejected whole', async () => {
+    const ws = await workspace();
+    const mapping = await hospital(ws, 'dates_shifted: true');
+    await ws.put('export/labevents-2.csv', '');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs.text.split('\n')[0]).toBe('NOT USABLE: labevents-2.csv was rejected whole: empty file: no header line');
+    expect(result.outputs.summary.usable).toBe(4);
+  }, 120_000);
+
+  it('says how many local codes and panels it shows of how many', async () => {
+    const ws = await workspace();
+    // 61 local codes, code i with i + 1 results, so the order (most results first) is known
+    const lines = ['labevent_id,subject_id,itemid,charttime,storetime,value,valuenum,valueuom,ref_range_lower,ref_range_upper,flag'];
+    let id = 0;
+    for (let i = 0; i < 61; i++) {
+      for (let k = 0; k <= i; k++) lines.push(`${++id},1000${k},${60000 + i},2180-03-01 08:00:00,2180-03-01 09:00:00,${k + 1},,mg/L,0,100,`);
+    }
+    await ws.put('export/labevents.csv', `${lines.join('\n')}\n`);
+    await ws.put('mapping/dictionary.csv', 'code,label\n');
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('dates_shifted: true'));
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    const s = result.outputs.summary;
+    expect([s.localCodes.length, s.panels.length, s.analysisCount]).toEqual([61, 60, 61]);
+    expect(s.panels.at(-1)!.analysis).toBe('60001');
+    const html = await readFile(result.outputs.report, 'utf8');
+    expect(html).toContain('50 of 61 local codes shown (the largest); all in summary.json (localCodes).');
+    expect(html).toContain('60 of 61 analyses have a panel below (the largest); every analysis is in');
+    expect(html).toContain('40 of 61 analyses drawn; all are in the table below and in summary.json.');
+    expect(html).toContain('40 of 61 analyses shown (most results outside first); all in summary.json (outsideReference).');
+  }, 180_000);
+});
+
+describe('the delivery time from a column of the file', () => {
+  it('takes each file\'s latest time in the column, read in the mapping\'s time zone, and judges result times against it', async () => {
+    const ws = await workspace();
+    // exported 2180-03-02 00:00 New York (EST) = 05:00 UTC; r3's result time is a day later
+    await ws.put('export/results.csv', [
+      'Id,Pt,Code,Val,Taken,Done,Exported',
+      'r1,PATIENT1,GLU,5.1,2180-03-01 08:00:00,2180-03-01 09:00:00,2180-03-01 23:00:00',
+      'r2,PATIENT2,GLU,5.4,2180-03-01 08:00:00,2180-03-01 09:00:00,2180-03-02 00:00:00',
+      'r3,PATIENT3,GLU,5.6,2180-03-01 08:00:00,2180-03-03 09:00:00,',
+      '',
+    ].join('\n'));
+    const mapping = await ws.put('m.yaml', ['system: Stamped export', 'time_zone: America/New_York', 'dates_shifted: true', 'deliveries:',
+      '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv', '    timestamps: "%Y-%m-%d %H:%M:%S"', '    delivered_at: { column: Exported }',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, sampled_at: Taken, resulted_at: Done }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    const delivered = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) =>
+      queryRows<{ d: string }>(conn, `select strftime(delivered_at, '%Y-%m-%d %H:%M') as d from lab.inputs`));
+    expect(delivered).toEqual([{ d: '2180-03-02 05:00' }]);
+    const f = await findingsOf(out);
+    expect([...f.entries()].filter(([, c]) => c.includes('lab.time_order')).map(([k]) => k)).toEqual(['r3']);
+    expect(result.outputs.text).toContain('the latest Exported in it');
+    // --delivered-at beats the column
+    const again = join(ws.root, 'again');
+    await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: again, now: CLOCK, deliveredAt: new Date('2180-03-05T00:00:00Z'), logger: silent });
+    expect([...(await findingsOf(again)).values()].flat()).not.toContain('lab.time_order');
+  }, 180_000);
+});
+
+describe('reference intervals that differ between patients', () => {
+  it('does not call a sex-specific interval unstable, but still one interval that changes for the same patient', async () => {
+    const ws = await workspace();
+    // HB-L: women (W1-W3) 7.3..9.5, men (M1, M2) 8.3..10.5, two results each; X1 gets 7.3..9.5
+    // once and 1..2 once: only that one differs from what the same patient otherwise gets
+    const rows = ['Id,Pt,Code,Val,Unit,Lo,Hi'];
+    let id = 0;
+    for (const [pt, lo, hi] of [['W1', 7.3, 9.5], ['W2', 7.3, 9.5], ['W3', 7.3, 9.5], ['M1', 8.3, 10.5], ['M2', 8.3, 10.5]] as const) {
+      for (let k = 0; k < 2; k++) rows.push(`r${++id},PATIENT-${pt},HB-L,8.${k + 1},mmol/L,${lo},${hi}`);
+    }
+    rows.push('x1,PATIENT-X1,HB-L,8.5,mmol/L,7.3,9.5', 'x2,PATIENT-X1,HB-L,8.6,mmol/L,1,2');
+    await ws.put('export/results.csv', `${rows.join('\n')}\n`);
+    const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, unit: Unit, ref_low: Lo, ref_high: Hi }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    const f = await findingsOf(out);
+    expect([...f.entries()].filter(([, c]) => c.includes('lab.reference_unstable')).map(([k]) => k)).toEqual(['x2']);
+  }, 120_000);
+});
+
+describe('a lab mapping that does not fit its files', () => {
+  it('names the file and the column a mapping reads that the file does not have', async () => {
+    const ws = await workspace();
+    await ws.put('export/labevents.csv', LABEVENTS);
+    await ws.put('mapping/dictionary.csv', DICTIONARY);
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('').replace('unit: valueuom', 'unit: units'));
+    const err = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toMatch(/^labevents\.csv: column units: found nothing, expected the column .*hospital\.yaml maps to unit/);
+  }, 60_000);
+
+  it('names a lookup column the side file does not have', async () => {
+    const ws = await workspace();
+    await ws.put('export/labevents.csv', LABEVENTS);
+    await ws.put('mapping/dictionary.csv', DICTIONARY);
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('').replace('take: label', 'take: name'));
+    const err = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
+    expect((err as ConfigError).message).toMatch(/dictionary\.csv: column name: found nothing, expected the lookup column/);
+  }, 60_000);
+
+  it('refuses clinic and sor_code together: one is another name for the other', async () => {
+    const ws = await workspace();
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('').replace('clinic: none', 'clinic: none\n      sor_code: Sor'));
+    const err = await runLabQuality({ extracts: [ws.inbox], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
+    expect((err as ConfigError).message).toContain('hospital.yaml: deliveries[0].columns.clinic: found "none", expected either clinic or sor_code, not both');
+  });
+
+  it('rejects a column spec it does not know, naming the key', async () => {
+    const ws = await workspace();
+    await ws.put('export/labevents.csv', LABEVENTS);
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('').replace('code_system: { value: local }', 'code_system: { constant: local }'));
+    const err = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
+    expect((err as ConfigError).message).toContain('hospital.yaml: deliveries[0].columns.code_system: found {"constant":"local"}');
+  }, 60_000);
+});
