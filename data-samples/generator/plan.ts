@@ -5,7 +5,8 @@ import { unitNormal, unitUniform } from './random.ts';
 /**
  * The clinic plan: every clinic of the synthetic country with the exact number of records of
  * each kind it delivers. Built in two steps: the full country (scale 1), whose per-system sums
- * are the seed's first table and whose per-specialty sums approach the second; then the clinics
+ * are the seed's first table and whose per-specialty sums are the second (additive figures
+ * exactly, distinct patients in expectation); then the clinics
  * kept at scale S with every count scaled and re-apportioned so that per-system sums are
  * round(S * seed). Row-level data is generated from this plan in SQL.
  */
