@@ -27,7 +27,7 @@ async function digests(dir: string): Promise<Map<string, string>> {
 }
 
 describe('fangst generate: the clinic plan at scale 1', () => {
-  it('reproduces the seed table per journal system exactly, and the specialty table clinic counts', async () => {
+  it('reproduces the seed table per journal system exactly, and the specialty table clinic counts and additive columns', async () => {
     const cfg = await loadGeneratorConfig(configPath);
     const plans = planClinics(cfg, { scale: 1, seed: 7, from: cfg.period.from, to: cfg.period.to });
     expect(plans).toHaveLength(971);
