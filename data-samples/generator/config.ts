@@ -62,7 +62,6 @@ export interface GeneratorConfig {
   readonly enrolment: { first_day_share: number; spread_days: number };
   readonly live_from: Record<string, string>;
   readonly a_share_ramp: number;
-  readonly visiting_share: number;
   readonly notes: { system: string; pilot_clinics: number; total: number };
   readonly lab: {
     total: number;

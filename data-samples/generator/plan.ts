@@ -1,10 +1,12 @@
 import type { GeneratorConfig, SeedFigures } from './config.ts';
+import { fitInteger, ipf, ipfCapped, roundControlled } from './fit.ts';
 import { unitNormal, unitUniform } from './random.ts';
 
 /**
  * The clinic plan: every clinic of the synthetic country with the exact number of records of
  * each kind it delivers. Built in two steps: the full country (scale 1), whose per-system sums
- * are the seed's first table and whose per-specialty sums approach the second; then the clinics
+ * are the seed's first table and whose per-specialty sums are the second (additive figures
+ * exactly, distinct patients in expectation); then the clinics
  * kept at scale S with every count scaled and re-apportioned so that per-system sums are
  * round(S * seed). Row-level data is generated from this plan in SQL.
  */
@@ -49,7 +51,11 @@ interface FullClinic {
   specialty: number;
   weight: number;
   m: Record<Measure, number>;
+  /** Records about a patient of another clinic of the same system. */
+  v: number;
 }
+
+const sum = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0);
 
 /** Splits an integer total over weights: largest remainder, ties by position. Deterministic. */
 export function apportion(total: number, weights: number[]): number[] {
@@ -68,30 +74,46 @@ export function apportion(total: number, weights: number[]): number[] {
   return out;
 }
 
-/** Iterative proportional fitting of a non-negative seed matrix to row and column sums. */
-export function ipf(seed: number[][], rows: number[], cols: number[], iterations = 500): number[][] {
-  const m = seed.map((r) => r.slice());
-  for (let it = 0; it < iterations; it++) {
-    for (let i = 0; i < m.length; i++) {
-      const s = m[i]!.reduce((x, y) => x + y, 0);
-      if (s > 0) m[i] = m[i]!.map((v) => (v * rows[i]!) / s);
-    }
-    for (let j = 0; j < cols.length; j++) {
-      const s = m.reduce((x, r) => x + r[j]!, 0);
-      if (s > 0) for (const r of m) r[j] = (r[j]! * cols[j]!) / s;
-    }
-  }
-  // finish on the rows: the per-system sums are the ones that must be exact
-  for (let i = 0; i < m.length; i++) {
-    const s = m[i]!.reduce((x, y) => x + y, 0);
-    if (s > 0) m[i] = m[i]!.map((v) => (v * rows[i]!) / s);
-    else if (rows[i]! > 0) throw new Error(`no cell can take system row ${i} total ${rows[i]}`);
-  }
-  return m;
-}
-
 const figure = (f: SeedFigures, m: Measure): number =>
   m === 'a' ? f.a : m === 'b' ? f.b : m === 'u' ? f.diagnoser - f.a - f.b : m === 'e' ? f.epikriser : m === 'be' ? f.billed : f.patients;
+
+const records = (m: Record<Measure, number>) => m.a + m.b + m.u + m.e + m.be;
+
+/**
+ * Patients per system x specialty. The system table counts each patient once, the specialty table
+ * once per specialty, so the specialty column (less the unregistered clinic's) exceeds the system
+ * total by the patients seen in two specialties. Each cell gets a home pool (distinct patients of
+ * its clinics; rows exact, columns the specialty figures scaled down to the system total) and
+ * visits: records about a random patient of the system's pool, chosen so that the expected number
+ * of distinct patients they add from other specialties makes up the difference per specialty.
+ * A specialty cannot have more distinct patients than records: there its target is its records.
+ */
+function homePatients(n: number[][], rec: number[][], rows: number[], cols: number[]): { patients: number[][]; visits: number[][] } {
+  const total = sum(rows);
+  const recCols = cols.map((_, j) => sum(rec.map((r) => r[j]!)));
+  const target = cols.map((t, j) => Math.min(t, recCols[j]!));
+  // gamma: patients from other specialties per home patient, the same in every specialty
+  const gamma = Math.max(0, sum(target) / total - 1);
+  const homeCols = apportion(total, target);
+  const mixed = n.map((row) => row.filter((c) => c > 0).length > 1);
+  // room for the visits: a home pool leaves a share gamma of its cell's records free
+  const caps = rec.map((row, i) => row.map((r, j) => (n[i]![j]! > 0 ? Math.min(r, (mixed[i] ? r / (1 + gamma) : r) + 1) : 0)));
+  const patients = roundControlled(ipfCapped(rec, rows, homeCols, caps), rows, homeCols);
+  const visits = n.map((row) => row.map(() => 0));
+  cols.forEach((_, j) => {
+    const eligible = patients.map((row, i) => (mixed[i] ? row[j]! : 0));
+    const extra = apportion(Math.max(0, target[j]! - homeCols[j]!), eligible);
+    extra.forEach((x, i) => {
+      if (x <= 0) return;
+      // k uniform draws from a pool of N reach M(1 - (1 - 1/N)^k) of the M patients outside the cell
+      const pool = rows[i]!, outside = pool - patients[i]![j]!;
+      const room = rec[i]![j]! - patients[i]![j]!;
+      const k = x >= outside ? room : Math.ceil(Math.log(1 - x / outside) / Math.log(1 - 1 / pool));
+      visits[i]![j] = Math.max(0, Math.min(k, room));
+    });
+  });
+  return { patients, visits };
+}
 
 /** The full country at scale 1: 970 clinics with a system and the one without. */
 function fullCountry(cfg: GeneratorConfig, seed: number): FullClinic[] {
@@ -126,30 +148,34 @@ function fullCountry(cfg: GeneratorConfig, seed: number): FullClinic[] {
   for (const m of MEASURES) if (unregFig[m] < 0) throw new Error(`seed tables: specialty total of ${m} is below the system total`);
   const uj = pi.get(unreg.specialty)!;
 
-  // cell values per measure by IPF: rows = systems (exact), columns = specialties
+  // integer cells per measure, exact on both margins: rows = systems, columns = specialties
+  // without the unregistered clinic. Diagnoses are fitted in real numbers first and give the
+  // shape of A, B and the unmarked ones; each of those is then fitted to its own margins, so
+  // that their sum, the diagnoses, meets both margins too.
   const colTarget = (m: Measure) => specs.map((p, j) => figure(p, m) - (j === uj ? unregFig[m] : 0));
+  const rowTarget = (m: Measure) => systems.map((s) => figure(s, m));
   const regClinics = specs.map((p, j) => p.clinics - (j === uj ? 1 : 0));
-  const cells = {} as Record<Measure, number[][]>;
   const base = (m: Measure) => n.map((row) => row.map((c, j) => (regClinics[j]! > 0 ? (c * colTarget(m)[j]!) / regClinics[j]! : 0)));
   const dRows = systems.map((s) => s.diagnoser);
   const dCols = specs.map((p, j) => p.diagnoser - (j === uj ? unregFig.a + unregFig.b + unregFig.u : 0));
   const d = ipf(n.map((row) => row.map((c, j) => (regClinics[j]! > 0 ? (c * dCols[j]!) / regClinics[j]! : 0))), dRows, dCols);
-  for (const m of ['a', 'b'] as const) {
-    const cols = colTarget(m);
-    const s0 = d.map((row, i) => row.map((v, j) => v * (dRows[i]! > 0 ? figure(systems[i]!, m) / dRows[i]! : 0) * (dCols[j]! > 0 ? cols[j]! / dCols[j]! : 0)));
-    cells[m] = ipf(s0, systems.map((s) => figure(s, m)), cols);
-  }
-  cells.u = d.map((row, i) => row.map((v, j) => Math.max(0, v - cells.a[i]![j]! - cells.b[i]![j]!)));
-  for (const m of ['e', 'be'] as const) cells[m] = ipf(base(m), systems.map((s) => figure(s, m)), colTarget(m));
-  // patients: table 2 counts a patient once per specialty, so its columns are scaled down to
-  // the system total; the rest of the difference comes from visits between specialties
-  const pCols = colTarget('p');
-  const pScale = total(systems, 'p') / pCols.reduce((s, x) => s + x, 0);
-  cells.p = ipf(base('p'), systems.map((s) => s.patients), pCols.map((x) => x * pScale));
-
-  // integer cells, exact per system
   const intCells = {} as Record<Measure, number[][]>;
-  for (const m of MEASURES) intCells[m] = cells[m].map((row, i) => apportion(figure(systems[i]!, m), row));
+  const fitted = (m: Measure, seedMatrix: number[][]) => {
+    try {
+      return fitInteger(seedMatrix, rowTarget(m), colTarget(m));
+    } catch (err) {
+      throw new Error(`seed tables: ${m} per system x specialty: ${(err as Error).message}`);
+    }
+  };
+  for (const m of ['a', 'b', 'u'] as const) {
+    const cols = colTarget(m);
+    const rows = rowTarget(m);
+    intCells[m] = fitted(m, d.map((row, i) => row.map((v, j) => v * (dRows[i]! > 0 ? rows[i]! / dRows[i]! : 0) * (dCols[j]! > 0 ? cols[j]! / dCols[j]! : 0))));
+  }
+  for (const m of ['e', 'be'] as const) intCells[m] = fitted(m, base(m));
+  const recordCells = n.map((row, i) => row.map((_, j) => intCells.a[i]![j]! + intCells.b[i]![j]! + intCells.u[i]![j]! + intCells.e[i]![j]! + intCells.be[i]![j]!));
+  const home = homePatients(n, recordCells, systems.map((s) => s.patients), colTarget('p'));
+  intCells.p = home.patients;
 
   // clinics inside cells, sized by a seeded log-normal weight
   const clinics: FullClinic[] = [];
@@ -160,20 +186,25 @@ function fullCountry(cfg: GeneratorConfig, seed: number): FullClinic[] {
       if (count === 0) return;
       const members = Array.from({ length: count }, () => {
         no += 1;
-        return { no, system: s.name, specialty: p.code, weight: Math.exp(0.6 * unitNormal(seed, 'clinic-size', no)), m: {} as Record<Measure, number> };
+        return { no, system: s.name, specialty: p.code, weight: Math.exp(0.6 * unitNormal(seed, 'clinic-size', no)), m: {} as Record<Measure, number>, v: 0 };
       });
       for (const m of MEASURES) {
+        if (m === 'p') continue;
         const parts = apportion(intCells[m][i]![j]!, members.map((c) => c.weight));
         members.forEach((c, k) => (c.m[m] = parts[k]!));
       }
+      // patients in proportion to records, visits in the room the clinic's records leave
+      const recs = members.map((c) => records(c.m));
+      const own = apportion(Math.min(intCells.p[i]![j]!, sum(recs)), recs).map((x, k) => Math.min(x, recs[k]!));
+      const room = recs.map((r, k) => r - own[k]!);
+      const visits = apportion(Math.min(home.visits[i]![j]!, sum(room)), room);
+      members.forEach((c, k) => ((c.m.p = own[k]!), (c.v = visits[k]!)));
       clinics.push(...members);
     }),
   );
-  clinics.push({ no: no + 1, system: null, specialty: unreg.specialty, weight: 1, m: unregFig });
+  clinics.push({ no: no + 1, system: null, specialty: unreg.specialty, weight: 1, m: unregFig, v: 0 });
   return clinics;
 }
-
-const records = (m: Record<Measure, number>) => m.a + m.b + m.u + m.e + m.be;
 
 export interface PlanOptions {
   readonly scale: number;
@@ -218,10 +249,10 @@ export function planClinics(cfg: GeneratorConfig, opts: PlanOptions): ClinicPlan
     }
     const k = keepAll ? mine.length : Math.max(1, Math.min(mine.length, Math.round(scale * s.clinics)));
     const chosen = ordered.slice(0, k).sort((x, y) => x.no - y.no);
-    kept.push(...scaleGroup(chosen, scaledTarget(scale, (m) => figure(s, m)), cfg.visiting_share, s.name));
+    kept.push(...scaleGroup(chosen, scaledTarget(scale, (m) => figure(s, m)), s.name));
   }
   const unreg = full.find((c) => c.system === null)!;
-  kept.push(...scaleGroup([unreg], scaledTarget(scale, (m) => unreg.m[m]), 0, 'unregistered'));
+  kept.push(...scaleGroup([unreg], scaledTarget(scale, (m) => unreg.m[m]), 'unregistered'));
   return decorate(cfg, opts, kept);
 }
 
@@ -233,7 +264,7 @@ function scaledTarget(scale: number, full: (m: Measure) => number): (m: Measure)
       : Math.round(scale * full(m));
 }
 
-function scaleGroup(chosen: FullClinic[], target: (m: Measure) => number, visitingShare: number, label: string) {
+function scaleGroup(chosen: FullClinic[], target: (m: Measure) => number, label: string) {
   const out = chosen.map((c) => ({ c, m: { a: 0, b: 0, u: 0, e: 0, be: 0, p: 0 } as Record<Measure, number>, v: 0 }));
   for (const m of MEASURES) {
     if (m === 'p') continue;
@@ -250,7 +281,8 @@ function scaleGroup(chosen: FullClinic[], target: (m: Measure) => number, visiti
     o.m[kind] += 1;
   }
   const specs = new Set(chosen.map((c) => c.specialty));
-  for (const o of out) o.v = specs.size > 1 ? Math.floor(visitingShare * records(o.m)) : 0;
+  // visits: the full plan's, in proportion to the records the clinic keeps at this scale
+  for (const o of out) o.v = specs.size > 1 ? Math.max(0, Math.min(records(o.m) - 1, Math.floor((o.c.v * records(o.m)) / Math.max(1, records(o.c.m))))) : 0;
   // patients: proportional, at least one per clinic, never more than the clinic's own records
   const totalP = target('p');
   const cap = out.map((o) => records(o.m) - o.v);

@@ -27,7 +27,7 @@ async function digests(dir: string): Promise<Map<string, string>> {
 }
 
 describe('fangst generate: the clinic plan at scale 1', () => {
-  it('reproduces the seed table per journal system exactly, and the specialty table clinic counts', async () => {
+  it('reproduces the seed table per journal system exactly, and the specialty table clinic counts and additive columns', async () => {
     const cfg = await loadGeneratorConfig(configPath);
     const plans = planClinics(cfg, { scale: 1, seed: 7, from: cfg.period.from, to: cfg.period.to });
     expect(plans).toHaveLength(971);
@@ -38,7 +38,14 @@ describe('fangst generate: the clinic plan at scale 1', () => {
         system: s.name, clinics: s.clinics, patients: s.patients, diagnoser: s.diagnoser, a: s.a, b: s.b, epikriser: s.epikriser, billed: s.billed,
       });
     }
-    for (const sp of cfg.specialties) expect([sp.code, plans.filter((p) => p.specialty === sp.code).length]).toEqual([sp.code, sp.clinics]);
+    // the specialty table: clinics and every additive column exact, cell by cell
+    for (const sp of cfg.specialties) {
+      const mine = plans.filter((p) => p.specialty === sp.code);
+      const sum = (f: (p: (typeof plans)[number]) => number) => mine.reduce((t, p) => t + f(p), 0);
+      expect({ code: sp.code, clinics: mine.length, diagnoser: sum((p) => p.a + p.b + p.u), a: sum((p) => p.a), b: sum((p) => p.b), epikriser: sum((p) => p.e), billed: sum((p) => p.be) }).toEqual({
+        code: sp.code, clinics: sp.clinics, diagnoser: sp.diagnoser, a: sp.a, b: sp.b, epikriser: sp.epikriser, billed: sp.billed,
+      });
+    }
     // imaging epikriser only from XMedicus clinics of specialties 3 and 5
     expect(new Set(plans.filter((p) => p.be > 0).map((p) => `${p.system}/${p.specialty}`))).toEqual(new Set(['XMedicus/3', 'XMedicus/5']));
     // every clinic delivers, and never has more patients than records
