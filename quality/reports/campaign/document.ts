@@ -4,6 +4,7 @@
 import type { CampaignData, ClinicChangeRow, ShareRow, TrendRow } from './collect.ts';
 import { Pseudonymiser, isSmallCount, suppressCount } from '../../report-kit/suppress.ts';
 import { TableBuilder, type ProtectedTable } from '../../report-kit/protect-table.ts';
+import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
 
 /** One group in one month, or over the whole period. Null = suppressed (shareable) or undefined. */
 export interface Share {
@@ -412,7 +413,8 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
   }));
 
   const trendRow = (level: string) => data.trend.find((t) => t.level === level);
-  return {
+  // Clinic names and the register's other texts are as delivered: the document goes out masked.
+  return maskIdentifiersDeep({
     report: 'campaign',
     generated_at: (options.generatedAt ?? new Date()).toISOString(),
     shareable,
@@ -436,5 +438,5 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
     specialties,
     clinics,
     focus: { below_target: belowTarget, improved, fell_back: fellBack },
-  };
+  });
 }

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlIdent, sqlString } from '../../../transforms/db/connection.ts';
 import { formulaSafeSql } from '../../report-kit/csv.ts';
+import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
 import { renderLabReport } from './render-html.ts';
 import { readLabSummary, type LabSummary } from './collect.ts';
 
@@ -66,28 +67,41 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
     csv: join(ctx.outDir, 'flagged-rows.csv'),
     json: join(ctx.outDir, 'flagged-rows.json'),
   };
-  await conn.run(`copy lab.flagged_rows to ${sqlString(paths.parquet)} (format parquet, compression zstd)`);
+  // A flagged row quotes what was delivered (ids, codes, units, values): an identifier in any of
+  // its text is masked in every file (cpr_mask), whatever column it came in.
+  const columns = await queryRows<{ column_name: string; column_type: string }>(conn, 'describe lab.flagged_rows');
+  const masked = columns.map(({ column_name: name, column_type: type }) => {
+    const col = sqlIdent(name);
+    if (type === 'VARCHAR') return `cpr_mask(${col}) as ${col}`;
+    if (type === 'VARCHAR[]') return `list_transform(${col}, v -> cpr_mask(v)) as ${col}`;
+    return col;
+  });
+  await conn.run(`create or replace temp view lab_flagged_out as select ${masked.join(', ')} from lab.flagged_rows`);
+  await conn.run(`copy lab_flagged_out to ${sqlString(paths.parquet)} (format parquet, compression zstd)`);
   // CSV cells hold one value: the lists become ' | '-separated text; delivered text that a
   // spreadsheet would run as a formula is quoted (formulaSafe).
-  const columns = await queryRows<{ column_name: string; column_type: string }>(conn, 'describe lab.flagged_rows');
   const isList = (type: string) => type.endsWith('[]');
   const cells = [...columns.filter((c) => !isList(c.column_type)), ...columns.filter((c) => isList(c.column_type))]
     .map(({ column_name: name, column_type: type }) => {
       const value = isList(type) ? `array_to_string(${sqlIdent(name)}, ' | ')` : type === 'VARCHAR' ? sqlIdent(name) : null;
       return value === null ? sqlIdent(name) : `${formulaSafeSql(value)} as ${sqlIdent(name)}`;
     });
-  await conn.run(`copy (select ${cells.join(', ')} from lab.flagged_rows) to ${sqlString(paths.csv)} (format csv, header true)`);
-  await conn.run(`copy lab.flagged_rows to ${sqlString(paths.json)} (format json, array true)`);
+  await conn.run(`copy (select ${cells.join(', ')} from lab_flagged_out) to ${sqlString(paths.csv)} (format csv, header true)`);
+  await conn.run(`copy lab_flagged_out to ${sqlString(paths.json)} (format json, array true)`);
 
-  const summary = await readLabSummary(conn, ctx.runId);
+  // Codes, units, names and file names are as delivered: the figures go out masked.
+  const summary = maskIdentifiersDeep(await readLabSummary(conn, ctx.runId));
+  const files = maskIdentifiersDeep(ctx.files);
+  const ignored = maskIdentifiersDeep(ctx.ignored);
+  const mappingFile = maskIdentifiersDeep(ctx.mappingFile);
   const summaryJson = join(ctx.outDir, 'summary.json');
-  const problems = evaluationProblems(summary, ctx.files);
+  const problems = evaluationProblems(summary, files);
   const notes = ctx.notes ?? [];
 
-  await writeFile(summaryJson, `${JSON.stringify({ generatedAt: ctx.now.toISOString(), registerGiven: ctx.registerGiven, problems, notes, files: ctx.files, ignored: ctx.ignored, ...summary }, null, 2)}\n`);
+  await writeFile(summaryJson, `${JSON.stringify({ generatedAt: ctx.now.toISOString(), registerGiven: ctx.registerGiven, problems, notes, files: files, ignored: ignored, ...summary }, null, 2)}\n`);
   const report = join(ctx.outDir, 'report.html');
   await writeFile(report, renderLabReport(summary, {
-    files: ctx.files, ignored: ctx.ignored, generatedAt: ctx.now, mappingFile: ctx.mappingFile, registerGiven: ctx.registerGiven,
+    files: files, ignored: ignored, generatedAt: ctx.now, mappingFile: mappingFile, registerGiven: ctx.registerGiven,
     problems, notes, noClinic: ctx.noClinic ?? false,
   }));
 
@@ -95,7 +109,7 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   const text = [
     ...problems.map((p) => `NOT USABLE: ${p}`),
     ...notes,
-    `lab results read: ${summary.rowsRead} in ${ctx.files.filter((f) => f.role !== 'register').length} files`,
+    `lab results read: ${summary.rowsRead} in ${files.filter((f) => f.role !== 'register').length} files`,
     ...(ctx.registerGiven ? [] : ['no clinic register given: clinics are named as delivered']),
     `usable: ${summary.usable} (${pct(summary.usable, summary.rowsRead)}), unusable: ${summary.unusable}, not yet answered: ${summary.pending}, rejected: ${summary.rejected}`,
     ...summary.shifts.map((s) => `shifted: ${s.analysis} at clinic ${s.clinic}: median ${round(s.median)}`
