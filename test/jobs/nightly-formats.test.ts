@@ -1,13 +1,26 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
-import pl from 'nodejs-polars';
+import { createRequire } from 'node:module';
 import { KINDS } from '../../config/kinds.ts';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { openDatabase, queryRows, sqlString, withDatabase } from '../../transforms/db/connection.ts';
 import { runNightly } from '../../jobs/nightly.ts';
 import { workspace } from '../helpers/inbox.ts';
+import { REPO } from '../helpers/snapshot.ts';
+
+// nodejs-polars is the benchmark's peer (test/bench/package.json, installed by npm test's pretest):
+// its lock cannot list the platform packages npm ci would ask for at the top level.
+const pl = createRequire(join(REPO, 'test', 'bench', 'package.json'))('nodejs-polars') as {
+  scanIPC(path: string): { collectSync(): PolarsFrame };
+  readIPC(bytes: Buffer): PolarsFrame;
+};
+interface PolarsFrame {
+  readonly height: number;
+  readonly columns: string[];
+  getColumn(name: string): { toArray(): unknown[]; dtype: unknown };
+}
 
 const silent = pino({ level: 'silent' });
 
