@@ -173,8 +173,9 @@ describe('fangst generate: files', () => {
   });
 });
 
-const sksReference = '/work/shared/reference/sks_diagnosis_codes.csv';
-describe.skipIf(!existsSync(sksReference))('fangst generate: diagnosis codes (against ../shared/reference/sks_diagnosis_codes.csv)', () => {
+// The SKS codes the project ships (config/reference/sks-diagnosis-codes.csv, with its source).
+const sksReference = join(root, 'config', 'reference', 'sks-diagnosis-codes.csv');
+describe('fangst generate: diagnosis codes (against the shipped SKS code list)', () => {
   it('draws clean codes that exist in the SKS list, and unknown codes that do not', async () => {
     const cfg = await loadGeneratorConfig(configPath);
     const known = new Set((await readFile(sksReference, 'utf8')).split('\n').map((l) => l.split(';')[0]!.replaceAll('"', '')));

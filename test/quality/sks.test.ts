@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,8 @@ import { parseSksFile } from '../../transforms/reference/sks-codes.ts';
 import { createWorkTables, diagnosis, insertClinics, insertRows } from '../helpers/quality-fixtures.ts';
 
 const fixture = 'test/fixtures/sks/SKScomplete-mini.txt';
-const sharedCsv = '/work/shared/reference/sks_diagnosis_codes.csv';
+// The shared reference folder beside the project, where a developer's machine has it (not in CI).
+const sharedCsv = fileURLToPath(new URL('../../../shared/reference/sks_diagnosis_codes.csv', import.meta.url));
 const now = new Date('2026-03-10T02:00:00Z');
 
 let db: Database;
