@@ -16,7 +16,9 @@ export function createLogger(name = 'fangst', destination?: DestinationStream): 
   const options = { name, level, hooks: { streamWrite: maskLogLine } };
   if (destination) return pino(options, destination);
   if (process.stderr.isTTY && process.env.FANGST_LOG_FORMAT !== 'json') {
-    return pino(options, pretty({ destination: 2, colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname,name', sync: true }));
+    // Colour unless NO_COLOR is set to anything (no-color.org).
+    const colorize = !process.env.NO_COLOR;
+    return pino(options, pretty({ destination: 2, colorize, translateTime: 'HH:MM:ss', ignore: 'pid,hostname,name', sync: true }));
   }
   return pino(options, pino.destination({ dest: 2, sync: true }));
 }

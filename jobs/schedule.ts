@@ -157,12 +157,23 @@ export function register(program: Command, exit: (code: number) => void): void {
       if (next !== undefined) {
         const config = await loadConfig(o.config);
         const schedule = readSchedule(config.file, config.raw, o.cron);
-        for (const d of nextRuns(schedule, next)) process.stdout.write(`${d.toISOString()}\n`);
+        for (const d of nextRuns(schedule, next)) process.stdout.write(`${inZone(d, schedule.timeZone)}\n`);
         exit(EXIT.ok);
         return;
       }
       exit(await runSchedule({ ...o, maxRuns, logger: createLogger() }));
     });
+}
+
+/**
+ * A run time as the operator set it, in the schedule's zone with its offset, then in UTC:
+ * "2026-12-06 02:30 Europe/Copenhagen (GMT+01:00) = 2026-12-06T01:30:00.000Z".
+ */
+export function inZone(d: Date, timeZone: string): string {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+    timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset',
+  }).formatToParts(d).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${timeZone} (${parts.timeZoneName}) = ${d.toISOString()}`;
 }
 
 function count(flag: string, v: string | undefined): number | undefined {

@@ -7,7 +7,7 @@ import { loadConfig } from '../../config/load.ts';
 import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
 import { main } from '../../jobs/cli.ts';
 import { EXIT } from '../../jobs/exit-codes.ts';
-import { nextRuns, readSchedule, runSchedule } from '../../jobs/schedule.ts';
+import { inZone, nextRuns, readSchedule, runSchedule } from '../../jobs/schedule.ts';
 import { acquireRunLock } from '../../jobs/run-lock.ts';
 import { REGISTER, workspace } from '../helpers/inbox.ts';
 
@@ -67,5 +67,12 @@ describe('fangst schedule', () => {
     } finally {
       await lock.release();
     }
+  });
+});
+
+describe('schedule --next', () => {
+  it('prints run times in the schedule\'s zone, with its offset, beside UTC', () => {
+    expect(inZone(new Date('2025-07-01T00:30:00Z'), 'Europe/Copenhagen')).toBe('2025-07-01 02:30 Europe/Copenhagen (GMT+02:00) = 2025-07-01T00:30:00.000Z');
+    expect(inZone(new Date('2025-12-01T01:30:00Z'), 'Europe/Copenhagen')).toBe('2025-12-01 02:30 Europe/Copenhagen (GMT+01:00) = 2025-12-01T01:30:00.000Z');
   });
 });
