@@ -12,15 +12,8 @@ spellings as (
 
 final as (
     select
-        raw.run_id,
-        raw.file_hash,
-        raw.source_file,
-        raw.source_line,
-        raw.journal_system,
-        nullif(trim(raw.record_id), '') as record_id,
-        nullif(trim(raw.sor_code), '') as sor_code,
-        ydernummer_normalise(raw.ydernummer) as ydernummer,
-        nullif(trim(raw.patient), '') as patient,
+        raw.run_id, raw.file_hash, raw.source_file, raw.source_line, raw.journal_system,
+        unnest(delivered_record(raw.record_id, raw.sor_code, raw.ydernummer, raw.patient)),
         sks_normalise(raw.code) as code,
         raw.code as code_raw,
         spellings.kind,

@@ -25,15 +25,8 @@ parsed as (
 
 final as (
     select
-        run_id,
-        file_hash,
-        source_file,
-        source_line,
-        journal_system,
-        nullif(trim(record_id), '') as record_id,
-        nullif(trim(sor_code), '') as sor_code,
-        ydernummer_normalise(ydernummer) as ydernummer,
-        nullif(trim(patient), '') as patient,
+        run_id, file_hash, source_file, source_line, journal_system,
+        unnest(delivered_record(record_id, sor_code, ydernummer, patient)),
         upper(nullif(trim(analysis_code), '')) as analysis_code,
         case
             when upper(trim(analysis_code)) similar to 'NPU[0-9]{5}' then 'NPU'

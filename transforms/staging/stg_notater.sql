@@ -6,15 +6,8 @@ with raw as (
 
 final as (
     select
-        run_id,
-        file_hash,
-        source_file,
-        source_line,
-        journal_system,
-        nullif(trim(record_id), '') as record_id,
-        nullif(trim(sor_code), '') as sor_code,
-        ydernummer_normalise(ydernummer) as ydernummer,
-        nullif(trim(patient), '') as patient,
+        run_id, file_hash, source_file, source_line, journal_system,
+        unnest(delivered_record(record_id, sor_code, ydernummer, patient)),
         note_time__parsed as note_time,
         nullif(trim(note_type), '') as note_type,
         text,
