@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
+import type { PublishPoint } from './publish/batch.ts';
 
 /** The points of a run's data path at which the caller is told it got there (the crash tests kill the process there). */
 export type PipelinePoint =
   | 'after-hashing' | 'mid-staging' | 'after-staging' | 'after-transforms' | 'before-commit'
-  | 'mid-publish' | 'before-rename' | 'after-rename' | 'after-success';
+  | PublishPoint;
 
 /** What every step of one run needs to know: who it is, when, where to log, whom to tell where it got. */
 export interface RunContext {
