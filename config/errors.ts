@@ -98,3 +98,14 @@ export class NotFound extends Error {
     this.name = 'NotFound';
   }
 }
+
+/**
+ * The command was understood and its target exists, but doing it would break a promise: a
+ * release of rows already released, of a kind the run did not hold back. `why` says which.
+ */
+export class Refused extends Error {
+  constructor(readonly why: string) {
+    super(why);
+    this.name = 'Refused';
+  }
+}

@@ -20,6 +20,7 @@ const jobs: Record<string, () => Promise<{ register: Registrar }>> = {
   monitor: () => import('./monitor.ts'),
   schedule: () => import('./schedule.ts'),
   score: () => import('./score.ts'),
+  release: () => import('./release.ts'),
   validate: () => import('./validate.ts'),
 };
 

@@ -1,4 +1,4 @@
-import { ConfigError, NotFound, UsageError } from '../config/errors.ts';
+import { ConfigError, NotFound, Refused, UsageError } from '../config/errors.ts';
 import { RunLocked } from './run-lock.ts';
 
 /**
@@ -10,7 +10,10 @@ export const EXIT = {
   ok: 0,
   /** The run failed (I/O, database, broken invariant); nothing of it was committed. */
   failed: 1,
-  /** A configuration file is wrong, or a file, database or name the command was given does not exist; no data was touched. */
+  /**
+   * A configuration file is wrong, a file, database or name the command was given does not exist,
+   * or the command is refused (a release of rows already released); no data was touched.
+   */
   config: 2,
   /** The run completed, but at least one data kind was held back. */
   heldBack: 3,
@@ -23,7 +26,7 @@ export const EXIT = {
 /** The exit code of a command that threw `err`: the one place error kinds become codes. */
 export function exitCodeOf(err: unknown): number {
   if (err instanceof UsageError) return EXIT.usage;
-  if (err instanceof ConfigError || err instanceof NotFound) return EXIT.config;
+  if (err instanceof ConfigError || err instanceof NotFound || err instanceof Refused) return EXIT.config;
   if (err instanceof RunLocked) return EXIT.locked;
   return EXIT.failed;
 }

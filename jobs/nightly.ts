@@ -14,6 +14,7 @@ import { loadMacros } from '../transforms/macros.ts';
 import { acceptRun } from '../transforms/publish/accept.ts';
 import { probeOutbox, publishBatch, publishPending } from '../transforms/publish/batch.ts';
 import { ledgerByKind, recordLedger, tableTails } from '../transforms/publish/ledger.ts';
+import { heldRowCounts } from '../transforms/publish/release.ts';
 import { loadSpecialties, type Specialty } from '../transforms/reference/specialties.ts';
 import { stepTimer, type RunContext } from '../transforms/run-context.ts';
 import { dropRunScratch } from '../transforms/run.ts';
@@ -179,14 +180,15 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     const quality = await runChecks(conn, { runId, batchId, checks: ctx.checks, now: ctx.now, sksFile: config.reference.sksFile, logger: log });
     step('checks', { checks: ctx.checks.length });
     const heldBack = heldBackKinds(quality);
-    for (const [kind, { checkIds }] of heldBack) {
-      summary.heldBack.push({ kind, checks: checkIds });
-      log.error({ kind, checks: checkIds }, 'data kind held back by a failed aggregate check');
-    }
     summary.alerts.push(...quality.alerts.map((a) => ({ message: a.message })));
     const tails = await tableTails(conn);
     await acceptRun(conn, { runId, batchId, heldBack });
     step('accept');
+    for (const h of await heldRowCounts(conn, runId, [...heldBack.keys()])) {
+      const checks = heldBack.get(h.kind)!.checkIds;
+      summary.heldBack.push({ kind: h.kind, checks, held: h.held, withErrors: h.withErrors, runId });
+      log.error({ kind: h.kind, checks, rows_held: h.held, rows_with_errors: h.withErrors }, 'data kind held back by a failed aggregate check');
+    }
     summary.files.push(...(await recordLedger(conn, candidates, staged, tails, ctx)));
     await metaDb(conn).insertInto('meta.batches').values({
       batch_id: batchId, run_id: runId, created_at: ctx.now.toISOString(), status: 'committed', published_at: null, outbox_path: null,

@@ -10,7 +10,11 @@ export interface RunSummary {
   report: string | null;
   readonly files: FileAccount[];
   readonly skipped: SkippedFile[];
-  readonly heldBack: Array<{ kind: string; checks: string[] }>;
+  /**
+   * Kinds held back by a failed aggregate check: `held` rows wait for `fangst release`, `withErrors`
+   * stay quarantined for errors of their own (both are in the kind's quarantined count).
+   */
+  readonly heldBack: Array<{ kind: string; checks: string[]; held: number; withErrors: number; runId: string }>;
   readonly alerts: Array<{ message: string }>;
   readonly totals: { read: number; published: number; quarantined: number; rejected: number };
   readonly byKind: KindAccount[];
@@ -67,14 +71,17 @@ export function formatSummary(s: RunSummary): string {
   const failed = [...s.files.filter((f) => f.error), ...s.skipped.filter((f) => f.outcome === 'unreadable').map((f) => ({ file: f.file, error: f.detail }))];
   const already = s.skipped.filter((f) => f.outcome === 'already_loaded' || f.outcome === 'duplicate_in_run').length;
   const unknown = s.skipped.filter((f) => f.outcome === 'unrecognised');
+  // A hold is what the operator must act on: it comes first, before what did publish.
+  const held = s.heldBack.map((h) => h.kind);
   if (s.runs) {
-    lines.push(`fangst nightly: the inbox loaded as ${s.runs.length} consecutive runs (run_input_budget)`);
+    lines.push(`fangst nightly: ${held.length ? `HELD BACK ${[...new Set(held)].join(', ')}; ` : ''}the inbox loaded as ${s.runs.length} consecutive runs (run_input_budget)`);
     for (const r of s.runs) {
       const outcome = r.batchId ? `batch ${r.batchId} published` : 'nothing published';
       lines.push(`  ${r.runId}: ${n(r.files)} files, ${n(r.read)} rows read, ${outcome}${r.heldBack.length ? `, held back: ${r.heldBack.join(', ')}` : ''}`);
     }
   } else {
-    lines.push(`fangst nightly ${s.runId}: ${s.batchId ? `batch ${s.batchId} published` : 'nothing new to publish'}`);
+    const published = s.batchId ? `batch ${s.batchId} published` : 'nothing new to publish';
+    lines.push(`fangst nightly ${s.runId}: ${held.length ? `HELD BACK ${held.join(', ')}; ${s.batchId ? `batch ${s.batchId} published with the other kinds` : published}` : published}`);
   }
   lines.push(`files: ${loaded} loaded, ${already} already loaded (skipped), ${failed.length} failed, ${unknown.length} not recognised`);
   if (s.files.length) {
@@ -90,7 +97,10 @@ export function formatSummary(s: RunSummary): string {
   for (const r of s.files.filter((f) => f.kind === 'register' && !f.error)) {
     lines.push(`clinic register: ${n(r.published)} clinics from ${r.file}`);
   }
-  for (const h of s.heldBack) lines.push(`HELD BACK: ${h.kind} (${h.checks.join(', ')})`);
+  for (const h of s.heldBack) {
+    lines.push(`HELD BACK: ${h.kind} (${h.checks.join(', ')}): ${n(h.held)} rows wait for a release${h.withErrors ? `, ${n(h.withErrors)} more are quarantined for errors of their own` : ''}`);
+    lines.push(`  once the check is fixed or overridden: fangst release --run ${h.runId} --kind ${h.kind} --reason "..."`);
+  }
   for (const f of failed) lines.push(`FAILED: ${f.file}: ${f.error}`);
   for (const f of unknown) lines.push(`not loaded: ${f.file}: ${f.detail}`);
   for (const a of s.alerts.slice(0, 10)) lines.push(`ALERT: ${a.message}`);

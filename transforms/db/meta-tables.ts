@@ -4,7 +4,7 @@ export interface RunsTable {
   job: string;
   started_at: string;
   finished_at: string | null;
-  status: 'running' | 'succeeded' | 'failed';
+  status: 'running' | 'succeeded' | 'failed' | 'crashed';
   batch_id: string | null;
   exit_code: number | null;
   rows_read: number | bigint | null;

@@ -28,6 +28,15 @@ export interface Manifest {
   readonly sources: ReadonlyArray<Record<string, unknown>>;
   readonly outputs: readonly OutputFile[];
   readonly totals: { read: number; published: number; quarantined: number; rejected: number };
+  /**
+   * A batch of rows released after a hold (`fangst release`): it reads no file, so its sources
+   * and totals are empty; this says whose rows it publishes, from which files, and why.
+   */
+  readonly release?: {
+    readonly run_id: string; readonly kind: string; readonly released_by: string; readonly reason: string;
+    readonly held_checks: string[]; readonly rows: number;
+    readonly sources: ReadonlyArray<{ file: string; sha256: string; rows: number }>;
+  };
 }
 
 /** The steps of a publish at which a caller may be told it got there (the crash tests kill the process there). */
@@ -122,6 +131,7 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
       kind, bytes, rows_read, rows_published, rows_quarantined, rows_rejected
     from meta.files where batch_id = ${batch} order by file_name`);
   const sum = (k: string) => sources.reduce((s, r) => s + Number(r[k] ?? 0), 0);
+  const release = await releaseOf(conn, opts.batchId);
   const manifest: Manifest = {
     batch_id: opts.batchId,
     run_id: b?.run_id ?? '',
@@ -132,6 +142,7 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
       rows_published: Number(s.rows_published), rows_quarantined: Number(s.rows_quarantined), rows_rejected: Number(s.rows_rejected) })),
     outputs,
     totals: { read: sum('rows_read'), published: sum('rows_published'), quarantined: sum('rows_quarantined'), rejected: sum('rows_rejected') },
+    ...(release ? { release } : {}),
   };
   await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   opts.reach?.('before-rename');
@@ -142,6 +153,21 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
   await opts.beforeMarked?.(opts.batchId);
   await markPublished(conn, opts.batchId, final);
   return manifest;
+}
+
+/** What a release batch publishes (meta.releases), per source file; null for a batch of a nightly run. */
+async function releaseOf(conn: DuckDBConnection, batchId: string): Promise<Manifest['release'] | null> {
+  const batch = sqlString(batchId);
+  const [r] = await queryRows<{ run_id: string; kind: string; released_by: string; reason: string; held_checks: string[]; rows: bigint }>(conn,
+    `select run_id, kind, released_by, reason, held_checks, rows_released as rows from meta.releases where batch_id = ${batch}`);
+  if (!r) return null;
+  const sources = await queryRows<{ file: string; sha256: string; rows: bigint }>(conn,
+    `select cpr_mask(source_file) as file, file_hash as sha256, count(*) as rows from core.${r.kind}
+     where batch_id = ${batch} group by all order by file`);
+  return {
+    run_id: r.run_id, kind: r.kind, released_by: r.released_by, reason: r.reason, held_checks: r.held_checks, rows: Number(r.rows),
+    sources: sources.map((s) => ({ ...s, rows: Number(s.rows) })),
+  };
 }
 
 /**

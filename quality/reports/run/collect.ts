@@ -6,6 +6,7 @@ import { NotFound } from '../../../config/errors.ts';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../../../transforms/db/connection.ts';
 import { batchRows } from '../../../transforms/publish/batch.ts';
+import { heldRowCounts } from '../../../transforms/publish/release.ts';
 import { protectShare, suppressCount } from '../../report-kit/suppress.ts';
 import { TableBuilder, type ProtectedTable } from '../../report-kit/protect-table.ts';
 import { dataKinds } from '../../definitions.ts';
@@ -49,6 +50,12 @@ export interface QualityReportData {
   readonly shareable: boolean;
   readonly heldBackKinds: readonly string[];
   readonly rowsWithErrors: number | null;
+  /**
+   * The run's rows in quarantine: those with errors plus those held only because their kind was
+   * held back (rowsHeldBack, what `fangst release` would publish). The terminal's "quarantined".
+   */
+  readonly rowsQuarantined: number | null;
+  readonly rowsHeldBack: number | null;
   readonly counts: { failed: number; warned: number; passed: number; notEvaluated: number };
   /** Failed first, then warned; within each, the most failing rows first. */
   readonly problems: readonly ReportCheck[];
@@ -74,7 +81,7 @@ export async function collectReport(conn: DuckDBConnection, opts: { runId?: stri
  * differ only in what shapeReport leaves out, so a run that writes both asks the database once.
  */
 export interface ReportRows {
-  readonly run: { run_id: string; batch_id: string | null; run_at: string; held: string[]; errors: number };
+  readonly run: { run_id: string; batch_id: string | null; run_at: string; held: string[]; errors: number; quarantined: number; held_rows: number };
   readonly results: readonly ResultRow[];
   /** Per check, the national result of the last runs, oldest first (this run last). */
   readonly trends: readonly { check_id: string; percents: (number | null)[]; numerators: (number | null)[]; denominators: (number | null)[] }[];
@@ -94,11 +101,12 @@ interface ResultRow {
 type SampleRowRaw = Awaited<ReturnType<typeof sampleRows>>[number];
 
 export async function queryReport(conn: DuckDBConnection, runIdOpt?: string): Promise<ReportRows> {
-  const [run] = await queryRows<{ run_id: string; batch_id: string | null; run_at: string; held: string[]; errors: number }>(
+  const [found] = await queryRows<{ run_id: string; batch_id: string | null; run_at: string; held: string[]; errors: number }>(
     conn,
     `select run_id, batch_id, strftime(run_at, '%Y-%m-%dT%H:%M:%SZ') as run_at, held_back_kinds as held, rows_with_errors::double as errors
      from quality.runs ${runIdOpt ? `where run_id = ${sqlString(runIdOpt)}` : ''} order by run_at desc limit 1`,
   );
+  const run = found && { ...found, ...(await quarantinedOf(conn, found.run_id, found.held)) };
   if (!run) throw runIdOpt ? new NotFound('quality run', runIdOpt, '`fangst checks report` without --run takes the latest') : new NotFound('quality run', 'none in this database yet', 'run fangst nightly first');
   const runId = sqlString(run.run_id);
   const results = await queryRows<ResultRow>(conn, `select * exclude (run_id, batch_id, run_at) from quality.check_results where run_id = ${runId}`);
@@ -260,6 +268,10 @@ export function shapeReport(rows: ReportRows, shareable: boolean): QualityReport
     shareable,
     heldBackKinds: run.held,
     rowsWithErrors: count(Number(run.errors)),
+    // quarantined = with errors + held back: with one of the three hidden, the other two would give it back.
+    ...(shareable && [run.errors, run.quarantined, run.held_rows].some((n) => suppressCount(Number(n)) === null)
+      ? { rowsQuarantined: null, rowsHeldBack: null }
+      : { rowsQuarantined: count(run.quarantined), rowsHeldBack: count(run.held_rows) }),
     counts: {
       failed: checks.filter((c) => c.outcome === 'failed').length,
       warned: checks.filter((c) => c.outcome === 'warned').length,
@@ -275,6 +287,13 @@ export function shapeReport(rows: ReportRows, shareable: boolean): QualityReport
     runs: [...rows.runs].reverse().map((r) => ({ runId: r.run_id, runAt: r.run_at, rowsWithErrors: count(Number(r.errors)), alerts: r.alerts })),
     volume: rows.volume.map((v) => ({ kind: v.kind, day: v.day, rows: count(Number(v.rows)) })),
   };
+}
+
+/** The run's rows now in quarantine, and those of them held only by a kind's hold (not yet released). */
+async function quarantinedOf(conn: DuckDBConnection, runId: string, held: readonly string[]): Promise<{ quarantined: number; held_rows: number }> {
+  const [q] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from core.quarantine where run_id = ${sqlString(runId)}`);
+  const heldRows = (await heldRowCounts(conn, runId, held)).reduce((s, h) => s + h.held, 0);
+  return { quarantined: Number(q?.n ?? 0), held_rows: heldRows };
 }
 
 const cellId = (checkId: string, scope: string, what: 'num' | 'den' | 'rest') => `${checkId}\u0000${scope}\u0000${what}`;

@@ -35,7 +35,10 @@ export function renderQualityHtml(data: QualityReportData): string {
   const held = data.heldBackKinds.length ? data.heldBackKinds.join(', ') : 'none';
   const figures = keyFigures([
     { label: 'Held back', value: held, sub: 'data kinds not published this batch' },
-    { label: 'Rows with errors', value: count(data.rowsWithErrors, data.shareable), sub: 'quarantined' },
+    {
+      label: 'Rows quarantined', value: count(data.rowsQuarantined, data.shareable),
+      sub: `${count(data.rowsWithErrors, data.shareable)} with errors, ${count(data.rowsHeldBack, data.shareable)} held back`,
+    },
     { label: 'Checks failed', value: String(data.counts.failed), sub: `${data.counts.warned} warned` },
     { label: 'Checks passed', value: String(data.counts.passed), sub: `${data.counts.notEvaluated} not evaluated` },
     { label: 'Alerts', value: String(data.alerts.length), sub: 'anomalies against the history' },

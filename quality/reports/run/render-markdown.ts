@@ -21,7 +21,7 @@ export function renderQualityMarkdown(data: QualityReportData): string {
   lines.push(`# Quality report – run ${data.runId}`, '');
   lines.push(`Batch ${data.batchId ?? '–'}, checked ${data.runAt}.${data.shareable ? ' Shareable: no patient identifiers; – marks a suppressed figure (a count of 1–4, or one that with the totals would give one back).' : ''}`, '');
   lines.push(`- Held back: ${data.heldBackKinds.length ? data.heldBackKinds.join(', ') : 'nothing'}`);
-  lines.push(`- Rows with errors (quarantined): ${count(data.rowsWithErrors, data.shareable)}`);
+  lines.push(`- Rows quarantined: ${count(data.rowsQuarantined, data.shareable)} (${count(data.rowsWithErrors, data.shareable)} with errors, ${count(data.rowsHeldBack, data.shareable)} held back)`);
   lines.push(`- Checks: ${data.counts.failed} failed, ${data.counts.warned} warned, ${data.counts.passed} passed, ${data.counts.notEvaluated} not evaluated`);
   lines.push(`- Alerts: ${data.alerts.length}`, '');
   lines.push('## What failed', '');
