@@ -11,6 +11,7 @@ import type { CheckDefinition } from '../quality/definitions.ts';
 import { NotFound } from '../config/errors.ts';
 import { checkSql, defaultChecksDir, loadChecks, sqlEnvironment, thresholdText } from '../quality/engine.ts';
 import { checkType } from '../quality/registry.ts';
+import { selectChecks } from '../quality/select.ts';
 import { writeQualityReport } from '../quality/reports/run/write.ts';
 import { EXIT } from './exit-codes.ts';
 import { openForReading } from './open-database.ts';
@@ -39,19 +40,36 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + ' '.repeat(n - s.length);
 }
 
-async function list(o: Common): Promise<number> {
-  const checks = await loadChecks(o.dir ?? defaultChecksDir);
+interface ListOptions extends Common {
+  readonly json?: boolean;
+  readonly select?: string[];
+  readonly exclude?: string[];
+}
+
+interface Latest { run_id: string; run_at: string; outcome: string; numerator: number | null; denominator: number | null; percent: number | null }
+
+async function list(o: ListOptions): Promise<number> {
+  const checks = selectChecks(await loadChecks(o.dir ?? defaultChecksDir), o.select, o.exclude);
   const path = await databasePath(o).catch(() => null);
-  const latest = new Map<string, { outcome: string; numerator: number | null; denominator: number | null }>();
+  const latest = new Map<string, Latest>();
   if (path && existsSync(path)) {
     await withDb(path, async (conn) => {
-      const rows = await queryRows<{ check_id: string; outcome: string; numerator: number | null; denominator: number | null }>(
+      const rows = await queryRows<Latest & { check_id: string }>(
         conn,
-        `select check_id, outcome, numerator, denominator from quality.check_results
+        `select check_id, run_id, strftime(run_at, '%Y-%m-%dT%H:%M:%SZ') as run_at, outcome, numerator, denominator, percent from quality.check_results
          where scope_level = 'national' qualify row_number() over (partition by check_id order by run_at desc) = 1`,
       );
       for (const r of rows) latest.set(r.check_id, r);
     });
+  }
+  if (o.json) {
+    const doc = checks.map((c) => ({
+      id: c.id, kind: c.kind, type: c.type, category: c.category, scope: c.scope, severity: c.severity, threshold: thresholdText(c),
+      tags: c.tags ?? [], description: c.description, reason: c.reason, file: c.file, ...(c.where ? { where: c.where } : {}), params: c.params,
+      last: latest.get(c.id) ?? null,
+    }));
+    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    return EXIT.ok;
   }
   const w = Math.max(...checks.map((c) => c.id.length));
   const num = (n: number) => String(Math.round(n * 10) / 10);
@@ -61,7 +79,8 @@ async function list(o: Common): Promise<number> {
     const last = l ? `${l.outcome}${l.numerator != null && l.denominator != null ? ` (${num(l.numerator)}/${num(l.denominator)})` : ''}` : '–';
     out.push(`${pad(c.id, w)}  ${pad(c.type, 15)} ${pad(c.category, 12)} ${pad(c.scope, 9)} ${pad(c.severity, 8)} ${pad(thresholdText(c), 24)} ${last}`);
   }
-  out.push('', `${checks.length} checks in ${o.dir ?? 'config/checks'}; \`fangst checks explain ID\` shows one with its SQL.`);
+  const selected = o.select?.length || o.exclude?.length ? ' selected' : '';
+  out.push('', `${checks.length} checks${selected} in ${o.dir ?? 'config/checks'}; \`fangst checks explain ID\` shows one with its SQL.`);
   process.stdout.write(`${out.join('\n')}\n`);
   return EXIT.ok;
 }
@@ -115,7 +134,10 @@ export function register(program: Command, exit: (code: number) => void): void {
     .option('--config <file>', 'pipeline configuration', 'config/pipeline.yaml')
     .option('--db <file>', 'DuckDB file (default: from the configuration)')
     .option('--dir <dir>', 'folder of check definitions (default: config/checks)')
-    .action(async (o: Common) => exit(await list(o)));
+    .option('--select <selector...>', 'only these checks: id (diagnoser.*), kind, category or tag, as id:X kind:X category:X tag:X or a bare X')
+    .option('--exclude <selector...>', 'leave these checks out (same selectors)')
+    .option('--json', 'print the checks, with their latest national outcome, as JSON')
+    .action(async (o: ListOptions) => exit(await list(o)));
   checks
     .command('explain <id>')
     .description('show one check: its settings and the SQL it runs')

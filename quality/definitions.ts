@@ -37,6 +37,8 @@ export interface CheckDefinition {
   readonly params: Readonly<Record<string, unknown>>;
   /** The file the check was declared in. */
   readonly file: string;
+  /** Free labels to select checks by (`fangst checks --select tag:campaign`); optional in the YAML. */
+  readonly tags?: readonly string[];
 }
 
 /** Where in a file a value was read: used to build errors. */
@@ -53,7 +55,7 @@ export class At {
   }
 }
 
-const commonKeys = new Set(['id', 'kind', 'type', 'category', 'scope', 'severity', 'threshold', 'description', 'reason', 'where']);
+const commonKeys = new Set(['id', 'kind', 'type', 'category', 'scope', 'severity', 'threshold', 'description', 'reason', 'where', 'tags']);
 
 export interface TypeSpec {
   /** The scope a check of this type has when the YAML does not say. */
@@ -106,8 +108,17 @@ function parseCheck(raw: unknown, at: At, types: ReadonlyMap<string, TypeSpec>):
   const reason = str(r.reason, here.key('reason'), 'the reason a user sees, as text');
   const description = r.description === undefined ? reason : str(r.description, here.key('description'), 'text');
   const where = r.where === undefined ? undefined : predicate(str(r.where, here.key('where'), 'a SQL predicate'), here.key('where'));
+  const tags = r.tags === undefined ? [] : parseTags(r.tags, here.key('tags'));
   const params = Object.freeze(spec.parse(own, here));
-  return Object.freeze({ id, kind, type: typeName, category, scope, severity, threshold, description, reason, where, params, file: at.file });
+  return Object.freeze({ id, kind, type: typeName, category, scope, severity, threshold, description, reason, where, params, file: at.file, tags: Object.freeze(tags) });
+}
+
+/** `tags: [campaign, export]`: lowercase words, to select checks by. */
+function parseTags(value: unknown, at: At): string[] {
+  const expected = 'a list of tags, lowercase words like [campaign, export]';
+  if (!Array.isArray(value)) return at.fail(value, expected);
+  for (const t of value) if (typeof t !== 'string' || !/^[a-z0-9_-]+$/.test(t)) at.fail(value, expected);
+  return [...new Set(value as string[])];
 }
 
 /** Parses `3`, `"3"`, `"2.5%"` into a threshold. */
