@@ -21,6 +21,7 @@ const jobs: Record<string, () => Promise<{ register: Registrar }>> = {
   schedule: () => import('./schedule.ts'),
   score: () => import('./score.ts'),
   release: () => import('./release.ts'),
+  runs: () => import('./runs.ts'),
   validate: () => import('./validate.ts'),
 };
 

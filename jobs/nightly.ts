@@ -16,7 +16,7 @@ import { probeOutbox, publishBatch, publishPending } from '../transforms/publish
 import { ledgerByKind, recordLedger, tableTails } from '../transforms/publish/ledger.ts';
 import { heldRowCounts } from '../transforms/publish/release.ts';
 import { loadSpecialties, type Specialty } from '../transforms/reference/specialties.ts';
-import { stepTimer, type RunContext } from '../transforms/run-context.ts';
+import { stepTimer, type RunContext, type StepTime } from '../transforms/run-context.ts';
 import { dropRunScratch } from '../transforms/run.ts';
 import { transformRun } from '../transforms/transform-run.ts';
 import { loadChecks, runChecks, type CheckDefinition } from '../quality/engine.ts';
@@ -27,6 +27,7 @@ import { createLogger } from './log.ts';
 import { fileProgress } from './progress.ts';
 import { openForWriting } from './open-database.ts';
 import { acquireRunLock } from './run-lock.ts';
+import { collectRunResults, writeRunResults, type RunResults, type RunResultsInput } from './run-results.ts';
 import { combineRuns, formatSummary, totalsOf, type RunSummary } from './summary.ts';
 
 export interface NightlyOptions {
@@ -43,6 +44,8 @@ export interface NightlyOptions {
   /** For tests and replays: the time the run pretends it is. */
   readonly now?: Date;
   readonly logger?: Logger;
+  /** Called with each run's run_results.json once written (`nightly --json` prints them), a failed run's too. */
+  readonly onRunResults?: (results: RunResults) => void;
 }
 
 export interface NightlyResult {
@@ -64,6 +67,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   const checks = await loadChecks(config.checksDir);
   const specialties = await loadSpecialties();
   const now = opts.now ?? new Date();
+  const jobStarted = new Date();
   // One run at a time (jobs/run-lock.ts): a second one gets RunLocked, a killed run's lock is taken over.
   const lock = await acquireRunLock(config.database, 'nightly');
   if (lock.tookOver) log.warn({ stale: lock.tookOver }, 'took over the run lock of a run that is no longer running');
@@ -71,17 +75,32 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   // A report reading the file (jobs/open-database.ts) is waited for, briefly.
   const db = await openForWriting(config.database, databaseOptions(config))
     .catch(async (err: unknown) => { await lock.release(); throw err; });
+  // Every run that got this far leaves a run_results.json, a failed one included.
+  const firstRunId = newId('r', now);
+  const firstSteps: StepTime[] = [];
+  const written = new Set<string>();
+  let conn: DuckDBConnection | null = null;
+  const results = async (input: RunResultsInput) => {
+    try {
+      const r = await collectRunResults(conn, config, input);
+      await writeRunResults(r);
+      written.add(input.runId);
+      opts.onRunResults?.(r);
+    } catch (err) {
+      // The run's outcome stands (and its exit code); only its record could not be written.
+      log.error({ err: (err as Error).message, run_id: input.runId }, 'could not write run_results.json');
+    }
+  };
   try {
-    const conn = await db.connect();
+    conn = await db.connect();
     await loadMacros(conn);
     // We hold the lock, so a run still marked 'running' was killed; its uncommitted work is already rolled back.
     await markCrashedRuns(conn);
     // Fail before anything is committed when the outbox cannot take a batch (README, "What fangst guarantees").
     await probeOutbox(config.outbox);
     await recoverInterrupted(conn, config, { arrow: opts.format === 'arrow', log });
-    const ctx = { now, log, checks, specialties, arrow: opts.format === 'arrow' };
-    const firstRunId = newId('r', now);
-    const found = await findNewFiles(conn, config, { runId: firstRunId, now, log, reach });
+    const ctx = { now, log, checks, specialties, arrow: opts.format === 'arrow', results };
+    const found = await findNewFiles(conn, config, { runId: firstRunId, now, log, reach, steps: firstSteps });
     // A backfill's inbox is loaded as consecutive runs of a bounded size (transforms/ingest/plan-runs.ts):
     // each is a night of its own, committed and published before the next one starts.
     const chunks = planRuns(found.candidates.map((c) => ({ ...c, file: c.entry.file, bytes: c.entry.contentBytes, isRegister: c.entry.role === 'register' })), config.runInputBudget);
@@ -93,12 +112,20 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
       // Each run of a backfill has its own time, after the one before it: report trends order by it.
       if (i > 0) clock = new Date(Math.max(clock.getTime() + 1, opts.now ? 0 : Date.now()));
       const runId = i === 0 ? firstRunId : newId('r', clock);
-      const summary = await oneRun(db, conn, config, chunk, i === 0 ? found.skipped : [], { ...ctx, now: clock, runId, batchId: newId('b', clock), reach });
+      const summary = await oneRun(db, conn, config, chunk, i === 0 ? found.skipped : [], {
+        ...ctx, now: clock, runId, batchId: newId('b', clock), reach, steps: i === 0 ? firstSteps : [], startedAt: i === 0 ? jobStarted : new Date(),
+      });
       if (summary.heldBack.length > 0) exitCode = EXIT.heldBack;
       runs.push(summary);
       if (chunks.length > 1) log.info({ run: i + 1, of: chunks.length, run_id: runId, rows: summary.totals.read }, `run ${i + 1} of ${chunks.length} done`);
     }
     return { exitCode, summary: runs.length === 1 ? runs[0]! : combineRuns(runs), runs };
+  } catch (err) {
+    // A failure before the first run began (outbox, recovery, reading the inbox) is that run's.
+    if (written.size === 0) {
+      await results({ runId: firstRunId, exitCode: exitCodeOf(err), startedAt: jobStarted, finishedAt: new Date(), steps: firstSteps, summary: null, candidates: [], error: err });
+    }
+    throw err;
   } finally {
     db.close();
     await lock.release();
@@ -122,18 +149,26 @@ async function recoverInterrupted(conn: DuckDBConnection, config: PipelineConfig
   for (const b of recovered) opts.log.warn({ batch: b }, 'published a batch that an interrupted run had committed');
 }
 
-/** One run: its row in meta.runs, the load, its quality reports. */
+/** One run: its row in meta.runs, the load, its quality reports, its run_results.json. */
 async function oneRun(db: Database, conn: DuckDBConnection, config: PipelineConfig, candidates: Candidate[], skipped: RunSummary['skipped'], ctx: NightContext): Promise<RunSummary> {
   await recordRunStart(conn, ctx.runId, 'nightly', ctx.now);
+  const summary: RunSummary = {
+    runId: ctx.runId, batchId: null, report: null, files: [], skipped, heldBack: [], alerts: [],
+    totals: { read: 0, published: 0, quarantined: 0, rejected: 0 }, byKind: [],
+  };
+  const record = { runId: ctx.runId, startedAt: ctx.startedAt, steps: ctx.steps ?? [], summary, candidates };
   try {
-    const summary = await load(db, conn, config, candidates, skipped, ctx);
+    await load(db, conn, config, candidates, summary, ctx);
     reach('after-publish');
     // Nothing reads this run's scratch any more; the next run of a backfill needs the memory.
     await dropRunScratch(conn);
-    await recordRunSuccess(conn, ctx.runId, { ...summary, exitCode: summary.heldBack.length > 0 ? EXIT.heldBack : EXIT.ok });
+    const exitCode = summary.heldBack.length > 0 ? EXIT.heldBack : EXIT.ok;
+    await recordRunSuccess(conn, ctx.runId, { ...summary, exitCode });
+    await ctx.results({ ...record, exitCode, finishedAt: new Date() });
     return summary;
   } catch (err) {
     await recordRunFailure(conn, ctx.runId, exitCodeOf(err), err);
+    await ctx.results({ ...record, exitCode: exitCodeOf(err), finishedAt: new Date(), error: err });
     throw err;
   }
 }
@@ -153,19 +188,19 @@ interface NightContext extends RunContext {
   readonly checks: readonly CheckDefinition[];
   readonly specialties: readonly Specialty[];
   readonly arrow: boolean;
+  /** When the run began, by the wall clock (`now` may be a test's or a replay's). */
+  readonly startedAt: Date;
+  /** Writes the run's run_results.json. */
+  readonly results: (input: Omit<RunResultsInput, 'error'> & { error?: unknown }) => Promise<void>;
 }
 
 /** One run's data path: stage -> transform -> check -> accept (one transaction) -> publish. */
-async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig, candidates: Candidate[], skipped: RunSummary['skipped'], ctx: NightContext): Promise<RunSummary> {
+async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig, candidates: Candidate[], summary: RunSummary, ctx: NightContext): Promise<void> {
   const { runId, batchId, log } = ctx;
-  const step = stepTimer(log);
-  const summary: RunSummary = {
-    runId, batchId: null, report: null, files: [], skipped, heldBack: [], alerts: [],
-    totals: { read: 0, published: 0, quarantined: 0, rejected: 0 }, byKind: [],
-  };
+  const step = stepTimer(log, ctx.steps);
   if (candidates.length === 0) {
     log.info('nothing new in the inbox');
-    return summary;
+    return;
   }
   const progress = fileProgress(candidates.reduce((s, c) => s + c.entry.bytes, 0), candidates.length);
   const staged = await stageRun(db, conn, config, candidates, { ...ctx, progress });
@@ -213,7 +248,6 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   summary.batchId = batchId;
   Object.assign(summary.totals, totalsOf(summary.files));
   summary.byKind.push(...(await ledgerByKind(conn, runId)));
-  return summary;
 }
 
 export function register(program: Command, exit: (code: number) => void): void {
@@ -228,10 +262,13 @@ export function register(program: Command, exit: (code: number) => void): void {
     .option('--format <format>', 'extra output format besides Parquet: arrow')
     .option('--run-budget <size>', 'input bytes per run (e.g. 512MB) when a large inbox loads as several runs; "none" for one run (default: run_input_budget)')
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default: memory_limit)")
-    .action(async (o: { config: string; inbox?: string; outbox?: string; db?: string; reports?: string; format?: string; runBudget?: string; memoryLimit?: string }) => {
+    .option('--json', 'print each run\'s run_results.json on stdout (one JSON object a line, also for a failed run) instead of the summary')
+    .action(async (o: { config: string; inbox?: string; outbox?: string; db?: string; reports?: string; format?: string; runBudget?: string; memoryLimit?: string; json?: boolean }) => {
       if (o.format !== undefined && o.format !== 'arrow' && o.format !== 'parquet') throw new UsageError('--format', o.format, 'parquet or arrow');
-      const { exitCode, summary } = await runNightly({ ...o, format: o.format as 'arrow' | undefined });
-      process.stdout.write(formatSummary(summary));
+      const { json, ...rest } = o;
+      const onRunResults = json ? (r: RunResults) => process.stdout.write(`${JSON.stringify(r)}\n`) : undefined;
+      const { exitCode, summary } = await runNightly({ ...rest, format: o.format as 'arrow' | undefined, onRunResults });
+      if (!json) process.stdout.write(formatSummary(summary));
       exit(exitCode);
     });
 }

@@ -14,14 +14,35 @@ export interface RunContext {
   readonly now: Date;
   readonly log: Logger;
   readonly reach: (point: PipelinePoint) => void;
+  /** Where the run's step timings are collected (run_results.json), besides the log. */
+  readonly steps?: StepTime[];
 }
 
-/** Logs how long each step of the run took: where a slow night went. */
-export function stepTimer(log: Logger) {
+/** One step of a run and how long it took (wall clock). */
+export interface StepTime {
+  readonly step: string;
+  readonly ms: number;
+}
+
+/** When the last step recorded in a run's list ended: the timers of one run share it, so steps never overlap. */
+const lastEnd = new WeakMap<StepTime[], number>();
+
+/**
+ * Logs how long each step of the run took (where a slow night went), and adds it to `steps` when
+ * given. Timers given the same list measure each step from the end of the one before, whichever
+ * timer recorded it (the transforms' own steps are not counted again in the checks').
+ */
+export function stepTimer(log: Logger, steps?: StepTime[]) {
   let last = performance.now();
   return (step: string, fields: Record<string, unknown> = {}) => {
     const now = performance.now();
-    log.info({ step, ms: Math.round(now - last), ...fields }, `step ${step} done`);
+    const from = steps ? Math.max(last, lastEnd.get(steps) ?? last) : last;
+    const ms = Math.round(now - from);
+    log.info({ step, ms, ...fields }, `step ${step} done`);
+    if (steps) {
+      steps.push({ step, ms });
+      lastEnd.set(steps, now);
+    }
     last = now;
   };
 }

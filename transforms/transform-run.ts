@@ -16,7 +16,7 @@ export async function transformRun(
   conn: DuckDBConnection, candidates: readonly Candidate[], staged: ReadonlyMap<string, StageResult>, ctx: RunContext,
 ): Promise<void> {
   const { log } = ctx;
-  const step = stepTimer(log);
+  const step = stepTimer(log, ctx.steps);
   await runLayer(conn, 'staging', { logger: log });
   step('transform staging');
   await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), file_hash, source_file,

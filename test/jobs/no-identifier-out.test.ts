@@ -28,6 +28,8 @@ async function everyFile(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
     const p = join(dir, e.name);
+    // reports/latest points at a run's folder, which is walked as itself.
+    if (e.isSymbolicLink()) continue;
     if (e.isDirectory()) out.push(...(await everyFile(p)));
     else out.push(p);
   }

@@ -26,12 +26,12 @@ export interface SkippedFile {
  * under the first run's id.
  */
 export async function findNewFiles(
-  conn: DuckDBConnection, config: PipelineConfig, ctx: Pick<RunContext, 'runId' | 'now' | 'log' | 'reach'>,
+  conn: DuckDBConnection, config: PipelineConfig, ctx: Pick<RunContext, 'runId' | 'now' | 'log' | 'reach' | 'steps'>,
 ): Promise<{ candidates: Candidate[]; skipped: SkippedFile[] }> {
   const { runId, log } = ctx;
   const meta = metaDb(conn);
   const seenAt = ctx.now.toISOString();
-  const step = stepTimer(log);
+  const step = stepTimer(log, ctx.steps);
   const entries = await discoverInbox(config);
   const limit = pLimit(config.fileConcurrency);
 
