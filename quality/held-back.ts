@@ -13,9 +13,16 @@ export interface HeldBack {
 export function heldBackKinds(quality: QualityRun): Map<string, HeldBack> {
   const out = new Map<string, HeldBack>();
   for (const kind of quality.heldBackKinds) {
-    const failed = quality.results.filter((r) => r.kind === kind && r.scopeLevel === 'national' && r.checkScope === 'aggregate'
-      && r.severity === 'error' && r.outcome !== 'passed');
-    out.set(kind, { checkIds: failed.map((r) => r.checkId), reasons: failed.map((r) => r.message ?? r.checkId) });
+    const national = quality.results.filter((r) => r.kind === kind && r.scopeLevel === 'national' && r.severity === 'error');
+    const failed = national.filter((r) => r.checkScope === 'aggregate' && r.outcome !== 'passed');
+    if (failed.length) {
+      out.set(kind, { checkIds: failed.map((r) => r.checkId), reasons: failed.map((r) => r.message ?? r.checkId) });
+      continue;
+    }
+    // No aggregate check failed: a guard that must run before the kind publishes (the CPR
+    // detector) could not. Named, so the quarantined rows and the summary say why.
+    const unchecked = national.filter((r) => r.outcome === 'not_evaluated');
+    out.set(kind, { checkIds: unchecked.map((r) => r.checkId), reasons: unchecked.map((r) => `${r.checkId} could not run${r.message ? `: ${r.message}` : ''}`) });
   }
   return out;
 }

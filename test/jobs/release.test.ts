@@ -10,6 +10,7 @@ import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runNightly, type NightlyResult } from '../../jobs/nightly.ts';
 import { formatRelease, runRelease } from '../../jobs/release.ts';
+import { runRuns, type RunRow } from '../../jobs/runs.ts';
 import { formatSummary } from '../../jobs/summary.ts';
 import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
 import { REGISTER, workspace, type Workspace } from '../helpers/inbox.ts';
@@ -132,6 +133,12 @@ describe('a kind held back, then released', () => {
         `select job, status, batch_id, rows_published from meta.runs where job = 'release'`);
       expect(run).toEqual({ job: 'release', status: 'succeeded', batch_id: batchId, rows_published: 7n });
     });
+    // fangst runs: the release first, naming what it released; the night that held the kind back says so.
+    let printed = '';
+    await runRuns({ db: ws.db, json: true }, (t) => (printed += t));
+    const runs = JSON.parse(printed) as RunRow[];
+    expect(runs[0]).toMatchObject({ job: 'release', status: 'succeeded', exit_code: 0, batch_id: batchId, released: { run_id: runId, kind: 'diagnoser', by: 'ops on call' } });
+    expect(runs.find((x) => x.run_id === runId)).toMatchObject({ job: 'nightly', exit_code: 3, held_back: ['diagnoser'] });
   }, 120_000);
 
   it('a second release of the same run and kind is refused with exit 2 and publishes nothing', async () => {
@@ -172,6 +179,14 @@ describe('a release among corrections', () => {
     // A later delivery corrects c2 while the hold waits: that version is the newer one.
     await ws.put('novax/2025-03_diagnoser_1.csv', `${DH}\nc2;${SOR};;PA000002;DH250;B;04-02-2025\n`, 'latin-1');
     expect((await nightly()).exitCode).toBe(0);
+
+    // Had the CPR detector not run on those rows, nobody may release them.
+    const cpr = (outcome: string) => withDatabase(ws.db, (_db, conn) => conn.run(`update quality.check_results set outcome = '${outcome}'
+      where run_id = '${held.summary.runId}' and check_id = 'privacy.cpr_diagnoser'`));
+    await cpr('not_evaluated');
+    await expect(runRelease({ run: held.summary.runId, kind: 'diagnoser', reason: 'x', db: ws.db, outbox: ws.outbox, logger: silent }))
+      .rejects.toThrow(`diagnoser of run ${held.summary.runId} cannot be released: privacy.cpr_diagnoser could not run on its rows, so they were never checked`);
+    await cpr('passed');
 
     const r = await runRelease({ run: held.summary.runId, kind: 'diagnoser', reason: 'checked', by: 'tester', db: ws.db, outbox: ws.outbox, logger: silent });
     expect(r).toMatchObject({ released: 1, replaced: 1, superseded: 1, withErrors: 1 });
