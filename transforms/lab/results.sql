@@ -17,10 +17,10 @@ with rows as (
 
 delivered_clinic as (
     -- the SOR code as delivered, looked up only for the few rows the register did not resolve
-    select raw.file_hash, raw.source_line, raw.sor_code as sor_delivered
+    select raw.file_hash, raw.source_file, raw.source_line, raw.sor_code as sor_delivered
     from staging.raw_laboratoriesvar as raw
-    semi join (select file_hash, source_line from work.laboratoriesvar where sor_code is null) as unresolved
-        using (file_hash, source_line)
+    semi join (select file_hash, source_file, source_line from work.laboratoriesvar where sor_code is null) as unresolved
+        using (file_hash, source_file, source_line)
 ),
 
 units_delivered as (
@@ -71,7 +71,8 @@ based as (
         -- lookups below are plain equi-joins (a condition on one side only made them nested loops)
         case when regexp_full_match(rows.analysis_code, '(NPU|DNK)[0-9]{5}') then rows.analysis_code end as npu_code,
     from rows
-    left join delivered_clinic as raw on raw.file_hash = rows.file_hash and raw.source_line = rows.source_line
+    left join delivered_clinic as raw
+        on raw.file_hash = rows.file_hash and raw.source_file = rows.source_file and raw.source_line = rows.source_line
     left join units_delivered on units_delivered.unit is not distinct from rows.unit
     left join inputs on inputs.file_hash = rows.file_hash
 ),
