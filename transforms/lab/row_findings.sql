@@ -78,7 +78,14 @@ flags as (
 
 code_format as (
     select row_id, 'code_format' as check_name, 'analysis_code' as column_name,
-        'analysis code ' || analysis_code || ' is not NPU/DNK followed by five digits' as detail
+        case
+            when upper(code_system) not in ('LOINC', 'LN', 'HTTP://LOINC.ORG') then
+                'analysis code ' || analysis_code || ' is not NPU/DNK followed by five digits'
+            when regexp_full_match(analysis_code, '[0-9]{1,7}-[0-9]') then
+                'LOINC code ' || analysis_code || ' has the wrong check digit: LOINC''s mod 10 of '
+                    || split_part(analysis_code, '-', 1) || ' is ' || loinc_check_digit(split_part(analysis_code, '-', 1))
+            else 'LOINC code ' || analysis_code || ' is not digits, a hyphen and a check digit (e.g. 2345-7)'
+        end as detail
     from results where code_status = 'malformed'
 ),
 
