@@ -158,7 +158,8 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     // Transform and check exactly as the nightly job does, then the lab layer and its checks.
     await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};
       set variable lab_now = ${sqlString(evaluation.now.toISOString())}::timestamptz;
-      set variable lab_dates_shifted = ${evaluation.datesShifted}; set variable lab_value_missing = true`);
+      set variable lab_dates_shifted = ${evaluation.datesShifted}; set variable lab_value_missing = true;
+      set variable lab_profiles = true`);
     await runLayer(conn, 'staging');
     await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), file_hash, source_file,
       source_line, column_name, reason, raw_value from staging.parse_rejects`);

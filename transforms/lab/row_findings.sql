@@ -303,6 +303,9 @@ all_findings as (
     union all select * from duplicates
     union all select * from time_order
     union all select * from time_future
+    -- the checks that need no catalogue, each in its own model
+    union all select * from lab.unit_mixes
+    union all select * from lab.outliers
 ),
 
 final as (

@@ -78,20 +78,39 @@ export function deliveredAtOf(ev: Evaluation, fromColumn: Date | null | undefine
 
 /**
  * The checks only an evaluation runs, derived from the declared ones: lab.value_missing (an
- * empty value, counted apart from lab.value_unparseable). Not declared in
- * config/checks/lab-quality.yaml because the nightly job runs every declared check and its
- * reports list them; the nightly keeps calling an empty value unparseable.
+ * empty value, counted apart from lab.value_unparseable), and the two that need no catalogue,
+ * for every code: lab.unit_mixed (an analysis in several units, transforms/lab/unit_mixes.sql)
+ * and lab.outlier (a value far from its analysis' median, transforms/lab/outliers.sql). Not
+ * declared in config/checks/lab-quality.yaml because the nightly job runs every declared check
+ * and its reports list them; the nightly keeps calling an empty value unparseable.
  */
 export function evaluationOnlyChecks(checks: readonly CheckDefinition[]): CheckDefinition[] {
   const unparseable = checks.find((c) => c.id === 'lab.value_unparseable');
   if (!unparseable) return [];
+  const fromFindings = (name: string) => ({ ...unparseable.params, sql: `select row_id from lab.row_findings where check_name = '${name}'` });
   return [{
     ...unparseable,
     id: 'lab.value_missing',
     category: 'completeness',
     description: 'the value is empty: missing, not unparseable',
     reason: 'the value is missing (empty)',
-    params: { ...unparseable.params, sql: "select row_id from lab.row_findings where check_name = 'value_missing'" },
+    params: fromFindings('value_missing'),
+  }, {
+    ...unparseable,
+    id: 'lab.unit_mixed',
+    category: 'conformance',
+    severity: 'warn',
+    description: 'an analysis delivered in more than one unit: the rows not in its main unit, with what their values show',
+    reason: 'the analysis comes in more than one unit; this row is not in the main one',
+    params: { ...fromFindings('unit_mixed'), column: 'unit' },
+  }, {
+    ...unparseable,
+    id: 'lab.outlier',
+    category: 'plausibility',
+    severity: 'warn',
+    description: 'a value far from the others of its analysis in the same unit (robust z-score beyond 5)',
+    reason: 'the value is far from the others of its analysis in that unit',
+    params: fromFindings('outlier'),
   }];
 }
 
