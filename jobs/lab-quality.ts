@@ -102,7 +102,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
   await rm(dbFile, { force: true });
   await rm(`${dbFile}.wal`, { force: true });
   const now = opts.now ?? new Date();
-  const evaluation = evaluationOf({ clock: now, asOf: opts.asOf, deliveredAt: opts.deliveredAt, datesShifted: opts.datesShifted }, labMapping);
+  const evaluation = evaluationOf({ clock: now, asOf: opts.asOf, deliveredAt: opts.deliveredAt, datesShifted: opts.datesShifted, timeZone: config.timeZone }, labMapping);
   const tmpDir = await mkdtemp(join(tmpdir(), 'fangst-lab-'));
   const readable = await prepareMappedInputs(recognised, tmpDir, config.timeZone).catch(async (err: unknown) => {
     await rm(tmpDir, { recursive: true, force: true });
@@ -160,7 +160,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};
       set variable lab_now = ${sqlString(evaluation.now.toISOString())}::timestamptz;
       set variable lab_dates_shifted = ${evaluation.datesShifted}; set variable lab_value_missing = true;
-      set variable lab_profiles = true`);
+      set variable lab_profiles = true; set variable shown_time_zone = ${sqlString(evaluation.shownZone)}`);
     await runLayer(conn, 'staging');
     await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), file_hash, source_file,
       source_line, column_name, reason, raw_value from staging.parse_rejects`);

@@ -110,6 +110,10 @@ describe('lab-quality on a de-identified hospital export with shifted dates', ()
     const all = [...f.values()].flat();
     expect(all.filter((c) => c.includes('future'))).toEqual([]);
     expect([...f.entries()].filter(([, c]) => c.includes('lab.time_order')).map(([k]) => k)).toEqual(['4']);
+    // shown in the mapping's zone: the file's own local times, not UTC (13:00 / 14:00)
+    const detail = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) =>
+      queryRows<{ detail: string }>(conn, `select detail from lab.row_findings where check_name = 'time_order'`));
+    expect(detail).toEqual([{ detail: 'result time 2180-07-16 09:00 is before the sampling time 2180-07-16 10:00 (America/New_York)' }]);
     // no clinic: no SOR code format or register finding for any row
     expect(all.filter((c) => c.includes('sor') || c.includes('clinic'))).toEqual([]);
   });

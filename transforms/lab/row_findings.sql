@@ -266,8 +266,8 @@ time_order as (
     -- analyst gave; null when none can be judged, e.g. shifted dates)
     select row_id, 'time_order', 'resulted_at',
         case
-            when resulted_at < sampled_at then 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') || ' is before the sampling time ' || strftime(sampled_at, '%Y-%m-%d %H:%M') || ' (UTC)'
-            else 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') || ' is after the file was delivered (' || strftime(delivered_at, '%Y-%m-%d %H:%M') || ' UTC)'
+            when resulted_at < sampled_at then 'result time ' || shown_time(resulted_at) || ' is before the sampling time ' || shown_time(sampled_at) || ' (' || shown_zone() || ')'
+            else 'result time ' || shown_time(resulted_at) || ' is after the file was delivered (' || shown_time(delivered_at) || ' ' || shown_zone() || ')'
         end
     from results
     where resulted_at < sampled_at or resulted_at > delivered_at
@@ -275,8 +275,8 @@ time_order as (
 
 time_future as (
     select row_id, 'time_future', case when sampled_at > getvariable('lab_now') then 'sampled_at' else 'resulted_at' end,
-        case when sampled_at > getvariable('lab_now') then 'sampling time ' || strftime(sampled_at, '%Y-%m-%d %H:%M') else 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') end
-            || ' (UTC) is in the future'
+        case when sampled_at > getvariable('lab_now') then 'sampling time ' || shown_time(sampled_at) else 'result time ' || shown_time(resulted_at) end
+            || ' (' || shown_zone() || ') is in the future'
     from results
     -- shifted dates (de-identification) are in the future by design: only their order is judged
     where not coalesce(getvariable('lab_dates_shifted'), false)

@@ -11,6 +11,8 @@ export interface EvaluationOptions {
   readonly asOf?: Date;
   readonly deliveredAt?: Date;
   readonly datesShifted?: boolean;
+  /** The configured time zone (pipeline.yaml): times are shown in it when the mapping names none. */
+  readonly timeZone?: string;
 }
 
 export interface Evaluation {
@@ -23,6 +25,8 @@ export interface Evaluation {
   readonly deliveredByOption: boolean;
   /** The extract names no clinic, or one constant for all: per-clinic checks do not apply. */
   readonly noClinic: boolean;
+  /** The zone the findings show times in: the mapping's, else the configured one, else UTC. */
+  readonly shownZone: string;
   readonly notes: readonly string[];
 }
 
@@ -59,12 +63,14 @@ export function evaluationOf(opts: EvaluationOptions, mapping: LabMapping | null
       delivered instanceof Date ? `else ${day(delivered)}` : 'else as above'}.`);
   }
   const zones = [...new Set((mapping?.deliveries ?? []).map((d) => d.timeZone).filter((z) => z !== null))];
-  if (zones.length) notes.push(`Times without an offset in the mapped files are read in ${zones.join(', ')} (the mapping's time_zone); stored and shown in UTC.`);
+  // one zone to show times in: the mapping's own (its top-level one when its deliveries differ)
+  const shownZone = mapping?.timeZone ?? (zones.length === 1 ? zones[0]! : null) ?? opts.timeZone ?? 'UTC';
+  if (zones.length) notes.push(`Times without an offset in the mapped files are read in ${zones.join(', ')} (the mapping's time_zone); stored in UTC, shown in ${shownZone} in the findings.`);
   const noClinic = mapping !== null && mapping.deliveries.every((d) => d.noClinic || d.sources.sor_code?.type === 'value');
   if (noClinic) {
     notes.push('The extract names no clinic (the mapping says none or gives one constant): per-clinic checks (SOR code format, shifted clinics, unit mix-ups per clinic, the usual reference interval per clinic) are not applicable.');
   }
-  return { now: asOf ?? opts.clock, datesShifted, delivered, deliveredByOption: opts.deliveredAt !== undefined, noClinic, notes };
+  return { now: asOf ?? opts.clock, datesShifted, delivered, deliveredByOption: opts.deliveredAt !== undefined, noClinic, shownZone, notes };
 }
 
 /**
