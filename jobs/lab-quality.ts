@@ -12,7 +12,7 @@ import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import pLimit from 'p-limit';
 import type { Logger } from 'pino';
-import { UsageError } from '../config/errors.ts';
+import { ConfigError, UsageError } from '../config/errors.ts';
 import { KINDS, loadConfig, type Delivery } from '../config/load.ts';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
 import { hashFile } from '../transforms/ingest/hash.ts';
@@ -23,6 +23,7 @@ import { createStagingTables, replaceWithView, stageFile, type StageResult } fro
 import { FHIR_SYSTEM, loadFhirMacros, stageFhirFile } from '../transforms/ingest/fhir.ts';
 import { loadMapping, resolveInputs, type LabInput } from '../quality/reports/lab-quality/inputs.ts';
 import { prepareMappedInputs } from '../quality/reports/lab-quality/prepare.ts';
+import { checkMapping, mappingText } from '../quality/reports/lab-quality/check-mapping.ts';
 import { applicableChecks, deliveredAtOf, evaluationOf, evaluationOnlyChecks } from '../quality/reports/lab-quality/evaluation.ts';
 import { parseInstant } from '../quality/reports/lab-quality/mapping.ts';
 import { writeLabOutputs, type LabOutputs } from '../quality/reports/lab-quality/write.ts';
@@ -101,7 +102,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
   await rm(dbFile, { force: true });
   await rm(`${dbFile}.wal`, { force: true });
   const now = opts.now ?? new Date();
-  const evaluation = evaluationOf({ clock: now, asOf: opts.asOf, deliveredAt: opts.deliveredAt, datesShifted: opts.datesShifted }, labMapping);
+  const evaluation = evaluationOf({ clock: now, asOf: opts.asOf, deliveredAt: opts.deliveredAt, datesShifted: opts.datesShifted, timeZone: config.timeZone }, labMapping);
   const tmpDir = await mkdtemp(join(tmpdir(), 'fangst-lab-'));
   const readable = await prepareMappedInputs(recognised, tmpDir, config.timeZone).catch(async (err: unknown) => {
     await rm(tmpDir, { recursive: true, force: true });
@@ -158,7 +159,8 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     // Transform and check exactly as the nightly job does, then the lab layer and its checks.
     await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};
       set variable lab_now = ${sqlString(evaluation.now.toISOString())}::timestamptz;
-      set variable lab_dates_shifted = ${evaluation.datesShifted}; set variable lab_value_missing = true`);
+      set variable lab_dates_shifted = ${evaluation.datesShifted}; set variable lab_value_missing = true;
+      set variable lab_profiles = true; set variable shown_time_zone = ${sqlString(evaluation.shownZone)}`);
     await runLayer(conn, 'staging');
     await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), file_hash, source_file,
       source_line, column_name, reason, raw_value from staging.parse_rejects`);
@@ -208,6 +210,23 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
   }
 }
 
+/**
+ * `--check-mapping`: what each canonical column of the mapped files reads from, with ten sample
+ * values, and nothing evaluated. Exit 0 when every file fits; a file that does not (a column it
+ * lacks) throws a ConfigError (2), and so does a mapping that claims no file among the EXTRACTs.
+ */
+export async function runCheckMapping(opts: { extracts: readonly string[]; mapping?: string; config?: string }): Promise<{ exitCode: number; text: string }> {
+  if (!opts.mapping) throw new UsageError('--check-mapping', true, 'a --mapping FILE to check');
+  const config = await loadConfig(opts.config);
+  const labMapping = await loadMapping(opts.mapping);
+  const inputs = await resolveInputs(opts.extracts, config, labMapping.deliveries);
+  const files = await checkMapping(inputs);
+  if (files.length === 0) {
+    throw new ConfigError(opts.mapping, 'deliveries', opts.extracts.join(' '), 'a files pattern that matches a file among the EXTRACTs');
+  }
+  return { exitCode: EXIT.ok, text: mappingText(labMapping, files) };
+}
+
 export function register(program: Command, exit: (code: number) => void): void {
   program
     .command('lab-quality')
@@ -219,7 +238,14 @@ export function register(program: Command, exit: (code: number) => void): void {
     .option('--as-of <date>', 'judge every time against this date (YYYY-MM-DD or YYYY-MM-DDThh:mm, UTC) instead of the clock')
     .option('--delivered-at <date>', 'when the extract was delivered (result times after it are findings)')
     .option('--dates-shifted', 'dates were shifted by de-identification: judge only the order of times, nothing is "in the future"')
-    .action(async (extracts: string[], o: { mapping?: string; out: string; config: string; asOf?: string; deliveredAt?: string; datesShifted?: boolean }) => {
+    .option('--check-mapping', 'only print what each column of the --mapping reads from, with ten sample values (exit 0 fits, 2 does not)')
+    .action(async (extracts: string[], o: { mapping?: string; out: string; config: string; asOf?: string; deliveredAt?: string; datesShifted?: boolean; checkMapping?: boolean }) => {
+      if (o.checkMapping) {
+        const checked = await runCheckMapping({ extracts, mapping: o.mapping, config: o.config });
+        process.stdout.write(checked.text);
+        exit(checked.exitCode);
+        return;
+      }
       const log = createLogger();
       const instant = (flag: string, v: string | undefined) => {
         if (v === undefined) return undefined;

@@ -7,7 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runLabQuality, type LabQualityResult } from '../../jobs/lab-quality.ts';
+import { runCheckMapping, runLabQuality, type LabQualityResult } from '../../jobs/lab-quality.ts';
+import { exitCodeOf } from '../../jobs/exit-codes.ts';
 import { ConfigError } from '../../config/errors.ts';
 import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
 import { workspace, type Workspace } from '../helpers/inbox.ts';
@@ -109,6 +110,10 @@ describe('lab-quality on a de-identified hospital export with shifted dates', ()
     const all = [...f.values()].flat();
     expect(all.filter((c) => c.includes('future'))).toEqual([]);
     expect([...f.entries()].filter(([, c]) => c.includes('lab.time_order')).map(([k]) => k)).toEqual(['4']);
+    // shown in the mapping's zone: the file's own local times, not UTC (13:00 / 14:00)
+    const detail = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) =>
+      queryRows<{ detail: string }>(conn, `select detail from lab.row_findings where check_name = 'time_order'`));
+    expect(detail).toEqual([{ detail: 'result time 2180-07-16 09:00 is before the sampling time 2180-07-16 10:00 (America/New_York)' }]);
     // no clinic: no SOR code format or register finding for any row
     expect(all.filter((c) => c.includes('sor') || c.includes('clinic'))).toEqual([]);
   });
@@ -299,5 +304,36 @@ describe('a lab mapping that does not fit its files', () => {
     const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('').replace('code_system: { value: local }', 'code_system: { constant: local }'));
     const err = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
     expect((err as ConfigError).message).toContain('hospital.yaml: deliveries[0].columns.code_system: found {"constant":"local"}');
+  }, 60_000);
+});
+
+describe('lab-quality --check-mapping', () => {
+  it('prints what each column reads from with the first ten values as computed, the patient masked', async () => {
+    const ws = await workspace();
+    const mapping = await hospital(ws, '');
+    // twelve rows: ten samples are shown
+    const more = Array.from({ length: 7 }, (_, k) => `${6 + k},2002${k},50931,2180-03-02 08:00:00,2180-03-02 09:00:00,${90 + k},${90 + k},mg/dL,70,100,`);
+    await ws.put('export/labevents.csv', `${LABEVENTS}${more.join('\n')}\n`);
+    const { exitCode, text } = await runCheckMapping({ extracts: [join(ws.inbox, 'export')], mapping });
+    expect(exitCode).toBe(0);
+    const line = (column: string) => text.split('\n').find((l) => l.trimStart().startsWith(`${column} `))!;
+    // rows 1-10: the values as the mapping computes them (___ is absent, so the number is taken)
+    expect(line('value')).toMatch(/<- first present of value, valuenum +"95", "4\.1", "180", \(empty\), "38\.5", "90", "91", "92", "93", "94"$/);
+    expect(line('analysis_name')).toMatch(/<- lookup dictionary\.csv: label where code = analysis_code +"Glucose", "Potassium", "Glucose", "Potassium", "Hematocrit", "Glucose",/);
+    expect(line('code_system')).toMatch(/<- constant "local" +"local"/);
+    expect(line('sor_code')).toMatch(/<- none \(clinic: none\)/);
+    // patients 10001, 10001, 10002, 10002, 10003, 20020, ...: only the first and last character shown
+    expect(line('patient')).toMatch(/<- column subject_id +"1\*\*\*1", "1\*\*\*1", "1\*\*\*2", "1\*\*\*2", "1\*\*\*3", "2\*\*\*0",/);
+    expect(text).not.toContain('10001');
+  }, 60_000);
+
+  it('stops with a configuration error (exit 2) naming the column a file lacks', async () => {
+    const ws = await workspace();
+    await ws.put('export/labevents.csv', LABEVENTS);
+    await ws.put('mapping/dictionary.csv', DICTIONARY);
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('').replace('unit: valueuom', 'unit: units'));
+    const err = await runCheckMapping({ extracts: [join(ws.inbox, 'export')], mapping }).catch((e: unknown) => e);
+    expect(exitCodeOf(err)).toBe(2);
+    expect((err as ConfigError).message).toMatch(/^labevents\.csv: column units: found nothing, expected the column .*hospital\.yaml maps to unit/);
   }, 60_000);
 });

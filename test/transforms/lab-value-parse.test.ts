@@ -62,6 +62,17 @@ describe('lab_value_parse: the spellings of the clinics', () => {
     ]);
   });
 
+  it('reads a coded answer (FHIR valueCodeableConcept) as qualitative whatever its words, a number in it included', async () => {
+    const got = await parse([
+      { value: 'Never smoked tobacco (finding)', operator: 'coded', decimal: null }, { value: 'Negative', operator: 'coded', decimal: null },
+      { value: '266919005', operator: 'coded', decimal: null }, { value: '', operator: 'coded', decimal: null },
+    ]);
+    expect(got.map((p) => [p.state, p.qualitative, p.num])).toEqual([
+      ['qualitative', 'never smoked tobacco (finding)', null], ['qualitative', 'neg', null], ['qualitative', '266919005', null],
+      ['unparseable', null, null],
+    ]);
+  });
+
   it('marks placeholders and not-yet-answered results as pending', async () => {
     const got = await parse([
       { value: '*****' }, { value: '***' }, { value: '', status: 'proeve_modtaget' }, { value: null, status: 'registered' },

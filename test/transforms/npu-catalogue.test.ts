@@ -179,6 +179,28 @@ describe('catalogue validation', () => {
     expect(problems.some((p) => /\(NPU21578\)\.unit: found "mmol\/L", expected no unit for a nominal result/.test(p))).toBe(true);
   });
 
+  it('refuses a LOINC link with a wrong check digit, to a code it does not hold, or without a known source', async () => {
+    const broken = (await text())
+      .replace('code: 2339-0, npu: NPU02187', 'code: 2339-1, npu: NPU02187')
+      .replace('code: 2345-7, npu: NPU02192', 'code: 2345-7, npu: NPU99999')
+      .replace('source: "loinc_names: serum/plasma creatinine = P—Kreatininium"', 'source: "a web page"');
+    expect(problemsOf(broken)).toEqual([
+      "/x/npu-catalogue.yaml: loinc[0] (2339-1).code: found \"2339-1\", expected check digit 0 (LOINC's mod 10 of 2339)",
+      '/x/npu-catalogue.yaml: loinc[1] (2345-7).npu: found "NPU99999", expected a code of the analyses above',
+      expect.stringMatching(/^\/x\/npu-catalogue\.yaml: loinc\[2\] \(2160-0\)\.source: found "a web page", expected a source starting with one of .*loinc_names/),
+    ]);
+  });
+
+  it('links only LOINC codes whose NPU code is in the catalogue, each with its source', async () => {
+    const catalogue = parseCatalogue(await text(), '/x/npu-catalogue.yaml', { specialties: [1, 4, 6, 7, 9, 18, 21, 24, 25, 26, 81, 82, 83] });
+    const codes = new Set(catalogue.analyses.map((a) => a.code));
+    expect(catalogue.loinc.length).toBeGreaterThanOrEqual(10);
+    expect(catalogue.loinc.filter((l) => !codes.has(l.npu) || !l.source.startsWith('loinc_names'))).toEqual([]);
+    expect(Object.fromEntries(catalogue.loinc.map((l) => [l.loinc, l.npu]))).toMatchObject({
+      '2345-7': 'NPU02192', '2160-0': 'NPU18016', '718-7': 'NPU02319', '4548-4': 'NPU27300', '2823-3': 'NPU03230', '2951-2': 'NPU03429', '1742-6': 'NPU19651',
+    });
+  });
+
   it('says which file could not be read', async () => {
     await expect(loadCatalogue('/nonexistent/npu-catalogue.yaml')).rejects.toThrow(/\/nonexistent\/npu-catalogue\.yaml/);
   });

@@ -6,7 +6,7 @@ with stg as (
 ),
 
 rejected as (
-    select distinct file_hash, source_line from staging.parse_rejects where kind = '{{kind}}'
+    select distinct file_hash, source_file, source_line from staging.parse_rejects where kind = '{{kind}}'
 ),
 
 clinic_keys as (
@@ -45,7 +45,8 @@ final as (
         on clinic_keys.sor_in is not distinct from stg.sor_code
         and clinic_keys.yder_in is not distinct from stg.ydernummer
     anti join rejected
-        on rejected.file_hash = stg.file_hash and rejected.source_line = stg.source_line
+        -- the file too: a FHIR Observation's components are rows of their own at its line
+        on rejected.file_hash = stg.file_hash and rejected.source_file = stg.source_file and rejected.source_line = stg.source_line
 )
 
 select * from final

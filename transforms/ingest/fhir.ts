@@ -53,11 +53,19 @@ export async function looksLikeFhirObservations(path: string): Promise<boolean> 
  */
 export const FHIR_SET_APART = 'lab.fhir_set_apart';
 
-/** Defines fhir_instant() and the set-apart table in the database; call once before staging FHIR files. */
+/**
+ * What a FHIR result carries beyond the staging columns, one row per staged result: the
+ * Observation a component result belongs to (parent_record_id) and the Observation's category.
+ */
+export const FHIR_RESULTS = 'lab.fhir_results';
+
+/** Defines fhir_instant() and the set-apart and result tables in the database; call once before staging FHIR files. */
 export async function loadFhirMacros(conn: DuckDBConnection): Promise<void> {
   await conn.run(await readFile(join(sqlDir, 'fhir_instant.sql'), 'utf8'));
   await conn.run(`create schema if not exists lab; create or replace table ${FHIR_SET_APART} (file_hash varchar, source_file varchar,
-    source_line bigint, category varchar, code varchar, name varchar)`);
+    source_line bigint, category varchar, code varchar, name varchar);
+    create or replace table ${FHIR_RESULTS} (file_hash varchar, source_file varchar, source_line bigint, record_id varchar,
+      parent_record_id varchar, category varchar)`);
 }
 
 // Every category code of an Observation (category[].coding[].code), an empty list when none is given.
@@ -104,10 +112,13 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
         j ->> '$.code.coding[0].code', coalesce(j ->> '$.code.text', j ->> '$.code.coding[0].display')
       from ${lines}_obs where len(categories) > 0 and not list_contains(categories, 'laboratory')`);
     await conn.run(`create or replace temp view fhir_lines as
-      select * exclude (categories) from ${lines}_obs where len(categories) = 0 or list_contains(categories, 'laboratory')`);
-    await conn.run(`insert into ${stagingTable('laboratoriesvar')} by name ${sql}`);
+      select * from ${lines}_obs where len(categories) = 0 or list_contains(categories, 'laboratory')`);
+    await conn.run(`create or replace temp table ${lines}_results as ${sql}`);
+    await conn.run(`insert into ${stagingTable('laboratoriesvar')} by name select * exclude (parent_record_id, category) from ${lines}_results`);
+    await conn.run(`insert into ${FHIR_RESULTS}
+      select file_hash, source_file, source_line, record_id, parent_record_id, category from ${lines}_results`);
     const [counts] = await queryRows<{ staged: bigint; rejected: bigint }>(conn, `select
-      (select count(*) from fhir_lines) as staged,
+      (select count(*) from ${lines}_results) as staged,
       (select count(distinct source_line) from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}) as rejected`);
     const staged = Number(counts!.staged);
     const rejected = Number(counts!.rejected);
@@ -119,11 +130,12 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
     const message = `file could not be read as FHIR NDJSON: ${first.replace(/^[A-Za-z ]+ Error: /, '').slice(0, 300)}`;
     await conn.run(`delete from ${stagingTable('laboratoriesvar')} where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
     await conn.run(`delete from ${FHIR_SET_APART} where file_hash = ${sqlString(ctx.fileHash)}`).catch(() => undefined);
+    await conn.run(`delete from ${FHIR_RESULTS} where file_hash = ${sqlString(ctx.fileHash)}`).catch(() => undefined);
     await conn.run(`delete from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
     await conn.run(`insert into meta.rejects values (${sqlString(ctx.runId)}, ${sqlString(ctx.batchId)}, ${sqlString(ctx.fileHash)},
       ${sqlString(ctx.file)}, null, null, ${sqlString(message)}, null)`);
     return { rowsRead: 0, rowsStaged: 0, rowsRejected: 0, fileError: message, warnings: [] };
   } finally {
-    await conn.run(`drop view if exists fhir_lines; drop table if exists ${lines}_obs; drop table if exists ${lines}`);
+    await conn.run(`drop view if exists fhir_lines; drop table if exists ${lines}_results; drop table if exists ${lines}_obs; drop table if exists ${lines}`);
   }
 }

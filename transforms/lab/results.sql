@@ -17,10 +17,10 @@ with rows as (
 
 delivered_clinic as (
     -- the SOR code as delivered, looked up only for the few rows the register did not resolve
-    select raw.file_hash, raw.source_line, raw.sor_code as sor_delivered
+    select raw.file_hash, raw.source_file, raw.source_line, raw.sor_code as sor_delivered
     from staging.raw_laboratoriesvar as raw
-    semi join (select file_hash, source_line from work.laboratoriesvar where sor_code is null) as unresolved
-        using (file_hash, source_line)
+    semi join (select file_hash, source_file, source_line from work.laboratoriesvar where sor_code is null) as unresolved
+        using (file_hash, source_file, source_line)
 ),
 
 units_delivered as (
@@ -49,6 +49,10 @@ official as (
     select * from lab.catalogue_official
 ),
 
+loinc as (
+    select * from lab.catalogue_loinc
+),
+
 based as (
     select
         rows.*,
@@ -62,6 +66,10 @@ based as (
         case
             when rows.analysis_code is null then 'missing'
             when regexp_full_match(rows.analysis_code, '(NPU|DNK)[0-9]{5}') then 'npu'
+            -- LOINC is known by the code system the delivery names (FHIR http://loinc.org, HL7 v2 LN),
+            -- never guessed from the form: a local code may look like one
+            when upper(rows.code_system) in ('LOINC', 'LN', 'HTTP://LOINC.ORG') then
+                case when loinc_valid(rows.analysis_code) then 'loinc' else 'malformed' end
             -- a code that claims to be NPU/DNK (by prefix or code type) without the form
             when rows.analysis_code like 'NPU%' or rows.analysis_code like 'DNK%'
                 or upper(rows.code_system) in ('NPU', 'DNK', 'IUPAC') then 'malformed'
@@ -71,9 +79,17 @@ based as (
         -- lookups below are plain equi-joins (a condition on one side only made them nested loops)
         case when regexp_full_match(rows.analysis_code, '(NPU|DNK)[0-9]{5}') then rows.analysis_code end as npu_code,
     from rows
-    left join delivered_clinic as raw on raw.file_hash = rows.file_hash and raw.source_line = rows.source_line
+    left join delivered_clinic as raw
+        on raw.file_hash = rows.file_hash and raw.source_file = rows.source_file and raw.source_line = rows.source_line
     left join units_delivered on units_delivered.unit is not distinct from rows.unit
     left join inputs on inputs.file_hash = rows.file_hash
+),
+
+linked as (
+    -- a LOINC code stands for the catalogue code it is linked to (lab.catalogue_loinc)
+    select based.* replace (coalesce(based.npu_code, loinc.npu) as npu_code)
+    from based
+    left join loinc on loinc.loinc = case when based.code_form = 'loinc' then based.analysis_code end
 ),
 
 coded as (
@@ -100,7 +116,7 @@ coded as (
         coalesce(own.hard_high, via.hard_high) as hard_high,
         coalesce(own.soft_low, via.soft_low) as soft_low,
         coalesce(own.soft_high, via.soft_high) as soft_high,
-    from based
+    from linked as based
     left join retired on retired.code = based.npu_code
     left join analyses as own on own.code = based.npu_code
     left join analyses as via on via.code = case when own.code is null then retired.successor end

@@ -78,7 +78,14 @@ flags as (
 
 code_format as (
     select row_id, 'code_format' as check_name, 'analysis_code' as column_name,
-        'analysis code ' || analysis_code || ' is not NPU/DNK followed by five digits' as detail
+        case
+            when upper(code_system) not in ('LOINC', 'LN', 'HTTP://LOINC.ORG') then
+                'analysis code ' || analysis_code || ' is not NPU/DNK followed by five digits'
+            when regexp_full_match(analysis_code, '[0-9]{1,7}-[0-9]') then
+                'LOINC code ' || analysis_code || ' has the wrong check digit: LOINC''s mod 10 of '
+                    || split_part(analysis_code, '-', 1) || ' is ' || loinc_check_digit(split_part(analysis_code, '-', 1))
+            else 'LOINC code ' || analysis_code || ' is not digits, a hyphen and a check digit (e.g. 2345-7)'
+        end as detail
     from results where code_status = 'malformed'
 ),
 
@@ -259,8 +266,8 @@ time_order as (
     -- analyst gave; null when none can be judged, e.g. shifted dates)
     select row_id, 'time_order', 'resulted_at',
         case
-            when resulted_at < sampled_at then 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') || ' is before the sampling time ' || strftime(sampled_at, '%Y-%m-%d %H:%M') || ' (UTC)'
-            else 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') || ' is after the file was delivered (' || strftime(delivered_at, '%Y-%m-%d %H:%M') || ' UTC)'
+            when resulted_at < sampled_at then 'result time ' || shown_time(resulted_at) || ' is before the sampling time ' || shown_time(sampled_at) || ' (' || shown_zone() || ')'
+            else 'result time ' || shown_time(resulted_at) || ' is after the file was delivered (' || shown_time(delivered_at) || ' ' || shown_zone() || ')'
         end
     from results
     where resulted_at < sampled_at or resulted_at > delivered_at
@@ -268,8 +275,8 @@ time_order as (
 
 time_future as (
     select row_id, 'time_future', case when sampled_at > getvariable('lab_now') then 'sampled_at' else 'resulted_at' end,
-        case when sampled_at > getvariable('lab_now') then 'sampling time ' || strftime(sampled_at, '%Y-%m-%d %H:%M') else 'result time ' || strftime(resulted_at, '%Y-%m-%d %H:%M') end
-            || ' (UTC) is in the future'
+        case when sampled_at > getvariable('lab_now') then 'sampling time ' || shown_time(sampled_at) else 'result time ' || shown_time(resulted_at) end
+            || ' (' || shown_zone() || ') is in the future'
     from results
     -- shifted dates (de-identification) are in the future by design: only their order is judged
     where not coalesce(getvariable('lab_dates_shifted'), false)
@@ -296,6 +303,9 @@ all_findings as (
     union all select * from duplicates
     union all select * from time_order
     union all select * from time_future
+    -- the checks that need no catalogue, each in its own model
+    union all select * from lab.unit_mixes
+    union all select * from lab.outliers
 ),
 
 final as (

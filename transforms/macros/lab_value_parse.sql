@@ -4,7 +4,9 @@
 --   censored     '<5', '< 5,0', '>90', '<=0,1', or operator mindre_end/stoerre_end/FHIR comparator + '5'
 --                -> comparator + num ("<5" is operator + 5, never just 5)
 --   qualitative  'neg', 'negativ', 'pos', 'positiv', 'spor', '1+'..'4+', '+'..'++++', 'normal'
---                -> qualitative in one spelling (neg, pos, spor, 1+..4+, normal)
+--                -> qualitative in one spelling (neg, pos, spor, 1+..4+, normal); and any non-empty
+--                text with operator 'coded' (a coded answer, FHIR valueCodeableConcept: 'Never smoker')
+--                -> that spelling when it is one, else the text in lower case
 --   pending      '*****' (not yet answered), or an empty value while status is proeve_modtaget/registered
 --   unparseable  anything else; num, comparator and qualitative are null and the caller keeps value_text.
 -- decimal_sep is the source's decimal separator: ',' accepts '1.234,5' and '1 234,5'; '.' accepts '1,234.5';
@@ -45,6 +47,7 @@ create or replace macro _lab_operator(op) as
         when '≥' then '>='
         when 'stoerre_end_eller_lig_med' then '>='
         when 'ge' then '>='
+        when 'coded' then 'coded'
         else '?'
     end;
 
@@ -91,6 +94,8 @@ create or replace macro _lab_decide(s, opc, txc, num, q, st) as
     case
         when s <> '' and replace(s, '*', '') = '' then _lab_result('pending', null, null, null)
         when s = '' and st in ('proeve_modtaget', 'registered') then _lab_result('pending', null, null, null)
+        -- a coded answer is an answer, whatever its words (a number in it is a code, not a value)
+        when opc = 'coded' and s <> '' then _lab_result('qualitative', null, null, coalesce(q, lower(s)))
         when s = '' or opc = '?' or (txc <> '' and opc <> '' and txc <> opc) then _lab_result('unparseable', null, null, null)
         -- '<<5', '=5', '<>5': comparator characters beyond the one comparator
         when length(s) - length(ltrim(s, '<>=')) <> length(txc) then _lab_result('unparseable', null, null, null)
@@ -115,8 +120,9 @@ create or replace macro lab_value_parse(value_text, operator, decimal_sep) as
         _lab_parse_1(_lab_squash(value_text), operator, decimal_sep, status);
 
 -- lab_value_qualitative(value_text): the one spelling of a qualitative answer, as lab_value_parse
--- gives it in `qualitative` for a value whose state is 'qualitative'. For any other state that
--- field is null, so test the state first; this lets a later layer read the answer back from the
--- stored state and value_text without parsing every value again.
+-- gives it in `qualitative` for a value whose state is 'qualitative' (a coded answer of no known
+-- spelling in lower case). For any other state that field is null, so test the state first; this
+-- lets a later layer read the answer back from the stored state and value_text without parsing
+-- every value again.
 create or replace macro lab_value_qualitative(value_text) as
-    _lab_qualitative(_lab_squash(value_text));
+    coalesce(_lab_qualitative(_lab_squash(value_text)), lower(_lab_squash(value_text)));

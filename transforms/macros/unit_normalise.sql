@@ -38,6 +38,8 @@ create or replace macro _unit_spelling(k) as
         'mm': 'mm', 'mm/h': 'mm/h', 'mm/t': 'mm/h', 'mm/time': 'mm/h', 'mm/1h': 'mm/h', 'mm/1t': 'mm/h',
         'ml/min': 'mL/min', 'ml/min/1.73m2': 'mL/min/1.73m²', 'ml/min/1.73m²': 'mL/min/1.73m²',
         'ml/min/1,73m2': 'mL/min/1.73m²', 'ml/min/1,73m²': 'mL/min/1.73m²', 'ml/min/1.73': 'mL/min/1.73m²',
+        -- UCUM as FHIR exports write it (http://unitsofmeasure.org codes)
+        'mm[hg]': 'mmHg', '10*3/ul': '10^3/µL', '10*3/µl': '10^3/µL', '10*6/ul': '10^6/µL', '10*6/µl': '10^6/µL',
         'mmhg': 'mmHg', 'kpa': 'kPa', '°c': '°C', 'c': '°C', 'grader': '°C', 'kg': 'kg', 'g': 'g', 'm': 'm', 'cm': 'cm',
         '/min': '/min', '1/min': '/min', '×1/min': '/min', 'slag/min': '/min', 'bpm': '/min',
         'arb.enh.': 'arb. enh.', 'arb.enh': 'arb. enh.', 'arb.u.': 'arb. enh.', 'a.u.': 'arb. enh.'

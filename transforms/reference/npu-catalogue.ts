@@ -10,6 +10,7 @@ import { parse } from 'yaml';
 import { ConfigError, NotFound, shownPath, type ConfigProblem } from '../../config/errors.ts';
 import { unknownKeys } from '../../config/keys.ts';
 import { sqlString } from '../db/connection.ts';
+import { loincProblem } from './loinc.ts';
 import { loadSpecialties } from './specialties.ts';
 
 /** The project's catalogue, beside the specialty list it refers to. */
@@ -66,11 +67,21 @@ export interface RetiredCode {
   readonly confidence: Confidence;
 }
 
+/** A LOINC code that means the same analysis as a catalogue code, so its facts apply. */
+export interface LoincLink {
+  readonly loinc: string;
+  readonly npu: string;
+  /** LOINC's long common name. */
+  readonly name: string;
+  readonly source: string;
+}
+
 export interface NpuCatalogue {
   readonly file: string;
   readonly sources: Readonly<Record<string, string>>;
   readonly analyses: readonly NpuAnalysis[];
   readonly retired: readonly RetiredCode[];
+  readonly loinc: readonly LoincLink[];
 }
 
 export interface CatalogueOptions {
@@ -131,7 +142,7 @@ export function parseCatalogue(text: string, file: string, options: CatalogueOpt
     throw new ConfigError(shown, '(syntax)', (err as Error).message.split('\n')[0], 'valid YAML');
   }
   if (!isObject(doc)) throw new ConfigError(shown, '(document)', doc, 'a mapping with sources, analyses and retired');
-  problems.push(...unknownKeys(shown, doc, ['sources', 'analyses', 'retired']));
+  problems.push(...unknownKeys(shown, doc, ['sources', 'analyses', 'retired', 'loinc']));
 
   const sources: Record<string, string> = {};
   if (!isObject(doc.sources)) problem('sources', 'a mapping of source key to description', doc.sources);
@@ -307,8 +318,28 @@ export function parseCatalogue(text: string, file: string, options: CatalogueOpt
     });
   }
 
+  const loinc: LoincLink[] = [];
+  const linked = new Set<string>();
+  if (doc.loinc !== undefined && !Array.isArray(doc.loinc)) problem('loinc', 'a list of { code, npu, name, source }', doc.loinc);
+  for (const [i, l] of (Array.isArray(doc.loinc) ? doc.loinc : []).entries()) {
+    const where = `loinc[${i}]${isObject(l) && typeof l.code === 'string' ? ` (${l.code})` : ''}`;
+    if (!isObject(l)) {
+      problem(where, 'a mapping { code, npu, name, source }', l);
+      continue;
+    }
+    problems.push(...unknownKeys(shown, l, ['code', 'npu', 'name', 'source'], `${where}.`));
+    const code = str(`${where}.code`, l.code) ?? '';
+    const wrong = code ? loincProblem(code) : null;
+    if (wrong) problem(`${where}.code`, wrong, code);
+    if (code && linked.has(code)) problem(`${where}.code`, 'a LOINC code not already linked', code);
+    linked.add(code);
+    const npu = str(`${where}.npu`, l.npu) ?? '';
+    if (npu && !seen.has(npu)) problem(`${where}.npu`, 'a code of the analyses above', npu);
+    loinc.push({ loinc: code, npu, name: str(`${where}.name`, l.name) ?? '', source: sourceOf(`${where}.source`, l.source) });
+  }
+
   if (problems.length) throw ConfigError.of(problems);
-  return Object.freeze({ file, sources: Object.freeze(sources), analyses: Object.freeze(analyses), retired: Object.freeze(retired) });
+  return Object.freeze({ file, sources: Object.freeze(sources), analyses: Object.freeze(analyses), retired: Object.freeze(retired), loinc: Object.freeze(loinc) });
 }
 
 /**
@@ -332,7 +363,8 @@ export async function writeCatalogueTables(conn: DuckDBConnection, catalogue: Np
     create or replace table ref.npu_units (code varchar not null, unit varchar not null, factor double not null default 1,
       "offset" double not null default 0, source varchar, primary key (code, unit));
     create or replace table ref.npu_retired (code varchar primary key, successor varchar not null, name varchar, unit varchar,
-      factor double not null default 1, "offset" double not null default 0, source varchar, confidence varchar);`);
+      factor double not null default 1, "offset" double not null default 0, source varchar, confidence varchar);
+    create or replace table ref.loinc_npu (loinc varchar primary key, npu varchar not null, name varchar, source varchar);`);
   const analyses = catalogue.analyses.map((a) =>
     `(${[
       s(a.code), s(a.name), s(a.short), s(a.unit), String(a.unitRequired), s(a.resultType), list(a.values),
@@ -349,6 +381,8 @@ export async function writeCatalogueTables(conn: DuckDBConnection, catalogue: Np
   const retired = catalogue.retired.map((r) =>
     `(${[s(r.code), s(r.successor), s(r.name), s(r.unit), String(r.factor), String(r.offset), s(r.source), s(r.confidence)].join(', ')})`);
   if (retired.length) await conn.run(`insert into ref.npu_retired values ${retired.join(',\n')}`);
+  const loinc = (catalogue.loinc ?? []).map((l) => `(${[s(l.loinc), s(l.npu), s(l.name), s(l.source)].join(', ')})`);
+  if (loinc.length) await conn.run(`insert into ref.loinc_npu values ${loinc.join(',\n')}`);
 }
 
 /**

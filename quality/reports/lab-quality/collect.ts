@@ -81,6 +81,32 @@ export interface OutsideReference {
   readonly outsideFlagged: number;
 }
 
+/**
+ * One analysis in one unit as delivered, for every code (local, NPU, LOINC): its share of the
+ * analysis' results, the robust picture of its numeric values, and against the analysis' main
+ * unit what the medians show (transforms/lab/code_profiles.sql). The distribution is left out
+ * (null) below 5 numeric results: a median of fewer is somebody's value.
+ */
+export interface CodeProfile {
+  readonly analysis: string;
+  readonly unit: string | null;
+  readonly results: number;
+  readonly numeric: number;
+  /** Of the analysis' results. */
+  readonly share: number;
+  /** Units the analysis comes in. */
+  readonly units: number;
+  readonly mainUnit: string | null;
+  readonly distribution: { median: number; mad: number; p05: number; p25: number; p75: number; p95: number } | null;
+  /** Beside the main unit: as_labelled (convertible), mislabelled, alike, unexplained, too_few; null for the main unit. */
+  readonly verdict: string | null;
+  /** The known factor from this unit to the main one that best explains the medians. */
+  readonly factor: number | null;
+  readonly ratioToMain: number | null;
+  /** Values flagged lab.outlier. */
+  readonly outliers: number;
+}
+
 export interface Completeness {
   readonly field: string;
   readonly system: string;
@@ -111,6 +137,8 @@ export interface LabSummary {
   readonly outsideReference: readonly OutsideReference[];
   /** FHIR Observations of another category than laboratory, set apart while reading: not lab results. */
   readonly setApart: readonly { category: string; code: string | null; name: string | null; rows: number }[];
+  /** Every analysis in every unit, mixed units first (transforms/lab/code_profiles.sql). */
+  readonly codeProfiles: readonly CodeProfile[];
   /** Every local code (the report shows the largest). */
   readonly localCodes: readonly { code: string; name: string | null; rows: number }[];
 }
@@ -252,6 +280,26 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
     analysis: String(r.analysis), name: String(r.name), withInterval: num(r.with_interval), below: num(r.below), above: num(r.above), outsideFlagged: num(r.flagged),
   }));
 
+  const [profilesTable] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from duckdb_tables()
+    where database_name = current_database() and schema_name = 'lab' and table_name = 'code_profiles'`);
+  const codeProfiles = Number(profilesTable!.n) === 0 ? [] : (await queryRows<Record<string, unknown>>(conn, `
+    with outliers as (
+        select coalesce(r.catalogue_code, r.analysis_code) as analysis, r.unit_norm, count(*) as n
+        from lab.row_findings as f join lab.results as r using (row_id)
+        where f.check_name = 'outlier' group by all
+    )
+    select p.*, coalesce(o.n, 0) as outliers from lab.code_profiles as p
+    left join outliers as o on o.analysis = p.analysis and o.unit_norm is not distinct from p.unit_norm
+    order by p.units > 1 desc, p.analysis, p.n desc, p.unit_norm`)).map((r) => ({
+    analysis: String(r.analysis), unit: r.unit_norm == null ? null : String(r.unit_norm), results: num(r.n), numeric: num(r.n_numeric),
+    share: num(r.share), units: num(r.units), mainUnit: r.main_unit == null ? null : String(r.main_unit),
+    distribution: num(r.n_numeric) < 5 || r.median == null ? null : {
+      median: num(r.median), mad: num(r.mad), p05: num(r.p05), p25: num(r.p25), p75: num(r.p75), p95: num(r.p95),
+    },
+    verdict: r.verdict == null ? null : String(r.verdict), factor: numOrNull(r.factor), ratioToMain: num(r.n_numeric) < 5 ? null : numOrNull(r.ratio_to_main),
+    outliers: num(r.outliers),
+  }));
+
   const [apartTable] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from duckdb_tables()
     where database_name = current_database() and schema_name = 'lab' and table_name = 'fhir_set_apart'`);
   const setApart = Number(apartTable!.n) === 0 ? [] : (await queryRows<Record<string, unknown>>(conn, `
@@ -264,7 +312,7 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
     rowsRead: num(totals!.rows), usable: num(totals!.usable), unusable: num(totals!.unusable), pending: num(totals!.pending),
     rejected: num(totals!.rejected), localCodeRows: num(totals!.local), convertedUnitRows: num(totals!.converted),
     censoredRows: num(totals!.censored), qualitativeRows: num(totals!.qualitative),
-    byAnalysis, byClinic, bySystem, checks: checksWithReasons, shifts, panels, analysisCount: num(counted!.n), completeness, localCodes, setApart, outsideReference,
+    byAnalysis, byClinic, bySystem, checks: checksWithReasons, shifts, panels, analysisCount: num(counted!.n), completeness, localCodes, setApart, outsideReference, codeProfiles,
   };
 }
 

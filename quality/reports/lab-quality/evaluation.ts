@@ -11,6 +11,8 @@ export interface EvaluationOptions {
   readonly asOf?: Date;
   readonly deliveredAt?: Date;
   readonly datesShifted?: boolean;
+  /** The configured time zone (pipeline.yaml): times are shown in it when the mapping names none. */
+  readonly timeZone?: string;
 }
 
 export interface Evaluation {
@@ -23,6 +25,8 @@ export interface Evaluation {
   readonly deliveredByOption: boolean;
   /** The extract names no clinic, or one constant for all: per-clinic checks do not apply. */
   readonly noClinic: boolean;
+  /** The zone the findings show times in: the mapping's, else the configured one, else UTC. */
+  readonly shownZone: string;
   readonly notes: readonly string[];
 }
 
@@ -59,12 +63,14 @@ export function evaluationOf(opts: EvaluationOptions, mapping: LabMapping | null
       delivered instanceof Date ? `else ${day(delivered)}` : 'else as above'}.`);
   }
   const zones = [...new Set((mapping?.deliveries ?? []).map((d) => d.timeZone).filter((z) => z !== null))];
-  if (zones.length) notes.push(`Times without an offset in the mapped files are read in ${zones.join(', ')} (the mapping's time_zone); stored and shown in UTC.`);
+  // one zone to show times in: the mapping's own (its top-level one when its deliveries differ)
+  const shownZone = mapping?.timeZone ?? (zones.length === 1 ? zones[0]! : null) ?? opts.timeZone ?? 'UTC';
+  if (zones.length) notes.push(`Times without an offset in the mapped files are read in ${zones.join(', ')} (the mapping's time_zone); stored in UTC, shown in ${shownZone} in the findings.`);
   const noClinic = mapping !== null && mapping.deliveries.every((d) => d.noClinic || d.sources.sor_code?.type === 'value');
   if (noClinic) {
     notes.push('The extract names no clinic (the mapping says none or gives one constant): per-clinic checks (SOR code format, shifted clinics, unit mix-ups per clinic, the usual reference interval per clinic) are not applicable.');
   }
-  return { now: asOf ?? opts.clock, datesShifted, delivered, deliveredByOption: opts.deliveredAt !== undefined, noClinic, notes };
+  return { now: asOf ?? opts.clock, datesShifted, delivered, deliveredByOption: opts.deliveredAt !== undefined, noClinic, shownZone, notes };
 }
 
 /**
@@ -78,20 +84,39 @@ export function deliveredAtOf(ev: Evaluation, fromColumn: Date | null | undefine
 
 /**
  * The checks only an evaluation runs, derived from the declared ones: lab.value_missing (an
- * empty value, counted apart from lab.value_unparseable). Not declared in
- * config/checks/lab-quality.yaml because the nightly job runs every declared check and its
- * reports list them; the nightly keeps calling an empty value unparseable.
+ * empty value, counted apart from lab.value_unparseable), and the two that need no catalogue,
+ * for every code: lab.unit_mixed (an analysis in several units, transforms/lab/unit_mixes.sql)
+ * and lab.outlier (a value far from its analysis' median, transforms/lab/outliers.sql). Not
+ * declared in config/checks/lab-quality.yaml because the nightly job runs every declared check
+ * and its reports list them; the nightly keeps calling an empty value unparseable.
  */
 export function evaluationOnlyChecks(checks: readonly CheckDefinition[]): CheckDefinition[] {
   const unparseable = checks.find((c) => c.id === 'lab.value_unparseable');
   if (!unparseable) return [];
+  const fromFindings = (name: string) => ({ ...unparseable.params, sql: `select row_id from lab.row_findings where check_name = '${name}'` });
   return [{
     ...unparseable,
     id: 'lab.value_missing',
     category: 'completeness',
     description: 'the value is empty: missing, not unparseable',
     reason: 'the value is missing (empty)',
-    params: { ...unparseable.params, sql: "select row_id from lab.row_findings where check_name = 'value_missing'" },
+    params: fromFindings('value_missing'),
+  }, {
+    ...unparseable,
+    id: 'lab.unit_mixed',
+    category: 'conformance',
+    severity: 'warn',
+    description: 'an analysis delivered in more than one unit: the rows not in its main unit, with what their values show',
+    reason: 'the analysis comes in more than one unit; this row is not in the main one',
+    params: { ...fromFindings('unit_mixed'), column: 'unit' },
+  }, {
+    ...unparseable,
+    id: 'lab.outlier',
+    category: 'plausibility',
+    severity: 'warn',
+    description: 'a value far from the others of its analysis in the same unit (robust z-score beyond 5)',
+    reason: 'the value is far from the others of its analysis in that unit',
+    params: fromFindings('outlier'),
   }];
 }
 

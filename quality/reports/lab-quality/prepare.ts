@@ -14,14 +14,13 @@ import { deliveryTarget } from '../../../transforms/ingest/stage.ts';
 import type { MappedDelivery } from './mapping.ts';
 import type { LabInput } from './inputs.ts';
 
-type DeliveryInput = Extract<LabInput, { role: 'delivery' }>;
+export type DeliveryInput = Extract<LabInput, { role: 'delivery' }>;
 
 /**
- * Checks every mapped file's header against its mapping (a ConfigError naming the file and each
- * missing column), reads the delivery time of files whose mapping names a column for it (in the
- * mapping's time zone, else `timeZone`), and rewrites the files with computed columns into `tmpDir`.
+ * Checks every mapped CSV/TSV file's header against its mapping: a ConfigError naming the file
+ * and each missing column (or lookup column). Returns the headers read, by path.
  */
-export async function prepareMappedInputs(inputs: readonly LabInput[], tmpDir: string, timeZone: string): Promise<LabInput[]> {
+export async function checkMappedHeaders(inputs: readonly LabInput[]): Promise<Map<string, string[]>> {
   const problems: ConfigProblem[] = [];
   const headers = new Map<string, string[]>();
   for (const input of inputs) {
@@ -60,6 +59,16 @@ export async function prepareMappedInputs(inputs: readonly LabInput[], tmpDir: s
     }
   }
   if (problems.length) throw ConfigError.of(problems);
+  return headers;
+}
+
+/**
+ * Checks every mapped file's header against its mapping (a ConfigError naming the file and each
+ * missing column), reads the delivery time of files whose mapping names a column for it (in the
+ * mapping's time zone, else `timeZone`), and rewrites the files with computed columns into `tmpDir`.
+ */
+export async function prepareMappedInputs(inputs: readonly LabInput[], tmpDir: string, timeZone: string): Promise<LabInput[]> {
+  const headers = await checkMappedHeaders(inputs);
   const out: LabInput[] = [];
   let n = 0;
   for (const original of inputs) {
@@ -114,37 +123,44 @@ async function lookupColumns(file: string): Promise<string[]> {
   }
 }
 
+/**
+ * A query over a mapped CSV/TSV file that yields its canonical columns as the mapping computes
+ * them (constants, first present column, lookups, absent values), in the file's record order.
+ */
+export function canonicalSelect(input: DeliveryInput, header: readonly string[]): string {
+  const d = input.mapped!;
+  const absent = d.absent.map(sqlString);
+  // a value that is empty, or one of the mapping's "removed" markers, is no value
+  const present = (col: string) => `case when trim(f.${sqlIdent(col)}) = ''${absent.length ? ` or trim(f.${sqlIdent(col)}) in (${absent.join(', ')})` : ''}
+    then null else f.${sqlIdent(col)} end`;
+  const joins: string[] = [];
+  const exprOf = (canonical: string): string => {
+    const s = d.sources[canonical]!;
+    if (s.type === 'value') return sqlString(s.value);
+    if (s.type === 'columns') return s.names.length === 1 ? present(s.names[0]!) : `coalesce(${s.names.map(present).join(', ')})`;
+    const alias = `lk${joins.length}`;
+    // the first row of a key wins: a dictionary that repeats a code is the dictionary's problem
+    joins.push(`left join (select trim(${sqlIdent(s.on)}) as k, first(${sqlIdent(s.take)}) as v
+        from read_csv(${sqlString(literalPath(s.file))}, header = true, all_varchar = true) group by 1) as ${alias}
+      on ${alias}.k = trim(${exprOf(s.key)})`);
+    return `${alias}.v`;
+  };
+  const select = Object.keys(d.sources).map((c) => `${exprOf(c)} as ${sqlIdent(c)}`);
+  const spec = header.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
+  return `select ${select.join(', ')}
+    from (select row_number() over () as __n, * from read_csv(${sqlString(literalPath(input.path))}, header = true, auto_detect = false,
+      columns = {${spec}}, delim = ${sqlString(d.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(d.encoding)},
+      compression = 'auto')) as f
+    ${joins.join('\n')}
+    order by f.__n`;
+}
+
 async function rewrite(input: DeliveryInput, header: readonly string[], to: string): Promise<void> {
   const d = input.mapped!;
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const conn = await instance.connect();
   try {
-    const absent = d.absent.map(sqlString);
-    // a value that is empty, or one of the mapping's "removed" markers, is no value
-    const present = (col: string) => `case when trim(f.${sqlIdent(col)}) = ''${absent.length ? ` or trim(f.${sqlIdent(col)}) in (${absent.join(', ')})` : ''}
-      then null else f.${sqlIdent(col)} end`;
-    const joins: string[] = [];
-    const exprOf = (canonical: string): string => {
-      const s = d.sources[canonical]!;
-      if (s.type === 'value') return sqlString(s.value);
-      if (s.type === 'columns') return s.names.length === 1 ? present(s.names[0]!) : `coalesce(${s.names.map(present).join(', ')})`;
-      const alias = `lk${joins.length}`;
-      // the first row of a key wins: a dictionary that repeats a code is the dictionary's problem
-      joins.push(`left join (select trim(${sqlIdent(s.on)}) as k, first(${sqlIdent(s.take)}) as v
-          from read_csv(${sqlString(literalPath(s.file))}, header = true, all_varchar = true) group by 1) as ${alias}
-        on ${alias}.k = trim(${exprOf(s.key)})`);
-      return `${alias}.v`;
-    };
-    const select = Object.keys(d.sources).map((c) => `${exprOf(c)} as ${sqlIdent(c)}`);
-    const spec = header.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
-    await conn.run(`copy (
-      select ${select.join(', ')}
-      from (select row_number() over () as __n, * from read_csv(${sqlString(literalPath(input.path))}, header = true, auto_detect = false,
-        columns = {${spec}}, delim = ${sqlString(d.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(d.encoding)},
-        compression = 'auto')) as f
-      ${joins.join('\n')}
-      order by f.__n
-    ) to ${sqlString(literalPath(to))} (format csv, header true, delimiter ',')`);
+    await conn.run(`copy (${canonicalSelect(input, header)}) to ${sqlString(literalPath(to))} (format csv, header true, delimiter ',')`);
   } catch (err) {
     const first = ((err as Error).message ?? String(err)).split('\n')[0]!.replaceAll(input.path, input.file);
     throw new Error(`${input.file}: could not be read with the computed columns of ${d.sourceFile}: ${first}`);

@@ -49,6 +49,10 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
       id: 'outside-reference',
       intro: 'Per analysis, numeric results against the reference interval delivered with each of them (censored values left out), and how many of those outside carry an abnormal flag that says so.',
     }) : '',
+    summary.codeProfiles.length ? section('Units and distributions per analysis', profilesTable(summary), {
+      id: 'code-profiles',
+      intro: 'Every code, with or without a catalogue entry (local, NPU, LOINC): the units it comes in and their shares, and a robust picture of its numeric values (median, MAD, 5th-95th percentiles) in each. Beside an analysis\' main unit, what the medians show: values that follow their labels (convertible by the known factor), values alike under labels a known factor apart (a wrong label), or no known factor. Outliers: robust z-score beyond 5.',
+    }) : '',
     summary.localCodes.length ? section('Local analysis codes', localCodesTable(summary), { id: 'local-codes', intro: 'Codes that are not NPU/DNK codes are allowed and reported here.' }) : '',
     truncation(summary.panels.length, summary.analysisCount, 'analyses have a panel below (the largest)',
       'every analysis is in "Usable share by analysis" above and in summary.json (byAnalysis)'),
@@ -206,6 +210,31 @@ function outsideTable(s: LabSummary): string {
     { label: 'Outside', value: (r) => share(outside(r), r.withInterval), numeric: true },
     { label: 'Outside and flagged', value: (r) => share(r.outsideFlagged, outside(r)), numeric: true },
   ], shown) + truncation(shown.length, s.outsideReference.length, 'analyses shown (most results outside first)', 'all in summary.json (outsideReference)');
+}
+
+const VERDICTS: Record<string, string> = {
+  as_labelled: 'values follow the label: convertible',
+  mislabelled: 'values alike although the units differ: a label is wrong',
+  alike: 'values alike',
+  unexplained: 'no known factor explains the medians',
+  too_few: 'too few to compare',
+};
+
+function profilesTable(s: LabSummary): string {
+  const shown = s.codeProfiles.slice(0, 60);
+  type Row = LabSummary['codeProfiles'][number];
+  const f = (x: number | null | undefined) => (x === undefined ? '' : fmt(x));
+  return renderTable([
+    { label: 'Analysis', value: (r: Row) => r.analysis },
+    { label: 'Unit', value: (r) => r.unit ?? '(none)' },
+    { label: 'Results', value: (r) => count(r.results), numeric: true },
+    { label: 'Share', value: (r) => (r.units > 1 ? share(r.results, Math.round(r.results / r.share)) : '') , numeric: true },
+    { label: 'Median', value: (r) => f(r.distribution?.median), numeric: true },
+    { label: 'MAD', value: (r) => f(r.distribution?.mad), numeric: true },
+    { label: 'P5-P95', value: (r) => (r.distribution ? `${f(r.distribution.p05)} - ${f(r.distribution.p95)}` : '') },
+    { label: 'Against the main unit', value: (r) => (r.verdict ? `${VERDICTS[r.verdict] ?? r.verdict}${r.factor !== null ? ` (factor ${f(r.factor)} to ${r.mainUnit}, medians ${f(r.ratioToMain)})` : ''}` : r.units > 1 ? 'main unit' : '') },
+    { label: 'Outliers', value: (r) => (r.outliers ? count(r.outliers) : ''), numeric: true },
+  ], shown) + truncation(shown.length, s.codeProfiles.length, 'analysis-unit pairs shown (mixed units first)', 'all in summary.json (codeProfiles)');
 }
 
 function setApartTable(s: LabSummary): string {

@@ -1,39 +1,73 @@
 -- FHIR R4 Observation resources (one per line, as a bulk export writes them) as staged lab
 -- rows: the same raw text columns and parsed columns a journal system's layout produces, so
 -- the pipeline's staging and core transforms treat them like any other delivery.
--- Input: the temporary view fhir_lines (run_id, file_hash, source_file, source_line, j) with
--- one JSON object per line; lines that are not Observations were rejected before.
+-- Input: the temporary view fhir_lines (run_id, file_hash, source_file, source_line, j,
+-- categories) with one JSON object per line; lines that are not Observations were rejected before.
+-- One row per result: the Observation's own value, and each of its component[] values (a blood
+-- pressure panel's systolic 8480-6 and diastolic 8462-4) as a result of its own. A component is
+-- named <id>#component[i] (i from 0, as FHIRPath counts; '#' cannot occur in a FHIR id) and, so
+-- that (file, line) still names one row, comes from "<file>#component[i]" at the Observation's line.
+-- A coded answer (valueCodeableConcept) is its text with the operator 'coded', which
+-- lab_value_parse reads as a qualitative answer whatever the words.
+-- Besides the staging columns: parent_record_id (the Observation of a component) and category.
 -- Time stamps without an offset are Danish local time (getvariable('fhir_time_zone')).
 with lines as (
     select * from fhir_lines
 ),
 
+observations as (
+    select
+        *,
+        coalesce(from_json(json_extract(j, '$.component'), '["json"]'), []) as components,
+        json_exists(j, '$.valueQuantity') or json_exists(j, '$.valueString') or json_exists(j, '$.valueCodeableConcept')
+            or json_exists(j, '$.valueInteger') as has_value,
+    from lines
+),
+
+parts as (
+    -- the Observation itself, unless it only groups its components (a panel has no value of its own)
+    select * exclude (components, has_value), null::bigint as component, j as part
+    from observations
+    where has_value or len(components) = 0
+    union all
+    select * exclude (components, has_value, k, item), k as component, item as part
+    from (select *, unnest(range(len(components))) as k, unnest(components) as item from observations where len(components) > 0)
+),
+
 fields as (
+    -- code, value, interval and interpretation from the result's own part (the Observation or
+    -- its component); subject, times, status and performer always from the Observation
     select
         run_id,
         file_hash,
-        source_file,
+        case when component is null then source_file else source_file || '#component[' || component || ']' end as source_file,
         source_line,
-        j ->> '$.id' as id,
-        j -> '$.code.coding' as codings,
-        j ->> '$.code.text' as code_text,
-        j -> '$.valueQuantity' as quantity,
-        j ->> '$.valueString' as value_string,
-        coalesce(j ->> '$.valueCodeableConcept.text', j ->> '$.valueCodeableConcept.coding[0].code') as value_concept,
-        j -> '$.referenceRange[0]' as range,
-        j ->> '$.interpretation[0].coding[0].code' as interpretation,
+        case when component is null then j ->> '$.id' else (j ->> '$.id') || '#component[' || component || ']' end as id,
+        case when component is not null then j ->> '$.id' end as parent_record_id,
+        nullif(array_to_string(list_distinct(categories), ', '), '') as category,
+        part -> '$.code.coding' as codings,
+        part ->> '$.code.text' as code_text,
+        part -> '$.valueQuantity' as quantity,
+        coalesce(part ->> '$.valueString', (part -> '$.valueInteger')::varchar) as value_string,
+        coalesce(
+            part ->> '$.valueCodeableConcept.text',
+            part ->> '$.valueCodeableConcept.coding[0].display',
+            part ->> '$.valueCodeableConcept.coding[0].code'
+        ) as value_concept,
+        part -> '$.referenceRange[0]' as range,
+        part ->> '$.interpretation[0].coding[0].code' as interpretation,
         j ->> '$.status' as status,
         coalesce(j ->> '$.effectiveDateTime', j ->> '$.effectivePeriod.start', j ->> '$.effectiveInstant') as effective,
         j ->> '$.issued' as issued,
         j ->> '$.subject.reference' as subject_ref,
         j ->> '$.subject.identifier.value' as subject_id,
         j -> '$.performer' as performers,
-    from lines
+    from parts
 ),
 
 coded as (
-    -- The NPU coding when there is one (http://npu-terminology.org), else the first coding:
-    -- a local code, reported as local.
+    -- The NPU coding when there is one (http://npu-terminology.org, or DK Core's OID), else the
+    -- LOINC coding (http://loinc.org), else the first coding: a local code, reported as local.
     select
         fields.*,
         coalesce(
@@ -41,6 +75,7 @@ coded as (
                 from_json(codings, '["json"]'),
                 c -> (c ->> '$.system') in ('http://npu-terminology.org', 'urn:oid:1.2.208.176.2.1')
             )[1],
+            list_filter(from_json(codings, '["json"]'), c -> (c ->> '$.system') = 'http://loinc.org')[1],
             (from_json(codings, '["json"]'))[1]
         ) as coding,
     from fields
@@ -81,11 +116,15 @@ final as (
             nullif(trim(subject_id), '')
         ) as patient,
         coding ->> '$.code' as analysis_code,
-        case when (coding ->> '$.system') in ('http://npu-terminology.org', 'urn:oid:1.2.208.176.2.1') then 'NPU' else 'local' end as code_system,
+        case
+            when (coding ->> '$.system') in ('http://npu-terminology.org', 'urn:oid:1.2.208.176.2.1') then 'NPU'
+            when (coding ->> '$.system') = 'http://loinc.org' then 'LOINC'
+            else 'local'
+        end as code_system,
         coalesce(code_text, coding ->> '$.display') as analysis_name,
         -- the number exactly as the JSON writes it (no float round trip), or the text
         coalesce(json_extract(quantity, '$.value')::varchar, value_string, value_concept) as value,
-        quantity ->> '$.comparator' as operator,
+        coalesce(quantity ->> '$.comparator', case when quantity is null and value_string is null and value_concept is not null then 'coded' end) as operator,
         coalesce(quantity ->> '$.unit', quantity ->> '$.code') as unit,
         json_extract(range, '$.low.value')::varchar as ref_low,
         try_cast(json_extract(range, '$.low.value')::varchar as double) as ref_low__parsed,
@@ -111,6 +150,8 @@ final as (
         fhir_instant(effective) as sampled_at__parsed,
         issued as resulted_at,
         fhir_instant(issued) as resulted_at__parsed,
+        parent_record_id,
+        category,
     from performer
 )
 

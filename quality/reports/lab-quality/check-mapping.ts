@@ -1,0 +1,97 @@
+// `fangst lab-quality --check-mapping`: what each canonical column of a mapped lab export will
+// read from, with ten sample values as the mapping computes them, before anything is evaluated.
+// A column the file does not have stops it as the evaluation would (a ConfigError, exit 2).
+// Samples are masked: identifiers (CPR and replacement numbers) in any column, and the patient
+// column whole but for its first and last character.
+import { DuckDBInstance } from '@duckdb/node-api';
+import { kindSpec } from '../../../config/kinds.ts';
+import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
+import { canonicalSelect, checkMappedHeaders, type DeliveryInput } from './prepare.ts';
+import type { LabInput } from './inputs.ts';
+import type { ColumnSource, LabMapping } from './mapping.ts';
+
+/** Sample values shown per column. */
+export const SAMPLES = 10;
+
+export interface MappedColumn {
+  readonly column: string;
+  /** Where the mapping reads it from, in words. */
+  readonly from: string;
+  readonly samples: readonly (string | null)[];
+}
+
+export interface MappedFile {
+  readonly file: string;
+  readonly layout: string;
+  readonly columns: readonly MappedColumn[];
+  /** Required canonical columns the mapping does not name. */
+  readonly unmapped: readonly string[];
+}
+
+/** Reads the sample rows of every file a mapping claims; throws a ConfigError when a file does not fit. */
+export async function checkMapping(inputs: readonly LabInput[]): Promise<MappedFile[]> {
+  const headers = await checkMappedHeaders(inputs);
+  const out: MappedFile[] = [];
+  for (const input of inputs) {
+    if (input.role !== 'delivery' || !input.mapped) continue;
+    const header = headers.get(input.path);
+    const sources = input.mapped.sources;
+    const rows = header ? await sampleRows(input, header) : [];
+    const required = kindSpec('laboratoriesvar').required as readonly string[];
+    out.push({
+      file: input.file,
+      layout: input.mapped.sourceFile,
+      unmapped: required.filter((c) => !(c in sources)),
+      columns: Object.entries(sources).map(([column, s]) => ({
+        column,
+        from: describe(column, s, input.mapped!.noClinic),
+        samples: rows.map((r) => mask(column, r[column])),
+      })),
+    });
+  }
+  return out;
+}
+
+function describe(column: string, s: ColumnSource, noClinic: boolean): string {
+  if (column === 'sor_code' && noClinic) return 'none (clinic: none)';
+  if (s.type === 'value') return `constant "${s.value}"`;
+  if (s.type === 'columns') return s.names.length === 1 ? `column ${s.names[0]}` : `first present of ${s.names.join(', ')}`;
+  return `lookup ${s.file.split('/').pop()}: ${s.take} where ${s.on} = ${s.key}`;
+}
+
+function mask(column: string, v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const text = maskIdentifiersDeep(String(v));
+  if (column !== 'patient') return text;
+  return text.length <= 2 ? '*'.repeat(text.length) : `${text[0]}${'*'.repeat(Math.min(text.length - 2, 8))}${text.at(-1)}`;
+}
+
+async function sampleRows(input: DeliveryInput, header: readonly string[]): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const conn = await instance.connect();
+  try {
+    const reader = await conn.runAndReadAll(`${canonicalSelect(input, header)} limit ${SAMPLES}`);
+    return reader.getRowObjects();
+  } catch (err) {
+    throw new Error(`${input.file}: could not be read with ${input.mapped!.sourceFile}: ${((err as Error).message ?? '').split('\n')[0]}`);
+  } finally {
+    conn.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** The report in a few lines per file. */
+export function mappingText(mapping: LabMapping, files: readonly MappedFile[]): string {
+  const lines = [`Mapping ${mapping.file}: ${files.length} file${files.length === 1 ? '' : 's'} read with it`];
+  const show = (v: string | null) => (v === null ? '(empty)' : JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v));
+  for (const f of files) {
+    lines.push('', `${f.file}:`);
+    const width = Math.max(...f.columns.map((c) => c.column.length));
+    const from = Math.max(...f.columns.map((c) => c.from.length));
+    for (const c of f.columns) {
+      lines.push(`  ${c.column.padEnd(width)}  <- ${c.from.padEnd(from)}  ${c.samples.map(show).join(', ')}`);
+    }
+    if (f.unmapped.length) lines.push(`  not mapped (required): ${f.unmapped.join(', ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,125 @@
+// lab-quality on a FHIR R4 bulk export written the way a US record system writes it
+// (test/fixtures/lab/synthea-observations.ndjson, built by hand after Synthea's output):
+// urn:uuid references, LOINC codes in US units, blood pressure as component[], smoking status and
+// urine dipsticks as valueCodeableConcept, categories laboratory / vital-signs / survey.
+// Every expected figure is worked out by hand from the fixture's twelve lines.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino from 'pino';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runLabQuality, type LabQualityResult } from '../../jobs/lab-quality.ts';
+import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
+import { workspace } from '../helpers/inbox.ts';
+import { here } from '../fixtures/lab/extract.ts';
+
+const BP = '1f0a7e1c-0001-4b8e-9a4e-000000000008';
+
+describe('lab-quality on a US FHIR bulk export', () => {
+  let out: string;
+  let result: LabQualityResult;
+  const query = <T,>(sql: string) => withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<T>(conn, sql));
+
+  beforeAll(async () => {
+    const ws = await workspace();
+    const file = await ws.put('bulk/Observation.ndjson', await readFile(join(here, 'synthea-observations.ndjson'), 'utf8'));
+    out = join(ws.root, 'out');
+    result = await runLabQuality({ extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+  }, 120_000);
+
+  it('makes each component of a panel a result of its own, linked to its Observation', async () => {
+    // 12 lines: 2 set apart (vital signs, survey); line 8 is a panel without a value of its own and
+    // two components: 9 single results + 2 components = 11 results
+    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 11, rejected: 0, error: null }]);
+    const parts = await query<Record<string, unknown>>(`
+      select r.source_file, r.source_line, r.record_id, f.parent_record_id, r.analysis_code, r.value_num, r.unit_norm
+      from lab.results as r join lab.fhir_results as f using (source_file, source_line)
+      where f.parent_record_id is not null order by r.record_id`);
+    expect(parts).toEqual([
+      { source_file: 'Observation.ndjson#component[0]', source_line: 8n, record_id: `${BP}#component[0]`, parent_record_id: BP, analysis_code: '8462-4', value_num: 91, unit_norm: 'mmHg' },
+      { source_file: 'Observation.ndjson#component[1]', source_line: 8n, record_id: `${BP}#component[1]`, parent_record_id: BP, analysis_code: '8480-6', value_num: 146, unit_norm: 'mmHg' },
+    ]);
+    // the panel itself is no result: it only groups its components
+    expect(await query(`select record_id from lab.results where record_id = '${BP}'`)).toEqual([]);
+  });
+
+  it('keeps the category of every result, and sets the vital-signs panel and the smoking status apart', async () => {
+    const categories = await query<{ category: string | null; n: bigint }>(`select category, count(*) as n from lab.fhir_results group by 1 order by 1 nulls last`);
+    expect(categories).toEqual([{ category: 'laboratory', n: 9n }, { category: null, n: 2n }]);
+    expect(result.outputs.summary.setApart).toEqual([
+      { category: 'survey', code: '72166-2', name: 'Tobacco smoking status', rows: 1 },
+      { category: 'vital-signs', code: '85354-9', name: 'Blood pressure panel with all children optional', rows: 1 },
+    ]);
+  });
+
+  it('reads a coded answer as a qualitative result, not as an error', async () => {
+    const coded = await query<Record<string, unknown>>(`select analysis_code, value_text, value_state, qualitative from lab.results
+      where value_state = 'qualitative' order by analysis_code`);
+    expect(coded).toEqual([
+      { analysis_code: '5794-3', value_text: 'Positive (qualifier value)', value_state: 'qualitative', qualitative: 'positive (qualifier value)' },
+      { analysis_code: '5802-4', value_text: 'Negative', value_state: 'qualitative', qualitative: 'neg' },
+    ]);
+    const findings = await query<{ check_id: string }>(`select distinct f.check_id from quality.row_findings as f
+      join lab.results as r using (source_file, source_line) where r.value_state = 'qualitative' and f.severity = 'error'`);
+    expect(findings).toEqual([]);
+  });
+
+  it('reads LOINC codes linked to an NPU code in that code\'s unit, converted with the catalogue\'s factor', async () => {
+    const rows = await query<Record<string, unknown>>(`select analysis_code, code_status, catalogue_code, unit_norm, unit_status,
+      round(value_canonical, 5) as canonical, canonical_unit, plausibility from lab.results where value_state = 'numeric' order by source_line, source_file`);
+    expect(rows).toEqual([
+      // 95.2 mg/dL x 0.0555 = 5.2836 mmol/L
+      { analysis_code: '2339-0', code_status: 'loinc', catalogue_code: 'NPU02187', unit_norm: 'mg/dL', unit_status: 'converted', canonical: 5.2836, canonical_unit: 'mmol/L', plausibility: 'ok' },
+      // 1.1 mg/dL x 88.4 = 97.24 µmol/L
+      { analysis_code: '2160-0', code_status: 'loinc', catalogue_code: 'NPU18016', unit_norm: 'mg/dL', unit_status: 'converted', canonical: 97.24, canonical_unit: 'µmol/L', plausibility: 'ok' },
+      // 14.2 g/dL x 0.6206 = 8.81252 mmol/L
+      { analysis_code: '718-7', code_status: 'loinc', catalogue_code: 'NPU02319', unit_norm: 'g/dL', unit_status: 'converted', canonical: 8.81252, canonical_unit: 'mmol/L', plausibility: 'ok' },
+      // (6.1 - 2.15) x 10.929 = 43.16955 mmol/mol
+      { analysis_code: '4548-4', code_status: 'loinc', catalogue_code: 'NPU27300', unit_norm: '%', unit_status: 'converted', canonical: 43.16955, canonical_unit: 'mmol/mol', plausibility: 'ok' },
+      { analysis_code: '2823-3', code_status: 'loinc', catalogue_code: 'NPU03230', unit_norm: 'mmol/L', unit_status: 'canonical', canonical: 4.3, canonical_unit: 'mmol/L', plausibility: 'ok' },
+      // sodium in blood: a LOINC code with no NPU counterpart in the catalogue (P-Natrium is plasma)
+      { analysis_code: '2947-0', code_status: 'loinc', catalogue_code: null, unit_norm: 'mmol/L', unit_status: 'not_checked', canonical: null, canonical_unit: null, plausibility: 'not_checked' },
+      { analysis_code: '8462-4', code_status: 'loinc', catalogue_code: 'DNK05473', unit_norm: 'mmHg', unit_status: 'canonical', canonical: 91, canonical_unit: 'mmHg', plausibility: 'ok' },
+      { analysis_code: '8480-6', code_status: 'loinc', catalogue_code: 'DNK05472', unit_norm: 'mmHg', unit_status: 'canonical', canonical: 146, canonical_unit: 'mmHg', plausibility: 'ok' },
+      { analysis_code: '2345-8', code_status: 'malformed', catalogue_code: null, unit_norm: 'mg/dL', unit_status: 'not_checked', canonical: null, canonical_unit: null, plausibility: 'not_checked' },
+    ]);
+  });
+
+  it('names a LOINC code with the wrong check digit and the digit it should have', async () => {
+    const f = await query<Record<string, unknown>>(`select source_line, detail from lab.row_findings where check_name = 'code_format'`);
+    // 2345: from the right 5*2=10 -> 1, 4, 3*2=6, 2: 13, so the check digit is 7
+    expect(f).toEqual([{ source_line: 12n, detail: "LOINC code 2345-8 has the wrong check digit: LOINC's mod 10 of 2345 is 7" }]);
+  });
+
+  it('takes the patient from the urn:uuid reference', async () => {
+    const patients = await query<{ patient: string; n: bigint }>(`select patient, count(*) as n from lab.results group by 1 order by 1`);
+    expect(patients).toEqual([
+      { patient: '3e9a7c44-1b2d-4f60-8a19-5d6e7f801b02', n: 7n },
+      { patient: '8c1f2b0e-6d1a-4c3b-9e55-0a7d3f1b2c01', n: 4n },
+    ]);
+  });
+});
+
+describe('LOINC results in the wrong unit', () => {
+  it('calls a glucose in mg/dL with mmol/L values a unit mix-up, and one far off in any unit implausible', async () => {
+    const ws = await workspace();
+    const glucose = (id: string, v: number) => JSON.stringify({
+      resourceType: 'Observation', id, status: 'final', category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }],
+      code: { coding: [{ system: 'http://loinc.org', code: '2345-7', display: 'Glucose [Mass/volume] in Serum or Plasma' }] },
+      subject: { reference: 'urn:uuid:0b6f0a52-5f7e-4f4e-9f0c-3a1d2e3f4a5b' }, effectiveDateTime: '2019-02-18T09:28:55-05:00', issued: '2019-02-18T10:28:55-05:00',
+      valueQuantity: { value: v, unit: 'mg/dL', system: 'http://unitsofmeasure.org', code: 'mg/dL' },
+      referenceRange: [{ low: { value: 70, unit: 'mg/dL' }, high: { value: 99, unit: 'mg/dL' } }],
+    });
+    // 5.4 mg/dL = 0.2997 mmol/L: below the hard limit 1.8, ordinary as mmol/L; 90 mg/dL = 4.995 mmol/L;
+    // 99999 mg/dL = 5549.9 mmol/L is beyond the limit (111) in mg/dL and in mmol/L alike
+    const file = await ws.put('Observation.ndjson', `${[glucose('g1', 5.4), glucose('g2', 90), glucose('g3', 99999)].join('\n')}\n`);
+    const out = join(ws.root, 'out');
+    await runLabQuality({ extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<Record<string, unknown>>(conn, `
+      select record_id, plausibility, plausible_as_unit from lab.results order by record_id`));
+    expect(rows).toEqual([
+      { record_id: 'g1', plausibility: 'unit_mixup', plausible_as_unit: 'mmol/L' },
+      { record_id: 'g2', plausibility: 'ok', plausible_as_unit: null },
+      { record_id: 'g3', plausibility: 'implausible', plausible_as_unit: null },
+    ]);
+  }, 120_000);
+});

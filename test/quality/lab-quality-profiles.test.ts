@@ -1,0 +1,98 @@
+// The checks that need no catalogue entry, on a foreign extract of local and LOINC codes: the
+// units each code comes in (mixed units named with the known factor between them) and a robust
+// distribution per code and unit with its outliers. Medians, MADs and factors are worked out
+// here from the rows written, not read back from the program.
+import { join } from 'node:path';
+import pino from 'pino';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runLabQuality, type LabQualityResult } from '../../jobs/lab-quality.ts';
+import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
+import { workspace } from '../helpers/inbox.ts';
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const mad = (xs: readonly number[]): number => median(xs.map((x) => Math.abs(x - median(xs))));
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+const range = (n: number, from: number, step: number) => Array.from({ length: n }, (_, k) => Math.round((from + k * step) * 100) / 100);
+
+// total protein (LOINC 2885-2) in g/dL: 20 ordinary values and 4 that are g/L under the g/dL label
+const PROTEIN = [...range(20, 6.0, 0.1), 66, 70, 74, 78];
+// albumin (a local code) mostly in g/L, six results in g/dL that follow their label
+const ALB_GL = range(10, 38, 1);
+const ALB_GDL = range(6, 3.8, 0.15);
+// creatinine (a local code) in µmol/L, five results labelled mg/dL whose values are µmol/L values
+const CREA_UMOL = range(10, 70, 2.5);
+const CREA_MGDL = range(5, 72, 4);
+
+describe('lab-quality checks that need no catalogue', () => {
+  let out: string;
+  let result: LabQualityResult;
+  const findings = (check: string) => withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; detail: string }>(conn, `
+    select r.record_id, f.detail from lab.row_findings as f join lab.results as r using (row_id) where f.check_name = '${check}' order by r.record_id`));
+
+  beforeAll(async () => {
+    const ws = await workspace();
+    const rows = ['Id,Pt,Code,System,Val,Unit'];
+    let id = 0;
+    const add = (code: string, system: string, unit: string, values: readonly number[]) => {
+      for (const v of values) rows.push(`r${String(++id).padStart(3, '0')},PT${id % 7},${code},${system},${v},${unit}`);
+    };
+    add('2885-2', 'LOINC', 'g/dL', PROTEIN);
+    add('ALB', 'local', 'g/L', ALB_GL);
+    add('ALB', 'local', 'g/dl', ALB_GDL);
+    add('CREA', 'local', 'umol/L', CREA_UMOL);
+    add('CREA', 'local', 'mg/dL', CREA_MGDL);
+    await ws.put('export/results.csv', `${rows.join('\n')}\n`);
+    const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, code_system: System, value: Val, unit: Unit }', ''].join('\n'));
+    out = join(ws.root, 'out');
+    result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+  }, 120_000);
+
+  it('gives every code\'s units with their shares and a robust distribution in each', () => {
+    const p = result.outputs.summary.codeProfiles;
+    const of = (analysis: string, unit: string) => p.find((x) => x.analysis === analysis && x.unit === unit)!;
+    expect(of('ALB', 'g/dL')).toMatchObject({ results: 6, share: 6 / 16, units: 2, mainUnit: 'g/L' });
+    expect(of('ALB', 'g/L')).toMatchObject({ results: 10, share: 10 / 16, verdict: null });
+    const protein = of('2885-2', 'g/dL');
+    expect(protein).toMatchObject({ results: 24, units: 1, verdict: null, outliers: 4 });
+    expect(protein.distribution!.median).toBeCloseTo(median(PROTEIN), 9);
+    expect(protein.distribution!.mad).toBeCloseTo(mad(PROTEIN), 9);
+    // mixed units first
+    expect(p.slice(0, 4).map((x) => x.analysis)).toEqual(['ALB', 'ALB', 'CREA', 'CREA']);
+  });
+
+  it('flags the values of a total protein that are g/L under a g/dL label, naming the factor', async () => {
+    const m = median(PROTEIN);
+    const d = mad(PROTEIN);
+    const far = PROTEIN.filter((v) => Math.abs((0.6745 * (v - m)) / d) > 5);
+    expect(far).toEqual([66, 70, 74, 78]);
+    const f = await findings('outlier');
+    expect(f.map((x) => x.record_id)).toEqual(['r021', 'r022', 'r023', 'r024']);
+    expect(f[0]!.detail).toBe(`value 66 g/dL is far from the other 2885-2 values in that unit (median ${r3(m)}, MAD ${r3(d)}, robust z ${
+      Math.round((0.6745 * (66 - m)) / d * 10) / 10}); about 10 times the median, as if it were in g/L`);
+  });
+
+  it('names a mix of units that follow their labels, and one whose label is wrong, with the known factor', async () => {
+    const f = await findings('unit_mixed');
+    // rows 35-40 (albumin in g/dL) and 51-55 (creatinine "in mg/dL")
+    expect(f.map((x) => x.record_id)).toEqual(['r035', 'r036', 'r037', 'r038', 'r039', 'r040', 'r051', 'r052', 'r053', 'r054', 'r055']);
+    // albumin: 1 g/dL = 10 g/L, and the g/dL values times 10 are near the g/L ones
+    const alb = median(ALB_GDL);
+    expect(f[0]!.detail).toBe(`ALB comes in 2 units; g/dL (37.5% of its results) is not the main g/L: its values follow the label (median ${r3(alb)}, times the known factor 10 = ${r3(alb * 10)} g/L): convertible`);
+    // a local code names no analysis: 1 mg/dL is 17.1 (bilirubin) to 88.4 (creatinine) µmol/L in the
+    // catalogue, and the "mg/dL" values are where the µmol/L ones are
+    expect(f.at(-1)!.detail).toBe(`CREA comes in 2 units; mg/dL (33.3% of its results) is not the main µmol/L: its values look like µmol/L values (median ${
+      r3(median(CREA_MGDL))} against ${r3(median(CREA_UMOL))}) although 1 mg/dL = 17.1 to 88.4 µmol/L (by analysis): one of the labels is wrong`);
+  });
+
+  it('counts both as warnings: the rows stay usable', () => {
+    const s = result.outputs.summary;
+    expect(s.usable).toBe(s.rowsRead);
+    expect(s.checks.filter((c) => ['lab.unit_mixed', 'lab.outlier'].includes(c.checkId)).map((c) => [c.checkId, c.severity, c.rows]))
+      .toEqual(expect.arrayContaining([['lab.unit_mixed', 'warn', 11], ['lab.outlier', 'warn', 4]]));
+  });
+});
