@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlIdent, sqlString } from '../../../transforms/db/connection.ts';
-import { formulaSafeSql } from '../../report-kit/csv.ts';
+import { spreadsheetTextSql } from '../../report-kit/csv.ts';
 import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
 import { renderLabReport } from './render-html.ts';
 import { readLabSummary, type LabSummary } from './collect.ts';
@@ -79,12 +79,13 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   await conn.run(`create or replace temp view lab_flagged_out as select ${masked.join(', ')} from lab.flagged_rows`);
   await conn.run(`copy lab_flagged_out to ${sqlString(paths.parquet)} (format parquet, compression zstd)`);
   // CSV cells hold one value: the lists become ' | '-separated text; delivered text that a
-  // spreadsheet would run as a formula is quoted (formulaSafe).
+  // spreadsheet would run as a formula is quoted, and text it would read as a number or a date
+  // (a SOR code, a month) is written as ="…" (spreadsheetText, the report kit's CSV writer).
   const isList = (type: string) => type.endsWith('[]');
   const cells = [...columns.filter((c) => !isList(c.column_type)), ...columns.filter((c) => isList(c.column_type))]
     .map(({ column_name: name, column_type: type }) => {
       const value = isList(type) ? `array_to_string(${sqlIdent(name)}, ' | ')` : type === 'VARCHAR' ? sqlIdent(name) : null;
-      return value === null ? sqlIdent(name) : `${formulaSafeSql(value)} as ${sqlIdent(name)}`;
+      return value === null ? sqlIdent(name) : `${spreadsheetTextSql(value)} as ${sqlIdent(name)}`;
     });
   await conn.run(`copy (select ${cells.join(', ')} from lab_flagged_out) to ${sqlString(paths.csv)} (format csv, header true)`);
   await conn.run(`copy lab_flagged_out to ${sqlString(paths.json)} (format json, array true)`);
