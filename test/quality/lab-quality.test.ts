@@ -61,6 +61,10 @@ describe('lab-quality on an extract in two journal systems\' layouts', () => {
       ...Array.from({ length: 25 }, (_, i) => `EG Clinea:C5-A1C-${i}`),
     ].sort();
     expect(flagged).toEqual(expected);
+    // each finding says which clinic, analysis, unit and factor, not only the check's general reason
+    const reasonOf = (key: string) => findings.get(key)!.find((f) => f.check_id === 'lab.unit_mixup_clinic')!.reason;
+    expect(reasonOf('NOVAX:C3-HB-0')).toMatch(new RegExp(`^clinic ${CLINICS.C3} sends NPU02319 values that look like g/dL under mmol/L \\(median [\\d.]+ against [\\d.]+ elsewhere; factor 0\\.6206\\)$`));
+    expect(reasonOf('EG Clinea:C5-A1C-0')).toMatch(new RegExp(`^clinic ${CLINICS.C5} sends NPU27300 values that look like % under mmol/mol .*factor 10\\.929`));
   });
 
   it('names a retired code with its successor and reports local codes as local, not as errors', async () => {
