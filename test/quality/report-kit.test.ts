@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { barChart, lineChart, sparkline } from '../../quality/report-kit/charts.ts';
 import { SHARE_DIGITS, toCsv, writeCsv } from '../../quality/report-kit/csv.ts';
 import { chartFigure, escapeHtml, formatPercent, formatPoints, keyFigures, raw, renderPage, renderTable, section } from '../../quality/report-kit/html.ts';
+import { countOf, duration, durationsIn, localTime } from '../../quality/report-kit/wording.ts';
 import { Pseudonymiser, isSmallCount, loadPseudonymKey, protectShare, suppressCount } from '../../quality/report-kit/suppress.ts';
 import { chromiumAvailable, renderInBrowser } from '../helpers/browser.ts';
 
@@ -110,6 +111,33 @@ describe('csv as a spreadsheet reads it', () => {
   it('reads a bare SOR code and month as Excel would mangle them (the emulation is not vacuous)', () => {
     expect(asExcelReadsIt('7510731000016007')).toEqual({ type: 'number', shown: '7510731000016010' });
     expect(asExcelReadsIt('2024-11').type).toBe('date');
+  });
+});
+
+describe('wording', () => {
+  it('writes ages in days and hours, one row in the singular, and times in the configured zone', () => {
+    expect(duration(5985.75)).toBe('249 days 10 hours');
+    expect(duration(48)).toBe('2 days');
+    expect(duration(25)).toBe('1 day 1 hour');
+    expect(duration(0.5)).toBe('30 minutes');
+    expect(durationsIn('at most 336 hours old')).toBe('at most 14 days old');
+    expect([countOf(1, 'row'), countOf(0, 'row'), countOf(7419, 'row'), countOf(null, 'row')]).toEqual(['1 row', '0 rows', '7,419 rows', '– rows']);
+    // winter and summer time in Copenhagen, and UTC itself
+    expect(localTime('2026-12-05T08:45:09Z', 'Europe/Copenhagen')).toBe('2026-12-05 09:45 CET');
+    expect(localTime('2026-07-05T00:30:00Z', 'Europe/Copenhagen')).toBe('2026-07-05 02:30 CEST');
+    expect(localTime('2026-07-05T00:30:00Z', 'UTC')).toBe('2026-07-05 00:30 UTC');
+  });
+});
+
+describe('count axes', () => {
+  const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  it('label the value axis of a count chart (echarts drew none without a formatter) and write counts on bars', () => {
+    const bar = texts(barChart({ title: 'Failing rows', categories: ['a', 'b'], series: [{ name: 'rows', values: [1670, 8] }], horizontal: true, valueLabels: true, valueName: 'rows' }));
+    expect(bar).toEqual(expect.arrayContaining(['0', '600', '1,200', '1,800', '1,670', '8', 'rows']));
+    const line = texts(lineChart({ title: 'Rows', categories: ['x', 'y', 'z'], series: [{ name: 'rows', values: [1670, 8, 100] }], yMin: 0 }));
+    expect(line).toEqual(expect.arrayContaining(['0', '600', '1,200', '1,800']));
+    const rate = texts(lineChart({ title: 'Rate', categories: ['x', 'y'], series: [{ name: 'rate', values: [2.5, 4] }], yMin: 0, valueSuffix: '%' }));
+    expect(rate).toEqual(expect.arrayContaining(['0%', '1%', '4%']));
   });
 });
 
