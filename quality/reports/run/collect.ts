@@ -364,7 +364,9 @@ export function shapeReport(rows: ReportRows, shareable: boolean, context: Repor
     const clinicFigures: ClinicFigure[] = (clinicsOf.get(r.check_id) ?? []).map((c) => {
       const scope = `clinic:${c.sor_code}`;
       const p = rowCount ? protect({ ...r, numerator: c.numerator, denominator: c.denominator, percent: c.percent }, scope, true) : c;
-      return { clinic: clinicLabel(c.sor_code), name: shareable ? null : c.name, numerator: p.numerator, denominator: p.denominator, percent: p.percent, outcome: c.outcome };
+      // a shareable report gives a clinic's failing rows only (see disclosureTable)
+      if (shareable) return { clinic: clinicLabel(c.sor_code), name: null, numerator: isPartOfRows(r.check_type) ? p.numerator : null, denominator: null, percent: null, outcome: c.outcome };
+      return { clinic: c.sor_code, name: c.name, numerator: c.numerator, denominator: c.denominator, percent: c.percent, outcome: c.outcome };
     });
     const findings = (findingsOf.get(r.check_id) ?? []).map((f, i) => ({
       reason: sorInText(f.reason),
@@ -563,26 +565,17 @@ function disclosureTable(
     t.sum(cellId(checkId, 'national', 'num'), systems.map((r) => cellId(checkId, scopes(r), 'num')));
     t.sum(cellId(checkId, 'national', 'rest'), systems.map((r) => cellId(checkId, scopes(r), 'rest')));
     t.sum(sharedDen(nationalRow), systems.map(sharedDen));
-    // The listed clinics: parts of the national figure and of their journal system's (the
-    // clinics not listed are the rest, an unknown to a reader).
-    const clinics = (more.clinics.get(checkId) ?? []).filter((c) => c.numerator != null && c.denominator != null);
-    const clinicCells = clinics.map((c) => {
-      const scope = `clinic:${c.sor_code}`;
-      const num = t.cell(cellId(checkId, scope, 'num'), Number(c.numerator));
-      const den = t.cell(cellId(checkId, scope, 'den'), Number(c.denominator));
-      const rest = t.cell(cellId(checkId, scope, 'rest'), Number(c.denominator) - Number(c.numerator));
-      t.sum(den, [num, rest]);
-      return { c, num, rest };
-    });
+    // The listed clinics' failing rows: parts of the national figure and of their journal
+    // system's (the clinics not listed are the rest, an unknown to a reader). A shareable report
+    // shows no clinic's rows checked: with them every clinic would tie its check to the rows
+    // of the kind, and the table to protect would grow into one block per kind.
+    const clinics = (more.clinics.get(checkId) ?? []).filter((c) => c.numerator != null);
+    const clinicCells = clinics.map((c) => ({ c, num: t.cell(cellId(checkId, `clinic:${c.sor_code}`, 'num'), Number(c.numerator)) }));
     if (clinicCells.length) {
       t.sum(cellId(checkId, 'national', 'num'), clinicCells.map((x) => x.num));
-      t.sum(cellId(checkId, 'national', 'rest'), clinicCells.map((x) => x.rest));
       for (const r of systems) {
         const mine = clinicCells.filter((x) => x.c.journal_system === r.scope_value);
-        if (mine.length) {
-          t.sum(cellId(checkId, scopes(r), 'num'), mine.map((x) => x.num));
-          t.sum(cellId(checkId, scopes(r), 'rest'), mine.map((x) => x.rest));
-        }
+        if (mine.length) t.sum(cellId(checkId, scopes(r), 'num'), mine.map((x) => x.num));
       }
     }
     // What the findings say: the rows of each reason are parts of the failing rows.
