@@ -63,7 +63,8 @@ export function renderQualityHtml(data: QualityReportData): string {
   const figures = keyFigures([
     { label: 'Rows read', value: count(acc.total.read, data.shareable), sub: `${count(acc.total.rejected, data.shareable)} rejected` },
     { label: 'Held back', value: held, sub: 'data kinds not published this batch' },
-    { label: 'Rows with errors', value: count(data.rowsWithErrors, data.shareable), sub: 'quarantined' },
+    // not the same figure when a kind is held back: its clean rows are quarantined too
+    { label: 'Rows with errors', value: count(data.rowsWithErrors, data.shareable), sub: `${count(acc.total.quarantined, data.shareable)} quarantined in all` },
     { label: 'Checks failed', value: String(data.counts.failed), sub: `${data.counts.warned} warned` },
     { label: 'Checks passed', value: String(data.counts.passed), sub: `${data.counts.notEvaluated} not evaluated` },
     { label: 'Alerts', value: String(data.alerts.length), sub: 'anomalies against the history' },
@@ -312,7 +313,8 @@ function whereItFailed(c: ReportCheck, shareable: boolean): string {
         { label: shareable ? 'Clinic (pseudonym)' : 'Clinic (SOR)', value: (k) => k.clinic },
         ...(shareable ? [] : [{ label: 'Name', value: (k: ClinicFigure) => k.name ?? '' }]),
         { label: 'Outcome', value: (k) => k.outcome },
-        { label: 'Measured', value: (k) => figure(k), numeric: true },
+        // a shareable report gives a clinic's failing rows only
+        { label: shareable ? 'Failing rows' : 'Measured', value: (k) => (shareable ? count(k.numerator, true) : figure(k)), numeric: true },
       ],
       c.clinics,
       {

@@ -28,7 +28,7 @@ export function renderQualityMarkdown(data: QualityReportData): string {
   lines.push(`- Rows: ${count(acc.total.read, s)} read = ${count(acc.total.published, s)} published + ${count(acc.total.quarantined, s)} quarantined + ${count(acc.total.rejected, s)} rejected`);
   lines.push(`- Files: ${acc.failed.length} failed, ${acc.skipped.length} skipped`);
   lines.push(`- Held back: ${data.heldBackKinds.length ? data.heldBackKinds.join(', ') : 'nothing'}`);
-  lines.push(`- Rows with errors (quarantined): ${count(data.rowsWithErrors, s)}`);
+  lines.push(`- Rows with errors: ${count(data.rowsWithErrors, s)} (${count(acc.total.quarantined, s)} quarantined in all, held-back kinds' clean rows included)`);
   lines.push(`- Checks: ${data.counts.failed} failed, ${data.counts.warned} warned, ${data.counts.passed} passed, ${data.counts.notEvaluated} not evaluated`);
   lines.push(`- Alerts: ${data.alerts.length}`, '');
 
@@ -50,9 +50,11 @@ export function renderQualityMarkdown(data: QualityReportData): string {
   };
   notes('Failed files', acc.failed);
   notes('Skipped files', acc.skipped);
-  if (acc.files.length) {
-    lines.push(`### Per file (${acc.files.length})`, '', '| file | kind | read | published | quarantined | rejected |', '|---|---|--:|--:|--:|--:|');
-    for (const f of acc.files) lines.push(`| ${markdownText(f.file)} | ${markdownText(f.kind)} | ${count(f.read, s)} | ${count(f.published, s)} | ${count(f.quarantined, s)} | ${count(f.rejected, s)} |`);
+  // the files whose rows did not all go out; every file is in the HTML and the JSON
+  const withProblems = acc.files.filter((f) => (f.quarantined ?? 0) + (f.rejected ?? 0) > 0);
+  if (withProblems.length) {
+    lines.push(`### Files with rows quarantined or rejected (${withProblems.length} of ${acc.files.length})`, '', '| file | kind | read | published | quarantined | rejected |', '|---|---|--:|--:|--:|--:|');
+    for (const f of withProblems) lines.push(`| ${markdownText(f.file)} | ${markdownText(f.kind)} | ${count(f.read, s)} | ${count(f.published, s)} | ${count(f.quarantined, s)} | ${count(f.rejected, s)} |`);
     lines.push('');
   }
 
@@ -69,7 +71,7 @@ export function renderQualityMarkdown(data: QualityReportData): string {
     for (const c of where) {
       lines.push(`### ${markdownText(checkName(c))}`, '');
       for (const x of c.systems) lines.push(`- system ${markdownText(x.system)}: ${markdownText(measured({ ...c, ...x }, s))}`);
-      for (const k of c.clinics) lines.push(`- clinic ${markdownText(k.clinic)}${k.name ? ` (${markdownText(k.name)})` : ''}: ${markdownText(measured({ ...c, ...k }, s))}`);
+      for (const k of c.clinics) lines.push(`- clinic ${markdownText(k.clinic)}${k.name ? ` (${markdownText(k.name)})` : ''}: ${markdownText(s ? `${count(k.numerator, s)} failing` : measured({ ...c, ...k }, s))}`);
       if (c.clinicsAffected !== null && c.clinicsAffected > c.clinics.length) lines.push(`- … the ${c.clinics.length} most affected of ${c.clinicsAffected} clinics`);
       for (const f of c.findings) lines.push(`- ${markdownText(rows(f.rows, s))}: ${markdownText(f.reason)}`);
       lines.push('');
