@@ -50,6 +50,8 @@ export interface LabQualityOptions {
   readonly deliveredAt?: Date;
   /** Dates were shifted by de-identification: only the order of times is judged. */
   readonly datesShifted?: boolean;
+  /** flagged-rows.csv for Danish Excel: `;`, decimal comma, BOM. */
+  readonly danishCsv?: boolean;
   readonly logger?: Logger;
 }
 
@@ -195,7 +197,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
         read: r?.rowsRead ?? 0, rejected: rejectedLines.get(hash) ?? 0, error: r?.fileError ?? null,
       };
     });
-    const outputs = await writeLabOutputs(conn, { outDir, dbFile, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: evaluation.notes, noClinic: evaluation.noClinic });
+    const outputs = await writeLabOutputs(conn, { outDir, dbFile, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: evaluation.notes, noClinic: evaluation.noClinic, danishCsv: opts.danishCsv });
     // evaluated, but not usable as it stands (a file rejected whole, nothing usable): the command fails
     const exitCode = outputs.problems.length ? EXIT.failed : EXIT.ok;
     await conn.run(`update meta.runs set finished_at = ${sqlString(new Date().toISOString())}, status = 'succeeded', exit_code = ${exitCode},
@@ -219,7 +221,8 @@ export function register(program: Command, exit: (code: number) => void): void {
     .option('--as-of <date>', 'judge every time against this date (YYYY-MM-DD or YYYY-MM-DDThh:mm, UTC) instead of the clock')
     .option('--delivered-at <date>', 'when the extract was delivered (result times after it are findings)')
     .option('--dates-shifted', 'dates were shifted by de-identification: judge only the order of times, nothing is "in the future"')
-    .action(async (extracts: string[], o: { mapping?: string; out: string; config: string; asOf?: string; deliveredAt?: string; datesShifted?: boolean }) => {
+    .option('--danish-csv', 'flagged-rows.csv for Danish Excel: ; separator, decimal comma, BOM')
+    .action(async (extracts: string[], o: { mapping?: string; out: string; config: string; asOf?: string; deliveredAt?: string; datesShifted?: boolean; danishCsv?: boolean }) => {
       const log = createLogger();
       const instant = (flag: string, v: string | undefined) => {
         if (v === undefined) return undefined;
@@ -230,6 +233,7 @@ export function register(program: Command, exit: (code: number) => void): void {
       const { outputs, ignored, exitCode } = await runLabQuality({
         extracts, mapping: o.mapping, out: o.out, config: o.config, logger: log,
         asOf: instant('--as-of', o.asOf), deliveredAt: instant('--delivered-at', o.deliveredAt), ...(o.datesShifted ? { datesShifted: true } : {}),
+        danishCsv: o.danishCsv,
       });
       if (ignored.length) log.info({ files: ignored.length }, 'files that are not lab results were ignored (listed in the report)');
       process.stdout.write(outputs.text);

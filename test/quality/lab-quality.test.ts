@@ -147,6 +147,26 @@ describe('lab-quality on an extract in two journal systems\' layouts', () => {
   });
 });
 
+describe('lab-quality --danish-csv', () => {
+  it('writes flagged-rows.csv for Danish Excel: BOM, semicolons, decimal comma, SOR codes as text', async () => {
+    const ws = await workspace();
+    await writeLabExtract(ws);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [ws.inbox], out, now: NOW, logger: silent, danishCsv: true });
+    const text = await readFile(result.outputs.flaggedCsv, 'utf8');
+    expect(text.startsWith('\uFEFF')).toBe(true);
+    const [header, ...lines] = text.slice(1).split('\n').filter(Boolean);
+    const columns = header!.split(';');
+    expect(columns.length).toBeGreaterThan(5);
+    const sor = columns.indexOf('clinic');
+    const c3 = lines.find((l) => l.includes('C3-HB-0;'))!;
+    // a quoted field holds no ; here: the clinic's SOR code is the formula Excel shows as text
+    expect(c3.split(';')[sor]).toBe(`"=""${CLINICS.C3}"""`);
+    const valueNum = columns.indexOf('value_canonical');
+    expect(c3.split(';')[valueNum]).toMatch(/^\d+,\d+$/);
+  });
+});
+
 describe('lab-quality on a foreign extract with a mapping file', () => {
   it('reads the extract through the example mapping, end to end', async () => {
     const ws = await workspace();
