@@ -13,6 +13,8 @@ import { checkSql, defaultChecksDir, loadChecks, sqlEnvironment, thresholdText }
 import { checkType } from '../quality/registry.ts';
 import { selectChecks } from '../quality/select.ts';
 import { writeQualityReport } from '../quality/reports/run/write.ts';
+import { reportSettings } from './report-settings.ts';
+import { fangstVersion } from './version.ts';
 import { EXIT } from './exit-codes.ts';
 import { openForReading } from './open-database.ts';
 
@@ -119,9 +121,16 @@ function describe(c: CheckDefinition): string {
 }
 
 async function report(o: Common & { run?: string; out?: string; shareable?: boolean }): Promise<number> {
-  const path = await databasePath(o);
+  // With --db the configuration is only for the footer and the time zone: a report of a copied
+  // database can be written where there is none.
+  const config = await loadConfig(o.config).catch((err: unknown) => (o.db ? null : Promise.reject(err)));
+  const path = o.db ?? config!.database;
+  const found = config ? await reportSettings(config, path) : { about: { fangstVersion: fangstVersion(), database: path } };
+  // The configuration is the one there is now: a run does not record its own.
+  const hash = found.about?.configHash;
+  const settings = hash ? { ...found, about: { ...found.about, configHash: `${hash} (as configured now)` } } : found;
   return withDb(path, async (conn) => {
-    const written = await writeQualityReport(conn, { runId: o.run, outDir: o.out ?? join('var', 'reports'), shareable: o.shareable });
+    const written = await writeQualityReport(conn, { runId: o.run, outDir: o.out ?? join('var', 'reports'), shareable: o.shareable, ...settings });
     process.stdout.write(`${written.html}\n${written.json}\n${written.markdown}\n`);
     return EXIT.ok;
   });

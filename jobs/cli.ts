@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { fangstVersion } from './version.ts';
 import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { maskIdentifiers } from '../transforms/privacy/identifiers.ts';
@@ -25,10 +25,6 @@ const jobs: Record<string, () => Promise<{ register: Registrar }>> = {
   validate: () => import('./validate.ts'),
 };
 
-function version(): string {
-  const file = new URL('../package.json', import.meta.url);
-  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-}
 
 /** The stack is for whoever debugs fangst, not for the person running it: only at log level debug or trace. */
 function wantsStack(): boolean {
@@ -40,7 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   let running = 'fangst';
   const program = new Command('fangst')
     .description('batch ETL and data-quality analytics for Danish specialist-practice health data')
-    .version(version(), '-V, --version')
+    .version(fangstVersion(), '-V, --version')
     .showHelpAfterError('(fangst --help lists the commands, fangst <command> --help their options)')
     .exitOverride()
     .hook('preAction', (_program, action) => {

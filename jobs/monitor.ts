@@ -19,34 +19,39 @@ export interface MonitorOptions {
   readonly by?: string;
   readonly format?: string;
   readonly out?: string;
+  /** CSV in the Danish Excel style: `;`, decimal comma, BOM (as campaign's --danish-csv). */
+  readonly danishCsv?: boolean;
 }
 
 const FORMATS: readonly MonitorFormat[] = ['table', 'csv', 'md', 'json'];
 const EXT: Record<MonitorFormat, string> = { table: 'txt', csv: 'csv', md: 'md', json: 'json' };
 
 /** Renders the chosen tables (all of them for JSON) with their notes and the reconciliation. */
-export function renderMonitor(report: MonitorReport, by: readonly MonitorBy[], format: MonitorFormat): string {
+export function renderMonitor(report: MonitorReport, by: readonly MonitorBy[], format: MonitorFormat, options: { danishCsv?: boolean } = {}): string {
   if (format === 'json') return reportJson(report, by);
   const parts: string[] = [];
   const period = `${report.period.from ?? 'start'} - ${report.period.to ?? 'end'}`;
   for (const b of by) {
     const t = b === 'system' ? report.system : report.specialty;
-    if (format === 'csv') parts.push(renderTable(t, 'csv'));
+    // one BOM, at the start of the text
+    if (format === 'csv') parts.push(renderTable(t, 'csv', { danish: options.danishCsv }).replace(parts.length ? /^\uFEFF/ : /^$/, ''));
     else parts.push(`${format === 'md' ? '### ' : ''}Dataleverance per ${b === 'system' ? 'journalsystem' : 'speciale'}, ${period}\n\n${renderTable(t, format)}`);
   }
   if (format !== 'csv') {
     parts.push(`${format === 'md' ? '### ' : ''}Reconciliation of the additive columns\n\n${format === 'md' ? '```\n' : ''}${renderReconciliation(report)}${format === 'md' ? '```\n' : ''}`);
     parts.push(report.notes.map((n) => `${format === 'md' ? '- ' : '* '}${n}`).join('\n') + '\n');
   }
-  return parts.join('\n');
+  return parts.join(format === 'csv' ? '\r\n' : '\n');
 }
 
 /** Prints (and with --out writes) the tables; a bad flag, configuration or database is thrown. */
 export async function runMonitor(opts: MonitorOptions, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
   if (opts.by !== undefined && opts.by !== 'system' && opts.by !== 'specialty') throw new UsageError('--by', opts.by, 'system or specialty');
   const by: MonitorBy[] = opts.by ? [opts.by as MonitorBy] : ['system', 'specialty'];
-  const format = (opts.format ?? 'table') as MonitorFormat;
+  // --danish-csv alone asks for CSV
+  const format = (opts.format ?? (opts.danishCsv ? 'csv' : 'table')) as MonitorFormat;
   if (!FORMATS.includes(format)) throw new UsageError('--format', opts.format, `one of ${FORMATS.join(', ')}`);
+  if (opts.danishCsv && format !== 'csv') throw new UsageError('--format', format, 'csv with --danish-csv');
   const from = opts.from ? parseMonth(opts.from, '--from') : null;
   const to = opts.to ? parseMonth(opts.to, '--to') : null;
   if (from && to && from > to) throw new UsageError('--to', opts.to, `a month not before --from ${opts.from}`);
@@ -60,9 +65,9 @@ export async function runMonitor(opts: MonitorOptions, out: (text: string) => vo
   }
   if (opts.out) {
     await mkdir(opts.out, { recursive: true });
-    for (const b of by) await writeFile(join(opts.out, `monitor_by_${b}.${EXT[format]}`), renderMonitor(report, [b], format));
+    for (const b of by) await writeFile(join(opts.out, `monitor_by_${b}.${EXT[format]}`), renderMonitor(report, [b], format, opts));
   }
-  out(renderMonitor(report, by, format));
+  out(renderMonitor(report, by, format, opts));
   return EXIT.ok;
 }
 
@@ -75,7 +80,8 @@ export function register(program: Command, exit: (code: number) => void): void {
     .option('--from <YYYY-MM>', 'first month of the period (default: no limit)')
     .option('--to <YYYY-MM>', 'last month of the period (default: no limit)')
     .option('--by <system|specialty>', 'one table only (default: both)')
-    .option('--format <table|csv|md|json>', 'output format', 'table')
+    .option('--format <table|csv|md|json>', 'output format (default: table; csv with --danish-csv)')
     .option('--out <dir>', 'also write monitor_by_<table>.<ext> here')
+    .option('--danish-csv', 'CSV for Danish Excel: ; separator, decimal comma, BOM (with --format csv)')
     .action(async (o: MonitorOptions) => exit(await runMonitor(o)));
 }

@@ -28,6 +28,7 @@ import { fileProgress } from './progress.ts';
 import { openForWriting } from './open-database.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { collectRunResults, writeRunResults, type RunResults, type RunResultsInput } from './run-results.ts';
+import { reportSettings } from './report-settings.ts';
 import { combineRuns, formatSummary, totalsOf, type RunSummary } from './summary.ts';
 
 export interface NightlyOptions {
@@ -141,7 +142,7 @@ async function recoverInterrupted(conn: DuckDBConnection, config: PipelineConfig
   const beforeMarked = async (b: string) => {
     const [owner] = await queryRows<{ run_id: string }>(conn, `select run_id from quality.runs where batch_id = ${sqlString(b)} limit 1`);
     if (owner) {
-      await writeRunReports(conn, config.reports, owner.run_id);
+      await writeRunReports(conn, config, owner.run_id);
       opts.log.info({ batch: b, report: join(config.reports, owner.run_id) }, 'wrote the quality reports of the interrupted run');
     }
   };
@@ -177,10 +178,10 @@ async function oneRun(db: Database, conn: DuckDBConnection, config: PipelineConf
  * A run's two quality reports in <reports>/<run-id>/: the operators' one, and one to share
  * (no identifiers, counts 1-4 suppressed). Returns the operators' HTML file.
  */
-async function writeRunReports(conn: DuckDBConnection, reports: string, runId: string): Promise<string> {
+async function writeRunReports(conn: DuckDBConnection, config: PipelineConfig, runId: string): Promise<string> {
   // Loaded here: ECharts costs start-up time, and most runs that fail or find nothing never need it.
   const { writeQualityReports } = await import('../quality/reports/run/write.ts');
-  const written = await writeQualityReports(conn, { outDir: join(reports, runId), runId });
+  const written = await writeQualityReports(conn, { outDir: join(config.reports, runId), runId, ...(await reportSettings(config)) });
   return written.html;
 }
 
@@ -240,7 +241,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   // The report is written before the batch is marked published: a run killed in between has its
   // batch published again by the next run, which writes the report then.
   const beforeMarked = async () => {
-    summary.report = await writeRunReports(conn, config.reports, runId);
+    summary.report = await writeRunReports(conn, config, runId);
     reach('after-report');
   };
   await publishBatch(conn, { batchId, outbox: config.outbox, arrow: ctx.arrow, reach, beforeMarked });

@@ -59,6 +59,12 @@ export interface RowCheckType extends CheckTypeBase {
    * engine then keeps only rows of env.rows. The other types select from env.rows themselves.
    */
   readonly anyRows?: boolean;
+  /**
+   * True when failingRows also returns a `reason` per row (text naming what is wrong with that
+   * row, e.g. which clinic, analysis and conversion): the finding carries it instead of the
+   * check's general reason.
+   */
+  rowReasons?(check: CheckDefinition): boolean;
 }
 
 /**

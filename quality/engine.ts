@@ -317,7 +317,7 @@ class RowCheckBatch {
   ) {}
 
   async open(): Promise<void> {
-    await this.conn.run(`create or replace temp table _q_hits (seq integer, row_id bigint, column_name varchar)`);
+    await this.conn.run(`create or replace temp table _q_hits (seq integer, row_id bigint, column_name varchar, reason varchar)`);
   }
 
   async close(): Promise<void> {
@@ -329,8 +329,9 @@ class RowCheckBatch {
     // Findings are rows of env.rows: a custom query may return rows outside the check's `where`
     // (rows outside work.<kind> fall out at the join in flush).
     const inRows = check.where && t.anyRows ? `\n  and row_id in (select row_id from ${env.rows})` : '';
+    const reason = t.rowReasons?.(check) ? 'reason::varchar' : 'null';
     const r = await this.conn.run(`insert into _q_hits
-select ${seq}, row_id, column_name from (\n${failingRows}\n) where row_id is not null${inRows}`);
+select ${seq}, row_id, column_name, ${reason} from (\n${failingRows}\n) where row_id is not null${inRows}`);
     const found = Number(r.rowsChanged);
     this.pending.push({ seq, check, type: t, env, found });
     return found;
@@ -349,8 +350,8 @@ select ${seq}, row_id, column_name from (\n${failingRows}\n) where row_id is not
       // Each kind's failing rows joined once to its candidate rows (they give file, line and scopes).
       const joins = kinds.map((work) => {
         const seqs = withHits.filter((p) => p.env.work === work).map((p) => p.seq);
-        return `select f.seq, f.row_id, f.column_name, w.record_key, w.source_file, w.source_line, w.journal_system, w.sor_code
-from (select distinct seq, row_id, column_name from _q_hits where seq in (${seqs.join(', ')})) as f
+        return `select f.seq, f.row_id, f.column_name, f.reason, w.record_key, w.source_file, w.source_line, w.journal_system, w.sor_code
+from (select seq, row_id, column_name, min(reason) as reason from _q_hits where seq in (${seqs.join(', ')}) group by all) as f
 join ${work} as w using (row_id)`;
       });
       await this.conn.run(`create or replace temp table _q_fail as\n${joins.join('\nunion all\n')}`);
@@ -360,7 +361,7 @@ join ${work} as w using (row_id)`;
       );
       await this.conn.run(`insert into quality.row_findings
 select ${sqlString(this.runId)}, c.kind, f.record_key, coalesce(f.source_file, ''), coalesce(f.source_line, 0),
-       c.check_id, c.severity, f.column_name, c.reason
+       c.check_id, c.severity, f.column_name, coalesce(f.reason, c.reason)
 from _q_fail as f
 join (values ${checks.join(', ')}) as c(seq, kind, check_id, severity, reason) using (seq)
 order by f.seq, f.source_file, f.source_line, f.column_name`);

@@ -1,10 +1,11 @@
 // custom_sql: a query that returns the failing rows (at least `row_id`, optionally
-// `column_name`), as a dbt data test does. Placeholders: {work}, {core}, {rows},
+// `column_name`), as a dbt data test does; `reason_from` names a column of the query whose text
+// is each row's own reason (which clinic, analysis, conversion), the check's `reason` otherwise. Placeholders: {work}, {core}, {rows},
 // {now}, {today}, {run_id}, and {work.<kind>} / {core.<kind>} for other kinds.
 import type { RowCheckType, SqlEnv } from '../check-type.ts';
 import { failingAtMost } from '../check-type.ts';
 import { column, noOtherKeys, str } from '../definitions.ts';
-import { sqlString } from '../../transforms/db/connection.ts';
+import { sqlIdent, sqlString } from '../../transforms/db/connection.ts';
 
 export const customSql: RowCheckType = {
   shape: 'row',
@@ -13,17 +14,24 @@ export const customSql: RowCheckType = {
   reading: 'failing_rows',
   anyRows: true,
   parse(raw, at) {
-    noOtherKeys(raw, ['sql', 'column'], at);
+    noOtherKeys(raw, ['sql', 'column', 'reason_from'], at);
     const sql = str(raw.sql, at.key('sql'), 'a query returning the failing rows\' row_id');
     if (/;\s*\S/.test(sql)) at.key('sql').fail(sql, 'one query, without ;');
-    return { sql: sql.trim().replace(/;$/, ''), column: raw.column === undefined ? null : column(raw.column, at.key('column')) };
+    return {
+      sql: sql.trim().replace(/;$/, ''), column: raw.column === undefined ? null : column(raw.column, at.key('column')),
+      reason_from: raw.reason_from === undefined ? null : column(raw.reason_from, at.key('reason_from')),
+    };
+  },
+  rowReasons(check) {
+    return check.params.reason_from != null;
   },
   unavailable(check, env) {
     return missingTable(check.params.sql as string, env);
   },
   failingRows(check, env) {
     const col = check.params.column == null ? 'null::varchar' : sqlString(check.params.column as string);
-    return `select row_id, ${col} as column_name from (\n${fill(check.params.sql as string, env)}\n)`;
+    const reason = check.params.reason_from == null ? '' : `, ${sqlIdent(check.params.reason_from as string)} as reason`;
+    return `select row_id, ${col} as column_name${reason} from (\n${fill(check.params.sql as string, env)}\n)`;
   },
 };
 

@@ -103,6 +103,14 @@ function escapeAttr(value: string): string {
   return value.replaceAll('&', '&amp;').replaceAll('"', '&quot;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
 }
 
+/** A count on an axis or a bar: whole numbers with thousands separators (1,234). */
+const countFormatter = (v: number) => (Number.isInteger(v) ? v.toLocaleString('en-US') : v.toLocaleString('en-US', { maximumFractionDigits: 2 }));
+
+/** The name of a value axis, centred along it. */
+function axisName(name: string | undefined) {
+  return name ? { name, nameLocation: 'middle', nameGap: 30, nameTextStyle: { color: '#5b6474' } } : {};
+}
+
 export interface LineSeries {
   readonly name: string;
   /** One value per category; null leaves a gap (no data, or suppressed). */
@@ -120,6 +128,10 @@ export interface LineChartOptions {
   readonly percent?: boolean;
   readonly yMin?: number;
   readonly yMax?: number;
+  /** What the value axis counts ("rows"), written beside it. */
+  readonly yName?: string;
+  /** Written after each value on the axis (" %" for percents of 0..100); not with `percent`. */
+  readonly valueSuffix?: string;
   /** Horizontal reference lines, e.g. a target. */
   readonly marks?: readonly { readonly value: number; readonly label: string }[];
   readonly width?: number;
@@ -176,11 +188,15 @@ export function lineChart(options: LineChartOptions): string {
         const m = Math.min(v.min, markMin ?? v.min);
         return options.percent ? Math.max(0, Math.floor(m * 10) / 10) : m;
       }),
-      max: options.yMax ?? ((v: { max: number }) => {
+      // Counts without reference lines: echarts' own round end above the data.
+      max: options.yMax ?? (!options.percent && markMax === undefined ? undefined : (v: { max: number }) => {
         const m = Math.max(v.max, markMax ?? v.max);
         return options.percent ? Math.min(1, Math.ceil(m * 10) / 10) : m;
       }),
-      axisLabel: options.percent ? { formatter: percentFormatter } : undefined,
+      // Every value axis gets its formatter: without one, echarts' server-side rendering drew no
+      // tick labels on count axes of these charts, leaving bars and lines without a scale.
+      axisLabel: { show: true, formatter: options.percent ? percentFormatter : (v: number) => `${countFormatter(v)}${options.valueSuffix ?? ''}` },
+      ...axisName(options.yName),
     },
     series,
   };
@@ -197,6 +213,12 @@ export interface BarChartOptions {
   readonly percent?: boolean;
   /** Values are changes in shares, shown as percentage points. */
   readonly points?: boolean;
+  /** Each bar's value written at its end. */
+  readonly valueLabels?: boolean;
+  /** What the value axis counts ("failing rows"), written beside it. */
+  readonly valueName?: string;
+  /** Room for the category names of a horizontal chart, in pixels (default 140). */
+  readonly categoryWidth?: number;
   readonly width?: number;
   readonly height?: number;
 }
@@ -207,19 +229,26 @@ export function barChart(options: BarChartOptions): string {
     ? (v: number) => `${Math.round(v * 1000) / 10} pp`
     : options.percent
       ? (v: number) => `${Math.round(v * 1000) / 10}%`
-      : undefined;
+      : countFormatter;
   const category = { type: 'category', data: [...options.categories] };
-  const value = { type: 'value', axisLabel: fmt ? { formatter: fmt } : undefined };
+  // an explicit formatter on every value axis: see lineChart
+  const value = { type: 'value', axisLabel: { show: true, formatter: fmt }, ...axisName(options.valueName) };
   const named = options.series.map((s) => s.name);
   const option: ChartOption = {
     title: options.title ? { text: options.title, left: 'left', top: 2, textStyle: { fontSize: 14 } } : undefined,
     legend: named.length > 1 ? { data: named, top: options.title ? 30 : 2, left: 'left' } : undefined,
-    grid: { left: options.horizontal ? 140 : 56, right: 24, top: (options.title ? 30 : 4) + (named.length > 1 ? 34 : 12), bottom: 32 },
+    grid: {
+      left: options.horizontal ? (options.categoryWidth ?? 140) : 56, right: options.valueLabels && options.horizontal ? 56 : 24,
+      top: (options.title ? 30 : 4) + (named.length > 1 ? 34 : 12), bottom: options.valueName ? 48 : 32,
+    },
     xAxis: options.horizontal ? value : category,
     yAxis: options.horizontal ? { ...category, inverse: true } : value,
     series: options.series.map((s) => ({
       type: 'bar', name: s.name, data: [...s.values], stack: options.stacked ? 'total' : undefined,
       barMaxWidth: 28,
+      ...(options.valueLabels
+        ? { label: { show: true, position: options.horizontal ? 'right' : 'top', formatter: (p: { value: number }) => fmt(p.value) } }
+        : {}),
     })),
   };
   return renderChart(option, { width: options.width ?? 760, height: options.height ?? 300 }, 'bar', options.title);

@@ -60,12 +60,15 @@ th, td { padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align:
 th { text-align: left; background: var(--band); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.muted td { color: var(--muted); }
+tr.total td { font-weight: 600; }
 figure.chart { margin: 8px 0 16px; }
 figure.chart figcaption { color: var(--muted); font-size: 12px; }
 svg { max-width: 100%; height: auto; }
 td svg { vertical-align: middle; }
 .bad { color: var(--bad); }
 .good { color: var(--good); }
+details { margin: 8px 0 16px; }
+summary { cursor: pointer; color: var(--accent); }
 footer { color: var(--muted); font-size: 12px; border-top: 1px solid var(--line); margin-top: 32px; padding-top: 8px; padding-bottom: 24px; }
 @media print { h2 { break-after: avoid; } figure, table { break-inside: avoid; } }
 `;
@@ -121,6 +124,12 @@ export function keyFigures(items: readonly KeyFigure[]): string {
       }</div>`,
   );
   return `<div class="figures">${cells.join('')}</div>`;
+}
+
+/** A folded block: `summary` is text, `body` HTML shown when a reader opens it. */
+export function folded(summary: string, body: string, options: { open?: boolean; id?: string } = {}): string {
+  const id = options.id ? ` id="${escapeHtml(options.id)}"` : '';
+  return `<details${id}${options.open ? ' open' : ''}><summary>${escapeHtml(summary)}</summary>\n${body}\n</details>`;
 }
 
 /** Wraps a chart's SVG (from charts.ts) with a caption. */

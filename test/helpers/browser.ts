@@ -75,3 +75,18 @@ export async function renderInBrowser(htmlFile: string, options: { screenshot?: 
     await browser.close();
   }
 }
+
+/**
+ * Opens a report in headless Chromium and returns what `read` finds in its DOM: for tests that
+ * check what a reader sees on the page (axis labels, table cells), not what the HTML source says.
+ */
+export async function readPage<T>(htmlFile: string, read: () => T): Promise<T> {
+  const browser = await chromium.launch({ executablePath: chromiumPath, args, headless: true });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(pathToFileURL(htmlFile).href, { waitUntil: 'load' });
+    return await page.evaluate(read);
+  } finally {
+    await browser.close();
+  }
+}

@@ -19,6 +19,7 @@ import { recoverableCells, type AdditiveRelation } from '../../quality/report-ki
 const run = promisify(execFile);
 const key = 'disclosure-attack-test-key-0123456789';
 const env = { ...process.env, FANGST_PSEUDONYM_KEY: key, TZ: 'Europe/Copenhagen' };
+const pseudonyms = new Pseudonymiser(key);
 const fangst = (...args: string[]) => run(process.execPath, ['jobs/fangst.js', ...args], { cwd: process.cwd(), env, maxBuffer: 256 * 1024 * 1024 });
 const allowHeldBack = (err: { code?: number }) => {
   if (err.code !== 3) throw err;
@@ -165,7 +166,32 @@ describe.skipIf(!existsSync('data-samples/generator/run.ts'))('no hidden figure 
         const den = s.denominator;
         const percents = [...s.trend, ...shared.alerts.filter((al) => al.checkId === id).flatMap((al) => [...al.message.matchAll(/(\d+(?:\.\d+)?)\s?%/g)].map((m) => Number(m[1])))];
         for (const p of percents) if (p !== null && den !== null) a.guess(`${id}|national|num`, Math.round((p * den) / 100), 'a trend point or alert percent x denominator');
+        // the most affected clinics (by pseudonym) are parts of the national figure, and so are
+        // the rows of each reason the findings give
+        const fullClinics = new Map(f.clinics.map((c) => [pseudonyms.of(c.clinic), c]));
+        for (const c of s.clinics) {
+          a.cell(`${id}|${c.clinic}|num`, c.numerator, fullClinics.get(c.clinic)?.numerator);
+          a.cell(`${id}|${c.clinic}|den`, c.denominator, fullClinics.get(c.clinic)?.denominator);
+          attackShare(a, `${id}|${c.clinic}`, c);
+        }
+        a.sum(`${id}|national|num`, s.clinics.map((c) => `${id}|${c.clinic}|num`));
+        s.findings.forEach((x, i) => a.cell(`${id}|reason${i}|num`, x.rows, f.findings[i]?.rows));
+        a.sum(`${id}|national|num`, s.findings.map((_, i) => `${id}|reason${i}|num`));
+        // a kind's published + quarantined rows are the rows its checks count
+        const kind = full.accounting.kinds.find((k) => k.kind === f.kind);
+        if (kind && f.denominator === kind.published! + kind.quarantined!) a.sum(`${id}|national|den`, [`rows|${f.kind}|published`, `rows|${f.kind}|quarantined`]);
       }
+      // the row accounting: read = published + quarantined + rejected, per kind and in total
+      const parts = ['published', 'quarantined', 'rejected'] as const;
+      const accounts = [...full.accounting.kinds, full.accounting.total];
+      const sharedAccounts = new Map([...shared.accounting.kinds, shared.accounting.total].map((k) => [k.kind, k]));
+      for (const k of accounts) {
+        for (const w of ['read', ...parts] as const) a.cell(`rows|${k.kind}|${w}`, sharedAccounts.get(k.kind)![w], k[w]);
+        // rows read is only left out (where a part is hidden), no secret of its own
+        a.derived.add(`rows|${k.kind}|read`);
+        a.sum(`rows|${k.kind}|read`, parts.map((w) => `rows|${k.kind}|${w}`));
+      }
+      for (const w of ['read', ...parts] as const) a.sum(`rows|all|${w}`, full.accounting.kinds.map((k) => `rows|${k.kind}|${w}`));
       a.differencing();
       a.linearAlgebra();
       hiddenCells += [...a.shown.values()].filter((v) => v === null).length;

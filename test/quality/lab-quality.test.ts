@@ -61,6 +61,10 @@ describe('lab-quality on an extract in two journal systems\' layouts', () => {
       ...Array.from({ length: 25 }, (_, i) => `EG Clinea:C5-A1C-${i}`),
     ].sort();
     expect(flagged).toEqual(expected);
+    // each finding says which clinic, analysis, unit and factor, not only the check's general reason
+    const reasonOf = (key: string) => findings.get(key)!.find((f) => f.check_id === 'lab.unit_mixup_clinic')!.reason;
+    expect(reasonOf('NOVAX:C3-HB-0')).toMatch(new RegExp(`^clinic ${CLINICS.C3} sends NPU02319 values that look like g/dL under mmol/L \\(median [\\d.]+ against [\\d.]+ elsewhere; factor 0\\.6206\\)$`));
+    expect(reasonOf('EG Clinea:C5-A1C-0')).toMatch(new RegExp(`^clinic ${CLINICS.C5} sends NPU27300 values that look like % under mmol/mol .*factor 10\\.929`));
   });
 
   it('names a retired code with its successor and reports local codes as local, not as errors', async () => {
@@ -140,6 +144,26 @@ describe('lab-quality on an extract in two journal systems\' layouts', () => {
       expect(Number(q!.quarantined)).toBe(s.unusable);
       expect(Number(q!.published)).toBe(s.usable + s.pending);
     });
+  });
+});
+
+describe('lab-quality --danish-csv', () => {
+  it('writes flagged-rows.csv for Danish Excel: BOM, semicolons, decimal comma, SOR codes as text', async () => {
+    const ws = await workspace();
+    await writeLabExtract(ws);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [ws.inbox], out, now: NOW, logger: silent, danishCsv: true });
+    const text = await readFile(result.outputs.flaggedCsv, 'utf8');
+    expect(text.startsWith('\uFEFF')).toBe(true);
+    const [header, ...lines] = text.slice(1).split('\n').filter(Boolean);
+    const columns = header!.split(';');
+    expect(columns.length).toBeGreaterThan(5);
+    const sor = columns.indexOf('clinic');
+    const c3 = lines.find((l) => l.includes('C3-HB-0;'))!;
+    // a quoted field holds no ; here: the clinic's SOR code is the formula Excel shows as text
+    expect(c3.split(';')[sor]).toBe(`"=""${CLINICS.C3}"""`);
+    const valueNum = columns.indexOf('value_canonical');
+    expect(c3.split(';')[valueNum]).toMatch(/^\d+,\d+$/);
   });
 });
 

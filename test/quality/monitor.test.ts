@@ -68,7 +68,7 @@ describe('fangst monitor on generated deliveries after the nightly job', () => {
   });
 
   it('renders csv, markdown and json with the seed headers and says which columns are distinct', async () => {
-    const csv = renderMonitor(report, ['system'], 'csv').split('\n');
+    const csv = renderMonitor(report, ['system'], 'csv').split('\r\n');
     expect(csv[0]).toBe('JournalSystem,Klinikker,Patienter,Diagnoser,A-Diagnoser,B-diagnoser,Epikriser,B-Epikriser');
     expect(csv.at(-2)).toMatch(/^Total,/);
     const md = renderMonitor(report, ['specialty'], 'md');
@@ -86,6 +86,21 @@ describe('fangst monitor on generated deliveries after the nightly job', () => {
     expect(code).toBe(0);
     expect(await readFile(join(dir, 'monitor', 'monitor_by_system.csv'), 'utf8')).toBe(lines.join(''));
     await expect(runMonitor({ db: join(dir, 'db.duckdb'), from: '2024-13' }, () => {})).rejects.toThrow(new UsageError('--from', '2024-13', 'a month as yyyy-mm'));
+  });
+
+  it('--danish-csv writes the Danish Excel style, as campaign does: BOM once, semicolons, specialty codes as text', async () => {
+    const lines: string[] = [];
+    const code = await runMonitor({ db: join(dir, 'db.duckdb'), danishCsv: true, out: join(dir, 'monitor-dk') }, (t) => lines.push(t));
+    expect(code).toBe(0);
+    const text = lines.join('');
+    expect(text.startsWith('\uFEFFJournalSystem;Klinikker;Patienter;')).toBe(true);
+    expect(text.match(/\uFEFF/g)).toHaveLength(1);
+    expect(text).toContain('\r\nSpeciale;Specialenavn;Klinikker;');
+    // a specialty code is text to Excel: no number to sum, and a leading zero would stay
+    expect(text).toMatch(/\r\n"=""\d+""";[^;\r\n]+;\d+;/);
+    const file = await readFile(join(dir, 'monitor-dk', 'monitor_by_specialty.csv'), 'utf8');
+    expect(file.startsWith('\uFEFFSpeciale;Specialenavn;')).toBe(true);
+    await expect(runMonitor({ db: join(dir, 'db.duckdb'), danishCsv: true, format: 'md' }, () => {})).rejects.toThrow(new UsageError('--format', 'md', 'csv with --danish-csv'));
   });
 
   it('scores the checks against the ground truth: the pipeline catches what the contract promises', async () => {

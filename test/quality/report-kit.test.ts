@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { barChart, lineChart, sparkline } from '../../quality/report-kit/charts.ts';
-import { toCsv, writeCsv } from '../../quality/report-kit/csv.ts';
+import { SHARE_DIGITS, toCsv, writeCsv } from '../../quality/report-kit/csv.ts';
 import { chartFigure, escapeHtml, formatPercent, formatPoints, keyFigures, raw, renderPage, renderTable, section } from '../../quality/report-kit/html.ts';
+import { countOf, duration, durationsIn, localTime } from '../../quality/report-kit/wording.ts';
 import { Pseudonymiser, isSmallCount, loadPseudonymKey, protectShare, suppressCount } from '../../quality/report-kit/suppress.ts';
 import { chromiumAvailable, renderInBrowser } from '../helpers/browser.ts';
 
@@ -51,6 +52,92 @@ describe('csv', () => {
       `"'=HYPERLINK(""x"")";0,0000001;0`,
       '',
     ]);
+  });
+});
+
+/**
+ * A CSV field as Excel reads it on opening the file: ="…" is a formula giving that text, a
+ * leading ' is shown as text, digits alone are a number of 15 significant digits, and yyyy-mm,
+ * yyyy-mm-dd or dd-mm-yyyy (with - / or .) are dates.
+ */
+function asExcelReadsIt(field: string): { type: 'text' | 'number' | 'date'; shown: string } {
+  const formula = /^="(.*)"$/.exec(field);
+  if (formula) return { type: 'text', shown: formula[1]! };
+  if (/^-?\d+([.,]\d+)?$/.test(field)) return { type: 'number', shown: String(Number(Number(field.replace(',', '.')).toPrecision(15))) };
+  if (/^\d{4}[-/.]\d{1,2}([-/.]\d{1,2})?$|^\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4}$/.test(field)) return { type: 'date', shown: field };
+  return { type: 'text', shown: field.startsWith("'") ? field.slice(1) : field };
+}
+
+/** The fields of simple CSV text (quoted fields with "" inside, no line breaks in fields). */
+function fields(line: string, delimiter: string): string[] {
+  const out: string[] = [];
+  for (const m of line.matchAll(new RegExp(`(?:^|${delimiter})("(?:[^"]|"")*"|[^${delimiter}"]*)`, 'g'))) {
+    const f = m[1]!;
+    out.push(f.startsWith('"') ? f.slice(1, -1).replaceAll('""', '"') : f);
+  }
+  return out;
+}
+
+describe('csv as a spreadsheet reads it', () => {
+  type Row = { sor: string; yder: string; month: string; day: string; name: string; share: number; n: number };
+  const columns = [
+    { header: 'sor_code', value: (r: Row) => r.sor },
+    { header: 'ydernummer', value: (r: Row) => r.yder },
+    { header: 'month', value: (r: Row) => r.month },
+    { header: 'day', value: (r: Row) => r.day },
+    { header: 'name', value: (r: Row) => r.name },
+    { header: 'a_share', value: (r: Row) => r.share, digits: SHARE_DIGITS },
+    { header: 'n', value: (r: Row) => r.n },
+  ];
+  const rows: Row[] = [
+    { sor: '7510731000016007', yder: '004391', month: '2024-11', day: '2025-03-02', name: 'NPU02319', share: 0.665453296936245, n: 7419 },
+    { sor: '61741000016007', yder: '012345', month: '2026-03', day: '02-03-2026', name: '-5 mmol/L', share: 1 / 3, n: 0 },
+  ];
+
+  for (const danish of [false, true]) {
+    it(`keeps ids, months and dates as the text they are, and shares to 4 decimals (${danish ? 'Danish' : 'default'} style)`, () => {
+      const text = toCsv(columns, rows, { danish });
+      const lines = text.replace(/^\uFEFF/, '').split('\r\n').filter(Boolean).map((l) => fields(l, danish ? ';' : ','));
+      expect(lines[0]).toEqual(columns.map((c) => c.header));
+      const read = lines.slice(1).map((l) => l.map(asExcelReadsIt));
+      for (const [i, r] of rows.entries()) {
+        for (const [k, v] of [r.sor, r.yder, r.month, r.day, r.name].entries()) expect(read[i]![k]).toEqual({ type: 'text', shown: v });
+      }
+      expect(read.map((r) => r[5])).toEqual([{ type: 'number', shown: '0.6655' }, { type: 'number', shown: '0.3333' }]);
+      expect(read.map((r) => r[6])).toEqual([{ type: 'number', shown: '7419' }, { type: 'number', shown: '0' }]);
+    });
+  }
+
+  it('reads a bare SOR code and month as Excel would mangle them (the emulation is not vacuous)', () => {
+    expect(asExcelReadsIt('7510731000016007')).toEqual({ type: 'number', shown: '7510731000016010' });
+    expect(asExcelReadsIt('2024-11').type).toBe('date');
+  });
+});
+
+describe('wording', () => {
+  it('writes ages in days and hours, one row in the singular, and times in the configured zone', () => {
+    expect(duration(5985.75)).toBe('249 days 10 hours');
+    expect(duration(48)).toBe('2 days');
+    expect(duration(25)).toBe('1 day 1 hour');
+    expect(duration(0.5)).toBe('30 minutes');
+    expect(durationsIn('at most 336 hours old')).toBe('at most 14 days old');
+    expect([countOf(1, 'row'), countOf(0, 'row'), countOf(7419, 'row'), countOf(null, 'row')]).toEqual(['1 row', '0 rows', '7,419 rows', '– rows']);
+    // winter and summer time in Copenhagen, and UTC itself
+    expect(localTime('2026-12-05T08:45:09Z', 'Europe/Copenhagen')).toBe('2026-12-05 09:45 CET');
+    expect(localTime('2026-07-05T00:30:00Z', 'Europe/Copenhagen')).toBe('2026-07-05 02:30 CEST');
+    expect(localTime('2026-07-05T00:30:00Z', 'UTC')).toBe('2026-07-05 00:30 UTC');
+  });
+});
+
+describe('count axes', () => {
+  const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  it('label the value axis of a count chart (echarts drew none without a formatter) and write counts on bars', () => {
+    const bar = texts(barChart({ title: 'Failing rows', categories: ['a', 'b'], series: [{ name: 'rows', values: [1670, 8] }], horizontal: true, valueLabels: true, valueName: 'rows' }));
+    expect(bar).toEqual(expect.arrayContaining(['0', '600', '1,200', '1,800', '1,670', '8', 'rows']));
+    const line = texts(lineChart({ title: 'Rows', categories: ['x', 'y', 'z'], series: [{ name: 'rows', values: [1670, 8, 100] }], yMin: 0 }));
+    expect(line).toEqual(expect.arrayContaining(['0', '600', '1,200', '1,800']));
+    const rate = texts(lineChart({ title: 'Rate', categories: ['x', 'y'], series: [{ name: 'rate', values: [2.5, 4] }], yMin: 0, valueSuffix: '%' }));
+    expect(rate).toEqual(expect.arrayContaining(['0%', '1%', '4%']));
   });
 });
 

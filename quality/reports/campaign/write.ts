@@ -3,7 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CampaignDocument, ClinicPick, Share } from './document.ts';
 import { renderCampaignHtml } from './render-html.ts';
-import { toCsv, type CsvColumn } from '../../report-kit/csv.ts';
+import { SHARE_DIGITS, toCsv, type CsvColumn } from '../../report-kit/csv.ts';
 
 interface ShareLine extends Share {
   readonly level: string;
@@ -18,12 +18,12 @@ const shareColumns: CsvColumn<ShareLine>[] = [
   { header: 'a_diagnoses', value: (r) => r.a_diagnoses },
   { header: 'b_diagnoses', value: (r) => r.b_diagnoses },
   { header: 'marked_diagnoses', value: (r) => r.marked_diagnoses },
-  { header: 'a_share', value: (r) => r.a_share },
-  { header: 'a_share_low', value: (r) => r.a_share_low },
-  { header: 'a_share_high', value: (r) => r.a_share_high },
-  { header: 'marked_share', value: (r) => r.marked_share },
-  { header: 'marked_share_low', value: (r) => r.marked_share_low },
-  { header: 'marked_share_high', value: (r) => r.marked_share_high },
+  { header: 'a_share', value: (r) => r.a_share, digits: SHARE_DIGITS },
+  { header: 'a_share_low', value: (r) => r.a_share_low, digits: SHARE_DIGITS },
+  { header: 'a_share_high', value: (r) => r.a_share_high, digits: SHARE_DIGITS },
+  { header: 'marked_share', value: (r) => r.marked_share, digits: SHARE_DIGITS },
+  { header: 'marked_share_low', value: (r) => r.marked_share_low, digits: SHARE_DIGITS },
+  { header: 'marked_share_high', value: (r) => r.marked_share_high, digits: SHARE_DIGITS },
 ];
 
 /** Every share of the document in one long table. */
@@ -50,23 +50,23 @@ const focusColumns: CsvColumn<FocusLine>[] = [
   { header: 'journal_system', value: (r) => r.journal_system },
   { header: 'specialty', value: (r) => r.specialty },
   { header: 'diagnoses', value: (r) => r.diagnoses },
-  { header: 'a_share', value: (r) => r.a_share },
-  { header: 'a_short_of_target', value: (r) => r.a_short_of_target },
-  { header: 'baseline_a_share', value: (r) => r.baseline_a_share },
-  { header: 'recent_a_share', value: (r) => r.recent_a_share },
-  { header: 'change', value: (r) => r.change },
+  { header: 'a_share', value: (r) => r.a_share, digits: SHARE_DIGITS },
+  { header: 'a_short_of_target', value: (r) => r.a_short_of_target, digits: SHARE_DIGITS },
+  { header: 'baseline_a_share', value: (r) => r.baseline_a_share, digits: SHARE_DIGITS },
+  { header: 'recent_a_share', value: (r) => r.recent_a_share, digits: SHARE_DIGITS },
+  { header: 'change', value: (r) => r.change, digits: SHARE_DIGITS },
 ];
 
 type ShiftLine = CampaignDocument['national']['shift_share'][number];
 const shiftColumns: CsvColumn<ShiftLine>[] = [
   { header: 'month', value: (r) => r.month },
   { header: 'previous_month', value: (r) => r.previous_month },
-  { header: 'previous_a_share', value: (r) => r.previous_a_share },
-  { header: 'a_share', value: (r) => r.a_share },
-  { header: 'observed_change', value: (r) => r.observed_change },
-  { header: 'within', value: (r) => r.within },
-  { header: 'mix', value: (r) => r.mix },
-  { header: 'residual', value: (r) => r.residual },
+  { header: 'previous_a_share', value: (r) => r.previous_a_share, digits: SHARE_DIGITS },
+  { header: 'a_share', value: (r) => r.a_share, digits: SHARE_DIGITS },
+  { header: 'observed_change', value: (r) => r.observed_change, digits: SHARE_DIGITS },
+  { header: 'within', value: (r) => r.within, digits: SHARE_DIGITS },
+  { header: 'mix', value: (r) => r.mix, digits: SHARE_DIGITS },
+  { header: 'residual', value: (r) => r.residual, digits: SHARE_DIGITS },
 ];
 
 export interface WrittenFiles {

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlIdent, sqlString } from '../../../transforms/db/connection.ts';
-import { formulaSafeSql } from '../../report-kit/csv.ts';
+import { spreadsheetTextSql } from '../../report-kit/csv.ts';
 import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
 import { renderLabReport } from './render-html.ts';
 import { readLabSummary, type LabSummary } from './collect.ts';
@@ -43,6 +43,8 @@ export interface OutputContext {
   readonly notes?: readonly string[];
   /** The extract names no clinic: per-clinic parts of the report say "not applicable". */
   readonly noClinic?: boolean;
+  /** flagged-rows.csv in the Danish Excel style: `;`, decimal comma, BOM (as campaign and monitor). */
+  readonly danishCsv?: boolean;
 }
 
 /** What makes an evaluation fail: lab files rejected whole, or no usable result at all. */
@@ -79,14 +81,21 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   await conn.run(`create or replace temp view lab_flagged_out as select ${masked.join(', ')} from lab.flagged_rows`);
   await conn.run(`copy lab_flagged_out to ${sqlString(paths.parquet)} (format parquet, compression zstd)`);
   // CSV cells hold one value: the lists become ' | '-separated text; delivered text that a
-  // spreadsheet would run as a formula is quoted (formulaSafe).
+  // spreadsheet would run as a formula is quoted, and text it would read as a number or a date
+  // (a SOR code, a month) is written as ="…" (spreadsheetText, the report kit's CSV writer).
   const isList = (type: string) => type.endsWith('[]');
+  const danish = ctx.danishCsv ?? false;
+  const fraction = (type: string) => type === 'DOUBLE' || type === 'FLOAT' || type.startsWith('DECIMAL');
   const cells = [...columns.filter((c) => !isList(c.column_type)), ...columns.filter((c) => isList(c.column_type))]
     .map(({ column_name: name, column_type: type }) => {
       const value = isList(type) ? `array_to_string(${sqlIdent(name)}, ' | ')` : type === 'VARCHAR' ? sqlIdent(name) : null;
-      return value === null ? sqlIdent(name) : `${formulaSafeSql(value)} as ${sqlIdent(name)}`;
+      // the Danish style's decimal comma, on numbers only
+      if (value === null && danish && fraction(type)) return `replace(cast(${sqlIdent(name)} as varchar), '.', ',') as ${sqlIdent(name)}`;
+      return value === null ? sqlIdent(name) : `${spreadsheetTextSql(value)} as ${sqlIdent(name)}`;
     });
-  await conn.run(`copy (select ${cells.join(', ')} from lab_flagged_out) to ${sqlString(paths.csv)} (format csv, header true)`);
+  await conn.run(`copy (select ${cells.join(', ')} from lab_flagged_out) to ${sqlString(paths.csv)} (format csv, header true${danish ? ", delimiter ';'" : ''})`);
+  // DuckDB writes no byte order mark; Danish Excel needs one to read UTF-8
+  if (danish) await writeFile(paths.csv, Buffer.concat([Buffer.from('\uFEFF', 'utf8'), await readFile(paths.csv)]));
   await conn.run(`copy lab_flagged_out to ${sqlString(paths.json)} (format json, array true)`);
 
   // Codes, units, names and file names are as delivered: the figures go out masked.

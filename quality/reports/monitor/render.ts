@@ -1,5 +1,5 @@
 // The monitoring tables as text, CSV, Markdown or JSON.
-import { formulaSafe } from '../../report-kit/csv.ts';
+import { toCsv, type CsvColumn } from '../../report-kit/csv.ts';
 import { ADDITIVE, DISTINCT, MEASURES, type Measure, type MonitorBy, type MonitorFormat, type MonitorReport, type MonitorRow, type MonitorTable } from './collect.ts';
 
 function cells(t: MonitorTable, r: MonitorRow): string[] {
@@ -9,16 +9,21 @@ function cells(t: MonitorTable, r: MonitorRow): string[] {
 
 const headers = (t: MonitorTable) => [...t.keyColumns, ...MEASURES];
 
-function csvCell(text: string): string {
-  const v = formulaSafe(text);
-  return /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+/** A table as CSV through the report kit's writer: counts as numbers, keys as text (a specialty code stays "08"). */
+function tableCsv(t: MonitorTable, danish: boolean): string {
+  const columns: CsvColumn<MonitorRow>[] = [
+    { header: t.keyColumns[0]!, value: (r) => r.key },
+    ...(t.by === 'system' ? [] : [{ header: t.keyColumns[1]!, value: (r: MonitorRow) => r.name ?? '' }]),
+    ...MEASURES.map((m) => ({ header: m, value: (r: MonitorRow) => r[m] })),
+  ];
+  return toCsv(columns, [...t.rows, t.total], { danish });
 }
 
-/** One table in the requested format (JSON: the table object). */
-export function renderTable(t: MonitorTable, format: Exclude<MonitorFormat, 'json'>): string {
+/** One table in the requested format (JSON: the table object); `danish` for CSV in the Danish Excel style. */
+export function renderTable(t: MonitorTable, format: Exclude<MonitorFormat, 'json'>, options: { danish?: boolean } = {}): string {
   const body = [...t.rows.map((r) => cells(t, r)), cells(t, t.total)];
   const head = headers(t);
-  if (format === 'csv') return `${[head, ...body].map((row) => row.map(csvCell).join(',')).join('\n')}\n`;
+  if (format === 'csv') return tableCsv(t, options.danish ?? false);
   if (format === 'md') {
     const numeric = head.map((_, i) => i >= t.keyColumns.length);
     const line = (row: string[]) => `| ${row.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;

@@ -7,7 +7,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../../../transforms/db/connection.ts';
 import { batchRows } from '../../../transforms/publish/batch.ts';
 import { heldRowCounts } from '../../../transforms/publish/release.ts';
-import { protectShare, suppressCount } from '../../report-kit/suppress.ts';
+import { protectShare, suppressCount, type Pseudonymiser } from '../../report-kit/suppress.ts';
 import { TableBuilder, type ProtectedTable } from '../../report-kit/protect-table.ts';
 import { dataKinds } from '../../definitions.ts';
 import { readingOf } from '../../registry.ts';
@@ -30,6 +30,62 @@ export interface ReportCheck {
   /** Systems (and how many clinics) where the check did not pass. */
   readonly systems: readonly { system: string; numerator: number | null; denominator: number | null; percent: number | null; outcome: string }[];
   readonly clinicsAffected: number | null;
+  /**
+   * The clinics where the check did not pass, the most affected first (at most five): SOR code and
+   * name, or a pseudonym and no name in a shareable report.
+   */
+  readonly clinics: readonly ClinicFigure[];
+  /** What the findings say, when rows have reasons of their own (which clinic, analysis, unit): the most frequent first. */
+  readonly findings: readonly { reason: string; rows: number | null }[];
+}
+
+export interface ClinicFigure {
+  readonly clinic: string;
+  readonly name: string | null;
+  readonly numerator: number | null;
+  readonly denominator: number | null;
+  readonly percent: number | null;
+  readonly outcome: string;
+}
+
+/** How the report was made: for its footer, and the zone its times are written in. */
+export interface ReportAbout {
+  readonly fangstVersion: string | null;
+  /** configHash (config/hash.ts) of the configuration the run used. */
+  readonly configHash: string | null;
+  /** The database, as the configuration names it. */
+  readonly database: string | null;
+  /** The configured time_zone: every time a person reads is written in it. */
+  readonly timeZone: string;
+}
+
+/** Rows of a data kind (or of all kinds): read = published + quarantined + rejected. */
+export interface RowAccount {
+  readonly kind: string;
+  readonly read: number | null;
+  readonly published: number | null;
+  readonly quarantined: number | null;
+  readonly rejected: number | null;
+}
+
+/** A file that was not loaded, or not loaded whole, and why (the reason as stored, identifiers masked). */
+export interface FileNote {
+  readonly file: string;
+  /** failed (nothing of it loaded; the next run tries again), already_loaded, duplicate_in_run, unrecognised. */
+  readonly outcome: string;
+  readonly reason: string | null;
+}
+
+/** Where every row the run read went, per kind and per file. */
+export interface RowAccounting {
+  readonly total: RowAccount;
+  readonly kinds: readonly RowAccount[];
+  /** Per loaded file (not in a shareable report: its counts are per clinic and often small). */
+  readonly files: readonly (RowAccount & { readonly file: string; readonly system: string | null })[];
+  readonly failed: readonly FileNote[];
+  readonly skipped: readonly FileNote[];
+  /** Clinic register files loaded by the run, with the clinics they hold. */
+  readonly register: readonly { file: string; clinics: number }[];
 }
 
 export interface SampleRow {
@@ -44,6 +100,7 @@ export interface SampleRow {
 }
 
 export interface QualityReportData {
+  readonly about: ReportAbout;
   readonly runId: string;
   readonly batchId: string | null;
   readonly runAt: string;
@@ -56,6 +113,7 @@ export interface QualityReportData {
    */
   readonly rowsQuarantined: number | null;
   readonly rowsHeldBack: number | null;
+  readonly accounting: RowAccounting;
   readonly counts: { failed: number; warned: number; passed: number; notEvaluated: number };
   /** Failed first, then warned; within each, the most failing rows first. */
   readonly problems: readonly ReportCheck[];
@@ -63,17 +121,31 @@ export interface QualityReportData {
   readonly notEvaluated: readonly ReportCheck[];
   readonly alerts: readonly { type: string; kind: string; checkId: string | null; scope: string; day: string | null; dayTo: string | null; message: string }[];
   readonly samples: Readonly<Record<string, readonly SampleRow[]>>;
-  /** Runs before this one, for the trend chart: rows with error findings and alerts per run. */
-  readonly runs: readonly { runId: string; runAt: string; rowsWithErrors: number | null; alerts: number }[];
-  /** Rows per data day and kind over the last 60 days of data, nationally. */
+  /**
+   * Runs before this one, for the trend chart: rows with error findings, rows read (null when
+   * the run left no file ledger) and their percent, and alerts per run.
+   */
+  readonly runs: readonly { runId: string; runAt: string; rowsWithErrors: number | null; rowsRead: number | null; errorPercent: number | null; alerts: number }[];
+  /** Rows per data day and kind over the last 60 days of data up to the run's day, nationally. */
   readonly volume: readonly { kind: string; day: string; rows: number | null }[];
+  /** Rows with a data day after the run's day (future dates, which the checks quarantine): not data days. */
+  readonly volumeAfterRunDay: readonly { kind: string; rows: number | null; firstDay: string; lastDay: string }[];
+}
+
+/** What a report needs besides the database: how it was made, and pseudonyms for a shareable one. */
+export interface ReportContext {
+  readonly about?: Partial<ReportAbout>;
+  /** Clinics of a shareable report are named by these pseudonyms (required when it names any). */
+  readonly pseudonymiser?: Pseudonymiser;
 }
 
 const trendRuns = 30;
 const samplesPerCheck = 5;
+const clinicsPerCheck = 5;
+const reasonsPerCheck = 5;
 
-export async function collectReport(conn: DuckDBConnection, opts: { runId?: string; shareable?: boolean }): Promise<QualityReportData> {
-  return shapeReport(await queryReport(conn, opts.runId), opts.shareable ?? false);
+export async function collectReport(conn: DuckDBConnection, opts: { runId?: string; shareable?: boolean } & ReportContext): Promise<QualityReportData> {
+  return shapeReport(await queryReport(conn, opts.runId, opts.about?.timeZone), opts.shareable ?? false, opts);
 }
 
 /**
@@ -89,8 +161,18 @@ export interface ReportRows {
   readonly alerts: readonly { type: string; kind: string; check_id: string | null; scope: string; day: string | null; day_to: string | null; message: string }[];
   /** Sample findings of every check whose national outcome is failed or warned, and of the pipeline's findings. */
   readonly samples: readonly SampleRowRaw[];
-  readonly runs: readonly { run_id: string; run_at: string; errors: number; alerts: number }[];
+  readonly runs: readonly { run_id: string; run_at: string; errors: number; alerts: number; read: number | null }[];
   readonly volume: readonly { kind: string; day: string; rows: number }[];
+  readonly volumeAfterRunDay: readonly { kind: string; rows: number; first_day: string; last_day: string }[];
+  /** The run's loaded files from the ledger (meta.files), the register included. */
+  readonly files: readonly { file: string; kind: string; system: string | null; read: number; published: number; quarantined: number; rejected: number }[];
+  /** Files the run saw but did not load (meta.file_sightings). */
+  readonly sightings: readonly { file: string; outcome: string; detail: string | null }[];
+  /** Clinic-level results that did not pass, with the clinic's register entry. */
+  readonly clinics: readonly { check_id: string; sor_code: string; name: string | null; journal_system: string | null; numerator: number | null; denominator: number | null; percent: number | null; outcome: string }[];
+  /** Findings per check and reason. */
+  readonly reasons: readonly { check_id: string; kind: string; reason: string; n: number }[];
+  readonly timeZone: string;
 }
 
 interface ResultRow {
@@ -100,7 +182,7 @@ interface ResultRow {
 
 type SampleRowRaw = Awaited<ReturnType<typeof sampleRows>>[number];
 
-export async function queryReport(conn: DuckDBConnection, runIdOpt?: string): Promise<ReportRows> {
+export async function queryReport(conn: DuckDBConnection, runIdOpt?: string, timeZone = 'Europe/Copenhagen'): Promise<ReportRows> {
   const [found] = await queryRows<{ run_id: string; batch_id: string | null; run_at: string; held: string[]; errors: number }>(
     conn,
     `select run_id, batch_id, strftime(run_at, '%Y-%m-%dT%H:%M:%SZ') as run_at, held_back_kinds as held, rows_with_errors::double as errors
@@ -146,17 +228,30 @@ export async function queryReport(conn: DuckDBConnection, runIdOpt?: string): Pr
     ...pipeline.map((p) => p.check_id),
   ];
   const samples = problemIds.length ? await sampleRows(conn, runId, run.batch_id, problemIds) : [];
-  const runs = await queryRows<{ run_id: string; run_at: string; errors: number; alerts: number }>(
+  // rows read per run from the file ledger, for the rate beside the count (the register is not data)
+  const runs = await queryRows<{ run_id: string; run_at: string; errors: number; alerts: number; read: number | null }>(
     conn,
-    `select run_id, strftime(run_at, '%Y-%m-%dT%H:%M:%SZ') as run_at, rows_with_errors::double as errors, alerts
-     from quality.runs where run_at <= (select run_at from quality.runs where run_id = ${runId})
-     order by run_at desc limit ${trendRuns}`,
+    `with recent as (
+        select run_id, run_at, rows_with_errors, alerts from quality.runs
+        where run_at <= (select run_at from quality.runs where run_id = ${runId})
+        order by run_at desc limit ${trendRuns}
+     ),
+     read as (
+        select run_id, sum(rows_read)::double as n from meta.files
+        where kind <> 'register' and run_id in (select run_id from recent) group by run_id
+     )
+     select recent.run_id, strftime(run_at, '%Y-%m-%dT%H:%M:%SZ') as run_at, rows_with_errors::double as errors, alerts, read.n as read
+     from recent left join read using (run_id)
+     order by run_at desc`,
   );
+  // Data days after the run's own day (in the configured zone) are future dates, which the checks
+  // quarantine: plotted, they would stretch the axis by decades. They are counted apart.
+  const runDay = `cast(timezone(${sqlString(timeZone)}, (select run_at from quality.runs where run_id = ${runId})) as date)`;
   const volume = await queryRows<{ kind: string; day: string; rows: number }>(
     conn,
     `with recent as (
         select kind, day, sum(rows)::double as rows from quality.volume_history
-        where run_at <= (select run_at from quality.runs where run_id = ${runId})
+        where run_at <= (select run_at from quality.runs where run_id = ${runId}) and day <= ${runDay}
         group by kind, day
      ),
      bounds as (select kind, max(day) as last_day from recent group by kind)
@@ -164,20 +259,74 @@ export async function queryReport(conn: DuckDBConnection, runIdOpt?: string): Pr
      where day > last_day - interval 60 day
      order by kind, day`,
   );
-  return { run, results, trends, pipeline, alerts, samples, runs, volume };
+  const volumeAfterRunDay = await queryRows<{ kind: string; rows: number; first_day: string; last_day: string }>(
+    conn,
+    `select kind, sum(rows)::double as rows, cast(min(day) as varchar) as first_day, cast(max(day) as varchar) as last_day
+     from quality.volume_history where run_id = ${runId} and day > ${runDay}
+     group by kind order by kind`,
+  );
+  const files = await queryRows<ReportRows['files'][number]>(
+    conn,
+    `select file_name as file, kind, journal_system as system, rows_read::double as read, rows_published::double as published,
+            rows_quarantined::double as quarantined, rows_rejected::double as rejected
+     from meta.files where run_id = ${runId} order by kind, file_name`,
+  );
+  const sightings = await queryRows<ReportRows['sightings'][number]>(
+    conn,
+    `select file_name as file, outcome, detail from meta.file_sightings
+     where run_id = ${runId} and outcome <> 'loaded' order by outcome, file_name`,
+  );
+  const clinics = await queryRows<ReportRows['clinics'][number]>(
+    conn,
+    `with register as (
+        select sor_code, any_value(name) as name, any_value(journal_system) as journal_system from ref.clinics group by sor_code
+     )
+     select r.check_id, r.scope_value as sor_code, g.name, g.journal_system, r.numerator, r.denominator, r.percent, r.outcome
+     from quality.check_results as r left join register as g on g.sor_code = r.scope_value
+     where r.run_id = ${runId} and r.scope_level = 'clinic' and r.outcome in ('failed', 'warned')
+     order by r.check_id, r.scope_value`,
+  );
+  const reasons = await queryRows<ReportRows['reasons'][number]>(
+    conn,
+    // the pipeline's reasons name a file and line each: its message says what they have in common
+    `select check_id, kind, reason, n from (
+        select check_id, kind, reason, count(*)::double as n from quality.row_findings
+        where run_id = ${runId} and check_id not like 'pipeline.%' group by all
+     )
+     qualify row_number() over (partition by check_id, kind order by n desc, reason) <= ${reasonsPerCheck + 1}
+     order by check_id, kind, n desc, reason`,
+  );
+  return { run, results, trends, pipeline, alerts, samples, runs, volume, volumeAfterRunDay, files, sightings, clinics, reasons, timeZone };
 }
 
 /** The report document from the queried rows: with `shareable`, without identifiers and small counts. */
-export function shapeReport(rows: ReportRows, shareable: boolean): QualityReportData {
+export function shapeReport(rows: ReportRows, shareable: boolean, context: ReportContext = {}): QualityReportData {
   const { run, results, trends, pipeline, alerts } = rows;
+  const about: ReportAbout = {
+    fangstVersion: context.about?.fangstVersion ?? null, configHash: context.about?.configHash ?? null,
+    database: context.about?.database ?? null, timeZone: context.about?.timeZone ?? rows.timeZone,
+  };
+  // A clinic in a shareable report: its pseudonym. SOR codes inside a reason become pseudonyms too.
+  const clinicLabel = (sor: string) => {
+    if (!shareable) return sor;
+    if (!context.pseudonymiser) throw new Error('a shareable quality report that names clinics needs a pseudonymiser');
+    return context.pseudonymiser.of(sor);
+  };
+  const sorInText = (t: string) => (shareable ? t.replace(/(?<!\d)\d{11,18}(?!\d)/g, (sor) => clinicLabel(sor)) : t);
   const count = (n: number | null) => (shareable ? suppressCount(n) : n);
   // Messages may carry counts (an alert's "usually 3 a day"): small ones go too.
-  const text = (m: string | null) => (shareable && m != null ? m.replace(/(?<![\d.:-])[1-4](?![\d.:-])/g, '<5') : m);
+  // SOR codes in it become pseudonyms, after the small counts (a pseudonym's digits are no count).
+  const text = (m: string | null) => (shareable && m != null ? sorInText(m.replace(/(?<![\d.:-])[1-4](?![\d.:-])/g, '<5')) : m);
   const isRowCount = (type: string) => readingOf(type) !== 'age_hours';
   // failing rows of rows checked, or a share of rows: counts that add up over systems
   const isPartOfRows = (type: string) => readingOf(type) === 'failing_rows' || readingOf(type) === 'share';
   const national = results.filter((r) => r.scope_level === 'national');
-  const table = shareable ? disclosureTable(results, new Set(national.filter((r) => isPartOfRows(r.check_type)).map((r) => r.check_id))) : null;
+  const findingsOf = findingsByCheck(rows.reasons, national);
+  const clinicsOf = topClinics(rows.clinics, national);
+  const accounts = accountsOf(rows.files);
+  const table = shareable
+    ? disclosureTable(results, new Set(national.filter((r) => isPartOfRows(r.check_type)).map((r) => r.check_id)), { clinics: clinicsOf, findings: findingsOf, accounts })
+    : null;
   const shown = (checkId: string, scope: string, what: 'num' | 'den') => table === null || table.isShown(cellId(checkId, scope, what));
 
   // A result's counts and percent as the report may show them: a count the table hides goes,
@@ -220,6 +369,17 @@ export function shapeReport(rows: ReportRows, shareable: boolean): QualityReport
     // Earlier points are often the very same figure (a stable rate, the same rows checked again):
     // beside a hidden percent they would give it back, so the trend goes with it.
     if (shareable && rowCount && mine.percent === null) trend = trend.map(() => null);
+    const clinicFigures: ClinicFigure[] = (clinicsOf.get(r.check_id) ?? []).map((c) => {
+      const scope = `clinic:${c.sor_code}`;
+      const p = rowCount ? protect({ ...r, numerator: c.numerator, denominator: c.denominator, percent: c.percent }, scope, true) : c;
+      // a shareable report gives a clinic's failing rows only (see disclosureTable)
+      if (shareable) return { clinic: clinicLabel(c.sor_code), name: null, numerator: isPartOfRows(r.check_type) ? p.numerator : null, denominator: null, percent: null, outcome: c.outcome };
+      return { clinic: c.sor_code, name: c.name, numerator: c.numerator, denominator: c.denominator, percent: c.percent, outcome: c.outcome };
+    });
+    const findings = (findingsOf.get(r.check_id) ?? []).map((f, i) => ({
+      reason: sorInText(f.reason),
+      rows: table === null ? f.n : table.isShown(cellId(r.check_id, `reason:${i}`, 'num')) ? count(f.n) : null,
+    }));
     return {
       checkId: r.check_id, kind: r.kind, category: r.category, checkType: r.check_type, checkScope: r.check_scope, severity: r.severity,
       outcome: r.outcome, threshold: r.threshold, message: text(r.message),
@@ -227,6 +387,8 @@ export function shapeReport(rows: ReportRows, shareable: boolean): QualityReport
       trend,
       systems,
       clinicsAffected: count(clinics),
+      clinics: clinicFigures,
+      findings,
     };
   });
   for (const p of pipeline) {
@@ -235,7 +397,7 @@ export function shapeReport(rows: ReportRows, shareable: boolean): QualityReport
       outcome: p.severity === 'error' ? 'failed' : 'warned', threshold: null,
       // Pipeline reasons can name a file and line or a SOR code, never a text value; still no counts in shareable ones.
       message: p.check_id.startsWith('pipeline.') ? text(pipelineMessage(p.reason)) : null,
-      numerator: count(p.n), denominator: null, percent: null, trend: [], systems: [], clinicsAffected: null,
+      numerator: count(p.n), denominator: null, percent: null, trend: [], systems: [], clinicsAffected: null, clinics: [], findings: [],
     });
   }
   // A failure-rate alert names the percent of a check in a scope: where the report hides that
@@ -256,12 +418,31 @@ export function shapeReport(rows: ReportRows, shareable: boolean): QualityReport
   const samples: Record<string, SampleRow[]> = {};
   for (const r of rows.samples) {
     const sample: SampleRow = shareable
-      ? { sourceFile: r.source_file, sourceLine: Number(r.source_line), column: r.column_name, reason: r.reason }
+      ? { sourceFile: r.source_file, sourceLine: Number(r.source_line), column: r.column_name, reason: sorInText(r.reason) }
       : { sourceFile: r.source_file, sourceLine: Number(r.source_line), column: r.column_name, reason: r.reason, recordKey: r.record_key, patient: r.patient };
     (samples[r.check_id] ??= []).push(sample);
   }
 
+  const accountShown = (kind: string, what: keyof Omit<RowAccount, 'kind'>, n: number) =>
+    table === null || table.isShown(accountCell(kind, what)) ? n : null;
+  const account = (a: Account): RowAccount => {
+    const parts = { published: accountShown(a.kind, 'published', a.published), quarantined: accountShown(a.kind, 'quarantined', a.quarantined), rejected: accountShown(a.kind, 'rejected', a.rejected) };
+    // read is shown where its parts are (it is their sum): see disclosureTable
+    const all = parts.published !== null && parts.quarantined !== null && parts.rejected !== null;
+    return { kind: a.kind, read: table === null || all ? a.read : null, ...parts };
+  };
+  const note = (f: ReportRows['sightings'][number]): FileNote => ({ file: f.file, outcome: f.outcome, reason: f.detail });
+  const accounting: RowAccounting = {
+    total: account(accounts.total),
+    kinds: accounts.kinds.map(account),
+    files: shareable ? [] : rows.files.filter((f) => f.kind !== 'register').map((f) => ({ ...f })),
+    failed: rows.sightings.filter((f) => f.outcome === 'failed').map(note),
+    skipped: rows.sightings.filter((f) => f.outcome !== 'failed').map(note),
+    register: rows.files.filter((f) => f.kind === 'register').map((f) => ({ file: f.file, clinics: f.published })),
+  };
+
   return {
+    about,
     runId: run.run_id,
     batchId: run.batch_id,
     runAt: run.run_at,
@@ -272,6 +453,7 @@ export function shapeReport(rows: ReportRows, shareable: boolean): QualityReport
     ...(shareable && [run.errors, run.quarantined, run.held_rows].some((n) => suppressCount(Number(n)) === null)
       ? { rowsQuarantined: null, rowsHeldBack: null }
       : { rowsQuarantined: count(run.quarantined), rowsHeldBack: count(run.held_rows) }),
+    accounting,
     counts: {
       failed: checks.filter((c) => c.outcome === 'failed').length,
       warned: checks.filter((c) => c.outcome === 'warned').length,
@@ -281,11 +463,20 @@ export function shapeReport(rows: ReportRows, shareable: boolean): QualityReport
     problems: checks.filter((c) => c.outcome === 'failed' || c.outcome === 'warned'),
     passed: checks.filter((c) => c.outcome === 'passed'),
     notEvaluated: checks.filter((c) => c.outcome === 'not_evaluated'),
-    alerts: alerts.map((a) => ({ type: a.type, kind: a.kind, checkId: a.check_id, scope: a.scope, day: a.day, dayTo: a.day_to, message: alertText(a) })),
+    alerts: alerts.map((a) => ({ type: a.type, kind: a.kind, checkId: a.check_id, scope: sorInText(a.scope), day: a.day, dayTo: a.day_to, message: alertText(a) })),
     samples,
     // A copy: the rows are shared by both reports of a run.
-    runs: [...rows.runs].reverse().map((r) => ({ runId: r.run_id, runAt: r.run_at, rowsWithErrors: count(Number(r.errors)), alerts: r.alerts })),
+    runs: [...rows.runs].reverse().map((r) => {
+      const errors = count(Number(r.errors));
+      const read = r.read == null ? null : Number(r.read);
+      return {
+        runId: r.run_id, runAt: r.run_at, rowsWithErrors: errors, rowsRead: read,
+        errorPercent: errors == null || read == null || read === 0 ? null : (100 * errors) / read,
+        alerts: r.alerts,
+      };
+    }),
     volume: rows.volume.map((v) => ({ kind: v.kind, day: v.day, rows: count(Number(v.rows)) })),
+    volumeAfterRunDay: rows.volumeAfterRunDay.map((v) => ({ kind: v.kind, rows: count(Number(v.rows)), firstDay: v.first_day, lastDay: v.last_day })),
   };
 }
 
@@ -296,6 +487,60 @@ async function quarantinedOf(conn: DuckDBConnection, runId: string, held: readon
   return { quarantined: Number(q?.n ?? 0), held_rows: heldRows };
 }
 
+type Account = RowAccount & { read: number; published: number; quarantined: number; rejected: number };
+
+/** The ledger's rows per kind and in total (the register left out: it is reference data). */
+function accountsOf(files: ReportRows['files']): { total: Account; kinds: Account[] } {
+  const byKind = new Map<string, Account>();
+  const total: Account = { kind: 'all', read: 0, published: 0, quarantined: 0, rejected: 0 };
+  for (const f of files) {
+    if (f.kind === 'register') continue;
+    const k = byKind.get(f.kind) ?? { kind: f.kind, read: 0, published: 0, quarantined: 0, rejected: 0 };
+    for (const a of [k, total]) {
+      a.read += Number(f.read);
+      a.published += Number(f.published);
+      a.quarantined += Number(f.quarantined);
+      a.rejected += Number(f.rejected);
+    }
+    byKind.set(f.kind, k);
+  }
+  return { total, kinds: [...byKind.values()].sort((a, b) => a.kind.localeCompare(b.kind)) };
+}
+
+const accountCell = (kind: string, what: string) => `account\u0000${kind}\u0000${what}`;
+
+/** Per check, the clinics that did not pass, most affected first: the most failing rows, or the lowest share. */
+function topClinics(clinics: ReportRows['clinics'], national: readonly ResultRow[]): Map<string, ReportRows['clinics'][number][]> {
+  const typeOf = new Map(national.map((r) => [r.check_id, r.check_type]));
+  const out = new Map<string, ReportRows['clinics'][number][]>();
+  for (const c of clinics) out.set(c.check_id, [...(out.get(c.check_id) ?? []), c]);
+  for (const [id, list] of out) {
+    const share = readingOf(typeOf.get(id) ?? '') === 'share';
+    list.sort((a, b) => (share ? (a.percent ?? 0) - (b.percent ?? 0) : (b.numerator ?? 0) - (a.numerator ?? 0)) || a.sor_code.localeCompare(b.sor_code));
+    out.set(id, list.slice(0, clinicsPerCheck));
+  }
+  return out;
+}
+
+/**
+ * Per check, what its findings say when the rows carry reasons of their own (more than one
+ * reason, or one that is not the check's message): the most frequent first.
+ */
+function findingsByCheck(reasons: ReportRows['reasons'], national: readonly ResultRow[]): Map<string, { reason: string; n: number }[]> {
+  const messageOf = new Map(national.map((r) => [r.check_id, r.message ?? '']));
+  const by = new Map<string, { reason: string; n: number }[]>();
+  for (const r of reasons) {
+    if (!messageOf.has(r.check_id)) continue;
+    by.set(r.check_id, [...(by.get(r.check_id) ?? []), { reason: r.reason, n: Number(r.n) }]);
+  }
+  for (const [id, list] of by) {
+    const own = list.length > 1 || !messageOf.get(id)!.startsWith(list[0]!.reason);
+    if (own) by.set(id, list.slice(0, reasonsPerCheck));
+    else by.delete(id);
+  }
+  return by;
+}
+
 const cellId = (checkId: string, scope: string, what: 'num' | 'den' | 'rest') => `${checkId}\u0000${scope}\u0000${what}`;
 
 /**
@@ -304,7 +549,14 @@ const cellId = (checkId: string, scope: string, what: 'num' | 'den' | 'rest') =>
  * (checked = failing + passing), and national = the sum of the systems. Systems the report does
  * not list (their check passed) are unknowns to a reader unless they are 0.
  */
-function disclosureTable(results: readonly ResultRow[], rowCountChecks: ReadonlySet<string>): ProtectedTable {
+function disclosureTable(
+  results: readonly ResultRow[], rowCountChecks: ReadonlySet<string>,
+  more: {
+    clinics: ReadonlyMap<string, ReportRows['clinics'][number][]>;
+    findings: ReadonlyMap<string, { reason: string; n: number }[]>;
+    accounts: { total: Account; kinds: readonly Account[] };
+  },
+): ProtectedTable {
   const t = new TableBuilder();
   const denOf = new Map<string, string>();
   const scopes = (r: ResultRow) => (r.scope_level === 'national' ? 'national' : `system:${r.scope_value ?? ''}`);
@@ -332,7 +584,37 @@ function disclosureTable(results: readonly ResultRow[], rowCountChecks: Readonly
     t.sum(cellId(checkId, 'national', 'num'), systems.map((r) => cellId(checkId, scopes(r), 'num')));
     t.sum(cellId(checkId, 'national', 'rest'), systems.map((r) => cellId(checkId, scopes(r), 'rest')));
     t.sum(sharedDen(nationalRow), systems.map(sharedDen));
+    // The listed clinics' failing rows: parts of the national figure and of their journal
+    // system's (the clinics not listed are the rest, an unknown to a reader). A shareable report
+    // shows no clinic's rows checked: with them every clinic would tie its check to the rows
+    // of the kind, and the table to protect would grow into one block per kind.
+    const clinics = (more.clinics.get(checkId) ?? []).filter((c) => c.numerator != null);
+    const clinicCells = clinics.map((c) => ({ c, num: t.cell(cellId(checkId, `clinic:${c.sor_code}`, 'num'), Number(c.numerator)) }));
+    if (clinicCells.length) {
+      t.sum(cellId(checkId, 'national', 'num'), clinicCells.map((x) => x.num));
+      for (const r of systems) {
+        const mine = clinicCells.filter((x) => x.c.journal_system === r.scope_value);
+        if (mine.length) t.sum(cellId(checkId, scopes(r), 'num'), mine.map((x) => x.num));
+      }
+    }
+    // What the findings say: the rows of each reason are parts of the failing rows.
+    const findings = more.findings.get(checkId) ?? [];
+    if (findings.length) t.sum(cellId(checkId, 'national', 'num'), findings.map((f, i) => t.cell(cellId(checkId, `reason:${i}`, 'num'), f.n)));
   }
+  // The row accounting: read = published + quarantined + rejected per kind, each the sum over
+  // kinds in the total; and a kind's published + quarantined rows are the rows its checks count
+  // (the denominators above), so rejected = read - checked unless those are hidden too.
+  const parts = ['published', 'quarantined', 'rejected'] as const;
+  for (const a of [...more.accounts.kinds, more.accounts.total]) {
+    for (const w of ['read', ...parts] as const) t.cell(accountCell(a.kind, w), a[w]);
+    // Rows read minus the rows checked (a denominator above) is the rows rejected: read is
+    // therefore shown only where its three parts are, and never decides what else is hidden.
+    t.notShown.add(accountCell(a.kind, 'read'));
+    t.sum(accountCell(a.kind, 'read'), parts.map((w) => accountCell(a.kind, w)));
+    const checked = `${a.kind}\u0000national\u0000rows\u0000${a.published + a.quarantined}`;
+    if (t.cells.has(checked)) t.sum(checked, [accountCell(a.kind, 'published'), accountCell(a.kind, 'quarantined')]);
+  }
+  for (const w of ['read', ...parts] as const) t.sum(accountCell('all', w), more.accounts.kinds.map((a) => accountCell(a.kind, w)));
   const table = t.protect();
   // callers ask by check; a denominator answers for its shared cell
   return { ...table, isShown: (id) => table.isShown(denOf.get(id) ?? id) };

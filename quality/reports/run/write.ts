@@ -5,7 +5,8 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
-import { queryReport, shapeReport, type QualityReportData } from './collect.ts';
+import { Pseudonymiser, loadPseudonymKey } from '../../report-kit/suppress.ts';
+import { queryReport, shapeReport, type QualityReportData, type ReportAbout, type ReportRows } from './collect.ts';
 import { renderQualityHtml } from './render-html.ts';
 import { renderQualityMarkdown } from './render-markdown.ts';
 
@@ -16,22 +17,40 @@ export interface WrittenReport {
   readonly data: QualityReportData;
 }
 
-export async function writeQualityReport(
-  conn: DuckDBConnection,
-  opts: { outDir: string; runId?: string; shareable?: boolean },
-): Promise<WrittenReport> {
-  return writeReport(shapeReport(await queryReport(conn, opts.runId), opts.shareable ?? false), opts.outDir);
+export interface ReportOptions {
+  readonly outDir: string;
+  readonly runId?: string;
+  /** Version, configuration hash, database and time zone, for the footer and the times. */
+  readonly about?: Partial<ReportAbout>;
+  /**
+   * The key file for the clinic pseudonyms of a shareable report (campaign.pseudonym_key_file,
+   * so both reports give a clinic the same pseudonym); FANGST_PSEUDONYM_KEY overrides it.
+   */
+  readonly pseudonymKeyFile?: string;
+}
+
+export async function writeQualityReport(conn: DuckDBConnection, opts: ReportOptions & { shareable?: boolean }): Promise<WrittenReport> {
+  const rows = await queryReport(conn, opts.runId, opts.about?.timeZone);
+  const shareable = opts.shareable ?? false;
+  return writeReport(shapeReport(rows, shareable, { about: opts.about, pseudonymiser: shareable ? await pseudonymiser(rows, opts) : undefined }), opts.outDir);
 }
 
 /**
  * A run's two reports, the operators' and the shareable one, from one set of queries: the
  * shareable one is a reshaping of the same figures. Returns the operators' report.
  */
-export async function writeQualityReports(conn: DuckDBConnection, opts: { outDir: string; runId?: string }): Promise<WrittenReport> {
-  const rows = await queryReport(conn, opts.runId);
-  const written = await writeReport(shapeReport(rows, false), opts.outDir);
-  await writeReport(shapeReport(rows, true), opts.outDir);
+export async function writeQualityReports(conn: DuckDBConnection, opts: ReportOptions): Promise<WrittenReport> {
+  const rows = await queryReport(conn, opts.runId, opts.about?.timeZone);
+  const written = await writeReport(shapeReport(rows, false, { about: opts.about }), opts.outDir);
+  await writeReport(shapeReport(rows, true, { about: opts.about, pseudonymiser: await pseudonymiser(rows, opts) }), opts.outDir);
   return written;
+}
+
+/** The pseudonyms of a shareable report, when it names a clinic (the key file is made on first use). */
+async function pseudonymiser(rows: ReportRows, opts: ReportOptions): Promise<Pseudonymiser | undefined> {
+  const sor = /(?<!\d)\d{11,18}(?!\d)/;
+  const names = rows.clinics.length > 0 || rows.reasons.some((r) => sor.test(r.reason)) || rows.samples.some((r) => sor.test(r.reason));
+  return names ? new Pseudonymiser(await loadPseudonymKey(opts.pseudonymKeyFile ?? join('var', 'pseudonym.key'))) : undefined;
 }
 
 async function writeReport(shaped: QualityReportData, outDir: string): Promise<WrittenReport> {
