@@ -77,7 +77,8 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
  * For profiling: appends each statement's wall time and the process's CPU time meanwhile (ms; every
  * thread, so statements of parallel connections overlap) and its first characters to `file`, one JSON
  * line each. Off unless FANGST_SQL_TRACE is set; statements may name delivered files,
- * so the trace is for a developer's own machine, like a debug log.
+ * so the trace is for a developer's own machine, like a debug log. With FANGST_SQL_PROFILE_MATCH,
+ * statements holding that text also get DuckDB's own profile (operators and their times) beside it.
  */
 function traceStatements(c: DuckDBConnection, file: string): void {
   let depth = 0; // runAndReadAll calls run: a statement is written once
@@ -87,9 +88,13 @@ function traceStatements(c: DuckDBConnection, file: string): void {
       const started = performance.now();
       const cpu = process.cpuUsage();
       depth++;
+      const match = process.env.FANGST_SQL_PROFILE_MATCH;
+      const profile = depth === 1 && match && String(args[0]).includes(match);
+      if (profile) await original(`pragma enable_profiling = 'json'; pragma profiling_output = '${file}.${Date.now()}.json'`);
       try {
         return await original(...args);
       } finally {
+        if (profile) await original('pragma disable_profiling');
         depth--;
         if (depth === 0) {
           const sql = String(args[0]).replace(/\s+/g, ' ').slice(0, Number(process.env.FANGST_SQL_TRACE_CHARS ?? 200));
