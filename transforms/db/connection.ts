@@ -78,7 +78,7 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
  * thread, so statements of parallel connections overlap) and its first characters to `file`, one JSON
  * line each. Off unless FANGST_SQL_TRACE is set; statements may name delivered files,
  * so the trace is for a developer's own machine, like a debug log. With FANGST_SQL_PROFILE_MATCH,
- * statements holding that text also get DuckDB's own profile (operators and their times) beside it.
+ * statements holding that text (or one of several, separated by |) also get DuckDB's own profile (operators and their times) beside it.
  */
 function traceStatements(c: DuckDBConnection, file: string): void {
   let depth = 0; // runAndReadAll calls run: a statement is written once
@@ -89,7 +89,7 @@ function traceStatements(c: DuckDBConnection, file: string): void {
       const cpu = process.cpuUsage();
       depth++;
       const match = process.env.FANGST_SQL_PROFILE_MATCH;
-      const profile = depth === 1 && match && String(args[0]).includes(match);
+      const profile = depth === 1 && match && match.split('|').some((m) => String(args[0]).includes(m));
       if (profile) await original(`pragma enable_profiling = 'json'; pragma profiling_output = '${file}.${Date.now()}.json'`);
       try {
         return await original(...args);
