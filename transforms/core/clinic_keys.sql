@@ -1,9 +1,15 @@
 -- Every clinic reference of this run (SOR code and/or ydernummer, as delivered)
 -- resolved to one registered clinic, or to the reason it cannot be. Deliveries
 -- have been keyed on SOR codes since Nov 2025; older ones carry only a ydernummer.
+-- The pairs are taken from the staged text, each distinct pair cleaned once as the staging views
+-- clean them (delivered_record): reading the views would evaluate every row's other columns too.
 with refs as (
     {{#kinds union}}
-    select distinct sor_code, ydernummer from staging.stg_{{kind}}
+    select delivered.d.sor_code as sor_code, delivered.d.ydernummer as ydernummer
+    from (
+        select delivered_record(null, sor_code, ydernummer, null) as d
+        from (select distinct sor_code, ydernummer from staging.raw_{{kind}})
+    ) as delivered
     {{/kinds}}
 ),
 

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import { readdir, readFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +53,7 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
     async connect() {
       const c = await instance.connect();
       await c.run(`set TimeZone = 'UTC'`);
+      if (process.env.FANGST_SQL_TRACE) traceStatements(c, process.env.FANGST_SQL_TRACE);
       connections.push(c);
       return c;
     },
@@ -69,6 +71,40 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
     throw err;
   }
   return db;
+}
+
+/**
+ * For profiling: appends each statement's wall time and the process's CPU time meanwhile (ms; every
+ * thread, so statements of parallel connections overlap) and its first characters to `file`, one JSON
+ * line each. Off unless FANGST_SQL_TRACE is set; statements may name delivered files,
+ * so the trace is for a developer's own machine, like a debug log. With FANGST_SQL_PROFILE_MATCH,
+ * statements holding that text (or one of several, separated by |) also get DuckDB's own profile (operators and their times) beside it.
+ */
+function traceStatements(c: DuckDBConnection, file: string): void {
+  let depth = 0; // runAndReadAll calls run: a statement is written once
+  for (const method of ['run', 'runAndReadAll'] as const) {
+    const original = c[method].bind(c) as (...args: unknown[]) => Promise<unknown>;
+    (c as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
+      const started = performance.now();
+      const cpu = process.cpuUsage();
+      depth++;
+      const match = process.env.FANGST_SQL_PROFILE_MATCH;
+      const profile = depth === 1 && match && match.split('|').some((m) => String(args[0]).includes(m));
+      if (profile) await original(`pragma enable_profiling = 'json'; pragma profiling_output = '${file}.${Date.now()}.json'`);
+      try {
+        return await original(...args);
+      } finally {
+        if (profile) await original('pragma disable_profiling');
+        depth--;
+        if (depth === 0) {
+          const sql = String(args[0]).replace(/\s+/g, ' ').slice(0, Number(process.env.FANGST_SQL_TRACE_CHARS ?? 200));
+          const used = process.cpuUsage(cpu);
+          const cpuMs = Math.round((used.user + used.system) / 1000);
+          appendFileSync(file, `${JSON.stringify({ ms: Math.round(performance.now() - started), cpu_ms: cpuMs, sql })}\n`);
+        }
+      }
+    };
+  }
 }
 
 /**

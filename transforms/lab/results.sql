@@ -53,12 +53,24 @@ loinc as (
     select * from lab.catalogue_loinc
 ),
 
+rows_delivered as (
+    -- A resolved row needs no lookup; only the unresolved ones are joined to their staged text.
+    -- One join of every row would build its hash table on the rows themselves, every column.
+    select rows.*, null::varchar as sor_delivered from rows where rows.sor_code is not null
+    union all
+    select rows.*, raw.sor_delivered
+    from rows
+    left join delivered_clinic as raw
+        on raw.file_hash = rows.file_hash and raw.source_file = rows.source_file and raw.source_line = rows.source_line
+    where rows.sor_code is null
+),
+
 based as (
     select
-        rows.*,
+        rows.* exclude (sor_delivered),
         -- the clinic as delivered when the register does not know it: the comparison per
         -- clinic still needs a name for it
-        coalesce(rows.sor_code, raw.sor_delivered, 'ydernummer ' || rows.ydernummer, '(no clinic)') as clinic,
+        coalesce(rows.sor_code, rows.sor_delivered, 'ydernummer ' || rows.ydernummer, '(no clinic)') as clinic,
         -- the staging parse already decided the state; only a qualitative answer needs its spelling
         case when rows.value_state = 'qualitative' then lab_value_qualitative(rows.value_text) end as qualitative,
         units_delivered.unit_norm,
@@ -78,9 +90,7 @@ based as (
         -- the code to look up in the catalogue: null unless it has the NPU/DNK form, so that the
         -- lookups below are plain equi-joins (a condition on one side only made them nested loops)
         case when regexp_full_match(rows.analysis_code, '(NPU|DNK)[0-9]{5}') then rows.analysis_code end as npu_code,
-    from rows
-    left join delivered_clinic as raw
-        on raw.file_hash = rows.file_hash and raw.source_file = rows.source_file and raw.source_line = rows.source_line
+    from rows_delivered as rows
     left join units_delivered on units_delivered.unit is not distinct from rows.unit
     left join inputs on inputs.file_hash = rows.file_hash
 ),
