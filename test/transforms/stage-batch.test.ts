@@ -1,10 +1,12 @@
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { writeFile } from 'node:fs/promises';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { KINDS, loadConfig } from '../../config/load.ts';
 import { openDatabase, queryRows } from '../../transforms/db/connection.ts';
 import { createStagingTables, deliveryTarget, stageFile, stageFiles, type StageContext, type StageResult } from '../../transforms/ingest/stage.ts';
+import { MAX_LINE_BYTES, scanFile } from '../../transforms/ingest/scan-file.ts';
 import { workspace } from '../helpers/inbox.ts';
 
 // stageFiles reads clean files of one layout with one statement; whatever it stages,
@@ -83,5 +85,53 @@ describe('stageFiles', () => {
       [0, 0, expect.stringContaining('required column missing')], [0, 0, 'empty file: no header line'], [1, 0, null],
     ]);
     expect(rejects.length).toBeGreaterThan(4);
+  });
+});
+
+describe('stageFiles counts records from the scan when no quote can hide a line break', () => {
+  // A file as another system writes it: LF or CR LF, blank lines, no final line break, and
+  // now and then a quote or a CR alone (then the lines do not say how many records there are).
+  const line = fc.record({
+    id: fc.stringMatching(/^[a-z0-9]{1,6}$/),
+    blankBefore: fc.boolean(),
+    odd: fc.constantFrom('', '', '', '"', '\r'),
+  });
+  const file = fc.record({
+    lines: fc.array(line, { maxLength: 6 }),
+    eol: fc.constantFrom('\n', '\r\n'),
+    finalEol: fc.boolean(),
+  });
+  const render = (f: { lines: { id: string; blankBefore: boolean; odd: string }[]; eol: string; finalEol: boolean }, prefix: string) =>
+    [H, ...f.lines.flatMap((l, i) => [...(l.blankBefore ? [''] : []), row(`${prefix}${i}${l.id}${l.odd}`)])].join(f.eol) + (f.finalEol ? f.eol : '');
+
+  it('stages every group exactly as file by file (lines, rejects, results)', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(file, { minLength: 2, maxLength: 3 }), async (files) => {
+      const named = Object.fromEntries(files.map((f, i) => [`novax/2025-01_diagnoser_${i}.csv`, render(f, `f${i}`)]));
+      const { one, batch } = await stageBoth(named);
+      expect(batch).toEqual(one);
+    }), { numRuns: 25 });
+  });
+
+  it('counts as DuckDB reads: the non-empty lines after the header', async () => {
+    const ws = await workspace();
+    const db = await openDatabase(':memory:');
+    try {
+      const conn = await db.connect();
+      await fc.assert(fc.asyncProperty(file, async (f) => {
+        const text = render(f, 'x');
+        const path = join(ws.inbox, 'count.csv');
+        await writeFile(path, text, 'latin1');
+        const scan = await scanFile(path, { maxLineBytes: MAX_LINE_BYTES });
+        if (/["]/.test(text) || /\r(?!\n)/.test(text)) {
+          expect(scan.records).toBeNull();
+          return;
+        }
+        const [r] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from read_csv('${path}', header = true, auto_detect = false,
+          columns = {${H.split(';').map((c) => `'${c}': 'VARCHAR'`).join(', ')}}, delim = ';', quote = '"', escape = '"')`);
+        expect(scan.records).toBe(Number(r!.n));
+      }), { numRuns: 100 });
+    } finally {
+      db.close();
+    }
   });
 });

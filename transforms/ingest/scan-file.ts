@@ -14,6 +14,13 @@ export interface FileScan {
   readonly nul: boolean;
   /** The first line longer than `maxLineBytes` (1 = the first line), when one was asked for and found. */
   readonly longLine: { readonly line: number; readonly bytes: number } | null;
+  /**
+   * The records of a delimited file with a header, when lines were scanned (`maxLineBytes`) and
+   * the content holds no quote character and no CR but before a LF: then every line is one record,
+   * and the records are the lines after the first that are not empty (CR LF alone is empty). Null
+   * otherwise: a quoted field may hold a line break, and a lone CR may end a record.
+   */
+  readonly records: number | null;
 }
 
 /**
@@ -47,6 +54,16 @@ export async function scanFile(path: string, opts: { jsonEscapes?: boolean; maxL
   let line = 1;
   let lineBytes = 0;
   let longLine: FileScan['longLine'] = null;
+  let quote = false;
+  let records = 0;
+  // A CR not right before a LF may end a record for DuckDB: then lines are not counted.
+  let crs = 0;
+  let crlfs = 0;
+  // The byte before a line break may be the previous chunk's last.
+  let lastByte = -1;
+  const ended = (lineNo: number, lineBytes: number, before: number) => {
+    if (lineNo > 1 && lineBytes > 0 && !(lineBytes === 1 && before === 13)) records++;
+  };
   // The escape may straddle two chunks: the previous chunk's last bytes are kept.
   let tail = Buffer.alloc(0);
   const sink = new Writable({
@@ -63,6 +80,8 @@ export async function scanFile(path: string, opts: { jsonEscapes?: boolean; maxL
         if (opts.jsonEscapes) tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - (NUL_ESCAPE.length - 1))));
       }
       if (longLine === null && maxLine !== Infinity) {
+        quote ||= chunk.includes(34);
+        for (let cr = chunk.indexOf(13); cr >= 0; cr = chunk.indexOf(13, cr + 1)) crs++;
         for (let at = 0; at < chunk.length;) {
           const nl = chunk.indexOf(10, at);
           lineBytes += (nl < 0 ? chunk.length : nl) - at;
@@ -71,10 +90,14 @@ export async function scanFile(path: string, opts: { jsonEscapes?: boolean; maxL
             break;
           }
           if (nl < 0) break;
+          const before = nl > 0 ? chunk[nl - 1]! : lastByte;
+          if (before === 13) crlfs++;
+          ended(line, lineBytes, before);
           line++;
           lineBytes = 0;
           at = nl + 1;
         }
+        if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!;
       }
       done();
     },
@@ -84,16 +107,18 @@ export async function scanFile(path: string, opts: { jsonEscapes?: boolean; maxL
     if (gzip) await pipeline(createReadStream(path), createGunzip(), sink);
     else await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), sink);
     const problem = bytes > 0 && onlyNul ? `the file holds nothing but NUL bytes (${bytes} of them): not a delivery` : null;
-    return { problem, nul, longLine };
+    ended(line, lineBytes, lastByte); // a last line without a line break
+    const counted = maxLine !== Infinity && longLine === null && !quote && crs === crlfs;
+    return { problem, nul, longLine, records: counted ? records : null };
   } catch (err) {
     if (err instanceof TooLarge) {
       const limit = `${Math.round(opts.maxBytes! / 1024 / 1024)} MB`;
-      return { problem: gzip ? `decompresses to more than ${limit} (max_file_size)` : `larger than ${limit} (max_file_size)`, nul, longLine };
+      return { problem: gzip ? `decompresses to more than ${limit} (max_file_size)` : `larger than ${limit} (max_file_size)`, nul, longLine, records: null };
     }
     const e = err as NodeJS.ErrnoException;
     if (!gzip) throw err;
-    if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) return { problem: 'gzip file is truncated (cut off before its end)', nul, longLine };
-    if (e.code?.startsWith('Z_')) return { problem: `gzip file is corrupt (${e.message})`, nul, longLine };
+    if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) return { problem: 'gzip file is truncated (cut off before its end)', nul, longLine, records: null };
+    if (e.code?.startsWith('Z_')) return { problem: `gzip file is corrupt (${e.message})`, nul, longLine, records: null };
     throw err;
   }
 }

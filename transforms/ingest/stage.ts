@@ -157,7 +157,7 @@ export async function stageFiles(conn: DuckDBConnection, target: StageTarget, ct
     return results;
   }
   // Files that pass stageFile's checks, grouped by their exact header (the read's column list).
-  const groups = new Map<string, { i: number; warnings: string[]; fileColumns: string[] }[]>();
+  const groups = new Map<string, { i: number; warnings: string[]; fileColumns: string[]; records: number | null }[]>();
   for (let i = 0; i < ctxs.length; i++) {
     const warnings: string[] = [];
     const checked = await checkCsvFile(target, ctxs[i]!, warnings).catch(() => null);
@@ -167,11 +167,13 @@ export async function stageFiles(conn: DuckDBConnection, target: StageTarget, ct
     }
     const key = JSON.stringify(checked.fileColumns);
     const group = groups.get(key) ?? [];
-    group.push({ i, warnings, fileColumns: checked.fileColumns });
+    group.push({ i, warnings, fileColumns: checked.fileColumns, records: checked.records });
     groups.set(key, group);
   }
   for (const group of groups.values()) {
-    const staged = group.length > 1 ? await stageCsvTogether(conn, target, group.map((g) => ctxs[g.i]!), group[0]!.fileColumns) : null;
+    const staged = group.length > 1
+      ? await stageCsvTogether(conn, target, group.map((g) => ctxs[g.i]!), group[0]!.fileColumns, group.map((g) => g.records))
+      : null;
     if (staged === null) {
       for (const g of group) await single(g.i);
       continue;
@@ -192,17 +194,25 @@ export async function stageFiles(conn: DuckDBConnection, target: StageTarget, ct
  * One strict read of clean files with the same header into the staging table; the rows
  * each file staged, or null when the read failed (it then appended nothing) and the
  * files are to be staged one by one. A file's lines are the read's row number less the
- * records of the files before it, counted by a first, cheap pass (projection-free count).
+ * records of the files before it: counted by the scan that checked the file when it holds no
+ * quote character (`scanned`, FileScan.records), else by a first, cheap pass (projection-free
+ * count). Either way a total that differs from what the read appended sends the files one by one.
  */
-async function stageCsvTogether(conn: DuckDBConnection, target: StageTarget, ctxs: readonly StageContext[], fileColumns: readonly string[]): Promise<number[] | null> {
+async function stageCsvTogether(
+  conn: DuckDBConnection, target: StageTarget, ctxs: readonly StageContext[], fileColumns: readonly string[],
+  scanned: readonly (number | null)[],
+): Promise<number[] | null> {
   const present = presentColumns(target, fileColumns);
   const source = csvSource(target.layout, ctxs.map((c) => c.path), fileColumns, null);
-  const counts: number[] = ctxs.map(() => 0);
-  try {
-    const rows = await queryRows<{ i: bigint; n: bigint }>(conn, `select file_index as i, count(*) as n from ${source} group by all`);
-    for (const r of rows) counts[Number(r.i)] = Number(r.n);
-  } catch {
-    return null;
+  let counts: number[] = ctxs.map(() => 0);
+  if (scanned.every((n) => n !== null)) counts = scanned as number[];
+  else {
+    try {
+      const rows = await queryRows<{ i: bigint; n: bigint }>(conn, `select file_index as i, count(*) as n from ${source} group by all`);
+      for (const r of rows) counts[Number(r.i)] = Number(r.n);
+    } catch {
+      return null;
+    }
   }
   const offsets = counts.map((_, i) => counts.slice(0, i).reduce((a, b) => a + b, 0));
   const file = (values: readonly (string | number)[]) => `[${values.map((v) => (typeof v === 'number' ? String(v) : sqlString(v))).join(', ')}][__file + 1]`;
@@ -222,7 +232,7 @@ async function stageCsvTogether(conn: DuckDBConnection, target: StageTarget, ctx
 }
 
 /** What stageFile checks of a delimited file before reading it; throws FileRejected as it does. */
-async function checkCsvFile(target: StageTarget, ctx: StageContext, warnings: string[]): Promise<{ fileColumns: string[]; nulBytes: boolean }> {
+async function checkCsvFile(target: StageTarget, ctx: StageContext, warnings: string[]): Promise<{ fileColumns: string[]; nulBytes: boolean; records: number | null }> {
   const { layout } = target;
   const scan = await scanFile(ctx.path, { jsonEscapes: false, maxLineBytes: MAX_LINE_BYTES, maxBytes: ctx.maxFileBytes });
   if (scan.problem) throw new FileRejected(scan.problem);
@@ -236,7 +246,7 @@ async function checkCsvFile(target: StageTarget, ctx: StageContext, warnings: st
   const dupes = fileColumns.filter((c, i) => fileColumns.indexOf(c) !== i);
   if (dupes.length) throw new FileRejected(`duplicated column names in the header: ${[...new Set(dupes)].join(', ')}`);
   checkColumns(target, fileColumns, warnings);
-  return { fileColumns, nulBytes: scan.nul };
+  return { fileColumns, nulBytes: scan.nul, records: scan.records };
 }
 
 /** The staged columns a file's header has, under their staged names. */
