@@ -195,6 +195,8 @@ export interface BarChartOptions {
   /** Bars run left to right with categories down the side (good for long names). */
   readonly horizontal?: boolean;
   readonly percent?: boolean;
+  /** The value axis's end, fixed (otherwise it follows the largest bar). */
+  readonly max?: number;
   /** Values are changes in shares, shown as percentage points. */
   readonly points?: boolean;
   readonly width?: number;
@@ -209,7 +211,7 @@ export function barChart(options: BarChartOptions): string {
       ? (v: number) => `${Math.round(v * 1000) / 10}%`
       : undefined;
   const category = { type: 'category', data: [...options.categories] };
-  const value = { type: 'value', axisLabel: fmt ? { formatter: fmt } : undefined };
+  const value = { type: 'value', max: options.max, axisLabel: fmt ? { formatter: fmt } : undefined };
   const named = options.series.map((s) => s.name);
   const option: ChartOption = {
     title: options.title ? { text: options.title, left: 'left', top: 2, textStyle: { fontSize: 14 } } : undefined,
