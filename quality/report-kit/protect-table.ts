@@ -24,8 +24,9 @@
 //  4. audit the result as an attacker with linear algebra would: solve the system of every
 //     relation over the hidden cells (Gaussian elimination, one connected group of hidden cells at
 //     a time) and find every primary cell that combinations of relations determine exactly; for
-//     each, hide the smallest shown part of any relation of its group of hidden cells tied by
-//     relations (a total only when none is left, a 0 only when nothing else is), and go back to 2;
+//     each, hide the smallest shown part of one of its own relations (a total only when none is
+//     left), else of any relation of its group of hidden cells tied by relations (a 0 only when
+//     nothing else is), and go back to 2;
 //  5. show again every complementary cell that the shown cells determine anyway: hiding it
 //     protects nothing, and showing what a reader can compute tells nothing new (the determined
 //     cells stay the same), so no hidden cell is left that can be recomputed.
@@ -181,18 +182,20 @@ function protectCells(table: TableToProtect): ProtectedTable {
     for (const id of exposed) {
       // an earlier pick of this round may have protected it already; the next audit tells
       const group = root(id);
-      let pick: string | undefined;
-      for (const members of membersOf) {
-        if (!members.some((m) => hidden.has(m) && root(m) === group)) continue;
-        for (const m of members.slice(1)) {
-          if (hidden.has(m) || valueOf(m) === 0) continue;
-          if (better(m, pick)) pick = m;
-        }
-      }
+      // A count shown in one of the cell's own relations first: it enters the combinations that
+      // solve the cell. A part anywhere in its group of hidden cells often enters none of them,
+      // and on a campaign of small clinics such picks hid a further third of the table.
+      const ofCell = membersOf.filter((ms) => ms.includes(id)).map(smallestShown).filter((m): m is string => m !== undefined);
+      ofCell.sort((a, b) => totals(a) - totals(b) || valueOf(a) - valueOf(b) || a.localeCompare(b));
+      let pick: string | undefined = ofCell[0];
       if (pick === undefined) {
-        const ofCell = membersOf.filter((ms) => ms.includes(id)).map(smallestShown).filter((m): m is string => m !== undefined);
-        ofCell.sort((a, b) => totals(a) - totals(b) || valueOf(a) - valueOf(b) || a.localeCompare(b));
-        pick = ofCell[0];
+        for (const members of membersOf) {
+          if (!members.some((m) => hidden.has(m) && root(m) === group)) continue;
+          for (const m of members.slice(1)) {
+            if (hidden.has(m) || valueOf(m) === 0) continue;
+            if (better(m, pick)) pick = m;
+          }
+        }
       }
       if (pick === undefined) {
         // Only zeros are left to hide: a hidden 0 is an unknown to a reader like any other count.
