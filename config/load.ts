@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -69,9 +70,15 @@ export interface PipelineConfig {
   readonly reference: { readonly sksFile: string; readonly npuFile: string | null };
   /** The checks of this configuration: the `checks/` folder beside pipeline.yaml, as `sources/` is. */
   readonly checksDir: string;
+  /** Who may read what fangst creates: its owner only (0600/0700), or its group too (0640/0750). */
+  readonly fileMode: FileMode;
   /** The whole parsed YAML, for blocks other parts own (campaign, schedule, ...). */
   readonly raw: Readonly<Record<string, unknown>>;
 }
+
+/** pipeline.yaml's file_mode: owner-only (the default) or group-readable. */
+export const FILE_MODES = ['owner-only', 'group-readable'] as const;
+export type FileMode = (typeof FILE_MODES)[number];
 
 /**
  * The keys each block of a source layout and of pipeline.yaml may hold; any other key is an
@@ -90,7 +97,7 @@ export const REFERENCE_KEYS = ['sks_file', 'npu_file'] as const;
 export const OWNED_BLOCKS = ['campaign', 'schedule'] as const;
 export const PIPELINE_KEYS = [
   'inbox', 'outbox', 'database', 'reports', 'time_zone', 'memory_limit', 'temp_directory', 'preserve_insertion_order',
-  'threads', 'file_concurrency', 'run_input_budget', 'max_file_size', 'register', 'sources', 'reference', ...OWNED_BLOCKS,
+  'threads', 'file_concurrency', 'run_input_budget', 'max_file_size', 'file_mode', 'register', 'sources', 'reference', ...OWNED_BLOCKS,
 ] as const;
 
 /**
@@ -254,6 +261,23 @@ export function databaseOptions(config: PipelineConfig): { memoryLimit: string; 
 }
 
 /** Loads config/pipeline.yaml and every source it switches on; nothing touches data before this succeeds. */
+function readFileMode(r: Reader, doc: Obj): FileMode {
+  const mode = r.str(doc, 'file_mode', '', 'owner-only');
+  if (!(FILE_MODES as readonly string[]).includes(mode)) throw new ConfigError(r.file, 'file_mode', mode, FILE_MODES.join(' or '));
+  return mode as FileMode;
+}
+
+/**
+ * The file_mode of a pipeline.yaml, for a command that may not load the whole configuration (one
+ * given --db): null when there is no such file. A bad value is a ConfigError as in loadConfig.
+ */
+export async function loadFileMode(file = 'config/pipeline.yaml'): Promise<FileMode | null> {
+  if (!existsSync(file)) return null;
+  const r = new Reader(file);
+  const doc = await readYaml(file).catch(() => null);
+  return isObj(doc) ? readFileMode(r, doc) : null;
+}
+
 export async function loadConfig(file = 'config/pipeline.yaml', overrides: ConfigOverrides = {}): Promise<PipelineConfig> {
   const r = new Reader(file);
   const doc = r.obj(await readYaml(file), '(document)');
@@ -308,6 +332,7 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
   }
   return Object.freeze({
     file,
+    fileMode: readFileMode(r, doc),
     inbox: resolve(overrides.inbox ?? r.str(doc, 'inbox', '')),
     outbox: resolve(overrides.outbox ?? r.str(doc, 'outbox', '')),
     database: overrides.database ?? r.str(doc, 'database', ''),

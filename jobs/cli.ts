@@ -2,6 +2,8 @@ import { fangstVersion } from './version.ts';
 import { Command, CommanderError } from 'commander';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { maskIdentifiers } from '../transforms/privacy/identifiers.ts';
+import { loadFileMode } from '../config/load.ts';
+import { applyFileMode } from './file-mode.ts';
 
 /**
  * Every job registers its subcommand here: one entry per job file, keyed by the
@@ -39,10 +41,16 @@ export async function main(argv: string[]): Promise<number> {
     .version(fangstVersion(), '-V, --version')
     .showHelpAfterError('(fangst --help lists the commands, fangst <command> --help their options)')
     .exitOverride()
-    .hook('preAction', (_program, action) => {
+    .hook('preAction', async (_program, action) => {
       const names: string[] = [];
       for (let c: Command | null = action; c; c = c.parent) names.unshift(c.name());
       running = names.join(' ');
+      // Before the command creates anything, even one given --db that reads no more of the
+      // configuration: the file mode pipeline.yaml asks for (without one, owner-only stays).
+      // generate's --config is its calibration file, not a pipeline.yaml.
+      if (names[1] !== 'generate' && action.options.some((o) => o.attributeName() === 'config')) {
+        applyFileMode((await loadFileMode(action.optsWithGlobals().config as string | undefined)) ?? 'owner-only');
+      }
     });
   // Jobs pull in DuckDB, Arrow, ECharts...: load only the one asked for, all of them for help.
   const asked = argv.slice(2).find((a) => !a.startsWith('-'));

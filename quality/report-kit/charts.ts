@@ -211,6 +211,8 @@ export interface BarChartOptions {
   /** Bars run left to right with categories down the side (good for long names). */
   readonly horizontal?: boolean;
   readonly percent?: boolean;
+  /** The value axis's end, fixed (otherwise it follows the largest bar). */
+  readonly max?: number;
   /** Values are changes in shares, shown as percentage points. */
   readonly points?: boolean;
   /** Each bar's value written at its end. */
@@ -232,7 +234,7 @@ export function barChart(options: BarChartOptions): string {
       : countFormatter;
   const category = { type: 'category', data: [...options.categories] };
   // an explicit formatter on every value axis: see lineChart
-  const value = { type: 'value', axisLabel: { show: true, formatter: fmt }, ...axisName(options.valueName) };
+  const value = { type: 'value', max: options.max, axisLabel: { show: true, formatter: fmt }, ...axisName(options.valueName) };
   const named = options.series.map((s) => s.name);
   const option: ChartOption = {
     title: options.title ? { text: options.title, left: 'left', top: 2, textStyle: { fontSize: 14 } } : undefined,

@@ -8,6 +8,11 @@
 // minus the shown parts gives it back. The standard remedy of statistical offices is to hide
 // further cells (the complement) until every relation holding a hidden cell holds at least two.
 //
+// First, a total with a single part is that part under another name (a journal system of one
+// clinic, a specialty of one clinic): the two become one cell, hidden or shown together. Kept
+// apart, each would need a complement of its own for the other, and every relation of either a
+// third, which on a small history cascaded until nothing was shown.
+//
 // The heuristic, to a fixed point:
 //  1. hide every primary cell (1-4), and count cells that are not shown at all as hidden;
 //  2. for every relation whose only hidden member is a primary or complementary cell, hide its
@@ -18,10 +23,17 @@
 //  3. repeat 2 until no relation changes;
 //  4. audit the result as an attacker with linear algebra would: solve the system of every
 //     relation over the hidden cells (Gaussian elimination, one connected group of hidden cells at
-//     a time) and find every primary or complementary cell that combinations of relations
-//     determine exactly; for each, hide the smallest shown part of any relation of its group of
-//     hidden cells tied by relations (a total only when none is left, a 0 only when nothing
-//     else is), and go back to 2.
+//     a time) and find every primary cell that combinations of relations determine exactly; for
+//     each, hide the smallest shown part of one of its own relations (a total only when none is
+//     left), else of any relation of its group of hidden cells tied by relations (a 0 only when
+//     nothing else is), and go back to 2;
+//  5. show again every complementary cell that the shown cells determine anyway: hiding it
+//     protects nothing, and showing what a reader can compute tells nothing new (the determined
+//     cells stay the same), so no hidden cell is left that can be recomputed.
+// Only primary cells have to stay undetermined: a complement is no secret, it is hidden to keep a
+// small count from being recomputed, and the audit checks exactly that. Requiring complements to
+// be undetermined as well (as this function once did) hid complements of complements until a
+// scale-0.01 campaign showed nothing at all, national figures included.
 // Shares, trends and chart geometry are not cells: a share is shown only when its numerator
 // and denominator both are (shareVisible), so it never tells more than the counts.
 import { isSmallCount } from './suppress.ts';
@@ -45,21 +57,61 @@ export interface ProtectedTable {
   readonly primary: ReadonlySet<string>;
   /** Every cell the output must not show: primary, complementary and those not shown anyway. */
   readonly hidden: ReadonlySet<string>;
-  /** Primary and complementary cells: none of them can be recomputed from what is shown. */
+  /** Primary cells and the complementary cells hidden for them: none of them can be recomputed from what is shown. */
   readonly sensitive: ReadonlySet<string>;
   isShown(id: string): boolean;
 }
 
 /** Decides which cells to hide; see the header for the method. */
 export function protectTable(table: TableToProtect): ProtectedTable {
+  // cells named twice (a total with one part) as one, by union-find
+  const parent = new Map<string, string>();
+  const find = (x: string): string => {
+    let r = x;
+    while (parent.has(r)) r = parent.get(r)!;
+    return r;
+  };
+  for (const r of table.relations) {
+    if (r.parts.length !== 1) continue;
+    const a = find(r.total);
+    const b = find(r.parts[0]!);
+    if (a !== b) parent.set(a < b ? b : a, a < b ? a : b);
+  }
+  if (parent.size === 0) return protectCells(table);
+  const members = new Map<string, string[]>();
+  for (const id of table.cells.keys()) members.set(find(id), [...(members.get(find(id)) ?? []), id]);
+  const seen = new Set<string>();
+  const relations: AdditiveRelation[] = [];
+  for (const r of table.relations) {
+    const total = find(r.total);
+    const parts = r.parts.map(find);
+    if (parts.length === 1) continue;
+    const key = [total, ...[...parts].sort()].join('\u0000');
+    if (!seen.has(key)) relations.push({ total, parts });
+    seen.add(key);
+  }
+  const notShown = new Set(table.notShown ?? []);
+  const one = protectCells({
+    cells: new Map([...members.keys()].map((id) => [id, table.cells.get(id) ?? 0])),
+    relations,
+    // a cell is not shown when none of its names is
+    notShown: [...members].filter(([, names]) => names.every((n) => notShown.has(n))).map(([id]) => id),
+  });
+  const named = (set: ReadonlySet<string>) => new Set([...set].flatMap((id) => members.get(id) ?? [id]));
+  const hidden = new Set([...named(one.hidden), ...notShown]);
+  return { primary: named(one.primary), hidden, sensitive: named(one.sensitive), isShown: (id) => !hidden.has(id) };
+}
+
+function protectCells(table: TableToProtect): ProtectedTable {
   const { cells, relations } = table;
   // a rest cell of parts that add up to more than their total is negative: it weighs by size
   const valueOf = (id: string) => Math.abs(cells.get(id) ?? 0);
   const primary = new Set([...cells].filter(([, v]) => isSmallCount(v)).map(([id]) => id));
   const hidden = new Set<string>([...primary, ...(table.notShown ?? [])]);
-  // What must not be recomputable: the small cells and the complements chosen for them. A cell
-  // that is merely not shown is an unknown to a reader but no secret: a relation whose only
-  // unknown it is needs no complement.
+  // What the heuristic keeps from being alone in a relation: the small cells and the complements
+  // chosen for them (a complement alone is a cheap sign that the small count behind it can be
+  // recomputed; the audit decides). A cell that is merely not shown is an unknown to a reader
+  // but no secret: a relation whose only unknown it is needs no complement.
   const sensitive = new Set(primary);
   const membersOf = relations.map((r) => [r.total, ...r.parts]);
 
@@ -120,7 +172,7 @@ export function protectTable(table: TableToProtect): ProtectedTable {
 
   for (let round = 0; round < 10_000; round++) {
     toFixedPoint();
-    const exposed = recoverableCells({ cells, relations, hidden }).filter((id) => sensitive.has(id));
+    const exposed = recoverableCells({ cells, relations, hidden }).filter((id) => primary.has(id));
     if (exposed.length === 0) break;
     // The relations that tie hidden cells together: a new unknown anywhere in the exposed cell's
     // group can break the combination that solves it, and a part there costs a reader less
@@ -130,18 +182,20 @@ export function protectTable(table: TableToProtect): ProtectedTable {
     for (const id of exposed) {
       // an earlier pick of this round may have protected it already; the next audit tells
       const group = root(id);
-      let pick: string | undefined;
-      for (const members of membersOf) {
-        if (!members.some((m) => hidden.has(m) && root(m) === group)) continue;
-        for (const m of members.slice(1)) {
-          if (hidden.has(m) || valueOf(m) === 0) continue;
-          if (better(m, pick)) pick = m;
-        }
-      }
+      // A count shown in one of the cell's own relations first: it enters the combinations that
+      // solve the cell. A part anywhere in its group of hidden cells often enters none of them,
+      // and on a campaign of small clinics such picks hid a further third of the table.
+      const ofCell = membersOf.filter((ms) => ms.includes(id)).map(smallestShown).filter((m): m is string => m !== undefined);
+      ofCell.sort((a, b) => totals(a) - totals(b) || valueOf(a) - valueOf(b) || a.localeCompare(b));
+      let pick: string | undefined = ofCell[0];
       if (pick === undefined) {
-        const ofCell = membersOf.filter((ms) => ms.includes(id)).map(smallestShown).filter((m): m is string => m !== undefined);
-        ofCell.sort((a, b) => totals(a) - totals(b) || valueOf(a) - valueOf(b) || a.localeCompare(b));
-        pick = ofCell[0];
+        for (const members of membersOf) {
+          if (!members.some((m) => hidden.has(m) && root(m) === group)) continue;
+          for (const m of members.slice(1)) {
+            if (hidden.has(m) || valueOf(m) === 0) continue;
+            if (better(m, pick)) pick = m;
+          }
+        }
       }
       if (pick === undefined) {
         // Only zeros are left to hide: a hidden 0 is an unknown to a reader like any other count.
@@ -157,6 +211,13 @@ export function protectTable(table: TableToProtect): ProtectedTable {
       }
     }
     if (!added) break;
+  }
+  // Step 5: what the shown cells determine is no secret; showing it changes what is determined not at all.
+  const notShown = new Set(table.notShown ?? []);
+  for (const id of recoverableCells({ cells, relations, hidden })) {
+    if (primary.has(id) || notShown.has(id)) continue;
+    hidden.delete(id);
+    sensitive.delete(id);
   }
   return { primary, hidden, sensitive, isShown: (id) => !hidden.has(id) };
 }

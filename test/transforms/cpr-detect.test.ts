@@ -30,7 +30,7 @@ const daysIn = (month: number, yy: number) => [31, yy % 4 === 0 ? 29 : 28, 31, 3
 const oracleFold = (t: string) =>
   t.replace(/[\uFF0E-\uFF5A]/gu, (c) => (/^[./_0-9A-Za-z]$/u.test(c.normalize('NFKC')) ? c.normalize('NFKC') : c))
     .replace(/[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu, '');
-const isSep = (ch: string | undefined) => ch !== undefined && /^[\t\n\v\f\r\p{Z}\p{Pd}\u2212./_]$/u.test(ch);
+const isSep = (ch: string | undefined) => ch !== undefined && /^[\t\n\v\f\r\p{Z}\p{Pd}\u2212\u0080-\u009F./_]$/u.test(ch);
 const glues = (ch: string | undefined) => ch !== undefined && /^[0-9A-Fa-f]$/.test(ch);
 
 /** DOMAIN.md's rule and the spellings of cpr_find.sql written out plainly: the oracle for both twins. */
@@ -81,7 +81,7 @@ const ecprTail = fc.tuple(fc.constantFrom('1', '7', '0', '5', '6'), fc.stringMat
   .map(([k, l, d]) => `${k}${l}${d}`);
 
 /** One separator of every class the issue names, and runs of them. */
-const separatorChars = ['-', ' ', '\u00a0', '\u202f', '\u2009', '\u3000', '\u2013', '\u2014', '\u2010', '\u2011', '\u2212', '\uff0d', '/', '_', '.', '\t', '\n', '\r'];
+const separatorChars = ['-', ' ', '\u00a0', '\u202f', '\u2009', '\u3000', '\u2013', '\u2014', '\u2010', '\u2011', '\u2212', '\uff0d', '\u0096', '\u0097', '/', '_', '.', '\t', '\n', '\r'];
 const separator = fc.oneof(
   fc.constant(''),
   fc.constantFrom(...separatorChars),

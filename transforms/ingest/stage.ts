@@ -127,8 +127,9 @@ export async function stageFile(conn: DuckDBConnection, target: StageTarget, ctx
 /** Takes back whatever a file staged and records why the file as a whole was rejected. */
 async function rejectFile(conn: DuckDBConnection, target: StageTarget, ctx: StageContext, err: unknown): Promise<StageResult> {
   // Named as delivered (inbox-relative), not by the path this machine happens to read it from.
-  // A header or a quoted line may hold an identifier: the reason is kept, and shown, masked.
-  const message = maskIdentifiers(printable((err instanceof FileRejected ? err.message : describeDuckError(err))
+  // A header or a quoted line may hold an identifier: the reason is kept, and shown, masked,
+  // before control characters are spelled out (a Windows-1252 dash read as Latin-1 is one).
+  const message = printable(maskIdentifiers((err instanceof FileRejected ? err.message : describeDuckError(err))
     .replaceAll(literalPath(ctx.path), ctx.file).replaceAll(ctx.path, ctx.file)));
   await conn.run(`drop table if exists ${fileTable(ctx)}; drop table if exists rj_${ctx.seq}; drop table if exists rs_${ctx.seq}`);
   await conn.run(`delete from ${stagingTable(target.kind)} where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);

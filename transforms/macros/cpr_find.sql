@@ -14,8 +14,10 @@
 -- Spellings (found): between DD, MM, YY and the serial, zero to three separator characters from
 -- one class: ASCII white space (space, tab, line breaks, so a number broken by a line break inside
 -- a quoted CSV field is found), every Unicode space (\p{Z}: no-break, narrow, ideographic, ...),
--- every dash and hyphen (\p{Pd}: en dash, non-breaking hyphen, ...), the minus sign U+2212, '.',
--- '/' and '_'. So 150385-1037, 150385–1037, 150385  1037, 150385/1037, 150385_1037,
+-- every dash and hyphen (\p{Pd}: en dash, non-breaking hyphen, ...), the minus sign U+2212, the
+-- C1 controls U+0080-U+009F (a Windows-1252 en or em dash, bytes 0x96/0x97, read as Latin-1
+-- becomes U+0096/U+0097; in a file name or header that is how a typed dash arrives), '.', '/'
+-- and '_'. So 150385-1037, 150385–1037, 150385  1037, 150385/1037, 150385_1037,
 -- 15.03.85-1037, 15 03 85 1050, 150385<tab>1037 and 0101901ab2 are all numbers.
 -- Before matching, the text is folded (_cpr_fold): full-width digits, letters and . / _ (the
 -- part of Unicode NFKC that can spell a number) become ASCII, and invisible format characters
@@ -55,7 +57,7 @@
 -- first costs more than the search itself, so the longer values go straight to it. The fold runs
 -- only on values that are not plain ASCII and hold a full-width or format character.
 create or replace macro _cpr_sep() as
-    '[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}./_]{0,3}';
+    '[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{80}-\x{9F}./_]{0,3}';
 
 -- Groups: 1 the character before (or empty at the start), 2 the number, 3 the character after.
 -- Regexp functions need a constant pattern; replace() of constants folds to one when bound.

@@ -7,8 +7,8 @@
 /** What a number is replaced by, in SQL (cpr_mask) and here. */
 export const IDENTIFIER_MASK = '[CPR]';
 
-/** Separators between DD, MM, YY and the serial: white space, spaces, dashes, minus, . / _. */
-const sep = '[\\t\\n\\v\\f\\r\\p{Z}\\p{Pd}\\u2212./_]{0,3}';
+/** Separators between DD, MM, YY and the serial: white space, spaces, dashes, minus, C1 controls, . / _. */
+const sep = '[\\t\\n\\v\\f\\r\\p{Z}\\p{Pd}\\u2212\\u0080-\\u009F./_]{0,3}';
 
 // The same text as _cpr_pattern() in cpr_find.sql, with S for a separator run. Groups: 1 the
 // character before (or empty at the start), 2 the number, 3 the character after. The characters

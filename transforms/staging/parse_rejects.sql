@@ -6,11 +6,14 @@ with layouts as (
 ),
 
 problems as (
-    -- every column staging parsed with a layout format (dates, timestamps, numbers), per kind
+    -- every column staging parsed with a layout format (dates, timestamps, numbers), per kind.
+    -- Ten digits parse as a number, and a number column is no text a CPR check reads: a CPR or
+    -- replacement number there is no value either (no date or time can hold one).
     {{#parsed_columns union all}}
     select '{{kind}}' as kind, file_hash, source_file, source_line, journal_system,
         '{{column}}' as column_name, {{column}} as raw_value,
-        {{column}}__parsed is null as unparsed, '{{format}}' as format_key
+        {{column}}__parsed is null or ('{{format}}' = 'number' and has_cpr({{column}})) as unparsed,
+        '{{format}}' as format_key
     from staging.raw_{{kind}}
     {{/parsed_columns}}
 ),
@@ -18,9 +21,10 @@ problems as (
 unparsed as (
     select
         p.kind, p.file_hash, p.source_file, p.source_line, p.column_name,
-        case p.format_key
-            when 'dates' then 'not a valid date: expected the format ' || l.dates
-            when 'timestamps' then 'not a valid time: expected the format ' || l.timestamps
+        case
+            when has_cpr(p.raw_value) then 'a CPR number or replacement number appears in this field'
+            when p.format_key = 'dates' then 'not a valid date: expected the format ' || l.dates
+            when p.format_key = 'timestamps' then 'not a valid time: expected the format ' || l.timestamps
             else 'not a number: expected decimal separator ''' || l.decimal || ''''
         end as reason,
         left(p.raw_value, 200) as raw_value,

@@ -17,7 +17,9 @@ final as (
         operator,
         decimal_sep,
         result_status,
-        lab_value_parse(value, operator, decimal_sep, result_status) as v,
+        -- Ten digits would parse as a number that a CPR check of the text never sees again
+        -- (value_num): a value holding a CPR or replacement number is parsed masked, as text.
+        lab_value_parse(cpr_mask(value), operator, decimal_sep, result_status) as v,
     from distinct_values
 )
 

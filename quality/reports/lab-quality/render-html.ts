@@ -2,11 +2,14 @@
 // (how much is usable, by analysis, journal system and clinic; which checks found what; which
 // clinics' distributions are off), then one panel per analysis with its units, shares of
 // censored and qualitative values and the distribution of its values per clinic as a chart.
-// Counts only: no patient identifier, and counts of 1-4 are shown as "<5".
+// Counts only: no patient identifier; counts of 1-4 and the counts that would give one back are
+// hidden (protect.ts), and a share or a bar only where its counts are shown.
 import { barChart, palette, renderChart } from '../../report-kit/charts.ts';
 import { chartFigure, escapeHtml, keyFigures, raw, renderPage, renderTable, section } from '../../report-kit/html.ts';
+import type { ProtectedTable } from '../../report-kit/protect-table.ts';
 import { isSmallCount } from '../../report-kit/suppress.ts';
 import { MAX_PANELS, type AnalysisPanel, type LabSummary, type Shift, type UsableGroup } from './collect.ts';
+import { labCell, protectLabFigures, type GroupDimension } from './protect.ts';
 
 export interface ReportContext {
   readonly files: readonly { file: string; role: string; system: string | null; read: number; rejected: number; error: string | null }[];
@@ -19,33 +22,53 @@ export interface ReportContext {
   /** How the evaluation was framed (as-of date, shifted dates, time zone, no clinic); shown first. */
   readonly notes?: readonly string[];
   readonly noClinic?: boolean;
+  /** What may be shown (protectLabFigures of the summary and these files), when the caller has it. */
+  readonly table?: ProtectedTable;
 }
 
-const count = (n: number): string => (isSmallCount(n) ? '<5' : n.toLocaleString('en-US'));
+/** What a hidden count is shown as: the same mark for a small count and for its complements. */
+const HIDDEN = '–';
+const count = (n: number): string => (isSmallCount(n) ? HIDDEN : n.toLocaleString('en-US'));
 const share = (a: number, b: number): string => {
   if (b === 0) return '-';
   if (isSmallCount(a) || isSmallCount(b - a) || isSmallCount(b)) return 'suppressed';
   return `${((100 * a) / b).toFixed(1)}%`;
 };
+
+/** Counts and shares of the protected cells (protect.ts): shown only where the table allows. */
+class Cells {
+  constructor(readonly table: ProtectedTable) {}
+  count(id: string, n: number): string {
+    return this.table.isShown(id) ? count(n) : HIDDEN;
+  }
+  share(numId: string, a: number, denId: string, b: number): string {
+    return this.table.isShown(numId) && this.table.isShown(denId) ? share(a, b) : 'suppressed';
+  }
+  /** a / b for a chart, or null (a gap) when either count is hidden. */
+  part(numId: string, a: number, denId: string, b: number): number | null {
+    return b > 0 && this.table.isShown(numId) && this.table.isShown(denId) ? a / b : null;
+  }
+}
 const fmt = (x: number | null, digits = 3): string => (x === null || !Number.isFinite(x) ? '-' : String(Math.round(x * 10 ** digits) / 10 ** digits));
 
 export function renderLabReport(summary: LabSummary, ctx: ReportContext): string {
+  const cells = new Cells(ctx.table ?? protectLabFigures(summary, ctx.files));
   const body = [
     lead(ctx),
-    overview(summary, ctx.registerGiven),
-    section('Usable share by analysis', usableChart(summary.byAnalysis, 'analysis') + usableTable(summary.byAnalysis, 'Analysis'), { id: 'by-analysis' }),
-    section('Usable share by journal system', usableChart(summary.bySystem, 'system') + usableTable(summary.bySystem, 'Journal system'), { id: 'by-system' }),
-    section('Usable share by clinic', ctx.noClinic ? NO_CLINIC : clinicTable(summary.byClinic), {
+    overview(summary, ctx.registerGiven, cells),
+    section('Usable share by analysis', usableChart(summary.byAnalysis, 'analysis', cells) + usableTable(summary.byAnalysis, 'analysis', cells), { id: 'by-analysis' }),
+    section('Usable share by journal system', usableChart(summary.bySystem, 'system', cells) + usableTable(summary.bySystem, 'system', cells), { id: 'by-system' }),
+    section('Usable share by clinic', ctx.noClinic ? NO_CLINIC : clinicTable(summary.byClinic, cells), {
       id: 'by-clinic', intro: 'The clinics with the lowest usable share first (at most 40). Clinics are named by SOR code.',
     }),
-    section('Findings by check', checksTable(summary), {
+    section('Findings by check', checksTable(summary, cells), {
       id: 'checks', intro: 'Rows each check flagged. Error findings make a row unusable; warnings are worth a look. Every flagged row with its reasons is in flagged-rows.csv / .parquet / .json.',
     }),
-    section('Clinics whose values are shifted', ctx.noClinic ? NO_CLINIC : shiftsTable(summary.shifts), {
+    section('Clinics whose values are shifted', ctx.noClinic ? NO_CLINIC : shiftsTable(summary.shifts, cells), {
       id: 'shifts', intro: 'Per analysis, each clinic\'s median against the other clinics\' (robust: median and MAD). When reading the clinic\'s numbers in another unit of the analysis brings them in line, that unit is the likely cause.',
     }),
-    section('Completeness per field', completenessTable(summary), { id: 'completeness' }),
-    summary.outsideReference.length ? section('Outside the delivered reference interval', outsideTable(summary), {
+    section('Completeness per field', completenessTable(summary, cells), { id: 'completeness' }),
+    summary.outsideReference.length ? section('Outside the delivered reference interval', outsideTable(summary, cells), {
       id: 'outside-reference',
       intro: 'Per analysis, numeric results against the reference interval delivered with each of them (censored values left out), and how many of those outside carry an abnormal flag that says so.',
     }) : '',
@@ -56,31 +79,33 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
     summary.localCodes.length ? section('Local analysis codes', localCodesTable(summary), { id: 'local-codes', intro: 'Codes that are not NPU/DNK codes are allowed and reported here.' }) : '',
     truncation(summary.panels.length, summary.analysisCount, 'analyses have a panel below (the largest)',
       'every analysis is in "Usable share by analysis" above and in summary.json (byAnalysis)'),
-    ...summary.panels.map((p) => panel(p, ctx.noClinic ?? false)),
+    ...summary.panels.map((p) => panel(p, ctx.noClinic ?? false, cells)),
     summary.setApart.length ? section('FHIR Observations set apart', setApartTable(summary), {
       id: 'set-apart', intro: 'Observations whose category is not laboratory (vital signs, surveys, ...): not lab results, so not counted above.',
     }) : '',
-    section('Files', filesTable(ctx), { id: 'files' }),
+    section('Files', filesTable(ctx, cells), { id: 'files' }),
   ].join('\n');
   return renderPage({
     title: 'Lab extract evaluation',
     subtitle: `${summary.rowsRead.toLocaleString('en-US')} lab results in ${ctx.files.filter((f) => f.role !== 'register').length} files${ctx.mappingFile ? `, foreign layout mapped by ${ctx.mappingFile}` : ''}`,
     body,
     generatedAt: ctx.generatedAt,
-    footer: 'Counts of 1-4 are shown as "<5" and shares that would reveal them are suppressed. The report holds no patient identifiers.',
+    footer: `Counts of 1-4, and the counts from which one could be recomputed, are shown as "${HIDDEN}"; shares and bars that would reveal them are left out. The report holds no patient identifiers.`,
   });
 }
 
-function overview(s: LabSummary, registerGiven: boolean): string {
+function overview(s: LabSummary, registerGiven: boolean, cells: Cells): string {
   const note = registerGiven ? '' : '<p class="note">No clinic register was given: clinics are named by the SOR code (or ydernummer) as delivered and not checked against the register.</p>';
   return section('Overview', note + keyFigures([
-    { label: 'Lab results read', value: count(s.rowsRead) },
-    { label: 'Usable', value: share(s.usable, s.rowsRead), sub: `${count(s.usable)} results` },
-    { label: 'Unusable (error findings)', value: count(s.unusable), sub: share(s.unusable, s.rowsRead) },
-    { label: 'Not yet answered', value: count(s.pending), sub: share(s.pending, s.rowsRead) },
-    { label: 'Rejected while reading', value: count(s.rejected), sub: share(s.rejected, s.rowsRead) },
-    { label: 'Censored values', value: share(s.censoredRows, s.rowsRead), sub: `${count(s.censoredRows)} results` },
-    { label: 'Qualitative values', value: share(s.qualitativeRows, s.rowsRead), sub: `${count(s.qualitativeRows)} results` },
+    { label: 'Lab results read', value: cells.count(labCell.total('rows'), s.rowsRead) },
+    ...(['usable', 'unusable', 'pending', 'rejected'] as const).map((m) => {
+      const label = { usable: 'Usable', unusable: 'Unusable (error findings)', pending: 'Not yet answered', rejected: 'Rejected while reading' }[m];
+      const n = cells.count(labCell.total(m), s[m]);
+      const p = cells.share(labCell.total(m), s[m], labCell.total('rows'), s.rowsRead);
+      return m === 'usable' ? { label, value: p, sub: `${n} results` } : { label, value: n, sub: p };
+    }),
+    { label: 'Censored values', value: cells.share(labCell.total('censored'), s.censoredRows, labCell.total('rows'), s.rowsRead), sub: `${cells.count(labCell.total('censored'), s.censoredRows)} results` },
+    { label: 'Qualitative values', value: cells.share(labCell.total('qualitative'), s.qualitativeRows, labCell.total('rows'), s.rowsRead), sub: `${cells.count(labCell.total('qualitative'), s.qualitativeRows)} results` },
     { label: 'Units converted', value: count(s.convertedUnitRows), sub: 'to the canonical unit; originals kept' },
     { label: 'Local codes', value: count(s.localCodeRows) },
   ]), { id: 'overview', intro: 'Usable: parsed into a number, a censored value or a qualitative answer, with no error finding.' });
@@ -103,48 +128,63 @@ function truncation(shown: number, total: number, what: string, where: string): 
   return total > shown ? `<p class="note">${escapeHtml(`${shown} of ${total} ${what}; ${where}.`)}</p>` : '';
 }
 
-function usableChart(groups: readonly UsableGroup[], what: string): string {
+function usableChart(groups: readonly UsableGroup[], what: GroupDimension, cells: Cells): string {
   const shown = groups.slice(0, 40);
   if (shown.length === 0) return '';
   const cut = truncation(shown.length, groups.length, `${what === 'analysis' ? 'analyses' : `${what}s`} drawn`, 'all are in the table below and in summary.json');
-  const part = (f: (g: UsableGroup) => number) => shown.map((g) => (g.rows ? f(g) / g.rows : null));
+  // A segment is drawn only where its count and the group's results are shown: a bar's width is
+  // its share, and the share times the results would give a hidden count back. The axis ends at
+  // 100% whatever is drawn, so its end tells nothing either.
+  const part = (m: 'usable' | 'unusable' | 'pending' | 'rejected') =>
+    shown.map((g) => cells.part(labCell.group(what, g.key, m), g[m], labCell.group(what, g.key, 'rows'), g.rows));
   return chartFigure(barChart({
     categories: shown.map((g) => g.label.length > 28 ? `${g.label.slice(0, 27)}…` : g.label),
     series: [
-      { name: 'usable', values: part((g) => g.usable) },
-      { name: 'unusable', values: part((g) => g.unusable) },
-      { name: 'not yet answered', values: part((g) => g.pending) },
-      { name: 'rejected', values: part((g) => g.rejected) },
+      { name: 'usable', values: part('usable') },
+      { name: 'unusable', values: part('unusable') },
+      { name: 'not yet answered', values: part('pending') },
+      { name: 'rejected', values: part('rejected') },
     ],
-    stacked: true, horizontal: true, percent: true, width: 900, height: Math.max(160, 60 + 22 * shown.length),
-  }), `Share of results per ${what}: usable, unusable, not yet answered, rejected`) + cut;
+    stacked: true, horizontal: true, percent: true, max: 1, width: 900, height: Math.max(160, 60 + 22 * shown.length),
+  }), `Share of results per ${what}: usable, unusable, not yet answered, rejected (a hidden count leaves a gap)`) + cut;
 }
 
-function usableTable(groups: readonly UsableGroup[], label: string): string {
+const DIMENSION_LABEL: Record<GroupDimension, string> = { analysis: 'Analysis', system: 'Journal system', clinic: 'Clinic' };
+
+function usableTable(groups: readonly UsableGroup[], dim: GroupDimension, cells: Cells): string {
+  const c = (g: UsableGroup, m: 'rows' | 'usable' | 'unusable' | 'pending' | 'rejected') => cells.count(labCell.group(dim, g.key, m), g[m]);
   return renderTable<UsableGroup>([
-    { label, value: (g) => (g.label === g.key ? g.key : `${g.label} (${g.key})`) },
-    { label: 'Results', value: (g) => count(g.rows), numeric: true },
-    { label: 'Usable', value: (g) => count(g.usable), numeric: true },
-    { label: 'Usable share', value: (g) => share(g.usable, g.rows), numeric: true },
-    { label: 'Unusable', value: (g) => count(g.unusable), numeric: true },
-    { label: 'Not yet answered', value: (g) => count(g.pending), numeric: true },
-    { label: 'Rejected', value: (g) => count(g.rejected), numeric: true },
+    { label: DIMENSION_LABEL[dim], value: (g) => (g.label === g.key ? g.key : `${g.label} (${g.key})`) },
+    { label: 'Results', value: (g) => c(g, 'rows'), numeric: true },
+    { label: 'Usable', value: (g) => c(g, 'usable'), numeric: true },
+    { label: 'Usable share', value: (g) => cells.share(labCell.group(dim, g.key, 'usable'), g.usable, labCell.group(dim, g.key, 'rows'), g.rows), numeric: true },
+    { label: 'Unusable', value: (g) => c(g, 'unusable'), numeric: true },
+    { label: 'Not yet answered', value: (g) => c(g, 'pending'), numeric: true },
+    { label: 'Rejected', value: (g) => c(g, 'rejected'), numeric: true },
   ], groups);
 }
 
-function clinicTable(groups: readonly UsableGroup[]): string {
-  const worst = [...groups].sort((a, b) => a.usable / Math.max(1, a.rows) - b.usable / Math.max(1, b.rows) || b.rows - a.rows).slice(0, 40);
-  return usableTable(worst, 'Clinic') + truncation(worst.length, groups.length, 'clinics shown', 'all in summary.json (byClinic)');
+function clinicTable(groups: readonly UsableGroup[], cells: Cells): string {
+  // The order is by the usable share: among clinics whose share is hidden it must not tell it,
+  // so those follow the others, by name.
+  const known = (g: UsableGroup) => cells.part(labCell.group('clinic', g.key, 'usable'), g.usable, labCell.group('clinic', g.key, 'rows'), g.rows);
+  const worst = [...groups].sort((a, b) => {
+    const ka = known(a);
+    const kb = known(b);
+    if (ka === null || kb === null) return ka === null && kb === null ? a.key.localeCompare(b.key) : ka === null ? 1 : -1;
+    return ka - kb || a.key.localeCompare(b.key);
+  }).slice(0, 40);
+  return usableTable(worst, 'clinic', cells) + truncation(worst.length, groups.length, 'clinics shown', 'all in summary.json (byClinic)');
 }
 
-function checksTable(s: LabSummary): string {
+function checksTable(s: LabSummary, cells: Cells): string {
   const rows = s.checks.filter((c) => c.rows > 0 || c.checkId.startsWith('lab.'));
   return renderTable([
     { label: 'Check', value: (c: (typeof rows)[number]) => c.checkId },
     { label: 'Category', value: (c) => c.category },
     { label: 'Severity', value: (c) => raw(`<span class="${c.severity === 'error' && c.rows > 0 ? 'bad' : ''}">${escapeHtml(c.severity)}</span>`) },
-    { label: 'Rows', value: (c) => count(c.rows), numeric: true },
-    { label: 'Share', value: (c) => share(c.rows, s.rowsRead), numeric: true },
+    { label: 'Rows', value: (c) => cells.count(labCell.check(c.checkId), c.rows), numeric: true },
+    { label: 'Share', value: (c) => cells.share(labCell.check(c.checkId), c.rows, labCell.total('rows'), s.rowsRead), numeric: true },
     { label: 'Reason', value: (c) => c.reason },
   ], rows, { rowClass: (c) => (c.rows === 0 ? 'muted' : undefined) });
 }
@@ -156,12 +196,12 @@ function cause(s: Shift): string {
   return s.direction === 'as' ? `values look like ${s.likelyUnit} reported in the canonical unit (${f})` : `values converted from ${s.likelyUnit} although already canonical (${f})`;
 }
 
-function shiftsTable(shifts: readonly Shift[]): string {
+function shiftsTable(shifts: readonly Shift[], cells: Cells): string {
   return renderTable<Shift>([
     { label: 'Analysis', value: (s) => s.analysis },
     { label: 'Clinic', value: (s) => s.clinic },
     { label: 'Journal system', value: (s) => s.system ?? '' },
-    { label: 'Results', value: (s) => count(s.n), numeric: true },
+    { label: 'Results', value: (s) => cells.count(labCell.clinicResults(s.analysis, s.clinic), s.n), numeric: true },
     { label: 'Median', value: (s) => fmt(s.median), numeric: true },
     { label: 'Median elsewhere', value: (s) => (s.restCount >= 30 ? fmt(s.restMedian) : 'too few'), numeric: true },
     { label: 'Robust SDs off', value: (s) => (s.restCount >= 30 ? fmt(s.shiftSd, 1) : '-'), numeric: true },
@@ -170,7 +210,7 @@ function shiftsTable(shifts: readonly Shift[]): string {
   ], shifts, { empty: 'No clinic\'s distribution is shifted against the rest.' });
 }
 
-function completenessTable(s: LabSummary): string {
+function completenessTable(s: LabSummary, cells: Cells): string {
   const systems = [...new Set(s.completeness.map((c) => c.system))].sort((a, b) => (a === '(all)' ? -1 : b === '(all)' ? 1 : a.localeCompare(b)));
   const fields = [...new Set(s.completeness.map((c) => c.field))];
   const cell = new Map(s.completeness.map((c) => [`${c.field}\u0000${c.system}`, c]));
@@ -181,7 +221,7 @@ function completenessTable(s: LabSummary): string {
         label: sys === '(all)' ? 'All' : sys, numeric: true,
         value: (f: string) => {
           const c = cell.get(`${f}\u0000${sys}`);
-          return c ? share(c.present, c.rows) : '-';
+          return c ? cells.share(labCell.present(c.field, c.system), c.present, labCell.systemRows(c.system), c.rows) : '-';
         },
       })),
     ],
@@ -198,17 +238,17 @@ function localCodesTable(s: LabSummary): string {
   ], s.localCodes.slice(0, 50)) + truncation(Math.min(50, s.localCodes.length), s.localCodes.length, 'local codes shown (the largest)', 'all in summary.json (localCodes)');
 }
 
-function outsideTable(s: LabSummary): string {
+function outsideTable(s: LabSummary, cells: Cells): string {
   const shown = s.outsideReference.slice(0, 40);
   type Row = LabSummary['outsideReference'][number];
   const outside = (r: Row) => r.below + r.above;
   return renderTable([
     { label: 'Analysis', value: (r: Row) => (r.name === r.analysis ? r.analysis : `${r.name} (${r.analysis})`) },
-    { label: 'With an interval', value: (r) => count(r.withInterval), numeric: true },
-    { label: 'Below', value: (r) => count(r.below), numeric: true },
-    { label: 'Above', value: (r) => count(r.above), numeric: true },
-    { label: 'Outside', value: (r) => share(outside(r), r.withInterval), numeric: true },
-    { label: 'Outside and flagged', value: (r) => share(r.outsideFlagged, outside(r)), numeric: true },
+    { label: 'With an interval', value: (r) => cells.count(labCell.outside(r.analysis, 'withInterval'), r.withInterval), numeric: true },
+    { label: 'Below', value: (r) => cells.count(labCell.outside(r.analysis, 'below'), r.below), numeric: true },
+    { label: 'Above', value: (r) => cells.count(labCell.outside(r.analysis, 'above'), r.above), numeric: true },
+    { label: 'Outside', value: (r) => cells.share(labCell.outside(r.analysis, 'outside'), outside(r), labCell.outside(r.analysis, 'withInterval'), r.withInterval), numeric: true },
+    { label: 'Outside and flagged', value: (r) => cells.share(labCell.outside(r.analysis, 'flagged'), r.outsideFlagged, labCell.outside(r.analysis, 'outside'), outside(r)), numeric: true },
   ], shown) + truncation(shown.length, s.outsideReference.length, 'analyses shown (most results outside first)', 'all in summary.json (outsideReference)');
 }
 
@@ -273,44 +313,45 @@ function clinicBoxplot(p: AnalysisPanel, noClinic: boolean): string {
     + truncation(p.clinics.length, p.clinicCount, 'clinics with numeric results drawn (shifted ones first, then the largest)', 'the rest are in lab-quality.duckdb (lab.results)');
 }
 
-function qualitativeChart(p: AnalysisPanel): string {
+function qualitativeChart(p: AnalysisPanel, cells: Cells): string {
   if (p.qualitativeValues.length === 0) return '';
   return chartFigure(barChart({
     categories: p.qualitativeValues.map((q) => q.value),
-    series: [{ name: 'results', values: p.qualitativeValues.map((q) => (isSmallCount(q.rows) ? null : q.rows)) }],
+    series: [{ name: 'results', values: p.qualitativeValues.map((q, i) => (cells.table.isShown(labCell.answer(p.analysis, i)) ? q.rows : null)) }],
     width: 520, height: 220,
-  }), `${p.name}: qualitative answers (counts of 1-4 left out)`);
+  }), `${p.name}: qualitative answers (hidden counts left out)`);
 }
 
-function panel(p: AnalysisPanel, noClinic: boolean): string {
+function panel(p: AnalysisPanel, noClinic: boolean, cells: Cells): string {
+  const id = (m: string) => labCell.panel(p.analysis, m);
   const figures = keyFigures([
-    { label: 'Results', value: count(p.rows) },
-    { label: 'Usable', value: share(p.usable, p.rows) },
-    { label: 'Censored', value: share(p.censored, p.rows), sub: `${count(p.censored)} results` },
-    { label: 'Qualitative', value: share(p.qualitative, p.rows), sub: `${count(p.qualitative)} results` },
-    { label: 'Not yet answered', value: count(p.pending) },
+    { label: 'Results', value: cells.count(id('rows'), p.rows) },
+    { label: 'Usable', value: cells.share(labCell.group('analysis', p.analysis, 'usable'), p.usable, id('rows'), p.rows) },
+    { label: 'Censored', value: cells.share(id('censored'), p.censored, id('rows'), p.rows), sub: `${cells.count(id('censored'), p.censored)} results` },
+    { label: 'Qualitative', value: cells.share(id('qualitative'), p.qualitative, id('rows'), p.rows), sub: `${cells.count(id('qualitative'), p.qualitative)} results` },
+    { label: 'Not yet answered', value: cells.count(id('pending'), p.pending) },
     { label: 'Code', value: p.codeStatus },
   ]);
   const units = renderTable([
     { label: 'Unit as delivered', value: (u: AnalysisPanel['units'][number]) => u.unit },
     { label: 'Reading', value: (u) => u.status.replaceAll('_', ' ') },
-    { label: 'Results', value: (u) => count(u.rows), numeric: true },
+    { label: 'Results', value: (u) => cells.count(labCell.unit(p.analysis, p.units.indexOf(u)), u.rows), numeric: true },
   ], p.units, { caption: `Units (canonical: ${p.canonicalUnit || 'none'})` });
   const checks = renderTable([
     { label: 'Check', value: (c: AnalysisPanel['checks'][number]) => c.checkId },
-    { label: 'Rows', value: (c) => count(c.rows), numeric: true },
+    { label: 'Rows', value: (c) => cells.count(labCell.panelCheck(p.analysis, c.checkId), c.rows), numeric: true },
   ], p.checks, { caption: 'Findings', empty: 'No findings for this analysis.' });
   const shifts = p.shifts.length ? `<p class="bad">${p.shifts.map((s) => escapeHtml(`Clinic ${s.clinic}: ${cause(s)}.`)).join('<br>')}</p>` : '';
-  const chart = p.numeric > 0 ? clinicBoxplot(p, noClinic) : qualitativeChart(p);
+  const chart = p.numeric > 0 ? clinicBoxplot(p, noClinic) : qualitativeChart(p, cells);
   return section(`${p.name} (${p.analysis})`, `${figures}${shifts}${chart}<div class="figures">${units}${checks}</div>`, { id: `analysis-${p.analysis}` });
 }
 
-function filesTable(ctx: ReportContext): string {
+function filesTable(ctx: ReportContext, cells: Cells): string {
   const read = renderTable([
     { label: 'File', value: (f: ReportContext['files'][number]) => f.file },
     { label: 'Read as', value: (f) => (f.role === 'delivery' ? f.system ?? '' : f.role === 'fhir' ? 'FHIR Observation' : 'clinic register') },
-    { label: 'Records', value: (f) => f.read.toLocaleString('en-US'), numeric: true },
-    { label: 'Rejected', value: (f) => f.rejected.toLocaleString('en-US'), numeric: true },
+    { label: 'Records', value: (f) => (f.role === 'register' ? f.read.toLocaleString('en-US') : cells.count(labCell.file(ctx.files.indexOf(f), 'read'), f.read)), numeric: true },
+    { label: 'Rejected', value: (f) => (f.role === 'register' ? f.rejected.toLocaleString('en-US') : cells.count(labCell.file(ctx.files.indexOf(f), 'rejected'), f.rejected)), numeric: true },
     { label: 'Error', value: (f) => f.error ?? '' },
   ], ctx.files, { caption: 'Files read' });
   const ignored = ctx.ignored.length

@@ -10,6 +10,8 @@ import { spreadsheetTextSql } from '../../report-kit/csv.ts';
 import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
 import { renderLabReport } from './render-html.ts';
 import { readLabSummary, type LabSummary } from './collect.ts';
+import { labCell, protectLabFigures, shareableSummary, shownFiles } from './protect.ts';
+import type { ProtectedTable } from '../../report-kit/protect-table.ts';
 
 const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
 
@@ -47,12 +49,17 @@ export interface OutputContext {
   readonly danishCsv?: boolean;
 }
 
-/** What makes an evaluation fail: lab files rejected whole, or no usable result at all. */
-export function evaluationProblems(summary: LabSummary, files: OutputContext['files']): string[] {
+/**
+ * What makes an evaluation fail: lab files rejected whole, or no usable result at all. With
+ * `table`, for the report and summary.json: the number of results only where it may be shown.
+ */
+export function evaluationProblems(summary: LabSummary, files: OutputContext['files'], table?: ProtectedTable): string[] {
   const lab = files.filter((f) => f.role !== 'register');
   const problems = lab.filter((f) => f.error !== null).map((f) => `${f.file} was rejected whole: ${f.error}`);
   if (summary.rowsRead === 0) problems.push('no lab result could be read');
-  else if (summary.usable === 0) problems.push(`nothing is usable: 0 of ${summary.rowsRead} lab results`);
+  else if (summary.usable === 0) {
+    problems.push(table && !table.isShown(labCell.total('rows')) ? 'nothing is usable: none of the lab results' : `nothing is usable: 0 of ${summary.rowsRead} lab results`);
+  }
   return problems;
 }
 
@@ -107,11 +114,18 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   const problems = evaluationProblems(summary, files);
   const notes = ctx.notes ?? [];
 
-  await writeFile(summaryJson, `${JSON.stringify({ generatedAt: ctx.now.toISOString(), registerGiven: ctx.registerGiven, problems, notes, files: files, ignored: ignored, ...summary }, null, 2)}\n`);
+  // The report and summary.json leave the analyst's hands: no count of 1-4, and none that would
+  // give one back (protect.ts). The terminal and `outputs.summary` keep the exact figures.
+  const table = protectLabFigures(summary, files);
+  const shownProblems = evaluationProblems(summary, files, table);
+  await writeFile(summaryJson, `${JSON.stringify({
+    generatedAt: ctx.now.toISOString(), registerGiven: ctx.registerGiven, problems: shownProblems, notes, files: shownFiles(files, table), ignored,
+    ...shareableSummary(summary, table),
+  }, null, 2)}\n`);
   const report = join(ctx.outDir, 'report.html');
   await writeFile(report, renderLabReport(summary, {
     files: files, ignored: ignored, generatedAt: ctx.now, mappingFile: mappingFile, registerGiven: ctx.registerGiven,
-    problems, notes, noClinic: ctx.noClinic ?? false,
+    problems: shownProblems, notes, noClinic: ctx.noClinic ?? false, table,
   }));
 
   const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '-');

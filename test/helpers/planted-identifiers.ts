@@ -1,0 +1,104 @@
+// CPR and replacement numbers planted in a hand-built inbox, spelled every way a person or a
+// journal system writes them (issue 15, item 1), and a reader that finds them again in whatever
+// an output makes of them: JSON or HTML escapes, full-width forms, separators changed or added.
+
+/** One way of writing a number: the date part (DDMMYY) and the serial (4 digits or eCPR tail). */
+export interface Spelling {
+  readonly name: string;
+  /** Whether the spelling survives a Latin-1 (Windows-1252) file. */
+  readonly latin1: boolean;
+  /** Whether it breaks the line (a quoted field, a JSON string, a Parquet value; no header or file name). */
+  readonly lineBreak?: boolean;
+  /** Whether the serial is an eCPR tail (digit, two letters, digit) rather than four digits. */
+  readonly replacement?: boolean;
+  write(date: string, serial: string): string;
+}
+
+const between = (sep: string) => (d: string, s: string) => `${d}${sep}${s}`;
+const fullWidth = (text: string) => text.replace(/[0-9A-Za-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+
+export const SPELLINGS: readonly Spelling[] = [
+  { name: 'hyphen', latin1: true, write: between('-') },
+  { name: 'no separator', latin1: true, write: between('') },
+  { name: 'no-break space', latin1: true, write: between('\u00a0') },
+  { name: 'en dash', latin1: false, write: between('\u2013') },
+  { name: 'em dash', latin1: false, write: between('\u2014') },
+  { name: 'non-breaking hyphen', latin1: false, write: between('\u2011') },
+  { name: 'minus sign', latin1: false, write: between('\u2212') },
+  { name: 'zero-width space', latin1: false, write: (d, s) => `${d}${s.slice(0, 2)}\u200b${s.slice(2)}` },
+  { name: 'two spaces', latin1: true, write: between('  ') },
+  { name: 'tab', latin1: true, write: between('\t') },
+  { name: 'slash', latin1: true, write: between('/') },
+  { name: 'underscore', latin1: true, write: between('_') },
+  { name: 'dots', latin1: true, write: (d, s) => `${d.slice(0, 2)}.${d.slice(2, 4)}.${d.slice(4)}-${s}` },
+  { name: 'spaced pairs', latin1: true, write: (d, s) => `${d.slice(0, 2)} ${d.slice(2, 4)} ${d.slice(4)} ${s}` },
+  { name: 'full-width digits', latin1: false, write: (d, s) => fullWidth(`${d}-${s}`) },
+  { name: 'line break', latin1: true, lineBreak: true, write: between('\n') },
+  { name: 'replacement, lowercase', latin1: true, replacement: true, write: between('') },
+  { name: 'replacement, lowercase, en dash', latin1: false, replacement: true, write: between('\u2013') },
+];
+
+/**
+ * Windows-1252's en and em dash (bytes 0x96, 0x97): what "Latin-1" files from Windows systems hold
+ * where a person typed a dash. Read as ISO 8859-1 they are the C1 controls U+0096 and U+0097.
+ */
+export const CP1252_SPELLINGS: readonly Spelling[] = [
+  { name: 'Windows-1252 en dash', latin1: true, write: between('\u0096') },
+  { name: 'Windows-1252 em dash', latin1: true, write: between('\u0097') },
+];
+
+/** Hands out numbers that occur nowhere else (one date, a new serial each), remembering each. */
+export class Planter {
+  /** Every planted number as ten lowercase characters, with where it was planted. */
+  readonly planted = new Map<string, string>();
+  private next = 1000;
+  // 23 July 1971: a date no fixture or generated value uses.
+  private readonly date = '230771';
+
+  /** A new number spelled `spelling`, recorded under `where`. */
+  plant(spelling: Spelling, where: string): string {
+    const n = this.next++;
+    const serial = spelling.replacement
+      ? `${'01567'[n % 5]}${String.fromCharCode(97 + (Math.floor(n / 10) % 26))}${String.fromCharCode(97 + (Math.floor(n / 260) % 26))}${n % 10}`
+      : String(n);
+    this.planted.set(`${this.date}${serial}`.toLowerCase(), `${where} (${spelling.name})`);
+    return spelling.write(this.date, serial);
+  }
+}
+
+const NAMED: Record<string, string> = { nbsp: '\u00a0', ndash: '\u2013', mdash: '\u2014', minus: '\u2212', amp: '&', lt: '<', gt: '>', quot: '"' };
+
+/**
+ * Text as a reader would take it in: JSON and HTML escapes decoded, escaped line breaks and tabs
+ * as spaces, Unicode NFKC (full-width to ASCII), lowercase.
+ */
+export function readable(text: string): string {
+  return text
+    .replace(/\\u([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+    .replace(/\\[ntr]/g, ' ')
+    .replace(/&#x([0-9a-fA-F]+);/g, (_m, h: string) => String.fromCodePoint(parseInt(h, 16)))
+    .replace(/&#([0-9]+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
+    .replace(/&([a-z]+);/g, (m, name: string) => NAMED[name] ?? m)
+    .normalize('NFKC')
+    .toLowerCase();
+}
+
+/**
+ * The planted numbers found in `text`, in any spelling: after `readable`, the planted date with up
+ * to four characters that are neither digits nor letters between its pairs and before the serial
+ * (any separator, invisible or not, or one an output put in), then a serial that was planted.
+ * A serial of the planted shape that was never handed out is reported too: a number is a number.
+ */
+export function plantedIn(text: string, planter: Planter): string[] {
+  const plain = readable(text);
+  const sep = '[^0-9a-z]{0,4}';
+  const pattern = new RegExp(`23${sep}07${sep}71${sep}([0-9a-z]{2})${sep}([0-9a-z]{2})(?![0-9])`, 'gu');
+  const found: string[] = [];
+  for (const m of plain.matchAll(pattern)) {
+    const number = `230771${m[1]}${m[2]}`;
+    const where = planter.planted.get(number);
+    if (where) found.push(`${number} from ${where}`);
+    else if (/^(?:[0-9]{4}|[01567][a-z]{2}[0-9])$/.test(number.slice(6))) found.push(`${number} (not planted)`);
+  }
+  return found;
+}

@@ -1,0 +1,151 @@
+// Plays the attacker against lab-quality's aggregate outputs (report.html and summary.json) of a
+// hand-written extract and of a generated one (scale 0.01): for every count they hide, it tries
+// what a reader could: results minus usable, unusable, not yet answered and rejected; a measure
+// overall minus its groups; an analysis's results minus its value states or its units; a file's
+// records; a check's share times the results; the width of a bar in the usable-share charts times
+// the group's results; and linear algebra over all of it. None may give a hidden value back.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { runLabQuality } from '../../jobs/lab-quality.ts';
+import type { LabSummary } from '../../quality/reports/lab-quality/collect.ts';
+import type { ShareableLabSummary } from '../../quality/reports/lab-quality/protect.ts';
+import { Attack } from '../helpers/attack.ts';
+import { workspace } from '../helpers/inbox.ts';
+import { writeLabExtract } from '../fixtures/lab/extract.ts';
+
+const silent = pino({ level: 'silent' });
+const NOW = new Date('2026-05-01T12:00:00Z');
+const MEASURES = ['usable', 'unusable', 'pending', 'rejected'] as const;
+type Shown = ShareableLabSummary & { files: { role: string; read: number | null; rejected: number | null }[] };
+
+/** The bars of the usable-share chart in a report section: [series, data index, share of the axis]. */
+function bars(html: string, sectionId: string): [number, number, number][] {
+  const at = html.indexOf(`id="${sectionId}"`);
+  const section = html.slice(at, html.indexOf('</section>', at));
+  const svg = section.slice(section.indexOf('<svg'), section.indexOf('</svg>'));
+  if (!section.includes('<svg')) return [];
+  // the vertical grid lines run from 0% to the axis end, which is 100%
+  const grid = [...svg.matchAll(/<path d="M([\d.]+) [\d.]+L\1 [\d.]+"[^>]*stroke="#dbdee4"/g)].map((m) => Number(m[1]));
+  const width = Math.max(...grid) - Math.min(...grid);
+  return [...svg.matchAll(/<path d="M[\d.]+ [\d.]+l([\d.]+) 0[^"]*"[^>]*ecmeta_series_index="(\d+)" ecmeta_data_index="(\d+)" ecmeta_ssr_type="chart"/g)]
+    .map((m) => [Number(m[2]), Number(m[3]), Number(m[1]) / width]);
+}
+
+async function attack(truth: LabSummary, files: readonly { role: string; read: number; rejected: number }[], out: string): Promise<Attack> {
+  const shown = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as Shown;
+  const html = await readFile(join(out, 'report.html'), 'utf8');
+  const a = new Attack();
+  const total = (m: string) => `all|${m}`;
+  a.cell(total('rows'), shown.rowsRead, truth.rowsRead);
+  for (const m of MEASURES) a.cell(total(m), (shown as Record<string, unknown>)[m] as number | null, truth[m]);
+  a.sum(total('rows'), MEASURES.map(total));
+  const dims = [['analysis', 'byAnalysis'], ['system', 'bySystem'], ['clinic', 'byClinic']] as const;
+  for (const [dim, field] of dims) {
+    const shownGroups = new Map(shown[field].map((g) => [g.key, g as unknown as Record<string, number | null>]));
+    const id = (key: string, m: string) => `${dim}|${key}|${m}`;
+    for (const g of truth[field]) {
+      const s = shownGroups.get(g.key)!;
+      expect(s).toBeDefined();
+      for (const m of ['rows', ...MEASURES] as const) a.cell(id(g.key, m), s[m], g[m]);
+      a.sum(id(g.key, 'rows'), MEASURES.map((m) => id(g.key, m)));
+    }
+    for (const m of ['rows', ...MEASURES]) a.sum(total(m), truth[field].map((g) => id(g.key, m)));
+  }
+  // the bars: width x results, and count / width
+  for (const [section, dim, field] of [['by-analysis', 'analysis', 'byAnalysis'], ['by-system', 'system', 'bySystem']] as const) {
+    const groups = truth[field].slice(0, 40);
+    for (const [series, i, share] of bars(html, section)) {
+      const key = groups[i]!.key;
+      const m = MEASURES[series]!;
+      const s = shown[field].find((g) => g.key === key)! as unknown as Record<string, number | null>;
+      if (s.rows != null) a.guess(`${dim}|${key}|${m}`, Math.round(share * s.rows), 'bar width x results');
+      if (s[m] !== null && share > 0) a.guess(`${dim}|${key}|rows`, Math.round(s[m]! / share), 'count / bar width');
+    }
+  }
+  const shownPanels = new Map(shown.panels.map((p) => [p.analysis, p]));
+  for (const p of truth.panels) {
+    const s = shownPanels.get(p.analysis)!;
+    const id = (m: string) => `panel|${p.analysis}|${m}`;
+    for (const m of ['rows', 'numeric', 'censored', 'qualitative', 'pending'] as const) a.cell(id(m), s[m], p[m]);
+    a.sum(id('rows'), ['numeric', 'censored', 'qualitative', 'pending'].map(id));
+    a.sum(id('rows'), [`analysis|${p.analysis}|rows`]);
+    a.sum(id('rows'), p.units.map((u, i) => {
+      a.cell(id(`unit${i}`), s.units[i]!.rows, u.rows);
+      return id(`unit${i}`);
+    }));
+    a.sum(id('qualitative'), p.qualitativeValues.map((q, i) => {
+      a.cell(id(`answer${i}`), s.qualitativeValues[i]!.rows, q.rows);
+      return id(`answer${i}`);
+    }));
+    for (const c of p.checks) {
+      a.cell(id(`check:${c.checkId}`), s.checks.find((x) => x.checkId === c.checkId)!.rows, c.rows);
+      a.sum(id('rows'), [id(`check:${c.checkId}`)]);
+    }
+  }
+  for (const c of truth.checks) {
+    const s = shown.checks.find((x) => x.checkId === c.checkId)!;
+    a.cell(`check|${c.checkId}`, s.rows, c.rows);
+    a.sum(total('rows'), [`check|${c.checkId}`]);
+    if (s.percent !== null && shown.rowsRead !== null) a.guess(`check|${c.checkId}`, Math.round((s.percent * shown.rowsRead) / 100), 'percent x results');
+  }
+  for (const o of truth.outsideReference) {
+    const s = shown.outsideReference.find((x) => x.analysis === o.analysis)!;
+    const id = (m: string) => `outside|${o.analysis}|${m}`;
+    a.cell(id('with'), s.withInterval, o.withInterval);
+    a.cell(id('below'), s.below, o.below);
+    a.cell(id('above'), s.above, o.above);
+    a.cell(id('flagged'), s.outsideFlagged, o.outsideFlagged);
+    a.unknown(id('outside'), o.below + o.above);
+    a.sum(id('with'), [id('below'), id('above')]);
+    a.sum(id('outside'), [id('below'), id('above')]);
+    a.sum(id('outside'), [id('flagged')]);
+  }
+  for (const c of truth.completeness) {
+    const s = shown.completeness.find((x) => x.field === c.field && x.system === c.system)!;
+    a.cell(`present|${c.field}|${c.system}`, s.present, c.present);
+    a.cell(`results|${c.system}`, s.rows, c.rows);
+    a.sum(`results|${c.system}`, [`present|${c.field}|${c.system}`]);
+  }
+  const lab = [...files.entries()].filter(([, f]) => f.role !== 'register');
+  for (const [i, f] of lab) {
+    a.cell(`file|${i}|read`, shown.files[i]!.read, f.read);
+    a.cell(`file|${i}|rejected`, shown.files[i]!.rejected, f.rejected);
+    a.sum(`file|${i}|read`, [`file|${i}|rejected`]);
+  }
+  a.sum(total('rows'), lab.map(([i]) => `file|${i}|read`));
+  a.sum(total('rejected'), lab.map(([i]) => `file|${i}|rejected`));
+  a.differencing();
+  a.linearAlgebra();
+  return a;
+}
+
+describe('no count lab-quality hides can be recomputed from its report or summary.json', () => {
+  it('on a hand-written extract of two journal systems, small counts everywhere', async () => {
+    const ws = await workspace();
+    await writeLabExtract(ws);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [ws.inbox], out, now: NOW, logger: silent });
+    const a = await attack(result.outputs.summary, result.files, out);
+    expect([...a.shown.values()].filter((v) => v === null).length).toBeGreaterThan(0);
+    expect(a.recovered).toEqual([]);
+    // what the analyst reads in the terminal keeps the exact figures
+    expect(result.outputs.text).toContain(`lab results read: ${result.outputs.summary.rowsRead}`);
+  }, 120_000);
+
+  it.skipIf(!existsSync('data-samples/generator/run.ts'))('on a generated extract (scale 0.01)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fangst-lab-disclosure-'));
+    await promisify(execFile)(process.execPath, ['jobs/fangst.js', 'generate', '--scale', '0.01', '--seed', '5', '--out', join(dir, 'inbox'),
+      '--truth', join(dir, 'truth.parquet')], { cwd: process.cwd(), env: { ...process.env, TZ: 'Europe/Copenhagen' } });
+    const out = join(dir, 'out');
+    const result = await runLabQuality({ extracts: [join(dir, 'inbox')], out, now: NOW, logger: silent });
+    const a = await attack(result.outputs.summary, result.files, out);
+    expect([...a.shown.values()].filter((v) => v === null).length).toBeGreaterThan(0);
+    expect(a.recovered).toEqual([]);
+  }, 300_000);
+});
