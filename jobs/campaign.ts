@@ -52,7 +52,7 @@ export async function runCampaign(opts: CampaignOptions, io: Output = stdio): Pr
   const start = opts.start === undefined ? undefined : parseMonth(opts.start, '--start');
   const target = opts.target === undefined ? undefined : parseTarget(opts.target, '--target');
   const config = await loadCampaignConfig(opts.config ?? 'config/pipeline.yaml', { database: opts.db });
-  const settings = { from, to, start: start ?? config.start, target: target ?? config.target, minClinicDiagnoses: config.minClinicDiagnoses };
+  const settings = { from, to, start: start ?? config.start, target: target ?? config.target, minClinicDiagnoses: config.minClinicDiagnoses, minCellDiagnoses: config.minCellDiagnoses };
   const dbPath = config.database;
   const db = await openForReading(dbPath, { memoryLimit: config.memoryLimit, threads: config.threads });
   let document: CampaignDocument;

@@ -110,6 +110,11 @@ export interface LineSeries {
   /** An interval drawn as a shaded band around the line (e.g. Wilson 95%). */
   readonly band?: { readonly low: readonly (number | null)[]; readonly high: readonly (number | null)[] };
   readonly dashed?: boolean;
+  /**
+   * Points to draw faded, without their band (e.g. a cell with too few observations to read its
+   * share); a series faded at every point is drawn faded throughout.
+   */
+  readonly faded?: readonly boolean[];
 }
 
 export interface LineChartOptions {
@@ -134,8 +139,8 @@ export function lineChart(options: LineChartOptions): string {
     const colour = palette[i % palette.length];
     if (s.band) {
       const stack = `band-${i}`;
-      const low = s.band.low;
-      const high = s.band.high;
+      const low = s.band.low.map((v, k) => (s.faded?.[k] ? null : v));
+      const high = s.band.high.map((v, k) => (s.faded?.[k] ? null : v));
       series.push({
         type: 'line', name: `${s.name} low`, stack, data: low.map((v, k) => (v === null || high[k] === null ? null : v)),
         lineStyle: { opacity: 0 }, symbol: 'none', silent: true, tooltip: { show: false },
@@ -145,9 +150,12 @@ export function lineChart(options: LineChartOptions): string {
         lineStyle: { opacity: 0 }, symbol: 'none', areaStyle: { color: colour, opacity: 0.15 }, silent: true,
       });
     }
+    const shown = s.values.map((v, k) => (v === null ? null : k)).filter((k): k is number => k !== null);
+    const allFaded = s.faded !== undefined && shown.length > 0 && shown.every((k) => s.faded![k]);
     series.push({
-      type: 'line', name: s.name, data: [...s.values], symbol: 'circle', symbolSize: 4, color: colour,
-      lineStyle: { width: 2, type: s.dashed ? 'dashed' : 'solid' },
+      type: 'line', name: s.name, symbol: 'circle', symbolSize: 4, color: colour,
+      data: s.values.map((v, k) => (v !== null && s.faded?.[k] ? { value: v, itemStyle: { opacity: 0.3 } } : v)),
+      lineStyle: { width: allFaded ? 1 : 2, type: s.dashed ? 'dashed' : 'solid', opacity: allFaded ? 0.3 : 1 },
       ...(i === 0 && options.marks?.length
         ? {
             markLine: {
