@@ -131,6 +131,25 @@ export interface LineChartOptions {
   readonly height?: number;
 }
 
+/**
+ * How many lines a plain legend of these names wraps to at this width: ECharts places the plot by
+ * the grid alone, so a legend that wraps would run into it. Estimated from the names' lengths
+ * (12 px text, about 7 px a character, 40 px for the symbol and gap).
+ */
+function legendLines(names: readonly string[], width: number): number {
+  let lines = 1;
+  let used = 0;
+  for (const name of names) {
+    const item = name.length * 7 + 40;
+    if (used > 0 && used + item > width - 10) {
+      lines += 1;
+      used = 0;
+    }
+    used += item;
+  }
+  return lines;
+}
+
 /** A line chart over categories (months), with optional bands and reference lines. */
 export function lineChart(options: LineChartOptions): string {
   const percentFormatter = (v: number) => `${Math.round(v * 1000) / 10}%`;
@@ -174,7 +193,7 @@ export function lineChart(options: LineChartOptions): string {
   const option: ChartOption = {
     title: options.title ? { text: options.title, left: 'left', top: 2, textStyle: { fontSize: 14 } } : undefined,
     legend: named.length > 1 ? { data: named, top: options.title ? 30 : 2, left: 'left', type: 'plain' } : undefined,
-    grid: { left: 56, right: 24, top: (options.title ? 30 : 4) + (named.length > 1 ? 34 : 12), bottom: 32 },
+    grid: { left: 56, right: 24, top: (options.title ? 30 : 4) + (named.length > 1 ? 12 + 22 * legendLines(named, options.width ?? 760) : 12), bottom: 32 },
     xAxis: { type: 'category', data: [...options.categories], boundaryGap: false },
     yAxis: {
       type: 'value', scale: options.yMin === undefined,

@@ -74,10 +74,10 @@ export function renderCampaignHtml(doc: CampaignDocument): string {
         values: monthlyValues(nat, months, (s) => s.a_share),
         band: { low: monthlyValues(nat, months, (s) => s.a_share_low), high: monthlyValues(nat, months, (s) => s.a_share_high) },
       },
-      { name: 'A-share without systems that cannot mark', values: monthlyValues(nat.without_non_marking, months, (s) => s.a_share) },
+      { name: 'A-share, systems that mark', values: monthlyValues(nat.without_non_marking, months, (s) => s.a_share) },
       { name: 'Marked share (A or B)', values: monthlyValues(nat, months, (s) => s.marked_share), dashed: true },
       {
-        name: 'Contacts with exactly one A (95% CI)',
+        name: 'Contacts with one A (95% CI)',
         values: monthlyValues(nat, months, (s) => s.contact_a_share),
         band: { low: monthlyValues(nat, months, (s) => s.contact_a_share_low), high: monthlyValues(nat, months, (s) => s.contact_a_share_high) },
       },
