@@ -67,6 +67,22 @@ describe('nightly on a terminal', () => {
   });
 });
 
+describe('a failed nightly', () => {
+  it('is one line on stderr, with the stack only for --verbose', async () => {
+    const ws = await workspace();
+    const run = (flags: string[]) => spawnSync(process.execPath, [join(REPO, 'jobs', 'fangst.js'), 'nightly', ...flags, '--inbox', join(ws.root, 'no-such-inbox'),
+      '--db', ws.db, '--outbox', ws.outbox, '--reports', ws.reports], { cwd: REPO, encoding: 'utf8', env: personEnv({ FANGST_LOG_LEVEL: 'silent' }) });
+    const quiet = run([]);
+    expect(quiet.status).not.toBe(0);
+    expect(quiet.stderr.trim().split('\n')).toHaveLength(1);
+    expect(quiet.stderr).toMatch(/^fangst nightly: .*no-such-inbox/);
+    const verbose = run(['--verbose']);
+    expect(verbose.status).toBe(quiet.status);
+    expect(verbose.stderr).toMatch(/^fangst nightly: .*no-such-inbox/);
+    expect(verbose.stderr).toMatch(/\n\s+at .+\.ts:\d+/);
+  });
+});
+
 describe('chooseLog', () => {
   it('decides format, level, colour and the status line from the terminal, the environment and the flags', () => {
     expect(chooseLog(false, {}, { quiet: true })).toEqual({ format: 'json', level: 'info', colorize: false, stepsAsStatus: false });
