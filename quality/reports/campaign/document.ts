@@ -145,6 +145,7 @@ const METHODS = {
     'Contacts with exactly one A-diagnosis over all contacts, by month; a contact is one patient at one clinic on one day. A contact carries one aktionsdiagnose and any number of bidiagnoser, so the share of diagnoses marked A has a ceiling of 1 / (1 + bidiagnoser per contact) below 100%: a clinic that marks every contact correctly but records two bidiagnoser a contact shows 33%, one that records none shows 100%. The diagnosis share therefore also measures how many bidiagnoser a clinic records, and a clinic that starts recording its bidiagnoser lowers it while marking as well as before. The contact share measures what the campaign asks for (one A per contact) without that bias, and also counts a contact with two A as wrong. Both are given: the diagnosis share to compare with the status report, the contact share to compare clinics and systems.',
   marked_share: 'A- plus B-diagnoses over all diagnoses; the rest arrived unmarked.',
   interval: 'Wilson score interval, 95% (z = 1.96), for every share of every cell: national, journal system, specialty and clinic, by month and for the period (one SQL macro, transforms/macros/wilson.sql). Drawn as a band around each line.',
+  // the configured minimum goes into this one's text (minCellMethod); the key keeps its place here
   min_cell_diagnoses: '',
   national: 'Every published diagnosis. national.registered_systems counts only clinics with a journal system in the register, as the status report\'s per-system table does; the difference is the clinics registered without one.',
   non_marking: 'A journal system with no A and no B in the whole period cannot mark; it is listed apart and the national share is also given without it.',
@@ -276,7 +277,8 @@ function protectedShare(s: Share, t: ProtectedTable, level: string, key: string,
     contact_a_share: contact ? s.contact_a_share : null,
     contact_a_share_low: contact ? s.contact_a_share_low : null,
     contact_a_share_high: contact ? s.contact_a_share_high : null,
-    few_diagnoses: s.few_diagnoses,
+    // a hidden count is not told apart from a small one: its share is hidden anyway
+    few_diagnoses: s.few_diagnoses || !shown('diagnoses'),
   };
 }
 
