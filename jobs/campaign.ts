@@ -52,7 +52,7 @@ export async function runCampaign(opts: CampaignOptions, io: Output = stdio): Pr
   const start = opts.start === undefined ? undefined : parseMonth(opts.start, '--start');
   const target = opts.target === undefined ? undefined : parseTarget(opts.target, '--target');
   const config = await loadCampaignConfig(opts.config ?? 'config/pipeline.yaml', { database: opts.db });
-  const settings = { from, to, start: start ?? config.start, target: target ?? config.target, minClinicDiagnoses: config.minClinicDiagnoses };
+  const settings = { from, to, start: start ?? config.start, target: target ?? config.target, minClinicDiagnoses: config.minClinicDiagnoses, minCellDiagnoses: config.minCellDiagnoses };
   const dbPath = config.database;
   const db = await openForReading(dbPath, { memoryLimit: config.memoryLimit, threads: config.threads });
   let document: CampaignDocument;
@@ -83,6 +83,7 @@ function summary(doc: CampaignDocument, files: WrittenFiles | undefined): string
     `campaign ${doc.period.from} to ${doc.period.to}: A-share ${formatPercent(n.whole_period.a_share)} (${formatCount(n.whole_period.a_diagnoses)} of ${formatCount(n.whole_period.diagnoses)} diagnoses)`,
     `  ${last?.month}: A-share ${formatPercent(last?.a_share)}, marked ${formatPercent(last?.marked_share)}; change since ${doc.campaign_start}: ${formatPoints(n.change_since_start?.change)}`,
     `  without systems that cannot mark (${doc.non_marking_systems.join(', ') || 'none'}): ${formatPercent(n.without_non_marking.whole_period.a_share)}`,
+    `  contacts with exactly one A: ${formatPercent(n.whole_period.contact_a_share)} (${formatCount(n.whole_period.contacts_one_a)} of ${formatCount(n.whole_period.contacts)} contacts); ${last?.month}: ${formatPercent(last?.contact_a_share)}`,
     `  ${n.trend?.verdict ?? 'no trend'}`,
   ];
   if (files) lines.push(`wrote ${files.html}, ${files.json} and ${files.csv.length} CSV files`);

@@ -28,9 +28,9 @@ const jobs: Record<string, () => Promise<{ register: Registrar }>> = {
 };
 
 
-/** The stack is for whoever debugs fangst, not for the person running it: only at log level debug or trace. */
-function wantsStack(): boolean {
-  return ['debug', 'trace'].includes(process.env.FANGST_LOG_LEVEL ?? '');
+/** The stack is for whoever debugs fangst, not for the person running it: only with --verbose or at log level debug or trace. */
+function wantsStack(argv: readonly string[]): boolean {
+  return argv.includes('--verbose') || ['debug', 'trace'].includes(process.env.FANGST_LOG_LEVEL ?? '');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -65,7 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     const message = err instanceof Error ? err.message : String(err);
     // A message may quote a delivered value, file or header name: never an identifier in it.
     process.stderr.write(`${running}: ${maskIdentifiers(message)}\n`);
-    if (wantsStack() && err instanceof Error && err.stack) process.stderr.write(`${maskIdentifiers(err.stack)}\n`);
+    if (wantsStack(argv.slice(2)) && err instanceof Error && err.stack) process.stderr.write(`${maskIdentifiers(err.stack)}\n`);
     return code;
   }
   return exitCode;

@@ -24,7 +24,7 @@ import { heldBackKinds } from '../quality/held-back.ts';
 import { reach } from './crashpoints.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { createLogger } from './log.ts';
-import { fileProgress } from './progress.ts';
+import { fileProgress, statusLine } from './progress.ts';
 import { openForWriting } from './open-database.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { collectRunResults, writeRunResults, type RunResults, type RunResultsInput } from './run-results.ts';
@@ -264,11 +264,16 @@ export function register(program: Command, exit: (code: number) => void): void {
     .option('--run-budget <size>', 'input bytes per run (e.g. 512MB) when a large inbox loads as several runs; "none" for one run (default: run_input_budget)')
     .option('--memory-limit <size>', "DuckDB's memory limit, e.g. 4GB (default: memory_limit)")
     .option('--json', 'print each run\'s run_results.json on stdout (one JSON object a line, also for a failed run) instead of the summary')
-    .action(async (o: { config: string; inbox?: string; outbox?: string; db?: string; reports?: string; format?: string; runBudget?: string; memoryLimit?: string; json?: boolean }) => {
+    .option('--verbose', 'on a terminal, log every step (the default there is a status line, then the summary)')
+    .option('--no-color', 'no colours in the terminal\'s log lines (as NO_COLOR does)')
+    .action(async (o: { config: string; inbox?: string; outbox?: string; db?: string; reports?: string; format?: string; runBudget?: string; memoryLimit?: string; json?: boolean; verbose?: boolean; color: boolean }) => {
       if (o.format !== undefined && o.format !== 'arrow' && o.format !== 'parquet') throw new UsageError('--format', o.format, 'parquet or arrow');
-      const { json, ...rest } = o;
+      const { json, verbose, color, ...rest } = o;
       const onRunResults = json ? (r: RunResults) => process.stdout.write(`${JSON.stringify(r)}\n`) : undefined;
-      const { exitCode, summary } = await runNightly({ ...rest, format: o.format as 'arrow' | undefined, onRunResults });
+      const logger = createLogger('fangst', undefined, { verbose, color, quiet: true });
+      // The status line goes before the summary or the error line is printed.
+      const { exitCode, summary } = await runNightly({ ...rest, format: o.format as 'arrow' | undefined, onRunResults, logger })
+        .finally(() => statusLine.clear());
       if (!json) process.stdout.write(formatSummary(summary));
       exit(exitCode);
     });

@@ -32,3 +32,22 @@ export function fileProgress(totalBytes: number, files: number): Progress {
     },
   };
 }
+
+/**
+ * One line on a terminal's stderr that each update overwrites (where a quiet run has got to);
+ * cleared before anything else is printed, so a log line or the summary starts on a clean line.
+ */
+export const statusLine = {
+  shown: false,
+  show(text: string): void {
+    if (!process.stderr.isTTY) return;
+    const width = Math.max(20, (process.stderr.columns || 80) - 1);
+    process.stderr.write(`\r\x1b[K${text.slice(0, width)}`);
+    this.shown = true;
+  },
+  clear(): void {
+    if (!this.shown) return;
+    process.stderr.write('\r\x1b[K');
+    this.shown = false;
+  },
+};

@@ -118,6 +118,11 @@ export interface LineSeries {
   /** An interval drawn as a shaded band around the line (e.g. Wilson 95%). */
   readonly band?: { readonly low: readonly (number | null)[]; readonly high: readonly (number | null)[] };
   readonly dashed?: boolean;
+  /**
+   * Points to draw faded, without their band (e.g. a cell with too few observations to read its
+   * share); a series faded at every point is drawn faded throughout.
+   */
+  readonly faded?: readonly boolean[];
 }
 
 export interface LineChartOptions {
@@ -138,6 +143,25 @@ export interface LineChartOptions {
   readonly height?: number;
 }
 
+/**
+ * How many lines a plain legend of these names wraps to at this width: ECharts places the plot by
+ * the grid alone, so a legend that wraps would run into it. Estimated from the names' lengths
+ * (12 px text, about 7 px a character, 40 px for the symbol and gap).
+ */
+function legendLines(names: readonly string[], width: number): number {
+  let lines = 1;
+  let used = 0;
+  for (const name of names) {
+    const item = name.length * 7 + 40;
+    if (used > 0 && used + item > width - 10) {
+      lines += 1;
+      used = 0;
+    }
+    used += item;
+  }
+  return lines;
+}
+
 /** A line chart over categories (months), with optional bands and reference lines. */
 export function lineChart(options: LineChartOptions): string {
   const percentFormatter = (v: number) => `${Math.round(v * 1000) / 10}%`;
@@ -146,8 +170,8 @@ export function lineChart(options: LineChartOptions): string {
     const colour = palette[i % palette.length];
     if (s.band) {
       const stack = `band-${i}`;
-      const low = s.band.low;
-      const high = s.band.high;
+      const low = s.band.low.map((v, k) => (s.faded?.[k] ? null : v));
+      const high = s.band.high.map((v, k) => (s.faded?.[k] ? null : v));
       series.push({
         type: 'line', name: `${s.name} low`, stack, data: low.map((v, k) => (v === null || high[k] === null ? null : v)),
         lineStyle: { opacity: 0 }, symbol: 'none', silent: true, tooltip: { show: false },
@@ -157,9 +181,12 @@ export function lineChart(options: LineChartOptions): string {
         lineStyle: { opacity: 0 }, symbol: 'none', areaStyle: { color: colour, opacity: 0.15 }, silent: true,
       });
     }
+    const shown = s.values.map((v, k) => (v === null ? null : k)).filter((k): k is number => k !== null);
+    const allFaded = s.faded !== undefined && shown.length > 0 && shown.every((k) => s.faded![k]);
     series.push({
-      type: 'line', name: s.name, data: [...s.values], symbol: 'circle', symbolSize: 4, color: colour,
-      lineStyle: { width: 2, type: s.dashed ? 'dashed' : 'solid' },
+      type: 'line', name: s.name, symbol: 'circle', symbolSize: 4, color: colour,
+      data: s.values.map((v, k) => (v !== null && s.faded?.[k] ? { value: v, itemStyle: { opacity: 0.3 } } : v)),
+      lineStyle: { width: allFaded ? 1 : 2, type: s.dashed ? 'dashed' : 'solid', opacity: allFaded ? 0.3 : 1 },
       ...(i === 0 && options.marks?.length
         ? {
             markLine: {
@@ -178,7 +205,7 @@ export function lineChart(options: LineChartOptions): string {
   const option: ChartOption = {
     title: options.title ? { text: options.title, left: 'left', top: 2, textStyle: { fontSize: 14 } } : undefined,
     legend: named.length > 1 ? { data: named, top: options.title ? 30 : 2, left: 'left', type: 'plain' } : undefined,
-    grid: { left: 56, right: 24, top: (options.title ? 30 : 4) + (named.length > 1 ? 34 : 12), bottom: 32 },
+    grid: { left: 56, right: 24, top: (options.title ? 30 : 4) + (named.length > 1 ? 12 + 22 * legendLines(named, options.width ?? 760) : 12), bottom: 32 },
     xAxis: { type: 'category', data: [...options.categories], boundaryGap: false },
     yAxis: {
       type: 'value', scale: options.yMin === undefined,

@@ -29,7 +29,7 @@ describe('strict keys', () => {
 
   it('the campaign and schedule blocks reject keys their readers do not know', () => {
     expect(() => readCampaignBlock('p.yaml', { campaign: { targt: 0.8 } })).toThrow(
-      'p.yaml: campaign.targt: found an unknown key, expected one of target, start, min_clinic_diagnoses, pseudonym_key_file (did you mean target?)');
+      'p.yaml: campaign.targt: found an unknown key, expected one of target, start, min_clinic_diagnoses, min_cell_diagnoses, pseudonym_key_file (did you mean target?)');
     expect(readCampaignBlock('p.yaml', { campaign: { target: '80%' } }).target).toBe(0.8);
     expect(() => readSchedule('p.yaml', { schedule: { cron: '30 2 * * *', timezone: 'Europe/Copenhagen' } })).toThrow(
       'p.yaml: schedule.timezone: found an unknown key, expected one of cron, time_zone (did you mean time_zone?)');

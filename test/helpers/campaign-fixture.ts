@@ -32,14 +32,39 @@ function filler(type: string): string {
   return '0';
 }
 
-export async function loadFixture(conn: DuckDBConnection, clinics: readonly FixtureClinic[], cells: readonly FixtureCell[]): Promise<void> {
+/** One diagnosis: a patient's record at a clinic on a day, marked A, B or not at all. */
+export interface FixtureRecord {
+  readonly sor: string;
+  readonly patient: string;
+  /** YYYY-MM-DD */
+  readonly date: string;
+  readonly kind: 'A' | 'B' | null;
+}
+
+async function insertClinics(conn: DuckDBConnection, clinics: readonly FixtureClinic[]): Promise<Map<string, FixtureClinic>> {
   for (const c of clinics) {
     await conn.run(
       `insert into ref.clinics (sor_code, name, specialty, registered_specialty, journal_system)
        values (${sqlString(c.sor)}, ${sqlString(c.name)}, ${c.specialty}, ${c.specialty > 80 ? 8 : c.specialty}, ${c.registered === null ? 'null' : sqlString(c.registered ?? c.system)})`,
     );
   }
-  const bySor = new Map(clinics.map((c) => [c.sor, c]));
+  return new Map(clinics.map((c) => [c.sor, c]));
+}
+
+/** Inserts into core.diagnoser from `from`, with the columns given by `known` and a filler for every other NOT NULL one. */
+async function insertDiagnoses(conn: DuckDBConnection, known: Record<string, string>, from: string): Promise<void> {
+  const columns = await queryRows<{ column_name: string; is_nullable: string; data_type: string }>(
+    conn,
+    `select column_name, is_nullable, data_type from information_schema.columns
+     where table_schema = 'core' and table_name = 'diagnoser' order by ordinal_position`,
+  );
+  const chosen = columns.filter((c) => c.column_name in known || c.is_nullable === 'NO');
+  const select = chosen.map((c) => `${known[c.column_name] ?? filler(c.data_type)} as ${c.column_name}`).join(', ');
+  await conn.run(`insert into core.diagnoser (${chosen.map((c) => c.column_name).join(', ')}) select ${select} from ${from}`);
+}
+
+export async function loadFixture(conn: DuckDBConnection, clinics: readonly FixtureClinic[], cells: readonly FixtureCell[]): Promise<void> {
+  const bySor = await insertClinics(conn, clinics);
   const known: Record<string, string> = {
     record_key: `cell.system || ':' || cell.sor || '-' || cell.month || '-' || i`,
     journal_system: 'cell.system',
@@ -59,13 +84,6 @@ export async function loadFixture(conn: DuckDBConnection, clinics: readonly Fixt
     batch_id: `'b-fixture'`,
     run_id: `'r-fixture'`,
   };
-  const columns = await queryRows<{ column_name: string; is_nullable: string; data_type: string }>(
-    conn,
-    `select column_name, is_nullable, data_type from information_schema.columns
-     where table_schema = 'core' and table_name = 'diagnoser' order by ordinal_position`,
-  );
-  const chosen = columns.filter((c) => c.column_name in known || c.is_nullable === 'NO');
-  const select = chosen.map((c) => `${known[c.column_name] ?? filler(c.data_type)} as ${c.column_name}`).join(', ');
   const values = cells
     .filter((c) => c.n > 0)
     .map((c) => {
@@ -75,12 +93,36 @@ export async function loadFixture(conn: DuckDBConnection, clinics: readonly Fixt
       return `(${sqlString(c.sor)}, ${sqlString(clinic.system)}, ${clinic.specialty}, ${sqlString(c.month)}, ${c.n}, ${c.a}, ${c.b})`;
     });
   if (values.length === 0) return;
-  await conn.run(
-    `insert into core.diagnoser (${chosen.map((c) => c.column_name).join(', ')})
-     select ${select}
-     from (values ${values.join(', ')}) as cell(sor, system, specialty, month, n, a, b),
-          range(cell.n) as r(i)`,
-  );
+  await insertDiagnoses(conn, known, `(values ${values.join(', ')}) as cell(sor, system, specialty, month, n, a, b), range(cell.n) as r(i)`);
+}
+
+/** The register and one core.diagnoser row per record, each with its own patient and day. */
+export async function loadRecords(conn: DuckDBConnection, clinics: readonly FixtureClinic[], records: readonly FixtureRecord[]): Promise<void> {
+  const bySor = await insertClinics(conn, clinics);
+  const values = records.map((r, i) => {
+    const clinic = bySor.get(r.sor);
+    if (!clinic) throw new Error(`fixture record for unknown clinic: ${r.sor}`);
+    return `(${i}, ${sqlString(r.sor)}, ${sqlString(clinic.system)}, ${clinic.specialty}, ${sqlString(r.patient)}, date ${sqlString(r.date)}, ${r.kind === null ? 'null' : sqlString(r.kind)})`;
+  });
+  if (values.length === 0) return;
+  await insertDiagnoses(conn, {
+    record_key: `'rec-' || rec.i`,
+    journal_system: 'rec.system',
+    record_id: `'rec-' || rec.i`,
+    sor_code: 'rec.sor',
+    specialty: 'rec.specialty',
+    patient: 'rec.patient',
+    code: `'DH353'`,
+    code_raw: `'H35.3'`,
+    kind: 'rec.kind',
+    kind_raw: 'rec.kind',
+    contact_date: 'rec.date',
+    source_file: `'fixture.csv'`,
+    source_line: 'rec.i + 2',
+    file_hash: `'fixture'`,
+    batch_id: `'b-fixture'`,
+    run_id: `'r-fixture'`,
+  }, `(values ${values.join(', ')}) as rec(i, sor, system, specialty, patient, date, kind)`);
 }
 
 /** The known mix most campaign tests use; expected figures are in the comment. */

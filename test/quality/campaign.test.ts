@@ -146,12 +146,13 @@ describe('campaign figures on a known mix', () => {
     expect(doc.non_marking_systems).toEqual(['DMDC']);
     expect(doc.national.change_since_start?.change).toBeCloseTo(144 / 270 - 81 / 251, 12);
     expect(doc.national.trend?.verdict).toContain('June 2025');
-    // below target: every clinic on a system that can mark, biggest first; DMDC is left out
+    // below target: every clinic on a system that can mark, biggest first; DMDC is left out, and so
+    // is clinic 5, whose 4 diagnoses are fewer than the default minimum of 30
+    expect(doc.min_cell_diagnoses).toBe(30);
     expect(doc.focus.below_target.map((c) => [c.clinic, c.diagnoses])).toEqual([
       ['100000000000001', 320],
       ['100000000000002', 150],
       ['100000000000003', 120],
-      ['100000000000005', 4],
     ]);
     // clinic 1 has 320 diagnoses and 194 A: 0.8 x 320 = 256, so 62 short
     expect(doc.focus.below_target[0]!.a_short_of_target).toBe(62);

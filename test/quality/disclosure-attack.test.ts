@@ -132,10 +132,11 @@ describe.skipIf(!existsSync('data-samples/generator/run.ts'))('no hidden figure 
     expect(hiddenCells).toBeGreaterThan(0);
   });
 
-  it('the campaign: national - systems, diagnoses - A - B, whole period - months, shares, sparklines, shortfalls', () => {
+  it('the campaign: national - systems, diagnoses - A - B, contacts - one A, whole period - months, shares, sparklines, shortfalls', () => {
     const a = new Attack();
     const pseudonymiser = new Pseudonymiser(key);
-    const measures = ['diagnoses', 'a_diagnoses', 'b_diagnoses', 'marked_diagnoses'] as const;
+    const measures = ['diagnoses', 'a_diagnoses', 'b_diagnoses', 'marked_diagnoses', 'contacts', 'contacts_one_a'] as const;
+    const unknowns = ['unmarked', 'not_one_a'];
     const groups: { id: string; shared: Series; full: Series }[] = [
       { id: 'national', shared: campaignShared.national, full: campaignFull.national },
       { id: 'marking', shared: campaignShared.national.without_non_marking, full: campaignFull.national.without_non_marking },
@@ -163,17 +164,20 @@ describe.skipIf(!existsSync('data-samples/generator/run.ts'))('no hidden figure 
         a.sum(id(g.id, period, 'diagnoses'), [id(g.id, period, 'a_diagnoses'), id(g.id, period, 'b_diagnoses'), id(g.id, period, 'unmarked')]);
         a.sum(id(g.id, period, 'marked_diagnoses'), [id(g.id, period, 'a_diagnoses'), id(g.id, period, 'b_diagnoses')]);
         a.sum(id(g.id, period, 'diagnoses'), [id(g.id, period, 'marked_diagnoses'), id(g.id, period, 'unmarked')]);
+        a.unknown(id(g.id, period, 'not_one_a'), (f.contacts ?? 0) - (f.contacts_one_a ?? 0));
+        a.sum(id(g.id, period, 'contacts'), [id(g.id, period, 'contacts_one_a'), id(g.id, period, 'not_one_a')]);
         if (s) {
-          const d = s.diagnoses;
-          for (const [share, num] of [['a_share', 'a_diagnoses'], ['marked_share', 'marked_diagnoses']] as const) {
+          const shares = [['a_share', 'a_diagnoses', 'diagnoses'], ['marked_share', 'marked_diagnoses', 'diagnoses'], ['contact_a_share', 'contacts_one_a', 'contacts']] as const;
+          for (const [share, num, den] of shares) {
             const p = s[share];
-            if (p !== null && d !== null) a.guess(id(g.id, period, num), Math.round(p * d), `${share} x diagnoses`);
+            const d = s[den];
+            if (p !== null && d !== null) a.guess(id(g.id, period, num), Math.round(p * d), `${share} x ${den}`);
             const n = s[num];
-            if (p !== null && p > 0 && n !== null) a.guess(id(g.id, period, 'diagnoses'), Math.round(n / p), `${num} / ${share}`);
+            if (p !== null && p > 0 && n !== null) a.guess(id(g.id, period, den), Math.round(n / p), `${num} / ${share}`);
           }
         }
       }
-      for (const m of [...measures, 'unmarked']) a.sum(id(g.id, 'whole', m), months.map((month) => id(g.id, month, m)));
+      for (const m of [...measures, ...unknowns]) a.sum(id(g.id, 'whole', m), months.map((month) => id(g.id, month, m)));
     }
     const clinicsOf = (pred: (c: CampaignDocument['clinics'][number]) => boolean) => campaignFull.clinics.filter(pred).map((c) => `clinic:${c.clinic}`);
     const crossSums: [string, string[]][] = [
@@ -186,7 +190,7 @@ describe.skipIf(!existsSync('data-samples/generator/run.ts'))('no hidden figure 
       ...campaignFull.specialties.map((s): [string, string[]] => [`specialty:${s.specialty}`, clinicsOf((c) => String(c.specialty) === s.specialty)]),
     ];
     for (const [total, parts] of crossSums) {
-      for (const period of periods) for (const m of [...measures, 'unmarked']) a.sum(id(total, period, m), parts.map((p) => id(p, period, m)));
+      for (const period of periods) for (const m of [...measures, ...unknowns]) a.sum(id(total, period, m), parts.map((p) => id(p, period, m)));
     }
     // the focus lists: a sparkline point x the month's diagnoses, the shortfall beside the diagnoses
     const fullByPseudonym = new Map(campaignFull.clinics.map((c) => [pseudonymiser.of(c.clinic), c.clinic]));

@@ -1,10 +1,12 @@
 -- The counts every campaign figure is built from: one row per month, journal system,
 -- specialty and clinic. A = aktionsdiagnose, B = bidiagnose, null = unmarked.
+-- A contact is one patient at one clinic on one day; contacts_one_a counts those with exactly
+-- one A (the registration rule: one aktionsdiagnose per contact, any number of bidiagnoser).
 -- Variables (unset = no limit): campaign_from, campaign_to (first day of a month).
 with
 
 diagnoser as (
-    select sor_code, journal_system, specialty, kind, contact_date
+    select sor_code, patient, journal_system, specialty, kind, contact_date
     from core.diagnoser
 ),
 
@@ -37,8 +39,44 @@ counted as (
         count(*) as diagnoses,
         count(*) filter (where kind = 'A') as a_diagnoses,
         count(*) filter (where kind = 'B') as b_diagnoses,
+        0 as contacts,
+        0 as contacts_one_a,
     from in_period
     group by all
+),
+
+-- A contact's records share its system and specialty; one that came under two is counted once,
+-- under the first of them, so that every contact is in exactly one cell and the cells add up.
+contacts as (
+    select
+        sor_code,
+        min(journal_system) as journal_system,
+        min(specialty) as specialty,
+        cast(date_trunc('month', contact_date) as date) as month,
+        count(*) filter (where kind = 'A') = 1 as one_a,
+    from in_period
+    group by sor_code, patient, contact_date
+),
+
+contacts_counted as (
+    select
+        month,
+        journal_system,
+        specialty,
+        sor_code,
+        0 as diagnoses,
+        0 as a_diagnoses,
+        0 as b_diagnoses,
+        count(*) as contacts,
+        count(*) filter (where one_a) as contacts_one_a,
+    from contacts
+    group by all
+),
+
+both_counts as (
+    select * from counted
+    union all by name
+    select * from contacts_counted
 ),
 
 final as (
@@ -54,7 +92,9 @@ final as (
         sum(counted.diagnoses) as diagnoses,
         sum(counted.a_diagnoses) as a_diagnoses,
         sum(counted.b_diagnoses) as b_diagnoses,
-    from counted
+        sum(counted.contacts) as contacts,
+        sum(counted.contacts_one_a) as contacts_one_a,
+    from both_counts as counted
     left join clinics using (sor_code)
     group by all
 )

@@ -1,4 +1,5 @@
--- A-share (A over all diagnoses) and marked share ((A+B) over all) with Wilson 95% intervals,
+-- A-share (A over all diagnoses), marked share ((A+B) over all) and contact A-share (contacts
+-- with exactly one A over all contacts) with Wilson 95% intervals (macros/wilson.sql),
 -- per month and for the whole period (month null), at every level FAPS looks at:
 -- national, national without the systems that cannot mark, national over clinics with a
 -- registered journal system (the status report's per-system total), journal system, specialty, clinic.
@@ -20,25 +21,25 @@ non_marking as (
 ),
 
 keyed as (
-    select 'national' as level, 'all' as group_key, month, diagnoses, a_diagnoses, b_diagnoses
+    select 'national' as level, 'all' as group_key, month, diagnoses, a_diagnoses, b_diagnoses, contacts, contacts_one_a
     from cells
     union all
-    select 'national_marking', 'all', month, diagnoses, a_diagnoses, b_diagnoses
+    select 'national_marking', 'all', month, diagnoses, a_diagnoses, b_diagnoses, contacts, contacts_one_a
     from cells
     where journal_system not in (select journal_system from non_marking)
     union all
     -- the status report's per-system total: clinics with a journal system in the register
-    select 'national_registered', 'all', month, diagnoses, a_diagnoses, b_diagnoses
+    select 'national_registered', 'all', month, diagnoses, a_diagnoses, b_diagnoses, contacts, contacts_one_a
     from cells
     where registered_system is not null
     union all
-    select 'journal_system', journal_system, month, diagnoses, a_diagnoses, b_diagnoses
+    select 'journal_system', journal_system, month, diagnoses, a_diagnoses, b_diagnoses, contacts, contacts_one_a
     from cells
     union all
-    select 'specialty', coalesce(cast(specialty as varchar), 'unknown'), month, diagnoses, a_diagnoses, b_diagnoses
+    select 'specialty', coalesce(cast(specialty as varchar), 'unknown'), month, diagnoses, a_diagnoses, b_diagnoses, contacts, contacts_one_a
     from cells
     union all
-    select 'clinic', sor_code, month, diagnoses, a_diagnoses, b_diagnoses
+    select 'clinic', sor_code, month, diagnoses, a_diagnoses, b_diagnoses, contacts, contacts_one_a
     from cells
 ),
 
@@ -50,25 +51,13 @@ counted as (
         cast(sum(diagnoses) as bigint) as diagnoses,
         cast(sum(a_diagnoses) as bigint) as a_diagnoses,
         cast(sum(b_diagnoses) as bigint) as b_diagnoses,
+        cast(sum(contacts) as bigint) as contacts,
+        cast(sum(contacts_one_a) as bigint) as contacts_one_a,
     from keyed
     -- (level, group_key) alone gives the whole-period row, with month null
     group by grouping sets ((level, group_key, month), (level, group_key))
 ),
 
-shares as (
-    select
-        *,
-        a_diagnoses + b_diagnoses as marked,
-        a_diagnoses / diagnoses as a_share,
-        (a_diagnoses + b_diagnoses) / diagnoses as marked_share,
-        1.959963984540054 as z,
-    from counted
-),
-
--- Wilson score interval: (p + z²/2n ± z·sqrt(p(1-p)/n + z²/4n²)) / (1 + z²/n). Unlike the
--- normal approximation it stays inside 0..1 and is not degenerate at 0 or 1 for small clinics.
--- At p = 0 the lower bound is 0 and at p = 1 the upper bound is 1 on paper; the case
--- expressions say so instead of leaving floating-point crumbs of 1e-18.
 final as (
     select
         level,
@@ -77,23 +66,20 @@ final as (
         diagnoses,
         a_diagnoses,
         b_diagnoses,
-        marked,
-        a_share,
-        case when a_diagnoses = 0 then 0.0
-            else (a_share + z * z / (2 * diagnoses) - z * sqrt(a_share * (1 - a_share) / diagnoses + z * z / (4 * diagnoses * diagnoses))) / (1 + z * z / diagnoses)
-        end as a_low,
-        case when a_diagnoses = diagnoses then 1.0
-            else (a_share + z * z / (2 * diagnoses) + z * sqrt(a_share * (1 - a_share) / diagnoses + z * z / (4 * diagnoses * diagnoses))) / (1 + z * z / diagnoses)
-        end as a_high,
-        marked_share,
-        case when marked = 0 then 0.0
-            else (marked_share + z * z / (2 * diagnoses) - z * sqrt(marked_share * (1 - marked_share) / diagnoses + z * z / (4 * diagnoses * diagnoses))) / (1 + z * z / diagnoses)
-        end as marked_low,
-        case when marked = diagnoses then 1.0
-            else (marked_share + z * z / (2 * diagnoses) + z * sqrt(marked_share * (1 - marked_share) / diagnoses + z * z / (4 * diagnoses * diagnoses))) / (1 + z * z / diagnoses)
-        end as marked_high,
+        a_diagnoses + b_diagnoses as marked,
+        a_diagnoses / diagnoses as a_share,
+        wilson_low(a_diagnoses, diagnoses) as a_low,
+        wilson_high(a_diagnoses, diagnoses) as a_high,
+        (a_diagnoses + b_diagnoses) / diagnoses as marked_share,
+        wilson_low(a_diagnoses + b_diagnoses, diagnoses) as marked_low,
+        wilson_high(a_diagnoses + b_diagnoses, diagnoses) as marked_high,
+        contacts,
+        contacts_one_a,
+        contacts_one_a / contacts as contact_a_share,
+        wilson_low(contacts_one_a, contacts) as contact_a_low,
+        wilson_high(contacts_one_a, contacts) as contact_a_high,
         level = 'journal_system' and group_key in (select journal_system from non_marking) as cannot_mark,
-    from shares
+    from counted
 )
 
 select * from final

@@ -4,6 +4,7 @@
 // 'YYYY-MM' strings.
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../../../transforms/db/connection.ts';
+import { loadTemporaryMacros } from '../../../transforms/macros.ts';
 import { runLayer } from '../../../transforms/run.ts';
 
 export interface CampaignSettings {
@@ -17,6 +18,8 @@ export interface CampaignSettings {
   readonly target: number;
   /** Fewest diagnoses a clinic needs in each 3-month window to be ranked as improved or fallen back. */
   readonly minClinicDiagnoses: number;
+  /** Fewest diagnoses a cell (a group in a month or the period) needs to be drawn in full and ranked; default 30. */
+  readonly minCellDiagnoses?: number;
 }
 
 export type Level = 'national' | 'national_marking' | 'national_registered' | 'journal_system' | 'specialty' | 'clinic';
@@ -36,6 +39,13 @@ export interface ShareRow {
   readonly marked_share: number;
   readonly marked_low: number;
   readonly marked_high: number;
+  /** Contacts (patient, clinic, date), and those with exactly one A. */
+  readonly contacts: number;
+  readonly contacts_one_a: number;
+  /** contacts_one_a over contacts; null without contacts. */
+  readonly contact_a_share: number | null;
+  readonly contact_a_low: number | null;
+  readonly contact_a_high: number | null;
   readonly cannot_mark: boolean;
 }
 
@@ -78,6 +88,9 @@ export interface TrendRow {
   readonly reached_month: string | null;
   /** First month the fitted line reaches the target; null when it does not rise. */
   readonly projected_month: string | null;
+  /** The projected month's 95% interval (Fieller); null when the slope is not clearly above zero. */
+  readonly projected_early: string | null;
+  readonly projected_late: string | null;
 }
 
 export interface ClinicChangeRow {
@@ -126,6 +139,8 @@ export function monthLiteral(month: string): string {
 /** Builds the campaign models as tables marts.campaign_* on `conn` (temporary ones on a read-only database) and reads them. */
 export async function computeCampaign(conn: DuckDBConnection, settings: CampaignSettings): Promise<CampaignData> {
   if (!(settings.target > 0 && settings.target <= 1)) throw new Error(`bad target: ${settings.target} (expected a share above 0 and at most 1)`);
+  // The shared macros the models call, on this connection: the database may be read-only or older than them.
+  for (const file of ['wilson.sql', 'student_t.sql']) await loadTemporaryMacros(conn, file);
   const { tables } = await runLayer(conn, 'marts', {
     select: 'campaign_*',
     variables: {
@@ -144,7 +159,9 @@ export async function computeCampaign(conn: DuckDBConnection, settings: Campaign
     `select level, group_key, strftime(month, '%Y-%m') as month,
             cast(diagnoses as double) as diagnoses, cast(a_diagnoses as double) as a_diagnoses,
             cast(b_diagnoses as double) as b_diagnoses, cast(marked as double) as marked,
-            a_share, a_low, a_high, marked_share, marked_low, marked_high, cannot_mark
+            a_share, a_low, a_high, marked_share, marked_low, marked_high,
+            cast(contacts as double) as contacts, cast(contacts_one_a as double) as contacts_one_a,
+            contact_a_share, contact_a_low, contact_a_high, cannot_mark
      from ${model('campaign_shares')}
      order by level, group_key, month nulls first`,
   );
@@ -165,7 +182,8 @@ export async function computeCampaign(conn: DuckDBConnection, settings: Campaign
     conn,
     `select level, strftime(start_month, '%Y-%m') as start_month, target, cast(months as integer) as months,
             strftime(last_month, '%Y-%m') as last_month, slope, intercept, r2, fitted_last,
-            strftime(reached_month, '%Y-%m') as reached_month, strftime(projected_month, '%Y-%m') as projected_month
+            strftime(reached_month, '%Y-%m') as reached_month, strftime(projected_month, '%Y-%m') as projected_month,
+            strftime(projected_early, '%Y-%m') as projected_early, strftime(projected_late, '%Y-%m') as projected_late
      from ${model('campaign_trend')} order by level`,
   );
   const clinicChange = await queryRows<ClinicChangeRow>(

@@ -19,6 +19,15 @@ export interface Share {
   readonly marked_share: number | null;
   readonly marked_share_low: number | null;
   readonly marked_share_high: number | null;
+  /** Contacts (patient, clinic, date) and those with exactly one A. */
+  readonly contacts: number | null;
+  readonly contacts_one_a: number | null;
+  /** The share of contacts with exactly one A, and its Wilson 95% interval. */
+  readonly contact_a_share: number | null;
+  readonly contact_a_share_low: number | null;
+  readonly contact_a_share_high: number | null;
+  /** Fewer diagnoses than min_cell_diagnoses: drawn faded and not ranked. */
+  readonly few_diagnoses: boolean;
 }
 
 export interface Series {
@@ -46,6 +55,9 @@ export interface Trend {
   readonly fitted_last: number | null;
   readonly reached_month: string | null;
   readonly projected_month: string | null;
+  /** The projected month's 95% interval (Fieller); null when the slope is not clearly above zero. */
+  readonly projected_month_low: string | null;
+  readonly projected_month_high: string | null;
   /** One sentence: when the target is (or would be) reached, or why not. */
   readonly verdict: string;
 }
@@ -94,6 +106,8 @@ export interface CampaignDocument {
   readonly period: { readonly from: string | null; readonly to: string | null; readonly months: readonly string[] };
   readonly target: number;
   readonly campaign_start: string;
+  /** Cells with fewer diagnoses are faded and left out of every ranking. */
+  readonly min_cell_diagnoses: number;
   readonly methods: Readonly<Record<string, string>>;
   readonly national: Series & {
     readonly without_non_marking: Series;
@@ -126,13 +140,19 @@ export interface DocumentOptions {
 }
 
 const METHODS = {
-  a_share: 'A-diagnoses (aktionsdiagnose) over all diagnoses, by contact month.',
+  a_share: 'A-diagnoses (aktionsdiagnose) over all diagnoses, by contact month. This is the status report\'s measure.',
+  contact_a_share:
+    'Contacts with exactly one A-diagnosis over all contacts, by month; a contact is one patient at one clinic on one day. A contact carries one aktionsdiagnose and any number of bidiagnoser, so the share of diagnoses marked A has a ceiling of 1 / (1 + bidiagnoser per contact) below 100%: a clinic that marks every contact correctly but records two bidiagnoser a contact shows 33%, one that records none shows 100%. The diagnosis share therefore also measures how many bidiagnoser a clinic records, and a clinic that starts recording its bidiagnoser lowers it while marking as well as before. The contact share measures what the campaign asks for (one A per contact) without that bias, and also counts a contact with two A as wrong. Both are given: the diagnosis share to compare with the status report, the contact share to compare clinics and systems.',
   marked_share: 'A- plus B-diagnoses over all diagnoses; the rest arrived unmarked.',
-  interval: 'Wilson score interval, 95% (z = 1.96).',
+  interval: 'Wilson score interval, 95% (z = 1.96), for every share of every cell: national, journal system, specialty and clinic, by month and for the period (one SQL macro, transforms/macros/wilson.sql). Drawn as a band around each line.',
+  // the configured minimum goes into this one's text (minCellMethod); the key keeps its place here
+  min_cell_diagnoses: '',
   national: 'Every published diagnosis. national.registered_systems counts only clinics with a journal system in the register, as the status report\'s per-system table does; the difference is the clinics registered without one.',
   non_marking: 'A journal system with no A and no B in the whole period cannot mark; it is listed apart and the national share is also given without it.',
   change_since_start: 'A-share in the last month minus the A-share in the campaign start month (or the first month after it with diagnoses).',
   trend: 'Ordinary least-squares line through the monthly national A-shares from the campaign start month to the last month, each month weighted equally; the projected month is the first whole month where the line reaches the target (none when the line does not rise; needs 3 months).',
+  trend_interval:
+    'The projected month\'s 95% interval is Fieller\'s interval for inverse regression: the months at which the target lies inside the fitted line\'s 95% confidence band (Student t on months - 2 degrees of freedom, from the scatter of the monthly shares around the line). When the slope is not clearly above zero at 95% the interval has no end and none is given. It says how well the months so far pin the line down, not what the campaign will do next.',
   shift_share:
     'Month-on-month change of the national A-share split over groups (journal system x specialty): within = sum of average weight x change in the group\'s A-share; mix = sum of average A-share x change in the group\'s weight (its share of all diagnoses). The two add up to the observed change exactly (residual is floating-point rounding). A group present in only one of the two months counts wholly as mix.',
   clinic_change: 'A clinic\'s A-share in the first three months of the campaign against the last three months of the period; clinics with fewer diagnoses than the minimum in either window are not ranked.',
@@ -140,9 +160,13 @@ const METHODS = {
 };
 
 const SHAREABLE_METHOD =
-  'Shareable report: clinics carry pseudonyms (HMAC of the SOR code under a secret key), not SOR codes or names. Counts of 1-4 are suppressed (primary suppression), and so are further counts chosen so that none of them can be recomputed from what is shown (complementary suppression): from a total and its parts (national and the journal systems, specialties or clinics; a system or specialty and its clinics; diagnoses = A + B + unmarked), or from the whole period and the other months. A share and its interval are shown only where both its counts are. A clinic\'s journal system and specialty are shown, and a journal system x specialty group is named in the shift-share table, only where at least 5 clinics share both. Clinics with any suppressed figure are not ranked as improved or fallen back.';
+  'Shareable report: clinics carry pseudonyms (HMAC of the SOR code under a secret key), not SOR codes or names. Counts of 1-4 are suppressed (primary suppression), and so are further counts chosen so that none of them can be recomputed from what is shown (complementary suppression): from a total and its parts (national and the journal systems, specialties or clinics; a system or specialty and its clinics; diagnoses = A + B + unmarked; contacts = contacts with one A + the others), or from the whole period and the other months. A share and its interval are shown only where both its counts are. A clinic\'s journal system and specialty are shown, and a journal system x specialty group is named in the shift-share table, only where at least 5 clinics share both. Clinics with any suppressed figure are not ranked as improved or fallen back.';
 
-function rawShare(r: ShareRow): Share {
+function minCellMethod(min: number): string {
+  return `A journal system, specialty or clinic with fewer than ${min} diagnoses in a month (or in the period) is drawn faded, without its interval band, and is left out of every ranking (clinics below target, the groups that moved the share most); its figures and interval stay in the tables (campaign.min_cell_diagnoses).`;
+}
+
+function rawShare(r: ShareRow, minCell: number): Share {
   // month is always set (undefined for the whole period, which JSON leaves out): a conditional
   // spread here made V8 build every one of these objects the slow way (50 µs each)
   return {
@@ -157,10 +181,16 @@ function rawShare(r: ShareRow): Share {
     marked_share: r.marked_share,
     marked_share_low: r.marked_low,
     marked_share_high: r.marked_high,
+    contacts: r.contacts,
+    contacts_one_a: r.contacts_one_a,
+    contact_a_share: r.contact_a_share,
+    contact_a_share_low: r.contact_a_low,
+    contact_a_share_high: r.contact_a_high,
+    few_diagnoses: r.diagnoses < minCell,
   };
 }
 
-const MEASURES = ['diagnoses', 'a', 'b', 'unmarked', 'marked'] as const;
+const MEASURES = ['diagnoses', 'a', 'b', 'unmarked', 'marked', 'contacts', 'one_a', 'not_one_a'] as const;
 type Measure = (typeof MEASURES)[number];
 const cellId = (level: string, key: string, month: string | null, measure: Measure) => `${level}\u0000${key}\u0000${month ?? 'whole'}\u0000${measure}`;
 
@@ -171,7 +201,8 @@ const cellId = (level: string, key: string, month: string | null, measure: Measu
  * is the sum of its months; national is the sum of the journal systems, of the specialties and
  * of the clinics; national without non-marking systems the sum of the systems that mark;
  * a journal system or a specialty the sum of its clinics; national minus the registered systems
- * is the clinics registered without one, an unknown that is not shown.
+ * is the clinics registered without one, an unknown that is not shown. Contacts = contacts with
+ * one A + the others (never shown); each contact is in one cell, so contacts add up like diagnoses.
  */
 function campaignTable(data: CampaignData): ProtectedTable {
   const t = new TableBuilder();
@@ -179,12 +210,14 @@ function campaignTable(data: CampaignData): ProtectedTable {
   for (const r of data.shares) {
     const values: Record<Measure, number> = {
       diagnoses: r.diagnoses, a: r.a_diagnoses, b: r.b_diagnoses, unmarked: r.diagnoses - r.marked, marked: r.marked,
+      contacts: r.contacts, one_a: r.contacts_one_a, not_one_a: r.contacts - r.contacts_one_a,
     };
     for (const m of MEASURES) present.add(t.cell(cellId(r.level, r.group_key, r.month, m), values[m]));
     const id = (m: Measure) => cellId(r.level, r.group_key, r.month, m);
     t.sum(id('diagnoses'), [id('a'), id('b'), id('unmarked')]);
     t.sum(id('marked'), [id('a'), id('b')]);
     t.sum(id('diagnoses'), [id('marked'), id('unmarked')]);
+    t.sum(id('contacts'), [id('one_a'), id('not_one_a')]);
   }
   const periods = [null, ...data.months];
   const groups = new Map<string, { level: string; key: string }>();
@@ -226,6 +259,7 @@ function protectedShare(s: Share, t: ProtectedTable, level: string, key: string,
   const shown = (m: Measure) => t.isShown(cellId(level, key, month, m));
   const a = shown('a') && shown('diagnoses');
   const marked = shown('marked') && shown('diagnoses');
+  const contact = shown('one_a') && shown('contacts');
   return {
     month: s.month,
     diagnoses: shown('diagnoses') ? s.diagnoses : null,
@@ -238,6 +272,13 @@ function protectedShare(s: Share, t: ProtectedTable, level: string, key: string,
     marked_share: marked ? s.marked_share : null,
     marked_share_low: marked ? s.marked_share_low : null,
     marked_share_high: marked ? s.marked_share_high : null,
+    contacts: shown('contacts') ? s.contacts : null,
+    contacts_one_a: shown('one_a') ? s.contacts_one_a : null,
+    contact_a_share: contact ? s.contact_a_share : null,
+    contact_a_share_low: contact ? s.contact_a_share_low : null,
+    contact_a_share_high: contact ? s.contact_a_share_high : null,
+    // a hidden count is not told apart from a small one: its share is hidden anyway
+    few_diagnoses: s.few_diagnoses || !shown('diagnoses'),
   };
 }
 
@@ -263,7 +304,12 @@ function trendOf(row: TrendRow | undefined, target: number): Trend | null {
   if (row.reached_month) verdict = `The target of ${pct} was reached in ${monthLabel(row.reached_month)}.`;
   else if (row.months < 3) verdict = `Too few months since the start (${row.months}) to fit a trend.`;
   else if (row.projected_month === null) verdict = `The share is not rising since the start; at this trend the target of ${pct} is not reached.`;
-  else verdict = `At the trend since ${monthLabel(row.start_month)} (${((row.slope ?? 0) * 100).toFixed(2)} pp a month), the target of ${pct} would be reached in ${monthLabel(row.projected_month)}.`;
+  else {
+    const range = row.projected_early && row.projected_late
+      ? row.projected_early === row.projected_late ? '' : ` (95% interval ${monthLabel(row.projected_early)} to ${monthLabel(row.projected_late)})`
+      : ' (the slope is not clearly above zero, so no 95% interval can be given: it may not be reached at all)';
+    verdict = `At the trend since ${monthLabel(row.start_month)} (${((row.slope ?? 0) * 100).toFixed(2)} pp a month), the target of ${pct} would be reached in ${monthLabel(row.projected_month)}${range}.`;
+  }
   return {
     fitted_from: row.start_month,
     fitted_to: row.last_month,
@@ -273,6 +319,8 @@ function trendOf(row: TrendRow | undefined, target: number): Trend | null {
     fitted_last: row.fitted_last,
     reached_month: row.reached_month,
     projected_month: row.projected_month,
+    projected_month_low: row.projected_month && row.projected_early ? row.projected_early : null,
+    projected_month_high: row.projected_month && row.projected_late ? row.projected_late : null,
     verdict,
   };
 }
@@ -283,8 +331,9 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
   if (shareable && !options.pseudonymiser) throw new Error('a shareable report needs a pseudonymiser');
   const listLength = options.listLength ?? 15;
   const target = data.settings.target;
+  const minCell = data.settings.minCellDiagnoses ?? 30;
   const table = shareable ? campaignTable(data) : null;
-  const protect = (r: ShareRow) => (table ? protectedShare(rawShare(r), table, r.level, r.group_key, r.month) : rawShare(r));
+  const protect = (r: ShareRow) => (table ? protectedShare(rawShare(r, minCell), table, r.level, r.group_key, r.month) : rawShare(r, minCell));
 
   // group the long share table into series per (level, key)
   const series = new Map<string, { whole?: Share; months: Share[]; cannot_mark: boolean }>();
@@ -299,6 +348,7 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
   const empty: Share = {
     diagnoses: 0, a_diagnoses: 0, b_diagnoses: 0, marked_diagnoses: 0, a_share: null, a_share_low: null,
     a_share_high: null, marked_share: null, marked_share_low: null, marked_share_high: null,
+    contacts: 0, contacts_one_a: 0, contact_a_share: null, contact_a_share_low: null, contact_a_share_high: null, few_diagnoses: true,
   };
   const seriesOf = (level: string, key: string): Series & { cannot_mark: boolean } => {
     const s = series.get(`${level}\u0000${key}`);
@@ -374,7 +424,8 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
   const belowTarget: ClinicPick[] = data.clinics
     .filter((c) => !nonMarkingSet.has(c.journal_system) && clinicWhole.has(c.sor_code))
     .map((c) => ({ c, raw: clinicWhole.get(c.sor_code)! }))
-    .filter(({ raw }) => raw.a_share < target)
+    // a clinic with few diagnoses is not ranked: its share could be anything within a wide interval
+    .filter(({ raw }) => raw.a_share < target && raw.diagnoses >= minCell)
     .sort((x, y) => y.raw.diagnoses - x.raw.diagnoses || x.c.sor_code.localeCompare(y.c.sor_code))
     .slice(0, listLength)
     .map(({ c, raw }) => {
@@ -399,6 +450,8 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
   const groupsByMonth = new Map<string, typeof data.shiftShareGroups[number][]>();
   for (const g of data.shiftShareGroups) {
     // a group of fewer than 5 clinics is not named: its within and mix are one clinic's figures
+    // a group small in both months is noise; one that enters or leaves with many diagnoses is not
+    if (Math.max(g.diagnoses, g.previous_diagnoses) < minCell) continue;
     if (shareable && (isSmallCount(g.diagnoses) || isSmallCount(g.previous_diagnoses) || (comboCount.get(`${g.journal_system}\u0000${g.specialty}`) ?? 0) < 5)) continue;
     const list = groupsByMonth.get(g.month) ?? [];
     list.push(g);
@@ -421,7 +474,8 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
     period: { from: data.months[0] ?? data.settings.from ?? null, to: lastMonth ?? data.settings.to ?? null, months: data.months },
     target,
     campaign_start: start,
-    methods: shareable ? { ...METHODS, shareable: SHAREABLE_METHOD } : METHODS,
+    min_cell_diagnoses: minCell,
+    methods: { ...METHODS, min_cell_diagnoses: minCellMethod(minCell), ...(shareable ? { shareable: SHAREABLE_METHOD } : {}) },
     national: {
       ...national,
       without_non_marking: withoutNonMarking,

@@ -8,10 +8,18 @@ import {
 
 const pct = (v: number | null | undefined) => formatPercent(v);
 const interval = (s: Share) => (s.a_share_low === null || s.a_share_high === null ? '–' : `${formatPercent(s.a_share_low)} – ${formatPercent(s.a_share_high)}`);
+const contactInterval = (s: Share) =>
+  s.contact_a_share_low === null || s.contact_a_share_high === null ? '–' : `${formatPercent(s.contact_a_share_low)} – ${formatPercent(s.contact_a_share_high)}`;
 
 function monthlyValues(series: Series, months: readonly string[], pick: (s: Share) => number | null): (number | null)[] {
   const byMonth = new Map(series.months.map((m) => [m.month, pick(m)]));
   return months.map((m) => byMonth.get(m) ?? null);
+}
+
+/** Months where the group had fewer diagnoses than the minimum (or none): drawn faded. */
+function fadedMonths(series: Series, months: readonly string[]): boolean[] {
+  const byMonth = new Map(series.months.map((m) => [m.month, m.few_diagnoses]));
+  return months.map((m) => byMonth.get(m) ?? true);
 }
 
 function trendCell(values: readonly (number | null)[], target: number) {
@@ -26,6 +34,13 @@ export function expectedCharts(doc: CampaignDocument): Record<string, number> {
   if (doc.national.shift_share.length > 0) counts.bar = 1;
   if (sparklines > 0) counts.sparkline = sparklines;
   return counts;
+}
+
+function targetSub(trend: CampaignDocument['national']['trend']): string {
+  if (trend?.reached_month) return `reached ${trend.reached_month}`;
+  if (!trend?.projected_month) return 'not reached at the trend';
+  const range = trend.projected_month_low && trend.projected_month_high ? ` (95%: ${trend.projected_month_low} to ${trend.projected_month_high})` : ' (no 95% bound)';
+  return `trend reaches it ${trend.projected_month}${range}`;
 }
 
 export function renderCampaignHtml(doc: CampaignDocument): string {
@@ -46,7 +61,8 @@ export function renderCampaignHtml(doc: CampaignDocument): string {
     },
     { label: 'Without systems that cannot mark', value: pct(nat.without_non_marking.whole_period.a_share), sub: `last month ${pct(nat.without_non_marking.months.at(-1)?.a_share)}` },
     { label: 'Marked (A or B), whole period', value: pct(whole.marked_share), sub: `last month ${pct(last?.marked_share)}` },
-    { label: 'Target', value: formatPercent(target, 0), sub: nat.trend?.projected_month ? `trend reaches it ${nat.trend.projected_month}` : nat.trend?.reached_month ? `reached ${nat.trend.reached_month}` : 'not reached at the trend' },
+    { label: 'Contacts with exactly one A, whole period', value: pct(whole.contact_a_share), sub: `last month ${pct(last?.contact_a_share)}` },
+    { label: 'Target', value: formatPercent(target, 0), sub: targetSub(nat.trend) },
   ]);
 
   const nationalChart = lineChart({
@@ -58,8 +74,13 @@ export function renderCampaignHtml(doc: CampaignDocument): string {
         values: monthlyValues(nat, months, (s) => s.a_share),
         band: { low: monthlyValues(nat, months, (s) => s.a_share_low), high: monthlyValues(nat, months, (s) => s.a_share_high) },
       },
-      { name: 'A-share without systems that cannot mark', values: monthlyValues(nat.without_non_marking, months, (s) => s.a_share) },
+      { name: 'A-share, systems that mark', values: monthlyValues(nat.without_non_marking, months, (s) => s.a_share) },
       { name: 'Marked share (A or B)', values: monthlyValues(nat, months, (s) => s.marked_share), dashed: true },
+      {
+        name: 'Contacts with one A (95% CI)',
+        values: monthlyValues(nat, months, (s) => s.contact_a_share),
+        band: { low: monthlyValues(nat, months, (s) => s.contact_a_share_low), high: monthlyValues(nat, months, (s) => s.contact_a_share_high) },
+      },
     ],
     percent: true,
     marks: [{ value: target, label: targetLabel }],
@@ -75,6 +96,9 @@ export function renderCampaignHtml(doc: CampaignDocument): string {
       { label: '95% CI', value: (m: Share) => interval(m), numeric: true },
       { label: 'Marked share', value: (m: Share) => pct(m.marked_share), numeric: true },
       { label: 'A-share without non-marking systems', value: (m: Share) => pct(withoutByMonth.get(m.month)?.a_share), numeric: true },
+      { label: 'Contacts', value: (m: Share) => formatCount(m.contacts), numeric: true },
+      { label: 'Contacts with one A', value: (m: Share) => pct(m.contact_a_share), numeric: true },
+      { label: '95% CI (contacts)', value: (m: Share) => contactInterval(m), numeric: true },
     ],
     nat.months,
   );
@@ -127,11 +151,17 @@ export function renderCampaignHtml(doc: CampaignDocument): string {
         lineChart({
           title: 'Monthly A-share by journal system',
           categories: months,
-          series: marking.map((s) => ({ name: s.journal_system, values: monthlyValues(s, months, (m) => m.a_share) })),
+          series: marking.map((s) => ({
+            name: s.journal_system,
+            values: monthlyValues(s, months, (m) => m.a_share),
+            band: { low: monthlyValues(s, months, (m) => m.a_share_low), high: monthlyValues(s, months, (m) => m.a_share_high) },
+            faded: fadedMonths(s, months),
+          })),
           percent: true,
           marks: [{ value: target, label: targetLabel }],
           height: 360,
         }),
+        `Bands: Wilson 95% intervals. Faded: a month with fewer than ${doc.min_cell_diagnoses} diagnoses, drawn without its band.`,
       )
     : '';
   type SystemRow = CampaignDocument['journal_systems'][number];
@@ -141,6 +171,8 @@ export function renderCampaignHtml(doc: CampaignDocument): string {
     { label: 'A-share', value: (s) => pct(s.whole_period.a_share), numeric: true },
     { label: '95% CI', value: (s) => interval(s.whole_period), numeric: true },
     { label: 'Marked share', value: (s) => pct(s.whole_period.marked_share), numeric: true },
+    { label: 'Contacts with one A', value: (s) => pct(s.whole_period.contact_a_share), numeric: true },
+    { label: '95% CI (contacts)', value: (s) => contactInterval(s.whole_period), numeric: true },
     { label: `A-share ${doc.campaign_start}`, value: (s) => pct(s.change_since_start?.from_a_share), numeric: true },
     { label: `A-share ${doc.period.to ?? ''}`, value: (s) => pct(s.change_since_start?.to_a_share), numeric: true },
     { label: 'Change', value: (s) => formatPoints(s.change_since_start?.change), numeric: true },
@@ -165,10 +197,12 @@ export function renderCampaignHtml(doc: CampaignDocument): string {
       { label: 'A-share', value: (s: SpecialtyRow) => pct(s.whole_period.a_share), numeric: true },
       { label: '95% CI', value: (s: SpecialtyRow) => interval(s.whole_period), numeric: true },
       { label: 'Marked share', value: (s: SpecialtyRow) => pct(s.whole_period.marked_share), numeric: true },
+      { label: 'Contacts with one A', value: (s: SpecialtyRow) => pct(s.whole_period.contact_a_share), numeric: true },
       { label: 'Change since start', value: (s: SpecialtyRow) => formatPoints(s.change_since_start?.change), numeric: true },
       { label: 'Monthly A-share', value: (s: SpecialtyRow) => trendCell(monthlyValues(s, months, (m) => m.a_share), target) },
     ],
     doc.specialties,
+    { rowClass: (s) => (s.whole_period.few_diagnoses ? 'muted' : undefined) },
   );
 
   const clinicColumns = (extra: Column<ClinicPick>[]): Column<ClinicPick>[] => [
@@ -204,8 +238,8 @@ export function renderCampaignHtml(doc: CampaignDocument): string {
       id: 'shift-share',
       intro: 'Each month-on-month change of the national A-share split into improvement within journal system x specialty groups and a shift in the mix of who delivers.',
     }),
-    section('Journal systems', `${systemChart}${renderTable(systemColumns, marking, { empty: 'No journal system marks.' })}${nonMarkingHtml}`, { id: 'systems' }),
-    section('Specialties', specialtyTable, { id: 'specialties' }),
+    section('Journal systems', `${systemChart}${marking.some((m) => m.whole_period.few_diagnoses) ? `<p class="note">Greyed rows: fewer than ${doc.min_cell_diagnoses} diagnoses in the period.</p>` : ''}${renderTable(systemColumns, marking, { empty: 'No journal system marks.', rowClass: (s) => (s.whole_period.few_diagnoses ? 'muted' : undefined) })}${nonMarkingHtml}`, { id: 'systems' }),
+    section('Specialties', specialtyTable, { id: 'specialties', intro: `Greyed rows: fewer than ${doc.min_cell_diagnoses} diagnoses in the period, too few to read the share (see the interval).` }),
     section('Clinics below target with the most diagnoses', belowTable, { id: 'below-target', intro: doc.methods.below_target }),
     section('Clinics that improved most', renderTable(changeColumns, doc.focus.improved, { empty: 'No clinic improved (or too few diagnoses to say).' }), { id: 'improved', intro: doc.methods.clinic_change }),
     section('Clinics that fell back most', renderTable(changeColumns, doc.focus.fell_back, { empty: 'No clinic fell back (or too few diagnoses to say).' }), { id: 'fell-back' }),

@@ -15,6 +15,8 @@ export interface CampaignConfig {
   readonly target: number;
   readonly start?: string;
   readonly minClinicDiagnoses: number;
+  /** Fewest diagnoses a cell (a journal system, specialty or clinic in a month or the period) needs to be shown in full and ranked. */
+  readonly minCellDiagnoses: number;
   readonly pseudonymKeyFile: string;
 }
 
@@ -40,9 +42,9 @@ export function parseMonth(value: unknown, flag: string): string {
 }
 
 /** The keys of the `campaign:` block; any other is a configuration error. */
-export const CAMPAIGN_KEYS = ['target', 'start', 'min_clinic_diagnoses', 'pseudonym_key_file'] as const;
+export const CAMPAIGN_KEYS = ['target', 'start', 'min_clinic_diagnoses', 'min_cell_diagnoses', 'pseudonym_key_file'] as const;
 
-export type CampaignBlock = Pick<CampaignConfig, 'target' | 'start' | 'minClinicDiagnoses' | 'pseudonymKeyFile'>;
+export type CampaignBlock = Pick<CampaignConfig, 'target' | 'start' | 'minClinicDiagnoses' | 'minCellDiagnoses' | 'pseudonymKeyFile'>;
 
 export async function loadCampaignConfig(file: string, overrides: { database?: string } = {}): Promise<CampaignConfig> {
   const config = await loadConfig(file, { database: overrides.database });
@@ -66,12 +68,15 @@ export function readCampaignBlock(file: string, raw: Readonly<Record<string, unk
   if (start !== undefined && start !== null && !MONTH.test(String(start))) throw new ConfigError(file, 'campaign.start', start, 'a month as YYYY-MM');
   const min = block.min_clinic_diagnoses ?? 20;
   if (!Number.isInteger(min) || (min as number) < 1) throw new ConfigError(file, 'campaign.min_clinic_diagnoses', min, 'a whole number of at least 1');
+  const minCell = block.min_cell_diagnoses ?? 30;
+  if (!Number.isInteger(minCell) || (minCell as number) < 1) throw new ConfigError(file, 'campaign.min_cell_diagnoses', minCell, 'a whole number of at least 1');
   const keyFile = block.pseudonym_key_file ?? 'var/pseudonym.key';
   if (typeof keyFile !== 'string') throw new ConfigError(file, 'campaign.pseudonym_key_file', keyFile, 'a file path');
   return {
     target,
     start: start === undefined || start === null ? undefined : String(start),
     minClinicDiagnoses: min as number,
+    minCellDiagnoses: minCell as number,
     pseudonymKeyFile: keyFile,
   };
 }

@@ -24,6 +24,12 @@ const shareColumns: CsvColumn<ShareLine>[] = [
   { header: 'marked_share', value: (r) => r.marked_share, digits: SHARE_DIGITS },
   { header: 'marked_share_low', value: (r) => r.marked_share_low, digits: SHARE_DIGITS },
   { header: 'marked_share_high', value: (r) => r.marked_share_high, digits: SHARE_DIGITS },
+  { header: 'contacts', value: (r) => r.contacts },
+  { header: 'contacts_one_a', value: (r) => r.contacts_one_a },
+  { header: 'contact_a_share', value: (r) => r.contact_a_share, digits: SHARE_DIGITS },
+  { header: 'contact_a_share_low', value: (r) => r.contact_a_share_low, digits: SHARE_DIGITS },
+  { header: 'contact_a_share_high', value: (r) => r.contact_a_share_high, digits: SHARE_DIGITS },
+  { header: 'few_diagnoses', value: (r) => r.few_diagnoses },
 ];
 
 /** Every share of the document in one long table. */
