@@ -168,16 +168,16 @@ export async function collectRunResults(conn: DuckDBConnection | null, config: P
 }
 
 /**
- * Writes run_results.json into the run's folder (owner-only, whatever the umask; written to a
+ * Writes run_results.json into the run's folder (with the mode file_mode gives every output; written to a
  * temporary name and renamed, so a reader never sees half a file) and points `<reports>/latest`
  * at that folder.
  */
 export async function writeRunResults(results: RunResults): Promise<string> {
   const folder = results.outputs.reports;
-  await mkdir(folder, { recursive: true, mode: 0o700 });
+  await mkdir(folder, { recursive: true });
   const file = results.outputs.run_results;
   const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, `${JSON.stringify(results, null, 2)}\n`, { mode: 0o600 });
+  await writeFile(tmp, `${JSON.stringify(results, null, 2)}\n`);
   await rename(tmp, file);
   await pointLatest(join(folder, '..'), results.run_id);
   return file;

@@ -20,7 +20,7 @@ export interface IpfOptions {
  */
 export function ipf(seed: readonly (readonly number[])[], rows: readonly number[], cols: readonly number[], opts: IpfOptions = {}): number[][] {
   const tolerance = opts.tolerance ?? 1e-7;
-  const maxIterations = opts.maxIterations ?? 10_000;
+  const maxIterations = opts.maxIterations ?? 200_000;
   if (seed.length !== rows.length || seed.some((r) => r.length !== cols.length)) throw new Error(`ipf: a ${seed.length}-row seed for ${rows.length} rows x ${cols.length} columns`);
   if (Math.abs(sum(rows) - sum(cols)) > tolerance) throw new Error(`ipf: row sums ${sum(rows)} and column sums ${sum(cols)} differ`);
   const m = seed.map((r) => r.map((v) => {

@@ -8,6 +8,7 @@ import { queryRows, sqlIdent, sqlString, withDatabase } from '../../transforms/d
 import { REPO } from '../helpers/snapshot.ts';
 import { workspace, type Workspace } from '../helpers/inbox.ts';
 import { CP1252_SPELLINGS, Planter, plantedIn, SPELLINGS, type Spelling } from '../helpers/planted-identifiers.ts';
+import { everyFile } from '../helpers/every-file.ts';
 
 // The "done when" of issue 15: an inbox built by hand the way four kinds of system deliver
 // (NOVAX Latin-1 CSV, EG Clinea UTF-8 CSV, MultiMed Web NDJSON, XMedicus Parquet, laid out by
@@ -145,15 +146,6 @@ async function buildInbox(ws: Workspace, planter: Planter): Promise<Map<string, 
   return expected;
 }
 
-async function everyFile(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await everyFile(p)));
-    else out.push(p);
-  }
-  return out;
-}
 
 /** A file's text as a reader sees it: Parquet read back row by row (on `conn`), anything else as UTF-8 (or Latin-1). */
 async function textOf(conn: DuckDBConnection, file: string, encoding: 'utf8' | 'latin1' = 'utf8'): Promise<string> {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { queryRows, sqlString, withDatabase } from '../../transforms/db/connection.ts';
 import { REPO } from '../helpers/snapshot.ts';
 import { REGISTER, workspace } from '../helpers/inbox.ts';
+import { everyFile } from '../helpers/every-file.ts';
 
 const H = 'DiagnoseId;SORkode;Ydernr;PatientPseudo;Diagnosekode;Diagnoseart;Kontaktdato';
 const EH = 'EpikriseId;SORkode;Ydernr;PatientPseudo;Dato;Overskrift;Tekst';
@@ -24,17 +25,6 @@ const PLANTED = [
 ].flat();
 const LH = 'SvarId;SORkode;Ydernr;PatientPseudo;Analysekode;Kodetype;Analysenavn;Resultat;Operator;Enhed;RefNedre;RefOevre;RefTekst;Markering;Status;Proevetid;Svartid';
 
-async function everyFile(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-    const p = join(dir, e.name);
-    // reports/latest points at a run's folder, which is walked as itself.
-    if (e.isSymbolicLink()) continue;
-    if (e.isDirectory()) out.push(...(await everyFile(p)));
-    else out.push(p);
-  }
-  return out;
-}
 
 /** A file's text as a reader sees it: Parquet read back row by row, anything else as UTF-8. */
 async function textOf(file: string): Promise<string> {

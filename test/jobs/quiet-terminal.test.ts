@@ -79,7 +79,7 @@ describe('a failed nightly', () => {
     const verbose = run(['--verbose']);
     expect(verbose.status).toBe(quiet.status);
     expect(verbose.stderr).toMatch(/^fangst nightly: .*no-such-inbox/);
-    expect(verbose.stderr).toMatch(/\n\s+at .+\.ts:\d+/);
+    expect(verbose.stderr).toMatch(/\n\s+at .+\.(ts|js):\d+/);
   });
 });
 

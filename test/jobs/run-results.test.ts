@@ -47,12 +47,15 @@ async function night(ws: Workspace): Promise<{ results: RunResults[]; exitCode: 
   }
 }
 
-/** The file as written, checked to be the one reported, owner-only and free of pseudonyms. */
+/**
+ * The file as written, checked to be the one reported, created as every output is (file_mode sets
+ * the umask: test/jobs/file-modes.test.ts checks the modes through the command) and free of pseudonyms.
+ */
 async function readResults(ws: Workspace, reported: RunResults): Promise<RunResults> {
   const file = join(ws.reports, reported.run_id, 'run_results.json');
   const text = await readFile(file, 'utf8');
   expect(JSON.parse(text)).toEqual(reported);
-  expect((await stat(file)).mode & 0o777).toBe(0o600);
+  expect((await stat(file)).mode & 0o777).toBe(0o666 & ~currentUmask());
   expect(text).not.toMatch(/PA0000\d\d/);
   expect(await readlink(join(ws.reports, 'latest'))).toBe(reported.run_id);
   return reported;
@@ -189,3 +192,10 @@ describe('run_results.json', () => {
     expect(listed[1]!.tags).toEqual(['campaign']);
   }, 60_000);
 });
+
+/** The process's umask, read without changing it for longer than the call. */
+function currentUmask(): number {
+  const mask = process.umask(0o022);
+  process.umask(mask);
+  return mask;
+}

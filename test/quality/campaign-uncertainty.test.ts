@@ -93,7 +93,9 @@ describe('the A-share per contact', () => {
     const [header, ...lines] = (await readFile(join(dir, 'campaign_shares.csv'), 'utf8')).trim().split(/\r?\n/);
     const cols = header!.split(',');
     const row = (level: string, group: string, m: string) => {
-      const fields = lines.map((l) => l.split(',')).find((f) => f[0] === level && f[1] === group && f[2] === m)!;
+      // a month is written as ="2025-01" so that Excel keeps it text (quality/report-kit/csv.ts), quoted for CSV
+      const unquote = (f: string) => f.replace(/^"(.*)"$/, '$1').replaceAll('""', '"').replace(/^="(.*)"$/, '$1');
+      const fields = lines.map((l) => l.split(',').map(unquote)).find((f) => f[0] === level && f[1] === group && f[2] === m)!;
       return Object.fromEntries(cols.map((c, i) => [c, fields[i]]));
     };
     const national = row('national', 'all', 'whole period');
