@@ -36,7 +36,7 @@ describe('the soak harness on two nights', () => {
 
   it('a killed and restarted night, and readers beside a nightly, end with the replay\'s rows and no defect', () => {
     expect(summary.defects).toEqual([]);
-    expect(summary).toMatchObject({ nights: 2, kills: 1, batches: 2, nightlyExits: { SIGKILL: 1, 0: 2 } });
+    expect(summary).toMatchObject({ nights: 2, kills: 1, killsBy: { 'random moment': 1 }, batches: 2, nightlyExits: { SIGKILL: 1, 0: 2 } });
     expect(summary.rowsCompared).toBeGreaterThan(0);
     // Each reader read (0) or said in one line that the database was busy (75).
     const readerRuns = Object.entries(summary.readers);

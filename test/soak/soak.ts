@@ -27,6 +27,8 @@ export interface SoakSummary {
   readonly attempts: number;
   /** Nightlies that died of SIGKILL (from outside, or at a crash point). */
   readonly kills: number;
+  /** The same, by how: from outside at a random moment, or by the run itself at a crash point. */
+  readonly killsBy: Readonly<Record<'random moment' | 'crash point', number>>;
   /** Faults drawn, by kind, and how many of them did not happen (the run was already past them). */
   readonly faults: Readonly<Record<FaultKind, number>>;
   readonly faultsMissed: number;
@@ -49,6 +51,7 @@ const SPARE_ATTEMPTS = 5;
 class Tally {
   attempts = 0;
   kills = 0;
+  readonly killsBy: Record<'random moment' | 'crash point', number> = { 'random moment': 0, 'crash point': 0 };
   faultsMissed = 0;
   readonly faults: Record<FaultKind, number> = { 'kill-at-moment': 0, 'kill-at-point': 0, 'disk-full': 0 };
   readonly nightlyExits: Record<string, number> = {};
@@ -97,7 +100,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
     ...(await compareLedgers(soak.db, replay.db)),
   );
   return {
-    nights: nights.length, attempts: tally.attempts, kills: tally.kills, faults: tally.faults, faultsMissed: tally.faultsMissed,
+    nights: nights.length, attempts: tally.attempts, kills: tally.kills, killsBy: tally.killsBy, faults: tally.faults, faultsMissed: tally.faultsMissed,
     nightlyExits: tally.nightlyExits, readers: tally.readers, batches: batches.batches, rowsCompared: compared.rows,
     defects: tally.defects, wallSeconds: Math.round((Date.now() - started) / 1000), histories: [soakRoot, replayRoot],
   };
@@ -122,11 +125,11 @@ async function replayNights(h: History, nights: readonly Night[]): Promise<numbe
 async function soakNight(h: History, planned: readonly Attempt[], usualMs: number, tally: Tally): Promise<string> {
   const spare: Attempt[] = Array.from({ length: SPARE_ATTEMPTS }, () => ({ fault: null, readers: [] }));
   const said: string[] = [];
-  const results: AttemptResult[] = [];
+  const results: Array<{ attempt: Attempt; result: AttemptResult }> = [];
   let finished = false;
   for (const attempt of [...planned, ...spare]) {
     const result = await runAttempt(h, attempt, usualMs, tally.killedPids, tally.nextReader);
-    results.push(result);
+    results.push({ attempt, result });
     tally.attempts++;
     if (attempt.fault) tally.faults[attempt.fault.kind]++;
     if (result.faultMissed) tally.faultsMissed++;
@@ -144,12 +147,15 @@ async function soakNight(h: History, planned: readonly Attempt[], usualMs: numbe
 }
 
 /** Waits for the night's killed nightlies and readers to be gone, and counts how they ended. */
-async function settle(results: readonly AttemptResult[], tally: Tally): Promise<void> {
-  for (const r of results) {
+async function settle(results: ReadonlyArray<{ attempt: Attempt; result: AttemptResult }>, tally: Tally): Promise<void> {
+  for (const { attempt, result: r } of results) {
     const x = await r.exited;
     const ended = x.signal ?? String(x.code);
     tally.count(tally.nightlyExits, ended);
-    if (x.signal === 'SIGKILL') tally.kills++;
+    if (x.signal === 'SIGKILL') {
+      tally.kills++;
+      tally.killsBy[attempt.fault?.kind === 'kill-at-moment' ? 'random moment' : 'crash point']++;
+    }
     // A random kill that came as the run was ending: the run had finished, nothing was killed.
     else if (r.outcome === 'killed') tally.faultsMissed++;
     const readers = (await Promise.all(r.readers)).filter((x): x is ReaderResult => x !== null);
@@ -172,7 +178,7 @@ export function formatSummary(s: SoakSummary, command: string): string {
   return [
     `soak: ${command}`,
     `nights: ${s.nights}, nightly attempts: ${s.attempts}, batches published: ${s.batches}`,
-    `kills (SIGKILL): ${s.kills}`,
+    `kills (SIGKILL): ${s.kills} (${list(s.killsBy)})`,
     `faults drawn: ${list(s.faults)}; missed (run already past them): ${s.faultsMissed}`,
     `nightly ended with: ${list(s.nightlyExits)}`,
     `readers: ${list(s.readers)}`,
