@@ -49,6 +49,8 @@ export interface AttemptResult {
   /** What went wrong, for the defect list. */
   readonly defect: string | null;
   readonly exitCode: number | null;
+  /** How long the attempt ran, until it ended or was killed. */
+  readonly ms: number;
   /** Readers started during the attempt; they may outlive it and are awaited at the end of the night. */
   readonly readers: Promise<ReaderResult | null>[];
   /** The killed process's end (awaited at the end of the night, to be sure it is gone). */
@@ -65,6 +67,7 @@ export async function runAttempt(h: History, attempt: Attempt, usualMs: number, 
   const env: Record<string, string> = {};
   if (fault?.kind === 'kill-at-point') env.FANGST_CRASH_AT = fault.point;
   if (fault?.kind === 'disk-full') env.FANGST_FAIL_AT = fault.point;
+  const started = Date.now();
   const run = startFangst(nightlyArgs(h), env);
   const pid = run.child.pid;
   const readers = attempt.readers.map((r) => after(r.fraction * usualMs).then(() => startReader(h, r, readerNo())));
@@ -75,11 +78,11 @@ export async function runAttempt(h: History, attempt: Attempt, usualMs: number, 
     if (first === 'moment') {
       run.child.kill('SIGKILL');
       // Restart right away: do not wait for the killed process to be reaped.
-      return { outcome: 'killed', faultMissed: false, pid, defect: null, exitCode: null, readers, exited: run.exited };
+      return { outcome: 'killed', faultMissed: false, pid, defect: null, exitCode: null, ms: Date.now() - started, readers, exited: run.exited };
     }
   }
   const exited = await run.exited;
-  return { ...judgeNightly(attempt, exited, killedPids), pid, readers, exited: run.exited };
+  return { ...judgeNightly(attempt, exited, killedPids), pid, ms: exited.ms, readers, exited: run.exited };
 }
 
 function judgeNightly(attempt: Attempt, r: Exited, killedPids: ReadonlySet<number>): Pick<AttemptResult, 'outcome' | 'faultMissed' | 'defect' | 'exitCode'> {

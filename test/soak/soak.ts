@@ -51,6 +51,8 @@ const SPARE_ATTEMPTS = 5;
 class Tally {
   attempts = 0;
   kills = 0;
+  /** How long the attempt that finished the last night took. */
+  lastNightMs: number | undefined;
   readonly killsBy: Record<'random moment' | 'crash point', number> = { 'random moment': 0, 'crash point': 0 };
   faultsMissed = 0;
   readonly faults: Record<FaultKind, number> = { 'kill-at-moment': 0, 'kill-at-point': 0, 'disk-full': 0 };
@@ -78,15 +80,18 @@ export async function runSoak(options: SoakOptions): Promise<SoakSummary> {
   await Promise.all([soak, replay].map((h) => mkdir(h.inbox, { recursive: true })));
 
   // The replay first: it is the reference, and its durations tell when a random kill falls inside a run.
-  const usualMs = await replayNights(replay, nights);
-  log(`replay: ${nights.length} nights undisturbed in ${(usualMs.reduce((a, b) => a + b, 0) / 1000).toFixed(0)} s`);
+  const replayMs = await replayNights(replay, nights);
+  log(`replay: ${nights.length} nights undisturbed in ${(replayMs.reduce((a, b) => a + b, 0) / 1000).toFixed(0)} s`);
 
   const random = seededRandom(options.seed);
   const plan = options.plan ?? ((_n: Night, r: Random) => planNight(r));
   const tally = new Tally();
   for (const night of nights) {
     await deliver(night, soak.inbox);
-    const line = await soakNight(soak, plan(night, random), usualMs[night.number - 1]!, tally);
+    // The shorter of the replay's time for this night and the soak's last night: the machine's
+    // load changes while a soak runs, and a kill planned past the end of the run would miss it.
+    const usualMs = Math.min(replayMs[night.number - 1]!, tally.lastNightMs ?? Infinity);
+    const line = await soakNight(soak, plan(night, random), usualMs, tally);
     log(`night ${night.number} ${night.date}: ${line}`);
   }
 
@@ -137,6 +142,7 @@ async function soakNight(h: History, planned: readonly Attempt[], usualMs: numbe
     if (result.defect) tally.defects.push(result.defect);
     said.push(`${describe(attempt)} -> ${result.outcome}${result.exitCode !== null ? ` ${result.exitCode}` : ''}`);
     if (result.outcome === 'finished') {
+      tally.lastNightMs = result.ms;
       finished = true;
       break;
     }
