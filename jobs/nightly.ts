@@ -1,8 +1,9 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
-import { UsageError } from '../config/errors.ts';
+import { NotFound, UsageError } from '../config/errors.ts';
 import { databaseOptions, loadConfig, type PipelineConfig } from '../config/load.ts';
 import { queryRows, sqlString, type Database } from '../transforms/db/connection.ts';
 import { metaDb } from '../transforms/db/kysely.ts';
@@ -65,6 +66,10 @@ export interface NightlyResult {
 export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResult> {
   const log = opts.logger ?? createLogger();
   const config = await loadConfig(opts.config, { inbox: opts.inbox, outbox: opts.outbox, database: opts.db, reports: opts.reports, runInputBudget: opts.runBudget, memoryLimit: opts.memoryLimit });
+  // Checked before the lock is taken and the database and outbox are made: a mistyped inbox leaves nothing behind.
+  if (!(await stat(config.inbox).then((s) => s.isDirectory(), () => false))) {
+    throw new NotFound('inbox folder', config.inbox, '--inbox or inbox: in pipeline.yaml; nothing was created');
+  }
   const checks = await loadChecks(config.checksDir);
   const specialties = await loadSpecialties();
   const now = opts.now ?? new Date();

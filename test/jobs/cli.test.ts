@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { REGISTER, workspace } from '../helpers/inbox.ts';
@@ -42,5 +43,14 @@ describe('the fangst command', () => {
     const { code, stderr } = await fangst(['nightly', '--config', 'does/not/exist.yaml']);
     expect(code).toBe(2);
     expect(stderr).toContain('fangst nightly: does/not/exist.yaml: (file): found "ENOENT", expected a readable YAML file');
+  });
+
+  it('nightly with a mistyped inbox exits 2 naming it, and creates no database, outbox or reports', async () => {
+    const ws = await workspace();
+    const inbox = `${ws.inbox}-typo`;
+    const { code, stderr } = await fangst(['nightly', '--inbox', inbox, '--outbox', ws.outbox, '--db', ws.db, '--reports', ws.reports]);
+    expect(code).toBe(2);
+    expect(stderr.trim().split('\n')).toEqual([`fangst nightly: no such inbox folder: ${inbox} (--inbox or inbox: in pipeline.yaml; nothing was created)`]);
+    for (const made of [ws.db, ws.outbox, ws.reports]) expect(existsSync(made)).toBe(false);
   });
 });
