@@ -11,7 +11,11 @@ export const share: AggregateCheckType = {
   defaultScope: 'aggregate',
   reading: 'share',
   thresholdText(check) {
-    return `at least ${formatThreshold(check.params.at_least as Threshold)}`;
+    // "at least 1" beside "4,937 of 7,419 (66.5%)" read as a share of 1%: say what is counted, and where
+    const t = check.params.at_least as Threshold;
+    const g = check.params.group_by as string | null;
+    const what = 'percent' in t ? formatThreshold(t) : `${t.count} row${t.count === 1 ? '' : 's'}`;
+    return g == null ? `at least ${what}` : `at least ${what} in every ${groupNoun(g)}`;
   },
   parse(raw, at) {
     noOtherKeys(raw, ['condition', 'group_by', 'at_least'], at);
@@ -37,3 +41,9 @@ group by ${sqlIdent(g)}`;
     return !reaches(check.params.at_least as Threshold, m.numerator ?? 0, m.denominator);
   },
 };
+
+/** How a threshold names the groups of `group_by`. */
+function groupNoun(column: string): string {
+  const level = scopeLevelOf(column);
+  return level === 'system' ? 'journal system' : level;
+}
