@@ -11,16 +11,22 @@ distinct_values as (
     select distinct value, operator, decimal_sep, result_status from raw
 ),
 
+masked as (
+    -- Ten digits would parse as a number that a CPR check of the text never sees again
+    -- (value_num): a value holding a CPR or replacement number is parsed masked, as text.
+    -- Masked once here: lab_value_parse is a macro that spells its value out many times, and
+    -- cpr_mask(value) in its place was evaluated at each (0.08 -> 0.88 s CPU on a night).
+    select *, cpr_mask(value) as value_masked from distinct_values
+),
+
 final as (
     select
         value,
         operator,
         decimal_sep,
         result_status,
-        -- Ten digits would parse as a number that a CPR check of the text never sees again
-        -- (value_num): a value holding a CPR or replacement number is parsed masked, as text.
-        lab_value_parse(cpr_mask(value), operator, decimal_sep, result_status) as v,
-    from distinct_values
+        lab_value_parse(value_masked, operator, decimal_sep, result_status) as v,
+    from masked
 )
 
 select * from final
