@@ -75,10 +75,11 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
 
 /**
  * For profiling: appends each statement's wall time and the process's CPU time meanwhile (ms; every
- * thread, so statements of parallel connections overlap) and its first characters to `file`, one JSON
- * line each. Off unless FANGST_SQL_TRACE is set; statements may name delivered files,
- * so the trace is for a developer's own machine, like a debug log. With FANGST_SQL_PROFILE_MATCH,
- * statements holding that text (or one of several, separated by |) also get DuckDB's own profile (operators and their times) beside it.
+ * thread, so statements of parallel connections overlap) and its first characters to `file`, one
+ * JSON line each. Off unless FANGST_SQL_TRACE is set; statements may name delivered files, so the
+ * trace is for a developer's own machine, like a debug log. With FANGST_SQL_PROFILE_MATCH, the
+ * statements holding that text (or one of several, separated by |) also get DuckDB's own profile
+ * (operators and their times) beside it.
  */
 function traceStatements(c: DuckDBConnection, file: string): void {
   let depth = 0; // runAndReadAll calls run: a statement is written once
