@@ -1,20 +1,9 @@
 // What goes wrong in a soak, drawn at random but reproducibly: the same seed gives the same
 // faults on the same nights, so a failing soak can be run again and looked at.
 import { CRASH_POINTS, type CrashPoint } from '../../jobs/crashpoints.ts';
+import { seededRandom, type Random } from '../helpers/random.ts';
 
-/** A seeded generator of numbers in [0, 1) (mulberry32: small, fast, and good enough to pick faults). */
-export type Random = () => number;
-
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom, type Random };
 
 export function pick<T>(random: Random, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)]!;
