@@ -128,6 +128,7 @@ async function nightly(name: string, scale: string, inbox: string, work: string,
   await rm(join(work, 'outbox'), { recursive: true, force: true });
   await rm(join(work, 'reports'), { recursive: true, force: true });
   const loadBefore = os.loadavg()[0]!;
+  const started = new Date();
   log(`${name}: nightly on ${inbox}`);
   const budget = [...(args['run-budget'] ? ['--run-budget', args['run-budget']] : []), ...(args['memory-limit'] ? ['--memory-limit', args['memory-limit']] : [])];
   const r = await fangst(['nightly', '--inbox', inbox, '--db', dbFile, '--outbox', join(work, 'outbox'), '--reports', join(work, 'reports'), ...budget],
@@ -141,7 +142,7 @@ async function nightly(name: string, scale: string, inbox: string, work: string,
       if (o.step && typeof o.ms === 'number') steps[o.step] = (steps[o.step] ?? 0) + o.ms;
     } catch { /* not a log line */ }
   }
-  const { rows, runs } = await runRows(dbFile);
+  const { rows, runs } = await runRows(dbFile, started);
   const s: Scenario = {
     name, scale, seconds: round(r.seconds), cpu_seconds: r.cpu_seconds, rows, runs, rows_per_second: Math.round(rows / r.seconds), peak_rss_mb: r.peak_rss_mb,
     exit_code: r.code, steps_ms: steps, load_before: round(loadBefore),
@@ -151,11 +152,12 @@ async function nightly(name: string, scale: string, inbox: string, work: string,
 }
 
 /** Rows read by the last nightly job (all its runs: they share its start time), register rows included. */
-async function runRows(dbFile: string): Promise<{ rows: number; runs: number }> {
+/** Rows read and runs made by the nightly started at `since`: a backfill's runs each have their own clock. */
+async function runRows(dbFile: string, since: Date): Promise<{ rows: number; runs: number }> {
   const inst = await DuckDBInstance.create(dbFile, { access_mode: 'READ_ONLY' });
   const conn = await inst.connect();
   const r = await conn.runAndReadAll(`
-    with job as (select * from meta.runs where job = 'nightly' and started_at = (select max(started_at) from meta.runs where job = 'nightly'))
+    with job as (select * from meta.runs where job = 'nightly' and started_at >= TIMESTAMPTZ '${since.toISOString()}')
     select coalesce(sum(rows_read), 0) + coalesce((select sum(rows_read) from meta.files f
       where f.run_id in (select run_id from job) and f.kind = 'register'), 0) as n, count(*) as runs
     from job`);
