@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { referenceSpec } from './spec.ts';
+import { targets } from './targets.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bench = join(root, 'test', 'bench');
@@ -301,28 +302,6 @@ async function parquetAsCsv(files: { path: string; file: string }[], dir: string
   inst.closeSync();
   await writeFile(marker, '');
   return dir;
-}
-
-function targets(s: Scenario[], ref: Record<string, unknown> | null): Record<string, { target: string; value: string; holds: boolean } | null> {
-  const find = (name: string, scale: string) => s.find((x) => x.name === name && x.scale === scale);
-  const b1 = find('backfill', '1');
-  const n1 = find('night', '1');
-  const n10 = find('night', '10');
-  const b10 = find('backfill', '10');
-  const r = ref as { fangst: Impl; polars: Impl; pandas: Impl; bare_scan: Impl } | null;
-  return {
-    backfill_s1_time: b1 ? { target: '<= 20 s', value: `${b1.seconds} s`, holds: b1.seconds <= 20 } : null,
-    backfill_s1_rss: b1 ? { target: '<= 3072 MB', value: `${b1.peak_rss_mb} MB`, holds: b1.peak_rss_mb <= 3072 } : null,
-    night_s1_time: n1 ? { target: '<= 5 s', value: `${n1.seconds} s`, holds: n1.seconds <= 5 } : null,
-    night_s10_time: n10 ? { target: '<= 5 s', value: `${n10.seconds} s`, holds: n10.seconds <= 5 } : null,
-    // "No slower": within 10% (or half a second) of the night on the scale-1 history.
-    night_s10_vs_s1: n1 && n10 ? { target: 'no slower than on scale 1 (+10%)', value: `${n10.seconds} s vs ${n1.seconds} s`, holds: n10.seconds <= Math.max(n1.seconds * 1.1, n1.seconds + 0.5) } : null,
-    backfill_s10_rss: b10 ? { target: '<= 6144 MB', value: `${b10.peak_rss_mb} MB`, holds: b10.peak_rss_mb <= 6144 } : null,
-    reference_vs_polars: r ? { target: '>= 2x faster', value: `${round(r.polars.seconds / r.fangst.seconds)}x`, holds: r.polars.seconds / r.fangst.seconds >= 2 } : null,
-    reference_vs_pandas: r && Number.isFinite(r.pandas.seconds) ? { target: '>= 5x faster', value: `${round(r.pandas.seconds / r.fangst.seconds)}x`, holds: r.pandas.seconds / r.fangst.seconds >= 5 } : null,
-    reference_memory: r ? { target: 'less peak RSS than polars and pandas', value: `${r.fangst.peak_rss_mb} MB vs ${r.polars.peak_rss_mb} / ${r.pandas.peak_rss_mb} MB`, holds: r.fangst.peak_rss_mb < r.polars.peak_rss_mb && !(r.fangst.peak_rss_mb >= r.pandas.peak_rss_mb) } : null,
-    reference_vs_bare_scan: r ? { target: 'within 3x', value: `${round(r.fangst.seconds / r.bare_scan.seconds)}x`, holds: r.fangst.seconds / r.bare_scan.seconds <= 3 } : null,
-  };
 }
 
 function table(result: { machine: Record<string, unknown>; scenarios: Scenario[]; reference: Record<string, unknown> | null; targets: ReturnType<typeof targets> }): string {
