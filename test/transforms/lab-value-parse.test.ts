@@ -62,6 +62,14 @@ describe('lab_value_parse: the spellings of the clinics', () => {
     ]);
   });
 
+  it("reads a US export's dipstick words as the plus scale, not as unparseable", async () => {
+    const got = await parse(['TR', 'Trace', 'SM', 'Small', 'MOD', 'Moderate', 'LG', 'Large', 'Not detected', 'Detected'].map((value) => ({ value })));
+    expect(got.map((p) => [p.state, p.qualitative])).toEqual([
+      ['qualitative', 'spor'], ['qualitative', 'spor'], ['qualitative', '1+'], ['qualitative', '1+'], ['qualitative', '2+'],
+      ['qualitative', '2+'], ['qualitative', '3+'], ['qualitative', '3+'], ['qualitative', 'neg'], ['qualitative', 'pos'],
+    ]);
+  });
+
   it('reads a coded answer (FHIR valueCodeableConcept) as qualitative whatever its words, a number in it included', async () => {
     const got = await parse([
       { value: 'Never smoked tobacco (finding)', operator: 'coded', decimal: null }, { value: 'Negative', operator: 'coded', decimal: null },

@@ -76,11 +76,15 @@ create or replace macro _lab_number(n, sep) as
                 then try_cast(replace(n, ',', '.') as double) end
     end;
 
+-- The dipstick words of US and hospital exports read as the plus scale of the same strips:
+-- trace, small = +, moderate = ++, large = +++ (the colour chart of Siemens Multistix 10 SG, where
+-- blood, ketones and leukocytes are read either way); TR, SM, MOD, LG are their short forms.
 create or replace macro _lab_qualitative(s) as
     map {
-        'neg': 'neg', 'negativ': 'neg', 'negative': 'neg', 'ikke påvist': 'neg',
-        'pos': 'pos', 'positiv': 'pos', 'positive': 'pos', 'påvist': 'pos',
-        'spor': 'spor', 'trace': 'spor',
+        'neg': 'neg', 'negativ': 'neg', 'negative': 'neg', 'ikke påvist': 'neg', 'not detected': 'neg',
+        'pos': 'pos', 'positiv': 'pos', 'positive': 'pos', 'påvist': 'pos', 'detected': 'pos',
+        'spor': 'spor', 'trace': 'spor', 'tr': 'spor',
+        'small': '1+', 'sm': '1+', 'moderate': '2+', 'mod': '2+', 'large': '3+', 'lg': '3+',
         'normal': 'normal', 'norm': 'normal',
         '+': '1+', '1+': '1+', '++': '2+', '2+': '2+', '+++': '3+', '3+': '3+', '++++': '4+', '4+': '4+'
     }[lower(s)];
