@@ -53,6 +53,8 @@ export interface LabQualityOptions {
   readonly datesShifted?: boolean;
   /** flagged-rows.csv for Danish Excel: `;`, decimal comma, BOM. */
   readonly danishCsv?: boolean;
+  /** Also flagged-rows.json (Parquet and CSV are always written). */
+  readonly flaggedJson?: boolean;
   readonly logger?: Logger;
 }
 
@@ -199,7 +201,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
         read: r?.rowsRead ?? 0, rejected: rejectedLines.get(hash) ?? 0, error: r?.fileError ?? null,
       };
     });
-    const outputs = await writeLabOutputs(conn, { outDir, dbFile, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: evaluation.notes, noClinic: evaluation.noClinic, danishCsv: opts.danishCsv });
+    const outputs = await writeLabOutputs(conn, { outDir, dbFile, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: evaluation.notes, noClinic: evaluation.noClinic, danishCsv: opts.danishCsv, flaggedJson: opts.flaggedJson });
     // evaluated, but not usable as it stands (a file rejected whole, nothing usable): the command fails
     const exitCode = outputs.problems.length ? EXIT.failed : EXIT.ok;
     await conn.run(`update meta.runs set finished_at = ${sqlString(new Date().toISOString())}, status = 'succeeded', exit_code = ${exitCode},
@@ -241,8 +243,9 @@ export function register(program: Command, exit: (code: number) => void): void {
     .option('--delivered-at <date>', 'when the extract was delivered (result times after it are findings)')
     .option('--dates-shifted', 'dates were shifted by de-identification: judge only the order of times, nothing is "in the future"')
     .option('--danish-csv', 'flagged-rows.csv for Danish Excel: ; separator, decimal comma, BOM')
+    .option('--flagged-json', 'also write the flagged rows as flagged-rows.json (Parquet and CSV are always written)')
     .option('--check-mapping', 'only print what each column of the --mapping reads from, with ten sample values (exit 0 fits, 2 does not)')
-    .action(async (extracts: string[], o: { mapping?: string; out: string; config: string; asOf?: string; deliveredAt?: string; datesShifted?: boolean; checkMapping?: boolean; danishCsv?: boolean }) => {
+    .action(async (extracts: string[], o: { mapping?: string; out: string; config: string; asOf?: string; deliveredAt?: string; datesShifted?: boolean; checkMapping?: boolean; danishCsv?: boolean; flaggedJson?: boolean }) => {
       if (o.checkMapping) {
         const checked = await runCheckMapping({ extracts, mapping: o.mapping, config: o.config });
         process.stdout.write(checked.text);
@@ -259,7 +262,7 @@ export function register(program: Command, exit: (code: number) => void): void {
       const { outputs, ignored, exitCode } = await runLabQuality({
         extracts, mapping: o.mapping, out: o.out, config: o.config, logger: log,
         asOf: instant('--as-of', o.asOf), deliveredAt: instant('--delivered-at', o.deliveredAt), ...(o.datesShifted ? { datesShifted: true } : {}),
-        danishCsv: o.danishCsv,
+        danishCsv: o.danishCsv, flaggedJson: o.flaggedJson,
       });
       if (ignored.length) log.info({ files: ignored.length }, 'files that are not lab results were ignored (listed in the report)');
       process.stdout.write(outputs.text);

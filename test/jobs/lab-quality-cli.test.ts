@@ -27,9 +27,11 @@ describe('fangst lab-quality on the command line', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^usable: \d+ \(\d+\.\d%\)/m);
     expect(stdout).toContain(`shifted: NPU02319 at clinic ${CLINICS.C3}`);
-    for (const f of ['report.html', 'summary.json', 'flagged-rows.parquet', 'flagged-rows.csv', 'flagged-rows.json', 'lab-quality.duckdb']) {
+    for (const f of ['report.html', 'summary.json', 'flagged-rows.parquet', 'flagged-rows.csv', 'lab-quality.duckdb']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
+    // the rows again as JSON text, by far the largest file, only with --flagged-json
+    expect(existsSync(join(out, 'flagged-rows.json'))).toBe(false);
   }, 120_000);
 
   it('exits with 2 and names the file and key when the mapping is wrong, before reading any data', async () => {

@@ -27,7 +27,7 @@ describe('lab-quality on an extract in two journal systems\' layouts', () => {
     ws = await workspace();
     await writeLabExtract(ws);
     out = join(ws.root, 'out');
-    result = await runLabQuality({ extracts: [ws.inbox], out, now: NOW, logger: silent });
+    result = await runLabQuality({ extracts: [ws.inbox], out, now: NOW, logger: silent, flaggedJson: true });
     await withDatabase(join(out, 'lab-quality.duckdb'), async (_db, conn) => {
       for (const f of await queryRows<Finding>(conn, `select record_key, check_id, severity, reason from quality.row_findings`)) {
         findings.set(f.record_key, [...(findings.get(f.record_key) ?? []), f]);
@@ -126,7 +126,7 @@ describe('lab-quality on an extract in two journal systems\' layouts', () => {
   });
 
   it('writes every flagged row with its reasons as Parquet, CSV and JSON, and the tables score reads', async () => {
-    const json = JSON.parse(await readFile(result.outputs.flaggedJson, 'utf8')) as Array<{ record_key: string; check_ids: string[]; reasons: string[]; unusable: boolean }>;
+    const json = JSON.parse(await readFile(result.outputs.flaggedJson!, 'utf8')) as Array<{ record_key: string; check_ids: string[]; reasons: string[]; unusable: boolean }>;
     const mix = json.find((r) => r.record_key === `NOVAX:${SPECIAL.mixupRow}`)!;
     expect(mix.unusable).toBe(true);
     expect(mix.reasons.some((r) => r.includes('plausible only as g/L'))).toBe(true);

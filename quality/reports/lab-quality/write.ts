@@ -22,7 +22,8 @@ export interface LabOutputs {
   readonly summaryJson: string;
   readonly flaggedParquet: string;
   readonly flaggedCsv: string;
-  readonly flaggedJson: string;
+  /** Null unless asked for (OutputContext.flaggedJson). */
+  readonly flaggedJson: string | null;
   readonly flaggedRows: number;
   readonly summary: LabSummary;
   /** Why the extract cannot be used as it stands (a file rejected whole, nothing usable): the command then fails. */
@@ -47,6 +48,11 @@ export interface OutputContext {
   readonly noClinic?: boolean;
   /** flagged-rows.csv in the Danish Excel style: `;`, decimal comma, BOM (as campaign and monitor). */
   readonly danishCsv?: boolean;
+  /**
+   * Also flagged-rows.json. Only on request: it spells every flagged row out as text, the largest
+   * output by far (90 MB for a 1.9 MB extract), where Parquet and CSV hold the same rows.
+   */
+  readonly flaggedJson?: boolean;
 }
 
 /**
@@ -74,7 +80,7 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   const paths = {
     parquet: join(ctx.outDir, 'flagged-rows.parquet'),
     csv: join(ctx.outDir, 'flagged-rows.csv'),
-    json: join(ctx.outDir, 'flagged-rows.json'),
+    json: ctx.flaggedJson ? join(ctx.outDir, 'flagged-rows.json') : null,
   };
   // A flagged row quotes what was delivered (ids, codes, units, values): an identifier in any of
   // its text is masked in every file (cpr_mask), whatever column it came in.
@@ -103,7 +109,7 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   await conn.run(`copy (select ${cells.join(', ')} from lab_flagged_out) to ${sqlString(paths.csv)} (format csv, header true${danish ? ", delimiter ';'" : ''})`);
   // DuckDB writes no byte order mark; Danish Excel needs one to read UTF-8
   if (danish) await writeFile(paths.csv, Buffer.concat([Buffer.from('\uFEFF', 'utf8'), await readFile(paths.csv)]));
-  await conn.run(`copy lab_flagged_out to ${sqlString(paths.json)} (format json, array true)`);
+  if (paths.json) await conn.run(`copy lab_flagged_out to ${sqlString(paths.json)} (format json, array true)`);
 
   // Codes, units, names and file names are as delivered: the figures go out masked.
   const summary = maskIdentifiersDeep(await readLabSummary(conn, ctx.runId));
