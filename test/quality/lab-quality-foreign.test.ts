@@ -271,6 +271,26 @@ describe('reference intervals that differ between patients', () => {
   }, 120_000);
 });
 
+describe('repeat specimens', () => {
+  it('calls the same patient, analysis and time a duplicate only with the same value: another value is a repeat specimen', async () => {
+    const ws = await workspace();
+    // a1/a2: one potassium sent twice (same value); b1/b2: a haemolysed sample re-drawn at the same
+    // recorded time, another value; c1: another patient at that time
+    const rows = ['Id,Pt,Code,Val,Unit,Taken',
+      'a1,P-A,K,4.1,mmol/L,2025-03-01 08:00:00', 'a2,P-A,K,4.1,mmol/L,2025-03-01 08:00:00',
+      'b1,P-B,K,6.8,mmol/L,2025-03-01 08:00:00', 'b2,P-B,K,4.3,mmol/L,2025-03-01 08:00:00',
+      'c1,P-C,K,4.1,mmol/L,2025-03-01 08:00:00'];
+    await ws.put('export/results.csv', `${rows.join('\n')}\n`);
+    const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    timestamps: "%Y-%m-%d %H:%M:%S"',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, unit: Unit, sampled_at: Taken }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    const f = await findingsOf(out);
+    expect([...f.entries()].filter(([, c]) => c.includes('lab.duplicate')).map(([k]) => k)).toEqual(['a2']);
+  }, 120_000);
+});
+
 describe('a lab mapping that does not fit its files', () => {
   it('names the file and the column a mapping reads that the file does not have', async () => {
     const ws = await workspace();

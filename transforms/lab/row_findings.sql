@@ -237,10 +237,12 @@ flag_inconsistent as (
 ),
 
 duplicates as (
-    -- same patient, analysis and sampling time under another record id: one measurement sent
-    -- twice (a correction of the same record id is the pipeline's business, not a duplicate)
+    -- same patient, analysis, sampling time and value under another record id: one measurement
+    -- sent twice (a correction of the same record id is the pipeline's business, not a duplicate).
+    -- The same time with another value is a repeat specimen (a hospital's re-drawn or re-run
+    -- sample), not a duplicate.
     select row_id, 'duplicate', 'sampled_at',
-        'same patient, analysis and sampling time as ' || first_file || ' line ' || first_line
+        'same patient, analysis, sampling time and value as ' || first_file || ' line ' || first_line
     from (
         select row_id, record_key,
             first_value(record_key) over w as first_key,
@@ -250,13 +252,15 @@ duplicates as (
         from results
         -- only the measurements that occur more than once: a hash count is cheaper than sorting every row
         semi join (
-            select patient, analysis_code, sampled_at
+            select patient, analysis_code, sampled_at, value_text
             from results
             where patient is not null and analysis_code is not null and sampled_at is not null
             group by all
             having count(*) > 1
-        ) as repeated using (patient, analysis_code, sampled_at)
-        window w as (partition by patient, analysis_code, sampled_at order by source_file, source_line)
+        ) as repeated
+            on repeated.patient = results.patient and repeated.analysis_code = results.analysis_code
+            and repeated.sampled_at = results.sampled_at and repeated.value_text is not distinct from results.value_text
+        window w as (partition by patient, analysis_code, sampled_at, value_text order by source_file, source_line)
     )
     where k > 1 and record_key is distinct from first_key
 ),
