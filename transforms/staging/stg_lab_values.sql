@@ -14,8 +14,8 @@ distinct_values as (
 masked as (
     -- Ten digits would parse as a number that a CPR check of the text never sees again
     -- (value_num): a value holding a CPR or replacement number is parsed masked, as text.
-    -- Masked once here: lab_value_parse is a macro that spells its value out many times, and
-    -- cpr_mask(value) in its place was evaluated at each (0.08 -> 0.88 s CPU on a night).
+    -- Masked once here: lab_value_parse is a macro that spells its value out many times, so
+    -- cpr_mask(value) given in its place would be evaluated at each.
     select *, cpr_mask(value) as value_masked from distinct_values
 ),
 

@@ -49,8 +49,8 @@ export interface OutputContext {
   /** flagged-rows.csv in the Danish Excel style: `;`, decimal comma, BOM (as campaign and monitor). */
   readonly danishCsv?: boolean;
   /**
-   * Also flagged-rows.json. Only on request: it spells every flagged row out as text, the largest
-   * output by far (90 MB for a 1.9 MB extract), where Parquet and CSV hold the same rows.
+   * Also flagged-rows.json. Only on request: it spells every flagged row out as text, by far the
+   * largest output, where Parquet and CSV hold the same rows.
    */
   readonly flaggedJson?: boolean;
 }
