@@ -208,42 +208,59 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
       count(*) filter (where value_state = 'qualitative') as qualitative, count(*) filter (where value_state = 'pending') as pending
     from lab.results where analysis_code is not null group by 1 order by rows desc, analysis limit ${MAX_PANELS}`);
   const usableOf = new Map(byAnalysis.map((g) => [g.key, g.usable]));
+  // The panels' units, answers, clinics and checks: one grouped query each for all panels, not
+  // four per panel (a foreign extract shows up to MAX_PANELS of them).
+  const shown = analyses.map((a) => String(a.analysis));
+  const inPanels = shown.length ? shown.map((c) => `'${c.replaceAll("'", "''")}'`).join(', ') : 'null';
+  const byPanel = <T>(rows: Record<string, unknown>[], toItem: (r: Record<string, unknown>) => T): Map<string, T[]> => {
+    const m = new Map<string, T[]>();
+    for (const r of rows) {
+      const k = String(r.analysis);
+      m.set(k, [...(m.get(k) ?? []), toItem(r)]);
+    }
+    return m;
+  };
+  const unitsOf = byPanel(await queryRows<Record<string, unknown>>(conn, `
+    select coalesce(catalogue_code, analysis_code) as analysis, coalesce(unit_norm, '(none)') as unit, unit_status as status, count(*) as rows
+    from lab.results where coalesce(catalogue_code, analysis_code) in (${inPanels})
+    group by all order by analysis, rows desc, unit, status`), (u) => ({ unit: String(u.unit), status: String(u.status), rows: num(u.rows) }));
+  const answersOf = byPanel(await queryRows<Record<string, unknown>>(conn, `
+    select coalesce(catalogue_code, analysis_code) as analysis, qualitative as value, count(*) as rows
+    from lab.results where coalesce(catalogue_code, analysis_code) in (${inPanels}) and value_state = 'qualitative'
+    group by all order by analysis, rows desc, value`), (q) => ({ value: String(q.value), rows: num(q.rows) }));
+  const clinicRows = await queryRows<Record<string, unknown>>(conn, `
+    with v as (
+        select coalesce(catalogue_code, analysis_code) as analysis, clinic, any_value(journal_system) as system, count(*) as n,
+          quantile_cont(value_canonical, [0.05, 0.25, 0.5, 0.75, 0.95]) as q
+        from lab.results
+        where coalesce(catalogue_code, analysis_code) in (${inPanels}) and value_state = 'numeric' and value_canonical is not null
+        group by all
+    ),
+    shifted as (select distinct analysis, clinic from lab.clinic_shifts where shifted),
+    ranked as (
+        select v.*, s.clinic is not null as is_shifted, count(*) over (partition by v.analysis) as clinic_count
+        from v left join shifted as s using (analysis, clinic)
+    )
+    select * from ranked
+    qualify row_number() over (partition by analysis order by is_shifted desc, n desc, clinic) <= ${MAX_CLINICS_PER_CHART}
+    order by analysis, n desc, clinic`);
+  const clinicCountOf = new Map(clinicRows.map((c) => [String(c.analysis), num(c.clinic_count)]));
+  const clinicsOf = byPanel(clinicRows, (c) => {
+    const q = (c.q as number[]).map(Number);
+    return { clinic: String(c.clinic), system: c.system == null ? null : String(c.system), n: num(c.n), box: [q[0]!, q[1]!, q[2]!, q[3]!, q[4]!] as const };
+  });
+  const checksOf = byPanel(await queryRows<Record<string, unknown>>(conn, `
+    select coalesce(r.catalogue_code, r.analysis_code) as analysis, f.check_id, count(distinct (f.source_file, f.source_line)) as rows
+    from quality.row_findings as f join lab.results as r using (source_file, source_line)
+    where f.run_id = '${runId}' and f.kind = 'laboratoriesvar' and coalesce(r.catalogue_code, r.analysis_code) in (${inPanels})
+    group by all order by analysis, rows desc, f.check_id`), (c) => ({ checkId: String(c.check_id), rows: num(c.rows) }));
   for (const a of analyses) {
     const code = String(a.analysis);
-    const lit = `'${code.replaceAll("'", "''")}'`;
-    const units = (await queryRows<Record<string, unknown>>(conn, `
-      select coalesce(unit_norm, '(none)') as unit, unit_status as status, count(*) as rows from lab.results
-      where coalesce(catalogue_code, analysis_code) = ${lit} group by all order by rows desc`)).map((u) => ({ unit: String(u.unit), status: String(u.status), rows: num(u.rows) }));
-    const qualitativeValues = (await queryRows<Record<string, unknown>>(conn, `
-      select qualitative as value, count(*) as rows from lab.results
-      where coalesce(catalogue_code, analysis_code) = ${lit} and value_state = 'qualitative' group by all order by rows desc, value`))
-      .map((q) => ({ value: String(q.value), rows: num(q.rows) }));
-    let clinicCount = 0;
-    const clinics = (await queryRows<Record<string, unknown>>(conn, `
-      with v as (
-          select clinic, any_value(journal_system) as system, count(*) as n,
-            quantile_cont(value_canonical, [0.05, 0.25, 0.5, 0.75, 0.95]) as q
-          from lab.results
-          where coalesce(catalogue_code, analysis_code) = ${lit} and value_state = 'numeric' and value_canonical is not null
-          group by clinic
-      ),
-      shifted as (select clinic from lab.clinic_shifts where analysis = ${lit} and shifted)
-      select v.*, v.clinic in (select clinic from shifted) as is_shifted, count(*) over () as clinic_count from v
-      order by is_shifted desc, n desc, clinic limit ${MAX_CLINICS_PER_CHART}`)).map((c) => {
-      const q = (c.q as number[]).map(Number);
-      clinicCount = num(c.clinic_count);
-      return { clinic: String(c.clinic), system: c.system == null ? null : String(c.system), n: num(c.n), box: [q[0]!, q[1]!, q[2]!, q[3]!, q[4]!] as const };
-    });
-    const checkCounts = (await queryRows<Record<string, unknown>>(conn, `
-      select f.check_id, count(distinct (f.source_file, f.source_line)) as rows
-      from quality.row_findings as f join lab.results as r using (source_file, source_line)
-      where f.run_id = '${runId}' and f.kind = 'laboratoriesvar' and coalesce(r.catalogue_code, r.analysis_code) = ${lit}
-      group by f.check_id order by rows desc, f.check_id`)).map((c) => ({ checkId: String(c.check_id), rows: num(c.rows) }));
     panels.push({
       analysis: code, name: String(a.name), canonicalUnit: a.canonical_unit == null ? null : String(a.canonical_unit), codeStatus: String(a.code_status),
       rows: num(a.rows), usable: usableOf.get(code) ?? 0, numeric: num(a.numeric), censored: num(a.censored), qualitative: num(a.qualitative),
-      pending: num(a.pending), units, qualitativeValues, clinics: [...clinics].sort((x, y) => y.n - x.n), clinicCount,
-      shifts: shifts.filter((s) => s.analysis === code), checks: checkCounts,
+      pending: num(a.pending), units: unitsOf.get(code) ?? [], qualitativeValues: answersOf.get(code) ?? [], clinics: clinicsOf.get(code) ?? [],
+      clinicCount: clinicCountOf.get(code) ?? 0, shifts: shifts.filter((s) => s.analysis === code), checks: checksOf.get(code) ?? [],
     });
   }
 
