@@ -36,11 +36,17 @@ const result = await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
+  // The libraries are bundled too: Node resolving, reading and lexing each of their modules (most
+  // of them CommonJS) was most of a command's start-up. Left outside: DuckDB's native binding
+  // (a .node file), pino (its transports start worker threads from files of their own), and
+  // the build tools.
+  external: ['@duckdb/node-bindings', '@duckdb/node-bindings-*', 'pino', 'pino-pretty', 'tsx', 'tsx/*', 'esbuild'],
   outdir,
   logLevel: 'warning',
   plugins: [ownUrl],
   metafile: true,
+  // Bundled CommonJS modules call require() for Node's own modules, which ES modules lack.
+  banner: { js: "import { createRequire as __fangstRequire } from 'node:module'; const require = __fangstRequire(import.meta.url);" },
 });
 // Every project file the bundle holds: jobs/fangst.js compares their times with the bundle's.
 const sources = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('node_modules/'));
