@@ -11,7 +11,7 @@ describe('the benchmark harness', () => {
   it('runs from an empty cache to a results file: generates, backfills, runs the night', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fangst-bench-'));
     const out = join(dir, 'results.json');
-    const args = ['--import', 'tsx', 'test/bench/run.ts', '--scales', '0.001', '--night-scale', '0.001', '--skip-reference',
+    const args = ['--import', 'tsx', 'test/bench/run.ts', '--scales', '0.001', '--night-scale', '0.001', '--skip-reference', '--skip-lab-quality',
       '--cache', join(dir, 'cache'), '--out', out];
     const child = spawn(process.execPath, args, { cwd: REPO, env: { ...process.env, FANGST_LOG_LEVEL: 'silent' } });
     let stderr = '';

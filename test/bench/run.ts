@@ -1,8 +1,10 @@
-// `npm run bench`: fangst at national scale, and a reference workload side by side with
-// nodejs-polars and pandas. Every measurement is its own child process, so its peak RSS is its own.
+// `npm run bench`: fangst at national scale, a reference workload side by side with
+// nodejs-polars and pandas, and `fangst lab-quality` side by side with plain pandas and DuckDB
+// scripts doing the obvious checks. Every measurement is its own child process, so its peak RSS is its own.
 //
 //   npm run bench -- [--scales 1,10] [--night 2026-04-01] [--night-scale 1] [--seed 1] [--skip-reference] [--reference-scale S]
 //                    [--run-budget SIZE] [--memory-limit SIZE]   (passed to `fangst nightly`; default: config/pipeline.yaml's)
+//                    [--skip-lab-quality | --lab-quality-only] [--skip-lab-5m]
 //                    [--cache DIR] [--out FILE]
 //
 // Inboxes are generated once and cached under test/bench/cache/ (git-ignored); results go to
@@ -15,8 +17,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { referenceSpec } from './spec.ts';
+import { hospitalLabSpec, labSpec, referenceSpec } from './spec.ts';
 import { targets } from './targets.ts';
+import { writeHospitalExtract } from './lab/hospital-extract.ts';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const bench = join(root, 'test', 'bench');
@@ -30,6 +33,9 @@ const { values: args } = parseArgs({
     'skip-reference': { type: 'boolean', default: false },
     'reference-scale': { type: 'string' },
     'night-scale': { type: 'string', default: '1' },
+    'skip-lab-quality': { type: 'boolean', default: false },
+    'lab-quality-only': { type: 'boolean', default: false },
+    'skip-lab-5m': { type: 'boolean', default: false },
     'run-budget': { type: 'string' },
     'memory-limit': { type: 'string' },
     out: { type: 'string', default: join(bench, 'results', 'latest.json') },
@@ -39,6 +45,12 @@ const { values: args } = parseArgs({
 const cache = resolve(args.cache!);
 const scales = args.scales!.split(',').map((s) => s.trim()).filter(Boolean);
 const referenceScale = args['reference-scale'] ?? scales[0]!;
+const labOnly = args['lab-quality-only']!;
+if (labOnly && args['skip-lab-quality']) {
+  process.stderr.write('--lab-quality-only and --skip-lab-quality leave nothing to run: give one of them\n');
+  process.exit(2);
+}
+const skipReference = args['skip-reference'] || labOnly;
 const nightScale = args['night-scale']!;
 
 interface Measured {
@@ -190,18 +202,19 @@ async function main(): Promise<void> {
   };
   const scenarios: Scenario[] = [];
   let reference: Record<string, unknown> | null = null;
+  let labQuality: LabQuality | null = null;
   // Written after every scenario, so a long run that fails late keeps what it measured.
   const save = async () => {
     const result = {
       started_at: started.toISOString(), command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
       machine: { ...machine, load_average_at_end: os.loadavg().map((x) => round(x)) },
-      scenarios, reference, targets: targets(scenarios, reference),
+      scenarios, reference, lab_quality: labQuality, targets: targets(scenarios, reference, labQuality),
     };
     await mkdir(dirname(args.out!), { recursive: true });
     await writeFile(args.out!, `${JSON.stringify(result, null, 2)}\n`);
     return result;
   };
-  for (const scale of scales) {
+  for (const scale of labOnly ? [] : scales) {
     const base = join(cache, `s${scale}`);
     const inbox = join(base, 'inbox');
     // The same night on every history (the scale-1 one: one national day of deliveries), so the
@@ -220,13 +233,19 @@ async function main(): Promise<void> {
     scenarios.push(await nightly(`night`, scale, nightInbox, work, history));
     await save();
     // The reference workload right after its scale, before the (long) larger scales.
-    if (scale === referenceScale && !args['skip-reference']) {
+    if (scale === referenceScale && !skipReference) {
       reference = await runReference(join(cache, `s${referenceScale}`, 'inbox'), referenceScale);
       await save();
     }
   }
 
-  if (!scales.includes(referenceScale) && !args['skip-reference']) reference = await runReference(join(cache, `s${referenceScale}`, 'inbox'), referenceScale);
+  if (!scales.includes(referenceScale) && !skipReference) reference = await runReference(join(cache, `s${referenceScale}`, 'inbox'), referenceScale);
+  if (!args['skip-lab-quality']) {
+    labQuality = await runLabQuality(seed, async (sofar) => {
+      labQuality = sofar;
+      await save();
+    });
+  }
   const result = await save();
   process.stdout.write(table(result));
   log(`wrote ${args.out}`);
@@ -253,16 +272,9 @@ async function runReference(inbox: string, scale: string): Promise<Record<string
   const p = await measure(process.execPath, [join(bench, 'reference', 'polars.mjs'), specFile]);
   out.polars = { seconds: round(p.seconds), cpu_seconds: p.cpu_seconds, peak_rss_mb: p.peak_rss_mb, figures: figures(p, 'polars') };
   log(`  polars ${out.polars.seconds} s ${p.peak_rss_mb} MB`);
-  // Debian's python3-pandas belongs to /usr/bin/python3, which another python3 on the PATH may hide.
-  let python: string | null = null;
-  for (const candidate of ['python3', '/usr/bin/python3']) {
-    if ((await measure(candidate, ['-c', 'import pandas']).catch(() => ({ code: 1 }))).code === 0) {
-      python = candidate;
-      break;
-    }
-  }
+  const python = await findPandas();
   if (python === null) {
-    out.pandas = { seconds: NaN, peak_rss_mb: NaN, skipped: 'python3-pandas is not installed (apt-get install -y python3-pandas)' };
+    out.pandas = { seconds: NaN, peak_rss_mb: NaN, skipped: NO_PANDAS };
     log(`  pandas skipped: ${out.pandas.skipped}`);
   } else {
     const csvDir = await parquetAsCsv(spec.files.filter((x) => x.format === 'parquet').map((x) => ({ path: x.path, file: x.file })), join(cache, `s${scale}`, 'pandas-csv'));
@@ -286,6 +298,123 @@ async function runReference(inbox: string, scale: string): Promise<Record<string
   };
 }
 
+const NO_PANDAS = 'python3-pandas is not installed (apt-get install -y python3-pandas)';
+
+/** A python3 that imports pandas, or null. */
+async function findPandas(): Promise<string | null> {
+  // Debian's python3-pandas belongs to /usr/bin/python3, which another python3 on the PATH may hide.
+  for (const candidate of ['python3', '/usr/bin/python3']) {
+    if ((await measure(candidate, ['-c', 'import pandas']).catch(() => ({ code: 1 }))).code === 0) return candidate;
+  }
+  return null;
+}
+
+type LabImpl = Impl & { usable?: number; unusable?: number; exit_code?: number };
+interface LabInput {
+  readonly rows: number;
+  readonly fangst: LabImpl;
+  readonly duckdb: LabImpl;
+  readonly pandas?: LabImpl;
+  /** the scripts' figures side by side: they compute the same checks the same way */
+  readonly figures_agree?: Record<string, string>;
+  readonly ratios: Record<string, number | null>;
+}
+export interface LabQuality {
+  readonly hospital_100k?: LabInput;
+  readonly inbox_5m?: LabInput;
+}
+
+const HOSPITAL_ROWS = 100_000;
+
+/** The hospital export, written once into the cache; a marker says it is complete and how it was made. */
+async function ensureHospitalExtract(dir: string, seed: string): Promise<{ csv: string; exportDir: string; mapping: string }> {
+  const marker = `${dir}.done`;
+  const want = JSON.stringify({ rows: HOSPITAL_ROWS, seed });
+  const paths = { csv: join(dir, 'export', 'labevents.csv'), exportDir: join(dir, 'export'), mapping: join(dir, 'mapping', 'hospital.yaml') };
+  if (existsSync(marker) && (await readFile(marker, 'utf8')) === want) return paths;
+  await rm(dir, { recursive: true, force: true });
+  log(`generating ${dir} (${HOSPITAL_ROWS} lab results)`);
+  await writeHospitalExtract(dir, HOSPITAL_ROWS, Number(seed));
+  await writeFile(marker, want);
+  return paths;
+}
+
+/**
+ * `fangst lab-quality` on an extract, with its own judgement (summary.json's usable and unusable)
+ * beside the time; its output folder is emptied first, so no earlier run's database is reused.
+ */
+async function labQualityRun(argv: string[], outDir: string): Promise<LabImpl> {
+  await rm(outDir, { recursive: true, force: true });
+  const r = await fangst(['lab-quality', '--out', outDir, ...argv]);
+  if (r.code !== 0) throw new Error(`lab-quality exited ${r.code}: ${r.stderr.slice(-3000)}`);
+  const summary = JSON.parse(await readFile(join(outDir, 'summary.json'), 'utf8')) as { usable: number; unusable: number };
+  return { seconds: round(r.seconds), cpu_seconds: r.cpu_seconds, peak_rss_mb: r.peak_rss_mb, usable: summary.usable, unusable: summary.unusable, exit_code: r.code };
+}
+
+/** A script's run: its time and the JSON figures of its last line. */
+function scriptRun(m: Measured, name: string): LabImpl {
+  if (m.code !== 0) throw new Error(`${name} exited ${m.code}: ${m.stderr.slice(-2000)}`);
+  const figures = JSON.parse(m.stdout.trim().split('\n').pop()!) as Record<string, number>;
+  return { seconds: round(m.seconds), cpu_seconds: m.cpu_seconds, peak_rss_mb: m.peak_rss_mb, figures, usable: figures.usable };
+}
+
+/**
+ * The lab-quality scenario: a 100 k-row hospital export (fangst, pandas, DuckDB) and the scale-1
+ * inbox's lab files (fangst, DuckDB; 5 M rows at scale 1). `progress` saves after each input.
+ */
+async function runLabQuality(seed: string, progress: (sofar: LabQuality) => Promise<void>): Promise<LabQuality> {
+  const ratio = (a: LabImpl, b: LabImpl | undefined) => (b && Number.isFinite(b.seconds) ? round(a.seconds / b.seconds) : null);
+  const result: { hospital_100k?: LabInput; inbox_5m?: LabInput } = {};
+
+  const dir = join(cache, 'lab-hospital-100k');
+  const hospital = await ensureHospitalExtract(dir, seed);
+  const specFile = join(dir, 'duckdb-spec.json');
+  await writeFile(specFile, JSON.stringify(hospitalLabSpec(hospital.csv)));
+  log(`lab quality: hospital export, ${HOSPITAL_ROWS} rows`);
+  const fangst100k = await labQualityRun(['--mapping', hospital.mapping, hospital.exportDir], join(dir, 'fangst-out'));
+  log(`  fangst ${fangst100k.seconds} s (${fangst100k.cpu_seconds} s CPU) ${fangst100k.peak_rss_mb} MB, usable ${fangst100k.usable}`);
+  const duckdb100k = scriptRun(await tsx(join(bench, 'lab', 'lab_duckdb.ts'), [specFile]), 'lab_duckdb.ts');
+  log(`  duckdb ${duckdb100k.seconds} s (${duckdb100k.cpu_seconds} s CPU) ${duckdb100k.peak_rss_mb} MB`);
+  const python = await findPandas();
+  let pandas100k: LabImpl;
+  if (python === null) {
+    pandas100k = { seconds: NaN, peak_rss_mb: NaN, skipped: NO_PANDAS };
+    log(`  pandas skipped: ${NO_PANDAS}`);
+  } else {
+    pandas100k = scriptRun(await measure(python, [join(bench, 'lab', 'lab_pandas.py'), hospital.csv]), 'lab_pandas.py');
+    log(`  pandas ${pandas100k.seconds} s (${pandas100k.cpu_seconds} s CPU) ${pandas100k.peak_rss_mb} MB`);
+  }
+  const agree: Record<string, string> = {};
+  for (const [k, v] of Object.entries(duckdb100k.figures!)) {
+    const p = pandas100k.figures?.[k];
+    agree[k] = p === undefined ? 'pandas skipped' : p === v ? 'equal' : `differ: pandas ${p}, duckdb ${v}`;
+  }
+  result.hospital_100k = {
+    rows: HOSPITAL_ROWS, fangst: fangst100k, pandas: pandas100k, duckdb: duckdb100k, figures_agree: agree,
+    ratios: { fangst_over_pandas: ratio(fangst100k, pandas100k), fangst_over_duckdb: ratio(fangst100k, duckdb100k) },
+  };
+  await progress(result);
+
+  if (!args['skip-lab-5m']) {
+    // The scale-1 inbox (made by the backfill scenario; on its own, made here): its lab files only.
+    const base = join(cache, 's1');
+    const inbox = join(base, 'inbox');
+    await ensureInbox(inbox, ['--scale', '1', '--seed', seed]);
+    const spec = await labSpec(inbox);
+    const inboxSpec = join(base, 'lab-duckdb-spec.json');
+    await writeFile(inboxSpec, JSON.stringify(spec));
+    log(`lab quality: scale-1 inbox, ${spec.files.length} lab files`);
+    const duckdb5m = scriptRun(await tsx(join(bench, 'lab', 'lab_duckdb.ts'), [inboxSpec]), 'lab_duckdb.ts');
+    log(`  duckdb ${duckdb5m.seconds} s (${duckdb5m.cpu_seconds} s CPU) ${duckdb5m.peak_rss_mb} MB, ${duckdb5m.figures!.rows} rows`);
+    // A fixed as-of date after the inbox's last delivery month, so "in the future" means the same on every run.
+    const fangst5m = await labQualityRun(['--as-of', '2026-05-01', inbox], join(base, 'lab-quality-out'));
+    log(`  fangst ${fangst5m.seconds} s (${fangst5m.cpu_seconds} s CPU) ${fangst5m.peak_rss_mb} MB, usable ${fangst5m.usable}`);
+    result.inbox_5m = { rows: duckdb5m.figures!.rows!, fangst: fangst5m, duckdb: duckdb5m, ratios: { fangst_over_duckdb: ratio(fangst5m, duckdb5m) } };
+    await progress(result);
+  }
+  return result;
+}
+
 /** Debian has no pyarrow, so pandas cannot read Parquet: the same rows as CSV, converted once. */
 async function parquetAsCsv(files: { path: string; file: string }[], dir: string): Promise<string> {
   const marker = `${dir}.done`;
@@ -304,13 +433,17 @@ async function parquetAsCsv(files: { path: string; file: string }[], dir: string
   return dir;
 }
 
-function table(result: { machine: Record<string, unknown>; scenarios: Scenario[]; reference: Record<string, unknown> | null; targets: ReturnType<typeof targets> }): string {
+function table(result: {
+  machine: Record<string, unknown>; scenarios: Scenario[]; reference: Record<string, unknown> | null; lab_quality: LabQuality | null; targets: ReturnType<typeof targets>;
+}): string {
   const lines: string[] = [];
   const m = result.machine;
   lines.push(`machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gb} GB, ${m.node}, DuckDB ${m.duckdb}; load ${JSON.stringify(m.load_average_at_start)} -> ${JSON.stringify(m.load_average_at_end)}`);
-  lines.push('');
-  lines.push('| scenario | scale | runs | wall s | CPU s | rows | rows/s | peak RSS MB |');
-  lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  if (result.scenarios.length) {
+    lines.push('');
+    lines.push('| scenario | scale | runs | wall s | CPU s | rows | rows/s | peak RSS MB |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  }
   for (const s of result.scenarios) lines.push(`| ${s.name} | ${s.scale} | ${s.runs} | ${s.seconds} | ${s.cpu_seconds} | ${s.rows} | ${s.rows_per_second} | ${s.peak_rss_mb} |`);
   if (result.reference) {
     const r = result.reference as Record<string, Impl> & { scale: string };
@@ -322,6 +455,24 @@ function table(result: { machine: Record<string, unknown>; scenarios: Scenario[]
       const x = r[n];
       lines.push(x?.skipped ? `| ${n} | skipped: ${x.skipped} | | |` : `| ${n} | ${x?.seconds} | ${x?.cpu_seconds} | ${x?.peak_rss_mb} |`);
     }
+  }
+  const lab = result.lab_quality;
+  for (const [name, input] of [['hospital export, 100 k rows', lab?.hospital_100k], ['scale-1 inbox', lab?.inbox_5m]] as const) {
+    if (!input) continue;
+    lines.push('');
+    lines.push(`lab quality, ${name} (${input.rows} rows):`);
+    lines.push('| implementation | wall s | CPU s | peak RSS MB | usable | unusable |');
+    lines.push('|---|---:|---:|---:|---:|---:|');
+    for (const n of ['fangst', 'pandas', 'duckdb'] as const) {
+      const x = input[n];
+      if (!x) continue;
+      lines.push(x.skipped ? `| ${n} | skipped: ${x.skipped} | | | | |`
+        : `| ${n} | ${x.seconds} | ${x.cpu_seconds} | ${x.peak_rss_mb} | ${x.usable} | ${x.unusable ?? input.rows - x.usable!} |`);
+    }
+    const figures = input.duckdb.figures!;
+    lines.push(`the scripts' checks${input.pandas?.figures ? ' (pandas and DuckDB alike)' : ''}: ${Object.entries(figures).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    const differ = Object.entries(input.figures_agree ?? {}).filter(([, v]) => v.startsWith('differ'));
+    if (differ.length) lines.push(`the scripts DISAGREE: ${differ.map(([k, v]) => `${k} ${v}`).join('; ')}`);
   }
   lines.push('');
   for (const [k, t] of Object.entries(result.targets)) {
