@@ -104,7 +104,7 @@ export async function detectAnomalies(
 ): Promise<Alert[]> {
   const s: AnomalySettings = { ...defaultAnomalySettings, ...opts.settings };
   const alerts: Alert[] = [];
-  for (const kind of dataKinds) alerts.push(...(await volumeAlerts(conn, kind, opts.runId, s)));
+  for (const v of await volumeInputs(conn, opts.runId, s)) alerts.push(...volumeAlerts(v, s));
   alerts.push(...(await failureRateAlerts(conn, opts.runId, s, opts.types ?? checkTypes)));
   await appendAlerts(conn, opts.runId, opts.now, alerts);
   return alerts;
@@ -118,26 +118,42 @@ interface ClinicSeries {
   series: string;
 }
 
-async function volumeAlerts(conn: DuckDBConnection, kind: string, runId: string, s: AnomalySettings): Promise<Alert[]> {
-  const current = (
-    await queryRows<{ day: string }>(
-      conn,
-      `select distinct cast(day as varchar) as day from quality.volume_history where run_id = ${sqlString(runId)} and kind = ${sqlString(kind)} order by day`,
-    )
-  ).map((r) => r.day);
-  if (current.length === 0) return [];
+/** What one kind's volume alerts are judged on: this run's days, the clinics' series around them, the days flagged before. */
+interface VolumeInput {
+  readonly kind: string;
+  /** The data days this run delivered, in order. */
+  readonly current: readonly string[];
+  readonly clinics: readonly ClinicSeries[];
+  readonly flaggedBefore: readonly { sor_code: string; day: string; day_to: string | null }[];
+}
+
+/**
+ * The volume inputs of every kind this run delivered: one query each for all kinds (a
+ * statement per kind read the volume history five times over).
+ */
+async function volumeInputs(conn: DuckDBConnection, runId: string, s: AnomalySettings): Promise<VolumeInput[]> {
+  const days = await queryRows<{ kind: string; day: string }>(conn,
+    `select distinct kind, cast(day as varchar) as day from quality.volume_history where run_id = ${sqlString(runId)} order by kind, day`);
+  const current = new Map<string, string[]>();
+  for (const d of days) current.set(d.kind, [...(current.get(d.kind) ?? []), d.day]);
+  const kinds = dataKinds.filter((k) => current.has(k));
+  if (kinds.length === 0) return [];
   // Active days are calendar days with deliveries, so look back far enough to find `window` of them.
-  const from = shiftDays(current[0]!, -4 * s.window);
-  const to = current[current.length - 1]!;
-  const clinics = await queryRows<ClinicSeries>(
-    conn,
-    await sqlFile('volume_series', { kind: sqlString(kind), from: `DATE '${from}'`, to: `DATE '${to}'` }),
-  );
-  const flaggedBefore = await queryRows<{ sor_code: string; day: string; day_to: string | null }>(
-    conn,
-    `select scope_value as sor_code, cast(day as varchar) as day, cast(day_to as varchar) as day_to from quality.alerts
-     where kind = ${sqlString(kind)} and alert_type in ('clinic_silent', 'clinic_volume') and scope_level = 'clinic'`,
-  );
+  const windows = kinds.map((k) => {
+    const c = current.get(k)!;
+    return `(${sqlString(k)}, DATE '${shiftDays(c[0]!, -4 * s.window)}', DATE '${c[c.length - 1]!}')`;
+  });
+  const series = await queryRows<ClinicSeries & { kind: string }>(conn, await sqlFile('volume_series', { windows: windows.join(', ') }));
+  const flagged = await queryRows<{ kind: string; sor_code: string; day: string; day_to: string | null }>(conn,
+    `select kind, scope_value as sor_code, cast(day as varchar) as day, cast(day_to as varchar) as day_to from quality.alerts
+     where kind in (${kinds.map(sqlString).join(', ')}) and alert_type in ('clinic_silent', 'clinic_volume') and scope_level = 'clinic'`);
+  return kinds.map((kind) => ({
+    kind, current: current.get(kind)!, clinics: series.filter((c) => c.kind === kind), flaggedBefore: flagged.filter((f) => f.kind === kind),
+  }));
+}
+
+function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
+  const { kind, current, clinics, flaggedBefore } = input;
 
   // Days on which the kind is delivered at all: a weekend or a holiday on which most
   // clinics deliver nothing is not a day on which one clinic can be silent.
