@@ -183,11 +183,30 @@ async function oneRun(db: Database, conn: DuckDBConnection, config: PipelineConf
  * A run's two quality reports in <reports>/<run-id>/: the operators' one, and one to share
  * (no identifiers, counts 1-4 suppressed). Returns the operators' HTML file.
  */
-async function writeRunReports(conn: DuckDBConnection, config: PipelineConfig, runId: string): Promise<string> {
+async function writeRunReports(conn: DuckDBConnection, config: PipelineConfig, runId: string, db?: Database): Promise<string> {
   // Loaded here: ECharts costs start-up time, and most runs that fail or find nothing never need it.
   const { writeQualityReports } = await import('../quality/reports/run/write.ts');
-  const written = await writeQualityReports(conn, { outDir: join(config.reports, runId), runId, ...(await reportSettings(config)) });
+  const written = await writeQualityReports(conn, {
+    outDir: join(config.reports, runId), runId, ...(await reportSettings(config)),
+    whileDrawing: db ? () => checkpoint(db) : undefined,
+  });
   return written.html;
+}
+
+/**
+ * Writes the committed run from the write-ahead log into the database file, on a connection of
+ * its own, while the reports are drawn: otherwise closing the database does it, with nothing
+ * else to do meanwhile. Best effort: a checkpoint that cannot run now is left to the close.
+ */
+async function checkpoint(db: Database): Promise<void> {
+  const c = await db.connect();
+  try {
+    await c.run('checkpoint');
+  } catch {
+    // another transaction is open: the close (or DuckDB's own threshold) checkpoints instead
+  } finally {
+    c.closeSync();
+  }
 }
 
 interface NightContext extends RunContext {
@@ -246,7 +265,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   // The report is written before the batch is marked published: a run killed in between has its
   // batch published again by the next run, which writes the report then.
   const beforeMarked = async () => {
-    summary.report = await writeRunReports(conn, config, runId);
+    summary.report = await writeRunReports(conn, config, runId, db);
     reach('after-report');
   };
   await publishBatch(conn, { batchId, outbox: config.outbox, arrow: ctx.arrow, reach, beforeMarked });
