@@ -201,7 +201,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
         read: r?.rowsRead ?? 0, rejected: rejectedLines.get(hash) ?? 0, error: r?.fileError ?? null,
       };
     });
-    const outputs = await writeLabOutputs(conn, { outDir, dbFile, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: evaluation.notes, noClinic: evaluation.noClinic, danishCsv: opts.danishCsv, flaggedJson: opts.flaggedJson });
+    const outputs = await writeLabOutputs(conn, { outDir, dbFile, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: evaluation.notes, noClinic: evaluation.noClinic, shownZone: evaluation.shownZone, danishCsv: opts.danishCsv, flaggedJson: opts.flaggedJson });
     // evaluated, but not usable as it stands (a file rejected whole, nothing usable): the command fails
     const exitCode = outputs.problems.length ? EXIT.failed : EXIT.ok;
     await conn.run(`update meta.runs set finished_at = ${sqlString(new Date().toISOString())}, status = 'succeeded', exit_code = ${exitCode},

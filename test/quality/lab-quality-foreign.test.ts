@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCheckMapping, runLabQuality, type LabQualityResult } from '../../jobs/lab-quality.ts';
 import { exitCodeOf } from '../../jobs/exit-codes.ts';
 import { ConfigError } from '../../config/errors.ts';
-import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
+import { queryRows, sqlIdent, sqlString, withDatabase } from '../../transforms/db/connection.ts';
 import { workspace, type Workspace } from '../helpers/inbox.ts';
 
 const silent = pino({ level: 'silent' });
@@ -75,6 +75,18 @@ async function findingsOf(out: string): Promise<Map<string, string[]>> {
   });
 }
 
+/** flagged-rows.csv as a reader sees it (DuckDB's CSV reader): its header, and each row's times by record id. */
+async function flaggedCsvOf(file: string, zone = 'America/New_York'): Promise<{ columns: string[]; times: Map<string, [string, string]> }> {
+  return withDatabase(':memory:', async (_db, conn) => {
+    const columns = (await queryRows<{ column_name: string }>(conn, `describe select * from read_csv(${sqlString(file)}, all_varchar = true)`))
+      .map((c) => c.column_name);
+    const rows = await queryRows<{ k: string; s: string; r: string }>(conn, `
+      select record_key as k, ${sqlIdent(`sampled_at (${zone})`)} as s, ${sqlIdent(`resulted_at (${zone})`)} as r
+      from read_csv(${sqlString(file)}, all_varchar = true) order by k`);
+    return { columns, times: new Map(rows.map((r) => [r.k.replace(/^.*:/, ''), [r.s, r.r]])) };
+  });
+}
+
 describe('lab-quality on a de-identified hospital export with shifted dates', () => {
   let ws: Workspace;
   let out: string;
@@ -116,6 +128,30 @@ describe('lab-quality on a de-identified hospital export with shifted dates', ()
     expect(detail).toEqual([{ detail: 'result time 2180-07-16 09:00 is before the sampling time 2180-07-16 10:00 (America/New_York)' }]);
     // no clinic: no SOR code format or register finding for any row
     expect(all.filter((c) => c.includes('sor') || c.includes('clinic'))).toEqual([]);
+  });
+
+  it('writes the flagged rows\' times in flagged-rows.csv as the export\'s New York clock times, the zone in the header', async () => {
+    const csv = await flaggedCsvOf(result.outputs.flaggedCsv);
+    expect(csv.columns).toContain('sampled_at (America/New_York)');
+    expect(csv.columns).toContain('resulted_at (America/New_York)');
+    expect(csv.columns).not.toContain('sampled_at');
+    // every row is flagged (a local code, at least); rows 3 and 4 in summer (EDT), the others in
+    // winter (EST): exactly the times in LABEVENTS
+    expect(csv.times).toEqual(new Map([
+      ['1', ['2180-03-01 08:00:00', '2180-03-01 09:00:00']],
+      ['2', ['2180-03-01 08:00:00', '2180-03-01 09:30:00']],
+      ['3', ['2180-07-15 23:30:00', '2180-07-16 00:10:00']],
+      ['4', ['2180-07-16 10:00:00', '2180-07-16 09:00:00']],
+      ['5', ['2180-01-10 12:00:00', '2180-01-10 13:00:00']],
+    ]));
+    // the Parquet file keeps the instants: 23:30 EDT is 03:30 UTC the next day, 12:00 EST 17:00 UTC
+    const parquet = await withDatabase(':memory:', (_db, conn) => queryRows<{ k: string; t: string; s: string }>(conn, `
+      select record_key as k, typeof(sampled_at) as t, strftime(timezone('UTC', sampled_at), '%Y-%m-%d %H:%M') as s
+      from read_parquet(${sqlString(result.outputs.flaggedParquet)}) where record_key similar to '.*:[35]' order by k`));
+    expect(parquet.map((r) => [r.k.replace(/^.*:/, ''), r.t, r.s])).toEqual([
+      ['3', 'TIMESTAMP WITH TIME ZONE', '2180-07-16 03:30'],
+      ['5', 'TIMESTAMP WITH TIME ZONE', '2180-01-10 17:00'],
+    ]);
   });
 
   it('reads "abnormal" as a flag that agrees with a value outside the interval and not with one inside', async () => {
@@ -248,6 +284,40 @@ describe('the delivery time from a column of the file', () => {
     await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: again, now: CLOCK, deliveredAt: new Date('2180-03-05T00:00:00Z'), logger: silent });
     expect([...(await findingsOf(again)).values()].flat()).not.toContain('lab.time_order');
   }, 180_000);
+});
+
+describe('flagged-rows.csv at the clock changes', () => {
+  it('writes a time in the repeated autumn hour as delivered, and one in the skipped spring hour as the clock read at that instant', async () => {
+    const ws = await workspace();
+    // New York 2180: clocks go forward on Sunday 12 March at 02:00 (02:00-02:59 does not exist) and
+    // back on Sunday 5 November at 02:00 (01:00-01:59 comes twice). No value: every row is flagged.
+    await ws.put('export/results.csv', [
+      'Id,Pt,Code,Val,Taken,Done',
+      's1,PATIENT1,GLU,,2180-03-12 01:59:00,2180-03-12 03:30:00',
+      's2,PATIENT2,GLU,,2180-03-12 02:30:00,2180-03-12 03:00:00',
+      'a1,PATIENT3,GLU,,2180-11-05 01:30:00,2180-11-05 02:30:00',
+      '',
+    ].join('\n'));
+    const mapping = await ws.put('m.yaml', ['system: Clock export', 'time_zone: America/New_York', 'dates_shifted: true', 'deliveries:',
+      '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv', '    timestamps: "%Y-%m-%d %H:%M:%S"',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, sampled_at: Taken, resulted_at: Done }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    const csv = await flaggedCsvOf(result.outputs.flaggedCsv);
+    expect(csv.times).toEqual(new Map([
+      // 01:30 in the repeated hour is written as delivered; it is read as the second 01:30 (EST,
+      // 06:30 UTC), the Parquet file's instant
+      ['a1', ['2180-11-05 01:30:00', '2180-11-05 02:30:00']],
+      // the minute before the jump as delivered; 02:30, a time the clock never showed, is read as
+      // standard time (07:30 UTC), the instant the clock showed 03:30 EDT, and written as 03:30
+      ['s1', ['2180-03-12 01:59:00', '2180-03-12 03:30:00']],
+      ['s2', ['2180-03-12 03:30:00', '2180-03-12 03:00:00']],
+    ]));
+    const parquet = await withDatabase(':memory:', (_db, conn) => queryRows<{ k: string; s: string }>(conn, `
+      select record_key as k, strftime(timezone('UTC', sampled_at), '%Y-%m-%d %H:%M') as s
+      from read_parquet(${sqlString(result.outputs.flaggedParquet)}) order by k`));
+    expect(parquet.map((r) => [r.k.replace(/^.*:/, ''), r.s])).toEqual([['a1', '2180-11-05 06:30'], ['s1', '2180-03-12 06:59'], ['s2', '2180-03-12 07:30']]);
+  }, 120_000);
 });
 
 describe('reference intervals that differ between patients', () => {

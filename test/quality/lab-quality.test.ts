@@ -164,6 +164,15 @@ describe('lab-quality --danish-csv', () => {
     expect(c3.split(';')[sor]).toBe(`"=""${CLINICS.C3}"""`);
     const valueNum = columns.indexOf('value_canonical');
     expect(c3.split(';')[valueNum]).toMatch(/^\d+,\d+$/);
+    // no mapping: times in the configured zone (Europe/Copenhagen), named in the header, as the
+    // clinic's clock read them: NOVAX's Proevetid (dd-mm-yyyy hh:mm) of the same row
+    const sampled = columns.indexOf('sampled_at (Europe/Copenhagen)');
+    expect(columns).not.toContain('sampled_at');
+    const novax = (await readFile(join(ws.inbox, 'novax/novax_labsvar_2025-02.csv'), 'latin1')).split('\n');
+    const novaxHeader = novax[0]!.split(';');
+    const delivered = novax.find((l) => l.startsWith('C3-HB-0;'))!.split(';')[novaxHeader.indexOf('Proevetid')]!;
+    const [, dd, mm, yyyy, hhmm] = /^(\d\d)-(\d\d)-(\d{4}) (\d\d:\d\d)$/.exec(delivered)!;
+    expect(c3.split(';')[sampled]).toBe(`${yyyy}-${mm}-${dd} ${hhmm}:00`);
   });
 });
 

@@ -46,6 +46,11 @@ export interface OutputContext {
   readonly notes?: readonly string[];
   /** The extract names no clinic: per-clinic parts of the report say "not applicable". */
   readonly noClinic?: boolean;
+  /**
+   * The zone flagged-rows.csv writes its times in (the mapping's time zone, else the configured
+   * one: the zone the findings show times in), named in the time columns' headers.
+   */
+  readonly shownZone: string;
   /** flagged-rows.csv in the Danish Excel style: `;`, decimal comma, BOM (as campaign and monitor). */
   readonly danishCsv?: boolean;
   /**
@@ -92,6 +97,10 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
     return col;
   });
   await conn.run(`create or replace temp view lab_flagged_out as select ${masked.join(', ')} from lab.flagged_rows`);
+  // Parquet keeps the instants (timestamptz, UTC-adjusted): a reader converts them itself, and
+  // DuckDB's read_parquet shows them in the reader's own zone with the offset written beside
+  // (13:00 UTC as 14:00:00+01 in Copenhagen), so they cannot be taken for another time.
+  // The local clock times a person compares with the export are in the CSV.
   await conn.run(`copy lab_flagged_out to ${sqlString(paths.parquet)} (format parquet, compression zstd)`);
   // CSV cells hold one value: the lists become ' | '-separated text; delivered text that a
   // spreadsheet would run as a formula is quoted, and text it would read as a number or a date
@@ -99,8 +108,15 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   const isList = (type: string) => type.endsWith('[]');
   const danish = ctx.danishCsv ?? false;
   const fraction = (type: string) => type === 'DOUBLE' || type === 'FLOAT' || type.startsWith('DECIMAL');
+  const zone = sqlString(ctx.shownZone);
   const cells = [...columns.filter((c) => !isList(c.column_type)), ...columns.filter((c) => isList(c.column_type))]
     .map(({ column_name: name, column_type: type }) => {
+      // Times as the clock read in the shown zone, to the second, with the zone in the header:
+      // the delivered local times, comparable with the export, and text Excel reads as a time.
+      // The hour repeated when clocks go back reads alike twice here; the Parquet instants differ.
+      if (type === 'TIMESTAMP WITH TIME ZONE') {
+        return `strftime(timezone(${zone}, ${sqlIdent(name)}), '%Y-%m-%d %H:%M:%S') as ${sqlIdent(`${name} (${ctx.shownZone})`)}`;
+      }
       const value = isList(type) ? `array_to_string(${sqlIdent(name)}, ' | ')` : type === 'VARCHAR' ? sqlIdent(name) : null;
       // the Danish style's decimal comma, on numbers only
       if (value === null && danish && fraction(type)) return `replace(cast(${sqlIdent(name)} as varchar), '.', ',') as ${sqlIdent(name)}`;
