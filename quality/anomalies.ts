@@ -154,39 +154,47 @@ async function volumeInputs(conn: DuckDBConnection, runId: string, s: AnomalySet
 
 function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
   const { kind, current, clinics, flaggedBefore } = input;
+  // Days are looked up for every clinic and active day (hundreds of thousands of times a night):
+  // as integers read from their digits (dayKey), not as text that has to be hashed each time.
+  const text = new Map<number, string>();
+  const keyOf = (day: string) => {
+    const k = dayKey(day);
+    if (!text.has(k)) text.set(k, day.slice(0, 10));
+    return k;
+  };
+  const dayOf = (k: number) => text.get(k)!;
 
   // Days on which the kind is delivered at all: a weekend or a holiday on which most
   // clinics deliver nothing is not a day on which one clinic can be silent.
-  const byClinic = new Map<string, { system: string | null; first: string; rows: Map<string, number> }>();
-  const clinicsPerDay = new Map<string, number>();
+  const byClinic = new Map<string, { system: string | null; first: number; rows: Map<number, number> }>();
+  const clinicsPerDay = new Map<number, number>();
   for (const c of clinics) {
-    const rows = new Map<string, number>();
+    const rows = new Map<number, number>();
     for (const pair of c.series.split(',')) {
-      const day = pair.slice(0, 10);
+      const day = keyOf(pair);
       const n = Number(pair.slice(11));
       rows.set(day, n);
       if (n > 0) clinicsPerDay.set(day, (clinicsPerDay.get(day) ?? 0) + 1);
     }
-    byClinic.set(c.sor_code, { system: c.journal_system, first: c.first_day, rows });
+    byClinic.set(c.sor_code, { system: c.journal_system, first: keyOf(c.first_day), rows });
   }
   // Measured against the busiest day, not the median day: wrongly dated rows (a year typed
   // wrong, a date in the future) each add a day with one clinic, and at national scale there
   // are more such days than real ones, so the median day would have one clinic, every stray
   // day would count as active and each clinic would look silent on thousands of them.
   const usual = [...clinicsPerDay.values()].reduce((a, b) => Math.max(a, b), 0);
-  const activeDays = [...clinicsPerDay.keys()].filter((d) => clinicsPerDay.get(d)! >= s.activeDayShare * usual).sort();
-  const currentSet = new Set(current);
-  // Days already flagged, per clinic: looked up for every clinic and active day, so without
-  // building a 'clinic|day' string each time.
-  const flaggedDays = new Map<string, Set<string>>();
+  const activeDays = [...clinicsPerDay.keys()].filter((d) => clinicsPerDay.get(d)! >= s.activeDayShare * usual).sort((a, b) => a - b);
+  const currentSet = new Set(current.map(keyOf));
+  // Days already flagged, per clinic.
+  const flaggedDays = new Map<string, Set<number>>();
   const flaggedOf = (sor: string) => {
     let days = flaggedDays.get(sor);
-    if (!days) flaggedDays.set(sor, (days = new Set<string>()));
+    if (!days) flaggedDays.set(sor, (days = new Set<number>()));
     return days;
   };
   for (const f of flaggedBefore) {
     const days = flaggedOf(f.sor_code);
-    for (let d = f.day; d <= (f.day_to ?? f.day); d = shiftDays(d, 1)) days.add(d);
+    for (let d = f.day; d <= (f.day_to ?? f.day); d = shiftDays(d, 1)) days.add(keyOf(d));
   }
 
   const alerts: Alert[] = [];
@@ -195,16 +203,17 @@ function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
     const who = `clinic ${sor}${c.system ? ` (${c.system})` : ''}`;
     const baseline: number[] = [];
     // The current run of silent days (active days with no rows), not yet alerted or alerted.
-    let streak: string[] = [];
+    let streak: number[] = [];
     // Silent days of a streak that has not alerted (yet): kept out of the baseline while the
     // streak lasts, so a clinic's own silence does not make silence look normal.
     let pending: number[] = [];
-    let open: { from: string; to: string; median: number; mad: number; n: number } | null = null;
+    let open: { from: number; to: number; median: number; mad: number; n: number } | null = null;
     const closeOpen = () => {
       if (open) {
-        const span = open.from === open.to ? `on ${open.from}` : `from ${open.from} to ${open.to}`;
+        const [from, to] = [dayOf(open.from), dayOf(open.to)];
+        const span = from === to ? `on ${from}` : `from ${from} to ${to}`;
         alerts.push({
-          type: 'clinic_silent', kind, checkId: null, scopeLevel: 'clinic', scopeValue: sor, day: open.from, dayTo: open.to,
+          type: 'clinic_silent', kind, checkId: null, scopeLevel: 'clinic', scopeValue: sor, day: from, dayTo: to,
           observed: 0, median: open.median, mad: open.mad, historyPoints: open.n,
           message: `${who} delivered no ${kind} ${span}; it usually delivers ${fmt(open.median)} a day`,
         });
@@ -255,9 +264,9 @@ function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
           const z = robustZ(x, window, Math.max(1, Math.sqrt(m)), m, d);
           if (Math.abs(z) >= s.volumeZ) {
             alerts.push({
-              type: 'clinic_volume', kind, checkId: null, scopeLevel: 'clinic', scopeValue: sor, day, dayTo: null,
+              type: 'clinic_volume', kind, checkId: null, scopeLevel: 'clinic', scopeValue: sor, day: dayOf(day), dayTo: null,
               observed: x, median: m, mad: d, historyPoints: window.length,
-              message: `${who} delivered ${fmt(x)} ${kind} for ${day}; usually ${fmt(m)} (robust z ${z.toFixed(1)})`,
+              message: `${who} delivered ${fmt(x)} ${kind} for ${dayOf(day)}; usually ${fmt(m)} (robust z ${z.toFixed(1)})`,
             });
             flagged.add(day);
             continue;
@@ -322,6 +331,12 @@ select ${sqlString(runId)}, TIMESTAMPTZ '${now.toISOString()}', alert_type, kind
        cast(day as date), cast(day_to as date), observed, baseline_median, baseline_mad, history_points, message
 from _q_alerts`);
   await conn.run('drop table _q_alerts');
+}
+
+/** 'yyyy-mm-dd' (and whatever follows it) as an integer that orders as the dates do. */
+function dayKey(day: string): number {
+  const d = (i: number) => day.charCodeAt(i) - 48;
+  return ((d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3)) * 13 + d(5) * 10 + d(6)) * 32 + d(8) * 10 + d(9);
 }
 
 function shiftDays(day: string, n: number): string {
