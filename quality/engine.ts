@@ -71,7 +71,9 @@ export async function loadChecks(dir: string = defaultChecksDir, types: Readonly
 }
 
 /** The SQL environment of one kind in one run. */
-export async function sqlEnvironment(conn: DuckDBConnection, kind: DataKind, check: Pick<CheckDefinition, 'where'>, runId: string, now: Date): Promise<SqlEnv> {
+export async function sqlEnvironment(
+  conn: DuckDBConnection, kind: DataKind, check: Pick<CheckDefinition, 'where'>, runId: string, now: Date, knownMacros?: ReadonlySet<string>,
+): Promise<SqlEnv> {
   const tables = new Set(
     (await queryRows<{ t: string }>(conn, `select table_schema || '.' || table_name as t from information_schema.tables`)).map((r) => r.t),
   );
@@ -82,7 +84,7 @@ export async function sqlEnvironment(conn: DuckDBConnection, kind: DataKind, che
   const columns = new Map<string, { name: string; type: string }[]>();
   for (const c of cols) columns.set(c.t, [...(columns.get(c.t) ?? []), { name: c.name, type: c.type }]);
   const [{ n } = { n: 0 }] = await queryRows<{ n: number }>(conn, `select count(*)::integer as n from quality.sks_codes`);
-  const macros = new Set((await queryRows<{ name: string }>(conn, `select distinct function_name as name from duckdb_functions() where function_type in ('macro', 'table_macro')`)).map((r) => r.name));
+  const macros = knownMacros ?? (await macroNames(conn));
   return envFor(kind, check, { runId, now, tables, columns, references: new Set(n > 0 ? ['sks'] : []), macros });
 }
 
@@ -130,8 +132,8 @@ export async function runChecks(conn: DuckDBConnection, opts: RunChecksOptions):
   const types = opts.types ?? checkTypes;
   const typeOf = (check: CheckDefinition) => checkType(check.type, types);
   if (opts.sksFile) await loadSksCodes(conn, opts.sksFile);
-  await ensureMacros(conn, opts.checks.flatMap((c) => typeOf(c).macros ?? []));
-  const probe = await sqlEnvironment(conn, 'diagnoser', {}, opts.runId, opts.now);
+  const macros = await ensureMacros(conn, opts.checks.flatMap((c) => typeOf(c).macros ?? []));
+  const probe = await sqlEnvironment(conn, 'diagnoser', {}, opts.runId, opts.now, macros);
   const base: EnvBase = { runId: opts.runId, now: opts.now, tables: probe.tables, columns: probe.columns, references: probe.references, macros: probe.macros };
 
   // Results per check, in declaration order; a row check's are filled in when its batch is flushed.
@@ -422,9 +424,19 @@ from (\n${measure}\n) order by scope_level = 'national' desc, scope_value`,
   return out;
 }
 
-/** Loads the project's SQL macros when one the checks call is missing (the caller may have loaded them). */
-async function ensureMacros(conn: DuckDBConnection, names: readonly string[]): Promise<void> {
-  if (names.length === 0) return;
-  const have = await queryRows<{ name: string }>(conn, `select distinct function_name as name from duckdb_functions() where function_name in (${names.map(sqlString).join(', ')})`);
-  if (have.length < new Set(names).size) await loadMacros(conn);
+/** The SQL macros defined on the connection. (duckdb_functions() lists every built-in function too: ~15 ms a call.) */
+async function macroNames(conn: DuckDBConnection): Promise<Set<string>> {
+  const rows = await queryRows<{ name: string }>(conn, `select distinct function_name as name from duckdb_functions() where function_type in ('macro', 'table_macro')`);
+  return new Set(rows.map((r) => r.name));
+}
+
+/**
+ * Loads the project's SQL macros when one the checks call is missing (the caller may have loaded
+ * them); the macros defined afterwards.
+ */
+async function ensureMacros(conn: DuckDBConnection, names: readonly string[]): Promise<Set<string>> {
+  const have = await macroNames(conn);
+  if (names.every((n) => have.has(n))) return have;
+  await loadMacros(conn);
+  return macroNames(conn);
 }

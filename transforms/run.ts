@@ -5,7 +5,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Logger } from 'pino';
 import { KIND_SPECS } from '../config/kinds.ts';
 import { isReadOnly, queryRows } from './db/connection.ts';
-import { replaceWithView } from './ingest/stage.ts';
+import { fileTables, replaceWithView } from './ingest/stage.ts';
 import { expandKinds, isPerKind } from './kind-sql.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -208,6 +208,7 @@ export async function runLayer(conn: DuckDBConnection, layer: Layer, opts: RunOp
   // A layer of queries only stores nothing, so it also runs on a database opened read-only.
   if (!readOnly && stored.length > 0) await conn.run(`create schema if not exists ${schema}`);
   const rows = new Map<string, Record<string, unknown>[]>();
+  const tablesOfSchema = readOnly ? new Set<string>() : await fileTables(conn, schema);
   for (const m of models) {
     const started = performance.now();
     const cpu = process.cpuUsage();
@@ -219,11 +220,11 @@ export async function runLayer(conn: DuckDBConnection, layer: Layer, opts: RunOp
       } else if (readOnly) {
         await conn.run(`create or replace temp ${m.materialised} ${schema}__${m.name} as ${sql}`);
       } else if (m.materialised === 'view') {
-        await replaceWithView(conn, m.table, `(${sql}\n)`);
+        await replaceWithView(conn, m.table, `(${sql}\n)`, tablesOfSchema);
       } else if (scratch) {
         const temp = `${schema}__${m.name}`;
         await conn.run(`create or replace temp table ${temp} as ${sql}`);
-        await replaceWithView(conn, m.table, `temp.main.${temp}`);
+        await replaceWithView(conn, m.table, `temp.main.${temp}`, tablesOfSchema);
       } else {
         await conn.run(`create or replace table ${m.table} as ${sql}`);
       }
