@@ -154,11 +154,10 @@ export async function runChecks(conn: DuckDBConnection, opts: RunChecksOptions):
     const sql = t.shape === 'row' ? t.failingRows(check, env) : t.measure(check, env);
     // A check that reads the findings sees those of the checks declared before it, as when each check wrote its own.
     if (/\bquality\s*\.\s*row_findings\b/i.test(sql)) await rowChecks.flush(slots);
-    const took = timer();
     if (t.shape === 'row') {
-      const found = await rowChecks.collect(seq, check, t, env, sql);
-      log?.debug({ check: check.id, kind: check.kind, ...took(), found }, `check ${check.id} done`);
+      rowChecks.collect(seq, check, t, env, sql);
     } else {
+      const took = timer();
       slots[seq] = await runAggregateCheck(conn, check, t, env, sql);
       log?.debug({ check: check.id, kind: check.kind, ...took() }, `check ${check.id} done`);
     }
@@ -298,14 +297,16 @@ interface PendingRowCheck {
   readonly check: CheckDefinition;
   readonly type: RowCheckType;
   readonly env: SqlEnv;
-  readonly found: number;
+  /** The query whose rows go into _q_hits for this check. */
+  readonly hits: string;
 }
 
 /**
- * Row checks in batches: each check's failing rows go into one scratch table (a statement per
- * check, so each check's own cost can be timed), and a flush turns all of them into findings and
- * failing counts at once: one join per kind to the candidate rows, one insert into
- * quality.row_findings, one grouping-sets count. Checks that find nothing cost only their scan.
+ * Row checks in batches: the checks' failing rows go into one scratch table (one statement for
+ * the batch), and a flush turns all of them into findings and failing counts at once: one join
+ * per kind to the candidate rows, one insert into quality.row_findings, one grouping-sets count.
+ * Checks that find nothing cost only their scan. (One check's own cost: FANGST_SQL_PROFILE_MATCH
+ * on its text gives the operators of its branch.)
  */
 class RowCheckBatch {
   private pending: PendingRowCheck[] = [];
@@ -326,26 +327,31 @@ class RowCheckBatch {
     await this.conn.run(`drop table if exists _q_hits`);
   }
 
-  /** Runs the check's query; returns how many failing (row, column) pairs it found, before de-duplication. */
-  async collect(seq: number, check: CheckDefinition, t: RowCheckType, env: SqlEnv, failingRows: string): Promise<number> {
+  /** Queues the check's query; flush runs the queued ones. */
+  collect(seq: number, check: CheckDefinition, t: RowCheckType, env: SqlEnv, failingRows: string): void {
     // Findings are rows of env.rows: a custom query may return rows outside the check's `where`
     // (rows outside work.<kind> fall out at the join in flush).
     const inRows = check.where && t.anyRows ? `\n  and row_id in (select row_id from ${env.rows})` : '';
     const reason = t.rowReasons?.(check) ? 'reason::varchar' : 'null';
-    const r = await this.conn.run(`insert into _q_hits
-select ${seq}, row_id, column_name, ${reason} from (\n${failingRows}\n) where row_id is not null${inRows}`);
-    const found = Number(r.rowsChanged);
-    this.pending.push({ seq, check, type: t, env, found });
-    return found;
+    const hits = `select ${seq} as seq, row_id, column_name, ${reason} as reason from (\n${failingRows}\n) where row_id is not null${inRows}`;
+    this.pending.push({ seq, check, type: t, env, hits });
   }
 
-  /** Writes the pending checks' findings and fills in their results. */
+  /**
+   * Runs the queued checks' queries as one statement (a statement per check cost its planning
+   * and scheduling ~75 times a night, more than most of the checks themselves), writes their
+   * findings and fills in their results.
+   */
   async flush(slots: CheckResult[][]): Promise<void> {
     if (this.pending.length === 0) return;
     const took = timer();
     const pending = this.pending;
     this.pending = [];
-    const withHits = pending.filter((p) => p.found > 0);
+    await this.conn.run(`insert into _q_hits\n${pending.map((p) => p.hits).join('\nunion all\n')}`);
+    const counted = await queryRows<{ seq: number; n: bigint }>(this.conn, 'select seq, count(*) as n from _q_hits group by seq');
+    const found = new Map(counted.map((c) => [Number(c.seq), Number(c.n)]));
+    const withHits = pending.filter((p) => (found.get(p.seq) ?? 0) > 0);
+    for (const p of pending) this.log?.debug({ check: p.check.id, kind: p.check.kind, found: found.get(p.seq) ?? 0 }, `check ${p.check.id} found`);
     const num = new Map<string, number>();
     if (withHits.length > 0) {
       const kinds = [...new Set(withHits.map((p) => p.env.work))];
