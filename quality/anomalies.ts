@@ -170,9 +170,15 @@ function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
   const clinicsPerDay = new Map<number, number>();
   for (const c of clinics) {
     const rows = new Map<number, number>();
-    for (const pair of c.series.split(',')) {
-      const day = keyOf(pair);
-      const n = Number(pair.slice(11));
+    // 'yyyy-mm-dd:rows,...' read where it lies: no string per pair (hundreds of thousands a night)
+    const series = c.series;
+    for (let at = 0; at < series.length; ) {
+      const day = dayKey(series, at);
+      if (!text.has(day)) text.set(day, series.slice(at, at + 10));
+      let n = 0;
+      let i = at + 11;
+      for (let ch = series.charCodeAt(i); i < series.length && ch !== 44; ch = series.charCodeAt(++i)) n = n * 10 + ch - 48;
+      at = i + 1;
       rows.set(day, n);
       if (n > 0) clinicsPerDay.set(day, (clinicsPerDay.get(day) ?? 0) + 1);
     }
@@ -333,9 +339,9 @@ from _q_alerts`);
   await conn.run('drop table _q_alerts');
 }
 
-/** 'yyyy-mm-dd' (and whatever follows it) as an integer that orders as the dates do. */
-function dayKey(day: string): number {
-  const d = (i: number) => day.charCodeAt(i) - 48;
+/** The day 'yyyy-mm-dd' at `at` in `text` as an integer that orders as the dates do. */
+function dayKey(text: string, at = 0): number {
+  const d = (i: number) => text.charCodeAt(at + i) - 48;
   return ((d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3)) * 13 + d(5) * 10 + d(6)) * 32 + d(8) * 10 + d(9);
 }
 
