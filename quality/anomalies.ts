@@ -155,41 +155,43 @@ async function volumeInputs(conn: DuckDBConnection, runId: string, s: AnomalySet
 function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
   const { kind, current, clinics, flaggedBefore } = input;
   // Days are looked up for every clinic and active day (hundreds of thousands of times a night):
-  // as integers read from their digits (dayKey), not as text that has to be hashed each time.
-  const text = new Map<number, string>();
-  const keyOf = (day: string) => {
-    const k = dayKey(day);
-    if (!text.has(k)) text.set(k, day.slice(0, 10));
-    return k;
-  };
-  const dayOf = (k: number) => text.get(k)!;
+  // as integers read from their digits (dayKey), and each clinic's rows per day in an array
+  // aligned to the active days, not in maps keyed by day.
+  const keyOf = (day: string) => dayKey(day);
+  const dayOf = dayText;
 
-  // Days on which the kind is delivered at all: a weekend or a holiday on which most
-  // clinics deliver nothing is not a day on which one clinic can be silent.
-  const byClinic = new Map<string, { system: string | null; first: number; rows: Map<number, number> }>();
-  const clinicsPerDay = new Map<number, number>();
-  for (const c of clinics) {
-    const rows = new Map<number, number>();
-    // 'yyyy-mm-dd:rows,...' read where it lies: no string per pair (hundreds of thousands a night)
+  // Each clinic's series, 'yyyy-mm-dd:rows,...', read where it lies (no string per pair).
+  const parsed = clinics.map((c) => {
+    const days: number[] = [];
+    const counts: number[] = [];
     const series = c.series;
     for (let at = 0; at < series.length; ) {
-      const day = dayKey(series, at);
-      if (!text.has(day)) text.set(day, series.slice(at, at + 10));
       let n = 0;
       let i = at + 11;
       for (let ch = series.charCodeAt(i); i < series.length && ch !== 44; ch = series.charCodeAt(++i)) n = n * 10 + ch - 48;
+      days.push(dayKey(series, at));
+      counts.push(n);
       at = i + 1;
-      rows.set(day, n);
-      if (n > 0) clinicsPerDay.set(day, (clinicsPerDay.get(day) ?? 0) + 1);
     }
-    byClinic.set(c.sor_code, { system: c.journal_system, first: keyOf(c.first_day), rows });
-  }
+    return { sor: c.sor_code, system: c.journal_system, first: keyOf(c.first_day), days, counts };
+  });
+  let low = Infinity;
+  let high = -Infinity;
+  for (const p of parsed) for (const d of p.days) [low, high] = [Math.min(low, d), Math.max(high, d)];
+  // Days on which the kind is delivered at all: a weekend or a holiday on which most
+  // clinics deliver nothing is not a day on which one clinic can be silent.
+  const clinicsPerDay = new Int32Array(parsed.length ? high - low + 1 : 0);
+  for (const p of parsed) p.days.forEach((d, j) => { if (p.counts[j]! > 0) clinicsPerDay[d - low]! += 1; });
   // Measured against the busiest day, not the median day: wrongly dated rows (a year typed
   // wrong, a date in the future) each add a day with one clinic, and at national scale there
   // are more such days than real ones, so the median day would have one clinic, every stray
   // day would count as active and each clinic would look silent on thousands of them.
-  const usual = [...clinicsPerDay.values()].reduce((a, b) => Math.max(a, b), 0);
-  const activeDays = [...clinicsPerDay.keys()].filter((d) => clinicsPerDay.get(d)! >= s.activeDayShare * usual).sort((a, b) => a - b);
+  const usual = clinicsPerDay.reduce((a, b) => Math.max(a, b), 0);
+  const activeDays: number[] = [];
+  const activeIndex = new Int32Array(clinicsPerDay.length).fill(-1);
+  clinicsPerDay.forEach((n, i) => {
+    if (n > 0 && n >= s.activeDayShare * usual) activeIndex[i] = activeDays.push(low + i) - 1;
+  });
   const currentSet = new Set(current.map(keyOf));
   // Days already flagged, per clinic.
   const flaggedDays = new Map<string, Set<number>>();
@@ -204,7 +206,14 @@ function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
   }
 
   const alerts: Alert[] = [];
-  for (const [sor, c] of byClinic) {
+  const rowsOn = new Float64Array(activeDays.length);
+  for (const c of parsed) {
+    const sor = c.sor;
+    rowsOn.fill(0);
+    c.days.forEach((d, j) => {
+      const a = activeIndex[d - low]!;
+      if (a >= 0) rowsOn[a] = c.counts[j]!;
+    });
     const flagged = flaggedOf(sor);
     const who = `clinic ${sor}${c.system ? ` (${c.system})` : ''}`;
     const baseline: number[] = [];
@@ -226,9 +235,9 @@ function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
       }
       open = null;
     };
-    for (const day of activeDays) {
+    for (const [a, day] of activeDays.entries()) {
       if (day < c.first) continue;
-      const x = c.rows.get(day) ?? 0;
+      const x = rowsOn[a]!;
       if (flagged.has(day)) {
         // An earlier anomaly: it stays out of the baseline and does not alert again.
         closeOpen();
@@ -343,6 +352,12 @@ from _q_alerts`);
 function dayKey(text: string, at = 0): number {
   const d = (i: number) => text.charCodeAt(at + i) - 48;
   return ((d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3)) * 13 + d(5) * 10 + d(6)) * 32 + d(8) * 10 + d(9);
+}
+
+/** dayKey's day as 'yyyy-mm-dd'. */
+function dayText(key: number): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${String(Math.floor(key / 416)).padStart(4, '0')}-${two(Math.floor(key / 32) % 13)}-${two(key % 32)}`;
 }
 
 function shiftDays(day: string, n: number): string {
