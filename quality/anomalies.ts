@@ -235,7 +235,8 @@ function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
       }
       open = null;
     };
-    for (const [a, day] of activeDays.entries()) {
+    for (let a = 0; a < activeDays.length; a++) {
+      const day = activeDays[a]!;
       if (day < c.first) continue;
       const x = rowsOn[a]!;
       if (flagged.has(day)) {
