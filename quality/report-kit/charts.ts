@@ -33,9 +33,9 @@ export const palette = ['#1f5fa8', '#d9822b', '#2e8b57', '#b3261e', '#7b4fa0', '
  * Renders any echarts option to an SVG string (server-side, no DOM) and disposes the chart.
  * `kind` names the chart in its data-chart attribute; `label` becomes its accessible name.
  */
-export function renderChart(option: ChartOption, size: ChartSize, kind = 'chart', label?: string): string {
+export function renderChart(option: ChartOption, size: ChartSize, kind = 'chart', label?: string, key?: string): string {
   const attrs = ` data-chart="${escapeAttr(kind)}" role="img"${label ? ` aria-label="${escapeAttr(label)}"` : ''}`;
-  return numbered(drawn(option, size)).replace(/^<svg\b/, `<svg${attrs}`);
+  return numbered(drawn(option, size, key)).replace(/^<svg\b/, `<svg${attrs}`);
 }
 
 /**
@@ -45,7 +45,8 @@ export function renderChart(option: ChartOption, size: ChartSize, kind = 'chart'
  * ids made relative: echarts numbers its instances (zr<n>-) and style classes (zr<n>-cls-<m>)
  * with process-wide counters, and `numbered` gives every chart, drawn or reused, the numbers
  * echarts would have given it, so a report is byte for byte what it was without the cache.
- * Options holding a function (a label formatter) are not cached: their text cannot be the key.
+ * Options holding a function (a label formatter) are cached only under a key the caller gives:
+ * lineChart and barChart key by their own options, plain data from which they build the chart.
  */
 interface Drawn {
   /** The SVG with instance ids as `zr#-` and class numbers counted from 0. */
@@ -59,15 +60,17 @@ const drawings = new Map<string, Drawn>();
 let nextInstance = 0;
 let nextClass = 0;
 
-function drawn(option: ChartOption, size: ChartSize): Drawn {
-  let key: string | null = null;
-  try {
-    key = JSON.stringify([size.width, size.height, option], (_, v: unknown) => {
-      if (typeof v === 'function') throw new Error('not cacheable');
-      return v;
-    });
-  } catch {
-    key = null;
+function drawn(option: ChartOption, size: ChartSize, given?: string): Drawn {
+  let key: string | null = given === undefined ? null : JSON.stringify([size.width, size.height, given]);
+  if (key === null) {
+    try {
+      key = JSON.stringify([size.width, size.height, option], (_, v: unknown) => {
+        if (typeof v === 'function') throw new Error('not cacheable');
+        return v;
+      });
+    } catch {
+      key = null;
+    }
   }
   const known = key === null ? undefined : drawings.get(key);
   if (known) return known;
@@ -227,7 +230,9 @@ export function lineChart(options: LineChartOptions): string {
     },
     series,
   };
-  return renderChart(option, { width: options.width ?? 760, height: options.height ?? 300 }, 'line', options.title);
+  // Its formatters are functions, so the option cannot be the cache's key: the options it is
+  // made from (plain data) are (the operators' and the shareable report draw the same trends).
+  return renderChart(option, { width: options.width ?? 760, height: options.height ?? 300 }, 'line', options.title, JSON.stringify(['line', options]));
 }
 
 export interface BarChartOptions {
@@ -280,7 +285,7 @@ export function barChart(options: BarChartOptions): string {
         : {}),
     })),
   };
-  return renderChart(option, { width: options.width ?? 760, height: options.height ?? 300 }, 'bar', options.title);
+  return renderChart(option, { width: options.width ?? 760, height: options.height ?? 300 }, 'bar', options.title, JSON.stringify(['bar', options]));
 }
 
 export interface SparklineOptions {
