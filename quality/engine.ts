@@ -443,6 +443,6 @@ async function macroNames(conn: DuckDBConnection): Promise<Set<string>> {
 async function ensureMacros(conn: DuckDBConnection, names: readonly string[]): Promise<Set<string>> {
   const have = await macroNames(conn);
   if (names.every((n) => have.has(n))) return have;
-  await loadMacros(conn);
+  await loadMacros(conn, { force: true });
   return macroNames(conn);
 }

@@ -1,7 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createHash } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { queryRows, sqlString } from './db/connection.ts';
 
 /** The folder of the shared SQL macros, one concern per file. */
 export const macrosDir = join(dirname(fileURLToPath(import.meta.url)), 'macros');
@@ -13,18 +15,30 @@ export const macrosDir = join(dirname(fileURLToPath(import.meta.url)), 'macros')
  * Macros are catalog objects, so on a file database they persist and every later connection
  * sees them; run this once per database before the transforms and checks that use them.
  * Each file is self-contained (its helpers, prefixed `_`, come before their users), so the
- * files may run in any order; they run in name order.
+ * files may run in any order; they run in name order. A database that recorded the same macro
+ * files (meta.macro_digest) keeps the ones it has, unless `force`.
  */
-export async function loadMacros(conn: DuckDBConnection): Promise<string[]> {
+export async function loadMacros(conn: DuckDBConnection, opts: { force?: boolean } = {}): Promise<string[]> {
   const files = (await readdir(macrosDir)).filter((f) => f.endsWith('.sql')).sort();
-  for (const file of files) {
-    const sql = await readFile(join(macrosDir, file), 'utf8');
+  const texts = await Promise.all(files.map((f) => readFile(join(macrosDir, f), 'utf8')));
+  const hash = createHash('sha256');
+  for (const [i, f] of files.entries()) hash.update(`${f}\0${texts[i]}\0`);
+  const digest = hash.digest('hex');
+  // A database without meta.macro_digest (a bare connection of a test or a tool) always loads.
+  // Asked of the catalogue, not by a query that may fail: a failed statement would end the
+  // caller's transaction.
+  const [{ n }] = (await queryRows<{ n: bigint }>(conn, `select count(*) as n from duckdb_tables()
+    where database_name = current_database() and schema_name = 'meta' and table_name = 'macro_digest'`)) as [{ n: bigint }];
+  const stored = Number(n) > 0 ? await queryRows<{ digest: string }>(conn, 'select digest from meta.macro_digest') : null;
+  if (!opts.force && stored?.length === 1 && stored[0]!.digest === digest) return files;
+  for (const [i, file] of files.entries()) {
     try {
-      await conn.run(sql);
+      await conn.run(texts[i]!);
     } catch (err) {
       throw new Error(`macro file ${file} failed: ${(err as Error).message}`, { cause: err });
     }
   }
+  if (stored !== null) await conn.run(`delete from meta.macro_digest; insert into meta.macro_digest (digest) values (${sqlString(digest)})`);
   return files;
 }
 
