@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { parseYaml } from './parse-yaml.ts';
 import { ConfigError, UsageError } from './errors.ts';
 import { knownKeysText, unknownKeys } from './keys.ts';
 import { kindSpec, KINDS, type Kind } from './kinds.ts';
@@ -159,7 +159,7 @@ export async function readYaml(file: string): Promise<unknown> {
     throw new ConfigError(file, '(file)', (err as NodeJS.ErrnoException).code, 'a readable YAML file');
   }
   try {
-    return parse(text);
+    return parseYaml(text);
   } catch (err) {
     throw new ConfigError(file, '(syntax)', (err as Error).message.split('\n')[0], 'valid YAML');
   }

@@ -7,7 +7,10 @@
 // Modules find their SQL, YAML and schema files next to themselves (import.meta.url): in the
 // bundle each module's import.meta.url is rewritten to the address of its own source file,
 // relative to the bundle, so those files are read from where they are in the project.
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { isDeepStrictEqual } from 'node:util';
+import { parse } from 'yaml';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -51,3 +54,20 @@ const result = await build({
 // Every project file the bundle holds: jobs/fangst.js compares their times with the bundle's.
 const sources = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith('node_modules/'));
 await writeFile(join(outdir, 'sources.json'), `${JSON.stringify({ built_at: Date.now(), sources })}\n`);
+
+// The shipped configuration files, parsed (config/parse-yaml.ts): each file's value as JSON under
+// the sha256 of its text. Only values that JSON carries unchanged (not .inf or .nan).
+const parsed = {};
+for (const entry of await readdir(join(root, 'config'), { recursive: true, withFileTypes: true })) {
+  if (!entry.isFile() || !/\.ya?ml$/.test(entry.name)) continue;
+  const text = await readFile(join(entry.parentPath ?? entry.path, entry.name), 'utf8');
+  let value;
+  try {
+    value = parse(text);
+  } catch {
+    continue; // its error is the parser's to report, when a command reads it
+  }
+  const json = JSON.stringify(value);
+  if (json !== undefined && isDeepStrictEqual(JSON.parse(json), value)) parsed[createHash('sha256').update(text).digest('hex')] = json;
+}
+await writeFile(join(outdir, 'yaml.json'), `${JSON.stringify(parsed)}\n`);

@@ -1,6 +1,6 @@
 // Parsing and validating check definitions (config/checks/*.yaml). Running them is
 // quality/engine.ts's job; the SQL of each check type lives in quality/checks/.
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from '../config/parse-yaml.ts';
 import { ConfigError, UNKNOWN_KEY } from '../config/errors.ts';
 import { knownKeysText, nearest, onlyKeys } from '../config/keys.ts';
 import { KINDS, type Kind } from '../config/kinds.ts';

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { parse } from 'yaml';
+import { parseYaml } from '../config/parse-yaml.ts';
 import { ConfigError } from '../config/errors.ts';
 import { onlyKeys } from '../config/keys.ts';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
@@ -55,7 +55,7 @@ export async function loadScoreConfig(path = defaultScoreConfigPath): Promise<Sc
   }
   let doc: { kinds?: unknown } | null;
   try {
-    doc = parse(text) as { kinds?: unknown } | null;
+    doc = parseYaml(text) as { kinds?: unknown } | null;
   } catch (err) {
     throw new ConfigError(path, '(syntax)', (err as Error).message.split('\n')[0], 'valid YAML');
   }

@@ -6,7 +6,7 @@ import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { parse } from 'yaml';
+import { parseYaml } from '../../config/parse-yaml.ts';
 import { ConfigError, NotFound, shownPath, type ConfigProblem } from '../../config/errors.ts';
 import { unknownKeys } from '../../config/keys.ts';
 import { sqlString } from '../db/connection.ts';
@@ -137,7 +137,7 @@ export function parseCatalogue(text: string, file: string, options: CatalogueOpt
 
   let doc: unknown;
   try {
-    doc = parse(text);
+    doc = parseYaml(text);
   } catch (err) {
     throw new ConfigError(shown, '(syntax)', (err as Error).message.split('\n')[0], 'valid YAML');
   }

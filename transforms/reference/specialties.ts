@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { parse } from 'yaml';
+import { parseYaml } from '../../config/parse-yaml.ts';
 import { ConfigError, shownPath, type ConfigProblem } from '../../config/errors.ts';
 import { unknownKeys } from '../../config/keys.ts';
 import { sqlString } from '../db/connection.ts';
@@ -25,7 +25,7 @@ export async function loadSpecialties(path: string = defaultSpecialtiesPath): Pr
   const file = shownPath(path);
   let doc: unknown;
   try {
-    doc = parse(await readFile(path, 'utf8'));
+    doc = parseYaml(await readFile(path, 'utf8'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw code ? new ConfigError(file, '(file)', code, 'a readable YAML file') : new ConfigError(file, '(syntax)', (err as Error).message.split('\n')[0], 'valid YAML');
