@@ -157,9 +157,6 @@ function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
   // Days are looked up for every clinic and active day (hundreds of thousands of times a night):
   // as integers read from their digits (dayKey), and each clinic's rows per day in an array
   // aligned to the active days, not in maps keyed by day.
-  const keyOf = (day: string) => dayKey(day);
-  const dayOf = dayText;
-
   // Each clinic's series, 'yyyy-mm-dd:rows,...', read where it lies (no string per pair).
   const parsed = clinics.map((c) => {
     const days: number[] = [];
@@ -173,11 +170,16 @@ function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
       counts.push(n);
       at = i + 1;
     }
-    return { sor: c.sor_code, system: c.journal_system, first: keyOf(c.first_day), days, counts };
+    return { sor: c.sor_code, system: c.journal_system, first: dayKey(c.first_day), days, counts };
   });
   let low = Infinity;
   let high = -Infinity;
-  for (const p of parsed) for (const d of p.days) [low, high] = [Math.min(low, d), Math.max(high, d)];
+  for (const p of parsed) {
+    for (const d of p.days) {
+      if (d < low) low = d;
+      if (d > high) high = d;
+    }
+  }
   // Days on which the kind is delivered at all: a weekend or a holiday on which most
   // clinics deliver nothing is not a day on which one clinic can be silent.
   const clinicsPerDay = new Int32Array(parsed.length ? high - low + 1 : 0);
@@ -192,7 +194,7 @@ function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
   clinicsPerDay.forEach((n, i) => {
     if (n > 0 && n >= s.activeDayShare * usual) activeIndex[i] = activeDays.push(low + i) - 1;
   });
-  const currentSet = new Set(current.map(keyOf));
+  const currentSet = new Set(current.map((d) => dayKey(d)));
   // Days already flagged, per clinic.
   const flaggedDays = new Map<string, Set<number>>();
   const flaggedOf = (sor: string) => {
@@ -202,7 +204,7 @@ function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
   };
   for (const f of flaggedBefore) {
     const days = flaggedOf(f.sor_code);
-    for (let d = f.day; d <= (f.day_to ?? f.day); d = shiftDays(d, 1)) days.add(keyOf(d));
+    for (let d = f.day; d <= (f.day_to ?? f.day); d = shiftDays(d, 1)) days.add(dayKey(d));
   }
 
   const alerts: Alert[] = [];
@@ -225,7 +227,7 @@ function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
     let open: { from: number; to: number; median: number; mad: number; n: number } | null = null;
     const closeOpen = () => {
       if (open) {
-        const [from, to] = [dayOf(open.from), dayOf(open.to)];
+        const [from, to] = [dayText(open.from), dayText(open.to)];
         const span = from === to ? `on ${from}` : `from ${from} to ${to}`;
         alerts.push({
           type: 'clinic_silent', kind, checkId: null, scopeLevel: 'clinic', scopeValue: sor, day: from, dayTo: to,
@@ -280,9 +282,9 @@ function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
           const z = robustZ(x, window, Math.max(1, Math.sqrt(m)), m, d);
           if (Math.abs(z) >= s.volumeZ) {
             alerts.push({
-              type: 'clinic_volume', kind, checkId: null, scopeLevel: 'clinic', scopeValue: sor, day: dayOf(day), dayTo: null,
+              type: 'clinic_volume', kind, checkId: null, scopeLevel: 'clinic', scopeValue: sor, day: dayText(day), dayTo: null,
               observed: x, median: m, mad: d, historyPoints: window.length,
-              message: `${who} delivered ${fmt(x)} ${kind} for ${dayOf(day)}; usually ${fmt(m)} (robust z ${z.toFixed(1)})`,
+              message: `${who} delivered ${fmt(x)} ${kind} for ${dayText(day)}; usually ${fmt(m)} (robust z ${z.toFixed(1)})`,
             });
             flagged.add(day);
             continue;
