@@ -110,7 +110,7 @@ export async function detectAnomalies(
   return alerts;
 }
 
-interface ClinicSeries {
+export interface ClinicSeries {
   sor_code: string;
   journal_system: string | null;
   first_day: string;
@@ -119,7 +119,7 @@ interface ClinicSeries {
 }
 
 /** What one kind's volume alerts are judged on: this run's days, the clinics' series around them, the days flagged before. */
-interface VolumeInput {
+export interface VolumeInput {
   readonly kind: string;
   /** The data days this run delivered, in order. */
   readonly current: readonly string[];
@@ -152,7 +152,8 @@ async function volumeInputs(conn: DuckDBConnection, runId: string, s: AnomalySet
   }));
 }
 
-function volumeAlerts(input: VolumeInput, s: AnomalySettings): Alert[] {
+/** One kind's clinic_silent and clinic_volume alerts for this run's days. */
+export function volumeAlerts(input: VolumeInput, s: AnomalySettings = defaultAnomalySettings): Alert[] {
   const { kind, current, clinics, flaggedBefore } = input;
   // Days are looked up for every clinic and active day (hundreds of thousands of times a night):
   // as integers read from their digits (dayKey), and each clinic's rows per day in an array
