@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../db/connection.ts';
 import { literalPath } from './literal-path.ts';
-import { stagingTable, type StageContext, type StageResult } from './stage.ts';
+import { recordStagedFile, stagingTable, type StageContext, type StageResult } from './stage.ts';
 
 const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
 
@@ -114,7 +114,10 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
     await conn.run(`create or replace temp view fhir_lines as
       select * from ${lines}_obs where len(categories) = 0 or list_contains(categories, 'laboratory')`);
     await conn.run(`create or replace temp table ${lines}_results as ${sql}`);
-    await conn.run(`insert into ${stagingTable('laboratoriesvar')} by name select * exclude (parent_record_id, category) from ${lines}_results`);
+    await recordStagedFile(conn, 'laboratoriesvar', ctx, 'FHIR', null);
+    await conn.run(`insert into ${stagingTable('laboratoriesvar')} by name
+      select ${ctx.seq} as file_no, * exclude (run_id, file_hash, journal_system, decimal_sep, parent_record_id, category)
+      from ${lines}_results`);
     await conn.run(`insert into ${FHIR_RESULTS}
       select file_hash, source_file, source_line, record_id, parent_record_id, category from ${lines}_results`);
     const [counts] = await queryRows<{ staged: bigint; rejected: bigint }>(conn, `select
@@ -128,7 +131,7 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
   } catch (err) {
     const first = ((err as Error).message ?? String(err)).split('\n').find((l) => l.trim() !== '') ?? '';
     const message = `file could not be read as FHIR NDJSON: ${first.replace(/^[A-Za-z ]+ Error: /, '').slice(0, 300)}`;
-    await conn.run(`delete from ${stagingTable('laboratoriesvar')} where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
+    await conn.run(`delete from ${stagingTable('laboratoriesvar')} where file_no = ${ctx.seq}`);
     await conn.run(`delete from ${FHIR_SET_APART} where file_hash = ${sqlString(ctx.fileHash)}`).catch(() => undefined);
     await conn.run(`delete from ${FHIR_RESULTS} where file_hash = ${sqlString(ctx.fileHash)}`).catch(() => undefined);
     await conn.run(`delete from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);

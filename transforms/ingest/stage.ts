@@ -28,6 +28,21 @@ export function stagingTable(kind: Kind | 'register'): string {
   return `${SCRATCH}.raw_${kind}`;
 }
 
+/**
+ * The run's staged files, one row each: the staging tables hold a file's number (file_no, the
+ * staging call's seq), not its run, hash, name, system and decimal separator on every row. Those
+ * are the same for every row of a file and were about as many bytes as the rows' own values;
+ * the views staging.raw_<kind> join them back.
+ */
+export const STAGED_FILES = `${SCRATCH}.staged_files`;
+
+/** Records a file about to be staged under its number, once (a strict read that failed may have recorded it). */
+export async function recordStagedFile(conn: DuckDBConnection, kind: Kind | 'register', ctx: StageContext, system: string | null, decimal: string | null): Promise<void> {
+  await conn.run(`insert into ${STAGED_FILES} select ${ctx.seq}, ${sqlString(kind)}, ${sqlString(ctx.runId)}, ${sqlString(ctx.fileHash)},
+    ${sqlString(ctx.file)}, ${system === null ? 'null' : sqlString(system)}, ${decimal === null ? 'null' : sqlString(decimal)}
+    where not exists (select 1 from ${STAGED_FILES} where file_no = ${ctx.seq})`);
+}
+
 /** The tables (not views) of a schema of the database file, as `schema.table`. */
 export async function fileTables(conn: DuckDBConnection, schema: string): Promise<Set<string>> {
   const rows = await queryRows<{ t: string }>(conn, `select schema_name || '.' || table_name as t from duckdb_tables()
@@ -65,19 +80,22 @@ function parsedType(col: string): string | null {
 /** Creates the per-run staging tables; they hold only the current run's rows. */
 export async function createStagingTables(conn: DuckDBConnection, kinds: readonly (Kind | 'register')[]): Promise<void> {
   const tables = await fileTables(conn, 'staging');
+  await conn.run(`attach if not exists ':memory:' as ${SCRATCH}`);
+  await conn.run(`create or replace table ${STAGED_FILES} (file_no integer, kind varchar, run_id varchar, file_hash varchar,
+    source_file varchar, journal_system varchar, decimal_sep varchar)`);
   for (const kind of kinds) {
     const cols = stagedColumns(kind).flatMap((c) => {
       const t = parsedType(c);
       return t ? [`${c} varchar`, `${c}__parsed ${t}`] : [`${c} varchar`];
     });
+    // source_file: null but where a row names a part of its file (a FHIR Observation's component)
+    await conn.run(`create or replace table ${stagingTable(kind)} (file_no integer, source_file varchar, source_line bigint, ${cols.join(', ')})`);
     // For deliveries journal_system is the system that delivered the file; the
     // register names each clinic's system in a column of its own.
-    const delivered = kind === 'register' ? '' : 'journal_system varchar,';
-    await conn.run(`attach if not exists ':memory:' as ${SCRATCH}`);
-    await conn.run(`create or replace table ${stagingTable(kind)} (
-      run_id varchar, file_hash varchar, source_file varchar, source_line bigint,
-      ${delivered} decimal_sep varchar, ${cols.join(', ')})`);
-    await replaceWithView(conn, `staging.raw_${kind}`, stagingTable(kind), tables);
+    const delivered = kind === 'register' ? '' : 'f.journal_system,';
+    await replaceWithView(conn, `staging.raw_${kind}`, `(select f.run_id, f.file_hash, coalesce(r.source_file, f.source_file) as source_file,
+      r.source_line, ${delivered} f.decimal_sep, r.* exclude (file_no, source_file, source_line)
+      from ${stagingTable(kind)} as r join ${STAGED_FILES} as f using (file_no))`, tables);
   }
 }
 
@@ -145,7 +163,7 @@ async function rejectFile(conn: DuckDBConnection, target: StageTarget, ctx: Stag
   const message = printable(maskIdentifiers((err instanceof FileRejected ? err.message : describeDuckError(err))
     .replaceAll(literalPath(ctx.path), ctx.file).replaceAll(ctx.path, ctx.file)));
   await conn.run(`drop table if exists ${fileTable(ctx)}; drop table if exists rj_${ctx.seq}; drop table if exists rs_${ctx.seq}`);
-  await conn.run(`delete from ${stagingTable(target.kind)} where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
+  await conn.run(`delete from ${stagingTable(target.kind)} where file_no = ${ctx.seq}`);
   await conn.run(`delete from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
   await insertFileReject(conn, ctx, message);
   return { rowsRead: 0, rowsStaged: 0, rowsRejected: 0, fileError: message, warnings: [] };
@@ -233,13 +251,12 @@ async function stageCsvTogether(
   const from = `(select row_number() over () + 1 - ${file(offsets)} as __line, __file, * exclude (__file) from (
     select file_index::bigint as __file, ${selectList(present.map((c) => [sqlIdent(target.columns[c]!), c]))} from ${source}))`;
   const ctx = ctxs[0]!;
-  const appended = await insertStaged(conn, target, ctx, present, from, 'true',
-    { hash: file(ctxs.map((c) => c.fileHash)), file: file(ctxs.map((c) => c.file)) }).catch(() => null);
+  for (const c of ctxs) await recordStagedFile(conn, target.kind, c, target.kind === 'register' ? null : target.system ?? '', target.layout.decimal);
+  const appended = await insertStaged(conn, target, ctx, present, from, 'true', file(ctxs.map((c) => c.seq))).catch(() => null);
   if (appended === null) return null;
   if (appended !== counts.reduce((a, b) => a + b, 0)) {
     // Not what the count saw (a file changed between the two reads?): take it back, one by one instead.
-    await conn.run(`delete from ${stagingTable(target.kind)} where run_id = ${sqlString(ctx.runId)}
-      and file_hash in (${ctxs.map((c) => sqlString(c.fileHash)).join(', ')})`);
+    await conn.run(`delete from ${stagingTable(target.kind)} where file_no in (${ctxs.map((c) => c.seq).join(', ')})`);
     return null;
   }
   return counts;
@@ -360,8 +377,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
       const strict = await insertStaged(conn, target, ctx, present, `(${read(false)})`, 'true').catch(() => null);
       if (strict !== null) return finish(strict, 0);
       const staged = await insertStaged(conn, target, ctx, present, `(${read(true)})`, 'true');
-      const lines = { table: stagingTable(target.kind), line: 'source_line', count: String(staged),
-        where: `file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}` };
+      const lines = { table: stagingTable(target.kind), line: 'source_line', count: String(staged), where: `file_no = ${ctx.seq}` };
       return finish(staged, await collectCsvRejects(conn, mine, lines, rj, rs));
     }
     await conn.run(`create or replace temp table ${rows} as select *, ${nulColumn(present)} as __nul from (${read(true)})`);
@@ -418,9 +434,10 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
  */
 async function insertStaged(
   conn: DuckDBConnection, target: StageTarget, ctx: StageContext, present: readonly string[], from: string, where: string,
-  // SQL for each row's file, when `from` reads several (stageCsvTogether).
-  source: { readonly hash: string; readonly file: string } = { hash: sqlString(ctx.fileHash), file: sqlString(ctx.file) },
+  // SQL for each row's file number, when `from` reads several (stageCsvTogether: their files are recorded).
+  fileNo?: string,
 ): Promise<number> {
+  if (fileNo === undefined) await recordStagedFile(conn, target.kind, ctx, target.kind === 'register' ? null : target.system ?? '', target.layout.decimal);
   const names: string[] = [];
   const exprs: string[] = [];
   for (const col of stagedColumns(target.kind)) {
@@ -433,10 +450,8 @@ async function insertStaged(
       exprs.push(parseExpr(type, raw, target.layout, ctx.timeZone));
     }
   }
-  const system = target.kind === 'register' ? ['', ''] : ['journal_system,', `${sqlString(target.system ?? '')},`];
-  const result = await conn.run(`insert into ${stagingTable(target.kind)} (run_id, file_hash, source_file, source_line, ${system[0]} decimal_sep, ${names.join(', ')})
-    select ${sqlString(ctx.runId)}, ${source.hash}, ${source.file}, __line,
-      ${system[1]} ${sqlString(target.layout.decimal)}, ${exprs.join(', ')}
+  const result = await conn.run(`insert into ${stagingTable(target.kind)} (file_no, source_line, ${names.join(', ')})
+    select ${fileNo ?? ctx.seq}, __line, ${exprs.join(', ')}
     from ${from} where ${where}`);
   return result.rowsChanged;
 }
