@@ -13,7 +13,8 @@
 //
 // A kind's placeholders: {{kind}}; {{payload}} and {{hashed}} (column lists, config/kinds.ts;
 // `{{stg.payload}}` qualifies each column); {{required_date}}, the dated column when the kind
-// requires it, else null, and {{required_date_name}}, its name as a string literal (or null).
+// requires it, else null, {{required_date_parsed}}, its parsed column (or null), and
+// {{required_date_name}}, its name as a string literal (or null).
 // A list placeholder alone on its line (a trailing comma allowed) expands to one column a line.
 import { KIND_SPECS, type KindSpec } from '../config/kinds.ts';
 import { DATE_COLUMNS, NUMBER_COLUMNS, TIMESTAMP_COLUMNS } from '../config/load.ts';
@@ -55,6 +56,7 @@ function kindValues(k: KindSpec): Values {
     payload: k.payload,
     hashed: k.hashed,
     required_date: required ? k.dated.column : 'null',
+    required_date_parsed: required ? `${k.dated.column}__parsed` : 'null',
     required_date_name: required ? `'${k.dated.column}'` : 'null',
   };
 }

@@ -442,12 +442,17 @@ async function insertStaged(
   const exprs: string[] = [];
   for (const col of stagedColumns(target.kind)) {
     const raw = present.includes(col) ? sqlIdent(col) : 'null::varchar';
-    names.push(col);
-    exprs.push(raw);
     const type = parsedType(col);
-    if (type) {
+    const parsed = type ? parseExpr(type, raw, target.layout, ctx.timeZone) : null;
+    names.push(col);
+    // A delivery's date or time is kept as text only where it did not parse: a reject quotes it,
+    // nothing reads the text of one that parsed, and a time's 19 characters in every lab row
+    // were a good part of what staging stores. (A number's text stays: a CPR number parses as
+    // one, and parse_rejects looks for it in the text. The register keeps its text.)
+    exprs.push(parsed && type !== 'double' && target.kind !== 'register' ? `case when ${parsed} is null then ${raw} end` : raw);
+    if (parsed) {
       names.push(`${col}__parsed`);
-      exprs.push(parseExpr(type, raw, target.layout, ctx.timeZone));
+      exprs.push(parsed);
     }
   }
   const result = await conn.run(`insert into ${stagingTable(target.kind)} (file_no, source_line, ${names.join(', ')})

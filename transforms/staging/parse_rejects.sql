@@ -37,6 +37,7 @@ unparsed as (
 identity as (
     -- Without the vendor's record id a correction cannot find what it corrects;
     -- without a patient pseudonym or a date the record means nothing downstream.
+    -- A date that parsed is there (staging keeps a date's text only where it did not parse).
     -- Blank is null or nothing but what trim() strips (spaces, and non-ASCII spaces such as
     -- U+00A0): only a value whose first byte is below '!' or not ASCII can be blank, so trim()
     -- runs only on those, not on every value of every row (it was most of this model's cost).
@@ -50,20 +51,20 @@ identity as (
             unnest(list_filter([
                 case when (record_id is null or ((record_id < '!' or record_id >= chr(127)) and trim(record_id) = '')) then 'record_id' end,
                 case when (patient is null or ((patient < '!' or patient >= chr(127)) and trim(patient) = '')) then 'patient' end,
-                case when when_col is not null and (when_raw is null or ((when_raw < '!' or when_raw >= chr(127)) and trim(when_raw) = '')) then when_col end
+                case when when_col is not null and when_parsed is null and (when_raw is null or ((when_raw < '!' or when_raw >= chr(127)) and trim(when_raw) = '')) then when_col end
             ], x -> x is not null)) as column_name,
         from (
             -- when_col: the kind's dated column where the kind requires one (config/kinds.ts)
             {{#kinds union all}}
             select '{{kind}}' as kind, file_hash, source_file, source_line, record_id, patient,
-                {{required_date}} as when_raw, {{required_date_name}} as when_col
+                {{required_date}} as when_raw, {{required_date_parsed}} as when_parsed, {{required_date_name}} as when_col
             from staging.raw_{{kind}}
             {{/kinds}}
         )
         -- the same tests as the list above: the list is built only for the few rows that miss something
         where (record_id is null or ((record_id < '!' or record_id >= chr(127)) and trim(record_id) = ''))
             or (patient is null or ((patient < '!' or patient >= chr(127)) and trim(patient) = ''))
-            or (when_col is not null and (when_raw is null or ((when_raw < '!' or when_raw >= chr(127)) and trim(when_raw) = '')))
+            or (when_col is not null and when_parsed is null and (when_raw is null or ((when_raw < '!' or when_raw >= chr(127)) and trim(when_raw) = '')))
     )
 ),
 
