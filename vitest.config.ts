@@ -5,6 +5,7 @@ process.env.TZ = 'UTC';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-tmp.ts'],
     // Only a bound for a test that hangs: tests wait for events (test/helpers/wait.ts), never for
     // a time, and one that runs whole nightlies must still pass on a machine busy with other work.
     testTimeout: 600_000,
