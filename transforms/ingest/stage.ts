@@ -43,6 +43,11 @@ export async function recordStagedFile(conn: DuckDBConnection, kind: Kind | 'reg
     where not exists (select 1 from ${STAGED_FILES} where file_no = ${ctx.seq})`);
 }
 
+/** Records a delivered file (or the register) of a layout about to be staged. */
+function recordFile(conn: DuckDBConnection, target: StageTarget, ctx: StageContext): Promise<void> {
+  return recordStagedFile(conn, target.kind, ctx, target.kind === 'register' ? null : target.system ?? '', target.layout.decimal);
+}
+
 /** The tables (not views) of a schema of the database file, as `schema.table`. */
 export async function fileTables(conn: DuckDBConnection, schema: string): Promise<Set<string>> {
   const rows = await queryRows<{ t: string }>(conn, `select schema_name || '.' || table_name as t from duckdb_tables()
@@ -251,7 +256,7 @@ async function stageCsvTogether(
   const from = `(select row_number() over () + 1 - ${file(offsets)} as __line, __file, * exclude (__file) from (
     select file_index::bigint as __file, ${selectList(present.map((c) => [sqlIdent(target.columns[c]!), c]))} from ${source}))`;
   const ctx = ctxs[0]!;
-  for (const c of ctxs) await recordStagedFile(conn, target.kind, c, target.kind === 'register' ? null : target.system ?? '', target.layout.decimal);
+  for (const c of ctxs) await recordFile(conn, target, c);
   const appended = await insertStaged(conn, target, ctx, present, from, 'true', file(ctxs.map((c) => c.seq))).catch(() => null);
   if (appended === null) return null;
   if (appended !== counts.reduce((a, b) => a + b, 0)) {
@@ -437,7 +442,7 @@ async function insertStaged(
   // SQL for each row's file number, when `from` reads several (stageCsvTogether: their files are recorded).
   fileNo?: string,
 ): Promise<number> {
-  if (fileNo === undefined) await recordStagedFile(conn, target.kind, ctx, target.kind === 'register' ? null : target.system ?? '', target.layout.decimal);
+  if (fileNo === undefined) await recordFile(conn, target, ctx);
   const names: string[] = [];
   const exprs: string[] = [];
   for (const col of stagedColumns(target.kind)) {
