@@ -1,7 +1,7 @@
 // YAML text as the `yaml` library parses it. The configuration files shipped with fangst are
 // parsed once at build time (jobs/build.mjs writes .build/yaml.json, keyed by the sha256 of each
-// file's text): parsing them at every start cost a command ~100 ms, most of it the library's
-// first, cold run. A file whose text is not among them (edited, or the user's own) is parsed.
+// file's text): the library's first, cold parse is a noticeable part of every command's start.
+// A file whose text is not among them (edited, or the user's own) is parsed.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';

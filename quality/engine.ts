@@ -338,8 +338,8 @@ class RowCheckBatch {
   }
 
   /**
-   * Runs the queued checks' queries as one statement (a statement per check cost its planning
-   * and scheduling ~75 times a night, more than most of the checks themselves), writes their
+   * Runs the queued checks' queries as one statement (a statement per check pays its planning
+   * and scheduling once per check, more than most checks cost on a night's rows), writes their
    * findings and fills in their results.
    */
   async flush(slots: CheckResult[][]): Promise<void> {
@@ -430,7 +430,7 @@ from (\n${measure}\n) order by scope_level = 'national' desc, scope_value`,
   return out;
 }
 
-/** The SQL macros defined on the connection. (duckdb_functions() lists every built-in function too: ~15 ms a call.) */
+/** The SQL macros defined on the connection. (duckdb_functions() lists every built-in function too: asked once a run.) */
 async function macroNames(conn: DuckDBConnection): Promise<Set<string>> {
   const rows = await queryRows<{ name: string }>(conn, `select distinct function_name as name from duckdb_functions() where function_type in ('macro', 'table_macro')`);
   return new Set(rows.map((r) => r.name));

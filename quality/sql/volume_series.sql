@@ -3,7 +3,7 @@
 -- clinic's first day ever (a clinic is not "silent" before it started delivering). One row per
 -- kind and clinic, its series packed as 'yyyy-mm-dd:rows,...': a few hundred strings cross into
 -- JavaScript much faster than a row object per clinic and day. The pairs are in no particular
--- order (quality/anomalies.ts looks days up): an ordered string_agg cost ~40% of this query.
+-- order (quality/anomalies.ts looks days up): ordering the aggregate would sort every pair.
 with windows as (
     select * from (values {{windows}}) as w(kind, from_day, to_day)
 ),

@@ -4,7 +4,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseYaml } from '../../config/parse-yaml.ts';
+import { existsSync } from 'node:fs';
+import { parseYaml, yamlKey } from '../../config/parse-yaml.ts';
 
 describe('parseYaml', () => {
   it('gives every shipped configuration file the value the parser gives it', async () => {
@@ -13,6 +14,16 @@ describe('parseYaml', () => {
     for (const f of files) {
       const text = await readFile(join('config', f), 'utf8');
       expect(parseYaml(text), f).toEqual(parse(text));
+    }
+  });
+
+  it('finds every shipped file in the build under the key it looks it up by (jobs/build.mjs computes its own)', async (ctx) => {
+    if (!existsSync('.build/yaml.json')) ctx.skip('no build (npm install or npm run build makes .build/yaml.json)');
+    const built = JSON.parse(await readFile('.build/yaml.json', 'utf8')) as Record<string, string>;
+    const files = (await readdir('config', { recursive: true })).filter((f) => /\.ya?ml$/.test(f));
+    for (const f of files) {
+      const text = await readFile(join('config', f), 'utf8');
+      expect(JSON.parse(built[yamlKey(text)] ?? 'null'), f).toEqual(parse(text));
     }
   });
 

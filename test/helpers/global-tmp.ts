@@ -1,6 +1,6 @@
 // vitest globalSetup: every test's scratch files (workspaces, databases, what the jobs write)
 // under one folder for the run, removed when the run ends. The suite makes thousands of them; left
-// in the system's temporary folder they filled the disk of a machine that ran it all day.
+// in the system's temporary folder they fill the disk of a machine that runs it often.
 // FANGST_KEEP_TEST_FILES=1 keeps the folder (its path is printed) for a look afterwards.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -31,8 +31,8 @@ export function stagingTable(kind: Kind | 'register'): string {
 /**
  * The run's staged files, one row each: the staging tables hold a file's number (file_no, the
  * staging call's seq), not its run, hash, name, system and decimal separator on every row. Those
- * are the same for every row of a file and were about as many bytes as the rows' own values;
- * the views staging.raw_<kind> join them back.
+ * are the same for every row of a file and as many bytes as a row's own values; the views
+ * staging.raw_<kind> join them back.
  */
 export const STAGED_FILES = `${SCRATCH}.staged_files`;
 
@@ -58,7 +58,7 @@ export async function fileTables(conn: DuckDBConnection, schema: string): Promis
 /**
  * Replaces a table or view of the database file by a view over `target` (databases made before
  * the scratch). `tables`, when the caller replaces several of a schema: that schema's fileTables,
- * read once for all of them (one catalogue query per view was ~40 statements a night).
+ * read once for all of them instead of one catalogue query per view.
  */
 export async function replaceWithView(conn: DuckDBConnection, name: string, target: string, tables?: Set<string>): Promise<void> {
   const known = tables ?? (await fileTables(conn, name.split('.')[0]!));
@@ -452,7 +452,7 @@ async function insertStaged(
     names.push(col);
     // A delivery's date or time is kept as text only where it did not parse: a reject quotes it,
     // nothing reads the text of one that parsed, and a time's 19 characters in every lab row
-    // were a good part of what staging stores. (A number's text stays: a CPR number parses as
+    // are a good part of what staging stores. (A number's text stays: a CPR number parses as
     // one, and parse_rejects looks for it in the text. The register keeps its text.)
     exprs.push(parsed && type !== 'double' && target.kind !== 'register' ? `case when ${parsed} is null then ${raw} end` : raw);
     if (parsed) {
