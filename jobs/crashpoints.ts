@@ -19,7 +19,7 @@ export const CRASH_POINTS = [
   'mid-staging',
   /** Every file is staged; the transaction has not begun. */
   'after-staging',
-  /** Inside the transaction: staging and core transforms done, nothing accepted. */
+  /** Staging, core and lab transforms done (scratch tables of the connection); the transaction has not begun. */
   'after-transforms',
   /** Inside the transaction: rows accepted or quarantined, ledger and batch rows written. */
   'before-commit',

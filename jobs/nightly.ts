@@ -19,7 +19,7 @@ import { heldRowCounts } from '../transforms/publish/release.ts';
 import { loadSpecialties, type Specialty } from '../transforms/reference/specialties.ts';
 import { stepTimer, type RunContext, type StepTime } from '../transforms/run-context.ts';
 import { dropRunScratch } from '../transforms/run.ts';
-import { transformRun } from '../transforms/transform-run.ts';
+import { recordTransformResults, transformRun } from '../transforms/transform-run.ts';
 import { loadChecks, runChecks, type CheckDefinition } from '../quality/engine.ts';
 import { heldBackKinds } from '../quality/held-back.ts';
 import { reach } from './crashpoints.ts';
@@ -232,11 +232,13 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   step('stage', { files: candidates.length });
   reach('after-staging');
 
-  // One transaction from here: transforms, checks, quarantine, merge, ledger.
   await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)}`);
+  // The transforms' tables are scratch of the connection, made before the transaction (see transformRun).
+  await transformRun(conn, candidates, staged, ctx);
+  // One transaction from here: what the transforms found, checks, quarantine, merge, ledger.
   await conn.run('begin transaction');
   try {
-    await transformRun(conn, candidates, staged, ctx);
+    await recordTransformResults(conn, candidates, staged);
     const quality = await runChecks(conn, { runId, batchId, checks: ctx.checks, now: ctx.now, sksFile: config.reference.sksFile, logger: log });
     step('checks', { checks: ctx.checks.length });
     const heldBack = heldBackKinds(quality);

@@ -8,9 +8,14 @@ import { stepTimer } from './run-context.ts';
 import { runLayer } from './run.ts';
 
 /**
- * A run's SQL layers, inside its transaction: staging (its parse rejects into meta.rejects, a
- * delivered clinic register into ref.clinics), core (work.* candidates and the pipeline's own
- * findings into quality.row_findings) and the lab layer.
+ * A run's SQL layers: staging, core (work.* candidates and the pipeline's own findings) and the
+ * lab layer, every model a temporary table of the connection.
+ *
+ * Run before the run's transaction begins, and writing nothing to the database file (its
+ * results go in with recordTransformResults, inside the transaction). Why: DuckDB scans a table
+ * created inside an open transaction (its transaction-local storage) on one thread only, so
+ * every check, and accept's insert into core, read the run's rows single-threaded when the
+ * models were built inside the transaction.
  */
 export async function transformRun(
   conn: DuckDBConnection, candidates: readonly Candidate[], staged: ReadonlyMap<string, StageResult>, ctx: RunContext,
@@ -19,18 +24,36 @@ export async function transformRun(
   const step = stepTimer(log, ctx.steps);
   await runLayer(conn, 'staging', { logger: log });
   step('transform staging');
-  await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), file_hash, source_file,
-    source_line, column_name, reason, raw_value from staging.parse_rejects`);
-  if (candidates.some((c) => c.entry.role === 'register' && !staged.get(c.hash)?.fileError)) {
-    await conn.run(`delete from ref.clinics; insert into ref.clinics by name select * from staging.stg_clinics`);
-  }
+  // The core models resolve clinics against the register this run delivers, which replaces
+  // ref.clinics only when the run commits (recordTransformResults).
+  await conn.run(`set variable register_delivered = ${registerDelivered(candidates, staged)}`);
   await runLayer(conn, 'core', { logger: log });
   await runLabLayer(conn, candidates, ctx.now, log);
   step('transform core');
   ctx.reach('after-transforms');
+}
+
+/**
+ * What the transforms found, into the database inside the run's transaction: the parse rejects
+ * into meta.rejects, a delivered clinic register into ref.clinics, the pipeline's own findings
+ * into quality.row_findings.
+ */
+export async function recordTransformResults(
+  conn: DuckDBConnection, candidates: readonly Candidate[], staged: ReadonlyMap<string, StageResult>,
+): Promise<void> {
+  await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), file_hash, source_file,
+    source_line, column_name, reason, raw_value from staging.parse_rejects`);
+  if (registerDelivered(candidates, staged)) {
+    await conn.run(`delete from ref.clinics; insert into ref.clinics by name select * from staging.stg_clinics`);
+  }
   await conn.run(`insert into quality.row_findings
     select getvariable('run_id'), kind, record_key, source_file, source_line, check_id, severity, column_name, reason
     from work.pipeline_findings`);
+}
+
+/** True when the run delivers a clinic register that could be read. */
+function registerDelivered(candidates: readonly Candidate[], staged: ReadonlyMap<string, StageResult>): boolean {
+  return candidates.some((c) => c.entry.role === 'register' && !staged.get(c.hash)?.fileError);
 }
 
 /**

@@ -14,7 +14,12 @@ with refs as (
 ),
 
 clinics as (
-    select * from ref.clinics
+    -- the register this run delivers (ref.clinics gets it only when the run commits), else ref.clinics
+    select sor_code, ydernummer, specialty from staging.stg_clinics
+    where coalesce(getvariable('register_delivered'), false)
+    union all
+    select sor_code, ydernummer, specialty from ref.clinics
+    where not coalesce(getvariable('register_delivered'), false)
 ),
 
 by_ydernummer as (
