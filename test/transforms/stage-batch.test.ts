@@ -86,6 +86,19 @@ describe('stageFiles', () => {
     ]);
     expect(rejects.length).toBeGreaterThan(4);
   });
+
+  it('reads a date with spaces or a tab around it as that date, and no date from one that is not a date', async () => {
+    const { one, batch } = await stageBoth({
+      'novax/2025-01_diagnoser_a.csv': [H, row('a1', ' 03-01-2025'), row('a2', '03-01-2025  '), row('a3', '\t03-01-2025 '), row('a4', '3-1-2025'),
+        row('a5', ' 31-02-2025 '), row('a6', '   ')].join('\n') + '\n',
+      'novax/2025-01_diagnoser_b.csv': [H, row('b1')].join('\n') + '\n',
+    });
+    expect(batch).toEqual(one);
+    const { staged } = batch as { staged: Array<{ record_id: string; d: string | null }> };
+    expect(staged.map((r) => [r.record_id, r.d])).toEqual([
+      ['a1', '2025-01-03'], ['a2', '2025-01-03'], ['a3', '2025-01-03'], ['a4', '2025-01-03'], ['a5', null], ['a6', null], ['b1', '2025-01-03'],
+    ]);
+  });
 });
 
 describe('stageFiles counts records from the scan when no quote can hide a line break', () => {

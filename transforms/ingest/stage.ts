@@ -497,7 +497,10 @@ function nulColumn(present: readonly string[]): string {
 /** Typed parse of a raw text value with the layout's formats; null when it does not parse. */
 function parseExpr(type: string, raw: string, layout: Layout, timeZone: string): string {
   const v = `nullif(trim(${raw}), '')`;
-  if (type === 'date') return `cast(try_strptime(${v}, ${sqlString(layout.dates)}) as date)`;
+  // The text as delivered first, trimmed only where that does not parse: most values have no
+  // spaces around them, and trimming every one cost as much as parsing it.
+  const time = (format: string) => `coalesce(try_strptime(${raw}, ${sqlString(format)}), try_strptime(trim(${raw}), ${sqlString(format)}))`;
+  if (type === 'date') return `cast(${time(layout.dates)} as date)`;
   if (type === 'double') {
     // Only the layout's decimal separator, and the other one only as thousands grouping:
     // "7.3" in a decimal-comma file is a wrong separator (rejected), not 73.
@@ -509,8 +512,8 @@ function parseExpr(type: string, raw: string, layout: Layout, timeZone: string):
       then try_cast(replace(${v}, ',', '') as double) end`;
   }
   // Timestamps without an offset are Danish local time; storage is UTC.
-  if (layout.timestamps.includes('%z')) return `try_strptime(${v}, ${sqlString(layout.timestamps)})`;
-  return `timezone(${sqlString(timeZone)}, try_strptime(${v}, ${sqlString(layout.timestamps)}))`;
+  if (layout.timestamps.includes('%z')) return time(layout.timestamps);
+  return `timezone(${sqlString(timeZone)}, ${time(layout.timestamps)})`;
 }
 
 // CASE, not AND: DuckDB may evaluate json_type before json_valid, and json_type fails on malformed JSON.
