@@ -495,15 +495,15 @@ function nulColumn(present: readonly string[]): string {
 }
 
 /** Typed parse of a raw text value with the layout's formats; null when it does not parse. */
-function parseExpr(type: string, raw: string, layout: Layout, timeZone: string): string {
-  const v = `nullif(trim(${raw}), '')`;
-  // The text as delivered first, trimmed only where that does not parse: most values have no
-  // spaces around them, and trimming every one cost as much as parsing it.
+export function parseExpr(type: string, raw: string, layout: Layout, timeZone: string): string {
+  // The text as delivered is tried first, trimmed only where that does not parse: most values
+  // have no spaces around them, and trimming every one cost as much as parsing it.
   const time = (format: string) => `coalesce(try_strptime(${raw}, ${sqlString(format)}), try_strptime(trim(${raw}), ${sqlString(format)}))`;
   if (type === 'date') return `cast(${time(layout.dates)} as date)`;
   if (type === 'double') {
     // Only the layout's decimal separator, and the other one only as thousands grouping:
     // "7.3" in a decimal-comma file is a wrong separator (rejected), not 73.
+    const v = `nullif(trim(${raw}), '')`;
     if (layout.decimal === ',') {
       return `case when regexp_full_match(${v}, '[+-]?(\\d{1,3}(\\.\\d{3})+|\\d+)(,\\d+)?')
         then try_cast(replace(replace(${v}, '.', ''), ',', '.') as double) end`;

@@ -1,0 +1,51 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Layout } from '../../config/load.ts';
+import { parseExpr } from '../../transforms/ingest/stage.ts';
+import { evalBatch, openMacroDb, type MacroDb } from '../helpers/macro-batch.ts';
+
+// Staging's typed parse of a delivered number, against what the layout's separators allow,
+// written out here on its own: only the layout's decimal separator, the other one only as
+// thousands grouping (groups of three), a sign, spaces around; anything else is no number.
+
+let db: MacroDb;
+beforeAll(async () => (db = await openMacroDb()));
+afterAll(() => db?.close());
+
+function expected(text: string, decimal: '.' | ','): number | null {
+  const t = text.replace(/^ +| +$/g, '');
+  const group = decimal === '.' ? ',' : '.';
+  const esc = (c: string) => `\\${c}`;
+  const form = new RegExp(`^[+-]?(\\d{1,3}(${esc(group)}\\d{3})+|\\d+)(${esc(decimal)}\\d+)?$`);
+  if (!form.test(t)) return null;
+  return Number(t.replaceAll(group, '').replace(decimal, '.'));
+}
+
+const layout = (decimal: '.' | ','): Layout => ({ decimal, dates: '%Y-%m-%d', timestamps: '%Y-%m-%d %H:%M:%S' }) as unknown as Layout;
+
+async function parsed(texts: string[], decimal: '.' | ','): Promise<Array<number | null>> {
+  const rows = await evalBatch<{ n: number | null }>(db.conn, texts.map((t) => ({ t })), `${parseExpr('double', 't', layout(decimal), 'UTC')} as n`);
+  return rows.map((r) => r.n);
+}
+
+describe("staging's number parse", () => {
+  it('reads the spellings a layout allows and no other', async () => {
+    expect(await parsed(['7.3', ' 7.3 ', '1,234.5', '1,23', '7,3', '-0.5', '+12', '.5', '5.', '', ' ', '1e3', 'NaN', '0x10', '١٢'], '.'))
+      .toEqual([7.3, 7.3, 1234.5, null, null, -0.5, 12, null, null, null, null, null, null, null, null]);
+    expect(await parsed(['7,3', ' 7,3', '1.234,5', '1.23', '7.3', '-0,5', '12'], ','))
+      .toEqual([7.3, 7.3, 1234.5, null, null, -0.5, 12]);
+  });
+
+  it('agrees with the separators rule on any text of digits, separators, signs and spaces', async () => {
+    const text = fc.array(fc.constantFrom('0', '1', '2', '5', '9', '.', ',', '-', '+', ' '), { maxLength: 12 }).map((cs) => cs.join(''));
+    for (const decimal of ['.', ','] as const) {
+      await fc.assert(
+        fc.asyncProperty(fc.array(text, { minLength: 500, maxLength: 500 }), async (texts) => {
+          const got = await parsed(texts, decimal);
+          texts.forEach((t, i) => expect(got[i], JSON.stringify(t)).toBe(expected(t, decimal)));
+        }),
+        { numRuns: 20 },
+      );
+    }
+  });
+});
