@@ -147,10 +147,9 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
         ${system === null ? 'null' : sqlString(system)}, ${sqlString(layout)}, ${input.bytes}, ${delivered(input, mtime)})`);
     }
     const results = new Map<string, StageResult>();
-    let seq = 0;
-    const stageOne = async (h: (typeof hashed)[number], worker: DuckDBConnection) => {
+    const stageOne = async (h: (typeof hashed)[number], worker: DuckDBConnection, seq: number) => {
       const { input, hash } = h;
-      const ctx = { runId, batchId, fileHash: hash, file: input.file, path: input.path, timeZone: (input.role === 'delivery' && input.timeZone) || config.timeZone, seq: seq++ };
+      const ctx = { runId, batchId, fileHash: hash, file: input.file, path: input.path, timeZone: (input.role === 'delivery' && input.timeZone) || config.timeZone, seq };
       const result = input.role === 'fhir'
         ? await stageFhirFile(worker, ctx)
         : await stageFile(worker, (input as Extract<LabInput, { target: unknown }>).target, ctx);
@@ -158,7 +157,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
       if (result.fileError) log.error({ file: input.file, reason: result.fileError }, 'file rejected');
       for (const w of result.warnings) log.warn({ file: input.file }, w);
     };
-    await stageAll(db, hashed, { concurrency: config.fileConcurrency, isRegister: (h) => h.input.role === 'register' }, stageOne);
+    await stageAll(db, hashed, { concurrency: config.fileConcurrency, isRegister: (h) => h.input.role === 'register', bytesOf: (h) => h.input.bytes }, stageOne);
 
     // Transform and check exactly as the nightly job does, then the lab layer and its checks.
     await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};

@@ -4,7 +4,12 @@ import { queryRows, sqlString, type Database } from '../db/connection.ts';
 
 /**
  * Stages a run's files on a pool of connections, so DuckDB reads several at once:
- * the clinic registers first, then the rest, at most `concurrency` at a time.
+ * the clinic registers first, then the rest, at most `concurrency` at a time, the largest
+ * units of work first (a large read started last would leave the other connections idle
+ * while it finishes; each read runs on one thread, its line numbers being in file order).
+ * Each item gets its number (`seq`, the staged rows' file_no) in the order items and units
+ * are planned, not in the order they run: which of two rows of one record is the later one
+ * does not depend on how the reads were scheduled.
  * On an error it lets the other files' reads finish before failing, so the
  * database is never closed under a running read.
  */
@@ -18,9 +23,11 @@ export async function stageAll<T>(
      * Stages files of one layout together (see stageFiles): `layoutOf` names an item's
      * layout (null: on its own), `bytesOf` its size as read (decompressed, or an estimate), to keep a batch bounded.
      */
-    batch?: { layoutOf: (item: T) => string | null; bytesOf: (item: T) => number; stage: (items: T[], conn: DuckDBConnection) => Promise<void> };
+    batch?: { layoutOf: (item: T) => string | null; stage: (items: T[], conn: DuckDBConnection, seqs: number[]) => Promise<void> };
+    /** An item's size as read (decompressed, or an estimate): to keep a batch bounded and to start the largest work first. */
+    bytesOf: (item: T) => number;
   },
-  stageOne: (item: T, conn: DuckDBConnection) => Promise<void>,
+  stageOne: (item: T, conn: DuckDBConnection, seq: number) => Promise<void>,
 ): Promise<void> {
   const pool = await Promise.all(Array.from({ length: opts.concurrency }, () => db.connect()));
   // Since DuckDB 1.4 the in-memory scratch database checkpoints too, every 16 MB appended,
@@ -31,16 +38,20 @@ export async function stageAll<T>(
   const [setting] = await queryRows<{ v: string }>(pool[0]!, `select current_setting('checkpoint_threshold') as v`);
   await pool[0]!.run(`set checkpoint_threshold = '1TB'`);
   try {
-    for (const item of items.filter(opts.isRegister)) await stageOne(item, pool[0]!);
+    const registers = items.filter(opts.isRegister);
+    const units = batches(items.filter((i) => !opts.isRegister(i)), opts.bytesOf, opts.batch);
+    let next = 0;
+    const numbered = (unit: T[]) => ({ unit, seqs: unit.map(() => next++), bytes: unit.reduce((b, i) => b + opts.bytesOf(i), 0) });
+    for (const { unit, seqs } of registers.map((r) => numbered([r]))) await stageOne(unit[0]!, pool[0]!, seqs[0]!);
+    const planned = units.map(numbered).sort((a, b) => b.bytes - a.bytes);
     const limit = pLimit(opts.concurrency);
     const free = [...pool];
-    const units = batches(items.filter((i) => !opts.isRegister(i)), opts.batch);
     const settled = await Promise.allSettled(
-      units.map((unit) => limit(async () => {
+      planned.map(({ unit, seqs }) => limit(async () => {
         const worker = free.pop()!;
         try {
-          if (unit.length === 1) await stageOne(unit[0]!, worker);
-          else await opts.batch!.stage(unit, worker);
+          if (unit.length === 1) await stageOne(unit[0]!, worker, seqs[0]!);
+          else await opts.batch!.stage(unit, worker, seqs);
         } finally {
           free.push(worker);
         }
@@ -61,13 +72,13 @@ export async function stageAll<T>(
 export const BATCH_BYTES = 64 << 20;
 
 /** The items in units of work: files of one layout together, up to BATCH_BYTES (as bytesOf counts them), in their order. */
-function batches<T>(items: readonly T[], batch: { layoutOf: (item: T) => string | null; bytesOf: (item: T) => number } | undefined): T[][] {
+function batches<T>(items: readonly T[], bytesOf: (item: T) => number, batch: { layoutOf: (item: T) => string | null } | undefined): T[][] {
   if (!batch) return items.map((i) => [i]);
   const units: T[][] = [];
   const open = new Map<string, { unit: T[]; bytes: number }>();
   for (const item of items) {
     const layout = batch.layoutOf(item);
-    const bytes = batch.bytesOf(item);
+    const bytes = bytesOf(item);
     if (layout === null || bytes > BATCH_BYTES) {
       units.push([item]);
       continue;

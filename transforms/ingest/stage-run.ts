@@ -5,6 +5,7 @@ import { writeReferenceTables } from '../reference/layouts.ts';
 import { loadCatalogue } from '../reference/npu-catalogue.ts';
 import { writeSpecialtyTable, type Specialty } from '../reference/specialties.ts';
 import type { RunContext } from '../run-context.ts';
+import type { InboxEntry } from './discover.ts';
 import type { Candidate } from './find-new.ts';
 import { stageAll } from './stage-all.ts';
 import { createStagingTables, deliveryTarget, registerTarget, stageFile, stageFiles, type StageResult } from './stage.ts';
@@ -33,10 +34,9 @@ export async function stageRun(
   await writeSpecialtyTable(conn, ctx.specialties);
   await loadCatalogue(conn, config);
   const staged = new Map<string, StageResult>();
-  let seq = 0;
   const targetOf = (c: Candidate) => (c.entry.role === 'register' ? registerTarget(config.register) : deliveryTarget(c.entry.delivery));
-  const contextOf = (c: Candidate) => ({
-    runId, batchId, fileHash: c.hash, file: c.entry.file, path: c.entry.path, timeZone: config.timeZone, seq: seq++,
+  const contextOf = (c: Candidate, seq: number) => ({
+    runId, batchId, fileHash: c.hash, file: c.entry.file, path: c.entry.path, timeZone: config.timeZone, seq,
     seen: { bytes: c.entry.bytes, mtimeMs: c.entry.mtimeMs }, maxFileBytes: config.maxFileBytes,
   });
   const recordStaged = (c: Candidate, result: StageResult) => {
@@ -46,17 +46,23 @@ export async function stageRun(
     if (result.fileError) log.error({ file: c.entry.file, reason: result.fileError }, 'file rejected');
     for (const w of result.warnings) log.warn({ file: c.entry.file }, w);
   };
-  const stageOne = async (c: Candidate, worker: DuckDBConnection) => recordStaged(c, await stageFile(worker, targetOf(c), contextOf(c)));
+  const stageOne = async (c: Candidate, worker: DuckDBConnection, seq: number) => recordStaged(c, await stageFile(worker, targetOf(c), contextOf(c, seq)));
   // Files of one layout are staged together (one read for the clean ones: stageFiles).
   const batch = {
-    layoutOf: (c: Candidate) => (c.entry.role === 'delivery' ? `${c.entry.delivery.system}/${c.entry.delivery.kind}/${c.entry.delivery.files}` : null),
-    bytesOf: (c: Candidate) => c.entry.contentBytes,
-    stage: async (cs: Candidate[], worker: DuckDBConnection) => {
-      const results = await stageFiles(worker, targetOf(cs[0]!), cs.map(contextOf));
+    layoutOf: (c: Candidate) => layoutKey(c.entry),
+    stage: async (cs: Candidate[], worker: DuckDBConnection, seqs: number[]) => {
+      const results = await stageFiles(worker, targetOf(cs[0]!), cs.map((c, i) => contextOf(c, seqs[i]!)));
       cs.forEach((c, i) => recordStaged(c, results[i]!));
     },
   };
-  await stageAll(db, candidates, { concurrency: config.fileConcurrency, isRegister: (c) => c.entry.role === 'register', batch }, stageOne);
+  await stageAll(db, candidates, {
+    concurrency: config.fileConcurrency, isRegister: (c) => c.entry.role === 'register', batch, bytesOf: (c) => c.entry.contentBytes,
+  }, stageOne);
   progress.stop();
   return staged;
+}
+
+/** The layout a delivered file is read with (files of one layout are staged together); null for a register. */
+export function layoutKey(entry: InboxEntry): string | null {
+  return entry.role === 'delivery' ? `${entry.delivery.system}/${entry.delivery.kind}/${entry.delivery.files}` : null;
 }

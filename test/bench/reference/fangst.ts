@@ -1,11 +1,13 @@
 // The reference workload through fangst's own ingest and DuckDB (see README.md).
 import { readFile } from 'node:fs/promises';
-import pLimit from 'p-limit';
 import { loadConfig, type Delivery } from '../../../config/load.ts';
+import type { InboxEntry } from '../../../transforms/ingest/discover.ts';
 import { openDatabase, queryRows } from '../../../transforms/db/connection.ts';
 import { discoverInbox } from '../../../transforms/ingest/discover.ts';
 import { writeReferenceTables } from '../../../transforms/reference/layouts.ts';
-import { createStagingTables, deliveryTarget, stageFiles } from '../../../transforms/ingest/stage.ts';
+import { createStagingTables, deliveryTarget, stageFile, stageFiles, type StageResult } from '../../../transforms/ingest/stage.ts';
+import { stageAll } from '../../../transforms/ingest/stage-all.ts';
+import { layoutKey } from '../../../transforms/ingest/stage-run.ts';
 import type { ReferenceSpec } from '../spec.ts';
 import { figuresSql } from './figures.ts';
 
@@ -18,28 +20,23 @@ const db = await openDatabase(':memory:', { memoryLimit: config.memoryLimit, thr
 const conn = await db.connect();
 await createStagingTables(conn, ['diagnoser', 'laboratoriesvar']);
 await writeReferenceTables(conn, config);
-// As stageAll does for the nightly job: the scratch database is thrown away, and without this it
-// checkpoints every 16 MB appended, each checkpoint walking the staging table.
-await conn.run(`set checkpoint_threshold = '1TB'`);
-const pool = await Promise.all(Array.from({ length: config.fileConcurrency }, () => db.connect()));
-const limit = pLimit(config.fileConcurrency);
-// Files of one layout staged together, as the nightly job does (stageFiles: one read for the clean ones).
-const layouts = new Map<Delivery, typeof entries>();
-for (const e of entries) if (e.role === 'delivery') layouts.set(e.delivery, [...(layouts.get(e.delivery) ?? []), e]);
-let seq = 0;
-await Promise.all([...layouts].map(([delivery, files]) => limit(async () => {
-  const worker = pool.pop()!;
-  try {
-    const results = await stageFiles(worker, deliveryTarget(delivery), files.map((e) => ({
-      runId: 'bench', batchId: 'bench', fileHash: e.file, file: e.file, path: e.path, timeZone: config.timeZone, seq: seq++,
-    })));
-    results.forEach((r, i) => {
-      if (r.fileError) throw new Error(`${files[i]!.file}: ${r.fileError}`);
-    });
-  } finally {
-    pool.push(worker);
-  }
-})));
+const deliveryOf = (e: InboxEntry): Delivery => (e as Extract<InboxEntry, { role: 'delivery' }>).delivery;
+const contextOf = (e: InboxEntry, seq: number) => ({ runId: 'bench', batchId: 'bench', fileHash: e.file, file: e.file, path: e.path, timeZone: config.timeZone, seq });
+const check = (files: readonly InboxEntry[], results: readonly StageResult[]) => results.forEach((r, i) => {
+  if (r.fileError) throw new Error(`${files[i]!.file}: ${r.fileError}`);
+});
+// Staged as the nightly job stages a run (transforms/ingest/stage-run.ts): a pool of
+// connections, files of one layout read together in units of at most 64 MB, the largest first.
+await stageAll(db, entries, {
+  concurrency: config.fileConcurrency,
+  isRegister: () => false,
+  bytesOf: (e) => e.contentBytes,
+  batch: {
+    layoutOf: layoutKey,
+    stage: async (files, worker, seqs) => check(files, await stageFiles(worker, deliveryTarget(deliveryOf(files[0]!)), files.map((e, i) => contextOf(e, seqs[i]!)))),
+  },
+}, async (e, worker, seq) => check([e], [await stageFile(worker, deliveryTarget(deliveryOf(e)), contextOf(e, seq))]));
+
 const limits = spec.limits.map((l) => `(${JSON.stringify(l.code).replaceAll('"', "'")}, ${l.low ?? 'null'}, ${l.high ?? 'null'})`).join(', ');
 const [row] = await queryRows<{ figures: string }>(conn, figuresSql({
   diagnoses: `select r.journal_system as system, r.contact_date__parsed as contact_date,
