@@ -20,8 +20,8 @@ export async function stageAll<T>(
     concurrency: number;
     isRegister: (item: T) => boolean;
     /**
-     * Stages files of one layout together (see stageFiles): `layoutOf` names an item's
-     * layout (null: on its own), `bytesOf` its size as read (decompressed, or an estimate), to keep a batch bounded.
+     * Stages files of one layout together (see stageFiles), up to BATCH_BYTES a unit:
+     * `layoutOf` names an item's layout (null: on its own).
      */
     batch?: { layoutOf: (item: T) => string | null; stage: (items: T[], conn: DuckDBConnection, seqs: number[]) => Promise<void> };
     /** An item's size as read (decompressed, or an estimate): to keep a batch bounded and to start the largest work first. */
