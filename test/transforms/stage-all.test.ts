@@ -41,7 +41,7 @@ describe('stageAll', () => {
     { name: 'reg', layout: null, bytes: 1, register: true }, { name: 'b2', layout: 'B', bytes: 40 * MB }, { name: 'odd', layout: null, bytes: 5 * MB },
   ];
 
-  it('numbers the files in plan order: registers, then each unit of work as its first file comes (a file that does not fit its layout's unit opens a new one)', async () => {
+  it('numbers the files in plan order: registers, then each unit of work as its first file comes (a file that does not fit the unit of its layout opens a new one)', async () => {
     const { seq } = await plan(files, 1);
     expect(Object.fromEntries(seq)).toEqual({ reg: 0, a1: 1, a2: 2, b1: 3, b2: 4, odd: 5 });
   });
