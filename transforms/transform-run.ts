@@ -11,11 +11,11 @@ import { runLayer } from './run.ts';
  * A run's SQL layers: staging, core (work.* candidates and the pipeline's own findings) and the
  * lab layer, every model a temporary table of the connection.
  *
- * Run before the run's transaction begins, and writing nothing to the database file (its
- * results go in with recordTransformResults, inside the transaction). Why: DuckDB scans a table
- * created inside an open transaction (its transaction-local storage) on one thread only, so
- * every check, and accept's insert into core, read the run's rows single-threaded when the
- * models were built inside the transaction.
+ * Run before the run's transaction begins, writing no rows to the database file (only the
+ * views that read the temporary tables); what they found goes in with recordTransformResults,
+ * inside the transaction. Why: DuckDB scans a table created inside an open transaction (its
+ * transaction-local storage) on one thread only, so every check, and accept's insert into core,
+ * read the run's rows single-threaded when the models were built inside the transaction.
  */
 export async function transformRun(
   conn: DuckDBConnection, candidates: readonly Candidate[], staged: ReadonlyMap<string, StageResult>, ctx: RunContext,
