@@ -1,12 +1,14 @@
 // The workload's three answers in SQL, shared by fangst.ts (over its staging tables); the same
 // figures as polars.ts and pandas.py compute.
-export function figuresSql(q: { diagnoses: string; labs: string; limits: string }): string {
+// `labs` is read twice, not materialised: a copy of its rows costs more than a second scan.
+// `sampledKey` lists the columns that stand for the sampling time as delivered (default sampled_at).
+export function figuresSql(q: { diagnoses: string; labs: string; limits: string; sampledKey?: string }): string {
   return `
     with diagnoses as (${q.diagnoses}),
-    labs as materialized (${q.labs}),
+    labs as not materialized (${q.labs}),
     limits(code, low, high) as (values ${q.limits}),
     a_share as (
-        select system, strftime(contact_date, '%Y-%m') as month, count(*) as n, count(*) filter (where is_a) as a
+        select system, date_trunc('month', contact_date) as month, count(*) as n, count(*) filter (where is_a) as a
         from diagnoses where contact_date is not null group by all
     ),
     plausibility as (
@@ -17,7 +19,7 @@ export function figuresSql(q: { diagnoses: string; labs: string; limits: string 
     ),
     duplicates as (
         select count(*) as groups, coalesce(sum(n - 1), 0) as rows from (
-            select count(*) as n from labs group by system, patient, analysis_code, sampled_at, value_raw having count(*) > 1
+            select count(*) as n from labs group by system, patient, analysis_code, ${q.sampledKey ?? 'sampled_at'}, value_raw having count(*) > 1
         )
     )
     select to_json({
