@@ -31,7 +31,7 @@ import { createLogger } from './log.ts';
 import { acceptRun } from '../transforms/publish/accept.ts';
 import { loadChecks, runChecks } from '../quality/engine.ts';
 import { loadMacros } from '../transforms/macros.ts';
-import { runLayer } from '../transforms/run.ts';
+import { runLayer, scratchTable } from '../transforms/run.ts';
 import { EXIT } from './exit-codes.ts';
 import { openForWriting } from './open-database.ts';
 import { acquireRunLock } from './run-lock.ts';
@@ -183,11 +183,10 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     const checks = applicableChecks([...declared, ...evaluationOnlyChecks(declared)], evaluation);
     await runChecks(conn, { runId, batchId, checks, now: evaluation.now, sksFile: null });
     if (!registerGiven) {
-      // core.laboratoriesvar needs a clinic: the one the lab layer named (as delivered)
-      await conn.run(`create or replace temp table lab_work_laboratoriesvar as
-        select * replace (coalesce(sor_code, (select r.clinic from lab.results as r where r.row_id = w.row_id)) as sor_code)
-        from work.laboratoriesvar as w`);
-      await replaceWithView(conn, 'work.laboratoriesvar', 'temp.main.lab_work_laboratoriesvar');
+      // core.laboratoriesvar needs a clinic: the one the lab layer named (as delivered). A view:
+      // accept reads it twice, which costs less than a copy of every row.
+      await replaceWithView(conn, 'work.laboratoriesvar', `(select w.* replace (coalesce(w.sor_code, r.clinic) as sor_code)
+        from ${scratchTable('work', 'laboratoriesvar')} as w left join lab.results as r using (row_id))`);
     }
     await acceptRun(conn, { runId, batchId, heldBack: new Map() });
 

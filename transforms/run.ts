@@ -155,6 +155,11 @@ export async function dropRunScratch(conn: DuckDBConnection): Promise<void> {
   for (const { table_name } of temps) await conn.run(`drop table if exists temp.main."${table_name}"`);
 }
 
+/** The temporary table of the connection behind a scratch layer's view <schema>.<model>. */
+export function scratchTable(schema: string, model: string): string {
+  return `temp.main.${schema}__${model}`;
+}
+
 export interface RunOptions {
   /**
    * Where the layer's tables live, overriding the layer's default: the nightly job keeps the
@@ -222,9 +227,8 @@ export async function runLayer(conn: DuckDBConnection, layer: Layer, opts: RunOp
       } else if (m.materialised === 'view') {
         await replaceWithView(conn, m.table, `(${sql}\n)`, tablesOfSchema);
       } else if (scratch) {
-        const temp = `${schema}__${m.name}`;
-        await conn.run(`create or replace temp table ${temp} as ${sql}`);
-        await replaceWithView(conn, m.table, `temp.main.${temp}`, tablesOfSchema);
+        await conn.run(`create or replace temp table ${schema}__${m.name} as ${sql}`);
+        await replaceWithView(conn, m.table, scratchTable(schema, m.name), tablesOfSchema);
       } else {
         await conn.run(`create or replace table ${m.table} as ${sql}`);
       }

@@ -96,7 +96,8 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
     if (type === 'VARCHAR[]') return `list_transform(${col}, v -> cpr_mask(v)) as ${col}`;
     return col;
   });
-  await conn.run(`create or replace temp view lab_flagged_out as select ${masked.join(', ')} from lab.flagged_rows`);
+  // masked once, for every file written below
+  await conn.run(`create or replace temp table lab_flagged_out as select ${masked.join(', ')} from lab.flagged_rows`);
   // Parquet keeps the instants (timestamptz, UTC-adjusted): a reader converts them itself, and
   // DuckDB's read_parquet shows them in the reader's own zone with the offset written beside
   // (13:00 UTC as 14:00:00+01 in Copenhagen), so they cannot be taken for another time.
