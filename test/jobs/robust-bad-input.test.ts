@@ -20,6 +20,7 @@ const CORPUS = join(REPO, 'test', 'fixtures', 'bad-input', 'inbox');
 const SOR = '61741000016007';
 const H = 'DiagnoseId;SORkode;Ydernr;PatientPseudo;Diagnosekode;Diagnoseart;Kontaktdato';
 const EH = 'EpikriseId;SORkode;Ydernr;PatientPseudo;Dato;Overskrift;Tekst';
+const LH = 'SvarId;SORkode;Ydernr;PatientPseudo;Analysekode;Kodetype;Analysenavn;Resultat;Operator;Enhed;RefNedre;RefOevre;RefTekst;Markering;Status;Proevetid;Svartid';
 
 /** The committed corpus plus the kinds a committed file cannot carry well (binary, huge, links, pipes). */
 async function corpusInbox(): Promise<Workspace> {
@@ -39,6 +40,10 @@ async function corpusInbox(): Promise<Workspace> {
   for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 7919 + 13) % 256;
   await writeFile(join(ws.inbox, 'novax/2025-01_diagnoser_garbage.csv'), garbage);
   await ws.put('novax/2025-01_diagnoser_nul.csv', Buffer.from(`${H}\nz1;${SOR};;PZ00\u000001;DH353;A;03-01-2025\nz2;${SOR};;PZ000002;DH353;A;03-01-2025\n`, 'latin1'));
+  // a CPR number typed into a number column: its ten digits parse as a number (a synthetic number)
+  await ws.put('novax/2025-01_labsvar_cpr-in-number.csv', `${LH}\n`
+    + `c1;${SOR};;PC000001;NPU02319;iupac;B-Hb;8,4;;mmol/L;1503851037;9,5;;;svar_endeligt;03-01-2025 09:15;03-01-2025 09:30\n`
+    + `c2;${SOR};;PC000002;NPU02319;iupac;B-Hb;8,4;;mmol/L;7,3;9,5;;;svar_endeligt;03-01-2025 09:15;03-01-2025 09:30\n`);
   await cp(join(ws.inbox, 'novax/2025-01_diagnoser_good.csv'), join(ws.inbox, 'novax/2025-01_diagnoser_good-resent.csv'));
   await writeFile(join(ws.root, 'outside.csv'), `${H}\nl1;${SOR};;PL000001;DH353;A;03-01-2025\n`);
   await symlink(join(ws.root, 'outside.csv'), join(ws.inbox, 'novax/2025-01_diagnoser_symlink.csv'));
@@ -153,6 +158,8 @@ describe('the bad-input corpus in one nightly run', () => {
       [2, 'ref_low', /^not a number: expected decimal separator ','$/],
       [2, 'ref_high', /^not a number: expected decimal separator ','$/],
     ], 1));
+  it('a CPR number in a number column: that line rejected although its digits parse as a number', () =>
+    expectRowsRejected('novax/2025-01_labsvar_cpr-in-number.csv', [[2, 'ref_low', /^a CPR number or replacement number appears in this field$/]], 1));
   it('mixed types in a column (text in a number, a number in a time): rejected per value', () =>
     expectRowsRejected('novax/2025-01_labsvar_mixed-types.csv', [
       [2, 'ref_high', /^not a number/],

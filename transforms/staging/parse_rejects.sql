@@ -6,13 +6,11 @@ with layouts as (
 ),
 
 problems as (
-    -- every column staging parsed with a layout format (dates, timestamps, numbers), per kind.
-    -- Ten digits parse as a number, and a number column is no text a CPR check reads: a CPR or
-    -- replacement number there is no value either (no date or time can hold one).
+    -- every column staging parsed with a layout format (dates, timestamps, numbers), per kind
     {{#parsed_columns union all}}
     select '{{kind}}' as kind, file_hash, source_file, source_line, journal_system,
         '{{column}}' as column_name, {{column}} as raw_value,
-        {{column}}__parsed is null or ('{{format}}' = 'number' and has_cpr({{column}})) as unparsed,
+        {{column}}__parsed is null as parse_failed,
         '{{format}}' as format_key
     from staging.raw_{{kind}}
     {{/parsed_columns}}
@@ -30,7 +28,10 @@ unparsed as (
         left(p.raw_value, 200) as raw_value,
     from problems as p
     left join layouts as l on l.journal_system = p.journal_system and l.kind = p.kind
-    where p.unparsed and p.raw_value is not null
+    -- Ten digits parse as a number, and a number column is no text a CPR check reads: a CPR or
+    -- replacement number there is no value either (no date or time can hold one). has_cpr once
+    -- here, not in every column's branch above: DuckDB compiles its pattern at each use.
+    where (p.parse_failed or (p.format_key = 'number' and has_cpr(p.raw_value))) and p.raw_value is not null
         and not ((p.raw_value < '!' or p.raw_value >= chr(127)) and trim(p.raw_value) = '')
 ),
 

@@ -1,5 +1,5 @@
 -- Every distinct lab value of this run, as delivered with its operator, decimal separator
--- and status, read once by lab_value_parse (see that macro for the states). A night's
+-- and status, read once by lab_value_parse (see that macro for the states, and for its two steps). A night's
 -- results repeat a few thousand distinct values among hundreds of thousands of rows, and
 -- stg_laboratoriesvar, a view read by several models and checks, joins this small table
 -- instead of carrying the parse, whose expanded macro is slow to plan at every read.
@@ -19,14 +19,19 @@ masked as (
     select *, cpr_mask(value) as value_masked from distinct_values
 ),
 
+squashed as (
+    -- lab_value_parse in its two steps (see the macro): the squashed text is a column here
+    select *, lab_value_squash(value_masked) as value_squashed from masked
+),
+
 final as (
     select
         value,
         operator,
         decimal_sep,
         result_status,
-        lab_value_parse(value_masked, operator, decimal_sep, result_status) as v,
-    from masked
+        lab_value_parse_squashed(value_squashed, operator, decimal_sep, result_status) as v,
+    from squashed
 )
 
 select * from final
