@@ -223,6 +223,20 @@ describe('lab-quality as of a date', () => {
   }, 120_000);
 });
 
+describe('a Latin-1 export written by Windows', () => {
+  it('reads a file with Windows-1252 bytes (an en dash, a euro sign) through the computed columns, as staging reads one', async () => {
+    const ws = await workspace();
+    await hospital(ws, 'dates_shifted: true');
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('dates_shifted: true').replace('    format: csv\n', '    format: csv\n    encoding: latin-1\n'));
+    // an extra column the mapping does not read, holding 0x96 (en dash) and 0x80 (euro sign)
+    const lines = LABEVENTS.trim().split('\n').map((l, i) => `${l},${i === 0 ? 'comment' : i === 2 ? 'repeat \u2013 120 \u20ac' : ''}`);
+    await ws.put('export/labevents.csv', Buffer.from(Array.from(`${lines.join('\n')}\n`, (ch) => (ch === '\u2013' ? 0x96 : ch === '\u20ac' ? 0x80 : ch.charCodeAt(0)))));
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    expect(result.files).toEqual([{ file: 'labevents.csv', role: 'delivery', system: 'Hospital export', read: 5, rejected: 0, error: null }]);
+    expect(result.outputs.summary.usable).toBe(4);
+  }, 120_000);
+});
+
 describe('honest outputs', () => {
   it('exits non-zero and names the file first when a file is rejected whole', async () => {
     const ws = await workspace();

@@ -8,6 +8,7 @@ import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
 import { MAX_LINE_BYTES, scanFile } from './scan-file.ts';
 import { MAX_HEADER_BYTES, readHeader } from './header.ts';
 import { literalPath } from './literal-path.ts';
+import { isNotLatin1, transcodeWindows1252 } from './windows-1252.ts';
 import { maskIdentifiers } from '../privacy/identifiers.ts';
 
 /** The longest record staged (DuckDB's default max_line_size, set explicitly: a larger buffer would lift it). */
@@ -156,7 +157,28 @@ export async function stageFile(conn: DuckDBConnection, target: StageTarget, ctx
   try {
     return await stage(conn, target, ctx);
   } catch (err) {
+    if (target.layout.encoding === 'latin-1' && isNotLatin1(err)) return stageAsWindows1252(conn, target, ctx, err);
     return rejectFile(conn, target, ctx, err);
+  }
+}
+
+/**
+ * A Latin-1 file that DuckDB turned down for a byte in 0x80-0x9F, staged again from a UTF-8
+ * copy decoded as Windows-1252 (see windows-1252.ts), under its own name, hash and lines.
+ */
+async function stageAsWindows1252(conn: DuckDBConnection, target: StageTarget, ctx: StageContext, err: unknown): Promise<StageResult> {
+  await takeBack(conn, target, ctx);
+  const copy = await transcodeWindows1252(ctx.path).catch(() => null);
+  if (copy === null) return rejectFile(conn, target, ctx, err);
+  const read = { ...ctx, path: copy.path, seen: undefined };
+  try {
+    const result = await stage(conn, { ...target, layout: { ...target.layout, encoding: 'utf-8' } }, read);
+    await unchangedSinceListed(ctx);
+    return { ...result, warnings: [...result.warnings, 'read as Windows-1252: the Latin-1 file holds bytes 0x80-0x9F (dashes, quotes or a euro sign typed in Windows)'] };
+  } catch (err2) {
+    return rejectFile(conn, target, read, err2);
+  } finally {
+    await copy.remove();
   }
 }
 
@@ -164,14 +186,19 @@ export async function stageFile(conn: DuckDBConnection, target: StageTarget, ctx
 async function rejectFile(conn: DuckDBConnection, target: StageTarget, ctx: StageContext, err: unknown): Promise<StageResult> {
   // Named as delivered (inbox-relative), not by the path this machine happens to read it from.
   // A header or a quoted line may hold an identifier: the reason is kept, and shown, masked,
-  // before control characters are spelled out (a Windows-1252 dash read as Latin-1 is one).
+  // before control characters are spelled out (a C1 control read from a Latin-1 header is one).
   const message = printable(maskIdentifiers((err instanceof FileRejected ? err.message : describeDuckError(err))
     .replaceAll(literalPath(ctx.path), ctx.file).replaceAll(ctx.path, ctx.file)));
+  await takeBack(conn, target, ctx);
+  await insertFileReject(conn, ctx, message);
+  return { rowsRead: 0, rowsStaged: 0, rowsRejected: 0, fileError: message, warnings: [] };
+}
+
+/** Removes what a file staged in this run: its rows, its rejects and its reading's tables. */
+async function takeBack(conn: DuckDBConnection, target: StageTarget, ctx: StageContext): Promise<void> {
   await conn.run(`drop table if exists ${fileTable(ctx)}; drop table if exists rj_${ctx.seq}; drop table if exists rs_${ctx.seq}`);
   await conn.run(`delete from ${stagingTable(target.kind)} where file_no = ${ctx.seq}`);
   await conn.run(`delete from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
-  await insertFileReject(conn, ctx, message);
-  return { rowsRead: 0, rowsStaged: 0, rowsRejected: 0, fileError: message, warnings: [] };
 }
 
 /**
@@ -308,14 +335,18 @@ function csvSource(layout: Layout, paths: readonly string[], fileColumns: readon
 /** A staged file's result, once its size and mtime are seen unchanged since it was listed. */
 async function finishFile(ctx: StageContext, staged: number, rejected: number, warnings: string[]): Promise<StageResult> {
   if (staged + rejected === 0) warnings.push('no records: the file holds no data rows');
-  if (ctx.seen) {
-    // Its hash was taken from other bytes than the ones just staged: leave it for the next run.
-    const now = await stat(ctx.path);
-    if (now.size !== ctx.seen.bytes || now.mtimeMs !== ctx.seen.mtimeMs) {
-      throw new FileRejected(`file changed while it was read (${ctx.seen.bytes} bytes when listed, ${now.size} now): still being written? left for the next run`);
-    }
-  }
+  await unchangedSinceListed(ctx);
   return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, warnings };
+}
+
+/** Throws FileRejected when the file's size or mtime differ from when the inbox was listed. */
+async function unchangedSinceListed(ctx: StageContext): Promise<void> {
+  if (!ctx.seen) return;
+  // Its hash was taken from other bytes than the ones just staged: leave it for the next run.
+  const now = await stat(ctx.path);
+  if (now.size !== ctx.seen.bytes || now.mtimeMs !== ctx.seen.mtimeMs) {
+    throw new FileRejected(`file changed while it was read (${ctx.seen.bytes} bytes when listed, ${now.size} now): still being written? left for the next run`);
+  }
 }
 
 async function insertFileReject(conn: DuckDBConnection, ctx: StageContext, reason: string): Promise<void> {

@@ -11,6 +11,7 @@ import { sqlIdent, sqlString } from '../../../transforms/db/connection.ts';
 import { readHeader } from '../../../transforms/ingest/header.ts';
 import { literalPath } from '../../../transforms/ingest/literal-path.ts';
 import { deliveryTarget } from '../../../transforms/ingest/stage.ts';
+import { isNotLatin1, transcodeWindows1252 } from '../../../transforms/ingest/windows-1252.ts';
 import type { MappedDelivery } from './mapping.ts';
 import type { LabInput } from './inputs.ts';
 
@@ -159,8 +160,19 @@ async function rewrite(input: DeliveryInput, header: readonly string[], to: stri
   const d = input.mapped!;
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const conn = await instance.connect();
+  const copyTo = async (from: DeliveryInput) =>
+    conn.run(`copy (${canonicalSelect(from, header)}) to ${sqlString(literalPath(to))} (format csv, header true, delimiter ',')`);
   try {
-    await conn.run(`copy (${canonicalSelect(input, header)}) to ${sqlString(literalPath(to))} (format csv, header true, delimiter ',')`);
+    await copyTo(input).catch(async (err: unknown) => {
+      // a Latin-1 file written by Windows: read as Windows-1252, as staging reads one (windows-1252.ts)
+      if (d.encoding !== 'latin-1' || !isNotLatin1(err)) throw err;
+      const utf8 = await transcodeWindows1252(input.path);
+      try {
+        await copyTo({ ...input, path: utf8.path, mapped: { ...d, encoding: 'utf-8' } });
+      } finally {
+        await utf8.remove();
+      }
+    });
   } catch (err) {
     const first = ((err as Error).message ?? String(err)).split('\n')[0]!.replaceAll(input.path, input.file);
     throw new Error(`${input.file}: could not be read with the computed columns of ${d.sourceFile}: ${first}`);

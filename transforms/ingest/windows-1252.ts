@@ -1,0 +1,57 @@
+// Latin-1 as Windows writes it. A file a layout declares Latin-1 (ISO 8859-1) may hold bytes
+// 0x80-0x9F: in Windows-1252 they are the en and em dash, curly quotes, the euro sign and the
+// like, typed in any Windows program; in ISO 8859-1 they are C1 control codes, and DuckDB's
+// latin-1 reader turns the whole file down ("File is not latin-1 encoded"). The WHATWG Encoding
+// Standard reads every "latin1" and "iso-8859-1" label as windows-1252 for that reason, and so
+// does staging: a file DuckDB turns down is decoded as Windows-1252 into a UTF-8 copy and read
+// from that. Both decodings agree on every other byte, so a file without such bytes reads the
+// same either way.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+
+/** DuckDB's message for a Latin-1 file with a byte that ISO 8859-1 does not define as text. */
+export function isNotLatin1(err: unknown): boolean {
+  return /not latin-1 encoded/i.test(err instanceof Error ? err.message : String(err));
+}
+
+export interface Transcoded {
+  /** The UTF-8 copy, named like the original without .gz, in a folder only this user can read. */
+  readonly path: string;
+  /** Removes the copy and its folder. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Decodes `path` (plain, or gzip when it ends in .gz) as Windows-1252 into a UTF-8 copy. Every
+ * byte decodes to a character (the five Windows-1252 leaves unassigned, to their C1 code point),
+ * and line breaks stay where they were, so the copy has the original's lines and line numbers.
+ */
+export async function transcodeWindows1252(path: string): Promise<Transcoded> {
+  const dir = await mkdtemp(join(tmpdir(), 'fangst-1252-'));
+  const remove = () => rm(dir, { recursive: true, force: true });
+  const copy = join(dir, basename(path).replace(/\.gz$/i, ''));
+  const decoder = new TextDecoder('windows-1252');
+  const decode = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      done(null, decoder.decode(chunk, { stream: true }));
+    },
+    flush(done) {
+      done(null, decoder.decode());
+    },
+  });
+  try {
+    const source = createReadStream(path);
+    const sink = createWriteStream(copy, { mode: 0o600 });
+    if (/\.gz$/i.test(path)) await pipeline(source, createGunzip(), decode, sink);
+    else await pipeline(source, decode, sink);
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+  return { path: copy, remove };
+}
