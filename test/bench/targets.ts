@@ -36,7 +36,9 @@ export function targets(s: readonly Measured[], ref: Record<string, unknown> | n
     const x = input.fangst.seconds / p.seconds;
     return { target: `<= 3x ${peer}`, value: `${round(x)}x (${input.fangst.seconds} s vs ${p.seconds} s)`, holds: x <= 3 };
   };
-  const r = ref as { fangst: Impl; polars: Impl; pandas: Impl; bare_scan: Impl } | null;
+  const r = ref as { fangst: Impl; polars: Impl; pandas: Impl; bare_scan: Impl; ratios?: { polars_over_fangst?: number | null } } | null;
+  // the median of the rounds' ratios where the bench ran fangst and polars in turn, else one run's
+  const polarsOverFangst = r ? (r.ratios?.polars_over_fangst ?? r.polars.seconds / r.fangst.seconds) : NaN;
   return {
     backfill_s1_time: b1 ? { target: '<= 60 s', value: `${b1.seconds} s`, holds: b1.seconds <= 60 } : null,
     backfill_s1_rss: b1 ? { target: '<= 2048 MB', value: `${b1.peak_rss_mb} MB`, holds: b1.peak_rss_mb <= 2048 } : null,
@@ -44,7 +46,7 @@ export function targets(s: readonly Measured[], ref: Record<string, unknown> | n
     night_s10_vs_s1: n1 && n10 ? { target: 'within 20% of the night on scale 1', value: `${n10.seconds} s vs ${n1.seconds} s`, holds: n10.seconds <= n1.seconds * 1.2 } : null,
     backfill_s10_time: b10 ? { target: '<= 600 s', value: `${b10.seconds} s`, holds: b10.seconds <= 600 } : null,
     backfill_s10_rss: b10 ? { target: '<= 4096 MB', value: `${b10.peak_rss_mb} MB`, holds: b10.peak_rss_mb <= 4096 } : null,
-    reference_vs_polars: r ? { target: 'faster than polars (> 1x)', value: `${round(r.polars.seconds / r.fangst.seconds)}x`, holds: r.polars.seconds / r.fangst.seconds > 1 } : null,
+    reference_vs_polars: r ? { target: 'faster than polars (> 1x)', value: `${round(polarsOverFangst)}x`, holds: polarsOverFangst > 1 } : null,
     reference_vs_bare_scan: r ? { target: 'within 3x of the bare scan', value: `${round(r.fangst.seconds / r.bare_scan.seconds)}x`, holds: r.fangst.seconds / r.bare_scan.seconds <= 3 } : null,
     lab_quality_100k_vs_pandas: within3x(lab?.hospital_100k, 'pandas'),
     lab_quality_100k_vs_duckdb: within3x(lab?.hospital_100k, 'duckdb'),
