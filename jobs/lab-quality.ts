@@ -163,8 +163,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};
       set variable lab_now = ${sqlString(evaluation.now.toISOString())}::timestamptz;
       set variable lab_dates_shifted = ${evaluation.datesShifted}; set variable lab_value_missing = true;
-      set variable lab_profiles = true; set variable shown_time_zone = ${sqlString(evaluation.shownZone)};
-      set variable register_delivered = true`);
+      set variable lab_profiles = true; set variable shown_time_zone = ${sqlString(evaluation.shownZone)}`);
     await runLayer(conn, 'staging');
     await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), file_hash, source_file,
       source_line, column_name, reason, raw_value from staging.parse_rejects`);

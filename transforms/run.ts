@@ -209,7 +209,7 @@ export async function runLayer(conn: DuckDBConnection, layer: Layer, opts: RunOp
   // temporary tables and views of the connection, and read each other there.
   const readOnly = await isReadOnly(conn);
   const stored = models.filter((m) => m.materialised !== 'query');
-  const tables = new Map(stored.map((m) => [m.name, readOnly ? `temp.main.${schema}__${m.name}` : m.table]));
+  const tables = new Map(stored.map((m) => [m.name, readOnly ? scratchTable(schema, m.name) : m.table]));
   // A layer of queries only stores nothing, so it also runs on a database opened read-only.
   if (!readOnly && stored.length > 0) await conn.run(`create schema if not exists ${schema}`);
   const rows = new Map<string, Record<string, unknown>[]>();

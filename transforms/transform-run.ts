@@ -5,7 +5,7 @@ import type { Candidate } from './ingest/find-new.ts';
 import { replaceWithView, type StageResult } from './ingest/stage.ts';
 import type { RunContext } from './run-context.ts';
 import { stepTimer } from './run-context.ts';
-import { runLayer } from './run.ts';
+import { runLayer, scratchTable } from './run.ts';
 
 /**
  * A run's SQL layers: staging, core (work.* candidates and the pipeline's own findings) and the
@@ -72,7 +72,7 @@ async function runLabLayer(conn: DuckDBConnection, candidates: readonly Candidat
     create or replace temp table lab__inputs (file_hash varchar, source_file varchar, role varchar,
       journal_system varchar, layout varchar, bytes bigint, delivered_at timestamptz)`);
   if (rows.length) await conn.run(`insert into lab__inputs values ${rows.join(', ')}`);
-  await replaceWithView(conn, 'lab.inputs', 'temp.main.lab__inputs');
+  await replaceWithView(conn, 'lab.inputs', scratchTable('lab', 'inputs'));
   await conn.run(`set variable lab_now = '${now.toISOString()}'::timestamptz`);
   await runLayer(conn, 'lab', { scratch: true, logger: log });
 }

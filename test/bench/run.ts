@@ -268,9 +268,9 @@ async function runReference(inbox: string, scale: string): Promise<Record<string
   out.bare_scan = { seconds: round(bare.seconds), cpu_seconds: bare.cpu_seconds, peak_rss_mb: bare.peak_rss_mb, figures: figures(bare, 'bare_scan') };
   log(`  bare scan ${out.bare_scan.seconds} s ${bare.peak_rss_mb} MB`);
   // fangst and polars in turn, `rounds` times after one round that is not counted: one run of
-  // either swings by 10-30% on a shared machine, and polars' first runs are its slowest (21.4,
-  // 18.0, 15.3 s in a row; 14.2-14.9 s once warm), enough to turn the target around. Each is
-  // reported by its median run, and their ratio is the median of the rounds' ratios.
+  // either swings on a shared machine, and polars' first runs are its slowest, enough to turn
+  // the target around. Each is reported by its median run, and their ratio is the median of the
+  // rounds' ratios.
   const rounds = Math.max(1, Number(args['reference-rounds']));
   const runs: { fangst: Measured; polars: Measured }[] = [];
   log('  fangst and polars once each, not counted (warm-up)');

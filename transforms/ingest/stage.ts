@@ -528,7 +528,7 @@ function nulColumn(present: readonly string[]): string {
 /** Typed parse of a raw text value with the layout's formats; null when it does not parse. */
 export function parseExpr(type: string, raw: string, layout: Layout, timeZone: string): string {
   // The text as delivered is tried first, trimmed only where that does not parse: most values
-  // have no spaces around them, and trimming every one cost as much as parsing it.
+  // have no spaces around them, and trimming every one costs as much as parsing it.
   const time = (format: string) => `coalesce(try_strptime(${raw}, ${sqlString(format)}), try_strptime(trim(${raw}), ${sqlString(format)}))`;
   if (type === 'date') return `cast(${time(layout.dates)} as date)`;
   if (type === 'double') {

@@ -126,7 +126,7 @@ create or replace macro lab_value_parse(value_text, operator, decimal_sep) as
 -- lab_value_parse in two steps, for a model that reads many values: lab_value_squash(value_text)
 -- in a column of its own, then lab_value_parse_squashed(that column, operator, decimal_sep,
 -- status). The squashed text is used some thirty times in the expanded parse, and DuckDB plans
--- each copy: in one step the parse is ~100 ms of planning in every statement that holds it.
+-- each copy: in one step the parse makes every statement that holds it slow to plan.
 create or replace macro lab_value_squash(value_text) as
     _lab_squash(value_text);
 
