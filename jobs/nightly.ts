@@ -166,8 +166,6 @@ async function oneRun(db: Database, conn: DuckDBConnection, config: PipelineConf
   try {
     await load(db, conn, config, candidates, summary, ctx);
     reach('after-publish');
-    // Nothing reads this run's scratch any more; the next run of a backfill needs the memory.
-    await dropRunScratch(conn);
     const exitCode = summary.heldBack.length > 0 ? EXIT.heldBack : EXIT.ok;
     await recordRunSuccess(conn, ctx.runId, { ...summary, exitCode });
     await ctx.results({ ...record, exitCode, finishedAt: new Date() });
@@ -264,6 +262,9 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   }
 
   reach('after-commit');
+  // After the commit every row of the run is in core or the quarantine and nothing reads its
+  // scratch: freed here, the batch's sort and Parquet write have the memory to themselves.
+  await dropRunScratch(conn);
   // The report is written before the batch is marked published: a run killed in between has its
   // batch published again by the next run, which writes the report then.
   const beforeMarked = async () => {
