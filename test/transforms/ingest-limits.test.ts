@@ -37,6 +37,24 @@ describe('limits on what one delivery may hold', () => {
     expect(summary.totals).toMatchObject({ read: 1, published: 1 });
   });
 
+  it('a Windows-1252 file within max_file_size loads, though its UTF-8 copy is larger', async () => {
+    // NOVAX declares Latin-1; a dash or euro sign typed in Windows is one byte there (0x96,
+    // 0x80) and three in the UTF-8 copy fangst reads such a file from: the copy is ~2.5x the file.
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    const header = Buffer.from('EpikriseId;SORkode;Ydernr;PatientPseudo;Dato;Overskrift;Tekst\n');
+    const line = (i: number) => Buffer.concat([Buffer.from(`e${i};61741000016007;;PW${String(i).padStart(6, '0')};03-01-2025;Kontrol;`),
+      Buffer.alloc(400, 0x96), Buffer.from([0x80, 0x0a])]);
+    const file = Buffer.concat([header, ...Array.from({ length: 3_000 }, (_, i) => line(i + 1))]);
+    expect(file.length).toBeLessThan(2 * 1024 * 1024);
+    await ws.put('novax/2025-01_epikriser_dashes.csv', file);
+    const { summary } = await night(ws, { config: await config(ws, '2MB') });
+    const dashes = summary.files.find((f) => f.file.endsWith('dashes.csv'))!;
+    expect(dashes.error ?? null).toBeNull();
+    expect(dashes.read).toBe(3_000);
+    expect(dashes.published + dashes.quarantined).toBe(3_000);
+  });
+
   it('a file of nothing but NUL bytes fails, it is not "loaded, no records"', async () => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);

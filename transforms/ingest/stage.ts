@@ -170,7 +170,9 @@ async function stageAsWindows1252(conn: DuckDBConnection, target: StageTarget, c
   await takeBack(conn, target, ctx);
   const copy = await transcodeWindows1252(ctx.path).catch(() => null);
   if (copy === null) return rejectFile(conn, target, ctx, err);
-  const read = { ...ctx, path: copy.path, seen: undefined };
+  // The file as delivered was within max_file_size (checked before the first read); its copy
+  // spells each of those bytes in two or three, so the limit does not apply to it again.
+  const read = { ...ctx, path: copy.path, seen: undefined, maxFileBytes: undefined };
   try {
     const result = await stage(conn, { ...target, layout: { ...target.layout, encoding: 'utf-8' } }, read);
     await unchangedSinceListed(ctx);
