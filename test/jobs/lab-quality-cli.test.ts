@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -27,11 +28,35 @@ describe('fangst lab-quality on the command line', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^usable: \d+ \(\d+\.\d%\)/m);
     expect(stdout).toContain(`shifted: NPU02319 at clinic ${CLINICS.C3}`);
-    for (const f of ['report.html', 'summary.json', 'flagged-rows.parquet', 'flagged-rows.csv', 'lab-quality.duckdb']) {
+    for (const f of ['report.html', 'summary.json', 'flagged-rows.parquet', 'flagged-rows.csv']) {
       expect(existsSync(join(out, f)), f).toBe(true);
     }
-    // the rows again as JSON text, by far the largest file, only with --flagged-json
+    // the rows again as JSON text only with --flagged-json, and the evaluation's database (as
+    // large as the extract) only with --keep-database: the outputs grow with the findings
     expect(existsSync(join(out, 'flagged-rows.json'))).toBe(false);
+    expect(existsSync(join(out, 'lab-quality.duckdb'))).toBe(false);
+    expect(stdout).not.toContain('database:');
+  }, 120_000);
+
+  it('keeps the database with --keep-database, with the same evaluation, and a later run without it leaves none behind', async () => {
+    const ws = await workspace();
+    await writeLabExtract(ws);
+    const summary = async (dir: string) => {
+      const s = JSON.parse(await readFile(join(dir, 'summary.json'), 'utf8')) as Record<string, unknown>;
+      delete s.generatedAt;
+      return s;
+    };
+    const plain = join(ws.root, 'plain');
+    const kept = join(ws.root, 'kept');
+    expect((await fangst(['lab-quality', ws.inbox, '--out', plain])).code).toBe(0);
+    const withDb = await fangst(['lab-quality', ws.inbox, '--out', kept, '--keep-database']);
+    expect(withDb.code).toBe(0);
+    expect(withDb.stdout).toContain(`database: ${join(kept, 'lab-quality.duckdb')}`);
+    expect(existsSync(join(kept, 'lab-quality.duckdb'))).toBe(true);
+    expect(await summary(kept)).toEqual(await summary(plain));
+    // the folder describes the last evaluation only
+    expect((await fangst(['lab-quality', ws.inbox, '--out', kept])).code).toBe(0);
+    expect(existsSync(join(kept, 'lab-quality.duckdb'))).toBe(false);
   }, 120_000);
 
   it('exits with 2 and names the file and key when the mapping is wrong, before reading any data', async () => {

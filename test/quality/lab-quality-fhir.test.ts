@@ -23,7 +23,7 @@ describe('lab-quality on a US FHIR bulk export', () => {
     const ws = await workspace();
     const file = await ws.put('bulk/Observation.ndjson', await readFile(join(here, 'synthea-observations.ndjson'), 'utf8'));
     out = join(ws.root, 'out');
-    result = await runLabQuality({ extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
   }, 120_000);
 
   it('makes each component of a panel a result of its own, linked to its Observation', async () => {
@@ -113,7 +113,7 @@ describe('LOINC results in the wrong unit', () => {
     // 99999 mg/dL = 5549.9 mmol/L is beyond the limit (111) in mg/dL and in mmol/L alike
     const file = await ws.put('Observation.ndjson', `${[glucose('g1', 5.4), glucose('g2', 90), glucose('g3', 99999)].join('\n')}\n`);
     const out = join(ws.root, 'out');
-    await runLabQuality({ extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
     const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<Record<string, unknown>>(conn, `
       select record_id, plausibility, plausible_as_unit from lab.results order by record_id`));
     expect(rows).toEqual([

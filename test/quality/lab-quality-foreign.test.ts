@@ -96,7 +96,7 @@ describe('lab-quality on a de-identified hospital export with shifted dates', ()
     ws = await workspace();
     const mapping = await hospital(ws, 'dates_shifted: true');
     out = join(ws.root, 'out');
-    result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
   }, 120_000);
 
   it('reads every row through the computed columns: lookup, first present value, constant, no clinic', async () => {
@@ -195,7 +195,7 @@ describe('lab-quality as of a date', () => {
     const ws = await workspace();
     const mapping = await hospital(ws, '');
     const out = join(ws.root, 'out');
-    const result = await runLabQuality({
+    const result = await runLabQuality({ keepDatabase: true,
       extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, asOf: new Date('2180-05-01T00:00:00Z'), logger: silent,
     });
     const f = await findingsOf(out);
@@ -214,7 +214,7 @@ describe('lab-quality as of a date', () => {
   it('exits non-zero and says why first when nothing is usable (every date in the future of the clock)', async () => {
     const ws = await workspace();
     const mapping = await hospital(ws, '');
-    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    const result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
     expect(result.outputs.summary.usable).toBe(0);
     expect(result.exitCode).toBe(1);
     expect(result.outputs.text.split('\n')[0]).toBe('NOT USABLE: nothing is usable: 0 of 5 lab results');
@@ -231,7 +231,7 @@ describe('a Latin-1 export written by Windows', () => {
     // an extra column the mapping does not read, holding 0x96 (en dash) and 0x80 (euro sign)
     const lines = LABEVENTS.trim().split('\n').map((l, i) => `${l},${i === 0 ? 'comment' : i === 2 ? 'repeat \u2013 120 \u20ac' : ''}`);
     await ws.put('export/labevents.csv', Buffer.from(Array.from(`${lines.join('\n')}\n`, (ch) => (ch === '\u2013' ? 0x96 : ch === '\u20ac' ? 0x80 : ch.charCodeAt(0)))));
-    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    const result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
     expect(result.files).toEqual([{ file: 'labevents.csv', role: 'delivery', system: 'Hospital export', read: 5, rejected: 0, error: null }]);
     expect(result.outputs.summary.usable).toBe(4);
   }, 120_000);
@@ -242,7 +242,7 @@ describe('honest outputs', () => {
     const ws = await workspace();
     const mapping = await hospital(ws, 'dates_shifted: true');
     await ws.put('export/labevents-2.csv', '');
-    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    const result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
     expect(result.exitCode).toBe(1);
     expect(result.outputs.text.split('\n')[0]).toBe('NOT USABLE: labevents-2.csv was rejected whole: empty file: no header line');
     expect(result.outputs.summary.usable).toBe(4);
@@ -259,7 +259,7 @@ describe('honest outputs', () => {
     await ws.put('export/labevents.csv', `${lines.join('\n')}\n`);
     await ws.put('mapping/dictionary.csv', 'code,label\n');
     const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('dates_shifted: true'));
-    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    const result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
     const s = result.outputs.summary;
     expect([s.localCodes.length, s.panels.length, s.analysisCount]).toEqual([61, 60, 61]);
     expect(s.panels.at(-1)!.analysis).toBe('60001');
@@ -286,7 +286,7 @@ describe('the delivery time from a column of the file', () => {
       '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv', '    timestamps: "%Y-%m-%d %H:%M:%S"', '    delivered_at: { column: Exported }',
       '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, sampled_at: Taken, resulted_at: Done }', ''].join('\n'));
     const out = join(ws.root, 'out');
-    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    const result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
     const delivered = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) =>
       queryRows<{ d: string }>(conn, `select strftime(delivered_at, '%Y-%m-%d %H:%M') as d from lab.inputs`));
     expect(delivered).toEqual([{ d: '2180-03-02 05:00' }]);
@@ -295,7 +295,7 @@ describe('the delivery time from a column of the file', () => {
     expect(result.outputs.text).toContain('the latest Exported in it');
     // --delivered-at beats the column
     const again = join(ws.root, 'again');
-    await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: again, now: CLOCK, deliveredAt: new Date('2180-03-05T00:00:00Z'), logger: silent });
+    await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: again, now: CLOCK, deliveredAt: new Date('2180-03-05T00:00:00Z'), logger: silent });
     expect([...(await findingsOf(again)).values()].flat()).not.toContain('lab.time_order');
   }, 180_000);
 });
@@ -316,7 +316,7 @@ describe('flagged-rows.csv at the clock changes', () => {
       '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv', '    timestamps: "%Y-%m-%d %H:%M:%S"',
       '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, sampled_at: Taken, resulted_at: Done }', ''].join('\n'));
     const out = join(ws.root, 'out');
-    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    const result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
     const csv = await flaggedCsvOf(result.outputs.flaggedCsv);
     expect(csv.times).toEqual(new Map([
       // 01:30 in the repeated hour is written as delivered; it is read as the second 01:30 (EST,
@@ -349,7 +349,7 @@ describe('reference intervals that differ between patients', () => {
     const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
       '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, unit: Unit, ref_low: Lo, ref_high: Hi }', ''].join('\n'));
     const out = join(ws.root, 'out');
-    await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
     const f = await findingsOf(out);
     expect([...f.entries()].filter(([, c]) => c.includes('lab.reference_unstable')).map(([k]) => k)).toEqual(['x2']);
   }, 120_000);
@@ -369,7 +369,7 @@ describe('repeat specimens', () => {
       '    timestamps: "%Y-%m-%d %H:%M:%S"',
       '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, unit: Unit, sampled_at: Taken }', ''].join('\n'));
     const out = join(ws.root, 'out');
-    await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
     const f = await findingsOf(out);
     expect([...f.entries()].filter(([, c]) => c.includes('lab.duplicate')).map(([k]) => k)).toEqual(['a2']);
   }, 120_000);
@@ -381,7 +381,7 @@ describe('a lab mapping that does not fit its files', () => {
     await ws.put('export/labevents.csv', LABEVENTS);
     await ws.put('mapping/dictionary.csv', DICTIONARY);
     const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('').replace('unit: valueuom', 'unit: units'));
-    const err = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
+    const err = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toMatch(/^labevents\.csv: column units: found nothing, expected the column .*hospital\.yaml maps to unit/);
   }, 60_000);
@@ -391,14 +391,14 @@ describe('a lab mapping that does not fit its files', () => {
     await ws.put('export/labevents.csv', LABEVENTS);
     await ws.put('mapping/dictionary.csv', DICTIONARY);
     const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('').replace('take: label', 'take: name'));
-    const err = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
+    const err = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
     expect((err as ConfigError).message).toMatch(/dictionary\.csv: column name: found nothing, expected the lookup column/);
   }, 60_000);
 
   it('refuses clinic and sor_code together: one is another name for the other', async () => {
     const ws = await workspace();
     const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('').replace('clinic: none', 'clinic: none\n      sor_code: Sor'));
-    const err = await runLabQuality({ extracts: [ws.inbox], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
+    const err = await runLabQuality({ keepDatabase: true, extracts: [ws.inbox], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
     expect((err as ConfigError).message).toContain('hospital.yaml: deliveries[0].columns.clinic: found "none", expected either clinic or sor_code, not both');
   });
 
@@ -406,7 +406,7 @@ describe('a lab mapping that does not fit its files', () => {
     const ws = await workspace();
     await ws.put('export/labevents.csv', LABEVENTS);
     const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('').replace('code_system: { value: local }', 'code_system: { constant: local }'));
-    const err = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
+    const err = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
     expect((err as ConfigError).message).toContain('hospital.yaml: deliveries[0].columns.code_system: found {"constant":"local"}');
   }, 60_000);
 });

@@ -17,7 +17,7 @@ describe.skipIf(!existsSync(truth))('lab-quality on the generator\'s samples, sc
   it('catches every injected lab defect kind with full precision and recall, and pins each mix-up to its clinic', async () => {
     const ws = await workspace();
     const out = join(ws.root, 'out');
-    const result = await runLabQuality({ extracts: [samples], out, logger: pino({ level: 'silent' }) });
+    const result = await runLabQuality({ keepDatabase: true, extracts: [samples], out, logger: pino({ level: 'silent' }) });
     const score = await withDatabase(join(out, 'lab-quality.duckdb'), async (_db, conn) => scoreFindings(conn, truth, await loadScoreConfig()));
     const lab = score.kinds.filter((k) => k.kind.startsWith('lab_') && k.scored);
     expect(lab.map((k) => k.kind).sort()).toEqual([

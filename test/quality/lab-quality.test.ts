@@ -27,7 +27,7 @@ describe('lab-quality on an extract in two journal systems\' layouts', () => {
     ws = await workspace();
     await writeLabExtract(ws);
     out = join(ws.root, 'out');
-    result = await runLabQuality({ extracts: [ws.inbox], out, now: NOW, logger: silent, flaggedJson: true });
+    result = await runLabQuality({ keepDatabase: true, extracts: [ws.inbox], out, now: NOW, logger: silent, flaggedJson: true });
     await withDatabase(join(out, 'lab-quality.duckdb'), async (_db, conn) => {
       for (const f of await queryRows<Finding>(conn, `select record_key, check_id, severity, reason from quality.row_findings`)) {
         findings.set(f.record_key, [...(findings.get(f.record_key) ?? []), f]);
@@ -152,7 +152,7 @@ describe('lab-quality --danish-csv', () => {
     const ws = await workspace();
     await writeLabExtract(ws);
     const out = join(ws.root, 'out');
-    const result = await runLabQuality({ extracts: [ws.inbox], out, now: NOW, logger: silent, danishCsv: true });
+    const result = await runLabQuality({ keepDatabase: true, extracts: [ws.inbox], out, now: NOW, logger: silent, danishCsv: true });
     const text = await readFile(result.outputs.flaggedCsv, 'utf8');
     expect(text.startsWith('\uFEFF')).toBe(true);
     const [header, ...lines] = text.slice(1).split('\n').filter(Boolean);
@@ -182,7 +182,7 @@ describe('lab-quality on a foreign extract with a mapping file', () => {
     await ws.put('register/klinikregister_2025.csv', await readFile(join(here, 'foreign-register.csv'), 'utf8'));
     await ws.put('export/regional_results_2025.csv', await readFile(join(here, 'foreign-results.csv'), 'utf8'));
     const out = join(ws.root, 'out');
-    const result = await runLabQuality({
+    const result = await runLabQuality({ keepDatabase: true,
       extracts: [ws.inbox], mapping: 'config/mappings/example-foreign-lab.yaml',
       out, now: NOW, logger: silent,
     });
@@ -210,9 +210,9 @@ describe('lab-quality on a foreign extract with a mapping file', () => {
   it('names the file, key, found value and expectation when the mapping is wrong', async () => {
     const ws = await workspace();
     const bad = await ws.put('bad-mapping.yaml', 'system: X\ndeliveries:\n  - kind: laboratoriesvar\n    files: "*.csv"\n    format: csv\n    columns: { record_id: Id, sor_code: Sor, patient: Pt, analysis_code: Code, value: Val, colour: Farve }\n');
-    await expect(runLabQuality({ extracts: [ws.inbox], mapping: bad, out: join(ws.root, 'out'), logger: silent }))
+    await expect(runLabQuality({ keepDatabase: true, extracts: [ws.inbox], mapping: bad, out: join(ws.root, 'out'), logger: silent }))
       .rejects.toThrow(ConfigError);
-    await expect(runLabQuality({ extracts: [ws.inbox], mapping: bad, out: join(ws.root, 'out'), logger: silent }))
+    await expect(runLabQuality({ keepDatabase: true, extracts: [ws.inbox], mapping: bad, out: join(ws.root, 'out'), logger: silent }))
       .rejects.toThrow(/bad-mapping\.yaml: deliveries\[0\]\.columns\.colour: found "colour", expected a canonical column/);
   });
 });

@@ -13,7 +13,7 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
     await ws.put('register/klinikregister_2025.csv', await readFile(join(here, 'foreign-register.csv'), 'utf8'));
     await ws.put('bulk/Observation.ndjson.gz', await readFile(join(here, 'observations.ndjson')));
     const out = join(ws.root, 'out');
-    const result = await runLabQuality({
+    const result = await runLabQuality({ keepDatabase: true,
       extracts: [ws.inbox], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }),
     });
     expect(result.files.find((f) => f.role === 'fhir')).toMatchObject({ file: 'bulk/Observation.ndjson.gz', system: 'FHIR', read: 7, rejected: 2 });
@@ -78,7 +78,7 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
     const ws = await workspace();
     const file = await ws.put('Observation.ndjson', await readFile(join(here, 'observations.ndjson')));
     const out = join(ws.root, 'out');
-    const result = await runLabQuality({ extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
     expect(result.outputs.text).toContain('no clinic register given');
     expect(result.outputs.summary.byClinic.filter((c) => c.rows > c.rejected).map((c) => c.key)).toEqual(['61741000016007']);
     // o4 (time order) is the only unusable result; o5 is not yet answered
@@ -113,7 +113,7 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
     ];
     const file = await ws.put('Observation.ndjson', `${lines.join('\n')}\n`);
     const out = join(ws.root, 'out');
-    const result = await runLabQuality({ extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
     expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 3, rejected: 0, error: null }]);
     expect(result.outputs.summary.setApart).toEqual([
       { category: 'survey', code: '72166-2', name: 'Tobacco smoking status', rows: 1 },

@@ -310,7 +310,7 @@ function clinicBoxplot(p: AnalysisPanel, noClinic: boolean): string {
   };
   const svg = renderChart(option, { width: 900, height: Math.max(160, 70 + 22 * clinics.length) }, 'boxplot', `${p.name} per clinic`);
   return chartFigure(svg, 'Box: quartiles and median; whiskers: 5th and 95th percentile. Clinics with fewer than 5 numeric results are left out; ⚠ marks a shifted clinic.')
-    + truncation(p.clinics.length, p.clinicCount, 'clinics with numeric results drawn (shifted ones first, then the largest)', 'the rest are in lab-quality.duckdb (lab.results)');
+    + truncation(p.clinics.length, p.clinicCount, 'clinics with numeric results drawn (shifted ones first, then the largest)', 'the rest are in lab.results of lab-quality.duckdb (written with --keep-database)');
 }
 
 function qualitativeChart(p: AnalysisPanel, cells: Cells): string {

@@ -17,7 +17,8 @@ const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
 
 export interface LabOutputs {
   readonly dir: string;
-  readonly database: string;
+  /** Null unless kept (--keep-database). */
+  readonly database: string | null;
   readonly report: string;
   readonly summaryJson: string;
   readonly flaggedParquet: string;
@@ -34,7 +35,8 @@ export interface LabOutputs {
 
 export interface OutputContext {
   readonly outDir: string;
-  readonly dbFile: string;
+  /** lab-quality.duckdb when it is kept (--keep-database), else null. */
+  readonly dbFile: string | null;
   readonly runId: string;
   readonly now: Date;
   readonly files: readonly { file: string; role: string; system: string | null; read: number; rejected: number; error: string | null }[];
@@ -165,7 +167,7 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
       [...new Set(summary.setApart.map((c) => c.category))].join('; ')})`] : []),
     `flagged rows: ${Number(n)}`,
     `report: ${report}`,
-    `database: ${ctx.dbFile}`,
+    ...(ctx.dbFile ? [`database: ${ctx.dbFile}`] : []),
     '',
   ].join('\n');
   return {
