@@ -32,6 +32,7 @@ import { acceptRun } from '../transforms/publish/accept.ts';
 import { loadChecks, runChecks } from '../quality/engine.ts';
 import { loadMacros } from '../transforms/macros.ts';
 import { runLayer, scratchTable } from '../transforms/run.ts';
+import { recordParseRejects, recordPipelineFindings, replaceClinics } from '../transforms/transform-run.ts';
 import { EXIT } from './exit-codes.ts';
 import { openForWriting } from './open-database.ts';
 import { acquireRunLock } from './run-lock.ts';
@@ -180,18 +181,15 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
       set variable lab_dates_shifted = ${evaluation.datesShifted}; set variable lab_value_missing = true;
       set variable lab_profiles = true; set variable shown_time_zone = ${sqlString(evaluation.shownZone)}`);
     await runLayer(conn, 'staging');
-    await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), file_hash, source_file,
-      source_line, column_name, reason, raw_value from staging.parse_rejects`);
-    await conn.run(`delete from ref.clinics; insert into ref.clinics by name select * from staging.stg_clinics`);
+    await recordParseRejects(conn);
+    // the core models resolve clinics against ref.clinics: the register given, else none
+    await replaceClinics(conn);
     await runLayer(conn, 'core');
     // Without a clinic register no clinic can resolve: clinics are then named as delivered, and
     // not being in a register that was not given is no finding.
     const registerGiven = hashed.some((h) => h.input.role === 'register');
     if (!registerGiven) log.warn('no clinic register among the inputs: clinics are named as delivered and not checked against the register');
-    await conn.run(`insert into quality.row_findings
-      select getvariable('run_id'), kind, record_key, source_file, source_line, check_id, severity, column_name, reason
-      from work.pipeline_findings
-      where ${registerGiven ? 'true' : `check_id <> 'pipeline.clinic_unresolved'`}`);
+    await recordPipelineFindings(conn, { registerGiven });
     await runLayer(conn, 'lab');
     const declared = (await loadChecks(config.checksDir)).filter((c) => c.kind === 'laboratoriesvar' && (registerGiven || c.params.to !== 'ref.clinics'));
     const checks = applicableChecks([...declared, ...evaluationOnlyChecks(declared)], evaluation);

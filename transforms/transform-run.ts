@@ -41,14 +41,32 @@ export async function transformRun(
 export async function recordTransformResults(
   conn: DuckDBConnection, candidates: readonly Candidate[], staged: ReadonlyMap<string, StageResult>,
 ): Promise<void> {
+  await recordParseRejects(conn);
+  if (registerDelivered(candidates, staged)) await replaceClinics(conn);
+  await recordPipelineFindings(conn);
+}
+
+/** The rows of this run that could not be parsed (staging.parse_rejects), into meta.rejects. */
+export async function recordParseRejects(conn: DuckDBConnection): Promise<void> {
   await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), file_hash, source_file,
     source_line, column_name, reason, raw_value from staging.parse_rejects`);
-  if (registerDelivered(candidates, staged)) {
-    await conn.run(`delete from ref.clinics; insert into ref.clinics by name select * from staging.stg_clinics`);
-  }
+}
+
+/** The clinic register this run delivered (staging.stg_clinics), in place of ref.clinics. */
+export async function replaceClinics(conn: DuckDBConnection): Promise<void> {
+  await conn.run(`delete from ref.clinics; insert into ref.clinics by name select * from staging.stg_clinics`);
+}
+
+/**
+ * The pipeline's own findings (work.pipeline_findings) into quality.row_findings. Without a
+ * register to resolve clinics against (`fangst lab-quality` may have none), a clinic that does not
+ * resolve is no finding.
+ */
+export async function recordPipelineFindings(conn: DuckDBConnection, opts: { registerGiven: boolean } = { registerGiven: true }): Promise<void> {
   await conn.run(`insert into quality.row_findings
     select getvariable('run_id'), kind, record_key, source_file, source_line, check_id, severity, column_name, reason
-    from work.pipeline_findings`);
+    from work.pipeline_findings
+    where ${opts.registerGiven ? 'true' : `check_id <> 'pipeline.clinic_unresolved'`}`);
 }
 
 /** True when the run delivers a clinic register that could be read. */
