@@ -285,14 +285,14 @@ async function runReference(inbox: string, scale: string): Promise<Record<string
     log(`  polars ${round(p.seconds)} s ${p.peak_rss_mb} MB (round ${i + 1} of ${rounds})`);
     runs.push({ fangst: f, polars: p });
   }
-  const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[(xs.length - 1) >> 1]!;
+  const middle = <T,>(xs: readonly T[], by: (x: T) => number): T => [...xs].sort((a, b) => by(a) - by(b))[(xs.length - 1) >> 1]!;
   const medianRun = (name: 'fangst' | 'polars'): Impl & { runs_seconds: number[] } => {
-    const m = runs.map((r) => r[name]).sort((a, b) => a.seconds - b.seconds)[(runs.length - 1) >> 1]!;
+    const m = middle(runs.map((r) => r[name]), (x) => x.seconds);
     return { seconds: round(m.seconds), cpu_seconds: m.cpu_seconds, peak_rss_mb: m.peak_rss_mb, figures: figures(m, name), runs_seconds: runs.map((r) => round(r[name].seconds)) };
   };
   out.fangst = medianRun('fangst');
   out.polars = medianRun('polars');
-  const pairedPolarsOverFangst = round(median(runs.map((r) => r.polars.seconds / r.fangst.seconds)));
+  const pairedPolarsOverFangst = round(middle(runs.map((r) => r.polars.seconds / r.fangst.seconds), (x) => x));
   const python = await findPandas();
   if (python === null) {
     out.pandas = { seconds: NaN, peak_rss_mb: NaN, skipped: NO_PANDAS };

@@ -4,9 +4,9 @@
 -- (the delivered value and unit stay as they were). The results view (results.sql) adds where
 -- that value falls (inside the hard limits and the soft band, or plausible in another unit).
 -- lab.catalogue_* are the catalogue as this layer sees it (see catalogue_analyses.sql).
--- DuckDB materialises a CTE that is read twice, a copy of every row and column that spilled
--- gigabytes to disk on a 5 M-row extract: so the chain below is read once, streamed into the
--- table, and `rows`, read for the resolved and the unresolved clinics, is two scans instead.
+-- DuckDB materialises a CTE that is read twice, a copy of every row and column that spills to
+-- disk on a large extract: so the chain below is read once, streamed into the table, and
+-- `rows`, read for the resolved and the unresolved clinics, is two scans instead.
 with rows as not materialized (
     -- The result's own columns. Not the pipeline's bookkeeping (hashes, batch, run, why the
     -- clinic did not resolve): no reader of the lab results uses them, and at a backfill's size each
