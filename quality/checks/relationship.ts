@@ -48,6 +48,9 @@ where ${present}
  * one column, its bloom filter applied in the scan): matching every key column, correlated, for
  * each of the history's rows cost twice as much on a national history. The history is still
  * read (one column of it): there is no index on these columns.
+ * The rows this run replaces are the few that work.published_matches found by key hash (row ids,
+ * valid in the run's transaction): asking each published row whether the run has its record key
+ * instead would read the record keys of the whole history.
  */
 function notIn(to: string, match: string, env: SqlEnv, mapping: readonly (readonly [string, string])[]): string {
   if (!(dataKinds as readonly string[]).includes(to)) return `not exists (select 1 from ${to} as t where ${match})`;
@@ -57,12 +60,15 @@ function notIn(to: string, match: string, env: SqlEnv, mapping: readonly (readon
   // join_filter_hint() (transforms/macros/join_filter_hint.sql): without it every row of the
   // history is probed instead of being filtered in the scan of core.
   const probe = `t.${sqlIdent(right)} in (select k.${sqlIdent(left)} from ${env.rows} as k where join_filter_hint())`;
+  const replaced = env.tables.has('work.published_matches')
+    ? `t.rowid not in (select p.rid from work.published_matches as p semi join ${work} as r using (record_key) where p.kind = ${sqlString(to)})`
+    : `not exists (select 1 from ${work} as r where r.record_key = t.record_key)`;
   return `not exists (select 1 from ${work} as t where ${match})
   and not exists (
       select 1 from (
           select * from core.${to} as t
           where ${probe}
-            and not exists (select 1 from ${work} as r where r.record_key = t.record_key)
+            and ${replaced}
       ) as t
       where ${match}
   )`;

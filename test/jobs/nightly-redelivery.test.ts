@@ -98,6 +98,26 @@ describe('loading exactly once', () => {
     });
   });
 
+  it('an epikrise is checked against the diagnoses as they stand after a correction, not before', async () => {
+    const ws = await workspace();
+    const EH = 'EpikriseId;SORkode;Ydernr;PatientPseudo;Dato;Overskrift;Tekst';
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/2025-01_diagnoser_1.csv', JANUARY, 'latin-1');
+    await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    // n1 was P1's only diagnosis; its correction moves it to P9. P2's published n2 stands.
+    await ws.put('novax/2025-02_diagnoser_1.csv', `${HEADER}\nn1;61741000016007;;P9;DH353;A;03-01-2025\n`, 'latin-1');
+    await ws.put('novax/2025-02_epikriser_1.csv', [EH,
+      'e1;61741000016007;;P1;06-02-2025;Epikrise;kort', 'e2;61741000016007;;P9;06-02-2025;Epikrise;kort',
+      'e3;61741000016007;;P2;06-02-2025;Epikrise;kort', 'e4;61741000016007;;P7;06-02-2025;Epikrise;kort'].join('\n') + '\n', 'latin-1');
+    const second = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    await withDatabase(ws.db, async (_d, conn) => {
+      const f = await queryRows<{ source_line: bigint }>(conn, `select source_line from quality.row_findings
+        where check_id = 'epikriser.diagnosis_for_patient' and run_id = '${second.summary.runId}' order by source_line`);
+      // e1 (P1: its diagnosis was corrected away) and e4 (P7: never had one); not e2 or e3.
+      expect(f.map((r) => Number(r.source_line))).toEqual([2, 5]);
+    });
+  });
+
   it('a batch folder is complete (manifest with hashes, _SUCCESS) and no temporary folder is left', async () => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);
