@@ -194,13 +194,19 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     const declared = (await loadChecks(config.checksDir)).filter((c) => c.kind === 'laboratoriesvar' && (registerGiven || c.params.to !== 'ref.clinics'));
     const checks = applicableChecks([...declared, ...evaluationOnlyChecks(declared)], evaluation);
     await runChecks(conn, { runId, batchId, checks, now: evaluation.now, sksFile: null });
-    if (!registerGiven) {
-      // core.laboratoriesvar needs a clinic: the one the lab layer named (as delivered). A view:
-      // accept reads it twice, which costs less than a copy of every row.
-      await replaceWithView(conn, 'work.laboratoriesvar', `(select w.* replace (coalesce(w.sor_code, r.clinic) as sor_code)
-        from ${scratchTable('work', 'laboratoriesvar')} as w left join lab.results as r using (row_id))`);
+    // Accept fills core.laboratoriesvar and core.quarantine, which no output of the evaluation
+    // reads (they read the lab tables and meta.rejects): only a kept database gets them, for
+    // further SQL and fangst score. Writing every row into core was the most expensive statement
+    // after the lab models.
+    if (opts.keepDatabase) {
+      if (!registerGiven) {
+        // core.laboratoriesvar needs a clinic: the one the lab layer named (as delivered). A view:
+        // accept reads it twice, which costs less than a copy of every row.
+        await replaceWithView(conn, 'work.laboratoriesvar', `(select w.* replace (coalesce(w.sor_code, r.clinic) as sor_code)
+          from ${scratchTable('work', 'laboratoriesvar')} as w left join lab.results as r using (row_id))`);
+      }
+      await acceptRun(conn, { runId, batchId, heldBack: new Map() });
     }
-    await acceptRun(conn, { runId, batchId, heldBack: new Map() });
 
     // rows rejected while reading or by the staging transforms (a time that does not parse)
     const rejectedLines = new Map((await queryRows<{ file_hash: string; n: bigint }>(conn, `select file_hash, count(distinct source_line) as n

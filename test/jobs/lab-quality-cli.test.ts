@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
 import { workspace } from '../helpers/inbox.ts';
 import { CLINICS, writeLabExtract } from '../fixtures/lab/extract.ts';
 
@@ -54,6 +55,16 @@ describe('fangst lab-quality on the command line', () => {
     expect(withDb.stdout).toContain(`database: ${join(kept, 'lab-quality.duckdb')}`);
     expect(existsSync(join(kept, 'lab-quality.duckdb'))).toBe(true);
     expect(await summary(kept)).toEqual(await summary(plain));
+    // the kept database holds every row read and not rejected, published or quarantined as the
+    // nightly job would (fangst score and further SQL read them there)
+    const s = await summary(kept) as { rowsRead: number; rejected: number };
+    await withDatabase(join(kept, 'lab-quality.duckdb'), async (_d, conn) => {
+      const [c] = await queryRows<{ published: bigint; quarantined: bigint }>(conn, `select
+        (select count(*) from core.laboratoriesvar) as published, (select count(*) from core.quarantine) as quarantined`);
+      expect(Number(c!.published)).toBeGreaterThan(0);
+      expect(Number(c!.quarantined)).toBeGreaterThan(0);
+      expect(Number(c!.published) + Number(c!.quarantined)).toBe(s.rowsRead - s.rejected);
+    }, { readOnly: true });
     // the folder describes the last evaluation only
     expect((await fangst(['lab-quality', ws.inbox, '--out', kept])).code).toBe(0);
     expect(existsSync(join(kept, 'lab-quality.duckdb'))).toBe(false);
