@@ -5,6 +5,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
 import { runNightly } from '../../jobs/nightly.ts';
+import { batchRows } from '../../transforms/publish/batch.ts';
 import { REGISTER, workspace } from '../helpers/inbox.ts';
 
 const silent = pino({ level: 'silent' });
@@ -115,6 +116,33 @@ describe('loading exactly once', () => {
         where check_id = 'epikriser.diagnosis_for_patient' and run_id = '${second.summary.runId}' order by source_line`);
       // e1 (P1: its diagnosis was corrected away) and e4 (P7: never had one); not e2 or e3.
       expect(f.map((r) => Number(r.source_line))).toEqual([2, 5]);
+    });
+  });
+
+  it('a database from before batch_at (schema 007) upgrades: old rows keep none, later batches are read by it, old ones by id', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/2025-01_diagnoser_1.csv', JANUARY, 'latin-1');
+    const first = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    // as a database written before version 7 is: no batch_at, version 7 not applied
+    await withDatabase(ws.db, async (_d, conn) => {
+      for (const k of ['diagnoser', 'epikriser', 'billeddiagnostiske_epikriser', 'notater', 'laboratoriesvar']) await conn.run(`alter table core.${k} drop column batch_at`);
+      await conn.run('delete from meta.schema_version where version = 7');
+    });
+    await ws.put('novax/2025-02_diagnoser_1.csv', [HEADER, 'n2;61741000016007;;P2;DH259;A;04-01-2025',
+      'n3;61741000016007;;P3;DH400;A;05-02-2025'].join('\n') + '\n', 'latin-1');
+    const second = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(second.exitCode).toBe(0);
+    expect(second.summary.files).toMatchObject([{ file: 'novax/2025-02_diagnoser_1.csv', read: 2, published: 2, quarantined: 0, rejected: 0 }]);
+    const manifest = JSON.parse(await readFile(join(ws.outbox, second.summary.batchId!, 'manifest.json'), 'utf8'));
+    expect(manifest.outputs.find((o: { file: string }) => o.file === 'diagnoser.parquet').rows).toBe(2);
+    await withDatabase(ws.db, async (_d, conn) => {
+      const rows = await queryRows<{ record_id: string; timed: boolean }>(conn,
+        `select record_id, batch_at = batch_at(batch_id) as timed from core.diagnoser order by record_id`);
+      expect(rows.map((r) => [r.record_id, r.timed])).toEqual([['n1', null], ['n2', true], ['n3', true]]);
+      expect(await batchRows(conn, 'diagnoser', second.summary.batchId!)).toContain('batch_at = batch_at(');
+      // the first batch's one remaining row has no batch_at: found by its id alone
+      expect(await batchRows(conn, 'diagnoser', first.summary.batchId!)).toBe(`batch_id = '${first.summary.batchId}'`);
     });
   });
 

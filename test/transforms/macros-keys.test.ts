@@ -59,3 +59,26 @@ describe('join_filter_hint', () => {
     expect(bare.plan).not.toMatch(/BF\(/);
   });
 });
+
+describe('batch_at', () => {
+  it('is the time in a batch id, of the nightly and the lab-quality form, and null for any other id', async () => {
+    const [r] = await queryRows<{ night: string; lab: string; other: string | null; empty: string | null }>(db.conn, `
+      select batch_at('b20261205T211038Z-6cc985')::varchar as night, batch_at('lab-20261205T211940Z')::varchar as lab,
+        batch_at('b1')::varchar as other, batch_at(null)::varchar as empty`);
+    expect(r).toEqual({ night: '2026-12-05 21:10:38', lab: '2026-12-05 21:19:40', other: null, empty: null });
+  });
+
+  it('lets a scan for one batch skip the row groups of earlier batches, which the batch id alone cannot', async () => {
+    // eight batches of one night, 130k rows each: their ids share the 8 bytes DuckDB keeps of a string's min and max
+    await db.conn.run(`create table batches as
+      select 'b20261205T21' || lpad((i // 130000)::varchar, 2, '0') || '00Z-abcdef' as batch_id from range(8 * 130000) t(i)`);
+    await db.conn.run(`alter table batches add column batch_at timestamp; update batches set batch_at = batch_at(batch_id)`);
+    const scanned = async (where: string) => {
+      const [p] = await queryRows<{ explain_value: string }>(db.conn, `explain (analyze, format json) select count(*) from batches where ${where}`);
+      return Number(JSON.parse(p!.explain_value).cumulative_rows_scanned);
+    };
+    const last = `'b20261205T210700Z-abcdef'`;
+    expect(await scanned(`batch_id = ${last}`)).toBe(8 * 130000);
+    expect(await scanned(`batch_id = ${last} and batch_at = batch_at(${last})`)).toBeLessThan(2 * 130000);
+  });
+});

@@ -34,6 +34,8 @@ final as (
         stg.source_line,
         stg.file_hash,
         getvariable('batch_id') as batch_id,
+        -- core.<kind>.batch_at (db/schema/007): lets a reader of this batch skip the history
+        batch_at(getvariable('batch_id')) as batch_at,
         getvariable('run_id') as run_id,
         clinic_keys.unresolved_reason,
         -- core.<kind>.key_hash (db/schema/004), computed once here: published_matches probes the

@@ -30,8 +30,8 @@ export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Pr
       from quality.row_findings where run_id = ${run} and kind = '${kind}' and severity = 'error'
       group by source_file, source_line`);
     const errors = 'temp.main.accept__errors';
-    // The quarantined record as it was built: key_hash is the pipeline's bookkeeping, not part of it.
-    const row = `(select * exclude (key_hash) from work.${kind})`;
+    // The quarantined record as it was built: key_hash and batch_at are the pipeline's bookkeeping, not part of it.
+    const row = `(select * exclude (key_hash, batch_at) from work.${kind})`;
     if (held) {
       const ids = `[${held.checkIds.map(sqlString).join(', ')}]::varchar[]`;
       const why = `[${held.reasons.map(sqlString).join(', ')}]::varchar[]`;

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isKind, KINDS, kindSpec } from '../../config/kinds.ts';
 import { queryRows, sqlString } from '../db/connection.ts';
-import { lastRowIds } from '../db/row-ids.ts';
 import { hashFile } from '../ingest/hash.ts';
 
 /** Bumped whenever a published column changes meaning or type. */
@@ -103,7 +102,7 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
     opts.reach?.('mid-publish');
   };
   for (const kind of KINDS) {
-    const sql = `select * exclude (content_hash, key_hash) from core.${kind} where ${await batchRows(conn, kind, opts.batchId)} order by record_key`;
+    const sql = `select * exclude (content_hash, key_hash, batch_at) from core.${kind} where ${await batchRows(conn, kind, opts.batchId)} order by record_key`;
     await write(`${kind}.parquet`, kind, sql);
     if (opts.arrow) {
       // Loaded only when asked for: apache-arrow is slow to load and most nights never need it.
@@ -171,14 +170,11 @@ async function releaseOf(conn: DuckDBConnection, batchId: string): Promise<Manif
 }
 
 /**
- * The condition that picks a batch's rows out of core.<kind>. A batch's rows are the last ones of
- * the table (a run appends them, and a batch is published before the next run loads anything), so
- * they are looked for among the table's last row ids first: a row-id range skips the history's row
- * groups, which a batch id cannot (DuckDB keeps only 8 bytes of a string's min and max, and the ids
- * of nearby days share them), so a night need not read the batch id of every row ever published.
- * The range is used only when it holds as many of the batch's rows as the ledger says the batch
- * published (counted from core in the run's own transaction), i.e. all of them; otherwise (a batch
- * published or reported later, after other runs) the condition is the batch id alone.
+ * The condition that picks a batch's rows out of core.<kind>: its id and its time (batch_at), by
+ * which DuckDB skips the row groups of every earlier batch (macros/batch_at.sql), so a night
+ * need not read a column of every row ever published. Rows published before core had batch_at
+ * (db/schema/007) have none: the time is used only when it finds as many of the batch's rows as
+ * the ledger says the batch published; otherwise the condition is the batch id alone.
  */
 export async function batchRows(conn: DuckDBConnection, kind: string, batchId: string): Promise<string> {
   const batch = sqlString(batchId);
@@ -186,10 +182,9 @@ export async function batchRows(conn: DuckDBConnection, kind: string, batchId: s
   const [t] = await queryRows<{ published: bigint | null }>(conn,
     `select sum(rows_published)::bigint as published from meta.files where batch_id = ${batch} and kind = ${sqlString(kind)}`);
   if (t?.published == null || Number(t.published) <= 0) return byId;
-  const { [kind]: last } = await lastRowIds(conn, 'core', [kind]);
-  const tail = `${byId} and rowid > ${last! - BigInt(t.published)}`;
-  const [c] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from core.${kind} where ${tail}`);
-  return Number(c?.n) === Number(t.published) ? tail : byId;
+  const byTime = `${byId} and batch_at = batch_at(${batch})`;
+  const [c] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from core.${kind} where ${byTime}`);
+  return Number(c?.n) === Number(t.published) ? byTime : byId;
 }
 
 async function markPublished(conn: DuckDBConnection, batchId: string, path: string): Promise<void> {

@@ -18,9 +18,9 @@ export interface FileAccount {
 /** Rows of one data kind in one run. */
 export interface KindAccount { kind: string; read: number; published: number; quarantined: number; rejected: number }
 
-/** The last row id of each table the run appends to, before it appends (-1: empty). */
+/** The last row id of core.quarantine before the run appends to it (-1: empty): the run's quarantined rows follow it. */
 export function tableTails(conn: DuckDBConnection): Promise<Record<string, bigint>> {
-  return lastRowIds(conn, 'core', [...KINDS, 'quarantine']);
+  return lastRowIds(conn, 'core', ['quarantine']);
 }
 
 /**
@@ -33,9 +33,12 @@ export async function recordLedger(
 ): Promise<FileAccount[]> {
   const meta = metaDb(conn);
   const run = sqlString(ctx.runId);
-  // This run's rows are the ones appended after the tails: a row-id range skips the history's
-  // row groups, where a run id (8-byte string statistics) would read the run_id of every row.
-  const mine = (table: string) => `rowid > ${tails[table]} and run_id = ${run}`;
+  // This run's published rows are its batch's: batch_at lets DuckDB skip the row groups of every
+  // earlier batch (macros/batch_at.sql), where a run id (8-byte string statistics) or a row-id
+  // range would read a column of every row. Its quarantined ones are the rows appended after the
+  // tail (core.quarantine is small).
+  const batchAt = `batch_at(${sqlString(ctx.batchId)})`;
+  const mine = (table: string) => (table === 'quarantine' ? `rowid > ${tails[table]}` : `batch_at = ${batchAt}`) + ` and run_id = ${run}`;
   const counts = new Map(
     (await queryRows<{ file_hash: string; published: bigint; quarantined: bigint; rejected: bigint }>(conn, `
       with published as (

@@ -71,7 +71,7 @@ export async function releaseHeldRows(conn: DuckDBConnection, opts: ReleaseOptio
     select column_name, data_type from duckdb_columns()
     where database_name = current_database() and schema_name = 'core' and table_name = ${sqlString(kind)} order by column_index`);
   // The quarantined record is the candidate row as JSON (to_json in acceptRun): read back with the core table's types.
-  const stored = cols.filter((c) => !['batch_id', 'key_hash'].includes(c.column_name));
+  const stored = cols.filter((c) => !['batch_id', 'key_hash', 'batch_at'].includes(c.column_name));
   const shape = sqlString(JSON.stringify(Object.fromEntries(stored.map((c) => [c.column_name, c.data_type]))));
   const heldStart = `(select started_at from meta.runs where run_id = ${run})`;
   await conn.run(`create or replace temp table release__rows as
@@ -108,7 +108,8 @@ export async function releaseHeldRows(conn: DuckDBConnection, opts: ReleaseOptio
     from core.${kind} as c join ${rows} as r on list_contains(r.replaces, c.rowid) and not r.superseded`);
   await conn.run(`delete from core.${kind} where rowid in (select unnest(replaces) from ${rows} where not superseded)`);
   const names = cols.map((c) => c.column_name);
-  const value = (c: string) => (c === 'batch_id' ? `${sqlString(opts.batchId)}` : c === 'key_hash' ? 'key_hash(r.record_key)' : `r.${c}`);
+  const own: Record<string, string> = { batch_id: sqlString(opts.batchId), batch_at: `batch_at(${sqlString(opts.batchId)})`, key_hash: 'key_hash(r.record_key)' };
+  const value = (c: string) => own[c] ?? `r.${c}`;
   await conn.run(`insert into core.${kind} (${names.join(', ')})
     select ${names.map(value).join(', ')}
     from (select unnest(json_transform(record, ${shape})) from ${rows} where not superseded order by source_file, qrid) as r`);
