@@ -20,14 +20,14 @@ function plain(v: unknown): unknown {
 
 /**
  * What a run left in the database, without what differs from run to run (run
- * and batch ids, times): two histories that loaded the same inbox must have
+ * and batch ids and their times): two histories that loaded the same inbox must have
  * equal snapshots, row for row.
  */
 export async function databaseSnapshot(db: string) {
   return withDatabase(db, async (_d, conn) => {
     const q = async (sql: string) => (await queryRows(conn, sql)).map(plain);
     const core: Record<string, unknown[]> = {};
-    for (const kind of KINDS) core[kind] = await q(`select * exclude (run_id, batch_id) from core.${kind} order by record_key`);
+    for (const kind of KINDS) core[kind] = await q(`select * exclude (run_id, batch_id, batch_at) from core.${kind} order by record_key`);
     return {
       core,
       quarantine: await q(`select kind, record_key, file_hash, source_file, source_line, check_ids, reasons from core.quarantine order by all`),
