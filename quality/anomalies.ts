@@ -114,7 +114,7 @@ export interface ClinicSeries {
   sor_code: string;
   journal_system: string | null;
   first_day: string;
-  /** 'yyyy-mm-dd:rows,...' */
+  /** 'yyyy-mm-dd:rows,...': a pair per run that delivered rows for the day, added up by volumeAlerts */
   series: string;
 }
 
@@ -183,8 +183,16 @@ export function volumeAlerts(input: VolumeInput, s: AnomalySettings = defaultAno
   }
   // Days on which the kind is delivered at all: a weekend or a holiday on which most
   // clinics deliver nothing is not a day on which one clinic can be silent.
+  // A day may come in several pairs of one clinic (one per run that delivered rows for it): the
+  // clinic counts once for it (countedFor: the last clinic counted on each day).
   const clinicsPerDay = new Int32Array(parsed.length ? high - low + 1 : 0);
-  for (const p of parsed) p.days.forEach((d, j) => { if (p.counts[j]! > 0) clinicsPerDay[d - low]! += 1; });
+  const countedFor = new Int32Array(clinicsPerDay.length).fill(-1);
+  parsed.forEach((p, ci) => p.days.forEach((d, j) => {
+    if (p.counts[j]! > 0 && countedFor[d - low] !== ci) {
+      countedFor[d - low] = ci;
+      clinicsPerDay[d - low]! += 1;
+    }
+  }));
   // Measured against the busiest day, not the median day: wrongly dated rows (a year typed
   // wrong, a date in the future) each add a day with one clinic, and at national scale there
   // are more such days than real ones, so the median day would have one clinic, every stray
@@ -215,7 +223,7 @@ export function volumeAlerts(input: VolumeInput, s: AnomalySettings = defaultAno
     rowsOn.fill(0);
     c.days.forEach((d, j) => {
       const a = activeIndex[d - low]!;
-      if (a >= 0) rowsOn[a] = c.counts[j]!;
+      if (a >= 0) rowsOn[a]! += c.counts[j]!;
     });
     const flagged = flaggedOf(sor);
     const who = `clinic ${sor}${c.system ? ` (${c.system})` : ''}`;

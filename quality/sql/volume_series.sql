@@ -1,9 +1,11 @@
 -- Each kind's volume per clinic and data day inside its window ({{windows}}: rows of kind,
--- first day, last day), summed over every run that delivered rows for that day, with each
--- clinic's first day ever (a clinic is not "silent" before it started delivering). One row per
--- kind and clinic, its series packed as 'yyyy-mm-dd:rows,...': a few hundred strings cross into
--- JavaScript much faster than a row object per clinic and day. The pairs are in no particular
--- order (quality/anomalies.ts looks days up): ordering the aggregate would sort every pair.
+-- first day, last day), with each clinic's first day ever (a clinic is not "silent" before it
+-- started delivering). One row per kind and clinic, its series packed as 'yyyy-mm-dd:rows,...':
+-- a few hundred strings cross into JavaScript much faster than a row object per clinic and day.
+-- A pair per clinic, day and run that delivered rows for it: quality/anomalies.ts adds up the
+-- pairs of one day. Summing them here grouped by clinic and day, nearly one group per row, cost
+-- as much as the rest of the query. The pairs are in no particular order (anomalies.ts looks
+-- days up): ordering the aggregate would sort every pair.
 with windows as (
     select * from (values {{windows}}) as w(kind, from_day, to_day)
 ),
@@ -20,23 +22,17 @@ first_days as (
     group by kind, sor_code
 ),
 
-window_days as (
-    select h.kind, h.sor_code, h.day, sum(h.rows) as rows, any_value(h.journal_system) as journal_system
-    from history as h
-    join windows as w on w.kind = h.kind and h.day between w.from_day and w.to_day
-    group by h.kind, h.sor_code, h.day
-),
-
 final as (
     select
-        w.kind,
-        w.sor_code,
-        any_value(w.journal_system) as journal_system,
+        h.kind,
+        h.sor_code,
+        any_value(h.journal_system) as journal_system,
         cast(any_value(f.first_day) as varchar) as first_day,
-        string_agg(cast(w.day as varchar) || ':' || cast(w.rows as varchar), ',') as series,
-    from window_days as w
-    join first_days as f using (kind, sor_code)
-    group by w.kind, w.sor_code
+        string_agg(cast(h.day as varchar) || ':' || cast(h.rows as varchar), ',') as series,
+    from history as h
+    join windows as w on w.kind = h.kind and h.day between w.from_day and w.to_day
+    join first_days as f on f.kind = h.kind and f.sor_code = h.sor_code
+    group by h.kind, h.sor_code
 )
 
 select * from final

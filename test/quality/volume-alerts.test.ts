@@ -67,4 +67,27 @@ describe('clinic volume alerts', () => {
       },
     ), { numRuns: 200 });
   });
+
+  it('add up the pairs of one day that several runs delivered: the same alerts as one pair with the sum', () => {
+    fc.assert(fc.property(
+      fc.array(fc.array(fc.nat({ max: 30 }), { minLength: 30, maxLength: 30 }), { minLength: 1, maxLength: 8 }), fc.nat(),
+      (clinics, seed) => {
+        const rows = clinics.map((r) => [Math.max(1, r[0]!), ...r.slice(1)]);
+        const r = seededRandom(seed);
+        // each day's rows split at random over one to three runs, their pairs in any order
+        const split = (pairs: string[]) => pairs.flatMap((p) => {
+          const [day, n] = p.split(':') as [string, string];
+          let left = Number(n);
+          const parts: number[] = [];
+          for (let k = Math.floor(r() * 3); k > 0 && left > 1; k--) {
+            const part = 1 + Math.floor(r() * (left - 1));
+            parts.push(part);
+            left -= part;
+          }
+          return [...parts, left].map((x) => `${day}:${x}`);
+        }).map((x) => [r(), x] as const).sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+        expect(shown(input(rows, split))).toEqual(shown(input(rows)));
+      },
+    ), { numRuns: 200 });
+  });
 });
