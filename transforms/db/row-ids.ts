@@ -6,9 +6,9 @@ import { queryRows, sqlString } from './connection.ts';
  * catalogue instead of the rows. DuckDB numbers a table's rows by their place in its storage:
  * committed rows hold ids 0 .. n-1, where n (duckdb_tables().estimated_size) also counts rows
  * deleted but not yet vacuumed, and rows appended later get ids from n up. So n-1 bounds every
- * row there is and none appended after. Why not max(rowid): it reads the row id of every row
- * of the history, and a night asks it for every table it appends to, publishes from and
- * reports on, so the night would grow with the history.
+ * row there is and none appended after. Why not max(rowid): it reads the row id of every row.
+ * A filter `rowid > n` reads them too (DuckDB 1.5 skips no row group by it): it bounds a scan of
+ * a small table only (core.quarantine); core's tables are read by batch_at (macros/batch_at.sql).
  */
 export async function lastRowIds(conn: DuckDBConnection, schema: string, tables: readonly string[]): Promise<Record<string, bigint>> {
   const rows = await queryRows<{ table_name: string; n: bigint | null }>(conn, `
