@@ -196,8 +196,8 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     await runChecks(conn, { runId, batchId, checks, now: evaluation.now, sksFile: null });
     // Accept fills core.laboratoriesvar and core.quarantine, which no output of the evaluation
     // reads (they read the lab tables and meta.rejects): only a kept database gets them, for
-    // further SQL and fangst score. Writing every row into core was the most expensive statement
-    // after the lab models.
+    // further SQL and fangst score, since writing every row into core costs more than any
+    // statement but the lab models.
     if (opts.keepDatabase) {
       if (!registerGiven) {
         // core.laboratoriesvar needs a clinic: the one the lab layer named (as delivered). A view:

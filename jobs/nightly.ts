@@ -14,7 +14,7 @@ import { stageRun } from '../transforms/ingest/stage-run.ts';
 import { loadMacros } from '../transforms/macros.ts';
 import { acceptRun } from '../transforms/publish/accept.ts';
 import { probeOutbox, publishBatch, publishPending } from '../transforms/publish/batch.ts';
-import { ledgerByKind, recordLedger, tableTails } from '../transforms/publish/ledger.ts';
+import { ledgerByKind, quarantineTail, recordLedger } from '../transforms/publish/ledger.ts';
 import { heldRowCounts } from '../transforms/publish/release.ts';
 import { loadSpecialties, type Specialty } from '../transforms/reference/specialties.ts';
 import { stepTimer, type RunContext, type StepTime } from '../transforms/run-context.ts';
@@ -241,7 +241,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     step('checks', { checks: ctx.checks.length });
     const heldBack = heldBackKinds(quality);
     summary.alerts.push(...quality.alerts.map((a) => ({ message: a.message })));
-    const tails = await tableTails(conn);
+    const tail = await quarantineTail(conn);
     await acceptRun(conn, { runId, batchId, heldBack });
     step('accept');
     for (const h of await heldRowCounts(conn, runId, [...heldBack.keys()])) {
@@ -249,7 +249,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
       summary.heldBack.push({ kind: h.kind, checks, held: h.held, withErrors: h.withErrors, runId });
       log.error({ kind: h.kind, checks, rows_held: h.held, rows_with_errors: h.withErrors }, 'data kind held back by a failed aggregate check');
     }
-    summary.files.push(...(await recordLedger(conn, candidates, staged, tails, ctx)));
+    summary.files.push(...(await recordLedger(conn, candidates, staged, tail, ctx)));
     await metaDb(conn).insertInto('meta.batches').values({
       batch_id: batchId, run_id: runId, created_at: ctx.now.toISOString(), status: 'committed', published_at: null, outbox_path: null,
     }).execute();

@@ -3,9 +3,9 @@
 -- started delivering). One row per kind and clinic, its series packed as 'yyyy-mm-dd:rows,...':
 -- a few hundred strings cross into JavaScript much faster than a row object per clinic and day.
 -- A pair per clinic, day and run that delivered rows for it: quality/anomalies.ts adds up the
--- pairs of one day. Summing them here grouped by clinic and day, nearly one group per row, cost
--- as much as the rest of the query. The pairs are in no particular order (anomalies.ts looks
--- days up): ordering the aggregate would sort every pair.
+-- pairs of one day, since summing them here would group by clinic and day, nearly one group per
+-- row. The pairs are in no particular order (anomalies.ts looks days up): ordering the
+-- aggregate would sort every pair.
 with windows as (
     select * from (values {{windows}}) as w(kind, from_day, to_day)
 ),

@@ -19,8 +19,8 @@ export interface FileAccount {
 export interface KindAccount { kind: string; read: number; published: number; quarantined: number; rejected: number }
 
 /** The last row id of core.quarantine before the run appends to it (-1: empty): the run's quarantined rows follow it. */
-export function tableTails(conn: DuckDBConnection): Promise<Record<string, bigint>> {
-  return lastRowIds(conn, 'core', ['quarantine']);
+export async function quarantineTail(conn: DuckDBConnection): Promise<bigint> {
+  return (await lastRowIds(conn, 'core', ['quarantine'])).quarantine!;
 }
 
 /**
@@ -29,7 +29,7 @@ export function tableTails(conn: DuckDBConnection): Promise<Record<string, bigin
  */
 export async function recordLedger(
   conn: DuckDBConnection, candidates: readonly Candidate[], staged: ReadonlyMap<string, StageResult>,
-  tails: Record<string, bigint>, ctx: Pick<RunContext, 'runId' | 'batchId' | 'now'>,
+  quarantineTail: bigint, ctx: Pick<RunContext, 'runId' | 'batchId' | 'now'>,
 ): Promise<FileAccount[]> {
   const meta = metaDb(conn);
   const run = sqlString(ctx.runId);
@@ -37,17 +37,16 @@ export async function recordLedger(
   // earlier batch (macros/batch_at.sql), where a run id (8-byte string statistics) or a row-id
   // range would read a column of every row. Its quarantined ones are the rows appended after the
   // tail (core.quarantine is small).
-  const batchAt = `batch_at(${sqlString(ctx.batchId)})`;
-  const mine = (table: string) => (table === 'quarantine' ? `rowid > ${tails[table]}` : `batch_at = ${batchAt}`) + ` and run_id = ${run}`;
+  const inBatch = `batch_at = batch_at(${sqlString(ctx.batchId)}) and run_id = ${run}`;
   const counts = new Map(
     (await queryRows<{ file_hash: string; published: bigint; quarantined: bigint; rejected: bigint }>(conn, `
       with published as (
           select file_hash, count(*) as n from (
-              ${KINDS.map((k) => `select file_hash from core.${k} where ${mine(k)}`).join('\n              union all ')}
+              ${KINDS.map((k) => `select file_hash from core.${k} where ${inBatch}`).join('\n              union all ')}
           ) group by file_hash
       ),
       quarantined as (
-          select file_hash, count(*) as n from core.quarantine where ${mine('quarantine')} group by file_hash
+          select file_hash, count(*) as n from core.quarantine where rowid > ${quarantineTail} and run_id = ${run} group by file_hash
       ),
       rejected as (
           -- A whole-file reject (no line) is reported as the file's error, not counted as a row.
