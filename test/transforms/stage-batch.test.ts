@@ -148,3 +148,46 @@ describe('stageFiles counts records from the scan when no quote can hide a line 
     }
   });
 });
+
+describe('line numbers of files that DuckDB reads on several threads', () => {
+  // Files of 8 MB and more are parsed in parallel, and a read without row_number() then
+  // appends them with row ids in file order (numberByRowId). Every record names its own line
+  // here, so a record that got another's number shows.
+  const numbered = (prefix: string, records: number) =>
+    [H, ...Array.from({ length: records }, (_, i) => row(`${prefix}${i + 2}`))].join('\n') + '\n';
+
+  async function stageLarge(files: Record<string, number>, opts: { batch: boolean; preserveInsertionOrder: boolean }) {
+    const ws = await workspace();
+    const config = await loadConfig('config/pipeline.yaml', { inbox: ws.inbox });
+    const delivery = config.deliveries.find((d) => d.system === 'NOVAX' && d.kind === 'diagnoser')!;
+    const ctxs: StageContext[] = [];
+    for (const [seq, [name, records]] of Object.entries(files).entries()) {
+      const path = await ws.put(name, numbered(`f${seq}-`, records), 'latin-1');
+      ctxs.push({ runId: 'r', batchId: 'b', fileHash: `h${seq}`, file: name, path, timeZone: config.timeZone, seq });
+    }
+    const db = await openDatabase(':memory:', { memoryLimit: '1GB', threads: 2, preserveInsertionOrder: opts.preserveInsertionOrder });
+    try {
+      const conn = await db.connect();
+      await createStagingTables(conn, ['register', ...KINDS]);
+      const results = opts.batch
+        ? await stageFiles(conn, deliveryTarget(delivery), ctxs)
+        : await Promise.all(ctxs.map((c) => stageFile(conn, deliveryTarget(delivery), c)));
+      const [check] = await queryRows<{ rows: bigint; misnumbered: bigint }>(conn, `select count(*) as rows,
+        count(*) filter (where record_id is distinct from 'f' || (file_hash[2:]) || '-' || source_line) as misnumbered
+        from staging.raw_diagnoser`);
+      return { staged: results.map((r) => r.rowsStaged), rows: Number(check!.rows), misnumbered: Number(check!.misnumbered) };
+    } finally {
+      db.close();
+    }
+  }
+
+  const files = { 'novax/2025-01_diagnoser_a.csv': 300_000, 'novax/2025-01_diagnoser_b.csv': 5, 'novax/2025-01_diagnoser_c.csv': 200_000 };
+  for (const batch of [false, true]) {
+    for (const preserveInsertionOrder of [true, false]) {
+      it(`${batch ? 'read together' : 'file by file'}, insertion order ${preserveInsertionOrder ? 'kept' : 'not kept'}: every record has its own line`, async () => {
+        const result = await stageLarge(files, { batch, preserveInsertionOrder });
+        expect(result).toEqual({ staged: [300_000, 5, 200_000], rows: 500_005, misnumbered: 0 });
+      }, 60_000);
+    }
+  }
+});

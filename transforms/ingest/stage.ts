@@ -259,10 +259,11 @@ export async function stageFiles(conn: DuckDBConnection, target: StageTarget, ct
 /**
  * One strict read of clean files with the same header into the staging table; the rows
  * each file staged, or null when the read failed (it then appended nothing) and the
- * files are to be staged one by one. A file's lines are the read's row number less the
- * records of the files before it: counted by the scan that checked the file when it holds no
- * quote character (`scanned`, FileScan.records), else by a first, cheap pass (projection-free
- * count). Either way a total that differs from what the read appended sends the files one by one.
+ * files are to be staged one by one. Lines are numbered by row id (numberByRowId), and a file's
+ * records must be what the scan that checked it counted where it holds no quote character
+ * (`scanned`, FileScan.records): otherwise (a file changed between the two reads?) the files go
+ * one by one. Where insertion order is not kept, a file's lines are the read's row number less
+ * the records of the files before it, counted first where the scan could not.
  */
 async function stageCsvTogether(
   conn: DuckDBConnection, target: StageTarget, ctxs: readonly StageContext[], fileColumns: readonly string[],
@@ -270,6 +271,21 @@ async function stageCsvTogether(
 ): Promise<number[] | null> {
   const present = presentColumns(target, fileColumns);
   const source = csvSource(target.layout, ctxs.map((c) => c.path), fileColumns, null);
+  const file = (values: readonly (string | number)[]) => `[${values.map((v) => (typeof v === 'number' ? String(v) : sqlString(v))).join(', ')}][__file + 1]`;
+  const fileNos = ctxs.map((c) => c.seq);
+  const takeBack = () => conn.run(`delete from ${stagingTable(target.kind)} where file_no in (${fileNos.join(', ')})`);
+  const columns = selectList(present.map((c) => [sqlIdent(target.columns[c]!), c]));
+  for (const c of ctxs) await recordFile(conn, target, c);
+  if (await keepsInsertionOrder(conn)) {
+    const from = `(select null::bigint as __line, file_index::bigint as __file, ${columns} from ${source})`;
+    if ((await insertStaged(conn, target, ctxs[0]!, present, from, 'true', file(fileNos)).catch(() => null)) === null) return null;
+    const counts = await numberByRowId(conn, target.kind, fileNos);
+    if (counts === null || counts.some((n, i) => scanned[i] != null && scanned[i] !== n)) {
+      await takeBack();
+      return null;
+    }
+    return counts;
+  }
   let counts: number[] = ctxs.map(() => 0);
   if (scanned.every((n) => n !== null)) counts = scanned as number[];
   else {
@@ -281,19 +297,47 @@ async function stageCsvTogether(
     }
   }
   const offsets = counts.map((_, i) => counts.slice(0, i).reduce((a, b) => a + b, 0));
-  const file = (values: readonly (string | number)[]) => `[${values.map((v) => (typeof v === 'number' ? String(v) : sqlString(v))).join(', ')}][__file + 1]`;
   const from = `(select row_number() over () + 1 - ${file(offsets)} as __line, __file, * exclude (__file) from (
-    select file_index::bigint as __file, ${selectList(present.map((c) => [sqlIdent(target.columns[c]!), c]))} from ${source}))`;
-  const ctx = ctxs[0]!;
-  for (const c of ctxs) await recordFile(conn, target, c);
-  const appended = await insertStaged(conn, target, ctx, present, from, 'true', file(ctxs.map((c) => c.seq))).catch(() => null);
+    select file_index::bigint as __file, ${columns} from ${source}))`;
+  const appended = await insertStaged(conn, target, ctxs[0]!, present, from, 'true', file(fileNos)).catch(() => null);
   if (appended === null) return null;
   if (appended !== counts.reduce((a, b) => a + b, 0)) {
     // Not what the count saw (a file changed between the two reads?): take it back, one by one instead.
-    await conn.run(`delete from ${stagingTable(target.kind)} where file_no in (${ctxs.map((c) => c.seq).join(', ')})`);
+    await takeBack();
     return null;
   }
   return counts;
+}
+
+/**
+ * Whether this connection's inserts keep the order of what they read (preserve_insertion_order,
+ * config/pipeline.yaml): only then do a file's rows take row ids in the order of its records.
+ */
+async function keepsInsertionOrder(conn: DuckDBConnection): Promise<boolean> {
+  const [row] = await queryRows<{ kept: boolean }>(conn, `select current_setting('preserve_insertion_order') as kept`);
+  return row!.kept;
+}
+
+/**
+ * Numbers the lines of the rows that a read without line numbers just appended for the files
+ * `fileNos` (the header is line 1, the k-th record line k + 1), and returns each file's rows.
+ * Why not row_number() over () in the read: DuckDB streams a window without a partition on one
+ * thread, so the whole read, parsing included, ran on one. A read without it parses on every
+ * thread, and an insert that keeps insertion order appends a file's records in file order, one
+ * after the other: their row ids are consecutive (DuckDB's order preservation: "on materialized
+ * tables, the rowid pseudo-column can be used" as row_number() over ()). Null when a file's rows
+ * do not hold consecutive row ids; the caller then takes them back and numbers them in the read.
+ */
+async function numberByRowId(conn: DuckDBConnection, kind: Kind | 'register', fileNos: readonly number[]): Promise<number[] | null> {
+  const table = stagingTable(kind);
+  const runs = await queryRows<{ file_no: number; first: bigint; last: bigint; n: bigint }>(conn, `select file_no,
+    min(rowid) as first, max(rowid) as last, count(*) as n from ${table} where file_no in (${fileNos.join(', ')}) group by file_no`);
+  if (runs.some((r) => r.last - r.first + 1n !== r.n)) return null;
+  if (runs.length > 0) {
+    await conn.run(`update ${table} set source_line = rowid + 2 - case file_no ${runs.map((r) => `when ${r.file_no} then ${r.first}`).join(' ')} end
+      where file_no in (${runs.map((r) => r.file_no).join(', ')})`);
+  }
+  return fileNos.map((no) => Number(runs.find((r) => r.file_no === no)?.n ?? 0n));
 }
 
 /** What stageFile checks of a delimited file before reading it; throws FileRejected as it does. */
@@ -404,16 +448,22 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
     present = presentColumns(target, fileColumns);
     const rj = `rj_${ctx.seq}`;
     const rs = `rs_${ctx.seq}`;
-    // The header is line 1; records are numbered in file order (preserve_insertion_order).
-    const read = (rejects: boolean) => `select row_number() over () + 1 as __line, ${selectList(present.map((c) => [sqlIdent(target.columns[c]!), c]))}
+    // The header is line 1; records are numbered in file order (preserve_insertion_order), by
+    // the read or, after it, by row id (numberByRowId).
+    const read = (rejects: boolean, numbered = true) => `select ${numbered ? 'row_number() over () + 1' : 'null::bigint'} as __line,
+      ${selectList(present.map((c) => [sqlIdent(target.columns[c]!), c]))}
       from ${csvSource(layout, [ctx.path], fileColumns, rejects ? { rj, rs } : null)}`;
     if (!nulBytes) {
       // No NUL byte in the file, so none in a value: straight into the staging table. Most
       // files are clean, so the first read is strict, without DuckDB's reject bookkeeping;
       // a malformed record fails it (the failed statement appends nothing) and the file is
       // read again keeping every good record and rejecting the others with their lines.
-      const strict = await insertStaged(conn, target, ctx, present, `(${read(false)})`, 'true').catch(() => null);
-      if (strict !== null) return finish(strict, 0);
+      // Its rows whose row ids are not consecutive are read again by the reading that keeps
+      // rejects, which numbers them itself.
+      const byRowId = await keepsInsertionOrder(conn);
+      const strict = await insertStaged(conn, target, ctx, present, `(${read(false, !byRowId)})`, 'true').catch(() => null);
+      if (strict !== null && (!byRowId || (await numberByRowId(conn, target.kind, [ctx.seq])) !== null)) return finish(strict, 0);
+      if (strict !== null) await conn.run(`delete from ${stagingTable(target.kind)} where file_no = ${ctx.seq}`);
       const staged = await insertStaged(conn, target, ctx, present, `(${read(true)})`, 'true');
       const lines = { table: stagingTable(target.kind), line: 'source_line', count: String(staged), where: `file_no = ${ctx.seq}` };
       return finish(staged, await collectCsvRejects(conn, mine, lines, rj, rs));
