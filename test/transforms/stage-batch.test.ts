@@ -191,3 +191,49 @@ describe('line numbers of files that DuckDB reads on several threads', () => {
     }
   }
 });
+
+describe('NDJSON line numbers', () => {
+  // A line of an NDJSON export as other systems write them: records, and now and then a blank
+  // line, a line of spaces, an array, a cut-off object or a bare string. A file whose every line
+  // is a record is read once and numbered by row id; any other is read line by line as before.
+  const lineOf = fc.oneof(
+    { weight: 6, arbitrary: fc.constant('record') },
+    { weight: 1, arbitrary: fc.constantFrom('', '   ', '[1, 2]', '{"recordId": "cut', '"text"') },
+  );
+  const file = fc.record({ lines: fc.array(lineOf, { minLength: 1, maxLength: 12 }), eol: fc.constantFrom('\n', '\r\n'), finalEol: fc.boolean() });
+
+  it('numbers records and rejects by their line in the file, whatever else the file holds', async () => {
+    const ws = await workspace();
+    const config = await loadConfig('config/pipeline.yaml', { inbox: ws.inbox });
+    const delivery = config.deliveries.find((d) => d.system === 'MultiMed Web' && d.kind === 'diagnoser')!;
+    const db = await openDatabase(':memory:', { memoryLimit: '1GB', threads: 2, preserveInsertionOrder: true });
+    try {
+      const conn = await db.connect();
+      await createStagingTables(conn, ['register', ...KINDS]);
+      let seq = 0;
+      await fc.assert(fc.asyncProperty(file, async (f) => {
+        const text = f.lines.map((l, i) => (l === 'record'
+          ? JSON.stringify({ recordId: `line${i + 1}`, sorCode: SOR, patientPseudonym: 'P1', code: 'DH353', type: 'A', contactDate: '2025-01-03' })
+          : l)).join(f.eol) + (f.finalEol ? f.eol : '');
+        const name = `multimed/2025-01-${++seq}.diagnoses.ndjson`;
+        const path = await ws.put(name, text);
+        const ctx: StageContext = { runId: 'r', batchId: 'b', fileHash: `h${seq}`, file: name, path, timeZone: config.timeZone, seq };
+        const result = await stageFile(conn, deliveryTarget(delivery), ctx);
+        const staged = await queryRows<{ source_line: bigint; record_id: string }>(conn,
+          `select source_line, record_id from staging.raw_diagnoser where file_hash = 'h${seq}' order by source_line`);
+        const rejected = await queryRows<{ source_line: bigint }>(conn,
+          `select source_line from meta.rejects where file_hash = 'h${seq}' order by source_line`);
+        // Expected from the text itself: line i holds the record line<i>; a line that is neither
+        // a record nor empty is a reject at its line.
+        const expectedLines = f.lines.map((l, i) => ({ l, n: i + 1 }));
+        expect(staged.map((r) => [Number(r.source_line), r.record_id])).toEqual(
+          expectedLines.filter((x) => x.l === 'record').map((x) => [x.n, `line${x.n}`]));
+        expect(rejected.map((r) => Number(r.source_line))).toEqual(
+          expectedLines.filter((x) => x.l !== 'record' && x.l !== '').map((x) => x.n));
+        expect(result.rowsStaged).toBe(staged.length);
+      }), { numRuns: 60 });
+    } finally {
+      db.close();
+    }
+  });
+});

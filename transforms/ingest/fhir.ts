@@ -114,7 +114,7 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
     await conn.run(`create or replace temp view fhir_lines as
       select * from ${lines}_obs where len(categories) = 0 or list_contains(categories, 'laboratory')`);
     await conn.run(`create or replace temp table ${lines}_results as ${sql}`);
-    await recordStagedFile(conn, 'laboratoriesvar', ctx, 'FHIR', null);
+    await recordStagedFile(conn, 'laboratoriesvar', [ctx], 'FHIR', null);
     await conn.run(`insert into ${stagingTable('laboratoriesvar')} by name
       select ${ctx.seq} as file_no, * exclude (run_id, file_hash, journal_system, decimal_sep, parent_record_id, category)
       from ${lines}_results`);

@@ -21,6 +21,12 @@ export interface FileScan {
    * otherwise: a quoted field may hold a line break, and a lone CR may end a record.
    */
   readonly records: number | null;
+  /**
+   * The lines, empty ones included, when counted (\`countLines\`) and no CR stands but before a LF
+   * (DuckDB may end a line at a lone CR). NDJSON's lines are its records: a file with as many
+   * records staged as lines has no other line.
+   */
+  readonly lines: number | null;
 }
 
 /**
@@ -46,7 +52,9 @@ const NUL_ESCAPE = Buffer.from('\\u0000');
  * cut off in transfer would load as a shorter file; reading it through zlib
  * first turns that into a whole-file reject.
  */
-export async function scanFile(path: string, opts: { jsonEscapes?: boolean; maxLineBytes?: number; maxBytes?: number } = {}): Promise<FileScan> {
+export async function scanFile(
+  path: string, opts: { jsonEscapes?: boolean; maxLineBytes?: number; maxBytes?: number; countLines?: boolean } = {},
+): Promise<FileScan> {
   let nul = false;
   let bytes = 0;
   let onlyNul = true;
@@ -56,6 +64,7 @@ export async function scanFile(path: string, opts: { jsonEscapes?: boolean; maxL
   let longLine: FileScan['longLine'] = null;
   let quote = false;
   let records = 0;
+  let lines = 0;
   // A CR not right before a LF may end a record for DuckDB: then lines are not counted.
   let crs = 0;
   let crlfs = 0;
@@ -63,6 +72,7 @@ export async function scanFile(path: string, opts: { jsonEscapes?: boolean; maxL
   let lastByte = -1;
   const ended = (lineNo: number, lineBytes: number, before: number) => {
     if (lineNo > 1 && lineBytes > 0 && !(lineBytes === 1 && before === 13)) records++;
+    lines++;
   };
   // The escape may straddle two chunks: the previous chunk's last bytes are kept.
   let tail = Buffer.alloc(0);
@@ -79,7 +89,7 @@ export async function scanFile(path: string, opts: { jsonEscapes?: boolean; maxL
           && (chunk.includes(NUL_ESCAPE) || Buffer.concat([tail, chunk.subarray(0, NUL_ESCAPE.length - 1)]).includes(NUL_ESCAPE)));
         if (opts.jsonEscapes) tail = Buffer.from(chunk.subarray(Math.max(0, chunk.length - (NUL_ESCAPE.length - 1))));
       }
-      if (longLine === null && maxLine !== Infinity) {
+      if (longLine === null && (maxLine !== Infinity || opts.countLines)) {
         quote ||= chunk.includes(34);
         for (let cr = chunk.indexOf(13); cr >= 0; cr = chunk.indexOf(13, cr + 1)) crs++;
         for (let at = 0; at < chunk.length;) {
@@ -107,18 +117,18 @@ export async function scanFile(path: string, opts: { jsonEscapes?: boolean; maxL
     if (gzip) await pipeline(createReadStream(path), createGunzip(), sink);
     else await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), sink);
     const problem = bytes > 0 && onlyNul ? `the file holds nothing but NUL bytes (${bytes} of them): not a delivery` : null;
-    ended(line, lineBytes, lastByte); // a last line without a line break
+    if (lineBytes > 0) ended(line, lineBytes, lastByte); // a last line without a line break
     const counted = maxLine !== Infinity && longLine === null && !quote && crs === crlfs;
-    return { problem, nul, longLine, records: counted ? records : null };
+    return { problem, nul, longLine, records: counted ? records : null, lines: opts.countLines && crs === crlfs ? lines : null };
   } catch (err) {
     if (err instanceof TooLarge) {
       const limit = `${Math.round(opts.maxBytes! / 1024 / 1024)} MB`;
-      return { problem: gzip ? `decompresses to more than ${limit} (max_file_size)` : `larger than ${limit} (max_file_size)`, nul, longLine, records: null };
+      return { problem: gzip ? `decompresses to more than ${limit} (max_file_size)` : `larger than ${limit} (max_file_size)`, nul, longLine, records: null, lines: null };
     }
     const e = err as NodeJS.ErrnoException;
     if (!gzip) throw err;
-    if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) return { problem: 'gzip file is truncated (cut off before its end)', nul, longLine, records: null };
-    if (e.code?.startsWith('Z_')) return { problem: `gzip file is corrupt (${e.message})`, nul, longLine, records: null };
+    if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) return { problem: 'gzip file is truncated (cut off before its end)', nul, longLine, records: null, lines: null };
+    if (e.code?.startsWith('Z_')) return { problem: `gzip file is corrupt (${e.message})`, nul, longLine, records: null, lines: null };
     throw err;
   }
 }

@@ -37,16 +37,22 @@ export function stagingTable(kind: Kind | 'register'): string {
  */
 export const STAGED_FILES = `${SCRATCH}.staged_files`;
 
-/** Records a file about to be staged under its number, once (a strict read that failed may have recorded it). */
-export async function recordStagedFile(conn: DuckDBConnection, kind: Kind | 'register', ctx: StageContext, system: string | null, decimal: string | null): Promise<void> {
-  await conn.run(`insert into ${STAGED_FILES} select ${ctx.seq}, ${sqlString(kind)}, ${sqlString(ctx.runId)}, ${sqlString(ctx.fileHash)},
-    ${sqlString(ctx.file)}, ${system === null ? 'null' : sqlString(system)}, ${decimal === null ? 'null' : sqlString(decimal)}
-    where not exists (select 1 from ${STAGED_FILES} where file_no = ${ctx.seq})`);
+/**
+ * Records files about to be staged under their numbers, once each (a strict read that failed
+ * may have recorded them). One statement for all: each is a commit of the scratch.
+ */
+export async function recordStagedFile(
+  conn: DuckDBConnection, kind: Kind | 'register', ctxs: readonly StageContext[], system: string | null, decimal: string | null,
+): Promise<void> {
+  const rows = ctxs.map((ctx) => `(${ctx.seq}, ${sqlString(kind)}, ${sqlString(ctx.runId)}, ${sqlString(ctx.fileHash)}, ${sqlString(ctx.file)},
+    ${system === null ? 'null::varchar' : sqlString(system)}, ${decimal === null ? 'null::varchar' : sqlString(decimal)})`);
+  await conn.run(`insert into ${STAGED_FILES} select * from (values ${rows.join(', ')}) as v
+    where not exists (select 1 from ${STAGED_FILES} as f where f.file_no = v.col0)`);
 }
 
-/** Records a delivered file (or the register) of a layout about to be staged. */
-function recordFile(conn: DuckDBConnection, target: StageTarget, ctx: StageContext): Promise<void> {
-  return recordStagedFile(conn, target.kind, ctx, target.kind === 'register' ? null : target.system ?? '', target.layout.decimal);
+/** Records delivered files (or the register) of a layout about to be staged. */
+function recordFiles(conn: DuckDBConnection, target: StageTarget, ctxs: readonly StageContext[]): Promise<void> {
+  return recordStagedFile(conn, target.kind, ctxs, target.kind === 'register' ? null : target.system ?? '', target.layout.decimal);
 }
 
 /** The tables (not views) of a schema of the database file, as `schema.table`. */
@@ -275,7 +281,7 @@ async function stageCsvTogether(
   const fileNos = ctxs.map((c) => c.seq);
   const takeBack = () => conn.run(`delete from ${stagingTable(target.kind)} where file_no in (${fileNos.join(', ')})`);
   const columns = selectList(present.map((c) => [sqlIdent(target.columns[c]!), c]));
-  for (const c of ctxs) await recordFile(conn, target, c);
+  await recordFiles(conn, target, ctxs);
   if (await keepsInsertionOrder(conn)) {
     const from = `(select null::bigint as __line, file_index::bigint as __file, ${columns} from ${source})`;
     if ((await insertStaged(conn, target, ctxs[0]!, present, from, 'true', file(fileNos)).catch(() => null)) === null) return null;
@@ -314,13 +320,22 @@ async function stageCsvTogether(
  * config/pipeline.yaml): only then do a file's rows take row ids in the order of its records.
  */
 async function keepsInsertionOrder(conn: DuckDBConnection): Promise<boolean> {
-  const [row] = await queryRows<{ kept: boolean }>(conn, `select current_setting('preserve_insertion_order') as kept`);
-  return row!.kept;
+  let kept = insertionOrder.get(conn);
+  if (kept === undefined) {
+    const [row] = await queryRows<{ kept: boolean }>(conn, `select current_setting('preserve_insertion_order') as kept`);
+    kept = row!.kept;
+    insertionOrder.set(conn, kept);
+  }
+  return kept;
 }
+
+/** preserve_insertion_order per connection: a setting of the instance, set when it is opened. */
+const insertionOrder = new WeakMap<DuckDBConnection, boolean>();
 
 /**
  * Numbers the lines of the rows that a read without line numbers just appended for the files
- * `fileNos` (the header is line 1, the k-th record line k + 1), and returns each file's rows.
+ * `fileNos` (the k-th record: line k + 1 below a header, `firstLine` 2; line k in NDJSON), and
+ * returns each file's rows.
  * Why not row_number() over () in the read: DuckDB streams a window without a partition on one
  * thread, so the whole read, parsing included, ran on one. A read without it parses on every
  * thread, and an insert that keeps insertion order appends a file's records in file order, one
@@ -328,13 +343,13 @@ async function keepsInsertionOrder(conn: DuckDBConnection): Promise<boolean> {
  * tables, the rowid pseudo-column can be used" as row_number() over ()). Null when a file's rows
  * do not hold consecutive row ids; the caller then takes them back and numbers them in the read.
  */
-async function numberByRowId(conn: DuckDBConnection, kind: Kind | 'register', fileNos: readonly number[]): Promise<number[] | null> {
+async function numberByRowId(conn: DuckDBConnection, kind: Kind | 'register', fileNos: readonly number[], firstLine = 2): Promise<number[] | null> {
   const table = stagingTable(kind);
   const runs = await queryRows<{ file_no: number; first: bigint; last: bigint; n: bigint }>(conn, `select file_no,
     min(rowid) as first, max(rowid) as last, count(*) as n from ${table} where file_no in (${fileNos.join(', ')}) group by file_no`);
   if (runs.some((r) => r.last - r.first + 1n !== r.n)) return null;
   if (runs.length > 0) {
-    await conn.run(`update ${table} set source_line = rowid + 2 - case file_no ${runs.map((r) => `when ${r.file_no} then ${r.first}`).join(' ')} end
+    await conn.run(`update ${table} set source_line = rowid + ${firstLine} - case file_no ${runs.map((r) => `when ${r.file_no} then ${r.first}`).join(' ')} end
       where file_no in (${runs.map((r) => r.file_no).join(', ')})`);
   }
   return fileNos.map((no) => Number(runs.find((r) => r.file_no === no)?.n ?? 0n));
@@ -423,11 +438,15 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   const csv = layout.format === 'csv' || layout.format === 'tsv';
   let nulBytes = true;
   let fileColumns: string[] = [];
+  // NDJSON: how many lines the file has (FileScan.lines)
+  let ndjsonLines: number | null = null;
   if (csv) ({ fileColumns, nulBytes } = await checkCsvFile(target, ctx, warnings));
   else if (layout.format === 'ndjson' || ctx.path.endsWith('.gz')) {
-    const scan = await scanFile(ctx.path, { jsonEscapes: layout.format === 'ndjson', maxBytes: ctx.maxFileBytes });
+    const ndjson = layout.format === 'ndjson';
+    const scan = await scanFile(ctx.path, { jsonEscapes: ndjson, maxBytes: ctx.maxFileBytes, countLines: ndjson });
     if (scan.problem) throw new FileRejected(scan.problem);
     nulBytes = scan.nul;
+    ndjsonLines = scan.lines;
   } else if (ctx.maxFileBytes !== undefined && (await stat(ctx.path)).size > ctx.maxFileBytes) {
     throw new FileRejected(`larger than ${Math.round(ctx.maxFileBytes / 1024 / 1024)} MB (max_file_size)`);
   }
@@ -477,21 +496,29 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
     // parses each line once for all of them.
     present = cols.filter((c) => target.columns[c] !== undefined);
     const paths = present.map((c) => sqlString(`$."${target.columns[c]!.replaceAll('"', '\\"')}"`));
-    const lines = `(select row_number() over () as __line, j, ${IS_OBJECT} as __object
+    const lines = (numbered = true) => `(select ${numbered ? 'row_number() over ()' : 'null::bigint'} as __line, j, ${IS_OBJECT} as __object
       from read_csv(${sqlString(literalPath(ctx.path))}, header = false, auto_detect = false, columns = {'j': 'VARCHAR'},
         delim = chr(30), quote = '', escape = '', compression = 'auto', encoding = ${sqlString(layout.encoding)}))`;
-    const values = `(select __line, j, __object, ${selectList(present.map((c, i) => [`__v[${i + 1}]`, c]))} from (
-      select *, case when __object then json_extract_string(j, [${paths.join(', ')}]) end as __v from ${lines}))`;
+    const values = (numbered = true) => `(select __line, j, __object, ${selectList(present.map((c, i) => [`__v[${i + 1}]`, c]))} from (
+      select *, case when __object then json_extract_string(j, [${paths.join(', ')}]) end as __v from ${lines(numbered)}))`;
     const rejectLines = async (from: string) => (await conn.run(`insert into meta.rejects
       select ${mine}, __line, null,
         case when json_valid(j) then 'line is JSON but not an object' else 'line is not valid JSON' end, left(j, 200)
       from ${from} where j is not null and not __object`)).rowsChanged;
     if (!nulBytes) {
-      // Neither a NUL byte nor its escape in the file, so none in a value: straight in.
-      const bad = await rejectLines(lines);
-      return finish(await insertStaged(conn, target, ctx, present, values, '__object'), bad);
+      // Neither a NUL byte nor its escape in the file, so none in a value: straight in. First
+      // one read without line numbers: when it stages as many objects as the file has lines,
+      // there is nothing to reject, and the rows are numbered by row id (numberByRowId). Else
+      // it is taken back, and the lines that are not objects are rejected by a read of their own.
+      if (ndjsonLines !== null && (await keepsInsertionOrder(conn))) {
+        const staged = await insertStaged(conn, target, ctx, present, values(false), '__object');
+        if (staged === ndjsonLines && (await numberByRowId(conn, target.kind, [ctx.seq], 1)) !== null) return finish(staged, 0);
+        await conn.run(`delete from ${stagingTable(target.kind)} where file_no = ${ctx.seq}`);
+      }
+      const bad = await rejectLines(lines());
+      return finish(await insertStaged(conn, target, ctx, present, values(), '__object'), bad);
     }
-    await conn.run(`create or replace temp table ${rows} as select *, ${nulColumn(present)} as __nul from ${values}`);
+    await conn.run(`create or replace temp table ${rows} as select *, ${nulColumn(present)} as __nul from ${values()}`);
     records = '__object';
     rejected = await rejectLines(rows);
   } else {
@@ -525,7 +552,7 @@ async function insertStaged(
   // SQL for each row's file number, when `from` reads several (stageCsvTogether: their files are recorded).
   fileNo?: string,
 ): Promise<number> {
-  if (fileNo === undefined) await recordFile(conn, target, ctx);
+  if (fileNo === undefined) await recordFiles(conn, target, [ctx]);
   const names: string[] = [];
   const exprs: string[] = [];
   for (const col of stagedColumns(target.kind)) {
