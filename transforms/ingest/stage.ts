@@ -8,6 +8,7 @@ import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
 import { MAX_LINE_BYTES, scanFile } from './scan-file.ts';
 import { MAX_HEADER_BYTES, readHeader } from './header.ts';
 import { literalPath } from './literal-path.ts';
+import { localToUtcSql, OFFSETS_FROM_BYTES, zoneOffsets } from './local-time.ts';
 import { isNotLatin1, transcodeWindows1252 } from './windows-1252.ts';
 import { maskIdentifiers } from '../privacy/identifiers.ts';
 
@@ -284,7 +285,7 @@ async function stageCsvTogether(
   await recordFiles(conn, target, ctxs);
   if (await keepsInsertionOrder(conn)) {
     const from = `(select null::bigint as __line, file_index::bigint as __file, ${columns} from ${source})`;
-    if ((await insertStaged(conn, target, ctxs[0]!, present, from, 'true', file(fileNos)).catch(() => null)) === null) return null;
+    if ((await insertStaged(conn, target, ctxs[0]!, present, from, 'true', { fileNo: file(fileNos), ctxs }).catch(() => null)) === null) return null;
     const counts = await numberByRowId(conn, target.kind, fileNos);
     if (counts === null || counts.some((n, i) => scanned[i] != null && scanned[i] !== n)) {
       await takeBack();
@@ -305,7 +306,7 @@ async function stageCsvTogether(
   const offsets = counts.map((_, i) => counts.slice(0, i).reduce((a, b) => a + b, 0));
   const from = `(select row_number() over () + 1 - ${file(offsets)} as __line, __file, * exclude (__file) from (
     select file_index::bigint as __file, ${columns} from ${source}))`;
-  const appended = await insertStaged(conn, target, ctxs[0]!, present, from, 'true', file(fileNos)).catch(() => null);
+  const appended = await insertStaged(conn, target, ctxs[0]!, present, from, 'true', { fileNo: file(fileNos), ctxs }).catch(() => null);
   if (appended === null) return null;
   if (appended !== counts.reduce((a, b) => a + b, 0)) {
     // Not what the count saw (a file changed between the two reads?): take it back, one by one instead.
@@ -549,31 +550,51 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
  */
 async function insertStaged(
   conn: DuckDBConnection, target: StageTarget, ctx: StageContext, present: readonly string[], from: string, where: string,
-  // SQL for each row's file number, when `from` reads several (stageCsvTogether: their files are recorded).
-  fileNo?: string,
+  // when `from` reads several files (stageCsvTogether, which recorded them): SQL for each row's
+  // file number, and the files
+  group?: { readonly fileNo: string; readonly ctxs: readonly StageContext[] },
 ): Promise<number> {
-  if (fileNo === undefined) await recordFiles(conn, target, [ctx]);
+  if (group === undefined) await recordFiles(conn, target, [ctx]);
   const names: string[] = [];
   const exprs: string[] = [];
+  // A time without an offset is read in a projection of its own, __local_<column>, and converted
+  // to UTC from there by its zone's offsets (local-time.ts), which name it several times. Reading
+  // a zone's offsets costs what ICU takes for ~100 k times: a small read leaves them to ICU.
+  const locals = target.layout.timestamps.includes('%z') ? [] : present.filter((c) => parsedType(c) === 'timestamptz');
+  const bytes = locals.length > 0 ? await sizeOf(group?.ctxs ?? [ctx]) : 0;
+  const offsets = bytes >= OFFSETS_FROM_BYTES ? await zoneOffsets(conn, ctx.timeZone) : null;
+  const localOf = (col: string) => sqlIdent(`__local_${col}`);
   for (const col of stagedColumns(target.kind)) {
     const raw = present.includes(col) ? sqlIdent(col) : 'null::varchar';
     const type = parsedType(col);
-    const parsed = type ? parseExpr(type, raw, target.layout, ctx.timeZone) : null;
+    const local = offsets && locals.includes(col);
+    const parsed = local ? localToUtcSql(localOf(col), offsets) : type ? parseExpr(type, raw, target.layout, ctx.timeZone) : null;
     names.push(col);
     // A delivery's date or time is kept as text only where it did not parse: a reject quotes it,
     // nothing reads the text of one that parsed, and a time's 19 characters in every lab row
     // are a good part of what staging stores. (A number's text stays: a CPR number parses as
-    // one, and parse_rejects looks for it in the text. The register keeps its text.)
-    exprs.push(parsed && type !== 'double' && target.kind !== 'register' ? `case when ${parsed} is null then ${raw} end` : raw);
+    // one, and parse_rejects looks for it in the text. The register keeps its text.) A local
+    // time that parsed has its instant.
+    const unparsed = local ? `${localOf(col)} is null` : `${parsed} is null`;
+    exprs.push(parsed && type !== 'double' && target.kind !== 'register' ? `case when ${unparsed} then ${raw} end` : raw);
     if (parsed) {
       names.push(`${col}__parsed`);
       exprs.push(parsed);
     }
   }
+  const source = offsets
+    ? `(select *, ${locals.map((c) => `${localTime(sqlIdent(c), target.layout.timestamps)} as ${localOf(c)}`).join(', ')} from ${from})`
+    : from;
   const result = await conn.run(`insert into ${stagingTable(target.kind)} (file_no, source_line, ${names.join(', ')})
-    select ${fileNo ?? ctx.seq}, __line, ${exprs.join(', ')}
-    from ${from} where ${where}`);
+    select ${group?.fileNo ?? ctx.seq}, __line, ${exprs.join(', ')}
+    from ${source} where ${where}`);
   return result.rowsChanged;
+}
+
+/** The bytes of the files (as stored: a gzip file's compressed size). */
+async function sizeOf(ctxs: readonly StageContext[]): Promise<number> {
+  const sizes = await Promise.all(ctxs.map(async (c) => (await stat(c.path)).size));
+  return sizes.reduce((a, b) => a + b, 0);
 }
 
 /** The connection-local table one call reads its file into. */
@@ -606,9 +627,7 @@ function nulColumn(present: readonly string[]): string {
 
 /** Typed parse of a raw text value with the layout's formats; null when it does not parse. */
 export function parseExpr(type: string, raw: string, layout: Layout, timeZone: string): string {
-  // The text as delivered is tried first, trimmed only where that does not parse: most values
-  // have no spaces around them, and trimming every one costs as much as parsing it.
-  const time = (format: string) => `coalesce(try_strptime(${raw}, ${sqlString(format)}), try_strptime(trim(${raw}), ${sqlString(format)}))`;
+  const time = (format: string) => localTime(raw, format);
   if (type === 'date') return `cast(${time(layout.dates)} as date)`;
   if (type === 'double') {
     // Only the layout's decimal separator, and the other one only as thousands grouping:
@@ -624,6 +643,15 @@ export function parseExpr(type: string, raw: string, layout: Layout, timeZone: s
   // Timestamps without an offset are Danish local time; storage is UTC.
   if (layout.timestamps.includes('%z')) return time(layout.timestamps);
   return `timezone(${sqlString(timeZone)}, ${time(layout.timestamps)})`;
+}
+
+/**
+ * A text read with a strptime format, as written (a TIMESTAMP, or TIMESTAMPTZ with %z); null
+ * when it does not parse. The text as delivered is tried first, trimmed only where that does not
+ * parse: most values have no spaces around them, and trimming every one costs as much as parsing it.
+ */
+function localTime(raw: string, format: string): string {
+  return `coalesce(try_strptime(${raw}, ${sqlString(format)}), try_strptime(trim(${raw}), ${sqlString(format)}))`;
 }
 
 // CASE, not AND: DuckDB may evaluate json_type before json_valid, and json_type fails on malformed JSON.
