@@ -22,7 +22,7 @@ export interface FileScan {
    */
   readonly records: number | null;
   /**
-   * The lines, empty ones included, when counted (\`countLines\`) and no CR stands but before a LF
+   * The lines, empty ones included, when counted (`countLines`) and no CR stands but before a LF
    * (DuckDB may end a line at a lone CR). NDJSON's lines are its records: a file with as many
    * records staged as lines has no other line.
    */
