@@ -21,6 +21,7 @@ async function scan(texts: Array<string | null>): Promise<Found[]> {
 }
 
 const pad2 = (n: number) => String(n).padStart(2, '0');
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 // The rule of the macro (see transforms/macros/cpr_find.sql): the date must exist in 20YY, which
 // accepts 29 February exactly when YY is divisible by 4.
 const daysIn = (month: number, yy: number) => [31, yy % 4 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
@@ -167,6 +168,21 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
       expect(got[i]!.has, JSON.stringify(t)).toBe(true);
       expect(got[i]!.masked, JSON.stringify(t)).toBe(masked);
     });
+  });
+
+  it('reads through every invisible format character it drops, and not through other format characters', async () => {
+    // The dropped ones (DOMAIN.md's spellings): soft hyphen, Mongolian vowel separator, zero-width
+    // space and joiners, direction marks and embeddings, word joiner, invisible operators,
+    // isolates, BOM. Any of them inside a full-width number, which is folded with them.
+    const dropped = [0xad, 0x180e, ...range(0x200b, 0x200f), ...range(0x202a, 0x202e), ...range(0x2060, 0x2064), ...range(0x2066, 0x2069), 0xfeff];
+    const wide = (digits: string) => [...digits].map((d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0)).join('');
+    const texts = dropped.flatMap((cp) => [`150${String.fromCodePoint(cp)}385-1037`, `${wide('1503')}${String.fromCodePoint(cp)}${wide('851037')} x`]);
+    const got = await scan(texts);
+    expect(got.map((g) => g.has)).toEqual(texts.map(() => true));
+    // Arabic letter mark and interlinear annotation anchor are format characters too, but not
+    // ones a journal system puts into a number: they are not dropped, so no number is read through them.
+    const kept = await scan([0x061c, 0xfff9].map((cp) => `150${String.fromCodePoint(cp)}385-1037`));
+    expect(kept.map((g) => g.has)).toEqual([false, false]);
   });
 
   it('does not find hex fragments, sample ids, dates without a serial, phone numbers or split serials', async () => {
