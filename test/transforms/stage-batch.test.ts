@@ -150,7 +150,7 @@ describe('stageFiles counts records from the scan when no quote can hide a line 
 });
 
 describe('line numbers of files that DuckDB reads on several threads', () => {
-  // Files of 8 MB and more are parsed in parallel, and a read without row_number() then
+  // Files of 10-15 MB, which DuckDB parses on both threads; a read without row_number() then
   // appends them with row ids in file order (numberByRowId). Every record names its own line
   // here, so a record that got another's number shows.
   const numbered = (prefix: string, records: number) =>
