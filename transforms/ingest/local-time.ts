@@ -1,6 +1,6 @@
 // Local wall-clock times (a delivery's timestamps without an offset) as UTC instants, exactly as
 // DuckDB's timezone(zone, t) makes them, at the cost of arithmetic. timezone() asks ICU for every
-// value (~230 ns: more than parsing the text), and a lab result has two such times. A zone's
+// value, which costs more than parsing the text, and a lab result has two such times. A zone's
 // offset only changes at its switches (summer time, a change of law): those are read once per
 // zone from ICU itself (sql/time_zone_switches.sql), and a time is shifted by the offset in force
 // at it. A time in a year whose switches do not fit two per year on whole minutes, or outside
@@ -12,13 +12,14 @@ import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from '../db/connection.ts';
 
-/** The years whose switches are read: the cost of reading them grows with the range (~15-30 ms for these). */
+/** The years whose switches are read: the cost of reading them grows with the range. */
 export const FIRST_YEAR = 1990;
 export const LAST_YEAR = 2059;
 
 /**
- * Files of fewer bytes are left to ICU: reading a zone's offsets takes 15-35 ms, what ICU takes
- * for ~100 k times, and a lab row of ~120 bytes has two (a night's few files gain nothing).
+ * Files of fewer bytes are left to ICU: reading a zone's offsets costs about what ICU spends on
+ * the times of a file this size (a lab row of ~120 bytes has two), so a night's small files would
+ * pay for them and gain nothing.
  */
 export const OFFSETS_FROM_BYTES = 4 << 20;
 
@@ -73,8 +74,8 @@ async function readZoneOffsets(conn: DuckDBConnection, zone: string): Promise<Zo
  * SQL for the UTC instant (TIMESTAMPTZ) of `local`, a TIMESTAMP read as wall-clock time in the
  * zone: equal to timezone(zone, local), null for null. `local` should be a column: it is named
  * several times. The offsets go in as lists of integers, one element a year: DuckDB binds a list
- * of integers in a fraction of the time a list of timestamp literals takes (a statement that
- * stages a file binds each list once per column, ~5 ms for the lot).
+ * of integers in a fraction of the time a list of timestamp literals takes, and a statement that
+ * stages a file binds each list once per column.
  */
 export function localToUtcSql(local: string, offsets: ZoneOffsets): string {
   const list = (values: readonly (number | null)[]) => `[${values.map((v) => (v === null ? 'null' : String(v))).join(', ')}]`;

@@ -56,6 +56,11 @@ function recordFiles(conn: DuckDBConnection, target: StageTarget, ctxs: readonly
   return recordStagedFile(conn, target.kind, ctxs, target.kind === 'register' ? null : target.system ?? '', target.layout.decimal);
 }
 
+/** Removes the staged rows of these files (by number), to stage them again or not at all. */
+function unstage(conn: DuckDBConnection, kind: Kind | 'register', fileNos: readonly number[]): Promise<unknown> {
+  return conn.run(`delete from ${stagingTable(kind)} where file_no in (${fileNos.join(', ')})`);
+}
+
 /** The tables (not views) of a schema of the database file, as `schema.table`. */
 export async function fileTables(conn: DuckDBConnection, schema: string): Promise<Set<string>> {
   const rows = await queryRows<{ t: string }>(conn, `select schema_name || '.' || table_name as t from duckdb_tables()
@@ -206,7 +211,7 @@ async function rejectFile(conn: DuckDBConnection, target: StageTarget, ctx: Stag
 /** Removes what a file staged in this run: its rows, its rejects and its reading's tables. */
 async function takeBack(conn: DuckDBConnection, target: StageTarget, ctx: StageContext): Promise<void> {
   await conn.run(`drop table if exists ${fileTable(ctx)}; drop table if exists rj_${ctx.seq}; drop table if exists rs_${ctx.seq}`);
-  await conn.run(`delete from ${stagingTable(target.kind)} where file_no = ${ctx.seq}`);
+  await unstage(conn, target.kind, [ctx.seq]);
   await conn.run(`delete from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
 }
 
@@ -280,7 +285,7 @@ async function stageCsvTogether(
   const source = csvSource(target.layout, ctxs.map((c) => c.path), fileColumns, null);
   const file = (values: readonly (string | number)[]) => `[${values.map((v) => (typeof v === 'number' ? String(v) : sqlString(v))).join(', ')}][__file + 1]`;
   const fileNos = ctxs.map((c) => c.seq);
-  const takeBack = () => conn.run(`delete from ${stagingTable(target.kind)} where file_no in (${fileNos.join(', ')})`);
+  const takeBack = () => unstage(conn, target.kind, fileNos);
   const columns = selectList(present.map((c) => [sqlIdent(target.columns[c]!), c]));
   await recordFiles(conn, target, ctxs);
   if (await keepsInsertionOrder(conn)) {
@@ -483,7 +488,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
       const byRowId = await keepsInsertionOrder(conn);
       const strict = await insertStaged(conn, target, ctx, present, `(${read(false, !byRowId)})`, 'true').catch(() => null);
       if (strict !== null && (!byRowId || (await numberByRowId(conn, target.kind, [ctx.seq])) !== null)) return finish(strict, 0);
-      if (strict !== null) await conn.run(`delete from ${stagingTable(target.kind)} where file_no = ${ctx.seq}`);
+      if (strict !== null) await unstage(conn, target.kind, [ctx.seq]);
       const staged = await insertStaged(conn, target, ctx, present, `(${read(true)})`, 'true');
       const lines = { table: stagingTable(target.kind), line: 'source_line', count: String(staged), where: `file_no = ${ctx.seq}` };
       return finish(staged, await collectCsvRejects(conn, mine, lines, rj, rs));
@@ -514,7 +519,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
       if (ndjsonLines !== null && (await keepsInsertionOrder(conn))) {
         const staged = await insertStaged(conn, target, ctx, present, values(false), '__object');
         if (staged === ndjsonLines && (await numberByRowId(conn, target.kind, [ctx.seq], 1)) !== null) return finish(staged, 0);
-        await conn.run(`delete from ${stagingTable(target.kind)} where file_no = ${ctx.seq}`);
+        await unstage(conn, target.kind, [ctx.seq]);
       }
       const bad = await rejectLines(lines());
       return finish(await insertStaged(conn, target, ctx, present, values(), '__object'), bad);
@@ -558,8 +563,8 @@ async function insertStaged(
   const names: string[] = [];
   const exprs: string[] = [];
   // A time without an offset is read in a projection of its own, __local_<column>, and converted
-  // to UTC from there by its zone's offsets (local-time.ts), which name it several times. Reading
-  // a zone's offsets costs what ICU takes for ~100 k times: a small read leaves them to ICU.
+  // to UTC from there by its zone's offsets (local-time.ts), which name it several times. A small
+  // read leaves its times to ICU: reading a zone's offsets would cost more than it saves.
   const locals = target.layout.timestamps.includes('%z') ? [] : present.filter((c) => parsedType(c) === 'timestamptz');
   const bytes = locals.length > 0 ? await sizeOf(group?.ctxs ?? [ctx]) : 0;
   const offsets = bytes >= OFFSETS_FROM_BYTES ? await zoneOffsets(conn, ctx.timeZone) : null;
