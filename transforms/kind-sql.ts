@@ -12,7 +12,8 @@
 // <schema>.<kind>, with that kind's placeholders filled in.
 //
 // A kind's placeholders: {{kind}}; {{payload}} and {{hashed}} (column lists, config/kinds.ts;
-// `{{stg.payload}}` qualifies each column); {{required_date}}, the dated column when the kind
+// `{{stg.payload}}` qualifies each column); {{hashed_text}}, the hashed columns of `stg` as the
+// content hash reads them (a timestamp through utc_text); {{required_date}}, the dated column when the kind
 // requires it, else null, {{required_date_parsed}}, its parsed column (or null), and
 // {{required_date_name}}, its name as a string literal (or null).
 // A list placeholder alone on its line (a trailing comma allowed) expands to one column a line.
@@ -55,6 +56,7 @@ function kindValues(k: KindSpec): Values {
     kind: k.name,
     payload: k.payload,
     hashed: k.hashed,
+    hashed_text: k.hashed.map((c) => (TIMESTAMP_COLUMNS.has(c) ? `utc_text(stg.${c})` : `stg.${c}`)).join(', '),
     required_date: required ? k.dated.column : 'null',
     required_date_parsed: required ? `${k.dated.column}__parsed` : 'null',
     required_date_name: required ? `'${k.dated.column}'` : 'null',

@@ -29,7 +29,7 @@ final as (
         clinic_keys.specialty,
         stg.patient,
         {{stg.payload}},
-        md5(concat_ws('|', stg.sor_code, stg.ydernummer, stg.patient, {{stg.hashed}})) as content_hash,
+        md5(concat_ws('|', stg.sor_code, stg.ydernummer, stg.patient, {{hashed_text}})) as content_hash,
         stg.source_file,
         stg.source_line,
         stg.file_hash,
