@@ -169,6 +169,20 @@ describe('lab-quality on a de-identified hospital export with shifted dates', ()
     ]);
   });
 
+  it('counts each field present in all results and per journal system', () => {
+    // 5 results of one system; no clinic; no ref_text or result_status column in the export;
+    // row 4 has neither value nor valuenum; rows 3 and 5 are flagged
+    const of = (field: string) => result.outputs.summary.completeness.filter((c) => c.field === field).map((c) => [c.system, c.rows, c.present]);
+    const both = (present: number) => [['(all)', 5, present], ['Hospital export', 5, present]];
+    for (const field of ['record_id', 'patient', 'analysis_code', 'analysis_name', 'unit', 'ref_low', 'ref_high', 'sampled_at', 'resulted_at']) {
+      expect({ field, counts: of(field) }).toEqual({ field, counts: both(5) });
+    }
+    expect(of('value_text')).toEqual(both(4));
+    expect(of('abnormal_flag')).toEqual(both(2));
+    for (const field of ['sor_code', 'ref_text', 'result_status']) expect({ field, counts: of(field) }).toEqual({ field, counts: both(0) });
+    expect(result.outputs.summary.completeness).toHaveLength(14 * 2);
+  });
+
   it('calls an empty value missing, not unparseable', async () => {
     const f = await findingsOf(out);
     expect(f.get('4')).toContain('lab.value_missing');
