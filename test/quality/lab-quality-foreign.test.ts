@@ -91,12 +91,13 @@ describe('lab-quality on a de-identified hospital export with shifted dates', ()
   let ws: Workspace;
   let out: string;
   let result: LabQualityResult;
+  let mappingFile: string;
 
   beforeAll(async () => {
     ws = await workspace();
-    const mapping = await hospital(ws, 'dates_shifted: true');
+    mappingFile = await hospital(ws, 'dates_shifted: true');
     out = join(ws.root, 'out');
-    result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping: mappingFile, out, now: CLOCK, logger: silent });
   }, 120_000);
 
   it('reads every row through the computed columns: lookup, first present value, constant, no clinic', async () => {
@@ -181,6 +182,22 @@ describe('lab-quality on a de-identified hospital export with shifted dates', ()
     expect(of('abnormal_flag')).toEqual(both(2));
     for (const field of ['sor_code', 'ref_text', 'result_status']) expect({ field, counts: of(field) }).toEqual({ field, counts: both(0) });
     expect(result.outputs.summary.completeness).toHaveLength(14 * 2);
+  });
+
+  it('counts usable results per analysis, system and clinic, the same with and without a kept database', async () => {
+    // glucose rows 1 and 3, potassium rows 2 and 4 (4 has no value), hematocrit row 5; one system, no clinic
+    const groups = (s: LabQualityResult['outputs']['summary']) => ({
+      analysis: s.byAnalysis.map((g) => [g.key, g.label, g.rows, g.usable, g.unusable]),
+      system: s.bySystem.map((g) => [g.key, g.rows, g.usable, g.unusable]),
+      clinic: s.byClinic.map((g) => [g.key, g.rows, g.usable, g.unusable]),
+    });
+    expect(groups(result.outputs.summary)).toEqual({
+      analysis: [['50931', 'Glucose', 2, 2, 0], ['50971', 'Potassium', 2, 1, 1], ['51221', 'Hematocrit', 1, 1, 0]],
+      system: [['Hospital export', 5, 4, 1]],
+      clinic: [['(no clinic)', 5, 4, 1]],
+    });
+    const again = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping: mappingFile, out: join(ws.root, 'out-not-kept'), now: CLOCK, logger: silent });
+    expect(again.outputs.summary).toEqual(result.outputs.summary);
   });
 
   it('calls an empty value missing, not unparseable', async () => {

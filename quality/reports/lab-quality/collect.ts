@@ -155,26 +155,34 @@ const MAX_CLINICS_PER_CHART = 24;
 /** Panels in the report: the analyses with the most rows (a foreign extract may carry hundreds of local codes). */
 export const MAX_PANELS = 60;
 
-/** Reads the figures; lab.usable must exist (quality/reports/lab-quality/sql/usable.sql). */
+/** Reads the figures; lab.usable must exist (quality/reports/lab-quality/sql/usable.sql: a table or a view). */
 export async function readLabSummary(conn: DuckDBConnection, runId: string): Promise<LabSummary> {
-  const groups = async (key: string, label: string): Promise<UsableGroup[]> =>
-    (await queryRows<Record<string, unknown>>(conn, `
-      select coalesce(${key}, '(none)') as key, coalesce(any_value(${label}), ${key}, '(none)') as label, count(*) as rows,
-        count(*) filter (where status = 'usable') as usable, count(*) filter (where status = 'unusable') as unusable,
-        count(*) filter (where status = 'pending') as pending, count(*) filter (where status = 'rejected') as rejected
-      from lab.usable group by ${key} order by rows desc, key`)).map((r) => ({
-      key: String(r.key), label: String(r.label), rows: num(r.rows), usable: num(r.usable), unusable: num(r.unusable),
-      pending: num(r.pending), rejected: num(r.rejected),
-    }));
-  const byAnalysis = (await groups('analysis', 'analysis_name')).filter((g) => g.key !== '(none)' || g.rows > g.rejected);
-  const byClinic = await groups('clinic', 'clinic');
-  const bySystem = await groups('journal_system', 'journal_system');
-  const [totals] = await queryRows<Record<string, unknown>>(conn, `
-    select count(*) as rows, count(*) filter (where status = 'usable') as usable, count(*) filter (where status = 'unusable') as unusable,
+  // The groups by analysis, clinic and journal system and the totals in one pass over lab.usable
+  // (in an evaluation that keeps no database it is a view: read once here, never stored).
+  const grouped = await queryRows<Record<string, unknown>>(conn, `
+    select
+      case when grouping(analysis) = 0 then 'analysis' when grouping(clinic) = 0 then 'clinic'
+        when grouping(journal_system) = 0 then 'journal_system' else 'total' end as grp,
+      coalesce(analysis, clinic, journal_system, '(none)') as key,
+      case
+        when grouping(analysis) = 0 then coalesce(any_value(analysis_name), analysis, '(none)')
+        else coalesce(clinic, journal_system, '(none)')
+      end as label,
+      count(*) as rows, count(*) filter (where status = 'usable') as usable, count(*) filter (where status = 'unusable') as unusable,
       count(*) filter (where status = 'pending') as pending, count(*) filter (where status = 'rejected') as rejected,
       count(*) filter (where code_status = 'local') as local, count(*) filter (where unit_status = 'converted') as converted,
       count(*) filter (where value_state = 'censored') as censored, count(*) filter (where value_state = 'qualitative') as qualitative
-    from lab.usable`);
+    from lab.usable
+    group by grouping sets ((analysis), (clinic), (journal_system), ())
+    order by grp, rows desc, key`);
+  const groups = (grp: string): UsableGroup[] => grouped.filter((r) => r.grp === grp).map((r) => ({
+    key: String(r.key), label: String(r.label), rows: num(r.rows), usable: num(r.usable), unusable: num(r.unusable),
+    pending: num(r.pending), rejected: num(r.rejected),
+  }));
+  const byAnalysis = groups('analysis').filter((g) => g.key !== '(none)' || g.rows > g.rejected);
+  const byClinic = groups('clinic');
+  const bySystem = groups('journal_system');
+  const totals = grouped.find((r) => r.grp === 'total');
 
   const checks = (await queryRows<Record<string, unknown>>(conn, `
     select check_id, category, severity, any_value(message) as message, max(numerator) as rows, max(percent) as percent

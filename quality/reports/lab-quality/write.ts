@@ -81,7 +81,8 @@ async function model(name: string): Promise<string> {
 }
 
 export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext): Promise<LabOutputs> {
-  await conn.run(`create or replace table lab.usable as ${await model('usable')}`);
+  // a table for further SQL in a kept database; otherwise read once, by readLabSummary
+  await conn.run(`create or replace ${ctx.dbFile ? 'table' : 'view'} lab.usable as ${await model('usable')}`);
   await conn.run(`create or replace table lab.flagged_rows as ${await model('flagged_rows')}`);
   const [{ n }] = (await queryRows<{ n: bigint }>(conn, 'select count(*) as n from lab.flagged_rows')) as [{ n: bigint }];
   const paths = {
