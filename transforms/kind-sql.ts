@@ -13,8 +13,8 @@
 //
 // A kind's placeholders: {{kind}}; {{payload}} and {{hashed}} (column lists, config/kinds.ts;
 // `{{stg.payload}}` qualifies each column); {{hashed_text}}, the hashed columns of `stg` as the
-// content hash reads them (a timestamp through utc_text); {{required_date}}, the dated column when the kind
-// requires it, else null, {{required_date_parsed}}, its parsed column (or null), and
+// content hash reads them (a timestamp through utc_text); {{required_date}}, the dated column when
+// the kind requires it, else null, {{required_date_parsed}}, its parsed column (or null), and
 // {{required_date_name}}, its name as a string literal (or null).
 // A list placeholder alone on its line (a trailing comma allowed) expands to one column a line.
 import { KIND_SPECS, type KindSpec } from '../config/kinds.ts';

@@ -136,7 +136,7 @@ interface Scenario {
   readonly exit_code: number;
   readonly steps_ms: Record<string, number>;
   readonly load_before: number;
-  /** A night's wall seconds in each round, when it ran several (the scenario is the median round). */
+  /** A night's wall seconds in each round, when it ran several (the scenario is the middle round). */
   readonly rounds_seconds?: number[];
 }
 
@@ -171,8 +171,8 @@ async function nightly(name: string, scale: string, inbox: string, work: string,
 /**
  * The night, `--night-rounds` times, each on its own copy of the history (a night changes the
  * database it runs on), and the middle round by wall time (of an even number, the faster middle
- * one): one night swings by 10-20% here, more than the night target's margin. The copy is written to disk before the night starts, so the night does
- * not share the disk with its own set-up.
+ * one): one night swings by more here than the night target's margin. Each copy is on disk
+ * before its night starts, so the night does not share the disk with its own set-up.
  */
 async function nightRounds(scale: string, inbox: string, work: string, history: string): Promise<Scenario> {
   const rounds = Math.max(1, Number(args['night-rounds']));
@@ -191,7 +191,7 @@ async function nightRounds(scale: string, inbox: string, work: string, history: 
   await rm(`${copy}.wal`, { force: true });
   const median = [...done].sort((a, b) => a.seconds - b.seconds)[Math.floor((done.length - 1) / 2)]!;
   const seconds = done.map((d) => d.seconds);
-  if (rounds > 1) log(`  night: median ${median.seconds} s of ${rounds} rounds (${seconds.join(', ')} s)`);
+  if (rounds > 1) log(`  night: middle round ${median.seconds} s of ${rounds} (${seconds.join(', ')} s)`);
   return { ...median, rounds_seconds: seconds };
 }
 
