@@ -32,6 +32,22 @@ const oracleFold = (t: string) =>
   t.replace(/[\uFF0E-\uFF5A]/gu, (c) => (/^[./_0-9A-Za-z]$/u.test(c.normalize('NFKC')) ? c.normalize('NFKC') : c))
     .replace(/[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu, '');
 const isSep = (ch: string | undefined) => ch !== undefined && /^[\t\n\v\f\r\p{Z}\p{Pd}\u2212\u0080-\u009F./_]$/u.test(ch);
+
+// A UTF-8 file declared Latin-1: the bytes of a space or dash arrive as two or three characters,
+// as ISO 8859-1 reads them (byte = code point) or as Windows-1252 does (bytes 0x80-0x9F from the
+// WHATWG Encoding Standard's index-windows-1252; its five unassigned bytes stay as they are).
+const WINDOWS_1252_80_9F = [0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178];
+const readAs = (text: string, windows: boolean) => [...Buffer.from(text, 'utf8')]
+  .map((b) => String.fromCodePoint(windows && b >= 0x80 && b <= 0x9f ? WINDOWS_1252_80_9F[b - 0x80]! : b)).join('');
+/** The spaces and dashes whose UTF-8 bytes, read either way, are still one separator (cpr_find.sql). */
+const garbledSeparators = [0xa0, 0xad, ...range(0x2000, 0x2015), 0x2028, 0x2029, 0x202f, 0x205f, 0x2212, 0x3000];
+const garbled = [
+  ...garbledSeparators.flatMap((cp) => [readAs(String.fromCodePoint(cp), false), readAs(String.fromCodePoint(cp), true)]),
+  '\u00c2', // the garbled soft hyphen once the fold has dropped the soft hyphen itself
+];
+/** The separator at `j` of `t` (one character, or one garbled space or dash), or null. */
+const separatorAt = (t: string, j: number) => (isSep(t[j]) ? t[j]! : garbled.find((g) => t.startsWith(g, j)) ?? null);
 const glues = (ch: string | undefined) => ch !== undefined && /^[0-9A-Fa-f]$/.test(ch);
 
 /** DOMAIN.md's rule and the spellings of cpr_find.sql written out plainly: the oracle for both twins. */
@@ -42,7 +58,7 @@ function firstCpr(raw: string): string | null {
     if (i > 0 && glues(t[i - 1])) continue;
     let j = i;
     const skip = () => {
-      for (let k = 0; k < 3 && isSep(t[j]); k++) j++;
+      for (let k = 0, sep = separatorAt(t, j); k < 3 && sep !== null; k++, sep = separatorAt(t, j)) j += sep.length;
     };
     const dd = digits(j, 2);
     j += 2;
@@ -82,7 +98,8 @@ const ecprTail = fc.tuple(fc.constantFrom('1', '7', '0', '5', '6'), fc.stringMat
   .map(([k, l, d]) => `${k}${l}${d}`);
 
 /** One separator of every class the issue names, and runs of them. */
-const separatorChars = ['-', ' ', '\u00a0', '\u202f', '\u2009', '\u3000', '\u2013', '\u2014', '\u2010', '\u2011', '\u2212', '\uff0d', '\u0096', '\u0097', '/', '_', '.', '\t', '\n', '\r'];
+const separatorChars = ['-', ' ', '\u00a0', '\u202f', '\u2009', '\u3000', '\u2013', '\u2014', '\u2010', '\u2011', '\u2212', '\uff0d', '\u0096', '\u0097', '/', '_', '.', '\t', '\n', '\r',
+  ...[0xa0, 0x2013, 0x2011, 0x2212, 0x3000].flatMap((cp) => [readAs(String.fromCodePoint(cp), false), readAs(String.fromCodePoint(cp), true)])];
 const separator = fc.oneof(
   fc.constant(''),
   fc.constantFrom(...separatorChars),
@@ -168,6 +185,20 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
       expect(got[i]!.has, JSON.stringify(t)).toBe(true);
       expect(got[i]!.masked, JSON.stringify(t)).toBe(masked);
     });
+  });
+
+  it('finds and masks a number whose spaces and dashes are UTF-8 read as Latin-1 or Windows-1252 (150385â€“1037)', async () => {
+    const texts = garbled.flatMap((g) => [`Kalium 150385${g}1037 mmol`, `15${g}03${g}85 1037`, `pt 150385 ${g}1037`]);
+    const got = await scan(texts);
+    texts.forEach((t, i) => {
+      expect(got[i]!.has, JSON.stringify(t)).toBe(true);
+      expect(hasIdentifier(got[i]!.masked), JSON.stringify(got[i]!.masked)).toBe(false);
+    });
+    expect(got[0]!.masked).toBe('Kalium [CPR] mmol');
+    // what is not a space or a dash stays no separator, read either way: a quote, a bullet, an
+    // ellipsis, the euro sign, the per mille sign
+    const others = [0x2019, 0x201c, 0x2022, 0x2026, 0x20ac, 0x2030].flatMap((cp) => [false, true].map((w) => `150385${readAs(String.fromCodePoint(cp), w)}1037`));
+    expect((await scan(others)).map((g) => g.has)).toEqual(others.map(() => false));
   });
 
   it('reads through every invisible format character it drops, and not through other format characters', async () => {

@@ -19,6 +19,11 @@
 -- becomes U+0096/U+0097; in a file name or header that is how a typed dash arrives), '.', '/'
 -- and '_'. So 150385-1037, 150385–1037, 150385  1037, 150385/1037, 150385_1037,
 -- 15.03.85-1037, 15 03 85 1050, 150385<tab>1037 and 0101901ab2 are all numbers.
+-- A separator may also be the UTF-8 bytes of a space or dash read as Latin-1 or Windows-1252,
+-- as a UTF-8 file declared Latin-1 arrives (150385â€“1037 for 150385–1037): one separator of the
+-- run, for the no-break space and soft hyphen (U+00A0, U+00AD: Â and the character), the spaces,
+-- zero-width characters and dashes U+2000-U+2015, the line and paragraph separators, the narrow
+-- no-break space, the medium mathematical space, the minus sign and the ideographic space.
 -- Before matching, the text is folded (_cpr_fold): full-width digits, letters and . / _ (the
 -- part of Unicode NFKC that can spell a number) become ASCII, and invisible format characters
 -- (zero-width space and joiners, word joiner, soft hyphen, BOM, direction marks) are removed, so
@@ -56,8 +61,13 @@
 -- decided by its byte length alone (strlen is stored with the string: no scan). Counting digits
 -- first costs more than the search itself, so the longer values go straight to it. The fold runs
 -- only on values that are not plain ASCII and hold a full-width or format character.
+-- One literal, not a concatenation: DuckDB binds the macro at every use of the detector. Its
+-- alternatives: one character of the class; Â + U+00A0 or U+00AD, or Â alone (the fold drops the
+-- soft hyphen and leaves the Â); the three-byte separators read as Latin-1 (â + U+0080 + the
+-- third byte, U+2212, U+205F, U+3000) and as Windows-1252 (the same bytes: â€ + the third
+-- byte's character, âˆ’, â + U+0081 + Ÿ, ã€€).
 create or replace macro _cpr_sep() as
-    '[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{80}-\x{9F}./_]{0,3}';
+    '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{80}-\x{9F}./_]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}){0,3}';
 
 -- Groups: 1 the character before (or empty at the start), 2 the number, 3 the character after.
 -- Regexp functions need a constant pattern; replace() of constants folds to one when bound.
