@@ -36,6 +36,11 @@ async function corpusInbox(): Promise<Workspace> {
     + 'e3,71001000016002,,PE000003,L20.9,bidiagnose,2025-01-05\n', 'latin1'));
   await ws.put('novax/2025-01_epikriser_10mb-field.csv', `${EH}\nb1;${SOR};;PB000001;03-01-2025;Epikrise;kort\n`
     + `b2;${SOR};;PB000002;03-01-2025;Epikrise;${'x'.repeat(10 * 1024 * 1024)}\nb3;${SOR};;PB000003;03-01-2025;Epikrise;kort\n`, 'latin-1');
+  // Saved as UTF-16 by a spreadsheet (with a byte order mark), and big-endian without one; a
+  // column name holds a CPR number, which a message quoting the header would spell out
+  const utf16 = `${H};Note 010190-1234\nu1;${SOR};;PU000001;DH353;A;03-01-2025;x\n`;
+  await writeFile(join(ws.inbox, 'novax/2025-01_diagnoser_utf16.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(utf16, 'utf16le')]));
+  await writeFile(join(ws.inbox, 'novax/2025-01_diagnoser_utf16be.csv'), Buffer.from(utf16, 'utf16le').swap16());
   const garbage = Buffer.alloc(4096);
   for (let i = 0; i < garbage.length; i++) garbage[i] = (i * 7919 + 13) % 256;
   await writeFile(join(ws.inbox, 'novax/2025-01_diagnoser_garbage.csv'), garbage);
@@ -134,6 +139,12 @@ describe('the bad-input corpus in one nightly run', () => {
       'required column missing: Kontaktdato (contact_date); the header has DiagnoseId, SORkode, Ydernr, PatientPseudo, Diagnosekode, Diagnoseart'));
   it('duplicated header names: rejected, naming the column', () =>
     expectFileRejected('novax/2025-01_diagnoser_duplicate-header.csv', 'duplicated column names in the header: Diagnosekode'));
+  it('UTF-16 with or without a byte order mark: rejected, saying so, the header not quoted', () => {
+    expectFileRejected('novax/2025-01_diagnoser_utf16.csv',
+      'the file is UTF-16 (byte order mark FF FE), not Latin-1 text as its layout says: save it as UTF-8');
+    expectFileRejected('novax/2025-01_diagnoser_utf16be.csv',
+      'the file is UTF-16 (a NUL byte beside every character), not Latin-1 text as its layout says: save it as UTF-8');
+  });
   it('binary garbage: rejected, the header shown with control characters escaped and cut short', () => {
     expectFileRejected('novax/2025-01_diagnoser_garbage.csv', /^required column missing: DiagnoseId \(record_id\).*the header has .*\\u0000.*\.\.\.$/);
     expect(file('novax/2025-01_diagnoser_garbage.csv')!.error!.length).toBeLessThanOrEqual(503);

@@ -3,7 +3,7 @@
 // text value column holding ___ where the value was removed and a numeric column beside it,
 // New York local times) and a FHIR bulk export (urn:uuid references, vital signs beside lab
 // results). Every expected figure is worked out by hand from the rows written here.
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -277,6 +277,21 @@ describe('honest outputs', () => {
     expect(result.exitCode).toBe(1);
     expect(result.outputs.text.split('\n')[0]).toBe('NOT USABLE: labevents-2.csv was rejected whole: empty file: no header line');
     expect(result.outputs.summary.usable).toBe(4);
+  }, 120_000);
+
+  it('rejects a file saved as UTF-16 whole, saying so, and quotes nothing of its header', async () => {
+    const ws = await workspace();
+    const mapping = await hospital(ws, 'dates_shifted: true');
+    // a second export saved as UTF-16 by a spreadsheet, a CPR number in a column name
+    const text = LABEVENTS.replace('flag\n', 'flag,Note 010190-1234\n');
+    await writeFile(join(ws.inbox, 'export/labevents-2.csv'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs.text.split('\n')[0]).toBe(
+      'NOT USABLE: labevents-2.csv was rejected whole: the file is UTF-16 (byte order mark FF FE), not UTF-8 text as its layout says: save it as UTF-8');
+    expect(result.outputs.summary.usable).toBe(4);
+    for (const f of await readdir(out)) expect((await readFile(join(out, f))).toString('latin1'), f).not.toMatch(/0\W{0,2}1\W{0,2}0\W{0,2}1\W{0,2}9\W{0,2}0/);
   }, 120_000);
 
   it('says how many local codes and panels it shows of how many', async () => {

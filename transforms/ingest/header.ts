@@ -13,6 +13,45 @@ export const MAX_HEADER_BYTES = 1 << 20;
  * only give a misleading reason.
  */
 export async function readHeader(path: string, delimiter: string, encoding: 'utf-8' | 'latin-1'): Promise<string[] | null> {
+  const { head, total } = await readStart(path, (buf, read) => buf.includes(0x0a) || read > MAX_HEADER_BYTES);
+  let text = head.toString(encoding === 'latin-1' ? 'latin1' : 'utf8');
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const end = text.indexOf('\n');
+  if (end === -1 && total > MAX_HEADER_BYTES) return null;
+  const line = (end === -1 ? text : text.slice(0, end)).replace(/\r$/, '');
+  if (line.trim() === '') return [];
+  return splitLine(line, delimiter);
+}
+
+/**
+ * Why a file declared UTF-8 or Latin-1 cannot be read as either (gzip-aware), or null: it is
+ * UTF-16, by its byte order mark or, without one, by a NUL byte beside every character of its
+ * first line. Read as the layout says, such a header is every character with a NUL between, and a
+ * message quoting it would spell out whatever it holds, an identifier included, past the masking.
+ */
+export async function wrongEncoding(path: string, encoding: 'utf-8' | 'latin-1'): Promise<string | null> {
+  const { head } = await readStart(path, (_buf, read) => read >= 4096);
+  const declared = encoding === 'latin-1' ? 'Latin-1' : 'UTF-8';
+  const said = (what: string) => `the file is ${what}, not ${declared} text as its layout says: save it as UTF-8`;
+  if (head[0] === 0xff && head[1] === 0xfe) return said('UTF-16 (byte order mark FF FE)');
+  if (head[0] === 0xfe && head[1] === 0xff) return said('UTF-16 (byte order mark FE FF)');
+  const line = head.subarray(0, Math.min(head.length, 400));
+  const pairs = Math.floor(line.length / 2);
+  if (pairs < 4) return null;
+  let evenNul = 0;
+  let oddNul = 0;
+  for (let i = 0; i < pairs * 2; i += 2) {
+    if (line[i] === 0) evenNul++;
+    if (line[i + 1] === 0) oddNul++;
+  }
+  const mostly = (n: number) => n >= pairs * 0.9;
+  const rarely = (n: number) => n <= pairs * 0.1;
+  if ((mostly(evenNul) && rarely(oddNul)) || (mostly(oddNul) && rarely(evenNul))) return said('UTF-16 (a NUL byte beside every character)');
+  return null;
+}
+
+/** The first bytes of a file (gzip-aware), read until `enough` says so or the file ends. */
+async function readStart(path: string, enough: (chunk: Buffer, read: number) => boolean): Promise<{ head: Buffer; total: number }> {
   let stream: Readable = createReadStream(path, { highWaterMark: 64 * 1024 });
   if (path.endsWith('.gz')) stream = stream.pipe(createGunzip());
   const chunks: Buffer[] = [];
@@ -22,18 +61,12 @@ export async function readHeader(path: string, delimiter: string, encoding: 'utf
       const buf = chunk as Buffer;
       chunks.push(buf);
       total += buf.length;
-      if (buf.includes(0x0a) || total > MAX_HEADER_BYTES) break;
+      if (enough(buf, total)) break;
     }
   } finally {
     stream.destroy();
   }
-  let text = Buffer.concat(chunks).toString(encoding === 'latin-1' ? 'latin1' : 'utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const end = text.indexOf('\n');
-  if (end === -1 && total > MAX_HEADER_BYTES) return null;
-  const line = (end === -1 ? text : text.slice(0, end)).replace(/\r$/, '');
-  if (line.trim() === '') return [];
-  return splitLine(line, delimiter);
+  return { head: Buffer.concat(chunks), total };
 }
 
 function splitLine(line: string, delimiter: string): string[] {

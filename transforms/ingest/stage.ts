@@ -6,7 +6,7 @@ import {
 } from '../../config/load.ts';
 import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
 import { MAX_LINE_BYTES, scanFile } from './scan-file.ts';
-import { MAX_HEADER_BYTES, readHeader } from './header.ts';
+import { MAX_HEADER_BYTES, readHeader, wrongEncoding } from './header.ts';
 import { literalPath } from './literal-path.ts';
 import { localToUtcSql, OFFSETS_FROM_BYTES, zoneOffsets } from './local-time.ts';
 import { isNotLatin1, transcodeWindows1252 } from './windows-1252.ts';
@@ -370,6 +370,8 @@ async function checkCsvFile(target: StageTarget, ctx: StageContext, warnings: st
     const { line, bytes } = scan.longLine;
     throw new FileRejected(`line ${line} is longer than ${MAX_LINE_BYTES / 1024 / 1024} MB (${bytes} bytes and more): too long to read and reject on its own`);
   }
+  const encodingProblem = await wrongEncoding(ctx.path, layout.encoding);
+  if (encodingProblem) throw new FileRejected(encodingProblem);
   const fileColumns = await readHeader(ctx.path, layout.delimiter, layout.encoding);
   if (fileColumns === null) throw new FileRejected(`the first line is longer than ${MAX_HEADER_BYTES / 1024 / 1024} MB: not a header of this layout`);
   if (fileColumns.length === 0) throw new FileRejected('empty file: no header line');

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ConfigError, type ConfigProblem } from '../../../config/errors.ts';
 import { sqlIdent, sqlString } from '../../../transforms/db/connection.ts';
-import { readHeader } from '../../../transforms/ingest/header.ts';
+import { readHeader, wrongEncoding } from '../../../transforms/ingest/header.ts';
 import { literalPath } from '../../../transforms/ingest/literal-path.ts';
 import { deliveryTarget } from '../../../transforms/ingest/stage.ts';
 import { isNotLatin1, transcodeWindows1252 } from '../../../transforms/ingest/windows-1252.ts';
@@ -31,8 +31,9 @@ export async function checkMappedHeaders(inputs: readonly LabInput[]): Promise<M
       if (d.computed) problems.push({ file: d.sourceFile, key: 'format', found: d.format, expected: 'csv or tsv for constants, lists, lookups and absent values' });
       continue;
     }
+    // no header, or none that reads as declared (UTF-16): the file is rejected whole while staging, with the reason
+    if (await wrongEncoding(input.path, d.encoding).catch(() => null)) continue;
     const header = (await readHeader(input.path, d.delimiter, d.encoding).catch(() => null)) ?? [];
-    // no header at all: the file is rejected whole while staging, with the reason
     if (header.length === 0) continue;
     headers.set(input.path, header);
     if (d.deliveredAtColumn !== null && !header.includes(d.deliveredAtColumn)) {
