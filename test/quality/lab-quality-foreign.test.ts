@@ -279,6 +279,20 @@ describe('honest outputs', () => {
     expect(result.outputs.summary.usable).toBe(4);
   }, 120_000);
 
+  it('counts a result outside its interval as flagged only when its flag points that way', async () => {
+    const ws = await workspace();
+    const mapping = await hospital(ws, 'dates_shifted: true');
+    // glucose against 70..100: above with H, below with H (contradicts), below with L, above with
+    // "abnormal", inside with H, below without a flag
+    const rows = [['150', 'H'], ['50', 'H'], ['50', 'L'], ['150', 'abnormal'], ['85', 'H'], ['50', '']].map(([v, f], i) =>
+      `${i + 1},1000${i},50931,2180-03-01 08:00:00,2180-03-01 09:00:00,${v},${v},mg/dL,70,100,${f}`);
+    await ws.put('export/labevents.csv', `${LABEVENTS.split('\n')[0]}\n${rows.join('\n')}\n`);
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    expect(result.outputs.summary.outsideReference).toEqual([
+      { analysis: '50931', name: 'Glucose', withInterval: 6, below: 3, above: 2, outsideFlagged: 3 },
+    ]);
+  }, 120_000);
+
   it('rejects a file saved as UTF-16 whole, saying so, and quotes nothing of its header', async () => {
     const ws = await workspace();
     const mapping = await hospital(ws, 'dates_shifted: true');

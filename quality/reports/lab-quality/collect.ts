@@ -143,9 +143,14 @@ export interface LabSummary {
   readonly localCodes: readonly { code: string; name: string | null; rows: number }[];
 }
 
-/** The abnormal-flag spellings that mark a result outside its interval (transforms/lab/row_findings.sql, flags). */
-const FLAG_SPELLINGS = ['for_hoej', 'h', 'hh', 'hi', 'høj', 'hoej', 'high', '+', '>', 'forhøjet', 'for_lav', 'l', 'll', 'lo', 'lav', 'low', '-', '<', 'nedsat',
-  'unormal', 'a', 'abn', 'abnormal', 'afvigende', '*'].map((f) => `'${f}'`).join(', ');
+/**
+ * The abnormal-flag spellings (transforms/lab/row_findings.sql, flags): a result above its interval
+ * is flagged by a high or an abnormal one, a result below by a low or an abnormal one; a high flag
+ * on a result below its interval contradicts it (lab.flag_inconsistent) and does not count.
+ */
+const spellings = (list: readonly string[]) => list.map((f) => `'${f}'`).join(', ');
+const HIGH_FLAGS = spellings(['for_hoej', 'h', 'hh', 'hi', 'høj', 'hoej', 'high', '+', '>', 'forhøjet', 'unormal', 'a', 'abn', 'abnormal', 'afvigende', '*']);
+const LOW_FLAGS = spellings(['for_lav', 'l', 'll', 'lo', 'lav', 'low', '-', '<', 'nedsat', 'unormal', 'a', 'abn', 'abnormal', 'afvigende', '*']);
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -301,7 +306,8 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
       count(*) as with_interval,
       count(*) filter (where value_num < ref_low) as below,
       count(*) filter (where value_num > ref_high) as above,
-      count(*) filter (where (value_num < ref_low or value_num > ref_high) and lower(abnormal_flag) in (${FLAG_SPELLINGS})) as flagged,
+      count(*) filter (where (value_num > ref_high and lower(abnormal_flag) in (${HIGH_FLAGS}))
+        or (value_num < ref_low and lower(abnormal_flag) in (${LOW_FLAGS}))) as flagged,
     from lab.results
     where value_state = 'numeric' and value_num is not null and (ref_low is not null or ref_high is not null) and analysis_code is not null
     group by 1 order by below + above desc, with_interval desc, analysis`)).map((r) => ({

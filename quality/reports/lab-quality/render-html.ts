@@ -70,7 +70,7 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
     section('Completeness per field', completenessTable(summary, cells), { id: 'completeness' }),
     summary.outsideReference.length ? section('Outside the delivered reference interval', outsideTable(summary, cells), {
       id: 'outside-reference',
-      intro: 'Per analysis, numeric results against the reference interval delivered with each of them (censored values left out), and how many of those outside carry an abnormal flag that says so.',
+      intro: 'Per analysis, numeric results against the reference interval delivered with each of them (censored values left out), and how many of those outside carry an abnormal flag that says so (high or abnormal above the interval, low or abnormal below it).',
     }) : '',
     summary.codeProfiles.length ? section('Units and distributions per analysis', profilesTable(summary), {
       id: 'code-profiles',
