@@ -45,12 +45,22 @@ describe('lab-quality checks that need no catalogue', () => {
     add('ALB', 'local', 'g/dl', ALB_GDL);
     add('CREA', 'local', 'umol/L', CREA_UMOL);
     add('CREA', 'local', 'mg/dL', CREA_MGDL);
+    // potassium in one unit, and three results without a value (nor a unit): not a second unit
+    add('K', 'local', 'mmol/L', range(10, 3.5, 0.1));
+    for (let k = 0; k < 3; k++) rows.push(`r${String(++id).padStart(3, '0')},PT${id % 7},K,local,,`);
     await ws.put('export/results.csv', `${rows.join('\n')}\n`);
     const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
       '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, code_system: System, value: Val, unit: Unit }', ''].join('\n'));
     out = join(ws.root, 'out');
     result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
   }, 120_000);
+
+  it('does not count results without a value as a unit of their own', async () => {
+    const k = result.outputs.summary.codeProfiles.filter((x) => x.analysis === 'K');
+    expect(k.map((x) => [x.unit, x.results, x.share, x.units])).toEqual([['mmol/L', 10, 1, 1]]);
+    const mixed = await findings('unit_mixed');
+    expect(mixed.filter((f) => f.detail.startsWith('K '))).toEqual([]);
+  });
 
   it('gives every code\'s units with their shares and a robust distribution in each', () => {
     const p = result.outputs.summary.codeProfiles;
@@ -91,7 +101,8 @@ describe('lab-quality checks that need no catalogue', () => {
 
   it('counts both as warnings: the rows stay usable', () => {
     const s = result.outputs.summary;
-    expect(s.usable).toBe(s.rowsRead);
+    // all but the three potassium results without a value
+    expect(s.usable).toBe(s.rowsRead - 3);
     expect(s.checks.filter((c) => ['lab.unit_mixed', 'lab.outlier'].includes(c.checkId)).map((c) => [c.checkId, c.severity, c.rows]))
       .toEqual(expect.arrayContaining([['lab.unit_mixed', 'warn', 11], ['lab.outlier', 'warn', 4]]));
   });

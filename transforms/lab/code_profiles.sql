@@ -1,5 +1,7 @@
 -- What every code's results look like, with or without a catalogue entry (local, NPU, LOINC):
--- one row per (analysis, unit as delivered): its share of the analysis' results, and a robust
+-- one row per (analysis, unit as delivered) of its results with a value that has a unit (numeric
+-- or censored: a result not yet answered, empty or qualitative has no unit to compare, and its
+-- missing unit is no second unit): its share of those results, and a robust
 -- picture of its numeric values (median, MAD, percentiles) that outliers are judged against.
 -- A unit that is not the analysis' main one (the most numeric results) is compared with it:
 -- the ratio of the two medians against the factors the catalogue knows between the two units
@@ -25,7 +27,7 @@ groups as (
         median(value_num) filter (where value_state = 'numeric') as median,
         quantile_cont(value_num, [0.05, 0.25, 0.75, 0.95]) filter (where value_state = 'numeric') as q,
     from results
-    where analysis_code is not null
+    where analysis_code is not null and value_state in ('numeric', 'censored')
     group by all
 ),
 

@@ -4,7 +4,8 @@
 -- by the known factor), values alike under labels a known factor apart (a wrong label), or no
 -- known factor. One row per flagged result, in the shape of the row findings.
 with results as not materialized (
-    select * from lab.results
+    -- the results code_profiles compares units of: those with a numeric or censored value
+    select * from lab.results where value_state in ('numeric', 'censored')
 ),
 
 profiles as (
