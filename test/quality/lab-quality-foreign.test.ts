@@ -293,6 +293,24 @@ describe('honest outputs', () => {
     ]);
   }, 120_000);
 
+  it('keeps the results rejected while reading in the groups, so that each group dimension adds up', async () => {
+    const ws = await workspace();
+    // five results of two analyses, and a sixth line cut short: rejected while reading, its analysis unknown
+    const sor = '61741000016007';
+    await ws.put('export/results.csv', ['Id,Sor,Pt,Code,Val,Unit', `r1,${sor},P1,GLU,5.1,mmol/L`, `r2,${sor},P1,K,4.1,mmol/L`,
+      `r3,${sor},P2,GLU,6.0,mmol/L`, `r4,${sor},P2,K,3.9,mmol/L`, `r5,${sor},P3,GLU,7.2,mmol/L`, 'r6,P3', ''].join('\n'));
+    const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"',
+      '    format: csv', '    columns: { record_id: Id, clinic: Sor, patient: Pt, analysis_code: Code, value: Val, unit: Unit }', ''].join('\n'));
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    const s = result.outputs.summary;
+    expect([s.rowsRead, s.rejected]).toEqual([6, 1]);
+    for (const groups of [s.byAnalysis, s.bySystem, s.byClinic]) {
+      expect(groups.reduce((n, g) => n + g.rows, 0)).toBe(6);
+      expect(groups.reduce((n, g) => n + g.rejected, 0)).toBe(1);
+    }
+    expect(s.byAnalysis.map((g) => [g.key, g.rows, g.rejected])).toEqual([['GLU', 3, 0], ['K', 2, 0], ['(none)', 1, 1]]);
+  }, 120_000);
+
   it('rejects a file saved as UTF-16 whole, saying so, and quotes nothing of its header', async () => {
     const ws = await workspace();
     const mapping = await hospital(ws, 'dates_shifted: true');

@@ -184,7 +184,8 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
     key: String(r.key), label: String(r.label), rows: num(r.rows), usable: num(r.usable), unusable: num(r.unusable),
     pending: num(r.pending), rejected: num(r.rejected),
   }));
-  const byAnalysis = groups('analysis').filter((g) => g.key !== '(none)' || g.rows > g.rejected);
+  // results rejected while reading have no analysis: their group keeps each measure the sum of its groups
+  const byAnalysis = groups('analysis');
   const byClinic = groups('clinic');
   const bySystem = groups('journal_system');
   const totals = grouped.find((r) => r.grp === 'total');
