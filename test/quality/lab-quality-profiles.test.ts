@@ -92,10 +92,10 @@ describe('lab-quality checks that need no catalogue', () => {
     expect(f.map((x) => x.record_id)).toEqual(['r035', 'r036', 'r037', 'r038', 'r039', 'r040', 'r051', 'r052', 'r053', 'r054', 'r055']);
     // albumin: 1 g/dL = 10 g/L, and the g/dL values times 10 are near the g/L ones
     const alb = median(ALB_GDL);
-    expect(f[0]!.detail).toBe(`ALB comes in 2 units; g/dL (37.5% of its results) is not the main g/L: its values follow the label (median ${r3(alb)}, times the known factor 10 = ${r3(alb * 10)} g/L): convertible`);
+    expect(f[0]!.detail).toBe(`ALB comes in 2 units; g/dL (37.5% of its results with a value) is not the main g/L: its values follow the label (median ${r3(alb)}, times the known factor 10 = ${r3(alb * 10)} g/L): convertible`);
     // a local code names no analysis: 1 mg/dL is 17.1 (bilirubin) to 88.4 (creatinine) µmol/L in the
     // catalogue, and the "mg/dL" values are where the µmol/L ones are
-    expect(f.at(-1)!.detail).toBe(`CREA comes in 2 units; mg/dL (33.3% of its results) is not the main µmol/L: its values look like µmol/L values (median ${
+    expect(f.at(-1)!.detail).toBe(`CREA comes in 2 units; mg/dL (33.3% of its results with a value) is not the main µmol/L: its values look like µmol/L values (median ${
       r3(median(CREA_MGDL))} against ${r3(median(CREA_UMOL))}) although 1 mg/dL = 17.1 to 88.4 µmol/L (by analysis): one of the labels is wrong`);
   });
 

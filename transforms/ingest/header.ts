@@ -26,7 +26,7 @@ export async function readHeader(path: string, delimiter: string, encoding: 'utf
 /**
  * Why a file declared UTF-8 or Latin-1 cannot be read as either (gzip-aware), or null: it is
  * UTF-16, by its byte order mark or, without one, by a NUL byte beside every character of its
- * first line. Read as the layout says, such a header is every character with a NUL between, and a
+ * first 400 bytes. Read as the layout says, such a header is every character with a NUL between, and a
  * message quoting it would spell out whatever it holds, an identifier included, past the masking.
  */
 export async function wrongEncoding(path: string, encoding: 'utf-8' | 'latin-1'): Promise<string | null> {

@@ -1,8 +1,8 @@
 -- What every code's results look like, with or without a catalogue entry (local, NPU, LOINC):
--- one row per (analysis, unit as delivered) of its results with a value that has a unit (numeric
--- or censored: a result not yet answered, empty or qualitative has no unit to compare, and its
--- missing unit is no second unit): its share of those results, and a robust
--- picture of its numeric values (median, MAD, percentiles) that outliers are judged against.
+-- one row per (analysis, unit as delivered) over its results with a value, numeric or censored
+-- (a result not yet answered, empty or qualitative has no unit to compare: its missing unit is
+-- no second unit): the unit's share of them, and a robust picture of its numeric values
+-- (median, MAD, percentiles) that outliers are judged against.
 -- A unit that is not the analysis' main one (the most numeric results) is compared with it:
 -- the ratio of the two medians against the factors the catalogue knows between the two units
 -- (lab.known_factors; the analysis' own factor first) says whether the values follow their
