@@ -326,6 +326,18 @@ describe('honest outputs', () => {
     for (const f of await readdir(out)) expect((await readFile(join(out, f))).toString('latin1'), f).not.toMatch(/0\W{0,2}1\W{0,2}0\W{0,2}1\W{0,2}9\W{0,2}0/);
   }, 120_000);
 
+  it('rejects a file whose line the computed columns cannot read whole, naming the line, and evaluates the others', async () => {
+    const ws = await workspace();
+    const mapping = await hospital(ws, 'dates_shifted: true');
+    // a second export whose third line is cut short
+    await ws.put('export/labevents-2.csv', `${LABEVENTS.split('\n')[0]}\n7,10009,50931,2180-03-02 08:00:00,2180-03-02 09:00:00,90,90,mg/dL,70,100,\n8,10009\n`);
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs.text.split('\n')[0]).toMatch(
+      /^NOT USABLE: labevents-2\.csv was rejected whole: could not be read with the computed columns of hospital\.yaml: .*Line: 3/);
+    expect(result.outputs.summary.usable).toBe(4);
+  }, 120_000);
+
   it('says how many local codes and panels it shows of how many', async () => {
     const ws = await workspace();
     // 61 local codes, code i with i + 1 results, so the order (most results first) is known

@@ -22,6 +22,8 @@ export type LabInput =
     readonly timeZone?: string;
     /** The file's delivery time read from its own column (the mapping's delivered_at: { column }); null when no row has one. */
     readonly deliveredAt?: Date | null;
+    /** Why the mapping's computed columns could not be read from the file: it is rejected whole. */
+    readonly unreadable?: string;
   }
   | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'register'; readonly target: StageTarget }
   | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'fhir' }

@@ -82,7 +82,13 @@ export async function prepareMappedInputs(inputs: readonly LabInput[], tmpDir: s
       continue;
     }
     const path = join(tmpDir, `${n++}-${basename(input.path).replace(/\.gz$/, '')}`);
-    await rewrite(input, headers.get(input.path)!, path);
+    const unreadable = await rewrite(input, headers.get(input.path)!, path).then(() => null, (err: unknown) => (err as Error).message);
+    // a line the read cannot take (a record cut short, a stray quote): the file is rejected whole
+    // with the reason, and the other files are evaluated
+    if (unreadable !== null) {
+      out.push({ ...input, unreadable });
+      continue;
+    }
     const plain: MappedDelivery = { ...input.mapped, format: 'csv', encoding: 'utf-8', delimiter: ',' };
     out.push({ ...input, path, target: deliveryTarget(plain) } satisfies DeliveryInput);
   }
@@ -176,7 +182,7 @@ async function rewrite(input: DeliveryInput, header: readonly string[], to: stri
     });
   } catch (err) {
     const first = ((err as Error).message ?? String(err)).split('\n')[0]!.replaceAll(input.path, input.file);
-    throw new Error(`${input.file}: could not be read with the computed columns of ${d.sourceFile}: ${first}`);
+    throw new Error(`could not be read with the computed columns of ${basename(d.sourceFile)}: ${first}`);
   } finally {
     conn.closeSync();
     instance.closeSync();
