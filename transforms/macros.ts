@@ -11,7 +11,7 @@ export const macrosDir = join(dirname(fileURLToPath(import.meta.url)), 'macros')
 /**
  * Creates (or replaces) the shared DuckDB macros on this connection: sks_normalise,
  * lab_value_parse, unit_normalise, cpr_find / has_cpr, parse_date_dk, key_hash, row_id,
- * join_filter_hint, utc_text and wilson_low / wilson_high.
+ * join_filter_hint, lab_flag, utc_text and wilson_low / wilson_high.
  * Macros are catalog objects, so on a file database they persist and every later connection
  * sees them; run this once per database before the transforms and checks that use them.
  * Each file is self-contained (its helpers, prefixed `_`, come before their users), so the

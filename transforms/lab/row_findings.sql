@@ -59,14 +59,7 @@ patients_of_interval as (
 flags as (
     select
         results.*,
-        case
-            when abnormal_flag is null then 'none'
-            when lower(abnormal_flag) in ('for_hoej', 'h', 'hh', 'hi', 'høj', 'hoej', 'high', '+', '>', 'forhøjet') then 'high'
-            when lower(abnormal_flag) in ('for_lav', 'l', 'll', 'lo', 'lav', 'low', '-', '<', 'nedsat') then 'low'
-            when lower(abnormal_flag) in ('unormal', 'a', 'abn', 'abnormal', 'afvigende', '*') then 'abnormal'
-            when lower(abnormal_flag) in ('n', 'normal', 'ingen', '') then 'none'
-            else 'unknown'
-        end as flag,
+        lab_flag(abnormal_flag) as flag,
         case
             when value_state <> 'numeric' or (ref_low is null and ref_high is null) then null
             when ref_high is not null and value_num > ref_high then 'high'

@@ -143,15 +143,6 @@ export interface LabSummary {
   readonly localCodes: readonly { code: string; name: string | null; rows: number }[];
 }
 
-/**
- * The abnormal-flag spellings (transforms/lab/row_findings.sql, flags): a result above its interval
- * is flagged by a high or an abnormal one, a result below by a low or an abnormal one; a high flag
- * on a result below its interval contradicts it (lab.flag_inconsistent) and does not count.
- */
-const spellings = (list: readonly string[]) => list.map((f) => `'${f}'`).join(', ');
-const HIGH_FLAGS = spellings(['for_hoej', 'h', 'hh', 'hi', 'høj', 'hoej', 'high', '+', '>', 'forhøjet', 'unormal', 'a', 'abn', 'abnormal', 'afvigende', '*']);
-const LOW_FLAGS = spellings(['for_lav', 'l', 'll', 'lo', 'lav', 'low', '-', '<', 'nedsat', 'unormal', 'a', 'abn', 'abnormal', 'afvigende', '*']);
-
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -282,7 +273,7 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
 
   const fields = ['record_id', 'sor_code', 'patient', 'analysis_code', 'analysis_name', 'value_text', 'unit', 'ref_low', 'ref_high', 'ref_text', 'abnormal_flag', 'result_status', 'sampled_at', 'resulted_at'];
   // One grouped scan counts every field per journal system; only its few rows are turned into
-  // (field, system) pairs (unnesting every result into a row per field was 14 rows a result).
+  // (field, system) pairs, not every result into a row per field.
   const presentOf = (f: string) => (f === 'sor_code' ? `count(*) filter (where clinic not like 'ydernummer %' and clinic <> '(no clinic)')` : `count(${f})`);
   const completeness = (await queryRows<Record<string, unknown>>(conn, `
     with counted as (
@@ -307,8 +298,9 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
       count(*) as with_interval,
       count(*) filter (where value_num < ref_low) as below,
       count(*) filter (where value_num > ref_high) as above,
-      count(*) filter (where (value_num > ref_high and lower(abnormal_flag) in (${HIGH_FLAGS}))
-        or (value_num < ref_low and lower(abnormal_flag) in (${LOW_FLAGS}))) as flagged,
+      -- flagged the result's way (macros/lab_flag.sql): a high flag below the interval contradicts it
+      count(*) filter (where (value_num > ref_high and lab_flag(abnormal_flag) in ('high', 'abnormal'))
+        or (value_num < ref_low and lab_flag(abnormal_flag) in ('low', 'abnormal'))) as flagged,
     from lab.results
     where value_state = 'numeric' and value_num is not null and (ref_low is not null or ref_high is not null) and analysis_code is not null
     group by 1 order by below + above desc, with_interval desc, analysis`)).map((r) => ({

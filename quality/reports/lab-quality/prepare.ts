@@ -83,8 +83,8 @@ export async function prepareMappedInputs(inputs: readonly LabInput[], tmpDir: s
     }
     const path = join(tmpDir, `${n++}-${basename(input.path).replace(/\.gz$/, '')}`);
     const unreadable = await rewrite(input, headers.get(input.path)!, path).then(() => null, (err: unknown) => (err as Error).message);
-    // a line the read cannot take (a record cut short, a stray quote): the file is rejected whole
-    // with the reason, and the other files are evaluated
+    // a file the read cannot take (a record cut short, a stray quote): it is rejected whole with
+    // the reason, and the other files are evaluated
     if (unreadable !== null) {
       out.push({ ...input, unreadable });
       continue;
