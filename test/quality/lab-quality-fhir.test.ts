@@ -46,8 +46,8 @@ describe('lab-quality on a US FHIR bulk export', () => {
     const categories = await query<{ category: string | null; n: bigint }>(`select category, count(*) as n from lab.fhir_results group by 1 order by 1 nulls last`);
     expect(categories).toEqual([{ category: 'laboratory', n: 9n }, { category: null, n: 2n }]);
     expect(result.outputs.summary.setApart).toEqual([
-      { category: 'survey', code: '72166-2', name: 'Tobacco smoking status', rows: 1 },
-      { category: 'vital-signs', code: '85354-9', name: 'Blood pressure panel with all children optional', rows: 1 },
+      { reason: 'not laboratory', category: 'survey', code: '72166-2', name: 'Tobacco smoking status', rows: 1 },
+      { reason: 'not laboratory', category: 'vital-signs', code: '85354-9', name: 'Blood pressure panel with all children optional', rows: 1 },
     ]);
   });
 
@@ -122,4 +122,53 @@ describe('LOINC results in the wrong unit', () => {
       { record_id: 'g3', plausibility: 'implausible', plausible_as_unit: null },
     ]);
   }, 120_000);
+});
+
+// An export written the way Epic writes Observations (test/fixtures/lab/epic-style-observations.ndjson,
+// by hand, CR LF): the vendor's own code first and LOINC second, a withdrawn result, a CBC panel
+// that only points at its members, the value[x] choices that are no number, a cancelled test
+// with dataAbsentReason, and a heart rate among the lab results.
+describe('lab-quality on an Epic-style FHIR export', () => {
+  let out: string;
+  let result: LabQualityResult;
+  const query = <T,>(sql: string) => withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<T>(conn, sql));
+
+  beforeAll(async () => {
+    const ws = await workspace();
+    const file = await ws.put('Observation.ndjson', await readFile(join(here, 'epic-style-observations.ndjson'), 'utf8'));
+    out = join(ws.root, 'out');
+    result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+  }, 120_000);
+
+  it('sets apart what is no lab result, saying why, and counts the rest: 9 lines = 6 results + 3 set apart', () => {
+    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 6, rejected: 0, error: null }]);
+    expect(result.outputs.summary.setApart).toEqual([
+      { reason: 'not laboratory', category: 'vital-signs', code: '5008', name: 'Heart rate', rows: 1 },
+      { reason: 'panel: groups its members (hasMember), no value of its own', category: 'laboratory', code: '5001', name: 'CBC panel - Blood by Automated count', rows: 1 },
+      { reason: 'withdrawn (status entered-in-error)', category: 'laboratory', code: '5000', name: 'Glucose [Moles/volume] in Blood', rows: 1 },
+    ]);
+    expect(result.outputs.text).toContain('FHIR Observations set apart (no lab result, not counted): 3');
+    // the withdrawn glucose is no usable result; the cancelled potassium has no value
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 6, usable: 5, unusable: 1, rejected: 0 });
+  });
+
+  it('reads a boolean, a titre ratio and a range as answers, and a cancelled test as a result without a value', async () => {
+    const rows = await query<Record<string, unknown>>(`select record_id, analysis_code, value_text, value_state from lab.results order by source_line`);
+    expect(rows).toEqual([
+      { record_id: 'eHGB1', analysis_code: '718-7', value_text: '13.1', value_state: 'numeric' },
+      { record_id: 'eWBC1', analysis_code: '6690-2', value_text: '6.2', value_state: 'numeric' },
+      { record_id: 'eHCG1', analysis_code: '2106-3', value_text: 'false', value_state: 'qualitative' },
+      { record_id: 'eTIT1', analysis_code: '5370-2', value_text: '1:64', value_state: 'qualitative' },
+      { record_id: 'eK1', analysis_code: '2823-3', value_text: null, value_state: 'unparseable' },
+      { record_id: 'eRBC1', analysis_code: '13945-1', value_text: '5-10', value_state: 'qualitative' },
+    ]);
+    const findings = await query<{ record_id: string; check_name: string }>(`select r.record_id, f.check_name from lab.row_findings as f
+      join lab.results as r using (row_id) order by r.source_line, f.check_name`);
+    // a reference interval is missing only where a number is read against one (the leukocytes);
+    // the potassium's missing value is its only finding
+    expect(findings).toEqual([
+      { record_id: 'eWBC1', check_name: 'reference_missing' },
+      { record_id: 'eK1', check_name: 'value_missing' },
+    ]);
+  });
 });

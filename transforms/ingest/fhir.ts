@@ -48,8 +48,11 @@ export async function looksLikeFhirObservations(path: string): Promise<boolean> 
 }
 
 /**
- * Observations whose category is not laboratory (vital signs, surveys, ...): kept apart from the
- * lab results, one row each, so that an evaluation can report them without counting them.
+ * Observations that are no lab result, kept apart from the results one row each with the reason,
+ * so that an evaluation can report them without counting them: another category than laboratory
+ * (vital signs, surveys, ...), withdrawn (status entered-in-error: "should never have existed",
+ * FHIR R4 ObservationStatus), or a panel that only groups other Observations (hasMember) and has
+ * no value or component of its own (its members are results in their own lines).
  */
 export const FHIR_SET_APART = 'lab.fhir_set_apart';
 
@@ -63,7 +66,7 @@ export const FHIR_RESULTS = 'lab.fhir_results';
 export async function loadFhirMacros(conn: DuckDBConnection): Promise<void> {
   await conn.run(await readFile(join(sqlDir, 'fhir_instant.sql'), 'utf8'));
   await conn.run(`create schema if not exists lab; create or replace table ${FHIR_SET_APART} (file_hash varchar, source_file varchar,
-    source_line bigint, category varchar, code varchar, name varchar);
+    source_line bigint, reason varchar, category varchar, code varchar, name varchar);
     create or replace table ${FHIR_RESULTS} (file_hash varchar, source_file varchar, source_line bigint, record_id varchar,
       parent_record_id varchar, category varchar)`);
 }
@@ -74,6 +77,17 @@ const CATEGORIES = `coalesce(flatten(list_transform(coalesce(from_json(json_extr
   c -> list_transform(coalesce(from_json(json_extract(c, '$.coding'), '["json"]'), []), x -> json_extract_string(x, '$.code')))), [])`;
 
 const IS_OBJECT = `coalesce(case when json_valid(j) then json_type(j) = 'OBJECT' end, false)`;
+
+// Whether an Observation has a value of its own: any of R4's value[x] choices.
+const HAS_VALUE = `(${['Quantity', 'CodeableConcept', 'String', 'Boolean', 'Integer', 'Range', 'Ratio', 'SampledData', 'Time', 'DateTime', 'Period']
+  .map((t) => `json_exists(j, '$.value${t}')`).join(' or ')})`;
+
+// Why an Observation is set apart, null for a lab result (see FHIR_SET_APART); first reason wins.
+const SET_APART_REASON = `case
+    when len(categories) > 0 and not list_contains(categories, 'laboratory') then 'not laboratory'
+    when (j ->> '$.status') = 'entered-in-error' then 'withdrawn (status entered-in-error)'
+    when json_exists(j, '$.hasMember') and not has_value and not json_exists(j, '$.component') then 'panel: groups its members (hasMember), no value of its own'
+  end`;
 
 /**
  * Stages one FHIR Observation NDJSON file into staging.raw_laboratoriesvar. Lines that are
@@ -105,14 +119,15 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
     const sql = (await readFile(join(sqlDir, 'fhir_observations.sql'), 'utf8')).replace(/;\s*$/, '');
     // an Observation with no category is taken for a lab result (lab-only exports often omit it)
     await conn.run(`create or replace temp table ${lines}_obs as
-      select *, ${CATEGORIES} as categories from ${lines}
-      where coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Observation' end, false)`);
+      select *, ${SET_APART_REASON} as set_apart from (
+        select *, ${CATEGORIES} as categories, ${HAS_VALUE} as has_value from ${lines}
+        where coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Observation' end, false))`);
     await conn.run(`insert into ${FHIR_SET_APART}
-      select file_hash, source_file, source_line, array_to_string(list_distinct(categories), ', '),
+      select file_hash, source_file, source_line, set_apart, nullif(array_to_string(list_distinct(categories), ', '), ''),
         j ->> '$.code.coding[0].code', coalesce(j ->> '$.code.text', j ->> '$.code.coding[0].display')
-      from ${lines}_obs where len(categories) > 0 and not list_contains(categories, 'laboratory')`);
+      from ${lines}_obs where set_apart is not null`);
     await conn.run(`create or replace temp view fhir_lines as
-      select * from ${lines}_obs where len(categories) = 0 or list_contains(categories, 'laboratory')`);
+      select * exclude (set_apart) from ${lines}_obs where set_apart is null`);
     await conn.run(`create or replace temp table ${lines}_results as ${sql}`);
     await recordStagedFile(conn, 'laboratoriesvar', [ctx], 'FHIR', null);
     await conn.run(`insert into ${stagingTable('laboratoriesvar')} by name
@@ -126,7 +141,7 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
     const staged = Number(counts!.staged);
     const rejected = Number(counts!.rejected);
     const [apart] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from ${FHIR_SET_APART} where file_hash = ${sqlString(ctx.fileHash)}`);
-    const warnings = Number(apart!.n) ? [`${Number(apart!.n)} Observations of another category than laboratory set apart (not counted as lab results)`] : [];
+    const warnings = Number(apart!.n) ? [`${Number(apart!.n)} Observations set apart (another category than laboratory, withdrawn, or panels without a value of their own): not counted as lab results`] : [];
     return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, warnings };
   } catch (err) {
     const first = ((err as Error).message ?? String(err)).split('\n').find((l) => l.trim() !== '') ?? '';

@@ -182,11 +182,13 @@ unit_mixup_clinic as (
 ),
 
 reference_missing as (
-    -- any result, numeric or qualitative (a stix result's reference is a text such as 'neg')
+    -- a result with a number (or a censored one): an interval is what it is read against. A
+    -- qualitative answer's expected answer is often not delivered (FHIR coded answers, booleans),
+    -- and a result without a value has value_missing already.
     select row_id, 'reference_missing', 'ref_low',
-        'no reference interval (neither limits nor text) for ' || coalesce(analysis_code, 'the analysis')
+        'no reference interval (neither limits nor text) for the ' || value_state || ' result of ' || coalesce(analysis_code, 'the analysis')
     from results
-    where ref_low is null and ref_high is null and ref_text is null
+    where ref_low is null and ref_high is null and ref_text is null and value_state in ('numeric', 'censored')
 ),
 
 reference_invalid as (

@@ -135,8 +135,11 @@ export interface LabSummary {
   readonly completeness: readonly Completeness[];
   /** Every analysis with numeric results and a delivered interval, most results outside first. */
   readonly outsideReference: readonly OutsideReference[];
-  /** FHIR Observations of another category than laboratory, set apart while reading: not lab results. */
-  readonly setApart: readonly { category: string; code: string | null; name: string | null; rows: number }[];
+  /**
+   * FHIR Observations set apart while reading, as no lab result: another category than
+   * laboratory, withdrawn (entered-in-error), or a panel that only groups its members.
+   */
+  readonly setApart: readonly { reason: string; category: string | null; code: string | null; name: string | null; rows: number }[];
   /** Every analysis in every unit, mixed units first (transforms/lab/code_profiles.sql). */
   readonly codeProfiles: readonly CodeProfile[];
   /** Every local code (the report shows the largest). */
@@ -330,9 +333,9 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
   const [apartTable] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from duckdb_tables()
     where database_name = current_database() and schema_name = 'lab' and table_name = 'fhir_set_apart'`);
   const setApart = Number(apartTable!.n) === 0 ? [] : (await queryRows<Record<string, unknown>>(conn, `
-    select category, code, any_value(name) as name, count(*) as rows from lab.fhir_set_apart
-    group by category, code order by category, rows desc, code`)).map((r) => ({
-    category: String(r.category), code: r.code == null ? null : String(r.code), name: r.name == null ? null : String(r.name), rows: num(r.rows),
+    select reason, category, code, any_value(name) as name, count(*) as rows from lab.fhir_set_apart
+    group by reason, category, code order by reason, category, rows desc, code`)).map((r) => ({
+    reason: String(r.reason), category: r.category == null ? null : String(r.category), code: r.code == null ? null : String(r.code), name: r.name == null ? null : String(r.name), rows: num(r.rows),
   }));
 
   return {

@@ -81,7 +81,7 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
       'every analysis is in "Usable share by analysis" above and in summary.json (byAnalysis)'),
     ...summary.panels.map((p) => panel(p, ctx.noClinic ?? false, cells)),
     summary.setApart.length ? section('FHIR Observations set apart', setApartTable(summary), {
-      id: 'set-apart', intro: 'Observations whose category is not laboratory (vital signs, surveys, ...): not lab results, so not counted above.',
+      id: 'set-apart', intro: 'Observations that are no lab result, so not counted above: another category than laboratory (vital signs, surveys, ...), withdrawn (status entered-in-error), or a panel that only groups its members (hasMember; the members are counted).',
     }) : '',
     section('Files', filesTable(ctx, cells), { id: 'files' }),
   ].join('\n');
@@ -280,7 +280,8 @@ function profilesTable(s: LabSummary): string {
 function setApartTable(s: LabSummary): string {
   const shown = s.setApart.slice(0, 50);
   return renderTable([
-    { label: 'Category', value: (c: LabSummary['setApart'][number]) => c.category },
+    { label: 'Why', value: (c: LabSummary['setApart'][number]) => c.reason },
+    { label: 'Category', value: (c) => c.category ?? '' },
     { label: 'Code', value: (c) => c.code ?? '' },
     { label: 'Name', value: (c) => c.name ?? '' },
     { label: 'Observations', value: (c) => count(c.rows), numeric: true },

@@ -164,8 +164,8 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
     ...summary.shifts.map((s) => `shifted: ${s.analysis} at clinic ${s.clinic}: median ${round(s.median)}`
       + (s.restCount >= 30 ? ` vs ${round(s.restMedian)} elsewhere` : ` (${s.n} results, too few elsewhere to compare)`)
       + (s.likelyUnit ? `, looks like ${s.likelyUnit} (factor ${round(s.factor ?? 0, 4)})` : '')),
-    ...(summary.setApart.length ? [`FHIR Observations set apart (not laboratory, not counted): ${summary.setApart.reduce((a, c) => a + c.rows, 0)} (${
-      [...new Set(summary.setApart.map((c) => c.category))].join('; ')})`] : []),
+    ...(summary.setApart.length ? [`FHIR Observations set apart (no lab result, not counted): ${summary.setApart.reduce((a, c) => a + c.rows, 0)} (${
+      [...new Set(summary.setApart.map((c) => (c.reason === 'not laboratory' ? `category ${c.category}` : c.reason)))].join('; ')})`] : []),
     `flagged rows: ${Number(n)}`,
     `report: ${report}`,
     ...(ctx.dbFile ? [`database: ${ctx.dbFile}`] : []),

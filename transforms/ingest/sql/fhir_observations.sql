@@ -2,13 +2,16 @@
 -- rows: the same raw text columns and parsed columns a journal system's layout produces, so
 -- the pipeline's staging and core transforms treat them like any other delivery.
 -- Input: the temporary view fhir_lines (run_id, file_hash, source_file, source_line, j,
--- categories) with one JSON object per line; lines that are not Observations were rejected before.
+-- categories, has_value: whether the Observation has a value[x]) with one JSON object per line;
+-- lines that are not Observations were rejected before, those that are no lab result set apart.
 -- One row per result: the Observation's own value, and each of its component[] values (a blood
 -- pressure panel's systolic 8480-6 and diastolic 8462-4) as a result of its own. A component is
 -- named <id>#component[i] (i from 0, as FHIRPath counts; '#' cannot occur in a FHIR id) and, so
 -- that (file, line) still names one row, comes from "<file>#component[i]" at the Observation's line.
 -- A coded answer (valueCodeableConcept) is its text with the operator 'coded', which
--- lab_value_parse reads as a qualitative answer whatever the words.
+-- lab_value_parse reads as a qualitative answer whatever the words; so are the value[x] choices
+-- that are no number and no text: valueBoolean (true/false), valueRatio as n:d (a titre 1:64),
+-- valueRange as low-high, valueDateTime, valueTime and valuePeriod as written.
 -- Besides the staging columns: parent_record_id (the Observation of a component) and category.
 -- Time stamps without an offset are Danish local time (getvariable('fhir_time_zone')).
 with lines as (
@@ -19,8 +22,6 @@ observations as (
     select
         *,
         coalesce(from_json(json_extract(j, '$.component'), '["json"]'), []) as components,
-        json_exists(j, '$.valueQuantity') or json_exists(j, '$.valueString') or json_exists(j, '$.valueCodeableConcept')
-            or json_exists(j, '$.valueInteger') as has_value,
     from lines
 ),
 
@@ -52,7 +53,13 @@ fields as (
         coalesce(
             part ->> '$.valueCodeableConcept.text',
             part ->> '$.valueCodeableConcept.coding[0].display',
-            part ->> '$.valueCodeableConcept.coding[0].code'
+            part ->> '$.valueCodeableConcept.coding[0].code',
+            (part -> '$.valueBoolean')::varchar,
+            (part -> '$.valueRatio.numerator.value')::varchar || ':' || (part -> '$.valueRatio.denominator.value')::varchar,
+            (part -> '$.valueRange.low.value')::varchar || '-' || (part -> '$.valueRange.high.value')::varchar,
+            part ->> '$.valueDateTime',
+            part ->> '$.valueTime',
+            (part ->> '$.valuePeriod.start') || '/' || coalesce(part ->> '$.valuePeriod.end', '')
         ) as value_concept,
         part -> '$.referenceRange[0]' as range,
         part ->> '$.interpretation[0].coding[0].code' as interpretation,
