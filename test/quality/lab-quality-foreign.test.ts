@@ -311,6 +311,26 @@ describe('honest outputs', () => {
     expect(s.byAnalysis.map((g) => [g.key, g.rows, g.rejected])).toEqual([['GLU', 3, 0], ['K', 2, 0], ['(none)', 1, 1]]);
   }, 120_000);
 
+  it('names the column a CPR number was found in, in the flagged rows, and masks the number', async () => {
+    const ws = await workspace();
+    const sor = '61741000016007';
+    // a CPR number written with a no-break space in the test name of r2, and in the unit of r3
+    await ws.put('export/results.csv', ['Id,Sor,Pt,Code,Name,Val,Unit', `r1,${sor},P1,GLU,Glucose,5.1,mmol/L`,
+      `r2,${sor},P1,K,Kalium 010190\u00a01234,4.1,mmol/L`, `r3,${sor},P2,GLU,Glucose,6.0,mmol/L 0101901234`, ''].join('\n'));
+    const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"',
+      '    format: csv', '    columns: { record_id: Id, clinic: Sor, patient: Pt, analysis_code: Code, analysis_name: Name, value: Val, unit: Unit }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent, flaggedJson: true });
+    const flagged = JSON.parse(await readFile(result.outputs.flaggedJson!, 'utf8')) as Array<{ record_key: string; check_ids: string[]; reasons: string[] }>;
+    const cpr = flagged.filter((r) => r.check_ids.includes('privacy.cpr_laboratoriesvar'))
+      .map((r) => [r.record_key, r.reasons[r.check_ids.indexOf('privacy.cpr_laboratoriesvar')]]);
+    expect(cpr).toEqual([
+      ['Lab export:r2', 'analysis_name: a CPR number or replacement number appears in this field'],
+      ['Lab export:r3', 'unit: a CPR number or replacement number appears in this field'],
+    ]);
+    for (const f of await readdir(out)) expect((await readFile(join(out, f))).toString('utf8'), f).not.toMatch(/010190/);
+  }, 120_000);
+
   it('rejects a file saved as UTF-16 whole, saying so, and quotes nothing of its header', async () => {
     const ws = await workspace();
     const mapping = await hospital(ws, 'dates_shifted: true');

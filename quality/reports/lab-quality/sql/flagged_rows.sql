@@ -24,7 +24,9 @@ rejects as (
 explained as (
     select
         f.source_file, f.source_line, f.check_id, f.severity, f.column_name,
-        coalesce(d.detail, f.reason) as reason,
+        -- the column first, as for the rows rejected while reading: a CPR check's reason says
+        -- "this field", and a row may have findings in several
+        coalesce(f.column_name || ': ', '') || coalesce(d.detail, f.reason) as reason,
     from findings as f
     left join details as d on d.source_file = f.source_file and d.source_line = f.source_line and d.check_id = f.check_id
 ),
