@@ -184,6 +184,13 @@ describe('lab-quality on a de-identified hospital export with shifted dates', ()
     expect(result.outputs.summary.completeness).toHaveLength(14 * 2);
   });
 
+  it('calls the clinic\'s completeness not applicable in the report, since the mapping says the extract names none', async () => {
+    const html = await readFile(result.outputs.report, 'utf8');
+    const row = html.match(/<tr><t[hd][^>]*>sor_code<\/t[hd]>(.*?)<\/tr>/s);
+    expect(row?.[1]).toMatch(/not applicable.*not applicable/s);
+    expect(row?.[1]).not.toMatch(/0(\.0)?\s*%/);
+  });
+
   it('counts usable results per analysis, system and clinic, the same with and without a kept database', async () => {
     // glucose rows 1 and 3, potassium rows 2 and 4 (4 has no value), hematocrit row 5; one system, no clinic
     const groups = (s: LabQualityResult['outputs']['summary']) => ({

@@ -67,7 +67,7 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
     section('Clinics whose values are shifted', ctx.noClinic ? NO_CLINIC : shiftsTable(summary.shifts, cells), {
       id: 'shifts', intro: 'Per analysis, each clinic\'s median against the other clinics\' (robust: median and MAD). When reading the clinic\'s numbers in another unit of the analysis brings them in line, that unit is the likely cause.',
     }),
-    section('Completeness per field', completenessTable(summary, cells), { id: 'completeness' }),
+    section('Completeness per field', completenessTable(summary, cells, ctx.noClinic ?? false), { id: 'completeness' }),
     summary.outsideReference.length ? section('Outside the delivered reference interval', outsideTable(summary, cells), {
       id: 'outside-reference',
       intro: 'Per analysis, numeric results against the reference interval delivered with each of them (censored values left out), and how many of those outside carry an abnormal flag that says so (high or abnormal above the interval, low or abnormal below it).',
@@ -210,7 +210,7 @@ function shiftsTable(shifts: readonly Shift[], cells: Cells): string {
   ], shifts, { empty: 'No clinic\'s distribution is shifted against the rest.' });
 }
 
-function completenessTable(s: LabSummary, cells: Cells): string {
+function completenessTable(s: LabSummary, cells: Cells, noClinic: boolean): string {
   const systems = [...new Set(s.completeness.map((c) => c.system))].sort((a, b) => (a === '(all)' ? -1 : b === '(all)' ? 1 : a.localeCompare(b)));
   const fields = [...new Set(s.completeness.map((c) => c.field))];
   const cell = new Map(s.completeness.map((c) => [`${c.field}\u0000${c.system}`, c]));
@@ -221,6 +221,8 @@ function completenessTable(s: LabSummary, cells: Cells): string {
         label: sys === '(all)' ? 'All' : sys, numeric: true,
         value: (f: string) => {
           const c = cell.get(`${f}\u0000${sys}`);
+          // the mapping says the extract names no clinic: an empty clinic is no gap in it
+          if (f === 'sor_code' && noClinic) return 'not applicable';
           return c ? cells.share(labCell.present(c.field, c.system), c.present, labCell.systemRows(c.system), c.rows) : '-';
         },
       })),
