@@ -194,7 +194,11 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     await recordPipelineFindings(conn, { registerGiven });
     await runLayer(conn, 'lab');
     const declared = (await loadChecks(config.checksDir)).filter((c) => c.kind === 'laboratoriesvar' && (registerGiven || c.params.to !== 'ref.clinics'));
-    const checks = applicableChecks([...declared, ...evaluationOnlyChecks(declared)], evaluation);
+    const staged = hashed.filter((h) => h.input.role !== 'register');
+    const foreignOf = (i: LabInput) => (i.role === 'fhir' ? FHIR_SYSTEM : i.role === 'delivery' && i.mapped ? i.system : null);
+    const foreignSystems = [...new Set(staged.map((h) => foreignOf(h.input)).filter((s) => s !== null))];
+    const checks = applicableChecks([...declared, ...evaluationOnlyChecks(declared)], evaluation, foreignSystems,
+      staged.every((h) => foreignOf(h.input) !== null));
     await runChecks(conn, { runId, batchId, checks, now: evaluation.now, sksFile: null });
     // Accept fills core.laboratoriesvar and core.quarantine, which no output of the evaluation
     // reads (they read the lab tables and meta.rejects): only a kept database gets them, for
@@ -220,7 +224,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
         read: r?.rowsRead ?? 0, rejected: rejectedLines.get(hash) ?? 0, error: r?.fileError ?? null,
       };
     });
-    const outputs = await writeLabOutputs(conn, { outDir, dbFile: opts.keepDatabase ? dbFile : null, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: evaluation.notes, noClinic: evaluation.noClinic, shownZone: evaluation.shownZone, danishCsv: opts.danishCsv, flaggedJson: opts.flaggedJson });
+    const outputs = await writeLabOutputs(conn, { outDir, dbFile: opts.keepDatabase ? dbFile : null, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: [...evaluation.notes, ...(foreignSystems.length ? [`Patient identifiers of ${foreignSystems.join(', ')} are the extract's own: not judged by the journal systems' pseudonym format.`] : [])], noClinic: evaluation.noClinic, shownZone: evaluation.shownZone, danishCsv: opts.danishCsv, flaggedJson: opts.flaggedJson });
     // evaluated, but not usable as it stands (a file rejected whole, nothing usable): the command fails
     const exitCode = outputs.problems.length ? EXIT.failed : EXIT.ok;
     await conn.run(`update meta.runs set finished_at = ${sqlString(new Date().toISOString())}, status = 'succeeded', exit_code = ${exitCode},

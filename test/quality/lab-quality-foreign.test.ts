@@ -136,23 +136,27 @@ describe('lab-quality on a de-identified hospital export with shifted dates', ()
     expect(csv.columns).toContain('sampled_at (America/New_York)');
     expect(csv.columns).toContain('resulted_at (America/New_York)');
     expect(csv.columns).not.toContain('sampled_at');
-    // every row is flagged (a local code, at least); rows 3 and 4 in summer (EDT), the others in
-    // winter (EST): exactly the times in LABEVENTS
+    // rows 4 (no value, resulted before sampled) and 5 (flag) are flagged; row 4 in summer (EDT),
+    // row 5 in winter (EST): exactly the times in LABEVENTS. Rows 1-3 have no finding: their
+    // patient ids (10001) are the export's own, not judged by the journal systems' format
     expect(csv.times).toEqual(new Map([
-      ['1', ['2180-03-01 08:00:00', '2180-03-01 09:00:00']],
-      ['2', ['2180-03-01 08:00:00', '2180-03-01 09:30:00']],
-      ['3', ['2180-07-15 23:30:00', '2180-07-16 00:10:00']],
       ['4', ['2180-07-16 10:00:00', '2180-07-16 09:00:00']],
       ['5', ['2180-01-10 12:00:00', '2180-01-10 13:00:00']],
     ]));
-    // the Parquet file keeps the instants: 23:30 EDT is 03:30 UTC the next day, 12:00 EST 17:00 UTC
+    // the Parquet file keeps the instants: 10:00 EDT is 14:00 UTC, 12:00 EST 17:00 UTC
     const parquet = await withDatabase(':memory:', (_db, conn) => queryRows<{ k: string; t: string; s: string }>(conn, `
       select record_key as k, typeof(sampled_at) as t, strftime(timezone('UTC', sampled_at), '%Y-%m-%d %H:%M') as s
-      from read_parquet(${sqlString(result.outputs.flaggedParquet)}) where record_key similar to '.*:[35]' order by k`));
+      from read_parquet(${sqlString(result.outputs.flaggedParquet)}) order by k`));
     expect(parquet.map((r) => [r.k.replace(/^.*:/, ''), r.t, r.s])).toEqual([
-      ['3', 'TIMESTAMP WITH TIME ZONE', '2180-07-16 03:30'],
+      ['4', 'TIMESTAMP WITH TIME ZONE', '2180-07-16 14:00'],
       ['5', 'TIMESTAMP WITH TIME ZONE', '2180-01-10 17:00'],
     ]);
+  });
+
+  it('judges the export\'s own patient ids by no pseudonym format, and says so', async () => {
+    const f = await findingsOf(out);
+    expect([...f.values()].flat().filter((c) => c.endsWith('pseudonym_format'))).toEqual([]);
+    expect(result.outputs.text).toContain("Patient identifiers of Hospital export are the extract's own: not judged by the journal systems' pseudonym format.");
   });
 
   it('reads "abnormal" as a flag that agrees with a value outside the interval and not with one inside', async () => {

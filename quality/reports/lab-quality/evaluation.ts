@@ -3,6 +3,7 @@
 // and which checks do not apply to the extract (per-clinic ones when it names no clinic). The
 // notes say all of it in words, first in the terminal and the report.
 import type { CheckDefinition } from '../../definitions.ts';
+import { sqlString } from '../../../transforms/db/connection.ts';
 import type { LabMapping } from './mapping.ts';
 
 export interface EvaluationOptions {
@@ -120,11 +121,23 @@ export function evaluationOnlyChecks(checks: readonly CheckDefinition[]): CheckD
   }];
 }
 
-/** Without the checks that judge a time against "now" (shifted dates), or a SOR code (no clinic). */
-export function applicableChecks<C extends Pick<CheckDefinition, 'id' | 'params'>>(checks: readonly C[], ev: Evaluation): C[] {
-  return checks.filter((c) => {
-    if (ev.datesShifted && /_future$/.test(c.id)) return false;
-    if (ev.noClinic && (c.params.column === 'sor_code' || c.params.to === 'ref.clinics')) return false;
-    return true;
+/**
+ * Without the checks that judge a time against "now" (shifted dates), or a SOR code (no clinic);
+ * and the pattern of the patient pseudonym (the nine journal systems' format) only over their
+ * rows: a foreign extract (a mapped layout, FHIR) has identifiers of its own making, and judging
+ * them by ours flagged nearly every row of every foreign extract tried.
+ */
+export function applicableChecks<C extends Pick<CheckDefinition, 'id' | 'type' | 'params' | 'where'>>(
+  checks: readonly C[], ev: Evaluation, foreignSystems: readonly string[] = [], onlyForeign = false,
+): C[] {
+  return checks.flatMap((c) => {
+    if (ev.datesShifted && /_future$/.test(c.id)) return [];
+    if (ev.noClinic && (c.params.column === 'sor_code' || c.params.to === 'ref.clinics')) return [];
+    if (c.type === 'pattern' && c.params.column === 'patient' && foreignSystems.length > 0) {
+      if (onlyForeign) return [];
+      const ours = `journal_system not in (${foreignSystems.map(sqlString).join(', ')})`;
+      return [{ ...c, where: c.where ? `(${c.where}) and ${ours}` : ours }];
+    }
+    return [c];
   });
 }
