@@ -145,7 +145,17 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
 
     // Stage: the register first, then every lab file, each on a connection of its own.
     const limit = pLimit(config.fileConcurrency);
-    const hashed = await Promise.all(readable.map((i) => limit(async () => ({ input: i, hash: await hashFile(i.path), mtime: (await stat(i.path)).mtime }))));
+    const everyFile = await Promise.all(readable.map((i) => limit(async () => ({ input: i, hash: await hashFile(i.path), mtime: (await stat(i.path)).mtime }))));
+    // A file with the same content as one before it is read once, as the nightly loads a file
+    // delivered twice in a run once: every table of the evaluation knows a file by its hash.
+    const firstOf = new Map<string, string>();
+    const hashed = everyFile.filter(({ input, hash }) => {
+      const first = firstOf.get(hash);
+      if (first === undefined) firstOf.set(hash, input.file);
+      else ignored.push({ file: input.file, reason: `same content as ${first} (SHA-256): read once` });
+      return first === undefined;
+    });
+    if (hashed.length < everyFile.length) log.warn({ files: everyFile.length - hashed.length }, 'files with the same content as another were read once');
     await createStagingTables(conn, ['register', ...KINDS]);
     await writeReferenceTables(conn, { ...config, deliveries: [...config.deliveries, ...mapping] });
     await conn.run(`insert into ref.layouts values (${sqlString(FHIR_SYSTEM)}, 'laboratoriesvar', 'fhir-ndjson', 'utf-8', '.',
@@ -288,7 +298,7 @@ export function register(program: Command, exit: (code: number) => void): void {
         asOf: instant('--as-of', o.asOf), deliveredAt: instant('--delivered-at', o.deliveredAt), ...(o.datesShifted ? { datesShifted: true } : {}),
         danishCsv: o.danishCsv, flaggedJson: o.flaggedJson, keepDatabase: o.keepDatabase,
       });
-      if (ignored.length) log.info({ files: ignored.length }, 'files that are not lab results were ignored (listed in the report)');
+      if (ignored.length) log.info({ files: ignored.length }, 'files were not read (listed with the reason in the report)');
       process.stdout.write(outputs.text);
       exit(exitCode);
     });

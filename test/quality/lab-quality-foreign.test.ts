@@ -322,6 +322,27 @@ describe('honest outputs', () => {
     expect(s.byAnalysis.map((g) => [g.key, g.rows, g.rejected])).toEqual([['GLU', 3, 0], ['K', 2, 0], ['(none)', 1, 1]]);
   }, 120_000);
 
+  it('reads a file delivered twice with the same content once, and says so', async () => {
+    const ws = await workspace();
+    const mapping = await hospital(ws, 'dates_shifted: true');
+    // the same five results again under another name, and a sixth result in a file of its own
+    await ws.put('export/labevents (copy).csv', LABEVENTS);
+    await ws.put('export/labevents-2.csv', `${LABEVENTS.split('\n')[0]}\n6,10004,50931,2180-03-02 08:00:00,2180-03-02 09:00:00,90,90,mg/dL,70,100,\n`);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    const s = result.outputs.summary;
+    expect([s.rowsRead, s.usable, s.unusable, s.rejected]).toEqual([6, 5, 1, 0]);
+    // which of the two is read is the order the folder lists them in
+    const read = result.files.find((f) => f.file !== 'labevents-2.csv')!;
+    expect(result.files.map((f) => [f.file, f.read]).sort()).toEqual([['labevents-2.csv', 1], [read.file, 5]].sort());
+    expect(result.ignored).toHaveLength(1);
+    const [copy] = result.ignored;
+    expect([read.file, copy!.file].sort()).toEqual(['labevents (copy).csv', 'labevents.csv']);
+    expect(copy!.reason).toBe(`same content as ${read.file} (SHA-256): read once`);
+    expect(result.outputs.text).toContain(`files not read: 1 (${copy!.file}: ${copy!.reason})`);
+    expect(await readFile(result.outputs.report, 'utf8')).toContain('read once');
+  }, 120_000);
+
   it('names the column a CPR number was found in, in the flagged rows, and masks the number', async () => {
     const ws = await workspace();
     const sor = '61741000016007';

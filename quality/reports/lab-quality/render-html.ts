@@ -358,7 +358,7 @@ function filesTable(ctx: ReportContext, cells: Cells): string {
     { label: 'Error', value: (f) => f.error ?? '' },
   ], ctx.files, { caption: 'Files read' });
   const ignored = ctx.ignored.length
-    ? `<p class="note">${ctx.ignored.length} files were not read (not lab results in a known layout): ${escapeHtml(ctx.ignored.slice(0, 20).map((i) => i.file).join(', '))}${ctx.ignored.length > 20 ? ', ...' : ''}</p>`
+    ? `<p class="note">${ctx.ignored.length} files were not read: ${escapeHtml(ctx.ignored.slice(0, 20).map((i) => `${i.file} (${i.reason})`).join(', '))}${ctx.ignored.length > 20 ? ', ...' : ''}</p>`
     : '';
   return read + ignored;
 }

@@ -159,6 +159,7 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
     ...problems.map((p) => `NOT USABLE: ${p}`),
     ...notes,
     `lab results read: ${summary.rowsRead} in ${files.filter((f) => f.role !== 'register').length} files`,
+    ...(ignored.length ? [`files not read: ${ignored.length} (${ignored.slice(0, 5).map((i) => `${i.file}: ${i.reason}`).join('; ')}${ignored.length > 5 ? '; all in the report' : ''})`] : []),
     ...(ctx.registerGiven ? [] : ['no clinic register given: clinics are named as delivered']),
     `usable: ${summary.usable} (${pct(summary.usable, summary.rowsRead)}), unusable: ${summary.unusable}, not yet answered: ${summary.pending}, rejected: ${summary.rejected}`,
     ...summary.shifts.map((s) => `shifted: ${s.analysis} at clinic ${s.clinic}: median ${round(s.median)}`
