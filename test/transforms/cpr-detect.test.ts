@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../../transforms/db/connection.ts';
@@ -26,10 +27,28 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 // accepts 29 February exactly when YY is divisible by 4.
 const daysIn = (month: number, yy: number) => [31, yy % 4 === 0 ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]!;
 
-// The oracle reads the rule plainly: NFKC for the full-width forms, invisible characters out,
-// then position by position.
+// The digits _cpr_digits in cpr_find.sql folds (its first literal).
+const listedDigits = new Set([...readFileSync(new URL('../../transforms/macros/cpr_find.sql', import.meta.url), 'utf8')
+  .match(/macro _cpr_digits\(t\) as\s+translate\(t,\s+'([^']+)'/u)![1]!]);
+
+// The digits of other scripts, from a source of their own: every numbering system CLDR knows
+// (Intl) whose digits are one decimal-digit character each (Arabic-Indic, Persian, Devanagari,
+// Thai, the mathematical ones, ...), each digit with its value.
+const scriptDigits = Intl.supportedValuesOf('numberingSystem')
+  .map((nu) => {
+    const format = new Intl.NumberFormat(`en-u-nu-${nu}`, { useGrouping: false });
+    return { nu, digits: [...'0123456789'].map((d) => format.format(Number(d))) };
+  })
+  .filter(({ digits }) => digits[0] !== '0' && digits.every((d) => [...d].length === 1 && /^\p{Nd}$/u.test(d)))
+  // a Node newer than the macro's list (Unicode 17.0) may know scripts it does not: those are left out
+  .filter(({ nu, digits }) => nu === 'fullwide' || digits.every((d) => listedDigits.has(d)));
+const scriptDigitValue = new Map(scriptDigits.flatMap(({ digits }) => digits.map((d, i) => [d, String(i)] as const)));
+
+// The oracle reads the rule plainly: NFKC for the full-width forms, CLDR's digits for the other
+// scripts, invisible characters out, then position by position.
 const oracleFold = (t: string) =>
   t.replace(/[\uFF0E-\uFF5A]/gu, (c) => (/^[./_0-9A-Za-z]$/u.test(c.normalize('NFKC')) ? c.normalize('NFKC') : c))
+    .replace(/[^\P{Nd}0-9]/gu, (c) => scriptDigitValue.get(c) ?? c)
     .replace(/[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu, '');
 const isSep = (ch: string | undefined) => ch !== undefined && /^[\t\n\v\f\r\p{Z}\p{Pd}\u2212\u0080-\u009F./_]$/u.test(ch);
 
@@ -109,9 +128,12 @@ const separator = fc.oneof(
 const invisibleChars = ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad'];
 const toFullWidth = (c: string) => String.fromCharCode(c.charCodeAt(0) + 0xfee0);
 
+/** A digit in the script of a numbering system (its index in scriptDigits), any other character as it is. */
+const inScript = (c: string, nu: number) => (/^[0-9]$/.test(c) ? scriptDigits[nu]!.digits[Number(c)]! : c);
+
 /**
  * A number rendered in a random spelling: separators between the groups, each digit or letter
- * full-width at random, invisible characters anywhere inside.
+ * ASCII, full-width or (a digit) another script's at random, invisible characters anywhere inside.
  */
 const spelled = (date: fc.Arbitrary<string>, tail: fc.Arbitrary<string>) =>
   fc
@@ -119,11 +141,11 @@ const spelled = (date: fc.Arbitrary<string>, tail: fc.Arbitrary<string>) =>
       date,
       tail,
       seps: fc.tuple(separator, separator, separator),
-      wide: fc.array(fc.boolean(), { minLength: 10, maxLength: 10 }),
+      wide: fc.array(fc.oneof(fc.constant(-2), fc.constant(-1), fc.integer({ min: 0, max: scriptDigits.length - 1 })), { minLength: 10, maxLength: 10 }),
       hidden: fc.array(fc.option(fc.constantFrom(...invisibleChars), { freq: 4 }), { minLength: 10, maxLength: 10 }),
     })
     .map(({ date, tail, seps, wide, hidden }) => {
-      const chars = [...date, ...tail].map((c, i) => (wide[i] ? toFullWidth(c) : c) + (i < 9 ? (hidden[i] ?? '') : ''));
+      const chars = [...date, ...tail].map((c, i) => (wide[i] === -1 ? toFullWidth(c) : wide[i]! >= 0 ? inScript(c, wide[i]!) : c) + (i < 9 ? (hidden[i] ?? '') : ''));
       const groups = [chars.slice(0, 2), chars.slice(2, 4), chars.slice(4, 6), chars.slice(6)].map((g) => g.join(''));
       return `${groups[0]}${seps[0]}${groups[1]}${seps[1]}${groups[2]}${seps[2]}${groups[3]}`;
     });
@@ -199,6 +221,36 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
     // ellipsis, the euro sign, the per mille sign
     const others = [0x2019, 0x201c, 0x2022, 0x2026, 0x20ac, 0x2030].flatMap((cp) => [false, true].map((w) => `150385${readAs(String.fromCodePoint(cp), w)}1037`));
     expect((await scan(others)).map((g) => g.has)).toEqual(others.map(() => false));
+  });
+
+  it('finds and masks a number written in the digits of any script CLDR knows (١٥٠٣٨٥-١٠٣٧, ۱۵۰۳۸۵۱۰۳۷, ...)', async () => {
+    expect(scriptDigits.map((s) => s.nu)).toEqual(expect.arrayContaining(['arab', 'arabext', 'deva', 'beng', 'thai', 'mathbold', 'mathmono']));
+    const texts = scriptDigits.flatMap(({ digits }) => {
+      const w = (ascii: string) => [...ascii].map((c) => (/[0-9]/.test(c) ? digits[Number(c)]! : c)).join('');
+      return [`Note: ${w('150385-1037')} x`, w('0101901234'), `pt ${w('010190')}\u00a0${w('1234')}`];
+    });
+    const got = await scan(texts);
+    texts.forEach((t, i) => {
+      expect(got[i]!.has, JSON.stringify(t)).toBe(true);
+      expect(got[i]!.masked, JSON.stringify(t)).toMatch(/^(Note: \[CPR\] x|\[CPR\]|pt \[CPR\])$/);
+    });
+    // and in those digits, what is no number stays none: a date without a serial, a month 13
+    const arab = scriptDigits.find((s) => s.nu === 'arab')!.digits;
+    const a = (ascii: string) => [...ascii].map((c) => (/[0-9]/.test(c) ? arab[Number(c)]! : c)).join('');
+    expect((await scan([a('15.03.1985'), a('3213451234'), a('01019012345')])).map((g) => g.has)).toEqual([false, false, false]);
+  });
+
+  it('folds every decimal digit of Unicode 17.0 to its value: the list in cpr_find.sql against this Node and CLDR', async () => {
+    // CLDR's digits fold to CLDR's values, in one call of the macro
+    const cldr = [...scriptDigitValue.keys()].filter((d) => listedDigits.has(d));
+    const [{ folded }] = await queryRows<{ folded: string }>(db.conn, `select _cpr_digits(${`'${cldr.join('')}'`}) as folded`);
+    expect(folded).toBe(cldr.map((d) => scriptDigitValue.get(d)).join(''));
+    // the list is Unicode 17.0's: a Node of that version knows exactly these digits (a newer one may know more)
+    const nd: string[] = [];
+    for (let cp = 0x80; cp < 0x20000; cp++) if (/^\p{Nd}$/u.test(String.fromCodePoint(cp)) && (cp < 0xff10 || cp > 0xff19)) nd.push(String.fromCodePoint(cp));
+    for (const d of listedDigits) expect(/^\p{Nd}$/u.test(d), `U+${d.codePointAt(0)!.toString(16)}`).toBe(true);
+    if (process.versions.unicode === '17.0') expect(nd.filter((d) => !listedDigits.has(d))).toEqual([]);
+    expect(listedDigits.size).toBe(750);
   });
 
   it('reads through every invisible format character it drops, and not through other format characters', async () => {
