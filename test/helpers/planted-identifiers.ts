@@ -16,6 +16,7 @@ export interface Spelling {
 
 const between = (sep: string) => (d: string, s: string) => `${d}${sep}${s}`;
 const fullWidth = (text: string) => text.replace(/[0-9A-Za-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
+const arabicIndic = (text: string) => text.replace(/[0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x30 + 0x660));
 
 export const SPELLINGS: readonly Spelling[] = [
   { name: 'hyphen', latin1: true, write: between('-') },
@@ -33,6 +34,7 @@ export const SPELLINGS: readonly Spelling[] = [
   { name: 'dots', latin1: true, write: (d, s) => `${d.slice(0, 2)}.${d.slice(2, 4)}.${d.slice(4)}-${s}` },
   { name: 'spaced pairs', latin1: true, write: (d, s) => `${d.slice(0, 2)} ${d.slice(2, 4)} ${d.slice(4)} ${s}` },
   { name: 'full-width digits', latin1: false, write: (d, s) => fullWidth(`${d}-${s}`) },
+  { name: 'Arabic-Indic digits', latin1: false, write: (d, s) => arabicIndic(`${d}-${s}`) },
   { name: 'line break', latin1: true, lineBreak: true, write: between('\n') },
   { name: 'replacement, lowercase', latin1: true, replacement: true, write: between('') },
   { name: 'replacement, lowercase, en dash', latin1: false, replacement: true, write: between('\u2013') },
@@ -70,7 +72,7 @@ const NAMED: Record<string, string> = { nbsp: '\u00a0', ndash: '\u2013', mdash: 
 
 /**
  * Text as a reader would take it in: JSON and HTML escapes decoded, escaped line breaks and tabs
- * as spaces, Unicode NFKC (full-width to ASCII), lowercase.
+ * as spaces, Unicode NFKC (full-width to ASCII), Arabic-Indic digits as ASCII, lowercase.
  */
 export function readable(text: string): string {
   return text
@@ -80,6 +82,8 @@ export function readable(text: string): string {
     .replace(/&#([0-9]+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
     .replace(/&([a-z]+);/g, (m, name: string) => NAMED[name] ?? m)
     .normalize('NFKC')
+    // NFKC keeps other scripts' digits: Arabic-Indic ones read as what they are
+    .replace(/[\u0660-\u0669]/g, (c) => String(c.charCodeAt(0) - 0x660))
     .toLowerCase();
 }
 
