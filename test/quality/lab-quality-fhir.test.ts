@@ -3,7 +3,8 @@
 // urn:uuid references, LOINC codes in US units, blood pressure as component[], smoking status and
 // urine dipsticks as valueCodeableConcept, categories laboratory / vital-signs / survey.
 // Every expected figure is worked out by hand from the fixture's twelve lines.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -171,4 +172,25 @@ describe('lab-quality on an Epic-style FHIR export', () => {
       { record_id: 'eK1', check_name: 'value_missing' },
     ]);
   });
+});
+
+describe('a FHIR export with a long record', () => {
+  it('reads an Observation whose note is 30 MB, gzipped, with the lines around it', async () => {
+    const ws = await workspace();
+    const glucose = (id: string, note?: string) => JSON.stringify({
+      resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2345-7', display: 'Glucose' }] },
+      subject: { reference: 'Patient/p1' }, effectiveDateTime: '2025-02-18T09:28:55+01:00', valueQuantity: { value: 90, unit: 'mg/dL' },
+      ...(note ? { note: [{ text: note }] } : {}),
+    });
+    const lines = [glucose('g1'), glucose('g2'), glucose('g3', 'Hemolysed sample, repeated. '.repeat(1_100_000)), glucose('g4'), glucose('g5')];
+    expect(lines[2]!.length).toBeGreaterThan(30_000_000);
+    const file = join(ws.inbox, 'Observation.ndjson.gz');
+    await writeFile(file, gzipSync(`${lines.join('\n')}\n`));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    expect(result.files).toEqual([{ file: 'Observation.ndjson.gz', role: 'fhir', system: 'FHIR', read: 5, rejected: 0, error: null }]);
+    const ids = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; source_line: bigint }>(conn,
+      `select record_id, source_line from lab.results order by source_line`));
+    expect(ids.map((r) => [r.record_id, Number(r.source_line)])).toEqual([['g1', 1], ['g2', 2], ['g3', 3], ['g4', 4], ['g5', 5]]);
+  }, 120_000);
 });

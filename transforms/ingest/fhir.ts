@@ -13,6 +13,16 @@ import { recordStagedFile, stagingTable, type StageContext, type StageResult } f
 
 const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
 
+/**
+ * The longest line the reader takes. An Observation may carry a note or an attachment of tens of
+ * MB on its line (DuckDB's default of 2 MB rejected such a file whole); the reader's buffer holds
+ * one such line, and a larger buffer no longer fits the configured memory limit (1400 MB: 512 MB
+ * failed on a 30 MB line). Within 1400 MB a line of 40 MB is read and one of 60 MB is not (the
+ * JSON functions parse it whole, several times per statement): such a file is rejected whole,
+ * saying so, as is one with a line over this length, naming the line.
+ */
+const MAX_FHIR_LINE_BYTES = 128 * 1024 * 1024;
+
 /** The journal-system name FHIR rows carry (there is no vendor layout behind them). */
 export const FHIR_SYSTEM = 'FHIR';
 
@@ -78,9 +88,21 @@ const CATEGORIES = `coalesce(flatten(list_transform(coalesce(from_json(json_extr
 
 const IS_OBJECT = `coalesce(case when json_valid(j) then json_type(j) = 'OBJECT' end, false)`;
 
-// Whether an Observation has a value of its own: any of R4's value[x] choices.
-const HAS_VALUE = `(${['Quantity', 'CodeableConcept', 'String', 'Boolean', 'Integer', 'Range', 'Ratio', 'SampledData', 'Time', 'DateTime', 'Period']
-  .map((t) => `json_exists(j, '$.value${t}')`).join(' or ')})`;
+// R4's value[x] choices.
+const VALUE_TYPES = ['Quantity', 'CodeableConcept', 'String', 'Boolean', 'Integer', 'Range', 'Ratio', 'SampledData', 'Time', 'DateTime', 'Period'];
+
+// Whether an Observation has a value of its own: any of the value[x] choices.
+const HAS_VALUE = `(${VALUE_TYPES.map((t) => `json_exists(j, '$.value${t}')`).join(' or ')})`;
+
+/**
+ * The Observation's elements that staging reads (here and in sql/fhir_observations.sql); the rest
+ * (narrative text, notes, contained resources, extensions) is dropped once, in one parse of the
+ * line: each element read parses the line again, and 30 extractions of a line holding a 30 MB
+ * note ran out of memory. Keys whose value is null are dropped with them (json_merge_patch).
+ */
+const READ_ELEMENTS = ['resourceType', 'id', 'status', 'category', 'code', 'subject', 'effectiveDateTime', 'effectivePeriod', 'effectiveInstant',
+  'issued', 'performer', 'component', 'hasMember', 'referenceRange', 'interpretation', 'dataAbsentReason', ...VALUE_TYPES.map((t) => `value${t}`)];
+const READ_ONLY = `json_merge_patch('{}', to_json(from_json(j, '{${READ_ELEMENTS.map((k) => `"${k}":"JSON"`).join(',')}}')))`;
 
 // Why an Observation is set apart, null for a lab result (see FHIR_SET_APART); first reason wins.
 const SET_APART_REASON = `case
@@ -103,7 +125,8 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
       select ${sqlString(ctx.runId)} as run_id, ${sqlString(ctx.fileHash)} as file_hash, ${sqlString(ctx.file)} as source_file,
         row_number() over () as source_line, j
       from read_csv(${sqlString(literalPath(ctx.path))}, header = false, auto_detect = false, columns = {'j': 'VARCHAR'},
-        delim = chr(30), quote = '', escape = '', compression = 'auto', encoding = 'utf-8')`);
+        delim = chr(30), quote = '', escape = '', compression = 'auto', encoding = 'utf-8',
+        max_line_size = ${MAX_FHIR_LINE_BYTES}, buffer_size = ${MAX_FHIR_LINE_BYTES + 1}, parallel = false)`);
     // a UTF-8 byte-order mark would make the first line invalid JSON
     await conn.run(`update ${lines} set j = ltrim(j, chr(65279)) where source_line = 1`);
     await conn.run(`insert into meta.rejects
@@ -120,8 +143,9 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
     // an Observation with no category is taken for a lab result (lab-only exports often omit it)
     await conn.run(`create or replace temp table ${lines}_obs as
       select *, ${SET_APART_REASON} as set_apart from (
-        select *, ${CATEGORIES} as categories, ${HAS_VALUE} as has_value from ${lines}
-        where coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Observation' end, false))`);
+        select *, ${CATEGORIES} as categories, ${HAS_VALUE} as has_value from (
+          select * replace (${READ_ONLY} as j) from ${lines}
+          where coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Observation' end, false)))`);
     await conn.run(`insert into ${FHIR_SET_APART}
       select file_hash, source_file, source_line, set_apart, nullif(array_to_string(list_distinct(categories), ', '), ''),
         j ->> '$.code.coding[0].code', coalesce(j ->> '$.code.text', j ->> '$.code.coding[0].display')
@@ -144,8 +168,15 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
     const warnings = Number(apart!.n) ? [`${Number(apart!.n)} Observations set apart (another category than laboratory, withdrawn, or panels without a value of their own): not counted as lab results`] : [];
     return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, warnings };
   } catch (err) {
-    const first = ((err as Error).message ?? String(err)).split('\n').find((l) => l.trim() !== '') ?? '';
-    const message = `file could not be read as FHIR NDJSON: ${first.replace(/^[A-Za-z ]+ Error: /, '').slice(0, 300)}`;
+    // only the error's first line: the reader quotes the offending line after it
+    const text = (err as Error).message ?? String(err);
+    const first = text.split('\n').find((l) => l.trim() !== '') ?? '';
+    const tooLong = /Maximum line size/.test(text) ? /Line: (\d+)/.exec(first) : null;
+    const message = tooLong
+      ? `line ${tooLong[1]} is longer than ${MAX_FHIR_LINE_BYTES / 1024 / 1024} MB, the longest line read: the file is rejected whole`
+      : /^Out of Memory Error/.test(first)
+        ? `a line is too large to read within the memory limit (${first.replace(/^Out of Memory Error: /, '')}): raise memory_limit or split the file`
+        : `file could not be read as FHIR NDJSON: ${first.replace(/^[A-Za-z ]+ Error: /, '').slice(0, 300)}`;
     await conn.run(`delete from ${stagingTable('laboratoriesvar')} where file_no = ${ctx.seq}`);
     await conn.run(`delete from ${FHIR_SET_APART} where file_hash = ${sqlString(ctx.fileHash)}`).catch(() => undefined);
     await conn.run(`delete from ${FHIR_RESULTS} where file_hash = ${sqlString(ctx.fileHash)}`).catch(() => undefined);

@@ -2,7 +2,8 @@
 -- rows: the same raw text columns and parsed columns a journal system's layout produces, so
 -- the pipeline's staging and core transforms treat them like any other delivery.
 -- Input: the temporary view fhir_lines (run_id, file_hash, source_file, source_line, j,
--- categories, has_value: whether the Observation has a value[x]) with one JSON object per line;
+-- categories, has_value: whether the Observation has a value[x]) with one JSON object per line,
+-- holding only the elements fhir.ts lists in READ_ELEMENTS (add one there before reading it here);
 -- lines that are not Observations were rejected before, those that are no lab result set apart.
 -- One row per result: the Observation's own value, and each of its component[] values (a blood
 -- pressure panel's systolic 8480-6 and diastolic 8462-4) as a result of its own. A component is
