@@ -107,3 +107,26 @@ describe('lab-quality checks that need no catalogue', () => {
       .toEqual(expect.arrayContaining([['lab.unit_mixed', 'warn', 11], ['lab.outlier', 'warn', 4]]));
   });
 });
+
+describe('an outlier of an analysis in the catalogue', () => {
+  it('is explained by that analysis\' own unit factors only, not by another analysis\' that happens to fit', async () => {
+    const ws = await workspace();
+    // glucose (LOINC 2345-7, linked to NPU02187) in mmol/L: 24 ordinary values, one 4.008 times
+    // their median (ionised calcium's mmol/L -> mg/dL factor: no glucose conversion), one 18.02
+    // times it (glucose's own mmol/L -> mg/dL, 1 / 0.0555)
+    const usual = range(24, 5.0, 0.05);
+    const m = median(usual);
+    const values = [...usual, Math.round(m * 4.008 * 100) / 100, Math.round(m * 18.02 * 100) / 100];
+    const rows = ['Id,Pt,Code,System,Val,Unit', ...values.map((v, i) => `g${String(i + 1).padStart(2, '0')},PT${i % 5},2345-7,LOINC,${v},mmol/L`)];
+    await ws.put('export/results.csv', `${rows.join('\n')}\n`);
+    const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, code_system: System, value: Val, unit: Unit }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    const f = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; detail: string }>(conn, `
+      select r.record_id, f.detail from lab.row_findings as f join lab.results as r using (row_id) where f.check_name = 'outlier' order by r.record_id`));
+    expect(f.map((x) => x.record_id)).toEqual(['g25', 'g26']);
+    expect(f[0]!.detail).not.toContain('times the median');
+    expect(f[1]!.detail).toMatch(/; about 18\.0\d+ times the median, as if it were in mg\/dL$/);
+  }, 120_000);
+});

@@ -4,7 +4,9 @@
 -- spread (MAD > 0). Past 5 rather than their 3.5: lab values are skewed, and a finding should be
 -- worth reading. When the value divided by the median is near (within 15%) a factor the
 -- catalogue knows from this unit to another (lab.known_factors) or a power of ten, the detail
--- names it: a total protein of 70 "g/dL" among values near 7 reads as g/L.
+-- names it: a total protein of 70 "g/dL" among values near 7 reads as g/L. An analysis in the
+-- catalogue is read by its own factors only (a glucose 4 times its median is not "as if in
+-- mg/dL" by ionised calcium's 4.008); a code without an entry by any analysis' factors.
 with results as not materialized (
     select * from lab.results
 ),
@@ -14,13 +16,13 @@ profiles as (
 ),
 
 factors as (
-    select from_unit, to_unit, factor from lab.known_factors
+    select code, from_unit, to_unit, factor from lab.known_factors
     union all
-    select null, null, unnest([10, 100, 1000, 0.1, 0.01, 0.001])
+    select null, null, null, unnest([10, 100, 1000, 0.1, 0.01, 0.001])
 ),
 
 far as (
-    select r.row_id, r.value_num, r.value_text, r.unit_norm, coalesce(r.catalogue_code, r.analysis_code) as analysis, p.median, p.mad,
+    select r.row_id, r.value_num, r.value_text, r.unit_norm, r.catalogue_code, coalesce(r.catalogue_code, r.analysis_code) as analysis, p.median, p.mad,
         0.6745 * (r.value_num - p.median) / p.mad as z,
     from results as r
     join profiles as p on p.analysis = coalesce(r.catalogue_code, r.analysis_code) and p.unit_norm is not distinct from r.unit_norm
@@ -34,6 +36,7 @@ named as (
         arg_min(f.factor, abs(ln(far.value_num / far.median / f.factor))) as times,
     from far
     join factors as f on (f.from_unit is null or f.from_unit = far.unit_norm)
+        and (f.code is null or far.catalogue_code is null or f.code = far.catalogue_code)
     where far.value_num > 0 and far.median > 0 and abs(ln(far.value_num / far.median / f.factor)) < ln(1.15)
     group by far.row_id
 ),
