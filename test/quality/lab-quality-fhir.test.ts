@@ -128,7 +128,9 @@ describe('LOINC results in the wrong unit', () => {
 // An export written the way Epic writes Observations (test/fixtures/lab/epic-style-observations.ndjson,
 // by hand, CR LF): the vendor's own code first and LOINC second, a withdrawn result, a CBC panel
 // that only points at its members, the value[x] choices that are no number, a cancelled test
-// with dataAbsentReason, and a heart rate among the lab results.
+// with dataAbsentReason, a heart rate among the lab results, an interpretation given as text
+// only, intervals per age band, a category in Epic's own code system ('Lab'), and a patient
+// contained in the Observation.
 describe('lab-quality on an Epic-style FHIR export', () => {
   let out: string;
   let result: LabQualityResult;
@@ -141,36 +143,44 @@ describe('lab-quality on an Epic-style FHIR export', () => {
     result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
   }, 120_000);
 
-  it('sets apart what is no lab result, saying why, and counts the rest: 9 lines = 6 results + 3 set apart', () => {
-    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 6, rejected: 0, error: null }]);
+  it('sets apart what is no lab result, saying why, and counts the rest: 13 lines = 9 results + 4 set apart', () => {
+    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 9, rejected: 0, error: null }]);
     expect(result.outputs.summary.setApart).toEqual([
+      { reason: 'cancelled (status cancelled: not performed or not completed)', category: 'laboratory', code: '5006', name: 'Potassium [Moles/volume] in Serum or Plasma', rows: 1 },
       { reason: 'not laboratory', category: 'vital-signs', code: '5008', name: 'Heart rate', rows: 1 },
       { reason: 'panel: groups its members (hasMember), no value of its own', category: 'laboratory', code: '5001', name: 'CBC panel - Blood by Automated count', rows: 1 },
       { reason: 'withdrawn (status entered-in-error)', category: 'laboratory', code: '5000', name: 'Glucose [Moles/volume] in Blood', rows: 1 },
     ]);
-    expect(result.outputs.text).toContain('FHIR Observations set apart (no lab result, not counted): 3');
-    // the withdrawn glucose is no usable result; the cancelled potassium has no value
-    expect(result.outputs.summary).toMatchObject({ rowsRead: 6, usable: 5, unusable: 1, rejected: 0 });
+    expect(result.outputs.text).toContain('FHIR Observations set apart (no lab result, not counted): 4');
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 9, usable: 9, unusable: 0, rejected: 0 });
   });
 
-  it('reads a boolean, a titre ratio and a range as answers, and a cancelled test as a result without a value', async () => {
-    const rows = await query<Record<string, unknown>>(`select record_id, analysis_code, value_text, value_state from lab.results order by source_line`);
+  it('reads a boolean, a titre ratio and a range as answers', async () => {
+    const rows = await query<Record<string, unknown>>(`select record_id, analysis_code, value_text, value_state from lab.results where value_state <> 'numeric' order by source_line`);
     expect(rows).toEqual([
-      { record_id: 'eHGB1', analysis_code: '718-7', value_text: '13.1', value_state: 'numeric' },
-      { record_id: 'eWBC1', analysis_code: '6690-2', value_text: '6.2', value_state: 'numeric' },
       { record_id: 'eHCG1', analysis_code: '2106-3', value_text: 'false', value_state: 'qualitative' },
       { record_id: 'eTIT1', analysis_code: '5370-2', value_text: '1:64', value_state: 'qualitative' },
-      { record_id: 'eK1', analysis_code: '2823-3', value_text: null, value_state: 'unparseable' },
       { record_id: 'eRBC1', analysis_code: '13945-1', value_text: '5-10', value_state: 'qualitative' },
     ]);
+  });
+
+  it('reads a text-only interpretation as the flag, intervals per age band as no one interval, and the contained patient\'s identifier', async () => {
+    const rows = await query<Record<string, unknown>>(`select record_id, patient, abnormal_flag, ref_low, ref_high, ref_text from lab.results
+      where record_id in ('eNA1', 'eALP1', 'eCRP1', 'eHBA1') order by source_line`);
+    expect(rows).toEqual([
+      { record_id: 'eNA1', patient: 'eQ3k9Yw1nB7xY2mZ0aL4c5A3', abnormal_flag: 'High', ref_low: 136, ref_high: 145, ref_text: null },
+      { record_id: 'eALP1', patient: 'eQ3k9Yw1nB7xY2mZ0aL4c5A3', abnormal_flag: null, ref_low: null, ref_high: null, ref_text: 'given per age or population group only' },
+      { record_id: 'eCRP1', patient: 'eQ3k9Yw1nB7xY2mZ0aL4c5A3', abnormal_flag: null, ref_low: null, ref_high: 10, ref_text: null },
+      { record_id: 'eHBA1', patient: 'Z1234567', abnormal_flag: null, ref_low: null, ref_high: 5.7, ref_text: null },
+    ]);
+  });
+
+  it('finds what is wrong and nothing else', async () => {
     const findings = await query<{ record_id: string; check_name: string }>(`select r.record_id, f.check_name from lab.row_findings as f
       join lab.results as r using (row_id) order by r.source_line, f.check_name`);
     // a reference interval is missing only where a number is read against one (the leukocytes);
-    // the potassium's missing value is its only finding
-    expect(findings).toEqual([
-      { record_id: 'eWBC1', check_name: 'reference_missing' },
-      { record_id: 'eK1', check_name: 'value_missing' },
-    ]);
+    // the sodium's High agrees with 150 above 145, and no interval is "unstable"
+    expect(findings).toEqual([{ record_id: 'eWBC1', check_name: 'reference_missing' }]);
   });
 });
 

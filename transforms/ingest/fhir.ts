@@ -60,9 +60,11 @@ export async function looksLikeFhirObservations(path: string): Promise<boolean> 
 /**
  * Observations that are no lab result, kept apart from the results one row each with the reason,
  * so that an evaluation can report them without counting them: another category than laboratory
- * (vital signs, surveys, ...), withdrawn (status entered-in-error: "should never have existed",
- * FHIR R4 ObservationStatus), or a panel that only groups other Observations (hasMember) and has
- * no value or component of its own (its members are results in their own lines).
+ * (vital signs, surveys, ...; a category coded 'laboratory' or, as Epic's own system codes it,
+ * 'Lab' is laboratory), withdrawn (status entered-in-error: "should never have existed", FHIR R4
+ * ObservationStatus), cancelled ("not started or not completed"), or a panel that only groups
+ * other Observations (hasMember) and has no value or component of its own (its members are
+ * results in their own lines).
  */
 export const FHIR_SET_APART = 'lab.fhir_set_apart';
 
@@ -100,14 +102,16 @@ const HAS_VALUE = `(${VALUE_TYPES.map((t) => `json_exists(j, '$.value${t}')`).jo
  * line: each element read parses the line again, and 30 extractions of a line holding a 30 MB
  * note ran out of memory. Keys whose value is null are dropped with them (json_merge_patch).
  */
-const READ_ELEMENTS = ['resourceType', 'id', 'status', 'category', 'code', 'subject', 'effectiveDateTime', 'effectivePeriod', 'effectiveInstant',
-  'issued', 'performer', 'component', 'hasMember', 'referenceRange', 'interpretation', 'dataAbsentReason', ...VALUE_TYPES.map((t) => `value${t}`)];
+const READ_ELEMENTS = ['resourceType', 'id', 'status', 'category', 'code', 'subject', 'contained', 'effectiveDateTime', 'effectivePeriod',
+  'effectiveInstant', 'issued', 'performer', 'component', 'hasMember', 'referenceRange', 'interpretation', 'dataAbsentReason',
+  ...VALUE_TYPES.map((t) => `value${t}`)];
 const READ_ONLY = `json_merge_patch('{}', to_json(from_json(j, '{${READ_ELEMENTS.map((k) => `"${k}":"JSON"`).join(',')}}')))`;
 
 // Why an Observation is set apart, null for a lab result (see FHIR_SET_APART); first reason wins.
 const SET_APART_REASON = `case
-    when len(categories) > 0 and not list_contains(categories, 'laboratory') then 'not laboratory'
+    when len(categories) > 0 and not list_has_any(list_transform(categories, c -> lower(c)), ['laboratory', 'lab']) then 'not laboratory'
     when (j ->> '$.status') = 'entered-in-error' then 'withdrawn (status entered-in-error)'
+    when (j ->> '$.status') = 'cancelled' then 'cancelled (status cancelled: not performed or not completed)'
     when json_exists(j, '$.hasMember') and not has_value and not json_exists(j, '$.component') then 'panel: groups its members (hasMember), no value of its own'
   end`;
 

@@ -62,12 +62,21 @@ fields as (
             part ->> '$.valueTime',
             (part ->> '$.valuePeriod.start') || '/' || coalesce(part ->> '$.valuePeriod.end', '')
         ) as value_concept,
-        part -> '$.referenceRange[0]' as range,
-        part ->> '$.interpretation[0].coding[0].code' as interpretation,
+        -- the interval for everyone: the first without an age band or a population (appliesTo);
+        -- where every interval is for some group only, none (the text says so)
+        coalesce(from_json(json_extract(part, '$.referenceRange'), '["json"]'), []) as ranges,
+        list_filter(ranges, r -> not json_exists(r, '$.age') and not json_exists(r, '$.appliesTo'))[1] as range,
+        coalesce(part ->> '$.interpretation[0].coding[0].code', part ->> '$.interpretation[0].text') as interpretation,
         j ->> '$.status' as status,
         coalesce(j ->> '$.effectiveDateTime', j ->> '$.effectivePeriod.start', j ->> '$.effectiveInstant') as effective,
         j ->> '$.issued' as issued,
         j ->> '$.subject.reference' as subject_ref,
+        -- a reference '#id' points into the Observation's own contained resources: the Patient
+        -- there has the identifier (its id is local to this Observation, so no patient id)
+        case when starts_with(j ->> '$.subject.reference', '#') then list_filter(
+            coalesce(from_json(json_extract(j, '$.contained'), '["json"]'), []),
+            c -> json_extract_string(c, '$.id') = substr(json_extract_string(j, '$.subject.reference'), 2)
+        )[1] end as contained_subject,
         j ->> '$.subject.identifier.value' as subject_id,
         j -> '$.performer' as performers,
     from parts
@@ -117,12 +126,12 @@ final as (
         list_filter(performer_ids, v -> regexp_full_match(v, '[0-9]{1,6}'))[1] as ydernummer,
         -- regexp_extract gives '' (not null) when nothing matches: each form is tried in turn
         -- (Patient/x, a full URL ending in Patient/x, urn:uuid:x as bulk exports reference bundles)
-        coalesce(
+        case when starts_with(subject_ref, '#') then nullif(trim(contained_subject ->> '$.identifier[0].value'), '') else coalesce(
             nullif(regexp_extract(subject_ref, '^(?:.*/)?Patient/(.+)$', 1), ''),
             nullif(regexp_extract(subject_ref, '^urn:uuid:(.+)$', 1), ''),
             nullif(trim(subject_ref), ''),
             nullif(trim(subject_id), '')
-        ) as patient,
+        ) end as patient,
         coding ->> '$.code' as analysis_code,
         case
             when (coding ->> '$.system') in ('http://npu-terminology.org', 'urn:oid:1.2.208.176.2.1') then 'NPU'
@@ -138,7 +147,7 @@ final as (
         try_cast(json_extract(range, '$.low.value')::varchar as double) as ref_low__parsed,
         json_extract(range, '$.high.value')::varchar as ref_high,
         try_cast(json_extract(range, '$.high.value')::varchar as double) as ref_high__parsed,
-        range ->> '$.text' as ref_text,
+        coalesce(range ->> '$.text', case when range is null and len(ranges) > 0 then 'given per age or population group only' end) as ref_text,
         case upper(interpretation)
             when 'H' then 'for_hoej' when 'HH' then 'for_hoej' when 'HU' then 'for_hoej'
             when 'L' then 'for_lav' when 'LL' then 'for_lav' when 'LU' then 'for_lav'
