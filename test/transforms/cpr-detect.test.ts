@@ -243,8 +243,8 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
   it('folds every decimal digit of Unicode 17.0 to its value: the list in cpr_find.sql against this Node and CLDR', async () => {
     // CLDR's digits fold to CLDR's values, in one call of the macro
     const cldr = [...scriptDigitValue.keys()].filter((d) => listedDigits.has(d));
-    const [{ folded }] = await queryRows<{ folded: string }>(db.conn, `select _cpr_digits(${`'${cldr.join('')}'`}) as folded`);
-    expect(folded).toBe(cldr.map((d) => scriptDigitValue.get(d)).join(''));
+    const [row] = await queryRows<{ folded: string }>(db.conn, `select _cpr_digits(${`'${cldr.join('')}'`}) as folded`);
+    expect(row!.folded).toBe(cldr.map((d) => scriptDigitValue.get(d)).join(''));
     // the list is Unicode 17.0's: a Node of that version knows exactly these digits (a newer one may know more)
     const nd: string[] = [];
     for (let cp = 0x80; cp < 0x20000; cp++) if (/^\p{Nd}$/u.test(String.fromCodePoint(cp)) && (cp < 0xff10 || cp > 0xff19)) nd.push(String.fromCodePoint(cp));
