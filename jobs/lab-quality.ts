@@ -21,6 +21,7 @@ import { writeReferenceTables } from '../transforms/reference/layouts.ts';
 import { stageAll } from '../transforms/ingest/stage-all.ts';
 import { createStagingTables, rejectWhole, replaceWithView, stageFile, type StageResult } from '../transforms/ingest/stage.ts';
 import { FHIR_SYSTEM, loadFhirMacros, stageFhirFile } from '../transforms/ingest/fhir.ts';
+import { READ_AS_UTF8 } from '../transforms/ingest/utf8-check.ts';
 import { loadMapping, resolveInputs, type LabInput } from '../quality/reports/lab-quality/inputs.ts';
 import { prepareMappedInputs } from '../quality/reports/lab-quality/prepare.ts';
 import { checkMapping, mappingText } from '../quality/reports/lab-quality/check-mapping.ts';
@@ -111,6 +112,15 @@ interface Evaluation {
   readonly dbFile: string;
 }
 
+/** What the evaluation says about how it read the files, beside the time frame's notes. */
+function notesOf(inputs: readonly LabInput[], foreignSystems: readonly string[]): string[] {
+  const utf8 = inputs.flatMap((i) => (i.role === 'delivery' && i.readAsUtf8 ? [i.file] : []));
+  return [
+    ...(foreignSystems.length ? [`Patient identifiers of ${foreignSystems.join(', ')} are the extract's own: not judged by the journal systems' pseudonym format.`] : []),
+    ...(utf8.length ? [`${utf8.join(', ')}: ${READ_AS_UTF8}.`] : []),
+  ];
+}
+
 async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Promise<LabQualityResult> {
   const { config, mapping, labMapping, recognised, ignored, outDir, dbFile } = e;
   // Each evaluation starts from nothing: the file describes this extract only.
@@ -176,11 +186,12 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     const stageOne = async (h: (typeof hashed)[number], worker: DuckDBConnection, seq: number) => {
       const { input, hash } = h;
       const ctx = { runId, batchId, fileHash: hash, file: input.file, path: input.path, timeZone: (input.role === 'delivery' && input.timeZone) || config.timeZone, seq };
-      const result = input.role === 'fhir'
+      const staged = input.role === 'fhir'
         ? await stageFhirFile(worker, ctx)
         : input.role === 'delivery' && input.unreadable
           ? await rejectWhole(worker, input.target, ctx, input.unreadable)
           : await stageFile(worker, (input as Extract<LabInput, { target: unknown }>).target, ctx);
+      const result = input.role === 'delivery' && input.readAsUtf8 ? { ...staged, warnings: [...staged.warnings, READ_AS_UTF8] } : staged;
       results.set(hash, result);
       if (result.fileError) log.error({ file: input.file, reason: result.fileError }, 'file rejected');
       for (const w of result.warnings) log.warn({ file: input.file }, w);
@@ -234,7 +245,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
         read: r?.rowsRead ?? 0, rejected: rejectedLines.get(hash) ?? 0, error: r?.fileError ?? null,
       };
     });
-    const outputs = await writeLabOutputs(conn, { outDir, dbFile: opts.keepDatabase ? dbFile : null, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: [...evaluation.notes, ...(foreignSystems.length ? [`Patient identifiers of ${foreignSystems.join(', ')} are the extract's own: not judged by the journal systems' pseudonym format.`] : [])], noClinic: evaluation.noClinic, shownZone: evaluation.shownZone, danishCsv: opts.danishCsv, flaggedJson: opts.flaggedJson });
+    const outputs = await writeLabOutputs(conn, { outDir, dbFile: opts.keepDatabase ? dbFile : null, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: [...evaluation.notes, ...notesOf(hashed.map((h) => h.input), foreignSystems)], noClinic: evaluation.noClinic, shownZone: evaluation.shownZone, danishCsv: opts.danishCsv, flaggedJson: opts.flaggedJson });
     // evaluated, but not usable as it stands (a file rejected whole, nothing usable): the command fails
     const exitCode = outputs.problems.length ? EXIT.failed : EXIT.ok;
     await conn.run(`update meta.runs set finished_at = ${sqlString(new Date().toISOString())}, status = 'succeeded', exit_code = ${exitCode},

@@ -279,6 +279,24 @@ describe('a Latin-1 export written by Windows', () => {
   }, 120_000);
 });
 
+describe('a UTF-8 export its mapping declares Latin-1', () => {
+  it('is read as UTF-8 through the computed columns, saying so: units and names as written', async () => {
+    const ws = await workspace();
+    await hospital(ws, 'dates_shifted: true');
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('dates_shifted: true').replace('    format: csv\n', '    format: csv\n    encoding: latin-1\n'));
+    // creatinine in µmol/L, written by a program that saves UTF-8
+    const lines = [...LABEVENTS.trim().split('\n'), '6,10004,50912,2180-03-02 08:00:00,2180-03-02 09:00:00,88,88,µmol/L,60,105,'];
+    await ws.put('mapping/dictionary.csv', `${DICTIONARY}50912,Kreatinin – P,Blood\n`);
+    await ws.put('export/labevents.csv', Buffer.from(`${lines.join('\n')}\n`, 'utf8'));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    expect(result.outputs.text).toContain('labevents.csv: read as UTF-8: the file its layout declares Latin-1 is valid UTF-8');
+    const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ unit: string; analysis_name: string }>(conn,
+      `select unit, analysis_name from lab.results where analysis_code = '50912'`));
+    expect(rows).toEqual([{ unit: 'µmol/L', analysis_name: 'Kreatinin – P' }]);
+  }, 120_000);
+});
+
 describe('honest outputs', () => {
   it('exits non-zero and names the file first when a file is rejected whole', async () => {
     const ws = await workspace();

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { Utf8Check } from './utf8-check.ts';
 
 /** What one pass over a delivered file's content (decompressed when gzip) found. */
 export interface FileScan {
@@ -21,6 +22,8 @@ export interface FileScan {
    * otherwise: a quoted field may hold a line break, and a lone CR may end a record.
    */
   readonly records: number | null;
+  /** What the bytes are, when asked (`utf8`): see Utf8Check.verdict. */
+  readonly encoding: 'utf-8' | 'ascii' | 'other' | null;
   /**
    * The lines, empty ones included, when counted (`countLines`) and no CR stands but before a LF
    * (DuckDB may end a line at a lone CR). NDJSON's lines are its records: a file with as many
@@ -53,8 +56,9 @@ const NUL_ESCAPE = Buffer.from('\\u0000');
  * first turns that into a whole-file reject.
  */
 export async function scanFile(
-  path: string, opts: { jsonEscapes?: boolean; maxLineBytes?: number; maxBytes?: number; countLines?: boolean } = {},
+  path: string, opts: { jsonEscapes?: boolean; maxLineBytes?: number; maxBytes?: number; countLines?: boolean; utf8?: boolean } = {},
 ): Promise<FileScan> {
+  const utf8 = opts.utf8 ? new Utf8Check() : null;
   let nul = false;
   let bytes = 0;
   let onlyNul = true;
@@ -84,6 +88,7 @@ export async function scanFile(
         return;
       }
       for (let i = 0; onlyNul && i < chunk.length; i++) onlyNul = chunk[i] === 0;
+      if (utf8?.open) utf8.push(chunk);
       if (!nul) {
         nul = chunk.includes(0) || (opts.jsonEscapes === true
           && (chunk.includes(NUL_ESCAPE) || Buffer.concat([tail, chunk.subarray(0, NUL_ESCAPE.length - 1)]).includes(NUL_ESCAPE)));
@@ -119,16 +124,16 @@ export async function scanFile(
     const problem = bytes > 0 && onlyNul ? `the file holds nothing but NUL bytes (${bytes} of them): not a delivery` : null;
     if (lineBytes > 0) ended(line, lineBytes, lastByte); // a last line without a line break
     const counted = maxLine !== Infinity && longLine === null && !quote && crs === crlfs;
-    return { problem, nul, longLine, records: counted ? records : null, lines: opts.countLines && crs === crlfs ? lines : null };
+    return { problem, nul, longLine, records: counted ? records : null, lines: opts.countLines && crs === crlfs ? lines : null, encoding: utf8?.verdict() ?? null };
   } catch (err) {
     if (err instanceof TooLarge) {
       const limit = `${Math.round(opts.maxBytes! / 1024 / 1024)} MB`;
-      return { problem: gzip ? `decompresses to more than ${limit} (max_file_size)` : `larger than ${limit} (max_file_size)`, nul, longLine, records: null, lines: null };
+      return { problem: gzip ? `decompresses to more than ${limit} (max_file_size)` : `larger than ${limit} (max_file_size)`, nul, longLine, records: null, lines: null, encoding: null };
     }
     const e = err as NodeJS.ErrnoException;
     if (!gzip) throw err;
-    if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) return { problem: 'gzip file is truncated (cut off before its end)', nul, longLine, records: null, lines: null };
-    if (e.code?.startsWith('Z_')) return { problem: `gzip file is corrupt (${e.message})`, nul, longLine, records: null, lines: null };
+    if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) return { problem: 'gzip file is truncated (cut off before its end)', nul, longLine, records: null, lines: null, encoding: null };
+    if (e.code?.startsWith('Z_')) return { problem: `gzip file is corrupt (${e.message})`, nul, longLine, records: null, lines: null, encoding: null };
     throw err;
   }
 }

@@ -10,6 +10,7 @@ import { MAX_HEADER_BYTES, readHeader, wrongEncoding } from './header.ts';
 import { literalPath } from './literal-path.ts';
 import { localToUtcSql, OFFSETS_FROM_BYTES, zoneOffsets } from './local-time.ts';
 import { isNotLatin1, transcodeWindows1252 } from './windows-1252.ts';
+import { READ_AS_UTF8 } from './utf8-check.ts';
 import { maskIdentifiers } from '../privacy/identifiers.ts';
 
 /** The longest record staged (DuckDB's default max_line_size, set explicitly: a larger buffer would lift it). */
@@ -161,6 +162,9 @@ export interface StageResult {
 /** A file that cannot be read at all: reported with this message, nothing staged. */
 export class FileRejected extends Error {}
 
+/** A file its layout declares Latin-1 that is UTF-8 (utf8-check.ts): staged again as UTF-8. */
+class DeclaredLatin1IsUtf8 extends Error {}
+
 /**
  * Reads one delivered file into its staging table. Every record ends up either
  * staged (with its line number) or in meta.rejects (with line, column and reason).
@@ -169,7 +173,19 @@ export async function stageFile(conn: DuckDBConnection, target: StageTarget, ctx
   try {
     return await stage(conn, target, ctx);
   } catch (err) {
+    if (err instanceof DeclaredLatin1IsUtf8) return stageAsUtf8(conn, target, ctx);
     if (target.layout.encoding === 'latin-1' && isNotLatin1(err)) return stageAsWindows1252(conn, target, ctx, err);
+    return rejectFile(conn, target, ctx, err);
+  }
+}
+
+/** A Latin-1 file that is valid UTF-8 with characters beyond ASCII, staged as UTF-8 (utf8-check.ts). */
+async function stageAsUtf8(conn: DuckDBConnection, target: StageTarget, ctx: StageContext): Promise<StageResult> {
+  await takeBack(conn, target, ctx);
+  try {
+    const result = await stage(conn, { ...target, layout: { ...target.layout, encoding: 'utf-8' } }, ctx);
+    return { ...result, warnings: [...result.warnings, READ_AS_UTF8] };
+  } catch (err) {
     return rejectFile(conn, target, ctx, err);
   }
 }
@@ -369,8 +385,9 @@ async function numberByRowId(conn: DuckDBConnection, kind: Kind | 'register', fi
 /** What stageFile checks of a delimited file before reading it; throws FileRejected as it does. */
 async function checkCsvFile(target: StageTarget, ctx: StageContext, warnings: string[]): Promise<{ fileColumns: string[]; nulBytes: boolean; records: number | null }> {
   const { layout } = target;
-  const scan = await scanFile(ctx.path, { jsonEscapes: false, maxLineBytes: MAX_LINE_BYTES, maxBytes: ctx.maxFileBytes });
+  const scan = await scanFile(ctx.path, { jsonEscapes: false, maxLineBytes: MAX_LINE_BYTES, maxBytes: ctx.maxFileBytes, utf8: layout.encoding === 'latin-1' });
   if (scan.problem) throw new FileRejected(scan.problem);
+  if (scan.encoding === 'utf-8') throw new DeclaredLatin1IsUtf8();
   if (scan.longLine) {
     const { line, bytes } = scan.longLine;
     throw new FileRejected(`line ${line} is longer than ${MAX_LINE_BYTES / 1024 / 1024} MB (${bytes} bytes and more): too long to read and reject on its own`);

@@ -24,6 +24,8 @@ export type LabInput =
     readonly deliveredAt?: Date | null;
     /** Why the mapping's computed columns could not be read from the file: it is rejected whole. */
     readonly unreadable?: string;
+    /** Declared Latin-1 by its mapping but UTF-8 (transforms/ingest/utf8-check.ts): read as UTF-8. */
+    readonly readAsUtf8?: boolean;
   }
   | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'register'; readonly target: StageTarget }
   | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'fhir' }

@@ -12,6 +12,7 @@ import { readHeader, wrongEncoding } from '../../../transforms/ingest/header.ts'
 import { literalPath } from '../../../transforms/ingest/literal-path.ts';
 import { deliveryTarget } from '../../../transforms/ingest/stage.ts';
 import { isNotLatin1, transcodeWindows1252 } from '../../../transforms/ingest/windows-1252.ts';
+import { fileEncoding } from '../../../transforms/ingest/utf8-check.ts';
 import type { MappedDelivery } from './mapping.ts';
 import type { LabInput } from './inputs.ts';
 
@@ -69,7 +70,8 @@ export async function checkMappedHeaders(inputs: readonly LabInput[]): Promise<M
  * missing column), reads the delivery time of files whose mapping names a column for it (in the
  * mapping's time zone, else `timeZone`), and rewrites the files with computed columns into `tmpDir`.
  */
-export async function prepareMappedInputs(inputs: readonly LabInput[], tmpDir: string, timeZone: string): Promise<LabInput[]> {
+export async function prepareMappedInputs(given: readonly LabInput[], tmpDir: string, timeZone: string): Promise<LabInput[]> {
+  const inputs = await Promise.all(given.map(utf8IfItIs));
   const headers = await checkMappedHeaders(inputs);
   const out: LabInput[] = [];
   let n = 0;
@@ -93,6 +95,14 @@ export async function prepareMappedInputs(inputs: readonly LabInput[], tmpDir: s
     out.push({ ...input, path, target: deliveryTarget(plain) } satisfies DeliveryInput);
   }
   return out;
+}
+
+/** A mapped file declared Latin-1 that is UTF-8 (utf8-check.ts), read as UTF-8 from its header on. */
+async function utf8IfItIs(input: LabInput): Promise<LabInput> {
+  if (input.role !== 'delivery' || input.mapped?.encoding !== 'latin-1') return input;
+  if ((await fileEncoding(input.path).catch(() => 'other')) !== 'utf-8') return input;
+  const mapped: MappedDelivery = { ...input.mapped, encoding: 'utf-8' };
+  return { ...input, mapped, target: deliveryTarget(mapped), readAsUtf8: true };
 }
 
 /** The latest time in a file's delivered_at column, read with the layout's format in its time zone. */

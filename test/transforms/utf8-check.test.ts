@@ -1,0 +1,47 @@
+// Utf8Check (transforms/ingest/utf8-check.ts) on bytes split into chunks anywhere, a multi-byte
+// character cut in two included: UTF-8 text beyond ASCII is 'utf-8', ASCII is 'ascii', and
+// Danish text in Latin-1 is never taken for UTF-8.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { Utf8Check } from '../../transforms/ingest/utf8-check.ts';
+
+const verdictOf = (bytes: Buffer, cuts: number[]) => {
+  const check = new Utf8Check();
+  const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+  let from = 0;
+  for (const to of [...at, bytes.length]) {
+    check.push(bytes.subarray(from, to));
+    from = to;
+  }
+  return check.verdict();
+};
+const cuts = fc.array(fc.nat(), { maxLength: 12 });
+// Danish text as a clinic writes it: words of letters (æ ø å among them) between spaces, digits,
+// punctuation and symbols (µ ½ § °). A Latin-1 æ, ø or å is a byte that starts a UTF-8 sequence of
+// three or four and a letter after it ends that: a word with one makes the file no UTF-8. (Latin-1
+// text whose only characters beyond ASCII are pairs such as "Ø§" is valid UTF-8, and would be read
+// as such: no clinic's text is that.)
+const word = fc.array(fc.constantFrom(...'abcdefghijklmnoprstuvyæøåÆØÅé'.split('')), { minLength: 2, maxLength: 12 }).map((a) => a.join(''));
+const between = fc.constantFrom(' ', ', ', '. ', ' 120 µmol/L ', ' ½ ', ' § ', ' 38,5 ° ', '\n');
+const danish = fc.array(fc.tuple(word, between), { minLength: 1, maxLength: 12 }).map((a) => a.flat().join(''))
+  .filter((s) => /[æøå][a-zæøå]/.test(s));
+
+describe('Utf8Check', () => {
+  it('calls UTF-8 text with a character beyond ASCII utf-8, however it is cut', () => {
+    fc.assert(fc.property(fc.string({ unit: 'grapheme', minLength: 1 }).filter((s) => /[^\x00-\x7f]/.test(s)), cuts,
+      (s, c) => verdictOf(Buffer.from(s, 'utf8'), c) === 'utf-8'), { numRuns: 300 });
+  });
+
+  it('calls ASCII ascii', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary-ascii' }), cuts, (s, c) => verdictOf(Buffer.from(s, 'latin1'), c) === 'ascii'), { numRuns: 200 });
+  });
+
+  it('never calls Latin-1 Danish text utf-8', () => {
+    fc.assert(fc.property(danish, cuts, (s, c) => verdictOf(Buffer.from(s, 'latin1'), c) === 'other'), { numRuns: 300 });
+  });
+
+  it('calls a file cut inside its last character other, and invalid bytes after valid ones other', () => {
+    expect(verdictOf(Buffer.from('Kreatinin µ', 'utf8').subarray(0, -1), [])).toBe('other');
+    expect(verdictOf(Buffer.concat([Buffer.from('µmol/L ', 'utf8'), Buffer.from('æ', 'latin1')]), [3])).toBe('other');
+  });
+});

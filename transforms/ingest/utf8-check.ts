@@ -1,0 +1,65 @@
+// Whether a file a layout declares Latin-1 is UTF-8 after all. A UTF-8 file read as Latin-1
+// garbles every character beyond ASCII into two or three (µmol/L as Âµmol/L, æ as Ã¦): units no
+// longer match, names are unreadable, and an identifier in full-width digits is no longer found.
+// Latin-1 text is almost never valid UTF-8 with a multi-byte sequence in it (a Danish æ is 0xE6,
+// which would need two continuation bytes after it, and an ASCII letter follows), so such a file
+// is read as UTF-8, with a warning that says so.
+import { isUtf8 } from 'node:buffer';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+
+/** Feeds a file's bytes chunk by chunk; `verdict` then says what they are. */
+export class Utf8Check {
+  private carry = Buffer.alloc(0);
+  private valid = true;
+  private multiByte = false;
+
+  /** Whether more bytes could change the verdict (false once a byte sequence is not UTF-8). */
+  get open(): boolean {
+    return this.valid;
+  }
+
+  push(chunk: Buffer): void {
+    if (!this.valid) return;
+    const bytes = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    // a sequence cut at the chunk's end waits for the next chunk: back up to its lead byte
+    let cut = bytes.length;
+    for (let back = 1; back <= 3 && back <= bytes.length; back++) {
+      const b = bytes[bytes.length - back]!;
+      if ((b & 0xc0) === 0x80) continue; // a continuation byte: look further back
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+      if (need > back) cut = bytes.length - back;
+      break;
+    }
+    const whole = bytes.subarray(0, cut);
+    if (!this.multiByte && whole.some((b) => b >= 0x80)) this.multiByte = true;
+    this.valid = isUtf8(whole);
+    this.carry = Buffer.from(bytes.subarray(cut));
+  }
+
+  /** 'utf-8': valid UTF-8 with at least one multi-byte character; 'ascii': nothing beyond ASCII; 'other'. */
+  verdict(): 'utf-8' | 'ascii' | 'other' {
+    if (!this.valid || this.carry.length > 0) return 'other';
+    return this.multiByte ? 'utf-8' : 'ascii';
+  }
+}
+
+/** The warning of a file read as UTF-8 although its layout says Latin-1. */
+export const READ_AS_UTF8 = 'read as UTF-8: the file its layout declares Latin-1 is valid UTF-8 with characters beyond ASCII (read as Latin-1, µ would be Âµ and æ Ã¦)';
+
+/** A file's verdict (gzip-aware), read until a byte sequence is not UTF-8 or the file ends. */
+export async function fileEncoding(path: string): Promise<'utf-8' | 'ascii' | 'other'> {
+  const check = new Utf8Check();
+  let stream: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (path.endsWith('.gz')) stream = stream.pipe(createGunzip());
+  try {
+    for await (const chunk of stream) {
+      check.push(chunk as Buffer);
+      if (!check.open) break;
+    }
+  } finally {
+    stream.destroy();
+  }
+  return check.verdict();
+}
