@@ -322,6 +322,23 @@ describe('honest outputs', () => {
     ]);
   }, 120_000);
 
+  it('takes a result in the hour the clocks go back for the second pass of that hour when only that puts it after its sample', async () => {
+    const ws = await workspace();
+    const sor = '61741000016007';
+    // Copenhagen went back from 03:00 CEST to 02:00 CET on 27 October 2024: 02:10 came twice
+    const rows = [['a1', '27.10.2024 02:30', '27.10.2024 02:10'], ['a2', '27.10.2024 01:50', '27.10.2024 01:30'],
+      ['a3', '20.10.2024 02:30', '20.10.2024 02:10'], ['a4', '27.10.2024 02:50', '27.10.2024 03:05']]
+      .map(([id, s, r]) => `${id};${sor};P1;NPU02319;8,4;mmol/L;${s};${r}`);
+    await ws.put('export/results.csv', `Id;Sor;Pt;Code;Val;Unit;Taget;Svar\n${rows.join('\n')}\n`);
+    const mapping = await ws.put('m.yaml', ['system: Lab export', 'time_zone: Europe/Copenhagen', 'deliveries:', '  - kind: laboratoriesvar',
+      '    files: "results*.csv"', '    format: csv', '    delimiter: ";"', '    decimal: ","', '    timestamps: "%d.%m.%Y %H:%M"',
+      '    columns: { record_id: Id, clinic: Sor, patient: Pt, analysis_code: Code, value: Val, unit: Unit, sampled_at: Taget, resulted_at: Svar }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    const f = await findingsOf(out);
+    expect([...f.entries()].filter(([, c]) => c.includes('lab.time_order')).map(([k]) => k)).toEqual(['a2', 'a3']);
+  }, 120_000);
+
   it('keeps the results rejected while reading in the groups, so that each group dimension adds up', async () => {
     const ws = await workspace();
     // five results of two analyses, and a sixth line cut short: rejected while reading, its analysis unknown

@@ -262,14 +262,16 @@ duplicates as (
 
 time_order as (
     -- delivered = when the file was delivered (lab.inputs: its modification time, or the time the
-    -- analyst gave; null when none can be judged, e.g. shifted dates)
+    -- analyst gave; null when none can be judged, e.g. shifted dates). A local time in the hour the
+    -- clocks go back happens twice, and a reader takes the first: a result at 02:10 after a sample
+    -- at 02:30 that night is in order when it was the second 02:10 (macros/fall_back.sql).
     select row_id, 'time_order', 'resulted_at',
         case
             when resulted_at < sampled_at then 'result time ' || shown_time(resulted_at) || ' is before the sampling time ' || shown_time(sampled_at) || ' (' || shown_zone() || ')'
             else 'result time ' || shown_time(resulted_at) || ' is after the file was delivered (' || shown_time(delivered_at) || ' ' || shown_zone() || ')'
         end
     from results
-    where resulted_at < sampled_at or resulted_at > delivered_at
+    where (resulted_at < sampled_at and not _lab_fall_back_explains(sampled_at, resulted_at)) or resulted_at > delivered_at
 ),
 
 time_future as (

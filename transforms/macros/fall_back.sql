@@ -1,0 +1,13 @@
+-- _lab_fall_back_explains(sampled, resulted): whether a result stored before its sample is in
+-- order after all, because a wall-clock time of the hour the clocks go back (the last Sunday of
+-- October in Denmark: 02:00-03:00 comes twice) was read as the other of its two instants. Readers
+-- take the first (summer time): a sample at 02:30 and its result at 02:10 of the second pass read
+-- as 00:30 and 00:10 UTC. True when the result one hour later, or the sample one hour earlier,
+-- shows the same wall-clock time (so that instant is the time's other reading) and puts them in
+-- order. The zone is the one the run shows times in (shown_time.sql), the mapping's own in
+-- `fangst lab-quality`; UTC, which has no such hour, where none is set.
+create or replace macro _lab_fall_back_explains(sampled, resulted) as
+    (resulted + interval 1 hour >= sampled
+        and timezone(shown_zone(), resulted + interval 1 hour) = timezone(shown_zone(), resulted))
+    or (sampled - interval 1 hour <= resulted
+        and timezone(shown_zone(), sampled - interval 1 hour) = timezone(shown_zone(), sampled));
