@@ -181,14 +181,23 @@ unit_mixup_clinic as (
     where r.value_state = 'numeric' and r.value_canonical is not null
 ),
 
+analyses_with_reference as (
+    -- the analyses with a reference on some result of this run (a stix result's is a text such as 'neg')
+    select distinct coalesce(catalogue_code, analysis_code) as analysis
+    from results
+    where ref_low is not null or ref_high is not null or ref_text is not null
+),
+
 reference_missing as (
-    -- a result with a number (or a censored one): an interval is what it is read against. A
-    -- qualitative answer's expected answer is often not delivered (FHIR coded answers, booleans),
-    -- and a result without a value has value_missing already.
+    -- A result with a value and no interval. A qualitative or pending result only where other
+    -- results of its analysis have one: an export that never gives one for an answer (FHIR coded
+    -- answers and booleans) has none missing. A result without a value has value_missing instead.
     select row_id, 'reference_missing', 'ref_low',
         'no reference interval (neither limits nor text) for the ' || value_state || ' result of ' || coalesce(analysis_code, 'the analysis')
     from results
-    where ref_low is null and ref_high is null and ref_text is null and value_state in ('numeric', 'censored')
+    where ref_low is null and ref_high is null and ref_text is null and nullif(trim(value_text), '') is not null
+        and (value_state not in ('qualitative', 'pending')
+            or coalesce(catalogue_code, analysis_code) in (select analysis from analyses_with_reference))
 ),
 
 reference_invalid as (
