@@ -204,3 +204,30 @@ describe('a FHIR export with a long record', () => {
     expect(ids.map((r) => [r.record_id, Number(r.source_line)])).toEqual([['g1', 1], ['g2', 2], ['g3', 3], ['g4', 4], ['g5', 5]]);
   }, 120_000);
 });
+
+describe('a FHIR history export with several versions of an Observation', () => {
+  it('takes the newest version by meta.versionId, sets the older apart naming it, and leaves an exact repeat a duplicate', async () => {
+    const ws = await workspace();
+    const hb = (id: string, version: string, updated: string, status: string, value: number) => JSON.stringify({
+      resourceType: 'Observation', id, meta: { versionId: version, lastUpdated: updated }, status,
+      code: { coding: [{ system: 'http://loinc.org', code: '718-7' }] }, subject: { reference: 'Patient/p1' },
+      effectiveDateTime: '2024-05-01T09:00:00+02:00', issued: '2024-05-01T12:00:00+02:00', valueQuantity: { value, unit: 'g/dL' },
+    });
+    // line 1: x2 version 3 (corrected); line 2: x0; line 3: x2 version 1, older although later in the file; line 4: line 2 again
+    const lines = [hb('x2', '3', '2024-05-04T10:00:00Z', 'corrected', 12.5), hb('x0', '1', '2024-05-02T10:00:00Z', 'final', 13.1),
+      hb('x2', '1', '2024-05-01T10:00:00Z', 'final', 15.5), hb('x0', '1', '2024-05-02T10:00:00Z', 'final', 13.1)];
+    const file = await ws.put('Observation.ndjson', `${lines.join('\n')}\n`);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    expect(result.outputs.summary.setApart).toEqual([
+      { reason: 'an older version: the Observation is delivered again as version 3 on line 1', category: null, code: '718-7', name: null, rows: 1 },
+    ]);
+    const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; source_line: bigint; value_num: number }>(conn,
+      `select record_id, source_line, value_num from lab.results order by source_line`));
+    expect(rows.map((r) => [r.record_id, Number(r.source_line), r.value_num])).toEqual([['x2', 1, 12.5], ['x0', 2, 13.1], ['x0', 4, 13.1]]);
+    const findings = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ source_line: bigint; check_id: string }>(conn,
+      `select source_line, check_id from quality.row_findings where check_id like 'pipeline.%' order by source_line`));
+    expect(findings.map((f) => [Number(f.source_line), f.check_id])).toEqual([[2, 'pipeline.duplicate']]);
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 3, usable: 2 });
+  }, 120_000);
+});

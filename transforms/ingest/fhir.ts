@@ -62,9 +62,9 @@ export async function looksLikeFhirObservations(path: string): Promise<boolean> 
  * so that an evaluation can report them without counting them: another category than laboratory
  * (vital signs, surveys, ...; a category coded 'laboratory' or, as Epic's own system codes it,
  * 'Lab' is laboratory), withdrawn (status entered-in-error: "should never have existed", FHIR R4
- * ObservationStatus), cancelled ("not started or not completed"), or a panel that only groups
+ * ObservationStatus), cancelled ("not started or not completed"), a panel that only groups
  * other Observations (hasMember) and has no value or component of its own (its members are
- * results in their own lines).
+ * results in their own lines), or an older version of an Observation the file also holds newer.
  */
 export const FHIR_SET_APART = 'lab.fhir_set_apart';
 
@@ -102,7 +102,7 @@ const HAS_VALUE = `(${VALUE_TYPES.map((t) => `json_exists(j, '$.value${t}')`).jo
  * line: each element read parses the line again, and 30 extractions of a line holding a 30 MB
  * note ran out of memory. Keys whose value is null are dropped with them (json_merge_patch).
  */
-const READ_ELEMENTS = ['resourceType', 'id', 'status', 'category', 'code', 'subject', 'contained', 'effectiveDateTime', 'effectivePeriod',
+const READ_ELEMENTS = ['resourceType', 'id', 'meta', 'status', 'category', 'code', 'subject', 'contained', 'effectiveDateTime', 'effectivePeriod',
   'effectiveInstant', 'issued', 'performer', 'component', 'hasMember', 'referenceRange', 'interpretation', 'dataAbsentReason',
   ...VALUE_TYPES.map((t) => `value${t}`)];
 const READ_ONLY = `json_merge_patch('{}', to_json(from_json(j, '{${READ_ELEMENTS.map((k) => `"${k}":"JSON"`).join(',')}}')))`;
@@ -113,7 +113,24 @@ const SET_APART_REASON = `case
     when (j ->> '$.status') = 'entered-in-error' then 'withdrawn (status entered-in-error)'
     when (j ->> '$.status') = 'cancelled' then 'cancelled (status cancelled: not performed or not completed)'
     when json_exists(j, '$.hasMember') and not has_value and not json_exists(j, '$.component') then 'panel: groups its members (hasMember), no value of its own'
+    when newer_line is not null then 'an older version: the Observation is delivered again as '
+      || coalesce('version ' || newer_version, 'last updated ' || newer_updated) || ' on line ' || newer_line
   end`;
+
+// A history export holds an Observation in several versions: the newest (meta.versionId, else
+// meta.lastUpdated; the line is no order) is the result, the others are set apart naming it.
+// Lines of one id without a version, or of the same version, are left to the pipeline, which
+// calls a repeat a duplicate and a change a superseded version, in line order.
+const VERSIONS = `select *,
+    case when rank > 1 and (vid, upd) is distinct from (first_value(vid) over newest, first_value(upd) over newest)
+      then first_value(source_line) over newest end as newer_line,
+    first_value(meta ->> '$.versionId') over newest as newer_version,
+    first_value(meta ->> '$.lastUpdated') over newest as newer_updated,
+  from (
+    select *, j -> '$.meta' as meta, try_cast(j ->> '$.meta.versionId' as bigint) as vid, fhir_instant(j ->> '$.meta.lastUpdated') as upd,
+      row_number() over (partition by j ->> '$.id' order by vid desc nulls last, upd desc nulls last, source_line desc) as rank
+    from obs)
+  window newest as (partition by j ->> '$.id' order by vid desc nulls last, upd desc nulls last, source_line desc)`;
 
 /**
  * Stages one FHIR Observation NDJSON file into staging.raw_laboratoriesvar. Lines that are
@@ -146,10 +163,12 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
     const sql = (await readFile(join(sqlDir, 'fhir_observations.sql'), 'utf8')).replace(/;\s*$/, '');
     // an Observation with no category is taken for a lab result (lab-only exports often omit it)
     await conn.run(`create or replace temp table ${lines}_obs as
-      select *, ${SET_APART_REASON} as set_apart from (
+      with obs as (
         select *, ${CATEGORIES} as categories, ${HAS_VALUE} as has_value from (
           select * replace (${READ_ONLY} as j) from ${lines}
-          where coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Observation' end, false)))`);
+          where coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Observation' end, false)))
+      select * exclude (meta, vid, upd, rank, newer_line, newer_version, newer_updated), ${SET_APART_REASON} as set_apart
+      from (${VERSIONS})`);
     await conn.run(`insert into ${FHIR_SET_APART}
       select file_hash, source_file, source_line, set_apart, nullif(array_to_string(list_distinct(categories), ', '), ''),
         j ->> '$.code.coding[0].code', coalesce(j ->> '$.code.text', j ->> '$.code.coding[0].display')
