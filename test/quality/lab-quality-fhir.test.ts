@@ -206,7 +206,7 @@ describe('a FHIR export with a long record', () => {
 });
 
 describe('a FHIR history export with several versions of an Observation', () => {
-  it('takes the newest version by meta.versionId, sets the older apart naming it, and leaves an exact repeat a duplicate', async () => {
+  it('takes the newest version by meta.versionId, sets the older apart naming the newer, and leaves an exact repeat a duplicate', async () => {
     const ws = await workspace();
     const hb = (id: string, version: string, updated: string, status: string, value: number) => JSON.stringify({
       resourceType: 'Observation', id, meta: { versionId: version, lastUpdated: updated }, status,
@@ -220,8 +220,11 @@ describe('a FHIR history export with several versions of an Observation', () => 
     const out = join(ws.root, 'out');
     const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
     expect(result.outputs.summary.setApart).toEqual([
-      { reason: 'an older version: the Observation is delivered again as version 3 on line 1', category: null, code: '718-7', name: null, rows: 1 },
+      { reason: 'an older version (the file holds a newer one)', category: null, code: '718-7', name: null, rows: 1 },
     ]);
+    const apart = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ source_line: bigint; detail: string }>(conn,
+      `select source_line, detail from lab.fhir_set_apart`));
+    expect(apart.map((a) => [Number(a.source_line), a.detail])).toEqual([[3, 'the newer: version 3 on line 1']]);
     const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; source_line: bigint; value_num: number }>(conn,
       `select record_id, source_line, value_num from lab.results order by source_line`));
     expect(rows.map((r) => [r.record_id, Number(r.source_line), r.value_num])).toEqual([['x2', 1, 12.5], ['x0', 2, 13.1], ['x0', 4, 13.1]]);

@@ -78,7 +78,7 @@ export const FHIR_RESULTS = 'lab.fhir_results';
 export async function loadFhirMacros(conn: DuckDBConnection): Promise<void> {
   await conn.run(await readFile(join(sqlDir, 'fhir_instant.sql'), 'utf8'));
   await conn.run(`create schema if not exists lab; create or replace table ${FHIR_SET_APART} (file_hash varchar, source_file varchar,
-    source_line bigint, reason varchar, category varchar, code varchar, name varchar);
+    source_line bigint, reason varchar, category varchar, code varchar, name varchar, detail varchar);
     create or replace table ${FHIR_RESULTS} (file_hash varchar, source_file varchar, source_line bigint, record_id varchar,
       parent_record_id varchar, category varchar)`);
 }
@@ -113,12 +113,12 @@ const SET_APART_REASON = `case
     when (j ->> '$.status') = 'entered-in-error' then 'withdrawn (status entered-in-error)'
     when (j ->> '$.status') = 'cancelled' then 'cancelled (status cancelled: not performed or not completed)'
     when json_exists(j, '$.hasMember') and not has_value and not json_exists(j, '$.component') then 'panel: groups its members (hasMember), no value of its own'
-    when newer_line is not null then 'an older version: the Observation is delivered again as '
-      || coalesce('version ' || newer_version, 'last updated ' || newer_updated) || ' on line ' || newer_line
+    when newer_line is not null then 'an older version (the file holds a newer one)'
   end`;
 
 // A history export holds an Observation in several versions: the newest (meta.versionId, else
-// meta.lastUpdated; the line is no order) is the result, the others are set apart naming it.
+// meta.lastUpdated; the line is no order) is the result, the others are set apart (the table's
+// detail names the newer one's version and line).
 // Lines of one id without a version, or of the same version, are left to the pipeline, which
 // calls a repeat a duplicate and a change a superseded version, in line order.
 const VERSIONS = `select *,
@@ -167,14 +167,15 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
         select *, ${CATEGORIES} as categories, ${HAS_VALUE} as has_value from (
           select * replace (${READ_ONLY} as j) from ${lines}
           where coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Observation' end, false)))
-      select * exclude (meta, vid, upd, rank, newer_line, newer_version, newer_updated), ${SET_APART_REASON} as set_apart
+      select * exclude (meta, vid, upd, rank, newer_line, newer_version, newer_updated), ${SET_APART_REASON} as set_apart,
+        'the newer: ' || coalesce('version ' || newer_version, 'last updated ' || newer_updated) || ' on line ' || newer_line as set_apart_detail
       from (${VERSIONS})`);
     await conn.run(`insert into ${FHIR_SET_APART}
       select file_hash, source_file, source_line, set_apart, nullif(array_to_string(list_distinct(categories), ', '), ''),
-        j ->> '$.code.coding[0].code', coalesce(j ->> '$.code.text', j ->> '$.code.coding[0].display')
+        j ->> '$.code.coding[0].code', coalesce(j ->> '$.code.text', j ->> '$.code.coding[0].display'), set_apart_detail
       from ${lines}_obs where set_apart is not null`);
     await conn.run(`create or replace temp view fhir_lines as
-      select * exclude (set_apart) from ${lines}_obs where set_apart is null`);
+      select * exclude (set_apart, set_apart_detail) from ${lines}_obs where set_apart is null`);
     await conn.run(`create or replace temp table ${lines}_results as ${sql}`);
     await recordStagedFile(conn, 'laboratoriesvar', [ctx], 'FHIR', null);
     await conn.run(`insert into ${stagingTable('laboratoriesvar')} by name
