@@ -26,7 +26,11 @@ const MAX_FHIR_LINE_BYTES = 128 * 1024 * 1024;
 /** The journal-system name FHIR rows carry (there is no vendor layout behind them). */
 export const FHIR_SYSTEM = 'FHIR';
 
-/** True when the file's first non-empty line is a JSON object with resourceType Observation. */
+/**
+ * True when a line among the file's first 256 KB is a JSON object with resourceType Observation:
+ * a bulk export's NDJSON may open with another resource (a Patient), whose lines are then
+ * rejected one by one, naming the resource type.
+ */
 export async function looksLikeFhirObservations(path: string): Promise<boolean> {
   const handle = await open(path, 'r');
   let head: Buffer;
@@ -47,14 +51,16 @@ export async function looksLikeFhirObservations(path: string): Promise<boolean> 
   } else {
     text = head.toString('utf8');
   }
-  const first = text.replace(/^\uFEFF/, '').split('\n').find((l) => l.trim() !== '');
-  if (!first) return false;
-  try {
-    const obj = JSON.parse(first) as { resourceType?: unknown };
-    return obj !== null && typeof obj === 'object' && obj.resourceType === 'Observation';
-  } catch {
-    return /"resourceType"\s*:\s*"Observation"/.test(first);
-  }
+  return text.replace(/^\uFEFF/, '').split('\n').some((line) => {
+    if (line.trim() === '') return false;
+    try {
+      const obj = JSON.parse(line) as { resourceType?: unknown };
+      return obj !== null && typeof obj === 'object' && obj.resourceType === 'Observation';
+    } catch {
+      // the last line may be cut at 256 KB
+      return /^\s*\{.*"resourceType"\s*:\s*"Observation"/.test(line);
+    }
+  });
 }
 
 /**
