@@ -563,6 +563,17 @@ describe('a lab mapping that does not fit its files', () => {
     expect((err as ConfigError).message).toMatch(/^labevents\.csv: column units: found nothing, expected the column .*hospital\.yaml maps to unit/);
   }, 60_000);
 
+  it('says a file has another delimiter, once, when its header is one column holding the mapped names', async () => {
+    const ws = await workspace();
+    await ws.put('export/labevents.csv', LABEVENTS.replaceAll(',', ';'));
+    await ws.put('mapping/dictionary.csv', DICTIONARY);
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml(''));
+    const err = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toBe(
+      'labevents.csv: delimiter: found ",", expected the file\'s delimiter: its header is one column with ";" between 11 names (set delimiter: ";" in hospital.yaml)');
+  }, 60_000);
+
   it('names a lookup column the side file does not have', async () => {
     const ws = await workspace();
     await ws.put('export/labevents.csv', LABEVENTS);

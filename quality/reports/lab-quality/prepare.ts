@@ -36,6 +36,14 @@ export async function checkMappedHeaders(inputs: readonly LabInput[]): Promise<M
     if (await wrongEncoding(input.path, d.encoding).catch(() => null)) continue;
     const header = (await readHeader(input.path, d.delimiter, d.encoding).catch(() => null)) ?? [];
     if (header.length === 0) continue;
+    // one column holding the mapped names between another delimiter: say that, not each name
+    const other = header.length === 1 ? [';', ',', '\t', '|'].find((c) => c !== d.delimiter && header[0]!.split(c).length > 1) : undefined;
+    if (other !== undefined) {
+      const shown = other === '\t' ? 'a tab' : `"${other}"`;
+      problems.push({ file: input.file, key: 'delimiter', found: d.delimiter, expected: `the file's delimiter: its header is one column with ${shown} between ${
+        header[0]!.split(other).length} names (set delimiter: ${JSON.stringify(other)} in ${basename(d.sourceFile)})` });
+      continue;
+    }
     headers.set(input.path, header);
     if (d.deliveredAtColumn !== null && !header.includes(d.deliveredAtColumn)) {
       problems.push({ file: input.file, key: `column ${d.deliveredAtColumn}`, found: undefined, expected: `the column ${d.sourceFile} takes the delivery time from (the header has ${header.join(', ')})` });
