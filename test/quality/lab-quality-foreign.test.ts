@@ -339,6 +339,17 @@ describe('honest outputs', () => {
     expect([...f.entries()].filter(([, c]) => c.includes('lab.time_order')).map(([k]) => k)).toEqual(['a2', 'a3']);
   }, 120_000);
 
+  it('writes a converted value in flagged-rows.csv to 12 significant digits, not with the double\'s noise', async () => {
+    const ws = await workspace();
+    // haemoglobin 14 g/dL x 0.6206 = 8.6884 mmol/L, which a double holds as 8.688400000000001; no interval: flagged
+    await ws.put('export/results.csv', 'Id,Sor,Pt,Code,Val,Unit\nr1,61741000016007,P1,NPU02319,14,g/dL\n');
+    const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"',
+      '    format: csv', '    columns: { record_id: Id, clinic: Sor, patient: Pt, analysis_code: Code, value: Val, unit: Unit }', ''].join('\n'));
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    const [header, row] = (await readFile(result.outputs.flaggedCsv, 'utf8')).split('\n');
+    expect(row!.split(',')[header!.split(',').indexOf('value_canonical')]).toBe('8.6884');
+  }, 120_000);
+
   it('keeps the results rejected while reading in the groups, so that each group dimension adds up', async () => {
     const ws = await workspace();
     // five results of two analyses, and a sixth line cut short: rejected while reading, its analysis unknown

@@ -122,8 +122,12 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
         return `strftime(timezone(${zone}, ${sqlIdent(name)}), '%Y-%m-%d %H:%M:%S') as ${sqlIdent(`${name} (${ctx.shownZone})`)}`;
       }
       const value = isList(type) ? `array_to_string(${sqlIdent(name)}, ' | ')` : type === 'VARCHAR' ? sqlIdent(name) : null;
-      // the Danish style's decimal comma, on numbers only
-      if (value === null && danish && fraction(type)) return `replace(cast(${sqlIdent(name)} as varchar), '.', ',') as ${sqlIdent(name)}`;
+      // a computed number to 12 significant digits (8.6884, not the double's 8.688400000000001),
+      // with the Danish style's decimal comma when asked
+      if (value === null && fraction(type)) {
+        const text = `printf('%.12g', ${sqlIdent(name)})`;
+        return `${danish ? `replace(${text}, '.', ',')` : text} as ${sqlIdent(name)}`;
+      }
       return value === null ? sqlIdent(name) : `${spreadsheetTextSql(value)} as ${sqlIdent(name)}`;
     });
   await conn.run(`copy (select ${cells.join(', ')} from lab_flagged_out) to ${sqlString(paths.csv)} (format csv, header true${danish ? ", delimiter ';'" : ''})`);
