@@ -14,12 +14,11 @@ import { recordStagedFile, stagingTable, type StageContext, type StageResult } f
 const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
 
 /**
- * The longest line the reader takes. An Observation may carry a note or an attachment of tens of
- * MB on its line (DuckDB's default of 2 MB rejected such a file whole); the reader's buffer holds
- * one such line, and a larger buffer no longer fits the configured memory limit (1400 MB: 512 MB
- * failed on a 30 MB line). Within 1400 MB a line of 40 MB is read and one of 60 MB is not (the
- * JSON functions parse it whole, several times per statement): such a file is rejected whole,
- * saying so, as is one with a line over this length, naming the line.
+ * The longest line the reader takes (DuckDB's default is 2 MB). An Observation may carry a note or
+ * an attachment of tens of MB on its line; the reader's buffer holds one such line, and it must
+ * fit the memory limit beside the rest. The JSON functions parse a line whole, several times per
+ * statement, so within the configured 1400 MB a line of some 40 MB is the most that is read: a
+ * file with a longer one is rejected whole, saying why (and naming the line past this length).
  */
 const MAX_FHIR_LINE_BYTES = 128 * 1024 * 1024;
 
@@ -104,9 +103,10 @@ const HAS_VALUE = `(${VALUE_TYPES.map((t) => `json_exists(j, '$.value${t}')`).jo
 
 /**
  * The Observation's elements that staging reads (here and in sql/fhir_observations.sql); the rest
- * (narrative text, notes, contained resources, extensions) is dropped once, in one parse of the
- * line: each element read parses the line again, and 30 extractions of a line holding a 30 MB
- * note ran out of memory. Keys whose value is null are dropped with them (json_merge_patch).
+ * (narrative text, notes, extensions, specimen and device details) is dropped once, in one parse
+ * of the line: each element read parses the whole line again, which for a line holding a note of
+ * tens of MB, read some thirty times in one statement, does not fit in memory. Keys whose value
+ * is null are dropped with them (json_merge_patch).
  */
 const READ_ELEMENTS = ['resourceType', 'id', 'meta', 'status', 'category', 'code', 'subject', 'contained', 'effectiveDateTime', 'effectivePeriod',
   'effectiveInstant', 'issued', 'performer', 'component', 'hasMember', 'referenceRange', 'interpretation', 'dataAbsentReason',
@@ -128,7 +128,7 @@ const SET_APART_REASON = `case
 // Lines of one id without a version, or of the same version, are left to the pipeline, which
 // calls a repeat a duplicate and a change a superseded version, in line order.
 const VERSIONS = `select *,
-    case when rank > 1 and (vid, upd) is distinct from (first_value(vid) over newest, first_value(upd) over newest)
+    case when rank > 1 and j ->> '$.id' is not null and (vid, upd) is distinct from (first_value(vid) over newest, first_value(upd) over newest)
       then first_value(source_line) over newest end as newer_line,
     first_value(meta ->> '$.versionId') over newest as newer_version,
     first_value(meta ->> '$.lastUpdated') over newest as newer_updated,
@@ -195,7 +195,7 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
     const staged = Number(counts!.staged);
     const rejected = Number(counts!.rejected);
     const [apart] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from ${FHIR_SET_APART} where file_hash = ${sqlString(ctx.fileHash)}`);
-    const warnings = Number(apart!.n) ? [`${Number(apart!.n)} Observations set apart (another category than laboratory, withdrawn, or panels without a value of their own): not counted as lab results`] : [];
+    const warnings = Number(apart!.n) ? [`${Number(apart!.n)} Observations set apart as no lab result (another category, withdrawn, cancelled, a panel without a value, an older version): not counted`] : [];
     return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, warnings };
   } catch (err) {
     // only the error's first line: the reader quotes the offending line after it

@@ -4,7 +4,7 @@
 // Latin-1 text is almost never valid UTF-8 with a multi-byte sequence in it (a Danish æ is 0xE6,
 // which would need two continuation bytes after it, and an ASCII letter follows), so such a file
 // is read as UTF-8, with a warning that says so.
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -33,7 +33,7 @@ export class Utf8Check {
       break;
     }
     const whole = bytes.subarray(0, cut);
-    if (!this.multiByte && whole.some((b) => b >= 0x80)) this.multiByte = true;
+    if (!this.multiByte && !isAscii(whole)) this.multiByte = true;
     this.valid = isUtf8(whole);
     this.carry = Buffer.from(bytes.subarray(cut));
   }

@@ -136,8 +136,9 @@ export interface LabSummary {
   /** Every analysis with numeric results and a delivered interval, most results outside first. */
   readonly outsideReference: readonly OutsideReference[];
   /**
-   * FHIR Observations set apart while reading, as no lab result: another category than
-   * laboratory, withdrawn (entered-in-error), or a panel that only groups its members.
+   * FHIR Observations set apart while reading, as no lab result, by reason (transforms/ingest/fhir.ts
+   * FHIR_SET_APART): another category than laboratory, withdrawn, cancelled, a panel that only
+   * groups its members, an older version.
    */
   readonly setApart: readonly { reason: string; category: string | null; code: string | null; name: string | null; rows: number }[];
   /** Every analysis in every unit, mixed units first (transforms/lab/code_profiles.sql). */
