@@ -214,8 +214,10 @@ describe('a FHIR history export with several versions of an Observation', () => 
       effectiveDateTime: '2024-05-01T09:00:00+02:00', issued: '2024-05-01T12:00:00+02:00', valueQuantity: { value, unit: 'g/dL' },
     });
     // line 1: x2 version 3 (corrected); line 2: x0; line 3: x2 version 1, older although later in the file; line 4: line 2 again
+    // lines 5 and 6: two Observations without an id, in versions 2 and 1: no versions of one another
+    const noId = (version: string, value: number) => JSON.stringify({ ...JSON.parse(hb('', version, '2024-05-03T10:00:00Z', 'final', value)), id: undefined });
     const lines = [hb('x2', '3', '2024-05-04T10:00:00Z', 'corrected', 12.5), hb('x0', '1', '2024-05-02T10:00:00Z', 'final', 13.1),
-      hb('x2', '1', '2024-05-01T10:00:00Z', 'final', 15.5), hb('x0', '1', '2024-05-02T10:00:00Z', 'final', 13.1)];
+      hb('x2', '1', '2024-05-01T10:00:00Z', 'final', 15.5), hb('x0', '1', '2024-05-02T10:00:00Z', 'final', 13.1), noId('2', 14.2), noId('1', 11.9)];
     const file = await ws.put('Observation.ndjson', `${lines.join('\n')}\n`);
     const out = join(ws.root, 'out');
     const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
@@ -228,10 +230,14 @@ describe('a FHIR history export with several versions of an Observation', () => 
     const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; source_line: bigint; value_num: number }>(conn,
       `select record_id, source_line, value_num from lab.results order by source_line`));
     expect(rows.map((r) => [r.record_id, Number(r.source_line), r.value_num])).toEqual([['x2', 1, 12.5], ['x0', 2, 13.1], ['x0', 4, 13.1]]);
+    // the two without an id are each rejected on its line for that, neither set apart as the other's older version
+    const rejects = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ source_line: bigint; column_name: string }>(conn,
+      `select source_line, column_name from meta.rejects order by source_line`));
+    expect(rejects.map((r) => [Number(r.source_line), r.column_name])).toEqual([[5, 'record_id'], [6, 'record_id']]);
     const findings = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ source_line: bigint; check_id: string }>(conn,
       `select source_line, check_id from quality.row_findings where check_id like 'pipeline.%' order by source_line`));
     expect(findings.map((f) => [Number(f.source_line), f.check_id])).toEqual([[2, 'pipeline.duplicate']]);
-    expect(result.outputs.summary).toMatchObject({ rowsRead: 3, usable: 2 });
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 5 });
   }, 120_000);
 });
 

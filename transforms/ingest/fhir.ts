@@ -128,7 +128,7 @@ const SET_APART_REASON = `case
 // Lines of one id without a version, or of the same version, are left to the pipeline, which
 // calls a repeat a duplicate and a change a superseded version, in line order.
 const VERSIONS = `select *,
-    case when rank > 1 and j ->> '$.id' is not null and (vid, upd) is distinct from (first_value(vid) over newest, first_value(upd) over newest)
+    case when rank > 1 and (j ->> '$.id') is not null and (vid, upd) is distinct from (first_value(vid) over newest, first_value(upd) over newest)
       then first_value(source_line) over newest end as newer_line,
     first_value(meta ->> '$.versionId') over newest as newer_version,
     first_value(meta ->> '$.lastUpdated') over newest as newer_updated,
