@@ -202,7 +202,8 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};
       set variable lab_now = ${sqlString(evaluation.now.toISOString())}::timestamptz;
       set variable lab_dates_shifted = ${evaluation.datesShifted}; set variable lab_value_missing = true;
-      set variable lab_profiles = true; set variable shown_time_zone = ${sqlString(evaluation.shownZone)}`);
+      set variable lab_profiles = true; set variable shown_time_zone = ${sqlString(evaluation.shownZone)};
+      set variable local_time_zone = ${sqlString(evaluation.shownZone)}`);
     await runLayer(conn, 'staging');
     await recordParseRejects(conn);
     // the core models resolve clinics against ref.clinics: the register given, else none

@@ -230,7 +230,9 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   step('stage', { files: candidates.length });
   reach('after-staging');
 
-  await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)}`);
+  // local_time_zone: the zone the layouts' local times are read in (macros/fall_back.sql)
+  await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};
+    set variable local_time_zone = ${sqlString(config.timeZone)}`);
   // The transforms' tables are scratch of the connection, made before the transaction (see transformRun).
   await transformRun(conn, candidates, staged, ctx);
   // One transaction from here: what the transforms found, checks, quarantine, merge, ledger.

@@ -4,10 +4,14 @@
 -- take the first (summer time): a sample at 02:30 and its result at 02:10 of the second pass read
 -- as 00:30 and 00:10 UTC. True when the result one hour later, or the sample one hour earlier,
 -- shows the same wall-clock time (so that instant is the time's other reading) and puts them in
--- order. The zone is the one the run shows times in (shown_time.sql), the mapping's own in
--- `fangst lab-quality`; UTC, which has no such hour, where none is set.
+-- order. The zone is the one local times were read in (getvariable('local_time_zone'): the
+-- configured time_zone in the nightly job, the mapping's own in `fangst lab-quality`); UTC, which
+-- has no such hour, where none is set.
+create or replace macro _lab_local_zone() as
+    coalesce(getvariable('local_time_zone'), 'UTC');
+
 create or replace macro _lab_fall_back_explains(sampled, resulted) as
     (resulted + interval 1 hour >= sampled
-        and timezone(shown_zone(), resulted + interval 1 hour) = timezone(shown_zone(), resulted))
+        and timezone(_lab_local_zone(), resulted + interval 1 hour) = timezone(_lab_local_zone(), resulted))
     or (sampled - interval 1 hour <= resulted
-        and timezone(shown_zone(), sampled - interval 1 hour) = timezone(shown_zone(), sampled));
+        and timezone(_lab_local_zone(), sampled - interval 1 hour) = timezone(_lab_local_zone(), sampled));
