@@ -21,7 +21,6 @@ import { writeReferenceTables } from '../transforms/reference/layouts.ts';
 import { stageAll } from '../transforms/ingest/stage-all.ts';
 import { createStagingTables, rejectWhole, replaceWithView, stageFile, type StageResult } from '../transforms/ingest/stage.ts';
 import { FHIR_SYSTEM, loadFhirMacros, stageFhirFile } from '../transforms/ingest/fhir.ts';
-import { READ_AS_UTF8 } from '../transforms/ingest/utf8-check.ts';
 import { loadMapping, resolveInputs, type LabInput } from '../quality/reports/lab-quality/inputs.ts';
 import { prepareMappedInputs } from '../quality/reports/lab-quality/prepare.ts';
 import { checkMapping, mappingText } from '../quality/reports/lab-quality/check-mapping.ts';
@@ -114,10 +113,9 @@ interface Evaluation {
 
 /** What the evaluation says about how it read the files, beside the time frame's notes. */
 function notesOf(inputs: readonly LabInput[], foreignSystems: readonly string[]): string[] {
-  const utf8 = inputs.flatMap((i) => (i.role === 'delivery' && i.readAsUtf8 ? [i.file] : []));
   return [
     ...(foreignSystems.length ? [`Patient identifiers of ${foreignSystems.join(', ')} are the extract's own: not judged by the journal systems' pseudonym format.`] : []),
-    ...(utf8.length ? [`${utf8.join(', ')}: ${READ_AS_UTF8}.`] : []),
+    ...inputs.flatMap((i) => (i.role === 'delivery' && i.readAs ? [`${i.file}: ${i.readAs}.`] : [])),
   ];
 }
 
@@ -191,7 +189,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
         : input.role === 'delivery' && input.unreadable
           ? await rejectWhole(worker, input.target, ctx, input.unreadable)
           : await stageFile(worker, (input as Extract<LabInput, { target: unknown }>).target, ctx);
-      const result = input.role === 'delivery' && input.readAsUtf8 ? { ...staged, warnings: [...staged.warnings, READ_AS_UTF8] } : staged;
+      const result = input.role === 'delivery' && input.readAs ? { ...staged, warnings: [...staged.warnings, input.readAs] } : staged;
       results.set(hash, result);
       if (result.fileError) log.error({ file: input.file, reason: result.fileError }, 'file rejected');
       for (const w of result.warnings) log.warn({ file: input.file }, w);

@@ -15,6 +15,7 @@ const UTF8_TEXT = 'Næste kontrol om 3–6 mdr., P-Kreatinin 88 µmol/L';
 const LATIN1_TEXT = 'Uændret, ses igen om ½ år';
 // a CPR number in full-width digits: found only when read as UTF-8
 const WIDE_CPR = '１５０３８５-１０３７';
+const ARABIC_CPR = '١٥٠٣٨٥-١٠٣٨';
 
 let ws: Workspace;
 let run: NightlyResult;
@@ -26,6 +27,13 @@ beforeAll(async () => {
   await ws.put('novax/2025-01_epikriser_u.csv', Buffer.from(`${EH}\nu1;${SOR};;PW000001;03-01-2025;Kontrol;${UTF8_TEXT}\n`
     + `u2;${SOR};;PW000002;03-01-2025;Epikrise;Pt. ${WIDE_CPR} set i dag\n`, 'utf8'));
   await ws.put('novax/2025-01_epikriser_l.csv', Buffer.from(`${EH}\nl1;${SOR};;PW000003;04-01-2025;Kontrol;${LATIN1_TEXT}\n`, 'latin1'));
+  // a Latin-1 file that another program appended UTF-8 lines to: a CPR number in Arabic-Indic
+  // digits in one of them (read as Latin-1 it would be too garbled to find)
+  await ws.put('novax/2025-01_epikriser_m.csv', Buffer.concat([
+    Buffer.from(`${EH}\nm1;${SOR};;PW000004;05-01-2025;Kontrol;${LATIN1_TEXT}\n`, 'latin1'),
+    Buffer.from(`m2;${SOR};;PW000005;05-01-2025;Epikrise;Pt. ${ARABIC_CPR} set\nm3;${SOR};;PW000006;05-01-2025;Kontrol;${UTF8_TEXT}\n`, 'utf8'),
+    Buffer.from(`m4;${SOR};;PW000007;06-01-2025;Kontrol;Næste gang\n`, 'latin1'),
+  ]));
   const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line)) });
   run = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger });
 });
@@ -40,12 +48,19 @@ describe('a UTF-8 delivery in a layout that declares Latin-1', () => {
     const parquet = (await everyFile(ws.outbox)).filter((f) => f.endsWith('/epikriser.parquet'));
     const rows = await withDatabase(':memory:', async (_db, conn) => queryRows<{ record_id: string; text: string }>(conn,
       `select record_id, text from read_parquet(${sqlString(parquet[0]!)}) order by record_id`));
-    expect(rows).toEqual([{ record_id: 'l1', text: LATIN1_TEXT }, { record_id: 'u1', text: UTF8_TEXT }]);
+    expect(rows).toEqual([{ record_id: 'l1', text: LATIN1_TEXT }, { record_id: 'm1', text: LATIN1_TEXT }, { record_id: 'm3', text: UTF8_TEXT },
+      { record_id: 'm4', text: 'Næste gang' }, { record_id: 'u1', text: UTF8_TEXT }]);
   });
 
-  it('finds the CPR number in full-width digits, which read as Latin-1 would have been too garbled to find', async () => {
+  it('reads a Latin-1 file with UTF-8 lines line by line, each as what it is, and says so', () => {
+    const file = run.summary.files.find((f) => f.file === 'novax/2025-01_epikriser_m.csv');
+    expect(file).toMatchObject({ read: 4, published: 3, quarantined: 1, rejected: 0 });
+    expect(warnings.filter((w) => w.msg.startsWith('read line by line')).map((w) => w.file)).toEqual(['novax/2025-01_epikriser_m.csv']);
+  });
+
+  it('finds the CPR numbers in full-width and Arabic-Indic digits, which read as Latin-1 would have been too garbled to find', async () => {
     const held = await withDatabase(ws.db, async (_db, conn) => queryRows<{ record_key: string; check_ids: string[] }>(conn,
       `select record_key, check_ids from core.quarantine order by record_key`));
-    expect(held).toEqual([{ record_key: 'NOVAX:u2', check_ids: ['privacy.cpr_epikriser'] }]);
+    expect(held).toEqual([{ record_key: 'NOVAX:m2', check_ids: ['privacy.cpr_epikriser'] }, { record_key: 'NOVAX:u2', check_ids: ['privacy.cpr_epikriser'] }]);
   });
 });

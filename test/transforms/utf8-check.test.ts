@@ -40,8 +40,17 @@ describe('Utf8Check', () => {
     fc.assert(fc.property(danish, cuts, (s, c) => verdictOf(Buffer.from(s, 'latin1'), c) === 'other'), { numRuns: 300 });
   });
 
-  it('calls a file cut inside its last character other, and invalid bytes after valid ones other', () => {
+  it('calls Latin-1 Danish lines with UTF-8 lines among them mixed, wherever the UTF-8 lines are and however it is cut', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(danish, fc.boolean()), { minLength: 2, maxLength: 8 }), fc.nat(), cuts, (lines, at, c) => {
+      // at least one line of each
+      const chosen = lines.map(([t, utf8], i) => [t, i === at % lines.length ? true : i === (at + 1) % lines.length ? false : utf8] as const);
+      const bytes = Buffer.concat(chosen.map(([t, utf8]) => Buffer.from(`${t}\n`, utf8 ? 'utf8' : 'latin1')));
+      return verdictOf(bytes, c) === 'mixed';
+    }), { numRuns: 200 });
+  });
+
+  it('calls a file cut inside its last character other, and a Latin-1 byte after UTF-8 mixed', () => {
     expect(verdictOf(Buffer.from('Kreatinin µ', 'utf8').subarray(0, -1), [])).toBe('other');
-    expect(verdictOf(Buffer.concat([Buffer.from('µmol/L ', 'utf8'), Buffer.from('æ', 'latin1')]), [3])).toBe('other');
+    expect(verdictOf(Buffer.concat([Buffer.from('µmol/L ', 'utf8'), Buffer.from('æ', 'latin1')]), [3])).toBe('mixed');
   });
 });

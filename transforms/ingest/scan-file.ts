@@ -23,7 +23,7 @@ export interface FileScan {
    */
   readonly records: number | null;
   /** What the bytes are, when asked (`utf8`): see Utf8Check.verdict. */
-  readonly encoding: 'utf-8' | 'ascii' | 'other' | null;
+  readonly encoding: 'utf-8' | 'ascii' | 'mixed' | 'other' | null;
   /**
    * The lines, empty ones included, when counted (`countLines`) and no CR stands but before a LF
    * (DuckDB may end a line at a lone CR). NDJSON's lines are its records: a file with as many

@@ -9,8 +9,8 @@ import { MAX_LINE_BYTES, scanFile } from './scan-file.ts';
 import { MAX_HEADER_BYTES, readHeader, wrongEncoding } from './header.ts';
 import { literalPath } from './literal-path.ts';
 import { localToUtcSql, OFFSETS_FROM_BYTES, zoneOffsets } from './local-time.ts';
-import { isNotLatin1, transcodeWindows1252 } from './windows-1252.ts';
-import { READ_AS_UTF8 } from './utf8-check.ts';
+import { isNotLatin1, transcodeMixed, transcodeWindows1252, type Transcoded } from './windows-1252.ts';
+import { READ_AS_UTF8, READ_PER_LINE } from './utf8-check.ts';
 import { maskIdentifiers } from '../privacy/identifiers.ts';
 
 /** The longest record staged (DuckDB's default max_line_size, set explicitly: a larger buffer would lift it). */
@@ -165,6 +165,9 @@ export class FileRejected extends Error {}
 /** A file its layout declares Latin-1 that is UTF-8 (utf8-check.ts): staged again as UTF-8. */
 class DeclaredLatin1IsUtf8 extends Error {}
 
+/** A file its layout declares Latin-1 that holds UTF-8 lines too (utf8-check.ts): staged again line by line. */
+class DeclaredLatin1IsMixed extends Error {}
+
 /**
  * Reads one delivered file into its staging table. Every record ends up either
  * staged (with its line number) or in meta.rejects (with line, column and reason).
@@ -174,7 +177,8 @@ export async function stageFile(conn: DuckDBConnection, target: StageTarget, ctx
     return await stage(conn, target, ctx);
   } catch (err) {
     if (err instanceof DeclaredLatin1IsUtf8) return stageAsUtf8(conn, target, ctx);
-    if (target.layout.encoding === 'latin-1' && isNotLatin1(err)) return stageAsWindows1252(conn, target, ctx, err);
+    if (err instanceof DeclaredLatin1IsMixed) return stageCopy(conn, target, ctx, err, transcodeMixed, READ_PER_LINE);
+    if (target.layout.encoding === 'latin-1' && isNotLatin1(err)) return stageCopy(conn, target, ctx, err, transcodeWindows1252, READ_AS_WINDOWS_1252);
     return rejectFile(conn, target, ctx, err);
   }
 }
@@ -190,13 +194,17 @@ async function stageAsUtf8(conn: DuckDBConnection, target: StageTarget, ctx: Sta
   }
 }
 
+const READ_AS_WINDOWS_1252 = 'read as Windows-1252: the Latin-1 file holds bytes 0x80-0x9F (dashes, quotes or a euro sign typed in Windows)';
+
 /**
- * A Latin-1 file that DuckDB turned down for a byte in 0x80-0x9F, staged again from a UTF-8
- * copy decoded as Windows-1252 (see windows-1252.ts), under its own name, hash and lines.
+ * A Latin-1 file staged again from a UTF-8 copy (windows-1252.ts), under its own name, hash and
+ * lines: one DuckDB turned down for a byte in 0x80-0x9F, decoded as Windows-1252; one that holds
+ * UTF-8 lines beside Latin-1 ones, decoded line by line.
  */
-async function stageAsWindows1252(conn: DuckDBConnection, target: StageTarget, ctx: StageContext, err: unknown): Promise<StageResult> {
+async function stageCopy(conn: DuckDBConnection, target: StageTarget, ctx: StageContext, err: unknown,
+  transcode: (path: string) => Promise<Transcoded>, warning: string): Promise<StageResult> {
   await takeBack(conn, target, ctx);
-  const copy = await transcodeWindows1252(ctx.path).catch(() => null);
+  const copy = await transcode(ctx.path).catch(() => null);
   if (copy === null) return rejectFile(conn, target, ctx, err);
   // The file as delivered was within max_file_size (checked before the first read); its copy
   // spells each of those bytes in two or three, so the limit does not apply to it again.
@@ -204,7 +212,7 @@ async function stageAsWindows1252(conn: DuckDBConnection, target: StageTarget, c
   try {
     const result = await stage(conn, { ...target, layout: { ...target.layout, encoding: 'utf-8' } }, read);
     await unchangedSinceListed(ctx);
-    return { ...result, warnings: [...result.warnings, 'read as Windows-1252: the Latin-1 file holds bytes 0x80-0x9F (dashes, quotes or a euro sign typed in Windows)'] };
+    return { ...result, warnings: [...result.warnings, warning] };
   } catch (err2) {
     return rejectFile(conn, target, read, err2);
   } finally {
@@ -388,6 +396,7 @@ async function checkCsvFile(target: StageTarget, ctx: StageContext, warnings: st
   const scan = await scanFile(ctx.path, { jsonEscapes: false, maxLineBytes: MAX_LINE_BYTES, maxBytes: ctx.maxFileBytes, utf8: layout.encoding === 'latin-1' });
   if (scan.problem) throw new FileRejected(scan.problem);
   if (scan.encoding === 'utf-8') throw new DeclaredLatin1IsUtf8();
+  if (scan.encoding === 'mixed') throw new DeclaredLatin1IsMixed();
   if (scan.longLine) {
     const { line, bytes } = scan.longLine;
     throw new FileRejected(`line ${line} is longer than ${MAX_LINE_BYTES / 1024 / 1024} MB (${bytes} bytes and more): too long to read and reject on its own`);

@@ -9,19 +9,27 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 
+// A UTF-8 sequence of two, three or four bytes, as its bytes read one character each (latin1).
+const UTF8_SEQUENCE = /[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3}/;
+
 /** Feeds a file's bytes chunk by chunk; `verdict` then says what they are. */
 export class Utf8Check {
   private carry = Buffer.alloc(0);
   private valid = true;
   private multiByte = false;
+  private sequenceAmongOthers = false;
 
-  /** Whether more bytes could change the verdict (false once a byte sequence is not UTF-8). */
+  /** Whether more bytes could change the verdict. */
   get open(): boolean {
-    return this.valid;
+    return this.valid || !this.sequenceAmongOthers;
   }
 
   push(chunk: Buffer): void {
-    if (!this.valid) return;
+    if (!this.valid) {
+      // no UTF-8 file: is any of it UTF-8 all the same (lines appended by another program)?
+      this.sequenceAmongOthers ||= UTF8_SEQUENCE.test(chunk.toString('latin1'));
+      return;
+    }
     const bytes = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
     // a sequence cut at the chunk's end waits for the next chunk: back up to its lead byte
     let cut = bytes.length;
@@ -33,14 +41,23 @@ export class Utf8Check {
       break;
     }
     const whole = bytes.subarray(0, cut);
+    // the chunks before were valid UTF-8: any multi-byte character among them is a UTF-8 sequence
+    const before = this.multiByte;
     if (!this.multiByte && !isAscii(whole)) this.multiByte = true;
     this.valid = isUtf8(whole);
     this.carry = Buffer.from(bytes.subarray(cut));
+    if (!this.valid) this.sequenceAmongOthers = before || UTF8_SEQUENCE.test(whole.toString('latin1'));
   }
 
-  /** 'utf-8': valid UTF-8 with at least one multi-byte character; 'ascii': nothing beyond ASCII; 'other'. */
-  verdict(): 'utf-8' | 'ascii' | 'other' {
-    if (!this.valid || this.carry.length > 0) return 'other';
+  /**
+   * 'utf-8': valid UTF-8 with at least one multi-byte character; 'ascii': nothing beyond ASCII;
+   * 'mixed': not UTF-8 as a whole, but holding UTF-8 sequences beside other bytes (a Latin-1 file
+   * that another program appended UTF-8 lines to); 'other'.
+   */
+  verdict(): 'utf-8' | 'ascii' | 'mixed' | 'other' {
+    if (!this.valid) return this.sequenceAmongOthers ? 'mixed' : 'other';
+    // the file ends inside a sequence: the last byte or bytes are no UTF-8
+    if (this.carry.length > 0) return this.multiByte ? 'mixed' : 'other';
     return this.multiByte ? 'utf-8' : 'ascii';
   }
 }
@@ -48,8 +65,11 @@ export class Utf8Check {
 /** The warning of a file read as UTF-8 although its layout says Latin-1. */
 export const READ_AS_UTF8 = 'read as UTF-8: the file its layout declares Latin-1 is valid UTF-8 with characters beyond ASCII (read as Latin-1, µ would be Âµ and æ Ã¦)';
 
-/** A file's verdict (gzip-aware), read until a byte sequence is not UTF-8 or the file ends. */
-export async function fileEncoding(path: string): Promise<'utf-8' | 'ascii' | 'other'> {
+/** The warning of a file read line by line, each line in the encoding it is in. */
+export const READ_PER_LINE = 'read line by line: the file its layout declares Latin-1 holds lines in UTF-8 beside Latin-1 (Windows-1252) ones; each is read as what it is';
+
+/** A file's verdict (gzip-aware), read until it is decided or the file ends. */
+export async function fileEncoding(path: string): Promise<'utf-8' | 'ascii' | 'mixed' | 'other'> {
   const check = new Utf8Check();
   let stream: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
   if (path.endsWith('.gz')) stream = stream.pipe(createGunzip());

@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 
@@ -42,6 +43,46 @@ export async function transcodeWindows1252(path: string): Promise<Transcoded> {
     },
     flush(done) {
       done(null, decoder.decode());
+    },
+  });
+  try {
+    const source = createReadStream(path);
+    const sink = createWriteStream(copy, { mode: 0o600 });
+    if (/\.gz$/i.test(path)) await pipeline(source, createGunzip(), decode, sink);
+    else await pipeline(source, decode, sink);
+  } catch (err) {
+    await remove();
+    throw err;
+  }
+  return { path: copy, remove };
+}
+
+/**
+ * Like transcodeWindows1252, but line by line: a line that is valid UTF-8 is kept as it is, any
+ * other is decoded as Windows-1252 (a Latin-1 file that another program appended UTF-8 lines to,
+ * utf8-check.ts). Line breaks stay where they were. The copy goes into `dir` when given.
+ */
+export async function transcodeMixed(path: string, dir?: string): Promise<Transcoded> {
+  const own = dir ? null : await mkdtemp(join(tmpdir(), 'fangst-mixed-'));
+  const copy = join(dir ?? own!, `${own ? '' : 'mixed-'}${basename(path).replace(/\.gz$/i, '')}`);
+  const remove = () => (own ? rm(own, { recursive: true, force: true }) : rm(copy, { force: true }));
+  const decoder = new TextDecoder('windows-1252');
+  let carry = Buffer.alloc(0);
+  const line = (bytes: Buffer) => (isUtf8(bytes) ? bytes : Buffer.from(decoder.decode(bytes), 'utf8'));
+  const decode = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      const bytes = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const out: Buffer[] = [];
+      let from = 0;
+      for (let nl = bytes.indexOf(10); nl >= 0; nl = bytes.indexOf(10, from)) {
+        out.push(line(bytes.subarray(from, nl + 1)));
+        from = nl + 1;
+      }
+      carry = Buffer.from(bytes.subarray(from));
+      done(null, Buffer.concat(out));
+    },
+    flush(done) {
+      done(null, carry.length ? line(carry) : Buffer.alloc(0));
     },
   });
   try {

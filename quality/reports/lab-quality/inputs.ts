@@ -24,8 +24,11 @@ export type LabInput =
     readonly deliveredAt?: Date | null;
     /** Why the mapping's computed columns could not be read from the file: it is rejected whole. */
     readonly unreadable?: string;
-    /** Declared Latin-1 by its mapping but UTF-8 (transforms/ingest/utf8-check.ts): read as UTF-8. */
-    readonly readAsUtf8?: boolean;
+    /**
+     * Declared Latin-1 by its mapping but UTF-8, or UTF-8 lines beside Latin-1 ones
+     * (transforms/ingest/utf8-check.ts): how it was read instead, said as a warning.
+     */
+    readonly readAs?: string;
   }
   | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'register'; readonly target: StageTarget }
   | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'fhir' }

@@ -11,8 +11,8 @@ import { sqlIdent, sqlString } from '../../../transforms/db/connection.ts';
 import { readHeader, wrongEncoding } from '../../../transforms/ingest/header.ts';
 import { literalPath } from '../../../transforms/ingest/literal-path.ts';
 import { deliveryTarget } from '../../../transforms/ingest/stage.ts';
-import { isNotLatin1, transcodeWindows1252 } from '../../../transforms/ingest/windows-1252.ts';
-import { fileEncoding } from '../../../transforms/ingest/utf8-check.ts';
+import { isNotLatin1, transcodeMixed, transcodeWindows1252 } from '../../../transforms/ingest/windows-1252.ts';
+import { fileEncoding, READ_AS_UTF8, READ_PER_LINE } from '../../../transforms/ingest/utf8-check.ts';
 import type { MappedDelivery } from './mapping.ts';
 import type { LabInput } from './inputs.ts';
 
@@ -79,7 +79,7 @@ export async function checkMappedHeaders(inputs: readonly LabInput[]): Promise<M
  * mapping's time zone, else `timeZone`), and rewrites the files with computed columns into `tmpDir`.
  */
 export async function prepareMappedInputs(given: readonly LabInput[], tmpDir: string, timeZone: string): Promise<LabInput[]> {
-  const inputs = await Promise.all(given.map(utf8IfItIs));
+  const inputs = await Promise.all(given.map((i) => asEncoded(i, tmpDir)));
   const headers = await checkMappedHeaders(inputs);
   const out: LabInput[] = [];
   let n = 0;
@@ -105,12 +105,17 @@ export async function prepareMappedInputs(given: readonly LabInput[], tmpDir: st
   return out;
 }
 
-/** A mapped file declared Latin-1 that is UTF-8 (utf8-check.ts), read as UTF-8 from its header on. */
-async function utf8IfItIs(input: LabInput): Promise<LabInput> {
+/**
+ * A mapped file declared Latin-1 that is UTF-8, read as UTF-8 from its header on; one with UTF-8
+ * lines beside Latin-1 ones, read from a copy decoded line by line into `dir` (utf8-check.ts).
+ */
+async function asEncoded(input: LabInput, dir: string): Promise<LabInput> {
   if (input.role !== 'delivery' || input.mapped?.encoding !== 'latin-1') return input;
-  if ((await fileEncoding(input.path).catch(() => 'other')) !== 'utf-8') return input;
+  const found = await fileEncoding(input.path).catch(() => 'other');
+  if (found !== 'utf-8' && found !== 'mixed') return input;
   const mapped: MappedDelivery = { ...input.mapped, encoding: 'utf-8' };
-  return { ...input, mapped, target: deliveryTarget(mapped), readAsUtf8: true };
+  const path = found === 'mixed' ? (await transcodeMixed(input.path, dir)).path : input.path;
+  return { ...input, path, mapped, target: deliveryTarget(mapped), readAs: found === 'mixed' ? READ_PER_LINE : READ_AS_UTF8 };
 }
 
 /** The latest time in a file's delivered_at column, read with the layout's format in its time zone. */
