@@ -129,8 +129,9 @@ describe('LOINC results in the wrong unit', () => {
 // by hand, CR LF): the vendor's own code first and LOINC second, a withdrawn result, a CBC panel
 // that only points at its members, the value[x] choices that are no number, a cancelled test
 // with dataAbsentReason, a heart rate among the lab results, an interpretation given as text
-// only, intervals per age band, a category in Epic's own code system ('Lab'), and a patient
-// contained in the Observation.
+// only and one as a coding's display only, intervals per age band, a treatment interval before
+// the normal one, a category in Epic's own code system ('Lab'), and a patient contained in the
+// Observation.
 describe('lab-quality on an Epic-style FHIR export', () => {
   let out: string;
   let result: LabQualityResult;
@@ -143,8 +144,8 @@ describe('lab-quality on an Epic-style FHIR export', () => {
     result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
   }, 120_000);
 
-  it('sets apart what is no lab result, saying why, and counts the rest: 13 lines = 9 results + 4 set apart', () => {
-    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 9, rejected: 0, error: null }]);
+  it('sets apart what is no lab result, saying why, and counts the rest: 14 lines = 10 results + 4 set apart', () => {
+    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 10, rejected: 0, error: null }]);
     expect(result.outputs.summary.setApart).toEqual([
       { reason: 'cancelled (status cancelled: not performed or not completed)', category: 'laboratory', code: '5006', name: 'Potassium [Moles/volume] in Serum or Plasma', rows: 1 },
       { reason: 'not laboratory', category: 'vital-signs', code: '5008', name: 'Heart rate', rows: 1 },
@@ -152,7 +153,7 @@ describe('lab-quality on an Epic-style FHIR export', () => {
       { reason: 'withdrawn (status entered-in-error)', category: 'laboratory', code: '5000', name: 'Glucose [Moles/volume] in Blood', rows: 1 },
     ]);
     expect(result.outputs.text).toContain('FHIR Observations set apart (no lab result, not counted): 4');
-    expect(result.outputs.summary).toMatchObject({ rowsRead: 9, usable: 9, unusable: 0, rejected: 0 });
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 10, usable: 10, unusable: 0, rejected: 0 });
   });
 
   it('reads a boolean, a titre ratio and a range as answers', async () => {
@@ -164,14 +165,16 @@ describe('lab-quality on an Epic-style FHIR export', () => {
     ]);
   });
 
-  it('reads a text-only interpretation as the flag, intervals per age band as no one interval, and the contained patient\'s identifier', async () => {
+  it('reads a text-only interpretation as the flag, intervals per age band as no one interval, the normal interval of several types, and the contained patient\'s identifier', async () => {
     const rows = await query<Record<string, unknown>>(`select record_id, patient, abnormal_flag, ref_low, ref_high, ref_text from lab.results
-      where record_id in ('eNA1', 'eALP1', 'eCRP1', 'eHBA1') order by source_line`);
+      where record_id in ('eNA1', 'eALP1', 'eCRP1', 'eHBA1', 'eCRE1') order by source_line`);
     expect(rows).toEqual([
       { record_id: 'eNA1', patient: 'eQ3k9Yw1nB7xY2mZ0aL4c5A3', abnormal_flag: 'High', ref_low: 136, ref_high: 145, ref_text: null },
-      { record_id: 'eALP1', patient: 'eQ3k9Yw1nB7xY2mZ0aL4c5A3', abnormal_flag: null, ref_low: null, ref_high: null, ref_text: 'given per age or population group only' },
+      { record_id: 'eALP1', patient: 'eQ3k9Yw1nB7xY2mZ0aL4c5A3', abnormal_flag: null, ref_low: null, ref_high: null, ref_text: 'given per age or population group, or of another type than normal, only' },
       { record_id: 'eCRP1', patient: 'eQ3k9Yw1nB7xY2mZ0aL4c5A3', abnormal_flag: null, ref_low: null, ref_high: 10, ref_text: null },
       { record_id: 'eHBA1', patient: 'Z1234567', abnormal_flag: null, ref_low: null, ref_high: 5.7, ref_text: null },
+      // the normal interval, not the treatment one before it; the flag from the coding's display
+      { record_id: 'eCRE1', patient: 'eQ3k9Yw1nB7xY2mZ0aL4c5A3', abnormal_flag: 'Low', ref_low: 0.6, ref_high: 1.2, ref_text: null },
     ]);
   });
 

@@ -62,11 +62,18 @@ fields as (
             part ->> '$.valueTime',
             (part ->> '$.valuePeriod.start') || '/' || coalesce(part ->> '$.valuePeriod.end', '')
         ) as value_concept,
-        -- the interval for everyone: the first without an age band or a population (appliesTo);
-        -- where every interval is for some group only, none (the text says so)
+        -- the normal interval for everyone: the first without an age band or a population
+        -- (appliesTo) whose type, if any, is normal (not treatment, therapeutic or a critical
+        -- limit); where there is none such, none (the text says so)
         coalesce(from_json(json_extract(part, '$.referenceRange'), '["json"]'), []) as ranges,
-        list_filter(ranges, r -> not json_exists(r, '$.age') and not json_exists(r, '$.appliesTo'))[1] as range,
-        coalesce(part ->> '$.interpretation[0].coding[0].code', part ->> '$.interpretation[0].text') as interpretation,
+        list_filter(ranges, r -> not json_exists(r, '$.age') and not json_exists(r, '$.appliesTo')
+            and (not json_exists(r, '$.type') or json_extract_string(r, '$.type.coding[0].code') = 'normal'
+                or lower(json_extract_string(r, '$.type.text')) in ('normal', 'normal range', 'reference range')))[1] as range,
+        coalesce(
+            part ->> '$.interpretation[0].coding[0].code',
+            part ->> '$.interpretation[0].text',
+            part ->> '$.interpretation[0].coding[0].display'
+        ) as interpretation,
         j ->> '$.status' as status,
         coalesce(j ->> '$.effectiveDateTime', j ->> '$.effectivePeriod.start', j ->> '$.effectiveInstant') as effective,
         j ->> '$.issued' as issued,
@@ -147,7 +154,7 @@ final as (
         try_cast(json_extract(range, '$.low.value')::varchar as double) as ref_low__parsed,
         json_extract(range, '$.high.value')::varchar as ref_high,
         try_cast(json_extract(range, '$.high.value')::varchar as double) as ref_high__parsed,
-        coalesce(range ->> '$.text', case when range is null and len(ranges) > 0 then 'given per age or population group only' end) as ref_text,
+        coalesce(range ->> '$.text', case when range is null and len(ranges) > 0 then 'given per age or population group, or of another type than normal, only' end) as ref_text,
         case upper(interpretation)
             when 'H' then 'for_hoej' when 'HH' then 'for_hoej' when 'HU' then 'for_hoej'
             when 'L' then 'for_lav' when 'LL' then 'for_lav' when 'LU' then 'for_lav'
