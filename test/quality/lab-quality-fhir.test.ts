@@ -245,17 +245,18 @@ describe('a FHIR history export with several versions of an Observation', () => 
 });
 
 describe('a bulk NDJSON that opens with another resource', () => {
-  it('is read as FHIR when Observations follow a Patient, the Patient rejected on its line', async () => {
+  it('is read as FHIR when Observations follow 300 KB of Patients, which are set apart, not counted', async () => {
     const ws = await workspace();
-    const patient = JSON.stringify({ resourceType: 'Patient', id: 'p1', gender: 'female' });
+    const patient = (i: number) => JSON.stringify({ resourceType: 'Patient', id: `p${i}`, gender: 'female', text: { div: 'x'.repeat(3000) } });
     const obs = (id: string) => JSON.stringify({ resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '718-7' }] },
       subject: { reference: 'Patient/p1' }, effectiveDateTime: '2024-05-01T09:00:00+02:00', valueQuantity: { value: 13.1, unit: 'g/dL' } });
-    const file = await ws.put('export.ndjson', `${[patient, obs('o1'), obs('o2')].join('\n')}\n`);
+    const patients = Array.from({ length: 100 }, (_, i) => patient(i));
+    expect(patients.join('\n').length).toBeGreaterThan(256 * 1024);
+    const file = await ws.put('export.ndjson', `${[...patients, obs('o1'), obs('o2')].join('\n')}\n`);
     const out = join(ws.root, 'out');
     const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
-    expect(result.files).toEqual([{ file: 'export.ndjson', role: 'fhir', system: 'FHIR', read: 3, rejected: 1, error: null }]);
-    const rejects = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ source_line: bigint; reason: string }>(conn,
-      `select source_line, reason from meta.rejects`));
-    expect(rejects.map((r) => [Number(r.source_line), r.reason])).toEqual([[1, 'not a FHIR Observation: resourceType is Patient']]);
+    expect(result.files).toEqual([{ file: 'export.ndjson', role: 'fhir', system: 'FHIR', read: 2, rejected: 0, error: null }]);
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 2, usable: 2 });
+    expect(result.outputs.summary.setApart).toEqual([{ reason: 'another resource than Observation', category: null, code: 'Patient', name: null, rows: 100 }]);
   }, 120_000);
 });

@@ -16,7 +16,9 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
     const result = await runLabQuality({ keepDatabase: true,
       extracts: [ws.inbox], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }),
     });
-    expect(result.files.find((f) => f.role === 'fhir')).toMatchObject({ file: 'bulk/Observation.ndjson.gz', system: 'FHIR', read: 7, rejected: 2 });
+    // line 4 is a Patient: set apart, neither read as a lab result nor rejected
+    expect(result.files.find((f) => f.role === 'fhir')).toMatchObject({ file: 'bulk/Observation.ndjson.gz', system: 'FHIR', read: 6, rejected: 1 });
+    expect(result.outputs.summary.setApart).toEqual([{ reason: 'another resource than Observation', category: null, code: 'Patient', name: null, rows: 1 }]);
 
     await withDatabase(join(out, 'lab-quality.duckdb'), async (_db, conn) => {
       const rows = await queryRows<Record<string, unknown>>(conn, `
@@ -60,7 +62,6 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
       const rejects = await queryRows<{ source_line: bigint; reason: string }>(conn,
         `select source_line, reason from meta.rejects where source_line is not null order by source_line`);
       expect(rejects).toEqual([
-        { source_line: 4n, reason: 'not a FHIR Observation: resourceType is Patient' },
         { source_line: 5n, reason: 'line is not valid JSON' },
       ]);
       const findings = await queryRows<{ record_key: string; check_id: string }>(conn,
@@ -81,7 +82,7 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
     expect(result.outputs.text).toContain('no clinic register given');
     expect(result.outputs.summary.byClinic.filter((c) => c.rows > c.rejected).map((c) => c.key)).toEqual(['61741000016007']);
     // o4 (time order) is the only unusable result; o5 is not yet answered
-    expect(result.outputs.summary).toMatchObject({ rowsRead: 7, usable: 3, unusable: 1, pending: 1, rejected: 2 });
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 6, usable: 3, unusable: 1, pending: 1, rejected: 1 });
     await withDatabase(join(out, 'lab-quality.duckdb'), async (_db, conn) => {
       const ids = await queryRows<{ check_id: string }>(conn, `select distinct check_id from quality.row_findings order by 1`);
       expect(ids.map((r) => r.check_id)).toEqual(['lab.time_order']);

@@ -2,10 +2,13 @@
 // the lab staging table. Lines are read the way the pipeline reads NDJSON (one line = one
 // record, numbered from 1), so a broken line is rejected with its number; the mapping of an
 // Observation onto the canonical columns is SQL (sql/fhir_observations.sql).
-import { open, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../db/connection.ts';
 import { literalPath } from './literal-path.ts';
@@ -26,40 +29,38 @@ const MAX_FHIR_LINE_BYTES = 128 * 1024 * 1024;
 export const FHIR_SYSTEM = 'FHIR';
 
 /**
- * True when a line among the file's first 256 KB is a JSON object with resourceType Observation:
- * a bulk export's NDJSON may open with another resource (a Patient), whose lines are then
- * rejected one by one, naming the resource type.
+ * True when the file is NDJSON of FHIR resources with an Observation among them: its lines are
+ * read until the first Observation (true), the first line that is no JSON object with a
+ * resourceType (false), or 64 MB (false). A bulk export may open with other resources (Patients).
  */
 export async function looksLikeFhirObservations(path: string): Promise<boolean> {
-  const handle = await open(path, 'r');
-  let head: Buffer;
+  let stream: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
+  if (/\.gz$/i.test(path)) stream = stream.pipe(createGunzip());
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  let bytes = 0;
   try {
-    const buf = Buffer.alloc(256 * 1024);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
-    head = buf.subarray(0, bytesRead);
+    for await (const raw of lines) {
+      const line = bytes === 0 ? raw.replace(/^\uFEFF/, '') : raw;
+      bytes += raw.length + 1;
+      if (bytes > 64 << 20) return false;
+      if (line.trim() === '') continue;
+      let type: unknown;
+      try {
+        const obj = JSON.parse(line) as { resourceType?: unknown } | null;
+        type = obj !== null && typeof obj === 'object' ? obj.resourceType : undefined;
+      } catch {
+        return false;
+      }
+      if (type === 'Observation') return true;
+      if (typeof type !== 'string') return false;
+    }
+    return false;
+  } catch {
+    return false; // not gzip after all, or unreadable: not FHIR
   } finally {
-    await handle.close();
+    lines.close();
+    stream.destroy();
   }
-  let text: string;
-  if (head[0] === 0x1f && head[1] === 0x8b) {
-    try {
-      text = gunzipSync(head, { finishFlush: 2 /* Z_SYNC_FLUSH: a cut-off stream is fine */ }).toString('utf8');
-    } catch {
-      return false;
-    }
-  } else {
-    text = head.toString('utf8');
-  }
-  return text.replace(/^\uFEFF/, '').split('\n').some((line) => {
-    if (line.trim() === '') return false;
-    try {
-      const obj = JSON.parse(line) as { resourceType?: unknown };
-      return obj !== null && typeof obj === 'object' && obj.resourceType === 'Observation';
-    } catch {
-      // the last line may be cut at 256 KB
-      return /^\s*\{.*"resourceType"\s*:\s*"Observation"/.test(line);
-    }
-  });
 }
 
 /**
@@ -69,7 +70,8 @@ export async function looksLikeFhirObservations(path: string): Promise<boolean> 
  * 'Lab' is laboratory), withdrawn (status entered-in-error: "should never have existed", FHIR R4
  * ObservationStatus), cancelled ("not started or not completed"), a panel that only groups
  * other Observations (hasMember) and has no value or component of its own (its members are
- * results in their own lines), or an older version of an Observation the file also holds newer.
+ * results in their own lines), an older version of an Observation the file also holds newer, or
+ * another resource (a bulk export's Patient: `code` holds its resourceType).
  */
 export const FHIR_SET_APART = 'lab.fhir_set_apart';
 
@@ -156,16 +158,21 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
         max_line_size = ${MAX_FHIR_LINE_BYTES}, buffer_size = ${MAX_FHIR_LINE_BYTES + 1}, parallel = false)`);
     // a UTF-8 byte-order mark would make the first line invalid JSON
     await conn.run(`update ${lines} set j = ltrim(j, chr(65279)) where source_line = 1`);
+    // a line that is no FHIR resource is rejected; another resource (a bulk export's Patient) is set apart
     await conn.run(`insert into meta.rejects
       select run_id, ${sqlString(ctx.batchId)}, file_hash, source_file, source_line, null,
         case
             when not json_valid(j) then 'line is not valid JSON'
             when json_type(j) <> 'OBJECT' then 'line is JSON but not an object'
-            else 'not a FHIR Observation: resourceType is ' || coalesce(j ->> '$.resourceType', 'missing')
+            else 'not a FHIR resource: no resourceType'
         end,
         left(j, 200)
       from ${lines}
-      where j is not null and trim(j) <> '' and not coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Observation' end, false)`);
+      where j is not null and trim(j) <> '' and not coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') is not null end, false)`);
+    await conn.run(`insert into ${FHIR_SET_APART}
+      select file_hash, source_file, source_line, 'another resource than Observation', null, j ->> '$.resourceType', null, null
+      from ${lines}
+      where coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') <> 'Observation' end, false)`);
     const sql = (await readFile(join(sqlDir, 'fhir_observations.sql'), 'utf8')).replace(/;\s*$/, '');
     // an Observation with no category is taken for a lab result (lab-only exports often omit it)
     await conn.run(`create or replace temp table ${lines}_obs as
