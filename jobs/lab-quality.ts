@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { ConfigError, UsageError } from '../config/errors.ts';
 import { KINDS, loadConfig, sizeInBytes, type Delivery } from '../config/load.ts';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
-import { hashFile } from '../transforms/ingest/hash.ts';
+import { hashContent, hashFile } from '../transforms/ingest/hash.ts';
 import { loadCatalogue } from '../transforms/reference/npu-catalogue.ts';
 import { writeReferenceTables } from '../transforms/reference/layouts.ts';
 import { stageAll } from '../transforms/ingest/stage-all.ts';
@@ -153,14 +153,19 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
 
     // Stage: the register first, then every lab file, each on a connection of its own.
     const limit = pLimit(config.fileConcurrency);
-    const everyFile = await Promise.all(readable.map((i) => limit(async () => ({ input: i, hash: await hashFile(i.path), mtime: (await stat(i.path)).mtime }))));
-    // A file with the same content as one before it is read once, as the nightly loads a file
-    // delivered twice in a run once: every table of the evaluation knows a file by its hash.
+    const everyFile = await Promise.all(readable.map((i) => limit(async () => ({
+      input: i, hash: await hashFile(i.path), content: /\.gz$/i.test(i.path) ? await hashContent(i.path).catch(() => null) : null,
+      mtime: (await stat(i.path)).mtime,
+    }))));
+    // A file with the same content as one before it (gzipped or not) is read once, as the nightly
+    // loads a file delivered twice in a run once: every table of the evaluation knows a file by
+    // its hash, and its rows would be each other's duplicates.
     const firstOf = new Map<string, string>();
-    const hashed = everyFile.filter(({ input, hash }) => {
-      const first = firstOf.get(hash);
-      if (first === undefined) firstOf.set(hash, input.file);
-      else ignored.push({ file: input.file, reason: `same content as ${first} (SHA-256): read once` });
+    const hashed = everyFile.filter(({ input, hash, content }) => {
+      const key = content ?? hash;
+      const first = firstOf.get(key);
+      if (first === undefined) firstOf.set(key, input.file);
+      else ignored.push({ file: input.file, reason: `same content as ${first} (SHA-256${/\.gz$/i.test(input.file) || /\.gz$/i.test(first) ? ' of the decompressed content' : ''}): read once` });
       return first === undefined;
     });
     if (hashed.length < everyFile.length) log.warn({ files: everyFile.length - hashed.length }, 'files with the same content as another were read once');

@@ -368,11 +368,14 @@ describe('honest outputs', () => {
     expect(s.byAnalysis.map((g) => [g.key, g.rows, g.rejected])).toEqual([['GLU', 3, 0], ['K', 2, 0], ['(none)', 1, 1]]);
   }, 120_000);
 
-  it('reads a file delivered twice with the same content once, and says so', async () => {
+  it('reads a file delivered twice with the same content once, gzipped or not, and says so', async () => {
     const ws = await workspace();
-    const mapping = await hospital(ws, 'dates_shifted: true');
+    await hospital(ws, 'dates_shifted: true');
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('dates_shifted: true').replace('files: "labevents*.csv"', 'files: "labevents*.csv*"'));
     // the same five results again under another name, and a sixth result in a file of its own
     await ws.put('export/labevents (copy).csv', LABEVENTS);
+    // and gzipped (put() compresses a .gz name)
+    await ws.put('export/labevents.csv.gz', LABEVENTS);
     await ws.put('export/labevents-2.csv', `${LABEVENTS.split('\n')[0]}\n6,10004,50931,2180-03-02 08:00:00,2180-03-02 09:00:00,90,90,mg/dL,70,100,\n`);
     const out = join(ws.root, 'out');
     const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
@@ -381,11 +384,13 @@ describe('honest outputs', () => {
     // which of the two is read is the order the folder lists them in
     const read = result.files.find((f) => f.file !== 'labevents-2.csv')!;
     expect(result.files.map((f) => [f.file, f.read]).sort()).toEqual([['labevents-2.csv', 1], [read.file, 5]].sort());
-    expect(result.ignored).toHaveLength(1);
-    const [copy] = result.ignored;
-    expect([read.file, copy!.file].sort()).toEqual(['labevents (copy).csv', 'labevents.csv']);
-    expect(copy!.reason).toBe(`same content as ${read.file} (SHA-256): read once`);
-    expect(result.outputs.text).toContain(`files not read: 1 (${copy!.file}: ${copy!.reason})`);
+    expect(result.ignored).toHaveLength(2);
+    const copies = result.ignored.filter((i) => !i.file.endsWith('.gz'));
+    const zipped = result.ignored.find((i) => i.file.endsWith('.gz'))!;
+    expect([read.file, ...copies.map((c) => c.file)].sort()).toEqual(['labevents (copy).csv', 'labevents.csv']);
+    expect(copies[0]!.reason).toBe(`same content as ${read.file} (SHA-256): read once`);
+    expect(zipped).toEqual({ file: 'labevents.csv.gz', reason: `same content as ${read.file} (SHA-256 of the decompressed content): read once` });
+    expect(result.outputs.text).toContain(`files not read: 2 (`);
     expect(await readFile(result.outputs.report, 'utf8')).toContain('read once');
   }, 120_000);
 
