@@ -587,7 +587,16 @@ describe('a lab mapping that does not fit its files', () => {
     const err = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toBe(
-      'labevents.csv: delimiter: found ",", expected the file\'s delimiter: its header is one column with ";" between 11 names (set delimiter: ";" in hospital.yaml)');
+      'labevents.csv: delimiter: found ",", expected the file\'s delimiter: its header has the mapped names with ";" between 11 names (set delimiter: ";" in hospital.yaml)');
+  }, 60_000);
+
+  it('says so too when a column name holds the mapping\'s delimiter', async () => {
+    const ws = await workspace();
+    await ws.put('export/labevents.csv', LABEVENTS.replaceAll(',', ';').replace('flag\n', 'flag;"comment (free, text)"\n').replace(/\n(\d+;[^\n]*)/g, '\n$1;'));
+    await ws.put('mapping/dictionary.csv', DICTIONARY);
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('', '      ref_text: "comment (free, text)"\n'));
+    const err = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
+    expect((err as ConfigError).message).toMatch(/^labevents\.csv: delimiter: found ",", expected the file's delimiter: its header has the mapped names with ";" between/);
   }, 60_000);
 
   it('names a lookup column the side file does not have', async () => {

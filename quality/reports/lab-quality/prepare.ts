@@ -36,12 +36,19 @@ export async function checkMappedHeaders(inputs: readonly LabInput[]): Promise<M
     if (await wrongEncoding(input.path, d.encoding).catch(() => null)) continue;
     const header = (await readHeader(input.path, d.delimiter, d.encoding).catch(() => null)) ?? [];
     if (header.length === 0) continue;
-    // one column holding the mapped names between another delimiter: say that, not each name
-    const other = header.length === 1 ? [';', ',', '\t', '|'].find((c) => c !== d.delimiter && header[0]!.split(c).length > 1) : undefined;
+    // the mapped names, missing from the header as read, all there between another delimiter
+    // (a name may hold the mapping's own): say that, not each name
+    const wanted = Object.values(d.sources).flatMap((src) => (src.type === 'columns' ? src.names : []));
+    const line = header.join(d.delimiter);
+    // compared without blanks: the header as read lost those around the split names
+    const bare = (x: string) => x.replace(/\s+/g, '').replace(/^"|"$/g, '');
+    const other = wanted.some((w) => !header.includes(w))
+      ? [';', ',', '\t', '|'].find((c) => c !== d.delimiter && wanted.every((w) => line.split(c).map(bare).includes(bare(w))))
+      : undefined;
     if (other !== undefined) {
       const shown = other === '\t' ? 'a tab' : `"${other}"`;
-      problems.push({ file: input.file, key: 'delimiter', found: d.delimiter, expected: `the file's delimiter: its header is one column with ${shown} between ${
-        header[0]!.split(other).length} names (set delimiter: ${JSON.stringify(other)} in ${basename(d.sourceFile)})` });
+      problems.push({ file: input.file, key: 'delimiter', found: d.delimiter, expected: `the file's delimiter: its header has the mapped names with ${shown} between ${
+        line.split(other).length} names (set delimiter: ${JSON.stringify(other)} in ${basename(d.sourceFile)})` });
       continue;
     }
     headers.set(input.path, header);
