@@ -100,13 +100,16 @@ export async function collectRunResults(conn: DuckDBConnection | null, config: P
   const counts = (r: { read: bigint; published: bigint; quarantined: bigint; rejected: bigint }): RowCounts =>
     ({ read: Number(r.read), published: Number(r.published), quarantined: Number(r.quarantined), rejected: Number(r.rejected) });
   const inLedger = new Map(ledger.map((l) => [l.file_hash, l]));
+  // what staging said of a loaded file (how it was read), kept with its sighting
+  const said = new Map((await q<{ file_hash: string; detail: string }>(`select file_hash, detail from meta.file_sightings
+    where run_id = ${run} and outcome = 'loaded' and detail is not null`)).map((r) => [r.file_hash, r.detail]));
   const failedToRead = new Map((input.summary?.files ?? []).filter((f) => f.error).map((f) => [f.file, f.error]));
   const files: Array<RunResults['files'][number]> = [];
   for (const c of input.candidates) {
     const kind = c.entry.role === 'register' ? 'register' : c.entry.delivery.kind;
     const system = c.entry.role === 'register' ? null : c.entry.delivery.system;
     const l = inLedger.get(c.hash);
-    if (l) files.push({ file: mask(l.file_name)!, kind, system, outcome: 'loaded', detail: null, rows: counts(l) });
+    if (l) files.push({ file: mask(l.file_name)!, kind, system, outcome: 'loaded', detail: mask(said.get(c.hash) ?? null), rows: counts(l) });
     else if (failedToRead.has(c.entry.file)) files.push({ file: mask(c.entry.file)!, kind, system, outcome: 'failed', detail: mask(failedToRead.get(c.entry.file)), rows: null });
     else files.push({ file: mask(c.entry.file)!, kind, system, outcome: 'not_loaded', detail: 'the run failed before it committed; the next run loads the file', rows: null });
   }

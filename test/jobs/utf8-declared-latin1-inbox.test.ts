@@ -2,6 +2,7 @@
 // read as Latin-1, every æ became Ã¦ and every dash three characters (published garbled, and a
 // CPR number written in full-width digits no longer found). Such a file is read as UTF-8, with a
 // warning naming it; a real Latin-1 file beside it is read as before.
+import { readFile } from 'node:fs/promises';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runNightly, type NightlyResult } from '../../jobs/nightly.ts';
@@ -56,6 +57,21 @@ describe('a UTF-8 delivery in a layout that declares Latin-1', () => {
     const file = run.summary.files.find((f) => f.file === 'novax/2025-01_epikriser_m.csv');
     expect(file).toMatchObject({ read: 4, published: 3, quarantined: 1, rejected: 0 });
     expect(warnings.filter((w) => w.msg.startsWith('read line by line')).map((w) => w.file)).toEqual(['novax/2025-01_epikriser_m.csv']);
+  });
+
+  it('says how each such file was read in run_results.json and the quality reports, not only in the log', async () => {
+    const files = await everyFile(ws.reports);
+    const results = JSON.parse(await readFile(files.find((f) => f.endsWith('run_results.json'))!, 'utf8')) as { files: { file: string; outcome: string; detail: string | null }[] };
+    const detail = (name: string) => results.files.find((f) => f.file === name)?.detail ?? null;
+    expect(detail('novax/2025-01_epikriser_u.csv')).toMatch(/^read as UTF-8: /);
+    expect(detail('novax/2025-01_epikriser_m.csv')).toMatch(/^read line by line: /);
+    expect(detail('novax/2025-01_epikriser_l.csv')).toBeNull();
+    for (const report of files.filter((f) => /quality-report[^/]*\.(md|html)$/.test(f))) {
+      // Markdown escapes the underscores of a file name
+      const text = (await readFile(report, 'utf8')).replaceAll('\\_', '_');
+      expect(text, report).toContain('2025-01_epikriser_m.csv');
+      expect(text, report).toContain('read line by line');
+    }
   });
 
   it('finds the CPR numbers in full-width and Arabic-Indic digits, which read as Latin-1 would have been too garbled to find', async () => {

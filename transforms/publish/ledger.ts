@@ -85,7 +85,8 @@ export async function recordLedger(
       sightings.push({ ...sighting, outcome: 'failed', detail: s.fileError });
       continue;
     }
-    sightings.push({ ...sighting, outcome: 'loaded', detail: null });
+    // how the file was read, where staging had something to say (read as Windows-1252, as UTF-8, line by line, ...)
+    sightings.push({ ...sighting, outcome: 'loaded', detail: s.warnings.length ? s.warnings.join('; ') : null });
     ledger.push({
       file_hash: c.hash, file_name: c.entry.file, journal_system: row.system, kind, bytes: c.entry.bytes, run_id: ctx.runId,
       batch_id: ctx.batchId, loaded_at: ctx.now.toISOString(), rows_read: row.read, rows_published: row.published,

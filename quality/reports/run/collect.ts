@@ -84,6 +84,8 @@ export interface RowAccounting {
   readonly files: readonly (RowAccount & { readonly file: string; readonly system: string | null })[];
   readonly failed: readonly FileNote[];
   readonly skipped: readonly FileNote[];
+  /** Files loaded otherwise than their layout says (read as Windows-1252, as UTF-8, line by line), with how. */
+  readonly readAs: readonly FileNote[];
   /** Clinic register files loaded by the run, with the clinics they hold. */
   readonly register: readonly { file: string; clinics: number }[];
 }
@@ -166,7 +168,7 @@ export interface ReportRows {
   readonly volumeAfterRunDay: readonly { kind: string; rows: number; first_day: string; last_day: string }[];
   /** The run's loaded files from the ledger (meta.files), the register included. */
   readonly files: readonly { file: string; kind: string; system: string | null; read: number; published: number; quarantined: number; rejected: number }[];
-  /** Files the run saw but did not load (meta.file_sightings). */
+  /** Files the run saw but did not load, and loaded files with a note on how they were read (meta.file_sightings). */
   readonly sightings: readonly { file: string; outcome: string; detail: string | null }[];
   /** Clinic-level results that did not pass, with the clinic's register entry. */
   readonly clinics: readonly { check_id: string; sor_code: string; name: string | null; journal_system: string | null; numerator: number | null; denominator: number | null; percent: number | null; outcome: string }[];
@@ -274,7 +276,7 @@ export async function queryReport(conn: DuckDBConnection, runIdOpt?: string, tim
   const sightings = await queryRows<ReportRows['sightings'][number]>(
     conn,
     `select file_name as file, outcome, detail from meta.file_sightings
-     where run_id = ${runId} and outcome <> 'loaded' order by outcome, file_name`,
+     where run_id = ${runId} and (outcome <> 'loaded' or detail is not null) order by outcome, file_name`,
   );
   const clinics = await queryRows<ReportRows['clinics'][number]>(
     conn,
@@ -437,7 +439,8 @@ export function shapeReport(rows: ReportRows, shareable: boolean, context: Repor
     kinds: accounts.kinds.map(account),
     files: shareable ? [] : rows.files.filter((f) => f.kind !== 'register').map((f) => ({ ...f })),
     failed: rows.sightings.filter((f) => f.outcome === 'failed').map(note),
-    skipped: rows.sightings.filter((f) => f.outcome !== 'failed').map(note),
+    skipped: rows.sightings.filter((f) => f.outcome !== 'failed' && f.outcome !== 'loaded').map(note),
+    readAs: rows.sightings.filter((f) => f.outcome === 'loaded').map(note),
     register: rows.files.filter((f) => f.kind === 'register').map((f) => ({ file: f.file, clinics: f.published })),
   };
 
