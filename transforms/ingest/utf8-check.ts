@@ -3,7 +3,8 @@
 // longer match, names are unreadable, and an identifier in full-width digits is no longer found.
 // Latin-1 text is almost never valid UTF-8 with a multi-byte sequence in it (a Danish æ is 0xE6,
 // which would need two continuation bytes after it, and an ASCII letter follows), so such a file
-// is read as UTF-8, with a warning that says so.
+// is read as UTF-8, with a warning that says so; and a file that is not UTF-8 as a whole but holds
+// UTF-8 sequences (a Latin-1 file another program appended UTF-8 lines to) is read line by line.
 import { isAscii, isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';

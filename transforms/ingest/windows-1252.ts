@@ -45,16 +45,7 @@ export async function transcodeWindows1252(path: string): Promise<Transcoded> {
       done(null, decoder.decode());
     },
   });
-  try {
-    const source = createReadStream(path);
-    const sink = createWriteStream(copy, { mode: 0o600 });
-    if (/\.gz$/i.test(path)) await pipeline(source, createGunzip(), decode, sink);
-    else await pipeline(source, decode, sink);
-  } catch (err) {
-    await remove();
-    throw err;
-  }
-  return { path: copy, remove };
+  return writeCopy(path, decode, { path: copy, remove });
 }
 
 /**
@@ -85,14 +76,19 @@ export async function transcodeMixed(path: string, dir?: string): Promise<Transc
       done(null, carry.length ? line(carry) : Buffer.alloc(0));
     },
   });
+  return writeCopy(path, decode, { path: copy, remove });
+}
+
+/** Streams `path` (gunzipped when .gz) through `decode` into the copy, which is removed again if that fails. */
+async function writeCopy(path: string, decode: Transform, copy: Transcoded): Promise<Transcoded> {
   try {
     const source = createReadStream(path);
-    const sink = createWriteStream(copy, { mode: 0o600 });
+    const sink = createWriteStream(copy.path, { mode: 0o600 });
     if (/\.gz$/i.test(path)) await pipeline(source, createGunzip(), decode, sink);
     else await pipeline(source, decode, sink);
   } catch (err) {
-    await remove();
+    await copy.remove();
     throw err;
   }
-  return { path: copy, remove };
+  return copy;
 }
