@@ -70,6 +70,7 @@ describe('a UTF-8 delivery in a layout that declares Latin-1', () => {
       // Markdown escapes the underscores of a file name
       const text = (await readFile(report, 'utf8')).replaceAll('\\_', '_');
       expect(text, report).toContain('2025-01_epikriser_m.csv');
+      expect(text, report).toContain('Files loaded with a note');
       expect(text, report).toContain('read line by line');
     }
   });

@@ -276,7 +276,7 @@ time_order as (
     -- at 02:30 that night is in order when it was the second 02:10 (macros/fall_back.sql).
     select row_id, 'time_order', 'resulted_at',
         case
-            when resulted_at < sampled_at then 'result time ' || shown_time(resulted_at) || ' is before the sampling time ' || shown_time(sampled_at) || ' (' || shown_zone() || ')'
+            when resulted_at < sampled_at and not _lab_fall_back_explains(sampled_at, resulted_at) then 'result time ' || shown_time(resulted_at) || ' is before the sampling time ' || shown_time(sampled_at) || ' (' || shown_zone() || ')'
             else 'result time ' || shown_time(resulted_at) || ' is after the file was delivered (' || shown_time(delivered_at) || ' ' || shown_zone() || ')'
         end
     from results

@@ -84,7 +84,7 @@ export interface RowAccounting {
   readonly files: readonly (RowAccount & { readonly file: string; readonly system: string | null })[];
   readonly failed: readonly FileNote[];
   readonly skipped: readonly FileNote[];
-  /** Files loaded otherwise than their layout says (read as Windows-1252, as UTF-8, line by line), with how. */
+  /** Files loaded with a note from staging: how they were read (as Windows-1252, as UTF-8, line by line), columns left out, no records. */
   readonly readAs: readonly FileNote[];
   /** Clinic register files loaded by the run, with the clinics they hold. */
   readonly register: readonly { file: string; clinics: number }[];
