@@ -17,6 +17,7 @@ const LATIN1_TEXT = 'Uændret, ses igen om ½ år';
 // a CPR number in full-width digits: found only when read as UTF-8
 const WIDE_CPR = '１５０３８５-１０３７';
 const ARABIC_CPR = '١٥٠٣٨٥-١٠٣٨';
+const WINDOWS_TEXT = 'Næste gang – om 3 mdr., 120 €';
 
 let ws: Workspace;
 let run: NightlyResult;
@@ -33,7 +34,8 @@ beforeAll(async () => {
   await ws.put('novax/2025-01_epikriser_m.csv', Buffer.concat([
     Buffer.from(`${EH}\nm1;${SOR};;PW000004;05-01-2025;Kontrol;${LATIN1_TEXT}\n`, 'latin1'),
     Buffer.from(`m2;${SOR};;PW000005;05-01-2025;Epikrise;Pt. ${ARABIC_CPR} set\nm3;${SOR};;PW000006;05-01-2025;Kontrol;${UTF8_TEXT}\n`, 'utf8'),
-    Buffer.from(`m4;${SOR};;PW000007;06-01-2025;Kontrol;Næste gang\n`, 'latin1'),
+    // Windows-1252: the en dash and euro sign on bytes 0x96 and 0x80
+    Buffer.from(Array.from(`m4;${SOR};;PW000007;06-01-2025;Kontrol;${WINDOWS_TEXT}\n`, (ch) => ({ '–': 0x96, '€': 0x80 } as Record<string, number>)[ch] ?? ch.charCodeAt(0))),
   ]));
   const logger = pino({ level: 'warn' }, { write: (line: string) => warnings.push(JSON.parse(line)) });
   run = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger });
@@ -50,7 +52,7 @@ describe('a UTF-8 delivery in a layout that declares Latin-1', () => {
     const rows = await withDatabase(':memory:', async (_db, conn) => queryRows<{ record_id: string; text: string }>(conn,
       `select record_id, text from read_parquet(${sqlString(parquet[0]!)}) order by record_id`));
     expect(rows).toEqual([{ record_id: 'l1', text: LATIN1_TEXT }, { record_id: 'm1', text: LATIN1_TEXT }, { record_id: 'm3', text: UTF8_TEXT },
-      { record_id: 'm4', text: 'Næste gang' }, { record_id: 'u1', text: UTF8_TEXT }]);
+      { record_id: 'm4', text: WINDOWS_TEXT }, { record_id: 'u1', text: UTF8_TEXT }]);
   });
 
   it('reads a Latin-1 file with UTF-8 lines line by line, each as what it is, and says so', () => {

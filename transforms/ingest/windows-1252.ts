@@ -59,7 +59,9 @@ export async function transcodeMixed(path: string, dir?: string): Promise<Transc
   const remove = () => (own ? rm(own, { recursive: true, force: true }) : rm(copy, { force: true }));
   const decoder = new TextDecoder('windows-1252');
   let carry = Buffer.alloc(0);
-  const line = (bytes: Buffer) => (isUtf8(bytes) ? bytes : Buffer.from(decoder.decode(bytes), 'utf8'));
+  // decoded as a stream: Node 20's one-shot windows-1252 decode drops the bytes 0x80-0x9F (its
+  // dashes, quotes and euro sign); a single-byte decoding carries nothing from line to line
+  const line = (bytes: Buffer) => (isUtf8(bytes) ? bytes : Buffer.from(decoder.decode(bytes, { stream: true }), 'utf8'));
   const decode = new Transform({
     transform(chunk: Buffer, _enc, done) {
       const bytes = carry.length ? Buffer.concat([carry, chunk]) : chunk;
