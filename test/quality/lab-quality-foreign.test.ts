@@ -3,7 +3,7 @@
 // text value column holding ___ where the value was removed and a numeric column beside it,
 // New York local times) and a FHIR bulk export (urn:uuid references, vital signs beside lab
 // results). Every expected figure is worked out by hand from the rows written here.
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -294,6 +294,30 @@ describe('a UTF-8 export its mapping declares Latin-1', () => {
     const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ unit: string; analysis_name: string }>(conn,
       `select unit, analysis_name from lab.results where analysis_code = '50912'`));
     expect(rows).toEqual([{ unit: 'µmol/L', analysis_name: 'Kreatinin – P' }]);
+  }, 120_000);
+});
+
+describe('Latin-1 exports with UTF-8 lines among theirs', () => {
+  it('reads two of one name in two folders each from its own copy: every row of both counted once', async () => {
+    const ws = await workspace();
+    await hospital(ws, 'dates_shifted: true');
+    await rm(join(ws.inbox, 'export/labevents.csv'));
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('dates_shifted: true')
+      .replace('    format: csv\n', '    format: csv\n    encoding: latin-1\n').replace('files: "labevents*.csv"', 'files: "**/labevents*.csv"'));
+    const [header, ...rows] = LABEVENTS.trim().split('\n');
+    // a: rows 1-3 Latin-1 (a µ in the flag column), rows 4-5 UTF-8; b: other ids, the other way round
+    const part = (lines: string[], enc: BufferEncoding) => Buffer.from(`${lines.join('\n')}\n`, enc);
+    const mark = (l: string, t: string) => `${l.replace(/,[^,]*$/, ',')}${t}`;
+    await ws.put('export/a/labevents.csv', Buffer.concat([part([header!, ...rows.slice(0, 3).map((l) => mark(l, 'µ'))], 'latin1'), part(rows.slice(3).map((l) => mark(l, 'æ')), 'utf8')]));
+    const other = rows.map((l) => l.replace(/^(\d+),/, (_m, id: string) => `${Number(id) + 100},`));
+    await ws.put('export/b/labevents.csv', Buffer.concat([part([header!, ...other.slice(0, 2).map((l) => mark(l, 'æ'))], 'utf8'), part(other.slice(2).map((l) => mark(l, 'µ')), 'latin1')]));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    expect(result.ignored).toEqual([]);
+    expect(result.files.map((f) => [f.file, f.read]).sort()).toEqual([['a/labevents.csv', 5], ['b/labevents.csv', 5]]);
+    const flags = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; abnormal_flag: string }>(conn,
+      `select record_id, abnormal_flag from lab.results order by record_id::int`));
+    expect(flags.map((f) => `${f.record_id}${f.abnormal_flag}`)).toEqual(['1µ', '2µ', '3µ', '4æ', '5æ', '101æ', '102æ', '103µ', '104µ', '105µ']);
   }, 120_000);
 });
 

@@ -395,9 +395,8 @@ async function checkCsvFile(target: StageTarget, ctx: StageContext, warnings: st
   const { layout } = target;
   const scan = await scanFile(ctx.path, { jsonEscapes: false, maxLineBytes: MAX_LINE_BYTES, maxBytes: ctx.maxFileBytes, utf8: layout.encoding === 'latin-1' });
   if (scan.problem) throw new FileRejected(scan.problem);
-  // a file with NUL bytes is binary or UTF-16, no text in two encodings: judged as before
-  if (scan.encoding === 'utf-8' && !scan.nul) throw new DeclaredLatin1IsUtf8();
-  if (scan.encoding === 'mixed' && !scan.nul) throw new DeclaredLatin1IsMixed();
+  if (scan.encoding === 'utf-8') throw new DeclaredLatin1IsUtf8();
+  if (scan.encoding === 'mixed') throw new DeclaredLatin1IsMixed();
   if (scan.longLine) {
     const { line, bytes } = scan.longLine;
     throw new FileRejected(`line ${line} is longer than ${MAX_LINE_BYTES / 1024 / 1024} MB (${bytes} bytes and more): too long to read and reject on its own`);

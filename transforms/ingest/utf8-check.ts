@@ -19,13 +19,17 @@ export class Utf8Check {
   private valid = true;
   private multiByte = false;
   private sequenceAmongOthers = false;
+  // a NUL byte: binary or UTF-16, not text in one encoding or two
+  private binary = false;
 
   /** Whether more bytes could change the verdict. */
   get open(): boolean {
-    return this.valid || !this.sequenceAmongOthers;
+    return !this.binary && (this.valid || !this.sequenceAmongOthers);
   }
 
   push(chunk: Buffer): void {
+    if (chunk.includes(0)) this.binary = true;
+    if (this.binary) return;
     if (!this.valid) {
       // no UTF-8 file: is any of it UTF-8 all the same (lines appended by another program)?
       this.sequenceAmongOthers ||= UTF8_SEQUENCE.test(chunk.toString('latin1'));
@@ -53,9 +57,10 @@ export class Utf8Check {
   /**
    * 'utf-8': valid UTF-8 with at least one multi-byte character; 'ascii': nothing beyond ASCII;
    * 'mixed': not UTF-8 as a whole, but holding UTF-8 sequences beside other bytes (a Latin-1 file
-   * that another program appended UTF-8 lines to); 'other'.
+   * that another program appended UTF-8 lines to); 'other' (Latin-1, or bytes with a NUL among them).
    */
   verdict(): 'utf-8' | 'ascii' | 'mixed' | 'other' {
+    if (this.binary) return 'other';
     if (!this.valid) return this.sequenceAmongOthers ? 'mixed' : 'other';
     // the file ends inside a sequence: the last byte or bytes are no UTF-8
     if (this.carry.length > 0) return this.multiByte ? 'mixed' : 'other';

@@ -51,12 +51,13 @@ export async function transcodeWindows1252(path: string): Promise<Transcoded> {
 /**
  * Like transcodeWindows1252, but line by line: a line that is valid UTF-8 is kept as it is, any
  * other is decoded as Windows-1252 (a Latin-1 file that another program appended UTF-8 lines to,
- * utf8-check.ts). Line breaks stay where they were. The copy goes into `dir` when given.
+ * utf8-check.ts). Line breaks stay where they were. The copy's folder goes into `dir` when given.
  */
 export async function transcodeMixed(path: string, dir?: string): Promise<Transcoded> {
-  const own = dir ? null : await mkdtemp(join(tmpdir(), 'fangst-mixed-'));
-  const copy = join(dir ?? own!, `${own ? '' : 'mixed-'}${basename(path).replace(/\.gz$/i, '')}`);
-  const remove = () => (own ? rm(own, { recursive: true, force: true }) : rm(copy, { force: true }));
+  // a folder of its own (in `dir` when given): two files of one name in two folders get two copies
+  const own = await mkdtemp(join(dir ?? tmpdir(), 'fangst-mixed-'));
+  const copy = join(own, basename(path).replace(/\.gz$/i, ''));
+  const remove = () => rm(own, { recursive: true, force: true });
   const decoder = new TextDecoder('windows-1252');
   let carry = Buffer.alloc(0);
   // decoded as a stream: Node 20's one-shot windows-1252 decode drops the bytes 0x80-0x9F (its
