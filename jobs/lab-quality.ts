@@ -88,7 +88,11 @@ export async function runLabQuality(opts: LabQualityOptions): Promise<LabQuality
   const recognised = resolved.filter((i) => i.role !== 'unrecognised');
   const ignored = resolved.flatMap((i) => (i.role === 'unrecognised' ? [{ file: i.file, reason: i.reason }] : []));
   if (!recognised.some((i) => i.role !== 'register')) {
-    throw new UsageError('EXTRACT', opts.extracts, 'lab files in one of the layouts of config/sources, a layout of --mapping, or FHIR Observation NDJSON');
+    // what was found and why it is not read (a name holding a CPR number, no layout claims it)
+    const shown = ignored.slice(0, 10).map((i) => `${i.file} (${i.reason})`);
+    const more = ignored.length > shown.length ? `; and ${ignored.length - shown.length} more` : '';
+    const notRead = shown.length ? `; not read: ${shown.join('; ')}${more}` : '';
+    throw new UsageError('EXTRACT', opts.extracts, `lab files in one of the layouts of config/sources, a layout of --mapping, or FHIR Observation NDJSON${notRead}`);
   }
   const outDir = resolve(opts.out ?? 'lab-quality-out');
   const dbFile = join(outDir, LAB_DB_FILE);

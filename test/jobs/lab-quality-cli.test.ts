@@ -95,4 +95,29 @@ describe('fangst lab-quality on the command line', () => {
     expect(bad.code).toBe(64);
     expect(bad.stderr).toContain('--as-of: found "1 May 2180", expected a date (YYYY-MM-DD)');
   }, 120_000);
+
+  it('never reads a file whose name holds a CPR number, also when it is named alone, and says why', async () => {
+    const ws = await workspace();
+    const rows = 'Id,Pt,Code,Val\nr1,PATIENT1,NPU02319,8.1\nr2,PATIENT2,NPU02319,8.4\n';
+    await ws.put('export/results_0101901234.csv', rows);
+    await ws.put('export/results_ok.csv', rows.replace(/r(\d)/g, 'q$1'));
+    const mapping = await ws.put('m.yaml', [
+      'system: Named export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val }', '',
+    ].join('\n'));
+    const out = join(ws.root, 'lq');
+    const both = await fangst(['lab-quality', join(ws.inbox, 'export'), '--mapping', mapping, '--out', out]);
+    expect(both.code).toBe(0);
+    // the other file's two rows only; the named one listed, masked, with the reason
+    expect(both.stdout).toContain('lab results read: 2 in 1 files');
+    expect(both.stdout).toContain('results_[CPR].csv: the file name holds a CPR number: not loaded');
+    const summary = await readFile(join(out, 'summary.json'), 'utf8');
+    expect(summary).toContain('results_[CPR].csv');
+    // named on its own, with a mapping that would otherwise read any single file: not read, and the
+    // error says why instead of only that no lab file was found
+    const alone = await fangst(['lab-quality', join(ws.inbox, 'export', 'results_0101901234.csv'), '--mapping', mapping, '--out', join(ws.root, 'lq2')]);
+    expect(alone.code).toBe(64);
+    expect(alone.stderr).toContain('not read: results_[CPR].csv (the file name holds a CPR number: not loaded; rename the file without it)');
+    for (const text of [both.stdout, both.stderr, summary, alone.stdout, alone.stderr]) expect(text).not.toContain('0101901234');
+  }, 120_000);
 });

@@ -4,11 +4,12 @@
 // clinic register; a file that none of them claims is read as FHIR Observation NDJSON when
 // its first line is an Observation.
 import { stat } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, relative, resolve } from 'node:path';
 import picomatch from 'picomatch';
 import { NotFound } from '../../../config/errors.ts';
 import { type Delivery, type PipelineConfig } from '../../../config/load.ts';
 import { discoverInbox } from '../../../transforms/ingest/discover.ts';
+import { hasIdentifier } from '../../../transforms/privacy/identifiers.ts';
 import { deliveryTarget, registerTarget, type StageTarget } from '../../../transforms/ingest/stage.ts';
 import { looksLikeFhirObservations } from '../../../transforms/ingest/fhir.ts';
 import { loadLabMapping, type LabMapping, type MappedDelivery } from './mapping.ts';
@@ -70,7 +71,13 @@ export async function resolveInputs(args: readonly string[], config: PipelineCon
     const byFile = new Map(rest.map((e) => [e.file, e]));
     const entries = mapping.length ? first : rest;
     for (const e of entries) {
-      if (only !== null && e.file !== only) continue;
+      // by the path: a name holding a CPR number is listed masked, and must still be found
+      if (only !== null && basename(e.path) !== only) continue;
+      // never read, whatever would claim it: its name would reach every output
+      if (e.role === 'unrecognised' && hasIdentifier(relative(root, e.path))) {
+        found.push(e);
+        continue;
+      }
       if (e.role === 'unrecognised') {
         const other = byFile.get(e.file);
         if (other && other.role !== 'unrecognised') {
