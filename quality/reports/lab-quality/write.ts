@@ -93,14 +93,19 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   // A flagged row quotes what was delivered (ids, codes, units, values): an identifier in any of
   // its text is masked in every file (cpr_mask), whatever column it came in.
   const columns = await queryRows<{ column_name: string; column_type: string }>(conn, 'describe lab.flagged_rows');
+  // The text columns go through the detector as one list: DuckDB compiles its patterns at every
+  // use, and a use per column cost more than masking the rows (200-300 ms against ~40 ms for
+  // 25 columns of 5,000 rows).
+  const texts = columns.filter((c) => c.column_type === 'VARCHAR').map((c) => sqlIdent(c.column_name));
   const masked = columns.map(({ column_name: name, column_type: type }) => {
     const col = sqlIdent(name);
-    if (type === 'VARCHAR') return `cpr_mask(${col}) as ${col}`;
+    if (type === 'VARCHAR') return `"masked texts"[${texts.indexOf(col) + 1}] as ${col}`;
     if (type === 'VARCHAR[]') return `list_transform(${col}, v -> cpr_mask(v)) as ${col}`;
     return col;
   });
+  const maskedTexts = texts.length ? `, list_transform([${texts.join(', ')}], v -> cpr_mask(v)) as "masked texts"` : '';
   // masked once, for every file written below
-  await conn.run(`create or replace temp table lab_flagged_out as select ${masked.join(', ')} from lab.flagged_rows`);
+  await conn.run(`create or replace temp table lab_flagged_out as select ${masked.join(', ')} from (select *${maskedTexts} from lab.flagged_rows)`);
   // Parquet keeps the instants (timestamptz, UTC-adjusted): a reader converts them itself, and
   // DuckDB's read_parquet shows them in the reader's own zone with the offset written beside
   // (13:00 UTC as 14:00:00+01 in Copenhagen), so they cannot be taken for another time.
