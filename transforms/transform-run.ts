@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { sqlString } from './db/connection.ts';
 import type { Candidate } from './ingest/find-new.ts';
+import { FHIR_RESULT_COLUMNS } from './ingest/fhir.ts';
 import { replaceWithView, type StageResult } from './ingest/stage.ts';
 import type { RunContext } from './run-context.ts';
 import { stepTimer } from './run-context.ts';
@@ -91,6 +92,9 @@ async function runLabLayer(conn: DuckDBConnection, candidates: readonly Candidat
       journal_system varchar, layout varchar, bytes bigint, delivered_at timestamptz)`);
   if (rows.length) await conn.run(`insert into lab__inputs values ${rows.join(', ')}`);
   await replaceWithView(conn, 'lab.inputs', scratchTable('lab', 'inputs'));
+  // what FHIR results carry besides the staging columns: none here, the nightly reads no FHIR
+  await conn.run(`create or replace temp table lab__fhir_results (${FHIR_RESULT_COLUMNS})`);
+  await replaceWithView(conn, 'lab.fhir_results', scratchTable('lab', 'fhir_results'));
   await conn.run(`set variable lab_now = '${now.toISOString()}'::timestamptz`);
   await runLayer(conn, 'lab', { scratch: true, logger: log });
 }

@@ -260,3 +260,42 @@ describe('a bulk NDJSON that opens with another resource', () => {
     expect(result.outputs.summary.setApart).toEqual([{ reason: 'another resource than Observation', category: null, code: 'Patient', name: null, rows: 100 }]);
   }, 120_000);
 });
+
+// FHIR says why a result has no value in dataAbsentReason (a code of
+// http://terminology.hl7.org/CodeSystem/data-absent-reason, or text), on the Observation or on a
+// component: the finding names it, where an empty value says only that it is empty.
+describe('a FHIR result without a value that says why', () => {
+  it('names the dataAbsentReason in the value_missing finding, the Observation\'s and a component\'s', async () => {
+    const ws = await workspace();
+    const lab = { category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'laboratory' }] }] };
+    const base = { resourceType: 'Observation', status: 'final', ...lab, subject: { reference: 'Patient/p1' }, effectiveDateTime: '2025-03-04T08:15:00+01:00' };
+    const loinc = (code: string, display: string) => ({ coding: [{ system: 'http://loinc.org', code, display }] });
+    const lines = [
+      { ...base, id: 'k1', code: loinc('2823-3', 'Potassium'), dataAbsentReason: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/data-absent-reason', code: 'error', display: 'Error' }] } },
+      { ...base, id: 'k2', code: loinc('2951-2', 'Sodium') },
+      { ...base, id: 'k3', code: loinc('2345-7', 'Glucose'), valueQuantity: { value: 90, unit: 'mg/dL' }, referenceRange: [{ low: { value: 70 }, high: { value: 99 } }] },
+      { ...base, id: 'k4', code: loinc('2160-0', 'Creatinine'), dataAbsentReason: { text: 'sample haemolysed' } },
+      {
+        ...base, id: 'bp', code: loinc('85354-9', 'Blood pressure panel'), component: [
+          { code: loinc('8480-6', 'Systolic'), valueQuantity: { value: 120, unit: 'mm[Hg]' } },
+          { code: loinc('8462-4', 'Diastolic'), dataAbsentReason: { coding: [{ code: 'not-performed', display: 'Not Performed' }] } },
+        ],
+      },
+    ];
+    const file = await ws.put('Observation.ndjson', `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const out = join(ws.root, 'out');
+    await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    const findings = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; detail: string }>(conn,
+      `select r.record_id, f.detail from lab.row_findings as f join lab.results as r using (row_id)
+       where f.check_name = 'value_missing' order by r.record_id`));
+    expect(findings).toEqual([
+      { record_id: 'bp#component[1]', detail: 'no value: dataAbsentReason not-performed (Not Performed)' },
+      { record_id: 'k1', detail: 'no value: dataAbsentReason error (Error)' },
+      { record_id: 'k2', detail: 'no value: the value is empty' },
+      { record_id: 'k4', detail: 'no value: dataAbsentReason sample haemolysed' },
+    ]);
+    // the flagged rows an analyst opens say the same
+    const csv = await readFile(join(out, 'flagged-rows.csv'), 'utf8');
+    expect(csv).toContain('no value: dataAbsentReason error (Error)');
+  }, 120_000);
+});

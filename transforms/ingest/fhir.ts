@@ -77,17 +77,20 @@ export const FHIR_SET_APART = 'lab.fhir_set_apart';
 
 /**
  * What a FHIR result carries beyond the staging columns, one row per staged result: the
- * Observation a component result belongs to (parent_record_id) and the Observation's category.
+ * Observation a component result belongs to (parent_record_id), the Observation's category, and
+ * why a result has no value (absent_reason, FHIR's dataAbsentReason). The nightly job's lab layer
+ * finds the table empty (transform-run.ts): it reads no FHIR.
  */
 export const FHIR_RESULTS = 'lab.fhir_results';
+export const FHIR_RESULT_COLUMNS = `file_hash varchar, source_file varchar, source_line bigint, record_id varchar,
+  parent_record_id varchar, category varchar, absent_reason varchar`;
 
 /** Defines fhir_instant() and the set-apart and result tables in the database; call once before staging FHIR files. */
 export async function loadFhirMacros(conn: DuckDBConnection): Promise<void> {
   await conn.run(await readFile(join(sqlDir, 'fhir_instant.sql'), 'utf8'));
   await conn.run(`create schema if not exists lab; create or replace table ${FHIR_SET_APART} (file_hash varchar, source_file varchar,
     source_line bigint, reason varchar, category varchar, code varchar, name varchar, detail varchar);
-    create or replace table ${FHIR_RESULTS} (file_hash varchar, source_file varchar, source_line bigint, record_id varchar,
-      parent_record_id varchar, category varchar)`);
+    create or replace table ${FHIR_RESULTS} (${FHIR_RESULT_COLUMNS})`);
 }
 
 // Every category code of an Observation (category[].coding[].code), an empty list when none is given.
@@ -192,10 +195,10 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
     await conn.run(`create or replace temp table ${lines}_results as ${sql}`);
     await recordStagedFile(conn, 'laboratoriesvar', [ctx], 'FHIR', null);
     await conn.run(`insert into ${stagingTable('laboratoriesvar')} by name
-      select ${ctx.seq} as file_no, * exclude (run_id, file_hash, journal_system, decimal_sep, parent_record_id, category)
+      select ${ctx.seq} as file_no, * exclude (run_id, file_hash, journal_system, decimal_sep, parent_record_id, category, absent_reason)
       from ${lines}_results`);
     await conn.run(`insert into ${FHIR_RESULTS}
-      select file_hash, source_file, source_line, record_id, parent_record_id, category from ${lines}_results`);
+      select file_hash, source_file, source_line, record_id, parent_record_id, category, absent_reason from ${lines}_results`);
     const [counts] = await queryRows<{ staged: bigint; rejected: bigint }>(conn, `select
       (select count(*) from ${lines}_results) as staged,
       (select count(distinct source_line) from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}) as rejected`);

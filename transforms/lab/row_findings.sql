@@ -104,9 +104,12 @@ value_unparseable as (
 value_missing as (
     -- an empty value is missing, not unparseable; judged apart only where the lab.value_missing
     -- check exists to count it (`fangst lab-quality` sets lab_value_missing)
-    select row_id, 'value_missing', 'value', 'no value: the value is empty'
-    from results
-    where coalesce(getvariable('lab_value_missing'), false) and value_state = 'unparseable' and nullif(trim(value_text), '') is null
+    -- (a FHIR result may say why: its dataAbsentReason, lab.fhir_results)
+    select r.row_id, 'value_missing', 'value',
+        case when f.absent_reason is not null then 'no value: dataAbsentReason ' || f.absent_reason else 'no value: the value is empty' end
+    from results as r
+    left join lab.fhir_results as f on f.source_file = r.source_file and f.source_line = r.source_line
+    where coalesce(getvariable('lab_value_missing'), false) and r.value_state = 'unparseable' and nullif(trim(r.value_text), '') is null
 ),
 
 value_type as (

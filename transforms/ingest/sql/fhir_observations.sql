@@ -13,7 +13,8 @@
 -- lab_value_parse reads as a qualitative answer whatever the words; so are the value[x] choices
 -- that are no number and no text: valueBoolean (true/false), valueRatio as n:d (a titre 1:64),
 -- valueRange as low-high, valueDateTime, valueTime and valuePeriod as written.
--- Besides the staging columns: parent_record_id (the Observation of a component) and category.
+-- Besides the staging columns: parent_record_id (the Observation of a component), category and
+-- absent_reason (why there is no value, FHIR's dataAbsentReason).
 -- Time stamps without an offset are Danish local time (getvariable('fhir_time_zone')).
 with lines as (
     select * from fhir_lines
@@ -74,6 +75,12 @@ fields as (
             part ->> '$.interpretation[0].text',
             part ->> '$.interpretation[0].coding[0].display'
         ) as interpretation,
+        -- why a result has no value (dataAbsentReason: not-performed, error, masked, ...), the
+        -- part's own: a component's, else the Observation's
+        coalesce(
+            (part ->> '$.dataAbsentReason.coding[0].code') || coalesce(' (' || (part ->> '$.dataAbsentReason.coding[0].display') || ')', ''),
+            part ->> '$.dataAbsentReason.text'
+        ) as absent_reason,
         j ->> '$.status' as status,
         coalesce(j ->> '$.effectiveDateTime', j ->> '$.effectivePeriod.start', j ->> '$.effectiveInstant') as effective,
         j ->> '$.issued' as issued,
@@ -176,6 +183,8 @@ final as (
         fhir_instant(issued) as resulted_at__parsed,
         parent_record_id,
         category,
+        -- only where there is no value: a value makes the reason moot
+        case when quantity is null and value_string is null and value_concept is null then absent_reason end as absent_reason,
     from performer
 )
 
