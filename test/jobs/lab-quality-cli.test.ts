@@ -119,5 +119,10 @@ describe('fangst lab-quality on the command line', () => {
     expect(alone.code).toBe(64);
     expect(alone.stderr).toContain('not read: results_[CPR].csv (the file name holds a CPR number: not loaded; rename the file without it)');
     for (const text of [both.stdout, both.stderr, summary, alone.stdout, alone.stderr]) expect(text).not.toContain('0101901234');
+    // a file named alone is that file, not also one of its name in a folder below
+    await ws.put('export/old/results_ok.csv', rows.replace(/r(\d)/g, 'o$1'));
+    const one = await fangst(['lab-quality', join(ws.inbox, 'export', 'results_ok.csv'), '--mapping', mapping, '--out', join(ws.root, 'lq3')]);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toContain('lab results read: 2 in 1 files');
   }, 120_000);
 });

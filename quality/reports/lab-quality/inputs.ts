@@ -71,8 +71,9 @@ export async function resolveInputs(args: readonly string[], config: PipelineCon
     const byFile = new Map(rest.map((e) => [e.file, e]));
     const entries = mapping.length ? first : rest;
     for (const e of entries) {
-      // by the path: a name holding a CPR number is listed masked, and must still be found
-      if (only !== null && basename(e.path) !== only) continue;
+      // by its path: a name holding a CPR number is listed masked, and must still be found (and
+      // a file of the same name in a folder below is another file)
+      if (only !== null && e.path !== path) continue;
       // never read, whatever would claim it: its name would reach every output
       if (e.role === 'unrecognised' && hasIdentifier(relative(root, e.path))) {
         found.push(e);
