@@ -22,7 +22,7 @@ import { writeLabExtract } from '../fixtures/lab/extract.ts';
 const silent = pino({ level: 'silent' });
 const NOW = new Date('2026-05-01T12:00:00Z');
 const MEASURES = ['usable', 'unusable', 'pending', 'rejected'] as const;
-type Shown = ShareableLabSummary & { files: { role: string; read: number | null; rejected: number | null }[] };
+type Shown = ShareableLabSummary & { files: { role: string; read: number | null; rejected: number | null; setApart?: number | null }[] };
 
 /** The bars of the usable-share chart in a report section: [series, data index, share of the axis]. */
 function bars(html: string, sectionId: string): [number, number, number][] {
@@ -37,7 +37,7 @@ function bars(html: string, sectionId: string): [number, number, number][] {
     .map((m) => [Number(m[2]), Number(m[3]), Number(m[1]) / width]);
 }
 
-async function attack(truth: LabSummary, files: readonly { role: string; read: number; rejected: number }[], out: string): Promise<Attack> {
+async function attack(truth: LabSummary, files: readonly { role: string; read: number; rejected: number; setApart?: number }[], out: string): Promise<Attack> {
   const shown = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as Shown;
   const html = await readFile(join(out, 'report.html'), 'utf8');
   const a = new Attack();
@@ -120,6 +120,16 @@ async function attack(truth: LabSummary, files: readonly { role: string; read: n
   }
   a.sum(total('rows'), lab.map(([i]) => `file|${i}|read`));
   a.sum(total('rejected'), lab.map(([i]) => `file|${i}|rejected`));
+  // FHIR Observations set apart: per reason, category and code, and per file (their total is
+  // shown nowhere, but both add up to it)
+  if (truth.setApart.length) {
+    a.unknown('set-apart|all', truth.setApart.reduce((n, x) => n + x.rows, 0));
+    truth.setApart.forEach((x, i) => a.cell(`set-apart|${i}`, shown.setApart[i]!.rows, x.rows));
+    a.sum('set-apart|all', truth.setApart.map((_, i) => `set-apart|${i}`));
+    const fhir = lab.filter(([, f]) => f.setApart !== undefined);
+    for (const [i, f] of fhir) a.cell(`file|${i}|set-apart`, shown.files[i]!.setApart, f.setApart);
+    if (fhir.length) a.sum('set-apart|all', fhir.map(([i]) => `file|${i}|set-apart`));
+  }
   a.differencing();
   a.linearAlgebra();
   return a;
@@ -136,6 +146,32 @@ describe('no count lab-quality hides can be recomputed from its report or summar
     expect(a.recovered).toEqual([]);
     // what the analyst reads in the terminal keeps the exact figures
     expect(result.outputs.text).toContain(`lab results read: ${result.outputs.summary.rowsRead}`);
+  }, 120_000);
+
+  it('on two FHIR files whose Observations set apart add up per file and per code', async () => {
+    const ws = await workspace();
+    const obs = (id: string, category: string, code: string, value?: number) => JSON.stringify({
+      resourceType: 'Observation', id, status: 'final', category: [{ coding: [{ code: category }] }],
+      code: { coding: [{ system: 'http://loinc.org', code }] }, subject: { reference: `Patient/p${id}` },
+      effectiveDateTime: '2025-03-04T08:15:00+01:00', ...(value === undefined ? {} : { valueQuantity: { value, unit: 'mmol/L' } }),
+    });
+    const lines = (prefix: string, lab: number, vitals: number, surveys: number) => [
+      ...Array.from({ length: lab }, (_, i) => obs(`${prefix}l${i}`, 'laboratory', '2823-3', 4 + (i % 10) / 10)),
+      ...Array.from({ length: vitals }, (_, i) => obs(`${prefix}v${i}`, 'vital-signs', '8867-4', 60 + i)),
+      ...Array.from({ length: surveys }, (_, i) => obs(`${prefix}s${i}`, 'survey', '72166-2')),
+    ].join('\n');
+    // heart rates 10 + 6 = 16 (shown), smoking status 3 (hidden): the files' 13 and 6 would give the 3 back
+    await ws.put('a/Observation-1.ndjson', lines('a', 20, 10, 3));
+    await ws.put('a/Observation-2.ndjson', lines('b', 20, 6, 0));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'a')], out, now: NOW, logger: silent });
+    expect(result.files.map((f) => f.setApart)).toEqual([13, 6]);
+    const a = await attack(result.outputs.summary, result.files, out);
+    const surveys = result.outputs.summary.setApart.findIndex((x) => x.category === 'survey');
+    expect(a.shown.get(`set-apart|${surveys}`)).toBeNull();
+    expect(a.recovered).toEqual([]);
+    // the terminal keeps the exact figures
+    expect(result.outputs.text).toContain('FHIR Observations set apart (no lab result, not counted): 19');
   }, 120_000);
 
   it.skipIf(!existsSync('data-samples/generator/run.ts'))('on a generated extract (scale 0.01)', async () => {

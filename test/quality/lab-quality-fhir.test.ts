@@ -30,7 +30,7 @@ describe('lab-quality on a US FHIR bulk export', () => {
   it('makes each component of a panel a result of its own, linked to its Observation', async () => {
     // 12 lines: 2 set apart (vital signs, survey); line 8 is a panel without a value of its own and
     // two components: 9 single results + 2 components = 11 results
-    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 11, rejected: 0, error: null }]);
+    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 11, rejected: 0, error: null, setApart: 2 }]);
     const parts = await query<Record<string, unknown>>(`
       select r.source_file, r.source_line, r.record_id, f.parent_record_id, r.analysis_code, r.value_num, r.unit_norm
       from lab.results as r join lab.fhir_results as f using (source_file, source_line)
@@ -145,7 +145,7 @@ describe('lab-quality on an Epic-style FHIR export', () => {
   }, 120_000);
 
   it('sets apart what is no lab result, saying why, and counts the rest: 14 lines = 10 results + 4 set apart', () => {
-    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 10, rejected: 0, error: null }]);
+    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 10, rejected: 0, error: null, setApart: 4 }]);
     expect(result.outputs.summary.setApart).toEqual([
       { reason: 'cancelled (status cancelled: not performed or not completed)', category: 'laboratory', code: '5006', name: 'Potassium [Moles/volume] in Serum or Plasma', rows: 1 },
       { reason: 'not laboratory', category: 'vital-signs', code: '5008', name: 'Heart rate', rows: 1 },
@@ -201,7 +201,7 @@ describe('a FHIR export with a long record', () => {
     await writeFile(file, gzipSync(`${lines.join('\n')}\n`));
     const out = join(ws.root, 'out');
     const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
-    expect(result.files).toEqual([{ file: 'Observation.ndjson.gz', role: 'fhir', system: 'FHIR', read: 5, rejected: 0, error: null }]);
+    expect(result.files).toEqual([{ file: 'Observation.ndjson.gz', role: 'fhir', system: 'FHIR', read: 5, rejected: 0, error: null, setApart: 0 }]);
     const ids = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; source_line: bigint }>(conn,
       `select record_id, source_line from lab.results order by source_line`));
     expect(ids.map((r) => [r.record_id, Number(r.source_line)])).toEqual([['g1', 1], ['g2', 2], ['g3', 3], ['g4', 4], ['g5', 5]]);
@@ -255,7 +255,7 @@ describe('a bulk NDJSON that opens with another resource', () => {
     const file = await ws.put('export.ndjson', `${[...patients, obs('o1'), obs('o2')].join('\n')}\n`);
     const out = join(ws.root, 'out');
     const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
-    expect(result.files).toEqual([{ file: 'export.ndjson', role: 'fhir', system: 'FHIR', read: 2, rejected: 0, error: null }]);
+    expect(result.files).toEqual([{ file: 'export.ndjson', role: 'fhir', system: 'FHIR', read: 2, rejected: 0, error: null, setApart: 100 }]);
     expect(result.outputs.summary).toMatchObject({ rowsRead: 2, usable: 2 });
     expect(result.outputs.summary.setApart).toEqual([{ reason: 'another resource than Observation', category: null, code: 'Patient', name: null, rows: 100 }]);
   }, 120_000);

@@ -114,7 +114,7 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
     const file = await ws.put('Observation.ndjson', `${lines.join('\n')}\n`);
     const out = join(ws.root, 'out');
     const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
-    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 3, rejected: 0, error: null }]);
+    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 3, rejected: 0, error: null, setApart: 2 }]);
     expect(result.outputs.summary.setApart).toEqual([
       { reason: 'not laboratory', category: 'survey', code: '72166-2', name: 'Tobacco smoking status', rows: 1 },
       { reason: 'not laboratory', category: 'vital-signs', code: '85354-9', name: 'Blood pressure panel', rows: 1 },

@@ -5,13 +5,27 @@
 // journal system and clinic, and each measure overall = the sum over the groups; an analysis's
 // results = its value states, = its units; its qualitative results = its answers; results with
 // an interval = below + above + inside; the results outside = flagged + not flagged; a check's
-// rows beside all results; a field's filled-in rows beside the system's results.
+// rows beside all results; a field's filled-in rows beside the system's results; the FHIR
+// Observations set apart, per reason and code and per file.
 import { TableBuilder, type ProtectedTable } from '../../report-kit/protect-table.ts';
 import { isSmallCount } from '../../report-kit/suppress.ts';
 import type { LabSummary, UsableGroup } from './collect.ts';
 
 /** A file read, as the report and summary.json list it. */
-export interface FileCounts { readonly role: string; readonly read: number; readonly rejected: number }
+export interface FileCounts {
+  readonly role: string;
+  readonly read: number;
+  readonly rejected: number;
+  /** A FHIR file's Observations set apart as no lab result (not among `read`). */
+  readonly setApart?: number;
+}
+
+/** A file of the evaluation with its figures: what the command returns and the outputs list. */
+export interface LabFile extends FileCounts {
+  readonly file: string;
+  readonly system: string | null;
+  readonly error: string | null;
+}
 
 export const USABLE_MEASURES = ['usable', 'unusable', 'pending', 'rejected'] as const;
 export type GroupDimension = 'analysis' | 'system' | 'clinic';
@@ -29,7 +43,8 @@ export const labCell = {
   outside: (code: string, m: string) => `outside\u0000${code}\u0000${m}`,
   present: (field: string, system: string) => `present\u0000${field}\u0000${system}`,
   systemRows: (system: string) => `results\u0000${system}`,
-  file: (i: number, m: 'read' | 'rejected') => `file\u0000${i}\u0000${m}`,
+  file: (i: number, m: 'read' | 'rejected' | 'setApart') => `file\u0000${i}\u0000${m}`,
+  setApart: (i: number) => `set-apart\u0000${i}`,
 };
 
 /** Decides which counts of a lab evaluation's figures may be shown. */
@@ -94,12 +109,23 @@ export function protectLabFigures(s: LabSummary, files: readonly FileCounts[] = 
   for (const [i, f] of lab) t.sum(t.cell(labCell.file(i, 'read'), f.read), [t.cell(labCell.file(i, 'rejected'), f.rejected)]);
   t.sum(all('rows'), lab.map(([i]) => labCell.file(i, 'read')));
   t.sum(all('rejected'), lab.map(([i]) => labCell.file(i, 'rejected')));
+  // FHIR Observations set apart: per reason, category and code, and per file; both add up to
+  // all of them, so a file's count could give back a group's hidden one
+  if (s.setApart.length) {
+    t.cell(all('setApart'), s.setApart.reduce((n, x) => n + x.rows, 0));
+    t.sum(all('setApart'), s.setApart.map((x, i) => t.cell(labCell.setApart(i), x.rows)));
+    const fhir = lab.filter(([, f]) => f.setApart !== undefined);
+    if (fhir.length) t.sum(all('setApart'), fhir.map(([i, f]) => t.cell(labCell.file(i, 'setApart'), f.setApart!)));
+  }
   return t.protect();
 }
 
 /** The files with their counts as they may be shown (a register's rows are no results: as read). */
 export function shownFiles<F extends FileCounts>(files: readonly F[], t: ProtectedTable) {
-  return files.map((f, i) => (f.role === 'register' ? { ...f } : { ...f, read: shownCount(t, labCell.file(i, 'read'), f.read), rejected: shownCount(t, labCell.file(i, 'rejected'), f.rejected) }));
+  return files.map((f, i) => (f.role === 'register' ? { ...f } : {
+    ...f, read: shownCount(t, labCell.file(i, 'read'), f.read), rejected: shownCount(t, labCell.file(i, 'rejected'), f.rejected),
+    ...(f.setApart === undefined ? {} : { setApart: shownCount(t, labCell.file(i, 'setApart'), f.setApart) }),
+  }));
 }
 
 /** A count as it may be shown: null when hidden. */
@@ -110,7 +136,7 @@ export function shownCount(t: ProtectedTable, id: string, n: number): number | n
 /**
  * summary.json's figures with every hidden count null: the cells of protectLabFigures, and
  * counts of 1-4 everywhere else (a clinic's numeric results behind a box plot, a shifted
- * clinic's results, local codes, observations set apart). Percentages go with their counts.
+ * clinic's results, local codes). Percentages go with their counts.
  */
 export function shareableSummary(s: LabSummary, t: ProtectedTable) {
   const c = (id: string, n: number) => shownCount(t, id, n);
@@ -149,7 +175,7 @@ export function shareableSummary(s: LabSummary, t: ProtectedTable) {
       const out = (m: string, v: number) => c(labCell.outside(o.analysis, m), v);
       return { analysis: o.analysis, name: o.name, withInterval: out('withInterval', o.withInterval), below: out('below', o.below), above: out('above', o.above), outsideFlagged: out('flagged', o.outsideFlagged) };
     }),
-    setApart: s.setApart.map((x) => ({ ...x, rows: small(x.rows) })),
+    setApart: s.setApart.map((x, i) => ({ ...x, rows: c(labCell.setApart(i), x.rows) })),
     localCodes: s.localCodes.map((x) => ({ ...x, rows: small(x.rows) })),
   };
 }

@@ -9,10 +9,10 @@ import { chartFigure, escapeHtml, keyFigures, raw, renderPage, renderTable, sect
 import type { ProtectedTable } from '../../report-kit/protect-table.ts';
 import { isSmallCount } from '../../report-kit/suppress.ts';
 import { MAX_PANELS, type AnalysisPanel, type LabSummary, type Shift, type UsableGroup } from './collect.ts';
-import { labCell, protectLabFigures, type GroupDimension } from './protect.ts';
+import { labCell, protectLabFigures, type GroupDimension, type LabFile } from './protect.ts';
 
 export interface ReportContext {
-  readonly files: readonly { file: string; role: string; system: string | null; read: number; rejected: number; error: string | null }[];
+  readonly files: readonly LabFile[];
   readonly ignored: readonly { file: string; reason: string }[];
   readonly generatedAt?: Date;
   readonly mappingFile: string | null;
@@ -80,7 +80,7 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
     truncation(summary.panels.length, summary.analysisCount, 'analyses have a panel below (the largest)',
       'every analysis is in "Usable share by analysis" above and in summary.json (byAnalysis)'),
     ...summary.panels.map((p) => panel(p, ctx.noClinic ?? false, cells)),
-    summary.setApart.length ? section('FHIR Observations set apart', setApartTable(summary), {
+    summary.setApart.length ? section('FHIR Observations set apart', setApartTable(summary, cells), {
       id: 'set-apart', intro: 'Observations that are no lab result, so not counted above: another category than laboratory (vital signs, surveys, ...), withdrawn (status entered-in-error), cancelled, a panel that only groups its members (hasMember; the members are counted), or an older version of an Observation the file also holds in a newer one.',
     }) : '',
     section('Files', filesTable(ctx, cells), { id: 'files' }),
@@ -279,14 +279,14 @@ function profilesTable(s: LabSummary): string {
   ], shown) + truncation(shown.length, s.codeProfiles.length, 'analysis-unit pairs shown (mixed units first)', 'all in summary.json (codeProfiles)');
 }
 
-function setApartTable(s: LabSummary): string {
+function setApartTable(s: LabSummary, cells: Cells): string {
   const shown = s.setApart.slice(0, 50);
   return renderTable([
     { label: 'Why', value: (c: LabSummary['setApart'][number]) => c.reason },
     { label: 'Category', value: (c) => c.category ?? '' },
     { label: 'Code', value: (c) => c.code ?? '' },
     { label: 'Name', value: (c) => c.name ?? '' },
-    { label: 'Observations', value: (c) => count(c.rows), numeric: true },
+    { label: 'Observations', value: (c) => cells.count(labCell.setApart(s.setApart.indexOf(c)), c.rows), numeric: true },
   ], shown) + truncation(shown.length, s.setApart.length, 'codes shown', 'all in summary.json (setApart)');
 }
 
@@ -355,6 +355,10 @@ function filesTable(ctx: ReportContext, cells: Cells): string {
     { label: 'Read as', value: (f) => (f.role === 'delivery' ? f.system ?? '' : f.role === 'fhir' ? 'FHIR Observation' : 'clinic register') },
     { label: 'Records', value: (f) => (f.role === 'register' ? f.read.toLocaleString('en-US') : cells.count(labCell.file(ctx.files.indexOf(f), 'read'), f.read)), numeric: true },
     { label: 'Rejected', value: (f) => (f.role === 'register' ? f.rejected.toLocaleString('en-US') : cells.count(labCell.file(ctx.files.indexOf(f), 'rejected'), f.rejected)), numeric: true },
+    // FHIR Observations that are no lab result (another category, withdrawn, ...): not among the records
+    ...(ctx.files.some((f) => f.setApart !== undefined) ? [{
+      label: 'Set apart', value: (f: LabFile) => (f.setApart === undefined ? '' : cells.count(labCell.file(ctx.files.indexOf(f), 'setApart'), f.setApart)), numeric: true,
+    }] : []),
     { label: 'Error', value: (f) => f.error ?? '' },
   ], ctx.files, { caption: 'Files read' });
   const ignored = ctx.ignored.length

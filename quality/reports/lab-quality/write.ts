@@ -10,7 +10,7 @@ import { spreadsheetTextSql } from '../../report-kit/csv.ts';
 import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
 import { renderLabReport } from './render-html.ts';
 import { readLabSummary, type LabSummary } from './collect.ts';
-import { labCell, protectLabFigures, shareableSummary, shownFiles } from './protect.ts';
+import { labCell, protectLabFigures, shareableSummary, shownFiles, type LabFile } from './protect.ts';
 import type { ProtectedTable } from '../../report-kit/protect-table.ts';
 
 const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
@@ -39,7 +39,7 @@ export interface OutputContext {
   readonly dbFile: string | null;
   readonly runId: string;
   readonly now: Date;
-  readonly files: readonly { file: string; role: string; system: string | null; read: number; rejected: number; error: string | null }[];
+  readonly files: readonly LabFile[];
   readonly ignored: readonly { file: string; reason: string }[];
   readonly mappingFile: string | null;
   /** False when no clinic register was among the inputs (clinics are named as delivered). */
