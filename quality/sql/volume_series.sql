@@ -6,8 +6,8 @@
 -- pairs of one day, since summing them here would group by clinic and day, nearly one group per
 -- row. The pairs are in no particular order (anomalies.ts looks days up): ordering the
 -- aggregate would sort every pair.
--- The history is read twice, each time only the columns that reading needs: read once into a
--- CTE for both, every column of every row of the kinds was copied first.
+-- The history is read twice, each time only the columns that reading needs: one CTE read by
+-- both would be materialised, every column of every row of the kinds.
 with windows as (
     select * from (values {{windows}}) as w(kind, from_day, to_day)
 ),

@@ -108,9 +108,8 @@ register as (
     where column_name is not null
 ),
 
--- materialized: its few rows are masked below by one use of the detector; pushed into every
--- branch of the union above, the mask was compiled once per parsed column (two thirds of this
--- model's time)
+-- materialized: its few rows are masked below by one use of the detector; DuckDB would push the
+-- mask into every branch of the union above and compile the detector's patterns in each
 final as materialized (
     select * from unparsed
     union all

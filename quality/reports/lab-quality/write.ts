@@ -94,8 +94,7 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   // its text is masked in every file (cpr_mask), whatever column it came in.
   const columns = await queryRows<{ column_name: string; column_type: string }>(conn, 'describe lab.flagged_rows');
   // The text columns go through the detector as one list: DuckDB compiles its patterns at every
-  // use, and a use per column cost more than masking the rows (200-300 ms against ~40 ms for
-  // 25 columns of 5,000 rows).
+  // use, and a use per column costs more than masking the rows.
   const texts = columns.filter((c) => c.column_type === 'VARCHAR').map((c) => sqlIdent(c.column_name));
   const masked = columns.map(({ column_name: name, column_type: type }) => {
     const col = sqlIdent(name);
