@@ -33,9 +33,6 @@ export interface Transcoded {
  * and line breaks stay where they were, so the copy has the original's lines and line numbers.
  */
 export async function transcodeWindows1252(path: string): Promise<Transcoded> {
-  const dir = await mkdtemp(join(tmpdir(), 'fangst-1252-'));
-  const remove = () => rm(dir, { recursive: true, force: true });
-  const copy = join(dir, basename(path).replace(/\.gz$/i, ''));
   const decoder = new TextDecoder('windows-1252');
   const decode = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -45,7 +42,7 @@ export async function transcodeWindows1252(path: string): Promise<Transcoded> {
       done(null, decoder.decode());
     },
   });
-  return writeCopy(path, decode, { path: copy, remove });
+  return writeCopy(path, decode, await copyPlace(path, 'fangst-1252-'));
 }
 
 /**
@@ -54,10 +51,6 @@ export async function transcodeWindows1252(path: string): Promise<Transcoded> {
  * utf8-check.ts). Line breaks stay where they were. The copy's folder goes into `dir` when given.
  */
 export async function transcodeMixed(path: string, dir?: string): Promise<Transcoded> {
-  // a folder of its own (in `dir` when given): two files of one name in two folders get two copies
-  const own = await mkdtemp(join(dir ?? tmpdir(), 'fangst-mixed-'));
-  const copy = join(own, basename(path).replace(/\.gz$/i, ''));
-  const remove = () => rm(own, { recursive: true, force: true });
   const decoder = new TextDecoder('windows-1252');
   let carry = Buffer.alloc(0);
   // decoded as a stream: Node 20's one-shot windows-1252 decode drops the bytes 0x80-0x9F (its
@@ -79,7 +72,16 @@ export async function transcodeMixed(path: string, dir?: string): Promise<Transc
       done(null, carry.length ? line(carry) : Buffer.alloc(0));
     },
   });
-  return writeCopy(path, decode, { path: copy, remove });
+  return writeCopy(path, decode, await copyPlace(path, 'fangst-mixed-', dir));
+}
+
+/**
+ * Where a copy of `path` goes: a folder of its own (in `dir`, else the temporary folder), so that
+ * two files of one name in two folders get two copies; the name without .gz.
+ */
+async function copyPlace(path: string, prefix: string, dir?: string): Promise<Transcoded> {
+  const own = await mkdtemp(join(dir ?? tmpdir(), prefix));
+  return { path: join(own, basename(path).replace(/\.gz$/i, '')), remove: () => rm(own, { recursive: true, force: true }) };
 }
 
 /** Streams `path` (gunzipped when .gz) through `decode` into the copy, which is removed again if that fails. */

@@ -85,7 +85,7 @@ export interface RowAccounting {
   readonly failed: readonly FileNote[];
   readonly skipped: readonly FileNote[];
   /** Files loaded with a note from staging: how they were read (as Windows-1252, as UTF-8, line by line), columns left out, no records. */
-  readonly readAs: readonly FileNote[];
+  readonly loadedWithNote: readonly FileNote[];
   /** Clinic register files loaded by the run, with the clinics they hold. */
   readonly register: readonly { file: string; clinics: number }[];
 }
@@ -440,7 +440,7 @@ export function shapeReport(rows: ReportRows, shareable: boolean, context: Repor
     files: shareable ? [] : rows.files.filter((f) => f.kind !== 'register').map((f) => ({ ...f })),
     failed: rows.sightings.filter((f) => f.outcome === 'failed').map(note),
     skipped: rows.sightings.filter((f) => f.outcome !== 'failed' && f.outcome !== 'loaded').map(note),
-    readAs: rows.sightings.filter((f) => f.outcome === 'loaded').map(note),
+    loadedWithNote: rows.sightings.filter((f) => f.outcome === 'loaded').map(note),
     register: rows.files.filter((f) => f.kind === 'register').map((f) => ({ file: f.file, clinics: f.published })),
   };
 

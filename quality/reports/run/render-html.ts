@@ -276,7 +276,7 @@ function accountingHtml(data: QualityReportData): string {
       : '';
   const failed = notes(acc.failed, `Failed files (${acc.failed.length})`, 'Nothing of these was loaded; the next run tries them again.');
   const skipped = notes(acc.skipped, `Skipped files (${acc.skipped.length})`, 'Seen in the inbox and not loaded: content loaded before, the same content twice in this run, or a name no layout claims.');
-  const readAs = notes(acc.readAs, `Files loaded with a note (${acc.readAs.length})`, 'Loaded, with something to know about how: a Latin-1 file with Windows bytes (dashes, euro) read as Windows-1252, one that is UTF-8 read as UTF-8, one with lines of both read line by line; columns no layout names, left out; no records.');
+  const loadedWithNote = notes(acc.loadedWithNote, `Files loaded with a note (${acc.loadedWithNote.length})`, 'Loaded, with something to know about how: a Latin-1 file with Windows bytes (dashes, euro) read as Windows-1252, one that is UTF-8 read as UTF-8, one with lines of both read line by line; columns no layout names, left out; no records.');
   const noFailures = acc.failed.length === 0 ? '<p class="note">No file failed.</p>' : '';
   const register = acc.register.map((r) => `<p class="note">Clinic register: ${escapeHtml(countOf(r.clinics, 'clinic'))} from ${escapeHtml(r.file)}.</p>`).join('');
   const files = acc.files.length
@@ -292,7 +292,7 @@ function accountingHtml(data: QualityReportData): string {
     : s
       ? '<p class="note">Per-file counts are in the operators\' report only (a file holds one clinic\'s rows).</p>'
       : '';
-  return [kinds, failed, noFailures, skipped, readAs, register, files].join('\n');
+  return [kinds, failed, noFailures, skipped, loadedWithNote, register, files].join('\n');
 }
 
 /** A check's systems, most affected clinics and what its findings say. */

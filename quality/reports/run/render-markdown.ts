@@ -50,7 +50,7 @@ export function renderQualityMarkdown(data: QualityReportData): string {
   };
   notes('Failed files', acc.failed);
   notes('Skipped files', acc.skipped);
-  notes('Files loaded with a note', acc.readAs);
+  notes('Files loaded with a note', acc.loadedWithNote);
   // the files whose rows did not all go out; every file is in the HTML and the JSON
   const withProblems = acc.files.filter((f) => (f.quarantined ?? 0) + (f.rejected ?? 0) > 0);
   if (withProblems.length) {
