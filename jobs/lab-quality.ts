@@ -20,7 +20,7 @@ import { loadCatalogue } from '../transforms/reference/npu-catalogue.ts';
 import { writeReferenceTables } from '../transforms/reference/layouts.ts';
 import { stageAll } from '../transforms/ingest/stage-all.ts';
 import { createStagingTables, rejectWhole, replaceWithView, stageFile, type StageResult } from '../transforms/ingest/stage.ts';
-import { FHIR_SET_APART, FHIR_SYSTEM, loadFhirMacros, stageFhirFile } from '../transforms/ingest/fhir.ts';
+import { FHIR_SYSTEM, loadFhirMacros, stageFhirFile } from '../transforms/ingest/fhir.ts';
 import { loadMapping, resolveInputs, type LabInput } from '../quality/reports/lab-quality/inputs.ts';
 import { prepareMappedInputs } from '../quality/reports/lab-quality/prepare.ts';
 import { checkMapping, mappingText } from '../quality/reports/lab-quality/check-mapping.ts';
@@ -247,15 +247,13 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     // rows rejected while reading or by the staging transforms (a time that does not parse)
     const rejectedLines = new Map((await queryRows<{ file_hash: string; n: bigint }>(conn, `select file_hash, count(distinct source_line) as n
       from meta.rejects where run_id = ${sqlString(runId)} and source_line is not null group by file_hash`)).map((r) => [r.file_hash, Number(r.n)]));
-    // a FHIR file's Observations that are no lab result (not among its records read)
-    const setApart = new Map((await queryRows<{ file_hash: string; n: bigint }>(conn, `select file_hash, count(*) as n
-      from ${FHIR_SET_APART} group by file_hash`)).map((r) => [r.file_hash, Number(r.n)]));
     const files: LabFile[] = hashed.map(({ input, hash }) => {
       const r = results.get(hash);
       return {
         file: input.file, role: input.role, system: input.role === 'delivery' ? input.system : input.role === 'fhir' ? FHIR_SYSTEM : null,
         read: r?.rowsRead ?? 0, rejected: rejectedLines.get(hash) ?? 0, error: r?.fileError ?? null,
-        ...(input.role === 'fhir' ? { setApart: setApart.get(hash) ?? 0 } : {}),
+        // a FHIR file's Observations that are no lab result (not among its records read)
+        ...(input.role === 'fhir' ? { setApart: r?.rowsSetApart ?? 0 } : {}),
       };
     });
     const outputs = await writeLabOutputs(conn, { outDir, dbFile: opts.keepDatabase ? dbFile : null, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: [...evaluation.notes, ...notesOf(hashed.map((h) => h.input), foreignSystems)], noClinic: evaluation.noClinic, shownZone: evaluation.shownZone, danishCsv: opts.danishCsv, flaggedJson: opts.flaggedJson });

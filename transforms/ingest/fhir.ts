@@ -206,7 +206,7 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
     const rejected = Number(counts!.rejected);
     const [apart] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from ${FHIR_SET_APART} where file_hash = ${sqlString(ctx.fileHash)}`);
     const warnings = Number(apart!.n) ? [`${Number(apart!.n)} Observations set apart as no lab result (another category, withdrawn, cancelled, a panel without a value, an older version): not counted`] : [];
-    return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, warnings };
+    return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, rowsSetApart: Number(apart!.n), warnings };
   } catch (err) {
     // only the error's first line: the reader quotes the offending line after it
     const text = (err as Error).message ?? String(err);
@@ -223,7 +223,7 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
     await conn.run(`delete from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}`);
     await conn.run(`insert into meta.rejects values (${sqlString(ctx.runId)}, ${sqlString(ctx.batchId)}, ${sqlString(ctx.fileHash)},
       ${sqlString(ctx.file)}, null, null, ${sqlString(message)}, null)`);
-    return { rowsRead: 0, rowsStaged: 0, rowsRejected: 0, fileError: message, warnings: [] };
+    return { rowsRead: 0, rowsStaged: 0, rowsRejected: 0, rowsSetApart: 0, fileError: message, warnings: [] };
   } finally {
     await conn.run(`drop view if exists fhir_lines; drop table if exists ${lines}_results; drop table if exists ${lines}_obs; drop table if exists ${lines}`);
   }

@@ -154,6 +154,8 @@ export interface StageResult {
   readonly rowsRead: number;
   readonly rowsStaged: number;
   readonly rowsRejected: number;
+  /** FHIR lines that are no lab result, set apart with the reason (fhir.ts FHIR_SET_APART): not among rowsRead. */
+  readonly rowsSetApart?: number;
   /** Set when the file as a whole could not be read; nothing of it is staged. */
   readonly fileError?: string;
   readonly warnings: readonly string[];
