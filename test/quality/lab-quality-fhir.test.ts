@@ -299,3 +299,28 @@ describe('a FHIR result without a value that says why', () => {
     expect(csv).toContain('no value: dataAbsentReason error (Error)');
   }, 120_000);
 });
+
+// Two folders named on the command line may each hold a file of one name (an export per site,
+// each Observation.ndjson): every table knows a row by its file's name and line, so the names
+// must stay apart or the rows of one file pass for the other's.
+describe('two FHIR files of one name in two folders', () => {
+  it('names each below the folder both share, and gives each result its own findings', async () => {
+    const ws = await workspace();
+    const obs = (id: string, reason: string) => JSON.stringify({
+      resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2823-3' }] },
+      subject: { reference: `Patient/${id}` }, effectiveDateTime: '2025-03-04T08:15:00+01:00', dataAbsentReason: { text: reason },
+    });
+    await ws.put('north/Observation.ndjson', `${obs('n1', 'sample lost')}\n`);
+    await ws.put('south/Observation.ndjson', `${obs('s1', 'analyser error')}\n`);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'north'), join(ws.inbox, 'south')], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    expect(result.files.map((f) => f.file)).toEqual(['north/Observation.ndjson', 'south/Observation.ndjson']);
+    const findings = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; source_file: string; detail: string }>(conn,
+      `select r.record_id, r.source_file, f.detail from lab.row_findings as f join lab.results as r using (row_id)
+       where f.check_name = 'value_missing' order by r.record_id`));
+    expect(findings).toEqual([
+      { record_id: 'n1', source_file: 'north/Observation.ndjson', detail: 'no value: dataAbsentReason sample lost' },
+      { record_id: 's1', source_file: 'south/Observation.ndjson', detail: 'no value: dataAbsentReason analyser error' },
+    ]);
+  }, 120_000);
+});

@@ -4,12 +4,12 @@
 // clinic register; a file that none of them claims is read as FHIR Observation NDJSON when
 // its first line is an Observation.
 import { stat } from 'node:fs/promises';
-import { basename, dirname, relative, resolve } from 'node:path';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { NotFound } from '../../../config/errors.ts';
 import { type Delivery, type PipelineConfig } from '../../../config/load.ts';
 import { discoverInbox } from '../../../transforms/ingest/discover.ts';
-import { hasIdentifier } from '../../../transforms/privacy/identifiers.ts';
+import { hasIdentifier, maskIdentifiers } from '../../../transforms/privacy/identifiers.ts';
 import { deliveryTarget, registerTarget, type StageTarget } from '../../../transforms/ingest/stage.ts';
 import { looksLikeFhirObservations } from '../../../transforms/ingest/fhir.ts';
 import { loadLabMapping, type LabMapping, type MappedDelivery } from './mapping.ts';
@@ -52,7 +52,7 @@ export async function loadMapping(file: string): Promise<LabMapping> {
  */
 export async function resolveInputs(args: readonly string[], config: PipelineConfig, mapping: readonly Delivery[]): Promise<LabInput[]> {
   const labLayouts = config.deliveries.filter((d) => d.kind === 'laboratoriesvar');
-  const out: LabInput[] = [];
+  const out: { input: LabInput; root: string }[] = [];
   const seen = new Set<string>();
   for (const arg of args) {
     const path = resolve(arg);
@@ -104,10 +104,27 @@ export async function resolveInputs(args: readonly string[], config: PipelineCon
     for (const f of found) {
       if (seen.has(f.path)) continue;
       seen.add(f.path);
-      out.push(f);
+      out.push({ input: f, root });
     }
   }
-  return out;
+  return uniquelyNamed(out);
+}
+
+/**
+ * Each input is named by its path below the folder its argument names. Every table of the
+ * evaluation knows a row by its file's name and line, so when two arguments hold files of one
+ * such name (a/Observation.ndjson and b/Observation.ndjson, both "Observation.ndjson"), every
+ * input is named below the folder the arguments share instead (masked: a name may hold a CPR
+ * number).
+ */
+function uniquelyNamed(found: readonly { input: LabInput; root: string }[]): LabInput[] {
+  const names = found.map((f) => f.input.file);
+  if (new Set(names).size === names.length) return found.map((f) => f.input);
+  const parts = found.map((f) => f.root.split(sep));
+  let depth = 0;
+  while (parts.every((p) => depth < p.length && p[depth] === parts[0]![depth])) depth++;
+  const common = parts[0]!.slice(0, depth).join(sep) || sep;
+  return found.map(({ input }) => ({ ...input, file: maskIdentifiers(relative(common, input.path).split(sep).join('/')) }));
 }
 
 function deliveryInput(file: string, path: string, bytes: number, d: Delivery): LabInput {
