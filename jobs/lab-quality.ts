@@ -20,7 +20,7 @@ import { loadCatalogue } from '../transforms/reference/npu-catalogue.ts';
 import { writeReferenceTables } from '../transforms/reference/layouts.ts';
 import { stageAll } from '../transforms/ingest/stage-all.ts';
 import { createStagingTables, rejectWhole, replaceWithView, stageFile, type StageResult } from '../transforms/ingest/stage.ts';
-import { FHIR_SYSTEM, loadFhirMacros, stageFhirFile } from '../transforms/ingest/fhir.ts';
+import { FHIR_SYSTEM, loadFhirMacros, setApartOlderAcrossFiles, stageFhirFile } from '../transforms/ingest/fhir.ts';
 import { loadMapping, resolveInputs, type LabInput } from '../quality/reports/lab-quality/inputs.ts';
 import { prepareMappedInputs } from '../quality/reports/lab-quality/prepare.ts';
 import { checkMapping, mappingText } from '../quality/reports/lab-quality/check-mapping.ts';
@@ -205,6 +205,13 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
       for (const w of result.warnings) log.warn({ file: input.file }, w);
     };
     await stageAll(db, hashed, { concurrency: config.fileConcurrency, isRegister: (h) => h.input.role === 'register', bytesOf: (h) => h.input.bytes }, stageOne);
+    if (hashed.filter((h) => h.input.role === 'fhir').length > 1) {
+      for (const [hash, lost] of await setApartOlderAcrossFiles(conn)) {
+        const r = results.get(hash)!;
+        results.set(hash, { ...r, rowsRead: r.rowsRead - lost.results, rowsStaged: r.rowsStaged - lost.results, rowsSetApart: (r.rowsSetApart ?? 0) + lost.observations });
+        log.warn({ file: hashed.find((h) => h.hash === hash)!.input.file, observations: lost.observations }, 'older versions of Observations another file holds newer set apart: not counted');
+      }
+    }
 
     // Transform and check exactly as the nightly job does, then the lab layer and its checks.
     await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};

@@ -244,6 +244,62 @@ describe('a FHIR history export with several versions of an Observation', () => 
   }, 120_000);
 });
 
+// A history export in parts (one file per day, per site): a newer version of an Observation may be
+// in another file than the older, in either name order.
+describe('versions of an Observation in two files', () => {
+  it('takes the newest wherever it is, sets the older apart naming file and line, and counts each file by what it keeps', async () => {
+    const ws = await workspace();
+    const obs = (id: string, version: string, value: number, extra: Record<string, unknown> = {}) => JSON.stringify({
+      resourceType: 'Observation', id, meta: { versionId: version }, status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code: '718-7' }], text: 'Hemoglobin' }, subject: { reference: 'Patient/p1' },
+      effectiveDateTime: '2024-05-01T09:00:00+02:00', issued: '2024-05-01T12:00:00+02:00', valueQuantity: { value, unit: 'g/dL' }, ...extra,
+    });
+    const bp = (version: string, systolic: number) => obs('bp1', version, 0, {
+      code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }], text: 'Blood pressure panel' }, valueQuantity: undefined,
+      component: [
+        { code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] }, valueQuantity: { value: systolic, unit: 'mm[Hg]' } },
+        { code: { coding: [{ system: 'http://loinc.org', code: '8462-4' }] }, valueQuantity: { value: 80, unit: 'mm[Hg]' } },
+      ],
+    });
+    // a_export: x1 in its newest version 3, bp1 in version 1, x5 version 1
+    // b_export: x1 in version 1 (older, though its file comes later), bp1 in version 2 (newer), x9, x5 version 1 again
+    await ws.put('a_export.ndjson', `${[obs('x1', '3', 12.5), bp('1', 150), obs('x5', '1', 14.0)].join('\n')}\n`);
+    await ws.put('b_export.ndjson', `${[obs('x1', '1', 15.5), bp('2', 120), obs('x9', '1', 13.0), obs('x5', '1', 14.0)].join('\n')}\n`);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [ws.inbox], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    const query = <T,>(sql: string) => withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<T>(conn, sql));
+    const apart = await query<{ source_file: string; source_line: bigint; reason: string; code: string; name: string; detail: string }>(
+      'select source_file, source_line, reason, code, name, detail from lab.fhir_set_apart order by source_file');
+    expect(apart.map((a) => ({ ...a, source_line: Number(a.source_line) }))).toEqual([
+      { source_file: 'a_export.ndjson', source_line: 2, reason: 'an older version (another file holds a newer one)', code: '85354-9', name: 'Blood pressure panel', detail: 'the newer: version 2 in b_export.ndjson on line 2' },
+      { source_file: 'b_export.ndjson', source_line: 1, reason: 'an older version (another file holds a newer one)', code: '718-7', name: 'Hemoglobin', detail: 'the newer: version 3 in a_export.ndjson on line 1' },
+    ]);
+    const rows = await query<{ record_id: string; source_file: string; value_num: number }>(
+      'select record_id, source_file, value_num from lab.results order by record_id, source_file');
+    expect(rows).toEqual([
+      { record_id: 'bp1#component[0]', source_file: 'b_export.ndjson#component[0]', value_num: 120 },
+      { record_id: 'bp1#component[1]', source_file: 'b_export.ndjson#component[1]', value_num: 80 },
+      { record_id: 'x1', source_file: 'a_export.ndjson', value_num: 12.5 },
+      { record_id: 'x5', source_file: 'a_export.ndjson', value_num: 14 },
+      { record_id: 'x5', source_file: 'b_export.ndjson', value_num: 14 },
+      { record_id: 'x9', source_file: 'b_export.ndjson', value_num: 13 },
+    ]);
+    // the same version in both files is no older version: the pipeline calls the repeat a duplicate
+    const duplicates = await query<{ source_file: string }>(`select source_file from quality.row_findings where check_id = 'pipeline.duplicate'`);
+    expect(duplicates).toHaveLength(1);
+    // each file: what it keeps is read, what it holds older is set apart, not counted
+    expect(result.files.map((f) => ({ file: f.file, read: f.read, setApart: f.setApart }))).toEqual([
+      { file: 'a_export.ndjson', read: 2, setApart: 1 },
+      { file: 'b_export.ndjson', read: 4, setApart: 1 },
+    ]);
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 6 });
+    expect(result.outputs.summary.setApart).toEqual([
+      { reason: 'an older version (another file holds a newer one)', category: null, code: '718-7', name: 'Hemoglobin', rows: 1 },
+      { reason: 'an older version (another file holds a newer one)', category: null, code: '85354-9', name: 'Blood pressure panel', rows: 1 },
+    ]);
+  }, 120_000);
+});
+
 describe('a bulk NDJSON that opens with another resource', () => {
   it('is read as FHIR when Observations follow 300 KB of Patients, which are set apart, not counted', async () => {
     const ws = await workspace();

@@ -12,7 +12,7 @@ import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../db/connection.ts';
 import { literalPath } from './literal-path.ts';
-import { recordStagedFile, stagingTable, type StageContext, type StageResult } from './stage.ts';
+import { recordStagedFile, STAGED_FILES, stagingTable, type StageContext, type StageResult } from './stage.ts';
 
 const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
 
@@ -85,12 +85,20 @@ export const FHIR_RESULTS = 'lab.fhir_results';
 export const FHIR_RESULT_COLUMNS = `file_hash varchar, source_file varchar, source_line bigint, record_id varchar,
   parent_record_id varchar, category varchar, absent_reason varchar`;
 
+/**
+ * The version of every Observation a file keeps (the newest of its versions in that file), one
+ * row per line: setApartOlderAcrossFiles compares them between the files of one evaluation.
+ */
+const FHIR_VERSIONS = 'lab.fhir_versions';
+
 /** Defines fhir_instant() and the set-apart and result tables in the database; call once before staging FHIR files. */
 export async function loadFhirMacros(conn: DuckDBConnection): Promise<void> {
   await conn.run(await readFile(join(sqlDir, 'fhir_instant.sql'), 'utf8'));
   await conn.run(`create schema if not exists lab; create or replace table ${FHIR_SET_APART} (file_hash varchar, source_file varchar,
     source_line bigint, reason varchar, category varchar, code varchar, name varchar, detail varchar);
-    create or replace table ${FHIR_RESULTS} (${FHIR_RESULT_COLUMNS})`);
+    create or replace table ${FHIR_RESULTS} (${FHIR_RESULT_COLUMNS});
+    create or replace table ${FHIR_VERSIONS} (file_hash varchar, source_file varchar, source_line bigint, observation_id varchar,
+      version_id bigint, last_updated timestamptz, version_text varchar, updated_text varchar, category varchar, code varchar, name varchar)`);
 }
 
 // Every category code of an Observation (category[].coding[].code), an empty list when none is given.
@@ -127,6 +135,13 @@ const SET_APART_REASON = `case
     when newer_line is not null then 'an older version (the file holds a newer one)'
   end`;
 
+// An Observation's version, newest first: meta.versionId, else meta.lastUpdated.
+const VERSION_ID = `try_cast(j ->> '$.meta.versionId' as bigint)`;
+const LAST_UPDATED = `fhir_instant(j ->> '$.meta.lastUpdated')`;
+// What a set-apart Observation was: its code and name.
+const CODE = `j ->> '$.code.coding[0].code'`;
+const NAME = `coalesce(j ->> '$.code.text', j ->> '$.code.coding[0].display')`;
+
 // A history export holds an Observation in several versions: the newest (meta.versionId, else
 // meta.lastUpdated; the line is no order) is the result, the others are set apart (the table's
 // detail names the newer one's version and line).
@@ -138,7 +153,7 @@ const VERSIONS = `select *,
     first_value(meta ->> '$.versionId') over newest as newer_version,
     first_value(meta ->> '$.lastUpdated') over newest as newer_updated,
   from (
-    select *, j -> '$.meta' as meta, try_cast(j ->> '$.meta.versionId' as bigint) as vid, fhir_instant(j ->> '$.meta.lastUpdated') as upd,
+    select *, j -> '$.meta' as meta, ${VERSION_ID} as vid, ${LAST_UPDATED} as upd,
       row_number() over (partition by j ->> '$.id' order by vid desc nulls last, upd desc nulls last, source_line desc) as rank
     from obs)
   window newest as (partition by j ->> '$.id' order by vid desc nulls last, upd desc nulls last, source_line desc)`;
@@ -188,8 +203,12 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
       from (${VERSIONS})`);
     await conn.run(`insert into ${FHIR_SET_APART}
       select file_hash, source_file, source_line, set_apart, nullif(array_to_string(list_distinct(categories), ', '), ''),
-        j ->> '$.code.coding[0].code', coalesce(j ->> '$.code.text', j ->> '$.code.coding[0].display'), set_apart_detail
+        ${CODE}, ${NAME}, set_apart_detail
       from ${lines}_obs where set_apart is not null`);
+    await conn.run(`insert into ${FHIR_VERSIONS}
+      select file_hash, source_file, source_line, j ->> '$.id', ${VERSION_ID}, ${LAST_UPDATED}, j ->> '$.meta.versionId', j ->> '$.meta.lastUpdated',
+        nullif(array_to_string(list_distinct(categories), ', '), ''), ${CODE}, ${NAME}
+      from ${lines}_obs where set_apart is null and (j ->> '$.id') is not null`);
     await conn.run(`create or replace temp view fhir_lines as
       select * exclude (set_apart, set_apart_detail) from ${lines}_obs where set_apart is null`);
     await conn.run(`create or replace temp table ${lines}_results as ${sql}`);
@@ -227,4 +246,47 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
   } finally {
     await conn.run(`drop view if exists fhir_lines; drop table if exists ${lines}_results; drop table if exists ${lines}_obs; drop table if exists ${lines}`);
   }
+}
+
+/** What setApartOlderAcrossFiles took out of one file: result rows (a panel's components each) and Observations. */
+export interface OlderElsewhere {
+  readonly results: number;
+  readonly observations: number;
+}
+
+/**
+ * An export in parts (a file per day or per site) may hold an Observation's newer version in
+ * another file than the older: once every file is staged, the newest version of each
+ * Observation across the files is the result and the older ones, in whatever file, are set apart
+ * as within a file (the detail names the newer one's file and line), their result rows unstaged.
+ * As within a file, versions that are the same, or Observations without any version, are left to
+ * the pipeline (a duplicate, a superseded row). Returns what each file (by hash) lost.
+ */
+export async function setApartOlderAcrossFiles(conn: DuckDBConnection): Promise<Map<string, OlderElsewhere>> {
+  await conn.run(`create or replace temp table fhir_older_elsewhere as
+    select * from (
+      select *,
+        first_value(version_id) over newest as newest_version, first_value(last_updated) over newest as newest_updated,
+        first_value(file_hash) over newest as newer_hash, first_value(source_file) over newest as newer_file,
+        first_value(source_line) over newest as newer_line, first_value(version_text) over newest as newer_version_text,
+        first_value(updated_text) over newest as newer_updated_text,
+      from ${FHIR_VERSIONS}
+      window newest as (partition by observation_id order by version_id desc nulls last, last_updated desc nulls last, source_file, source_line))
+    where newer_hash <> file_hash and (version_id, last_updated) is distinct from (newest_version, newest_updated)`);
+  const lost = await queryRows<{ file_hash: string; results: bigint; observations: bigint }>(conn, `select o.file_hash,
+      (select count(*) from ${stagingTable('laboratoriesvar')} as r join ${STAGED_FILES} as f using (file_no)
+        where f.file_hash = o.file_hash and r.source_line in (select source_line from fhir_older_elsewhere as x where x.file_hash = o.file_hash)) as results,
+      count(*) as observations
+    from fhir_older_elsewhere as o group by o.file_hash`);
+  if (lost.length > 0) {
+    await conn.run(`insert into ${FHIR_SET_APART}
+      select file_hash, source_file, source_line, 'an older version (another file holds a newer one)', category, code, name,
+        'the newer: ' || coalesce('version ' || newer_version_text, 'last updated ' || newer_updated_text) || ' in ' || newer_file || ' on line ' || newer_line
+      from fhir_older_elsewhere;
+      delete from ${stagingTable('laboratoriesvar')} as r using ${STAGED_FILES} as f, fhir_older_elsewhere as o
+        where f.file_no = r.file_no and o.file_hash = f.file_hash and o.source_line = r.source_line;
+      delete from ${FHIR_RESULTS} as r using fhir_older_elsewhere as o where o.file_hash = r.file_hash and o.source_line = r.source_line`);
+  }
+  await conn.run('drop table fhir_older_elsewhere');
+  return new Map(lost.map((l) => [l.file_hash, { results: Number(l.results), observations: Number(l.observations) }]));
 }
