@@ -300,6 +300,35 @@ describe('versions of an Observation in two files', () => {
   }, 120_000);
 });
 
+// A SOR code (14 digits, urn:oid:1.2.208.176.1.1) or a ydernummer written in the digits of another
+// script, as a system localised for Arabic or Persian may export them, or full-width.
+describe('a FHIR performer whose number is written in other digits', () => {
+  it('reads the clinic from Persian, Arabic-Indic and full-width digits as from ASCII ones', async () => {
+    const ws = await workspace();
+    const obs = (id: string, performer: Record<string, unknown>) => JSON.stringify({
+      resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '718-7' }] },
+      subject: { reference: `Patient/${id}` }, performer: [performer], effectiveDateTime: '2025-03-04T08:15:00+01:00', valueQuantity: { value: 13.1, unit: 'g/dL' },
+    });
+    const persian = (digits: string) => [...digits].map((d) => String.fromCodePoint(0x6f0 + Number(d))).join('');
+    const arabic = (digits: string) => [...digits].map((d) => String.fromCodePoint(0x660 + Number(d))).join('');
+    const fullWidth = (digits: string) => [...digits].map((d) => String.fromCodePoint(0xff10 + Number(d))).join('');
+    const sor = (value: string) => ({ identifier: { system: 'urn:oid:1.2.208.176.1.1', value } });
+    await ws.put('Observation.ndjson', `${[
+      obs('a1', sor('61741000016007')), obs('a2', sor(persian('61741000016007'))), obs('a3', sor(arabic('61741000016007'))),
+      obs('a4', sor(fullWidth('61741000016007'))), obs('a5', { reference: `Organization/${persian('61741000016007')}` }),
+      obs('a6', { identifier: { value: persian('4391') } }),
+    ].join('\n')}\n`);
+    const out = join(ws.root, 'out');
+    await runLabQuality({ keepDatabase: true, extracts: [ws.inbox], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; clinic: string }>(conn,
+      'select record_id, clinic from lab.results order by record_id'));
+    expect(rows).toEqual([
+      { record_id: 'a1', clinic: '61741000016007' }, { record_id: 'a2', clinic: '61741000016007' }, { record_id: 'a3', clinic: '61741000016007' },
+      { record_id: 'a4', clinic: '61741000016007' }, { record_id: 'a5', clinic: '61741000016007' }, { record_id: 'a6', clinic: 'ydernummer 004391' },
+    ]);
+  }, 120_000);
+});
+
 describe('a bulk NDJSON that opens with another resource', () => {
   it('is read as FHIR when Observations follow 300 KB of Patients, which are set apart, not counted', async () => {
     const ws = await workspace();

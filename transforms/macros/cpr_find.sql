@@ -101,6 +101,10 @@ create or replace macro _cpr_fold(t) as
         '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ．／＿',
         '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz./_')) end;
 
+-- ascii_fold(t): the fold above for other readers of numbers: an identifier written in the digits
+-- of another script or full-width (a FHIR performer's SOR code) reads as the ASCII one.
+create or replace macro ascii_fold(t) as _cpr_fold(t);
+
 create or replace macro cpr_find(t) as
     case when strlen(t) >= 10 then nullif(regexp_extract(_cpr_fold(t), _cpr_pattern(), 2), '') end;
 

@@ -114,13 +114,14 @@ coded as (
 
 performer as (
     -- The clinic: an Organization identifier in the SOR namespace (urn:oid:1.2.208.176.1.1),
-    -- else a performer reference Organization/<digits>; a short number is a ydernummer.
+    -- else a performer reference Organization/<digits>; a short number is a ydernummer. Digits
+    -- of another script or full-width ones read as ASCII digits (ascii_fold).
     select
         coded.*,
         list_filter(
             list_transform(
                 coalesce(from_json(performers, '["json"]'), []),
-                p -> coalesce(p ->> '$.identifier.value', regexp_extract(p ->> '$.reference', '^Organization/([0-9]+)$', 1))
+                p -> coalesce(ascii_fold(p ->> '$.identifier.value'), regexp_extract(ascii_fold(p ->> '$.reference'), '^Organization/([0-9]+)$', 1))
             ),
             v -> v is not null and v <> ''
         ) as performer_ids,
