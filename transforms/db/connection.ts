@@ -76,7 +76,8 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
 /**
  * For profiling: appends each statement's wall time and the process's CPU time meanwhile (ms; every
  * thread, so statements of parallel connections overlap) and its first characters to `file`, one
- * JSON line each. Off unless FANGST_SQL_TRACE is set; statements may name delivered files, so the
+ * JSON line each, with when it started (ms since the process started: the gaps between statements
+ * are the process's own work). Off unless FANGST_SQL_TRACE is set; statements may name delivered files, so the
  * trace is for a developer's own machine, like a debug log. With FANGST_SQL_PROFILE_MATCH, the
  * statements holding that text (or one of several, separated by |) also get DuckDB's own profile
  * (operators and their times) beside it.
@@ -101,7 +102,7 @@ function traceStatements(c: DuckDBConnection, file: string): void {
           const sql = String(args[0]).replace(/\s+/g, ' ').slice(0, Number(process.env.FANGST_SQL_TRACE_CHARS ?? 200));
           const used = process.cpuUsage(cpu);
           const cpuMs = Math.round((used.user + used.system) / 1000);
-          appendFileSync(file, `${JSON.stringify({ ms: Math.round(performance.now() - started), cpu_ms: cpuMs, sql })}\n`);
+          appendFileSync(file, `${JSON.stringify({ at: Math.round(started), ms: Math.round(performance.now() - started), cpu_ms: cpuMs, sql })}\n`);
         }
       }
     };
