@@ -453,16 +453,24 @@ describe('honest outputs', () => {
     for (const f of await readdir(out)) expect((await readFile(join(out, f))).toString('latin1'), f).not.toMatch(/0\W{0,2}1\W{0,2}0\W{0,2}1\W{0,2}9\W{0,2}0/);
   }, 120_000);
 
-  it('rejects a file whose line the computed columns cannot read whole, naming the line, and evaluates the others', async () => {
+  it('rejects a line the computed columns cannot read on its own, naming it, and reads the rest of its file', async () => {
     const ws = await workspace();
     const mapping = await hospital(ws, 'dates_shifted: true');
-    // a second export whose third line is cut short
-    await ws.put('export/labevents-2.csv', `${LABEVENTS.split('\n')[0]}\n7,10009,50931,2180-03-02 08:00:00,2180-03-02 09:00:00,90,90,mg/dL,70,100,\n8,10009\n`);
-    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
-    expect(result.exitCode).toBe(1);
-    expect(result.outputs.text.split('\n')[0]).toMatch(
-      /^NOT USABLE: labevents-2\.csv was rejected whole: could not be read with the computed columns of hospital\.yaml: .*Line: 3/);
-    expect(result.outputs.summary.usable).toBe(4);
+    // a second export whose third line is cut short, and a fourth after it
+    await ws.put('export/labevents-2.csv', `${LABEVENTS.split('\n')[0]}\n7,10009,50931,2180-03-02 08:00:00,2180-03-02 09:00:00,90,90,mg/dL,70,100,\n8,10009\n`
+      + '9,10009,50931,2180-03-02 10:00:00,2180-03-02 11:00:00,95,95,mg/dL,70,100,\n');
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    expect(result.files.find((f) => f.file === 'labevents-2.csv')).toMatchObject({ read: 3, rejected: 1, error: null });
+    const rejects = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ source_file: string; source_line: bigint; reason: string }>(conn,
+      'select source_file, source_line, reason from meta.rejects'));
+    expect([...new Set(rejects.map((r) => `${r.source_file}:${r.source_line}`))]).toEqual(['labevents-2.csv:3']);
+    expect(rejects[0]!.reason).toMatch(/missing columns/i);
+    // the lines around it keep their numbers
+    const lines = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; source_line: bigint }>(conn,
+      `select record_id, source_line from lab.results where source_file = 'labevents-2.csv' order by source_line`));
+    expect(lines.map((l) => [l.record_id, Number(l.source_line)])).toEqual([['7', 2], ['9', 4]]);
+    expect(result.outputs.summary.usable).toBe(6);
   }, 120_000);
 
   it('says how many local codes and panels it shows of how many', async () => {

@@ -124,6 +124,13 @@ export interface StageTarget {
   readonly layout: Layout;
   readonly columns: Readonly<Record<string, string>>;
   readonly required: readonly string[];
+  /**
+   * A CSV/TSV whose staged columns are computed from its own (lab-quality's mapped constants,
+   * lists, lookups and absent values): `select` turns the file's read (read_csv with the layout's
+   * dialect, every column as text) into rows of `columns`, in the file's record order. `columns`
+   * above then maps each to itself. The file is read once, where it is, line numbers and all.
+   */
+  readonly computed?: { readonly columns: readonly string[]; readonly select: (read: string) => string };
 }
 
 export function deliveryTarget(d: Delivery): StageTarget {
@@ -261,7 +268,7 @@ export async function stageFiles(conn: DuckDBConnection, target: StageTarget, ct
     results[i] = await stageFile(conn, target, ctxs[i]!);
   };
   const { layout } = target;
-  if ((layout.format !== 'csv' && layout.format !== 'tsv') || ctxs.length < 2) {
+  if ((layout.format !== 'csv' && layout.format !== 'tsv') || ctxs.length < 2 || target.computed) {
     for (let i = 0; i < ctxs.length; i++) await single(i);
     return results;
   }
@@ -410,7 +417,7 @@ async function checkCsvFile(target: StageTarget, ctx: StageContext, warnings: st
   if (fileColumns.length === 0) throw new FileRejected('empty file: no header line');
   const dupes = fileColumns.filter((c, i) => fileColumns.indexOf(c) !== i);
   if (dupes.length) throw new FileRejected(`duplicated column names in the header: ${[...new Set(dupes)].join(', ')}`);
-  checkColumns(target, fileColumns, warnings);
+  if (!target.computed) checkColumns(target, fileColumns, warnings);
   return { fileColumns, nulBytes: scan.nul, records: scan.records };
 }
 
@@ -432,6 +439,11 @@ function csvSource(layout: Layout, paths: readonly string[], fileColumns: readon
         delim = ${sqlString(layout.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(layout.encoding)},
         compression = 'auto'${rejects ? `, store_rejects = true, rejects_table = '${rejects.rj}', rejects_scan = '${rejects.rs}',
         max_line_size = ${MAX_RECORD_BYTES}, buffer_size = ${MAX_LINE_BYTES + 1}` : ''})`;
+}
+
+/** The rows a read of a file yields: the read itself, or what a computed target selects from it. */
+function computedOr(target: StageTarget, read: string): string {
+  return target.computed ? `(${target.computed.select(read)})` : read;
 }
 
 /** A staged file's result, once its size and mtime are seen unchanged since it was listed. */
@@ -505,14 +517,15 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   let rejected = 0;
   let records = 'true';
   if (csv) {
-    present = presentColumns(target, fileColumns);
+    // a computed file's columns are what its select yields (its own were checked against the mapping)
+    present = presentColumns(target, target.computed?.columns ?? fileColumns);
     const rj = `rj_${ctx.seq}`;
     const rs = `rs_${ctx.seq}`;
     // The header is line 1; records are numbered in file order (preserve_insertion_order), by
     // the read or, after it, by row id (numberByRowId).
     const read = (rejects: boolean, numbered = true) => `select ${numbered ? 'row_number() over () + 1' : 'null::bigint'} as __line,
       ${selectList(present.map((c) => [sqlIdent(target.columns[c]!), c]))}
-      from ${csvSource(layout, [ctx.path], fileColumns, rejects ? { rj, rs } : null)}`;
+      from ${computedOr(target, csvSource(layout, [ctx.path], fileColumns, rejects ? { rj, rs } : null))}`;
     if (!nulBytes) {
       // No NUL byte in the file, so none in a value: straight into the staging table. Most
       // files are clean, so the first read is strict, without DuckDB's reject bookkeeping;

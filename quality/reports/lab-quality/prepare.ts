@@ -1,17 +1,17 @@
 // Makes a mapped foreign file readable by the pipeline's own staging. Every column the mapping
 // names must be in the file's header (a mapping that silently reads nothing would report an
 // extract as incomplete instead of the mapping as wrong). A delivery with computed columns
-// (constants, first-present lists, lookups, absent values) is read once into a plain CSV with
-// the canonical columns, in the file's record order, so staging numbers its lines as it would
-// number the original's records.
-import { basename, join } from 'node:path';
+// (constants, first-present lists, lookups, absent values) is staged through a select over the
+// file's own read that yields the canonical columns in the file's record order: staging numbers
+// its lines, and rejects a line it cannot read, as it does for any other file.
+import { basename } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ConfigError, type ConfigProblem } from '../../../config/errors.ts';
 import { sqlIdent, sqlString } from '../../../transforms/db/connection.ts';
 import { readHeader, wrongEncoding } from '../../../transforms/ingest/header.ts';
 import { literalPath } from '../../../transforms/ingest/literal-path.ts';
 import { deliveryTarget } from '../../../transforms/ingest/stage.ts';
-import { isNotLatin1, transcodeMixed, transcodeWindows1252 } from '../../../transforms/ingest/windows-1252.ts';
+import { transcodeMixed } from '../../../transforms/ingest/windows-1252.ts';
 import { fileEncoding, READ_AS_UTF8, READ_PER_LINE } from '../../../transforms/ingest/utf8-check.ts';
 import type { MappedDelivery } from './mapping.ts';
 import type { LabInput } from './inputs.ts';
@@ -83,13 +83,12 @@ export async function checkMappedHeaders(inputs: readonly LabInput[]): Promise<M
 /**
  * Checks every mapped file's header against its mapping (a ConfigError naming the file and each
  * missing column), reads the delivery time of files whose mapping names a column for it (in the
- * mapping's time zone, else `timeZone`), and rewrites the files with computed columns into `tmpDir`.
+ * mapping's time zone, else `timeZone`), and gives the files with computed columns the select staging reads them through.
  */
 export async function prepareMappedInputs(given: readonly LabInput[], tmpDir: string, timeZone: string): Promise<LabInput[]> {
   const inputs = await Promise.all(given.map((i) => asEncoded(i, tmpDir)));
   const headers = await checkMappedHeaders(inputs);
   const out: LabInput[] = [];
-  let n = 0;
   for (const original of inputs) {
     const input = original.role === 'delivery' && original.mapped?.deliveredAtColumn && headers.has(original.path)
       ? { ...original, deliveredAt: await latestTime(original, headers.get(original.path)!, timeZone) }
@@ -98,16 +97,9 @@ export async function prepareMappedInputs(given: readonly LabInput[], tmpDir: st
       out.push(input);
       continue;
     }
-    const path = join(tmpDir, `${n++}-${basename(input.path).replace(/\.gz$/, '')}`);
-    const unreadable = await rewrite(input, headers.get(input.path)!, path).then(() => null, (err: unknown) => (err as Error).message);
-    // a file the read cannot take (a record cut short, a stray quote): it is rejected whole with
-    // the reason, and the other files are evaluated
-    if (unreadable !== null) {
-      out.push({ ...input, unreadable });
-      continue;
-    }
-    const plain: MappedDelivery = { ...input.mapped, format: 'csv', encoding: 'utf-8', delimiter: ',' };
-    out.push({ ...input, path, target: deliveryTarget(plain) } satisfies DeliveryInput);
+    // staging reads the file where it is, through the mapping's select
+    const d = input.mapped;
+    out.push({ ...input, target: { ...input.target, computed: { columns: Object.keys(d.sources), select: (read) => canonicalOver(d, read) } } });
   }
   return out;
 }
@@ -148,7 +140,7 @@ async function latestTime(input: DeliveryInput, header: readonly string[], timeZ
   }
 }
 
-/** The columns of a side file, as DuckDB's CSV sniffer reads it (the rewrite reads it the same way). */
+/** The columns of a side file, as DuckDB's CSV sniffer reads it (the lookup in canonicalOver reads it the same way). */
 async function lookupColumns(file: string): Promise<string[]> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const conn = await instance.connect();
@@ -167,6 +159,14 @@ async function lookupColumns(file: string): Promise<string[]> {
  */
 export function canonicalSelect(input: DeliveryInput, header: readonly string[]): string {
   const d = input.mapped!;
+  const spec = header.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
+  return canonicalOver(d, `read_csv(${sqlString(literalPath(input.path))}, header = true, auto_detect = false,
+      columns = {${spec}}, delim = ${sqlString(d.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(d.encoding)},
+      compression = 'auto')`);
+}
+
+/** canonicalSelect over `read`, the file's read (every column as text): what staging reads a computed file through. */
+function canonicalOver(d: MappedDelivery, read: string): string {
   const absent = d.absent.map(sqlString);
   // a value that is empty, or one of the mapping's "removed" markers, is no value
   const present = (col: string) => `case when trim(f.${sqlIdent(col)}) = ''${absent.length ? ` or trim(f.${sqlIdent(col)}) in (${absent.join(', ')})` : ''}
@@ -184,37 +184,8 @@ export function canonicalSelect(input: DeliveryInput, header: readonly string[])
     return `${alias}.v`;
   };
   const select = Object.keys(d.sources).map((c) => `${exprOf(c)} as ${sqlIdent(c)}`);
-  const spec = header.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
   return `select ${select.join(', ')}
-    from (select row_number() over () as __n, * from read_csv(${sqlString(literalPath(input.path))}, header = true, auto_detect = false,
-      columns = {${spec}}, delim = ${sqlString(d.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(d.encoding)},
-      compression = 'auto')) as f
+    from (select row_number() over () as __n, * from ${read}) as f
     ${joins.join('\n')}
     order by f.__n`;
-}
-
-async function rewrite(input: DeliveryInput, header: readonly string[], to: string): Promise<void> {
-  const d = input.mapped!;
-  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
-  const conn = await instance.connect();
-  const copyTo = async (from: DeliveryInput) =>
-    conn.run(`copy (${canonicalSelect(from, header)}) to ${sqlString(literalPath(to))} (format csv, header true, delimiter ',')`);
-  try {
-    await copyTo(input).catch(async (err: unknown) => {
-      // a Latin-1 file written by Windows: read as Windows-1252, as staging reads one (windows-1252.ts)
-      if (d.encoding !== 'latin-1' || !isNotLatin1(err)) throw err;
-      const utf8 = await transcodeWindows1252(input.path);
-      try {
-        await copyTo({ ...input, path: utf8.path, mapped: { ...d, encoding: 'utf-8' } });
-      } finally {
-        await utf8.remove();
-      }
-    });
-  } catch (err) {
-    const first = ((err as Error).message ?? String(err)).split('\n')[0]!.replaceAll(input.path, input.file);
-    throw new Error(`could not be read with the computed columns of ${basename(d.sourceFile)}: ${first}`);
-  } finally {
-    conn.closeSync();
-    instance.closeSync();
-  }
 }
