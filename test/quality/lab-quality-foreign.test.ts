@@ -321,6 +321,35 @@ describe('Latin-1 exports with UTF-8 lines among theirs', () => {
   }, 120_000);
 });
 
+// Excel saves a sheet with empty columns to the right of the data as ";;;" at the end of every
+// line, the header included: columns without a name, which no mapping reads.
+describe('an export saved from Excel with empty columns after the data', () => {
+  it('reads every row and checks the mapping, the unnamed columns ignored', async () => {
+    const ws = await workspace();
+    const bom = '\uFEFF';
+    const rows = [
+      'Løbenr;Patient-ID;Analysekode;Værdi;Enhed;Prøvetidspunkt;Svartidspunkt;;;',
+      '1;P0001;NPU02319;8,4;mmol/L;03-03-2025 09:10;03-03-2025 10:02;;;',
+      '2;P0002;NPU02319;9,1;mmol/L;03-03-2025 09:20;03-03-2025 10:02;;;',
+      '3;P0003;NPU19748;12;mg/L;04-03-2025 08:00;04-03-2025 09:00;;;',
+    ];
+    const file = await ws.put('export/lab_eksport.csv', `${bom}${rows.join('\r\n')}\r\n`);
+    const mapping = await ws.put('mapping/excel.yaml', [
+      'system: Excel export', 'time_zone: Europe/Copenhagen',
+      'defaults: { format: csv, encoding: utf-8, delimiter: ";", decimal: ",", dates: "%d-%m-%Y", timestamps: "%d-%m-%Y %H:%M" }',
+      'deliveries:', '  - kind: laboratoriesvar', '    files: "lab_eksport*.csv"', '    columns:',
+      '      record_id: Løbenr', '      patient: Patient-ID', '      clinic: none', '      analysis_code: Analysekode',
+      '      code_system: { value: NPU }', '      value: Værdi', '      unit: Enhed', '      sampled_at: Prøvetidspunkt', '      resulted_at: Svartidspunkt', '',
+    ].join('\n'));
+    const checked = await runCheckMapping({ extracts: [file], mapping });
+    expect(checked.exitCode).toBe(0);
+    expect(checked.text).toContain('8,4');
+    const result = await runLabQuality({ extracts: [file], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    expect(result.files).toEqual([expect.objectContaining({ file: 'lab_eksport.csv', read: 3, rejected: 0, error: null })]);
+    expect(result.outputs.summary.usable).toBe(3);
+  }, 120_000);
+});
+
 describe('honest outputs', () => {
   it('exits non-zero and names the file first when a file is rejected whole', async () => {
     const ws = await workspace();

@@ -20,7 +20,16 @@ export async function readHeader(path: string, delimiter: string, encoding: 'utf
   if (end === -1 && total > MAX_HEADER_BYTES) return null;
   const line = (end === -1 ? text : text.slice(0, end)).replace(/\r$/, '');
   if (line.trim() === '') return [];
-  return splitLine(line, delimiter);
+  return named(splitLine(line, delimiter));
+}
+
+/**
+ * A column without a name is given one by its position, '(unnamed N)' from 1: Excel saves the
+ * empty columns to the right of a sheet's data as ';;;' at the end of every line, the header
+ * too, and a read needs a name for each column. No layout or mapping can name such a column.
+ */
+function named(columns: readonly string[]): string[] {
+  return columns.map((c, i) => (c.trim() === '' ? `(unnamed ${i + 1})` : c));
 }
 
 /**
