@@ -361,6 +361,23 @@ describe('honest outputs', () => {
     expect(result.outputs.summary.usable).toBe(4);
   }, 120_000);
 
+  it('judges no flag and counts nothing outside against an interval whose limits are reversed', async () => {
+    const ws = await workspace();
+    const mapping = await hospital(ws, 'dates_shifted: true');
+    // a glucose of 80 against 100..70 (the limits swapped): the interval is invalid, and the value
+    // neither below nor above it, flagged or not
+    await ws.put('export/labevents-2.csv', `${LABEVENTS.split('\n')[0]}\n8,10009,50931,2180-03-02 08:00:00,2180-03-02 09:00:00,80,80,mg/dL,100,70,\n`);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    const findings = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ check_name: string }>(conn,
+      `select check_name from lab.row_findings where source_file = 'labevents-2.csv' order by check_name`));
+    // (and one that differs from the extract's usual 70..100 for glucose)
+    expect(findings.map((f) => f.check_name)).toEqual(['reference_invalid', 'reference_unstable']);
+    const glucose = result.outputs.summary.outsideReference.find((o) => o.analysis === '50931')!;
+    // the two glucoses of labevents.csv with 70..100: 95 inside, 180 above
+    expect(glucose).toMatchObject({ withInterval: 2, below: 0, above: 1 });
+  }, 120_000);
+
   it('counts a result outside its interval as flagged only when its flag points that way', async () => {
     const ws = await workspace();
     const mapping = await hospital(ws, 'dates_shifted: true');
@@ -606,6 +623,9 @@ describe('reference intervals that differ between patients', () => {
     await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
     const f = await findingsOf(out);
     expect([...f.entries()].filter(([, c]) => c.includes('lab.reference_unstable')).map(([k]) => k)).toEqual(['x2']);
+    const [detail] = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ detail: string }>(conn,
+      `select detail from lab.row_findings where check_name = 'reference_unstable'`));
+    expect(detail!.detail).toBe('reference interval 1.0..2.0 differs from the extract\'s usual 7.3..9.5 for HB-L');
   }, 120_000);
 });
 

@@ -61,7 +61,8 @@ flags as (
         results.*,
         lab_flag(abnormal_flag) as flag,
         case
-            when value_state <> 'numeric' or (ref_low is null and ref_high is null) then null
+            -- an interval whose limits are reversed or equal is reference_invalid: no flag is judged against it
+            when value_state <> 'numeric' or (ref_low is null and ref_high is null) or ref_low >= ref_high then null
             when ref_high is not null and value_num > ref_high then 'high'
             when ref_low is not null and value_num < ref_low then 'low'
             else 'none'
@@ -211,7 +212,9 @@ reference_invalid as (
 
 reference_unstable as (
     select r.row_id, 'reference_unstable', 'ref_low',
-        'reference interval ' || coalesce(r.ref_low::varchar, '') || '..' || coalesce(r.ref_high::varchar, '') || ' differs from the clinic''s usual '
+        'reference interval ' || coalesce(r.ref_low::varchar, '') || '..' || coalesce(r.ref_high::varchar, '') || ' differs from the '
+            -- an extract that names no clinic (lab-quality's clinic: none) is one lab's: its usual interval
+            || case when coalesce(getvariable('lab_no_clinic'), false) then 'extract''s' else 'clinic''s' end || ' usual '
             || coalesce(m.ref_low::varchar, '') || '..' || coalesce(m.ref_high::varchar, '') || ' for ' || r.analysis_code
     from results as r
     join reference_modes as m

@@ -307,6 +307,8 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
         or (value_num < ref_low and lab_flag(abnormal_flag) in ('low', 'abnormal'))) as flagged,
     from lab.results
     where value_state = 'numeric' and value_num is not null and (ref_low is not null or ref_high is not null) and analysis_code is not null
+      -- limits reversed or equal: no interval to be inside or outside of (reference_invalid)
+      and not coalesce(ref_low >= ref_high, false)
     group by 1 order by below + above desc, with_interval desc, analysis`)).map((r) => ({
     analysis: String(r.analysis), name: String(r.name), withInterval: num(r.with_interval), below: num(r.below), above: num(r.above), outsideFlagged: num(r.flagged),
   }));

@@ -69,7 +69,7 @@ export function evaluationOf(opts: EvaluationOptions, mapping: LabMapping | null
   if (zones.length) notes.push(`Times without an offset in the mapped files are read in ${zones.join(', ')} (the mapping's time_zone); stored in UTC, shown in ${shownZone} in the findings.`);
   const noClinic = mapping !== null && mapping.deliveries.every((d) => d.noClinic || d.sources.sor_code?.type === 'value');
   if (noClinic) {
-    notes.push('The extract names no clinic (the mapping says none or gives one constant): per-clinic checks (SOR code format, shifted clinics, unit mix-ups per clinic, the usual reference interval per clinic) are not applicable.');
+    notes.push('The extract names no clinic (the mapping says none or gives one constant): per-clinic checks (SOR code format, shifted clinics, unit mix-ups per clinic) are not applicable, and a reference interval is compared with the extract\'s usual one for its analysis.');
   }
   return { now: asOf ?? opts.clock, datesShifted, delivered, deliveredByOption: opts.deliveredAt !== undefined, noClinic, shownZone, notes };
 }
