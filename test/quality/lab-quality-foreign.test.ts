@@ -350,6 +350,28 @@ describe('an export saved from Excel with empty columns after the data', () => {
   }, 120_000);
 });
 
+// An export that writes UTC times with ISO 8601's designator (2025-03-10T10:00:00Z), its
+// mapping's format ending in a literal Z: the times are UTC, whatever the mapping's time zone.
+describe('times written in UTC with a Z', () => {
+  it('reads them as UTC, not as the local times of the configured zone', async () => {
+    const ws = await workspace();
+    await ws.put('export/results.csv', ['Id,Pt,Code,Val,Unit,Taken,Answered',
+      'r1,P-1,HB-L,8.1,mmol/L,2025-03-10T10:00:00Z,2025-03-10T11:30:00Z', 'r2,P-2,HB-L,8.2,mmol/L,2025-07-01T06:00:00Z,2025-07-01T06:45:00Z', ''].join('\n'));
+    const mapping = await ws.put('m.yaml', ['system: Lab export', 'time_zone: Europe/Copenhagen', 'deliveries:', '  - kind: laboratoriesvar',
+      '    files: "results*.csv"', '    format: csv', '    timestamps: "%Y-%m-%dT%H:%M:%SZ"',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, unit: Unit, sampled_at: Taken, resulted_at: Answered }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    const times = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; sampled: string; resulted: string }>(conn,
+      `select record_id, strftime(sampled_at at time zone 'UTC', '%Y-%m-%d %H:%M') as sampled, strftime(resulted_at at time zone 'UTC', '%Y-%m-%d %H:%M') as resulted
+       from lab.results order by record_id`));
+    expect(times).toEqual([
+      { record_id: 'r1', sampled: '2025-03-10 10:00', resulted: '2025-03-10 11:30' },
+      { record_id: 'r2', sampled: '2025-07-01 06:00', resulted: '2025-07-01 06:45' },
+    ]);
+  }, 120_000);
+});
+
 describe('honest outputs', () => {
   it('exits non-zero and names the file first when a file is rejected whole', async () => {
     const ws = await workspace();

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Layout } from '../../config/load.ts';
-import { parseExpr } from '../../transforms/ingest/stage.ts';
+import { parseExpr, utcFormat } from '../../transforms/ingest/stage.ts';
 import { evalBatch, openMacroDb, type MacroDb } from '../helpers/macro-batch.ts';
 
 // Staging's typed parse of a delivered number, against what the layout's separators allow,
@@ -47,5 +47,12 @@ describe("staging's number parse", () => {
         { numRuns: 20 },
       );
     }
+  });
+});
+
+describe('a timestamp format ending in a literal Z', () => {
+  it('reads UTC times: a Z after the seconds, not the %Z directive, not a Z elsewhere', () => {
+    expect(['%Y-%m-%dT%H:%M:%SZ', '%Y%m%dT%H%M%SZ', 'Z', '%%Z'].map(utcFormat)).toEqual([true, true, true, true]);
+    expect(['%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S %Z', '%Y-%m-%dT%H:%M:%S%z', 'Z%Y-%m-%d %H:%M'].map(utcFormat)).toEqual([false, false, false, false]);
   });
 });

@@ -613,7 +613,7 @@ async function insertStaged(
   // A time without an offset is read in a projection of its own, __local_<column>, and converted
   // to UTC from there by its zone's offsets (local-time.ts), which name it several times. A small
   // read leaves its times to ICU: reading a zone's offsets would cost more than it saves.
-  const locals = target.layout.timestamps.includes('%z') ? [] : present.filter((c) => parsedType(c) === 'timestamptz');
+  const locals = target.layout.timestamps.includes('%z') || utcFormat(target.layout.timestamps) ? [] : present.filter((c) => parsedType(c) === 'timestamptz');
   const bytes = locals.length > 0 ? await sizeOf(group?.ctxs ?? [ctx]) : 0;
   const offsets = bytes >= OFFSETS_FROM_BYTES ? await zoneOffsets(conn, ctx.timeZone) : null;
   const localOf = (col: string) => sqlIdent(`__local_${col}`);
@@ -695,7 +695,19 @@ export function parseExpr(type: string, raw: string, layout: Layout, timeZone: s
   }
   // Timestamps without an offset are Danish local time; storage is UTC.
   if (layout.timestamps.includes('%z')) return time(layout.timestamps);
+  if (utcFormat(layout.timestamps)) return `make_timestamptz(epoch_us(${time(layout.timestamps)}))`;
   return `timezone(${sqlString(timeZone)}, ${time(layout.timestamps)})`;
+}
+
+/**
+ * A strptime format that ends in a literal Z, ISO 8601's designator of UTC
+ * ('%Y-%m-%dT%H:%M:%SZ'): its times are UTC instants, not local times of the layout's zone.
+ * (DuckDB's %z does not take a Z for +00:00.)
+ */
+export function utcFormat(format: string): boolean {
+  // a Z after an even run of '%' (none, or escaped percent signs '%%') is the letter itself
+  const percents = /(%*)Z$/.exec(format)?.[1];
+  return percents !== undefined && percents.length % 2 === 0;
 }
 
 /**

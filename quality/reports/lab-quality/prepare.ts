@@ -10,7 +10,7 @@ import { ConfigError, type ConfigProblem } from '../../../config/errors.ts';
 import { sqlIdent, sqlString } from '../../../transforms/db/connection.ts';
 import { readHeader, wrongEncoding } from '../../../transforms/ingest/header.ts';
 import { literalPath } from '../../../transforms/ingest/literal-path.ts';
-import { deliveryTarget } from '../../../transforms/ingest/stage.ts';
+import { deliveryTarget, utcFormat } from '../../../transforms/ingest/stage.ts';
 import { transcodeMixed } from '../../../transforms/ingest/windows-1252.ts';
 import { fileEncoding, READ_AS_UTF8, READ_PER_LINE } from '../../../transforms/ingest/utf8-check.ts';
 import type { MappedDelivery } from './mapping.ts';
@@ -125,7 +125,7 @@ async function latestTime(input: DeliveryInput, header: readonly string[], timeZ
   try {
     await conn.run(`set TimeZone = 'UTC'`);
     const v = `try_strptime(nullif(trim(${sqlIdent(d.deliveredAtColumn!)}), ''), ${sqlString(d.timestamps)})`;
-    const at = d.timestamps.includes('%z') ? v : `timezone(${sqlString(input.timeZone ?? timeZone)}, ${v})`;
+    const at = d.timestamps.includes('%z') ? v : utcFormat(d.timestamps) ? `make_timestamptz(epoch_us(${v}))` : `timezone(${sqlString(input.timeZone ?? timeZone)}, ${v})`;
     const spec = header.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
     const reader = await conn.runAndReadAll(`select strftime(max(${at}), '%Y-%m-%dT%H:%M:%SZ') as t
       from read_csv(${sqlString(literalPath(input.path))}, header = true, auto_detect = false, columns = {${spec}},
