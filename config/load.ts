@@ -196,13 +196,16 @@ export async function loadSource(file: string): Promise<Delivery[]> {
   return sourceFromDocument(file, await readYaml(file));
 }
 
-/** A source layout from its parsed YAML (a lab mapping passes its own keys' remainder); errors name `file`. */
-export function sourceFromDocument(file: string, parsed: unknown): Delivery[] {
+/**
+ * A source layout from its parsed YAML (a lab mapping passes its own keys' remainder, and names
+ * those keys in `alsoKnown`, so that a misspelt one is told apart from them); errors name `file`.
+ */
+export function sourceFromDocument(file: string, parsed: unknown, alsoKnown: readonly string[] = []): Delivery[] {
   const r = new Reader(file);
   const doc = r.obj(parsed, '(document)');
   // Every unknown key of the file at once, before its values: one edit fixes them all.
   onlyKeysOf(file, [
-    [doc, SOURCE_KEYS, ''],
+    [doc, [...SOURCE_KEYS, ...alsoKnown], ''],
     [doc.defaults, LAYOUT_KEYS, 'defaults.'],
     ...(Array.isArray(doc.deliveries) ? doc.deliveries.map((d, i) => [d, DELIVERY_KEYS, `deliveries[${i}].`] as const) : []),
   ]);

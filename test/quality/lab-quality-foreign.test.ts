@@ -718,6 +718,15 @@ describe('a lab mapping that does not fit its files', () => {
     expect((err as ConfigError).message).toContain('hospital.yaml: deliveries[0].columns.clinic: found "none", expected either clinic or sor_code, not both');
   });
 
+  it('names the mapping key a misspelt one was meant to be, among every key a mapping may have', async () => {
+    const ws = await workspace();
+    await ws.put('export/labevents.csv', LABEVENTS);
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('').replace('time_zone: America/New_York', 'time_zon: America/New_York'));
+    const err = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConfigError);
+    expect((err as ConfigError).message).toContain('time_zon: found an unknown key, expected one of system, defaults, deliveries, time_zone, as_of, delivered_at, dates_shifted, absent (did you mean time_zone?)');
+  }, 60_000);
+
   it('rejects a column spec it does not know, naming the key', async () => {
     const ws = await workspace();
     await ws.put('export/labevents.csv', LABEVENTS);

@@ -68,11 +68,14 @@ function timeZoneOf(file: string, key: string, v: unknown): string | null {
   }
 }
 
+/** The keys a lab mapping has beside a source layout's (system, defaults, deliveries). */
+const MAPPING_KEYS = ['time_zone', 'as_of', 'delivered_at', 'dates_shifted', 'absent'] as const;
+
 /** Reads a lab mapping; every mistake is a ConfigError naming the file and the key. */
 export async function loadLabMapping(file: string): Promise<LabMapping> {
   const doc = await readYaml(file);
   if (!isObj(doc)) throw new ConfigError(file, '(document)', doc, 'a mapping');
-  const { time_zone, as_of, delivered_at, dates_shifted, absent, ...layoutDoc } = doc;
+  const { time_zone, as_of, delivered_at, dates_shifted, absent, ...layoutDoc } = doc satisfies Partial<Record<(typeof MAPPING_KEYS)[number], unknown>>;
   const timeZone = timeZoneOf(file, 'time_zone', time_zone);
   const instant = (key: string, v: unknown): Date | null => {
     if (v === undefined || v === null) return null;
@@ -139,7 +142,7 @@ export async function loadLabMapping(file: string): Promise<LabMapping> {
     const columns = Object.fromEntries(Object.entries(sources).map(([c, s]) => [c, computed || s.type !== 'columns' ? c : s.names[0]!]));
     return { ...rest, columns };
   });
-  const deliveries = sourceFromDocument(file, { ...layoutDoc, deliveries: list.length ? plainDeliveries : layoutDoc.deliveries });
+  const deliveries = sourceFromDocument(file, { ...layoutDoc, deliveries: list.length ? plainDeliveries : layoutDoc.deliveries }, MAPPING_KEYS);
   const mapped: MappedDelivery[] = [];
   deliveries.forEach((d, i) => {
     if (d.kind !== 'laboratoriesvar') return;
