@@ -19,7 +19,7 @@ import { hashContent, hashFile } from '../transforms/ingest/hash.ts';
 import { loadCatalogue } from '../transforms/reference/npu-catalogue.ts';
 import { writeReferenceTables } from '../transforms/reference/layouts.ts';
 import { stageAll } from '../transforms/ingest/stage-all.ts';
-import { createStagingTables, rejectWhole, replaceWithView, stageFile, type StageResult } from '../transforms/ingest/stage.ts';
+import { createStagingTables, replaceWithView, stageFile, type StageResult } from '../transforms/ingest/stage.ts';
 import { FHIR_SYSTEM, loadFhirMacros, setApartOlderAcrossFiles, stageFhirFile } from '../transforms/ingest/fhir.ts';
 import { loadMapping, resolveInputs, type LabInput } from '../quality/reports/lab-quality/inputs.ts';
 import { prepareMappedInputs } from '../quality/reports/lab-quality/prepare.ts';
@@ -196,9 +196,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
       const ctx = { runId, batchId, fileHash: hash, file: input.file, path: input.path, timeZone: (input.role === 'delivery' && input.timeZone) || config.timeZone, seq };
       const staged = input.role === 'fhir'
         ? await stageFhirFile(worker, ctx)
-        : input.role === 'delivery' && input.unreadable
-          ? await rejectWhole(worker, input.target, ctx, input.unreadable)
-          : await stageFile(worker, (input as Extract<LabInput, { target: unknown }>).target, ctx);
+        : await stageFile(worker, (input as Extract<LabInput, { target: unknown }>).target, ctx);
       const result = input.role === 'delivery' && input.readAs ? { ...staged, warnings: [...staged.warnings, input.readAs] } : staged;
       results.set(hash, result);
       if (result.fileError) log.error({ file: input.file, reason: result.fileError }, 'file rejected');

@@ -229,11 +229,6 @@ async function stageCopy(conn: DuckDBConnection, target: StageTarget, ctx: Stage
   }
 }
 
-/** Records a file as rejected whole, for a reason found before it was read (lab-quality's mapped files). */
-export function rejectWhole(conn: DuckDBConnection, target: StageTarget, ctx: StageContext, reason: string): Promise<StageResult> {
-  return rejectFile(conn, target, ctx, new FileRejected(reason));
-}
-
 /** Takes back whatever a file staged and records why the file as a whole was rejected. */
 async function rejectFile(conn: DuckDBConnection, target: StageTarget, ctx: StageContext, err: unknown): Promise<StageResult> {
   // Named as delivered (inbox-relative), not by the path this machine happens to read it from.

@@ -23,8 +23,6 @@ export type LabInput =
     readonly timeZone?: string;
     /** The file's delivery time read from its own column (the mapping's delivered_at: { column }); null when no row has one. */
     readonly deliveredAt?: Date | null;
-    /** Why the mapping's computed columns could not be read from the file: it is rejected whole. */
-    readonly unreadable?: string;
     /**
      * Declared Latin-1 by its mapping but UTF-8, or UTF-8 lines beside Latin-1 ones
      * (transforms/ingest/utf8-check.ts): how it was read instead, said as a warning.
