@@ -45,6 +45,10 @@ export const labCell = {
   systemRows: (system: string) => `results\u0000${system}`,
   file: (i: number, m: 'read' | 'rejected' | 'setApart') => `file\u0000${i}\u0000${m}`,
   setApart: (i: number) => `set-apart\u0000${i}`,
+  /** A code profile's results (numeric and censored) in one unit, its numeric ones, its outliers. */
+  profile: (code: string, unit: string | null, m: 'results' | 'numeric' | 'outliers') => `profile\u0000${code}\u0000${unit ?? '\u0000'}\u0000${m}`,
+  /** An analysis' results with a value (numeric or censored), which its profiles divide by unit. */
+  valued: (code: string) => `valued\u0000${code}`,
 };
 
 /** Decides which counts of a lab evaluation's figures may be shown. */
@@ -104,6 +108,29 @@ export function protectLabFigures(s: LabSummary, files: readonly FileCounts[] = 
       t.sum(labCell.present(field, '(all)'), systems.map((x) => labCell.present(field, x)).filter((id) => t.cells.has(id)));
     }
   }
+  // The code profiles divide each analysis' results with a value by unit: those add up to the
+  // panel's numeric and censored results and lie within the analysis' results; a unit's numeric
+  // results and outliers within its results, and every unit's outliers make up lab.outlier's.
+  // (A sum that does not come out exactly gets a hidden rest: TableBuilder.sum.)
+  const panelOf = new Map(s.panels.map((p) => [p.analysis, p]));
+  const outlierCells: string[] = [];
+  for (const code of new Set(s.codeProfiles.map((x) => x.analysis))) {
+    const mine = s.codeProfiles.filter((x) => x.analysis === code);
+    const profile = (x: (typeof mine)[number], m: 'results' | 'numeric' | 'outliers') => labCell.profile(code, x.unit, m);
+    const valued = t.cell(labCell.valued(code), mine.reduce((n, x) => n + x.results, 0));
+    t.sum(valued, mine.map((x) => t.cell(profile(x, 'results'), x.results)));
+    for (const x of mine) t.sum(profile(x, 'results'), [t.cell(profile(x, 'numeric'), x.numeric), t.cell(profile(x, 'outliers'), x.outliers)]);
+    outlierCells.push(...mine.map((x) => profile(x, 'outliers')));
+    if (analysisKeys.has(code)) t.sum(labCell.group('analysis', code, 'rows'), [valued]);
+    const panel = panelOf.get(code);
+    if (panel) {
+      t.sum(valued, [labCell.panel(code, 'numeric'), labCell.panel(code, 'censored')]);
+      t.sum(labCell.panel(code, 'numeric'), mine.map((x) => profile(x, 'numeric')));
+      if (panel.checks.some((k) => k.checkId === 'lab.outlier')) t.sum(labCell.panelCheck(code, 'lab.outlier'), mine.map((x) => profile(x, 'outliers')));
+    }
+  }
+  if (s.checks.some((c) => c.checkId === 'lab.outlier')) t.sum(labCell.check('lab.outlier'), outlierCells);
+
   // the lab files' records add up to the results, their rejected records to the rejected ones
   const lab = [...files.entries()].filter(([, f]) => f.role !== 'register');
   for (const [i, f] of lab) t.sum(t.cell(labCell.file(i, 'read'), f.read), [t.cell(labCell.file(i, 'rejected'), f.rejected)]);
@@ -177,6 +204,15 @@ export function shareableSummary(s: LabSummary, t: ProtectedTable) {
     }),
     setApart: s.setApart.map((x, i) => ({ ...x, rows: c(labCell.setApart(i), x.rows) })),
     localCodes: s.localCodes.map((x) => ({ ...x, rows: small(x.rows) })),
+    codeProfiles: s.codeProfiles.map((x) => {
+      const results = c(labCell.profile(x.analysis, x.unit, 'results'), x.results);
+      return {
+        ...x, results, numeric: c(labCell.profile(x.analysis, x.unit, 'numeric'), x.numeric),
+        // the unit's share of the analysis' results with a value: shown with both counts
+        share: results === null || !t.isShown(labCell.valued(x.analysis)) ? null : x.share,
+        outliers: c(labCell.profile(x.analysis, x.unit, 'outliers'), x.outliers),
+      };
+    }),
   };
 }
 

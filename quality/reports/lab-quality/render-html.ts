@@ -72,7 +72,7 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
       id: 'outside-reference',
       intro: 'Per analysis, numeric results against the reference interval delivered with each of them (censored values left out), and how many of those outside carry an abnormal flag that says so (high or abnormal above the interval, low or abnormal below it).',
     }) : '',
-    summary.codeProfiles.length ? section('Units and distributions per analysis', profilesTable(summary), {
+    summary.codeProfiles.length ? section('Units and distributions per analysis', profilesTable(summary, cells), {
       id: 'code-profiles',
       intro: 'Every code, with or without a catalogue entry (local, NPU, LOINC): the units it comes in and their shares, and a robust picture of its numeric values (median, MAD, 5th-95th percentiles) in each. Beside an analysis\' main unit, what the medians show: values that follow their labels (convertible by the known factor), values alike under labels a known factor apart (a wrong label), or no known factor. Outliers: robust z-score beyond 5.',
     }) : '',
@@ -262,20 +262,23 @@ const VERDICTS: Record<string, string> = {
   too_few: 'too few to compare',
 };
 
-function profilesTable(s: LabSummary): string {
+function profilesTable(s: LabSummary, cells: Cells): string {
   const shown = s.codeProfiles.slice(0, 60);
   type Row = LabSummary['codeProfiles'][number];
   const f = (x: number | null | undefined) => (x === undefined ? '' : fmt(x));
+  const valued = new Map<string, number>();
+  for (const r of s.codeProfiles) valued.set(r.analysis, (valued.get(r.analysis) ?? 0) + r.results);
   return renderTable([
     { label: 'Analysis', value: (r: Row) => r.analysis },
     { label: 'Unit', value: (r) => r.unit ?? '(none)' },
-    { label: 'Results', value: (r) => count(r.results), numeric: true },
-    { label: 'Share', value: (r) => (r.units > 1 ? share(r.results, Math.round(r.results / r.share)) : '') , numeric: true },
+    { label: 'Results', value: (r) => cells.count(labCell.profile(r.analysis, r.unit, 'results'), r.results), numeric: true },
+    { label: 'Share', value: (r) => (r.units > 1
+      ? cells.share(labCell.profile(r.analysis, r.unit, 'results'), r.results, labCell.valued(r.analysis), valued.get(r.analysis)!) : ''), numeric: true },
     { label: 'Median', value: (r) => f(r.distribution?.median), numeric: true },
     { label: 'MAD', value: (r) => f(r.distribution?.mad), numeric: true },
     { label: 'P5-P95', value: (r) => (r.distribution ? `${f(r.distribution.p05)} - ${f(r.distribution.p95)}` : '') },
     { label: 'Against the main unit', value: (r) => (r.verdict ? `${VERDICTS[r.verdict] ?? r.verdict}${r.factor !== null ? ` (factor ${f(r.factor)} to ${r.mainUnit}, medians ${f(r.ratioToMain)})` : ''}` : r.units > 1 ? 'main unit' : '') },
-    { label: 'Outliers', value: (r) => (r.outliers ? count(r.outliers) : ''), numeric: true },
+    { label: 'Outliers', value: (r) => (r.outliers ? cells.count(labCell.profile(r.analysis, r.unit, 'outliers'), r.outliers) : ''), numeric: true },
   ], shown) + truncation(shown.length, s.codeProfiles.length, 'analysis-unit pairs shown (mixed units first)', 'all in summary.json (codeProfiles)');
 }
 
