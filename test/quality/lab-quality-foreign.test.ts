@@ -372,6 +372,28 @@ describe('times written in UTC with a Z', () => {
   }, 120_000);
 });
 
+// The figures that describe values count each measurement once: a result sent three times is one
+// value, and the value of a version a correction replaced is none the laboratory stands by.
+describe('distributions over an extract with re-sends and corrections', () => {
+  it('counts each measurement once in the code profiles and the outside-interval figures', async () => {
+    const ws = await workspace();
+    const row = (id: string, value: string) => `${id},P-${id},GLU,${value},mmol/L,4,6`;
+    const rows = ['Id,Pt,Code,Val,Unit,Lo,Hi', row('g2', '9.9')];
+    for (let i = 1; i <= 18; i++) rows.push(row(`g${i}`, `5.${String(i).padStart(2, '0')}`));
+    rows.push(row('g1', '5.01'), row('g1', '5.01'));
+    // g2's first line (9.9, above 6) is corrected by its later line (5.02); g1 comes three times
+    await ws.put('export/results.csv', `${rows.join('\n')}\n`);
+    const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, unit: Unit, ref_low: Lo, ref_high: Hi }', ''].join('\n'));
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    const s = result.outputs.summary;
+    expect(s.rowsRead).toBe(21);
+    expect(s.checks.filter((c) => c.checkId.startsWith('pipeline.')).map((c) => [c.checkId, c.rows]).sort()).toEqual([['pipeline.duplicate', 2], ['pipeline.superseded', 1]]);
+    expect(s.codeProfiles.map((p) => [p.analysis, p.results, p.numeric])).toEqual([['GLU', 18, 18]]);
+    expect(s.outsideReference).toEqual([expect.objectContaining({ analysis: 'GLU', withInterval: 18, below: 0, above: 0 })]);
+  }, 120_000);
+});
+
 describe('honest outputs', () => {
   it('exits non-zero and names the file first when a file is rejected whole', async () => {
     const ws = await workspace();

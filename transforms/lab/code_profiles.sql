@@ -10,7 +10,8 @@
 -- labels differ by a known factor (`mislabelled`), differ by no known factor (`unexplained`),
 -- or are too few to tell (`too_few`). Run by `fangst lab-quality` only (lab_profiles).
 with results as not materialized (
-    select * from lab.results
+    -- each measurement once (a re-send or an old version is no second value)
+    select * from lab.measurements
     where coalesce(getvariable('lab_profiles'), false)
 ),
 

@@ -237,11 +237,12 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
     select coalesce(catalogue_code, analysis_code) as analysis, qualitative as value, count(*) as rows
     from lab.results where coalesce(catalogue_code, analysis_code) in (${inPanels}) and value_state = 'qualitative'
     group by all order by analysis, rows desc, value`), (q) => ({ value: String(q.value), rows: num(q.rows) }));
+  // the values per clinic, each measurement once (lab.measurements)
   const clinicRows = await queryRows<Record<string, unknown>>(conn, `
     with v as (
         select coalesce(catalogue_code, analysis_code) as analysis, clinic, any_value(journal_system) as system, count(*) as n,
           quantile_cont(value_canonical, [0.05, 0.25, 0.5, 0.75, 0.95]) as q
-        from lab.results
+        from lab.measurements
         where coalesce(catalogue_code, analysis_code) in (${inPanels}) and value_state = 'numeric' and value_canonical is not null
         group by all
     ),
@@ -295,7 +296,8 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
     code: String(r.code), name: r.name == null ? null : String(r.name), rows: num(r.rows),
   }));
 
-  // Censored values are left out: "<5" against a lower limit of 10 is below, against 3 unknown.
+  // Each measurement once (lab.measurements: no re-send, no old version). Censored values are
+  // left out: "<5" against a lower limit of 10 is below, against 3 unknown.
   const outsideReference = (await queryRows<Record<string, unknown>>(conn, `
     select coalesce(catalogue_code, analysis_code) as analysis,
       coalesce(any_value(catalogue_name), any_value(analysis_name), coalesce(catalogue_code, analysis_code)) as name,
@@ -305,7 +307,7 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
       -- flagged the result's way (macros/lab_flag.sql): a high flag below the interval contradicts it
       count(*) filter (where (value_num > ref_high and lab_flag(abnormal_flag) in ('high', 'abnormal'))
         or (value_num < ref_low and lab_flag(abnormal_flag) in ('low', 'abnormal'))) as flagged,
-    from lab.results
+    from lab.measurements
     where value_state = 'numeric' and value_num is not null and (ref_low is not null or ref_high is not null) and analysis_code is not null
       -- limits reversed or equal: no interval to be inside or outside of (reference_invalid)
       and not coalesce(ref_low >= ref_high, false)
