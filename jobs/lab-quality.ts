@@ -214,7 +214,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     // Transform and check exactly as the nightly job does, then the lab layer and its checks.
     await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};
       set variable lab_now = ${sqlString(evaluation.now.toISOString())}::timestamptz;
-      set variable lab_dates_shifted = ${evaluation.datesShifted}; set variable lab_no_clinic = ${evaluation.noClinic}; set variable lab_value_missing = true;
+      set variable lab_dates_shifted = ${evaluation.datesShifted}; set variable lab_no_clinic = ${evaluation.noClinic}; set variable lab_value_missing = true; set variable lab_ref_from_text = true;
       set variable lab_profiles = true; set variable shown_time_zone = ${sqlString(evaluation.shownZone)};
       set variable local_time_zone = ${sqlString(evaluation.shownZone)}`);
     await runLayer(conn, 'staging');

@@ -394,6 +394,39 @@ describe('distributions over an extract with re-sends and corrections', () => {
   }, 120_000);
 });
 
+// Many exports give the reference interval as one text column ('7,3-10,5', '4,2 - 6,3', '< 10'),
+// not as two numbers: it is still the interval the result was judged against.
+describe('a reference interval delivered only as text', () => {
+  it('reads its limits, judges the flag against them, and counts the results outside', async () => {
+    const ws = await workspace();
+    const rows = ['Id;Pt;Code;Val;Unit;Ref;Flag',
+      'h1;P-1;NPU02319;8,4;mmol/L;7,3-10,5;', 'h2;P-2;NPU02319;6,9;mmol/L;7,3 - 10,5;L', 'h3;P-3;NPU02319;10,9;mmol/L;7,3–10,5;',
+      'c1;P-4;NPU19748;12;mg/L;< 10;H', 'c2;P-5;NPU19748;3;mg/L;<10;', 'k1;P-6;NPU18016;55;µmol/L;> 60;',
+      'n1;P-7;NPU03429;140;mmol/L;se tekst;', 'n2;P-8;NPU03429;141;mmol/L;4-6 (kvinder), 5-7 (mænd);'];
+    await ws.put('export/results.csv', `${rows.join('\n')}\n`);
+    const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    delimiter: ";"', '    decimal: ","',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, unit: Unit, ref_text: Ref, abnormal_flag: Flag }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
+    const limits = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; ref_low: number | null; ref_high: number | null; ref_text: string }>(conn,
+      'select record_id, ref_low, ref_high, ref_text from lab.results order by record_id'));
+    expect(limits.map((r) => [r.record_id, r.ref_low, r.ref_high])).toEqual([
+      ['c1', null, 10], ['c2', null, 10], ['h1', 7.3, 10.5], ['h2', 7.3, 10.5], ['h3', 7.3, 10.5], ['k1', 60, null], ['n1', null, null], ['n2', null, null],
+    ]);
+    // the text stays as delivered
+    expect(limits.find((r) => r.record_id === 'h2')!.ref_text).toBe('7,3 - 10,5');
+    const f = await findingsOf(out);
+    // h3 above without a flag, k1 below without one; h2 (L) and c1 (H) flagged their way
+    expect([...f.entries()].filter(([, c]) => c.includes('lab.flag_inconsistent')).map(([k]) => k).sort()).toEqual(['h3', 'k1']);
+    const byCode = new Map(result.outputs.summary.outsideReference.map((o) => [o.analysis, o]));
+    expect(byCode.get('NPU02319')).toMatchObject({ withInterval: 3, below: 1, above: 1, outsideFlagged: 1 });
+    expect(byCode.get('NPU19748')).toMatchObject({ withInterval: 2, below: 0, above: 1, outsideFlagged: 1 });
+    expect(byCode.get('NPU18016')).toMatchObject({ withInterval: 1, below: 1, above: 0, outsideFlagged: 0 });
+    expect(byCode.has('NPU03429')).toBe(false);
+  }, 120_000);
+});
+
 describe('honest outputs', () => {
   it('exits non-zero and names the file first when a file is rejected whole', async () => {
     const ws = await workspace();

@@ -192,3 +192,39 @@ describe('lab_value_parse: properties', () => {
     );
   });
 });
+
+// A reference interval delivered as one text: every way a lab system writes one, read back to its
+// limits; and what is no single interval (one per sex, words, a lone number), read as none.
+describe('lab_ref_text_limits', () => {
+  const limits = (cases: { t: string; decimal: string }[]) =>
+    evalBatch<{ r: { low: number | null; high: number | null } | null }>(db.conn, cases, 'lab_ref_text_limits(t, decimal) as r').then((rows) => rows.map((x) => x.r));
+  // a limit with up to two decimals, written in the source's notation (thousands grouped, as a lab system exports them)
+  const limit = fc.integer({ min: 0, max: 999_999 }).map((n) => n / 100);
+  const written = (x: number, decimal: string) => {
+    const [int, frac] = x.toFixed(2).split('.');
+    const grouped = int!.replace(/\B(?=(\d{3})+$)/g, decimal === ',' ? '.' : ',');
+    return `${grouped}${decimal}${frac}`;
+  };
+  const space = fc.constantFrom('', ' ', '\u00a0', '  ');
+  const dash = fc.constantFrom('-', '–', '—', ' - ', ' to ', '..');
+  const unit = fc.constantFrom('', ' mmol/L', ' µmol/L', ' %', ' x10^9/L'.replace(/[0-9^]/g, ''));
+
+  it('reads low and high of "a-b" in any dash, spacing and notation, with a unit after', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(limit, limit, fc.constantFrom(',', '.'), space, dash, space, unit), { minLength: 1, maxLength: 30 }), async (cases) => {
+      const got = await limits(cases.map(([a, b, d, s1, sep, s2, u]) => ({ t: `${s1}${written(Math.min(a, b), d)}${sep}${s2}${written(Math.max(a, b), d)}${u}`, decimal: d })));
+      expect(got).toEqual(cases.map(([a, b]) => ({ low: Math.min(a, b), high: Math.max(a, b) })));
+    }), { numRuns: 20 });
+  });
+
+  it('reads "< b" and "<= b" as an upper limit and "> a" as a lower one', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.tuple(fc.constantFrom('<', '<=', '≤', '>', '>=', '≥'), space, limit, fc.constantFrom(',', '.')), { minLength: 1, maxLength: 30 }), async (cases) => {
+      const got = await limits(cases.map(([op, s, x, d]) => ({ t: `${op}${s}${written(x, d)}`, decimal: d })));
+      expect(got).toEqual(cases.map(([op, , x]) => (op.startsWith('<') || op === '≤' ? { low: null, high: x } : { low: x, high: null })));
+    }), { numRuns: 20 });
+  });
+
+  it('reads no interval from one per sex or age, words, a lone number or a comparison with two numbers', async () => {
+    const none = ['4-6 (kvinder), 5-7 (mænd)', 'se tekst', 'neg', '10', '', '< 3-5', 'M: 8,3-10,5 K: 7,3-9,5', '7,3-10,5-12'];
+    expect(await limits(none.map((t) => ({ t, decimal: ',' })))).toEqual(none.map(() => null));
+  });
+});

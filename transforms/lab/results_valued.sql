@@ -52,6 +52,11 @@ loinc as (
     select * from lab.catalogue_loinc
 ),
 
+text_decimal as (
+    -- each system's decimal separator, to read a reference interval given only as text
+    select journal_system, any_value(decimal) as decimal_sep from ref.layouts where kind = 'laboratoriesvar' group by journal_system
+),
+
 rows_delivered as (
     -- A resolved row needs no lookup; only the unresolved ones are joined to their staged text.
     -- One join of every row would build its hash table on the rows themselves, every column.
@@ -64,9 +69,22 @@ rows_delivered as (
     where rows.sor_code is null
 ),
 
+with_text as (
+    -- An interval delivered only as text ('7,3-10,5', '< 10': macros/lab_value_parse.sql) gives
+    -- the limits the result is judged against; lab-quality's evaluation only (lab_ref_from_text):
+    -- the nightly job keeps the delivered columns as they are. ref_text stays as delivered.
+    select rows.*,
+        case when coalesce(getvariable('lab_ref_from_text'), false) and rows.ref_low is null and rows.ref_high is null and rows.ref_text is not null
+            then lab_ref_text_limits(rows.ref_text, coalesce(d.decimal_sep, '.')) end as ref_from_text,
+    from rows_delivered as rows
+    left join text_decimal as d on d.journal_system = rows.journal_system
+),
+
 based as (
     select
-        rows.* exclude (sor_delivered),
+        rows.* exclude (sor_delivered, ref_from_text) replace (
+            coalesce(rows.ref_low, rows.ref_from_text.low) as ref_low,
+            coalesce(rows.ref_high, rows.ref_from_text.high) as ref_high),
         -- the clinic as delivered when the register does not know it: the comparison per
         -- clinic still needs a name for it
         coalesce(rows.sor_code, rows.sor_delivered, 'ydernummer ' || rows.ydernummer, '(no clinic)') as clinic,
@@ -89,7 +107,7 @@ based as (
         -- the code to look up in the catalogue: null unless it has the NPU/DNK form, so that the
         -- lookups below are plain equi-joins (a condition on one side only made them nested loops)
         case when regexp_full_match(rows.analysis_code, '(NPU|DNK)[0-9]{5}') then rows.analysis_code end as npu_code,
-    from rows_delivered as rows
+    from with_text as rows
     left join units_delivered on units_delivered.unit is not distinct from rows.unit
     left join inputs on inputs.file_hash = rows.file_hash
 ),

@@ -140,3 +140,25 @@ create or replace macro lab_value_parse_squashed(squashed, operator, decimal_sep
 -- every value again.
 create or replace macro lab_value_qualitative(value_text) as
     coalesce(_lab_qualitative(_lab_squash(value_text)), lower(_lab_squash(value_text)));
+
+-- lab_ref_text_limits(ref_text, decimal_sep): the limits of a reference interval delivered as
+-- text, as {low, high} (either null), or null when the text is no interval. 'a-b' with any dash,
+-- 'to' or '..' between ('7,3-10,5', '7,3 - 10,5', '3.5–5.0', '-2 - 2'), '< b' or '<= b' (an upper
+-- limit only), '> a' or '>= a' (a lower limit only), each number in the source's notation
+-- (_lab_number), spaces (also no-break ones) anywhere and a unit after it ('7,3-10,5 mmol/L').
+-- Anything with another number after the interval ('4-6 (women), 5-7 (men)', an interval per
+-- sex or age) or without one ('se tekst', 'neg') is no interval.
+create or replace macro _lab_ref_pattern() as
+    '^[\s\x{A0}\x{202F}]*([<>]=?|≤|≥)?[\s\x{A0}\x{202F}]*([+-]?[0-9]+(?:[.,\x{A0} ][0-9]+)*)(?:[\s\x{A0}\x{202F}]*(?:-|–|—|‒|−|to|til|\.\.)[\s\x{A0}\x{202F}]*([+-]?[0-9]+(?:[.,\x{A0} ][0-9]+)*))?[\s\x{A0}\x{202F}]*(?:[^0-9\s\x{A0}\x{202F}][^0-9]*)?$';
+
+-- the interval's parts as the pattern's groups found them: {op, lo, hi}
+create or replace macro _lab_ref_limits(parts, decimal_sep) as
+    case
+        when parts.op = '' and parts.hi <> '' then {'low': _lab_number(parts.lo, decimal_sep), 'high': _lab_number(parts.hi, decimal_sep)}
+        when parts.op in ('<', '<=', '≤') and parts.hi = '' then {'low': null::double, 'high': _lab_number(parts.lo, decimal_sep)}
+        when parts.op in ('>', '>=', '≥') and parts.hi = '' then {'low': _lab_number(parts.lo, decimal_sep), 'high': null::double}
+    end;
+
+create or replace macro lab_ref_text_limits(t, decimal_sep) as
+    case when regexp_full_match(t, _lab_ref_pattern())
+        then _lab_ref_limits(regexp_extract(t, _lab_ref_pattern(), ['op', 'lo', 'hi']), decimal_sep) end;
