@@ -329,6 +329,22 @@ describe('a FHIR performer whose number is written in other digits', () => {
   }, 120_000);
 });
 
+describe('a FHIR result issued milliseconds before its sample', () => {
+  it('says by how much, since both times show as the same minute', async () => {
+    const ws = await workspace();
+    await ws.put('Observation.ndjson', `${JSON.stringify({
+      resourceType: 'Observation', id: 't1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2823-3' }] },
+      subject: { reference: 'Patient/p1' }, effectiveDateTime: '2025-05-08T09:00:00.123+02:00', issued: '2025-05-08T09:00:00.100+02:00',
+      valueQuantity: { value: 4.1, unit: 'mmol/L' },
+    })}\n`);
+    const out = join(ws.root, 'out');
+    await runLabQuality({ keepDatabase: true, extracts: [ws.inbox], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    const [finding] = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ detail: string }>(conn,
+      `select detail from lab.row_findings where check_name = 'time_order'`));
+    expect(finding!.detail).toBe('result time 2025-05-08 09:00 is 0.023 s before the sampling time, in the same minute (Europe/Copenhagen)');
+  }, 120_000);
+});
+
 describe('a bulk NDJSON that opens with another resource', () => {
   it('is read as FHIR when Observations follow 300 KB of Patients, which are set apart, not counted', async () => {
     const ws = await workspace();

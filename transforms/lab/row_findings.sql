@@ -282,6 +282,10 @@ time_order as (
     -- at 02:30 that night is in order when it was the second 02:10 (macros/fall_back.sql).
     select row_id, 'time_order', 'resulted_at',
         case
+            -- two times a minute apart show alike: the finding says by how much (a FHIR time has milliseconds)
+            when resulted_at < sampled_at and not _lab_fall_back_explains(sampled_at, resulted_at) and shown_time(resulted_at) = shown_time(sampled_at)
+                then 'result time ' || shown_time(resulted_at) || ' is ' || round(epoch(sampled_at) - epoch(resulted_at), 3)
+                    || ' s before the sampling time, in the same minute (' || shown_zone() || ')'
             when resulted_at < sampled_at and not _lab_fall_back_explains(sampled_at, resulted_at) then 'result time ' || shown_time(resulted_at) || ' is before the sampling time ' || shown_time(sampled_at) || ' (' || shown_zone() || ')'
             else 'result time ' || shown_time(resulted_at) || ' is after the file was delivered (' || shown_time(delivered_at) || ' ' || shown_zone() || ')'
         end
