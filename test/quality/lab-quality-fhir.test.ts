@@ -345,6 +345,23 @@ describe('a FHIR result issued milliseconds before its sample', () => {
   }, 120_000);
 });
 
+describe('a FHIR sample given as a collection period with only its end', () => {
+  it('takes the end as the sampling time, so the result time is judged against it', async () => {
+    const ws = await workspace();
+    await ws.put('Observation.ndjson', `${JSON.stringify({
+      resourceType: 'Observation', id: 'p1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2823-3' }] },
+      subject: { reference: 'Patient/p1' }, effectivePeriod: { end: '2025-05-08T10:00:00+02:00' }, issued: '2025-05-08T09:30:00+02:00',
+      valueQuantity: { value: 4.1, unit: 'mmol/L' },
+    })}\n`);
+    const out = join(ws.root, 'out');
+    await runLabQuality({ keepDatabase: true, extracts: [ws.inbox], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ sampled: string; check_name: string | null }>(conn,
+      `select strftime(r.sampled_at, '%Y-%m-%d %H:%M') as sampled, f.check_name from lab.results as r
+       left join lab.row_findings as f on f.row_id = r.row_id and f.check_name = 'time_order'`));
+    expect(rows).toEqual([{ sampled: '2025-05-08 08:00', check_name: 'time_order' }]);
+  }, 120_000);
+});
+
 describe('a bulk NDJSON that opens with another resource', () => {
   it('is read as FHIR when Observations follow 300 KB of Patients, which are set apart, not counted', async () => {
     const ws = await workspace();

@@ -233,6 +233,15 @@ describe('lab-quality on a de-identified hospital export with shifted dates', ()
 });
 
 describe('lab-quality as of a date', () => {
+  it('does not say a time after the as-of date is in the future when the dates are declared shifted', async () => {
+    const ws = await workspace();
+    const mapping = await hospital(ws, 'dates_shifted: true');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, asOf: new Date('2180-05-01T00:00:00Z'), logger: silent });
+    expect(result.outputs.text.split('\n')[0]).toBe('Evaluated as of 2180-05-01 (--as-of).');
+    expect(result.outputs.text).not.toContain('is in the future');
+    expect(result.outputs.text).toContain('no time is called "in the future"');
+  }, 120_000);
+
   it('calls times after the as-of date future and, with no delivery time given, judges result times against the as-of date', async () => {
     const ws = await workspace();
     const mapping = await hospital(ws, '');

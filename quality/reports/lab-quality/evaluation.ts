@@ -39,7 +39,8 @@ export function evaluationOf(opts: EvaluationOptions, mapping: LabMapping | null
   const datesShifted = opts.datesShifted ?? mapping?.datesShifted ?? false;
   const deliveredAt = opts.deliveredAt ?? mapping?.deliveredAt ?? null;
   const from = (option: unknown, key: string) => (option !== undefined ? `--${key}` : `${key.replace('-', '_')} in ${mapping?.file}`);
-  if (asOf) notes.push(`Evaluated as of ${day(asOf)} (${from(opts.asOf, 'as-of')}): a time after it is in the future.`);
+  // with shifted dates nothing is in the future (the note on them says so below)
+  if (asOf) notes.push(`Evaluated as of ${day(asOf)} (${from(opts.asOf, 'as-of')})${datesShifted ? '.' : ': a time after it is in the future.'}`);
   let delivered: Date | null | 'mtime';
   if (deliveredAt) {
     delivered = deliveredAt;

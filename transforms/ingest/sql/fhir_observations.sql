@@ -82,7 +82,8 @@ fields as (
             part ->> '$.dataAbsentReason.text'
         ) as absent_reason,
         j ->> '$.status' as status,
-        coalesce(j ->> '$.effectiveDateTime', j ->> '$.effectivePeriod.start', j ->> '$.effectiveInstant') as effective,
+        -- a collection period's start, else its end when only that is given (a sample handed in)
+        coalesce(j ->> '$.effectiveDateTime', j ->> '$.effectivePeriod.start', j ->> '$.effectivePeriod.end', j ->> '$.effectiveInstant') as effective,
         j ->> '$.issued' as issued,
         j ->> '$.subject.reference' as subject_ref,
         -- a reference '#id' points into the Observation's own contained resources: the Patient
