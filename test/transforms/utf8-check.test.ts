@@ -60,3 +60,13 @@ describe('Utf8Check', () => {
     expect(verdictOf(Buffer.concat([Buffer.from('µmol/L ', 'utf8'), Buffer.from('æ', 'latin1')]), [3])).toBe('mixed');
   });
 });
+
+describe('Utf8Check on a file already no UTF-8', () => {
+  it('finds a UTF-8 line whose only character beyond ASCII is cut between two chunks (fast-check seed 113866798)', () => {
+    const latin1 = Buffer.from('aaaaaaaaaa. aa ½ aaaaaaaaaaa § 38,5 ° aaaaaøaaaa\n', 'latin1');
+    const utf8 = Buffer.from('aaaaa øaaa.\n', 'utf8');
+    const bytes = Buffer.concat([latin1, utf8, Buffer.from('aaaaaaaaaa ½ æa\n', 'latin1')]);
+    const inside = latin1.length + utf8.indexOf(0xb8);
+    expect(verdictOf(bytes, [inside])).toBe('mixed');
+  });
+});

@@ -16,6 +16,8 @@ const UTF8_SEQUENCE = /[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\x
 /** Feeds a file's bytes chunk by chunk; `verdict` then says what they are. */
 export class Utf8Check {
   private carry = Buffer.alloc(0);
+  // the last bytes seen, up to three: a sequence cut between two chunks is found across them
+  private tail = Buffer.alloc(0);
   private valid = true;
   private multiByte = false;
   private sequenceAmongOthers = false;
@@ -32,10 +34,13 @@ export class Utf8Check {
     if (this.binary) return;
     if (!this.valid) {
       // no UTF-8 file: is any of it UTF-8 all the same (lines appended by another program)?
-      this.sequenceAmongOthers ||= UTF8_SEQUENCE.test(chunk.toString('latin1'));
+      const seen = Buffer.concat([this.tail, chunk]);
+      this.sequenceAmongOthers ||= UTF8_SEQUENCE.test(seen.toString('latin1'));
+      this.tail = Buffer.from(seen.subarray(Math.max(0, seen.length - 3)));
       return;
     }
     const bytes = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
+    this.tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 3)));
     // a sequence cut at the chunk's end waits for the next chunk: back up to its lead byte
     let cut = bytes.length;
     for (let back = 1; back <= 3 && back <= bytes.length; back++) {
