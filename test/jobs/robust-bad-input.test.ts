@@ -54,6 +54,9 @@ async function corpusInbox(): Promise<Workspace> {
   await symlink(join(ws.root, 'outside.csv'), join(ws.inbox, 'novax/2025-01_diagnoser_symlink.csv'));
   execFileSync('mkfifo', [join(ws.inbox, 'novax/2025-01_diagnoser_fifo.csv')]);
   await ws.put('xmedicus/diagnoser_2025-01.parquet', Buffer.concat([Buffer.from('PAR1'), garbage.subarray(0, 200), Buffer.from('PAR1')]));
+  // delivered without its header line: the first line is a record, a pseudonym and a note in it
+  await ws.put('novax/2025-01_epikriser_no-header.csv', `h1;${SOR};;PH000001;03-01-2025;Epikrise;Pt set i klinik, kontrol om 3 mdr\n`
+    + `h2;${SOR};;PH000002;03-01-2025;Epikrise;kort\n`, 'latin-1');
   return ws;
 }
 
@@ -137,6 +140,10 @@ describe('the bad-input corpus in one nightly run', () => {
   it('a required column missing: rejected, naming the column and the header', () =>
     expectFileRejected('novax/2025-01_diagnoser_no-date-column.csv',
       'required column missing: Kontaktdato (contact_date); the header has DiagnoseId, SORkode, Ydernr, PatientPseudo, Diagnosekode, Diagnoseart'));
+  it('a file without its header line: rejected, saying so, its first line (a record) not quoted', () => {
+    expectFileRejected('novax/2025-01_epikriser_no-header.csv',
+      'required column missing: EpikriseId (record_id), PatientPseudo (patient), Dato (written_date); the first line has 7 fields and none of the layout\'s column names: a file without its header line? (not quoted: it may be a record)');
+  });
   it('duplicated header names: rejected, naming the column', () =>
     expectFileRejected('novax/2025-01_diagnoser_duplicate-header.csv', 'duplicated column names in the header: Diagnosekode'));
   it('UTF-16 with or without a byte order mark: rejected, saying so, the header not quoted', () => {
@@ -145,9 +152,8 @@ describe('the bad-input corpus in one nightly run', () => {
     expectFileRejected('novax/2025-01_diagnoser_utf16be.csv',
       'the file is UTF-16 (a NUL byte beside every character), not Latin-1 text as its layout says: save it as UTF-8');
   });
-  it('binary garbage: rejected, the header shown with control characters escaped and cut short', () => {
-    expectFileRejected('novax/2025-01_diagnoser_garbage.csv', /^required column missing: DiagnoseId \(record_id\).*the header has .*\\u0000.*\.\.\.$/);
-    expect(file('novax/2025-01_diagnoser_garbage.csv')!.error!.length).toBeLessThanOrEqual(503);
+  it('binary garbage: rejected, its first line not quoted', () => {
+    expectFileRejected('novax/2025-01_diagnoser_garbage.csv', /^required column missing: DiagnoseId \(record_id\).*; the first line has \d+ fields? and none of the layout's column names/);
   });
   it('corrupt parquet: rejected, named by its inbox path rather than this machine\'s', () =>
     expectFileRejected('xmedicus/diagnoser_2025-01.parquet', /^file could not be read: .*'xmedicus\/diagnoser_2025-01\.parquet'$/));

@@ -655,12 +655,22 @@ function selectList(pairs: readonly (readonly [string, string])[]): string {
   return pairs.length ? pairs.map(([e, c]) => `${e} as ${sqlIdent(c)}`).join(', ') : 'null::varchar as __none';
 }
 
-/** Required columns missing from a file's header reject the file; unmapped ones are a warning. */
+/**
+ * Required columns missing from a file's header reject the file; unmapped ones are a warning.
+ * The header is quoted only when it is one: when it holds one of the layout's column names, also
+ * between another delimiter. A first line with none of them may be a record (a file delivered
+ * without its header line), whose pseudonyms and free text must not reach the reject's reason.
+ */
 function checkColumns(target: StageTarget, fileColumns: readonly string[], warnings: string[]): void {
   const missing = target.required.filter((c) => target.columns[c] && !fileColumns.includes(target.columns[c]!));
   if (missing.length) {
     const names = missing.map((c) => `${target.columns[c]} (${c})`).join(', ');
-    throw new FileRejected(`required column missing: ${names}; the header has ${fileColumns.join(', ')}`);
+    const layoutNames = new Set(Object.values(target.columns));
+    const isHeader = fileColumns.some((c) => c.split(/[;,\t|]/).some((part) => layoutNames.has(part.trim())));
+    const header = isHeader
+      ? `the header has ${fileColumns.join(', ')}`
+      : `the first line has ${fileColumns.length} field${fileColumns.length === 1 ? '' : 's'} and none of the layout's column names: a file without its header line? (not quoted: it may be a record)`;
+    throw new FileRejected(`required column missing: ${names}; ${header}`);
   }
   const mapped = new Set(Object.values(target.columns));
   const extra = fileColumns.filter((c) => !mapped.has(c));
