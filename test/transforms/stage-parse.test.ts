@@ -56,3 +56,15 @@ describe('a timestamp format ending in a literal Z', () => {
     expect(['%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M:%S %Z', '%Y-%m-%dT%H:%M:%S%z', 'Z%Y-%m-%d %H:%M'].map(utcFormat)).toEqual([false, false, false, false]);
   });
 });
+
+describe("staging's date parse", () => {
+  it('reads a four-digit year under %Y and no shorter one (DuckDB would read 26 as the year 26)', async () => {
+    const layoutDmy = { decimal: ',', dates: '%d-%m-%Y', timestamps: '%d-%m-%Y %H:%M' } as unknown as Layout;
+    const dates = await evalBatch<{ d: string | null }>(db.conn, ['02-03-2026', ' 02-03-2026', '02-03-26', '02-03-999', '02-03-2180', '31-04-2025'].map((t) => ({ t })),
+      `${parseExpr('date', 't', layoutDmy, 'UTC')}::varchar as d`);
+    expect(dates.map((r) => r.d)).toEqual(['2026-03-02', '2026-03-02', null, null, '2180-03-02', null]);
+    const times = await evalBatch<{ d: string | null }>(db.conn, ['02-03-2026 08:15', '02-03-26 08:15'].map((t) => ({ t })),
+      `strftime(${parseExpr('timestamptz', 't', layoutDmy, 'UTC')}, '%Y-%m-%d %H:%M') as d`);
+    expect(times.map((r) => r.d)).toEqual(['2026-03-02 08:15', null]);
+  });
+});

@@ -721,7 +721,10 @@ export function utcFormat(format: string): boolean {
  * parse: most values have no spaces around them, and trimming every one costs as much as parsing it.
  */
 function localTime(raw: string, format: string): string {
-  return `coalesce(try_strptime(${raw}, ${sqlString(format)}), try_strptime(trim(${raw}), ${sqlString(format)}))`;
+  const read = `coalesce(try_strptime(${raw}, ${sqlString(format)}), try_strptime(trim(${raw}), ${sqlString(format)}))`;
+  // DuckDB's %Y takes a year of one to four digits: '02-03-26' under '%d-%m-%Y' would be the year
+  // 26. A layout that writes %Y writes four (a shifted extract's 2180 too): fewer do not parse.
+  return format.includes('%Y') ? `case when year(${read}) >= 1000 then ${read} end` : read;
 }
 
 // CASE, not AND: DuckDB may evaluate json_type before json_valid, and json_type fails on malformed JSON.
