@@ -70,7 +70,8 @@ export async function looksLikeFhirObservations(path: string): Promise<boolean> 
  * 'Lab' is laboratory), withdrawn (status entered-in-error: "should never have existed", FHIR R4
  * ObservationStatus), cancelled ("not started or not completed"), a panel that only groups
  * other Observations (hasMember) and has no value or component of its own (its members are
- * results in their own lines), an older version of an Observation the file also holds newer, or
+ * results in their own lines), an older version of an Observation the file (or, after
+ * setApartOlderAcrossFiles, another file of the evaluation) holds newer, or
  * another resource (a bulk export's Patient: `code` holds its resourceType).
  */
 export const FHIR_SET_APART = 'lab.fhir_set_apart';

@@ -108,10 +108,11 @@ export function protectLabFigures(s: LabSummary, files: readonly FileCounts[] = 
       t.sum(labCell.present(field, '(all)'), systems.map((x) => labCell.present(field, x)).filter((id) => t.cells.has(id)));
     }
   }
-  // The code profiles divide each analysis' results with a value by unit: those add up to the
-  // panel's numeric and censored results and lie within the analysis' results; a unit's numeric
-  // results and outliers within its results, and every unit's outliers make up lab.outlier's.
-  // (A sum that does not come out exactly gets a hidden rest: TableBuilder.sum.)
+  // The code profiles divide each analysis' results with a value by unit, each measurement once
+  // (lab.measurements): they are the panel's numeric and censored results but for re-sends and
+  // replaced versions, and lie within the analysis' results; a unit's numeric results and
+  // outliers lie within its results, and every unit's outliers within lab.outlier's. (A sum that
+  // does not come out exactly gets a hidden rest, negative where the parts are more: TableBuilder.sum.)
   const panelOf = new Map(s.panels.map((p) => [p.analysis, p]));
   const outlierCells: string[] = [];
   for (const code of new Set(s.codeProfiles.map((x) => x.analysis))) {

@@ -81,7 +81,7 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
       'every analysis is in "Usable share by analysis" above and in summary.json (byAnalysis)'),
     ...summary.panels.map((p) => panel(p, ctx.noClinic ?? false, cells)),
     summary.setApart.length ? section('FHIR Observations set apart', setApartTable(summary, cells), {
-      id: 'set-apart', intro: 'Observations that are no lab result, so not counted above: another category than laboratory (vital signs, surveys, ...), withdrawn (status entered-in-error), cancelled, a panel that only groups its members (hasMember; the members are counted), or an older version of an Observation the file also holds in a newer one.',
+      id: 'set-apart', intro: 'Observations that are no lab result, so not counted above: another category than laboratory (vital signs, surveys, ...), withdrawn (status entered-in-error), cancelled, a panel that only groups its members (hasMember; the members are counted), or an older version of an Observation the file, or another FHIR file of the extract, holds in a newer one.',
     }) : '',
     section('Files', filesTable(ctx, cells), { id: 'files' }),
   ].join('\n');
