@@ -60,6 +60,11 @@ export interface Trend {
   readonly projected_month_high: string | null;
   /** One sentence: when the target is (or would be) reached, or why not. */
   readonly verdict: string;
+  /**
+   * Shareable report: a month the line is fitted through has a suppressed count, and the line's
+   * figures (slope, fit, the months it reaches the target) would give it back: all of them null.
+   */
+  readonly suppressed: boolean;
 }
 
 export interface ShiftShareMonth {
@@ -160,7 +165,7 @@ const METHODS = {
 };
 
 const SHAREABLE_METHOD =
-  'Shareable report: clinics carry pseudonyms (HMAC of the SOR code under a secret key), not SOR codes or names. Counts of 1-4 are suppressed (primary suppression), and so are further counts chosen so that none of them can be recomputed from what is shown (complementary suppression): from a total and its parts (national and the journal systems, specialties or clinics; a system or specialty and its clinics; diagnoses = A + B + unmarked; contacts = contacts with one A + the others), or from the whole period and the other months. A share and its interval are shown only where both its counts are. A clinic\'s journal system and specialty are shown, and a journal system x specialty group is named in the shift-share table, only where at least 5 clinics share both. Clinics with any suppressed figure are not ranked as improved or fallen back.';
+  'Shareable report: clinics carry pseudonyms (HMAC of the SOR code under a secret key), not SOR codes or names. Counts of 1-4 are suppressed (primary suppression), and so are further counts chosen so that none of them can be recomputed from what is shown (complementary suppression): from a total and its parts (national and the journal systems, specialties or clinics; a system or specialty and its clinics; diagnoses = A + B + unmarked; contacts = contacts with one A + the others), or from the whole period and the other months. A share and its interval are shown only where both its counts are, and so are the figures derived from a national month\'s share: its shift-share row (and the next month\'s) is left out, and the trend gives no line through a month whose share is hidden. A clinic\'s journal system and specialty are shown, and a journal system x specialty group is named in the shift-share table, only where at least 5 clinics share both. Clinics with any suppressed figure are not ranked as improved or fallen back.';
 
 function minCellMethod(min: number): string {
   return `A journal system, specialty or clinic with fewer than ${min} diagnoses in a month (or in the period) is drawn faded, without its interval band, and is left out of every ranking (clinics below target, the groups that moved the share most); its figures and interval stay in the tables (campaign.min_cell_diagnoses).`;
@@ -322,6 +327,21 @@ function trendOf(row: TrendRow | undefined, target: number): Trend | null {
     projected_month_low: row.projected_month && row.projected_early ? row.projected_early : null,
     projected_month_high: row.projected_month && row.projected_late ? row.projected_late : null,
     verdict,
+    suppressed: false,
+  };
+}
+
+/**
+ * The trend as a shareable report may show it: with a month's share hidden, the slope beside the
+ * other months' shares gives that share back (and whether the target was reached, a bound on it).
+ */
+function suppressedTrend(t: Trend): Trend {
+  return {
+    ...t,
+    slope_points_per_month: null, r2: null, fitted_last: null,
+    reached_month: null, projected_month: null, projected_month_low: null, projected_month_high: null,
+    verdict: 'The trend is not shown: a month it is fitted through has a suppressed count, which its line would give back.',
+    suppressed: true,
   };
 }
 
@@ -446,6 +466,16 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
   const improved = ranked.filter((c) => c.change > 0).sort((x, y) => y.change - x.change || x.sor_code.localeCompare(y.sor_code)).slice(0, listLength).map(changePick);
   const fellBack = ranked.filter((c) => c.change < 0).sort((x, y) => x.change - y.change || x.sor_code.localeCompare(y.sor_code)).slice(0, listLength).map(changePick);
 
+  // A national month whose A-share is hidden: each figure derived from the monthly shares (the
+  // shift-share's share beside the month before, the trend's line) would give it back.
+  const shareHidden = (level: string, month: string) =>
+    table !== null && !(table.isShown(cellId(level, 'all', month, 'a')) && table.isShown(cellId(level, 'all', month, 'diagnoses')));
+  const trendShown = (level: string): Trend | null => {
+    const t = trendOf(data.trend.find((r) => r.level === level), target);
+    const fitted = t && data.months.filter((m) => m >= t.fitted_from && m <= t.fitted_to);
+    return t && fitted!.some((m) => shareHidden(level, m)) ? suppressedTrend(t) : t;
+  };
+
   // shift-share, with the groups that moved most (small groups left out when shareable)
   const groupsByMonth = new Map<string, typeof data.shiftShareGroups[number][]>();
   for (const g of data.shiftShareGroups) {
@@ -457,7 +487,7 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
     list.push(g);
     groupsByMonth.set(g.month, list);
   }
-  const shiftShare: ShiftShareMonth[] = data.shiftShare.map((m) => ({
+  const shiftShare: ShiftShareMonth[] = data.shiftShare.filter((m) => !shareHidden('national', m.month) && !shareHidden('national', m.previous_month)).map((m) => ({
     ...m,
     top_groups: (groupsByMonth.get(m.month) ?? [])
       .map((g) => ({ journal_system: g.journal_system, specialty: g.specialty, within: g.within, mix: g.mix }))
@@ -465,7 +495,6 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
       .slice(0, 5),
   }));
 
-  const trendRow = (level: string) => data.trend.find((t) => t.level === level);
   // Clinic names and the register's other texts are as delivered: the document goes out masked.
   return maskIdentifiersDeep({
     report: 'campaign',
@@ -481,8 +510,8 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
       without_non_marking: withoutNonMarking,
       registered_systems: registeredSystems,
       change_since_start: changeBetween(national, start, lastMonth),
-      trend: trendOf(trendRow('national'), target),
-      trend_without_non_marking: trendOf(trendRow('national_marking'), target),
+      trend: trendShown('national'),
+      trend_without_non_marking: trendShown('national_marking'),
       shift_share: shiftShare,
     },
     non_marking_systems: nonMarking,

@@ -37,6 +37,7 @@ export function expectedCharts(doc: CampaignDocument): Record<string, number> {
 }
 
 function targetSub(trend: CampaignDocument['national']['trend']): string {
+  if (trend?.suppressed) return 'trend not shown (a month\'s count is suppressed)';
   if (trend?.reached_month) return `reached ${trend.reached_month}`;
   if (!trend?.projected_month) return 'not reached at the trend';
   const range = trend.projected_month_low && trend.projected_month_high ? ` (95%: ${trend.projected_month_low} to ${trend.projected_month_high})` : ' (no 95% bound)';
