@@ -187,8 +187,12 @@ describe('the bad-input corpus in one nightly run', () => {
       [2, null, /^too many columns: Expected Number of Columns: 7 Found: 8$/],
       [3, 'Diagnoseart', /^missing columns/],
     ], 1));
-  it('an unterminated quote: the record from the quote on is rejected with its line', () =>
-    expectRowsRejected('novax/2025-01_diagnoser_unterminated-quote.csv', [[3, 'PatientPseudo', /unterminated quote/]], 1));
+  it('an unterminated quote: the file is rejected whole, not its lines after the quote lost in one value', () =>
+    expectFileRejected('novax/2025-01_diagnoser_unterminated-quote.csv',
+      'line 3, column PatientPseudo: a quote opens a value and is never closed, so the rest of the file (2 lines) would be read as that one value; close the quote (a quote inside a value is written twice: "") and deliver the file again'));
+  it('a quote closed some lines later: the record it makes is rejected saying which lines it took, the next published', () =>
+    expectRowsRejected('novax/2025-01_diagnoser_quote-closed-later.csv',
+      [[3, 'Kontaktdato', /^missing columns: .* \(the record runs over 3 lines of the file: a quoted value in it holds line breaks\)$/]], 2));
   it('NDJSON lines that are not JSON objects: rejected with their line numbers', () =>
     expectRowsRejected('multimed/2025-01.notes.ndjson', [[2, null, /^line is not valid JSON$/], [3, null, /^line is JSON but not an object$/]], 2));
 

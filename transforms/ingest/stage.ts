@@ -742,11 +742,28 @@ async function collectCsvRejects(
   rows: { readonly table: string; readonly line: string; readonly where: string; readonly count: string },
   rj: string, rs: string,
 ): Promise<number> {
+  // the lines of the file a rejected record runs over: more than one where a quoted value holds line breaks
+  const spans = `len(string_split_regex(rtrim(csv_line, chr(13) || chr(10)), '\\r\\n|\\r|\\n'))`;
+  // A quote that is never closed takes the rest of the file into one value: read as it is, every
+  // line after it would be gone without a reject of its own. The file is rejected whole, to be
+  // delivered again with the quote closed.
+  const [open] = await queryRows<{ line: bigint; column_name: string | null; spans: bigint }>(conn,
+    `select line, column_name, ${spans} as spans from ${rj} where error_message like '%unterminated quote%' order by line limit 1`);
+  if (open) {
+    throw new FileRejected(`line ${open.line}${open.column_name ? `, column ${open.column_name}` : ''}: a quote opens a value and is never closed, `
+      + `so the rest of the file (${open.spans} line${open.spans === 1n ? '' : 's'}) would be read as that one value; close the quote `
+      + '(a quote inside a value is written twice: "") and deliver the file again');
+  }
   const [row] = await queryRows<{ lines: bigint }>(conn, `select count(distinct line) as lines from ${rj}`);
   const lines = Number(row!.lines);
   if (lines > 0) {
+    // Line numbers count records (a quoted line break starts none): a rejected record that runs
+    // over several lines says so, or the lines after its first would seem to be missing.
     await conn.run(`insert into meta.rejects
-      select ${mine}, line, column_name, lower(error_type) || ': ' || error_message, left(csv_line, 200)
+      select ${mine}, line, column_name,
+        lower(error_type) || ': ' || error_message
+          || case when ${spans} > 1 then ' (the record runs over ' || ${spans} || ' lines of the file: a quoted value in it holds line breaks)' else '' end,
+        left(csv_line, 200)
       from ${rj}`);
     await conn.run(`update ${rows.table} t set ${rows.line} = m.line
       from (
