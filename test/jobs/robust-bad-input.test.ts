@@ -276,6 +276,13 @@ describe('the bad-input corpus in one nightly run', () => {
   it('CRLF line endings and a byte-order mark: loaded in full', () => {
     expect(file('eg-clinea/2025-01-diagnoses-crlf-bom.csv')).toMatchObject({ read: 2, published: 2 });
   });
+  it('a header in another letter case (ID,SOR,... or diagnoseid;sorkode;...): loaded in full, nothing called unknown', () => {
+    expect(file('eg-clinea/2025-01-diagnoses-upper-case-header.csv')).toMatchObject({ read: 2, published: 2, error: null });
+    expect(file('novax/2025-01_diagnoser_lower-case-header.csv')).toMatchObject({ read: 1, published: 1, error: null });
+    for (const f of ['eg-clinea/2025-01-diagnoses-upper-case-header.csv', 'novax/2025-01_diagnoser_lower-case-header.csv']) {
+      expect(logged.filter((l) => l.file === f).map((l) => l.msg)).toEqual([]);
+    }
+  });
 });
 
 describe('files that change or cannot be opened', () => {

@@ -95,3 +95,24 @@ function splitLine(line: string, delimiter: string): string[] {
   fields.push(cur);
   return fields.map((f) => f.trim());
 }
+
+/**
+ * Whether a file's header holds a layout's column name, letter case aside: one system writes
+ * `ID,SOR,...` where the layout says `id,sor,...`. Only ASCII letters are folded, as DuckDB
+ * folds identifiers (its select by the layout's name then finds the file's spelling); `Å` and
+ * `å` stay two names.
+ */
+export function hasColumn(header: readonly string[], name: string): boolean {
+  const key = asciiLower(name);
+  return header.some((c) => asciiLower(c) === key);
+}
+
+/** The names a header repeats, letter case aside (DuckDB could not tell `id` from `ID`). */
+export function repeatedColumns(header: readonly string[]): string[] {
+  const keys = header.map(asciiLower);
+  return [...new Set(header.filter((_, i) => keys.indexOf(keys[i]!) !== i))];
+}
+
+function asciiLower(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+}

@@ -6,7 +6,7 @@ import {
 } from '../../config/load.ts';
 import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
 import { MAX_LINE_BYTES, scanFile } from './scan-file.ts';
-import { MAX_HEADER_BYTES, readHeader, wrongEncoding } from './header.ts';
+import { MAX_HEADER_BYTES, hasColumn, readHeader, repeatedColumns, wrongEncoding } from './header.ts';
 import { literalPath } from './literal-path.ts';
 import { localToUtcSql, OFFSETS_FROM_BYTES, zoneOffsets } from './local-time.ts';
 import { isNotLatin1, transcodeMixed, transcodeWindows1252, type Transcoded } from './windows-1252.ts';
@@ -410,15 +410,15 @@ async function checkCsvFile(target: StageTarget, ctx: StageContext, warnings: st
   const fileColumns = await readHeader(ctx.path, layout.delimiter, layout.encoding);
   if (fileColumns === null) throw new FileRejected(`the first line is longer than ${MAX_HEADER_BYTES / 1024 / 1024} MB: not a header of this layout`);
   if (fileColumns.length === 0) throw new FileRejected('empty file: no header line');
-  const dupes = fileColumns.filter((c, i) => fileColumns.indexOf(c) !== i);
-  if (dupes.length) throw new FileRejected(`duplicated column names in the header: ${[...new Set(dupes)].join(', ')}`);
+  const dupes = repeatedColumns(fileColumns);
+  if (dupes.length) throw new FileRejected(`duplicated column names in the header: ${dupes.join(', ')}`);
   if (!target.computed) checkColumns(target, fileColumns, warnings);
   return { fileColumns, nulBytes: scan.nul, records: scan.records };
 }
 
 /** The staged columns a file's header has, under their staged names. */
 function presentColumns(target: StageTarget, fileColumns: readonly string[]): string[] {
-  return stagedColumns(target.kind).filter((c) => target.columns[c] !== undefined && fileColumns.includes(target.columns[c]!));
+  return stagedColumns(target.kind).filter((c) => target.columns[c] !== undefined && hasColumn(fileColumns, target.columns[c]!));
 }
 
 /**
@@ -575,7 +575,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
     const described = await queryRows<{ column_name: string }>(conn, `describe select * from ${source}`);
     const fileColumns = described.map((c) => c.column_name).filter((c) => c !== 'file_row_number');
     checkColumns(target, fileColumns, warnings);
-    present = cols.filter((c) => target.columns[c] !== undefined && fileColumns.includes(target.columns[c]!));
+    present = cols.filter((c) => target.columns[c] !== undefined && hasColumn(fileColumns, target.columns[c]!));
     await conn.run(`create or replace temp table ${rows} as
       select *, ${nulColumn(present)} as __nul from (
         select file_row_number + 1 as __line, ${selectList(present.map((c) => [`cast(${sqlIdent(target.columns[c]!)} as varchar)`, c]))}
@@ -662,18 +662,18 @@ function selectList(pairs: readonly (readonly [string, string])[]): string {
  * without its header line), whose pseudonyms and free text must not reach the reject's reason.
  */
 function checkColumns(target: StageTarget, fileColumns: readonly string[], warnings: string[]): void {
-  const missing = target.required.filter((c) => target.columns[c] && !fileColumns.includes(target.columns[c]!));
+  const missing = target.required.filter((c) => target.columns[c] && !hasColumn(fileColumns, target.columns[c]!));
   if (missing.length) {
     const names = missing.map((c) => `${target.columns[c]} (${c})`).join(', ');
-    const layoutNames = new Set(Object.values(target.columns));
-    const isHeader = fileColumns.some((c) => c.split(/[;,\t|]/).some((part) => layoutNames.has(part.trim())));
+    const layoutNames = Object.values(target.columns);
+    const isHeader = fileColumns.some((c) => c.split(/[;,\t|]/).some((part) => hasColumn(layoutNames, part.trim())));
     const header = isHeader
       ? `the header has ${fileColumns.join(', ')}`
       : `the first line has ${fileColumns.length} field${fileColumns.length === 1 ? '' : 's'} and none of the layout's column names: a file without its header line? (not quoted: it may be a record)`;
     throw new FileRejected(`required column missing: ${names}; ${header}`);
   }
-  const mapped = new Set(Object.values(target.columns));
-  const extra = fileColumns.filter((c) => !mapped.has(c));
+  const mapped = Object.values(target.columns);
+  const extra = fileColumns.filter((c) => !hasColumn(mapped, c));
   if (extra.length) warnings.push(`unknown columns ignored: ${extra.join(', ')}`);
 }
 
