@@ -125,4 +125,36 @@ describe('nightly on every format', () => {
     expect(String(dia.getColumn('contact_date').dtype)).toMatch(/Date/);
     expect(dia.getColumn('record_id').toArray()).toEqual(['c1', 'c2', 'y1']);
   });
+
+  it('reads Parquet dates and times by their type: a TIMESTAMP in a date column, wall-clock and instant times', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('xmedicus/.keep', '');
+    const sor = "'10000000016004' as sor_kode, null::varchar as ydernummer";
+    await withDatabase(':memory:', async (_db, conn) => {
+      // another system's writer: the date of a letter as a TIMESTAMP, one as an instant late in the evening UTC
+      await conn.run(`copy (select 'e1' as id, ${sor}, 'Pe1' as patient_pseudonym, timestamp '2025-05-05 10:00:00' as dato, 'Epikrise' as titel, 'Set.' as tekst)
+        to ${sqlString(join(ws.inbox, 'xmedicus', 'epikriser_2025-05a.parquet'))} (format parquet)`);
+      await conn.run(`copy (select 'e2' as id, ${sor}, 'Pe2' as patient_pseudonym, timestamptz '2025-05-06 23:30:00+00' as dato, 'Epikrise' as titel, 'Set.' as tekst)
+        to ${sqlString(join(ws.inbox, 'xmedicus', 'epikriser_2025-05b.parquet'))} (format parquet)`);
+      await conn.run(`copy (select 'l1' as id, ${sor}, 'P9' as patient_pseudonym, 'NPU02319' as analysekode, '8.4' as vaerdi, 'mmol/L' as enhed,
+          timestamp '2025-05-05 09:15:00' as proevetidspunkt, timestamptz '2025-05-05 07:45:00+00' as svartidspunkt)
+        to ${sqlString(join(ws.inbox, 'xmedicus', 'labsvar_2025-05.parquet'))} (format parquet)`);
+    });
+    const { summary } = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    const byFile = Object.fromEntries(summary.files.map((f) => [f.file, f]));
+    expect(byFile['xmedicus/epikriser_2025-05a.parquet']).toMatchObject({ read: 1, published: 1, rejected: 0 });
+    expect(byFile['xmedicus/epikriser_2025-05b.parquet']).toMatchObject({ read: 1, published: 1, rejected: 0 });
+    expect(byFile['xmedicus/labsvar_2025-05.parquet']).toMatchObject({ read: 1, published: 1, rejected: 0 });
+    await withDatabase(ws.db, async (_db, conn) => {
+      // 23:30 UTC on 6 May is 01:30 on 7 May in Copenhagen (summer time, UTC+2): the letter's date there
+      expect(await queryRows(conn, `select record_id, written_date::varchar as d from core.epikriser order by 1`)).toEqual([
+        { record_id: 'e1', d: '2025-05-05' }, { record_id: 'e2', d: '2025-05-07' },
+      ]);
+      // the wall-clock TIMESTAMP is Copenhagen time (09:15 = 07:15 UTC); the instant stays the instant
+      expect(await queryRows(conn, `select strftime(sampled_at at time zone 'UTC', '%H:%M') as sampled,
+        strftime(resulted_at at time zone 'UTC', '%H:%M') as resulted from core.laboratoriesvar`))
+        .toEqual([{ sampled: '07:15', resulted: '07:45' }]);
+    });
+  });
 });

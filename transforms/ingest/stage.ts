@@ -572,13 +572,15 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
     rejected = await rejectLines(rows);
   } else {
     const source = `read_parquet(${sqlString(literalPath(ctx.path))}, file_row_number = true)`;
-    const described = await queryRows<{ column_name: string }>(conn, `describe select * from ${source}`);
+    const described = await queryRows<{ column_name: string; column_type: string }>(conn, `describe select * from ${source}`);
     const fileColumns = described.map((c) => c.column_name).filter((c) => c !== 'file_row_number');
     checkColumns(target, fileColumns, warnings);
     present = cols.filter((c) => target.columns[c] !== undefined && hasColumn(fileColumns, target.columns[c]!));
+    const typeOf = (name: string) => described.find((d) => hasColumn([d.column_name], name))?.column_type ?? 'VARCHAR';
     await conn.run(`create or replace temp table ${rows} as
       select *, ${nulColumn(present)} as __nul from (
-        select file_row_number + 1 as __line, ${selectList(present.map((c) => [`cast(${sqlIdent(target.columns[c]!)} as varchar)`, c]))}
+        select file_row_number + 1 as __line,
+          ${selectList(present.map((c) => [parquetText(target.columns[c]!, typeOf(target.columns[c]!), c, layout, ctx.timeZone), c]))}
         from ${source})`);
   }
 
@@ -590,6 +592,23 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   const staged = await insertStaged(conn, target, ctx, present, rows, `${records} and __nul is null`);
   await conn.run(`drop table if exists ${rows}`);
   return finish(staged, rejected + nul);
+}
+
+/**
+ * A Parquet column as the text its staged column is parsed from. A typed date or time is written
+ * in the layout's format, which parses it back: cast to text, a TIMESTAMP in a date column
+ * ('2025-05-05 10:00:00') is no date in '%Y-%m-%d', and every row was rejected. A TIMESTAMP WITH
+ * TIME ZONE is an instant: written as the wall-clock time of the delivery's zone (UTC for a
+ * format ending in Z), the zone the layout's format is read in. (In the hour a clock repeats,
+ * the later of two instants is read as the earlier.)
+ */
+function parquetText(name: string, columnType: string, staged: string, layout: Layout, zone: string): string {
+  const id = sqlIdent(name);
+  const type = parsedType(staged);
+  const format = type === 'date' ? layout.dates : type === 'timestamptz' && !layout.timestamps.includes('%z') ? layout.timestamps : null;
+  if (format === null || !/^(DATE|TIMESTAMP)/.test(columnType)) return `cast(${id} as varchar)`;
+  const wallClock = columnType.includes('WITH TIME ZONE') ? `timezone(${sqlString(type === 'timestamptz' && utcFormat(format) ? 'UTC' : zone)}, ${id})` : id;
+  return `strftime(${wallClock}, ${sqlString(format)})`;
 }
 
 /**
