@@ -82,18 +82,29 @@ async function walk(dir: string): Promise<string[]> {
 /**
  * A gzip file's content size from its trailer (ISIZE: the size modulo 2^32 of the last member),
  * never less than the file itself. Enough to plan runs by; staging counts the real bytes and
- * rejects a file over max_file_size, whatever its trailer says.
+ * rejects a file over max_file_size, whatever its trailer says. A file that is not gzip (no magic
+ * bytes), or whose last four bytes claim more than deflate can make of it (1032 bytes out per
+ * byte in at most: zlib's technical notes), has no trailer to believe: a truncated gzip, text
+ * named .gz or trailing bytes claimed hundreds of MB for a few hundred bytes, and one such file
+ * split a small inbox into several runs. It counts as its size on disk.
  */
-async function gzipContentBytes(path: string, bytes: number): Promise<number> {
+export async function gzipContentBytes(path: string, bytes: number): Promise<number> {
   if (bytes < 18) return bytes;
   // Unreadable: hashing reports it as such, with its reason.
   const fh = await open(path, 'r').catch(() => null);
   if (fh === null) return bytes;
   try {
+    const head = Buffer.alloc(2);
+    await fh.read(head, 0, 2, 0);
+    if (head[0] !== 0x1f || head[1] !== 0x8b) return bytes;
     const trailer = Buffer.alloc(4);
     await fh.read(trailer, 0, 4, bytes - 4);
-    return Math.max(bytes, trailer.readUInt32LE(0));
+    const claimed = trailer.readUInt32LE(0);
+    return claimed > bytes * MAX_DEFLATE_RATIO ? bytes : Math.max(bytes, claimed);
   } finally {
     await fh.close();
   }
 }
+
+/** Deflate's largest expansion, bytes out per byte in (zlib, "Technical details": 1032:1). */
+const MAX_DEFLATE_RATIO = 1032;
