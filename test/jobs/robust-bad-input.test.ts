@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
+import { queryRows, sqlString, withDatabase } from '../../transforms/db/connection.ts';
 import { EXIT } from '../../jobs/exit-codes.ts';
 import { runNightly, type NightlyResult } from '../../jobs/nightly.ts';
 import { onReach } from '../../jobs/crashpoints.ts';
@@ -34,6 +34,11 @@ async function corpusInbox(): Promise<Workspace> {
   await writeFile(join(ws.inbox, 'eg-clinea/2025-01-diagnoses-latin1.csv'), Buffer.from('id,sor,provider_number,patient_ref,diagnosis_code,diagnosis_type,encounter_date\n'
     + 'e1,71001000016002,,PE000001,L40.0,aktionsdiagnose,2025-01-03\ne2,71001000016002,,Pæøå0002,L20.9,bidiagnose,2025-01-04\n'
     + 'e3,71001000016002,,PE000003,L20.9,bidiagnose,2025-01-05\n', 'latin1'));
+  // UTF-8 with one line another program wrote in Windows-1252 (ø as the byte F8)
+  await writeFile(join(ws.inbox, 'eg-clinea/2025-01-diagnoses-mixed.csv'), Buffer.concat([
+    Buffer.from('id,sor,provider_number,patient_ref,diagnosis_code,diagnosis_type,encounter_date\n'
+      + 'mx1,71001000016002,,PMX0001,L40.0,aktionsdiagnose,2025-01-03\nmx2,71001000016002,,PMXø002,L20.9,bidiagnose,2025-01-04\n', 'utf8'),
+    Buffer.from('mx3,71001000016002,,PMXø003,L20.9,bidiagnose,2025-01-05\n', 'latin1')]));
   await ws.put('novax/2025-01_epikriser_10mb-field.csv', `${EH}\nb1;${SOR};;PB000001;03-01-2025;Epikrise;kort\n`
     + `b2;${SOR};;PB000002;03-01-2025;Epikrise;${'x'.repeat(10 * 1024 * 1024)}\nb3;${SOR};;PB000003;03-01-2025;Epikrise;kort\n`, 'latin-1');
   // Saved as UTF-16 by a spreadsheet (with a byte order mark), and big-endian without one; a
@@ -82,6 +87,10 @@ beforeAll(async () => {
 });
 
 const file = (name: string) => run.summary.files.find((f) => f.file === name);
+/** The patients of a file's rows, published or quarantined, in line order. */
+const patientsOf = (name: string) => withDatabase(ws.db, async (_d, conn) => (await queryRows<{ patient: string }>(conn,
+  `select patient from (select patient, source_line from core.diagnoser where source_file = ${sqlString(name)}
+   union all select record->>'patient', source_line from core.quarantine where source_file = ${sqlString(name)}) order by source_line`)).map((r) => r.patient));
 const rejectsOf = (name: string) => rejects.filter((r) => r.source_file === name);
 const quarantineOf = (name: string) => quarantine.filter((q) => q.source_file === name);
 const skippedOf = (name: string) => run.summary.skipped.find((s) => s.file === name);
@@ -159,8 +168,18 @@ describe('the bad-input corpus in one nightly run', () => {
     expectFileRejected('xmedicus/diagnoser_2025-01.parquet', /^file could not be read: .*'xmedicus\/diagnoser_2025-01\.parquet'$/));
 
   // Rows that cannot be parsed.
-  it('wrong encoding (Latin-1 bytes in a UTF-8 layout): that line rejected, the others published', () =>
-    expectRowsRejected('eg-clinea/2025-01-diagnoses-latin1.csv', [[3, 'patient_ref', /^invalid encoding: .*not utf-8 encoded/]], 2));
+  it('wrong encoding (a Latin-1 file in a UTF-8 layout): read as Windows-1252, every line kept, with a warning', async () => {
+    const name = 'eg-clinea/2025-01-diagnoses-latin1.csv';
+    expect(file(name)).toMatchObject({ read: 3, rejected: 0, error: null });
+    expect(logged.filter((l) => l.file === name).map((l) => l.msg)).toEqual([expect.stringMatching(/^read as Windows-1252: the file its layout declares UTF-8/)]);
+    expect(await patientsOf(name)).toEqual(['PE000001', 'Pæøå0002', 'PE000003']);
+  });
+  it('a UTF-8 file with a Windows-1252 line: each line read as what it is, with a warning', async () => {
+    const name = 'eg-clinea/2025-01-diagnoses-mixed.csv';
+    expect(file(name)).toMatchObject({ read: 3, rejected: 0, error: null });
+    expect(logged.filter((l) => l.file === name).map((l) => l.msg)).toEqual([expect.stringMatching(/^read line by line: the file its layout declares UTF-8/)]);
+    expect(await patientsOf(name)).toEqual(['PMX0001', 'PMXø002', 'PMXø003']);
+  });
   it('a 10 MB field: that line rejected as too long, the lines around it published', () =>
     expectRowsRejected('novax/2025-01_epikriser_10mb-field.csv', [[3, null, /^line size over maximum: .*10485808 bytes/]], 2));
   it('NUL bytes: the record rejected, naming the column', () =>

@@ -10,7 +10,7 @@ import { MAX_HEADER_BYTES, hasColumn, readHeader, repeatedColumns, wrongEncoding
 import { literalPath } from './literal-path.ts';
 import { localToUtcSql, OFFSETS_FROM_BYTES, zoneOffsets } from './local-time.ts';
 import { isNotLatin1, transcodeMixed, transcodeWindows1252, type Transcoded } from './windows-1252.ts';
-import { READ_AS_UTF8, READ_PER_LINE } from './utf8-check.ts';
+import { READ_AS_UTF8, READ_PER_LINE, fileEncoding } from './utf8-check.ts';
 import { maskIdentifiers } from '../privacy/identifiers.ts';
 
 /** The longest record staged (DuckDB's default max_line_size, set explicitly: a larger buffer would lift it). */
@@ -178,6 +178,17 @@ class DeclaredLatin1IsUtf8 extends Error {}
 class DeclaredLatin1IsMixed extends Error {}
 
 /**
+ * A file its layout declares UTF-8 whose lines DuckDB turned down as not UTF-8, and that is in
+ * fact Windows-1252 throughout ('other': no UTF-8 character in it) or has lines of both
+ * ('mixed'): staged again from a UTF-8 copy, as a Latin-1 layout's UTF-8 file is read as UTF-8.
+ */
+class DeclaredUtf8IsNot extends Error {
+  constructor(readonly verdict: 'other' | 'mixed') {
+    super(`not UTF-8 (${verdict})`);
+  }
+}
+
+/**
  * Reads one delivered file into its staging table. Every record ends up either
  * staged (with its line number) or in meta.rejects (with line, column and reason).
  */
@@ -187,6 +198,11 @@ export async function stageFile(conn: DuckDBConnection, target: StageTarget, ctx
   } catch (err) {
     if (err instanceof DeclaredLatin1IsUtf8) return stageAsUtf8(conn, target, ctx);
     if (err instanceof DeclaredLatin1IsMixed) return stageCopy(conn, target, ctx, err, transcodeMixed, READ_PER_LINE);
+    if (err instanceof DeclaredUtf8IsNot) {
+      return err.verdict === 'mixed'
+        ? stageCopy(conn, target, ctx, err, transcodeMixed, UTF8_READ_PER_LINE)
+        : stageCopy(conn, target, ctx, err, transcodeWindows1252, UTF8_READ_AS_WINDOWS_1252);
+    }
     if (target.layout.encoding === 'latin-1' && isNotLatin1(err)) return stageCopy(conn, target, ctx, err, transcodeWindows1252, READ_AS_WINDOWS_1252);
     return rejectFile(conn, target, ctx, err);
   }
@@ -204,6 +220,8 @@ async function stageAsUtf8(conn: DuckDBConnection, target: StageTarget, ctx: Sta
 }
 
 const READ_AS_WINDOWS_1252 = 'read as Windows-1252: the Latin-1 file holds bytes 0x80-0x9F (dashes, quotes or a euro sign typed in Windows)';
+const UTF8_READ_AS_WINDOWS_1252 = 'read as Windows-1252: the file its layout declares UTF-8 is not UTF-8 and holds no UTF-8 character, its letters beyond ASCII are Windows-1252 (Latin-1) ones (read as UTF-8, every line with an æ, ø or å would be rejected)';
+const UTF8_READ_PER_LINE = 'read line by line: the file its layout declares UTF-8 holds lines in Windows-1252 (Latin-1) beside UTF-8 ones; each is read as what it is';
 
 /**
  * A Latin-1 file staged again from a UTF-8 copy (windows-1252.ts), under its own name, hash and
@@ -534,6 +552,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
       if (strict !== null) await unstage(conn, target.kind, [ctx.seq]);
       const staged = await insertStaged(conn, target, ctx, present, `(${read(true)})`, 'true');
       const lines = { table: stagingTable(target.kind), line: 'source_line', count: String(staged), where: `file_no = ${ctx.seq}` };
+      await notUtf8AsDeclared(conn, target, ctx, rj);
       return finish(staged, await collectCsvRejects(conn, mine, lines, rj, rs));
     }
     await conn.run(`create or replace temp table ${rows} as select *, ${nulColumn(present)} as __nul from (${read(true)})`);
@@ -756,6 +775,20 @@ const IS_OBJECT = `coalesce(case when json_valid(j) then json_type(j) = 'OBJECT'
  * the file, while our row_number() skipped them. `rows` names where the file's
  * records are, their line column and (as SQL) how many there are. Returns the number of rejected lines.
  */
+/**
+ * Throws DeclaredUtf8IsNot when DuckDB turned lines of a file its layout declares UTF-8 down as
+ * not UTF-8 and the file is Windows-1252 throughout, or in some of its lines; a file that only
+ * fails DuckDB's check some other way keeps its rejects. Looked at only once DuckDB found such a
+ * line, so a clean file costs nothing.
+ */
+async function notUtf8AsDeclared(conn: DuckDBConnection, target: StageTarget, ctx: StageContext, rj: string): Promise<void> {
+  if (target.layout.encoding !== 'utf-8') return;
+  const [bad] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from ${rj} where error_type = 'INVALID ENCODING'`);
+  if (!bad || bad.n === 0n) return;
+  const verdict = await fileEncoding(ctx.path);
+  if (verdict === 'other' || verdict === 'mixed') throw new DeclaredUtf8IsNot(verdict);
+}
+
 async function collectCsvRejects(
   conn: DuckDBConnection, mine: string,
   rows: { readonly table: string; readonly line: string; readonly where: string; readonly count: string },
