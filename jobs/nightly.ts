@@ -14,7 +14,7 @@ import { stageRun } from '../transforms/ingest/stage-run.ts';
 import { loadMacros } from '../transforms/macros.ts';
 import { acceptRun } from '../transforms/publish/accept.ts';
 import { probeOutbox, publishBatch, publishPending } from '../transforms/publish/batch.ts';
-import { ledgerByKind, quarantineTail, recordLedger } from '../transforms/publish/ledger.ts';
+import { ledgerByKind, quarantineTail, recordLedger, repeatedFailuresOnly } from '../transforms/publish/ledger.ts';
 import { heldRowCounts } from '../transforms/publish/release.ts';
 import { loadSpecialties, type Specialty } from '../transforms/reference/specialties.ts';
 import { stepTimer, type RunContext, type StepTime } from '../transforms/run-context.ts';
@@ -229,6 +229,13 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   const staged = await stageRun(db, conn, config, candidates, { ...ctx, progress });
   step('stage', { files: candidates.length });
   reach('after-staging');
+  const repeated = await repeatedFailuresOnly(conn, candidates, staged, ctx);
+  if (repeated !== null) {
+    await dropRunScratch(conn);
+    summary.files.push(...repeated);
+    log.info({ files: repeated.length }, 'only files that failed before, the same way: nothing new to publish');
+    return;
+  }
 
   // local_time_zone: the zone the layouts' local times are read in (macros/fall_back.sql)
   await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};

@@ -39,6 +39,40 @@ describe('loading exactly once', () => {
     expect(await readdir(ws.outbox)).toEqual([first.summary.batchId]);
   });
 
+  it('a file that fails again the same way publishes no new batch, and loads once it is fixed', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/2025-01_diagnoser_1.csv', JANUARY, 'latin-1');
+    // the date column missing: the file fails whole, and is tried again every night
+    const broken = JANUARY.split('\n').map((l) => l.split(';').slice(0, 6).join(';')).join('\n');
+    await ws.put('novax/2025-01_diagnoser_2.csv', broken, 'latin-1');
+    const first = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    const failure = first.summary.files.find((f) => f.file === 'novax/2025-01_diagnoser_2.csv')!;
+    expect(failure.error).toMatch(/^required column missing: Kontaktdato/);
+    const before = await counts(ws.db);
+
+    for (const night of [2, 3]) {
+      const again = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+      expect(again.exitCode, `night ${night}`).toBe(0);
+      expect(again.summary.batchId, `night ${night}`).toBeNull();
+      expect(again.summary.files).toEqual([{ ...failure, error: `${failure.error} (failed the same way since run ${first.summary.runId})` }]);
+      expect(await counts(ws.db)).toEqual(before);
+      expect(await readdir(ws.outbox)).toEqual([first.summary.batchId]);
+    }
+    await withDatabase(ws.db, async (_d, conn) => {
+      // every attempt is on record; the rejects are the first night's, in its batch
+      expect(await queryRows(conn, `select outcome, count(*)::int as n from meta.file_sightings where file_name = 'novax/2025-01_diagnoser_2.csv' group by 1`))
+        .toEqual([{ outcome: 'failed', n: 3 }]);
+      expect(await queryRows(conn, `select batch_id from meta.rejects where source_file = 'novax/2025-01_diagnoser_2.csv'`))
+        .toEqual([{ batch_id: first.summary.batchId }]);
+    });
+
+    await ws.put('novax/2025-01_diagnoser_2.csv', JANUARY.replaceAll('n1;', 'n3;').replaceAll('n2;', 'n4;'), 'latin-1');
+    const fixed = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(fixed.summary.batchId).not.toBeNull();
+    expect(fixed.summary.files).toEqual([expect.objectContaining({ file: 'novax/2025-01_diagnoser_2.csv', read: 2, published: 2, error: null })]);
+  });
+
   it('the same content under another name is skipped, in the same run and in a later one', async () => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);

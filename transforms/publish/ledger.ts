@@ -102,6 +102,37 @@ export async function recordLedger(
   return files;
 }
 
+/**
+ * When every file of a run failed as a whole, each exactly as the same content failed in an
+ * earlier run (same reason), the run has nothing new: its failures are recorded as sightings
+ * (each error saying since when), its rejects taken back, and no batch is made. A failed file is
+ * tried again every night, so that it loads once it or the configuration is fixed; without this,
+ * each of those nights published an empty batch holding the same reject. Returns the files'
+ * accounts, or null when the run has something new (a row, or a failure not seen before).
+ */
+export async function repeatedFailuresOnly(
+  conn: DuckDBConnection, candidates: readonly Candidate[], staged: ReadonlyMap<string, StageResult>, ctx: Pick<RunContext, 'runId' | 'now'>,
+): Promise<FileAccount[] | null> {
+  if (candidates.length === 0 || candidates.some((c) => !staged.get(c.hash)?.fileError)) return null;
+  const before = await queryRows<{ file_hash: string; detail: string; run_id: string }>(conn, `
+    select file_hash, detail, min(run_id) as run_id from meta.file_sightings
+    where outcome = 'failed' and run_id <> ${sqlString(ctx.runId)} and file_hash in (${candidates.map((c) => sqlString(c.hash)).join(', ')})
+    group by all`);
+  const since = new Map(before.map((b) => [`${b.file_hash}\u0000${b.detail}`, b.run_id]));
+  const firstRun = (c: Candidate) => since.get(`${c.hash}\u0000${staged.get(c.hash)!.fileError}`);
+  if (candidates.some((c) => firstRun(c) === undefined)) return null;
+  await conn.run(`delete from meta.rejects where run_id = ${sqlString(ctx.runId)}`);
+  await metaDb(conn).insertInto('meta.file_sightings').values(candidates.map((c) => ({
+    run_id: ctx.runId, file_name: c.entry.file, file_hash: c.hash, seen_at: ctx.now.toISOString(), outcome: 'failed' as const,
+    detail: staged.get(c.hash)!.fileError!,
+  }))).execute();
+  return candidates.map((c) => ({
+    file: c.entry.file, kind: c.entry.role === 'register' ? 'register' : c.entry.delivery.kind,
+    system: c.entry.role === 'register' ? null : c.entry.delivery.system, read: 0, published: 0, quarantined: 0, rejected: 0,
+    error: `${staged.get(c.hash)!.fileError} (failed the same way since run ${firstRun(c)})`,
+  }));
+}
+
 /** A run's rows per data kind, from its ledger (the clinic register left out: it is reference data). */
 export async function ledgerByKind(conn: DuckDBConnection, runId: string): Promise<KindAccount[]> {
   const rows = await queryRows<{ kind: string; read: bigint; published: bigint; quarantined: bigint; rejected: bigint }>(conn, `
