@@ -31,6 +31,11 @@ async function corpusInbox(): Promise<Workspace> {
   const gz = gzipSync(Buffer.from(big, 'latin1'));
   await writeFile(join(ws.inbox, 'novax/2025-01_diagnoser_truncated.csv.gz'), gz.subarray(0, Math.floor(gz.length / 2)));
   await writeFile(join(ws.inbox, 'novax/2025-01_diagnoser_corrupt.csv.gz'), Buffer.concat([gz.subarray(0, 40), Buffer.from('not deflate data at all'), gz.subarray(80, 400)]));
+  // no bytes at all, like the empty CSV: empty too, not "the same content as" that one
+  await writeFile(join(ws.inbox, 'novax/2025-01_diagnoser_empty.csv.gz'), Buffer.alloc(0));
+  // compressed, but not named so; and a zip archive of a delivery
+  await writeFile(join(ws.inbox, 'novax/2025-01_diagnoser_gzip-named-csv.csv'), gzipSync(Buffer.from(`${H}\nz1;${SOR};;PZ000001;DH353;A;03-01-2025\n`, 'latin1')));
+  await writeFile(join(ws.inbox, 'novax/2025-01_diagnoser_zip.csv'), Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00]), Buffer.alloc(60, 7)]));
   await writeFile(join(ws.inbox, 'eg-clinea/2025-01-diagnoses-latin1.csv'), Buffer.from('id,sor,provider_number,patient_ref,diagnosis_code,diagnosis_type,encounter_date\n'
     + 'e1,71001000016002,,PE000001,L40.0,aktionsdiagnose,2025-01-03\ne2,71001000016002,,Pæøå0002,L20.9,bidiagnose,2025-01-04\n'
     + 'e3,71001000016002,,PE000003,L20.9,bidiagnose,2025-01-05\n', 'latin1'));
@@ -140,6 +145,14 @@ describe('the bad-input corpus in one nightly run', () => {
 
   // Whole files that cannot be read.
   it('empty file: rejected as a whole', () => expectFileRejected('novax/2025-01_diagnoser_empty.csv', 'empty file: no header line'));
+  it('a second empty file (a .gz of no bytes): not loaded, called empty, not "the same content as" the first', () => {
+    expect(skippedOf('novax/2025-01_diagnoser_empty.csv.gz')).toEqual({ file: 'novax/2025-01_diagnoser_empty.csv.gz', outcome: 'unreadable', detail: 'empty file (0 bytes): nothing to read' });
+    expect(ledger.has('novax/2025-01_diagnoser_empty.csv.gz')).toBe(false);
+  });
+  it('gzip content in a file named .csv, and a zip archive: rejected, saying what they are', () => {
+    expectFileRejected('novax/2025-01_diagnoser_gzip-named-csv.csv', 'the file is gzip-compressed, but its name does not end in .gz: deliver it named .gz, or uncompressed');
+    expectFileRejected('novax/2025-01_diagnoser_zip.csv', 'the file is a zip archive, not text: deliver the file it holds');
+  });
   it('truncated gzip: rejected as a whole, not loaded up to the cut', () =>
     expectFileRejected('novax/2025-01_diagnoser_truncated.csv.gz', 'gzip file is truncated (cut off before its end)'));
   it('corrupt gzip: rejected as a whole', () => expectFileRejected('novax/2025-01_diagnoser_corrupt.csv.gz', /^gzip file is corrupt \(.+\)$/));

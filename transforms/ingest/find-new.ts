@@ -61,6 +61,13 @@ export async function findNewFiles(
       continue;
     }
     const first = thisRun.get(hash);
+    if (first !== undefined && entry.bytes === 0) {
+      // Two empty files have the same (empty) content, but "same content as" another broken
+      // file would not say that this one is broken too: it fails as empty, on its own.
+      skipped.push({ file: entry.file, outcome: 'unreadable', detail: 'empty file (0 bytes): nothing to read' });
+      log.warn({ file: entry.file, reason: 'empty file (0 bytes)' }, 'file not loaded');
+      continue;
+    }
     if (first !== undefined) {
       skipped.push({ file: entry.file, outcome: 'duplicate_in_run', detail: `same content as ${first}` });
       log.info({ file: entry.file, same_as: first }, 'same content delivered twice in this run, loaded once');

@@ -2,6 +2,9 @@ import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 
+/** The first bytes of a zip archive (a local file header, PKWARE's APPNOTE 4.3.7). */
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+
 /** The longest header line read: a layout's header is a few hundred bytes. */
 export const MAX_HEADER_BYTES = 1 << 20;
 
@@ -37,9 +40,17 @@ function named(columns: readonly string[]): string[] {
  * UTF-16, by its byte order mark or, without one, by a NUL byte beside every character of its
  * first 400 bytes. Read as the layout says, such a header is every character with a NUL between, and a
  * message quoting it would spell out whatever it holds, an identifier included, past the masking.
+ * Or it is no text at all but gzip (in a file not named .gz, or compressed twice) or a zip
+ * archive, by its first bytes: read as text, its "header" was one field of binary.
  */
 export async function wrongEncoding(path: string, encoding: 'utf-8' | 'latin-1'): Promise<string | null> {
   const { head } = await readStart(path, (_buf, read) => read >= 4096);
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    return path.endsWith('.gz')
+      ? 'the file is gzip-compressed twice: deliver it compressed once'
+      : 'the file is gzip-compressed, but its name does not end in .gz: deliver it named .gz, or uncompressed';
+  }
+  if (head.subarray(0, 4).equals(ZIP_MAGIC)) return 'the file is a zip archive, not text: deliver the file it holds';
   const declared = encoding === 'latin-1' ? 'Latin-1' : 'UTF-8';
   const said = (what: string) => `the file is ${what}, not ${declared} text as its layout says: save it as UTF-8`;
   if (head[0] === 0xff && head[1] === 0xfe) return said('UTF-16 (byte order mark FF FE)');
