@@ -30,7 +30,9 @@ const EXT: Record<MonitorFormat, string> = { table: 'txt', csv: 'csv', md: 'md',
 export function renderMonitor(report: MonitorReport, by: readonly MonitorBy[], format: MonitorFormat, options: { danishCsv?: boolean } = {}): string {
   if (format === 'json') return reportJson(report, by);
   const parts: string[] = [];
-  const period = `${report.period.from ?? 'start'} - ${report.period.to ?? 'end'}`;
+  // no --from/--to: every month of the data (the table's own months say which)
+  const { from, to } = report.period;
+  const period = from && to ? `${from} - ${to}` : from ? `fra ${from}` : to ? `til ${to}` : 'alle måneder';
   for (const b of by) {
     const t = b === 'system' ? report.system : report.specialty;
     // one BOM, at the start of the text
