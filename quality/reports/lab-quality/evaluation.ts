@@ -123,7 +123,7 @@ export function evaluationOnlyChecks(checks: readonly CheckDefinition[]): CheckD
 }
 
 /**
- * Without the checks that judge a time against "now" (shifted dates), or a SOR code (no clinic);
+ * Without the checks that judge a time against "now" or an enrolment date (shifted dates), or a SOR code (no clinic);
  * and the pattern of the patient pseudonym (the nine journal systems' format) only over their
  * rows: a foreign extract (a mapped layout, FHIR) has identifiers of its own making, and judging
  * them by ours flagged nearly every row of every foreign extract tried.
@@ -132,7 +132,7 @@ export function applicableChecks<C extends Pick<CheckDefinition, 'id' | 'type' |
   checks: readonly C[], ev: Evaluation, foreignSystems: readonly string[] = [], onlyForeign = false,
 ): C[] {
   return checks.flatMap((c) => {
-    if (ev.datesShifted && /_future$/.test(c.id)) return [];
+    if (ev.datesShifted && /_(future|before_enrolment)$/.test(c.id)) return [];
     if (ev.noClinic && (c.params.column === 'sor_code' || c.params.to === 'ref.clinics')) return [];
     if (c.type === 'pattern' && c.params.column === 'patient' && foreignSystems.length > 0) {
       if (onlyForeign) return [];
