@@ -227,6 +227,8 @@ describe('the bad-input corpus in one nightly run', () => {
       [[3, 'Kontaktdato', /^missing columns: .* \(the record runs over 3 lines of the file: a quoted value in it holds line breaks\)$/]], 2));
   it('NDJSON lines that are not JSON objects: rejected with their line numbers', () =>
     expectRowsRejected('multimed/2025-01.notes.ndjson', [[2, null, /^line is not valid JSON$/], [3, null, /^line is JSON but not an object$/]], 2));
+  it('blank NDJSON lines, empty or of spaces and tabs: no record, nothing rejected', () =>
+    expect(rejectsOf('multimed/2025-01.notes.ndjson').map((r) => r.source_line)).toEqual([2, 3]));
 
   // Rows held back by a check.
   it('dates in the future: quarantined by diagnoser.contact_date_future', () => {

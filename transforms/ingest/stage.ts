@@ -569,10 +569,11 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
         delim = chr(30), quote = '', escape = '', compression = 'auto', encoding = ${sqlString(layout.encoding)}))`;
     const values = (numbered = true) => `(select __line, j, __object, ${selectList(present.map((c, i) => [`__v[${i + 1}]`, c]))} from (
       select *, case when __object then json_extract_string(j, [${paths.join(', ')}]) end as __v from ${lines(numbered)}))`;
+    // A line of nothing but JSON's whitespace is a blank line, as an empty one is: no record.
     const rejectLines = async (from: string) => (await conn.run(`insert into meta.rejects
       select ${mine}, __line, null,
         case when json_valid(j) then 'line is JSON but not an object' else 'line is not valid JSON' end, left(j, 200)
-      from ${from} where j is not null and not __object`)).rowsChanged;
+      from ${from} where j is not null and not __object and not regexp_full_match(j, '[ \t\r]*')`)).rowsChanged;
     if (!nulBytes) {
       // Neither a NUL byte nor its escape in the file, so none in a value: straight in. First
       // one read without line numbers: when it stages as many objects as the file has lines,
