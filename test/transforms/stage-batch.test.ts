@@ -200,7 +200,7 @@ describe('NDJSON line numbers', () => {
   // is a record is read once and numbered by row id; any other is read line by line as before.
   const lineOf = fc.oneof(
     { weight: 6, arbitrary: fc.constant('record') },
-    { weight: 1, arbitrary: fc.constantFrom('', '   ', '[1, 2]', '{"recordId": "cut', '"text"') },
+    { weight: 1, arbitrary: fc.constantFrom('', '   ', ' \t ', '[1, 2]', '{"recordId": "cut', '"text"') },
   );
   const file = fc.record({ lines: fc.array(lineOf, { minLength: 1, maxLength: 12 }), eol: fc.constantFrom('\n', '\r\n'), finalEol: fc.boolean() });
 
@@ -226,12 +226,12 @@ describe('NDJSON line numbers', () => {
         const rejected = await queryRows<{ source_line: bigint }>(conn,
           `select source_line from meta.rejects where file_hash = 'h${seq}' order by source_line`);
         // Expected from the text itself: line i holds the record line<i>; a line that is neither
-        // a record nor empty is a reject at its line.
+        // a record nor blank (empty, or JSON's whitespace only) is a reject at its line.
         const expectedLines = f.lines.map((l, i) => ({ l, n: i + 1 }));
         expect(staged.map((r) => [Number(r.source_line), r.record_id])).toEqual(
           expectedLines.filter((x) => x.l === 'record').map((x) => [x.n, `line${x.n}`]));
         expect(rejected.map((r) => Number(r.source_line))).toEqual(
-          expectedLines.filter((x) => x.l !== 'record' && x.l !== '').map((x) => x.n));
+          expectedLines.filter((x) => x.l !== 'record' && x.l.trim() !== '').map((x) => x.n));
         expect(result.rowsStaged).toBe(staged.length);
       }), { numRuns: 60 });
     } finally {
