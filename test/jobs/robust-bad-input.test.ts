@@ -214,11 +214,15 @@ describe('the bad-input corpus in one nightly run', () => {
       [2, 'ref_high', /^not a number/],
       [3, 'sampled_at', /^not a valid time: expected the format %d-%m-%Y %H:%M$/],
     ], 1));
-  it('too many and too few columns on a line: rejected with the counts', () =>
+  it('too many and too few columns on a line: rejected with the counts, one reject a line', () => {
     expectRowsRejected('novax/2025-01_diagnoser_ragged.csv', [
       [2, null, /^too many columns: Expected Number of Columns: 7 Found: 8$/],
       [3, 'Diagnoseart', /^missing columns/],
-    ], 1));
+      [5, null, /^too many columns: Expected Number of Columns: 7 Found: 10$/],
+    ], 1);
+    // three columns too many are one rejected row, not three (rejects.parquet counts as the run does)
+    expect(rejectsOf('novax/2025-01_diagnoser_ragged.csv').map((r) => r.source_line)).toEqual([2, 3, 5]);
+  });
   it('an unterminated quote: the file is rejected whole, not its lines after the quote lost in one value', () =>
     expectFileRejected('novax/2025-01_diagnoser_unterminated-quote.csv',
       'line 3, column PatientPseudo: a quote opens a value and is never closed, so the rest of the file (2 lines) would be read as that one value; close the quote (a quote inside a value is written twice: "") and deliver the file again'));

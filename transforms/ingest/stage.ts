@@ -812,12 +812,20 @@ async function collectCsvRejects(
   if (lines > 0) {
     // Line numbers count records (a quoted line break starts none): a rejected record that runs
     // over several lines says so, or the lines after its first would seem to be missing.
+    // DuckDB reports a record with k columns too many k times (Found: 8, 9, 10), and one with k
+    // too few once per missing column: one reject each, the last surplus or the first missing
+    // one. A record cut at its maximum size is only partly in csv_line: its lines are not told.
     await conn.run(`insert into meta.rejects
       select ${mine}, line, column_name,
         lower(error_type) || ': ' || error_message
-          || case when ${spans} > 1 then ' (the record runs over ' || ${spans} || ' lines of the file: a quoted value in it holds line breaks)' else '' end,
+          || case when error_type <> 'LINE SIZE OVER MAXIMUM' and ${spans} > 1
+            then ' (the record runs over ' || ${spans} || ' lines of the file: a quoted value in it holds line breaks)' else '' end,
         left(csv_line, 200)
-      from ${rj}`);
+      from ${rj}
+      qualify case error_type
+        when 'TOO MANY COLUMNS' then column_idx = max(column_idx) over (partition by line, error_type)
+        when 'MISSING COLUMNS' then column_idx = min(column_idx) over (partition by line, error_type)
+        else true end`);
     await conn.run(`update ${rows.table} t set ${rows.line} = m.line
       from (
         with rejected as (select distinct line - 1 as ord from ${rj}),
