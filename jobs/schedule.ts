@@ -42,11 +42,16 @@ export function readSchedule(file: string, raw: Readonly<Record<string, unknown>
   } catch {
     throw new ConfigError(file, 'schedule.time_zone', timeZone, 'an IANA time zone such as "Europe/Copenhagen"');
   }
+  let next: Date | null;
   try {
-    new Cron(cron, { paused: true, timezone: timeZone }).stop();
+    const job = new Cron(cron, { paused: true, timezone: timeZone });
+    next = job.nextRun();
+    job.stop();
   } catch (err) {
     throw bad(`a cron expression such as "30 2 * * *" (${(err as Error).message})`);
   }
+  // '0 0 30 2 *' (30 February) is well-formed and never comes: a scheduler would wait for nothing
+  if (next === null) throw bad('a cron expression that fires on some date (this one never does)');
   return { cron, timeZone };
 }
 

@@ -40,6 +40,9 @@ describe('fangst schedule', () => {
     await expect(runSchedule({ config: file, cron: '30 2 * *', logger: silent })).rejects.toThrow('--cron: found "30 2 * *", expected a cron expression');
     expect(await main(['node', 'fangst', 'schedule', '--config', file])).toBe(EXIT.config);
     expect(await main(['node', 'fangst', 'schedule', '--config', file, '--cron', '30 2 * *', '--next', '1'])).toBe(EXIT.usage);
+    // well-formed but never due (30 February): said at once, not waited for in silence
+    expect(() => readSchedule(file, { schedule: { cron: '0 0 30 2 *' } })).toThrow('schedule.cron: found "0 0 30 2 *", expected a cron expression that fires on some date (this one never does)');
+    expect(await main(['node', 'fangst', 'schedule', '--config', file, '--cron', '0 0 30 2 *', '--next', '3'])).toBe(EXIT.usage);
   });
 
   it('runs the nightly job on its ticks: the first loads the inbox, the second finds nothing new', async () => {
