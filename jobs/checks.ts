@@ -25,7 +25,18 @@ interface Common {
 }
 
 async function databasePath(o: Common): Promise<string> {
+  // the configured database may not exist yet (the checks are listed without outcomes); one
+  // named with --db must
+  if (o.db !== undefined && !existsSync(o.db)) throw new NotFound('database', o.db, 'run fangst nightly first, or leave out --db');
   return o.db ?? (await loadConfig(o.config)).database;
+}
+
+/** The database to read outcomes from, or null: a configuration that cannot be read lists the checks alone. */
+function optionalDatabase(o: Common): Promise<string | null> {
+  return databasePath(o).catch((err: unknown) => {
+    if (err instanceof NotFound) throw err;
+    return null;
+  });
 }
 
 /** Reads the database at `path` (read-only, beside other readers), or an empty one in memory. */
@@ -52,7 +63,7 @@ interface Latest { run_id: string; run_at: string; outcome: string; numerator: n
 
 async function list(o: ListOptions): Promise<number> {
   const checks = selectChecks(await loadChecks(o.dir ?? defaultChecksDir), o.select, o.exclude);
-  const path = await databasePath(o).catch(() => null);
+  const path = await optionalDatabase(o);
   const latest = new Map<string, Latest>();
   if (path && existsSync(path)) {
     await withDb(path, async (conn) => {
@@ -94,7 +105,7 @@ async function explain(id: string, o: Common): Promise<number> {
     const near = checks.filter((c) => c.id.includes(id) || id.includes(c.kind)).map((c) => c.id).slice(0, 8);
     throw new NotFound('check', id, near.length ? `did you mean ${near.join(', ')}?` : `\`fangst checks\` lists them`);
   }
-  const path = await databasePath(o).catch(() => null);
+  const path = await optionalDatabase(o);
   const sql = await withDb(path && existsSync(path) ? path : null, async (conn) => {
     const env = await sqlEnvironment(conn, check.kind, check, '<run id>', new Date());
     return checkSql(check, env);

@@ -104,6 +104,9 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     await markCrashedRuns(conn);
     // Fail before anything is committed when the outbox cannot take a batch (README, "What fangst guarantees").
     await probeOutbox(config.outbox);
+    // the reports are written after the commit: a reports path that cannot take them (a file, a
+    // read-only folder) failed the run there, blamed on the outbox
+    await probeOutbox(config.reports, 'reports folder');
     await recoverInterrupted(conn, config, { arrow: opts.format === 'arrow', log });
     const ctx = { now, log, checks, specialties, arrow: opts.format === 'arrow', results };
     const found = await findNewFiles(conn, config, { runId: firstRunId, now, log, reach, steps: firstSteps });

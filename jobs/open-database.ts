@@ -2,7 +2,7 @@
 // read-only: DuckDB's file lock lets several of them in at once but none beside a writer.
 // Writers (nightly, lab-quality) hold the run lock first. Either side finding the file held by
 // the other polls for a bounded while, then gives up with DatabaseInUse (exit 75).
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { NotFound, UsageError } from '../config/errors.ts';
 import { lockConflict, openDatabase, type Database, type DatabaseOptions } from '../transforms/db/connection.ts';
 import { createLogger } from './log.ts';
@@ -23,12 +23,21 @@ export function lockWaitMs(): number {
 /** Opens an existing database read-only, as it is (no migration); a missing one is NotFound. */
 export async function openForReading(path: string, options: DatabaseOptions = {}): Promise<Database> {
   if (path !== ':memory:' && !existsSync(path)) throw new NotFound('database', path, 'run fangst nightly first, or pass --db');
+  notAFolder(path);
   return whenFree(path, () => openDatabase(path, { ...options, readOnly: true }));
 }
 
 /** Opens (creating and migrating) the database for a run that holds its run lock. */
 export async function openForWriting(path: string, options: DatabaseOptions = {}): Promise<Database> {
+  notAFolder(path);
   return whenFree(path, () => openDatabase(path, { ...options, readOnly: false }));
+}
+
+/** A folder where the database file should be: said as such, not as DuckDB's "Could not read from file". */
+function notAFolder(path: string): void {
+  if (path !== ':memory:' && existsSync(path) && statSync(path).isDirectory()) {
+    throw new NotFound('database file', path, 'that is a folder: pass the DuckDB file, e.g. --db <folder>/fangst.duckdb');
+  }
 }
 
 async function whenFree(path: string, open: () => Promise<Database>): Promise<Database> {

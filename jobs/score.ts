@@ -1,6 +1,6 @@
 // `fangst score --db FILE --truth FILE`: how well the checks in the database caught the
 // defects the generator put into the data (precision and recall per defect kind).
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
 import { loadScoreConfig, renderScore, scoreFindings, type ScoreResult } from '../quality/score.ts';
@@ -20,6 +20,8 @@ export interface ScoreOptions {
 export async function runScore(opts: ScoreOptions, out: (t: string) => void = (t) => process.stdout.write(t)): Promise<{ exitCode: number; result: ScoreResult }> {
   if (!opts.truth) throw new UsageError('--truth', opts.truth, 'the ground truth file (fangst generate writes truth.parquet beside its output)');
   if (!existsSync(opts.truth)) throw new NotFound('truth file', opts.truth, 'fangst generate writes truth.parquet beside its output');
+  // a CSV or a folder given for the truth: said so, not as DuckDB's error quoting our query
+  if (!isParquet(opts.truth)) throw new NotFound('Parquet truth file', opts.truth, 'that is no Parquet file: fangst generate writes truth.parquet beside its output');
   const cfg = await loadScoreConfig(opts.scoreConfig);
   const dbPath = opts.db ?? (await loadConfig(opts.config)).database;
   if (!existsSync(dbPath)) throw new NotFound('database', dbPath, 'run fangst nightly or lab-quality first, or pass --db');
@@ -44,4 +46,16 @@ export function register(program: Command, exit: (code: number) => void): void {
     .option('--score-config <file>', 'which findings catch which defect kind (default config/score.yaml)')
     .option('--json', 'print the scores as JSON')
     .action(async (o: ScoreOptions) => exit((await runScore(o)).exitCode));
+}
+
+/** Whether `path` is a Parquet file: it starts with the magic bytes PAR1 (Apache Parquet's file format). */
+function isParquet(path: string): boolean {
+  if (statSync(path).isDirectory()) return false;
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    return readSync(fd, head, 0, 4, 0) === 4 && head.toString('latin1') === 'PAR1';
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -54,6 +54,24 @@ describe('exit codes and messages, one per kind of failure', () => {
     const r = await fangst(['checks', 'report', '--db', '/nonexistent/fangst.duckdb'], quiet);
     expect(r.code).toBe(EXIT.config);
     expect(r.stderr).toBe('fangst checks report: no such database: /nonexistent/fangst.duckdb (run fangst nightly first, or pass --db)\n');
+    // also where the command could do without one: a database named with --db must be there
+    const list = await fangst(['checks', '--db', '/nonexistent/fangst.duckdb'], quiet);
+    expect([list.code, list.stderr]).toEqual([EXIT.config, 'fangst checks: no such database: /nonexistent/fangst.duckdb (run fangst nightly first, or leave out --db)\n']);
+  });
+
+  it('a folder given for a database, or a CSV for the truth, is said to be one (2), not DuckDB\'s error', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fangst-paths-'));
+    for (const args of [['runs', '--db', dir], ['checks', '--db', dir]]) {
+      const r = await fangst(args, quiet);
+      expect([r.code, r.stderr], args.join(' ')).toEqual([EXIT.config, `fangst ${args[0]}: no such database file: ${dir} (that is a folder: pass the DuckDB file, e.g. --db <folder>/fangst.duckdb)\n`]);
+    }
+    const ws = await workspace();
+    const night = await fangst(['nightly', '--inbox', ws.inbox, '--outbox', ws.outbox, '--reports', ws.reports, '--db', dir], quiet);
+    expect([night.code, night.stderr]).toEqual([EXIT.config, `fangst nightly: no such database file: ${dir} (that is a folder: pass the DuckDB file, e.g. --db <folder>/fangst.duckdb)\n`]);
+    const csv = join(dir, 'truth.csv');
+    await writeFile(csv, 'kind,record_key\nx,y\n');
+    const score = await fangst(['score', '--db', '/nonexistent/fangst.duckdb', '--truth', csv], quiet);
+    expect([score.code, score.stderr]).toEqual([EXIT.config, `fangst score: no such Parquet truth file: ${csv} (that is no Parquet file: fangst generate writes truth.parquet beside its output)\n`]);
   });
 
   it('another run holding the lock is exit 75', async () => {
@@ -80,5 +98,14 @@ describe('exit codes and messages, one per kind of failure', () => {
     const debug = await fangst(nightlyArgs(ws), { FANGST_LOG_LEVEL: 'debug' });
     expect(debug.code).toBe(EXIT.failed);
     expect(debug.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('a reports path that is a file fails the run before anything is loaded, naming the reports folder', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await writeFile(ws.reports, 'not a folder');
+    const r = await fangst(nightlyArgs(ws), quiet);
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.stderr).toMatch(/^fangst nightly: reports folder is not writable: .*; nothing was loaded, the next run tries again\n$/);
   });
 });

@@ -194,9 +194,10 @@ async function markPublished(conn: DuckDBConnection, batchId: string, path: stri
 
 /**
  * Fails early, before a run stages or commits anything, when the outbox cannot
- * take a batch (missing rights, read-only, a file where the folder should be).
+ * take a batch (missing rights, read-only, a file where the folder should be); also
+ * for the reports folder (`what`), which the run writes after its commit.
  */
-export async function probeOutbox(outbox: string): Promise<void> {
+export async function probeOutbox(outbox: string, what = 'outbox'): Promise<void> {
   const probe = join(outbox, `.probe-${process.pid}-${randomBytes(3).toString('hex')}`);
   try {
     await mkdir(outbox, { recursive: true });
@@ -204,7 +205,7 @@ export async function probeOutbox(outbox: string): Promise<void> {
     await rm(probe, { force: true });
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`outbox is not writable: ${outbox}: ${e.code ?? e.message}; nothing was loaded, the next run tries again`);
+    throw new Error(`${what} is not writable: ${outbox}: ${e.code ?? e.message}; nothing was loaded, the next run tries again`);
   }
 }
 
