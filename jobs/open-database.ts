@@ -23,19 +23,26 @@ export function lockWaitMs(): number {
 /** Opens an existing database read-only, as it is (no migration); a missing one is NotFound. */
 export async function openForReading(path: string, options: DatabaseOptions = {}): Promise<Database> {
   if (path !== ':memory:' && !existsSync(path)) throw new NotFound('database', path, 'run fangst nightly first, or pass --db');
-  notAFolder(path);
+  usablePath(path);
   return whenFree(path, () => openDatabase(path, { ...options, readOnly: true }));
 }
 
 /** Opens (creating and migrating) the database for a run that holds its run lock. */
 export async function openForWriting(path: string, options: DatabaseOptions = {}): Promise<Database> {
-  notAFolder(path);
+  usablePath(path);
   return whenFree(path, () => openDatabase(path, { ...options, readOnly: false }));
 }
 
-/** A folder where the database file should be: said as such, not as DuckDB's "Could not read from file". */
-function notAFolder(path: string): void {
-  if (path !== ':memory:' && existsSync(path) && statSync(path).isDirectory()) {
+/**
+ * A folder where the database file should be: said as such, not as DuckDB's "Could not read from
+ * file". And a path with a '?' in it: DuckDB names the write-ahead log by cutting the path there
+ * ('/data/a?b/f.duckdb' logs to '/data/a.wal?b/f.duckdb'), so nothing it writes ever commits,
+ * and every run failed with "cannot rollback - no transaction is active".
+ */
+function usablePath(path: string): void {
+  if (path === ':memory:') return;
+  if (path.includes('?')) throw new UsageError('database path', path, 'a path without "?" (DuckDB cuts the name of its write-ahead log at a "?")');
+  if (existsSync(path) && statSync(path).isDirectory()) {
     throw new NotFound('database file', path, 'that is a folder: pass the DuckDB file, e.g. --db <folder>/fangst.duckdb');
   }
 }

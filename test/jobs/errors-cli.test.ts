@@ -59,7 +59,7 @@ describe('exit codes and messages, one per kind of failure', () => {
     expect([list.code, list.stderr]).toEqual([EXIT.config, 'fangst checks: no such database: /nonexistent/fangst.duckdb (run fangst nightly first, or leave out --db)\n']);
   });
 
-  it('a folder given for a database, or a CSV for the truth, is said to be one (2), not DuckDB\'s error', async () => {
+  it('a folder given for a database, a "?" in its path, or a CSV for the truth: said so, not DuckDB\'s error', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fangst-paths-'));
     for (const args of [['runs', '--db', dir], ['checks', '--db', dir]]) {
       const r = await fangst(args, quiet);
@@ -68,6 +68,10 @@ describe('exit codes and messages, one per kind of failure', () => {
     const ws = await workspace();
     const night = await fangst(['nightly', '--inbox', ws.inbox, '--outbox', ws.outbox, '--reports', ws.reports, '--db', dir], quiet);
     expect([night.code, night.stderr]).toEqual([EXIT.config, `fangst nightly: no such database file: ${dir} (that is a folder: pass the DuckDB file, e.g. --db <folder>/fangst.duckdb)\n`]);
+    // DuckDB cuts its log's name at a '?': every run failed with "cannot rollback - no transaction is active"
+    const odd = join(dir, 'a?b', 'fangst.duckdb');
+    const q = await fangst(['nightly', '--inbox', ws.inbox, '--outbox', ws.outbox, '--reports', ws.reports, '--db', odd], quiet);
+    expect([q.code, q.stderr]).toEqual([EXIT.usage, `fangst nightly: database path: found "${odd}", expected a path without "?" (DuckDB cuts the name of its write-ahead log at a "?")\n`]);
     const csv = join(dir, 'truth.csv');
     await writeFile(csv, 'kind,record_key\nx,y\n');
     const score = await fangst(['score', '--db', '/nonexistent/fangst.duckdb', '--truth', csv], quiet);
