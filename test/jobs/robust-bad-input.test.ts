@@ -44,6 +44,9 @@ async function corpusInbox(): Promise<Workspace> {
     Buffer.from('id,sor,provider_number,patient_ref,diagnosis_code,diagnosis_type,encounter_date\n'
       + 'mx1,71001000016002,,PMX0001,L40.0,aktionsdiagnose,2025-01-03\nmx2,71001000016002,,PMXø002,L20.9,bidiagnose,2025-01-04\n', 'utf8'),
     Buffer.from('mx3,71001000016002,,PMXø003,L20.9,bidiagnose,2025-01-05\n', 'latin1')]));
+  // a note of 3 MB in NDJSON, between two ordinary ones
+  const note = (id: string, text: string) => JSON.stringify({ recordId: id, sorCode: '81001000016009', patientPseudonym: `P${id}`, time: '2025-01-05T10:00:00', noteType: 'Konsultation', text });
+  await ws.put('multimed/2025-01-long.notes.ndjson', [note('lg1', 'kort'), note('lg2', 'x'.repeat(3 * 1024 * 1024)), note('lg3', 'kort')].join('\n') + '\n');
   await ws.put('novax/2025-01_epikriser_10mb-field.csv', `${EH}\nb1;${SOR};;PB000001;03-01-2025;Epikrise;kort\n`
     + `b2;${SOR};;PB000002;03-01-2025;Epikrise;${'x'.repeat(10 * 1024 * 1024)}\nb3;${SOR};;PB000003;03-01-2025;Epikrise;kort\n`, 'latin-1');
   // Saved as UTF-16 by a spreadsheet (with a byte order mark), and big-endian without one; a
@@ -231,6 +234,8 @@ describe('the bad-input corpus in one nightly run', () => {
       [[3, 'Kontaktdato', /^missing columns: .* \(the record runs over 3 lines of the file: a quoted value in it holds line breaks\)$/]], 2));
   it('NDJSON lines that are not JSON objects: rejected with their line numbers', () =>
     expectRowsRejected('multimed/2025-01.notes.ndjson', [[2, null, /^line is not valid JSON$/], [3, null, /^line is JSON but not an object$/]], 2));
+  it('an NDJSON line of 3 MB: that line rejected as too long, the lines around it published', () =>
+    expectRowsRejected('multimed/2025-01-long.notes.ndjson', [[2, null, /^line size over maximum: the line is \d+ bytes, more than a record may be \(2000000\)$/]], 2));
   it('blank NDJSON lines, empty or of spaces and tabs: no record, nothing rejected', () =>
     expect(rejectsOf('multimed/2025-01.notes.ndjson').map((r) => r.source_line)).toEqual([2, 3]));
 

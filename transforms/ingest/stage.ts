@@ -504,15 +504,18 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   const csv = layout.format === 'csv' || layout.format === 'tsv';
   let nulBytes = true;
   let fileColumns: string[] = [];
-  // NDJSON: how many lines the file has (FileScan.lines)
+  // NDJSON: how many lines the file has (FileScan.lines), and whether one is longer than a record may be
   let ndjsonLines: number | null = null;
+  let ndjsonLong = false;
   if (csv) ({ fileColumns, nulBytes } = await checkCsvFile(target, ctx, warnings));
   else if (layout.format === 'ndjson' || ctx.path.endsWith('.gz')) {
     const ndjson = layout.format === 'ndjson';
-    const scan = await scanFile(ctx.path, { jsonEscapes: ndjson, maxBytes: ctx.maxFileBytes, countLines: ndjson });
+    const scan = await scanFile(ctx.path, { jsonEscapes: ndjson, maxBytes: ctx.maxFileBytes, countLines: ndjson, ...(ndjson ? { maxLineBytes: MAX_RECORD_BYTES } : {}) });
     if (scan.problem) throw new FileRejected(scan.problem);
     nulBytes = scan.nul;
-    ndjsonLines = scan.lines;
+    // the scan stops counting at a long line
+    ndjsonLong = scan.longLine !== null;
+    ndjsonLines = ndjsonLong ? null : scan.lines;
   } else if (ctx.maxFileBytes !== undefined && (await stat(ctx.path)).size > ctx.maxFileBytes) {
     throw new FileRejected(`larger than ${Math.round(ctx.maxFileBytes / 1024 / 1024)} MB (max_file_size)`);
   }
@@ -564,15 +567,22 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
     // parses each line once for all of them.
     present = cols.filter((c) => target.columns[c] !== undefined);
     const paths = present.map((c) => sqlString(`$."${target.columns[c]!.replaceAll('"', '\\"')}"`));
-    const lines = (numbered = true) => `(select ${numbered ? 'row_number() over ()' : 'null::bigint'} as __line, j, ${IS_OBJECT} as __object
+    // A line longer than a record may be (MAX_RECORD_BYTES, as for CSV) is rejected with its
+    // number: read with a buffer that holds it, where DuckDB's default one failed the whole file
+    // ("CSV Error on Line: 2", and the line number one off).
+    const tooLong = `strlen(j) > ${MAX_RECORD_BYTES}`;
+    const lines = (numbered = true) => `(select ${numbered ? 'row_number() over ()' : 'null::bigint'} as __line, j,
+        ${ndjsonLong ? `not ${tooLong} and ` : ''}${IS_OBJECT} as __object
       from read_csv(${sqlString(literalPath(ctx.path))}, header = false, auto_detect = false, columns = {'j': 'VARCHAR'},
-        delim = chr(30), quote = '', escape = '', compression = 'auto', encoding = ${sqlString(layout.encoding)}))`;
+        delim = chr(30), quote = '', escape = '', compression = 'auto', encoding = ${sqlString(layout.encoding)}${ndjsonLong
+          ? `, max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${MAX_LINE_BYTES + 1}` : ''}))`;
     const values = (numbered = true) => `(select __line, j, __object, ${selectList(present.map((c, i) => [`__v[${i + 1}]`, c]))} from (
       select *, case when __object then json_extract_string(j, [${paths.join(', ')}]) end as __v from ${lines(numbered)}))`;
     // A line of nothing but JSON's whitespace is a blank line, as an empty one is: no record.
     const rejectLines = async (from: string) => (await conn.run(`insert into meta.rejects
       select ${mine}, __line, null,
-        case when json_valid(j) then 'line is JSON but not an object' else 'line is not valid JSON' end, left(j, 200)
+        case when ${tooLong} then 'line size over maximum: the line is ' || strlen(j) || ' bytes, more than a record may be (${MAX_RECORD_BYTES})'
+          when json_valid(j) then 'line is JSON but not an object' else 'line is not valid JSON' end, left(j, 200)
       from ${from} where j is not null and not __object and not regexp_full_match(j, '[ \t\r]*')`)).rowsChanged;
     if (!nulBytes) {
       // Neither a NUL byte nor its escape in the file, so none in a value: straight in. First
