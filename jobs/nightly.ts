@@ -107,7 +107,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     // the reports are written after the commit: a reports path that cannot take them (a file, a
     // read-only folder) failed the run there, blamed on the outbox
     await probeOutbox(config.reports, 'reports folder');
-    await recoverInterrupted(conn, config, { arrow: opts.format === 'arrow', log });
+    const recovered = await recoverInterrupted(conn, config, { arrow: opts.format === 'arrow', log });
     const ctx = { now, log, checks, specialties, arrow: opts.format === 'arrow', results };
     const found = await findNewFiles(conn, config, { runId: firstRunId, now, log, reach, steps: firstSteps });
     // A backfill's inbox is loaded as consecutive runs of a bounded size (transforms/ingest/plan-runs.ts):
@@ -121,7 +121,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
       // Each run of a backfill has its own time, after the one before it: report trends order by it.
       if (i > 0) clock = new Date(Math.max(clock.getTime() + 1, opts.now ? 0 : Date.now()));
       const runId = i === 0 ? firstRunId : newId('r', clock);
-      const summary = await oneRun(db, conn, config, chunk, i === 0 ? found.skipped : [], {
+      const summary = await oneRun(db, conn, config, chunk, i === 0 ? found.skipped : [], i === 0 ? recovered : [], {
         ...ctx, now: clock, runId, batchId: newId('b', clock), reach, steps: i === 0 ? firstSteps : [], startedAt: i === 0 ? jobStarted : new Date(),
       });
       if (summary.heldBack.length > 0) exitCode = EXIT.heldBack;
@@ -144,9 +144,9 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
 /**
  * Publishes the batches an interrupted run committed but never published, and writes their
  * quality reports, which that run never got to, under its own run id (before each batch is
- * marked published, as a run does).
+ * marked published, as a run does). Returns them: the run that publishes them says so.
  */
-async function recoverInterrupted(conn: DuckDBConnection, config: PipelineConfig, opts: { arrow: boolean; log: Logger }): Promise<void> {
+async function recoverInterrupted(conn: DuckDBConnection, config: PipelineConfig, opts: { arrow: boolean; log: Logger }): Promise<string[]> {
   const beforeMarked = async (b: string) => {
     const [owner] = await queryRows<{ run_id: string }>(conn, `select run_id from quality.runs where batch_id = ${sqlString(b)} limit 1`);
     if (owner) {
@@ -156,13 +156,17 @@ async function recoverInterrupted(conn: DuckDBConnection, config: PipelineConfig
   };
   const recovered = await publishPending(conn, { outbox: config.outbox, arrow: opts.arrow, reach, beforeMarked });
   for (const b of recovered) opts.log.warn({ batch: b }, 'published a batch that an interrupted run had committed');
+  return recovered;
 }
 
 /** One run: its row in meta.runs, the load, its quality reports, its run_results.json. */
-async function oneRun(db: Database, conn: DuckDBConnection, config: PipelineConfig, candidates: Candidate[], skipped: RunSummary['skipped'], ctx: NightContext): Promise<RunSummary> {
+async function oneRun(
+  db: Database, conn: DuckDBConnection, config: PipelineConfig, candidates: Candidate[], skipped: RunSummary['skipped'],
+  recovered: readonly string[], ctx: NightContext,
+): Promise<RunSummary> {
   await recordRunStart(conn, ctx.runId, 'nightly', ctx.now);
   const summary: RunSummary = {
-    runId: ctx.runId, batchId: null, report: null, files: [], skipped, heldBack: [], alerts: [],
+    runId: ctx.runId, batchId: null, report: null, files: [], skipped, heldBack: [], alerts: [], recovered,
     totals: { read: 0, published: 0, quarantined: 0, rejected: 0 }, byKind: [],
   };
   const record = { runId: ctx.runId, startedAt: ctx.startedAt, steps: ctx.steps ?? [], summary, candidates };

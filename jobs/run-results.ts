@@ -28,6 +28,8 @@ export interface RunResults {
   readonly job: 'nightly';
   readonly run_id: string;
   readonly batch_id: string | null;
+  /** Batches an interrupted run committed that this run published first, with their folders. */
+  readonly recovered_batches: ReadonlyArray<{ batch_id: string; batch: string }>;
   readonly status: RunStatus;
   readonly exit_code: number;
   readonly started_at: string;
@@ -141,6 +143,7 @@ export async function collectRunResults(conn: DuckDBConnection | null, config: P
     job: 'nightly',
     run_id: input.runId,
     batch_id: batchId,
+    recovered_batches: (s?.recovered ?? []).map((b) => ({ batch_id: b, batch: join(config.outbox, b) })),
     status,
     exit_code: input.exitCode,
     started_at: input.startedAt.toISOString(),

@@ -18,6 +18,8 @@ export interface RunSummary {
   readonly alerts: Array<{ message: string }>;
   readonly totals: { read: number; published: number; quarantined: number; rejected: number };
   readonly byKind: KindAccount[];
+  /** Batches an interrupted run committed that this run published first (before its own). */
+  readonly recovered?: readonly string[];
   /** Set when the job loaded the inbox as several runs (combineRuns): one line each. */
   readonly runs?: ReadonlyArray<{ runId: string; batchId: string | null; report: string | null; files: number; read: number; heldBack: string[] }>;
 }
@@ -57,6 +59,7 @@ export function combineRuns(runs: readonly RunSummary[]): RunSummary {
     skipped: runs.flatMap((r) => r.skipped),
     heldBack: runs.flatMap((r) => r.heldBack),
     alerts: runs.flatMap((r) => r.alerts),
+    recovered: runs.flatMap((r) => r.recovered ?? []),
     totals: { read: sum((t) => t.read), published: sum((t) => t.published), quarantined: sum((t) => t.quarantined), rejected: sum((t) => t.rejected) },
     byKind: [...byKind.values()].sort((a, b) => (a.kind < b.kind ? -1 : 1)),
     runs: runs.map((r) => ({ runId: r.runId, batchId: r.batchId, report: r.report, files: r.files.length, read: r.totals.read, heldBack: r.heldBack.map((h) => h.kind) })),
@@ -82,6 +85,9 @@ export function formatSummary(s: RunSummary): string {
   } else {
     const published = s.batchId ? `batch ${s.batchId} published` : 'nothing new to publish';
     lines.push(`fangst nightly ${s.runId}: ${held.length ? `HELD BACK ${held.join(', ')}; ${s.batchId ? `batch ${s.batchId} published with the other kinds` : published}` : published}`);
+  }
+  if (s.recovered?.length) {
+    lines.push(`also published, first: ${s.recovered.length === 1 ? 'batch' : 'batches'} ${s.recovered.join(', ')}, committed by an interrupted run`);
   }
   lines.push(`files: ${loaded} loaded, ${already} already loaded (skipped), ${failed.length} failed, ${unknown.length} not recognised`);
   if (s.files.length) {

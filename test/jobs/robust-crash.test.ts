@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runNightly } from '../../jobs/nightly.ts';
+import { formatSummary } from '../../jobs/summary.ts';
 import { CRASH_POINTS, type CrashPoint } from '../../jobs/crashpoints.ts';
 import { lockFileFor } from '../../jobs/run-lock.ts';
 import { openDatabase, queryRows } from '../../transforms/db/connection.ts';
@@ -122,6 +123,20 @@ describe.concurrent('a run killed with SIGKILL, then run again', () => {
       expect(existsSync(report)).toBe(true);
     });
   }
+
+  it('killed after commit: the next run publishes that batch first and says so, in its summary and run_results.json', QUEUED, async () => {
+    const ws = await inbox();
+    const killed = await spawnLimit(() => fangst(nightlyArgs(ws), { FANGST_CRASH_AT: 'after-commit' }));
+    expect(killed.signal, killed.stderr.slice(-800)).toBe('SIGKILL');
+    const db = await openDatabase(ws.db, { readOnly: true });
+    const [batch] = await queryRows<{ batch_id: string }>(await db.connect(), `select batch_id from meta.batches where status = 'committed'`);
+    db.close();
+    const again = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(again.summary).toMatchObject({ batchId: null, recovered: [batch!.batch_id] });
+    expect(formatSummary(again.summary)).toContain(`also published, first: batch ${batch!.batch_id}, committed by an interrupted run`);
+    const results = JSON.parse(await readFile(join(ws.reports, again.summary.runId, 'run_results.json'), 'utf8'));
+    expect(results.recovered_batches).toEqual([{ batch_id: batch!.batch_id, batch: join(ws.outbox, batch!.batch_id) }]);
+  });
 
   it('killed after commit and killed again while the next run publishes that batch: the third run finishes it once', QUEUED, async () => {
     const ws = await inbox();
