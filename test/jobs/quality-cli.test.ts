@@ -1,5 +1,9 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../jobs/cli.ts';
+import { openDatabase } from '../../transforms/db/connection.ts';
 
 async function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
@@ -16,8 +20,15 @@ async function run(...args: string[]): Promise<{ code: number; out: string; err:
 afterEach(() => vi.restoreAllMocks());
 
 describe('fangst checks', () => {
+  // a database no run has written to: the checks, and no outcome yet (one named with --db must exist)
+  let empty: string;
+  beforeAll(async () => {
+    empty = join(await mkdtemp(join(tmpdir(), 'fangst-checks-')), 'fangst.duckdb');
+    (await openDatabase(empty)).close();
+  });
+
   it('lists every check with type, category, scope, severity and threshold', async () => {
-    const r = await run('checks', '--db', '/nonexistent/none.duckdb');
+    const r = await run('checks', '--db', empty);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^diagnoser\.sks_format\s+pattern\s+conformance\s+row\s+error\s+at most 0 failing\s+–$/m);
     expect(r.out).toMatch(/^diagnoser\.sks_format_systemic\s+pattern\s+conformance\s+aggregate\s+error\s+at most 20% failing/m);
@@ -25,7 +36,7 @@ describe('fangst checks', () => {
   });
 
   it('explains one check with the SQL it runs', async () => {
-    const r = await run('checks', 'explain', 'epikriser.diagnosis_for_patient', '--db', '/nonexistent/none.duckdb');
+    const r = await run('checks', 'explain', 'epikriser.diagnosis_for_patient', '--db', empty);
     expect(r.code).toBe(0);
     expect(r.out).toContain('severity:    warn');
     expect(r.out).toContain('reason:      no diagnosis for this patient at this clinic');
@@ -33,7 +44,7 @@ describe('fangst checks', () => {
   });
 
   it('says which check it does not know, with exit code 2', async () => {
-    const r = await run('checks', 'explain', 'diagnoser.nope', '--db', '/nonexistent/none.duckdb');
+    const r = await run('checks', 'explain', 'diagnoser.nope', '--db', empty);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/^fangst checks explain: no such check: diagnoser\.nope \(did you mean diagnoser\./);
   });
