@@ -105,7 +105,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     // Fail before anything is committed when the outbox cannot take a batch (README, "What fangst guarantees").
     await probeOutbox(config.outbox);
     // the reports are written after the commit: a reports path that cannot take them (a file, a
-    // read-only folder) failed the run there, blamed on the outbox
+    // read-only folder) is found here, before anything is loaded
     await probeOutbox(config.reports, 'reports folder');
     const recovered = await recoverInterrupted(conn, config, { arrow: opts.format === 'arrow', log });
     const ctx = { now, log, checks, specialties, arrow: opts.format === 'arrow', results };

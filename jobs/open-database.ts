@@ -36,8 +36,8 @@ export async function openForWriting(path: string, options: DatabaseOptions = {}
 /**
  * A folder where the database file should be: said as such, not as DuckDB's "Could not read from
  * file". And a path with a '?' in it: DuckDB names the write-ahead log by cutting the path there
- * ('/data/a?b/f.duckdb' logs to '/data/a.wal?b/f.duckdb'), so nothing it writes ever commits,
- * and every run failed with "cannot rollback - no transaction is active".
+ * ('/data/a?b/f.duckdb' logs to '/data/a.wal?b/f.duckdb'), so nothing it writes can commit,
+ * and every run would fail with "cannot rollback - no transaction is active".
  */
 function usablePath(path: string): void {
   if (path === ':memory:') return;

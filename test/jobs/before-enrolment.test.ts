@@ -1,7 +1,6 @@
 // A clinic delivers from its enrolment in the capture service on: a contact or a letter dated
-// before it is held back, and so are a note and a lab result (an outside tester's notes and
-// results dated 1899 were published while a diagnosis of that date was quarantined). The day
-// counts where the note was written: 00:30 in Copenhagen on the enrolment day is 22:30 UTC the
+// before it is held back, and so are a note and a lab result (one dated 1899 as much as one a
+// day early). The day counts where the note was written: 00:30 in Copenhagen on the enrolment day is 22:30 UTC the
 // day before, and is not early.
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';

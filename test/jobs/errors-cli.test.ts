@@ -68,7 +68,7 @@ describe('exit codes and messages, one per kind of failure', () => {
     const ws = await workspace();
     const night = await fangst(['nightly', '--inbox', ws.inbox, '--outbox', ws.outbox, '--reports', ws.reports, '--db', dir], quiet);
     expect([night.code, night.stderr]).toEqual([EXIT.config, `fangst nightly: no such database file: ${dir} (that is a folder: pass the DuckDB file, e.g. --db <folder>/fangst.duckdb)\n`]);
-    // DuckDB cuts its log's name at a '?': every run failed with "cannot rollback - no transaction is active"
+    // DuckDB cuts its log's name at a '?': every run would fail with "cannot rollback - no transaction is active"
     const odd = join(dir, 'a?b', 'fangst.duckdb');
     const q = await fangst(['nightly', '--inbox', ws.inbox, '--outbox', ws.outbox, '--reports', ws.reports, '--db', odd], quiet);
     expect([q.code, q.stderr]).toEqual([EXIT.usage, `fangst nightly: database path: found "${odd}", expected a path without "?" (DuckDB cuts the name of its write-ahead log at a "?")\n`]);

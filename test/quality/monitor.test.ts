@@ -73,7 +73,7 @@ describe('fangst monitor on generated deliveries after the nightly job', () => {
     expect(csv.at(-2)).toMatch(/^Total,/);
     const md = renderMonitor(report, ['specialty'], 'md');
     expect(md).toContain('| Speciale | Specialenavn | Klinikker |');
-    // without --from/--to the heading names no made-up bounds ('start - end' before)
+    // without --from/--to the heading names no made-up bounds
     expect(renderMonitor({ ...report, period: { from: null, to: null } }, ['specialty'], 'md')).toContain('### Dataleverance per speciale, alle måneder\n');
     expect(renderMonitor({ ...report, period: { from: '2025-01', to: null } }, ['system'], 'table')).toContain('Dataleverance per journalsystem, fra 2025-01\n');
     expect(md).toContain('**Hovedtotal**');

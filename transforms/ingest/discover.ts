@@ -84,9 +84,10 @@ async function walk(dir: string): Promise<string[]> {
  * never less than the file itself. Enough to plan runs by; staging counts the real bytes and
  * rejects a file over max_file_size, whatever its trailer says. A file that is not gzip (no magic
  * bytes), or whose last four bytes claim more than deflate can make of it (1032 bytes out per
- * byte in at most: zlib's technical notes), has no trailer to believe: a truncated gzip, text
- * named .gz or trailing bytes claimed hundreds of MB for a few hundred bytes, and one such file
- * split a small inbox into several runs. It counts as its size on disk.
+ * byte in at most: zlib's technical notes), has no trailer to believe: in a truncated gzip,
+ * text named .gz or a gzip with trailing bytes, the last four bytes can claim hundreds of MB for
+ * a few hundred bytes, enough to split a small inbox into several runs. It counts as its size
+ * on disk.
  */
 export async function gzipContentBytes(path: string, bytes: number): Promise<number> {
   if (bytes < 18) return bytes;

@@ -41,7 +41,7 @@ function named(columns: readonly string[]): string[] {
  * first 400 bytes. Read as the layout says, such a header is every character with a NUL between, and a
  * message quoting it would spell out whatever it holds, an identifier included, past the masking.
  * Or it is no text at all but gzip (in a file not named .gz, or compressed twice) or a zip
- * archive, by its first bytes: read as text, its "header" was one field of binary.
+ * archive, by its first bytes: read as text, its "header" is one field of binary.
  */
 export async function wrongEncoding(path: string, encoding: 'utf-8' | 'latin-1'): Promise<string | null> {
   const { head } = await readStart(path, (_buf, read) => read >= 4096);

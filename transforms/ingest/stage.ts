@@ -568,8 +568,8 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
     present = cols.filter((c) => target.columns[c] !== undefined);
     const paths = present.map((c) => sqlString(`$."${target.columns[c]!.replaceAll('"', '\\"')}"`));
     // A line longer than a record may be (MAX_RECORD_BYTES, as for CSV) is rejected with its
-    // number: read with a buffer that holds it, where DuckDB's default one failed the whole file
-    // ("CSV Error on Line: 2", and the line number one off).
+    // number: read with a buffer that holds it (with DuckDB's default buffer such a line fails
+    // the whole file, with a CSV error naming the line one off).
     const tooLong = `strlen(j) > ${MAX_RECORD_BYTES}`;
     const lines = (numbered = true) => `(select ${numbered ? 'row_number() over ()' : 'null::bigint'} as __line, j,
         ${ndjsonLong ? `not ${tooLong} and ` : ''}${IS_OBJECT} as __object
@@ -627,7 +627,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
 /**
  * A Parquet column as the text its staged column is parsed from. A typed date or time is written
  * in the layout's format, which parses it back: cast to text, a TIMESTAMP in a date column
- * ('2025-05-05 10:00:00') is no date in '%Y-%m-%d', and every row was rejected. A TIMESTAMP WITH
+ * ('2025-05-05 10:00:00') is no date in '%Y-%m-%d', and every row would be rejected. A TIMESTAMP WITH
  * TIME ZONE is an instant: written as the wall-clock time of the delivery's zone (UTC for a
  * format ending in Z), the zone the layout's format is read in. (In the hour a clock repeats,
  * the later of two instants is read as the earlier.)

@@ -106,8 +106,8 @@ export async function recordLedger(
  * When every file of a run failed as a whole, each exactly as the same content failed in an
  * earlier run (same reason), the run has nothing new: its failures are recorded as sightings
  * (each error saying since when), its rejects taken back, and no batch is made. A failed file is
- * tried again every night, so that it loads once it or the configuration is fixed; without this,
- * each of those nights published an empty batch holding the same reject. Returns the files'
+ * tried again every night, so that it loads once it or the configuration is fixed; otherwise
+ * each of those nights would publish an empty batch holding the same reject. Returns the files'
  * accounts, or null when the run has something new (a row, or a failure not seen before).
  */
 export async function repeatedFailuresOnly(
