@@ -112,4 +112,15 @@ describe('exit codes and messages, one per kind of failure', () => {
     expect(r.code).toBe(EXIT.failed);
     expect(r.stderr).toMatch(/^fangst nightly: reports folder is not writable: .*; nothing was loaded, the next run tries again\n$/);
   });
+
+  it("running out of memory is exit 1 with the configuration's advice, not DuckDB's SQL-shell advice", async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    const header = 'DiagnoseId;SORkode;Ydernr;PatientPseudo;Diagnosekode;Diagnoseart;Kontaktdato';
+    await ws.put('novax/2025-05_diagnoser_1.csv', header + '\n' + 'n1;61741000016007;;P1;DH353;A;25-05-2025\n'.repeat(200_000));
+    const r = await fangst([...nightlyArgs(ws), '--memory-limit', '40MB'], quiet);
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.stderr).toMatch(/^fangst nightly: .*out of memory \(.*\)\. Raise memory_limit .*--memory-limit.*--run-budget\)\n$/);
+    expect(r.stderr).not.toMatch(/SET threads/);
+  });
 });
