@@ -4,8 +4,9 @@
  * `FANGST_CRASH_AT=<point>` makes the process SIGKILL itself the first time the
  * run reaches that point: no finally block, no exit handler, no flush, exactly
  * like a power cut or the OOM killer. `FANGST_FAIL_AT=<point>` throws an
- * ENOSPC error there instead, the way a full disk shows up. Both are read at
- * every call, cost nothing when unset, and exist only for the tests in
+ * ENOSPC error there instead, the way a full disk shows up; `FANGST_SIGNAL_AT=<point>`
+ * sends the process a SIGTERM there, as a scheduler's timeout does. Each is read at
+ * every call, costs nothing when unset, and exists only for the tests in
  * test/jobs/robust-*.test.ts (README, "What fangst guarantees").
  */
 export const CRASH_POINTS = [
@@ -52,6 +53,10 @@ export function reach(point: CrashPoint): void {
   if (process.env.FANGST_CRASH_AT === point) {
     // Synchronous, uncatchable, and delivered before kill() returns.
     process.kill(process.pid, 'SIGKILL');
+  }
+  if (process.env.FANGST_SIGNAL_AT === point) {
+    // Handled, as any signal is, once the event loop turns: the run goes on until then.
+    process.kill(process.pid, 'SIGTERM');
   }
   if (process.env.FANGST_FAIL_AT === point) {
     throw Object.assign(new Error(`ENOSPC: no space left on device (injected at ${point})`), { code: 'ENOSPC' });

@@ -1,5 +1,6 @@
 import { ConfigError, NotFound, Refused, UsageError } from '../config/errors.ts';
 import { RunLocked } from './run-lock.ts';
+import { Stopped } from './stop-signals.ts';
 
 /**
  * Exit codes of every fangst command (README, "Exit codes"). Quarantined and
@@ -28,5 +29,6 @@ export function exitCodeOf(err: unknown): number {
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof ConfigError || err instanceof NotFound || err instanceof Refused) return EXIT.config;
   if (err instanceof RunLocked) return EXIT.locked;
+  if (err instanceof Stopped) return err.exitCode;
   return EXIT.failed;
 }

@@ -29,6 +29,7 @@ import { fileProgress, statusLine } from './progress.ts';
 import { openForWriting } from './open-database.ts';
 import { acquireRunLock } from './run-lock.ts';
 import { collectRunResults, writeRunResults, type RunResults, type RunResultsInput } from './run-results.ts';
+import { Stopped, stopOnSignals, type StopRequests } from './stop-signals.ts';
 import { reportSettings } from './report-settings.ts';
 import { combineRuns, formatSummary, totalsOf, type RunSummary } from './summary.ts';
 
@@ -48,6 +49,11 @@ export interface NightlyOptions {
   readonly logger?: Logger;
   /** Called with each run's run_results.json once written (`nightly --json` prints them), a failed run's too. */
   readonly onRunResults?: (results: RunResults) => void;
+  /**
+   * SIGTERM and SIGINT stop the run (jobs/stop-signals.ts): `fangst nightly` sets it; `fangst
+   * schedule` keeps its own handlers, which let the night running finish.
+   */
+  readonly stopOnSignals?: boolean;
 }
 
 export interface NightlyResult {
@@ -76,11 +82,12 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   const jobStarted = new Date();
   // One run at a time (jobs/run-lock.ts): a second one gets RunLocked, a killed run's lock is taken over.
   const lock = await acquireRunLock(config.database, 'nightly');
+  const stop = opts.stopOnSignals ? stopOnSignals((signal) => log.warn({ signal }, 'stopping: the run is rolled back at its next step')) : undefined;
   if (lock.tookOver) log.warn({ stale: lock.tookOver }, 'took over the run lock of a run that is no longer running');
   reach('after-lock');
   // A report reading the file (jobs/open-database.ts) is waited for, briefly.
   const db = await openForWriting(config.database, databaseOptions(config))
-    .catch(async (err: unknown) => { await lock.release(); throw err; });
+    .catch(async (err: unknown) => { stop?.dispose(); await lock.release(); throw err; });
   // Every run that got this far leaves a run_results.json, a failed one included.
   const firstRunId = newId('r', now);
   const firstSteps: StepTime[] = [];
@@ -108,7 +115,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     // read-only folder) is found here, before anything is loaded
     await probeOutbox(config.reports, 'reports folder');
     const recovered = await recoverInterrupted(conn, config, { arrow: opts.format === 'arrow', log });
-    const ctx = { now, log, checks, specialties, arrow: opts.format === 'arrow', results };
+    const ctx = { now, log, checks, specialties, arrow: opts.format === 'arrow', results, stop };
     const found = await findNewFiles(conn, config, { runId: firstRunId, now, log, reach, steps: firstSteps });
     // A backfill's inbox is loaded as consecutive runs of a bounded size (transforms/ingest/plan-runs.ts):
     // each is a night of its own, committed and published before the next one starts.
@@ -120,6 +127,9 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     for (const [i, chunk] of (chunks.length ? chunks : [[]]).entries()) {
       // Each run of a backfill has its own time, after the one before it: report trends order by it.
       if (i > 0) clock = new Date(Math.max(clock.getTime() + 1, opts.now ? 0 : Date.now()));
+      if (i > 0 && stop?.signal) {
+        throw new Stopped(stop.signal, `the first ${i} of ${chunks.length} runs were committed and published; the next night loads the files of the others`);
+      }
       const runId = i === 0 ? firstRunId : newId('r', clock);
       const summary = await oneRun(db, conn, config, chunk, i === 0 ? found.skipped : [], i === 0 ? recovered : [], {
         ...ctx, now: clock, runId, batchId: newId('b', clock), reach, steps: i === 0 ? firstSteps : [], startedAt: i === 0 ? jobStarted : new Date(),
@@ -136,6 +146,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     }
     throw err;
   } finally {
+    stop?.dispose();
     db.close();
     await lock.release();
   }
@@ -177,7 +188,9 @@ async function oneRun(
     await recordRunSuccess(conn, ctx.runId, { ...summary, exitCode });
     await ctx.results({ ...record, exitCode, finishedAt: new Date() });
     return summary;
-  } catch (err) {
+  } catch (thrown) {
+    // A statement interrupted by a stop fails with DuckDB's 'INTERRUPT Error': the stop is the reason.
+    const err = ctx.stop?.signal && /INTERRUPT Error/.test((thrown as Error)?.message ?? '') ? new Stopped(ctx.stop.signal, null) : thrown;
     await recordRunFailure(conn, ctx.runId, exitCodeOf(err), err);
     await ctx.results({ ...record, exitCode: exitCodeOf(err), finishedAt: new Date(), error: err });
     throw err;
@@ -222,6 +235,8 @@ interface NightContext extends RunContext {
   readonly startedAt: Date;
   /** Writes the run's run_results.json. */
   readonly results: (input: Omit<RunResultsInput, 'error'> & { error?: unknown }) => Promise<void>;
+  /** SIGTERM and SIGINT, when the command stops on them. */
+  readonly stop?: StopRequests;
 }
 
 /** One run's data path: stage -> transform -> check -> accept (one transaction) -> publish. */
@@ -232,10 +247,13 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     log.info('nothing new in the inbox');
     return;
   }
+  // Until the commit a stop interrupts the statement running; each step's end checks for one.
+  ctx.stop?.interruptWith(() => conn.interrupt());
   const progress = fileProgress(candidates.reduce((s, c) => s + c.entry.bytes, 0), candidates.length);
   const staged = await stageRun(db, conn, config, candidates, { ...ctx, progress });
   step('stage', { files: candidates.length });
   reach('after-staging');
+  ctx.stop?.throwIfStopped();
   const repeated = await repeatedFailuresOnly(conn, candidates, staged, ctx);
   if (repeated !== null) {
     await dropRunScratch(conn);
@@ -249,6 +267,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     set variable local_time_zone = ${sqlString(config.timeZone)}`);
   // The transforms' tables are scratch of the connection, made before the transaction (see transformRun).
   await transformRun(conn, candidates, staged, ctx);
+  ctx.stop?.throwIfStopped();
   // One transaction from here: what the transforms found, checks, quarantine, merge, ledger.
   await conn.run('begin transaction');
   try {
@@ -270,7 +289,10 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
       batch_id: batchId, run_id: runId, created_at: ctx.now.toISOString(), status: 'committed', published_at: null, outbox_path: null,
     }).execute();
     reach('before-commit');
+    ctx.stop?.throwIfStopped();
     await conn.run('commit');
+    // Committed: a stop now lets the run publish its batch.
+    ctx.stop?.interruptWith(null);
     step('commit');
   } catch (err) {
     await conn.run('rollback');
@@ -315,7 +337,7 @@ export function register(program: Command, exit: (code: number) => void): void {
       const onRunResults = json ? (r: RunResults) => process.stdout.write(`${JSON.stringify(r)}\n`) : undefined;
       const logger = createLogger('fangst', undefined, { verbose, color, quiet: true });
       // The status line goes before the summary or the error line is printed.
-      const { exitCode, summary } = await runNightly({ ...rest, format: o.format as 'arrow' | undefined, onRunResults, logger })
+      const { exitCode, summary } = await runNightly({ ...rest, format: o.format as 'arrow' | undefined, onRunResults, logger, stopOnSignals: true })
         .finally(() => statusLine.clear());
       if (!json) process.stdout.write(formatSummary(summary));
       exit(exitCode);

@@ -136,6 +136,9 @@ describe.concurrent('a run killed with SIGKILL, then run again', () => {
     expect(formatSummary(again.summary)).toContain(`also published, first: batch ${batch!.batch_id}, committed by an interrupted run`);
     const results = JSON.parse(await readFile(join(ws.reports, again.summary.runId, 'run_results.json'), 'utf8'));
     expect(results.recovered_batches).toEqual([{ batch_id: batch!.batch_id, batch: join(ws.outbox, batch!.batch_id) }]);
+    // `fangst runs` tells the killed run by its batch: it committed one, which the next run published.
+    const listed = JSON.parse((await fangst(['runs', '--json', '--db', ws.db])).stdout) as Array<{ status: string; batch_id: string | null }>;
+    expect(listed.filter((r) => r.status === 'crashed')).toEqual([expect.objectContaining({ batch_id: batch!.batch_id })]);
   });
 
   it('killed after commit and killed again while the next run publishes that batch: the third run finishes it once', QUEUED, async () => {
@@ -155,3 +158,31 @@ async function foldersWithReport(reports: string): Promise<string[]> {
   const names = await readdir(reports).catch(() => [] as string[]);
   return names.filter((r) => r !== 'latest' && existsSync(join(reports, r, 'quality-report.html'))).sort();
 }
+
+// A scheduler's timeout, systemd or Ctrl-C sends SIGTERM or SIGINT, not SIGKILL: the run
+// stops at once, says so in one line and with the shell's code for the signal, records it,
+// and leaves what a killed run leaves (FANGST_SIGNAL_AT, jobs/crashpoints.ts).
+describe.concurrent('a run stopped by SIGTERM', () => {
+  it('before its commit: exit 143, a line that says nothing was committed, the run recorded, and the next run loads it all', QUEUED, async () => {
+    const ws = await inbox();
+    const stopped = await spawnLimit(() => fangst(nightlyArgs(ws), { FANGST_SIGNAL_AT: 'after-staging', FANGST_LOG_LEVEL: 'silent' }));
+    expect(stopped.code, stopped.stderr.slice(-800)).toBe(143);
+    expect(stopped.stderr).toBe('fangst nightly: stopped by SIGTERM; nothing of the run was committed, the next run loads its files again\n');
+    expect(await outboxSnapshot(ws.outbox)).toMatchObject({ folders: 0, hidden: [] });
+    expect((await readdir(ws.root)).filter((f) => f.includes('.lock'))).toEqual([]);
+    const listed = JSON.parse((await fangst(['runs', '--json', '--db', ws.db])).stdout) as Array<{ status: string; exit_code: number; batch_id: string | null }>;
+    expect(listed).toEqual([expect.objectContaining({ status: 'failed', exit_code: 143, batch_id: null })]);
+    const again = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(again.exitCode).toBe(0);
+    expect(await databaseSnapshot(ws.db)).toEqual(baseline.db);
+    expect(await outboxSnapshot(ws.outbox)).toEqual(baseline.outbox);
+  });
+
+  it('after its commit: the run publishes its batch and ends as an uninterrupted run does', QUEUED, async () => {
+    const ws = await inbox();
+    const stopped = await spawnLimit(() => fangst(nightlyArgs(ws), { FANGST_SIGNAL_AT: 'after-commit', FANGST_LOG_LEVEL: 'silent' }));
+    expect(stopped.code, stopped.stderr.slice(-800)).toBe(0);
+    expect(await databaseSnapshot(ws.db)).toEqual(baseline.db);
+    expect(await outboxSnapshot(ws.outbox)).toEqual(baseline.outbox);
+  });
+});

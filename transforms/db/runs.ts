@@ -39,5 +39,9 @@ export async function recordRunFailure(conn: DuckDBConnection, runId: string, ex
 
 /** Marks the runs still noted as running as crashed: called by the holder of the run lock, so none of them is alive. */
 export async function markCrashedRuns(conn: DuckDBConnection): Promise<void> {
+  // A run killed after its commit has a batch, which the run that found it publishes.
+  await conn.run(`update meta.runs set status = 'crashed', batch_id = b.batch_id,
+      message = 'the process ended after the run committed its batch; the next run published it'
+    from meta.batches as b where b.run_id = meta.runs.run_id and meta.runs.status = 'running'`);
   await conn.run(`update meta.runs set status = 'crashed', message = 'the process ended before the run finished' where status = 'running'`);
 }
