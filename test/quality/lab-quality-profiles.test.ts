@@ -48,6 +48,9 @@ describe('lab-quality checks that need no catalogue', () => {
     // potassium in one unit, and three results without a value (nor a unit): not a second unit
     add('K', 'local', 'mmol/L', range(10, 3.5, 0.1));
     for (let k = 0; k < 3; k++) rows.push(`r${String(++id).padStart(3, '0')},PT${id % 7},K,local,,`);
+    // CRP mostly below the detection limit ('<5' mg/L, censored) and two numeric results in mg/dL
+    for (let k = 0; k < 30; k++) rows.push(`r${String(++id).padStart(3, '0')},PT${id % 7},CRP,local,<5,mg/L`);
+    add('CRP', 'local', 'mg/dL', [1.2, 2.5]);
     await ws.put('export/results.csv', `${rows.join('\n')}\n`);
     const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
       '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, code_system: System, value: Val, unit: Unit }', ''].join('\n'));
@@ -60,6 +63,14 @@ describe('lab-quality checks that need no catalogue', () => {
     expect(k.map((x) => [x.unit, x.results, x.share, x.units])).toEqual([['mmol/L', 10, 1, 1]]);
     const mixed = await findings('unit_mixed');
     expect(mixed.filter((f) => f.detail.startsWith('K '))).toEqual([]);
+  });
+
+  it('takes the unit of the most results with a value, censored ones too, as the main one, and flags the others', async () => {
+    const crp = result.outputs.summary.codeProfiles.filter((x) => x.analysis === 'CRP');
+    expect(crp.map((x) => [x.unit, x.results, x.mainUnit])).toEqual(expect.arrayContaining([['mg/L', 30, 'mg/L'], ['mg/dL', 2, 'mg/L']]));
+    const mixed = (await findings('unit_mixed')).filter((f) => f.detail.startsWith('CRP '));
+    expect(mixed).toHaveLength(2);
+    expect(mixed.every((f) => f.detail.includes('mg/dL (6.3% of its results with a value) is not the main mg/L'))).toBe(true);
   });
 
   it('gives every code\'s units with their shares and a robust distribution in each', () => {
@@ -87,7 +98,7 @@ describe('lab-quality checks that need no catalogue', () => {
   });
 
   it('names a mix of units that follow their labels, and one whose label is wrong, with the known factor', async () => {
-    const f = await findings('unit_mixed');
+    const f = (await findings('unit_mixed')).filter((x) => !x.detail.startsWith('CRP '));
     // rows 35-40 (albumin in g/dL) and 51-55 (creatinine "in mg/dL")
     expect(f.map((x) => x.record_id)).toEqual(['r035', 'r036', 'r037', 'r038', 'r039', 'r040', 'r051', 'r052', 'r053', 'r054', 'r055']);
     // albumin: 1 g/dL = 10 g/L, and the g/dL values times 10 are near the g/L ones
@@ -101,10 +112,10 @@ describe('lab-quality checks that need no catalogue', () => {
 
   it('counts both as warnings: the rows stay usable', () => {
     const s = result.outputs.summary;
-    // all but the three potassium results without a value
+    // all but the three potassium results without a value (the two CRP in mg/dL stay usable too)
     expect(s.usable).toBe(s.rowsRead - 3);
     expect(s.checks.filter((c) => ['lab.unit_mixed', 'lab.outlier'].includes(c.checkId)).map((c) => [c.checkId, c.severity, c.rows]))
-      .toEqual(expect.arrayContaining([['lab.unit_mixed', 'warn', 11], ['lab.outlier', 'warn', 4]]));
+      .toEqual(expect.arrayContaining([['lab.unit_mixed', 'warn', 11 + 2], ['lab.outlier', 'warn', 4]]));
   });
 });
 

@@ -3,8 +3,9 @@
 -- (a result not yet answered, empty or qualitative has no unit to compare: its missing unit is
 -- no second unit): the unit's share of them, and a robust picture of its numeric values
 -- (median, MAD, percentiles) that outliers are judged against.
--- A unit that is not the analysis' main one (the most numeric results) is compared with it:
--- the ratio of the two medians against the factors the catalogue knows between the two units
+-- A unit that is not the analysis' main one (the most results with a value, numeric or
+-- censored: a low-value analysis such as CRP is mostly '<5') is compared with it: the ratio
+-- of the two medians against the factors the catalogue knows between the two units
 -- (lab.known_factors; the analysis' own factor first) says whether the values follow their
 -- labels (`as_labelled`: mixed units, convertible), look like the main unit's although the
 -- labels differ by a known factor (`mislabelled`), differ by no known factor (`unexplained`),
@@ -47,9 +48,9 @@ profiled as (
         s.mad,
         g.n / sum(g.n) over (partition by g.analysis) as share,
         count(*) over (partition by g.analysis) as units,
-        first_value(g.unit_norm) over (partition by g.analysis order by g.n_numeric desc, g.n desc, g.unit_norm nulls last) as main_unit,
-        first_value(g.median) over (partition by g.analysis order by g.n_numeric desc, g.n desc, g.unit_norm nulls last) as main_median,
-        first_value(g.n_numeric) over (partition by g.analysis order by g.n_numeric desc, g.n desc, g.unit_norm nulls last) as main_numeric,
+        first_value(g.unit_norm) over (partition by g.analysis order by g.n desc, g.n_numeric desc, g.unit_norm nulls last) as main_unit,
+        first_value(g.median) over (partition by g.analysis order by g.n desc, g.n_numeric desc, g.unit_norm nulls last) as main_median,
+        first_value(g.n_numeric) over (partition by g.analysis order by g.n desc, g.n_numeric desc, g.unit_norm nulls last) as main_numeric,
     from groups as g
     left join spread as s on s.analysis = g.analysis and s.unit_norm is not distinct from g.unit_norm
 ),
