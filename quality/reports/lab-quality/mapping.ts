@@ -51,8 +51,14 @@ const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 /** A date or date-time as an instant; a date alone is midnight UTC. Null when it is not one. */
 export function parseInstant(v: unknown): Date | null {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v;
-  if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(v.trim())) return null;
-  const text = v.trim().replace(' ', 'T');
+  const m = typeof v === 'string' ? /^(\d{4})-(\d{2})-(\d{2})([T ](\d{2}):(\d{2})(:(\d{2})(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(v.trim()) : null;
+  if (!m) return null;
+  // JavaScript's Date moves 2025-02-30 to March 2 and reads hour 24 as the next day: a day the
+  // calendar does not have is no date.
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[5] ?? '0', m[6] ?? '0', m[8] ?? '0'].map(Number) as number[];
+  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  if (month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth || hour! > 23 || minute! > 59 || second! > 59) return null;
+  const text = (v as string).trim().replace(' ', 'T');
   const d = new Date(text.length === 10 ? `${text}T00:00:00Z` : /Z|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`);
   return Number.isNaN(d.getTime()) ? null : d;
 }
