@@ -132,4 +132,29 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
     const html = await readFile(result.outputs.report, 'utf8');
     expect(html).toContain('FHIR Observations set apart');
   }, 120_000);
+
+  it('reads the patient of a reference to one version of it (Patient/x/_history/n), and no patient from a Group', async () => {
+    const ws = await workspace();
+    const obs = (id: string, subject: string, value: number) => JSON.stringify({
+      resourceType: 'Observation', id, status: 'final', effectiveDateTime: '2025-03-04T09:15:00+01:00', subject: { reference: subject },
+      code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }] }, valueQuantity: { value, unit: 'mg/dL' },
+    });
+    const lines = [
+      obs('b1', 'Patient/PATIENT1', 95), obs('b2', 'Patient/PATIENT1/_history/2', 95),
+      obs('b3', 'https://fhir.example.dk/Patient/PATIENT2/_history/1', 90), obs('b4', 'Patient/PATIENT2', 90),
+      obs('b5', 'Group/g1', 99),
+    ];
+    const file = await ws.put('Observation.ndjson', `${lines.join('\n')}\n`);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    expect(result.files).toEqual([expect.objectContaining({ read: 5, rejected: 1 })]);
+    await withDatabase(join(out, 'lab-quality.duckdb'), async (_db, conn) => {
+      const rows = await queryRows<{ record_id: string; patient: string }>(conn, `select record_id, patient from lab.results where patient is not null order by record_id`);
+      expect(rows.map((r) => r.patient)).toEqual(['PATIENT1', 'PATIENT1', 'PATIENT2', 'PATIENT2']);
+      // the same patient, analysis, time and value under another id: the second of each pair
+      const dup = await queryRows<{ record_id: string }>(conn,
+        `select r.record_id from quality.row_findings as f join lab.results as r on r.source_line = f.source_line where f.check_id = 'lab.duplicate' order by 1`);
+      expect(dup.map((r) => r.record_id)).toEqual(['b2', 'b4']);
+    });
+  }, 120_000);
 });

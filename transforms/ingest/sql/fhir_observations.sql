@@ -141,11 +141,13 @@ final as (
         list_filter(performer_ids, v -> regexp_full_match(v, '[0-9]{11,}'))[1] as sor_code,
         list_filter(performer_ids, v -> regexp_full_match(v, '[0-9]{1,6}'))[1] as ydernummer,
         -- regexp_extract gives '' (not null) when nothing matches: each form is tried in turn
-        -- (Patient/x, a full URL ending in Patient/x, urn:uuid:x as bulk exports reference bundles)
+        -- (Patient/x, a full URL ending in Patient/x, either with /_history/n for one version of
+        -- the Patient, urn:uuid:x as bulk exports reference bundles); a subject of another
+        -- resource type (Group/g, Device/d) is no patient
         case when starts_with(subject_ref, '#') then nullif(trim(contained_subject ->> '$.identifier[0].value'), '') else coalesce(
-            nullif(regexp_extract(subject_ref, '^(?:.*/)?Patient/(.+)$', 1), ''),
+            nullif(regexp_extract(subject_ref, '^(?:.*/)?Patient/([^/]+)(?:/_history/[^/]+)?$', 1), ''),
             nullif(regexp_extract(subject_ref, '^urn:uuid:(.+)$', 1), ''),
-            nullif(trim(subject_ref), ''),
+            case when not regexp_matches(subject_ref, '(^|/)[A-Z][A-Za-z]+/[^/]+(/_history/[^/]+)?$') then nullif(trim(subject_ref), '') end,
             nullif(trim(subject_id), '')
         ) end as patient,
         coding ->> '$.code' as analysis_code,
