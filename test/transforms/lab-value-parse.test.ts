@@ -92,6 +92,16 @@ describe('lab_value_parse: the spellings of the clinics', () => {
     expect(got.map((p) => p.state)).toEqual(['pending', 'pending', 'pending', 'pending']);
   });
 
+  it("reads a Danish report's abbreviations with a full stop and its trace '(+)'", async () => {
+    const got = await parse(['neg.', 'Neg.', 'pos.', 'POS.', 'norm.', '(+)', 'negativ.'].map((value) => ({ value })));
+    expect(got.map((p) => [p.state, p.qualitative])).toEqual([
+      ['qualitative', 'neg'], ['qualitative', 'neg'], ['qualitative', 'pos'], ['qualitative', 'pos'], ['qualitative', 'normal'],
+      ['qualitative', 'spor'], ['qualitative', 'neg'],
+    ]);
+    // a full stop is no number's end, and no word is read into one
+    expect((await parse([{ value: '5.' }, { value: '.' }, { value: 'neg..5' }])).map((p) => p.state)).toEqual(['unparseable', 'unparseable', 'unparseable']);
+  });
+
   it('rejects anything else as unparseable, with no number', async () => {
     const got = await parse([
       { value: 'se kommentar' }, { value: '', status: 'svar_endeligt' }, { value: '<' }, { value: '5 mmol/L' },

@@ -3,7 +3,7 @@
 --   numeric      '5,2' -> num 5.2
 --   censored     '<5', '< 5,0', '>90', '<=0,1', or operator mindre_end/stoerre_end/FHIR comparator + '5'
 --                -> comparator + num ("<5" is operator + 5, never just 5)
---   qualitative  'neg', 'negativ', 'pos', 'positiv', 'spor', '1+'..'4+', '+'..'++++', 'normal'
+--   qualitative  'neg', 'negativ', 'pos', 'positiv', 'spor', '1+'..'4+', '+'..'++++', 'normal' (also 'neg.')
 --                -> qualitative in one spelling (neg, pos, spor, 1+..4+, normal); and any non-empty
 --                text with operator 'coded' (a coded answer, FHIR valueCodeableConcept: 'Never smoker')
 --                -> that spelling when it is one, else the text in lower case
@@ -79,15 +79,16 @@ create or replace macro _lab_number(n, sep) as
 -- The dipstick words of US and hospital exports read as the plus scale of the same strips:
 -- trace, small = +, moderate = ++, large = +++ (the colour chart of Siemens Multistix 10 SG, where
 -- blood, ketones and leukocytes are read either way); TR, SM, MOD, LG are their short forms.
+-- Danish reports abbreviate with a full stop ('neg.', 'pos.', 'norm.') and write a trace as '(+)'.
 create or replace macro _lab_qualitative(s) as
     map {
         'neg': 'neg', 'negativ': 'neg', 'negative': 'neg', 'ikke påvist': 'neg', 'not detected': 'neg',
         'pos': 'pos', 'positiv': 'pos', 'positive': 'pos', 'påvist': 'pos', 'detected': 'pos',
-        'spor': 'spor', 'trace': 'spor', 'tr': 'spor',
+        'spor': 'spor', 'trace': 'spor', 'tr': 'spor', '(+)': 'spor',
         'small': '1+', 'sm': '1+', 'moderate': '2+', 'mod': '2+', 'large': '3+', 'lg': '3+',
         'normal': 'normal', 'norm': 'normal',
         '+': '1+', '1+': '1+', '++': '2+', '2+': '2+', '+++': '3+', '3+': '3+', '++++': '4+', '4+': '4+'
-    }[lower(s)];
+    }[rtrim(lower(s), '.')];
 
 -- One CASE builds the whole struct, so that each input expression appears in it as few times as
 -- possible (see the note below on macro expansion).
