@@ -57,6 +57,17 @@ describe('a timestamp format ending in a literal Z', () => {
   });
 });
 
+describe('a timestamp format ending in %z', () => {
+  it("reads ISO 8601's Z as +00:00 beside offsets, and nothing else new", async () => {
+    const iso = { decimal: '.', dates: '%Y-%m-%d', timestamps: '%Y-%m-%dT%H:%M:%S%z' } as unknown as Layout;
+    const texts = ['2025-03-01T07:30:00Z', ' 2025-03-01T07:30:00Z ', '2025-03-01T08:30:00+01:00', '2025-03-01T08:30:00+0100', '2025-03-01T07:30:00',
+      '2025-03-01T07:30:00ZZ', 'Z', '2025-03-01T07:30:00z'];
+    const got = await evalBatch<{ d: string | null }>(db.conn, texts.map((t) => ({ t })),
+      `strftime(${parseExpr('timestamptz', 't', iso, 'Europe/Copenhagen')} at time zone 'UTC', '%Y-%m-%d %H:%M') as d`);
+    expect(got.map((r) => r.d)).toEqual(['2025-03-01 07:30', '2025-03-01 07:30', '2025-03-01 07:30', '2025-03-01 07:30', null, null, null, null]);
+  });
+});
+
 describe("staging's date parse", () => {
   it('reads a four-digit year under %Y and no shorter one (DuckDB would read 26 as the year 26)', async () => {
     const layoutDmy = { decimal: ',', dates: '%d-%m-%Y', timestamps: '%d-%m-%Y %H:%M' } as unknown as Layout;

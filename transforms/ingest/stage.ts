@@ -748,7 +748,13 @@ export function parseExpr(type: string, raw: string, layout: Layout, timeZone: s
       then try_cast(replace(${v}, ',', '') as double) end`;
   }
   // Timestamps without an offset are Danish local time; storage is UTC.
-  if (layout.timestamps.includes('%z')) return time(layout.timestamps);
+  if (layout.timestamps.includes('%z')) {
+    // ISO 8601 writes UTC as a Z, which DuckDB's %z does not take: a value the format does not
+    // read that ends in one is read again with +00:00 in its place.
+    if (!layout.timestamps.endsWith('%z')) return time(layout.timestamps);
+    const utc = localTime(`(substr(trim(${raw}), 1, length(trim(${raw})) - 1) || '+00:00')`, layout.timestamps);
+    return `coalesce(${time(layout.timestamps)}, case when suffix(trim(${raw}), 'Z') then ${utc} end)`;
+  }
   if (utcFormat(layout.timestamps)) return `make_timestamptz(epoch_us(${time(layout.timestamps)}))`;
   return `timezone(${sqlString(timeZone)}, ${time(layout.timestamps)})`;
 }
