@@ -226,6 +226,15 @@ describe('the bad-input corpus in one nightly run', () => {
     // three columns too many are one rejected row, not three (rejects.parquet counts as the run does)
     expect(rejectsOf('novax/2025-01_diagnoser_ragged.csv').map((r) => r.source_line)).toEqual([2, 3, 5]);
   });
+  it('too many and too few columns in a file with CRLF line ends: the records as delivered, each on one line', async () => {
+    expectRowsRejected('novax/2025-01_diagnoser_ragged-crlf.csv', [
+      [2, null, /^too many columns: Expected Number of Columns: 7 Found: 8$/],
+      [3, 'Diagnoseart', /^missing columns: Expected Number of Columns: 7 Found: \d+$/],
+    ], 1);
+    const raw = await withDatabase(ws.db, (_d, conn) => queryRows<{ raw_value: string }>(conn,
+      `select raw_value from meta.rejects where source_file = 'novax/2025-01_diagnoser_ragged-crlf.csv' order by source_line`));
+    expect(raw.map((r) => r.raw_value)).toEqual(['rw1;61741000016007;;PRW00001;DH353;A;03-01-2025;ekstra', 'rw2;61741000016007;;PRW00002;DH353']);
+  });
   it('an unterminated quote: the file is rejected whole, not its lines after the quote lost in one value', () =>
     expectFileRejected('novax/2025-01_diagnoser_unterminated-quote.csv',
       'line 3, column PatientPseudo: a quote opens a value and is never closed, so the rest of the file (2 lines) would be read as that one value; close the quote (a quote inside a value is written twice: "") and deliver the file again'));

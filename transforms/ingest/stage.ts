@@ -811,8 +811,11 @@ async function collectCsvRejects(
   rows: { readonly table: string; readonly line: string; readonly where: string; readonly count: string },
   rj: string, rs: string,
 ): Promise<number> {
+  // The record as delivered: DuckDB's csv_line of a file with CRLF line ends starts with the LF
+  // of the line before it (a record never starts with a line break: that would be an empty line).
+  const record = `trim(csv_line, chr(13) || chr(10))`;
   // the lines of the file a rejected record runs over: more than one where a quoted value holds line breaks
-  const spans = `len(string_split_regex(rtrim(csv_line, chr(13) || chr(10)), '\\r\\n|\\r|\\n'))`;
+  const spans = `len(string_split_regex(${record}, '\\r\\n|\\r|\\n'))`;
   // A quote that is never closed takes the rest of the file into one value: read as it is, every
   // line after it would be gone without a reject of its own. The file is rejected whole, to be
   // delivered again with the quote closed.
@@ -836,7 +839,7 @@ async function collectCsvRejects(
         lower(error_type) || ': ' || error_message
           || case when error_type <> 'LINE SIZE OVER MAXIMUM' and ${spans} > 1
             then ' (the record runs over ' || ${spans} || ' lines of the file: a quoted value in it holds line breaks)' else '' end,
-        left(csv_line, 200)
+        left(${record}, 200)
       from ${rj}
       qualify case error_type
         when 'TOO MANY COLUMNS' then column_idx = max(column_idx) over (partition by line, error_type)
