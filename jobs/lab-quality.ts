@@ -177,7 +177,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     await createStagingTables(conn, ['register', ...KINDS]);
     await writeReferenceTables(conn, { ...config, deliveries: [...config.deliveries, ...mapping] });
     await conn.run(`insert into ref.layouts values (${sqlString(FHIR_SYSTEM)}, 'laboratoriesvar', 'fhir-ndjson', 'utf-8', '.',
-      'FHIR date (yyyy-mm-dd)', 'FHIR dateTime (yyyy-mm-ddThh:mm:ss+zz:zz)', null, 'FHIR R4 Observation')`);
+      'FHIR date (yyyy-mm-dd)', 'FHIR dateTime to the day at least (yyyy-mm-dd or yyyy-mm-ddThh:mm:ss+zz:zz: a month or a year alone dates no result)', null, 'FHIR R4 Observation')`);
     await conn.run(`create schema if not exists lab; create or replace table lab.inputs (file_hash varchar, source_file varchar, role varchar,
       journal_system varchar, layout varchar, bytes bigint, delivered_at timestamptz)`);
     const delivered = (input: LabInput, mtime: Date) => {
