@@ -232,8 +232,10 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     const staged = hashed.filter((h) => h.input.role !== 'register');
     const foreignOf = (i: LabInput) => (i.role === 'fhir' ? FHIR_SYSTEM : i.role === 'delivery' && i.mapped ? i.system : null);
     const foreignSystems = [...new Set(staged.map((h) => foreignOf(h.input)).filter((s) => s !== null))];
+    const untimedOf = (i: LabInput) => (i.role === 'delivery' && i.mapped && !('sampled_at' in i.mapped.sources) ? i.system : null);
+    const untimed = [...new Set(staged.map((h) => untimedOf(h.input)).filter((s) => s !== null))];
     const checks = applicableChecks([...declared, ...evaluationOnlyChecks(declared)], evaluation, foreignSystems,
-      staged.every((h) => foreignOf(h.input) !== null));
+      staged.every((h) => foreignOf(h.input) !== null), { systems: untimed, only: staged.every((h) => untimedOf(h.input) !== null) });
     await runChecks(conn, { runId, batchId, checks, now: evaluation.now, sksFile: null });
     // Accept fills core.laboratoriesvar and core.quarantine, which no output of the evaluation
     // reads (they read the lab tables and meta.rejects): only a kept database gets them, for

@@ -24,6 +24,16 @@ describe('a lab result without its sampling time', () => {
     expect(found).toEqual([{ record_id: 'r2', check_id: 'laboratoriesvar.sampled_at_present' }]);
   }, 120_000);
 
+  it('is not held against each row of an export whose mapping maps no sampling time at all', async () => {
+    const ws = await workspace();
+    await ws.put('export/results.csv', 'Id,Pt,Code,Val\nr1,P1,NPU02319,8.1\nr2,P2,NPU02319,8.4\n');
+    const mapping = await ws.put('m.yaml', ['system: Export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val }', ''].join('\n'));
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: new Date('2026-01-01T00:00:00Z'), logger: silent });
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 2, usable: 2 });
+    expect(result.outputs.summary.checks.map((c) => c.checkId)).not.toContain('laboratoriesvar.sampled_at_present');
+  }, 120_000);
+
   it('in FHIR: none is not usable; a month or a year alone is rejected saying a day is needed', async () => {
     const ws = await workspace();
     const obs = (id: string, time: string | null) => JSON.stringify({

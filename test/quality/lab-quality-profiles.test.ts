@@ -2,6 +2,7 @@
 // units each code comes in (mixed units named with the known factor between them) and a robust
 // distribution per code and unit with its outliers. Medians, MADs and factors are worked out
 // here from the rows written, not read back from the program.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -48,6 +49,8 @@ describe('lab-quality checks that need no catalogue', () => {
     // potassium in one unit, and three results without a value (nor a unit): not a second unit
     add('K', 'local', 'mmol/L', range(10, 3.5, 0.1));
     for (let k = 0; k < 3; k++) rows.push(`r${String(++id).padStart(3, '0')},PT${id % 7},K,local,,`);
+    // sodium-like values, most of them one value: a MAD of 0
+    add('FLAT', 'local', 'mmol/L', [...Array(30).fill(4), 4.1, 6.8]);
     // CRP mostly below the detection limit ('<5' mg/L, censored) and two numeric results in mg/dL
     for (let k = 0; k < 30; k++) rows.push(`r${String(++id).padStart(3, '0')},PT${id % 7},CRP,local,<5,mg/L`);
     add('CRP', 'local', 'mg/dL', [1.2, 2.5]);
@@ -65,6 +68,15 @@ describe('lab-quality checks that need no catalogue', () => {
     expect(mixed.filter((f) => f.detail.startsWith('K '))).toEqual([]);
   });
 
+  it('says where outliers were not judged: too few values, or half or more of them one value (MAD 0)', async () => {
+    const of = (analysis: string) => result.outputs.summary.codeProfiles.find((x) => x.analysis === analysis)!;
+    expect(of('FLAT')).toMatchObject({ results: 32, outliers: 0, outliersNotJudged: 'mad_zero' });
+    expect(of('FLAT').distribution!.mad).toBe(0);
+    expect(of('K')).toMatchObject({ outliers: 0, outliersNotJudged: 'too_few' });
+    const html = await readFile(result.outputs.report, 'utf8');
+    expect(html).toMatch(/<td>FLAT<\/td>.*?not judged: MAD 0/s);
+  });
+
   it('takes the unit of the most results with a value, censored ones too, as the main one, and flags the others', async () => {
     const crp = result.outputs.summary.codeProfiles.filter((x) => x.analysis === 'CRP');
     expect(crp.map((x) => [x.unit, x.results, x.mainUnit])).toEqual(expect.arrayContaining([['mg/L', 30, 'mg/L'], ['mg/dL', 2, 'mg/L']]));
@@ -79,7 +91,7 @@ describe('lab-quality checks that need no catalogue', () => {
     expect(of('ALB', 'g/dL')).toMatchObject({ results: 6, share: 6 / 16, units: 2, mainUnit: 'g/L' });
     expect(of('ALB', 'g/L')).toMatchObject({ results: 10, share: 10 / 16, verdict: null });
     const protein = of('2885-2', 'g/dL');
-    expect(protein).toMatchObject({ results: 24, units: 1, verdict: null, outliers: 4 });
+    expect(protein).toMatchObject({ results: 24, units: 1, verdict: null, outliers: 4, outliersNotJudged: null });
     expect(protein.distribution!.median).toBeCloseTo(median(PROTEIN), 9);
     expect(protein.distribution!.mad).toBeCloseTo(mad(PROTEIN), 9);
     // mixed units first

@@ -123,16 +123,25 @@ export function evaluationOnlyChecks(checks: readonly CheckDefinition[]): CheckD
 }
 
 /**
- * Without the checks that judge a time against "now" or an enrolment date (shifted dates), or a SOR code (no clinic);
+ * Without the checks that judge a time against "now" or an enrolment date (shifted dates), or a SOR code (no clinic),
+ * or a sampling time that the mapping does not deliver (untimed);
  * and the pattern of the patient pseudonym (the nine journal systems' format) only over their
  * rows: a foreign extract (a mapped layout, FHIR) has identifiers of its own making, and judging
  * them by ours flagged nearly every row of every foreign extract tried.
  */
 export function applicableChecks<C extends Pick<CheckDefinition, 'id' | 'type' | 'params' | 'where'>>(
   checks: readonly C[], ev: Evaluation, foreignSystems: readonly string[] = [], onlyForeign = false,
+  untimed: { systems: readonly string[]; only: boolean } = { systems: [], only: false },
 ): C[] {
   return checks.flatMap((c) => {
     if (ev.datesShifted && /_(future|before_enrolment)$/.test(c.id)) return [];
+    // A mapping that maps no sampling time describes an extract without one: its rows are not
+    // each missing theirs (a delivered column left empty is).
+    if (c.type === 'not_null' && (c.params.columns as string[] | undefined)?.join() === 'sampled_at' && untimed.systems.length > 0) {
+      if (untimed.only) return [];
+      const timed = `journal_system not in (${untimed.systems.map(sqlString).join(', ')})`;
+      return [{ ...c, where: c.where ? `(${c.where}) and ${timed}` : timed }];
+    }
     if (ev.noClinic && (c.params.column === 'sor_code' || c.params.to === 'ref.clinics')) return [];
     if (c.type === 'pattern' && c.params.column === 'patient' && foreignSystems.length > 0) {
       if (onlyForeign) return [];

@@ -74,7 +74,7 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
     }) : '',
     summary.codeProfiles.length ? section('Units and distributions per analysis', profilesTable(summary, cells), {
       id: 'code-profiles',
-      intro: 'Every code, with or without a catalogue entry (local, NPU, LOINC): the units it comes in and their shares, and a robust picture of its numeric values (median, MAD, 5th-95th percentiles) in each. Beside an analysis\' main unit, what the medians show: values that follow their labels (convertible by the known factor), values alike under labels a known factor apart (a wrong label), or no known factor. Outliers: robust z-score beyond 5.',
+      intro: 'Every code, with or without a catalogue entry (local, NPU, LOINC): the units it comes in and their shares, and a robust picture of its numeric values (median, MAD, 5th-95th percentiles) in each. Beside an analysis\' main unit, what the medians show: values that follow their labels (convertible by the known factor), values alike under labels a known factor apart (a wrong label), or no known factor. Outliers: robust z-score beyond 5, among 20 numeric values or more; where half of them or more are one value the MAD is 0 and they are not judged.',
     }) : '',
     summary.localCodes.length ? section('Local analysis codes', localCodesTable(summary), { id: 'local-codes', intro: 'Codes that are not NPU/DNK codes are allowed and reported here.' }) : '',
     truncation(summary.panels.length, summary.analysisCount, 'analyses have a panel below (the largest)',
@@ -278,7 +278,8 @@ function profilesTable(s: LabSummary, cells: Cells): string {
     { label: 'MAD', value: (r) => f(r.distribution?.mad), numeric: true },
     { label: 'P5-P95', value: (r) => (r.distribution ? `${f(r.distribution.p05)} - ${f(r.distribution.p95)}` : '') },
     { label: 'Against the main unit', value: (r) => (r.verdict ? `${VERDICTS[r.verdict] ?? r.verdict}${r.factor !== null ? ` (factor ${f(r.factor)} to ${r.mainUnit}, medians ${f(r.ratioToMain)})` : ''}` : r.units > 1 ? 'main unit' : '') },
-    { label: 'Outliers', value: (r) => (r.outliers ? cells.count(labCell.profile(r.analysis, r.unit, 'outliers'), r.outliers) : ''), numeric: true },
+    { label: 'Outliers', value: (r) => (r.outliersNotJudged === 'mad_zero' ? 'not judged: MAD 0'
+      : r.outliers ? cells.count(labCell.profile(r.analysis, r.unit, 'outliers'), r.outliers) : ''), numeric: true },
   ], shown) + truncation(shown.length, s.codeProfiles.length, 'analysis-unit pairs shown (mixed units first)', 'all in summary.json (codeProfiles)');
 }
 
