@@ -68,13 +68,20 @@ const garbled = [
 /** The separator at `j` of `t` (one character, or one garbled space or dash), or null. */
 const separatorAt = (t: string, j: number) => (isSep(t[j]) ? t[j]! : garbled.find((g) => t.startsWith(g, j)) ?? null);
 const glues = (ch: string | undefined) => ch !== undefined && /^[0-9A-Fa-f]$/.test(ch);
+/** Whether the text before `i` glues a number there: a digit, or hex letters that follow no other letter (a hex token). */
+const gluedBefore = (t: string, i: number) => {
+  if (i === 0 || !glues(t[i - 1])) return false;
+  let k = i - 1;
+  while (k >= 0 && /^[A-Fa-f]$/.test(t[k]!)) k--;
+  return !(k < i - 1 && k >= 0 && /^[G-Zg-z]$/.test(t[k]!));
+};
 
 /** DOMAIN.md's rule and the spellings of cpr_find.sql written out plainly: the oracle for both twins. */
 function firstCpr(raw: string): string | null {
   const t = oracleFold(raw);
   const digits = (j: number, n: number) => (/^[0-9]+$/.test(t.slice(j, j + n)) && t.slice(j, j + n).length === n ? Number(t.slice(j, j + n)) : null);
   for (let i = 0; i < t.length; i++) {
-    if (i > 0 && glues(t[i - 1])) continue;
+    if (gluedBefore(t, i)) continue;
     let j = i;
     const skip = () => {
       for (let k = 0, sep = separatorAt(t, j); k < 3 && sep !== null; k++, sep = separatorAt(t, j)) j += sep.length;
@@ -87,11 +94,19 @@ function firstCpr(raw: string): string | null {
     skip();
     const yy = digits(j, 2);
     j += 2;
+    const afterYear = j;
     skip();
     if (dd === null || mm === null || yy === null) continue;
     if (digits(j, 4) !== null) j += 4;
-    else if (/^[01567][A-Za-z]{2}[0-9]$/.test(t.slice(j, j + 4))) j += 4;
-    else continue;
+    else if (/^[0-9][A-Za-z]{2}[0-9]$/.test(t.slice(j, j + 4))) j += 4;
+    else {
+      // a serial in two pairs, after at least one separator: 150385 10 37, 15 03 85 10 37
+      j = afterYear + 1;
+      if (!/^[\t\p{Z}\p{Pd}./_]$/u.test(t[afterYear] ?? '')) continue;
+      skip();
+      if (digits(j, 2) === null || !/^[\t\p{Z}]$/u.test(t[j + 2] ?? '') || digits(j + 3, 2) === null) continue;
+      j += 5;
+    }
     if (glues(t[j])) continue;
     if (mm >= 1 && mm <= 12 && dd >= 1 && dd <= daysIn(mm, yy)) return t.slice(i, j);
   }
@@ -113,7 +128,9 @@ const invalidDate = fc.oneof(
 const feb29NonLeap = fc.integer({ min: 0, max: 99 }).filter((yy) => yy % 4 !== 0).map((yy) => `2902${pad2(yy)}`);
 
 const serial = fc.stringMatching(/^[0-9]{4}$/);
-const ecprTail = fc.tuple(fc.constantFrom('1', '7', '0', '5', '6'), fc.stringMatching(/^[A-Za-z]{2}$/), fc.integer({ min: 0, max: 9 }))
+// DOMAIN.md's 7th characters are 1/7 (X-eCPR) and 0/5/6 (D-eCPR); any digit is found, so that a
+// number of another issuer or a mistyped one does not pass
+const ecprTail = fc.tuple(fc.integer({ min: 0, max: 9 }), fc.stringMatching(/^[A-Za-z]{2}$/), fc.integer({ min: 0, max: 9 }))
   .map(([k, l, d]) => `${k}${l}${d}`);
 
 /** One separator of every class the issue names, and runs of them. */
@@ -166,13 +183,16 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
       '290200-1234', '290204 1234', '290201-1234',
       '0101901AB2', '010190-7XY3', '0101905QQ0', '0101902AB2', '0101901ab2',
       'prøve 3213451234, cpr 241299-4321 og 150385 1111', null, '',
+      '15 03 85 10 37', '150385 10 37', '150385-10 37', 'ID1503851037', 'pid0101901234', '15.03.1985 10 37', '0101902AB',
     ]);
     expect(got.map((g) => g.first)).toEqual([
       '010190-1234', '0101901234', '010190 1234', '0101901234',
       null, null, null, null, null,
       '290200-1234', '290204 1234', null,
-      '0101901AB2', '010190-7XY3', '0101905QQ0', null, '0101901ab2',
+      '0101901AB2', '010190-7XY3', '0101905QQ0', '0101902AB2', '0101901ab2',
       '241299-4321', null, null,
+      // a serial written in two pairs after a separator; a prefix of letters that is no hex token
+      '15 03 85 10 37', '150385 10 37', '150385-10 37', '1503851037', '0101901234', null, null,
     ]);
     expect(firstCpr('prøve 3213451234, cpr 241299-4321 og 150385 1111')).toBe('241299-4321');
     // overlapping: the first ten digits run into an eleventh, the second number stands alone
@@ -272,7 +292,7 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
     const texts = [
       'id 3f2a9c1e-77b0-4d1a-9e3c-c1401616777a', 'c1401616777a', 'e1503851037', '1503851037ab',
       'prøve 3213451234', '15.03.1985', '15.03.1985 10:37', '15.03.85', 'tlf 12 34 56 78', 'tlf +45 12345678',
-      '15 03 85 10 37', '150385:1037', '150385,1037', '150385 - - 1037',
+      '150385:1037', '150385,1037', '150385 - - 1037', '15.03.1985 10 37', '15.03.1985 10:37', '150385 10:37', '15038510 37',
     ];
     const got = await scan(texts);
     texts.forEach((t, i) => expect(got[i], JSON.stringify(t)).toEqual({ first: null, has: false, masked: t }));
@@ -301,10 +321,11 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
       }),
       runs,
     );
-    const other = fc.record({ date: validDate, kind: fc.constantFrom('2', '3', '4', '8', '9'), letters: fc.stringMatching(/^[A-Za-z]{2}$/), digit: fc.integer({ min: 0, max: 9 }) });
+    // one letter or three, or a letter where the 7th digit goes: no replacement number
+    const other = fc.record({ date: validDate, tail: fc.oneof(fc.stringMatching(/^[0-9][A-Za-z][0-9]{2}$/), fc.stringMatching(/^[0-9][A-Za-z]{3}[0-9]$/), fc.stringMatching(/^[A-Za-z]{3}[0-9]$/)) });
     await fc.assert(
       fc.asyncProperty(batchOf(other), async (batch) => {
-        const got = await scan(batch.map((c) => `nr ${c.date}-${c.kind}${c.letters}${c.digit}`));
+        const got = await scan(batch.map((c) => `nr ${c.date}-${c.tail}`));
         batch.forEach((c, i) => expect(got[i]!.has, JSON.stringify(c)).toBe(false));
       }),
       runs,

@@ -4,8 +4,9 @@
 -- two share the rule below and test/transforms/cpr-detect.test.ts holds them to the same answers.
 --
 -- What a number is: DD MM YY then a serial, where DDMMYY is a valid calendar date and the serial
--- is four digits (CPR) or, for a replacement number (eCPR), 1/7 (X-eCPR) or 0/5/6 (D-eCPR) + two
--- letters in either case + one digit.
+-- is four digits (CPR) or, for a replacement number (eCPR), a digit + two letters in either case
+-- + one digit. DOMAIN.md's 7th digits are 1/7 (X-eCPR) and 0/5/6 (D-eCPR); any digit is taken, so
+-- that a mistyped number, or one of another issuer, is not published for its 7th character.
 -- No modulus-11 check: numbers without it have been issued since 2007.
 -- Century: the 7th-digit century rules are ignored. DDMMYY is accepted when the date exists in
 -- 19YY or 20YY; that differs only for 29 February, which is accepted exactly when YY is divisible
@@ -31,22 +32,26 @@
 -- and joiners, word joiner, soft hyphen, BOM, direction marks) are removed, so
 -- １５０３８５-１０３７, ١٥٠٣٨٥-١٠٣٧ and 150385-10<U+200B>37 are numbers. DuckDB has no NFKC; the
 -- full fold would also rewrite unrelated characters and change lengths, so only these are folded.
--- Not spellings: a serial split in two (15 03 85 10 37), because 15.03.1985 10 37 and
--- similar dates followed by a time would read as numbers; any other separator (':' ',' ';').
+-- The serial may also be written in two pairs with one space (or tab) between them, after at
+-- least one separator (15 03 85 10 37, 150385 10 37, 150385-10 37: how a number is read aloud);
+-- not glued to the year, so that a date with a four-digit year and a time (15.03.1985 10 37) is
+-- not one. Not spellings: any other separator (':' ',' ';'), other groupings (150 385 1037).
 --
 -- Boundary: the characters right before and after the number are neither digits nor hex
 -- letters (A-F, a-f). Digits: a number is not part of a longer run of digits (01019012345,
 -- 123456789012 are not numbers). Hex letters: ids, digests and UUIDs are hex tokens, and ten
--- digits inside one (...c1401616777a, e1503851037) are a fragment of the token, not a number.
+-- digits inside one (...c1401616777a, e1503851037) are a fragment of the token, not a number;
+-- hex letters after another letter are no hex token (ID1503851037, pid0101901234 are numbers).
 -- Other letters do not stop a number, so cpr150385-1037, pt0101901234 and x0101901234y are
 -- numbers (a prefix glued to a number is how people write it; the hex rule misses a number glued
--- to a-f, e.g. a1503851037, which is the price of not flagging every digest).
+-- to a token of a-f alone, e.g. a1503851037 or 1503851037e, which is the price of not flagging
+-- every digest).
 -- Punctuation is a boundary, so 1503851037.5 and 0.1503851037 contain a number: a list
 -- 1503851037,1503851038 must be found, and a ten-digit integer part whose first six digits are a
 -- date is not a lab value.
 -- Not numbers: dates without a serial (15.03.1985, 15.03.85, 15-03-1985 10:37), 8-digit phone
 -- numbers (12 34 56 78, +45 12345678), 10-digit sample ids whose first six digits are no date
--- (3213451234), eCPR-shaped strings with another 7th character (0101902AB2).
+-- (3213451234), strings with one or three letters where an eCPR has two (0101902A12).
 -- Read as numbers although they may not be (the price of the spellings above): a two-digit
 -- number before a date with a four-digit year (nr 01 12.03.1985 reads 01 12 03 1985), a date
 -- with a two-digit year before a four-digit number (15.03.85 2026), and a standalone ten-character
@@ -75,7 +80,7 @@ create or replace macro _cpr_sep() as
 -- Regexp functions need a constant pattern; replace() of constants folds to one when bound.
 create or replace macro _cpr_pattern() as
     replace(
-        '(^|[^0-9A-Fa-f])((?:(?:0[1-9]|1[0-9]|2[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30)S(?:0[13-9]|1[0-2])S[0-9]{2}|31S(?:0[13578]|1[02])S[0-9]{2}|29S02S(?:[02468][048]|[13579][26]))S(?:[0-9]{4}|[01567][A-Za-z]{2}[0-9]))([^0-9A-Fa-f]|$)',
+        '(^|[^0-9A-Fa-f]|[G-Zg-z][A-Fa-f]+)((?:(?:0[1-9]|1[0-9]|2[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30)S(?:0[13-9]|1[0-2])S[0-9]{2}|31S(?:0[13578]|1[02])S[0-9]{2}|29S02S(?:[02468][048]|[13579][26]))(?:S(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\t\p{Z}\p{Pd}./_]S[0-9]{2}[\t\p{Z}][0-9]{2}))([^0-9A-Fa-f]|$)',
         'S', _cpr_sep());
 
 -- Every decimal digit of Unicode 17.0 (category Nd) but ASCII's and the full-width ones, in
