@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { runNightly } from '../../jobs/nightly.ts';
@@ -44,5 +46,24 @@ describe('inbox files whose names hold glob characters', () => {
     expect(odd.error).toMatch(/Kontaktdato/);
     expect(odd.error).not.toMatch(/fangst-links/);
     expect(summary.totals).toMatchObject({ published: 12, quarantined: 0 });
+  });
+});
+
+// A name written on Windows or unpacked from an old zip holds bytes of another encoding (0x96, a
+// Windows en dash; 0xA0, a no-break space): not UTF-8, so no string path opens it.
+describe('inbox files whose names are not UTF-8', () => {
+  it('are not read, named with the CPR number in them masked, and the night goes on', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/2025-02_diagnoser_a.csv', [HEADER, ...rows('a', 4)].join('\n') + '\n');
+    const content = [HEADER, ...rows('w', 3)].join('\n') + '\n';
+    for (const name of [[0x30, 0x31, 0x30, 0x31, 0x39, 0x30, 0x96, 0x31, 0x32, 0x33, 0x34], [0x30, 0x31, 0x30, 0x31, 0x39, 0x30, 0xa0, 0x31, 0x32, 0x33, 0x34], [0x64, 0x96, 0x78]]) {
+      await writeFile(Buffer.concat([Buffer.from(join(ws.inbox, 'novax') + '/'), Buffer.from(name), Buffer.from('_diagnoser_202602.csv')]), content);
+    }
+    const { summary } = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(summary.totals).toMatchObject({ read: 4, published: 4 });
+    const skipped = summary.skipped.filter((f) => f.outcome === 'unrecognised');
+    expect(skipped.map((f) => f.file).sort()).toEqual(['novax/[CPR]_diagnoser_202602.csv', 'novax/[CPR]_diagnoser_202602.csv', 'novax/d\u0096x_diagnoser_202602.csv']);
+    for (const f of skipped) expect(f.detail).toMatch(/^the file name is not UTF-8 .*: not read; rename the file/);
   });
 });

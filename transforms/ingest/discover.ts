@@ -28,8 +28,16 @@ export async function discoverInbox(config: PipelineConfig): Promise<InboxEntry[
   const matchers = config.deliveries.map((d) => ({ delivery: d, match: picomatch(d.files, { dot: false }) }));
   const isRegister = picomatch(config.register.files);
   const out: InboxEntry[] = [];
-  for (const path of await walk(config.inbox)) {
+  for (const { path, raw } of await walk(config.inbox)) {
     const file = relative(config.inbox, path).split(sep).join('/');
+    if (raw !== null) {
+      // Named with its bytes read as Latin-1, where a Windows dash or no-break space is a separator.
+      const named = hasIdentifier(file) ? maskIdentifiers(file) : file;
+      const info = await lstat(raw);
+      out.push({ file: named, path, bytes: info.size, contentBytes: info.size, mtimeMs: info.mtimeMs, role: 'unrecognised',
+        reason: 'the file name is not UTF-8 (a byte of another encoding, e.g. a Windows dash): not read; rename the file' + (named !== file ? ' without the CPR number in it' : '') });
+      continue;
+    }
     const info = await lstat(path);
     const bytes = info.size;
     // Size and mtime as listed: staging compares them again to catch a file still being written.
@@ -66,15 +74,24 @@ export async function discoverInbox(config: PipelineConfig): Promise<InboxEntry[
   return out.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
 }
 
-async function walk(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const paths: string[] = [];
+/**
+ * The inbox's files. A name that is not UTF-8 (a Latin-1 or Windows-1252 byte, as a Windows share
+ * or an old zip leaves it) cannot be opened by a string path: Node would read the byte as U+FFFD.
+ * Such a file, or one in such a folder, comes with its path as bytes (`raw`) and its name read
+ * as Latin-1 (`path`); a file named in UTF-8 has `raw` null.
+ */
+async function walk(dir: string, raw: Buffer = Buffer.from(dir), utf8 = true): Promise<Array<{ path: string; raw: Buffer | null }>> {
+  const entries = await readdir(raw, { withFileTypes: true, encoding: 'buffer' });
+  const paths: Array<{ path: string; raw: Buffer | null }> = [];
   for (const e of entries) {
     // Dot files are partial uploads or editor droppings, never deliveries.
-    if (e.name.startsWith('.')) continue;
-    const p = join(dir, e.name);
-    if (e.isDirectory()) paths.push(...(await walk(p)));
-    else paths.push(p);
+    if (e.name[0] === 0x2e) continue;
+    const text = e.name.toString('utf8');
+    const named = utf8 && Buffer.from(text, 'utf8').equals(e.name);
+    const path = join(dir, named ? text : e.name.toString('latin1'));
+    const bytes = Buffer.concat([raw, Buffer.from(sep), e.name]);
+    if (e.isDirectory()) paths.push(...(await walk(path, bytes, named)));
+    else paths.push({ path, raw: named ? null : bytes });
   }
   return paths;
 }
