@@ -15,6 +15,7 @@ import type { CampaignDocument, Series, Share } from '../../quality/reports/camp
 import type { QualityReportData, ReportCheck } from '../../quality/reports/run/collect.ts';
 import { Pseudonymiser } from '../../quality/report-kit/suppress.ts';
 import { Attack } from '../helpers/attack.ts';
+import { readingOf } from '../../quality/registry.ts';
 
 const run = promisify(execFile);
 const key = 'disclosure-attack-test-key-0123456789';
@@ -130,6 +131,30 @@ describe.skipIf(!existsSync('data-samples/generator/run.ts'))('no hidden figure 
     }
     // the history has small counts: the attack had something to try
     expect(hiddenCells).toBeGreaterThan(0);
+  });
+
+  it('the quality reports: sample rows never list all of a hidden count, or rows of a system whose count is hidden; aggregate checks show no count', () => {
+    let listed = 0;
+    for (const { shared, full } of runs) {
+      const checks = new Map([...shared.problems, ...shared.passed, ...shared.notEvaluated].map((c) => [c.checkId, c]));
+      const systemOf = new Map(full.accounting.files.map((f) => [f.file, f.system]));
+      for (const [id, rows] of Object.entries(shared.samples)) {
+        const c = checks.get(id)!;
+        // all of a check's findings listed would count it
+        expect(c.numerator, id).not.toBeNull();
+        expect(c.numerator!, id).toBeGreaterThan(rows.length);
+        const fullCheck = [...full.problems, ...full.passed, ...full.notEvaluated].find((x) => x.checkId === id)!;
+        if (fullCheck.systems.length === 0) continue;
+        for (const r of rows) expect(c.systems.find((x) => x.system === systemOf.get(r.sourceFile))?.numerator ?? null, `${id} ${r.sourceFile}`).not.toBeNull();
+        listed += rows.length;
+      }
+      // counts of what another part of the report counts under another name (rows read) stay hidden
+      for (const c of checks.values()) if (c.checkType !== 'pipeline' && !['failing_rows', 'share'].includes(readingOf(c.checkType))) {
+        if (readingOf(c.checkType) === 'age_hours') continue;
+        expect([c.checkId, c.numerator, c.denominator]).toEqual([c.checkId, null, null]);
+      }
+    }
+    expect(listed).toBeGreaterThan(0);
   });
 
   it('the campaign: national - systems, diagnoses - A - B, contacts - one A, whole period - months, shares, sparklines, shortfalls', () => {

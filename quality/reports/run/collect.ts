@@ -338,8 +338,10 @@ export function shapeReport(rows: ReportRows, shareable: boolean, context: Repor
     if (!rowCount) return { numerator: r.numerator, denominator: r.denominator, percent: r.percent };
     if (r.numerator == null || r.denominator == null) return { numerator: count(r.numerator), denominator: count(r.denominator), percent: r.percent };
     if (!isPartOfRows(r.check_type)) {
-      const p = protectShare(r.numerator, r.denominator);
-      return { numerator: p.numerator, denominator: count(p.denominator), percent: p.suppressed ? null : r.percent };
+      // An aggregate check counts what other parts of the report count under another name
+      // (staged_rows_accounted's denominator is a kind's rows read, which the accounting may
+      // hide): a shareable report gives its percent only, and not that beside a count of 1-4.
+      return { numerator: null, denominator: null, percent: protectShare(r.numerator, r.denominator).suppressed ? null : r.percent };
     }
     const num = shown(r.check_id, scope, 'num');
     const den = shown(r.check_id, scope, 'den');
@@ -417,8 +419,23 @@ export function shapeReport(rows: ReportRows, shareable: boolean, context: Repor
   const rank = (o: string) => ({ failed: 0, warned: 1, passed: 2, not_evaluated: 3 })[o] ?? 4;
   checks.sort((a, b) => rank(a.outcome) - rank(b.outcome) || (b.numerator ?? 0) - (a.numerator ?? 0) || a.checkId.localeCompare(b.checkId));
 
+  // A shareable report's sample rows are findings counted in the check's figures: shown only
+  // where they cannot count a hidden figure. The check's national count must be shown and more
+  // than the samples (all of a check's findings listed would count it), and, for a check with
+  // figures per journal system, the count of the system whose file the row is in.
+  const systemOf = new Map(rows.files.map((f) => [f.file, f.system]));
+  const sampled = new Map<string, number>();
+  for (const r of rows.samples) sampled.set(r.check_id, (sampled.get(r.check_id) ?? 0) + 1);
+  const sampleShown = (r: SampleRowRaw): boolean => {
+    if (!shareable) return true;
+    const c = checks.find((x) => x.checkId === r.check_id);
+    if (!c || c.numerator === null || c.numerator <= (sampled.get(r.check_id) ?? 0)) return false;
+    const system = systemOf.get(r.source_file);
+    const bySystem = results.some((s) => s.check_id === r.check_id && s.scope_level === 'system');
+    return !bySystem || (system != null && c.systems.some((s) => s.system === system && s.numerator !== null));
+  };
   const samples: Record<string, SampleRow[]> = {};
-  for (const r of rows.samples) {
+  for (const r of rows.samples.filter(sampleShown)) {
     const sample: SampleRow = shareable
       ? { sourceFile: r.source_file, sourceLine: Number(r.source_line), column: r.column_name, reason: sorInText(r.reason) }
       : { sourceFile: r.source_file, sourceLine: Number(r.source_line), column: r.column_name, reason: r.reason, recordKey: r.record_key, patient: r.patient };

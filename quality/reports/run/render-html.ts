@@ -227,7 +227,7 @@ export function renderQualityHtml(data: QualityReportData): string {
     section('Sample rows', sampleSections || '<p class="note">No row-level findings.</p>', {
       id: 'samples',
       intro: data.shareable
-        ? 'Up to five findings per check: file, line and column only (shareable report: no patient identifiers).'
+        ? 'Up to five findings per check: file, line and column only (shareable report: no patient identifiers), and only for a check whose count is shown and larger, from journal systems whose counts are shown.'
         : 'Up to five findings per check. Patients appear by pseudonym only; a pseudonym that looks like a CPR number is withheld.',
     }),
     section(
