@@ -112,6 +112,12 @@ async function attack(truth: LabSummary, files: readonly { role: string; read: n
     a.cell(`results|${c.system}`, s.rows, c.rows);
     a.sum(`results|${c.system}`, [`present|${c.field}|${c.system}`]);
   }
+  // the completeness table counts the results not rejected, which are what the checks' percents are of
+  if (truth.completeness.length) {
+    a.sum(total('rows'), ['results|(all)', total('rejected')]);
+    for (const g of truth.bySystem) if (truth.completeness.some((c) => c.system === g.key)) a.sum(`system|${g.key}|rows`, [`results|${g.key}`, `system|${g.key}|rejected`]);
+    for (const c of shown.checks) if (c.percent && c.rows !== null) a.guess('results|(all)', Math.round((c.rows * 100) / c.percent), 'check rows x 100 / percent');
+  }
   const lab = [...files.entries()].filter(([, f]) => f.role !== 'register');
   for (const [i, f] of lab) {
     a.cell(`file|${i}|read`, shown.files[i]!.read, f.read);
@@ -200,6 +206,28 @@ describe('no count lab-quality hides can be recomputed from its report or summar
     expect(truth.codeProfiles.filter((x) => x.analysis === 'NPU18016').map((x) => [x.unit, x.results])).toEqual([['µmol/L', 40], ['mmol/L', 3]]);
     const a = await attack(truth, result.files, out);
     expect(a.shown.get('profile|NPU18016|mmol/L|results')).toBeNull();
+    expect(a.recovered).toEqual([]);
+  }, 120_000);
+
+  it('on an extract with a clinic of two results and a few rejected rows, whose completeness and check percents count the rest', async () => {
+    const ws = await workspace();
+    const rows = ['Id,Sor,Pt,Code,Val,Unit,Taken'];
+    const add = (prefix: string, sor: string, n: number, taken = '2026-03-02 10:00') => {
+      for (let i = 0; i < n; i++) rows.push(`${prefix}${i},${sor},P-${prefix}${i},NPU19748,${2 + (i % 9)},mg/L,${taken}`);
+    };
+    add('a', '8609571000016009', 71);
+    add('b', '7510731000016007', 62);
+    add('c', '4862171000016002', 2);
+    // seven results sampled on a day the calendar does not have: rejected
+    add('x', '8609571000016009', 7, '2026-02-30 10:00');
+    await ws.put('export/results.csv', `${rows.join('\n')}\n`);
+    const mapping = await ws.put('m.yaml', ['system: Regional export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    timestamps: "%Y-%m-%d %H:%M"', '    columns: { record_id: Id, sor_code: Sor, patient: Pt, analysis_code: Code, value: Val, unit: Unit, sampled_at: Taken }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: NOW, logger: silent });
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 142, rejected: 7 });
+    const a = await attack(result.outputs.summary, result.files, out);
+    expect(a.shown.get('clinic|4862171000016002|rows')).toBeNull();
     expect(a.recovered).toEqual([]);
   }, 120_000);
 

@@ -102,7 +102,13 @@ export function protectLabFigures(s: LabSummary, files: readonly FileCounts[] = 
     t.sum(t.cell(labCell.systemRows(c.system), c.rows), [t.cell(labCell.present(c.field, c.system), c.present)]);
   }
   const systems = [...new Set(s.completeness.map((c) => c.system))].filter((x) => x !== '(all)');
+  // the completeness table counts the results that were not rejected: with the rejected ones,
+  // the results read, overall and per journal system
+  for (const x of systems) {
+    if (t.cells.has(labCell.group('system', x, 'rows'))) t.sum(labCell.group('system', x, 'rows'), [labCell.systemRows(x), labCell.group('system', x, 'rejected')]);
+  }
   if (t.cells.has(labCell.systemRows('(all)'))) {
+    t.sum(all('rows'), [labCell.systemRows('(all)'), all('rejected')]);
     t.sum(labCell.systemRows('(all)'), systems.map(labCell.systemRows));
     for (const field of new Set(s.completeness.map((c) => c.field))) {
       t.sum(labCell.present(field, '(all)'), systems.map((x) => labCell.present(field, x)).filter((id) => t.cells.has(id)));
@@ -181,7 +187,11 @@ export function shareableSummary(s: LabSummary, t: ProtectedTable) {
     byAnalysis: s.byAnalysis.map(group('analysis')), byClinic: s.byClinic.map(group('clinic')), bySystem: s.bySystem.map(group('system')),
     checks: s.checks.map((k) => {
       const rows = c(labCell.check(k.checkId), k.rows);
-      return { ...k, rows, percent: rows === null || !t.isShown(labCell.total('rows')) ? null : k.percent };
+      // a check's percent is of the results checked, those not rejected: shown beside its rows only
+      // where that count is (rows times 100 over the percent would give it back)
+      const checked = (s.completeness.length > 0 && t.isShown(labCell.systemRows('(all)')))
+        || (t.isShown(labCell.total('rows')) && t.isShown(labCell.total('rejected')));
+      return { ...k, rows, percent: rows === null || !checked ? null : k.percent };
     }),
     shifts: s.shifts.map((x) => ({ ...x, n: c(labCell.clinicResults(x.analysis, x.clinic), x.n) })),
     panels: s.panels.map((p) => {
