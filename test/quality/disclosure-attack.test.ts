@@ -191,6 +191,12 @@ describe.skipIf(!existsSync('data-samples/generator/run.ts'))('no hidden figure 
         a.sum(id(g.id, period, 'diagnoses'), [id(g.id, period, 'marked_diagnoses'), id(g.id, period, 'unmarked')]);
         a.unknown(id(g.id, period, 'not_one_a'), (f.contacts ?? 0) - (f.contacts_one_a ?? 0));
         a.sum(id(g.id, period, 'contacts'), [id(g.id, period, 'contacts_one_a'), id(g.id, period, 'not_one_a')]);
+        // shown contacts equal to shown diagnoses: every contact has one diagnosis, so the
+        // contacts with one A are the A diagnoses
+        if (s && s.contacts !== null && s.contacts === s.diagnoses) {
+          if (s.contacts_one_a !== null) a.guess(id(g.id, period, 'a_diagnoses'), s.contacts_one_a, 'contacts = diagnoses: one A = A');
+          if (s.a_diagnoses !== null) a.guess(id(g.id, period, 'contacts_one_a'), s.a_diagnoses, 'contacts = diagnoses: A = one A');
+        }
         if (s) {
           const shares = [['a_share', 'a_diagnoses', 'diagnoses'], ['marked_share', 'marked_diagnoses', 'diagnoses'], ['contact_a_share', 'contacts_one_a', 'contacts']] as const;
           for (const [share, num, den] of shares) {

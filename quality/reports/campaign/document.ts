@@ -207,7 +207,8 @@ const cellId = (level: string, key: string, month: string | null, measure: Measu
  * of the clinics; national without non-marking systems the sum of the systems that mark;
  * a journal system or a specialty the sum of its clinics; national minus the registered systems
  * is the clinics registered without one, an unknown that is not shown. Contacts = contacts with
- * one A + the others (never shown); each contact is in one cell, so contacts add up like diagnoses.
+ * one A + the others (never shown); each contact is in one cell, so contacts add up like diagnoses;
+ * where contacts = diagnoses, contacts with one A = A.
  */
 function campaignTable(data: CampaignData): ProtectedTable {
   const t = new TableBuilder();
@@ -223,6 +224,9 @@ function campaignTable(data: CampaignData): ProtectedTable {
     t.sum(id('marked'), [id('a'), id('b')]);
     t.sum(id('diagnoses'), [id('marked'), id('unmarked')]);
     t.sum(id('contacts'), [id('one_a'), id('not_one_a')]);
+    // Where every contact has one diagnosis (as many contacts as diagnoses, both of which may be
+    // shown), its contacts with one A are its A diagnoses: one figure, hidden or shown together.
+    if (r.contacts === r.diagnoses) t.sum(id('a'), [id('one_a')]);
   }
   const periods = [null, ...data.months];
   const groups = new Map<string, { level: string; key: string }>();
