@@ -83,6 +83,10 @@ describe('the quality report of a run', () => {
     const rateAlerts = shared.data.alerts.filter((a) => a.type === 'failure_rate' && a.checkId === 'privacy.cpr_epikriser');
     expect(rateAlerts.length).toBeGreaterThan(0);
     for (const a of rateAlerts) expect(a.message).not.toMatch(/\d\s?%/);
+    // a day of 1-4 rows is hidden, and said to be left out of the volume chart rather than drawn as 0
+    expect(shared.data.volume.some((v) => v.rows === null)).toBe(true);
+    expect(await readFile(shared.html, 'utf8')).toContain('Days with 1-4 rows of a kind are left out (a gap in its line).');
+    expect(await readFile(full.html, 'utf8')).not.toContain('Days with 1-4 rows of a kind are left out');
     // sample rows: with file, line and column only, and not for a check whose count is hidden
     // (listing all its findings would count them)
     const sks = shared.data.problems.find((c) => c.checkId === 'diagnoser.sks_format')!;

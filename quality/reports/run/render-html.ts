@@ -170,7 +170,8 @@ export function renderQualityHtml(data: QualityReportData): string {
             categories: days,
             series: volumeKinds.map((k) => {
               const byDay = new Map(data.volume.filter((v) => v.kind === k).map((v) => [v.day, v.rows]));
-              return { name: k, values: days.map((d) => byDay.get(d) ?? 0) };
+              // a day without rows is 0; a count the shareable report hides is a gap, not a 0
+              return { name: k, values: days.map((d) => (byDay.has(d) ? byDay.get(d)! : 0)) };
             }),
             yMin: 0,
             yName: 'rows',
@@ -179,6 +180,7 @@ export function renderQualityHtml(data: QualityReportData): string {
           }),
           [
             'Nationally, by contact, letter or sampling date, over the last 60 days with data up to the day of the run.',
+            data.shareable && data.volume.some((v) => v.rows === null) ? 'Days with 1-4 rows of a kind are left out (a gap in its line).' : '',
             after.length
               ? `Not drawn: rows dated after the run's day, which are no data days (future dates, quarantined): ${after
                   .map((a) => `${a.kind} ${rows(a.rows, data.shareable)} dated ${a.firstDay}${a.lastDay !== a.firstDay ? ` to ${a.lastDay}` : ''}`)
