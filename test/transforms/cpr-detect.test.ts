@@ -50,7 +50,7 @@ const oracleFold = (t: string) =>
   t.replace(/[\uFF0E-\uFF5A]/gu, (c) => (/^[./_0-9A-Za-z]$/u.test(c.normalize('NFKC')) ? c.normalize('NFKC') : c))
     .replace(/[^\P{Nd}0-9]/gu, (c) => scriptDigitValue.get(c) ?? c)
     .replace(/[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu, '');
-const isSep = (ch: string | undefined) => ch !== undefined && /^[\t\n\v\f\r\p{Z}\p{Pd}\u2212\u0080-\u009F\uFFFD./_]$/u.test(ch);
+const isSep = (ch: string | undefined) => ch !== undefined && /^[\t\n\v\f\r\p{Z}\p{Pd}\u2212\u0080-\u009F\uFFFD\u00B7\u2022\u2026./_]$/u.test(ch);
 
 // A UTF-8 file declared Latin-1: the bytes of a space or dash arrive as two or three characters,
 // as ISO 8859-1 reads them (byte = code point) or as Windows-1252 does (bytes 0x80-0x9F from the
@@ -134,7 +134,7 @@ const ecprTail = fc.tuple(fc.integer({ min: 0, max: 9 }), fc.stringMatching(/^[A
   .map(([k, l, d]) => `${k}${l}${d}`);
 
 /** One separator of every class the issue names, and runs of them. */
-const separatorChars = ['-', ' ', '\u00a0', '\ufffd', '\u202f', '\u2009', '\u3000', '\u2013', '\u2014', '\u2010', '\u2011', '\u2212', '\uff0d', '\u0096', '\u0097', '/', '_', '.', '\t', '\n', '\r',
+const separatorChars = ['-', ' ', '\u00a0', '\ufffd', '\u00b7', '\u2022', '\u2026', '\u202f', '\u2009', '\u3000', '\u2013', '\u2014', '\u2010', '\u2011', '\u2212', '\uff0d', '\u0096', '\u0097', '/', '_', '.', '\t', '\n', '\r',
   ...[0xa0, 0x2013, 0x2011, 0x2212, 0x3000].flatMap((cp) => [readAs(String.fromCodePoint(cp), false), readAs(String.fromCodePoint(cp), true)])];
 const separator = fc.oneof(
   fc.constant(''),

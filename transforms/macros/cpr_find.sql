@@ -19,7 +19,7 @@
 -- C1 controls U+0080-U+009F (a Windows-1252 en or em dash, bytes 0x96/0x97, read as Latin-1
 -- becomes U+0096/U+0097; in a file name or header that is how a typed dash arrives), U+FFFD
 -- (what a byte that is not UTF-8 becomes when read as UTF-8: such a dash in a name or a message),
--- '.', '/' and '_'. So 150385-1037, 150385–1037, 150385  1037, 150385/1037, 150385_1037,
+-- the middle dot, bullet and ellipsis (· • …, Windows-1252 0xB7, 0x95, 0x85), '.', '/' and '_'. So 150385-1037, 150385–1037, 150385  1037, 150385/1037, 150385_1037,
 -- 15.03.85-1037, 15 03 85 1050, 150385<tab>1037 and 0101901ab2 are all numbers.
 -- A separator may also be the UTF-8 bytes of a space or dash read as Latin-1 or Windows-1252,
 -- as a UTF-8 file declared Latin-1 arrives (150385â€“1037 for 150385–1037): one separator of the
@@ -75,7 +75,7 @@
 -- third byte, U+2212, U+205F, U+3000) and as Windows-1252 (the same bytes: â€ + the third
 -- byte's character, âˆ’, â + U+0081 + Ÿ, ã€€).
 create or replace macro _cpr_sep() as
-    '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{80}-\x{9F}\x{FFFD}./_]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}){0,3}';
+    '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{80}-\x{9F}\x{FFFD}\x{B7}\x{2022}\x{2026}./_]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}){0,3}';
 
 -- Groups: 1 the character before (or empty at the start), 2 the number, 3 the character after.
 -- Regexp functions need a constant pattern; replace() of constants folds to one when bound.

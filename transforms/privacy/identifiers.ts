@@ -9,9 +9,9 @@ export const IDENTIFIER_MASK = '[CPR]';
 
 /**
  * Separators between DD, MM, YY and the serial: white space, spaces, dashes, minus, C1 controls,
- * U+FFFD (a byte that is not UTF-8), . / _, and the UTF-8 bytes of a space or dash read as Latin-1 or as Windows-1252 (cpr_find.sql).
+ * U+FFFD (a byte that is not UTF-8), middle dot, bullet, ellipsis, . / _, and the UTF-8 bytes of a space or dash read as Latin-1 or as Windows-1252 (cpr_find.sql).
  */
-const sep = '(?:[\\t\\n\\v\\f\\r\\p{Z}\\p{Pd}\\u2212\\u0080-\\u009F\\uFFFD./_]'
+const sep = '(?:[\\t\\n\\v\\f\\r\\p{Z}\\p{Pd}\\u2212\\u0080-\\u009F\\uFFFD\\u00B7\\u2022\\u2026./_]'
   + '|\\u00C2[\\u00A0\\u00AD]?'
   + '|\\u00E2\\u0080[\\u0080-\\u0095\\u00A8\\u00A9\\u00AF]|\\u00E2\\u0088\\u0092|\\u00E2\\u0081\\u009F|\\u00E3\\u0080\\u0080'
   + '|\\u00E2\\u20AC[\\u20AC\\u0081\\u201A\\u0192\\u201E\\u2026\\u2020\\u2021\\u02C6\\u2030\\u0160\\u2039\\u0152\\u008D\\u017D\\u008F\\u0090\\u2018\\u2019\\u201C\\u201D\\u2022\\u00A8\\u00A9\\u00AF]'
