@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runLabQuality } from '../../jobs/lab-quality.ts';
 import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
 import { workspace } from '../helpers/inbox.ts';
+import { fhirJsonNotNdjson, looksLikeFhirObservations } from '../../transforms/ingest/fhir.ts';
 import { here } from '../fixtures/lab/extract.ts';
 
 describe('lab-quality on FHIR R4 Observation NDJSON', () => {
@@ -157,4 +158,20 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
       expect(dup.map((r) => r.record_id)).toEqual(['b2', 'b4']);
     });
   }, 120_000);
+
+  it('tells a FHIR Bundle or a resource over several lines from a file of another layout, and reads neither', async () => {
+    const ws = await workspace();
+    const observation = { resourceType: 'Observation', id: 'o1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }] }, subject: { reference: 'Patient/p1' } };
+    const bundle = await ws.put('bundle.json', JSON.stringify({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: observation }] }, null, 2));
+    const compact = await ws.put('compact.ndjson', `${JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: observation }] })}\n`);
+    const pretty = await ws.put('pretty.ndjson', JSON.stringify(observation, null, 2));
+    const ndjson = await ws.put('obs.ndjson', `${JSON.stringify(observation)}\n`);
+    const csv = await ws.put('labs.csv', 'a,b\n1,2\n');
+    expect(await fhirJsonNotNdjson(bundle)).toMatch(/^a FHIR Bundle, one JSON document: FHIR is read as NDJSON, one resource per line/);
+    expect(await fhirJsonNotNdjson(compact)).toMatch(/^a FHIR Bundle/);
+    expect(await fhirJsonNotNdjson(pretty)).toMatch(/^a FHIR Observation written over several lines/);
+    expect(await looksLikeFhirObservations(ndjson)).toBe(true);
+    expect(await fhirJsonNotNdjson(csv)).toBeNull();
+    await expect(runLabQuality({ extracts: [bundle], out: join(ws.root, 'out'), logger: pino({ level: 'silent' }) })).rejects.toThrow(/not read: bundle\.json \(a FHIR Bundle/);
+  });
 });

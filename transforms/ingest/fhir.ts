@@ -64,6 +64,35 @@ export async function looksLikeFhirObservations(path: string): Promise<boolean> 
 }
 
 /**
+ * Why a file that is not FHIR NDJSON is FHIR JSON all the same, or null: a Bundle (a search
+ * result or a transaction, one JSON document) or a resource written over several lines. Read
+ * from its first 64 KB; said in place of "matches no layout", which would send the analyst to
+ * rename a file whose content is the problem.
+ */
+export async function fhirJsonNotNdjson(path: string): Promise<string | null> {
+  let stream: Readable = createReadStream(path, { start: 0, end: (64 << 10) - 1 });
+  if (/\.gz$/i.test(path)) stream = stream.pipe(createGunzip());
+  let head = '';
+  try {
+    for await (const chunk of stream) {
+      head += String(chunk);
+      if (head.length >= 64 << 10) break;
+    }
+  } catch {
+    // a truncated read of a gzip: what was read is enough
+  } finally {
+    stream.destroy();
+  }
+  const text = head.replace(/^\uFEFF/, '').trimStart();
+  if (!text.startsWith('{')) return null;
+  const type = /^\{[^]*?"resourceType"\s*:\s*"([A-Za-z]+)"/.exec(text.slice(0, 4096))?.[1];
+  if (!type) return null;
+  const ndjson = 'FHIR is read as NDJSON, one resource per line, as a bulk export ($export) writes it';
+  if (type === 'Bundle') return `a FHIR Bundle, one JSON document: ${ndjson}; write the Bundle's entry[].resource one to a line`;
+  return `a FHIR ${type} written over several lines: ${ndjson}`;
+}
+
+/**
  * Observations that are no lab result, kept apart from the results one row each with the reason,
  * so that an evaluation can report them without counting them: another category than laboratory
  * (vital signs, surveys, ...; a category coded 'laboratory' or, as Epic's own system codes it,

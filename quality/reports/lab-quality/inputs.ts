@@ -11,7 +11,7 @@ import { type Delivery, type PipelineConfig } from '../../../config/load.ts';
 import { discoverInbox } from '../../../transforms/ingest/discover.ts';
 import { hasIdentifier, maskIdentifiers } from '../../../transforms/privacy/identifiers.ts';
 import { deliveryTarget, registerTarget, type StageTarget } from '../../../transforms/ingest/stage.ts';
-import { looksLikeFhirObservations } from '../../../transforms/ingest/fhir.ts';
+import { fhirJsonNotNdjson, looksLikeFhirObservations } from '../../../transforms/ingest/fhir.ts';
 import { loadLabMapping, type LabMapping, type MappedDelivery } from './mapping.ts';
 
 export type LabInput =
@@ -94,6 +94,11 @@ export async function resolveInputs(args: readonly string[], config: PipelineCon
         }
         if (await looksLikeFhirObservations(e.path)) {
           found.push({ file: e.file, path: e.path, bytes: e.bytes, role: 'fhir' });
+          continue;
+        }
+        const fhirJson = await fhirJsonNotNdjson(e.path);
+        if (fhirJson !== null) {
+          found.push({ ...e, reason: fhirJson });
           continue;
         }
       }
