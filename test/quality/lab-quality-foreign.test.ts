@@ -650,6 +650,10 @@ describe('the delivery time from a column of the file', () => {
     const f = await findingsOf(out);
     expect([...f.entries()].filter(([, c]) => c.includes('lab.time_order')).map(([k]) => k)).toEqual(['r3']);
     expect(result.outputs.text).toContain('the latest Exported in it');
+    // with shifted dates the notes agree with what is judged: the delivery time is the column's
+    expect(result.outputs.text).not.toContain('No delivery time given');
+    expect(result.outputs.text).toContain('only the order of times is judged (sampled <= resulted <= delivered)');
+    expect(result.outputs.text).toContain('(delivered_at: { column }); else none.');
     // --delivered-at beats the column
     const again = join(ws.root, 'again');
     await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: again, now: CLOCK, deliveredAt: new Date('2180-03-05T00:00:00Z'), logger: silent });

@@ -40,6 +40,9 @@ export function evaluationOf(opts: EvaluationOptions, mapping: LabMapping | null
   const deliveredAt = opts.deliveredAt ?? mapping?.deliveredAt ?? null;
   const from = (option: unknown, key: string) => (option !== undefined ? `--${key}` : `${key.replace('-', '_')} in ${mapping?.file}`);
   // with shifted dates nothing is in the future (the note on them says so below)
+  // files that carry their delivery time in a column of their own (delivered_at: { column })
+  const stamped = (mapping?.deliveries ?? []).filter((d) => d.deliveredAtColumn !== null);
+  const byColumn = stamped.length > 0 && opts.deliveredAt === undefined;
   if (asOf) notes.push(`Evaluated as of ${day(asOf)} (${from(opts.asOf, 'as-of')})${datesShifted ? '.' : ': a time after it is in the future.'}`);
   let delivered: Date | null | 'mtime';
   if (deliveredAt) {
@@ -48,21 +51,20 @@ export function evaluationOf(opts: EvaluationOptions, mapping: LabMapping | null
   } else if (datesShifted) {
     // the files' modification times are real dates, the extract's are shifted: not comparable
     delivered = null;
-    notes.push('No delivery time given: result times are not compared with one.');
+    if (!byColumn) notes.push('No delivery time given: result times are not compared with one.');
   } else if (asOf) {
     // the extract cannot have been delivered after the date it is evaluated as of
     delivered = asOf;
-    notes.push(`Delivery time: the as-of date ${day(asOf)} (no delivered_at or --delivered-at given; the files' modification times are not used).`);
+    notes.push(`Delivery time: the as-of date ${day(asOf)} (${byColumn ? 'for a file without its own delivery time' : 'no delivered_at or --delivered-at given'}; the files' modification times are not used).`);
   } else {
     delivered = 'mtime';
   }
   if (datesShifted) {
-    notes.push(`Dates declared shifted by de-identification (${from(opts.datesShifted, 'dates-shifted')}): only the order of times is judged (sampled <= resulted${delivered ? ' <= delivered' : ''}); no time is called "in the future".`);
+    notes.push(`Dates declared shifted by de-identification (${from(opts.datesShifted, 'dates-shifted')}): only the order of times is judged (sampled <= resulted${delivered || byColumn ? ' <= delivered' : ''}); no time is called "in the future".`);
   }
-  const stamped = (mapping?.deliveries ?? []).filter((d) => d.deliveredAtColumn !== null);
-  if (stamped.length && opts.deliveredAt === undefined) {
-    notes.push(`Delivery time of each file read with ${mapping?.file}: the latest ${[...new Set(stamped.map((d) => d.deliveredAtColumn))].join(', ')} in it (delivered_at: { column }); ${
-      delivered instanceof Date ? `else ${day(delivered)}` : 'else as above'}.`);
+  if (byColumn) {
+    const otherwise = delivered instanceof Date ? `else ${day(delivered)}` : delivered === null ? 'else none' : "else the file's modification time";
+    notes.push(`Delivery time of each file read with ${mapping?.file}: the latest ${[...new Set(stamped.map((d) => d.deliveredAtColumn))].join(', ')} in it (delivered_at: { column }); ${otherwise}.`);
   }
   const zones = [...new Set((mapping?.deliveries ?? []).map((d) => d.timeZone).filter((z) => z !== null))];
   // one zone to show times in: the mapping's own (its top-level one when its deliveries differ)
