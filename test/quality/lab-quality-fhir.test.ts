@@ -156,12 +156,12 @@ describe('lab-quality on an Epic-style FHIR export', () => {
     expect(result.outputs.summary).toMatchObject({ rowsRead: 10, usable: 10, unusable: 0, rejected: 0 });
   });
 
-  it('reads a boolean, a titre ratio and a range as answers', async () => {
-    const rows = await query<Record<string, unknown>>(`select record_id, analysis_code, value_text, value_state from lab.results where value_state <> 'numeric' order by source_line`);
+  it('reads a boolean (false: neg), a titre ratio and a range as answers', async () => {
+    const rows = await query<Record<string, unknown>>(`select record_id, analysis_code, value_text, value_state, qualitative as value_qualitative from lab.results where value_state <> 'numeric' order by source_line`);
     expect(rows).toEqual([
-      { record_id: 'eHCG1', analysis_code: '2106-3', value_text: 'false', value_state: 'qualitative' },
-      { record_id: 'eTIT1', analysis_code: '5370-2', value_text: '1:64', value_state: 'qualitative' },
-      { record_id: 'eRBC1', analysis_code: '13945-1', value_text: '5-10', value_state: 'qualitative' },
+      { record_id: 'eHCG1', analysis_code: '2106-3', value_text: 'false', value_state: 'qualitative', value_qualitative: 'neg' },
+      { record_id: 'eTIT1', analysis_code: '5370-2', value_text: '1:64', value_state: 'qualitative', value_qualitative: '1:64' },
+      { record_id: 'eRBC1', analysis_code: '13945-1', value_text: '5-10', value_state: 'qualitative', value_qualitative: '5-10' },
     ]);
   });
 

@@ -80,10 +80,11 @@ create or replace macro _lab_number(n, sep) as
 -- trace, small = +, moderate = ++, large = +++ (the colour chart of Siemens Multistix 10 SG, where
 -- blood, ketones and leukocytes are read either way); TR, SM, MOD, LG are their short forms.
 -- Danish reports abbreviate with a full stop ('neg.', 'pos.', 'norm.') and write a trace as '(+)'.
+-- A yes/no answer (FHIR's valueBoolean of a presence test) is pos or neg.
 create or replace macro _lab_qualitative(s) as
     map {
         'neg': 'neg', 'negativ': 'neg', 'negative': 'neg', 'ikke påvist': 'neg', 'not detected': 'neg',
-        'pos': 'pos', 'positiv': 'pos', 'positive': 'pos', 'påvist': 'pos', 'detected': 'pos',
+        'pos': 'pos', 'positiv': 'pos', 'positive': 'pos', 'påvist': 'pos', 'detected': 'pos', 'true': 'pos', 'false': 'neg',
         'spor': 'spor', 'trace': 'spor', 'tr': 'spor', '(+)': 'spor',
         'small': '1+', 'sm': '1+', 'moderate': '2+', 'mod': '2+', 'large': '3+', 'lg': '3+',
         'normal': 'normal', 'norm': 'normal',
