@@ -174,4 +174,19 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
     expect(await fhirJsonNotNdjson(csv)).toBeNull();
     await expect(runLabQuality({ extracts: [bundle], out: join(ws.root, 'out'), logger: pino({ level: 'silent' }) })).rejects.toThrow(/not read: bundle\.json \(a FHIR Bundle/);
   });
+
+  it("calls the usual interval of results without a clinic that, not a clinic's", async () => {
+    const ws = await workspace();
+    const obs = (id: string, low: number, high: number) => JSON.stringify({
+      resourceType: 'Observation', id, status: 'final', effectiveDateTime: '2025-03-04T09:15:00+01:00', subject: { reference: `Patient/P${id}` },
+      code: { coding: [{ system: 'http://loinc.org', code: '2823-3' }] }, valueQuantity: { value: 4.2, unit: 'mmol/L' },
+      referenceRange: [{ low: { value: low }, high: { value: high } }],
+    });
+    const file = await ws.put('Observation.ndjson', [obs('k1', 3.5, 5), obs('k2', 3.5, 5), obs('k3', 3.5, 5), obs('k4', 3.5, 5), obs('k5', 3, 5.5)].join('\n') + '\n');
+    const out = join(ws.root, 'out');
+    await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    const found = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ detail: string }>(conn,
+      `select detail from lab.row_findings where check_name = 'reference_unstable'`));
+    expect(found).toEqual([{ detail: 'reference interval 3.0..5.5 differs from the usual interval of the results without a clinic, 3.5..5.0 for 2823-3' }]);
+  }, 120_000);
 });

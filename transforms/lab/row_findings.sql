@@ -213,8 +213,11 @@ reference_invalid as (
 reference_unstable as (
     select r.row_id, 'reference_unstable', 'ref_low',
         'reference interval ' || coalesce(r.ref_low::varchar, '') || '..' || coalesce(r.ref_high::varchar, '') || ' differs from the '
-            -- an extract that names no clinic (lab-quality's clinic: none) is one lab's: its usual interval
-            || case when coalesce(getvariable('lab_no_clinic'), false) then 'extract''s' else 'clinic''s' end || ' usual '
+            -- an extract that names no clinic (lab-quality's clinic: none), or rows that name none,
+            -- are compared with the usual interval of the rows without one
+            || case when coalesce(getvariable('lab_no_clinic'), false) then 'extract''s usual '
+                when r.clinic = '(no clinic)' then 'usual interval of the results without a clinic, '
+                else 'clinic''s usual ' end
             || coalesce(m.ref_low::varchar, '') || '..' || coalesce(m.ref_high::varchar, '') || ' for ' || r.analysis_code
     from results as r
     join reference_modes as m
