@@ -153,3 +153,19 @@ describe('an outlier of an analysis in the catalogue', () => {
     expect(f[1]!.detail).toMatch(/; about 18\.0\d+ times the median, as if it were in mg\/dL$/);
   }, 120_000);
 });
+
+describe('two names of one unit', () => {
+  it('are no mix: potassium in mEq/L beside mmol/L (the catalogue converts them by 1) is not flagged', async () => {
+    const ws = await workspace();
+    const rows = ['Id,Pt,Code,Val,Unit'];
+    for (let i = 0; i < 30; i++) rows.push(`k${i},P${i},NPU03230,${(3.5 + 0.05 * i).toFixed(2)},mmol/L`);
+    for (let i = 0; i < 3; i++) rows.push(`e${i},Q${i},NPU03230,${(4 + 0.1 * i).toFixed(1)},mEq/L`);
+    await ws.put('export/results.csv', `${rows.join('\n')}\n`);
+    const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, unit: Unit }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    expect(result.outputs.summary.checks.find((c) => c.checkId === 'lab.unit_mixed')?.rows ?? 0).toBe(0);
+    expect(result.outputs.summary.codeProfiles.map((p) => [p.unit, p.mainUnit, p.verdict])).toEqual(expect.arrayContaining([['mEq/L', 'mmol/L', null]]));
+  }, 120_000);
+});

@@ -81,6 +81,8 @@ final as (
         coalesce(e.own_factor, e.factor_high) as factor_high,
         case
             when p.units = 1 or p.unit_norm is not distinct from p.main_unit then null
+            -- two names of one unit for this analysis (mEq/L and mmol/L of potassium): no mix
+            when e.own_factor = 1 then null
             when p.n_numeric < 5 or p.main_numeric < 5 or p.median is null or p.main_median is null then 'too_few'
             when p.median <= 0 or p.main_median <= 0 then 'unexplained'
             -- within a factor of 1.5 of what the conversion predicts: each value is what its label says
