@@ -82,7 +82,9 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   const jobStarted = new Date();
   // One run at a time (jobs/run-lock.ts): a second one gets RunLocked, a killed run's lock is taken over.
   const lock = await acquireRunLock(config.database, 'nightly');
-  const stop = opts.stopOnSignals ? stopOnSignals((signal) => log.warn({ signal }, 'stopping: the run is rolled back at its next step')) : undefined;
+  const stop = opts.stopOnSignals
+    ? stopOnSignals((signal) => log.warn({ signal }, 'stopping: a run not yet committed is rolled back at its next step, a committed one publishes its batch first'))
+    : undefined;
   if (lock.tookOver) log.warn({ stale: lock.tookOver }, 'took over the run lock of a run that is no longer running');
   reach('after-lock');
   // A report reading the file (jobs/open-database.ts) is waited for, briefly.
@@ -248,6 +250,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     return;
   }
   // Until the commit a stop interrupts the statement running; each step's end checks for one.
+  ctx.stop?.throwIfStopped();
   ctx.stop?.interruptWith(() => conn.interrupt());
   const progress = fileProgress(candidates.reduce((s, c) => s + c.entry.bytes, 0), candidates.length);
   const staged = await stageRun(db, conn, config, candidates, { ...ctx, progress });
