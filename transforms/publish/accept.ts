@@ -23,16 +23,17 @@ export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Pr
   const run = sqlString(opts.runId);
   const batch = sqlString(opts.batchId);
   const perGrouping = await findingsPerGrouping(conn);
+  // The run's error findings, read out of the history's findings once (not once per kind).
+  await conn.run(`create or replace temp table accept__findings as
+    select kind, source_file, source_line, check_id, reason from quality.row_findings where run_id = ${run} and severity = 'error'`);
   const errorFindings = new Map(
-    (await queryRows<{ kind: string; n: bigint }>(
-      conn,
-      `select kind, count(*) as n from quality.row_findings where run_id = ${run} and severity = 'error' group by kind`,
-    )).map((r) => [r.kind, Number(r.n)]),
+    (await queryRows<{ kind: string; n: bigint }>(conn, 'select kind, count(*) as n from temp.main.accept__findings group by kind'))
+      .map((r) => [r.kind, Number(r.n)]),
   );
   for (const kind of KINDS) {
     const coreCols = await coreColumns(conn, kind);
     const held = opts.heldBack.get(kind);
-    await groupErrorFindings(conn, run, kind, Math.ceil((errorFindings.get(kind) ?? 0) / perGrouping));
+    await groupErrorFindings(conn, kind, Math.ceil((errorFindings.get(kind) ?? 0) / perGrouping));
     const errors = 'temp.main.accept__errors';
     // The quarantined record as it was built: key_hash and batch_at are the pipeline's bookkeeping, not part of it.
     const row = `(select * exclude (key_hash, batch_at) from work.${kind})`;
@@ -71,7 +72,7 @@ export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Pr
     // key_hash as the core model computed it (macros/key_hash.sql, the expression of db/schema/004).
     await conn.run(`insert into core.${kind} (${coreCols.join(', ')}) select ${coreCols.join(', ')} from ${accepted}`);
   }
-  await conn.run('drop table if exists temp.main.accept__errors');
+  await conn.run('drop table if exists temp.main.accept__errors; drop table if exists temp.main.accept__findings');
 }
 
 /**
@@ -86,15 +87,15 @@ async function findingsPerGrouping(conn: DuckDBConnection): Promise<number> {
 }
 
 /**
- * The run's error findings of the kind, one row per record (file, line), into
- * temp.main.accept__errors. DuckDB keeps the groups of an ordered list aggregate in memory
+ * The run's error findings of the kind (temp.main.accept__findings), one row per record (file,
+ * line), into temp.main.accept__errors. DuckDB keeps the groups of an ordered list aggregate in memory
  * and does not spill them: a file of millions of repeated records, each an error, would run
  * the night out of memory here. So the records are grouped in parts, split by a hash of the
  * line, each part's groups written (and spillable) before the next is built.
  */
-async function groupErrorFindings(conn: DuckDBConnection, run: string, kind: Kind, parts: number): Promise<void> {
+async function groupErrorFindings(conn: DuckDBConnection, kind: Kind, parts: number): Promise<void> {
   const grouped = (part: string) => `select source_file, source_line, list(check_id order by check_id) as check_ids, list(reason order by check_id) as reasons
-      from quality.row_findings where run_id = ${run} and kind = '${kind}' and severity = 'error'${part}
+      from temp.main.accept__findings where kind = '${kind}'${part}
       group by source_file, source_line`;
   if (parts <= 1) {
     await conn.run(`create or replace temp table accept__errors as ${grouped('')}`);
