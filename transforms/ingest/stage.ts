@@ -550,10 +550,16 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
       // Its rows whose row ids are not consecutive are read again by the reading that keeps
       // rejects, which numbers them itself.
       const byRowId = await keepsInsertionOrder(conn);
-      const strict = await insertStaged(conn, target, ctx, present, `(${read(false, !byRowId)})`, 'true').catch(() => null);
+      let strictError: unknown = null;
+      const strict = await insertStaged(conn, target, ctx, present, `(${read(false, !byRowId)})`, 'true').catch((err: unknown) => {
+        strictError = err;
+        return null;
+      });
       if (strict !== null && (!byRowId || (await numberByRowId(conn, target.kind, [ctx.seq])) !== null)) return finish(strict, 0);
       if (strict !== null) await unstage(conn, target.kind, [ctx.seq]);
-      const staged = await insertStaged(conn, target, ctx, present, `(${read(true)})`, 'true');
+      const staged = await insertStaged(conn, target, ctx, present, `(${read(true)})`, 'true').catch((err: unknown) => {
+        throw longRecordCut(err, strictError) ?? err;
+      });
       const lines = { table: stagingTable(target.kind), line: 'source_line', count: String(staged), where: `file_no = ${ctx.seq}` };
       await notUtf8AsDeclared(conn, target, ctx, rj);
       return finish(staged, await collectCsvRejects(conn, mine, lines, rj, rs));
@@ -804,6 +810,20 @@ async function notUtf8AsDeclared(conn: DuckDBConnection, target: StageTarget, ct
   if (!bad || bad.n === 0n) return;
   const verdict = await fileEncoding(ctx.path);
   if (verdict === 'other' || verdict === 'mixed') throw new DeclaredUtf8IsNot(verdict);
+}
+
+/**
+ * A record longer than DuckDB's max_line_size is rejected on its own, its text kept in DuckDB's
+ * rejects table cut at that size; in a UTF-8 file the cut can split a character, and DuckDB's
+ * own table then fails the whole read ('Invalid unicode ... segment statistics update'). The
+ * strict read before it named the record's line and size: the file is rejected with them.
+ */
+function longRecordCut(err: unknown, strictError: unknown): FileRejected | null {
+  if (!/Invalid unicode .*segment statistics/.test(String((err as Error)?.message))) return null;
+  const m = /CSV Error on Line: (\d+)[\s\S]*?Maximum line size of (\d+) bytes exceeded\. Actual Size: ?(\d+)/.exec(String((strictError as Error)?.message));
+  const which = m ? `line ${m[1]}: a record of ${m[3]} bytes, more than a record may be (${m[2]}), ` : 'a record longer than a record may be, ';
+  return new FileRejected(`${which}cut for its reject inside a UTF-8 character, which the reader cannot keep: `
+    + 'the file is not read; shorten or split that record and deliver the file again');
 }
 
 async function collectCsvRejects(
