@@ -22,6 +22,7 @@ import { dropRunScratch } from '../transforms/run.ts';
 import { recordTransformResults, transformRun } from '../transforms/transform-run.ts';
 import { loadChecks, runChecks, type CheckDefinition } from '../quality/engine.ts';
 import { heldBackKinds } from '../quality/held-back.ts';
+import { maskIdentifiers } from '../transforms/privacy/identifiers.ts';
 import { reach } from './crashpoints.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { createLogger } from './log.ts';
@@ -162,8 +163,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
 async function recoverInterrupted(conn: DuckDBConnection, config: PipelineConfig, opts: { arrow: boolean; log: Logger }): Promise<string[]> {
   const beforeMarked = async (b: string) => {
     const [owner] = await queryRows<{ run_id: string }>(conn, `select run_id from quality.runs where batch_id = ${sqlString(b)} limit 1`);
-    if (owner) {
-      await writeRunReports(conn, config, owner.run_id);
+    if (owner && (await writeRunReports(conn, config, owner.run_id, opts.log)) !== null) {
       opts.log.info({ batch: b, report: join(config.reports, owner.run_id) }, 'wrote the quality reports of the interrupted run');
     }
   };
@@ -201,16 +201,23 @@ async function oneRun(
 
 /**
  * A run's two quality reports in <reports>/<run-id>/: the operators' one, and one to share
- * (no identifiers, counts 1-4 suppressed). Returns the operators' HTML file.
+ * (no identifiers, counts 1-4 suppressed). Returns the operators' HTML file, or null when they
+ * could not be written: that is logged as an error, and the batch is published all the same (a
+ * report that fails on some data must not keep every later night from publishing).
  */
-async function writeRunReports(conn: DuckDBConnection, config: PipelineConfig, runId: string, db?: Database): Promise<string> {
-  // Loaded here: ECharts costs start-up time, and most runs that fail or find nothing never need it.
-  const { writeQualityReports } = await import('../quality/reports/run/write.ts');
-  const written = await writeQualityReports(conn, {
-    outDir: join(config.reports, runId), runId, ...(await reportSettings(config)),
-    whileDrawing: db ? () => checkpoint(db) : undefined,
-  });
-  return written.html;
+async function writeRunReports(conn: DuckDBConnection, config: PipelineConfig, runId: string, log: Logger, db?: Database): Promise<string | null> {
+  try {
+    // Loaded here: ECharts costs start-up time, and most runs that fail or find nothing never need it.
+    const { writeQualityReports } = await import('../quality/reports/run/write.ts');
+    const written = await writeQualityReports(conn, {
+      outDir: join(config.reports, runId), runId, ...(await reportSettings(config)),
+      whileDrawing: db ? () => checkpoint(db) : undefined,
+    });
+    return written.html;
+  } catch (err) {
+    log.error({ err: maskIdentifiers((err as Error).message), run_id: runId }, 'could not write the quality reports of the run: its batch is published without them');
+    return null;
+  }
 }
 
 /**
@@ -309,7 +316,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   // The report is written before the batch is marked published: a run killed in between has its
   // batch published again by the next run, which writes the report then.
   const beforeMarked = async () => {
-    summary.report = await writeRunReports(conn, config, runId, db);
+    summary.report = await writeRunReports(conn, config, runId, log, db);
     reach('after-report');
   };
   await publishBatch(conn, { batchId, outbox: config.outbox, arrow: ctx.arrow, reach, beforeMarked });

@@ -285,7 +285,8 @@ export async function queryReport(conn: DuckDBConnection, runIdOpt?: string, tim
      )
      select r.check_id, r.scope_value as sor_code, g.name, g.journal_system, r.numerator, r.denominator, r.percent, r.outcome
      from quality.check_results as r left join register as g on g.sor_code = r.scope_value
-     where r.run_id = ${runId} and r.scope_level = 'clinic' and r.outcome in ('failed', 'warned')
+     -- rows that name no clinic (an unresolved SOR code) make a group of their own: no clinic
+     where r.run_id = ${runId} and r.scope_level = 'clinic' and r.scope_value is not null and r.outcome in ('failed', 'warned')
      order by r.check_id, r.scope_value`,
   );
   const reasons = await queryRows<ReportRows['reasons'][number]>(
@@ -367,7 +368,7 @@ export function shapeReport(rows: ReportRows, shareable: boolean, context: Repor
     const systems = results
       .filter((s) => s.check_id === r.check_id && s.scope_level === 'system' && s.outcome !== 'passed' && s.outcome !== 'not_evaluated')
       .map((s) => ({ system: s.scope_value ?? '', outcome: s.outcome, ...protect(s, `system:${s.scope_value ?? ''}`, rowCount) }));
-    const clinics = results.filter((s) => s.check_id === r.check_id && s.scope_level === 'clinic' && s.outcome !== 'passed' && s.outcome !== 'not_evaluated').length;
+    const clinics = results.filter((s) => s.check_id === r.check_id && s.scope_level === 'clinic' && s.scope_value != null && s.outcome !== 'passed' && s.outcome !== 'not_evaluated').length;
     const mine = protect(r, 'national', rowCount);
     let trend = [...(trendOf.get(r.check_id) ?? [])];
     // Earlier points are often the very same figure (a stable rate, the same rows checked again):
