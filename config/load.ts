@@ -165,6 +165,12 @@ export async function readYaml(file: string): Promise<unknown> {
   }
 }
 
+/**
+ * The directives DuckDB's strptime reads (tried one by one against DuckDB 1.5: the others fail
+ * every file of the layout with 'Unrecognized format for strftime/strptime').
+ */
+const STRPTIME_DIRECTIVES = new Set([...'abcdfghjmnpuwxyzABGHIMSTUVWXYZ%', '-d', '-m', '-y', '-H', '-I', '-M', '-S', '-j']);
+
 function readLayout(r: Reader, o: Obj, base: Partial<Layout>, path: string): Layout {
   const format = r.oneOf(o, 'format', path, FORMATS, base.format);
   const encoding = r.oneOf(o, 'encoding', path, ['utf-8', 'latin-1'] as const, base.encoding ?? 'utf-8');
@@ -175,6 +181,11 @@ function readLayout(r: Reader, o: Obj, base: Partial<Layout>, path: string): Lay
   const timestamps = r.str(o, 'timestamps', path, base.timestamps ?? '%Y-%m-%dT%H:%M:%S');
   for (const [key, fmt] of [['dates', dates], ['timestamps', timestamps]] as const) {
     if (!fmt.includes('%')) throw new ConfigError(r.file, `${path}${key}`, fmt, 'a strptime format such as "%d-%m-%Y"');
+    const unknown = [...fmt.matchAll(/%(-?.)/g)].map((m) => m[1]!).find((d) => !STRPTIME_DIRECTIVES.has(d));
+    if (unknown !== undefined) throw new ConfigError(r.file, `${path}${key}`, fmt, `a strptime format DuckDB reads: %${unknown} is none of its directives (${[...STRPTIME_DIRECTIVES].map((d) => `%${d}`).join(' ')})`);
+  }
+  if (format === 'tsv' && o.delimiter !== undefined && o.delimiter !== '\t') {
+    throw new ConfigError(r.file, `${path}delimiter`, o.delimiter, 'no delimiter for a tsv layout (its values are separated by tabs), or format: csv');
   }
   return { format, encoding, delimiter, decimal, dates, timestamps };
 }
@@ -237,6 +248,11 @@ export function sourceFromDocument(file: string, parsed: unknown, alsoKnown: rea
         }
         kinds[key] = spellings.map(String);
       }
+      if (kind !== 'diagnoser') throw new ConfigError(file, `${path}kinds`, o.kinds, 'no kinds for a delivery of ' + kind + ' (only diagnoses have an A/B kind)');
+      // Spellings are matched without regard to case: one under both A and B would make every
+      // such aktionsdiagnose a bidiagnose (or the other way round).
+      const both = kinds.A.find((a) => kinds.B.some((b) => b.toLowerCase() === a.toLowerCase()));
+      if (both !== undefined) throw new ConfigError(file, `${path}kinds`, both, 'each spelling under A or B, not both (spellings match in any letter case)');
     }
     return { system, sourceFile: file, kind, files: r.str(o, 'files', path), ...layout, columns, kinds };
   });
@@ -301,12 +317,22 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
   }
   const deliveries: Delivery[] = [];
   const available: string[] = await readdir(join(dirname(file), 'sources')).then((fs) => fs.filter((f) => f.endsWith('.yaml')).map((f) => f.slice(0, -'.yaml'.length)), () => []);
+  const systemOf = new Map<string, string>();
   for (const [i, name] of (sources as string[]).entries()) {
     if (!available.includes(name)) {
       const folder = join(dirname(file), 'sources');
       throw new ConfigError(file, `sources[${i}]`, name, available.length ? `the name of a layout in ${folder}/: ${knownKeysText(name, available.sort())}` : `the name of a layout in ${folder}/, which holds none`);
     }
-    deliveries.push(...(await loadSource(join(dirname(file), 'sources', `${name}.yaml`))));
+    // listed twice, every file of the system would match two layouts and none would load
+    if ((sources as string[]).indexOf(name) !== i) throw new ConfigError(file, `sources[${i}]`, name, 'each layout once (it is listed before)');
+    const loaded = await loadSource(join(dirname(file), 'sources', `${name}.yaml`));
+    // The system names the records (record_key is system:id): two layouts of one name would
+    // replace each other's records of the same id.
+    const system = loaded[0]!.system;
+    const other = systemOf.get(system.toLowerCase());
+    if (other !== undefined) throw new ConfigError(loaded[0]!.sourceFile, 'system', system, `a name no other layout has (${other} has it)`);
+    systemOf.set(system.toLowerCase(), loaded[0]!.sourceFile);
+    deliveries.push(...loaded);
   }
   const reference = doc.reference === undefined || doc.reference === null ? {} : r.obj(doc.reference, 'reference');
   const memoryLimit = overrides.memoryLimit ?? r.str(doc, 'memory_limit', '', '4GB');

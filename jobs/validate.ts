@@ -39,6 +39,8 @@ export interface Validated {
   readonly schedule: Schedule | null;
 }
 
+const sameProblem = (a: ConfigProblem, b: ConfigProblem) => a.file === b.file && a.key === b.key && a.expected === b.expected && String(a.found) === String(b.found);
+
 /** Runs each loader, collecting the problems of all of them; throws one ConfigError with every problem. */
 export async function validateConfig(file = 'config/pipeline.yaml'): Promise<Validated> {
   const problems: ConfigProblem[] = [];
@@ -46,7 +48,8 @@ export async function validateConfig(file = 'config/pipeline.yaml'): Promise<Val
     try {
       return await load();
     } catch (err) {
-      if (err instanceof ConfigError) problems.push(...err.problems);
+      // a source layout is read by loadConfig and again on its own: each problem once
+      if (err instanceof ConfigError) problems.push(...err.problems.filter((p) => !problems.some((q) => sameProblem(p, q))));
       else if (err instanceof NotFound) problems.push({ file: shownPath(file), key: err.what, found: err.subject, expected: err.hint ?? 'a file that exists' });
       else throw err;
       return null;

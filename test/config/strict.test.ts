@@ -53,3 +53,45 @@ describe('pipeline.yaml sources', () => {
       new RegExp(`^${file}: sources\\[\\d\\]: found "novx", expected the name of a layout in ${dir}/sources/: one of cgm-xmo, .* \\(did you mean novax\\?\\)$`));
   });
 });
+
+// What validate passed and the night then could not use (an outside tester's layouts): each is a
+// configuration error naming file, key, found and expected.
+describe('layouts that cannot work together or at all', () => {
+  const copy = async (edit: (dir: string) => Promise<void>) => {
+    const dir = await mkdtemp(join(tmpdir(), 'fangst-strict-'));
+    await cp('config', dir, { recursive: true });
+    await edit(dir);
+    return join(dir, 'pipeline.yaml');
+  };
+  const editFile = async (file: string, from: RegExp | string, to: string) => {
+    const text = await readFile(file, 'utf8');
+    const edited = text.replace(from, to);
+    expect(edited).not.toBe(text);
+    await writeFile(file, edited);
+  };
+
+  it('a layout listed twice under sources', async () => {
+    const file = await copy((dir) => editFile(join(dir, 'pipeline.yaml'), /^  - novax$/m, '  - novax\n  - novax'));
+    await expect(loadConfig(file)).rejects.toThrow(/sources\[\d+\]: found "novax", expected each layout once \(it is listed before\)$/);
+  });
+
+  it('two layouts of one system name, whose records would replace each other', async () => {
+    const file = await copy(async (dir) => {
+      await writeFile(join(dir, 'sources', 'novax2.yaml'), (await readFile(join(dir, 'sources', 'novax.yaml'), 'utf8')).replace(/novax\//g, 'novax2/'));
+      await editFile(join(dir, 'pipeline.yaml'), /^  - novax$/m, '  - novax\n  - novax2');
+    });
+    await expect(loadConfig(file)).rejects.toThrow(/novax2\.yaml: system: found "NOVAX", expected a name no other layout has \(.*novax\.yaml has it\)$/);
+  });
+
+  it('a diagnosis kind spelled under both A and B, in any case; kinds on letters; a delimiter for a tsv; a strptime directive DuckDB does not read', async () => {
+    const novax = (dir: string) => join(dir, 'sources', 'novax.yaml');
+    const clash = await copy((dir) => editFile(novax(dir), /B: \[/, 'B: [a, '));
+    await expect(loadConfig(clash)).rejects.toThrow(/kinds: found "A", expected each spelling under A or B, not both \(spellings match in any letter case\)$/);
+    const letters = await copy((dir) => editFile(novax(dir), /(  - kind: epikriser\n)/, '$1    kinds: { A: [H] }\n'));
+    await expect(loadConfig(letters)).rejects.toThrow(/kinds: found \{"A":\["H"\]\}, expected no kinds for a delivery of epikriser/);
+    const tsv = await copy((dir) => editFile(novax(dir), /  format: csv/, '  format: tsv'));
+    await expect(loadConfig(tsv)).rejects.toThrow(/defaults\.delimiter: found ";", expected no delimiter for a tsv layout/);
+    const directive = await copy((dir) => editFile(novax(dir), /dates: "%d-%m-%Y"/, 'dates: "%d-%q-%Y"'));
+    await expect(loadConfig(directive)).rejects.toThrow(/dates: found "%d-%q-%Y", expected a strptime format DuckDB reads: %q is none of its directives/);
+  });
+});

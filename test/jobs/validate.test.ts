@@ -64,6 +64,14 @@ describe('fangst validate', () => {
     ]);
   });
 
+  it('prints a problem of a source layout once, also when pipeline.yaml itself is right', async () => {
+    const file = await copyOfConfig({ 'sources/novax.yaml': (s) => s.replace('  encoding:', '  encodng:') });
+    const r = await fangst(['validate', '--config', file], quiet);
+    expect(r.code).toBe(EXIT.config);
+    expect(r.stderr.trimEnd().split('\n').map((l) => l.replace('fangst validate: ', '').replaceAll(join(file, '..'), 'DIR').split(': found ')[0]))
+      .toEqual(['DIR/sources/novax.yaml: defaults.encodng']);
+  });
+
   it('names a reference file that cannot be read, and the other YAML of the folder', async () => {
     const file = await copyOfConfig({
       'pipeline.yaml': (s) => s.replace(/^  sks_file: null/m, '  sks_file: /nonexistent/SKScomplete.txt'),
