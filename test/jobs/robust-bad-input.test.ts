@@ -226,6 +226,8 @@ describe('the bad-input corpus in one nightly run', () => {
     // three columns too many are one rejected row, not three (rejects.parquet counts as the run does)
     expect(rejectsOf('novax/2025-01_diagnoser_ragged.csv').map((r) => r.source_line)).toEqual([2, 3, 5]);
   });
+  it('a value that starts with a quoted word: that record rejected saying so, the rest of the file published', () =>
+    expectRowsRejected('novax/2025-01_epikriser_quoted-word.csv', [[3, 'Overskrift', /^a quote closes before the end of its value/]], 3));
   it('too many and too few columns in a file with CRLF line ends: the records as delivered, each on one line', async () => {
     expectRowsRejected('novax/2025-01_diagnoser_ragged-crlf.csv', [
       [2, null, /^too many columns: Expected Number of Columns: 7 Found: 8$/],

@@ -839,8 +839,10 @@ async function collectCsvRejects(
   // A quote that is never closed takes the rest of the file into one value: read as it is, every
   // line after it would be gone without a reject of its own. The file is rejected whole, to be
   // delivered again with the quote closed.
+  // A quote DuckDB calls unterminated within one line ('"Bedre" sagde patienten': a quoted word
+  // at the start of a value) took no line after it: that record alone is rejected, below.
   const [open] = await queryRows<{ line: bigint; column_name: string | null; spans: bigint }>(conn,
-    `select line, column_name, ${spans} as spans from ${rj} where error_message like '%unterminated quote%' order by line limit 1`);
+    `select line, column_name, ${spans} as spans from ${rj} where error_message like '%unterminated quote%' and ${spans} > 1 order by line limit 1`);
   if (open) {
     throw new FileRejected(`line ${open.line}${open.column_name ? `, column ${open.column_name}` : ''}: a quote opens a value and is never closed, `
       + `so the rest of the file (${open.spans} line${open.spans === 1n ? '' : 's'}) would be read as that one value; close the quote `
@@ -856,7 +858,9 @@ async function collectCsvRejects(
     // one. A record cut at its maximum size is only partly in csv_line: its lines are not told.
     await conn.run(`insert into meta.rejects
       select ${mine}, line, column_name,
-        lower(error_type) || ': ' || error_message
+        case when error_type = 'UNQUOTED VALUE'
+          then 'a quote closes before the end of its value (a quoted word at its start?): quote the whole value, doubling the quotes inside it'
+          else lower(error_type) || ': ' || error_message end
           || case when error_type <> 'LINE SIZE OVER MAXIMUM' and ${spans} > 1
             then ' (the record runs over ' || ${spans} || ' lines of the file: a quoted value in it holds line breaks)' else '' end,
         left(${record}, 200)
