@@ -295,6 +295,11 @@ describe('the bad-input corpus in one nightly run', () => {
     expect(file('novax/2025-01_diagnoser_extra-column.csv')).toMatchObject({ read: 2, published: 2 });
     expect(logged.some((l) => l.file === 'novax/2025-01_diagnoser_extra-column.csv' && l.msg === 'unknown columns ignored: Bemaerkning')).toBe(true);
   });
+  it('an optional column renamed: the rows published, and the mapped column the file lacks named beside the one it has', () => {
+    expect(file('novax/2025-01_epikriser_renamed-column.csv')).toMatchObject({ read: 2, published: 2 });
+    const said = logged.filter((l) => l.file === 'novax/2025-01_epikriser_renamed-column.csv').map((l) => l.msg);
+    expect(said).toEqual(expect.arrayContaining(['mapped columns not in the file, empty in every row: Overskrift (title)', 'unknown columns ignored: Overskriften']));
+  });
   it('SQL metacharacters in a header name: an unknown column like any other', () => {
     expect(file('novax/2025-01_diagnoser_sql-header.csv')).toMatchObject({ read: 1, published: 1 });
     expect(logged.some((l) => l.msg === `unknown columns ignored: x'); drop table meta.files; --"`)).toBe(true);

@@ -727,6 +727,10 @@ function checkColumns(target: StageTarget, fileColumns: readonly string[], warni
       : `the first line has ${fileColumns.length} field${fileColumns.length === 1 ? '' : 's'} and none of the layout's column names: a file without its header line? (not quoted: it may be a record)`;
     throw new FileRejected(`required column missing: ${names}; ${header}`);
   }
+  // An optional column the layout maps and the file lacks is empty in every row: said, so that
+  // a misspelt name in the layout is not mistaken for data the system does not deliver.
+  const absent = Object.entries(target.columns).filter(([c, name]) => !target.required.includes(c) && !hasColumn(fileColumns, name));
+  if (absent.length) warnings.push(`mapped columns not in the file, empty in every row: ${absent.map(([c, name]) => `${name} (${c})`).join(', ')}`);
   const mapped = Object.values(target.columns);
   const extra = fileColumns.filter((c) => !hasColumn(mapped, c));
   if (extra.length) warnings.push(`unknown columns ignored: ${extra.join(', ')}`);
