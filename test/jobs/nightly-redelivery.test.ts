@@ -116,6 +116,27 @@ describe('loading exactly once', () => {
     expect(manifest.totals).toEqual({ read: 3, published: 2, quarantined: 1, rejected: 0 });
   });
 
+  it('an older month delivered again in another form does not undo a later month\'s correction', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/novax_diagnoser_202501.csv', JANUARY, 'latin-1');
+    // February corrects n1 (its code)
+    await ws.put('novax/novax_diagnoser_202502.csv', [HEADER, 'n1;61741000016007;;P1;DH401;A;03-01-2025'].join('\n') + '\n', 'latin-1');
+    await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    // January again, re-saved with Windows line ends: other bytes, the same records
+    await ws.put('novax/novax_diagnoser_202501_resend.csv', JANUARY.replace(/\n/g, '\r\n'), 'latin-1');
+    const again = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(again.summary.totals).toMatchObject({ read: 2, published: 0, quarantined: 2 });
+    await withDatabase(ws.db, async (_d, conn) => {
+      const published = await queryRows<{ record_key: string; code: string }>(conn, `select record_key, code from core.diagnoser order by record_key`);
+      expect(published).toEqual([{ record_key: 'NOVAX:n1', code: 'DH401' }, { record_key: 'NOVAX:n2', code: 'DH259' }]);
+      const why = await queryRows<{ check_id: string; reason: string }>(conn,
+        `select check_id, reason from quality.row_findings where source_file = 'novax/novax_diagnoser_202501_resend.csv' and severity = 'error' order by check_id`);
+      expect(why.map((w) => w.check_id)).toEqual(['pipeline.duplicate', 'pipeline.older_delivery']);
+      expect(why[1]!.reason).toMatch(/^an older delivery than the version published from novax\/novax_diagnoser_202502\.csv \(batch b/);
+    });
+  });
+
   it('a published row without key_hash (written by hand) is still found and replaced, not duplicated', async () => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);

@@ -1,6 +1,7 @@
 -- Row-level findings the pipeline itself makes, before any configured check:
--- records whose clinic cannot be resolved, exact duplicates, and versions that a
--- later correction supersedes. All are errors: such rows are quarantined.
+-- records whose clinic cannot be resolved, exact duplicates, versions that a
+-- later correction supersedes, and versions of an older delivery than the one
+-- published. All are errors: such rows are quarantined.
 with records as not materialized (
     -- read in place by each reader below: a CTE read three times would be copied whole (every
     -- record of the run, which for a backfill's month does not fit in memory)
@@ -14,7 +15,7 @@ with records as not materialized (
 
 published as (
     -- Only the published rows with this run's keys (published_matches), not the whole history.
-    select kind, record_key, key_hash, content_hash, batch_id from work.published_matches
+    select kind, record_key, key_hash, content_hash, batch_id, source_file from work.published_matches
 ),
 
 repeated as (
@@ -94,6 +95,25 @@ already_published as (
     where published.content_hash = latest.content_hash
 ),
 
+older_delivery as (
+    -- A version from a file dated before the one the published version came from (the dates in
+    -- the file names, by which runs are planned: ingest/plan-runs.ts) is no correction: an old
+    -- month delivered again under another name or form (gzipped, re-saved with other line ends)
+    -- would otherwise publish the versions a later month corrected. Names without a date order
+    -- nothing.
+    select latest.kind, latest.record_key, latest.source_file, latest.source_line,
+        'pipeline.older_delivery' as check_id,
+        'error' as severity,
+        null as column_name,
+        'an older delivery than the version published from ' || published.source_file || ' (batch ' || published.batch_id
+            || '): a file of an earlier date delivered again does not replace a later one' as reason,
+    from latest
+    join published on published.kind = latest.kind and published.record_key = latest.record_key
+    where published.content_hash <> latest.content_hash
+        and delivery_stamp(latest.source_file) < delivery_stamp(published.source_file)
+        and delivery_stamp(published.source_file) <> '99999999'
+),
+
 retired_specialty as (
     -- Specialty 8 was split into 81/82/83 in Oct/Nov 2025. A register row still saying 8 is
     -- re-coded from its sub-specialty (stg_clinics); say so, and warn louder when it has none.
@@ -114,6 +134,7 @@ final as (
     select * from unresolved
     union all select * from in_run
     union all select * from already_published
+    union all select * from older_delivery
     union all select * from retired_specialty
 )
 
