@@ -81,3 +81,29 @@ describe('fangst score', () => {
     await expect(loadScoreConfig(path)).rejects.toThrow(`${path}: kinds.sks_malformed.check: found an unknown key, expected one of checks, rejects, alerts (did you mean checks?)`);
   });
 });
+
+describe('fangst score with two defect kinds caught by one finding', () => {
+  it('counts a finding right for the kind whose defect it hits, and neither right nor wrong for the other', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fangst-score-'));
+    try {
+      const cfgFile = join(dir, 'score.yaml');
+      await writeFile(cfgFile, 'kinds:\n  mix_hb: { checks: [lab.unit_mixup_clinic] }\n  mix_hba1c: { checks: [lab.unit_mixup_clinic] }\n');
+      const cfg = await loadScoreConfig(cfgFile);
+      const result = await withDatabase(join(dir, 'db.duckdb'), async (_db, conn) => {
+        await conn.run(`copy (select * from (values
+            ('mix_hb', 'laboratoriesvar', 'x/l.csv', 2, 'X:2', 'X', '111', 'x'), ('mix_hb', 'laboratoriesvar', 'x/l.csv', 3, 'X:3', 'X', '111', 'x'),
+            ('mix_hb', 'laboratoriesvar', 'x/l.csv', 4, 'X:4', 'X', '111', 'x'), ('mix_hba1c', 'laboratoriesvar', 'x/l.csv', 5, 'X:5', 'X', '111', 'x')
+          ) as t(kind, data_kind, source_file, source_line, record_key, journal_system, sor_code, detail)) to ${sqlString(join(dir, 'truth.parquet'))} (format parquet)`);
+        // the four defects found, and one clean row (line 9) flagged by mistake
+        await conn.run(`insert into quality.row_findings (run_id, kind, record_key, source_file, source_line, check_id, severity, column_name, reason)
+          select 'r1', 'laboratoriesvar', 'X:' || n, 'x/l.csv', n, 'lab.unit_mixup_clinic', 'warn', 'value', 'mix-up' from (values (2), (3), (4), (5), (9)) as v(n)`);
+        return scoreFindings(conn, join(dir, 'truth.parquet'), cfg);
+      });
+      const byKind = Object.fromEntries(result.kinds.map((k) => [k.kind, k]));
+      expect(byKind.mix_hb).toMatchObject({ truth: 3, caught: 3, flagged: 4, correct: 3, precision: 0.75 });
+      expect(byKind.mix_hba1c).toMatchObject({ truth: 1, caught: 1, flagged: 2, correct: 1, precision: 0.5 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
