@@ -2,14 +2,14 @@
 // the database has history), `fangst checks explain ID` shows one with the SQL it
 // runs, and `fangst checks report` writes the quality report of a run.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { loadConfig } from '../config/load.ts';
 import { openDatabase, queryRows } from '../transforms/db/connection.ts';
 import type { CheckDefinition } from '../quality/definitions.ts';
 import { NotFound } from '../config/errors.ts';
-import { checkSql, defaultChecksDir, loadChecks, sqlEnvironment, thresholdText } from '../quality/engine.ts';
+import { checkSql, loadChecks, sqlEnvironment, thresholdText } from '../quality/engine.ts';
 import { checkType } from '../quality/registry.ts';
 import { selectChecks } from '../quality/select.ts';
 import { writeQualityReport } from '../quality/reports/run/write.ts';
@@ -23,6 +23,9 @@ interface Common {
   readonly db?: string;
   readonly dir?: string;
 }
+
+/** The checks a run with this configuration uses: --dir, else the checks/ beside --config (a configuration folder travels whole). */
+const checksDirOf = (o: Common): string => o.dir ?? join(dirname(o.config), 'checks');
 
 async function databasePath(o: Common): Promise<string> {
   // the configured database may not exist yet (the checks are listed without outcomes); one
@@ -62,7 +65,7 @@ interface ListOptions extends Common {
 interface Latest { run_id: string; run_at: string; outcome: string; numerator: number | null; denominator: number | null; percent: number | null }
 
 async function list(o: ListOptions): Promise<number> {
-  const checks = selectChecks(await loadChecks(o.dir ?? defaultChecksDir), o.select, o.exclude);
+  const checks = selectChecks(await loadChecks(checksDirOf(o)), o.select, o.exclude);
   const path = await optionalDatabase(o);
   const latest = new Map<string, Latest>();
   if (path && existsSync(path)) {
@@ -93,13 +96,13 @@ async function list(o: ListOptions): Promise<number> {
     out.push(`${pad(c.id, w)}  ${pad(c.type, 15)} ${pad(c.category, 12)} ${pad(c.scope, 9)} ${pad(c.severity, 8)} ${pad(thresholdText(c), 24)} ${last}`);
   }
   const selected = o.select?.length || o.exclude?.length ? ' selected' : '';
-  out.push('', `${checks.length} checks${selected} in ${o.dir ?? 'config/checks'}; \`fangst checks explain ID\` shows one with its SQL.`);
+  out.push('', `${checks.length} checks${selected} in ${checksDirOf(o)}; \`fangst checks explain ID\` shows one with its SQL.`);
   process.stdout.write(`${out.join('\n')}\n`);
   return EXIT.ok;
 }
 
 async function explain(id: string, o: Common): Promise<number> {
-  const checks = await loadChecks(o.dir ?? defaultChecksDir);
+  const checks = await loadChecks(checksDirOf(o));
   const check = checks.find((c) => c.id === id);
   if (!check) {
     const near = checks.filter((c) => c.id.includes(id) || id.includes(c.kind)).map((c) => c.id).slice(0, 8);
@@ -153,7 +156,7 @@ export function register(program: Command, exit: (code: number) => void): void {
     .description('list the data-quality checks (config/checks/*.yaml) with their latest outcome')
     .option('--config <file>', 'pipeline configuration', 'config/pipeline.yaml')
     .option('--db <file>', 'DuckDB file (default: from the configuration)')
-    .option('--dir <dir>', 'folder of check definitions (default: config/checks)')
+    .option('--dir <dir>', 'folder of check definitions (default: checks/ beside --config)')
     .option('--select <selector...>', 'only these checks: id (diagnoser.*), kind, category or tag, as id:X kind:X category:X tag:X or a bare X')
     .option('--exclude <selector...>', 'leave these checks out (same selectors)')
     .option('--json', 'print the checks, with their latest national outcome, as JSON')
@@ -163,7 +166,7 @@ export function register(program: Command, exit: (code: number) => void): void {
     .description('show one check: its settings and the SQL it runs')
     .option('--config <file>', 'pipeline configuration', 'config/pipeline.yaml')
     .option('--db <file>', 'DuckDB file (default: from the configuration)')
-    .option('--dir <dir>', 'folder of check definitions (default: config/checks)')
+    .option('--dir <dir>', 'folder of check definitions (default: checks/ beside --config)')
     .action(async (id: string, _o: Common, cmd: Command) => exit(await explain(id, cmd.optsWithGlobals<Common>())));
   checks
     .command('report')

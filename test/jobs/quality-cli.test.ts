@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -41,6 +41,17 @@ describe('fangst checks', () => {
     expect(r.out).toContain('severity:    warn');
     expect(r.out).toContain('reason:      no diagnosis for this patient at this clinic');
     expect(r.out).toMatch(/not exists \(select 1 from core\.diagnoser as t where t\."patient" = w\."patient" and t\."sor_code" = w\."sor_code"\)/);
+  });
+
+  it('lists and explains the checks beside --config, as a run with that configuration uses them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fangst-checks-config-'));
+    await cp('config', dir, { recursive: true });
+    const file = join(dir, 'checks', 'diagnoser.yaml');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('threshold: 20%', 'threshold: 35%'));
+    const listed = await run('checks', '--config', join(dir, 'pipeline.yaml'), '--db', empty, '--select', 'id:diagnoser.sks_format_systemic');
+    expect(listed.out).toMatch(/^diagnoser\.sks_format_systemic\s+pattern\s+conformance\s+aggregate\s+error\s+at most 35% failing/m);
+    const explained = await run('checks', 'explain', 'diagnoser.sks_format_systemic', '--config', join(dir, 'pipeline.yaml'), '--db', empty);
+    expect(explained.out).toContain('at most 35% failing');
   });
 
   it('says which check it does not know, with exit code 2', async () => {
