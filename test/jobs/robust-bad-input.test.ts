@@ -159,9 +159,10 @@ describe('the bad-input corpus in one nightly run', () => {
   it('truncated gzip: rejected as a whole, not loaded up to the cut', () =>
     expectFileRejected('novax/2025-01_diagnoser_truncated.csv.gz', 'gzip file is truncated (cut off before its end)'));
   it('corrupt gzip: rejected as a whole', () => expectFileRejected('novax/2025-01_diagnoser_corrupt.csv.gz', /^gzip file is corrupt \(.+\)$/));
-  it('wrong delimiter (all in one column): required columns missing, the header quoted', () =>
+  it('wrong delimiter (all in one column): required columns missing, and the delimiter the header has beside the layout\'s', () =>
     expectFileRejected('eg-clinea/2025-01-diagnoses-semicolon.csv',
-      'required column missing: id (record_id), patient_ref (patient), diagnosis_code (code), encounter_date (contact_date); the header has id;sor;'));
+      'required column missing: id (record_id), patient_ref (patient), diagnosis_code (code), encounter_date (contact_date); '
+      + 'the header reads as one column: its names are separated by ";", the layout says "," (delimiter in its layout)'));
   it('a required column missing: rejected, naming the column and the header', () =>
     expectFileRejected('novax/2025-01_diagnoser_no-date-column.csv',
       'required column missing: Kontaktdato (contact_date); the header has DiagnoseId, SORkode, Ydernr, PatientPseudo, Diagnosekode, Diagnoseart'));

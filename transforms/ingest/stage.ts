@@ -722,7 +722,14 @@ function checkColumns(target: StageTarget, fileColumns: readonly string[], warni
     const names = missing.map((c) => `${target.columns[c]} (${c})`).join(', ');
     const layoutNames = Object.values(target.columns);
     const isHeader = fileColumns.some((c) => c.split(/[;,\t|]/).some((part) => hasColumn(layoutNames, part.trim())));
-    const header = isHeader
+    // one column holding the layout's names: the file is separated by another character
+    const other = fileColumns.length === 1
+      ? [';', ',', '\t', '|'].find((d) => d !== target.layout.delimiter && fileColumns[0]!.split(d).filter((part) => hasColumn(layoutNames, part.trim())).length >= 2)
+      : undefined;
+    const shown = (d: string) => (d === '\t' ? 'a tab' : `"${d}"`);
+    const header = other !== undefined
+      ? `the header reads as one column: its names are separated by ${shown(other)}, the layout says ${shown(target.layout.delimiter)} (delimiter in its layout)`
+      : isHeader
       ? `the header has ${fileColumns.join(', ')}`
       : `the first line has ${fileColumns.length} field${fileColumns.length === 1 ? '' : 's'} and none of the layout's column names: a file without its header line? (not quoted: it may be a record)`;
     throw new FileRejected(`required column missing: ${names}; ${header}`);
