@@ -56,7 +56,7 @@ export async function listRuns(opts: RunsOptions): Promise<{ runs: RunRow[]; tim
       timeZone: config.timeZone,
       runs: rows.map((r) => ({
         run_id: r.run_id, job: r.job, started_at: r.started_at, finished_at: r.finished_at, elapsed_ms: r.ms === null ? null : Number(r.ms),
-        status: r.status, exit_code: r.exit_code, batch_id: r.batch_id,
+        status: shownStatus(r), exit_code: r.exit_code, batch_id: r.batch_id,
         rows: r.rows_read === null ? null : { read: n(r.rows_read), published: n(r.rows_published), quarantined: n(r.rows_quarantined), rejected: n(r.rows_rejected) },
         held_back: r.held ?? [],
         released: r.rel_run && r.rel_kind ? { run_id: r.rel_run, kind: r.rel_kind, by: r.rel_by ?? '' } : null,
@@ -112,4 +112,14 @@ export function register(program: Command, exit: (code: number) => void): void {
     .option('--limit <n>', 'how many runs (default 20)')
     .option('--json', 'print the runs as JSON')
     .action(async (o: RunsOptions) => exit(await runRuns(o)));
+}
+
+/**
+ * A finished night in the words of its run_results.json (jobs/run-results.ts): a run that
+ * succeeded but held a kind back (exit 3) is held_back, one that published no batch nothing_new.
+ */
+function shownStatus(r: { job: string; status: string; exit_code: number | null; batch_id: string | null }): string {
+  if (r.status !== 'succeeded' || r.job !== 'nightly') return r.status;
+  if (r.exit_code === EXIT.heldBack) return 'held_back';
+  return r.batch_id === null ? 'nothing_new' : 'succeeded';
 }

@@ -7,6 +7,7 @@ import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
 import { runNightly } from '../../jobs/nightly.ts';
 import { batchRows } from '../../transforms/publish/batch.ts';
 import { REGISTER, workspace } from '../helpers/inbox.ts';
+import { fangst } from '../helpers/snapshot.ts';
 
 const silent = pino({ level: 'silent' });
 const HEADER = 'DiagnoseId;SORkode;Ydernr;PatientPseudo;Diagnosekode;Diagnoseart;Kontaktdato';
@@ -37,6 +38,18 @@ describe('loading exactly once', () => {
     ]);
     expect(await counts(ws.db)).toEqual(before);
     expect(await readdir(ws.outbox)).toEqual([first.summary.batchId]);
+  });
+
+  it('fangst runs names a night with nothing new as run_results.json does', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/2025-01_diagnoser_1.csv', JANUARY, 'latin-1');
+    await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    const again = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    const results = JSON.parse(await readFile(join(ws.reports, again.summary.runId, 'run_results.json'), 'utf8')) as { status: string };
+    const listed = JSON.parse((await fangst(['runs', '--json', '--db', ws.db])).stdout) as Array<{ status: string }>;
+    expect(listed.map((r) => r.status)).toEqual([results.status, 'succeeded']);
+    expect(results.status).toBe('nothing_new');
   });
 
   it('a file that fails again the same way publishes no new batch, and loads once it is fixed', async () => {
