@@ -119,19 +119,19 @@ describe('run_results.json', () => {
     expect(loadedOf(n)).toEqual(await ledgerOf(ws, n.run_id));
     expect(n.rows).toEqual({ totals: { read: 0, published: 0, quarantined: 0, rejected: 0 }, by_kind: [] });
 
-    // fangst runs: both, newest first, read-only; in the configured zone on the terminal.
+    // fangst runs: both, newest first, read-only, with run_results.json's status; in the configured zone on the terminal.
     let printed = '';
     await runRuns({ db: ws.db, json: true }, (t) => (printed += t));
     const runs = JSON.parse(printed) as RunRow[];
     expect(runs.map((x) => [x.run_id, x.job, x.status, x.exit_code, x.batch_id, x.rows])).toEqual([
-      [n.run_id, 'nightly', 'succeeded', 0, null, { read: 0, published: 0, quarantined: 0, rejected: 0 }],
+      [n.run_id, 'nightly', 'nothing_new', 0, null, { read: 0, published: 0, quarantined: 0, rejected: 0 }],
       [r.run_id, 'nightly', 'succeeded', 0, r.batch_id, r.rows.totals],
     ]);
     printed = '';
     await runRuns({ db: ws.db, limit: '1' }, (t) => (printed += t));
     const [head, row, more] = printed.trimEnd().split('\n');
     expect(head).toMatch(/^run\s+job\s+started \(Europe\/Copenhagen\)\s+took\s+status\s+exit\s+batch\s+read\s+published\s+quarantined\s+rejected$/);
-    expect(row).toMatch(new RegExp(`^${n.run_id}\\s+nightly\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s+\\S+ s\\s+succeeded\\s+0\\s+–\\s+0\\s+0\\s+0\\s+0$`));
+    expect(row).toMatch(new RegExp(`^${n.run_id}\\s+nightly\\s+\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d\\s+\\S+ s\\s+nothing_new\\s+0\\s+–\\s+0\\s+0\\s+0\\s+0$`));
     expect(more).toBeUndefined();
     await expect(runRuns({ db: join(ws.root, 'nope.duckdb') })).rejects.toThrow(NotFound);
     expect(existsSync(join(ws.root, 'nope.duckdb'))).toBe(false);
