@@ -128,8 +128,8 @@ export async function scoreFindings(conn: DuckDBConnection, truthPath: string, c
          where a.kind <> b.kind
      ),
      -- a finding that hits a defect of a related kind and none of the kind's own is that kind's:
-     -- neither right nor wrong for this one (counted as right for both, a kind of 2 defects read
-     -- 670 of 670 correct)
+     -- neither right nor wrong for this one (right for both, a kind of 2 defects would read as
+     -- many right as the other kind has)
      others as (
          select distinct c.kind, m.fid
          from score_matches as m
