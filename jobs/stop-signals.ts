@@ -31,8 +31,9 @@ export interface StopRequests {
 
 /**
  * Turns SIGTERM and SIGINT into a request to stop: the statement running is interrupted and
- * the run ends at its next step, rolled back and recorded as failed with the signal's exit code, its lock released. A
- * second signal ends the process at once, as a kill does (which every run survives).
+ * the run ends at its next step, rolled back and recorded as failed with the signal's exit
+ * code, its lock released. A second signal ends the process at once, as a kill does (which
+ * every run survives).
  */
 export function stopOnSignals(onFirst: (signal: NodeJS.Signals) => void = () => {}): StopRequests {
   let signal: NodeJS.Signals | null = null;
