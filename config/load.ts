@@ -166,8 +166,8 @@ export async function readYaml(file: string): Promise<unknown> {
 }
 
 /**
- * The directives DuckDB's strptime reads (tried one by one against DuckDB 1.5: the others fail
- * every file of the layout with 'Unrecognized format for strftime/strptime').
+ * The directives DuckDB's strptime (1.5) reads: any other fails every file of the layout with
+ * 'Unrecognized format for strftime/strptime'.
  */
 const STRPTIME_DIRECTIVES = new Set([...'abcdfghjmnpuwxyzABGHIMSTUVWXYZ%', '-d', '-m', '-y', '-H', '-I', '-M', '-S', '-j']);
 

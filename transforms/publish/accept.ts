@@ -77,8 +77,7 @@ export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Pr
 
 /**
  * How many findings one statement groups (see groupErrorFindings): one per 2 KB of DuckDB's
- * memory limit, 700,000 at the shipped 1400MB. Measured: 5.4 M findings of 2.7 M records ran
- * a 1.3 GB limit out of memory, parts of 675,000 did not.
+ * memory limit, 700,000 at the shipped 1400MB, a part whose groups fit beside the rest of the run.
  */
 async function findingsPerGrouping(conn: DuckDBConnection): Promise<number> {
   const [setting] = await queryRows<{ limit: string }>(conn, `select current_setting('memory_limit') as limit`);
