@@ -445,13 +445,15 @@ function presentColumns(target: StageTarget, fileColumns: readonly string[]): st
  * buffer that holds any line up to MAX_LINE_BYTES, so such a record becomes a reject with its
  * line instead of vanishing (with its default buffer the reader skips it without a word).
  */
-function csvSource(layout: Layout, paths: readonly string[], fileColumns: readonly string[], rejects: { rj: string; rs: string } | null): string {
+function csvSource(
+  layout: Layout, paths: readonly string[], fileColumns: readonly string[], rejects: { rj: string; rs: string } | null, maxLineSize = MAX_RECORD_BYTES,
+): string {
   const spec = fileColumns.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
   const files = paths.length === 1 ? sqlString(literalPath(paths[0]!)) : `[${paths.map((p) => sqlString(literalPath(p))).join(', ')}]`;
   return `read_csv(${files}, header = true, auto_detect = false, columns = {${spec}},
         delim = ${sqlString(layout.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(layout.encoding)},
         compression = 'auto'${rejects ? `, store_rejects = true, rejects_table = '${rejects.rj}', rejects_scan = '${rejects.rs}',
-        max_line_size = ${MAX_RECORD_BYTES}, buffer_size = ${MAX_LINE_BYTES + 1}` : ''})`;
+        max_line_size = ${maxLineSize}, buffer_size = ${MAX_LINE_BYTES + 1}` : ''})`;
 }
 
 /** The rows a read of a file yields: the read itself, or what a computed target selects from it. */
@@ -550,22 +552,39 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
       // Its rows whose row ids are not consecutive are read again by the reading that keeps
       // rejects, which numbers them itself.
       const byRowId = await keepsInsertionOrder(conn);
-      let strictError: unknown = null;
-      const strict = await insertStaged(conn, target, ctx, present, `(${read(false, !byRowId)})`, 'true').catch((err: unknown) => {
-        strictError = err;
-        return null;
-      });
+      const strict = await insertStaged(conn, target, ctx, present, `(${read(false, !byRowId)})`, 'true').catch(() => null);
       if (strict !== null && (!byRowId || (await numberByRowId(conn, target.kind, [ctx.seq])) !== null)) return finish(strict, 0);
       if (strict !== null) await unstage(conn, target.kind, [ctx.seq]);
+      let cut = false;
       const staged = await insertStaged(conn, target, ctx, present, `(${read(true)})`, 'true').catch((err: unknown) => {
-        throw longRecordCut(err, strictError) ?? err;
+        if (!isLongRecordCut(err)) throw err;
+        cut = true;
+        return 0;
       });
-      const lines = { table: stagingTable(target.kind), line: 'source_line', count: String(staged), where: `file_no = ${ctx.seq}` };
-      await notUtf8AsDeclared(conn, target, ctx, rj);
-      return finish(staged, await collectCsvRejects(conn, mine, lines, rj, rs));
+      if (!cut) {
+        const lines = { table: stagingTable(target.kind), line: 'source_line', count: String(staged), where: `file_no = ${ctx.seq}` };
+        await notUtf8AsDeclared(conn, target, ctx, rj);
+        return finish(staged, await collectCsvRejects(conn, mine, lines, rj, rs));
+      }
+      // A record over max_line_size whose cut for DuckDB's reject fell inside a UTF-8 character
+      // fails that read (isLongRecordCut), and its rejects tables with it (a read of its own
+      // keeps them under other names). Read with a line limit that holds any record, the file
+      // goes the way of a file with NUL bytes (below), its over-long records rejected by their
+      // own measure.
+      await conn.run(`create or replace temp table ${rows} as select *, ${nulColumn(present)} as __nul from (
+        select row_number() over () + 1 as __line, ${selectList(present.map((c) => [sqlIdent(target.columns[c]!), c]))},
+          ${recordBytes(target.computed ? present.map((c) => target.columns[c]!) : fileColumns)} as __bytes
+        from ${computedOr(target, csvSource(layout, [ctx.path], fileColumns, { rj: `${rj}_l`, rs: `${rs}_l` }, MAX_LINE_BYTES))})`);
+      await notUtf8AsDeclared(conn, target, ctx, `${rj}_l`);
+      rejected = await collectCsvRejects(conn, mine, { table: rows, line: '__line', count: `(select count(*) from ${rows})`, where: 'true' }, `${rj}_l`, `${rs}_l`);
+      rejected += (await conn.run(`insert into meta.rejects
+        select ${mine}, __line, null, 'line size over maximum: the record holds ' || __bytes || ' bytes, more than a record may be (${MAX_RECORD_BYTES})', null
+        from ${rows} where __bytes > ${MAX_RECORD_BYTES}`)).rowsChanged;
+      records = `__bytes <= ${MAX_RECORD_BYTES}`;
+    } else {
+      await conn.run(`create or replace temp table ${rows} as select *, ${nulColumn(present)} as __nul from (${read(true)})`);
+      rejected = await collectCsvRejects(conn, mine, { table: rows, line: '__line', count: `(select count(*) from ${rows})`, where: 'true' }, rj, rs);
     }
-    await conn.run(`create or replace temp table ${rows} as select *, ${nulColumn(present)} as __nul from (${read(true)})`);
-    rejected = await collectCsvRejects(conn, mine, { table: rows, line: '__line', count: `(select count(*) from ${rows})`, where: 'true' }, rj, rs);
   } else if (layout.format === 'ndjson') {
     // One line = one record: reading lines ourselves lets an invalid line be rejected
     // with its number instead of failing (or silently skipping in) the whole file.
@@ -826,15 +845,15 @@ async function notUtf8AsDeclared(conn: DuckDBConnection, target: StageTarget, ct
 /**
  * A record longer than DuckDB's max_line_size is rejected on its own, its text kept in DuckDB's
  * rejects table cut at that size; in a UTF-8 file the cut can split a character, and DuckDB's
- * own table then fails the whole read ('Invalid unicode ... segment statistics update'). The
- * strict read before it named the record's line and size: the file is rejected with them.
+ * own table then fails the whole read ('Invalid unicode ... segment statistics update').
  */
-function longRecordCut(err: unknown, strictError: unknown): FileRejected | null {
-  if (!/Invalid unicode .*segment statistics/.test(String((err as Error)?.message))) return null;
-  const m = /CSV Error on Line: (\d+)[\s\S]*?Maximum line size of (\d+) bytes exceeded\. Actual Size: ?(\d+)/.exec(String((strictError as Error)?.message));
-  const which = m ? `line ${m[1]}: a record of ${m[3]} bytes, more than a record may be (${m[2]}), ` : 'a record longer than a record may be, ';
-  return new FileRejected(`${which}cut for its reject inside a UTF-8 character, which the reader cannot keep: `
-    + 'the file is not read; shorten or split that record and deliver the file again');
+function isLongRecordCut(err: unknown): boolean {
+  return /Invalid unicode .*segment statistics/.test(String((err as Error)?.message));
+}
+
+/** The bytes of a record's values (its delimiters and quotes not counted), from the columns read. */
+function recordBytes(columns: readonly string[]): string {
+  return columns.length === 0 ? '0' : columns.map((c) => `coalesce(strlen(${sqlIdent(c)}), 0)`).join(' + ');
 }
 
 async function collectCsvRejects(
