@@ -21,6 +21,12 @@
 -- (what a byte that is not UTF-8 becomes when read as UTF-8: such a dash in a name or a message),
 -- the middle dot, bullet and ellipsis (· • …, Windows-1252 0xB7, 0x95, 0x85), '.', '/' and '_'. So 150385-1037, 150385–1037, 150385  1037, 150385/1037, 150385_1037,
 -- 15.03.85-1037, 15 03 85 1050, 150385<tab>1037 and 0101901ab2 are all numbers.
+-- A separator may also be a space or dash escaped as text that went through HTML, a URL or JSON
+-- does: an HTML/XML character reference (&nbsp; &ndash; &#8211; &#x2013; &#45;), percent-encoded
+-- UTF-8 (%20 %2D %E2%80%93) or a JSON \u escape (\u2013, kept in a reject's raw line): one
+-- separator each, for the space, hyphen-minus, no-break space, soft hyphen, the spaces and dashes
+-- U+2000-U+200A and U+2010-U+2015, the narrow no-break space, the minus sign and the ideographic
+-- space (15&#45;03&#45;85 1037, 150385%2D1037, 150385&ndash;1037).
 -- A separator may also be the UTF-8 bytes of a space or dash read as Latin-1 or Windows-1252,
 -- as a UTF-8 file declared Latin-1 arrives (150385â€“1037 for 150385–1037): one separator of the
 -- run, for the no-break space and soft hyphen (U+00A0, U+00AD: Â and the character), the spaces,
@@ -55,8 +61,9 @@
 -- (3213451234), strings with one or three letters where an eCPR has two (0101902A12).
 -- Read as numbers although they may not be (the price of the spellings above): a two-digit
 -- number before a date with a four-digit year (nr 01 12.03.1985 reads 01 12 03 1985), a date
--- with a two-digit year before a four-digit number (15.03.85 2026), and a standalone ten-character
--- hex string of that shape (1501901ab2).
+-- with a two-digit year before a four-digit number (15.03.85 2026), a standalone ten-character
+-- hex string of that shape (1501901ab2), and an encoded space before eight digits (%2012345678
+-- reads 20 12 34 5678, as 20 12345678 does).
 --
 -- cpr_find returns the first (leftmost) number as written in the folded text, with its
 -- separators; has_cpr says whether there is one; cpr_mask replaces every number by '[CPR]'. A text
@@ -75,7 +82,7 @@
 -- third byte, U+2212, U+205F, U+3000) and as Windows-1252 (the same bytes: â€ + the third
 -- byte's character, âˆ’, â + U+0081 + Ÿ, ã€€).
 create or replace macro _cpr_sep() as
-    '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{80}-\x{9F}\x{FFFD}\x{B7}\x{2022}\x{2026}./_]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}){0,3}';
+    '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{80}-\x{9F}\x{FFFD}\x{B7}\x{2022}\x{2026}./_]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}|&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy);|%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)|\\u(?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)){0,3}';
 
 -- Groups: 1 the character before (or empty at the start), 2 the number, 3 the character after.
 -- Regexp functions need a constant pattern; replace() of constants folds to one when bound.

@@ -9,13 +9,17 @@ export const IDENTIFIER_MASK = '[CPR]';
 
 /**
  * Separators between DD, MM, YY and the serial: white space, spaces, dashes, minus, C1 controls,
- * U+FFFD (a byte that is not UTF-8), middle dot, bullet, ellipsis, . / _, and the UTF-8 bytes of a space or dash read as Latin-1 or as Windows-1252 (cpr_find.sql).
+ * U+FFFD (a byte that is not UTF-8), middle dot, bullet, ellipsis, . / _, the UTF-8 bytes of a
+ * space or dash read as Latin-1 or as Windows-1252, and a space or dash escaped by HTML, a URL or
+ * JSON (cpr_find.sql).
  */
 const sep = '(?:[\\t\\n\\v\\f\\r\\p{Z}\\p{Pd}\\u2212\\u0080-\\u009F\\uFFFD\\u00B7\\u2022\\u2026./_]'
   + '|\\u00C2[\\u00A0\\u00AD]?'
   + '|\\u00E2\\u0080[\\u0080-\\u0095\\u00A8\\u00A9\\u00AF]|\\u00E2\\u0088\\u0092|\\u00E2\\u0081\\u009F|\\u00E3\\u0080\\u0080'
   + '|\\u00E2\\u20AC[\\u20AC\\u0081\\u201A\\u0192\\u201E\\u2026\\u2020\\u2021\\u02C6\\u2030\\u0160\\u2039\\u0152\\u008D\\u017D\\u008F\\u0090\\u2018\\u2019\\u201C\\u201D\\u2022\\u00A8\\u00A9\\u00AF]'
   + '|\\u00E2\\u02C6\\u2019|\\u00E2\\u0081\\u0178|\\u00E3\\u20AC\\u20AC'
+  // a space or dash as an HTML character reference, percent-encoded UTF-8 or a JSON escape
+  + '|&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy);|%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)|\\\\u(?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)'
   + '){0,3}';
 
 // The same text as _cpr_pattern() in cpr_find.sql, with S for a separator run. Groups: 1 the
