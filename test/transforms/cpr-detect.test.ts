@@ -86,6 +86,14 @@ const gluedBefore = (t: string, i: number) => {
   return !(k < i - 1 && k >= 0 && /^[G-Zg-z]$/.test(t[k]!));
 };
 
+/** Whether the text from `j` glues a number ending there: a digit, or hex letters that no other letter ends. */
+const gluedAfter = (t: string, j: number) => {
+  if (!glues(t[j])) return false;
+  let k = j;
+  while (k < t.length && /^[A-Fa-f]$/.test(t[k]!)) k++;
+  return !(k > j && /^[G-Zg-z]$/.test(t[k] ?? ''));
+};
+
 /** DOMAIN.md's rule and the spellings of cpr_find.sql written out plainly: the oracle for both twins. */
 function firstCpr(raw: string): string | null {
   const t = oracleFold(raw);
@@ -117,7 +125,7 @@ function firstCpr(raw: string): string | null {
       if (digits(j, 2) === null || !/^[\t\p{Z}]$/u.test(t[j + 2] ?? '') || digits(j + 3, 2) === null) continue;
       j += 5;
     }
-    if (glues(t[j])) continue;
+    if (gluedAfter(t, j)) continue;
     if (mm >= 1 && mm <= 12 && dd >= 1 && dd <= daysIn(mm, yy)) return t.slice(i, j);
   }
   return null;
@@ -231,6 +239,9 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
       ['0101901ab2', '[CPR]'],
       ['150385\t1037', '[CPR]'],
       ['cpr150385-1037', 'cpr[CPR]'],
+      // a space left out before a word that starts with hex letters
+      ['1503851037Bor i Aarhus', '[CPR]Bor i Aarhus'],
+      ['pt 150385-1037fik', 'pt [CPR]fik'],
       ['1503851037 1503851038,1503851039;0101901AB2', '[CPR] [CPR],[CPR];[CPR]'],
       ['1503851037.5', '[CPR].5'],
     ];

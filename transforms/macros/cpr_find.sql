@@ -48,7 +48,8 @@
 -- letters (A-F, a-f). Digits: a number is not part of a longer run of digits (01019012345,
 -- 123456789012 are not numbers). Hex letters: ids, digests and UUIDs are hex tokens, and ten
 -- digits inside one (...c1401616777a, e1503851037) are a fragment of the token, not a number;
--- hex letters after another letter are no hex token (ID1503851037, pid0101901234 are numbers).
+-- hex letters after another letter are no hex token (ID1503851037, pid0101901234 are numbers),
+-- nor are hex letters before another letter (1503851037Bor, 150385-1037fik: a space left out).
 -- Other letters do not stop a number, so cpr150385-1037, pt0101901234 and x0101901234y are
 -- numbers (a prefix glued to a number is how people write it; the hex rule misses a number glued
 -- to a token of a-f alone, e.g. a1503851037 or 1503851037e, which is the price of not flagging
@@ -84,11 +85,12 @@
 create or replace macro _cpr_sep() as
     '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{80}-\x{9F}\x{FFFD}\x{B7}\x{2022}\x{2026}./_]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}|&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy);|%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)|\\u(?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)){0,3}';
 
--- Groups: 1 the character before (or empty at the start), 2 the number, 3 the character after.
+-- Groups: 1 the character before (or empty at the start), 2 the number, 3 the character after
+-- (or the hex letters after it and the letter that ends them).
 -- Regexp functions need a constant pattern; replace() of constants folds to one when bound.
 create or replace macro _cpr_pattern() as
     replace(
-        '(^|[^0-9A-Fa-f]|[G-Zg-z][A-Fa-f]+)((?:(?:0[1-9]|1[0-9]|2[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30)S(?:0[13-9]|1[0-2])S[0-9]{2}|31S(?:0[13578]|1[02])S[0-9]{2}|29S02S(?:[02468][048]|[13579][26]))(?:S(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\t\p{Z}\p{Pd}./_]S[0-9]{2}[\t\p{Z}][0-9]{2}))([^0-9A-Fa-f]|$)',
+        '(^|[^0-9A-Fa-f]|[G-Zg-z][A-Fa-f]+)((?:(?:0[1-9]|1[0-9]|2[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30)S(?:0[13-9]|1[0-2])S[0-9]{2}|31S(?:0[13578]|1[02])S[0-9]{2}|29S02S(?:[02468][048]|[13579][26]))(?:S(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\t\p{Z}\p{Pd}./_]S[0-9]{2}[\t\p{Z}][0-9]{2}))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])',
         'S', _cpr_sep());
 
 -- Every decimal digit of Unicode 17.0 (category Nd) but ASCII's and the full-width ones, in

@@ -23,11 +23,12 @@ const sep = '(?:[\\t\\n\\v\\f\\r\\p{Z}\\p{Pd}\\u2212\\u0080-\\u009F\\uFFFD\\u00B
   + '){0,3}';
 
 // The same text as _cpr_pattern() in cpr_find.sql, with S for a separator run. Groups: 1 the
-// character before (or empty at the start), 2 the number, 3 the character after. The characters
+// character before (or empty at the start), 2 the number, 3 the character after (or the hex
+// letters after it and the letter that ends them). The characters
 // around the number are consumed, as RE2 (which has no lookaround) must, so that both twins pick
 // the same numbers where numbers overlap; masking takes two passes for the same reason.
 const template =
-  '(^|[^0-9A-Fa-f]|[G-Zg-z][A-Fa-f]+)((?:(?:0[1-9]|1[0-9]|2[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30)S(?:0[13-9]|1[0-2])S[0-9]{2}|31S(?:0[13578]|1[02])S[0-9]{2}|29S02S(?:[02468][048]|[13579][26]))(?:S(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\\t\\p{Z}\\p{Pd}./_]S[0-9]{2}[\\t\\p{Z}][0-9]{2}))([^0-9A-Fa-f]|$)';
+  '(^|[^0-9A-Fa-f]|[G-Zg-z][A-Fa-f]+)((?:(?:0[1-9]|1[0-9]|2[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30)S(?:0[13-9]|1[0-2])S[0-9]{2}|31S(?:0[13578]|1[02])S[0-9]{2}|29S02S(?:[02468][048]|[13579][26]))(?:S(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\\t\\p{Z}\\p{Pd}./_]S[0-9]{2}[\\t\\p{Z}][0-9]{2}))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])';
 const source = template.replaceAll('S', sep);
 const first = new RegExp(source, 'u');
 const every = new RegExp(source, 'gu');
