@@ -159,6 +159,46 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
     });
   }, 120_000);
 
+  it("reads a quantity's unit from its UCUM code, and no interval whose limits are in another unit than the value", async () => {
+    const ws = await workspace();
+    const ucum = (code: string, unit: string) => ({ value: 0, unit, system: 'http://unitsofmeasure.org', code });
+    const obs = (id: string, npu: string, value: number, quantity: Record<string, unknown>, range?: Record<string, unknown>) => JSON.stringify({
+      resourceType: 'Observation', id, status: 'final', effectiveDateTime: '2025-03-04T09:15:00+01:00', subject: { reference: `Patient/P${id}` },
+      code: { coding: [{ system: 'http://npu-terminology.org', code: npu }] }, valueQuantity: { ...quantity, value },
+      ...(range ? { referenceRange: [range] } : {}),
+    });
+    const mmol = (value: number) => ({ value, unit: 'mmol/l', system: 'http://unitsofmeasure.org', code: 'mmol/L' });
+    const lines = [
+      // display texts of US and Danish systems beside the UCUM code
+      obs('u1', 'NPU02593', 7.1, ucum('10*3/uL', 'x10E3/uL')),
+      obs('u2', 'NPU18016', 80, ucum('umol/L', 'micromol/L')),
+      obs('u3', 'NPU03230', 4.1, ucum('mmol/L', 'mmol per liter')),
+      obs('u4', 'NPU03230', 4.2, ucum('mmol/L', '')),
+      // a haemoglobin in g/dL against an interval in mmol/L (13.5 g/dL is 8.4 mmol/L: inside)
+      obs('u5', 'NPU02319', 13.5, ucum('g/dL', 'g/dL'), { low: mmol(7.3), high: mmol(9.5) }),
+      // an interval in the value's unit, spelled otherwise, stays
+      obs('u6', 'NPU02319', 8.4, ucum('mmol/L', 'mmol/L'), { low: { value: 7.3, unit: 'mmol/l' }, high: { value: 9.5, unit: 'mmol/l' } }),
+    ];
+    const file = await ws.put('Observation.ndjson', `${lines.join('\n')}\n`);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    expect(result.files).toEqual([expect.objectContaining({ read: 6, rejected: 0 })]);
+    await withDatabase(join(out, 'lab-quality.duckdb'), async (_db, conn) => {
+      const rows = await queryRows<Record<string, unknown>>(conn, `select record_id, unit, unit_status, ref_low, ref_high, ref_text from lab.results order by record_id`);
+      expect(rows).toEqual([
+        { record_id: 'u1', unit: '10*3/uL', unit_status: 'converted', ref_low: null, ref_high: null, ref_text: null },
+        { record_id: 'u2', unit: 'umol/L', unit_status: 'canonical', ref_low: null, ref_high: null, ref_text: null },
+        { record_id: 'u3', unit: 'mmol/L', unit_status: 'canonical', ref_low: null, ref_high: null, ref_text: null },
+        { record_id: 'u4', unit: 'mmol/L', unit_status: 'canonical', ref_low: null, ref_high: null, ref_text: null },
+        { record_id: 'u5', unit: 'g/dL', unit_status: 'converted', ref_low: null, ref_high: null, ref_text: 'given in another unit than the value, not compared' },
+        { record_id: 'u6', unit: 'mmol/L', unit_status: 'canonical', ref_low: 7.3, ref_high: 9.5, ref_text: null },
+      ]);
+      const findings = await queryRows<{ check_id: string }>(conn, `select distinct check_id from quality.row_findings where check_id like 'lab.%' order by 1`);
+      expect(findings.map((f) => f.check_id)).not.toContain('lab.unit_not_accepted');
+      expect(findings.map((f) => f.check_id)).not.toContain('lab.flag_inconsistent');
+    });
+  }, 120_000);
+
   it('tells a FHIR Bundle or a resource over several lines from a file of another layout, and reads neither', async () => {
     const ws = await workspace();
     const observation = { resourceType: 'Observation', id: 'o1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }] }, subject: { reference: 'Patient/p1' } };

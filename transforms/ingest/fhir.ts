@@ -121,9 +121,10 @@ export const FHIR_RESULT_COLUMNS = `file_hash varchar, source_file varchar, sour
  */
 const FHIR_VERSIONS = 'lab.fhir_versions';
 
-/** Defines fhir_instant() and the set-apart and result tables in the database; call once before staging FHIR files. */
+/** Defines fhir_instant(), fhir_unit() and the set-apart and result tables in the database; call once before staging FHIR files. */
 export async function loadFhirMacros(conn: DuckDBConnection): Promise<void> {
   await conn.run(await readFile(join(sqlDir, 'fhir_instant.sql'), 'utf8'));
+  await conn.run(await readFile(join(sqlDir, 'fhir_unit.sql'), 'utf8'));
   await conn.run(`create schema if not exists lab; create or replace table ${FHIR_SET_APART} (file_hash varchar, source_file varchar,
     source_line bigint, reason varchar, category varchar, code varchar, name varchar, detail varchar);
     create or replace table ${FHIR_RESULTS} (${FHIR_RESULT_COLUMNS});

@@ -129,6 +129,19 @@ performer as (
     from coded
 ),
 
+united as (
+    -- The unit of a quantity: its UCUM code where it has one (the computable unit; the display
+    -- text beside it is free: 'x10E3/uL' for 10*3/uL, 'micromol/L' for umol/L), else its text.
+    -- Each limit of the interval is a quantity of its own: limits in another unit than the value
+    -- (a haemoglobin in g/dL against 7.3-9.5 mmol/L) are not read as limits of that value.
+    select
+        performer.*,
+        fhir_unit(quantity) as unit,
+        coalesce(list_bool_or(list_transform([json_extract(range, '$.low'), json_extract(range, '$.high')],
+            q -> fhir_unit(q) is not null and unit is not null and unit_normalise(fhir_unit(q)) <> unit_normalise(unit))), false) as ref_other_unit,
+    from performer
+),
+
 final as (
     select
         run_id,
@@ -160,12 +173,15 @@ final as (
         -- the number exactly as the JSON writes it (no float round trip), or the text
         coalesce(json_extract(quantity, '$.value')::varchar, value_string, value_concept) as value,
         coalesce(quantity ->> '$.comparator', case when quantity is null and value_string is null and value_concept is not null then 'coded' end) as operator,
-        coalesce(quantity ->> '$.unit', quantity ->> '$.code') as unit,
-        json_extract(range, '$.low.value')::varchar as ref_low,
-        try_cast(json_extract(range, '$.low.value')::varchar as double) as ref_low__parsed,
-        json_extract(range, '$.high.value')::varchar as ref_high,
-        try_cast(json_extract(range, '$.high.value')::varchar as double) as ref_high__parsed,
-        coalesce(range ->> '$.text', case when range is null and len(ranges) > 0 then 'given per age or population group, or of another type than normal, only' end) as ref_text,
+        unit,
+        case when not ref_other_unit then json_extract(range, '$.low.value')::varchar end as ref_low,
+        case when not ref_other_unit then try_cast(json_extract(range, '$.low.value')::varchar as double) end as ref_low__parsed,
+        case when not ref_other_unit then json_extract(range, '$.high.value')::varchar end as ref_high,
+        case when not ref_other_unit then try_cast(json_extract(range, '$.high.value')::varchar as double) end as ref_high__parsed,
+        coalesce(
+            case when ref_other_unit then 'given in another unit than the value, not compared' end,
+            range ->> '$.text',
+            case when range is null and len(ranges) > 0 then 'given per age or population group, or of another type than normal, only' end) as ref_text,
         case upper(interpretation)
             when 'H' then 'for_hoej' when 'HH' then 'for_hoej' when 'HU' then 'for_hoej'
             when 'L' then 'for_lav' when 'LL' then 'for_lav' when 'LU' then 'for_lav'
@@ -189,7 +205,7 @@ final as (
         category,
         -- only where there is no value: a value makes the reason moot
         case when quantity is null and value_string is null and value_concept is null then absent_reason end as absent_reason,
-    from performer
+    from united
 )
 
 select * from final
