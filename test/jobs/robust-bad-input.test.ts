@@ -144,6 +144,14 @@ describe('the bad-input corpus in one nightly run', () => {
     expect(out).toMatchObject({ hidden: [], folders: 1, incomplete: [] });
     expect(out.rows['rejects.parquet']).toHaveLength(rejects.length);
     expect(out.rows['quarantine.parquet']).toHaveLength(quarantine.length);
+    // the manifest's totals are the run's (the register's rows not among them), and the
+    // rejects that are rows, not failed files, add up to them
+    expect(out.manifests[0]!.totals).toEqual(run.summary.totals);
+    // (a row rejected for two columns is two rejects of one row)
+    const rows = out.rows['rejects.parquet'] as Array<{ whole_file: boolean; source_file: string; source_line: number | null }>;
+    expect(new Set(rows.filter((r) => !r.whole_file).map((r) => `${r.source_file}:${r.source_line}`)).size).toBe(run.summary.totals.rejected);
+    expect(rows.filter((r) => r.whole_file).length).toBeGreaterThan(0);
+    expect(rows.every((r) => r.whole_file === (r.source_line === null))).toBe(true);
   });
 
   // Whole files that cannot be read.

@@ -119,8 +119,12 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
        list_transform(reasons, r -> cpr_mask(r)) as reasons
      from core.quarantine
      where batch_id = ${batch} order by kind, source_file, source_line`);
+  // A file that could not be read at all is a reject of its own, without a line: `whole_file`
+  // tells it from a rejected row, so that the rows of rejects.parquet that are rows add up to
+  // the totals' rejected.
   await write('rejects.parquet', 'rejects',
-    `select cpr_mask(source_file) as source_file, source_line, cpr_mask(column_name) as column_name, cpr_mask(reason) as reason
+    `select cpr_mask(source_file) as source_file, source_line, cpr_mask(column_name) as column_name, cpr_mask(reason) as reason,
+       source_line is null as whole_file
      from meta.rejects
      where batch_id = ${batch} order by source_file, source_line nulls first, column_name`);
 
@@ -129,7 +133,8 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
   const sources = await queryRows<Record<string, unknown>>(conn, `select cpr_mask(file_name) as file, file_hash as sha256, journal_system,
       kind, bytes, rows_read, rows_published, rows_quarantined, rows_rejected
     from meta.files where batch_id = ${batch} order by file_name`);
-  const sum = (k: string) => sources.reduce((s, r) => s + Number(r[k] ?? 0), 0);
+  // the register is reference data: its rows are in `sources`, not in the totals, as in the run summary (totalsOf)
+  const sum = (k: string) => sources.reduce((s, r) => s + (r.kind === 'register' ? 0 : Number(r[k] ?? 0)), 0);
   const release = await releaseOf(conn, opts.batchId);
   const manifest: Manifest = {
     batch_id: opts.batchId,
