@@ -81,7 +81,7 @@ function summary(doc: CampaignDocument, files: WrittenFiles | undefined): string
   const last = n.months.at(-1);
   const lines = [
     `campaign ${doc.period.from} to ${doc.period.to}: A-share ${formatPercent(n.whole_period.a_share)} (${formatCount(n.whole_period.a_diagnoses)} of ${formatCount(n.whole_period.diagnoses)} diagnoses)`,
-    `  ${last?.month}: A-share ${formatPercent(last?.a_share)}, marked ${formatPercent(last?.marked_share)}; change since ${doc.campaign_start}: ${formatPoints(n.change_since_start?.change)}`,
+    `  ${last?.month}: A-share ${formatPercent(last?.a_share)}, marked ${formatPercent(last?.marked_share)}; change since ${n.change_since_start?.from_month ?? doc.campaign_start}: ${formatPoints(n.change_since_start?.change)}`,
     `  without systems that cannot mark (${doc.non_marking_systems.join(', ') || 'none'}): ${formatPercent(n.without_non_marking.whole_period.a_share)}`,
     `  contacts with exactly one A: ${formatPercent(n.whole_period.contact_a_share)} (${formatCount(n.whole_period.contacts_one_a)} of ${formatCount(n.whole_period.contacts)} contacts); ${last?.month}: ${formatPercent(last?.contact_a_share)}`,
     `  ${n.trend?.verdict ?? 'no trend'}`,

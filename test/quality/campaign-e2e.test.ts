@@ -77,6 +77,13 @@ describe.skipIf(!existsSync('data-samples/generator/run.ts'))('campaign on gener
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
+  it('measures the change from the first month with diagnoses when the start month has none, and says so', async () => {
+    const { stdout } = await fangst('campaign', '--db', join(dir, 'fangst.duckdb'), '--start', '2020-01');
+    const first = core[0]!.month;
+    expect(stdout).toMatch(new RegExp(`; change since ${first}: `));
+    expect(stdout).not.toMatch(/change since 2020-01/);
+  });
+
   it('counts exactly what the nightly job published, month by month', () => {
     expect(doc.national.months.map((m) => ({ month: m.month, diagnoses: m.diagnoses, a: m.a_diagnoses, b: m.b_diagnoses }))).toEqual(core);
     for (const m of doc.national.months) expect(m.a_share).toBe((m.a_diagnoses ?? NaN) / (m.diagnoses ?? NaN));

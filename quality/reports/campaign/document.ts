@@ -311,7 +311,7 @@ function trendOf(row: TrendRow | undefined, target: number): Trend | null {
   const pct = `${Math.round(target * 1000) / 10}%`;
   let verdict: string;
   if (row.reached_month) verdict = `The target of ${pct} was reached in ${monthLabel(row.reached_month)}.`;
-  else if (row.months < 3) verdict = `Too few months since the start (${row.months}) to fit a trend.`;
+  else if (row.months < 3) verdict = `Too few months with diagnoses since the start (${row.months}) to fit a trend.`;
   else if (row.projected_month === null) verdict = `The share is not rising since the start; at this trend the target of ${pct} is not reached.`;
   else {
     const range = row.projected_early && row.projected_late
