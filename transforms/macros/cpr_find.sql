@@ -21,8 +21,8 @@
 -- (what a byte that is not UTF-8 becomes when read as UTF-8: such a dash in a name or a message),
 -- the middle dot, bullet and ellipsis (· • …, Windows-1252 0xB7, 0x95, 0x85), '.', '/' and '_'. So 150385-1037, 150385–1037, 150385  1037, 150385/1037, 150385_1037,
 -- 15.03.85-1037, 15 03 85 1050, 150385<tab>1037 and 0101901ab2 are all numbers.
--- A separator may also be a space or dash escaped as text that went through HTML, a URL or JSON
--- does: an HTML/XML character reference (&nbsp; &ndash; &#8211; &#x2013; &#45;), percent-encoded
+-- A separator may also be a space or dash escaped the way text that went through HTML, a URL or
+-- JSON has it: an HTML/XML character reference (&nbsp; &ndash; &#8211; &#x2013; &#45;), percent-encoded
 -- UTF-8 (%20 %2D %E2%80%93) or a JSON \u escape (\u2013, kept in a reject's raw line): one
 -- separator each, for the space, hyphen-minus, no-break space, soft hyphen, the spaces and dashes
 -- U+2000-U+200A and U+2010-U+2015, the narrow no-break space, the minus sign and the ideographic
