@@ -1,5 +1,8 @@
 import { constants } from 'node:os';
 
+/** The shell's exit code for a process ended by the signal: 128 + its number. */
+const signalExitCode = (signal: NodeJS.Signals): number => 128 + (constants.signals[signal] ?? 0);
+
 /**
  * A run stopped by SIGTERM (a scheduler's timeout, systemd, `kill`) or SIGINT (Ctrl-C). Its
  * exit code is the shell's for a process ended by the signal: 128 + its number (143, 130).
@@ -11,7 +14,7 @@ export class Stopped extends Error {
       ? `stopped by ${signal}; ${committed}`
       : `stopped by ${signal}; nothing of the run was committed, the next run loads its files again`);
     this.name = 'Stopped';
-    this.exitCode = 128 + (constants.signals[signal] ?? 0);
+    this.exitCode = signalExitCode(signal);
   }
 }
 
@@ -39,7 +42,7 @@ export function stopOnSignals(onFirst: (signal: NodeJS.Signals) => void = () => 
   let signal: NodeJS.Signals | null = null;
   let interrupt: (() => void) | null = null;
   const handle = (s: NodeJS.Signals) => {
-    if (signal !== null) process.exit(128 + (constants.signals[s] ?? 0));
+    if (signal !== null) process.exit(signalExitCode(s));
     signal = s;
     onFirst(s);
     interrupt?.();

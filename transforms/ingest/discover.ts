@@ -32,7 +32,7 @@ export async function discoverInbox(config: PipelineConfig): Promise<InboxEntry[
     const file = relative(config.inbox, path).split(sep).join('/');
     if (raw !== null) {
       // Named with its bytes read as Latin-1, where a Windows dash or no-break space is a separator.
-      const named = hasIdentifier(file) ? maskIdentifiers(file) : file;
+      const named = maskIdentifiers(file);
       const info = await lstat(raw);
       out.push({ file: named, path, bytes: info.size, contentBytes: info.size, mtimeMs: info.mtimeMs, role: 'unrecognised',
         reason: 'the file name is not UTF-8 (a byte of another encoding, e.g. a Windows dash): not read; rename the file' + (named !== file ? ' without the CPR number in it' : '') });

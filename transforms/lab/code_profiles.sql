@@ -76,6 +76,9 @@ final as (
         p.analysis, p.unit_norm, p.n, p.n_numeric, p.share, p.units, p.main_unit, p.main_median,
         p.median, p.mad, p.q[1] as p05, p.q[2] as p25, p.q[3] as p75, p.q[4] as p95,
         p.median / nullif(p.main_median, 0) as ratio_to_main,
+        -- why lab.outlier (outliers.sql) does not judge this unit's values: fewer than 20 numeric
+        -- ones, or half of them or more one value (MAD 0: a robust z-score has no scale)
+        case when p.n_numeric < 20 then 'too_few' when p.mad = 0 then 'mad_zero' end as outliers_not_judged,
         e.factor,
         coalesce(e.own_factor, e.factor_low) as factor_low,
         coalesce(e.own_factor, e.factor_high) as factor_high,

@@ -12,7 +12,7 @@ with results as not materialized (
 ),
 
 profiles as (
-    select * from lab.code_profiles where n_numeric >= 20 and mad > 0
+    select * from lab.code_profiles where outliers_not_judged is null
 ),
 
 factors as (

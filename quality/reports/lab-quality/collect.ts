@@ -106,9 +106,9 @@ export interface CodeProfile {
   /** Values flagged lab.outlier. */
   readonly outliers: number;
   /**
-   * Why lab.outlier did not judge this unit's values (transforms/lab/outliers.sql): too_few (fewer
-   * than 20 numeric values) or mad_zero (half of them or more are one value, so the MAD is 0 and a
-   * robust z-score has no scale); null when it did. `outliers` is 0 for a unit not judged.
+   * Why lab.outlier did not judge this unit's values (code_profiles.sql's outliers_not_judged):
+   * too_few (fewer than 20 numeric values) or mad_zero (half of them or more are one value, so the
+   * MAD is 0 and a robust z-score has no scale); null when it did. `outliers` is 0 for a unit not judged.
    */
   readonly outliersNotJudged: 'too_few' | 'mad_zero' | null;
 }
@@ -339,7 +339,7 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
     },
     verdict: r.verdict == null ? null : String(r.verdict), factor: numOrNull(r.factor), ratioToMain: num(r.n_numeric) < 5 ? null : numOrNull(r.ratio_to_main),
     outliers: num(r.outliers),
-    outliersNotJudged: num(r.n_numeric) < 20 ? 'too_few' as const : num(r.mad) === 0 ? 'mad_zero' as const : null,
+    outliersNotJudged: r.outliers_not_judged == null ? null : String(r.outliers_not_judged) as 'too_few' | 'mad_zero',
   }));
 
   const [apartTable] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from duckdb_tables()
