@@ -205,13 +205,12 @@ async function oneRun(
  * could not be written: that is logged as an error, and the batch is published all the same (a
  * report that fails on some data must not keep every later night from publishing).
  */
-async function writeRunReports(conn: DuckDBConnection, config: PipelineConfig, runId: string, log: Logger, db?: Database): Promise<string | null> {
+async function writeRunReports(conn: DuckDBConnection, config: PipelineConfig, runId: string, log: Logger): Promise<string | null> {
   try {
     // Loaded here: ECharts costs start-up time, and most runs that fail or find nothing never need it.
     const { writeQualityReports } = await import('../quality/reports/run/write.ts');
     const written = await writeQualityReports(conn, {
       outDir: join(config.reports, runId), runId, ...(await reportSettings(config)),
-      whileDrawing: db ? () => checkpoint(db) : undefined,
     });
     return written.html;
   } catch (err) {
@@ -222,15 +221,18 @@ async function writeRunReports(conn: DuckDBConnection, config: PipelineConfig, r
 
 /**
  * Writes the committed run from the write-ahead log into the database file, on a connection of
- * its own, while the reports are drawn: otherwise closing the database does it, with nothing
- * else to do meanwhile. Best effort: a checkpoint that cannot run now is left to the close.
+ * its own, while the batch's Parquet and reports are written: otherwise closing the database does
+ * it, with nothing else to do meanwhile (it writes every table the run appended to, and is the
+ * larger part of publishing a night). Best effort: a checkpoint that cannot run now is left to the
+ * close.
  */
-async function checkpoint(db: Database): Promise<void> {
+async function checkpoint(db: Database, log: Logger): Promise<void> {
   const c = await db.connect();
   try {
     await c.run('checkpoint');
-  } catch {
-    // another transaction is open: the close (or DuckDB's own threshold) checkpoints instead
+  } catch (e) {
+    // another write transaction is open: the close (or DuckDB's own threshold) checkpoints instead
+    log.debug({ err: maskIdentifiers((e as Error).message) }, 'checkpoint left to the close');
   } finally {
     c.closeSync();
   }
@@ -313,13 +315,18 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   // After the commit every row of the run is in core or the quarantine and nothing reads its
   // scratch: freed here, the batch's sort and Parquet write have the memory to themselves.
   await dropRunScratch(conn);
+  const checkpointed = checkpoint(db, log);
   // The report is written before the batch is marked published: a run killed in between has its
   // batch published again by the next run, which writes the report then.
   const beforeMarked = async () => {
-    summary.report = await writeRunReports(conn, config, runId, log, db);
+    summary.report = await writeRunReports(conn, config, runId, log);
     reach('after-report');
   };
-  await publishBatch(conn, { batchId, outbox: config.outbox, arrow: ctx.arrow, reach, beforeMarked });
+  try {
+    await publishBatch(conn, { batchId, outbox: config.outbox, arrow: ctx.arrow, reach, beforeMarked });
+  } finally {
+    await checkpointed;
+  }
   step('publish');
   summary.batchId = batchId;
   Object.assign(summary.totals, totalsOf(summary.files));

@@ -27,12 +27,6 @@ export interface ReportOptions {
    * so both reports give a clinic the same pseudonym); FANGST_PSEUDONYM_KEY overrides it.
    */
   readonly pseudonymKeyFile?: string;
-  /**
-   * Database work to run while the reports are drawn, once their figures are read: drawing is
-   * JavaScript on the main thread, and DuckDB's threads would otherwise wait (nightly.ts
-   * checkpoints the committed run then).
-   */
-  readonly whileDrawing?: () => Promise<void>;
 }
 
 export async function writeQualityReport(conn: DuckDBConnection, opts: ReportOptions & { shareable?: boolean }): Promise<WrittenReport> {
@@ -47,14 +41,9 @@ export async function writeQualityReport(conn: DuckDBConnection, opts: ReportOpt
  */
 export async function writeQualityReports(conn: DuckDBConnection, opts: ReportOptions): Promise<WrittenReport> {
   const rows = await queryReport(conn, opts.runId, opts.about?.timeZone);
-  const background = opts.whileDrawing?.();
-  try {
-    const written = await writeReport(shapeReport(rows, false, { about: opts.about }), opts.outDir);
-    await writeReport(shapeReport(rows, true, { about: opts.about, pseudonymiser: await pseudonymiser(rows, opts) }), opts.outDir);
-    return written;
-  } finally {
-    await background;
-  }
+  const written = await writeReport(shapeReport(rows, false, { about: opts.about }), opts.outDir);
+  await writeReport(shapeReport(rows, true, { about: opts.about, pseudonymiser: await pseudonymiser(rows, opts) }), opts.outDir);
+  return written;
 }
 
 /** The pseudonyms of a shareable report, when it names a clinic (the key file is made on first use). */
