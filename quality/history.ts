@@ -56,6 +56,9 @@ export async function appendHistory(conn: DuckDBConnection, e: HistoryEntry): Pr
     const sql = await sqlFile('volume_history', {
       ...dataDay(kind),
       work: `work.${kind}`,
+      // Both come from the pipeline's own models; lab-quality's evaluation has neither.
+      repeats: tables.has('pipeline_findings') ? 'work.pipeline_findings' : '(select null::varchar as kind, null::varchar as record_key, null::varchar as source_file, null::bigint as source_line, null::varchar as check_id limit 0)',
+      published: tables.has('published_matches') ? 'work.published_matches' : '(select null::varchar as kind, null::varchar as record_key limit 0)',
       run_id: sqlString(e.runId),
       run_at: runAt,
       kind: sqlString(kind),

@@ -5,9 +5,18 @@
 -- Danish time would cost more than the rest of the history together (see
 -- quality/history.ts). Rows without a clinic or a day cannot be placed and are
 -- left out here (the not_null checks report them).
+-- A record counts once, in the run that first delivers it: a re-send, an older delivery, a
+-- version this run corrects itself ({{repeats}}: the pipeline's findings on them) and a new
+-- version of a record already published ({{published}}) are no new volume. Counted, a vendor's
+-- re-send would look like a clinic delivering twice its usual rows.
 with candidate as (
     select journal_system, sor_code, {{slot}} as slot
-    from {{work}}
+    from {{work}} as w
+    anti join (
+        select record_key, source_file, source_line from {{repeats}}
+        where kind = {{kind}} and check_id in ('pipeline.duplicate', 'pipeline.superseded', 'pipeline.older_delivery')
+    ) as r using (record_key, source_file, source_line)
+    anti join (select record_key from {{published}} where kind = {{kind}}) as p using (record_key)
 ),
 
 per_slot as (

@@ -150,6 +150,29 @@ describe('loading exactly once', () => {
     });
   });
 
+  it('the volume history counts a record once: not its re-send, its copy in the same run or its correction', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/novax_diagnoser_202501.csv', JANUARY, 'latin-1');
+    await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    // January again with Windows line ends (a re-send: other bytes, the same records), a
+    // correction of n1, and one new record delivered twice in one file
+    await ws.put('novax/novax_diagnoser_202501_resend.csv', JANUARY.replace(/\n/g, '\r\n'), 'latin-1');
+    await ws.put('novax/novax_diagnoser_202502.csv', [HEADER, 'n1;61741000016007;;P1;DH401;A;03-01-2025',
+      'n3;61741000016007;;P3;DH259;A;03-01-2025', 'n3;61741000016007;;P3;DH259;A;03-01-2025'].join('\n') + '\n', 'latin-1');
+    const again = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(again.summary.totals).toMatchObject({ read: 5, published: 2 });
+    await withDatabase(ws.db, async (_d, conn) => {
+      const days = await queryRows<{ day: string; rows: number }>(conn, `select cast(day as varchar) as day, sum(rows)::int as rows
+        from quality.volume_history where kind = 'diagnoser' group by day order by day`);
+      const published = await queryRows<{ day: string; rows: number }>(conn, `select cast(contact_date as varchar) as day, count(*)::int as rows
+        from core.diagnoser group by day order by day`);
+      // summed over the runs, as the anomaly baseline reads it: the records there are, per day
+      expect(days).toEqual(published);
+      expect(days).toEqual([{ day: '2025-01-03', rows: 2 }, { day: '2025-01-04', rows: 1 }]);
+    });
+  });
+
   it('a published row without key_hash (written by hand) is still found and replaced, not duplicated', async () => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);
