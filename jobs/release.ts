@@ -120,7 +120,8 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
       // Committed: should the outbox fail now, the next nightly run publishes the batch first.
       await publishBatch(conn, { batchId, outbox: config.outbox });
       await recordRunSuccess(conn, releaseRunId, {
-        batchId, exitCode: EXIT.ok, totals: { read: 0, published: released.released, quarantined: 0, rejected: 0 },
+        // Its rows are the held run's (read, and now published, there): meta.releases counts them.
+        batchId, exitCode: EXIT.ok, totals: { read: 0, published: 0, quarantined: 0, rejected: 0 },
       });
     } catch (err) {
       await recordRunFailure(conn, releaseRunId, exitCodeOf(err), err);

@@ -25,8 +25,8 @@ export interface RunRow {
   readonly batch_id: string | null;
   readonly rows: { read: number; published: number; quarantined: number; rejected: number } | null;
   readonly held_back: string[];
-  /** For a release: the run and kind it released. */
-  readonly released: { run_id: string; kind: string; by: string } | null;
+  /** For a release: the run and kind it released, and how many rows (counted under that run). */
+  readonly released: { run_id: string; kind: string; by: string; rows: number } | null;
   readonly message: string | null;
 }
 
@@ -40,12 +40,12 @@ export async function listRuns(opts: RunsOptions): Promise<{ runs: RunRow[]; tim
     const rows = await queryRows<{
       run_id: string; job: string; started_at: string; finished_at: string | null; ms: bigint | null; status: string; exit_code: number | null;
       batch_id: string | null; rows_read: bigint | null; rows_published: bigint | null; rows_quarantined: bigint | null; rows_rejected: bigint | null;
-      held: string[] | null; rel_run: string | null; rel_kind: string | null; rel_by: string | null; message: string | null;
+      held: string[] | null; rel_run: string | null; rel_kind: string | null; rel_by: string | null; rel_rows: bigint | null; message: string | null;
     }>(conn, `
       select r.run_id, r.job, strftime(r.started_at, '%Y-%m-%dT%H:%M:%SZ') as started_at,
           strftime(r.finished_at, '%Y-%m-%dT%H:%M:%SZ') as finished_at, epoch_ms(r.finished_at) - epoch_ms(r.started_at) as ms,
           r.status, r.exit_code, r.batch_id, r.rows_read, r.rows_published, r.rows_quarantined, r.rows_rejected,
-          q.held_back_kinds as held, rel.run_id as rel_run, rel.kind as rel_kind, rel.released_by as rel_by, r.message
+          q.held_back_kinds as held, rel.run_id as rel_run, rel.kind as rel_kind, rel.released_by as rel_by, rel.rows_released as rel_rows, r.message
       from meta.runs as r
       left join quality.runs as q using (run_id)
       left join meta.releases as rel on rel.release_run_id = r.run_id
@@ -59,7 +59,7 @@ export async function listRuns(opts: RunsOptions): Promise<{ runs: RunRow[]; tim
         status: shownStatus(r), exit_code: r.exit_code, batch_id: r.batch_id,
         rows: r.rows_read === null ? null : { read: n(r.rows_read), published: n(r.rows_published), quarantined: n(r.rows_quarantined), rejected: n(r.rows_rejected) },
         held_back: r.held ?? [],
-        released: r.rel_run && r.rel_kind ? { run_id: r.rel_run, kind: r.rel_kind, by: r.rel_by ?? '' } : null,
+        released: r.rel_run && r.rel_kind ? { run_id: r.rel_run, kind: r.rel_kind, by: r.rel_by ?? '', rows: n(r.rel_rows) } : null,
         message: r.message,
       })),
     };
@@ -88,7 +88,7 @@ export function formatRuns(runs: readonly RunRow[], timeZone: string): string {
     r.run_id, r.job, local(r.started_at, timeZone), duration(r.elapsed_ms), r.status, r.exit_code === null ? '–' : String(r.exit_code),
     r.batch_id ?? '–',
     r.rows ? num(r.rows.read) : '–', r.rows ? num(r.rows.published) : '–', r.rows ? num(r.rows.quarantined) : '–', r.rows ? num(r.rows.rejected) : '–',
-    r.held_back.length ? `held back: ${r.held_back.join(', ')}` : r.released ? `released ${r.released.kind} of ${r.released.run_id} (${r.released.by})` : '',
+    r.held_back.length ? `held back: ${r.held_back.join(', ')}` : r.released ? `released ${num(r.released.rows)} rows of ${r.released.kind} of ${r.released.run_id} (${r.released.by})` : '',
   ]);
   const head = ['run', 'job', `started (${timeZone})`, 'took', 'status', 'exit', 'batch', 'read', 'published', 'quarantined', 'rejected', ''];
   const numeric = new Set([5, 7, 8, 9, 10]);

@@ -129,15 +129,25 @@ describe('a kind held back, then released', () => {
           (select count(*) from core.quarantine where file_hash = f.file_hash) as in_quarantine
         from meta.files as f where file_name = 'novax/2025-01_diagnoser_1.csv'`);
       expect(file).toEqual({ read: 11n, published: 7n, quarantined: 3n, rejected: 1n, in_core: 7n, in_quarantine: 3n });
-      const [run] = await queryRows<{ job: string; status: string; batch_id: string; rows_published: bigint }>(conn,
-        `select job, status, batch_id, rows_published from meta.runs where job = 'release'`);
-      expect(run).toEqual({ job: 'release', status: 'succeeded', batch_id: batchId, rows_published: 7n });
+      // The runs add up as the files do: the held run's counts move with its rows, the release
+      // run reads none, and all runs together match the ledger (no row counted twice).
+      const runs = await queryRows<{ job: string; status: string; batch_id: string; read: bigint; published: bigint; quarantined: bigint; rejected: bigint }>(conn,
+        `select job, status, batch_id, rows_read as read, rows_published as published, rows_quarantined as quarantined, rows_rejected as rejected
+         from meta.runs order by started_at`);
+      expect(runs.map(({ job, read, published, quarantined, rejected }) => [job, read, published, quarantined, rejected])).toEqual([
+        ['nightly', 12n, 8n, 3n, 1n], ['nightly', 0n, 0n, 0n, 0n], ['release', 0n, 0n, 0n, 0n],
+      ]);
+      expect(runs[2]).toMatchObject({ status: 'succeeded', batch_id: batchId });
+      const [ledger] = await queryRows<{ read: bigint; published: bigint; quarantined: bigint; rejected: bigint }>(conn,
+        `select sum(rows_read) as read, sum(rows_published) as published, sum(rows_quarantined) as quarantined, sum(rows_rejected) as rejected
+         from meta.files where kind <> 'register'`);
+      expect(ledger).toEqual({ read: 12n, published: 8n, quarantined: 3n, rejected: 1n });
     });
     // fangst runs: the release first, naming what it released; the night that held the kind back says so.
     let printed = '';
     await runRuns({ db: ws.db, json: true }, (t) => (printed += t));
     const runs = JSON.parse(printed) as RunRow[];
-    expect(runs[0]).toMatchObject({ job: 'release', status: 'succeeded', exit_code: 0, batch_id: batchId, released: { run_id: runId, kind: 'diagnoser', by: 'ops on call' } });
+    expect(runs[0]).toMatchObject({ job: 'release', status: 'succeeded', exit_code: 0, batch_id: batchId, released: { run_id: runId, kind: 'diagnoser', by: 'ops on call', rows: 7 } });
     expect(runs.find((x) => x.run_id === runId)).toMatchObject({ job: 'nightly', exit_code: 3, held_back: ['diagnoser'] });
   }, 120_000);
 

@@ -120,6 +120,11 @@ export async function releaseHeldRows(conn: DuckDBConnection, opts: ReleaseOptio
     await conn.run(`update meta.files set rows_published = rows_published + ${f.n}, rows_quarantined = rows_quarantined - ${f.n}
       where file_hash = ${sqlString(f.file_hash)}`);
   }
+  // The held run read these rows: its counts move as its files' do, so that every run adds up
+  // and the runs together add up to the ledger (the release run reads and counts none of them).
+  const moved = files.reduce((sum, f) => sum + Number(f.n), 0);
+  await conn.run(`update meta.runs set rows_published = rows_published + ${moved}, rows_quarantined = rows_quarantined - ${moved}
+    where run_id = ${run}`);
   await conn.run(`drop table ${rows}`);
   return {
     released: Number(n!.released), superseded: Number(n!.superseded), replaced: Number(n!.replaced), withErrors: Number(kept!.n),
