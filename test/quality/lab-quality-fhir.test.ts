@@ -379,6 +379,39 @@ describe('a bulk NDJSON that opens with another resource', () => {
   }, 120_000);
 });
 
+// A search result or a transaction written as one line of the export: a Bundle whose
+// entry[].resource are the Observations. They are results like the lines around them.
+describe('a Bundle line among Observations', () => {
+  it('reads the Observations in its entries as results, sets its other resources apart, and an empty Bundle too', async () => {
+    const ws = await workspace();
+    const obs = (id: string, value: number) => ({ resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2823-3' }] },
+      subject: { reference: 'Patient/p1' }, effectiveDateTime: '2025-03-04T08:15:00+01:00', valueQuantity: { value, unit: 'mmol/L' } });
+    const bundle = { resourceType: 'Bundle', type: 'searchset', entry: [
+      { fullUrl: 'urn:uuid:1', resource: obs('e1', 4.0) },
+      { fullUrl: 'urn:uuid:2', resource: { resourceType: 'Patient', id: 'p1' } },
+      { fullUrl: 'urn:uuid:3' },
+      { fullUrl: 'urn:uuid:4', resource: obs('e2', 4.2) },
+    ] };
+    const lines = [obs('o1', 3.9), bundle, { resourceType: 'Bundle', type: 'searchset', total: 0 }, obs('o2', 4.4)];
+    const file = await ws.put('Observation.ndjson', `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 4, rejected: 0, error: null, setApart: 2 }]);
+    expect(result.outputs.summary.setApart).toEqual([
+      { reason: 'another resource than Observation', category: null, code: 'Bundle', name: null, rows: 1 },
+      { reason: 'another resource than Observation', category: null, code: 'Patient', name: null, rows: 1 },
+    ]);
+    const results = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; source_file: string; source_line: number; value_num: number }>(conn,
+      `select record_id, source_file, source_line::int as source_line, value_num from lab.results order by record_id`));
+    expect(results).toEqual([
+      { record_id: 'e1', source_file: 'Observation.ndjson#entry[0]', source_line: 2, value_num: 4.0 },
+      { record_id: 'e2', source_file: 'Observation.ndjson#entry[3]', source_line: 2, value_num: 4.2 },
+      { record_id: 'o1', source_file: 'Observation.ndjson', source_line: 1, value_num: 3.9 },
+      { record_id: 'o2', source_file: 'Observation.ndjson', source_line: 4, value_num: 4.4 },
+    ]);
+  }, 120_000);
+});
+
 // FHIR says why a result has no value in dataAbsentReason (a code of
 // http://terminology.hl7.org/CodeSystem/data-absent-reason, or text), on the Observation or on a
 // component: the finding names it, where an empty value says only that it is empty.

@@ -138,6 +138,7 @@ const CATEGORIES = `coalesce(flatten(list_transform(coalesce(from_json(json_extr
   c -> list_transform(coalesce(from_json(json_extract(c, '$.coding'), '["json"]'), []), x -> json_extract_string(x, '$.code')))), [])`;
 
 const IS_OBJECT = `coalesce(case when json_valid(j) then json_type(j) = 'OBJECT' end, false)`;
+const IS_BUNDLE = `coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Bundle' end, false)`;
 
 // R4's value[x] choices.
 const VALUE_TYPES = ['Quantity', 'CodeableConcept', 'String', 'Boolean', 'Integer', 'Range', 'Ratio', 'SampledData', 'Time', 'DateTime', 'Period'];
@@ -207,6 +208,16 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
         max_line_size = ${MAX_FHIR_LINE_BYTES}, buffer_size = ${MAX_FHIR_LINE_BYTES + 1}, parallel = false)`);
     // a UTF-8 byte-order mark would make the first line invalid JSON
     await conn.run(`update ${lines} set j = ltrim(j, chr(65279)) where source_line = 1`);
+    // A Bundle among the lines (a search result or a transaction written as one line) holds its
+    // resources in entry[].resource: each is read as a line of its own, named
+    // <file>#entry[i] (i from 0) at the Bundle's line, as a component is; the Bundle is no result.
+    await conn.run(`insert into ${lines}
+      select run_id, file_hash, source_file || '#entry[' || i || ']', source_line, resource
+      from (
+        select run_id, file_hash, source_file, source_line, unnest(range(len(entries))) as i, unnest(entries) ->> '$.resource' as resource
+        from (select *, from_json(j -> '$.entry', '["json"]') as entries from ${lines} where ${IS_BUNDLE}))
+      where resource is not null`);
+    await conn.run(`delete from ${lines} where ${IS_BUNDLE} and len(from_json(j -> '$.entry', '["json"]')) > 0`);
     // a line that is no FHIR resource is rejected; another resource (a bulk export's Patient) is set apart
     await conn.run(`insert into meta.rejects
       select run_id, ${sqlString(ctx.batchId)}, file_hash, source_file, source_line, null,
