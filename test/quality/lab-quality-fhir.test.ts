@@ -410,6 +410,17 @@ describe('a Bundle line among Observations', () => {
       { record_id: 'o2', source_file: 'Observation.ndjson', source_line: 4, value_num: 4.4 },
     ]);
   }, 120_000);
+
+  it('sets apart a Bundle whose entries hold no resource (a transaction response), not drops it', async () => {
+    const ws = await workspace();
+    const obs = { resourceType: 'Observation', id: 'o1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2823-3' }] },
+      subject: { reference: 'Patient/p1' }, effectiveDateTime: '2025-03-04T08:15:00+01:00', valueQuantity: { value: 4.1, unit: 'mmol/L' } };
+    const response = { resourceType: 'Bundle', type: 'transaction-response', entry: [{ response: { status: '201 Created' } }] };
+    const file = await ws.put('Observation.ndjson', `${[obs, response].map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const result = await runLabQuality({ extracts: [file], out: join(ws.root, 'out'), now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 1, rejected: 0, error: null, setApart: 1 }]);
+    expect(result.outputs.summary.setApart).toEqual([{ reason: 'another resource than Observation', category: null, code: 'Bundle', name: null, rows: 1 }]);
+  }, 120_000);
 });
 
 // FHIR says why a result has no value in dataAbsentReason (a code of

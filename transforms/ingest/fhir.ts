@@ -139,6 +139,7 @@ const CATEGORIES = `coalesce(flatten(list_transform(coalesce(from_json(json_extr
 
 const IS_OBJECT = `coalesce(case when json_valid(j) then json_type(j) = 'OBJECT' end, false)`;
 const IS_BUNDLE = `coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Bundle' end, false)`;
+const BUNDLE_ENTRIES = `coalesce(from_json(j -> '$.entry', '["json"]'), [])`;
 
 // R4's value[x] choices.
 const VALUE_TYPES = ['Quantity', 'CodeableConcept', 'String', 'Boolean', 'Integer', 'Range', 'Ratio', 'SampledData', 'Time', 'DateTime', 'Period'];
@@ -211,13 +212,14 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
     // A Bundle among the lines (a search result or a transaction written as one line) holds its
     // resources in entry[].resource: each is read as a line of its own, named
     // <file>#entry[i] (i from 0) at the Bundle's line, as a component is; the Bundle is no result.
+    // A Bundle with no resource to read (empty, or a transaction response) stays a line of its own, set apart.
     await conn.run(`insert into ${lines}
       select run_id, file_hash, source_file || '#entry[' || i || ']', source_line, resource
       from (
         select run_id, file_hash, source_file, source_line, unnest(range(len(entries))) as i, unnest(entries) ->> '$.resource' as resource
-        from (select *, from_json(j -> '$.entry', '["json"]') as entries from ${lines} where ${IS_BUNDLE}))
+        from (select *, ${BUNDLE_ENTRIES} as entries from ${lines} where ${IS_BUNDLE}))
       where resource is not null`);
-    await conn.run(`delete from ${lines} where ${IS_BUNDLE} and len(from_json(j -> '$.entry', '["json"]')) > 0`);
+    await conn.run(`delete from ${lines} where ${IS_BUNDLE} and list_bool_or(list_transform(${BUNDLE_ENTRIES}, e -> json_exists(e, '$.resource')))`);
     // a line that is no FHIR resource is rejected; another resource (a bulk export's Patient) is set apart
     await conn.run(`insert into meta.rejects
       select run_id, ${sqlString(ctx.batchId)}, file_hash, source_file, source_line, null,

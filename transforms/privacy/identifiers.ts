@@ -42,9 +42,9 @@ const template =
 
 /**
  * The detector for a text: the pattern with the spelled separators whose lead character the text
- * holds. V8 unrolls each {0,3} of the pattern, so the whole pattern costs ~250 ms to compile
- * where the plain separators cost ~10 ms; a spelled separator cannot match in a text without its
- * lead character, so the smaller pattern gives the same numbers there.
+ * holds. V8 unrolls each {0,3} of the pattern, so every spelling in it multiplies its compile
+ * time (paid by every command on its first file name); a spelled separator cannot match in a text
+ * without its lead character, so the smaller pattern gives the same numbers there.
  */
 function detector(text: string): { first: RegExp; every: RegExp } {
   let key = 0;

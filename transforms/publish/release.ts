@@ -122,8 +122,7 @@ export async function releaseHeldRows(conn: DuckDBConnection, opts: ReleaseOptio
   }
   // The held run read these rows: its counts move as its files' do, so that every run adds up
   // and the runs together add up to the ledger (the release run reads and counts none of them).
-  const moved = files.reduce((sum, f) => sum + Number(f.n), 0);
-  await conn.run(`update meta.runs set rows_published = rows_published + ${moved}, rows_quarantined = rows_quarantined - ${moved}
+  await conn.run(`update meta.runs set rows_published = rows_published + ${n!.released}, rows_quarantined = rows_quarantined - ${n!.released}
     where run_id = ${run}`);
   await conn.run(`drop table ${rows}`);
   return {
