@@ -120,7 +120,7 @@ interface Evaluation {
 function notesOf(inputs: readonly LabInput[], foreignSystems: readonly string[]): string[] {
   return [
     ...(foreignSystems.length ? [`Patient identifiers of ${foreignSystems.join(', ')} are the extract's own: not judged by the journal systems' pseudonym format.`] : []),
-    ...inputs.flatMap((i) => (i.role === 'delivery' && i.readAs ? [`${i.file}: ${i.readAs}.`] : [])),
+    ...inputs.flatMap((i) => ((i.role === 'delivery' || i.role === 'fhir') && i.readAs ? [`${i.file}: ${i.readAs}.`] : [])),
   ];
 }
 
@@ -195,9 +195,10 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
       const { input, hash } = h;
       const ctx = { runId, batchId, fileHash: hash, file: input.file, path: input.path, timeZone: (input.role === 'delivery' && input.timeZone) || config.timeZone, seq };
       const staged = input.role === 'fhir'
-        ? await stageFhirFile(worker, ctx)
+        ? await stageFhirFile(worker, ctx, input)
         : await stageFile(worker, (input as Extract<LabInput, { target: unknown }>).target, ctx);
-      const result = input.role === 'delivery' && input.readAs ? { ...staged, warnings: [...staged.warnings, input.readAs] } : staged;
+      const readAs = input.role === 'delivery' || input.role === 'fhir' ? input.readAs : undefined;
+      const result = readAs ? { ...staged, warnings: [...staged.warnings, readAs] } : staged;
       results.set(hash, result);
       if (result.fileError) log.error({ file: input.file, reason: result.fileError }, 'file rejected');
       for (const w of result.warnings) log.warn({ file: input.file }, w);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { runLabQuality } from '../../jobs/lab-quality.ts';
 import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
 import { workspace } from '../helpers/inbox.ts';
-import { fhirJsonNotNdjson, looksLikeFhirObservations } from '../../transforms/ingest/fhir.ts';
+import { fhirForm } from '../../transforms/ingest/fhir.ts';
 import { here } from '../fixtures/lab/extract.ts';
 
 describe('lab-quality on FHIR R4 Observation NDJSON', () => {
@@ -199,21 +199,37 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
     });
   }, 120_000);
 
-  it('tells a FHIR Bundle or a resource over several lines from a file of another layout, and reads neither', async () => {
+  it('tells NDJSON, a Bundle, a resource over several lines and a file of another layout apart, and reads every form with an Observation', async () => {
     const ws = await workspace();
-    const observation = { resourceType: 'Observation', id: 'o1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }] }, subject: { reference: 'Patient/p1' } };
-    const bundle = await ws.put('bundle.json', JSON.stringify({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: observation }] }, null, 2));
+    const observation = { resourceType: 'Observation', id: 'o1', status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2345-7' }] }, subject: { reference: 'Patient/p1' },
+      effectiveDateTime: '2025-03-04T09:15:00+01:00', valueQuantity: { value: 5.10, unit: 'mmol/L' } };
+    const patient = { resourceType: 'Patient', id: 'p1' };
+    const bundle = await ws.put('pretty/bundle.json', JSON.stringify({ resourceType: 'Bundle', type: 'searchset', entry: [{ resource: patient }, { resource: observation }] }, null, 2));
     const compact = await ws.put('compact.ndjson', `${JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [{ resource: observation }] })}\n`);
     const pretty = await ws.put('pretty.ndjson', JSON.stringify(observation, null, 2));
+    const array = await ws.put('array.json', JSON.stringify([observation, patient], null, 1));
     const ndjson = await ws.put('obs.ndjson', `${JSON.stringify(observation)}\n`);
+    const patients = await ws.put('Patient.ndjson', `${JSON.stringify(patient)}\n${JSON.stringify({ ...patient, id: 'p2' })}\n`);
+    const noObservation = await ws.put('bundle-of-patients.json', JSON.stringify({ resourceType: 'Bundle', entry: [{ resource: patient }] }, null, 2));
     const csv = await ws.put('labs.csv', 'a,b\n1,2\n');
-    expect(await fhirJsonNotNdjson(bundle)).toMatch(/^a FHIR Bundle, one JSON document: FHIR is read as NDJSON, one resource per line/);
-    expect(await fhirJsonNotNdjson(compact)).toMatch(/^a FHIR Bundle/);
-    expect(await fhirJsonNotNdjson(pretty)).toMatch(/^a FHIR Observation written over several lines/);
-    expect(await looksLikeFhirObservations(ndjson)).toBe(true);
-    expect(await fhirJsonNotNdjson(csv)).toBeNull();
-    await expect(runLabQuality({ extracts: [bundle], out: join(ws.root, 'out'), logger: pino({ level: 'silent' }) })).rejects.toThrow(/not read: bundle\.json \(a FHIR Bundle/);
-  });
+    expect(await fhirForm(bundle)).toBe('document');
+    expect(await fhirForm(compact)).toBe('ndjson');
+    expect(await fhirForm(pretty)).toBe('document');
+    expect(await fhirForm(array)).toBe('document');
+    expect(await fhirForm(ndjson)).toBe('ndjson');
+    expect(await fhirForm(patients)).toEqual({ notRead: 'FHIR NDJSON of Patient resources, no Observation among them: nothing to evaluate' });
+    expect(await fhirForm(noObservation)).toEqual({ notRead: 'a FHIR Bundle with no Observation in it: nothing to evaluate' });
+    expect(await fhirForm(csv)).toBeNull();
+    await expect(runLabQuality({ extracts: [patients], out: join(ws.root, 'out'), logger: pino({ level: 'silent' }) })).rejects.toThrow(/not read: Patient\.ndjson \(FHIR NDJSON of Patient resources, no Observation/);
+    // each form read: the one Observation, named by its place in the document, its value as written
+    for (const [file, name] of [[bundle, 'bundle.json#entry[1]'], [pretty, 'pretty.ndjson'], [array, 'array.json#[0]'], [compact, 'compact.ndjson#entry[0]']] as const) {
+      const out = join(ws.root, `out-${name.replace(/\W/g, '_')}`);
+      const result = await runLabQuality({ extracts: [file], out, keepDatabase: true, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+      expect(result.files.map((f) => [f.read, f.rejected, f.error])).toEqual([[1, 0, null]]);
+      const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows(conn, `select source_file, source_line, value_text, value_num from lab.results`));
+      expect(rows).toEqual([{ source_file: name, source_line: 1n, value_text: '5.1', value_num: 5.1 }]);
+    }
+  }, 120_000);
 
   it("calls the usual interval of results without a clinic that, not a clinic's", async () => {
     const ws = await workspace();

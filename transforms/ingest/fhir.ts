@@ -3,58 +3,120 @@
 // record, numbered from 1), so a broken line is rejected with its number; the mapping of an
 // Observation onto the canonical columns is SQL (sql/fhir_observations.sql).
 import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../db/connection.ts';
+import { readStart, utf16Of, wrongEncoding } from './header.ts';
 import { literalPath } from './literal-path.ts';
 import { recordStagedFile, STAGED_FILES, stagingTable, type StageContext, type StageResult } from './stage.ts';
 
 const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
 
 /**
- * The longest line the reader takes (DuckDB's default is 2 MB). An Observation may carry a note or
- * an attachment of tens of MB on its line; the reader's buffer holds one such line, and it must
- * fit the memory limit beside the rest. The JSON functions parse a line whole, several times per
- * statement, so within the configured 1400 MB a line of some 40 MB is the most that is read: a
- * file with a longer one is rejected whole, saying why (and naming the line past this length).
+ * The longest line that is read. An Observation may carry a note or an attachment of tens of MB
+ * on its line; the JSON functions parse a line whole, several times per statement, so within the
+ * configured 1400 MB a line of some 40 MB is the most that fits beside the rest. A longer line is
+ * rejected on its own, with its number and size (fhir-lines.ts), and the file's other lines read.
  */
-const MAX_FHIR_LINE_BYTES = 128 * 1024 * 1024;
+export const MAX_FHIR_LINE_BYTES = 40 * 1024 * 1024;
 
 /** The journal-system name FHIR rows carry (there is no vendor layout behind them). */
 export const FHIR_SYSTEM = 'FHIR';
 
+/** How a file holds FHIR Observations (fhirForm). */
+export type FhirForm = 'ndjson' | 'document' | 'utf-16';
+
+/** The largest FHIR document (not NDJSON) that is read: it is read as one line. */
+export const MAX_DOCUMENT_BYTES = MAX_FHIR_LINE_BYTES;
+
+type Resource = { resourceType?: unknown; entry?: unknown } | null;
+
+/** Whether a parsed JSON value is an Observation or holds one (a Bundle's entry[].resource, an array's element). */
+function holdsObservation(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some((v) => (v as Resource)?.resourceType === 'Observation');
+  const r = value as Resource;
+  if (r === null || typeof r !== 'object') return false;
+  if (r.resourceType === 'Observation') return true;
+  return r.resourceType === 'Bundle' && Array.isArray(r.entry)
+    && r.entry.some((e) => (e as { resource?: Resource } | null)?.resource?.resourceType === 'Observation');
+}
+
+/** The resourceType of a parsed value ('an array' for an array of resources), undefined when it has none. */
+function typeOf(value: unknown): string | undefined {
+  if (Array.isArray(value)) return value.some((v) => typeof (v as Resource)?.resourceType === 'string') ? 'an array' : undefined;
+  const type = (value as Resource)?.resourceType;
+  return typeof type === 'string' ? type : undefined;
+}
+
+function streamOf(path: string, end?: number): Readable {
+  const stream: Readable = createReadStream(path, { highWaterMark: 1 << 20, ...(end === undefined ? {} : { start: 0, end }) });
+  return /\.gz$/i.test(path) ? stream.pipe(createGunzip()) : stream;
+}
+
 /**
- * True when the file is NDJSON of FHIR resources with an Observation among them: its lines are
- * read until the first Observation (true), the first line that is no JSON object with a
- * resourceType (false), or 64 MB (false). A bulk export may open with other resources (Patients).
+ * How a file holds FHIR Observations, when it does:
+ * - 'ndjson': a resource per line (a bulk export's Observation.ndjson), with an Observation among
+ *   them, on a line of its own or in a Bundle's entries or a JSON array written as one line;
+ * - 'document': one JSON document over several lines (a Bundle as a search returns it, one
+ *   Observation, an array of them) holding an Observation, of at most MAX_DOCUMENT_BYTES: read
+ *   as one line (readDocumentAsLine);
+ * - 'utf-16': FHIR written in UTF-16; FHIR is UTF-8, and staging rejects the file whole saying so.
+ * { notRead } names why a file of FHIR resources is not read (no Observation in it, too large a
+ * document), said in place of "matches no layout", which would send the analyst to rename a file
+ * whose content is the point. null: no FHIR.
  */
-export async function looksLikeFhirObservations(path: string): Promise<boolean> {
-  let stream: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (/\.gz$/i.test(path)) stream = stream.pipe(createGunzip());
+export async function fhirForm(path: string): Promise<FhirForm | { notRead: string } | null> {
+  const utf16 = await utf16Fhir(path);
+  if (utf16) return 'utf-16';
+  const lines = await ndjsonOf(path);
+  if (lines === true) return 'ndjson';
+  if (typeof lines === 'string') return { notRead: lines };
+  return documentOf(path);
+}
+
+/** FHIR in UTF-16: a JSON object or array with a resourceType among its first characters. */
+async function utf16Fhir(path: string): Promise<boolean> {
+  const { head } = await readStart(path, (_buf, read) => read >= 64 << 10).catch(() => ({ head: Buffer.alloc(0) }));
+  const utf16 = utf16Of(head);
+  if (utf16 === null) return false;
+  const text = new TextDecoder(utf16.encoding).decode(head).replace(/^\uFEFF/, '').trimStart();
+  return /^[[{]/.test(text) && /"resourceType"\s*:/.test(text);
+}
+
+/**
+ * true when the file is NDJSON of FHIR resources with an Observation among them: its lines are
+ * read until the first one with an Observation (a bulk export may open with other resources,
+ * Patients), or 64 MB. A string when every line is a resource and none an Observation (saying
+ * which), false when a line is no JSON resource.
+ */
+async function ndjsonOf(path: string): Promise<boolean | string> {
+  const stream = streamOf(path);
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let bytes = 0;
+  const types = new Set<string>();
   try {
     for await (const raw of lines) {
       const line = bytes === 0 ? raw.replace(/^\uFEFF/, '') : raw;
       bytes += raw.length + 1;
       if (bytes > 64 << 20) return false;
       if (line.trim() === '') continue;
-      let type: unknown;
+      let value: unknown;
       try {
-        const obj = JSON.parse(line) as { resourceType?: unknown } | null;
-        type = obj !== null && typeof obj === 'object' ? obj.resourceType : undefined;
+        value = JSON.parse(line);
       } catch {
         return false;
       }
-      if (type === 'Observation') return true;
-      if (typeof type !== 'string') return false;
+      if (holdsObservation(value)) return true;
+      const type = typeOf(value);
+      if (type === undefined) return false;
+      types.add(type);
     }
-    return false;
+    return types.size ? `FHIR NDJSON of ${[...types].sort().join(', ')} resources, no Observation among them: nothing to evaluate` : false;
   } catch {
     return false; // not gzip after all, or unreadable: not FHIR
   } finally {
@@ -63,33 +125,66 @@ export async function looksLikeFhirObservations(path: string): Promise<boolean> 
   }
 }
 
-/**
- * Why a file that is not FHIR NDJSON is FHIR JSON all the same, or null: a Bundle (a search
- * result or a transaction, one JSON document) or a resource written over several lines. Read
- * from its first 64 KB; said in place of "matches no layout", which would send the analyst to
- * rename a file whose content is the problem.
- */
-export async function fhirJsonNotNdjson(path: string): Promise<string | null> {
-  let stream: Readable = createReadStream(path, { start: 0, end: (64 << 10) - 1 });
-  if (/\.gz$/i.test(path)) stream = stream.pipe(createGunzip());
-  let head = '';
+/** A FHIR JSON document over several lines: 'document' when it holds an Observation, else why it is not read, or null when it is no FHIR. */
+async function documentOf(path: string): Promise<'document' | { notRead: string } | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const stream = streamOf(path);
   try {
     for await (const chunk of stream) {
-      head += String(chunk);
-      if (head.length >= 64 << 10) break;
+      size += (chunk as Buffer).length;
+      if (size > MAX_DOCUMENT_BYTES) break;
+      chunks.push(chunk as Buffer);
     }
   } catch {
-    // a truncated read of a gzip: what was read is enough
+    return null; // a gzip that is none
   } finally {
     stream.destroy();
   }
-  const text = head.replace(/^\uFEFF/, '').trimStart();
-  if (!text.startsWith('{')) return null;
-  const type = /^\{[^]*?"resourceType"\s*:\s*"([A-Za-z]+)"/.exec(text.slice(0, 4096))?.[1];
+  const text = Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  const type = /^[[{][^]*?"resourceType"\s*:\s*"([A-Za-z]+)"/.exec(text.slice(0, 4096))?.[1];
   if (!type) return null;
-  const ndjson = 'FHIR is read as NDJSON, one resource per line, as a bulk export ($export) writes it';
-  if (type === 'Bundle') return `a FHIR Bundle, one JSON document: ${ndjson}; write the Bundle's entry[].resource one to a line`;
-  return `a FHIR ${type} written over several lines: ${ndjson}`;
+  const what = text.startsWith('[') ? 'a JSON array of FHIR resources' : `a FHIR ${type}`;
+  if (size > MAX_DOCUMENT_BYTES) {
+    return { notRead: `${what} written as one JSON document of more than ${MAX_DOCUMENT_BYTES >> 20} MB: FHIR is read as NDJSON, one resource per line, as a bulk export ($export) writes it` };
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return { notRead: `${what} written over several lines, but not valid JSON (${String((err as Error).message).slice(0, 120)})` };
+  }
+  return holdsObservation(value) ? 'document' : { notRead: `${what} with no Observation in it: nothing to evaluate` };
+}
+
+/**
+ * Writes a FHIR JSON document (fhirForm 'document') as one line into a copy in `dir`: staging then
+ * reads it as a line holding a Bundle or an array, whose resources it reads one by one. Only the
+ * blanks between tokens go; every string and number stays as written (4.10 stays 4.10).
+ */
+export async function readDocumentAsLine(path: string, dir: string): Promise<{ path: string; lines: number }> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of streamOf(path)) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
+  let out = '';
+  let from = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // a backslash escapes the next character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 32 || c === 9 || c === 10 || c === 13) {
+      out += text.slice(from, i);
+      from = i + 1;
+    }
+  }
+  out += text.slice(from);
+  const own = await mkdtemp(join(dir, 'fangst-fhir-doc-'));
+  const copy = join(own, basename(path).replace(/\.gz$/i, ''));
+  await writeFile(copy, `${out}\n`, { mode: 0o600 });
+  return { path: copy, lines: text.split('\n').length };
 }
 
 /**
@@ -138,6 +233,7 @@ const CATEGORIES = `coalesce(flatten(list_transform(coalesce(from_json(json_extr
   c -> list_transform(coalesce(from_json(json_extract(c, '$.coding'), '["json"]'), []), x -> json_extract_string(x, '$.code')))), [])`;
 
 const IS_OBJECT = `coalesce(case when json_valid(j) then json_type(j) = 'OBJECT' end, false)`;
+const IS_ARRAY = `coalesce(case when json_valid(j) then json_type(j) = 'ARRAY' end, false)`;
 const IS_BUNDLE = `coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') = 'Bundle' end, false)`;
 const BUNDLE_ENTRIES = `coalesce(from_json(j -> '$.entry', '["json"]'), [])`;
 
@@ -191,14 +287,31 @@ const VERSIONS = `select *,
     from obs)
   window newest as (partition by j ->> '$.id' order by vid desc nulls last, upd desc nulls last, source_line desc)`;
 
+/** What the survey of a file's lines found (fhir-lines.ts), when it was surveyed. */
+export interface FhirLines {
+  /** The longest line read, its size in bytes and its number. */
+  readonly longest?: { readonly bytes: number; readonly line: number };
+  /** Lines too long to read, emptied in the copy staging reads: each is rejected by its number. */
+  readonly tooLong?: readonly { readonly line: number; readonly bytes: number; readonly head: string }[];
+}
+
+/** A whole-file reject whose message is said as it is. */
+class FileRejected extends Error {}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
 /**
  * Stages one FHIR Observation NDJSON file into staging.raw_laboratoriesvar. Lines that are
  * not JSON objects, or are resources other than Observation, go to meta.rejects with their
  * line number; a file that cannot be read at all becomes one whole-file reject.
  */
-export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): Promise<StageResult> {
+export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext, surveyed: FhirLines = {}): Promise<StageResult> {
   const lines = `fhir_lines_${ctx.seq}`;
+  // room for the longest line, when it is known (a buffer of the longest allowed costs its size per file)
+  const maxLine = surveyed.longest === undefined ? MAX_FHIR_LINE_BYTES : Math.max(2 << 20, surveyed.longest.bytes + 1024);
   try {
+    const wrong = await wrongEncoding(ctx.path, 'utf-8', 'as FHIR requires');
+    if (wrong !== null) throw new FileRejected(wrong);
     // variables belong to the connection: fhir_instant() reads it on this one
     await conn.run(`set variable fhir_time_zone = ${sqlString(ctx.timeZone)}`);
     await conn.run(`create or replace temp table ${lines} as
@@ -206,7 +319,12 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
         row_number() over () as source_line, j
       from read_csv(${sqlString(literalPath(ctx.path))}, header = false, auto_detect = false, columns = {'j': 'VARCHAR'},
         delim = chr(30), quote = '', escape = '', compression = 'auto', encoding = 'utf-8',
-        max_line_size = ${MAX_FHIR_LINE_BYTES}, buffer_size = ${MAX_FHIR_LINE_BYTES + 1}, parallel = false)`);
+        max_line_size = ${maxLine}, buffer_size = ${maxLine + 1}, parallel = false)`);
+    for (const t of surveyed.tooLong ?? []) {
+      await conn.run(`insert into meta.rejects values (${sqlString(ctx.runId)}, ${sqlString(ctx.batchId)}, ${sqlString(ctx.fileHash)},
+        ${sqlString(ctx.file)}, ${t.line}, null, ${sqlString(`line is ${mb(t.bytes)}, longer than the ${mb(MAX_FHIR_LINE_BYTES)} a line may be to be read within the memory limit: rejected on its own`)},
+        ${sqlString(t.head)})`);
+    }
     // a UTF-8 byte-order mark would make the first line invalid JSON
     await conn.run(`update ${lines} set j = ltrim(j, chr(65279)) where source_line = 1`);
     // A Bundle among the lines (a search result or a transaction written as one line) holds its
@@ -220,6 +338,13 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
         from (select *, ${BUNDLE_ENTRIES} as entries from ${lines} where ${IS_BUNDLE}))
       where resource is not null`);
     await conn.run(`delete from ${lines} where ${IS_BUNDLE} and list_bool_or(list_transform(${BUNDLE_ENTRIES}, e -> json_exists(e, '$.resource')))`);
+    // so is each element of a JSON array of resources written as one line, named <file>#[i]
+    await conn.run(`insert into ${lines}
+      select run_id, file_hash, source_file || '#[' || i || ']', source_line, element::varchar
+      from (
+        select run_id, file_hash, source_file, source_line, unnest(range(len(items))) as i, unnest(items) as element
+        from (select *, from_json(j, '["json"]') as items from ${lines} where ${IS_ARRAY}))`);
+    await conn.run(`delete from ${lines} where ${IS_ARRAY} and len(from_json(j, '["json"]')) > 0`);
     // a line that is no FHIR resource is rejected; another resource (a bulk export's Patient) is set apart
     await conn.run(`insert into meta.rejects
       select run_id, ${sqlString(ctx.batchId)}, file_hash, source_file, source_line, null,
@@ -275,11 +400,14 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext): 
     const text = (err as Error).message ?? String(err);
     const first = text.split('\n').find((l) => l.trim() !== '') ?? '';
     const tooLong = /Maximum line size/.test(text) ? /Line: (\d+)/.exec(first) : null;
-    const message = tooLong
-      ? `line ${tooLong[1]} is longer than ${MAX_FHIR_LINE_BYTES / 1024 / 1024} MB, the longest line read: the file is rejected whole`
-      : /^Out of Memory Error/.test(first)
-        ? `a line is too large to read within the memory limit (${first.replace(/^Out of Memory Error: /, '')}): raise memory_limit or split the file`
-        : `file could not be read as FHIR NDJSON: ${first.replace(/^[A-Za-z ]+ Error: /, '').slice(0, 300)}`;
+    const longest = surveyed.longest ? ` (the longest, line ${surveyed.longest.line}, is ${mb(surveyed.longest.bytes)})` : '';
+    const message = err instanceof FileRejected
+      ? err.message
+      : tooLong
+        ? `line ${tooLong[1]} is longer than ${mb(maxLine)}, the longest line read: the file is rejected whole`
+        : /^Out of Memory Error/.test(first)
+          ? `its lines are too large to read within the memory limit${longest} (${first.replace(/^Out of Memory Error: /, '')}): raise memory_limit or split the file`
+          : `file could not be read as FHIR NDJSON: ${first.replace(/^[A-Za-z ]+ Error: /, '').slice(0, 300)}`;
     await conn.run(`delete from ${stagingTable('laboratoriesvar')} where file_no = ${ctx.seq}`);
     await conn.run(`delete from ${FHIR_SET_APART} where file_hash = ${sqlString(ctx.fileHash)}`).catch(() => undefined);
     await conn.run(`delete from ${FHIR_RESULTS} where file_hash = ${sqlString(ctx.fileHash)}`).catch(() => undefined);

@@ -43,7 +43,7 @@ function named(columns: readonly string[]): string[] {
  * Or it is no text at all but gzip (in a file not named .gz, or compressed twice) or a zip
  * archive, by its first bytes: read as text, its "header" is one field of binary.
  */
-export async function wrongEncoding(path: string, encoding: 'utf-8' | 'latin-1'): Promise<string | null> {
+export async function wrongEncoding(path: string, encoding: 'utf-8' | 'latin-1', declaredBy = 'as its layout says'): Promise<string | null> {
   const { head } = await readStart(path, (_buf, read) => read >= 4096);
   if (head[0] === 0x1f && head[1] === 0x8b) {
     return path.endsWith('.gz')
@@ -52,9 +52,18 @@ export async function wrongEncoding(path: string, encoding: 'utf-8' | 'latin-1')
   }
   if (head.subarray(0, 4).equals(ZIP_MAGIC)) return 'the file is a zip archive, not text: deliver the file it holds';
   const declared = encoding === 'latin-1' ? 'Latin-1' : 'UTF-8';
-  const said = (what: string) => `the file is ${what}, not ${declared} text as its layout says: save it as UTF-8`;
-  if (head[0] === 0xff && head[1] === 0xfe) return said('UTF-16 (byte order mark FF FE)');
-  if (head[0] === 0xfe && head[1] === 0xff) return said('UTF-16 (byte order mark FE FF)');
+  const utf16 = utf16Of(head);
+  return utf16 === null ? null : `the file is UTF-16 (${utf16.by}), not ${declared} text ${declaredBy}: save it as UTF-8`;
+}
+
+/**
+ * Whether text starting with `head` is UTF-16, and in which byte order: by its byte order mark or,
+ * without one, by a NUL byte beside every character of its first 400 bytes (ASCII text in
+ * UTF-16); null when it is not.
+ */
+export function utf16Of(head: Buffer): { readonly encoding: 'utf-16le' | 'utf-16be'; readonly by: string } | null {
+  if (head[0] === 0xff && head[1] === 0xfe) return { encoding: 'utf-16le', by: 'byte order mark FF FE' };
+  if (head[0] === 0xfe && head[1] === 0xff) return { encoding: 'utf-16be', by: 'byte order mark FE FF' };
   const line = head.subarray(0, Math.min(head.length, 400));
   const pairs = Math.floor(line.length / 2);
   if (pairs < 4) return null;
@@ -66,12 +75,14 @@ export async function wrongEncoding(path: string, encoding: 'utf-8' | 'latin-1')
   }
   const mostly = (n: number) => n >= pairs * 0.9;
   const rarely = (n: number) => n <= pairs * 0.1;
-  if ((mostly(evenNul) && rarely(oddNul)) || (mostly(oddNul) && rarely(evenNul))) return said('UTF-16 (a NUL byte beside every character)');
+  const by = 'a NUL byte beside every character';
+  if (mostly(oddNul) && rarely(evenNul)) return { encoding: 'utf-16le', by };
+  if (mostly(evenNul) && rarely(oddNul)) return { encoding: 'utf-16be', by };
   return null;
 }
 
 /** The first bytes of a file (gzip-aware), read until `enough` says so or the file ends. */
-async function readStart(path: string, enough: (chunk: Buffer, read: number) => boolean): Promise<{ head: Buffer; total: number }> {
+export async function readStart(path: string, enough: (chunk: Buffer, read: number) => boolean): Promise<{ head: Buffer; total: number }> {
   let stream: Readable = createReadStream(path, { highWaterMark: 64 * 1024 });
   if (path.endsWith('.gz')) stream = stream.pipe(createGunzip());
   const chunks: Buffer[] = [];

@@ -24,13 +24,16 @@ export class Utf8Check {
   // a NUL byte: binary or UTF-16, not text in one encoding or two
   private binary = false;
 
+  /** `nulIsText`: a NUL byte is the character U+0000, as in one line of a file known to be text. */
+  constructor(private readonly nulIsText = false) {}
+
   /** Whether more bytes could change the verdict. */
   get open(): boolean {
     return !this.binary && (this.valid || !this.sequenceAmongOthers);
   }
 
   push(chunk: Buffer): void {
-    if (chunk.includes(0)) this.binary = true;
+    if (!this.nulIsText && chunk.includes(0)) this.binary = true;
     if (this.binary) return;
     if (!this.valid) {
       // no UTF-8 file: is any of it UTF-8 all the same (lines appended by another program)?

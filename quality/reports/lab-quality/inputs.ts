@@ -1,8 +1,8 @@
 // What `fangst lab-quality EXTRACT...` reads: each argument is a file or a folder. Files are
 // recognised the way the nightly job recognises inbox files (ingest/discover.ts): by the lab
 // layouts of config/sources, by the layouts of a mapping file (a foreign extract), or as the
-// clinic register; a file that none of them claims is read as FHIR Observation NDJSON when
-// its first line is an Observation.
+// clinic register; a file that none of them claims is read as FHIR when it holds an Observation
+// (transforms/ingest/fhir.ts fhirForm).
 import { stat } from 'node:fs/promises';
 import { basename, dirname, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
@@ -11,7 +11,8 @@ import { type Delivery, type PipelineConfig } from '../../../config/load.ts';
 import { discoverInbox } from '../../../transforms/ingest/discover.ts';
 import { hasIdentifier, maskIdentifiers } from '../../../transforms/privacy/identifiers.ts';
 import { deliveryTarget, registerTarget, type StageTarget } from '../../../transforms/ingest/stage.ts';
-import { fhirJsonNotNdjson, looksLikeFhirObservations } from '../../../transforms/ingest/fhir.ts';
+import { fhirForm, type FhirForm } from '../../../transforms/ingest/fhir.ts';
+import type { FhirLineSurvey } from '../../../transforms/ingest/fhir-lines.ts';
 import { loadLabMapping, type LabMapping, type MappedDelivery } from './mapping.ts';
 
 export type LabInput =
@@ -30,7 +31,15 @@ export type LabInput =
     readonly readAs?: string;
   }
   | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'register'; readonly target: StageTarget }
-  | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'fhir' }
+  | {
+    readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'fhir'; readonly form: FhirForm;
+    /** Lines that are not UTF-8, a document read as one line (fhir-lines.ts, fhir.ts): how it was read, said in the report. */
+    readonly readAs?: string;
+    /** Lines too long to read, rejected on their own (fhir-lines.ts). */
+    readonly tooLong?: FhirLineSurvey['tooLong'];
+    /** The longest line read (its size in bytes and number), when the lines were surveyed. */
+    readonly longest?: { readonly bytes: number; readonly line: number };
+  }
   | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'unrecognised'; readonly reason: string };
 
 /**
@@ -92,13 +101,13 @@ export async function resolveInputs(args: readonly string[], config: PipelineCon
           found.push(deliveryInput(e.file, e.path, e.bytes, mapping[0]!));
           continue;
         }
-        if (await looksLikeFhirObservations(e.path)) {
-          found.push({ file: e.file, path: e.path, bytes: e.bytes, role: 'fhir' });
+        const form = await fhirForm(e.path);
+        if (typeof form === 'string') {
+          found.push({ file: e.file, path: e.path, bytes: e.bytes, role: 'fhir', form });
           continue;
         }
-        const fhirJson = await fhirJsonNotNdjson(e.path);
-        if (fhirJson !== null) {
-          found.push({ ...e, reason: fhirJson });
+        if (form !== null) {
+          found.push({ ...e, reason: form.notRead });
           continue;
         }
       }

@@ -9,6 +9,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { ConfigError, type ConfigProblem } from '../../../config/errors.ts';
 import { sqlIdent, sqlString } from '../../../transforms/db/connection.ts';
 import { readHeader, wrongEncoding } from '../../../transforms/ingest/header.ts';
+import { MAX_FHIR_LINE_BYTES, readDocumentAsLine } from '../../../transforms/ingest/fhir.ts';
+import { needsCopy, readableCopy, surveyFhirLines } from '../../../transforms/ingest/fhir-lines.ts';
 import { literalPath } from '../../../transforms/ingest/literal-path.ts';
 import { deliveryTarget, utcFormat } from '../../../transforms/ingest/stage.ts';
 import { transcodeMixed } from '../../../transforms/ingest/windows-1252.ts';
@@ -17,6 +19,7 @@ import type { MappedDelivery } from './mapping.ts';
 import type { LabInput } from './inputs.ts';
 
 export type DeliveryInput = Extract<LabInput, { role: 'delivery' }>;
+type FhirInput = Extract<LabInput, { role: 'fhir' }>;
 
 /**
  * Checks every mapped CSV/TSV file's header against its mapping: a ConfigError naming the file
@@ -109,12 +112,36 @@ export async function prepareMappedInputs(given: readonly LabInput[], tmpDir: st
  * lines beside Latin-1 ones, read from a copy decoded line by line into `dir` (utf8-check.ts).
  */
 async function asEncoded(input: LabInput, dir: string): Promise<LabInput> {
+  if (input.role === 'fhir') return asReadableFhir(input, dir);
   if (input.role !== 'delivery' || input.mapped?.encoding !== 'latin-1') return input;
   const found = await fileEncoding(input.path).catch(() => 'other');
   if (found !== 'utf-8' && found !== 'mixed') return input;
   const mapped: MappedDelivery = { ...input.mapped, encoding: 'utf-8' };
   const path = found === 'mixed' ? (await transcodeMixed(input.path, dir)).path : input.path;
   return { ...input, path, mapped, target: deliveryTarget(mapped), readAs: found === 'mixed' ? READ_PER_LINE : READ_AS_UTF8 };
+}
+
+/**
+ * A FHIR file as staging can read it: a document over several lines as one line; NDJSON with
+ * lines that are not UTF-8 or too long to read from a copy that decodes the one (as
+ * Windows-1252) and empties the other, which staging rejects by number (fhir-lines.ts).
+ */
+async function asReadableFhir(input: FhirInput, dir: string): Promise<FhirInput> {
+  if (input.form === 'utf-16') return input; // rejected whole while staging, with the reason
+  if (input.form === 'document') {
+    const copy = await readDocumentAsLine(input.path, dir);
+    const entries = 'its resources named by their place in it (#entry[i] in a Bundle, #[i] in an array)';
+    return { ...input, path: copy.path, readAs: `one JSON document over ${copy.lines} lines, read as one line: ${entries}` };
+  }
+  const survey = await surveyFhirLines(input.path, MAX_FHIR_LINE_BYTES);
+  if (!needsCopy(survey)) return { ...input, longest: { bytes: survey.longest, line: survey.longestLine } };
+  const copy = await readableCopy(input.path, survey, dir);
+  const n = survey.notUtf8.length;
+  const shown = survey.notUtf8.slice(0, 5).join(', ') + (n > 5 ? ` and ${n - 5} more` : '');
+  return {
+    ...input, path: copy.path, longest: { bytes: survey.longest, line: survey.longestLine }, tooLong: survey.tooLong,
+    ...(n ? { readAs: `${n === 1 ? 'line' : 'lines'} ${shown} ${n === 1 ? 'is' : 'are'} not UTF-8, as FHIR requires: read as Latin-1 (Windows-1252)` } : {}),
+  };
 }
 
 /** The latest time in a file's delivered_at column, read with the layout's format in its time zone. */

@@ -1,0 +1,101 @@
+// lab-quality on FHIR files whose bytes are not what FHIR asks for, written the way other tools
+// write them: a line in Latin-1 among UTF-8 ones, the whole file in UTF-16 (with a byte order
+// mark, or big-endian without one), one Observation with a note of 41 MB, and a file that holds
+// its Observations only in Bundles, one to a line.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { runLabQuality } from '../../jobs/lab-quality.ts';
+import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
+import { workspace } from '../helpers/inbox.ts';
+
+const now = new Date('2026-01-01T00:00:00Z');
+const silent = pino({ level: 'silent' });
+const potassium = (id: string, text: string, extra: Record<string, unknown> = {}) => JSON.stringify({
+  resourceType: 'Observation', id, status: 'final', code: { coding: [{ system: 'http://loinc.org', code: '2823-3' }], text },
+  subject: { reference: 'Patient/p1' }, effectiveDateTime: '2025-03-04T08:15:00+01:00', valueQuantity: { value: 4.1, unit: 'mmol/L' }, ...extra,
+});
+
+describe('a FHIR line written in Latin-1 among UTF-8 lines', () => {
+  it('reads it as Latin-1 with its letters intact, keeps the other lines, and says which line it was', async () => {
+    const ws = await workspace();
+    const bytes = Buffer.concat([
+      Buffer.from(`${potassium('k1', 'P-Kalium, blød prøve')}\n`, 'utf8'),
+      Buffer.from(`${potassium('k2', 'P-Kalium, hæmolyse – gentaget')}\n`, 'latin1'),
+      Buffer.from(`${potassium('k3', 'P-Kalium')}\n`, 'utf8'),
+    ]);
+    // Buffer's latin1 keeps the low byte of the en dash (0x13): Windows-1252 writes it 0x96, a byte
+    // ISO 8859-1 leaves to a control code
+    bytes[bytes.indexOf(Buffer.from(' \u0013 ', 'latin1'))! + 1] = 0x96;
+    const file = join(ws.inbox, 'Observation.ndjson');
+    await writeFile(file, bytes);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now, logger: silent });
+    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 3, rejected: 0, error: null, setApart: 0 }]);
+    expect(result.exitCode).toBe(0);
+    const names = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; analysis_name: string }>(conn,
+      `select record_id, analysis_name from lab.results order by record_id`));
+    expect(names).toEqual([
+      { record_id: 'k1', analysis_name: 'P-Kalium, blød prøve' },
+      { record_id: 'k2', analysis_name: 'P-Kalium, hæmolyse – gentaget' },
+      { record_id: 'k3', analysis_name: 'P-Kalium' },
+    ]);
+    const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { notes: string[] };
+    expect(summary.notes).toContain('Observation.ndjson: line 2 is not UTF-8, as FHIR requires: read as Latin-1 (Windows-1252).');
+  }, 120_000);
+});
+
+describe('a FHIR file in UTF-16', () => {
+  it('is rejected whole, saying it is UTF-16 and that FHIR is UTF-8, with or without a byte order mark', async () => {
+    const ws = await workspace();
+    const text = `${potassium('k1', 'P-Kalium')}\n${potassium('k2', 'P-Kalium')}\n`;
+    const le = await ws.put('le/Observation.ndjson', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const be = await ws.put('be/Observation.ndjson', Buffer.from(text, 'utf16le').swap16());
+    for (const [file, by] of [[le, 'byte order mark FF FE'], [be, 'a NUL byte beside every character']] as const) {
+      const result = await runLabQuality({ extracts: [file], out: join(ws.root, `out-${by.length}`), now, logger: silent });
+      expect(result.exitCode).toBe(1);
+      expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 0, rejected: 0, setApart: 0,
+        error: `the file is UTF-16 (${by}), not UTF-8 text as FHIR requires: save it as UTF-8` }]);
+    }
+  }, 120_000);
+});
+
+describe('a FHIR line too long to read', () => {
+  it('rejects that line alone with its number and size, masked, and reads the lines around it', async () => {
+    const ws = await workspace();
+    // the patient's reference holds a CPR number: the reject quotes the line's start, masked
+    const long = potassium('k2', 'P-Kalium', { subject: { reference: 'Patient/150385-1037' }, note: [{ text: 'Hæmolyseret prøve. '.repeat(2_200_000) }] });
+    expect(Buffer.byteLength(long)).toBeGreaterThan(41 * 1024 * 1024);
+    const file = await ws.put('Observation.ndjson', `${potassium('k1', 'P-Kalium')}\n${long}\n${potassium('k3', 'P-Kalium')}\n`);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [file], out, now, logger: silent });
+    expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 3, rejected: 1, error: null, setApart: 0 }]);
+    const csv = await readFile(join(out, 'flagged-rows.csv'), 'utf8');
+    const size = (Buffer.byteLength(long) + 1) / 1024 / 1024;
+    expect(csv).toContain(`Observation.ndjson,2,`);
+    expect(csv).toContain(`line is ${size.toFixed(1)} MB, longer than the 40.0 MB a line may be to be read within the memory limit: rejected on its own`);
+    expect(csv).not.toMatch(/150385.?1037/);
+  }, 120_000);
+});
+
+describe('a FHIR NDJSON file of Bundles only', () => {
+  it('reads the Observations in every Bundle and sets the other resources apart', async () => {
+    const ws = await workspace();
+    const bundle = (n: number) => JSON.stringify({ resourceType: 'Bundle', type: 'collection', entry: [
+      { resource: { resourceType: 'Patient', id: `p${n}` } },
+      { resource: JSON.parse(potassium(`a${n}`, 'P-Kalium')) },
+      { resource: JSON.parse(potassium(`b${n}`, 'P-Kalium')) },
+    ] });
+    const file = await ws.put('export.ndjson', `${bundle(1)}\n${bundle(2)}\n`);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now, logger: silent });
+    expect(result.files).toEqual([{ file: 'export.ndjson', role: 'fhir', system: 'FHIR', read: 4, rejected: 0, error: null, setApart: 2 }]);
+    const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ source_file: string; source_line: number }>(conn,
+      `select source_file, source_line::int as source_line from lab.results order by source_line, source_file`));
+    expect(rows).toEqual([
+      { source_file: 'export.ndjson#entry[1]', source_line: 1 }, { source_file: 'export.ndjson#entry[2]', source_line: 1 },
+      { source_file: 'export.ndjson#entry[1]', source_line: 2 }, { source_file: 'export.ndjson#entry[2]', source_line: 2 },
+    ]);
+  }, 120_000);
+});
