@@ -99,3 +99,44 @@ describe('a FHIR NDJSON file of Bundles only', () => {
     ]);
   }, 120_000);
 });
+
+// One Observation each, as other vendors write single elements: the answer an analyst reads in
+// the outputs, worked out from the element itself.
+describe('FHIR elements written the way other systems write them', () => {
+  it('reads N as a flag delivered, LOINC by its OID, limits written as strings, shows <5 as <5, names the column of a future result time and rejects hour 24', async () => {
+    const ws = await workspace();
+    const base = (id: string, extra: Record<string, unknown>) => JSON.parse(potassium(id, 'P-Kalium', extra)) as Record<string, unknown>;
+    const lines = [
+      base('n1', { interpretation: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation', code: 'N' }] }] }),
+      base('oid', { code: { coding: [{ system: 'urn:oid:2.16.840.1.113883.6.1', code: '2823-3' }] } }),
+      base('str', { referenceRange: [{ low: { value: '3.5' }, high: { value: '4.6' } }] }),
+      // flagged for its missing interval
+      base('cens', { valueQuantity: { value: 5, comparator: '<', unit: 'mmol/L' }, interpretation: [{ coding: [{ code: 'H' }] }] }),
+      base('late', { issued: '2026-02-01T10:00:00+01:00' }),
+      base('h24', { effectiveDateTime: '2025-03-04T24:00:00Z' }),
+    ];
+    const file = await ws.put('Observation.ndjson', `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now, logger: silent });
+    const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<Record<string, unknown>>(conn,
+      `select record_id, abnormal_flag, code_status, ref_low, ref_high from lab.results order by record_id`));
+    const of = (id: string) => rows.find((r) => r.record_id === id);
+    expect(of('n1')?.abnormal_flag).toBe('normal');
+    expect(of('oid')?.code_status).toBe('loinc');
+    expect([of('str')?.ref_low, of('str')?.ref_high]).toEqual([3.5, 4.6]);
+    // hour 24 is no FHIR time: the line is rejected, not read as the next midnight
+    expect(of('h24')).toBeUndefined();
+    expect(result.files[0]).toMatchObject({ read: 6, rejected: 1 });
+    const csv = (await readFile(join(out, 'flagged-rows.csv'), 'utf8')).split('\n');
+    const line = (n: number) => csv.find((l) => l.startsWith(`Observation.ndjson,${n},`)) ?? '';
+    expect(line(4)).toMatch(/,'?<5,mmol\/L,censored,/);
+    expect(line(5)).toContain('resulted_at: result time 2026-02-01 10:00');
+    expect(line(5)).not.toContain('sampled_at: result time');
+    expect(line(6)).toMatch(/sampled_at/);
+    // the completeness table counts the flags delivered (count(abnormal_flag), shown suppressed
+    // below 5): the N counts, 2 of the 5 results read carry one (n1, cens)
+    const [flags] = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ present: bigint; rows: bigint }>(conn,
+      `select count(abnormal_flag) as present, count(*) as rows from lab.results`));
+    expect(flags).toEqual({ present: 2n, rows: 5n });
+  }, 120_000);
+});

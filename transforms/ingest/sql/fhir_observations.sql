@@ -166,18 +166,20 @@ final as (
         coding ->> '$.code' as analysis_code,
         case
             when (coding ->> '$.system') in ('http://npu-terminology.org', 'urn:oid:1.2.208.176.2.1') then 'NPU'
-            when (coding ->> '$.system') = 'http://loinc.org' then 'LOINC'
+            -- LOINC by its URI, or by its OID (HL7's OID registry: 2.16.840.1.113883.6.1)
+            when (coding ->> '$.system') in ('http://loinc.org', 'urn:oid:2.16.840.1.113883.6.1') then 'LOINC'
             else 'local'
         end as code_system,
         coalesce(code_text, coding ->> '$.display') as analysis_name,
         -- the number exactly as the JSON writes it (no float round trip), or the text
-        coalesce(json_extract(quantity, '$.value')::varchar, value_string, value_concept) as value,
+        -- (a number written as a JSON string, invalid FHIR, is read as its text, without the quotes)
+        coalesce(quantity ->> '$.value', value_string, value_concept) as value,
         coalesce(quantity ->> '$.comparator', case when quantity is null and value_string is null and value_concept is not null then 'coded' end) as operator,
         unit,
-        case when not ref_other_unit then json_extract(range, '$.low.value')::varchar end as ref_low,
-        case when not ref_other_unit then try_cast(json_extract(range, '$.low.value')::varchar as double) end as ref_low__parsed,
-        case when not ref_other_unit then json_extract(range, '$.high.value')::varchar end as ref_high,
-        case when not ref_other_unit then try_cast(json_extract(range, '$.high.value')::varchar as double) end as ref_high__parsed,
+        case when not ref_other_unit then (range ->> '$.low.value') end as ref_low,
+        case when not ref_other_unit then try_cast((range ->> '$.low.value') as double) end as ref_low__parsed,
+        case when not ref_other_unit then (range ->> '$.high.value') end as ref_high,
+        case when not ref_other_unit then try_cast((range ->> '$.high.value') as double) end as ref_high__parsed,
         coalesce(
             case when ref_other_unit then 'given in another unit than the value, not compared' end,
             range ->> '$.text',
@@ -186,7 +188,8 @@ final as (
             when 'H' then 'for_hoej' when 'HH' then 'for_hoej' when 'HU' then 'for_hoej'
             when 'L' then 'for_lav' when 'LL' then 'for_lav' when 'LU' then 'for_lav'
             when 'A' then 'unormal' when 'AA' then 'unormal' when 'POS' then 'unormal' when 'DET' then 'unormal'
-            when 'N' then null when 'NEG' then null when 'ND' then null
+            -- a flag saying normal is a flag delivered (lab_flag reads it as none)
+            when 'N' then 'normal' when 'NEG' then 'normal' when 'ND' then 'normal'
             else interpretation
         end as abnormal_flag,
         case status

@@ -23,10 +23,12 @@ rejects as (
 
 explained as (
     select
-        f.source_file, f.source_line, f.check_id, f.severity, f.column_name,
+        f.source_file, f.source_line, f.check_id, f.severity,
+        -- the lab layer's detail names the column it found (a check of two times declares one)
+        coalesce(d.column_name, f.column_name) as column_name,
         -- the column first, as for the rows rejected while reading: a CPR check's reason says
         -- "this field", and a row may have findings in several
-        coalesce(f.column_name || ': ', '') || coalesce(d.detail, f.reason) as reason,
+        coalesce(coalesce(d.column_name, f.column_name) || ': ', '') || coalesce(d.detail, f.reason) as reason,
     from findings as f
     left join details as d on d.source_file = f.source_file and d.source_line = f.source_line and d.check_id = f.check_id
 ),
@@ -34,7 +36,11 @@ explained as (
 flagged as (
     select
         r.source_file, r.source_line, r.record_key, r.journal_system, r.clinic, r.patient,
-        r.analysis_code, r.analysis_name, r.value_text, r.unit, r.value_state, r.value_canonical, r.canonical_unit,
+        r.analysis_code, r.analysis_name,
+        -- a censored value with its comparator (FHIR gives it apart from the number: <5, not 5)
+        case when r.comparator in ('<', '<=', '>', '>=') and not starts_with(r.value_text, r.comparator)
+            then r.comparator || r.value_text else r.value_text end as value_text,
+        r.unit, r.value_state, r.value_canonical, r.canonical_unit,
         r.ref_low, r.ref_high, r.abnormal_flag, r.result_status, r.sampled_at, r.resulted_at,
         bool_or(e.severity = 'error') as unusable,
         list(e.check_id order by e.severity, e.check_id) as check_ids,
