@@ -140,3 +140,29 @@ describe('FHIR elements written the way other systems write them', () => {
     expect(flags).toEqual({ present: 2n, rows: 5n });
   }, 120_000);
 });
+
+describe('one measurement sent under another spelling', () => {
+  it('is a duplicate under a LOINC code linked to the NPU code and as a decimal-comma text, and a repeat specimen or another time is not', async () => {
+    const ws = await workspace();
+    const k = (id: string, extra: Record<string, unknown>) => JSON.stringify({ ...JSON.parse(potassium(id, 'P-Kalium')), ...extra });
+    const npu = { code: { coding: [{ system: 'http://npu-terminology.org', code: 'NPU03230' }] } };
+    const lines = [
+      k('a', npu),
+      k('b', { ...npu, valueQuantity: undefined, valueString: '4,1' }),
+      // 2823-3 is the catalogue's LOINC link of NPU03230 (config/reference/npu-catalogue.yaml)
+      k('c', {}),
+      k('d', { ...npu, effectiveDateTime: '2025-03-04T09:15:00+01:00' }),
+      k('e', { ...npu, valueQuantity: { value: 4.2, unit: 'mmol/L' } }),
+      k('f', { code: { coding: [{ system: 'urn:local', code: 'KAL' }] } }),
+    ];
+    const file = await ws.put('Observation.ndjson', `${lines.join('\n')}\n`);
+    const out = join(ws.root, 'out');
+    await runLabQuality({ keepDatabase: true, extracts: [file], out, now, logger: silent });
+    const dups = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ source_line: number; detail: string }>(conn,
+      `select source_line::int as source_line, detail from lab.row_findings where check_name = 'duplicate' order by source_line`));
+    expect(dups).toEqual([
+      { source_line: 2, detail: 'same patient, analysis, sampling time and value as Observation.ndjson line 1' },
+      { source_line: 3, detail: 'same patient, analysis, sampling time and value as Observation.ndjson line 1' },
+    ]);
+  }, 120_000);
+});

@@ -249,6 +249,23 @@ flag_inconsistent as (
        or (expected_flag is not null and flag <> expected_flag and not (flag = 'abnormal' and expected_flag <> 'none'))
 ),
 
+measured as (
+    -- one measurement however it is written: the analysis by its catalogue code where it has one
+    -- (a linked LOINC or local code is that analysis), a number by its value in the canonical
+    -- unit (4,1 as text and 4.1 mmol/L are one value), else with its unit; an answer by its words
+    select *, hash(patient, analysis, sampled_at, cmp, number, number_unit, answer) as m_hash,
+    from (
+        select row_id, record_key, source_file, source_line, patient, sampled_at,
+            coalesce(catalogue_code, analysis_code) as analysis,
+            coalesce(comparator, '') as cmp,
+            coalesce(round(value_canonical, 6), value_num) as number,
+            case when value_canonical is null and value_num is not null then unit_norm end as number_unit,
+            case when value_num is null then lower(trim(value_text)) end as answer,
+        from results
+        where patient is not null and analysis_code is not null and sampled_at is not null
+    )
+),
+
 duplicates as (
     -- same patient, analysis, sampling time and value under another record id: one measurement
     -- sent twice (a correction of the same record id is the pipeline's business, not a duplicate).
@@ -262,18 +279,12 @@ duplicates as (
             first_value(source_file) over w as first_file,
             first_value(source_line) over w as first_line,
             row_number() over w as k,
-        from results
+        from measured
         -- only the measurements that occur more than once: a hash count is cheaper than sorting every row
-        semi join (
-            select patient, analysis_code, sampled_at, value_text
-            from results
-            where patient is not null and analysis_code is not null and sampled_at is not null
-            group by all
-            having count(*) > 1
-        ) as repeated
-            on repeated.patient = results.patient and repeated.analysis_code = results.analysis_code
-            and repeated.sampled_at = results.sampled_at and repeated.value_text is not distinct from results.value_text
-        window w as (partition by patient, analysis_code, sampled_at, value_text order by source_file, source_line)
+        -- (by one hash of the seven: a collision only lets a few more rows into the windows, which
+        -- compare the columns themselves)
+        semi join (select m_hash from measured group by all having count(*) > 1) as repeated using (m_hash)
+        window w as (partition by patient, analysis, sampled_at, cmp, number, number_unit, answer order by source_file, source_line)
     )
     where k > 1 and record_key is distinct from first_key
 ),
