@@ -489,7 +489,11 @@ export function shapeReport(rows: ReportRows, shareable: boolean, context: Repor
     // A copy: the rows are shared by both reports of a run.
     runs: [...rows.runs].reverse().map((r) => {
       const errors = count(Number(r.errors));
-      const read = r.read == null ? null : Number(r.read);
+      // a run's rows read, less its published and quarantined rows, is its rejected rows: a
+      // shareable report gives it only where its accounting does, this run's; an earlier run's
+      // was protected in that run's table, which this one does not hold
+      const readShown = !shareable || (r.run_id === run.run_id && (table === null || table.isShown(accountCell('all', 'read'))));
+      const read = r.read == null || !readShown ? null : Number(r.read);
       return {
         runId: r.run_id, runAt: r.run_at, rowsWithErrors: errors, rowsRead: read,
         errorPercent: errors == null || read == null || read === 0 ? null : (100 * errors) / read,
@@ -589,6 +593,7 @@ function disclosureTable(
   // The checks of one kind mostly count the same rows: a denominator hidden in one check but
   // shown in another would give it away, so equal denominators of one kind and scope are one cell.
   const sharedDen = (r: ResultRow) => `${r.kind}\u0000${scopes(r)}\u0000rows\u0000${Number(r.denominator)}`;
+  const quarantining: ResultRow[] = [];
   for (const [checkId, rows] of byCheck) {
     const nationalRow = rows.find((r) => r.scope_level === 'national');
     for (const r of rows) {
@@ -601,6 +606,7 @@ function disclosureTable(
       if (!listed) for (const id of [num, den, rest]) if (t.cells.get(id) !== 0) t.notShown.add(id);
     }
     if (!nationalRow) continue;
+    if (nationalRow.severity === 'error' && nationalRow.check_scope === 'row' && nationalRow.outcome === 'failed') quarantining.push(nationalRow);
     const systems = rows.filter((r) => r.scope_level === 'system');
     t.sum(cellId(checkId, 'national', 'num'), systems.map((r) => cellId(checkId, scopes(r), 'num')));
     t.sum(cellId(checkId, 'national', 'rest'), systems.map((r) => cellId(checkId, scopes(r), 'rest')));
@@ -622,6 +628,20 @@ function disclosureTable(
     const findings = more.findings.get(checkId) ?? [];
     if (findings.length) t.sum(cellId(checkId, 'national', 'num'), findings.map((f, i) => t.cell(cellId(checkId, `reason:${i}`, 'num'), f.n)));
   }
+  // Two rows-checked counts of one kind and scope differ by the rows one check counts and the
+  // other does not (a check asked of well-formed codes only counts the rows another finds
+  // malformed): each is the largest of them less such a difference.
+  const dens = new Map<string, Set<number>>();
+  for (const r of usable) {
+    const key = `${r.kind}\u0000${scopes(r)}`;
+    dens.set(key, (dens.get(key) ?? new Set()).add(Number(r.denominator)));
+  }
+  for (const [key, values] of dens) {
+    const largest = Math.max(...values);
+    for (const v of values) {
+      if (v !== largest) t.sum(`${key}\u0000rows\u0000${largest}`, [`${key}\u0000rows\u0000${v}`, t.cell(`${key}\u0000rows-outside\u0000${v}`, largest - v)]);
+    }
+  }
   // The row accounting: read = published + quarantined + rejected per kind, each the sum over
   // kinds in the total; and a kind's published + quarantined rows are the rows its checks count
   // (the denominators above), so rejected = read - checked unless those are hidden too.
@@ -636,6 +656,15 @@ function disclosureTable(
     if (t.cells.has(checked)) t.sum(checked, [accountCell(a.kind, 'published'), accountCell(a.kind, 'quarantined')]);
   }
   for (const w of ['read', ...parts] as const) t.sum(accountCell('all', w), more.accounts.kinds.map((a) => accountCell(a.kind, w)));
+  // A failing error check of row scope quarantines its failing rows: a kind's quarantined rows
+  // are those and others (rows of other such checks, duplicates, a held kind); with no others,
+  // the check's count is the kind's quarantined count.
+  for (const r of quarantining) {
+    const account = more.accounts.kinds.find((a) => a.kind === r.kind);
+    if (!account) continue;
+    const elsewhere = t.cell(`${r.check_id}\u0000national\u0000quarantined-elsewhere`, account.quarantined - Number(r.numerator));
+    t.sum(accountCell(r.kind, 'quarantined'), [cellId(r.check_id, 'national', 'num'), elsewhere]);
+  }
   const table = t.protect();
   // callers ask by check; a denominator answers for its shared cell
   return { ...table, isShown: (id) => table.isShown(denOf.get(id) ?? id) };
