@@ -53,8 +53,9 @@ function typeOf(value: unknown): string | undefined {
   return typeof type === 'string' ? type : undefined;
 }
 
-function streamOf(path: string, end?: number): Readable {
-  const stream: Readable = createReadStream(path, { highWaterMark: 1 << 20, ...(end === undefined ? {} : { start: 0, end }) });
+/** A file's bytes, gunzipped when it ends in .gz. */
+function streamOf(path: string): Readable {
+  const stream: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
   return /\.gz$/i.test(path) ? stream.pipe(createGunzip()) : stream;
 }
 
