@@ -7,12 +7,10 @@
 // Windows-1252 (said in the report), a line too long to read emptied and rejected on its own with
 // its number and size; every other line as it is, at its own number.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { Utf8Check } from './utf8-check.ts';
+import { copyPlace, type Transcoded } from './windows-1252.ts';
 
 export interface FhirLineSurvey {
   /** The numbers of the lines (from 1) that are not UTF-8. */
@@ -94,20 +92,13 @@ export function needsCopy(survey: FhirLineSurvey): boolean {
   return survey.notUtf8.length > 0 || survey.tooLong.length > 0;
 }
 
-export interface ReadableCopy {
-  /** The UTF-8 copy, named like the original without .gz, in a folder of its own (owner-only files). */
-  readonly path: string;
-  remove(): Promise<void>;
-}
-
 /**
  * Writes the copy DuckDB reads in place of `path`: the same lines at the same numbers, a line
  * that is not UTF-8 decoded as Windows-1252 (every byte is a character in it), a line too long
  * to read left empty (the caller rejects it by its number). Into `dir`, else the temporary folder.
  */
-export async function readableCopy(path: string, survey: FhirLineSurvey, dir?: string, chunkBytes = 1 << 20): Promise<ReadableCopy> {
-  const own = await mkdtemp(join(dir ?? tmpdir(), 'fangst-fhir-'));
-  const copy = { path: join(own, basename(path).replace(/\.gz$/i, '')), remove: () => rm(own, { recursive: true, force: true }) };
+export async function readableCopy(path: string, survey: FhirLineSurvey, dir?: string, chunkBytes = 1 << 20): Promise<Transcoded> {
+  const copy = await copyPlace(path, 'fangst-fhir-', dir);
   const recode = new Set(survey.notUtf8);
   const skip = new Set(survey.tooLong.map((t) => t.line));
   // decoded as a stream: Node 20's one-shot windows-1252 decode drops the bytes 0x80-0x9F

@@ -3,17 +3,19 @@
 // record, numbered from 1), so a broken line is rejected with its number; the mapping of an
 // Observation onto the canonical columns is SQL (sql/fhir_observations.sql).
 import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../db/connection.ts';
 import { readStart, utf16Of, wrongEncoding } from './header.ts';
+import type { FhirLineSurvey } from './fhir-lines.ts';
 import { literalPath } from './literal-path.ts';
 import { recordStagedFile, STAGED_FILES, stagingTable, type StageContext, type StageResult } from './stage.ts';
+import { copyPlace } from './windows-1252.ts';
 
 const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
 
@@ -182,10 +184,9 @@ export async function readDocumentAsLine(path: string, dir: string): Promise<{ p
     }
   }
   out += text.slice(from);
-  const own = await mkdtemp(join(dir, 'fangst-fhir-doc-'));
-  const copy = join(own, basename(path).replace(/\.gz$/i, ''));
-  await writeFile(copy, `${out}\n`, { mode: 0o600 });
-  return { path: copy, lines: text.split('\n').length };
+  const copy = await copyPlace(path, 'fangst-fhir-doc-', dir);
+  await writeFile(copy.path, `${out}\n`, { mode: 0o600 });
+  return { path: copy.path, lines: text.split('\n').length };
 }
 
 /**
@@ -293,7 +294,7 @@ export interface FhirLines {
   /** The longest line read, its size in bytes and its number. */
   readonly longest?: { readonly bytes: number; readonly line: number };
   /** Lines too long to read, emptied in the copy staging reads: each is rejected by its number. */
-  readonly tooLong?: readonly { readonly line: number; readonly bytes: number; readonly head: string }[];
+  readonly tooLong?: FhirLineSurvey['tooLong'];
 }
 
 /** A whole-file reject whose message is said as it is. */

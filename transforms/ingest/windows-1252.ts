@@ -79,7 +79,7 @@ export async function transcodeMixed(path: string, dir?: string): Promise<Transc
  * Where a copy of `path` goes: a folder of its own (in `dir`, else the temporary folder), so that
  * two files of one name in two folders get two copies; the name without .gz.
  */
-async function copyPlace(path: string, prefix: string, dir?: string): Promise<Transcoded> {
+export async function copyPlace(path: string, prefix: string, dir?: string): Promise<Transcoded> {
   const own = await mkdtemp(join(dir ?? tmpdir(), prefix));
   return { path: join(own, basename(path).replace(/\.gz$/i, '')), remove: () => rm(own, { recursive: true, force: true }) };
 }

@@ -11,8 +11,7 @@ import { type Delivery, type PipelineConfig } from '../../../config/load.ts';
 import { discoverInbox } from '../../../transforms/ingest/discover.ts';
 import { hasIdentifier, maskIdentifiers } from '../../../transforms/privacy/identifiers.ts';
 import { deliveryTarget, registerTarget, type StageTarget } from '../../../transforms/ingest/stage.ts';
-import { fhirForm, type FhirForm } from '../../../transforms/ingest/fhir.ts';
-import type { FhirLineSurvey } from '../../../transforms/ingest/fhir-lines.ts';
+import { fhirForm, type FhirForm, type FhirLines } from '../../../transforms/ingest/fhir.ts';
 import { loadLabMapping, type LabMapping, type MappedDelivery } from './mapping.ts';
 
 export type LabInput =
@@ -35,11 +34,7 @@ export type LabInput =
     readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'fhir'; readonly form: FhirForm;
     /** Lines that are not UTF-8, a document read as one line (fhir-lines.ts, fhir.ts): how it was read, said in the report. */
     readonly readAs?: string;
-    /** Lines too long to read, rejected on their own (fhir-lines.ts). */
-    readonly tooLong?: FhirLineSurvey['tooLong'];
-    /** The longest line read (its size in bytes and number), when the lines were surveyed. */
-    readonly longest?: { readonly bytes: number; readonly line: number };
-  }
+  } & FhirLines
   | { readonly file: string; readonly path: string; readonly bytes: number; readonly role: 'unrecognised'; readonly reason: string };
 
 /**

@@ -568,6 +568,9 @@ function findingsByCheck(reasons: ReportRows['reasons'], national: readonly Resu
 
 const cellId = (checkId: string, scope: string, what: 'num' | 'den' | 'rest') => `${checkId}\u0000${scope}\u0000${what}`;
 
+/** The rows a kind's checks count in a scope: one cell for every check with that many (checks of a kind mostly count the same rows). */
+const rowsCell = (kind: string, scope: string, rows: number) => `${kind}\u0000${scope}\u0000rows\u0000${rows}`;
+
 /**
  * The counts of a shareable report as one table for complementary suppression: per check and
  * scope (national, each journal system) failing rows, rows checked and the passing rest
@@ -592,7 +595,7 @@ function disclosureTable(
   for (const r of usable) byCheck.set(r.check_id, [...(byCheck.get(r.check_id) ?? []), r]);
   // The checks of one kind mostly count the same rows: a denominator hidden in one check but
   // shown in another would give it away, so equal denominators of one kind and scope are one cell.
-  const sharedDen = (r: ResultRow) => `${r.kind}\u0000${scopes(r)}\u0000rows\u0000${Number(r.denominator)}`;
+  const sharedDen = (r: ResultRow) => rowsCell(r.kind, scopes(r), Number(r.denominator));
   const quarantining: ResultRow[] = [];
   for (const [checkId, rows] of byCheck) {
     const nationalRow = rows.find((r) => r.scope_level === 'national');
@@ -631,15 +634,17 @@ function disclosureTable(
   // Two rows-checked counts of one kind and scope differ by the rows one check counts and the
   // other does not (a check asked of well-formed codes only counts the rows another finds
   // malformed): each is the largest of them less such a difference.
-  const dens = new Map<string, Set<number>>();
+  const dens = new Map<string, { kind: string; scope: string; values: Set<number> }>();
   for (const r of usable) {
     const key = `${r.kind}\u0000${scopes(r)}`;
-    dens.set(key, (dens.get(key) ?? new Set()).add(Number(r.denominator)));
+    const group = dens.get(key) ?? { kind: r.kind, scope: scopes(r), values: new Set<number>() };
+    dens.set(key, group);
+    group.values.add(Number(r.denominator));
   }
-  for (const [key, values] of dens) {
+  for (const { kind, scope, values } of dens.values()) {
     const largest = Math.max(...values);
     for (const v of values) {
-      if (v !== largest) t.sum(`${key}\u0000rows\u0000${largest}`, [`${key}\u0000rows\u0000${v}`, t.cell(`${key}\u0000rows-outside\u0000${v}`, largest - v)]);
+      if (v !== largest) t.sum(rowsCell(kind, scope, largest), [rowsCell(kind, scope, v), t.cell(`${rowsCell(kind, scope, v)}\u0000outside`, largest - v)]);
     }
   }
   // The row accounting: read = published + quarantined + rejected per kind, each the sum over
@@ -652,7 +657,7 @@ function disclosureTable(
     // therefore shown only where its three parts are, and never decides what else is hidden.
     t.notShown.add(accountCell(a.kind, 'read'));
     t.sum(accountCell(a.kind, 'read'), parts.map((w) => accountCell(a.kind, w)));
-    const checked = `${a.kind}\u0000national\u0000rows\u0000${a.published + a.quarantined}`;
+    const checked = rowsCell(a.kind, 'national', a.published + a.quarantined);
     if (t.cells.has(checked)) t.sum(checked, [accountCell(a.kind, 'published'), accountCell(a.kind, 'quarantined')]);
   }
   for (const w of ['read', ...parts] as const) t.sum(accountCell('all', w), more.accounts.kinds.map((a) => accountCell(a.kind, w)));
