@@ -126,24 +126,28 @@ function firstCpr(raw: string): string | null {
       j += 5;
     }
     if (gluedAfter(t, j)) continue;
-    if (mm >= 1 && mm <= 12 && dd >= 1 && dd <= daysIn(mm, yy)) return t.slice(i, j);
+    // the day of birth, or the day + 60 of a replacement number (cpr_find.sql)
+    const day = dd > 60 ? dd - 60 : dd;
+    if (mm >= 1 && mm <= 12 && day >= 1 && day <= daysIn(mm, yy)) return t.slice(i, j);
   }
   return null;
 }
 
+/** A date of birth as DDMMYY, or as a replacement number writes it: the day + 60 (670385). */
 const validDate = fc
-  .record({ yy: fc.integer({ min: 0, max: 99 }), month: fc.integer({ min: 1, max: 12 }), dayPick: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }) })
-  .map(({ yy, month, dayPick }) => `${pad2(1 + Math.floor(dayPick * daysIn(month, yy)))}${pad2(month)}${pad2(yy)}`);
+  .record({ yy: fc.integer({ min: 0, max: 99 }), month: fc.integer({ min: 1, max: 12 }), dayPick: fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), plus60: fc.boolean() })
+  .map(({ yy, month, dayPick, plus60 }) => `${pad2(1 + Math.floor(dayPick * daysIn(month, yy)) + (plus60 ? 60 : 0))}${pad2(month)}${pad2(yy)}`);
 
+// a day is no day of birth and no day + 60 of one: 00, 32-60, 92-99, or one a month lacks
 const invalidDate = fc.oneof(
-  fc.record({ d: fc.integer({ min: 32, max: 99 }), m: fc.integer({ min: 1, max: 12 }) }),
+  fc.record({ d: fc.oneof(fc.integer({ min: 32, max: 60 }), fc.integer({ min: 92, max: 99 })), m: fc.integer({ min: 1, max: 12 }) }),
   fc.record({ d: fc.constant(0), m: fc.integer({ min: 1, max: 12 }) }),
-  fc.record({ d: fc.integer({ min: 1, max: 31 }), m: fc.oneof(fc.constant(0), fc.integer({ min: 13, max: 99 })) }),
-  fc.record({ d: fc.constant(31), m: fc.constantFrom(2, 4, 6, 9, 11) }),
-  fc.record({ d: fc.constant(30), m: fc.constant(2) }),
+  fc.record({ d: fc.oneof(fc.integer({ min: 1, max: 31 }), fc.integer({ min: 61, max: 91 })), m: fc.oneof(fc.constant(0), fc.integer({ min: 13, max: 99 })) }),
+  fc.record({ d: fc.constantFrom(31, 91), m: fc.constantFrom(2, 4, 6, 9, 11) }),
+  fc.record({ d: fc.constantFrom(30, 90), m: fc.constant(2) }),
 ).chain(({ d, m }) => fc.integer({ min: 0, max: 99 }).map((yy) => `${pad2(d)}${pad2(m)}${pad2(yy)}`))
   .filter((s) => s.length === 6);
-const feb29NonLeap = fc.integer({ min: 0, max: 99 }).filter((yy) => yy % 4 !== 0).map((yy) => `2902${pad2(yy)}`);
+const feb29NonLeap = fc.tuple(fc.integer({ min: 0, max: 99 }).filter((yy) => yy % 4 !== 0), fc.constantFrom('29', '89')).map(([yy, dd]) => `${dd}02${pad2(yy)}`);
 
 const serial = fc.stringMatching(/^[0-9]{4}$/);
 // DOMAIN.md's 7th characters are 1/7 (X-eCPR) and 0/5/6 (D-eCPR); any digit is found, so that a
@@ -196,7 +200,7 @@ const batchOf = <T>(a: fc.Arbitrary<T>) => fc.array(a, { minLength: 1000, maxLen
 const runs = { numRuns: 4, endOnFailure: true };
 
 describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / maskIdentifiers', () => {
-  it('finds CPR numbers as DOMAIN.md describes them, and nothing else', async () => {
+  it('finds CPR numbers as DOMAIN.md describes them, and replacement numbers with the day + 60, and nothing else', async () => {
     const got = await scan([
       'pt. 010190-1234 til kontrol', '0101901234', '010190 1234', 'x0101901234y',
       '3213451234', '01019012345', '123456789012', '300290-1234', '310490-1234',
@@ -204,6 +208,8 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
       '0101901AB2', '010190-7XY3', '0101905QQ0', '0101902AB2', '0101901ab2',
       'prøve 3213451234, cpr 241299-4321 og 150385 1111', null, '',
       '15 03 85 10 37', '150385 10 37', '150385-10 37', 'ID1503851037', 'pid0101901234', '15.03.1985 10 37', '0101902AB',
+      // replacement numbers with the day + 60, and days that are no day + 60
+      'erst.nr. 670385-1234', '910190 1234', '890200-1234', '6101901AB2', '600190-1234', '920190-1234', '910490-1234', '890201-1234',
     ]);
     expect(got.map((g) => g.first)).toEqual([
       '010190-1234', '0101901234', '010190 1234', '0101901234',
@@ -213,6 +219,7 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
       '241299-4321', null, null,
       // a serial written in two pairs after a separator; a prefix of letters that is no hex token
       '15 03 85 10 37', '150385 10 37', '150385-10 37', '1503851037', '0101901234', null, null,
+      '670385-1234', '910190 1234', '890200-1234', '6101901AB2', null, null, null, null,
     ]);
     expect(firstCpr('prøve 3213451234, cpr 241299-4321 og 150385 1111')).toBe('241299-4321');
     // overlapping: the first ten digits run into an eleventh, the second number stands alone

@@ -8,6 +8,12 @@
 -- + one digit. DOMAIN.md's 7th digits are 1/7 (X-eCPR) and 0/5/6 (D-eCPR); any digit is taken, so
 -- that a mistyped number, or one of another issuer, is not published for its 7th character.
 -- No modulus-11 check: numbers without it have been issued since 2007.
+-- Replacement numbers are also written as the birth date with 60 added to the day and a
+-- four-digit serial (670385-1234 for a person born 7 March 1985 without a CPR number: an outside
+-- privacy review met them published), so DD may be a valid day + 60 (61-91), in either form.
+-- The price: a ten-digit id whose first two digits are 61-91 and next four a month and a year
+-- is read as a number too, as one starting 01-31 already is; a finding names its file, row and
+-- column, so such an id is told apart by a reader, and an id is never worth a published number.
 -- Century: the 7th-digit century rules are ignored. DDMMYY is accepted when the date exists in
 -- 19YY or 20YY; that differs only for 29 February, which is accepted exactly when YY is divisible
 -- by 4 (2000 was a leap year, so 290200 is valid). 3213451234 (month 13) is never a CPR number.
@@ -71,8 +77,9 @@
 -- without a number comes back from cpr_mask unchanged; one with a number comes back folded.
 --
 -- Cost: the date check is spelled out in the regular expression (days 01-28 of any month, 29-30
--- of any month but February, 31 of the long months, 29 February when YY is divisible by 4), so
--- one RE2 search over the text decides: no extraction, no per-candidate date parsing.
+-- of any month but February, 31 of the long months, 29 February when YY is divisible by 4, and
+-- each of them + 60), so one RE2 search over the text decides: no extraction, no per-candidate
+-- date parsing.
 -- A number needs at least 10 characters, so a shorter value (codes, units, flags, most ids) is
 -- decided by its byte length alone (strlen is stored with the string: no scan). Counting digits
 -- first costs more than the search itself, so the longer values go straight to it. The fold runs
@@ -90,7 +97,7 @@ create or replace macro _cpr_sep() as
 -- Regexp functions need a constant pattern; replace() of constants folds to one when bound.
 create or replace macro _cpr_pattern() as
     replace(
-        '(^|[^0-9A-Fa-f]|[G-Zg-z][A-Fa-f]+)((?:(?:0[1-9]|1[0-9]|2[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30)S(?:0[13-9]|1[0-2])S[0-9]{2}|31S(?:0[13578]|1[02])S[0-9]{2}|29S02S(?:[02468][048]|[13579][26]))(?:S(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\t\p{Z}\p{Pd}./_]S[0-9]{2}[\t\p{Z}][0-9]{2}))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])',
+        '(^|[^0-9A-Fa-f]|[G-Zg-z][A-Fa-f]+)((?:(?:0[1-9]|1[0-9]|2[0-8]|6[1-9]|7[0-9]|8[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30|89|90)S(?:0[13-9]|1[0-2])S[0-9]{2}|(?:31|91)S(?:0[13578]|1[02])S[0-9]{2}|(?:29|89)S02S(?:[02468][048]|[13579][26]))(?:S(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\t\p{Z}\p{Pd}./_]S[0-9]{2}[\t\p{Z}][0-9]{2}))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])',
         'S', _cpr_sep());
 
 -- Every decimal digit of Unicode 17.0 (category Nd) but ASCII's and the full-width ones, in

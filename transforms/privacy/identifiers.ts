@@ -38,7 +38,7 @@ const spelledSeparators = [
 // around the number are consumed, as RE2 (which has no lookaround) must, so that both twins pick
 // the same numbers where numbers overlap; masking takes two passes for the same reason.
 const template =
-  '(^|[^0-9A-Fa-f]|[G-Zg-z][A-Fa-f]+)((?:(?:0[1-9]|1[0-9]|2[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30)S(?:0[13-9]|1[0-2])S[0-9]{2}|31S(?:0[13578]|1[02])S[0-9]{2}|29S02S(?:[02468][048]|[13579][26]))(?:S(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\\t\\p{Z}\\p{Pd}./_]S[0-9]{2}[\\t\\p{Z}][0-9]{2}))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])';
+  '(^|[^0-9A-Fa-f]|[G-Zg-z][A-Fa-f]+)((?:(?:0[1-9]|1[0-9]|2[0-8]|6[1-9]|7[0-9]|8[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30|89|90)S(?:0[13-9]|1[0-2])S[0-9]{2}|(?:31|91)S(?:0[13578]|1[02])S[0-9]{2}|(?:29|89)S02S(?:[02468][048]|[13579][26]))(?:S(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\\t\\p{Z}\\p{Pd}./_]S[0-9]{2}[\\t\\p{Z}][0-9]{2}))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])';
 
 /**
  * The detector for a text: the pattern with the spelled separators whose lead character the text
