@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { ConfigError, UsageError } from '../config/errors.ts';
 import { KINDS, loadConfig, sizeInBytes, type Delivery } from '../config/load.ts';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
-import { hashContent, hashFile } from '../transforms/ingest/hash.ts';
+import { hashDelivery } from '../transforms/ingest/hash.ts';
 import { loadCatalogue } from '../transforms/reference/npu-catalogue.ts';
 import { writeReferenceTables } from '../transforms/reference/layouts.ts';
 import { stageAll } from '../transforms/ingest/stage-all.ts';
@@ -159,7 +159,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     // Stage: the register first, then every lab file, each on a connection of its own.
     const limit = pLimit(config.fileConcurrency);
     const everyFile = await Promise.all(readable.map((i) => limit(async () => ({
-      input: i, hash: await hashFile(i.path), content: /\.gz$/i.test(i.path) ? await hashContent(i.path).catch(() => null) : null,
+      input: i, ...(await hashDelivery(i.path)),
       mtime: (await stat(i.path)).mtime,
     }))));
     // A file with the same content as one before it (gzipped or not) is read once, as the nightly

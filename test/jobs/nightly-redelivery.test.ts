@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -99,6 +100,40 @@ describe('loading exactly once', () => {
     const second = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
     expect(second.summary.batchId).toBeNull();
     expect((await counts(ws.db)).diagnoser).toBe(2);
+  });
+
+  it('a gzipped copy of a loaded file, or the plain copy of a loaded .gz, is skipped as already loaded, not loaded again', async () => {
+    const latin1 = Buffer.from(JANUARY, 'latin1');
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('novax/2025-01_diagnoser_1.csv', latin1);
+    const first = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(first.summary.batchId).not.toBeNull();
+    const before = await counts(ws.db);
+    // the vendor re-sends the month gzipped (and once more, compressed harder)
+    await ws.put('novax/2025-01_diagnoser_1.csv.gz', latin1);
+    await writeFile(join(ws.inbox, 'novax/2025-01_diagnoser_1_igen.csv.gz'), gzipSync(latin1, { level: 9 }));
+    const second = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(second.summary.batchId).toBeNull();
+    expect(second.summary.skipped.filter((x) => x.file.endsWith('.gz'))).toEqual([
+      { file: 'novax/2025-01_diagnoser_1.csv.gz', outcome: 'already_loaded', detail: 'same content already loaded (decompressed)' },
+      { file: 'novax/2025-01_diagnoser_1_igen.csv.gz', outcome: 'already_loaded', detail: 'same content already loaded (decompressed)' },
+    ]);
+    expect(await counts(ws.db)).toEqual(before);
+
+    // the other way: a .gz loaded first, its plain copy later; and both forms in one run
+    const other = await workspace();
+    await other.put('register/klinikregister.csv', REGISTER);
+    await other.put('novax/2025-01_diagnoser_1.csv.gz', latin1);
+    await other.put('novax/2025-01_diagnoser_kopi.csv.gz', latin1);
+    await writeFile(join(other.inbox, 'novax/2025-01_diagnoser_kopi2.csv.gz'), gzipSync(latin1, { level: 1 }));
+    const gz = await runNightly({ inbox: other.inbox, outbox: other.outbox, db: other.db, reports: other.reports, logger: silent });
+    expect(gz.summary.skipped.map((x) => x.outcome)).toEqual(['duplicate_in_run', 'duplicate_in_run']);
+    await other.put('novax/2025-01_diagnoser_udpakket.csv', latin1);
+    const plain = await runNightly({ inbox: other.inbox, outbox: other.outbox, db: other.db, reports: other.reports, logger: silent });
+    expect(plain.summary.batchId).toBeNull();
+    expect(plain.summary.skipped.find((x) => x.file === 'novax/2025-01_diagnoser_udpakket.csv')?.outcome).toBe('already_loaded');
+    expect(await counts(other.db)).toEqual(before);
   });
 
   it('a corrected redelivery replaces the record by its natural key and never duplicates it', async () => {

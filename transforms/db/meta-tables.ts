@@ -29,6 +29,8 @@ export interface FilesTable {
   rows_rejected: number | bigint;
   status: 'loaded' | 'failed';
   error: string | null;
+  /** sha256 of a gzip file's decompressed content; null for a file that is not gzip (008_content_hash.sql). */
+  content_hash: string | null;
 }
 
 export interface FileSightingsTable {

@@ -5,12 +5,14 @@ import { metaDb } from '../db/kysely.ts';
 import type { RunContext } from '../run-context.ts';
 import { stepTimer } from '../run-context.ts';
 import { discoverInbox, type InboxEntry } from './discover.ts';
-import { hashFile } from './hash.ts';
+import { hashDelivery } from './hash.ts';
 
 /** One hashed inbox file that a run loads. */
 export interface Candidate {
   readonly entry: InboxEntry & { role: 'delivery' | 'register' };
   readonly hash: string;
+  /** sha256 of a gzip file's decompressed content (null when the file is not gzip): meta.files.content_hash. */
+  readonly content: string | null;
 }
 
 /** An inbox file a run does not load, and why. */
@@ -22,8 +24,8 @@ export interface SkippedFile {
 
 /**
  * Lists and hashes the inbox and decides, per file, whether it is new: the ledger is keyed on
- * content, so a file delivered again (under any name) is skipped. The skipped ones are noted
- * under the first run's id.
+ * content, so a file delivered again (under any name, gzipped or not) is skipped. The skipped
+ * ones are noted under the first run's id.
  */
 export async function findNewFiles(
   conn: DuckDBConnection, config: PipelineConfig, ctx: Pick<RunContext, 'runId' | 'now' | 'log' | 'reach' | 'steps'>,
@@ -37,17 +39,19 @@ export async function findNewFiles(
 
   // Hash everything first: the ledger is keyed on content, not on names.
   const hashed = await Promise.all(
-    entries.map((e) => limit(async () => ({ entry: e, ...(e.role === 'unrecognised' ? { hash: null } : await hashOrError(e.path)) }))),
+    entries.map((e) => limit(async () => ({ entry: e, ...(e.role === 'unrecognised' ? { hash: null, content: null } : await hashOrError(e.path)) }))),
   );
   ctx.reach('after-hashing');
   step('hash', { files: hashed.length });
+  // a loaded file's content is known by its hash and, for a gzip file, its decompressed content's
   const known = new Set(
-    (await meta.selectFrom('meta.files').select('file_hash').where('status', '=', 'loaded').execute()).map((r) => r.file_hash),
+    (await meta.selectFrom('meta.files').select(['file_hash', 'content_hash']).where('status', '=', 'loaded').execute())
+      .flatMap((r) => (r.content_hash === null ? [r.file_hash] : [r.file_hash, r.content_hash])),
   );
   const candidates: Candidate[] = [];
   const thisRun = new Map<string, string>();
   const skipped: SkippedFile[] = [];
-  for (const { entry, hash, error } of hashed) {
+  for (const { entry, hash, content, error } of hashed) {
     if (entry.role === 'unrecognised' || hash === null) {
       const reason = entry.role === 'unrecognised' ? entry.reason : error ?? 'not hashed';
       // An unreadable file is not entered in the ledger: the next run tries it again.
@@ -55,12 +59,15 @@ export async function findNewFiles(
       log.warn({ file: entry.file, reason }, 'file not loaded');
       continue;
     }
-    if (known.has(hash)) {
-      skipped.push({ file: entry.file, outcome: 'already_loaded', detail: 'same content already loaded' });
+    if (known.has(hash) || (content !== null && known.has(content))) {
+      const detail = known.has(hash) ? 'same content already loaded' : 'same content already loaded (decompressed)';
+      skipped.push({ file: entry.file, outcome: 'already_loaded', detail });
       log.debug({ file: entry.file, sha256: hash.slice(0, 12) }, 'already loaded, skipped');
       continue;
     }
-    const first = thisRun.get(hash);
+    // a plain file's hash is its content's; a gzip file's content is what it decompresses to
+    const key = content ?? hash;
+    const first = thisRun.get(key);
     if (first !== undefined && entry.bytes === 0) {
       // Two empty files have the same (empty) content, but "same content as" another broken
       // file would not say that this one is broken too: it fails as empty, on its own.
@@ -73,8 +80,8 @@ export async function findNewFiles(
       log.info({ file: entry.file, same_as: first }, 'same content delivered twice in this run, loaded once');
       continue;
     }
-    thisRun.set(hash, entry.file);
-    candidates.push({ entry: entry as Candidate['entry'], hash });
+    thisRun.set(key, entry.file);
+    candidates.push({ entry: entry as Candidate['entry'], hash, content });
   }
   const already = skipped.filter((x) => x.outcome === 'already_loaded').length;
   if (already) log.info({ files: already }, 'files already loaded (same content), skipped');
@@ -89,12 +96,12 @@ export async function findNewFiles(
   return { candidates, skipped };
 }
 
-/** sha256 of an inbox file, or why it could not be read (permissions, vanished, I/O error). */
-async function hashOrError(path: string): Promise<{ hash: string | null; error?: string }> {
+/** sha256 of an inbox file (and of a gzip file's content), or why it could not be read (permissions, vanished, I/O error). */
+async function hashOrError(path: string): Promise<{ hash: string | null; content: string | null; error?: string }> {
   try {
-    return { hash: await hashFile(path) };
+    return await hashDelivery(path);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    return { hash: null, error: `file could not be read: ${e.code ?? e.message}` };
+    return { hash: null, content: null, error: `file could not be read: ${e.code ?? e.message}` };
   }
 }

@@ -90,7 +90,7 @@ export async function recordLedger(
     ledger.push({
       file_hash: c.hash, file_name: c.entry.file, journal_system: row.system, kind, bytes: c.entry.bytes, run_id: ctx.runId,
       batch_id: ctx.batchId, loaded_at: ctx.now.toISOString(), rows_read: row.read, rows_published: row.published,
-      rows_quarantined: row.quarantined, rows_rejected: row.rejected, status: 'loaded', error: null,
+      rows_quarantined: row.quarantined, rows_rejected: row.rejected, status: 'loaded', error: null, content_hash: c.content,
     });
   }
   const f = files.find((x) => x.read !== x.published + x.quarantined + x.rejected);
