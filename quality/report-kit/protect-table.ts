@@ -30,6 +30,9 @@
 //  5. show again every complementary cell that the shown cells determine anyway: hiding it
 //     protects nothing, and showing what a reader can compute tells nothing new (the determined
 //     cells stay the same), so no hidden cell is left that can be recomputed.
+// A cell a reader may know from another output (a batch's published rows are in its Parquet) is
+// counted as shown by the heuristic and the audit, whether this output shows it or not: it is
+// never a complement, since hiding it here hides nothing from whoever holds the other output.
 // Only primary cells have to stay undetermined: a complement is no secret, it is hidden to keep a
 // small count from being recomputed, and the audit checks exactly that. Requiring complements to
 // be undetermined as well (as this function once did) hid complements of complements until a
@@ -50,6 +53,12 @@ export interface TableToProtect {
   readonly relations: readonly AdditiveRelation[];
   /** Cells the output does not show anyway (they are unknowns to a reader, and never primary). */
   readonly notShown?: Iterable<string>;
+  /**
+   * Cells a reader may know from another output (the rows a batch publishes are in its
+   * Parquet): the audit counts them as shown, so they never protect a small count as a
+   * complement; one of 1-4 is still not shown here.
+   */
+  readonly known?: Iterable<string>;
 }
 
 export interface ProtectedTable {
@@ -91,11 +100,13 @@ export function protectTable(table: TableToProtect): ProtectedTable {
     seen.add(key);
   }
   const notShown = new Set(table.notShown ?? []);
+  const known = new Set(table.known ?? []);
   const one = protectCells({
     cells: new Map([...members.keys()].map((id) => [id, table.cells.get(id) ?? 0])),
     relations,
-    // a cell is not shown when none of its names is
+    // a cell is not shown when none of its names is, and known when one of them is
     notShown: [...members].filter(([, names]) => names.every((n) => notShown.has(n))).map(([id]) => id),
+    known: [...members].filter(([, names]) => names.some((n) => known.has(n))).map(([id]) => id),
   });
   const named = (set: ReadonlySet<string>) => new Set([...set].flatMap((id) => members.get(id) ?? [id]));
   const hidden = new Set([...named(one.hidden), ...notShown]);
@@ -106,8 +117,11 @@ function protectCells(table: TableToProtect): ProtectedTable {
   const { cells, relations } = table;
   // a rest cell of parts that add up to more than their total is negative: it weighs by size
   const valueOf = (id: string) => Math.abs(cells.get(id) ?? 0);
-  const primary = new Set([...cells].filter(([, v]) => isSmallCount(v)).map(([id]) => id));
-  const hidden = new Set<string>([...primary, ...(table.notShown ?? [])]);
+  const known = new Set(table.known ?? []);
+  const primary = new Set([...cells].filter(([id, v]) => isSmallCount(v) && !known.has(id)).map(([id]) => id));
+  const hidden = new Set<string>([...primary, ...[...(table.notShown ?? [])].filter((id) => !known.has(id))]);
+  // a cell that can be hidden to protect another: neither hidden already nor known from elsewhere
+  const hideable = (id: string) => !hidden.has(id) && !known.has(id);
   // What the heuristic keeps from being alone in a relation: the small cells and the complements
   // chosen for them (a complement alone is a cheap sign that the small count behind it can be
   // recomputed; the audit decides). A cell that is merely not shown is an unknown to a reader
@@ -143,10 +157,10 @@ function protectCells(table: TableToProtect): ProtectedTable {
   const smallestShown = (members: readonly string[]): string | undefined => {
     let best: string | undefined;
     for (const m of members.slice(1)) {
-      if (hidden.has(m) || valueOf(m) === 0) continue;
+      if (!hideable(m) || valueOf(m) === 0) continue;
       if (better(m, best)) best = m;
     }
-    if (best === undefined && !hidden.has(members[0]!) && valueOf(members[0]!) !== 0) best = members[0];
+    if (best === undefined && hideable(members[0]!) && valueOf(members[0]!) !== 0) best = members[0];
     return best;
   };
   const toFixedPoint = () => {
@@ -192,7 +206,7 @@ function protectCells(table: TableToProtect): ProtectedTable {
         for (const members of membersOf) {
           if (!members.some((m) => hidden.has(m) && root(m) === group)) continue;
           for (const m of members.slice(1)) {
-            if (hidden.has(m) || valueOf(m) === 0) continue;
+            if (!hideable(m) || valueOf(m) === 0) continue;
             if (better(m, pick)) pick = m;
           }
         }
@@ -201,7 +215,7 @@ function protectCells(table: TableToProtect): ProtectedTable {
         // Only zeros are left to hide: a hidden 0 is an unknown to a reader like any other count.
         for (const members of membersOf) {
           if (!members.some((m) => hidden.has(m) && root(m) === group)) continue;
-          for (const m of members) if (!hidden.has(m) && (pick === undefined || totals(m) < totals(pick) || (totals(m) === totals(pick) && m < pick))) pick = m;
+          for (const m of members) if (hideable(m) && (pick === undefined || totals(m) < totals(pick) || (totals(m) === totals(pick) && m < pick))) pick = m;
         }
       }
       if (pick !== undefined) {
@@ -219,6 +233,8 @@ function protectCells(table: TableToProtect): ProtectedTable {
     hidden.delete(id);
     sensitive.delete(id);
   }
+  // a small count known elsewhere is still not shown here: the other output may be out of reach
+  for (const id of known) if (isSmallCount(cells.get(id) ?? 0)) hidden.add(id);
   return { primary, hidden, sensitive, isShown: (id) => !hidden.has(id) };
 }
 
@@ -351,6 +367,8 @@ export class TableBuilder {
   readonly cells = new Map<string, number>();
   readonly relations: AdditiveRelation[] = [];
   readonly notShown = new Set<string>();
+  /** Cells a reader may know from another output (TableToProtect.known). */
+  readonly known = new Set<string>();
 
   cell(id: string, value: number): string {
     this.cells.set(id, value);
@@ -368,7 +386,7 @@ export class TableBuilder {
   }
 
   protect(): ProtectedTable {
-    return protectTable({ cells: this.cells, relations: this.relations, notShown: this.notShown });
+    return protectTable({ cells: this.cells, relations: this.relations, notShown: this.notShown, known: this.known });
   }
 }
 

@@ -62,4 +62,17 @@ describe('the shareable quality report of an outside reviewer\'s night', () => {
     });
     if (total !== null && others.every((n) => n !== null)) expect(total - others.reduce((s, n) => s + n!, 0)).not.toBe(hidden);
   });
+
+  it('does not give a kind\'s quarantined rows back from its published rows (in the batch and the campaign) and its rows checked', () => {
+    // the reviewer's D3: the campaign's 696 published diagnoses and the checks' 700 rows checked gave 4
+    const truth = full.accounting.kinds.find((k) => k.kind === 'diagnoser')!;
+    expect(truth).toMatchObject({ published: 696, quarantined: 4 });
+    const checks = [...shared.problems, ...shared.passed] as ReportCheck[];
+    for (const k of full.accounting.kinds) {
+      if (!isSmallCount(k.quarantined!)) continue;
+      for (const c of checks.filter((x) => x.kind === k.kind && x.denominator !== null)) {
+        expect(c.denominator! - k.published!, `${c.checkId}: ${c.denominator} rows checked`).not.toBe(k.quarantined);
+      }
+    }
+  });
 });
