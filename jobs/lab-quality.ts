@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { ConfigError, UsageError } from '../config/errors.ts';
 import { KINDS, loadConfig, sizeInBytes, type Delivery } from '../config/load.ts';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
+import { isGzipPath } from '../transforms/ingest/content-stream.ts';
 import { hashDelivery } from '../transforms/ingest/hash.ts';
 import { loadCatalogue } from '../transforms/reference/npu-catalogue.ts';
 import { writeReferenceTables } from '../transforms/reference/layouts.ts';
@@ -170,7 +171,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
       const key = content ?? hash;
       const first = firstOf.get(key);
       if (first === undefined) firstOf.set(key, input.file);
-      else ignored.push({ file: input.file, reason: `same content as ${first} (SHA-256${/\.gz$/i.test(input.file) || /\.gz$/i.test(first) ? ' of the decompressed content' : ''}): read once` });
+      else ignored.push({ file: input.file, reason: `same content as ${first} (SHA-256${isGzipPath(input.file) || isGzipPath(first) ? ' of the decompressed content' : ''}): read once` });
       return first === undefined;
     });
     if (hashed.length < everyFile.length) log.warn({ files: everyFile.length - hashed.length }, 'files with the same content as another were read once');

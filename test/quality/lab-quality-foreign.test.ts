@@ -5,6 +5,7 @@
 // results). Every expected figure is worked out by hand from the rows written here.
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCheckMapping, runLabQuality, type LabQualityResult } from '../../jobs/lab-quality.ts';
@@ -548,6 +549,17 @@ describe('honest outputs', () => {
     expect(zipped).toEqual({ file: 'labevents.csv.gz', reason: `same content as ${read.file} (SHA-256 of the decompressed content): read once` });
     expect(result.outputs.text).toContain(`files not read: 2 (`);
     expect(await readFile(result.outputs.report, 'utf8')).toContain('read once');
+  }, 120_000);
+
+  it('reads a gzip file named in capitals, as a Windows system writes it (LABEVENTS [1].CSV.GZ)', async () => {
+    const ws = await workspace();
+    await hospital(ws, 'dates_shifted: true');
+    await rm(join(ws.inbox, 'export', 'labevents.csv'));
+    await writeFile(join(ws.inbox, 'export', 'LABEVENTS [1].CSV.GZ'), gzipSync(LABEVENTS));
+    const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('dates_shifted: true').replace('files: "labevents*.csv"', 'files: "*.CSV.GZ"'));
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
+    expect(result.files.map((f) => [f.file, f.read, f.error])).toEqual([['LABEVENTS [1].CSV.GZ', 5, null]]);
+    expect(result.outputs.summary.rowsRead).toBe(5);
   }, 120_000);
 
   it('names the column a CPR number was found in, in the flagged rows, and masks the number', async () => {

@@ -1,6 +1,7 @@
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
+import { isGzipPath } from './content-stream.ts';
 import { hasIdentifier, maskIdentifiers } from '../privacy/identifiers.ts';
 import type { Delivery, PipelineConfig } from '../../config/load.ts';
 
@@ -42,7 +43,7 @@ export async function discoverInbox(config: PipelineConfig): Promise<InboxEntry[
     const bytes = info.size;
     // Size and mtime as listed: staging compares them again to catch a file still being written.
     const mtimeMs = info.mtimeMs;
-    const contentBytes = info.isFile() && path.endsWith('.gz') ? await gzipContentBytes(path, bytes) : bytes;
+    const contentBytes = info.isFile() && isGzipPath(path) ? await gzipContentBytes(path, bytes) : bytes;
     if (hasIdentifier(file)) {
       // Its name would reach the ledger, the manifest and the published rows: not loaded, and
       // named only masked from here on.

@@ -6,9 +6,8 @@
 // Surveyed first, such a file is read from a copy instead: a line that is not UTF-8 decoded as
 // Windows-1252 (said in the report), a line too long to read emptied and rejected on its own with
 // its number and size; every other line as it is, at its own number.
-import { createReadStream, createWriteStream } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createWriteStream } from 'node:fs';
+import { contentStream } from './content-stream.ts';
 import { Utf8Check } from './utf8-check.ts';
 import { copyPlace, type Transcoded } from './windows-1252.ts';
 
@@ -28,8 +27,7 @@ async function eachLine(
   onLine: (line: number, bytes: number, utf8: boolean, content: Buffer | null, head: Buffer) => void | Promise<void>,
   chunkBytes: number,
 ): Promise<void> {
-  let stream: Readable = createReadStream(path, { highWaterMark: chunkBytes });
-  if (/\.gz$/i.test(path)) stream = stream.pipe(createGunzip());
+  const stream = contentStream(path, chunkBytes);
   let line = 1;
   let bytes = 0;
   let parts: Buffer[] = [];

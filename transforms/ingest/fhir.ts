@@ -2,15 +2,13 @@
 // the lab staging table. Lines are read the way the pipeline reads NDJSON (one line = one
 // record, numbered from 1), so a broken line is rejected with its number; the mapping of an
 // Observation onto the canonical columns is SQL (sql/fhir_observations.sql).
-import { createReadStream } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import type { Readable } from 'node:stream';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createGunzip } from 'node:zlib';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from '../db/connection.ts';
+import { contentStream } from './content-stream.ts';
 import { readStart, utf16Of, wrongEncoding } from './header.ts';
 import type { FhirLineSurvey } from './fhir-lines.ts';
 import { literalPath } from './literal-path.ts';
@@ -55,12 +53,6 @@ function typeOf(value: unknown): string | undefined {
   return typeof type === 'string' ? type : undefined;
 }
 
-/** A file's bytes, gunzipped when it ends in .gz. */
-function streamOf(path: string): Readable {
-  const stream: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
-  return /\.gz$/i.test(path) ? stream.pipe(createGunzip()) : stream;
-}
-
 /**
  * How a file holds FHIR Observations, when it does:
  * - 'ndjson': a resource per line (a bulk export's Observation.ndjson), with an Observation among
@@ -98,7 +90,7 @@ async function utf16Fhir(path: string): Promise<boolean> {
  * which), false when a line is no JSON resource.
  */
 async function ndjsonOf(path: string): Promise<boolean | string> {
-  const stream = streamOf(path);
+  const stream = contentStream(path);
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   let bytes = 0;
   const types = new Set<string>();
@@ -132,7 +124,7 @@ async function ndjsonOf(path: string): Promise<boolean | string> {
 async function documentOf(path: string): Promise<'document' | { notRead: string } | null> {
   const chunks: Buffer[] = [];
   let size = 0;
-  const stream = streamOf(path);
+  const stream = contentStream(path);
   try {
     for await (const chunk of stream) {
       size += (chunk as Buffer).length;
@@ -167,7 +159,7 @@ async function documentOf(path: string): Promise<'document' | { notRead: string 
  */
 export async function readDocumentAsLine(path: string, dir: string): Promise<{ path: string; lines: number }> {
   const chunks: Buffer[] = [];
-  for await (const chunk of streamOf(path)) chunks.push(chunk as Buffer);
+  for await (const chunk of contentStream(path)) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8').replace(/^\uFEFF/, '');
   let out = '';
   let from = 0;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+import { isGzipPath } from './content-stream.ts';
 
 /** sha256 of a file's content: the ledger key, whatever the file is called. */
 export async function hashFile(path: string): Promise<string> {
@@ -17,7 +18,7 @@ export async function hashFile(path: string): Promise<string> {
  * says what is wrong with it).
  */
 export async function hashDelivery(path: string): Promise<{ hash: string; content: string | null }> {
-  if (!/\.gz$/i.test(path)) return { hash: await hashFile(path), content: null };
+  if (!isGzipPath(path)) return { hash: await hashFile(path), content: null };
   const raw = createHash('sha256');
   const content = createHash('sha256');
   try {

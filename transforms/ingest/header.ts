@@ -1,6 +1,4 @@
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { contentStream, isGzipPath } from './content-stream.ts';
 
 /** The first bytes of a zip archive (a local file header, PKWARE's APPNOTE 4.3.7). */
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
@@ -46,7 +44,7 @@ function named(columns: readonly string[]): string[] {
 export async function wrongEncoding(path: string, encoding: 'utf-8' | 'latin-1', declaredBy = 'as its layout says'): Promise<string | null> {
   const { head } = await readStart(path, (_buf, read) => read >= 4096);
   if (head[0] === 0x1f && head[1] === 0x8b) {
-    return path.endsWith('.gz')
+    return isGzipPath(path)
       ? 'the file is gzip-compressed twice: deliver it compressed once'
       : 'the file is gzip-compressed, but its name does not end in .gz: deliver it named .gz, or uncompressed';
   }
@@ -83,8 +81,7 @@ export function utf16Of(head: Buffer): { readonly encoding: 'utf-16le' | 'utf-16
 
 /** The first bytes of a file (gzip-aware), read until `enough` says so or the file ends. */
 export async function readStart(path: string, enough: (chunk: Buffer, read: number) => boolean): Promise<{ head: Buffer; total: number }> {
-  let stream: Readable = createReadStream(path, { highWaterMark: 64 * 1024 });
-  if (path.endsWith('.gz')) stream = stream.pipe(createGunzip());
+  const stream = contentStream(path, 64 * 1024);
   const chunks: Buffer[] = [];
   let total = 0;
   try {

@@ -1,7 +1,6 @@
-import { createReadStream } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { contentStream, isGzipPath } from './content-stream.ts';
 import { Utf8Check } from './utf8-check.ts';
 
 /** What one pass over a delivered file's content (decompressed when gzip) found. */
@@ -117,10 +116,9 @@ export async function scanFile(
       done();
     },
   });
-  const gzip = path.endsWith('.gz');
+  const gzip = isGzipPath(path);
   try {
-    if (gzip) await pipeline(createReadStream(path), createGunzip(), sink);
-    else await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), sink);
+    await pipeline(contentStream(path), sink);
     const problem = bytes > 0 && onlyNul ? `the file holds nothing but NUL bytes (${bytes} of them): not a delivery` : null;
     if (lineBytes > 0) ended(line, lineBytes, lastByte); // a last line without a line break
     const counted = maxLine !== Infinity && longLine === null && !quote && crs === crlfs;

@@ -7,6 +7,7 @@ import {
 import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
 import { MAX_LINE_BYTES, scanFile } from './scan-file.ts';
 import { MAX_HEADER_BYTES, hasColumn, readHeader, repeatedColumns, wrongEncoding } from './header.ts';
+import { isGzipPath } from './content-stream.ts';
 import { literalPath } from './literal-path.ts';
 import { localToUtcSql, OFFSETS_FROM_BYTES, zoneOffsets } from './local-time.ts';
 import { isNotLatin1, transcodeMixed, transcodeWindows1252, type Transcoded } from './windows-1252.ts';
@@ -510,7 +511,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   let ndjsonLines: number | null = null;
   let ndjsonLong = false;
   if (csv) ({ fileColumns, nulBytes } = await checkCsvFile(target, ctx, warnings));
-  else if (layout.format === 'ndjson' || ctx.path.endsWith('.gz')) {
+  else if (layout.format === 'ndjson' || isGzipPath(ctx.path)) {
     const ndjson = layout.format === 'ndjson';
     const scan = await scanFile(ctx.path, { jsonEscapes: ndjson, maxBytes: ctx.maxFileBytes, countLines: ndjson, ...(ndjson ? { maxLineBytes: MAX_RECORD_BYTES } : {}) });
     if (scan.problem) throw new FileRejected(scan.problem);

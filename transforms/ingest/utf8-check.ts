@@ -6,9 +6,7 @@
 // is read as UTF-8, with a warning that says so; and a file that is not UTF-8 as a whole but holds
 // UTF-8 sequences (a Latin-1 file another program appended UTF-8 lines to) is read line by line.
 import { isAscii, isUtf8 } from 'node:buffer';
-import { createReadStream } from 'node:fs';
-import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { contentStream } from './content-stream.ts';
 
 // A UTF-8 sequence of two, three or four bytes, as its bytes read one character each (latin1).
 const UTF8_SEQUENCE = /[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3}/;
@@ -85,8 +83,7 @@ export const READ_PER_LINE = 'read line by line: the file its layout declares La
 /** A file's verdict (gzip-aware), read until it is decided or the file ends. */
 export async function fileEncoding(path: string): Promise<'utf-8' | 'ascii' | 'mixed' | 'other'> {
   const check = new Utf8Check();
-  let stream: Readable = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (path.endsWith('.gz')) stream = stream.pipe(createGunzip());
+  const stream = contentStream(path);
   try {
     for await (const chunk of stream) {
       check.push(chunk as Buffer);

@@ -6,14 +6,14 @@
 // does staging: a file DuckDB turns down is decoded as Windows-1252 into a UTF-8 copy and read
 // from that. Both decodings agree on every other byte, so a file without such bytes reads the
 // same either way.
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { contentStream } from './content-stream.ts';
 
 /** DuckDB's message for a Latin-1 file with a byte that ISO 8859-1 does not define as text. */
 export function isNotLatin1(err: unknown): boolean {
@@ -87,10 +87,7 @@ export async function copyPlace(path: string, prefix: string, dir?: string): Pro
 /** Streams `path` (gunzipped when .gz) through `decode` into the copy, which is removed again if that fails. */
 async function writeCopy(path: string, decode: Transform, copy: Transcoded): Promise<Transcoded> {
   try {
-    const source = createReadStream(path);
-    const sink = createWriteStream(copy.path, { mode: 0o600 });
-    if (/\.gz$/i.test(path)) await pipeline(source, createGunzip(), decode, sink);
-    else await pipeline(source, decode, sink);
+    await pipeline(contentStream(path), decode, createWriteStream(copy.path, { mode: 0o600 }));
   } catch (err) {
     await copy.remove();
     throw err;

@@ -12,6 +12,7 @@ import { unknownKeys } from '../../config/keys.ts';
 import { sqlString } from '../db/connection.ts';
 import { loincProblem } from './loinc.ts';
 import { loadSpecialties } from './specialties.ts';
+import { isGzipPath } from '../ingest/content-stream.ts';
 
 /** The project's catalogue, beside the specialty list it refers to. */
 export const defaultCataloguePath = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'config', 'reference', 'npu-catalogue.yaml');
@@ -450,7 +451,7 @@ export async function checkAgainstOfficial(conn: DuckDBConnection): Promise<Arra
 
 async function firstLine(path: string): Promise<string> {
   let data = await readFile(path);
-  if (path.endsWith('.gz')) data = gunzipSync(data);
+  if (isGzipPath(path)) data = gunzipSync(data);
   const text = data.subarray(0, 64 * 1024).toString('latin1');
   return text.split(/\r?\n/, 1)[0] ?? '';
 }
