@@ -11,15 +11,18 @@ import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { QualityReportData, ReportCheck } from '../../quality/reports/run/collect.ts';
 import { isSmallCount } from '../../quality/report-kit/suppress.ts';
+import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
 
 const run = promisify(execFile);
 
 describe('the shareable quality report of an outside reviewer\'s night', () => {
   let shared: QualityReportData;
   let full: QualityReportData;
+  let db: string;
 
   beforeAll(async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fangst-shareable-'));
+    db = join(dir, 'db.duckdb');
     await cp(join('test', 'fixtures', 'shareable-outside', 'inbox'), join(dir, 'inbox'), { recursive: true });
     await run(process.execPath, ['jobs/fangst.js', 'nightly', '--inbox', join(dir, 'inbox'), '--db', join(dir, 'db.duckdb'),
       '--outbox', join(dir, 'outbox'), '--reports', join(dir, 'reports')], { env: { ...process.env, FANGST_PSEUDONYM_KEY: 'shareable-outside-test-key-0123456789' } });
@@ -73,6 +76,20 @@ describe('the shareable quality report of an outside reviewer\'s night', () => {
       for (const c of checks.filter((x) => x.kind === k.kind && x.denominator !== null)) {
         expect(c.denominator! - k.published!, `${c.checkId}: ${c.denominator} rows checked`).not.toBe(k.quarantined);
       }
+    }
+  });
+
+  it('does not give the quarantined diagnoses back from the marked ones the campaign counts among the published', async () => {
+    // the reviewer's D3 again: 553 marked rows checked against the campaign's 549 marked published
+    const marked = await withDatabase(db, async (_d, conn) => {
+      const [row] = await queryRows<{ n: number }>(conn, `select count(*)::int as n from core.diagnoser where kind in ('A', 'B')`);
+      return row!.n;
+    });
+    expect(marked).toBe(549);
+    const checks = [...shared.problems, ...shared.passed] as ReportCheck[];
+    expect(full.problems.find((c) => c.checkId === 'diagnoser.marked_share')?.numerator ?? full.passed.find((c) => c.checkId === 'diagnoser.marked_share')?.numerator).toBe(553);
+    for (const c of checks.filter((x) => x.kind === 'diagnoser' && x.numerator !== null)) {
+      expect(c.numerator! - marked, `${c.checkId}: ${c.numerator}`).not.toBe(4);
     }
   });
 });

@@ -174,6 +174,11 @@ export interface ReportRows {
   readonly clinics: readonly { check_id: string; sor_code: string; name: string | null; journal_system: string | null; numerator: number | null; denominator: number | null; percent: number | null; outcome: string }[];
   /** Findings per check and reason. */
   readonly reasons: readonly { check_id: string; kind: string; reason: string; n: number }[];
+  /**
+   * The run's published diagnoses marked A or B, nationally ('national'), per journal system
+   * ('system:<name>') and per clinic ('clinic:<SOR code>'): what the campaign counts of this batch.
+   */
+  readonly markedPublished: readonly { scope: string; n: number }[];
   readonly timeZone: string;
 }
 
@@ -299,7 +304,14 @@ export async function queryReport(conn: DuckDBConnection, runIdOpt?: string, tim
      qualify row_number() over (partition by check_id, kind order by n desc, reason) <= ${reasonsPerCheck + 1}
      order by check_id, kind, n desc, reason`,
   );
-  return { run, results, trends, pipeline, alerts, samples, runs, volume, volumeAfterRunDay, files, sightings, clinics, reasons, timeZone };
+  const markedPublished = run.batch_id === null ? [] : await queryRows<ReportRows['markedPublished'][number]>(
+    conn,
+    `select case when grouping(journal_system) = 0 then 'system:' || journal_system when grouping(sor_code) = 0 then 'clinic:' || sor_code else 'national' end as scope,
+            count(*) filter (where kind in ('A', 'B'))::double as n
+     from core.diagnoser where ${await batchRows(conn, 'diagnoser', run.batch_id)}
+     group by grouping sets ((), (journal_system), (sor_code))`,
+  );
+  return { run, results, trends, pipeline, alerts, samples, runs, volume, volumeAfterRunDay, files, sightings, clinics, reasons, markedPublished, timeZone };
 }
 
 /** The report document from the queried rows: with `shareable`, without identifiers and small counts. */
@@ -328,7 +340,9 @@ export function shapeReport(rows: ReportRows, shareable: boolean, context: Repor
   const clinicsOf = topClinics(rows.clinics, national);
   const accounts = accountsOf(rows.files);
   const table = shareable
-    ? disclosureTable(results, new Set(national.filter((r) => isPartOfRows(r.check_type)).map((r) => r.check_id)), { clinics: clinicsOf, findings: findingsOf, accounts })
+    ? disclosureTable(results, new Set(national.filter((r) => isPartOfRows(r.check_type)).map((r) => r.check_id)), {
+      clinics: clinicsOf, findings: findingsOf, accounts, markedPublished: rows.markedPublished,
+    })
     : null;
   const shown = (checkId: string, scope: string, what: 'num' | 'den') => table === null || table.isShown(cellId(checkId, scope, what));
 
@@ -583,6 +597,7 @@ function disclosureTable(
     clinics: ReadonlyMap<string, ReportRows['clinics'][number][]>;
     findings: ReadonlyMap<string, { reason: string; n: number }[]>;
     accounts: { total: Account; kinds: readonly Account[] };
+    markedPublished: ReportRows['markedPublished'];
   },
 ): ProtectedTable {
   const t = new TableBuilder();
@@ -666,6 +681,26 @@ function disclosureTable(
   // instead. (Every kind's published rows are in its batch, but whoever gets the Parquet sees
   // the rows themselves: treating those as known hid a third more of the samples' report.)
   t.known.add(accountCell('diagnoser', 'published'));
+  // ... and the marked ones among them, nationally, per system and per clinic (the campaign's
+  // pseudonyms are the report's). A diagnoser count of this report that is those and at most
+  // the quarantined rows (the checks of A/B marking count them among all rows checked) differs
+  // from them by marked rows quarantined, a count to protect like any other.
+  const quarantinedDiagnoses = more.accounts.kinds.find((a) => a.kind === 'diagnoser')?.quarantined ?? 0;
+  const marked = new Map(more.markedPublished.map((m) => [m.scope, m.n]));
+  for (const r of usable) {
+    if (r.kind !== 'diagnoser' || r.scope_level !== 'national') continue;
+    const extra = Number(r.numerator) - (marked.get('national') ?? Number.NaN);
+    if (!(extra >= 0 && extra <= quarantinedDiagnoses)) continue;
+    const scopesOf = [...usable.filter((x) => x.check_id === r.check_id).map(scopes), ...(more.clinics.get(r.check_id) ?? []).map((c) => `clinic:${c.sor_code}`)];
+    for (const scope of scopesOf) {
+      const n = marked.get(scope);
+      const num = cellId(r.check_id, scope, 'num');
+      if (n === undefined || !t.cells.has(num)) continue;
+      const published = t.cell(`campaign\u0000${scope}\u0000marked`, n);
+      t.known.add(published);
+      t.sum(num, [published]);
+    }
+  }
   // A failing error check of row scope quarantines its failing rows: a kind's quarantined rows
   // are those and others (rows of other such checks, duplicates, a held kind); with no others,
   // the check's count is the kind's quarantined count.
