@@ -460,6 +460,26 @@ describe('a FHIR result without a value that says why', () => {
     const csv = await readFile(join(out, 'flagged-rows.csv'), 'utf8');
     expect(csv).toContain('no value: dataAbsentReason error (Error)');
   }, 120_000);
+
+  it('counts a preliminary result whose value is temp-unknown as not yet answered, not as a missing value', async () => {
+    const ws = await workspace();
+    const base = { resourceType: 'Observation', subject: { reference: 'Patient/p1' }, effectiveDateTime: '2025-03-04T08:15:00+01:00',
+      code: { coding: [{ system: 'http://loinc.org', code: '2823-3', display: 'Potassium' }] } };
+    const tempUnknown = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/data-absent-reason', code: 'temp-unknown', display: 'Temporarily Unknown' }] };
+    const lines = [
+      { ...base, id: 'p1', status: 'preliminary', dataAbsentReason: tempUnknown },
+      { ...base, id: 'p2', status: 'registered' },
+      { ...base, id: 'f1', status: 'final', valueQuantity: { value: 4.1, unit: 'mmol/L' } },
+      { ...base, id: 'f2', status: 'final', dataAbsentReason: { coding: [{ code: 'error' }] } },
+    ];
+    const file = await ws.put('Observation.ndjson', `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 4, usable: 1, unusable: 1, pending: 2 });
+    const missing = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string }>(conn,
+      `select r.record_id from lab.row_findings as f join lab.results as r using (row_id) where f.check_name = 'value_missing' order by 1`));
+    expect(missing).toEqual([{ record_id: 'f2' }]);
+  }, 120_000);
 });
 
 // Two folders named on the command line may each hold a file of one name (an export per site,

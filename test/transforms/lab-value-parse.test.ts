@@ -88,8 +88,12 @@ describe('lab_value_parse: the spellings of the clinics', () => {
   it('marks placeholders and not-yet-answered results as pending', async () => {
     const got = await parse([
       { value: '*****' }, { value: '***' }, { value: '', status: 'proeve_modtaget' }, { value: null, status: 'registered' },
+      // an interim answer without its value yet
+      { value: '', status: 'svar_midlertidigt' }, { value: null, status: 'preliminary' },
+      // a final answer without a value is missing, not pending
+      { value: '', status: 'svar_endeligt' },
     ]);
-    expect(got.map((p) => p.state)).toEqual(['pending', 'pending', 'pending', 'pending']);
+    expect(got.map((p) => p.state)).toEqual(['pending', 'pending', 'pending', 'pending', 'pending', 'pending', 'unparseable']);
   });
 
   it("reads a Danish report's abbreviations with a full stop and its trace '(+)'", async () => {

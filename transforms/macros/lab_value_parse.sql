@@ -7,7 +7,9 @@
 --                -> qualitative in one spelling (neg, pos, spor, 1+..4+, normal); and any non-empty
 --                text with operator 'coded' (a coded answer, FHIR valueCodeableConcept: 'Never smoker')
 --                -> that spelling when it is one, else the text in lower case
---   pending      '*****' (not yet answered), or an empty value while status is proeve_modtaget/registered
+--   pending      '*****' (not yet answered), or an empty value while the status says the sample is in
+--                (proeve_modtaget, registered) or the answer is interim (svar_midlertidigt, preliminary:
+--                a FHIR preliminary result whose value is temp-unknown is not yet answered, not missing)
 --   unparseable  anything else; num, comparator and qualitative are null and the caller keeps value_text.
 -- decimal_sep is the source's decimal separator: ',' accepts '1.234,5' and '1 234,5'; '.' accepts '1,234.5';
 -- null accepts either separator but no thousands separator (FHIR and other machine formats).
@@ -99,7 +101,7 @@ create or replace macro _lab_result(state, num, comparator, qualitative) as
 create or replace macro _lab_decide(s, opc, txc, num, q, st) as
     case
         when s <> '' and replace(s, '*', '') = '' then _lab_result('pending', null, null, null)
-        when s = '' and st in ('proeve_modtaget', 'registered') then _lab_result('pending', null, null, null)
+        when s = '' and st in ('proeve_modtaget', 'registered', 'svar_midlertidigt', 'preliminary') then _lab_result('pending', null, null, null)
         -- a coded answer is an answer, whatever its words (a number in it is a code, not a value)
         when opc = 'coded' and s <> '' then _lab_result('qualitative', null, null, coalesce(q, lower(s)))
         when s = '' or opc = '?' or (txc <> '' and opc <> '' and txc <> opc) then _lab_result('unparseable', null, null, null)
