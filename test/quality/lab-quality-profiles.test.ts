@@ -169,3 +169,22 @@ describe('two names of one unit', () => {
     expect(result.outputs.summary.codeProfiles.map((p) => [p.unit, p.mainUnit, p.verdict])).toEqual(expect.arrayContaining([['mEq/L', 'mmol/L', null]]));
   }, 120_000);
 });
+
+describe('two units in equal numbers', () => {
+  it('take the catalogue\'s unit as the main one, and flag the other', async () => {
+    const ws = await workspace();
+    // glucose (LOINC 2345-7, linked to P-Glucose NPU02192 in mmol/L): six results in mg/dL, six in mmol/L
+    const rows = ['Id,Pt,Code,System,Val,Unit'];
+    for (let i = 0; i < 6; i++) rows.push(`d${i},P${i},2345-7,LOINC,${90 + 4 * i},mg/dL`, `m${i},Q${i},2345-7,LOINC,${(5 + 0.2 * i).toFixed(1)},mmol/L`);
+    await ws.put('export/results.csv', `${rows.join('\n')}\n`);
+    const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, code_system: System, value: Val, unit: Unit }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    expect(result.outputs.summary.codeProfiles.filter((p) => p.analysis === 'NPU02192').map((p) => [p.unit, p.mainUnit]).sort())
+      .toEqual([['mg/dL', 'mmol/L'], ['mmol/L', 'mmol/L']]);
+    const flagged = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string }>(conn, `
+      select r.record_id from lab.row_findings as f join lab.results as r using (row_id) where f.check_name = 'unit_mixed' order by 1`));
+    expect(flagged.map((f) => f.record_id)).toEqual(['d0', 'd1', 'd2', 'd3', 'd4', 'd5']);
+  }, 120_000);
+});

@@ -4,7 +4,8 @@
 -- no second unit): the unit's share of them, and a robust picture of its numeric values
 -- (median, MAD, percentiles) that outliers are judged against.
 -- A unit that is not the analysis' main one (the most results with a value, numeric or
--- censored: a low-value analysis such as CRP is mostly '<5') is compared with it: the ratio
+-- censored: a low-value analysis such as CRP is mostly '<5'; on a tie the catalogue's unit) is
+-- compared with it: the ratio
 -- of the two medians against the factors the catalogue knows between the two units
 -- (lab.known_factors; the analysis' own factor first) says whether the values follow their
 -- labels (`as_labelled`: mixed units, convertible), look like the main unit's although the
@@ -26,6 +27,8 @@ groups as (
         unit_norm,
         count(*) as n,
         count(*) filter (where value_state = 'numeric' and value_num is not null) as n_numeric,
+        -- the catalogue's unit for the analysis: it is the main one when two units tie
+        bool_or(unit_status = 'canonical') as canonical,
         median(value_num) filter (where value_state = 'numeric') as median,
         quantile_cont(value_num, [0.05, 0.25, 0.75, 0.95]) filter (where value_state = 'numeric') as q,
     from results
@@ -48,9 +51,9 @@ profiled as (
         s.mad,
         g.n / sum(g.n) over (partition by g.analysis) as share,
         count(*) over (partition by g.analysis) as units,
-        first_value(g.unit_norm) over (partition by g.analysis order by g.n desc, g.n_numeric desc, g.unit_norm nulls last) as main_unit,
-        first_value(g.median) over (partition by g.analysis order by g.n desc, g.n_numeric desc, g.unit_norm nulls last) as main_median,
-        first_value(g.n_numeric) over (partition by g.analysis order by g.n desc, g.n_numeric desc, g.unit_norm nulls last) as main_numeric,
+        first_value(g.unit_norm) over (partition by g.analysis order by g.n desc, g.n_numeric desc, g.canonical desc, g.unit_norm nulls last) as main_unit,
+        first_value(g.median) over (partition by g.analysis order by g.n desc, g.n_numeric desc, g.canonical desc, g.unit_norm nulls last) as main_median,
+        first_value(g.n_numeric) over (partition by g.analysis order by g.n desc, g.n_numeric desc, g.canonical desc, g.unit_norm nulls last) as main_numeric,
     from groups as g
     left join spread as s on s.analysis = g.analysis and s.unit_norm is not distinct from g.unit_norm
 ),
