@@ -376,6 +376,9 @@ describe('a bulk NDJSON that opens with another resource', () => {
     expect(result.files).toEqual([{ file: 'export.ndjson', role: 'fhir', system: 'FHIR', read: 2, rejected: 0, error: null, setApart: 100 }]);
     expect(result.outputs.summary).toMatchObject({ rowsRead: 2, usable: 2 });
     expect(result.outputs.summary.setApart).toEqual([{ reason: 'another resource than Observation', category: null, code: 'Patient', name: null, rows: 100 }]);
+    // the terminal calls them what they are, not Observations
+    expect(result.outputs.text).toContain('FHIR resources other than Observation set apart (not counted): 100 (Patient 100)');
+    expect(result.outputs.text).not.toContain('FHIR Observations set apart');
   }, 120_000);
 });
 

@@ -194,6 +194,9 @@ export async function readDocumentAsLine(path: string, dir: string): Promise<{ p
  */
 export const FHIR_SET_APART = 'lab.fhir_set_apart';
 
+/** The reason a resource of another type than Observation is set apart (its `code` is the type). */
+export const FHIR_OTHER_RESOURCE = 'another resource than Observation';
+
 /**
  * What a FHIR result carries beyond the staging columns, one row per staged result: the
  * Observation a component result belongs to (parent_record_id), the Observation's category, and
@@ -351,7 +354,7 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext, s
       from ${lines}
       where j is not null and trim(j) <> '' and not coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') is not null end, false)`);
     await conn.run(`insert into ${FHIR_SET_APART}
-      select file_hash, source_file, source_line, 'another resource than Observation', null, j ->> '$.resourceType', null, null
+      select file_hash, source_file, source_line, ${sqlString(FHIR_OTHER_RESOURCE)}, null, j ->> '$.resourceType', null, null
       from ${lines}
       where coalesce(case when ${IS_OBJECT} then (j ->> '$.resourceType') <> 'Observation' end, false)`);
     const sql = (await readFile(join(sqlDir, 'fhir_observations.sql'), 'utf8')).replace(/;\s*$/, '');

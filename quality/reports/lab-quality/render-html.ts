@@ -80,8 +80,8 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
     truncation(summary.panels.length, summary.analysisCount, 'analyses have a panel below (the largest)',
       'every analysis is in "Usable share by analysis" above and in summary.json (byAnalysis)'),
     ...summary.panels.map((p) => panel(p, ctx.noClinic ?? false, cells)),
-    summary.setApart.length ? section('FHIR Observations set apart', setApartTable(summary, cells), {
-      id: 'set-apart', intro: 'Observations that are no lab result, so not counted above: another category than laboratory (vital signs, surveys, ...), withdrawn (status entered-in-error), cancelled, a panel that only groups its members (hasMember; the members are counted), or an older version of an Observation the file, or another FHIR file of the extract, holds in a newer one.',
+    summary.setApart.length ? section('FHIR resources set apart', setApartTable(summary, cells), {
+      id: 'set-apart', intro: 'Observations that are no lab result, so not counted above: another category than laboratory (vital signs, surveys, ...), withdrawn (status entered-in-error), cancelled, a panel that only groups its members (hasMember; the members are counted), or an older version of an Observation the file, or another FHIR file of the extract, holds in a newer one; and resources of other types than Observation (a bulk export\'s Patients), by type.',
     }) : '',
     section('Files', filesTable(ctx, cells), { id: 'files' }),
   ].join('\n');
@@ -290,7 +290,7 @@ function setApartTable(s: LabSummary, cells: Cells): string {
     { label: 'Category', value: (c) => c.category ?? '' },
     { label: 'Code', value: (c) => c.code ?? '' },
     { label: 'Name', value: (c) => c.name ?? '' },
-    { label: 'Observations', value: (c) => cells.count(labCell.setApart(s.setApart.indexOf(c)), c.rows), numeric: true },
+    { label: 'Resources', value: (c) => cells.count(labCell.setApart(s.setApart.indexOf(c)), c.rows), numeric: true },
   ], shown) + truncation(shown.length, s.setApart.length, 'codes shown', 'all in summary.json (setApart)');
 }
 

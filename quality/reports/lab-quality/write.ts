@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlIdent, sqlString } from '../../../transforms/db/connection.ts';
+import { FHIR_OTHER_RESOURCE } from '../../../transforms/ingest/fhir.ts';
 import { spreadsheetTextSql } from '../../report-kit/csv.ts';
 import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
 import { renderLabReport } from './render-html.ts';
@@ -173,8 +174,7 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
     ...summary.shifts.map((s) => `shifted: ${s.analysis} at clinic ${s.clinic}: median ${round(s.median)}`
       + (s.restCount >= 30 ? ` vs ${round(s.restMedian)} elsewhere` : ` (${s.n} results, too few elsewhere to compare)`)
       + (s.likelyUnit ? `, looks like ${s.likelyUnit} (factor ${round(s.factor ?? 0, 4)})` : '')),
-    ...(summary.setApart.length ? [`FHIR Observations set apart (no lab result, not counted): ${summary.setApart.reduce((a, c) => a + c.rows, 0)} (${
-      [...new Set(summary.setApart.map((c) => (c.reason === 'not laboratory' ? `category ${c.category}` : c.reason)))].join('; ')})`] : []),
+    ...setApartLines(summary.setApart),
     `flagged rows: ${Number(n)}`,
     `report: ${report}`,
     ...(ctx.dbFile ? [`database: ${ctx.dbFile}`] : []),
@@ -189,4 +189,22 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
 function round(x: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/**
+ * The terminal's lines on what a FHIR export held besides lab results: Observations set apart (by
+ * reason), and resources of other types (a bulk export's Patients, an empty Bundle) by type.
+ */
+function setApartLines(setApart: LabSummary['setApart']): string[] {
+  const other = (c: LabSummary['setApart'][number]) => c.reason === FHIR_OTHER_RESOURCE;
+  const total = (cs: LabSummary['setApart']) => cs.reduce((a, c) => a + c.rows, 0);
+  const observations = setApart.filter((c) => !other(c));
+  const byType = new Map<string, number>();
+  for (const c of setApart.filter(other)) byType.set(c.code ?? '(no type)', (byType.get(c.code ?? '(no type)') ?? 0) + c.rows);
+  return [
+    ...(observations.length ? [`FHIR Observations set apart (no lab result, not counted): ${total(observations)} (${
+      [...new Set(observations.map((c) => (c.reason === 'not laboratory' ? `category ${c.category}` : c.reason)))].join('; ')})`] : []),
+    ...(byType.size ? [`FHIR resources other than Observation set apart (not counted): ${[...byType.values()].reduce((a, n) => a + n, 0)} (${
+      [...byType].map(([type, n]) => `${type} ${n}`).join(', ')})`] : []),
+  ];
 }
