@@ -103,6 +103,23 @@ describe('a FHIR NDJSON file of Bundles only', () => {
 // One Observation each, as other vendors write single elements: the answer an analyst reads in
 // the outputs, worked out from the element itself.
 describe('FHIR elements written the way other systems write them', () => {
+  it('reads the standard interpretation where a local coding comes first, and a local one alone as delivered', async () => {
+    const ws = await workspace();
+    const base = (id: string, extra: Record<string, unknown>) => JSON.parse(potassium(id, 'P-Kalium', extra)) as Record<string, unknown>;
+    const v3 = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
+    const lines = [
+      base('both', { interpretation: [{ coding: [{ system: 'urn:oid:1.2.208.176.2.1', code: 'HØJ' }, { system: v3, code: 'H' }] }] }),
+      base('v2', { interpretation: [{ coding: [{ system: 'urn:local', code: 'lav' }, { system: 'http://terminology.hl7.org/CodeSystem/v2-0078', code: 'L' }] }] }),
+      base('local', { interpretation: [{ coding: [{ system: 'urn:local', code: 'for_hoej' }] }] }),
+    ];
+    const file = await ws.put('Observation.ndjson', `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const out = join(ws.root, 'out');
+    await runLabQuality({ keepDatabase: true, extracts: [file], out, now, logger: silent });
+    const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; abnormal_flag: string }>(conn,
+      `select record_id, abnormal_flag from lab.results order by record_id`));
+    expect(rows).toEqual([{ record_id: 'both', abnormal_flag: 'for_hoej' }, { record_id: 'local', abnormal_flag: 'for_hoej' }, { record_id: 'v2', abnormal_flag: 'for_lav' }]);
+  }, 120_000);
+
   it('reads N as a flag delivered, LOINC by its OID, limits written as strings, shows <5 as <5, names the column of a future result time and rejects hour 24', async () => {
     const ws = await workspace();
     const base = (id: string, extra: Record<string, unknown>) => JSON.parse(potassium(id, 'P-Kalium', extra)) as Record<string, unknown>;

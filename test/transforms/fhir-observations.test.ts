@@ -131,7 +131,7 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
       expect(patientFindings).toEqual([]);
     });
     const html = await readFile(result.outputs.report, 'utf8');
-    expect(html).toContain('FHIR Observations set apart');
+    expect(html).toContain('FHIR resources set apart');
   }, 120_000);
 
   it('reads the patient of a reference to one version of it (Patient/x/_history/n), and no patient from a Group', async () => {

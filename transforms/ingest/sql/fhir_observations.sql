@@ -70,7 +70,11 @@ fields as (
         list_filter(ranges, r -> not json_exists(r, '$.age') and not json_exists(r, '$.appliesTo')
             and (not json_exists(r, '$.type') or json_extract_string(r, '$.type.coding[0].code') = 'normal'
                 or lower(json_extract_string(r, '$.type.text')) in ('normal', 'normal range', 'reference range')))[1] as range,
+        -- the standard coding (v3 ObservationInterpretation, or v2 table 0078) before a local one
+        -- a system lists first (a Danish lab's own 'HØJ' beside the standard 'H')
         coalesce(
+            list_filter(coalesce(json_extract(part, '$.interpretation[0].coding[*]'), []),
+                c -> regexp_matches(coalesce(c ->> '$.system', ''), 'ObservationInterpretation|[/-]0078$'))[1] ->> '$.code',
             part ->> '$.interpretation[0].coding[0].code',
             part ->> '$.interpretation[0].text',
             part ->> '$.interpretation[0].coding[0].display'
