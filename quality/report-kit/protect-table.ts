@@ -30,9 +30,10 @@
 //  5. show again every complementary cell that the shown cells determine anyway: hiding it
 //     protects nothing, and showing what a reader can compute tells nothing new (the determined
 //     cells stay the same), so no hidden cell is left that can be recomputed.
-// A cell a reader may know from another output (a batch's published rows are in its Parquet) is
-// counted as shown by the heuristic and the audit, whether this output shows it or not: it is
-// never a complement, since hiding it here hides nothing from whoever holds the other output.
+// A cell a reader may know from another output (the campaign shows the published diagnoses the
+// quality report counts among its rows checked) is counted as shown by the heuristic and the
+// audit, whether this output shows it or not: it is never a complement, since hiding it here
+// hides nothing from whoever holds the other output.
 // Only primary cells have to stay undetermined: a complement is no secret, it is hidden to keep a
 // small count from being recomputed, and the audit checks exactly that. Requiring complements to
 // be undetermined as well (as this function once did) hid complements of complements until a
@@ -54,9 +55,9 @@ export interface TableToProtect {
   /** Cells the output does not show anyway (they are unknowns to a reader, and never primary). */
   readonly notShown?: Iterable<string>;
   /**
-   * Cells a reader may know from another output (the rows a batch publishes are in its
-   * Parquet): the audit counts them as shown, so they never protect a small count as a
-   * complement; one of 1-4 is still not shown here.
+   * Cells a reader may know from another output (the campaign's published diagnoses): the
+   * audit counts them as shown, so they never protect a small count as a complement; one of
+   * 1-4 is still not shown here.
    */
   readonly known?: Iterable<string>;
 }

@@ -5,8 +5,7 @@
 -- (median, MAD, percentiles) that outliers are judged against.
 -- A unit that is not the analysis' main one (the most results with a value, numeric or
 -- censored: a low-value analysis such as CRP is mostly '<5'; on a tie the catalogue's unit) is
--- compared with it: the ratio
--- of the two medians against the factors the catalogue knows between the two units
+-- compared with it: the ratio of the two medians against the factors the catalogue knows between the two units
 -- (lab.known_factors; the analysis' own factor first) says whether the values follow their
 -- labels (`as_labelled`: mixed units, convertible), look like the main unit's although the
 -- labels differ by a known factor (`mislabelled`), differ by no known factor (`unexplained`),
