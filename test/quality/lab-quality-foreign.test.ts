@@ -551,6 +551,32 @@ describe('honest outputs', () => {
     expect(await readFile(result.outputs.report, 'utf8')).toContain('read once');
   }, 120_000);
 
+  it('judges no flag and no interval an export never delivers: no flag_inconsistent without a flag column, no reference_missing without an interval', async () => {
+    const ws = await workspace();
+    // sodium 137-145: three of six above, one below; the export has interval columns but no flag column
+    const rows = ['Id,Pt,Code,Val,Unit,Lo,Hi', ...[150, 153, 140, 139, 147, 130].map((v, i) => `s${i},P${i},NA,${v},mmol/L,137,145`)];
+    await ws.put('a/results.csv', `${rows.join('\n')}\n`);
+    const columns = (extra: string) => `    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, unit: Unit${extra} }`;
+    const noFlag = await ws.put('a.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      columns(', ref_low: Lo, ref_high: Hi'), ''].join('\n'));
+    const checkRows = (r: LabQualityResult, id: string) => r.outputs.summary.checks.find((c) => c.checkId === id)?.rows ?? 0;
+    const a = await runLabQuality({ extracts: [join(ws.inbox, 'a')], mapping: noFlag, out: join(ws.root, 'out-a'), now: CLOCK, logger: silent });
+    expect(a.outputs.summary.rowsRead).toBe(6);
+    expect(checkRows(a, 'lab.flag_inconsistent')).toBe(0);
+    // the same rows without their interval columns: nothing is missing per row either
+    const noInterval = await ws.put('b.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      columns(''), ''].join('\n'));
+    const b = await runLabQuality({ extracts: [join(ws.inbox, 'a')], mapping: noInterval, out: join(ws.root, 'out-b'), now: CLOCK, logger: silent });
+    expect(checkRows(b, 'lab.reference_missing')).toBe(0);
+    // where the export does deliver flags, a missing one beside a value above the interval is still found
+    const flagged = ['Id,Pt,Code,Val,Unit,Lo,Hi,Flag', 's0,P0,NA,150,mmol/L,137,145,', 's1,P1,NA,153,mmol/L,137,145,H', 's2,P2,NA,140,mmol/L,137,145,'];
+    await ws.put('c/results.csv', `${flagged.join('\n')}\n`);
+    const withFlag = await ws.put('c.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      columns(', ref_low: Lo, ref_high: Hi, abnormal_flag: Flag'), ''].join('\n'));
+    const c = await runLabQuality({ extracts: [join(ws.inbox, 'c')], mapping: withFlag, out: join(ws.root, 'out-c'), now: CLOCK, logger: silent });
+    expect(checkRows(c, 'lab.flag_inconsistent')).toBe(1);
+  }, 120_000);
+
   it('reads a gzip file named in capitals, as a Windows system writes it (LABEVENTS [1].CSV.GZ)', async () => {
     const ws = await workspace();
     await hospital(ws, 'dates_shifted: true');

@@ -56,6 +56,17 @@ patients_of_interval as (
     group by all
 ),
 
+delivering as (
+    -- what each journal system (each mapped export) delivers at all: a system that sends no
+    -- abnormal flag or no reference interval in any result has no column for it, and a result of
+    -- it lacks none (its completeness says 0%)
+    select journal_system,
+        bool_or(abnormal_flag is not null) as flags,
+        bool_or(ref_low is not null or ref_high is not null or ref_text is not null) as intervals,
+    from results
+    group by journal_system
+),
+
 flags as (
     select
         results.*,
@@ -200,6 +211,7 @@ reference_missing as (
         'no reference interval (neither limits nor text) for the ' || value_state || ' result of ' || coalesce(analysis_code, 'the analysis')
     from results
     where ref_low is null and ref_high is null and ref_text is null and nullif(trim(value_text), '') is not null
+        and journal_system in (select journal_system from delivering where intervals)
         and (value_state not in ('qualitative', 'pending')
             or coalesce(catalogue_code, analysis_code) in (select analysis from analyses_with_reference))
 ),
@@ -246,7 +258,9 @@ flag_inconsistent as (
     from flags
     where flag = 'unknown'
        -- "abnormal" names no direction: it agrees with a value above or below, not with one inside
-       or (expected_flag is not null and flag <> expected_flag and not (flag = 'abnormal' and expected_flag <> 'none'))
+       or (expected_flag is not null and flag <> expected_flag and not (flag = 'abnormal' and expected_flag <> 'none')
+           -- a missing flag only from a system that delivers flags
+           and (abnormal_flag is not null or journal_system in (select journal_system from delivering where flags)))
 ),
 
 measured as (
