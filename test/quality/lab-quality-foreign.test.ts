@@ -871,4 +871,23 @@ describe('lab-quality --check-mapping', () => {
     expect(exitCodeOf(err)).toBe(2);
     expect((err as ConfigError).message).toMatch(/^labevents\.csv: column units: found nothing, expected the column .*hospital\.yaml maps to unit/);
   }, 60_000);
+
+  it('samples a Latin-1 export with an Excel en dash as the evaluation reads it, and stops on the files the evaluation rejects whole', async () => {
+    const ws = await workspace();
+    const mapping = await ws.put('m.yaml', ['system: Region', 'deliveries:', '  - kind: laboratoriesvar', '    files: "*.csv"', '    format: csv', '    delimiter: ";"',
+      '    encoding: latin-1', '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Kode, value: Svar, ref_text: Ref }', ''].join('\n'));
+    // Windows-1252: 0x96 is the en dash of "7,3–9,5", 0xE6 the æ of "hæmoglobin"
+    const row = (id: string) => Buffer.concat([Buffer.from(`${id};P1;NPU02319;8,1;7,3`, 'latin1'), Buffer.from([0x96]), Buffer.from('9,5\n', 'latin1')]);
+    await writeFile(join(ws.inbox, 'svar.csv'), Buffer.concat([Buffer.from('Id;Pt;Kode;Svar;Ref\n', 'latin1'), row('a1'), row('a2')]));
+    const { exitCode, text } = await runCheckMapping({ extracts: [ws.inbox], mapping });
+    expect(exitCode).toBe(0);
+    expect(text.split('\n').find((l) => l.trimStart().startsWith('ref_text '))).toMatch(/"7,3–9,5", "7,3–9,5"$/);
+    // an empty file and one with a column twice: the evaluation's reasons, exit 2
+    await ws.put('tom.csv', '');
+    await ws.put('dobbelt.csv', 'Id;Pt;Kode;Svar;Ref;Svar\na3;P2;NPU02319;8,0;7,3-9,5;x\n');
+    const err = await runCheckMapping({ extracts: [ws.inbox], mapping }).catch((e: unknown) => e);
+    expect(exitCodeOf(err)).toBe(2);
+    expect((err as ConfigError).message).toContain('tom.csv: file: found "empty file: no header line"');
+    expect((err as ConfigError).message).toContain('dobbelt.csv: file: found "duplicated column names in the header: Svar"');
+  }, 60_000);
 });

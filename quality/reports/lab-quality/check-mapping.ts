@@ -1,10 +1,16 @@
 // `fangst lab-quality --check-mapping`: what each canonical column of a mapped lab export will
 // read from, with ten sample values as the mapping computes them, before anything is evaluated.
-// A column the file does not have stops it as the evaluation would (a ConfigError, exit 2).
+// A column the file does not have, and a file the evaluation rejects whole before reading a row
+// (empty, no header as declared, a column name twice), stop it with the evaluation's reason (a
+// ConfigError, exit 2). A file declared Latin-1 is sampled as the evaluation reads it: as
+// Windows-1252 (an Excel en dash, byte 0x96, is no Latin-1 character to DuckDB).
 // Samples are masked: identifiers (CPR and replacement numbers) in any column, and the patient
 // column whole but for its first and last character.
 import { DuckDBInstance } from '@duckdb/node-api';
+import { ConfigError, type ConfigProblem } from '../../../config/errors.ts';
 import { kindSpec } from '../../../config/kinds.ts';
+import { readHeader, repeatedColumns, wrongEncoding } from '../../../transforms/ingest/header.ts';
+import { transcodeWindows1252 } from '../../../transforms/ingest/windows-1252.ts';
 import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
 import { canonicalSelect, checkMappedHeaders, type DeliveryInput } from './prepare.ts';
 import type { LabInput } from './inputs.ts';
@@ -32,9 +38,15 @@ export interface MappedFile {
 export async function checkMapping(inputs: readonly LabInput[]): Promise<MappedFile[]> {
   const headers = await checkMappedHeaders(inputs);
   const out: MappedFile[] = [];
+  const rejected: ConfigProblem[] = [];
   for (const input of inputs) {
     if (input.role !== 'delivery' || !input.mapped) continue;
     const header = headers.get(input.path);
+    const why = await rejectedWhole(input, header);
+    if (why !== null) {
+      rejected.push({ file: input.file, key: 'file', found: why, expected: `a file ${input.mapped.sourceFile.split('/').pop()} can read (the evaluation rejects this one whole)` });
+      continue;
+    }
     const sources = input.mapped.sources;
     const rows = header ? await sampleRows(input, header) : [];
     const required = kindSpec('laboratoriesvar').required as readonly string[];
@@ -49,7 +61,24 @@ export async function checkMapping(inputs: readonly LabInput[]): Promise<MappedF
       })),
     });
   }
+  if (rejected.length) throw ConfigError.of(rejected);
   return out;
+}
+
+/** Why the evaluation rejects a delimited file whole before reading a row (stage.ts checkCsvFile), or null. */
+async function rejectedWhole(input: DeliveryInput, header: readonly string[] | undefined): Promise<string | null> {
+  const d = input.mapped!;
+  if (d.format !== 'csv' && d.format !== 'tsv') return null;
+  if (header === undefined) {
+    const encoding = await wrongEncoding(input.path, d.encoding).catch(() => null);
+    if (encoding) return encoding;
+    const read = await readHeader(input.path, d.delimiter, d.encoding).catch(() => null);
+    if (read === null) return 'the first line is too long to be a header';
+    if (read.length === 0) return 'empty file: no header line';
+    return null;
+  }
+  const dupes = repeatedColumns(header);
+  return dupes.length ? `duplicated column names in the header: ${dupes.join(', ')}` : null;
 }
 
 function describe(column: string, s: ColumnSource, noClinic: boolean): string {
@@ -67,16 +96,19 @@ function mask(column: string, v: unknown): string | null {
 }
 
 async function sampleRows(input: DeliveryInput, header: readonly string[]): Promise<Record<string, unknown>[]> {
+  const copy = input.mapped!.encoding === 'latin-1' ? await transcodeWindows1252(input.path) : null;
+  const read: DeliveryInput = copy ? { ...input, path: copy.path, mapped: { ...input.mapped!, encoding: 'utf-8' } } : input;
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const conn = await instance.connect();
   try {
-    const reader = await conn.runAndReadAll(`${canonicalSelect(input, header)} limit ${SAMPLES}`);
+    const reader = await conn.runAndReadAll(`${canonicalSelect(read, header)} limit ${SAMPLES}`);
     return reader.getRowObjects();
   } catch (err) {
     throw new Error(`${input.file}: could not be read with ${input.mapped!.sourceFile}: ${((err as Error).message ?? '').split('\n')[0]}`);
   } finally {
     conn.closeSync();
     instance.closeSync();
+    await copy?.remove();
   }
 }
 
