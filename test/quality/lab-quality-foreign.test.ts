@@ -498,10 +498,11 @@ describe('honest outputs', () => {
 
   it('writes a converted value in flagged-rows.csv to 12 significant digits, not with the double\'s noise', async () => {
     const ws = await workspace();
-    // haemoglobin 14 g/dL x 0.6206 = 8.6884 mmol/L, which a double holds as 8.688400000000001; no interval: flagged
-    await ws.put('export/results.csv', 'Id,Sor,Pt,Code,Val,Unit\nr1,61741000016007,P1,NPU02319,14,g/dL\n');
+    // haemoglobin 14 g/dL x 0.6206 = 8.6884 mmol/L, which a double holds as 8.688400000000001; an
+    // interval with its limits reversed: flagged
+    await ws.put('export/results.csv', 'Id,Sor,Pt,Code,Val,Unit,Lo,Hi\nr1,61741000016007,P1,NPU02319,14,g/dL,16,12\n');
     const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"',
-      '    format: csv', '    columns: { record_id: Id, clinic: Sor, patient: Pt, analysis_code: Code, value: Val, unit: Unit }', ''].join('\n'));
+      '    format: csv', '    columns: { record_id: Id, clinic: Sor, patient: Pt, analysis_code: Code, value: Val, unit: Unit, ref_low: Lo, ref_high: Hi }', ''].join('\n'));
     const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
     const [header, row] = (await readFile(result.outputs.flaggedCsv, 'utf8')).split('\n');
     expect(row!.split(',')[header!.split(',').indexOf('value_canonical')]).toBe('8.6884');
