@@ -127,6 +127,13 @@ export function hasColumn(header: readonly string[], name: string): boolean {
 }
 
 /** The names a header repeats, letter case aside (DuckDB could not tell `id` from `ID`). */
+/** Why a delimited file's header cannot be read as one, whatever the layout: none, or a name twice; null when it can. */
+export function headerProblem(header: readonly string[]): string | null {
+  if (header.length === 0) return 'empty file: no header line';
+  const dupes = repeatedColumns(header);
+  return dupes.length ? `duplicated column names in the header: ${dupes.join(', ')}` : null;
+}
+
 export function repeatedColumns(header: readonly string[]): string[] {
   const keys = header.map(asciiLower);
   return [...new Set(header.filter((_, i) => keys.indexOf(keys[i]!) !== i))];

@@ -6,7 +6,7 @@ import {
 } from '../../config/load.ts';
 import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
 import { MAX_LINE_BYTES, scanFile } from './scan-file.ts';
-import { MAX_HEADER_BYTES, hasColumn, readHeader, repeatedColumns, wrongEncoding } from './header.ts';
+import { MAX_HEADER_BYTES, hasColumn, headerProblem, readHeader, wrongEncoding } from './header.ts';
 import { isGzipPath } from './content-stream.ts';
 import { literalPath } from './literal-path.ts';
 import { localToUtcSql, OFFSETS_FROM_BYTES, zoneOffsets } from './local-time.ts';
@@ -428,9 +428,8 @@ async function checkCsvFile(target: StageTarget, ctx: StageContext, warnings: st
   if (encodingProblem) throw new FileRejected(encodingProblem);
   const fileColumns = await readHeader(ctx.path, layout.delimiter, layout.encoding);
   if (fileColumns === null) throw new FileRejected(`the first line is longer than ${MAX_HEADER_BYTES / 1024 / 1024} MB: not a header of this layout`);
-  if (fileColumns.length === 0) throw new FileRejected('empty file: no header line');
-  const dupes = repeatedColumns(fileColumns);
-  if (dupes.length) throw new FileRejected(`duplicated column names in the header: ${dupes.join(', ')}`);
+  const headerWrong = headerProblem(fileColumns);
+  if (headerWrong) throw new FileRejected(headerWrong);
   if (!target.computed) checkColumns(target, fileColumns, warnings);
   return { fileColumns, nulBytes: scan.nul, records: scan.records };
 }

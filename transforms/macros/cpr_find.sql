@@ -9,8 +9,8 @@
 -- that a mistyped number, or one of another issuer, is not published for its 7th character.
 -- No modulus-11 check: numbers without it have been issued since 2007.
 -- Replacement numbers are also written as the birth date with 60 added to the day and a
--- four-digit serial (670385-1234 for a person born 7 March 1985 without a CPR number: an outside
--- privacy review met them published), so DD may be a valid day + 60 (61-91), in either form.
+-- four-digit serial (670385-1234 for a person born 7 March 1985 without a CPR number), so DD
+-- may be a valid day + 60 (61-91), in either form.
 -- The price: a ten-digit id whose first two digits are 61-91 and next four a month and a year
 -- is read as a number too, as one starting 01-31 already is; a finding names its file, row and
 -- column, so such an id is told apart by a reader, and an id is never worth a published number.

@@ -9,7 +9,7 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ConfigError, type ConfigProblem } from '../../../config/errors.ts';
 import { kindSpec } from '../../../config/kinds.ts';
-import { readHeader, repeatedColumns, wrongEncoding } from '../../../transforms/ingest/header.ts';
+import { headerProblem, readHeader, wrongEncoding } from '../../../transforms/ingest/header.ts';
 import { transcodeWindows1252 } from '../../../transforms/ingest/windows-1252.ts';
 import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
 import { canonicalSelect, checkMappedHeaders, type DeliveryInput } from './prepare.ts';
@@ -73,12 +73,9 @@ async function rejectedWhole(input: DeliveryInput, header: readonly string[] | u
     const encoding = await wrongEncoding(input.path, d.encoding).catch(() => null);
     if (encoding) return encoding;
     const read = await readHeader(input.path, d.delimiter, d.encoding).catch(() => null);
-    if (read === null) return 'the first line is too long to be a header';
-    if (read.length === 0) return 'empty file: no header line';
-    return null;
+    return read === null ? 'the first line is too long to be a header' : headerProblem(read);
   }
-  const dupes = repeatedColumns(header);
-  return dupes.length ? `duplicated column names in the header: ${dupes.join(', ')}` : null;
+  return headerProblem(header);
 }
 
 function describe(column: string, s: ColumnSource, noClinic: boolean): string {

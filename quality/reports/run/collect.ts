@@ -679,7 +679,7 @@ function disclosureTable(
   // The campaign, shareable too, counts the published diagnoses: a reader of both knows them,
   // so they cannot hide the diagnoses quarantined from the rows checked; those have to go
   // instead. (Every kind's published rows are in its batch, but whoever gets the Parquet sees
-  // the rows themselves: treating those as known hid a third more of the samples' report.)
+  // the rows themselves and is no reader this protection is for.)
   t.known.add(accountCell('diagnoser', 'published'));
   // ... and the marked ones among them, nationally, per system and per clinic (the campaign's
   // pseudonyms are the report's). A diagnoser count of this report that is those and at most
