@@ -109,7 +109,7 @@ describe('lab_value_parse: the spellings of the clinics', () => {
   it('rejects anything else as unparseable, with no number', async () => {
     const got = await parse([
       { value: 'se kommentar' }, { value: '', status: 'svar_endeligt' }, { value: '<' }, { value: '5 mmol/L' },
-      { value: '1e5' }, { value: 'inf' }, { value: '<neg' }, { value: '5', operator: 'ukendt' },
+      { value: '1e' }, { value: 'inf' }, { value: '<neg' }, { value: '5', operator: 'ukendt' },
       { value: '<5', operator: 'stoerre_end' }, { value: '5,' }, { value: '<<5' },
     ]);
     expect(got.map((p) => p.state)).toEqual(Array(11).fill('unparseable'));
@@ -125,13 +125,17 @@ describe('lab_value_parse: properties', () => {
     negative: fc.boolean(),
     grouping: fc.constantFrom('none', 'separator', 'space'),
     decimal: fc.constantFrom(',', '.'),
+    // typed with an East Asian input method: full-width digits, signs and separators
+    fullWidth: fc.boolean(),
   });
-  type Printed = { int: number; frac: string; negative: boolean; grouping: string; decimal: string };
+  type Printed = { int: number; frac: string; negative: boolean; grouping: string; decimal: string; fullWidth: boolean };
+  const toFullWidth = (t: string) => t.replace(/[!-~]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) + 0xfee0)).replace(/ /g, '\u3000');
   function format(p: Printed): string {
     const thousands = p.grouping === 'space' ? ' ' : p.decimal === ',' ? '.' : ',';
     const digits = String(p.int);
     const grouped = p.grouping === 'none' ? digits : digits.replace(/\B(?=(\d{3})+(?!\d))/g, thousands);
-    return `${p.negative ? '-' : ''}${grouped}${p.frac ? p.decimal + p.frac : ''}`;
+    const text = `${p.negative ? '-' : ''}${grouped}${p.frac ? p.decimal + p.frac : ''}`;
+    return p.fullWidth ? toFullWidth(text) : text;
   }
   const value = (p: Printed) => (p.negative ? -1 : 1) * Number(`${p.int}.${p.frac || '0'}`);
   // One group with the separator and no decimals ('1.234' in a ',' file) is ambiguous: unparseable by design.
@@ -150,6 +154,29 @@ describe('lab_value_parse: properties', () => {
       }),
       { numRuns: 5, endOnFailure: true },
     );
+  });
+
+  it('reads a number in scientific notation with either decimal separator, and no exponent without a number', async () => {
+    const scientific = fc.record({
+      x: fc.double({ min: -1e12, max: 1e12, noNaN: true, noDefaultInfinity: true }),
+      digits: fc.integer({ min: 0, max: 6 }),
+      e: fc.constantFrom('E', 'e'),
+      decimal: fc.constantFrom(',', '.'),
+      sourceDecimal: fc.constantFrom(',', '.', null),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(scientific, { minLength: 300, maxLength: 300 }), async (batch) => {
+        const texts = batch.map((c) => c.x.toExponential(c.digits).replace('e', c.e).replace('.', c.decimal));
+        const got = await parse(batch.map((c, i) => ({ value: texts[i]!, decimal: c.sourceDecimal })));
+        batch.forEach((c, i) => {
+          expect(got[i]!.state, texts[i]).toBe('numeric');
+          expect(got[i]!.num, texts[i]).toBe(Number(c.x.toExponential(c.digits)));
+        });
+      }),
+      { numRuns: 5, endOnFailure: true },
+    );
+    const notNumbers = await parse(['E3', 'e', '1.2E', '1E3.5', '1.2.3E4', '1 200E3', 'E+2', '5E'].map((value) => ({ value })));
+    expect(notNumbers.map((p) => p.state)).toEqual(Array(8).fill('unparseable'));
   });
 
   it('reads every spelling of a censored value as comparator + number', async () => {

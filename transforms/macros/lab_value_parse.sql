@@ -16,13 +16,17 @@
 -- A value written with the other separator ('5.2' or '1.234' in a ',' file) is unparseable rather
 -- than guessed (see _lab_number).
 
--- Whitespace of every kind to one space, trimmed; the Unicode minus to '-'; ≤ ≥ =< => to <= >=.
+-- Whitespace of every kind to one space, trimmed; the Unicode minus to '-'; ≤ ≥ =< => to <= >=;
+-- the full-width forms of an East Asian input method (U+FF01-FF5E, ASCII shifted by 0xFEE0, and
+-- the ideographic space U+3000) of digits, signs and separators to ASCII: '１２,５' is 12,5.
 create or replace macro _lab_collapse(x) as
     case when contains(x, '  ') then regexp_replace(x, ' {2,}', ' ', 'g') else x end;
 
 create or replace macro _lab_squash(t) as
     _lab_collapse(trim(replace(replace(replace(replace(
-        translate(coalesce(t, ''), chr(9) || chr(10) || chr(13) || chr(160) || chr(8199) || chr(8239) || '−' || chr(65279), '      -'),
+        translate(coalesce(t, ''),
+            chr(9) || chr(10) || chr(13) || chr(160) || chr(8199) || chr(8239) || chr(12288) || '−０１２３４５６７８９，．－＋＜＞＝＊Ｅｅ' || chr(65279),
+            '       -0123456789,.-+<>=*Ee'),
         '≤', '<='), '≥', '>='), '=<', '<='), '=>', '>=')));
 
 -- The operator column: MedCom XRPT01 words, FHIR valueQuantity.comparator, symbols.
@@ -65,8 +69,12 @@ create or replace macro _lab_text_comparator(s) as
 -- or with spaces ('1 234'). A single group without decimals ('1.234' in a ',' file) could be 1234 or
 -- a misplaced 1,234 (U-rel.massetæthed 1.015 is real), so it is unparseable, not guessed.
 -- The first group never starts with 0: '0.500' in a ',' file is not 500.
+-- Scientific notation ('1.2E3', '1,2E-3', '5E6' of a bacterial count) is read with either decimal
+-- separator: nobody groups thousands before an exponent, so '.' or ',' there is the decimal one.
 create or replace macro _lab_number(n, sep) as
     case
+        when regexp_full_match(n, '[+-]?(?:[0-9]+(?:[.,][0-9]+)?|[.,][0-9]+)[eE][+-]?[0-9]{1,3}') then
+            try_cast(replace(n, ',', '.') as double)
         when sep = ',' then
             case when regexp_full_match(n, '[+-]?(?:[0-9]*(?:,[0-9]+)?|[1-9][0-9]{0,2}(?: [0-9]{3})+(?:,[0-9]+)?|[1-9][0-9]{0,2}(?:\.[0-9]{3})+,[0-9]+|[1-9][0-9]{0,2}(?:\.[0-9]{3}){2,})')
                 then try_cast(replace(replace(replace(n, '.', ''), ' ', ''), ',', '.') as double) end
