@@ -38,6 +38,10 @@ resolved as (
             when by_ydernummer.clinics = 1 then by_ydernummer.sor_code
         end as sor_code,
         case
+            -- an identifier where the clinic should be: said as every CPR finding says it (the
+            -- text core/pipeline_findings.sql tells this reason by), never quoted
+            when has_cpr(refs.sor_code)
+                then 'a CPR number or replacement number appears in this field'
             when refs.sor_code is not null and by_sor.sor_code is null
                 then 'SOR code ' || refs.sor_code || ' is not in the clinic register'
             when refs.sor_code is null and refs.ydernummer is null

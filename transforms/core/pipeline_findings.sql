@@ -58,7 +58,11 @@ latest as (
 
 unresolved as (
     select kind, record_key, source_file, source_line,
-        'pipeline.clinic_unresolved' as check_id, 'error' as severity, 'sor_code' as column_name, unresolved_reason as reason,
+        -- a CPR number in the clinic reference is a finding of its own: a privacy finding, also
+        -- where no register is given to resolve clinics against (fangst lab-quality)
+        case when unresolved_reason = 'a CPR number or replacement number appears in this field'
+            then 'pipeline.clinic_cpr' else 'pipeline.clinic_unresolved' end as check_id,
+        'error' as severity, 'sor_code' as column_name, unresolved_reason as reason,
     from records
     where unresolved_reason is not null
 ),

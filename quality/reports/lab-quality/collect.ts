@@ -204,7 +204,10 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
     select check_id, any_value(reason) as reason, count(*) as rows from quality.row_findings
     where run_id = '${runId}' and kind = 'laboratoriesvar' and check_id like 'pipeline.%' group by check_id`);
   const allChecks: CheckCount[] = [
-    ...pipeline.map((r) => ({ checkId: String(r.check_id), category: 'conformance', severity: 'error', reason: String(r.reason), rows: num(r.rows), percent: null })),
+    ...pipeline.map((r) => ({
+      checkId: String(r.check_id), category: r.check_id === 'pipeline.clinic_cpr' ? 'privacy' : 'conformance', severity: 'error',
+      reason: String(r.reason), rows: num(r.rows), percent: null,
+    })),
     ...checks,
   ];
   const [reasons] = [await queryRows<{ check_id: string; reason: string }>(conn, `
