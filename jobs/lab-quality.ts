@@ -230,7 +230,10 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     if (!registerGiven) log.warn('no clinic register among the inputs: clinics are named as delivered and not checked against the register');
     await recordPipelineFindings(conn, { registerGiven });
     await runLayer(conn, 'lab');
-    const declared = (await loadChecks(config.checksDir)).filter((c) => c.kind === 'laboratoriesvar' && (registerGiven || c.params.to !== 'ref.clinics'));
+    // Without a register a row's sor_code (the register's) is never set: a check of it would pass
+    // on no row and be listed as passed.
+    const declared = (await loadChecks(config.checksDir)).filter((c) => c.kind === 'laboratoriesvar'
+      && (registerGiven || (c.params.to !== 'ref.clinics' && c.params.column !== 'sor_code')));
     const staged = hashed.filter((h) => h.input.role !== 'register');
     const foreignOf = (i: LabInput) => (i.role === 'fhir' ? FHIR_SYSTEM : i.role === 'delivery' && i.mapped ? i.system : null);
     const foreignSystems = [...new Set(staged.map((h) => foreignOf(h.input)).filter((s) => s !== null))];

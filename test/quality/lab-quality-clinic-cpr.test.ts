@@ -27,7 +27,9 @@ describe('a CPR number in the clinic column of a mapped export', () => {
     expect(result.outputs.summary).toMatchObject({ rowsRead: 7, usable: 3, unusable: 4 });
     const finding = result.outputs.summary.checks.find((c) => c.checkId === 'pipeline.clinic_cpr');
     expect(finding).toMatchObject({ category: 'privacy', severity: 'error', rows: 4, reason: 'a CPR number or replacement number appears in this field' });
+    // nor are the checks of the register's SOR code, which no row has without a register, listed as passed
     expect(result.outputs.summary.checks.map((c) => c.checkId)).not.toContain('pipeline.clinic_unresolved');
+    expect(result.outputs.summary.checks.map((c) => c.checkId).filter((id) => /sor_/.test(id))).toEqual([]);
     const leaked: string[] = [];
     for (const f of await everyFile(out)) {
       if (f.endsWith('.duckdb') || f.endsWith('.parquet')) continue;
