@@ -96,6 +96,14 @@ describe('a kind held back, then released', () => {
     const manifest = JSON.parse(await readFile(join(folder, 'manifest.json'), 'utf8'));
     expect(manifest.outputs.find((o: { file: string }) => o.file === 'diagnoser.parquet').rows).toBe(7);
     expect(manifest.outputs.find((o: { file: string }) => o.file === 'epikriser.parquet').rows).toBe(0);
+    // the held night's manifest and this one add up to what is published and quarantined now
+    expect(manifest.totals).toEqual({ read: 0, published: 7, quarantined: -7, rejected: 0 });
+    const held = JSON.parse(await readFile(join(ws.outbox, night.summary.batchId!, 'manifest.json'), 'utf8'));
+    await withDatabase(ws.db, async (_db, conn) => {
+      const [now] = await queryRows<{ published: number; quarantined: number }>(conn, `select sum(rows_published)::int as published,
+        sum(rows_quarantined)::int as quarantined from meta.files where run_id = '${runId}' and kind <> 'register'`);
+      expect({ published: held.totals.published + manifest.totals.published, quarantined: held.totals.quarantined + manifest.totals.quarantined }).toEqual(now);
+    });
     expect(manifest.release).toMatchObject({
       run_id: runId, kind: 'diagnoser', released_by: 'ops on call', rows: 7, held_checks: ['diagnoser.sks_format_systemic'],
       sources: [{ file: 'novax/2025-01_diagnoser_1.csv', rows: 7 }],

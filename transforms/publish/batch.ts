@@ -29,7 +29,9 @@ export interface Manifest {
   readonly totals: { read: number; published: number; quarantined: number; rejected: number };
   /**
    * A batch of rows released after a hold (`fangst release`): it reads no file, so its sources
-   * and totals are empty; this says whose rows it publishes, from which files, and why.
+   * are empty and its totals move rows, published +n and quarantined -n (read 0), so that the
+   * totals of every manifest add up to what is published and quarantined now; this says whose
+   * rows it publishes, from which files, and why.
    */
   readonly release?: {
     readonly run_id: string; readonly kind: string; readonly released_by: string; readonly reason: string;
@@ -145,7 +147,9 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
     sources: sources.map((s) => ({ ...s, bytes: Number(s.bytes), rows_read: Number(s.rows_read),
       rows_published: Number(s.rows_published), rows_quarantined: Number(s.rows_quarantined), rows_rejected: Number(s.rows_rejected) })),
     outputs,
-    totals: { read: sum('rows_read'), published: sum('rows_published'), quarantined: sum('rows_quarantined'), rejected: sum('rows_rejected') },
+    totals: release
+      ? { read: 0, published: release.rows, quarantined: -release.rows, rejected: 0 }
+      : { read: sum('rows_read'), published: sum('rows_published'), quarantined: sum('rows_quarantined'), rejected: sum('rows_rejected') },
     ...(release ? { release } : {}),
   };
   await writeFile(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
