@@ -1,9 +1,9 @@
 import { stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { sqlString } from './db/connection.ts';
+import { queryRows, sqlString } from './db/connection.ts';
 import type { Candidate } from './ingest/find-new.ts';
 import { FHIR_RESULT_COLUMNS } from './ingest/fhir.ts';
-import { replaceWithView, type StageResult } from './ingest/stage.ts';
+import { replaceWithView, STAGED_FILES, utcFormat, type StageResult } from './ingest/stage.ts';
 import type { RunContext } from './run-context.ts';
 import { stepTimer } from './run-context.ts';
 import { runLayer, scratchTable } from './run.ts';
@@ -47,10 +47,28 @@ export async function recordTransformResults(
   await recordPipelineFindings(conn);
 }
 
-/** The rows of this run that could not be parsed (staging.parse_rejects), into meta.rejects. */
+/** The reason of a local time that is in its layout's format but names no instant (ingest/local-time.ts). */
+export const SKIPPED_HOUR = 'not a valid time: the clocks skip this hour when summer time begins in the time zone it is read in';
+
+/**
+ * The rows of this run that could not be parsed (staging.parse_rejects), into meta.rejects. A
+ * local time that failed although it is in its layout's format is one the clocks skip: it gets
+ * that reason instead of "expected the format". Told apart here, per layout, because DuckDB's
+ * strptime takes a constant format only.
+ */
 export async function recordParseRejects(conn: DuckDBConnection): Promise<void> {
-  await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), file_hash, source_file,
-    source_line, column_name, reason, raw_value from staging.parse_rejects`);
+  const layouts = await queryRows<{ journal_system: string; kind: string; timestamps: string }>(conn,
+    `select distinct journal_system, kind, timestamps from ref.layouts where timestamps is not null and timestamps not like '%\%z%' escape '\'`);
+  const inFormat = layouts.filter((l) => !utcFormat(l.timestamps)).map((l) => {
+    const read = `try_strptime(trim(p.raw_value), ${sqlString(l.timestamps)})`;
+    return `(f.journal_system = ${sqlString(l.journal_system)} and p.kind = ${sqlString(l.kind)} and ${read} is not null${l.timestamps.includes('%Y') ? ` and year(${read}) >= 1000` : ''})`;
+  });
+  const reason = inFormat.length === 0 ? 'p.reason'
+    : `case when starts_with(p.reason, 'not a valid time: expected the format') and (${inFormat.join(' or ')}) then ${sqlString(SKIPPED_HOUR)} else p.reason end`;
+  await conn.run(`insert into meta.rejects select getvariable('run_id'), getvariable('batch_id'), p.file_hash, p.source_file,
+    p.source_line, p.column_name, ${reason}, p.raw_value
+    from staging.parse_rejects as p
+    left join (select distinct file_hash, journal_system from ${STAGED_FILES}) as f using (file_hash)`);
 }
 
 /** The clinic register this run delivered (staging.stg_clinics), in place of ref.clinics. */

@@ -5,7 +5,11 @@
 // zone from ICU itself (sql/time_zone_switches.sql), and a time is shifted by the offset in force
 // at it. A time in a year whose switches do not fit two per year on whole minutes, or outside
 // FIRST_YEAR..LAST_YEAR (a de-identified extract may shift its dates by a century), still goes
-// to ICU: the result is ICU's in every case (test/transforms/local-time.test.ts).
+// to ICU: the result is ICU's in every case (test/transforms/local-time.test.ts) but a time the
+// clocks skip, which is no instant (null; staging/parse_rejects.sql says why). Outside those years
+// ICU's reading of such a time is kept, from any file: finding it costs two more ICU calls a
+// value, and the times of a de-identified extract shifted by a century are not the wall clock of
+// any place.
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,10 +89,28 @@ export function localToUtcSql(local: string, offsets: ZoneOffsets): string {
   const pick = (values: readonly (number | null)[]) => `${list(values)}[${year}]`;
   // a year ICU alone can say has no offsets (null): coalesce falls through to ICU
   const shift = (k: 0 | 1 | 2) => pick(offsets.years.map((y) => (y.exact ? y.o[k] * 1_000_000 : null)));
-  return `coalesce(
+  // the wall-clock times a switch forward skips: from the switch less the step up to the switch
+  const skipped = (s: string | null, before: number, after: number) => (after > before ? micros(s) - (after - before) * 1_000_000 : micros(s));
+  // (a year left to ICU has none here: existingLocal below finds its skipped times)
+  const gapFrom = (k: 1 | 2) => pick(offsets.years.map((y) => (y.exact ? skipped(k === 1 ? y.s1 : y.s2, y.o[k - 1]!, y.o[k]!) : micros(null))));
+  const inGap = (k: 1 | 2) => `(epoch_us(${local}) >= ${gapFrom(k)} and epoch_us(${local}) < ${pick(offsets.years.map((y) => micros(k === 1 ? y.s1 : y.s2)))})`;
+  return `case when ${inGap(1)} or ${inGap(2)} then null else coalesce(
     case when year(${local}) between ${FIRST_YEAR} and ${LAST_YEAR} then make_timestamptz(epoch_us(${local}) - case
       when epoch_us(${local}) < ${pick(offsets.years.map((y) => micros(y.s1)))} then ${shift(0)}
       when epoch_us(${local}) < ${pick(offsets.years.map((y) => micros(y.s2)))} then ${shift(1)}
       else ${shift(2)} end) end,
-    timezone(${sqlString(offsets.zone)}, ${local}))`;
+    ${existingLocal(offsets.zone, local)}) end`;
+}
+
+/**
+ * SQL for timezone(zone, local), the instant of a wall-clock time, or null where the zone has no
+ * such time: one in the hour (or other step) its clocks skip when they go forward, in
+ * FIRST_YEAR..LAST_YEAR (see the header on the years beyond). ICU reads such a time as if the
+ * clocks had not moved yet (02:30 on the last Sunday of March in Denmark as 03:30 summer time), a
+ * guess; its instant read back as wall-clock time is then another time.
+ */
+export function existingLocal(zone: string, local: string): string {
+  const z = sqlString(zone);
+  return `case when year(${local}) not between ${FIRST_YEAR} and ${LAST_YEAR} or timezone(${z}, timezone(${z}, ${local})) = ${local}
+    then timezone(${z}, ${local}) end`;
 }

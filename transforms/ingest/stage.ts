@@ -9,7 +9,7 @@ import { MAX_LINE_BYTES, scanFile } from './scan-file.ts';
 import { MAX_HEADER_BYTES, hasColumn, headerProblem, readHeader, wrongEncoding } from './header.ts';
 import { isGzipPath } from './content-stream.ts';
 import { literalPath } from './literal-path.ts';
-import { localToUtcSql, OFFSETS_FROM_BYTES, zoneOffsets } from './local-time.ts';
+import { existingLocal, localToUtcSql, OFFSETS_FROM_BYTES, zoneOffsets } from './local-time.ts';
 import { isNotLatin1, transcodeMixed, transcodeWindows1252, type Transcoded } from './windows-1252.ts';
 import { READ_AS_UTF8, READ_PER_LINE, fileEncoding } from './utf8-check.ts';
 import { maskIdentifiers } from '../privacy/identifiers.ts';
@@ -686,26 +686,29 @@ async function insertStaged(
   const bytes = locals.length > 0 ? await sizeOf(group?.ctxs ?? [ctx]) : 0;
   const offsets = bytes >= OFFSETS_FROM_BYTES ? await zoneOffsets(conn, ctx.timeZone) : null;
   const localOf = (col: string) => sqlIdent(`__local_${col}`);
+  const utcOf = (col: string) => sqlIdent(`__utc_${col}`);
   for (const col of stagedColumns(target.kind)) {
     const raw = present.includes(col) ? sqlIdent(col) : 'null::varchar';
     const type = parsedType(col);
     const local = offsets && locals.includes(col);
-    const parsed = local ? localToUtcSql(localOf(col), offsets) : type ? parseExpr(type, raw, target.layout, ctx.timeZone) : null;
+    const parsed = local ? utcOf(col) : type ? parseExpr(type, raw, target.layout, ctx.timeZone) : null;
     names.push(col);
     // A delivery's date or time is kept as text only where it did not parse: a reject quotes it,
     // nothing reads the text of one that parsed, and a time's 19 characters in every lab row
     // are a good part of what staging stores. (A number's text stays: a CPR number parses as
     // one, and parse_rejects looks for it in the text. The register keeps its text.) A local
-    // time that parsed has its instant.
-    const unparsed = local ? `${localOf(col)} is null` : `${parsed} is null`;
+    // time that parsed has its instant; one the clocks skip has none and keeps its text.
+    const unparsed = `${parsed} is null`;
     exprs.push(parsed && type !== 'double' && target.kind !== 'register' ? `case when ${unparsed} then ${raw} end` : raw);
     if (parsed) {
       names.push(`${col}__parsed`);
       exprs.push(parsed);
     }
   }
+  // the instant in a projection of its own too: it is read twice (the instant, and whether the text is kept)
   const source = offsets
-    ? `(select *, ${locals.map((c) => `${localTime(sqlIdent(c), target.layout.timestamps)} as ${localOf(c)}`).join(', ')} from ${from})`
+    ? `(select *, ${locals.map((c) => `${localToUtcSql(localOf(c), offsets)} as ${utcOf(c)}`).join(', ')}
+        from (select *, ${locals.map((c) => `${localTime(sqlIdent(c), target.layout.timestamps)} as ${localOf(c)}`).join(', ')} from ${from}))`
     : from;
   const result = await conn.run(`insert into ${stagingTable(target.kind)} (file_no, source_line, ${names.join(', ')})
     select ${group?.fileNo ?? ctx.seq}, __line, ${exprs.join(', ')}
@@ -792,7 +795,7 @@ export function parseExpr(type: string, raw: string, layout: Layout, timeZone: s
     return `coalesce(${time(layout.timestamps)}, case when suffix(trim(${raw}), 'Z') then ${utc} end)`;
   }
   if (utcFormat(layout.timestamps)) return `make_timestamptz(epoch_us(${time(layout.timestamps)}))`;
-  return `timezone(${sqlString(timeZone)}, ${time(layout.timestamps)})`;
+  return existingLocal(timeZone, time(layout.timestamps));
 }
 
 /**
