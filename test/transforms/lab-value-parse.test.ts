@@ -106,6 +106,17 @@ describe('lab_value_parse: the spellings of the clinics', () => {
     expect((await parse([{ value: '5.' }, { value: '.' }, { value: 'neg..5' }])).map((p) => p.state)).toEqual(['unparseable', 'unparseable', 'unparseable']);
   });
 
+  it('gives no number for a CPR number written as one, in any notation a spreadsheet or a machine uses', async () => {
+    const spelled = ['1.503.851.037', '1 503 851 037', '1\u00a0503\u00a0851\u00a0037', '1503851037', '1.503851037E9', '15038510,37e2', '<1.503.851.037', '103.851.037', '６.７０３.８５１.２３４'];
+    for (const decimal of [',', '.', null]) {
+      const got = await parse(spelled.map((value) => ({ value: decimal === '.' ? value.replace(/\./g, ',') : value, decimal })));
+      expect(got.map((p) => [p.state, p.num]), `decimal ${decimal}`).toEqual(spelled.map(() => ['unparseable', null]));
+    }
+    // numbers of that size that are no date stay numbers: day 32, month 13, nine digits with day 00
+    const numbers = await parse([{ value: '3.203.851.037' }, { value: '1.513.851.037' }, { value: '1.000.000.000' }, { value: '100.851.037' }]);
+    expect(numbers.map((p) => p.num)).toEqual([3203851037, 1513851037, 1000000000, 100851037]);
+  });
+
   it('rejects anything else as unparseable, with no number', async () => {
     const got = await parse([
       { value: 'se kommentar' }, { value: '', status: 'svar_endeligt' }, { value: '<' }, { value: '5 mmol/L' },

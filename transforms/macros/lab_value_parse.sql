@@ -14,7 +14,7 @@
 -- decimal_sep is the source's decimal separator: ',' accepts '1.234,5' and '1 234,5'; '.' accepts '1,234.5';
 -- null accepts either separator but no thousands separator (FHIR and other machine formats).
 -- A value written with the other separator ('5.2' or '1.234' in a ',' file) is unparseable rather
--- than guessed (see _lab_number).
+-- than guessed (see _lab_number); so is a number whose digits are a CPR number, in any notation.
 
 -- Whitespace of every kind to one space, trimmed; the Unicode minus to '-'; ≤ ≥ =< => to <= >=;
 -- the full-width forms of an East Asian input method (U+FF01-FF5E, ASCII shifted by 0xFEE0, and
@@ -106,6 +106,13 @@ create or replace macro _lab_qualitative(s) as
 create or replace macro _lab_result(state, num, comparator, qualitative) as
     {'num': num::double, 'comparator': comparator::varchar, 'qualitative': qualitative::varchar, 'state': state::varchar};
 
+-- A number whose ten digits (zero-padded) are a CPR or replacement number: an identifier in a
+-- number's clothes (Excel's '1.503.851.037', '1 503 851 037', '1.503851037E9'), no value. The
+-- detector has_cpr is cpr_find.sql's; the test runs only on integers of nine or ten digits.
+create or replace macro _lab_identifier_number(num) as
+    num >= 100000000 and num < 10000000000 and num = trunc(num)
+        and has_cpr(lpad(cast(num as bigint)::varchar, 10, '0'));
+
 create or replace macro _lab_decide(s, opc, txc, num, q, st) as
     case
         when s <> '' and replace(s, '*', '') = '' then _lab_result('pending', null, null, null)
@@ -115,6 +122,7 @@ create or replace macro _lab_decide(s, opc, txc, num, q, st) as
         when s = '' or opc = '?' or (txc <> '' and opc <> '' and txc <> opc) then _lab_result('unparseable', null, null, null)
         -- '<<5', '=5', '<>5': comparator characters beyond the one comparator
         when length(s) - length(ltrim(s, '<>=')) <> length(txc) then _lab_result('unparseable', null, null, null)
+        when _lab_identifier_number(num) then _lab_result('unparseable', null, null, null)
         when num is not null then
             _lab_result(case when txc = '' and opc = '' then 'numeric' else 'censored' end, num,
                         case when txc <> '' then txc when opc <> '' then opc end, null)
