@@ -94,12 +94,30 @@ const gluedAfter = (t: string, j: number) => {
   return !(k > j && /^[G-Zg-z]$/.test(t[k] ?? ''));
 };
 
+/** The characters a spreadsheet groups a number's thousands with (1.503.851.037, 1 503 851 037). */
+const groupSeparators = ['.', ',', "'", ' ', '\u00a0', '\u202f', '\u2009'];
+
 /** DOMAIN.md's rule and the spellings of cpr_find.sql written out plainly: the oracle for both twins. */
 function firstCpr(raw: string): string | null {
   const t = oracleFold(raw);
   const digits = (j: number, n: number) => (/^[0-9]+$/.test(t.slice(j, j + n)) && t.slice(j, j + n).length === n ? Number(t.slice(j, j + n)) : null);
+  const isDate = (dd: number, mm: number, yy: number) => {
+    const day = dd > 60 ? dd - 60 : dd;
+    return mm >= 1 && mm <= 12 && day >= 1 && day <= daysIn(mm, yy);
+  };
   for (let i = 0; i < t.length; i++) {
     if (gluedBefore(t, i)) continue;
+    // ten digits grouped in threes from the right, one group separator each: D.DDD.DDD.DDD
+    let g = i;
+    let ten = '';
+    for (const [k, n] of [1, 3, 3, 3].entries()) {
+      if (k > 0 && !groupSeparators.includes(t[g] ?? '')) break;
+      if (k > 0) g++;
+      if (digits(g, n) === null) break;
+      ten += t.slice(g, g + n);
+      g += n;
+    }
+    if (ten.length === 10 && !gluedAfter(t, g) && isDate(Number(ten.slice(0, 2)), Number(ten.slice(2, 4)), Number(ten.slice(4, 6)))) return t.slice(i, g);
     let j = i;
     const skip = () => {
       for (let k = 0, sep = separatorAt(t, j); k < 3 && sep !== null; k++, sep = separatorAt(t, j)) j += sep.length;
@@ -127,8 +145,7 @@ function firstCpr(raw: string): string | null {
     }
     if (gluedAfter(t, j)) continue;
     // the day of birth, or the day + 60 of a replacement number (cpr_find.sql)
-    const day = dd > 60 ? dd - 60 : dd;
-    if (mm >= 1 && mm <= 12 && day >= 1 && day <= daysIn(mm, yy)) return t.slice(i, j);
+    if (isDate(dd, mm, yy)) return t.slice(i, j);
   }
   return null;
 }
@@ -375,6 +392,32 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
     );
   });
 
+  // Ten digits as a spreadsheet in a Danish (or English, or Swiss) locale shows a number: a CPR
+  // number typed into a numeric cell or field (1.503.851.037)
+  const grouped = (date: fc.Arbitrary<string>) => fc.record({ date, serial, seps: fc.tuple(...[0, 1, 2].map(() => fc.constantFrom(...groupSeparators))) })
+    .map(({ date, serial, seps }) => {
+      const ten = date + serial;
+      return `${ten[0]}${seps[0]}${ten.slice(1, 4)}${seps[1]}${ten.slice(4, 7)}${seps[2]}${ten.slice(7)}`;
+    });
+
+  it('finds and masks a number grouped in threes as a spreadsheet shows it (1.503.851.037, 1 503 851 037), and no grouped number that is no date', async () => {
+    await fc.assert(
+      fc.asyncProperty(batchOf(fc.record({ number: grouped(validDate), before, after })), batchOf(fc.record({ number: grouped(fc.oneof(invalidDate, feb29NonLeap)), before, after })), async (good, bad) => {
+        const found = await scan(good.map((c) => `${c.before}${c.number}${c.after}`));
+        good.forEach((c, i) => {
+          expect(found[i]!.first, JSON.stringify(c)).toBe(c.number);
+          expect(found[i]!.masked, JSON.stringify(c)).toBe(`${c.before}${IDENTIFIER_MASK}${c.after}`);
+        });
+        const none = await scan(bad.map((c) => `${c.before}${c.number}${c.after}`));
+        bad.forEach((c, i) => expect(none[i]!.has, JSON.stringify(c)).toBe(false));
+      }),
+      runs,
+    );
+    // part of a longer grouped number, another grouping, or the nine digits of a number whose leading zero a spreadsheet dropped
+    const notNumbers = await scan(['21.503.851.037', '1.503.851.0375', '15.038.510.37', '103.851.037', '1.000.000.000']);
+    expect(notNumbers.map((g) => g.has)).toEqual([false, false, false, false, false]);
+  });
+
   it('never finds digit strings whose date does not exist, in any spelling (3213451234, 29.02.23-1234, ...)', async () => {
     const bogus = fc.record({ number: spelled(fc.oneof(invalidDate, feb29NonLeap), fc.oneof(serial, ecprTail)), before, after });
     await fc.assert(
@@ -428,7 +471,7 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
     const noise = fc.constantFrom(...'0123456789 -.aAbXZ', ...separatorChars, ...invisibleChars, '\uff11', '\uff10', '\uff41', 'ø');
     const digitHeavy = fc.oneof(
       fc.array(noise, { maxLength: 40 }).map((a) => a.join('')),
-      fc.tuple(fc.oneof(spelled(validDate, fc.oneof(serial, ecprTail)), spelled(fc.oneof(invalidDate, feb29NonLeap), serial)), fc.array(noise, { maxLength: 4 }), fc.array(noise, { maxLength: 4 }))
+      fc.tuple(fc.oneof(spelled(validDate, fc.oneof(serial, ecprTail)), spelled(fc.oneof(invalidDate, feb29NonLeap), serial), grouped(fc.oneof(validDate, invalidDate))), fc.array(noise, { maxLength: 4 }), fc.array(noise, { maxLength: 4 }))
         .map(([n, l, r]) => `${l.join('')}${n}${r.join('')}`),
       fc.array(spelled(validDate, fc.oneof(serial, ecprTail)), { minLength: 2, maxLength: 4 }).chain((ns) =>
         fc.array(fc.constantFrom(' ', ',', '/', '-', 'x', ''), { minLength: ns.length, maxLength: ns.length }).map((gaps) => ns.map((n, i) => n + gaps[i]).join('')),

@@ -48,7 +48,12 @@
 -- The serial may also be written in two pairs with one space (or tab) between them, after at
 -- least one separator (15 03 85 10 37, 150385 10 37, 150385-10 37: how a number is read aloud);
 -- not glued to the year, so that a date with a four-digit year and a time (15.03.1985 10 37) is
--- not one. Not spellings: any other separator (':' ',' ';'), other groupings (150 385 1037).
+-- not one. The number may also be written as a spreadsheet shows a ten-digit number, grouped in
+-- threes from the right by one '.', ',', apostrophe, space, no-break, narrow no-break or thin
+-- space (1.503.851.037, 1 503 851 037, 1,503,851,037): the date is then split across the groups.
+-- Not spellings: any other separator (':' ',' ';'), other groupings (150 385 1037), and the nine
+-- digits a spreadsheet shows for a number with a leading zero (103.851.037 for 0103851037: a
+-- boundary cannot tell it from the last nine digits of a longer grouped number).
 --
 -- Boundary: the characters right before and after the number are neither digits nor hex
 -- letters (A-F, a-f). Digits: a number is not part of a longer run of digits (01019012345,
@@ -97,7 +102,7 @@ create or replace macro _cpr_sep() as
 -- Regexp functions need a constant pattern; replace() of constants folds to one when bound.
 create or replace macro _cpr_pattern() as
     replace(
-        '(^|[^0-9A-Fa-f]|[G-Zg-z][A-Fa-f]+)((?:(?:0[1-9]|1[0-9]|2[0-8]|6[1-9]|7[0-9]|8[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30|89|90)S(?:0[13-9]|1[0-2])S[0-9]{2}|(?:31|91)S(?:0[13578]|1[02])S[0-9]{2}|(?:29|89)S02S(?:[02468][048]|[13579][26]))(?:S(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\t\p{Z}\p{Pd}./_]S[0-9]{2}[\t\p{Z}][0-9]{2}))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])',
+        '(^|[^0-9A-Fa-f]|[G-Zg-z][A-Fa-f]+)((?:(?:(?:0[.,'' \x{A0}\x{202F}\x{2009}][1-9]|1[.,'' \x{A0}\x{202F}\x{2009}][0-9]|2[.,'' \x{A0}\x{202F}\x{2009}][0-8]|6[.,'' \x{A0}\x{202F}\x{2009}][1-9]|7[.,'' \x{A0}\x{202F}\x{2009}][0-9]|8[.,'' \x{A0}\x{202F}\x{2009}][0-8])(?:0[1-9]|1[0-2])|(?:2[.,'' \x{A0}\x{202F}\x{2009}]9|3[.,'' \x{A0}\x{202F}\x{2009}]0|8[.,'' \x{A0}\x{202F}\x{2009}]9|9[.,'' \x{A0}\x{202F}\x{2009}]0)(?:0[13-9]|1[0-2])|(?:3[.,'' \x{A0}\x{202F}\x{2009}]1|9[.,'' \x{A0}\x{202F}\x{2009}]1)(?:0[13578]|1[02]))[.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}[.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}|(?:2[.,'' \x{A0}\x{202F}\x{2009}]9|8[.,'' \x{A0}\x{202F}\x{2009}]9)02[.,'' \x{A0}\x{202F}\x{2009}](?:[02468][048]|[13579][26])[0-9][.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}|(?:(?:0[1-9]|1[0-9]|2[0-8]|6[1-9]|7[0-9]|8[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30|89|90)S(?:0[13-9]|1[0-2])S[0-9]{2}|(?:31|91)S(?:0[13578]|1[02])S[0-9]{2}|(?:29|89)S02S(?:[02468][048]|[13579][26]))(?:S(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\t\p{Z}\p{Pd}./_]S[0-9]{2}[\t\p{Z}][0-9]{2})))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])',
         'S', _cpr_sep());
 
 -- Every decimal digit of Unicode 17.0 (category Nd) but ASCII's and the full-width ones, in
