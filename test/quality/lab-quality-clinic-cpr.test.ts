@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { runLabQuality } from '../../jobs/lab-quality.ts';
+import { queryRows, sqlString, withDatabase } from '../../transforms/db/connection.ts';
 import { hasIdentifier } from '../../transforms/privacy/identifiers.ts';
 import { everyFile } from '../helpers/every-file.ts';
 import { workspace } from '../helpers/inbox.ts';
@@ -38,5 +39,35 @@ describe('a CPR number in the clinic column of a mapped export', () => {
     }
     expect(leaked).toEqual([]);
     expect(hasIdentifier(result.outputs.text)).toBe(false);
+  }, 120_000);
+});
+
+describe('a CPR number written as a number in a value or a reference limit', () => {
+  it('is no value, no limit and no reported figure, and its digits are in no output in any notation', async () => {
+    const ws = await workspace();
+    // '1.503.851.037' as a Danish spreadsheet shows the ten digits, '1.503851037E9' as a machine writes them
+    const values = ['8,1', '1.503.851.037', '1 503 851 037', '1,503851037E9', '15038510,37e2', '8,3', '8,2'];
+    const lines = values.map((v, i) => `r${i};P${i};NPU02319;"${v}";${i === 5 ? '1.503.851.037' : '9,5'};2025-03-0${i + 1} 08:00`);
+    await ws.put('export/results.csv', ['Id;Pt;Code;Val;Hi;Taken', ...lines, ''].join('\n'));
+    const mapping = await ws.put('m.yaml', ['system: Export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    delimiter: ";"', '    decimal: ","', '    timestamps: "%Y-%m-%d %H:%M"',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val, ref_high: Hi, sampled_at: Taken }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: new Date('2026-01-01T00:00:00Z'), logger: silent });
+    // r1-r4 are no value; r5's limit is no limit: its row is rejected
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 7, usable: 2, unusable: 4, rejected: 1 });
+    const digits = /1[^0-9]{0,3}5[^0-9]{0,3}0[^0-9]{0,3}3[^0-9]{0,3}8[^0-9]{0,3}5[^0-9]{0,3}1[^0-9]{0,3}0[^0-9]{0,3}3[^0-9]{0,3}7/;
+    const leaked: string[] = [];
+    await withDatabase(':memory:', async (_db, conn) => {
+      for (const f of await everyFile(out)) {
+        if (f.endsWith('.duckdb')) continue;
+        const text = f.endsWith('.parquet')
+          ? JSON.stringify((await queryRows(conn, `select * from read_parquet(${sqlString(f)})`)).map((r) => Object.values(r).map(String)))
+          : await readFile(f, 'utf8');
+        if (digits.test(text) || hasIdentifier(text)) leaked.push(f);
+      }
+    });
+    expect(leaked).toEqual([]);
+    expect(digits.test(result.outputs.text)).toBe(false);
   }, 120_000);
 });

@@ -153,6 +153,12 @@ create or replace macro lab_value_squash(value_text) as
 create or replace macro lab_value_parse_squashed(squashed, operator, decimal_sep, status) as
     _lab_parse_1(squashed, operator, decimal_sep, status);
 
+-- lab_value_is_identifier(squashed, decimal_sep): whether the squashed value is a number whose
+-- digits are a CPR number (_lab_identifier_number), which lab_value_parse reads as no value: its
+-- text ('1.503851037E9') is no spelling the detector masks, so a reader shows it masked.
+create or replace macro lab_value_is_identifier(squashed, decimal_sep) as
+    coalesce(_lab_identifier_number(_lab_number(ltrim(ltrim(squashed, '<>=')), decimal_sep)), false);
+
 -- lab_value_qualitative(value_text): the one spelling of a qualitative answer, as lab_value_parse
 -- gives it in `qualitative` for a value whose state is 'qualitative' (a coded answer of no known
 -- spelling in lower case). For any other state that field is null, so test the state first; this

@@ -15,6 +15,7 @@ parsed as (
     select
         raw.*,
         p.v,
+        p.identifier,
     from raw
     left join parsed_values as p
         on p.value is not distinct from raw.value
@@ -34,7 +35,9 @@ final as (
             else coalesce(nullif(trim(code_system), ''), 'local')
         end as code_system,
         nullif(trim(analysis_name), '') as analysis_name,
-        value as value_text,
+        -- a number whose digits are a CPR number is kept masked: the detector does not read it
+        -- in every notation a number has ('1.503851037E9')
+        case when identifier then '[CPR]' else value end as value_text,
         v.num as value_num,
         v.comparator,
         v.state as value_state,
