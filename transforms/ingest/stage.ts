@@ -205,8 +205,20 @@ export async function stageFile(conn: DuckDBConnection, target: StageTarget, ctx
         : stageCopy(conn, target, ctx, err, transcodeWindows1252, UTF8_READ_AS_WINDOWS_1252);
     }
     if (target.layout.encoding === 'latin-1' && isNotLatin1(err)) return stageCopy(conn, target, ctx, err, transcodeWindows1252, READ_AS_WINDOWS_1252);
+    // An NDJSON file is read whole (no rejects table): a line that is not UTF-8 fails the read,
+    // and the file is looked at as a CSV file's rejects are (notUtf8AsDeclared)
+    if (target.layout.encoding === 'utf-8' && isNotUtf8(err)) {
+      const verdict = await fileEncoding(ctx.path).catch(() => null);
+      if (verdict === 'mixed') return stageCopy(conn, target, ctx, err, transcodeMixed, UTF8_READ_PER_LINE);
+      if (verdict === 'other') return stageCopy(conn, target, ctx, err, transcodeWindows1252, UTF8_READ_AS_WINDOWS_1252);
+    }
     return rejectFile(conn, target, ctx, err);
   }
+}
+
+/** DuckDB's error for a read that met bytes that are not UTF-8. */
+function isNotUtf8(err: unknown): boolean {
+  return /Invalid unicode .*not utf-8 encoded/is.test(String((err as Error)?.message));
 }
 
 /** A Latin-1 file that is valid UTF-8 with characters beyond ASCII, staged as UTF-8 (utf8-check.ts). */
@@ -493,9 +505,17 @@ function printable(text: string): string {
 
 function describeDuckError(err: unknown): string {
   const msg = (err as Error).message ?? String(err);
-  // DuckDB messages carry the full path and a long hint; the first line says what went wrong.
-  const first = msg.split('\n').find((l) => l.trim() !== '') ?? msg;
-  return `file could not be read: ${first.replace(/^[A-Za-z ]+ Error: /, '').slice(0, 300)}`;
+  // DuckDB messages carry the full path and a long hint; the first line says what went wrong,
+  // but for a line of a text file (its reader is DuckDB's CSV reader, NDJSON's too) only where:
+  // the line after the record it quotes says what.
+  const lines = msg.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const first = (lines[0] ?? msg).replace(/^[A-Za-z ]+ Error: /, '');
+  const at = /^CSV Error on Line: (\d+)/.exec(first);
+  if (at) {
+    const why = lines.slice(1).find((l) => !/^(Original Line|Possible Solution|Possible fixes|file =|\*)/.test(l));
+    return `file could not be read: line ${at[1]}: ${(why ?? 'the line could not be read').replace(/ This file is not utf-8 encoded\.$/, '').slice(0, 300)}`;
+  }
+  return `file could not be read: ${first.slice(0, 300)}`;
 }
 
 async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageContext): Promise<StageResult> {
