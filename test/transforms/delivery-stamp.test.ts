@@ -29,3 +29,22 @@ describe('delivery_stamp and deliveryStamp', () => {
     }), { numRuns: 10 });
   });
 });
+
+describe('delivery_older', () => {
+  it('compares to the day where both names give one, else to the month, and never against a name without a date', async () => {
+    const cases: [string, string, boolean][] = [
+      ['novax/x_diagnoser_20251215.csv', 'novax/y_diagnoser_202601.csv', true],
+      // a month's file and a file of a day in it: neither is older (ot12: a correction in NOVAX's
+      // monthly file after a day-stamped one was quarantined as an older delivery)
+      ['novax/y_diagnoser_202601.csv', 'novax/x_diagnoser_20260115.csv', false],
+      ['novax/x_diagnoser_20260115.csv', 'novax/y_diagnoser_202601.csv', false],
+      ['novax/x_diagnoser_20260114.csv', 'novax/x_diagnoser_20260115.csv', true],
+      ['novax/x_diagnoser_202512.csv', 'novax/x_diagnoser_202601.csv', true],
+      ['novax/x_diagnoser_202601.csv', 'novax/x_diagnoser_202512.csv', false],
+      ['novax/x_diagnoser_202601.csv', 'novax/x_diagnoser_rettelse.csv', false],
+      ['novax/x_diagnoser_rettelse.csv', 'novax/x_diagnoser_202601.csv', false],
+    ];
+    const got = await evalBatch<{ o: boolean }>(db.conn, cases.map(([a, b]) => ({ a, b })), 'delivery_older(a, b) as o');
+    expect(got.map((r) => r.o)).toEqual(cases.map((c) => c[2]));
+  });
+});

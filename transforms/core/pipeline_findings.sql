@@ -114,8 +114,7 @@ older_delivery as (
     from latest
     join published on published.kind = latest.kind and published.record_key = latest.record_key
     where published.content_hash <> latest.content_hash
-        and delivery_stamp(latest.source_file) < delivery_stamp(published.source_file)
-        and delivery_stamp(published.source_file) <> '99999999'
+        and delivery_older(latest.source_file, published.source_file)
 ),
 
 retired_specialty as (
