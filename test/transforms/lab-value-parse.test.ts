@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasIdentifier } from '../../transforms/privacy/identifiers.ts';
 import { evalBatch, openMacroDb, type MacroDb } from '../helpers/macro-batch.ts';
 
 interface Parsed {
@@ -180,8 +181,11 @@ describe('lab_value_parse: properties', () => {
         const texts = batch.map((c) => c.x.toExponential(c.digits).replace('e', c.e).replace('.', c.decimal));
         const got = await parse(batch.map((c, i) => ({ value: texts[i]!, decimal: c.sourceDecimal })));
         batch.forEach((c, i) => {
+          const x = Number(c.x.toExponential(c.digits));
+          // an integer whose ten digits are a CPR number is no value, in this notation too
+          if (Number.isInteger(x) && x >= 1e8 && x < 1e10 && hasIdentifier(String(x).padStart(10, '0'))) return expect(got[i]!.state, texts[i]).toBe('unparseable');
           expect(got[i]!.state, texts[i]).toBe('numeric');
-          expect(got[i]!.num, texts[i]).toBe(Number(c.x.toExponential(c.digits)));
+          expect(got[i]!.num, texts[i]).toBe(x);
         });
       }),
       { numRuns: 5, endOnFailure: true },
