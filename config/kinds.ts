@@ -46,8 +46,9 @@ export const KIND_SPECS = [
   {
     name: 'epikriser',
     feed: 'E-Journal',
-    required: ['record_id', 'patient', 'written_date'],
-    optional: ['sor_code', 'ydernummer', 'title', 'text'],
+    // the text is what a letter or a note is: a file without its column is rejected whole
+    required: ['record_id', 'patient', 'written_date', 'text'],
+    optional: ['sor_code', 'ydernummer', 'title'],
     payload: ['written_date', 'title', 'text'],
     hashed: ['written_date', 'title', 'text'],
     dated: { column: 'written_date', type: 'date' },
@@ -55,8 +56,9 @@ export const KIND_SPECS = [
   {
     name: 'billeddiagnostiske_epikriser',
     feed: 'E-Journal',
-    required: ['record_id', 'patient', 'written_date'],
-    optional: ['sor_code', 'ydernummer', 'examination', 'text'],
+    // the text is what a letter or a note is: a file without its column is rejected whole
+    required: ['record_id', 'patient', 'written_date', 'text'],
+    optional: ['sor_code', 'ydernummer', 'examination'],
     payload: ['written_date', 'examination', 'text'],
     hashed: ['written_date', 'examination', 'text'],
     dated: { column: 'written_date', type: 'date' },
@@ -64,8 +66,9 @@ export const KIND_SPECS = [
   {
     name: 'notater',
     feed: 'E-Journal',
-    required: ['record_id', 'patient', 'note_time'],
-    optional: ['sor_code', 'ydernummer', 'note_type', 'text'],
+    // the text is what a letter or a note is: a file without its column is rejected whole
+    required: ['record_id', 'patient', 'note_time', 'text'],
+    optional: ['sor_code', 'ydernummer', 'note_type'],
     payload: ['note_time', 'note_type', 'text'],
     hashed: ['note_time', 'note_type', 'text'],
     dated: { column: 'note_time', type: 'timestamp' },

@@ -176,7 +176,7 @@ describe('the bad-input corpus in one nightly run', () => {
       'required column missing: Kontaktdato (contact_date); the header has DiagnoseId, SORkode, Ydernr, PatientPseudo, Diagnosekode, Diagnoseart'));
   it('a file without its header line: rejected, saying so, its first line (a record) not quoted', () => {
     expectFileRejected('novax/2025-01_epikriser_no-header.csv',
-      'required column missing: EpikriseId (record_id), PatientPseudo (patient), Dato (written_date); the first line has 7 fields and none of the layout\'s column names: a file without its header line? (not quoted: it may be a record)');
+      'required column missing: EpikriseId (record_id), PatientPseudo (patient), Dato (written_date), Tekst (text); the first line has 7 fields and none of the layout\'s column names: a file without its header line? (not quoted: it may be a record)');
   });
   it('duplicated header names: rejected, naming the column', () =>
     expectFileRejected('novax/2025-01_diagnoser_duplicate-header.csv', 'duplicated column names in the header: Diagnosekode'));
