@@ -24,8 +24,10 @@ export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Pr
   const batch = sqlString(opts.batchId);
   const perGrouping = await findingsPerGrouping(conn);
   // The run's error findings, read out of the history's findings once (not once per kind).
+  // one entry per check and reason: a check that fails in two columns of a row (a CPR number in
+  // a code and in its raw text) gives the same reason twice
   await conn.run(`create or replace temp table accept__findings as
-    select kind, source_file, source_line, check_id, reason from quality.row_findings where run_id = ${run} and severity = 'error'`);
+    select distinct kind, source_file, source_line, check_id, reason from quality.row_findings where run_id = ${run} and severity = 'error'`);
   const errorFindings = new Map(
     (await queryRows<{ kind: string; n: bigint }>(conn, 'select kind, count(*) as n from temp.main.accept__findings group by kind'))
       .map((r) => [r.kind, Number(r.n)]),
