@@ -126,6 +126,24 @@ describe('nightly on every format', () => {
     expect(dia.getColumn('record_id').toArray()).toEqual(['c1', 'c2', 'y1']);
   });
 
+  it('rejects a Parquet file whose mapped columns hold nested values (a struct id, a list of pseudonyms), naming them', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    await ws.put('xmedicus/.keep', '');
+    const sor = "'10000000016004' as sor_kode, null::varchar as ydernummer";
+    await withDatabase(':memory:', async (_db, conn) => {
+      await conn.run(`copy (select {'a': 1} as id, ${sor}, ['PX1', 'PX2'] as patient_pseudonym, date '2025-05-05' as dato, 'Epikrise' as titel, 'Set.' as tekst)
+        to ${sqlString(join(ws.inbox, 'xmedicus', 'epikriser_2025-05a.parquet'))} (format parquet)`);
+      await conn.run(`copy (select 'e2' as id, ${sor}, 'Pe2' as patient_pseudonym, date '2025-05-05' as dato, 'Epikrise' as titel, 'Set.' as tekst)
+        to ${sqlString(join(ws.inbox, 'xmedicus', 'epikriser_2025-05b.parquet'))} (format parquet)`);
+    });
+    const { summary } = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    const byFile = Object.fromEntries(summary.files.map((f) => [f.file, f]));
+    expect(byFile['xmedicus/epikriser_2025-05a.parquet']!.error)
+      .toBe('mapped columns hold nested values, not one value each: id (record_id) is STRUCT(a INTEGER); patient_pseudonym (patient) is VARCHAR[]');
+    expect(byFile['xmedicus/epikriser_2025-05b.parquet']).toMatchObject({ error: null, read: 1, published: 1 });
+  });
+
   it('reads Parquet dates and times by their type: a TIMESTAMP in a date column, wall-clock and instant times', async () => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);

@@ -652,6 +652,11 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
     checkColumns(target, fileColumns, warnings);
     present = cols.filter((c) => target.columns[c] !== undefined && hasColumn(fileColumns, target.columns[c]!));
     const typeOf = (name: string) => described.find((d) => hasColumn([d.column_name], name))?.column_type ?? 'VARCHAR';
+    // A nested value (a struct, a list, a map) is no one value of a column: as text it would be
+    // published as DuckDB prints it ("{'a': 1}" as a record id, "[PX1, PX2]" as a patient).
+    const nested = present.filter((c) => /^(STRUCT|MAP|UNION)\(|\[\d*\]$/.test(typeOf(target.columns[c]!)))
+      .map((c) => `${target.columns[c]!} (${c}) is ${typeOf(target.columns[c]!)}`);
+    if (nested.length > 0) throw new FileRejected(`mapped columns hold nested values, not one value each: ${nested.join('; ')}`);
     await conn.run(`create or replace temp table ${rows} as
       select *, ${nulColumn(present)} as __nul from (
         select file_row_number + 1 as __line,
