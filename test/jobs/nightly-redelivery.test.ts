@@ -162,6 +162,8 @@ describe('loading exactly once', () => {
     const manifest = JSON.parse(await readFile(join(ws.outbox, second.summary.batchId!, 'manifest.json'), 'utf8'));
     expect(manifest.outputs.find((o: { file: string }) => o.file === 'diagnoser.parquet').rows).toBe(2);
     expect(manifest.totals).toEqual({ read: 3, published: 2, quarantined: 1, rejected: 0 });
+    // both times of the batch in one notation, ISO 8601 in UTC
+    for (const t of [manifest.created_at, manifest.published_at]) expect(t).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
   it('an older month delivered again in another form does not undo a later month\'s correction', async () => {

@@ -21,6 +21,7 @@ export interface OutputFile {
 export interface Manifest {
   readonly batch_id: string;
   readonly run_id: string;
+  /** ISO 8601 in UTC, as published_at (2026-12-07T01:32:40.240Z) */
   readonly created_at: string;
   readonly published_at: string;
   readonly schema_version: number;
@@ -131,7 +132,7 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
      where batch_id = ${batch} order by source_file, source_line nulls first, column_name`);
 
   const [b] = await queryRows<{ run_id: string; created_at: string }>(conn,
-    `select run_id, cast(created_at as varchar) as created_at from meta.batches where batch_id = ${batch}`);
+    `select run_id, strftime(created_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') as created_at from meta.batches where batch_id = ${batch}`);
   const sources = await queryRows<Record<string, unknown>>(conn, `select cpr_mask(file_name) as file, file_hash as sha256, journal_system,
       kind, bytes, rows_read, rows_published, rows_quarantined, rows_rejected
     from meta.files where batch_id = ${batch} order by file_name`);
