@@ -126,6 +126,22 @@ describe('nightly on every format', () => {
     expect(dia.getColumn('record_id').toArray()).toEqual(['c1', 'c2', 'y1']);
   });
 
+  it('reads a local-time layout\'s time written with a UTC offset (ISO 8601 allows it) as the instant it names', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    const note = (id: string, time: string) => JSON.stringify({ recordId: id, sorCode: '10000000016003', patientPseudonym: `P${id}`, time, noteType: 'telefon', text: 'Svar givet.' });
+    await ws.put('multimed/2025-02.notes.ndjson', [note('a', '2025-02-05T10:00:00'), note('b', '2025-02-05T10:00:00+01:00'),
+      note('c', '2025-02-05T10:00:00-05:00'), note('d', '2025-02-05T10:00:00Z'), note('e', '2025-02-05T10:00:00+0530')].join('\n') + '\n');
+    const { summary } = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
+    expect(summary.files.find((f) => f.file === 'multimed/2025-02.notes.ndjson')).toMatchObject({ error: null, read: 5, published: 5 });
+    await withDatabase(ws.db, async (_db, conn) => {
+      const times = await queryRows<{ id: string; utc: string }>(conn,
+        `select record_id as id, strftime(note_time at time zone 'UTC', '%Y-%m-%d %H:%M') as utc from core.notater order by id`);
+      // a: Copenhagen's local time (winter, UTC+1); the others by their offsets
+      expect(times.map((t) => [t.id, t.utc])).toEqual([['a', '2025-02-05 09:00'], ['b', '2025-02-05 09:00'], ['c', '2025-02-05 15:00'], ['d', '2025-02-05 10:00'], ['e', '2025-02-05 04:30']]);
+    });
+  });
+
   it('rejects a Parquet file whose mapped columns hold nested values (a struct id, a list of pseudonyms), naming them', async () => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);

@@ -732,7 +732,7 @@ async function insertStaged(
   }
   // the instant in a projection of its own too: it is read twice (the instant, and whether the text is kept)
   const source = offsets
-    ? `(select *, ${locals.map((c) => `${localToUtcSql(localOf(c), offsets)} as ${utcOf(c)}`).join(', ')}
+    ? `(select *, ${locals.map((c) => `coalesce(${localToUtcSql(localOf(c), offsets)}, ${withOffset(sqlIdent(c), target.layout.timestamps)}) as ${utcOf(c)}`).join(', ')}
         from (select *, ${locals.map((c) => `${localTime(sqlIdent(c), target.layout.timestamps)} as ${localOf(c)}`).join(', ')} from ${from}))`
     : from;
   const result = await conn.run(`insert into ${stagingTable(target.kind)} (file_no, source_line, ${names.join(', ')})
@@ -820,7 +820,17 @@ export function parseExpr(type: string, raw: string, layout: Layout, timeZone: s
     return `coalesce(${time(layout.timestamps)}, case when suffix(trim(${raw}), 'Z') then ${utc} end)`;
   }
   if (utcFormat(layout.timestamps)) return `make_timestamptz(epoch_us(${time(layout.timestamps)}))`;
-  return existingLocal(timeZone, time(layout.timestamps));
+  return `coalesce(${existingLocal(timeZone, time(layout.timestamps))}, ${withOffset(raw, layout.timestamps)})`;
+}
+
+/**
+ * SQL for the instant of a time written in a local-time layout's format with a UTC offset after it
+ * ('2026-01-12T10:08:00+01:00', '...Z'): ISO 8601 allows it, and the offset says the instant
+ * exactly; null for any other text (the offset is looked for only where the format did not read it).
+ */
+export function withOffset(raw: string, format: string): string {
+  const text = `regexp_replace(trim(${raw}), '(?:Z|z)$', '+00:00')`;
+  return `case when regexp_matches(${raw}, '(?:[+-][0-9]{2}:?[0-9]{2}|[Zz])\\s*$') then try_strptime(${text}, ${sqlString(`${format}%z`)}) end`;
 }
 
 /**
