@@ -110,7 +110,10 @@ export function localToUtcSql(local: string, offsets: ZoneOffsets): string {
  * guess; its instant read back as wall-clock time is then another time.
  */
 export function existingLocal(zone: string, local: string): string {
-  const z = sqlString(zone);
-  return `case when year(${local}) not between ${FIRST_YEAR} and ${LAST_YEAR} or timezone(${z}, timezone(${z}, ${local})) = ${local}
-    then timezone(${z}, ${local}) end`;
+  return existingInstant(zone, local, `timezone(${sqlString(zone)}, ${local})`);
+}
+
+/** existingLocal with ICU's instant for `local` given (`icu`, timezone(zone, local), computed once). */
+export function existingInstant(zone: string, local: string, icu: string): string {
+  return `case when year(${local}) not between ${FIRST_YEAR} and ${LAST_YEAR} or timezone(${sqlString(zone)}, ${icu}) = ${local} then ${icu} end`;
 }

@@ -9,7 +9,7 @@ import { MAX_LINE_BYTES, scanFile } from './scan-file.ts';
 import { MAX_HEADER_BYTES, hasColumn, headerProblem, readHeader, wrongEncoding } from './header.ts';
 import { isGzipPath } from './content-stream.ts';
 import { literalPath } from './literal-path.ts';
-import { existingLocal, localToUtcSql, OFFSETS_FROM_BYTES, zoneOffsets } from './local-time.ts';
+import { existingInstant, existingLocal, localToUtcSql, OFFSETS_FROM_BYTES, zoneOffsets } from './local-time.ts';
 import { isNotLatin1, transcodeMixed, transcodeWindows1252, type Transcoded } from './windows-1252.ts';
 import { READ_AS_UTF8, READ_PER_LINE, fileEncoding } from './utf8-check.ts';
 import { maskIdentifiers } from '../privacy/identifiers.ts';
@@ -706,16 +706,19 @@ async function insertStaged(
   const exprs: string[] = [];
   // A time without an offset is read in a projection of its own, __local_<column>, and converted
   // to UTC from there by its zone's offsets (local-time.ts), which name it several times. A small
-  // read leaves its times to ICU: reading a zone's offsets would cost more than it saves.
+  // read leaves its times to ICU (reading a zone's offsets would cost more than it saves), once
+  // per value in a projection of its own, __icu_<column>, which the test for a skipped hour reads
+  // back (existingInstant).
   const locals = target.layout.timestamps.includes('%z') || utcFormat(target.layout.timestamps) ? [] : present.filter((c) => parsedType(c) === 'timestamptz');
   const bytes = locals.length > 0 ? await sizeOf(group?.ctxs ?? [ctx]) : 0;
   const offsets = bytes >= OFFSETS_FROM_BYTES ? await zoneOffsets(conn, ctx.timeZone) : null;
   const localOf = (col: string) => sqlIdent(`__local_${col}`);
   const utcOf = (col: string) => sqlIdent(`__utc_${col}`);
+  const icuOf = (col: string) => sqlIdent(`__icu_${col}`);
   for (const col of stagedColumns(target.kind)) {
     const raw = present.includes(col) ? sqlIdent(col) : 'null::varchar';
     const type = parsedType(col);
-    const local = offsets && locals.includes(col);
+    const local = locals.includes(col);
     const parsed = local ? utcOf(col) : type ? parseExpr(type, raw, target.layout, ctx.timeZone) : null;
     names.push(col);
     // A delivery's date or time is kept as text only where it did not parse: a reject quotes it,
@@ -731,9 +734,11 @@ async function insertStaged(
     }
   }
   // the instant in a projection of its own too: it is read twice (the instant, and whether the text is kept)
-  const source = offsets
-    ? `(select *, ${locals.map((c) => `coalesce(${localToUtcSql(localOf(c), offsets)}, ${withOffset(sqlIdent(c), target.layout.timestamps)}) as ${utcOf(c)}`).join(', ')}
-        from (select *, ${locals.map((c) => `${localTime(sqlIdent(c), target.layout.timestamps)} as ${localOf(c)}`).join(', ')} from ${from}))`
+  const instant = (c: string) => (offsets ? localToUtcSql(localOf(c), offsets) : existingInstant(ctx.timeZone, localOf(c), icuOf(c)));
+  const icu = offsets ? '' : `, ${locals.map((c) => `timezone(${sqlString(ctx.timeZone)}, ${localOf(c)}) as ${icuOf(c)}`).join(', ')}`;
+  const source = locals.length > 0
+    ? `(select *, ${locals.map((c) => `coalesce(${instant(c)}, ${withOffset(sqlIdent(c), target.layout.timestamps)}) as ${utcOf(c)}`).join(', ')}
+        from (select *${icu} from (select *, ${locals.map((c) => `${localTime(sqlIdent(c), target.layout.timestamps)} as ${localOf(c)}`).join(', ')} from ${from})))`
     : from;
   const result = await conn.run(`insert into ${stagingTable(target.kind)} (file_no, source_line, ${names.join(', ')})
     select ${group?.fileNo ?? ctx.seq}, __line, ${exprs.join(', ')}
