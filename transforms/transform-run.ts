@@ -48,7 +48,7 @@ export async function recordTransformResults(
 }
 
 /** The reason of a local time that is in its layout's format but names no instant (ingest/local-time.ts). */
-export const SKIPPED_HOUR = 'not a valid time: the clocks skip this hour when summer time begins in the time zone it is read in';
+const SKIPPED_HOUR = 'not a valid time: the clocks skip this hour when summer time begins in the time zone it is read in';
 
 /**
  * The rows of this run that could not be parsed (staging.parse_rejects), into meta.rejects. A

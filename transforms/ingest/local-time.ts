@@ -6,10 +6,10 @@
 // at it. A time in a year whose switches do not fit two per year on whole minutes, or outside
 // FIRST_YEAR..LAST_YEAR (a de-identified extract may shift its dates by a century), still goes
 // to ICU: the result is ICU's in every case (test/transforms/local-time.test.ts) but a time the
-// clocks skip, which is no instant (null; staging/parse_rejects.sql says why). Outside those years
-// ICU's reading of such a time is kept, from any file: finding it costs two more ICU calls a
-// value, and the times of a de-identified extract shifted by a century are not the wall clock of
-// any place.
+// clocks skip, which is no instant (null; transform-run.ts's recordParseRejects says why). Outside
+// those years ICU's reading of such a time is kept, from any file: finding it would cost another
+// ICU call a value, and the times of a de-identified extract shifted by a century are not the wall
+// clock of any place.
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
