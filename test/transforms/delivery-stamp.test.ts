@@ -34,8 +34,8 @@ describe('delivery_older', () => {
   it('compares to the day where both names give one, else to the month, and never against a name without a date', async () => {
     const cases: [string, string, boolean][] = [
       ['novax/x_diagnoser_20251215.csv', 'novax/y_diagnoser_202601.csv', true],
-      // a month's file and a file of a day in it: neither is older (ot12: a correction in NOVAX's
-      // monthly file after a day-stamped one was quarantined as an older delivery)
+      // a month's file and a file of a day in it: neither is older (NOVAX names its files by
+      // month; a correction there must not be held back against a day-stamped file of the month)
       ['novax/y_diagnoser_202601.csv', 'novax/x_diagnoser_20260115.csv', false],
       ['novax/x_diagnoser_20260115.csv', 'novax/y_diagnoser_202601.csv', false],
       ['novax/x_diagnoser_20260114.csv', 'novax/x_diagnoser_20260115.csv', true],

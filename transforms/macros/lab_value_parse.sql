@@ -1,5 +1,6 @@
 -- lab_value_parse(value_text, operator, decimal_sep[, status]): one reading of a lab result value.
--- Returns struct {num double, comparator varchar, qualitative varchar, state varchar} where state is
+-- Returns struct {num double, comparator varchar, qualitative varchar, state varchar, identifier
+-- boolean} where state is
 --   numeric      '5,2' -> num 5.2
 --   censored     '<5', '< 5,0', '>90', '<=0,1', or operator mindre_end/stoerre_end/FHIR comparator + '5'
 --                -> comparator + num ("<5" is operator + 5, never just 5)
@@ -11,6 +12,9 @@
 --                (proeve_modtaget, registered) or the answer is interim (svar_midlertidigt, preliminary:
 --                a FHIR preliminary result whose value is temp-unknown is not yet answered, not missing)
 --   unparseable  anything else; num, comparator and qualitative are null and the caller keeps value_text.
+-- identifier is true for a number whose digits are a CPR number (unparseable: see
+-- _lab_identifier_number): its text ('1.503851037E9') is no spelling the detector masks, so a
+-- reader shows it masked.
 -- decimal_sep is the source's decimal separator: ',' accepts '1.234,5' and '1 234,5'; '.' accepts '1,234.5';
 -- null accepts either separator but no thousands separator (FHIR and other machine formats).
 -- A value written with the other separator ('5.2' or '1.234' in a ',' file) is unparseable rather
@@ -103,8 +107,12 @@ create or replace macro _lab_qualitative(s) as
 
 -- One CASE builds the whole struct, so that each input expression appears in it as few times as
 -- possible (see the note below on macro expansion).
+create or replace macro _lab_result_of(state, num, comparator, qualitative, identifier) as
+    {'num': num::double, 'comparator': comparator::varchar, 'qualitative': qualitative::varchar, 'state': state::varchar,
+     'identifier': identifier::boolean};
+
 create or replace macro _lab_result(state, num, comparator, qualitative) as
-    {'num': num::double, 'comparator': comparator::varchar, 'qualitative': qualitative::varchar, 'state': state::varchar};
+    _lab_result_of(state, num, comparator, qualitative, false);
 
 -- A number whose ten digits (zero-padded) are a CPR or replacement number: an identifier in a
 -- number's clothes (Excel's '1.503.851.037', '1 503 851 037', '1.503851037E9'), no value. The
@@ -122,7 +130,7 @@ create or replace macro _lab_decide(s, opc, txc, num, q, st) as
         when s = '' or opc = '?' or (txc <> '' and opc <> '' and txc <> opc) then _lab_result('unparseable', null, null, null)
         -- '<<5', '=5', '<>5': comparator characters beyond the one comparator
         when length(s) - length(ltrim(s, '<>=')) <> length(txc) then _lab_result('unparseable', null, null, null)
-        when _lab_identifier_number(num) then _lab_result('unparseable', null, null, null)
+        when _lab_identifier_number(num) then _lab_result_of('unparseable', null, null, null, true)
         when num is not null then
             _lab_result(case when txc = '' and opc = '' then 'numeric' else 'censored' end, num,
                         case when txc <> '' then txc when opc <> '' then opc end, null)
@@ -152,12 +160,6 @@ create or replace macro lab_value_squash(value_text) as
 
 create or replace macro lab_value_parse_squashed(squashed, operator, decimal_sep, status) as
     _lab_parse_1(squashed, operator, decimal_sep, status);
-
--- lab_value_is_identifier(squashed, decimal_sep): whether the squashed value is a number whose
--- digits are a CPR number (_lab_identifier_number), which lab_value_parse reads as no value: its
--- text ('1.503851037E9') is no spelling the detector masks, so a reader shows it masked.
-create or replace macro lab_value_is_identifier(squashed, decimal_sep) as
-    coalesce(_lab_identifier_number(_lab_number(ltrim(ltrim(squashed, '<>=')), decimal_sep)), false);
 
 -- lab_value_qualitative(value_text): the one spelling of a qualitative answer, as lab_value_parse
 -- gives it in `qualitative` for a value whose state is 'qualitative' (a coded answer of no known

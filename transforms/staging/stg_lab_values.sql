@@ -31,7 +31,6 @@ final as (
         decimal_sep,
         result_status,
         lab_value_parse_squashed(value_squashed, operator, decimal_sep, result_status) as v,
-        lab_value_is_identifier(value_squashed, decimal_sep) as identifier,
     from squashed
 )
 

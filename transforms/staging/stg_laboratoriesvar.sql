@@ -15,7 +15,6 @@ parsed as (
     select
         raw.*,
         p.v,
-        p.identifier,
     from raw
     left join parsed_values as p
         on p.value is not distinct from raw.value
@@ -37,7 +36,7 @@ final as (
         nullif(trim(analysis_name), '') as analysis_name,
         -- a number whose digits are a CPR number is kept masked: the detector does not read it
         -- in every notation a number has ('1.503851037E9')
-        case when identifier then '[CPR]' else value end as value_text,
+        case when v.identifier then '[CPR]' else value end as value_text,
         v.num as value_num,
         v.comparator,
         v.state as value_state,
