@@ -17,22 +17,29 @@ problems as (
 ),
 
 unparsed as (
+    -- Ten digits parse as a number, and a number column is no text a CPR check reads: a CPR or
+    -- replacement number there is no value either (no date or time can hold one). The detector
+    -- runs once, on the few values that failed to parse or are long enough to hold a number
+    -- (10 characters): DuckDB compiles its patterns at every use, and a filter holding it would
+    -- be pushed into every branch of the union above; `offset 0` keeps it here.
     select
         p.kind, p.file_hash, p.source_file, p.source_line, p.column_name,
         case
-            when has_cpr(p.raw_value) then 'a CPR number or replacement number appears in this field'
+            when p.cpr then 'a CPR number or replacement number appears in this field'
             when p.format_key = 'dates' then 'not a valid date: expected the format ' || l.dates
             when p.format_key = 'timestamps' then 'not a valid time: expected the format ' || l.timestamps
             else 'not a number: expected decimal separator ''' || l.decimal || ''''
         end as reason,
         left(p.raw_value, 200) as raw_value,
-    from problems as p
+    from (
+        select *, has_cpr(raw_value) as cpr
+        from problems
+        where (parse_failed or (format_key = 'number' and strlen(raw_value) >= 10)) and raw_value is not null
+            and not ((raw_value < '!' or raw_value >= chr(127)) and trim(raw_value) = '')
+        offset 0
+    ) as p
     left join layouts as l on l.journal_system = p.journal_system and l.kind = p.kind
-    -- Ten digits parse as a number, and a number column is no text a CPR check reads: a CPR or
-    -- replacement number there is no value either (no date or time can hold one). has_cpr once
-    -- here, not in every column's branch above: DuckDB compiles its pattern at each use.
-    where (p.parse_failed or (p.format_key = 'number' and has_cpr(p.raw_value))) and p.raw_value is not null
-        and not ((p.raw_value < '!' or p.raw_value >= chr(127)) and trim(p.raw_value) = '')
+    where p.parse_failed or p.cpr
 ),
 
 identity as (
