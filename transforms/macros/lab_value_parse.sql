@@ -138,23 +138,27 @@ create or replace macro _lab_decide(s, opc, txc, num, q, st) as
         else _lab_result('unparseable', null, null, null)
     end;
 
--- DuckDB expands macros in place, so every use of `s` below re-evaluates _lab_squash: the helpers
--- therefore use plain string functions where they can and keep regular expressions few.
+-- DuckDB expands a macro in place, every use of a parameter a copy of its argument, and plans
+-- each copy. _lab_decide uses its arguments many times (the number seven times, the squashed
+-- text some thirty): each is therefore computed once, as a field of a one-element list that a
+-- lambda reads (its parameter so named that no caller's column is taken for it), and the
+-- expanded parse stays small enough to plan quickly in any statement.
 create or replace macro _lab_parse_2(s, opc, txc, sep, st) as
-    _lab_decide(s, opc, txc, _lab_number(ltrim(ltrim(s, '<>=')), sep), _lab_qualitative(s), st);
+    list_transform([{'num': _lab_number(ltrim(ltrim(s, '<>=')), sep), 'q': _lab_qualitative(s)}],
+        lambda _lab_v: _lab_decide(s, opc, txc, _lab_v.num, _lab_v.q, st))[1];
 
 create or replace macro _lab_parse_1(s, op, sep, st) as
-    _lab_parse_2(s, _lab_operator(op), _lab_text_comparator(s), sep, lower(trim(st)));
+    list_transform([{'s': s, 'opc': _lab_operator(op), 'st': lower(trim(st))}],
+        lambda _lab_a: _lab_parse_2(_lab_a.s, _lab_a.opc, _lab_text_comparator(_lab_a.s), sep, _lab_a.st))[1];
 
 create or replace macro lab_value_parse(value_text, operator, decimal_sep) as
         _lab_parse_1(_lab_squash(value_text), operator, decimal_sep, null),
     (value_text, operator, decimal_sep, status) as
         _lab_parse_1(_lab_squash(value_text), operator, decimal_sep, status);
 
--- lab_value_parse in two steps, for a model that reads many values: lab_value_squash(value_text)
--- in a column of its own, then lab_value_parse_squashed(that column, operator, decimal_sep,
--- status). The squashed text is used some thirty times in the expanded parse, and DuckDB plans
--- each copy: in one step the parse makes every statement that holds it slow to plan.
+-- lab_value_parse in two steps: lab_value_squash(value_text) in a column of its own, then
+-- lab_value_parse_squashed(that column, operator, decimal_sep, status), for a model that keeps
+-- the squashed text.
 create or replace macro lab_value_squash(value_text) as
     _lab_squash(value_text);
 
