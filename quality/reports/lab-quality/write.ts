@@ -94,18 +94,20 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   // A flagged row quotes what was delivered (ids, codes, units, values): an identifier in any of
   // its text is masked in every file (cpr_mask), whatever column it came in.
   const columns = await queryRows<{ column_name: string; column_type: string }>(conn, 'describe lab.flagged_rows');
-  // The text columns go through the detector as one list: DuckDB compiles its patterns at every
-  // use, and a use per column costs more than masking the rows.
+  // Every text goes through the detector in one use of it: DuckDB compiles its patterns at every
+  // use, and a use per column costs more than masking the rows. The text columns are one list and
+  // each list column another, in a list of lists that one lambda masks.
   const texts = columns.filter((c) => c.column_type === 'VARCHAR').map((c) => sqlIdent(c.column_name));
+  const lists = columns.filter((c) => c.column_type === 'VARCHAR[]').map((c) => sqlIdent(c.column_name));
   const masked = columns.map(({ column_name: name, column_type: type }) => {
     const col = sqlIdent(name);
-    if (type === 'VARCHAR') return `"masked texts"[${texts.indexOf(col) + 1}] as ${col}`;
-    if (type === 'VARCHAR[]') return `list_transform(${col}, v -> cpr_mask(v)) as ${col}`;
+    if (type === 'VARCHAR') return `"masked"[1][${texts.indexOf(col) + 1}] as ${col}`;
+    if (type === 'VARCHAR[]') return `"masked"[${lists.indexOf(col) + 2}] as ${col}`;
     return col;
   });
-  const maskedTexts = texts.length ? `, list_transform([${texts.join(', ')}], v -> cpr_mask(v)) as "masked texts"` : '';
+  const maskedLists = `list_transform([[${texts.join(', ')}]::varchar[]${lists.map((l) => `, ${l}`).join('')}], lambda l: list_transform(l, lambda v: cpr_mask(v))) as "masked"`;
   // masked once, for every file written below
-  await conn.run(`create or replace temp table lab_flagged_out as select ${masked.join(', ')} from (select *${maskedTexts} from lab.flagged_rows)`);
+  await conn.run(`create or replace temp table lab_flagged_out as select ${masked.join(', ')} from (select *, ${maskedLists} from lab.flagged_rows)`);
   // Parquet keeps the instants (timestamptz, UTC-adjusted): a reader converts them itself, and
   // DuckDB's read_parquet shows them in the reader's own zone with the offset written beside
   // (13:00 UTC as 14:00:00+01 in Copenhagen), so they cannot be taken for another time.
