@@ -183,14 +183,16 @@ create or replace macro lab_value_qualitative(value_text) as
 create or replace macro _lab_ref_pattern() as
     '^[\s\x{A0}\x{202F}]*([<>]=?|≤|≥)?[\s\x{A0}\x{202F}]*([+-]?[0-9]+(?:[.,\x{A0} ][0-9]+)*)(?:[\s\x{A0}\x{202F}]*(?:-|–|—|‒|−|to|til|\.\.)[\s\x{A0}\x{202F}]*([+-]?[0-9]+(?:[.,\x{A0} ][0-9]+)*))?[\s\x{A0}\x{202F}]*(?:[^0-9\s\x{A0}\x{202F}][^0-9]*)?$';
 
--- the interval's parts as the pattern's groups found them: {op, lo, hi}
+-- the interval's parts as the pattern's groups found them ({op, lo, hi}), each limit read once
+-- (a lambda's parameter, as in _lab_parse_2 above)
 create or replace macro _lab_ref_limits(parts, decimal_sep) as
-    case
-        when parts.op = '' and parts.hi <> '' then {'low': _lab_number(parts.lo, decimal_sep), 'high': _lab_number(parts.hi, decimal_sep)}
-        when parts.op in ('<', '<=', '≤') and parts.hi = '' then {'low': null::double, 'high': _lab_number(parts.lo, decimal_sep)}
-        when parts.op in ('>', '>=', '≥') and parts.hi = '' then {'low': _lab_number(parts.lo, decimal_sep), 'high': null::double}
-    end;
+    list_transform([{'op': parts.op, 'two': parts.hi <> '', 'lo': _lab_number(parts.lo, decimal_sep), 'hi': _lab_number(parts.hi, decimal_sep)}],
+        lambda _lab_l: case
+            when _lab_l.op = '' and _lab_l.two then {'low': _lab_l.lo, 'high': _lab_l.hi}
+            when _lab_l.op in ('<', '<=', '≤') and not _lab_l.two then {'low': null::double, 'high': _lab_l.lo}
+            when _lab_l.op in ('>', '>=', '≥') and not _lab_l.two then {'low': _lab_l.lo, 'high': null::double}
+        end)[1];
 
 create or replace macro lab_ref_text_limits(t, decimal_sep) as
     case when regexp_full_match(t, _lab_ref_pattern())
-        then _lab_ref_limits(regexp_extract(t, _lab_ref_pattern(), ['op', 'lo', 'hi']), decimal_sep) end;
+        then list_transform([regexp_extract(t, _lab_ref_pattern(), ['op', 'lo', 'hi'])], lambda _lab_p: _lab_ref_limits(_lab_p, decimal_sep))[1] end;
