@@ -145,8 +145,6 @@ create or replace macro has_cpr(t) as
 -- numbers overlap (share digits), the first one the scan meets is masked and the rest of the
 -- other stays: a fragment, never a whole number (has_cpr(cpr_mask(t)) is false).
 create or replace macro cpr_mask(t) as
-    -- the folded text and its masked form each computed once (lambdas over one-element lists:
-    -- DuckDB expands a macro's argument at every use); no number masked, the text as it came
-    list_transform([_cpr_fold(t)], lambda _cpr_f: list_transform(
-        [regexp_replace(regexp_replace(_cpr_f, _cpr_pattern(), '\1[CPR]\3', 'g'), _cpr_pattern(), '\1[CPR]\3', 'g')],
-        lambda _cpr_m: case when _cpr_m = _cpr_f then t else _cpr_m end)[1])[1];
+    case when has_cpr(t) then regexp_replace(regexp_replace(_cpr_fold(t), _cpr_pattern(), '\1[CPR]\3', 'g'),
+                                             _cpr_pattern(), '\1[CPR]\3', 'g')
+         else t end;
