@@ -80,7 +80,9 @@ export async function openDatabase(path: string, options: DatabaseOptions = {}):
  * are the process's own work). Off unless FANGST_SQL_TRACE is set; statements may name delivered files, so the
  * trace is for a developer's own machine, like a debug log. With FANGST_SQL_PROFILE_MATCH, the
  * statements holding that text (or one of several, separated by |) also get DuckDB's own profile
- * (operators and their times) beside it.
+ * (operators and their times, binding and optimizer timings) beside it. FANGST_SQL_TRACE_CHARS sets
+ * how much of each statement is kept (200 characters); with FANGST_SQL_TRACE_RAW its text is kept
+ * as written (comments and line breaks), so that a trace can be run again statement by statement.
  */
 function traceStatements(c: DuckDBConnection, file: string): void {
   let depth = 0; // runAndReadAll calls run: a statement is written once
@@ -92,14 +94,14 @@ function traceStatements(c: DuckDBConnection, file: string): void {
       depth++;
       const match = process.env.FANGST_SQL_PROFILE_MATCH;
       const profile = depth === 1 && match && match.split('|').some((m) => String(args[0]).includes(m));
-      if (profile) await original(`pragma enable_profiling = 'json'; pragma profiling_output = '${file}.${Date.now()}.json'`);
+      if (profile) await original(`pragma enable_profiling = 'json'; pragma profiling_mode = 'detailed'; pragma profiling_output = '${file}.${Date.now()}.json'`);
       try {
         return await original(...args);
       } finally {
         if (profile) await original('pragma disable_profiling');
         depth--;
         if (depth === 0) {
-          const sql = String(args[0]).replace(/\s+/g, ' ').slice(0, Number(process.env.FANGST_SQL_TRACE_CHARS ?? 200));
+          const sql = (process.env.FANGST_SQL_TRACE_RAW ? String(args[0]) : String(args[0]).replace(/\s+/g, ' ')).slice(0, Number(process.env.FANGST_SQL_TRACE_CHARS ?? 200));
           const used = process.cpuUsage(cpu);
           const cpuMs = Math.round((used.user + used.system) / 1000);
           appendFileSync(file, `${JSON.stringify({ at: Math.round(started), ms: Math.round(performance.now() - started), cpu_ms: cpuMs, sql })}\n`);
