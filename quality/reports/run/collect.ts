@@ -332,6 +332,10 @@ export function shapeReport(rows: ReportRows, shareable: boolean, context: Repor
   // Messages may carry counts (an alert's "usually 3 a day"): small ones go too.
   // SOR codes in it become pseudonyms, after the small counts (a pseudonym's digits are no count).
   const text = (m: string | null) => (shareable && m != null ? sorInText(m.replace(/(?<![\d.:-])[1-4](?![\d.:-])/g, '<5')) : m);
+  // A row's reason may count rows of one clinic or analysis ('3 results; too few elsewhere'): a
+  // count the report's cells may hide, and none its suppression sees. A shareable reason keeps
+  // no whole number of its own (codes, decimals, ranges and dates stay: they are not counts).
+  const reasonText = (t: string) => (shareable ? sorInText(t).replace(/(?<![\w.,:/-])\d{1,10}(?![\w.,:/-])/g, '–') : t);
   const isRowCount = (type: string) => readingOf(type) !== 'age_hours';
   // failing rows of rows checked, or a share of rows: counts that add up over systems
   const isPartOfRows = (type: string) => readingOf(type) === 'failing_rows' || readingOf(type) === 'share';
@@ -396,7 +400,7 @@ export function shapeReport(rows: ReportRows, shareable: boolean, context: Repor
       return { clinic: c.sor_code, name: c.name, numerator: c.numerator, denominator: c.denominator, percent: c.percent, outcome: c.outcome };
     });
     const findings = (findingsOf.get(r.check_id) ?? []).map((f, i) => ({
-      reason: sorInText(f.reason),
+      reason: reasonText(f.reason),
       rows: table === null ? f.n : table.isShown(cellId(r.check_id, `reason:${i}`, 'num')) ? count(f.n) : null,
     }));
     return {
@@ -452,7 +456,7 @@ export function shapeReport(rows: ReportRows, shareable: boolean, context: Repor
   const samples: Record<string, SampleRow[]> = {};
   for (const r of rows.samples.filter(sampleShown)) {
     const sample: SampleRow = shareable
-      ? { sourceFile: r.source_file, sourceLine: Number(r.source_line), column: r.column_name, reason: sorInText(r.reason) }
+      ? { sourceFile: r.source_file, sourceLine: Number(r.source_line), column: r.column_name, reason: reasonText(r.reason) }
       : { sourceFile: r.source_file, sourceLine: Number(r.source_line), column: r.column_name, reason: r.reason, recordKey: r.record_key, patient: r.patient };
     (samples[r.check_id] ??= []).push(sample);
   }
