@@ -9,11 +9,12 @@ export const IDENTIFIER_MASK = '[CPR]';
 
 /**
  * Separators between DD, MM, YY and the serial: white space, spaces, dashes, minus, C1 controls,
- * U+FFFD (a byte that is not UTF-8), middle dot, bullet, ellipsis, . / _, the UTF-8 bytes of a
+ * U+FFFD (a byte that is not UTF-8), middle dot, bullet, ellipsis, . / _, typed punctuation (: , ;
+ * apostrophe ~ * # and round brackets), the UTF-8 bytes of a
  * space or dash read as Latin-1 or as Windows-1252, and a space or dash escaped by HTML, a URL or
  * JSON (cpr_find.sql).
  */
-const plainSeparator = '[\\t\\n\\v\\f\\r\\p{Z}\\p{Pd}\\u2212\\u0080-\\u009F\\uFFFD\\u00B7\\u2022\\u2026./_]';
+const plainSeparator = '[\\t\\n\\v\\f\\r\\p{Z}\\p{Pd}\\u2212\\u0080-\\u009F\\uFFFD\\u00B7\\u2022\\u2026./_:,;\'~*#()]';
 /**
  * The separators written with more than one character, each group led by one character, so that
  * a text without that character needs none of them (see `detector`).
