@@ -431,7 +431,10 @@ export function shapeReport(rows: ReportRows, shareable: boolean, context: Repor
     for (const s of c.systems) if (s.percent !== null) shownPercent.add(`${c.checkId}\u0000system ${s.system}`);
   }
   const alertText = (a: ReportRows['alerts'][number]): string => {
-    const message = text(a.message) ?? '';
+    // A shareable alert keeps no robust z: with the usual figure beside it, it gives a hidden
+    // count back (usual + z * its scale). Nor a clinic's journal system beside its pseudonym:
+    // the shareable campaign names a clinic's system only where 5 clinics share it.
+    const message = (shareable ? text(a.message.replace(/\s*\(robust z [^)]*\)/g, ''))?.replace(/(clinic K-[0-9A-Z]+) \([^)]*\)/g, '$1') : a.message) ?? '';
     if (!shareable || a.check_id === null || shownPercent.has(`${a.check_id}\u0000${a.scope}`)) return message;
     return message.replace(/\d+(\.\d+)?\s?%/g, '–%');
   };

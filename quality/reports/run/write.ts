@@ -49,7 +49,8 @@ export async function writeQualityReports(conn: DuckDBConnection, opts: ReportOp
 /** The pseudonyms of a shareable report, when it names a clinic (the key file is made on first use). */
 async function pseudonymiser(rows: ReportRows, opts: ReportOptions): Promise<Pseudonymiser | undefined> {
   const sor = /(?<!\d)\d{11,18}(?!\d)/;
-  const names = rows.clinics.length > 0 || rows.reasons.some((r) => sor.test(r.reason)) || rows.samples.some((r) => sor.test(r.reason));
+  const names = rows.clinics.length > 0 || rows.reasons.some((r) => sor.test(r.reason)) || rows.samples.some((r) => sor.test(r.reason))
+    || rows.alerts.some((a) => sor.test(a.scope) || sor.test(a.message));
   return names ? new Pseudonymiser(await loadPseudonymKey(opts.pseudonymKeyFile ?? join('var', 'pseudonym.key'))) : undefined;
 }
 
