@@ -143,7 +143,7 @@ export function renderCampaignHtml(doc: CampaignDocument): string {
       },
     ],
     shift,
-    { empty: 'Only one month in the period: nothing to decompose.' },
+    { empty: doc.shareable ? 'Not in a shareable report: the decomposition sums journal system x specialty groups, which give a small group\'s counts back.' : 'Only one month in the period: nothing to decompose.' },
   );
 
   const marking = doc.journal_systems.filter((s) => !s.cannot_mark);
