@@ -86,6 +86,23 @@ describe('the A-share per contact', () => {
     expect(doc.methods.a_share).toContain("status report's measure");
   });
 
+  it('credits a contact whose records came from two systems to the system that delivered its A', async () => {
+    // A clinic moves from NOVAX to EG Clinea; both exports carry the day of the change: for each
+    // of 10 patients NOVAX delivers the aktionsdiagnose and EG Clinea the bidiagnose.
+    const Z = '200000000000009';
+    const moving: FixtureClinic[] = [{ sor: Z, name: 'Klinik Skifter', system: 'NOVAX', specialty: 19 }];
+    const visits = Array.from({ length: 10 }, (_, i) => rec(Z, `Q${i}`, '2026-01-15', 'A', 'B')).flat();
+    const doc = buildDocument(await campaign(async (c) => {
+      await loadRecords(c, moving, visits);
+      await c.run(`update core.diagnoser set journal_system = 'EG Clinea' where kind = 'B'`);
+    }, { ...base, start: '2026-01' }), { shareable: false });
+    expect(counts(whole(doc.national))).toEqual([20, 10, 10, 10]);
+    // NOVAX delivered the 10 A: its 10 contacts each have one; EG Clinea delivered no A and is
+    // credited with none (its contacts are counted where their A is, so the systems add up)
+    expect(counts(whole(system(doc, 'NOVAX')))).toEqual([10, 10, 10, 10]);
+    expect(counts(whole(system(doc, 'EG Clinea')))).toEqual([10, 0, 0, 0]);
+  });
+
   it('writes the contact share into the CSV and the HTML', async () => {
     const doc = buildDocument(await campaign((c) => loadRecords(c, clinics, records), base), { shareable: false });
     const dir = await mkdtemp(join(tmpdir(), 'fangst-campaign-'));

@@ -45,13 +45,15 @@ counted as (
     group by all
 ),
 
--- A contact's records share its system and specialty; one that came under two is counted once,
--- under the first of them, so that every contact is in exactly one cell and the cells add up.
+-- A contact's records share its system and specialty; one that came under two (a clinic that
+-- changed system, the day of the change in both exports) is counted once, so that every contact
+-- is in exactly one cell and the cells add up: under the system that delivered its A, so that no
+-- system is credited with an A another delivered; without an A, under the first of them.
 contacts as (
     select
         sor_code,
-        min(journal_system) as journal_system,
-        min(specialty) as specialty,
+        coalesce(min(journal_system) filter (where kind = 'A'), min(journal_system)) as journal_system,
+        coalesce(min(specialty) filter (where kind = 'A'), min(specialty)) as specialty,
         cast(date_trunc('month', contact_date) as date) as month,
         count(*) filter (where kind = 'A') = 1 as one_a,
     from in_period
