@@ -273,6 +273,14 @@ describe('period, start and clinic change', () => {
     });
   });
 
+  it('names the months a trend is fitted through when --from starts after the campaign', async () => {
+    await withFixture(cl, ce, { target: 0.8, from: '2025-03', start: '2025-01', minClinicDiagnoses: 20 }, (d) => {
+      const t = buildDocument(d, { shareable: false }).national.trend!;
+      expect([t.fitted_from, t.fitted_to, t.months]).toEqual(['2025-03', '2025-06', 4]);
+      expect(t.verdict).toMatch(/^At the trend since March 2025 \(/);
+    });
+  });
+
   it('measures change from the first month with data when the campaign started before the period', async () => {
     await withFixture(cl, ce, { target: 0.8, from: '2025-02', start: '2024-06', minClinicDiagnoses: 20 }, (d) => {
       const doc = buildDocument(d, { shareable: false });
@@ -286,6 +294,16 @@ describe('period, start and clinic change', () => {
       const doc = buildDocument(d, { shareable: false });
       expect(doc.national.trend?.reached_month).toBe('2025-04');
       expect(doc.national.trend?.verdict).toBe('The target of 70% was reached in April 2025.');
+    });
+    // reached counts from the start only: 40% in January, before a campaign starting in March
+    await withFixture(cl, ce, { target: 0.4, start: '2025-03', minClinicDiagnoses: 20 }, (d) => {
+      expect(buildDocument(d, { shareable: false }).national.trend?.reached_month).toBe('2025-03');
+    });
+    // and a share that fell back below the target is said to have
+    const fellBack = ce.map((c) => (c.month === '2025-06' ? { ...c, a: c.sor.endsWith('1') ? 2 : c.sor.endsWith('2') ? 8 : 0 } : c));
+    await withFixture(cl, fellBack, { target: 0.7, start: '2025-01', minClinicDiagnoses: 20 }, (d) => {
+      expect(buildDocument(d, { shareable: false }).national.trend?.verdict)
+        .toBe('The target of 70% was reached in April 2025. The share has fallen below it since: 40% in June 2025.');
     });
     const flat = ce.map((c) => ({ ...c, a: c.sor.endsWith('1') ? 2 : c.a > 0 ? 1 : 0 }));
     await withFixture(cl, flat.map((c, i) => ({ ...c, a: Math.max(0, c.a - (i > 9 ? 1 : 0)) })), { target: 0.9, start: '2025-01', minClinicDiagnoses: 20 }, (d) => {

@@ -35,7 +35,10 @@ fit as (
     select
         level,
         count(*) as months,
+        -- the first month fitted: the start, or the first month of the period after it (--from)
+        min(month) as first_month,
         max(month) as last_month,
+        arg_max(a_share, month) as last_share,
         regr_slope(a_share, t) as slope,
         regr_intercept(a_share, t) as intercept,
         regr_r2(a_share, t) as r2,
@@ -72,10 +75,11 @@ projection_interval as (
     where a > 0
 ),
 
+-- reached since the start: a month before the campaign began is none of its doing
 first_reached as (
     select shares.level, min(shares.month) as month
     from shares, settings
-    where shares.a_share >= settings.target
+    where shares.a_share >= settings.target and shares.month >= settings.start_month
     group by shares.level
 ),
 
@@ -85,7 +89,9 @@ final as (
         settings.start_month,
         settings.target,
         fit.months,
+        fit.first_month,
         fit.last_month,
+        fit.last_share,
         fit.slope,
         fit.intercept,
         fit.r2,

@@ -78,13 +78,17 @@ export interface TrendRow {
   readonly start_month: string;
   readonly target: number | null;
   readonly months: number;
+  /** The first month fitted: the start month, or the period's first month after it (--from). */
+  readonly first_month: string;
   readonly last_month: string;
+  /** The A-share of the last month. */
+  readonly last_share: number | null;
   /** Change of the A-share per month (share units, 0.01 = one percentage point). */
   readonly slope: number | null;
   readonly intercept: number | null;
   readonly r2: number | null;
   readonly fitted_last: number | null;
-  /** First month whose actual share is at or above the target. */
+  /** First month from the start on whose actual share is at or above the target. */
   readonly reached_month: string | null;
   /** First month the fitted line reaches the target; null when it does not rise. */
   readonly projected_month: string | null;
@@ -181,7 +185,7 @@ export async function computeCampaign(conn: DuckDBConnection, settings: Campaign
   const trend = await queryRows<TrendRow>(
     conn,
     `select level, strftime(start_month, '%Y-%m') as start_month, target, cast(months as integer) as months,
-            strftime(last_month, '%Y-%m') as last_month, slope, intercept, r2, fitted_last,
+            strftime(first_month, '%Y-%m') as first_month, strftime(last_month, '%Y-%m') as last_month, last_share, slope, intercept, r2, fitted_last,
             strftime(reached_month, '%Y-%m') as reached_month, strftime(projected_month, '%Y-%m') as projected_month,
             strftime(projected_early, '%Y-%m') as projected_early, strftime(projected_late, '%Y-%m') as projected_late
      from ${model('campaign_trend')} order by level`,

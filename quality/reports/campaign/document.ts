@@ -325,17 +325,22 @@ function trendOf(row: TrendRow | undefined, target: number): Trend | null {
   if (!row) return null;
   const pct = `${Math.round(target * 1000) / 10}%`;
   let verdict: string;
-  if (row.reached_month) verdict = `The target of ${pct} was reached in ${monthLabel(row.reached_month)}.`;
+  if (row.reached_month) {
+    verdict = `The target of ${pct} was reached in ${monthLabel(row.reached_month)}.`;
+    if (row.last_share !== null && row.last_share < target) {
+      verdict += ` The share has fallen below it since: ${Math.round(row.last_share * 1000) / 10}% in ${monthLabel(row.last_month)}.`;
+    }
+  }
   else if (row.months < 3) verdict = `Too few months with diagnoses since the start (${row.months}) to fit a trend.`;
   else if (row.projected_month === null) verdict = `The share is not rising since the start; at this trend the target of ${pct} is not reached.`;
   else {
     const range = row.projected_early && row.projected_late
       ? row.projected_early === row.projected_late ? '' : ` (95% interval ${monthLabel(row.projected_early)} to ${monthLabel(row.projected_late)})`
       : ' (the slope is not clearly above zero, so no 95% interval can be given: it may not be reached at all)';
-    verdict = `At the trend since ${monthLabel(row.start_month)} (${((row.slope ?? 0) * 100).toFixed(2)} pp a month), the target of ${pct} would be reached in ${monthLabel(row.projected_month)}${range}.`;
+    verdict = `At the trend since ${monthLabel(row.first_month)} (${((row.slope ?? 0) * 100).toFixed(2)} pp a month), the target of ${pct} would be reached in ${monthLabel(row.projected_month)}${range}.`;
   }
   return {
-    fitted_from: row.start_month,
+    fitted_from: row.first_month,
     fitted_to: row.last_month,
     months: row.months,
     slope_points_per_month: row.slope === null ? null : row.slope * 100,
