@@ -273,6 +273,16 @@ describe('period, start and clinic change', () => {
     });
   });
 
+  it('lists the months without diagnoses between the first and the last, as gaps, not neighbours', async () => {
+    const gappy = ce.filter((c) => c.month === '2025-01' || c.month === '2025-04');
+    await withFixture(cl, gappy, { target: 0.8, start: '2025-01', minClinicDiagnoses: 1 }, (d) => {
+      expect(d.months).toEqual(['2025-01', '2025-02', '2025-03', '2025-04']);
+      const doc = buildDocument(d, { shareable: false });
+      expect(doc.period).toMatchObject({ from: '2025-01', to: '2025-04' });
+      expect(doc.national.months.map((m) => m.month)).toEqual(['2025-01', '2025-04']);
+    });
+  });
+
   it('names the months a trend is fitted through when --from starts after the campaign', async () => {
     await withFixture(cl, ce, { target: 0.8, from: '2025-03', start: '2025-01', minClinicDiagnoses: 20 }, (d) => {
       const t = buildDocument(d, { shareable: false }).national.trend!;

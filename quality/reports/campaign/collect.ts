@@ -157,7 +157,12 @@ export async function computeCampaign(conn: DuckDBConnection, settings: Campaign
   });
   const model = (name: string) => tables.get(name)!;
 
-  const months = (await queryRows<{ month: string }>(conn, `select distinct strftime(month, '%Y-%m') as month from ${model('campaign_cells')} order by 1`)).map((r) => r.month);
+  // Every calendar month from the first with diagnoses to the last, those without any too: a month
+  // in which nothing was delivered is a gap in the charts and tables, not two neighbours joined.
+  const months = (await queryRows<{ month: string }>(conn, `select strftime(m, '%Y-%m') as month
+     from (select min(month) as first, max(month) as last from ${model('campaign_cells')}) as span,
+          range(span.first, span.last + interval 1 month, interval 1 month) as r(m)
+     order by 1`)).map((r) => r.month);
   const shares = await queryRows<ShareRow>(
     conn,
     `select level, group_key, strftime(month, '%Y-%m') as month,
