@@ -4,6 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeCampaign, type CampaignData, type CampaignSettings, type ShareRow } from '../../quality/reports/campaign/collect.ts';
 import { buildDocument } from '../../quality/reports/campaign/document.ts';
+import { parseTarget } from '../../quality/reports/campaign/settings.ts';
 import { openDatabase, type Database } from '../../transforms/db/connection.ts';
 import { Pseudonymiser } from '../../quality/report-kit/suppress.ts';
 import { cells, clinics, loadFixture, type FixtureCell, type FixtureClinic } from '../helpers/campaign-fixture.ts';
@@ -321,6 +322,13 @@ describe('period, start and clinic change', () => {
       expect(doc.national.trend?.projected_month).toBeNull();
       expect(doc.national.trend?.verdict).toContain('not rising');
     });
+  });
+});
+
+describe('--target', () => {
+  it('reads a share as a person types it, a Danish decimal comma too, and nothing else', () => {
+    expect(['0.8', '0,8', '80%', '80,5%', ',8', 0.8].map((v) => parseTarget(v, '--target'))).toEqual([0.8, 0.8, 0.8, 0.805, 0.8, 0.8]);
+    for (const bad of ['0,8,1', '1,5', '80', '1.234,5', '', 'x']) expect(() => parseTarget(bad, '--target'), bad).toThrow(/0\.8, 0,8 or 80%/);
   });
 });
 

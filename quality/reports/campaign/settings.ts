@@ -23,15 +23,16 @@ export interface CampaignConfig {
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 function share(value: unknown): number | undefined {
-  const text = String(value).trim();
+  // a decimal comma as a Danish keyboard writes it: 0,8 or 80,5%
+  const text = String(value).trim().replace(/^(\d*),(\d+%?)$/, '$1.$2');
   const n = text.endsWith('%') ? Number(text.slice(0, -1)) / 100 : Number(text);
   return Number.isFinite(n) && n > 0 && n <= 1 ? n : undefined;
 }
 
-/** A target given as 0.8, "0.8" or "80%". */
+/** A target given as 0.8, "0.8", "0,8", "80%" or "80,5%". */
 export function parseTarget(value: unknown, flag: string): number {
   const n = share(value);
-  if (n === undefined) throw new UsageError(flag, value, 'a target share above 0 and at most 1 (0.8 or 80%)');
+  if (n === undefined) throw new UsageError(flag, value, 'a target share above 0 and at most 1 (0.8, 0,8 or 80%)');
   return n;
 }
 
