@@ -101,7 +101,7 @@ export function formatSummary(s: RunSummary): string {
     }
   }
   for (const r of s.files.filter((f) => f.kind === 'register' && !f.error)) {
-    lines.push(`clinic register: ${n(r.published)} clinics from ${r.file}`);
+    lines.push(`clinic register: ${n(r.published)} clinic${r.published === 1 ? '' : 's'} from ${r.file}`);
   }
   for (const h of s.heldBack) {
     lines.push(`HELD BACK: ${h.kind} (${h.checks.join(', ')}): ${n(h.held)} rows wait for a release${h.withErrors ? `, ${n(h.withErrors)} more are quarantined for errors of their own` : ''}`);
