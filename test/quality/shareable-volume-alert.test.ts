@@ -34,6 +34,12 @@ describe('a volume alert in the shareable quality report', () => {
     expect(full.alerts.map((a) => a.message)).toEqual([expect.stringMatching(/^clinic 1110000000000011 \(NOVAX\) delivered 3 diagnoser for 2026-11-20; usually 31 \(robust z -5\.0\)$/)]);
   });
 
+  it('names the database file in the operators\' report only (a path names its owner\'s folders)', async () => {
+    expect(full.about.database).toMatch(/db\.duckdb$/);
+    expect(shared.about.database).toBeNull();
+    expect(await readFile(join(reports, 'latest', 'quality-report-shareable.html'), 'utf8')).not.toContain('db.duckdb');
+  });
+
   it('shows the day as a small count, with no z and no journal system beside the pseudonym', async () => {
     const [alert] = shared.alerts;
     expect(alert!.message).toMatch(/^clinic K-[0-9A-Z]{8} delivered <5 diagnoser for 2026-11-20; usually 31$/);

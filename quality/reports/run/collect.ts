@@ -319,7 +319,8 @@ export function shapeReport(rows: ReportRows, shareable: boolean, context: Repor
   const { run, results, trends, pipeline, alerts } = rows;
   const about: ReportAbout = {
     fangstVersion: context.about?.fangstVersion ?? null, configHash: context.about?.configHash ?? null,
-    database: context.about?.database ?? null, timeZone: context.about?.timeZone ?? rows.timeZone,
+    // a path names its owner's folders (a user name, a host): not in a report meant for others
+    database: shareable ? null : context.about?.database ?? null, timeZone: context.about?.timeZone ?? rows.timeZone,
   };
   // A clinic in a shareable report: its pseudonym. SOR codes inside a reason become pseudonyms too.
   const clinicLabel = (sor: string) => {

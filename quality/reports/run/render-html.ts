@@ -51,7 +51,7 @@ export function checkName(c: Pick<ReportCheck, 'checkType' | 'checkId' | 'kind'>
 export function madeWith(data: QualityReportData): string[] {
   const a = data.about;
   return [
-    `fangst ${a.fangstVersion ?? 'version unknown'} · configuration ${a.configHash ?? 'unknown'} · database ${a.database ?? 'unknown'}`,
+    `fangst ${a.fangstVersion ?? 'version unknown'} · configuration ${a.configHash ?? 'unknown'}${a.database === null ? '' : ` · database ${a.database}`}`,
     `Times in ${a.timeZone}.`,
   ];
 }
