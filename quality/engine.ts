@@ -422,7 +422,10 @@ from (\n${measure}\n) order by scope_level = 'national' desc, scope_value`,
   const nationalBreached = nb === true || breachedGroups.length > 0;
   const outcome: Outcome = nb === null && breachedGroups.length === 0 ? 'not_evaluated' : judge(check, nationalBreached);
   const named = breachedGroups.length > 10 ? `${breachedGroups.slice(0, 10).join(', ')} and ${breachedGroups.length - 10} more` : breachedGroups.join(', ');
-  const message = nationalBreached ? [check.reason, named && `(${named})`, national.detail].filter(Boolean).join(' ') : (national.detail ?? null);
+  // the check's reason, the groups that breached it, then the measurement after a colon
+  // ("... older than two weeks: newest 2026-02-01"), not run into the sentence
+  const said = [check.reason, named && `(${named})`].filter(Boolean).join(' ');
+  const message = nationalBreached ? [said, national.detail].filter(Boolean).join(': ') : (national.detail ?? null);
   const out = [result(check, t, 'national', null, national.numerator, national.denominator, outcome, message)];
   for (const { g, b } of judged) {
     out.push(result(check, t, g.scope_level, g.scope_value, g.numerator, g.denominator, b === null ? 'not_evaluated' : judge(check, b), b ? check.reason : (g.detail ?? null)));

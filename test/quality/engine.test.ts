@@ -170,7 +170,7 @@ describe('runChecks', () => {
     await insertRows(conn, 'work.diagnoser', [diagnosis({ contact_date: '2061-01-01' })]);
     const stale = await runChecks(conn, { runId: 'r1', batchId: 'b1', checks: checks.filter((c) => c.id === 'diagnoser.freshness'), now });
     // 2026-02-01 00:00 to 2026-03-10 03:00 Danish time: 37 days and 3 hours.
-    expect(stale.results[0]).toMatchObject({ outcome: 'warned', numerator: 37 * 24 + 3, denominator: 14 * 24, message: 'the newest diagnosis is older than two weeks newest 2026-02-01' });
+    expect(stale.results[0]).toMatchObject({ outcome: 'warned', numerator: 37 * 24 + 3, denominator: 14 * 24, message: 'the newest diagnosis is older than two weeks: newest 2026-02-01' });
     await insertRows(conn, 'work.diagnoser', [diagnosis({ contact_date: '2026-03-09' })]);
     const fresh = await runChecks(conn, { runId: 'r2', batchId: 'b2', checks: checks.filter((c) => c.id === 'diagnoser.freshness'), now });
     expect(fresh.results[0]).toMatchObject({ outcome: 'passed', numerator: 27 });
