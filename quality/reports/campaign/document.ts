@@ -160,7 +160,7 @@ const METHODS = {
     'The projected month\'s 95% interval is Fieller\'s interval for inverse regression: the months at which the target lies inside the fitted line\'s 95% confidence band (Student t on months - 2 degrees of freedom, from the scatter of the monthly shares around the line). When the slope is not clearly above zero at 95% the interval has no end and none is given. It says how well the months so far pin the line down, not what the campaign will do next.',
   shift_share:
     'Month-on-month change of the national A-share split over groups (journal system x specialty): within = sum of average weight x change in the group\'s A-share; mix = sum of average A-share x change in the group\'s weight (its share of all diagnoses). The two add up to the observed change exactly (residual is floating-point rounding). A group present in only one of the two months counts wholly as mix.',
-  clinic_change: 'A clinic\'s A-share in the first three months of the campaign against the last three months of the period; clinics with fewer diagnoses than the minimum in either window are not ranked.',
+  clinic_change: 'A clinic\'s A-share in the first three months of the campaign against the last three months of the period (where they would overlap, in a campaign of fewer than six months, the shared months count in the last three only); clinics with fewer diagnoses than the minimum in either window are not ranked.',
   below_target: 'Clinics whose A-share over the period is below the target, on systems that can mark, by number of diagnoses.',
 };
 
