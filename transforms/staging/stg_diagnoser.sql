@@ -20,9 +20,15 @@ final as (
         raw.kind as kind_raw,
         raw.contact_date__parsed as contact_date,
     from raw
+    -- The spelling read as a person reads it: white space of any kind around it, full-width
+    -- letters and digits and other scripts' digits as ASCII (ascii_fold), and a dash however it
+    -- came (en and em dash, non-breaking hyphen, minus, and the C1 controls a Windows-1252 en or
+    -- em dash becomes when read as Latin-1) as '-'.
     left join spellings
         on spellings.journal_system = raw.journal_system
-        and spellings.spelling = upper(trim(raw.kind))
+        and spellings.spelling = upper(trim(translate(ascii_fold(raw.kind),
+            chr(9) || chr(10) || chr(13) || chr(160) || chr(150) || chr(151) || chr(8211) || chr(8212) || chr(8209) || chr(8722),
+            '    ------')))
 )
 
 select * from final
