@@ -269,13 +269,13 @@ function campaignTable(data: CampaignData): ProtectedTable {
  * beside a hidden month gives it back by subtraction, although each document protects its own
  * relations. Shown so, a whole period tells nothing its months do not.
  */
-function periodOfShownMonths(t: ProtectedTable, months: readonly string[]): ProtectedTable {
-  const isShown = (id: string): boolean => {
-    if (!t.isShown(id)) return false;
+function periodOfShownMonths(t: ProtectedTable): ProtectedTable {
+  const hidden = new Set(t.hidden);
+  for (const id of t.hidden) {
     const [level, key, month, measure] = id.split('\u0000');
-    return month !== 'whole' || months.every((m) => t.isShown(cellId(level!, key!, m, measure as Measure)));
-  };
-  return { primary: t.primary, sensitive: t.sensitive, hidden: t.hidden, isShown };
+    if (month !== 'whole') hidden.add(cellId(level!, key!, null, measure as Measure));
+  }
+  return { primary: t.primary, sensitive: t.sensitive, hidden, isShown: (id) => !hidden.has(id) };
 }
 
 /** One share record as the shareable report may show it: hidden counts go, and every share that has one. */
@@ -376,7 +376,7 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
   const listLength = options.listLength ?? 15;
   const target = data.settings.target;
   const minCell = data.settings.minCellDiagnoses ?? 30;
-  const table = shareable ? periodOfShownMonths(campaignTable(data), data.months) : null;
+  const table = shareable ? periodOfShownMonths(campaignTable(data)) : null;
   const protect = (r: ShareRow) => (table ? protectedShare(rawShare(r, minCell), table, r.level, r.group_key, r.month) : rawShare(r, minCell));
 
   // group the long share table into series per (level, key)
