@@ -511,8 +511,8 @@ export function buildDocument(data: CampaignData, options: DocumentOptions): Cam
   }
   // None in a shareable document: within and mix are sums over journal system x specialty
   // groups, a count no table shows or protects, and beside the systems' and specialties' totals
-  // they solve for a small group's counts (an outside tester recovered 2, 3, 3, 4, 4 A-diagnoses
-  // from the named groups' split, and the national split alone does it where one group is unknown).
+  // they solve for a small group's monthly counts: the national split less the named groups'
+  // is the unnamed remainder's, and the national split alone does it where one group is unknown.
   const shiftShare: ShiftShareMonth[] = shareable ? [] : data.shiftShare.map((m) => ({
     ...m,
     top_groups: (groupsByMonth.get(m.month) ?? [])
