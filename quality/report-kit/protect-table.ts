@@ -24,9 +24,11 @@
 //  4. audit the result as an attacker with linear algebra would: solve the system of every
 //     relation over the hidden cells (Gaussian elimination, one connected group of hidden cells at
 //     a time) and find every primary cell that combinations of relations determine exactly; for
-//     each, hide the smallest shown part of one of its own relations (a total only when none is
-//     left), else of any relation of its group of hidden cells tied by relations (a 0 only when
-//     nothing else is), and go back to 2;
+//     each, hide a shown count that enters the combination that solves it (the one that totals
+//     the fewest others, then the smallest; a 0 never), else the smallest shown part of one of
+//     its own relations (a total only when none is left), else of any relation of its group of
+//     hidden cells tied by relations (a 0 only when nothing else is); a cell still solved after
+//     three audits gets every count of its combination hidden at once; go back to 2;
 //  5. show again every complementary cell that the shown cells determine anyway: hiding it
 //     protects nothing, and showing what a reader can compute tells nothing new (the determined
 //     cells stay the same), so no hidden cell is left that can be recomputed.
@@ -70,6 +72,8 @@ export interface ProtectedTable {
   /** Primary cells and the complementary cells hidden for them: none of them can be recomputed from what is shown. */
   readonly sensitive: ReadonlySet<string>;
   isShown(id: string): boolean;
+  /** How many audits (step 4) it took: each solves every relation over the hidden cells. */
+  readonly audits: number;
 }
 
 /** Decides which cells to hide; see the header for the method. */
@@ -111,7 +115,7 @@ export function protectTable(table: TableToProtect): ProtectedTable {
   });
   const named = (set: ReadonlySet<string>) => new Set([...set].flatMap((id) => members.get(id) ?? [id]));
   const hidden = new Set([...named(one.hidden), ...notShown]);
-  return { primary: named(one.primary), hidden, sensitive: named(one.sensitive), isShown: (id) => !hidden.has(id) };
+  return { primary: named(one.primary), hidden, sensitive: named(one.sensitive), isShown: (id) => !hidden.has(id), audits: one.audits };
 }
 
 function protectCells(table: TableToProtect): ProtectedTable {
@@ -185,24 +189,53 @@ function protectCells(table: TableToProtect): ProtectedTable {
     }
   };
 
+  // rounds in a row each primary cell has been found solved
+  const stubborn = new Map<string, number>();
+  let audits = 0;
   for (let round = 0; round < 10_000; round++) {
     toFixedPoint();
-    const exposed = recoverableCells({ cells, relations, hidden }).filter((id) => primary.has(id));
+    audits++;
+    const exposed = solve(relations, hidden, true).filter((s) => primary.has(s.cell));
     if (exposed.length === 0) break;
     // The relations that tie hidden cells together: a new unknown anywhere in the exposed cell's
     // group can break the combination that solves it, and a part there costs a reader less
     // than the totals of the exposed cell's own relations, whose parts are often all hidden.
     const root = hiddenGroups(membersOf, hidden);
-    let added = false;
-    for (const id of exposed) {
-      // an earlier pick of this round may have protected it already; the next audit tells
+    const picked = new Set<string>();
+    for (const id of [...stubborn.keys()]) if (!exposed.some((s) => s.cell === id)) stubborn.delete(id);
+    for (const { cell: id, witnesses } of exposed) {
+      // A pick of this round that enters the cell's combination breaks it already; whether
+      // another combination solves the cell, the next audit tells.
+      if (witnesses.some((w) => picked.has(w))) continue;
+      // A count that enters the combination that solves the cell: hiding it breaks that
+      // combination. Picking by relation instead (a part of one of the cell's own relations, or
+      // anywhere in its group) often took a count that enters none, and on a national campaign
+      // the audit went round after round, seconds each, without protecting the cell.
+      // One of the cell's own relations first: a count far away in a large group of hidden cells
+      // often only moves the solving combination to another path through the group.
+      const own = new Set(membersOf.filter((ms) => ms.includes(id)).flat());
+      let pick: string | undefined;
+      for (const [near, zero] of [[true, false], [true, true], [false, false]]) {
+        for (const w of witnesses) if (own.has(w) === near && (valueOf(w) === 0) === zero && hideable(w) && better(w, pick)) pick = w;
+        if (pick !== undefined) break;
+      }
+      // A cell still solved after three rounds is solved along path after path through a large
+      // group of hidden cells, one round (a whole audit) each: all of its combination goes at once.
+      const rounds = (stubborn.get(id) ?? 0) + 1;
+      stubborn.set(id, rounds);
+      if (pick !== undefined && rounds > 3) {
+        for (const w of witnesses) if (hideable(w) && valueOf(w) !== 0) {
+          hidden.add(w);
+          sensitive.add(w);
+          picked.add(w);
+        }
+      }
+      if (pick === undefined) {
+        const ofCell = membersOf.filter((ms) => ms.includes(id)).map(smallestShown).filter((m): m is string => m !== undefined);
+        ofCell.sort((a, b) => totals(a) - totals(b) || valueOf(a) - valueOf(b) || a.localeCompare(b));
+        pick = ofCell[0];
+      }
       const group = root(id);
-      // A count shown in one of the cell's own relations first: it enters the combinations that
-      // solve the cell. A part anywhere in its group of hidden cells often enters none of them,
-      // and on a campaign of small clinics such picks hid a further third of the table.
-      const ofCell = membersOf.filter((ms) => ms.includes(id)).map(smallestShown).filter((m): m is string => m !== undefined);
-      ofCell.sort((a, b) => totals(a) - totals(b) || valueOf(a) - valueOf(b) || a.localeCompare(b));
-      let pick: string | undefined = ofCell[0];
       if (pick === undefined) {
         for (const members of membersOf) {
           if (!members.some((m) => hidden.has(m) && root(m) === group)) continue;
@@ -222,10 +255,10 @@ function protectCells(table: TableToProtect): ProtectedTable {
       if (pick !== undefined) {
         hidden.add(pick);
         sensitive.add(pick);
-        added = true;
+        picked.add(pick);
       }
     }
-    if (!added) break;
+    if (picked.size === 0) break;
   }
   // Step 5: what the shown cells determine is no secret; showing it changes what is determined not at all.
   const notShown = new Set(table.notShown ?? []);
@@ -236,7 +269,7 @@ function protectCells(table: TableToProtect): ProtectedTable {
   }
   // a small count known elsewhere is still not shown here: the other output may be out of reach
   for (const id of known) if (isSmallCount(cells.get(id) ?? 0)) hidden.add(id);
-  return { primary, hidden, sensitive, isShown: (id) => !hidden.has(id) };
+  return { primary, hidden, sensitive, isShown: (id) => !hidden.has(id), audits };
 }
 
 /** Groups of hidden cells linked by relations (union-find); returns each cell's group. */
@@ -263,10 +296,24 @@ function hiddenGroups(membersOf: readonly (readonly string[])[], hidden: Readonl
  * hidden cells (the shown cells only move the right-hand side).
  */
 export function recoverableCells(table: { cells: ReadonlyMap<string, number>; relations: readonly AdditiveRelation[]; hidden: ReadonlySet<string> }): string[] {
-  const { relations, hidden } = table;
+  return solve(table.relations, table.hidden, false).map((s) => s.cell).sort();
+}
+
+interface Solved {
+  readonly cell: string;
+  /**
+   * The shown cells whose counts enter the combination of relations that solves the cell (their
+   * coefficients do not cancel): hiding any one of them breaks that combination.
+   */
+  readonly witnesses: readonly string[];
+}
+
+/** recoverableCells, with each solved cell's witnesses when asked for. */
+function solve(relations: readonly AdditiveRelation[], hidden: ReadonlySet<string>, withWitnesses: boolean): Solved[] {
   // the relations' rows over hidden cells only, grouped into connected components
   const rows: Map<string, number>[] = [];
-  for (const r of relations) {
+  const rowRelation: number[] = [];
+  relations.forEach((r, i) => {
     const row = new Map<string, number>();
     const add = (id: string, c: number) => {
       if (!hidden.has(id)) return;
@@ -276,8 +323,11 @@ export function recoverableCells(table: { cells: ReadonlyMap<string, number>; re
     };
     add(r.total, 1);
     for (const p of r.parts) add(p, -1);
-    if (row.size) rows.push(row);
-  }
+    if (row.size) {
+      rows.push(row);
+      rowRelation.push(i);
+    }
+  });
   const parent = new Map<string, string>();
   const find = (x: string): string => {
     let root = x;
@@ -294,26 +344,47 @@ export function recoverableCells(table: { cells: ReadonlyMap<string, number>; re
     for (const id of ids) if (!parent.has(id)) parent.set(id, id);
     for (const id of ids.slice(1)) parent.set(find(id), find(ids[0]!));
   }
-  const byComponent = new Map<string, Map<string, number>[]>();
-  for (const row of rows) {
+  const byComponent = new Map<string, number[]>();
+  rows.forEach((row, i) => {
     const root = find(row.keys().next().value!);
     const list = byComponent.get(root) ?? [];
-    list.push(row);
+    list.push(i);
     byComponent.set(root, list);
+  });
+  const found: Solved[] = [];
+  for (const members of byComponent.values()) {
+    for (const [cell, combination] of determinedIn(members.map((i) => rows[i]!), withWitnesses)) {
+      let witnesses: string[] = [];
+      if (combination) {
+        // the combination's coefficient of every shown cell, summed over its relations
+        const net = new Map<string, number>();
+        for (const [k, y] of combination) {
+          const r = relations[rowRelation[members[k]!]!]!;
+          const add = (id: string, c: number) => {
+            if (!hidden.has(id)) net.set(id, (net.get(id) ?? 0) + c * y);
+          };
+          add(r.total, 1);
+          for (const p of r.parts) add(p, -1);
+        }
+        witnesses = [...net].filter(([, c]) => Math.abs(c) > 1e-9).map(([id]) => id);
+      }
+      found.push({ cell, witnesses });
+    }
   }
-  const found: string[] = [];
-  for (const compRows of byComponent.values()) found.push(...determinedIn(compRows));
-  return found.sort();
+  return found;
 }
 
 /**
  * Gaussian elimination to reduced row echelon form on sparse rows (the relations of a report
- * hold few cells each); a pivot row left with one entry is a solved cell.
+ * hold few cells each); a pivot row left with one entry is a solved cell. With `track`, each
+ * row also carries the combination of the given rows it now is (row index to coefficient).
  */
-function determinedIn(rows: readonly Map<string, number>[]): string[] {
+function determinedIn(rows: readonly Map<string, number>[], track: boolean): [string, Map<number, number> | undefined][] {
   const eps = 1e-9;
   // short rows first keep the fill-in small
-  const m = [...rows].sort((a, b) => a.size - b.size).map((r) => new Map(r));
+  const order = rows.map((_, i) => i).sort((a, b) => rows[a]!.size - rows[b]!.size);
+  const m = order.map((i) => new Map(rows[i]!));
+  const combinations = track ? order.map((i) => new Map([[i, 1]])) : undefined;
   // which rows hold each cell, to eliminate a pivot without scanning every row
   const holders = new Map<string, Set<number>>();
   m.forEach((r, i) => {
@@ -336,6 +407,8 @@ function determinedIn(rows: readonly Map<string, number>[]): string[] {
     if (col === undefined) continue;
     const pv = row.get(col)!;
     for (const [id, c] of row) row.set(id, c / pv);
+    const combination = combinations?.[i];
+    if (combination) for (const [k, y] of combination) combination.set(k, y / pv);
     for (const k of [...holders.get(col)!]) {
       if (k === i) continue;
       const other = m[k]!;
@@ -351,11 +424,19 @@ function determinedIn(rows: readonly Map<string, number>[]): string[] {
           other.set(id, v);
         }
       }
+      if (combination) {
+        const into = combinations![k]!;
+        for (const [j, y] of combination) {
+          const v = (into.get(j) ?? 0) - f * y;
+          if (Math.abs(v) <= eps) into.delete(j);
+          else into.set(j, v);
+        }
+      }
     }
     pivotOf.set(i, col);
   }
-  const out: string[] = [];
-  for (const [i, col] of pivotOf) if (m[i]!.size === 1 && m[i]!.has(col)) out.push(col);
+  const out: [string, Map<number, number> | undefined][] = [];
+  for (const [i, col] of pivotOf) if (m[i]!.size === 1 && m[i]!.has(col)) out.push([col, combinations?.[i]]);
   return out;
 }
 

@@ -275,7 +275,7 @@ function periodOfShownMonths(t: ProtectedTable): ProtectedTable {
     const [level, key, month, measure] = id.split('\u0000');
     if (month !== 'whole') hidden.add(cellId(level!, key!, null, measure as Measure));
   }
-  return { primary: t.primary, sensitive: t.sensitive, hidden, isShown: (id) => !hidden.has(id) };
+  return { primary: t.primary, sensitive: t.sensitive, hidden, isShown: (id) => !hidden.has(id), audits: t.audits };
 }
 
 /** One share record as the shareable report may show it: hidden counts go, and every share that has one. */
