@@ -101,7 +101,9 @@ export function formatSummary(s: RunSummary): string {
     }
   }
   for (const r of s.files.filter((f) => f.kind === 'register' && !f.error)) {
-    lines.push(`clinic register: ${n(r.published)} clinic${r.published === 1 ? '' : 's'} from ${r.file}`);
+    // a register row rejected drops its clinic: every row of that clinic is quarantined as unregistered
+    const rejected = r.rejected > 0 ? `; ${n(r.rejected)} row${r.rejected === 1 ? '' : 's'} of it rejected (why: the quality report)` : '';
+    lines.push(`clinic register: ${n(r.published)} clinic${r.published === 1 ? '' : 's'} from ${r.file}${rejected}`);
   }
   for (const h of s.heldBack) {
     lines.push(`HELD BACK: ${h.kind} (${h.checks.join(', ')}): ${n(h.held)} rows wait for a release${h.withErrors ? `, ${n(h.withErrors)} more are quarantined for errors of their own` : ''}`);

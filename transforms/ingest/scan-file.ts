@@ -29,6 +29,11 @@ export interface FileScan {
    * records staged as lines has no other line.
    */
   readonly lines: number | null;
+  /**
+   * Whether a line ends with the delimiter (`delimiter`; a CR before the LF aside), looked for
+   * with `maxLineBytes`: only then can a record hold surplus empty fields (surplus-fields.ts).
+   */
+  readonly delimiterEnds: boolean;
 }
 
 /**
@@ -55,7 +60,7 @@ const NUL_ESCAPE = Buffer.from('\\u0000');
  * first turns that into a whole-file reject.
  */
 export async function scanFile(
-  path: string, opts: { jsonEscapes?: boolean; maxLineBytes?: number; maxBytes?: number; countLines?: boolean; utf8?: boolean } = {},
+  path: string, opts: { jsonEscapes?: boolean; maxLineBytes?: number; maxBytes?: number; countLines?: boolean; utf8?: boolean; delimiter?: string } = {},
 ): Promise<FileScan> {
   const utf8 = opts.utf8 ? new Utf8Check() : null;
   let nul = false;
@@ -71,8 +76,11 @@ export async function scanFile(
   // A CR not right before a LF may end a record for DuckDB: then lines are not counted.
   let crs = 0;
   let crlfs = 0;
-  // The byte before a line break may be the previous chunk's last.
+  // The bytes before a line break may be the previous chunk's last two.
   let lastByte = -1;
+  let byteBefore = -1;
+  const delimiter = opts.delimiter?.charCodeAt(0) ?? -1;
+  let delimiterEnds = false;
   const ended = (lineNo: number, lineBytes: number, before: number) => {
     if (lineNo > 1 && lineBytes > 0 && !(lineBytes === 1 && before === 13)) records++;
     lines++;
@@ -106,11 +114,17 @@ export async function scanFile(
           if (nl < 0) break;
           const before = nl > 0 ? chunk[nl - 1]! : lastByte;
           if (before === 13) crlfs++;
+          if (!delimiterEnds && delimiter >= 0) {
+            const last = before !== 13 ? before : nl > 1 ? chunk[nl - 2]! : nl === 1 ? lastByte : byteBefore;
+            delimiterEnds = last === delimiter;
+          }
           ended(line, lineBytes, before);
           line++;
           lineBytes = 0;
           at = nl + 1;
         }
+        if (chunk.length > 1) byteBefore = chunk[chunk.length - 2]!;
+        else if (chunk.length === 1) byteBefore = lastByte;
         if (chunk.length > 0) lastByte = chunk[chunk.length - 1]!;
       }
       done();
@@ -121,17 +135,18 @@ export async function scanFile(
     await pipeline(contentStream(path), sink);
     const problem = bytes > 0 && onlyNul ? `the file holds nothing but NUL bytes (${bytes} of them): not a delivery` : null;
     if (lineBytes > 0) ended(line, lineBytes, lastByte); // a last line without a line break
+    if (lineBytes > 0 && delimiter >= 0 && lastByte === delimiter) delimiterEnds = true;
     const counted = maxLine !== Infinity && longLine === null && !quote && crs === crlfs;
-    return { problem, nul, longLine, records: counted ? records : null, lines: opts.countLines && crs === crlfs ? lines : null, encoding: utf8?.verdict() ?? null };
+    return { problem, nul, longLine, records: counted ? records : null, lines: opts.countLines && crs === crlfs ? lines : null, encoding: utf8?.verdict() ?? null, delimiterEnds };
   } catch (err) {
     if (err instanceof TooLarge) {
       const limit = `${Math.round(opts.maxBytes! / 1024 / 1024)} MB`;
-      return { problem: gzip ? `decompresses to more than ${limit} (max_file_size)` : `larger than ${limit} (max_file_size)`, nul, longLine, records: null, lines: null, encoding: null };
+      return { problem: gzip ? `decompresses to more than ${limit} (max_file_size)` : `larger than ${limit} (max_file_size)`, nul, longLine, records: null, lines: null, encoding: null, delimiterEnds: false };
     }
     const e = err as NodeJS.ErrnoException;
     if (!gzip) throw err;
-    if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) return { problem: 'gzip file is truncated (cut off before its end)', nul, longLine, records: null, lines: null, encoding: null };
-    if (e.code?.startsWith('Z_')) return { problem: `gzip file is corrupt (${e.message})`, nul, longLine, records: null, lines: null, encoding: null };
+    if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) return { problem: 'gzip file is truncated (cut off before its end)', nul, longLine, records: null, lines: null, encoding: null, delimiterEnds: false };
+    if (e.code?.startsWith('Z_')) return { problem: `gzip file is corrupt (${e.message})`, nul, longLine, records: null, lines: null, encoding: null, delimiterEnds: false };
     throw err;
   }
 }

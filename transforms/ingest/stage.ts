@@ -6,6 +6,7 @@ import {
 } from '../../config/load.ts';
 import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
 import { MAX_LINE_BYTES, scanFile } from './scan-file.ts';
+import { surplusFieldRecords, type SurplusRecord } from './surplus-fields.ts';
 import { MAX_HEADER_BYTES, hasColumn, headerProblem, readHeader, wrongEncoding } from './header.ts';
 import { isGzipPath } from './content-stream.ts';
 import { literalPath } from './literal-path.ts';
@@ -299,7 +300,7 @@ export async function stageFiles(conn: DuckDBConnection, target: StageTarget, ct
     return results;
   }
   // Files that pass stageFile's checks, grouped by their exact header (the read's column list).
-  const groups = new Map<string, { i: number; warnings: string[]; fileColumns: string[]; records: number | null }[]>();
+  const groups = new Map<string, { i: number; warnings: string[]; fileColumns: string[]; records: number | null; surplus: SurplusRecord[] }[]>();
   for (let i = 0; i < ctxs.length; i++) {
     const warnings: string[] = [];
     const checked = await checkCsvFile(target, ctxs[i]!, warnings).catch(() => null);
@@ -309,7 +310,7 @@ export async function stageFiles(conn: DuckDBConnection, target: StageTarget, ct
     }
     const key = JSON.stringify(checked.fileColumns);
     const group = groups.get(key) ?? [];
-    group.push({ i, warnings, fileColumns: checked.fileColumns, records: checked.records });
+    group.push({ i, warnings, fileColumns: checked.fileColumns, records: checked.records, surplus: checked.surplus });
     groups.set(key, group);
   }
   for (const group of groups.values()) {
@@ -323,7 +324,8 @@ export async function stageFiles(conn: DuckDBConnection, target: StageTarget, ct
     for (const [k, g] of group.entries()) {
       const ctx = ctxs[g.i]!;
       try {
-        results[g.i] = await finishFile(ctx, staged[k]!, 0, g.warnings);
+        const moved = await rejectSurplus(conn, target, ctx, g.surplus, g.fileColumns.length);
+        results[g.i] = await finishFile(ctx, staged[k]! - moved, moved, g.warnings);
       } catch (err) {
         results[g.i] = await rejectFile(conn, target, ctx, err);
       }
@@ -426,9 +428,11 @@ async function numberByRowId(conn: DuckDBConnection, kind: Kind | 'register', fi
 }
 
 /** What stageFile checks of a delimited file before reading it; throws FileRejected as it does. */
-async function checkCsvFile(target: StageTarget, ctx: StageContext, warnings: string[]): Promise<{ fileColumns: string[]; nulBytes: boolean; records: number | null }> {
+async function checkCsvFile(
+  target: StageTarget, ctx: StageContext, warnings: string[],
+): Promise<{ fileColumns: string[]; nulBytes: boolean; records: number | null; surplus: SurplusRecord[] }> {
   const { layout } = target;
-  const scan = await scanFile(ctx.path, { jsonEscapes: false, maxLineBytes: MAX_LINE_BYTES, maxBytes: ctx.maxFileBytes, utf8: layout.encoding === 'latin-1' });
+  const scan = await scanFile(ctx.path, { jsonEscapes: false, maxLineBytes: MAX_LINE_BYTES, maxBytes: ctx.maxFileBytes, utf8: layout.encoding === 'latin-1', delimiter: layout.delimiter });
   if (scan.problem) throw new FileRejected(scan.problem);
   if (scan.encoding === 'utf-8') throw new DeclaredLatin1IsUtf8();
   if (scan.encoding === 'mixed') throw new DeclaredLatin1IsMixed();
@@ -443,7 +447,33 @@ async function checkCsvFile(target: StageTarget, ctx: StageContext, warnings: st
   const headerWrong = headerProblem(fileColumns);
   if (headerWrong) throw new FileRejected(headerWrong);
   if (!target.computed) checkColumns(target, fileColumns, warnings);
-  return { fileColumns, nulBytes: scan.nul, records: scan.records };
+  // a second pass over the file only where a line ends with the delimiter
+  const surplus = scan.delimiterEnds ? await surplusFieldRecords(ctx.path, layout.delimiter, fileColumns.length) : null;
+  if (surplus && surplus.most > 0) {
+    warnings.push(`${surplus.most} of ${surplus.of} records have more fields than the header's ${fileColumns.length}, the surplus empty: `
+      + 'read as records that end with a delimiter; where a value holds the delimiter unquoted, the values after it are read one column off');
+  }
+  return { fileColumns, nulBytes: scan.nul, records: scan.records, surplus: [...(surplus?.records ?? [])] };
+}
+
+/**
+ * Takes the records DuckDB read with a delimiter too many (surplus-fields.ts) out of the staging
+ * table and rejects them; returns how many. Only staged ones: a record DuckDB rejected itself
+ * keeps its own reject.
+ */
+async function rejectSurplus(conn: DuckDBConnection, target: StageTarget, ctx: StageContext, surplus: readonly SurplusRecord[], columns: number): Promise<number> {
+  if (surplus.length === 0) return 0;
+  const mine = `${sqlString(ctx.runId)}, ${sqlString(ctx.batchId)}, ${sqlString(ctx.fileHash)}, ${sqlString(ctx.file)}`;
+  const list = `(values ${surplus.map((r) => `(${r.line}, ${r.fields})`).join(', ')}) as s(line, fields)`;
+  const taken = await queryRows<{ source_line: bigint }>(conn, `delete from ${stagingTable(target.kind)}
+    where file_no = ${ctx.seq} and source_line in (select line from ${list}) returning source_line`);
+  if (taken.length === 0) return 0;
+  const delimiter = target.layout.delimiter === '\t' ? 'tab' : `'${target.layout.delimiter}'`;
+  await conn.run(`insert into meta.rejects
+    select ${mine}, s.line, null, 'the record has ' || s.fields || ' fields where the header has ${columns}, the last of them empty: '
+      || 'a ${delimiter.replaceAll("'", "''")} inside a value that is not quoted? Read as it is, its values would move one column; quote the value and deliver the file again', null
+    from ${list} where s.line in (${taken.map((t) => String(t.source_line)).join(', ')})`);
+  return taken.length;
 }
 
 /** The staged columns a file's header has, under their staged names. */
@@ -529,7 +559,8 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   // NDJSON: how many lines the file has (FileScan.lines), and whether one is longer than a record may be
   let ndjsonLines: number | null = null;
   let ndjsonLong = false;
-  if (csv) ({ fileColumns, nulBytes } = await checkCsvFile(target, ctx, warnings));
+  let surplus: SurplusRecord[] = [];
+  if (csv) ({ fileColumns, nulBytes, surplus } = await checkCsvFile(target, ctx, warnings));
   else if (layout.format === 'ndjson' || isGzipPath(ctx.path)) {
     const ndjson = layout.format === 'ndjson';
     const scan = await scanFile(ctx.path, { jsonEscapes: ndjson, maxBytes: ctx.maxFileBytes, countLines: ndjson, ...(ndjson ? { maxLineBytes: MAX_RECORD_BYTES } : {}) });
@@ -541,7 +572,10 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   } else if (ctx.maxFileBytes !== undefined && (await stat(ctx.path)).size > ctx.maxFileBytes) {
     throw new FileRejected(`larger than ${Math.round(ctx.maxFileBytes / 1024 / 1024)} MB (max_file_size)`);
   }
-  const finish = (staged: number, rejected: number): Promise<StageResult> => finishFile(ctx, staged, rejected, warnings);
+  const finish = async (staged: number, rejected: number): Promise<StageResult> => {
+    const moved = await rejectSurplus(conn, target, ctx, surplus, fileColumns.length);
+    return finishFile(ctx, staged - moved, rejected + moved, warnings);
+  };
 
   // A text file without a NUL byte goes straight into the staging table, counted by the
   // insert itself. Any other file is read once into `rows`, a connection-local table, checked
