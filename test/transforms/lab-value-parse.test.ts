@@ -97,6 +97,16 @@ describe('lab_value_parse: the spellings of the clinics', () => {
     expect(got.map((p) => p.state)).toEqual(['pending', 'pending', 'pending', 'pending', 'pending', 'pending', 'unparseable']);
   });
 
+  it('reads the words a regional laboratory system prints for an answer still to come as pending (ot15 M3)', async () => {
+    const got = await parse([
+      { value: 'Afventer', status: 'proeve_modtaget' }, { value: 'afventes.' }, { value: 'Svar følger' }, { value: 'pending', status: 'registered' },
+      { value: '', status: 'Foreløbig' }, { value: '', status: 'Afventer' },
+      // words that are no answer to come stay unparseable, and a number with a word is no placeholder
+      { value: 'Se kommentar' }, { value: 'afventer 5' },
+    ]);
+    expect(got.map((p) => p.state)).toEqual(['pending', 'pending', 'pending', 'pending', 'pending', 'pending', 'unparseable', 'unparseable']);
+  });
+
   it("reads a Danish report's abbreviations with a full stop and its trace '(+)'", async () => {
     const got = await parse(['neg.', 'Neg.', 'pos.', 'POS.', 'norm.', '(+)', 'negativ.'].map((value) => ({ value })));
     expect(got.map((p) => [p.state, p.qualitative])).toEqual([
@@ -277,6 +287,16 @@ describe('lab_ref_text_limits', () => {
       const got = await limits(cases.map(([op, s, x, d]) => ({ t: `${op}${s}${written(x, d)}`, decimal: d })));
       expect(got).toEqual(cases.map(([op, , x]) => (op.startsWith('<') || op === '≤' ? { low: null, high: x } : { low: x, high: null })));
     }), { numRuns: 20 });
+  });
+
+  it('reads past a label a lab system prints before the interval, and brackets around it (ot15 M2)', async () => {
+    const labelled = ['Ref.: 137 - 145', 'Ref: 137-145', 'Ref. 137-145', 'Normal: 137-145', '(137-145)', 'ref.interval: 137–145 mmol/L',
+      'Referenceinterval 137 - 145', 'Normalområde: 137-145', 'Reference range: 137 to 145', '[137-145]'];
+    expect(await limits(labelled.map((t) => ({ t, decimal: ',' })))).toEqual(labelled.map(() => ({ low: 137, high: 145 })));
+    expect(await limits([{ t: 'Ref.: < 5', decimal: ',' }, { t: 'Normal: >60', decimal: ',' }])).toEqual([{ low: null, high: 5 }, { low: 60, high: null }]);
+    // a label alone or before words, or an interval per sex after one, is still none
+    const none = ['Ref.: se tekst', 'Normal', 'Ref.: M 8,3-10,5 K 7,3-9,5', 'Referenceinterval:', 'reference 4-6 (kvinder), 5-7 (mænd)'];
+    expect(await limits(none.map((t) => ({ t, decimal: ',' })))).toEqual(none.map(() => null));
   });
 
   it('reads no interval from one per sex or age, words, a lone number or a comparison with two numbers', async () => {

@@ -8,8 +8,9 @@
 --                -> qualitative in one spelling (neg, pos, spor, 1+..4+, normal); and any non-empty
 --                text with operator 'coded' (a coded answer, FHIR valueCodeableConcept: 'Never smoker')
 --                -> that spelling when it is one, else the text in lower case
---   pending      '*****' (not yet answered), or an empty value while the status says the sample is in
---                (proeve_modtaget, registered) or the answer is interim (svar_midlertidigt, preliminary:
+--   pending      '*****' or a word for it ('Afventer', 'Svar følger', 'pending': not yet answered), or
+--                an empty value while the status says the sample is in (proeve_modtaget, registered,
+--                afventer, pending) or the answer is interim (svar_midlertidigt, foreløbig, preliminary:
 --                a FHIR preliminary result whose value is temp-unknown is not yet answered, not missing)
 --   unparseable  anything else; num, comparator and qualitative are null and the caller keeps value_text.
 -- identifier is true for a number whose digits are a CPR number (unparseable: see
@@ -105,6 +106,12 @@ create or replace macro _lab_qualitative(s) as
         '+': '1+', '1+': '1+', '++': '2+', '2+': '2+', '+++': '3+', '3+': '3+', '++++': '4+', '4+': '4+'
     }[rtrim(lower(s), '.')];
 
+-- A value that stands in for an answer still to come (Danish and English, as laboratory systems
+-- print it): not yet answered, as an empty value of a sample that is in.
+create or replace macro _lab_awaited(s) as
+    rtrim(lower(s), '.') in ('afventer', 'afventes', 'svar afventes', 'afventer svar', 'svar følger', 'følger',
+        'pending', 'awaiting', 'awaiting result', 'result to follow', 'to follow', 'in progress');
+
 -- One CASE builds the whole struct, so that each input expression appears in it as few times as
 -- possible (see the note below on macro expansion).
 create or replace macro _lab_result_of(state, num, comparator, qualitative, identifier) as
@@ -123,8 +130,9 @@ create or replace macro _lab_identifier_number(num) as
 
 create or replace macro _lab_decide(s, opc, txc, num, q, st) as
     case
-        when s <> '' and replace(s, '*', '') = '' then _lab_result('pending', null, null, null)
-        when s = '' and st in ('proeve_modtaget', 'registered', 'svar_midlertidigt', 'preliminary') then _lab_result('pending', null, null, null)
+        when s <> '' and (replace(s, '*', '') = '' or _lab_awaited(s)) then _lab_result('pending', null, null, null)
+        when s = '' and st in ('proeve_modtaget', 'registered', 'afventer', 'afventes', 'pending',
+            'svar_midlertidigt', 'foreløbig', 'foreloebig', 'preliminary') then _lab_result('pending', null, null, null)
         -- a coded answer is an answer, whatever its words (a number in it is a code, not a value)
         when opc = 'coded' and s <> '' then _lab_result('qualitative', null, null, coalesce(q, lower(s)))
         when s = '' or opc = '?' or (txc <> '' and opc <> '' and txc <> opc) then _lab_result('unparseable', null, null, null)
@@ -178,10 +186,12 @@ create or replace macro lab_value_qualitative(value_text) as
 -- 'to' or '..' between ('7,3-10,5', '7,3 - 10,5', '3.5–5.0', '-2 - 2'), '< b' or '<= b' (an upper
 -- limit only), '> a' or '>= a' (a lower limit only), each number in the source's notation
 -- (_lab_number), spaces (also no-break ones) anywhere and a unit after it ('7,3-10,5 mmol/L').
+-- A label before it, as laboratory systems print one ('Ref.: 137 - 145', 'Ref: < 5',
+-- 'Normal: 137-145', 'Referenceinterval 8,3-10,5'), and brackets around it ('(137-145)') are read past.
 -- Anything with another number after the interval ('4-6 (women), 5-7 (men)', an interval per
 -- sex or age) or without one ('se tekst', 'neg') is no interval.
 create or replace macro _lab_ref_pattern() as
-    '^[\s\x{A0}\x{202F}]*([<>]=?|≤|≥)?[\s\x{A0}\x{202F}]*([+-]?[0-9]+(?:[.,\x{A0} ][0-9]+)*)(?:[\s\x{A0}\x{202F}]*(?:-|–|—|‒|−|to|til|\.\.)[\s\x{A0}\x{202F}]*([+-]?[0-9]+(?:[.,\x{A0} ][0-9]+)*))?[\s\x{A0}\x{202F}]*(?:[^0-9\s\x{A0}\x{202F}][^0-9]*)?$';
+    '^[\s\x{A0}\x{202F}]*(?:(?i:ref(?:erence)?|normal)(?i:[ .]*(?:interval|intervaller|område|omr|range|værdi|værdier|values?))?[\s\x{A0}\x{202F}]*[.:]{0,2}[\s\x{A0}\x{202F}]*)?[(\[]?[\s\x{A0}\x{202F}]*([<>]=?|≤|≥)?[\s\x{A0}\x{202F}]*([+-]?[0-9]+(?:[.,\x{A0} ][0-9]+)*)(?:[\s\x{A0}\x{202F}]*(?:-|–|—|‒|−|to|til|\.\.)[\s\x{A0}\x{202F}]*([+-]?[0-9]+(?:[.,\x{A0} ][0-9]+)*))?[\s\x{A0}\x{202F}]*(?:[^0-9\s\x{A0}\x{202F}][^0-9]*)?$';
 
 -- the interval's parts as the pattern's groups found them ({op, lo, hi}), each limit read once
 -- (a lambda's parameter, as in _lab_parse_2 above)
