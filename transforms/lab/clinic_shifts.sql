@@ -131,18 +131,33 @@ best as (
     group by analysis, clinic
 ),
 
-final as (
+matched as (
+    -- The unit explains the clinic when it brings the clinic's median within 0.5 SD of the
+    -- rest's, or takes away 85% of its distance: a clinic that sent most, not all, of its
+    -- results in that unit (it changed units within the period) has a median of a mix, and its
+    -- own patients need not sit at the rest's median either. Its results are then told apart
+    -- one by one (likely_part; lab/row_findings.sql).
     select
         c.*,
-        -- enough values on both sides, and far off: more than 1.5 robust SDs of the rest
-        coalesce(c.n >= 10 and c.n_rest >= 30 and abs(c.shift_sd) > 1.5, false) or a.unit is not null as shifted,
-        case when a.unit is not null then a.unit when b.residual_sd < 0.5 then b.unit end as likely_unit,
-        case when a.unit is not null then 'as' when b.residual_sd < 0.5 then b.direction end as likely_direction,
-        case when a.unit is not null then u.factor when b.residual_sd < 0.5 then b.factor end as likely_factor,
-        case when a.unit is not null then u.offset_ when b.residual_sd < 0.5 then b.offset_ end as likely_offset,
-        b.residual_sd as likely_residual_sd,
+        b.unit, b.direction, b.factor, b.offset_, b.residual_sd,
+        b.residual_sd < 0.5 as whole,
+        b.residual_sd < greatest(0.5, 0.15 * abs(c.shift_sd)) as part,
     from compared as c
     left join best as b using (analysis, clinic)
+),
+
+final as (
+    select
+        c.* exclude (unit, direction, factor, offset_, residual_sd, whole, part),
+        -- enough values on both sides, and far off: more than 1.5 robust SDs of the rest
+        coalesce(c.n >= 10 and c.n_rest >= 30 and abs(c.shift_sd) > 1.5, false) or a.unit is not null as shifted,
+        case when a.unit is not null then a.unit when c.part then c.unit end as likely_unit,
+        case when a.unit is not null then 'as' when c.part then c.direction end as likely_direction,
+        case when a.unit is not null then u.factor when c.part then c.factor end as likely_factor,
+        case when a.unit is not null then u.offset_ when c.part then c.offset_ end as likely_offset,
+        c.residual_sd as likely_residual_sd,
+        a.unit is null and c.part and not c.whole as likely_part,
+    from matched as c
     left join all_in_other_unit as a using (analysis, clinic)
     left join units as u on u.code = a.analysis and u.unit = a.unit
 )

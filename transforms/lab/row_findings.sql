@@ -12,12 +12,28 @@ shifts as (
     select * from lab.clinic_shifts where shifted
 ),
 
+clinic_rows as (
+    -- Every numeric result of a shifted clinic, and whether it is in the clinic's likely other
+    -- unit: all of them where the clinic's whole distribution matches the conversion, else (a
+    -- clinic that sent part of its results so) those that the conversion brings nearer the rest.
+    select r.row_id, r.clinic, r.analysis_code, r.canonical_unit, s.* exclude (clinic),
+        s.likely_unit is not null and (not s.likely_part or abs(case s.likely_direction
+            when 'as' then r.value_canonical * s.likely_factor + s.likely_offset
+            else (r.value_canonical - s.likely_offset) / s.likely_factor end - s.rest_med) < abs(r.value_canonical - s.rest_med)) as mixup
+    from results as r
+    join shifts as s on s.analysis = r.catalogue_code and s.clinic = r.clinic
+    where r.value_state = 'numeric' and r.value_canonical is not null
+),
+
 explained as (
-    -- results of a clinic whose whole distribution is off by a known conversion: their
-    -- plausibility in the canonical unit means nothing, the clinic-level finding says why
+    -- results of a clinic whose distribution is off by a known conversion (of all of them, or of
+    -- those in the other unit where it sent only part so): their plausibility in the canonical
+    -- unit means nothing, the clinic-level finding says why
     select r.row_id
     from results as r
-    join shifts as s on s.analysis = r.catalogue_code and s.clinic = r.clinic and s.likely_unit is not null
+    join shifts as s on s.analysis = r.catalogue_code and s.clinic = r.clinic and s.likely_unit is not null and not s.likely_part
+    union all
+    select row_id from clinic_rows where mixup and likely_part
 ),
 
 reference_modes as (
@@ -169,31 +185,28 @@ unit_mixup_row as (
 ),
 
 unit_mixup_clinic as (
-    -- every numeric result of a clinic whose distribution matches a known conversion
     select r.row_id,
-        case when s.likely_unit is not null then 'unit_mixup_clinic' else 'clinic_shift' end,
+        case when r.mixup then 'unit_mixup_clinic' else 'clinic_shift' end,
         'value',
         case
-            when s.likely_unit is not null and coalesce(s.n_rest, 0) < 30 then
-                'clinic ' || r.clinic || ' sends ' || r.analysis_code || ' values that are all plausible only as ' || s.likely_unit
-                    || ', not as ' || coalesce(nullif(r.canonical_unit, ''), 'the canonical unit') || ' (' || s.n || ' results; too few elsewhere to compare)'
-            when s.likely_unit is not null and s.likely_direction = 'as' then
-                'clinic ' || r.clinic || ' sends ' || r.analysis_code || ' values that look like ' || s.likely_unit
+            when r.mixup and coalesce(r.n_rest, 0) < 30 then
+                'clinic ' || r.clinic || ' sends ' || r.analysis_code || ' values that are all plausible only as ' || r.likely_unit
+                    || ', not as ' || coalesce(nullif(r.canonical_unit, ''), 'the canonical unit') || ' (' || r.n || ' results; too few elsewhere to compare)'
+            when r.mixup and r.likely_direction = 'as' then
+                'clinic ' || r.clinic || ' sends ' || r.analysis_code || ' values that look like ' || r.likely_unit
                     || ' under ' || coalesce(nullif(r.canonical_unit, ''), 'the canonical unit')
-                    || ' (median ' || round(s.med, 3) || ' against ' || round(s.rest_med, 3) || ' elsewhere; factor ' || round(s.likely_factor, 4)
-                    || case when s.likely_offset <> 0 then ', offset ' || round(s.likely_offset, 3) else '' end || ')'
-            when s.likely_unit is not null then
-                'clinic ' || r.clinic || ' sends ' || r.analysis_code || ' values converted from ' || s.likely_unit
+                    || ' (median ' || round(r.med, 3) || ' against ' || round(r.rest_med, 3) || ' elsewhere; factor ' || round(r.likely_factor, 4)
+                    || case when r.likely_offset <> 0 then ', offset ' || round(r.likely_offset, 3) else '' end || ')'
+            when r.mixup then
+                'clinic ' || r.clinic || ' sends ' || r.analysis_code || ' values converted from ' || r.likely_unit
                     || ' although they already were ' || coalesce(nullif(r.canonical_unit, ''), 'canonical')
-                    || ' (median ' || round(s.med, 3) || ' against ' || round(s.rest_med, 3) || ' elsewhere)'
+                    || ' (median ' || round(r.med, 3) || ' against ' || round(r.rest_med, 3) || ' elsewhere)'
             else
                 'clinic ' || r.clinic || ' sends ' || r.analysis_code || ' values shifted against the other clinics (median '
-                    || round(s.med, 3) || ' against ' || round(s.rest_med, 3) || ', ' || round(s.shift_sd, 1) || ' robust SDs; factor '
-                    || round(s.ratio_median, 3) || ')'
+                    || round(r.med, 3) || ' against ' || round(r.rest_med, 3) || ', ' || round(r.shift_sd, 1) || ' robust SDs; factor '
+                    || round(r.ratio_median, 3) || ')'
         end
-    from results as r
-    join shifts as s on s.analysis = r.catalogue_code and s.clinic = r.clinic
-    where r.value_state = 'numeric' and r.value_canonical is not null
+    from clinic_rows as r
 ),
 
 analyses_with_reference as (
