@@ -52,7 +52,7 @@ describe('fangst lab-quality on the command line', () => {
     expect((await fangst(['lab-quality', ws.inbox, '--out', plain])).code).toBe(0);
     const withDb = await fangst(['lab-quality', ws.inbox, '--out', kept, '--keep-database']);
     expect(withDb.code).toBe(0);
-    expect(withDb.stdout).toContain(`database: ${join(kept, 'lab-quality.duckdb')}`);
+    expect(withDb.stdout).toContain(`database: ${join(kept, 'lab-quality.duckdb')} (the extract as delivered, identifiers included: not for sharing)`);
     expect(existsSync(join(kept, 'lab-quality.duckdb'))).toBe(true);
     expect(await summary(kept)).toEqual(await summary(plain));
     // the kept database holds every row read and not rejected, published or quarantined as the

@@ -22,6 +22,8 @@ export interface CheckCount {
   readonly reason: string;
   readonly rows: number;
   readonly percent: number | null;
+  /** The column most of its findings name, when they name one. */
+  readonly column?: string | null;
 }
 
 export interface ClinicDistribution {
@@ -210,10 +212,10 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
     })),
     ...checks,
   ];
-  const [reasons] = [await queryRows<{ check_id: string; reason: string }>(conn, `
-    select check_id, any_value(reason) as reason from quality.row_findings where run_id = '${runId}' group by check_id`)];
-  const reasonOf = new Map(reasons.map((r) => [r.check_id, r.reason]));
-  const checksWithReasons = allChecks.map((c) => ({ ...c, reason: reasonOf.get(c.checkId) ?? c.reason }));
+  const [reasons] = [await queryRows<{ check_id: string; reason: string; column_name: string | null }>(conn, `
+    select check_id, any_value(reason) as reason, mode(column_name) as column_name from quality.row_findings where run_id = '${runId}' group by check_id`)];
+  const reasonOf = new Map(reasons.map((r) => [r.check_id, r]));
+  const checksWithReasons = allChecks.map((c) => ({ ...c, reason: reasonOf.get(c.checkId)?.reason ?? c.reason, column: reasonOf.get(c.checkId)?.column_name ?? null }));
 
   const shifts = (await queryRows<Record<string, unknown>>(conn, `
     select * from lab.clinic_shifts where shifted order by analysis, abs(shift_sd) desc`)).map(toShift);

@@ -72,7 +72,12 @@ export function evaluationProblems(summary: LabSummary, files: OutputContext['fi
   const problems = lab.filter((f) => f.error !== null).map((f) => `${f.file} was rejected whole: ${f.error}`);
   if (summary.rowsRead === 0) problems.push('no lab result could be read');
   else if (summary.usable === 0) {
-    problems.push(table && !table.isShown(labCell.total('rows')) ? 'nothing is usable: none of the lab results' : `nothing is usable: 0 of ${summary.rowsRead} lab results`);
+    const nothing = table && !table.isShown(labCell.total('rows')) ? 'nothing is usable: none of the lab results' : `nothing is usable: 0 of ${summary.rowsRead} lab results`;
+    // the one cause an analyst looks for first (a CPR number as the patient makes every result unusable)
+    const top = [...summary.checks].filter((c) => c.severity === 'error').sort((a, b) => b.rows - a.rows)[0];
+    const field = top?.column ? ` (${top.column})` : '';
+    const why = top === undefined ? '' : `; ${top.rows >= summary.unusable ? 'every unusable one has' : 'the commonest error'} ${top.checkId}: ${top.reason}${field}`;
+    problems.push(`${nothing}${why}`);
   }
   return problems;
 }
@@ -179,7 +184,8 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
     ...setApartLines(summary.setApart),
     `flagged rows: ${Number(n)}`,
     `report: ${report}`,
-    ...(ctx.dbFile ? [`database: ${ctx.dbFile}`] : []),
+    // beside the report, but unlike it: what was delivered, identifiers and all
+    ...(ctx.dbFile ? [`database: ${ctx.dbFile} (the extract as delivered, identifiers included: not for sharing)`] : []),
     '',
   ].join('\n');
   return {
