@@ -136,9 +136,14 @@ describe.concurrent('a run killed with SIGKILL, then run again', () => {
     expect(formatSummary(again.summary)).toContain(`also published, first: batch ${batch!.batch_id}, committed by an interrupted run`);
     const results = JSON.parse(await readFile(join(ws.reports, again.summary.runId, 'run_results.json'), 'utf8'));
     expect(results.recovered_batches).toEqual([{ batch_id: batch!.batch_id, batch: join(ws.outbox, batch!.batch_id) }]);
-    // `fangst runs` tells the killed run by its batch: it committed one, which the next run published.
-    const listed = JSON.parse((await fangst(['runs', '--json', '--db', ws.db])).stdout) as Array<{ status: string; batch_id: string | null }>;
-    expect(listed.filter((r) => r.status === 'crashed')).toEqual([expect.objectContaining({ batch_id: batch!.batch_id })]);
+    // `fangst runs` tells the killed run by its batch and the rows it committed, which the next run
+    // published: the runs listed add up to the ledger.
+    const listed = JSON.parse((await fangst(['runs', '--json', '--db', ws.db])).stdout) as Array<{ status: string; batch_id: string | null; rows: Record<string, number> | null }>;
+    const db2 = await openDatabase(ws.db, { readOnly: true });
+    const [ledger] = await queryRows<{ read: number; published: number }>(await db2.connect(),
+      `select sum(rows_read)::integer as read, sum(rows_published)::integer as published from meta.files where kind <> 'register'`);
+    db2.close();
+    expect(listed.filter((r) => r.status === 'crashed')).toEqual([expect.objectContaining({ batch_id: batch!.batch_id, rows: expect.objectContaining({ read: ledger!.read, published: ledger!.published }) })]);
   });
 
   it('killed after commit and killed again while the next run publishes that batch: the third run finishes it once', QUEUED, async () => {

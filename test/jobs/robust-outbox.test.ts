@@ -98,6 +98,10 @@ describe('an outbox that cannot take the batch', () => {
     expect(failed.stderr).toMatch(/publishing batch b\S+ to \S+ failed: ENOSPC: no space left on device .*; the batch stays committed and the next run publishes it/);
     expect(await readdir(ws.outbox)).toEqual([]); // no visible folder, no hidden half one
     expect(await ledger(ws.db)).toEqual({ files: 2, published: 1, quarantined: 1, rejected: 1, committed: 1, batches: 0 });
+    // the run history keeps the failed run's batch and the rows it committed (ot14: "failed, batch -, rows -")
+    const [run] = await withDatabase(ws.db, (_d, conn) => queryRows<{ status: string; batch: boolean; read: number; published: number }>(conn,
+      `select status, batch_id is not null as batch, rows_read::integer as read, rows_published::integer as published from meta.runs`));
+    expect(run).toEqual({ status: 'failed', batch: true, read: 3, published: 1 });
 
     // A new delivery arrives meanwhile: the next run publishes the old batch first, then its own.
     await ws.put('novax/2025-02_diagnoser_1.csv', `${HEADER}\nn4;61741000016007;;P0000004;DH259;A;03-02-2025\nn5;61741000016007;;P0000005;DH259;A;30-02-2025\n`, 'latin-1');

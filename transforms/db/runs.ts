@@ -35,13 +35,28 @@ export async function recordRunFailure(conn: DuckDBConnection, runId: string, ex
   await metaDb(conn).updateTable('meta.runs').set({
     finished_at: new Date().toISOString(), status: 'failed', exit_code: exitCode, message: (err as Error).message.slice(0, 2000),
   }).where('run_id', '=', runId).execute();
+  // A run that failed after its commit (publishing to a full disk) has a batch, published by the next run.
+  await conn.run(`${COMMITTED} and meta.runs.run_id = '${runId.replaceAll("'", "''")}'`);
 }
+
+/**
+ * A run that committed its batch and then failed or was killed: its batch and the rows its
+ * files committed (meta.files, the clinic register left out as in a run's totals), so that the
+ * runs listed add up to the ledger. The rows were committed with the batch; only publishing was left.
+ */
+const COMMITTED = `update meta.runs set batch_id = b.batch_id,
+      rows_read = f.read, rows_published = f.published, rows_quarantined = f.quarantined, rows_rejected = f.rejected
+    from meta.batches as b,
+      (select run_id, sum(rows_read) as read, sum(rows_published) as published, sum(rows_quarantined) as quarantined,
+         sum(rows_rejected) as rejected
+       from meta.files where kind <> 'register' group by run_id) as f
+    where b.run_id = meta.runs.run_id and f.run_id = meta.runs.run_id`;
 
 /** Marks the runs still noted as running as crashed: called by the holder of the run lock, so none of them is alive. */
 export async function markCrashedRuns(conn: DuckDBConnection): Promise<void> {
   // A run killed after its commit has a batch, which the run that found it publishes.
-  await conn.run(`update meta.runs set status = 'crashed', batch_id = b.batch_id,
-      message = 'the process ended after the run committed its batch; the next run published it'
-    from meta.batches as b where b.run_id = meta.runs.run_id and meta.runs.status = 'running'`);
+  await conn.run(`${COMMITTED} and meta.runs.status = 'running'`);
+  await conn.run(`update meta.runs set status = 'crashed', message = 'the process ended after the run committed its batch; the next run published it'
+    where status = 'running' and batch_id is not null`);
   await conn.run(`update meta.runs set status = 'crashed', message = 'the process ended before the run finished' where status = 'running'`);
 }
