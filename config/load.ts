@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseYaml } from './parse-yaml.ts';
 import { ConfigError, UsageError } from './errors.ts';
@@ -156,7 +156,10 @@ export async function readYaml(file: string): Promise<unknown> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(file, '(file)', (err as NodeJS.ErrnoException).code, 'a readable YAML file');
+    const code = (err as NodeJS.ErrnoException).code;
+    // a relative path is read from the folder fangst was started in, which a scheduler's may not be
+    const where = code === 'ENOENT' && !isAbsolute(file) ? ` (looked for in ${process.cwd()}: start fangst in the folder that holds it, or pass --config)` : '';
+    throw new ConfigError(file, '(file)', code, `a readable YAML file${where}`);
   }
   try {
     return parseYaml(text);

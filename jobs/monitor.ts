@@ -1,7 +1,8 @@
 // `fangst monitor`: the status report's two monitoring tables (per journal system, per
 // specialty) over the published data, with the distinct columns named and the additive ones
 // reconciled between the tables. SQL in transforms/marts/monitor_by_*.sql, rendering in monitor/.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { makeFolder } from '../config/folders.ts';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.ts';
@@ -66,7 +67,7 @@ export async function runMonitor(opts: MonitorOptions, out: (text: string) => vo
     db.close();
   }
   if (opts.out) {
-    await mkdir(opts.out, { recursive: true });
+    await makeFolder(opts.out, '--out');
     for (const b of by) await writeFile(join(opts.out, `monitor_by_${b}.${EXT[format]}`), renderMonitor(report, [b], format, opts));
   }
   out(renderMonitor(report, by, format, opts));

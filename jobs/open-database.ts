@@ -55,6 +55,10 @@ async function whenFree(path: string, open: () => Promise<Database>): Promise<Da
       return await open();
     } catch (err) {
       const conflict = lockConflict(err);
+      // DuckDB's "IO Error: The file ... exists, but it is not a valid DuckDB database file!"
+      if (conflict === null && /not a valid DuckDB database file/.test((err as Error)?.message ?? '')) {
+        throw new NotFound('DuckDB database', path, 'the file exists but is no DuckDB database: pass the file fangst nightly writes');
+      }
       if (conflict === null) throw err;
       const left = deadline - Date.now();
       if (left <= 0) throw new DatabaseInUse(path, conflict.pid, Date.now() - started);

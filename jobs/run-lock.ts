@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { link, mkdir, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, readdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { makeFolder } from '../config/folders.ts';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { reach } from './crashpoints.ts';
@@ -109,7 +110,7 @@ export async function acquireRunLock(database: string, job: string): Promise<Run
     const holder = { pid: process.pid, hostname: hostname(), started_at: new Date().toISOString(), job, pid_start: null };
     return { file, holder, tookOver: null, release: async () => {} };
   }
-  await mkdir(dirname(file), { recursive: true });
+  await makeFolder(dirname(file), "the database's folder");
   const me: LockHolder = {
     pid: process.pid, hostname: hostname(), started_at: new Date().toISOString(), job, pid_start: processStart(process.pid),
   };

@@ -39,6 +39,20 @@ describe('exit codes and messages, one per kind of failure', () => {
     expect(r.stderr).toBe('fangst monitor: --from: found "2024-13", expected a month as yyyy-mm\n');
   });
 
+  it('a file where a folder must be, or a file that is no database, is one line naming it, not Node\'s or DuckDB\'s words (ot13, ot14)', async () => {
+    const ws = await workspace();
+    const file = join(ws.root, 'afile');
+    await writeFile(file, 'x\n');
+    const nightly = await fangst(['nightly', '--inbox', ws.inbox, '--outbox', ws.outbox, '--reports', ws.reports, '--db', join(file, 'f.duckdb')], quiet);
+    expect([nightly.code, nightly.stderr]).toEqual([EXIT.usage,
+      `fangst nightly: the database's folder: found "${file}", expected a folder that exists or can be created (${file} is a file, not a folder)\n`]);
+    const campaign = await fangst(['campaign', '--db', file], quiet);
+    expect([campaign.code, campaign.stderr]).toEqual([EXIT.config,
+      `fangst campaign: no such DuckDB database: ${file} (the file exists but is no DuckDB database: pass the file fangst nightly writes)\n`]);
+    const monitor = await fangst(['monitor', '--db', file, '--out', join(file, 'out')], quiet);
+    expect(monitor.stderr).not.toMatch(/EEXIST|ENOTDIR|IO Error/);
+  });
+
   it('a configuration typo is a configuration error (2): file, key, found, expected', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fangst-errors-'));
     await cp('config', dir, { recursive: true });

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
-import { readdir, readFile, mkdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { makeFolder } from '../../config/folders.ts';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
@@ -36,7 +37,7 @@ export interface Database {
  */
 export async function openDatabase(path: string, options: DatabaseOptions = {}): Promise<Database> {
   const readOnly = options.readOnly === true && path !== ':memory:';
-  if (path !== ':memory:' && !readOnly) await mkdir(dirname(path), { recursive: true });
+  if (path !== ':memory:' && !readOnly) await makeFolder(dirname(path), "the database's folder");
   // TimeZone cannot go in the instance settings: icu is not loaded yet when they are applied
   // ("the icu extension needs to be loaded"); every connection sets it instead (connect below).
   const settings: Record<string, string> = {};

@@ -1,5 +1,6 @@
 // Writes the campaign report's files: campaign.html, campaign.json and three CSV files.
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
+import { makeFolder } from '../../../config/folders.ts';
 import { join } from 'node:path';
 import type { CampaignDocument, ClinicPick, Share } from './document.ts';
 import { renderCampaignHtml } from './render-html.ts';
@@ -83,7 +84,7 @@ export interface WrittenFiles {
 
 /** Writes every output into `dir`; each file appears whole (written aside, then renamed). */
 export async function writeCampaignOutputs(doc: CampaignDocument, dir: string, options: { danishCsv?: boolean } = {}): Promise<WrittenFiles> {
-  await mkdir(dir, { recursive: true });
+  await makeFolder(dir, '--out');
   const csv = { danish: options.danishCsv ?? false };
   const focus: FocusLine[] = [
     ...doc.focus.below_target.map((c) => ({ list: 'below_target', ...c })),
