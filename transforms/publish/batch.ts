@@ -4,6 +4,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { isKind, KINDS, kindSpec } from '../../config/kinds.ts';
+import { makeFolders } from '../../config/folders.ts';
 import { queryRows, sqlString } from '../db/connection.ts';
 import { hashFile } from '../ingest/hash.ts';
 
@@ -68,7 +69,7 @@ export interface PublishOptions {
 export async function publishBatch(conn: DuckDBConnection, opts: PublishOptions): Promise<Manifest> {
   const final = join(opts.outbox, opts.batchId);
   const tmp = join(opts.outbox, `.tmp-${opts.batchId}`);
-  await mkdir(opts.outbox, { recursive: true });
+  await makeFolders(opts.outbox);
   await rm(tmp, { recursive: true, force: true });
   if (existsSync(join(final, '_SUCCESS'))) {
     // A crash after `_SUCCESS` but before the ledger noted it: the folder is complete.
@@ -210,7 +211,7 @@ async function markPublished(conn: DuckDBConnection, batchId: string, path: stri
 export async function probeOutbox(outbox: string, what = 'outbox'): Promise<void> {
   const probe = join(outbox, `.probe-${process.pid}-${randomBytes(3).toString('hex')}`);
   try {
-    await mkdir(outbox, { recursive: true });
+    await makeFolders(outbox);
     await writeFile(probe, 'fangst');
     await rm(probe, { force: true });
   } catch (err) {
