@@ -112,6 +112,9 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     await loadMacros(conn);
     // We hold the lock, so a run still marked 'running' was killed; its uncommitted work is already rolled back.
     await markCrashedRuns(conn);
+    // In the run history from here on: a run that fails on its outbox or is killed while it
+    // publishes a batch an interrupted run left is a run the operator looks for (ot14).
+    await recordRunStart(conn, firstRunId, 'nightly', now);
     // Fail before anything is committed when the outbox cannot take a batch (README, "What fangst guarantees").
     await probeOutbox(config.outbox);
     // the reports are written after the commit: a reports path that cannot take them (a file, a
@@ -135,7 +138,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
       }
       const runId = i === 0 ? firstRunId : newId('r', clock);
       const summary = await oneRun(db, conn, config, chunk, i === 0 ? found.skipped : [], i === 0 ? recovered : [], {
-        ...ctx, now: clock, runId, batchId: newId('b', clock), reach, steps: i === 0 ? firstSteps : [], startedAt: i === 0 ? jobStarted : new Date(),
+        ...ctx, now: clock, runId, batchId: newId('b', clock), reach, steps: i === 0 ? firstSteps : [], startedAt: i === 0 ? jobStarted : new Date(), recorded: i === 0,
       });
       if (summary.heldBack.length > 0) exitCode = EXIT.heldBack;
       runs.push(summary);
@@ -145,6 +148,10 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   } catch (err) {
     // A failure before the first run began (outbox, recovery, reading the inbox) is that run's.
     if (written.size === 0) {
+      if (conn) {
+        await recordRunFailure(conn, firstRunId, exitCodeOf(err), err)
+          .catch((e: unknown) => log.error({ err: (e as Error).message, run_id: firstRunId }, 'could not record the run as failed'));
+      }
       await results({ runId: firstRunId, exitCode: exitCodeOf(err), startedAt: jobStarted, finishedAt: new Date(), steps: firstSteps, summary: null, candidates: [], error: err });
     }
     throw err;
@@ -177,7 +184,8 @@ async function oneRun(
   db: Database, conn: DuckDBConnection, config: PipelineConfig, candidates: Candidate[], skipped: RunSummary['skipped'],
   recovered: readonly string[], ctx: NightContext,
 ): Promise<RunSummary> {
-  await recordRunStart(conn, ctx.runId, 'nightly', ctx.now);
+  // the job's first run is in meta.runs already (runNightly)
+  if (!ctx.recorded) await recordRunStart(conn, ctx.runId, 'nightly', ctx.now);
   const summary: RunSummary = {
     runId: ctx.runId, batchId: null, report: null, files: [], skipped, heldBack: [], alerts: [], recovered,
     totals: { read: 0, published: 0, quarantined: 0, rejected: 0 }, byKind: [],
@@ -248,6 +256,8 @@ interface NightContext extends RunContext {
   readonly results: (input: Omit<RunResultsInput, 'error'> & { error?: unknown }) => Promise<void>;
   /** SIGTERM and SIGINT, when the command stops on them. */
   readonly stop?: StopRequests;
+  /** The run is in meta.runs already (a job's first run is recorded before its outbox is probed). */
+  readonly recorded?: boolean;
 }
 
 /** One run's data path: stage -> transform -> check -> accept (one transaction) -> publish. */

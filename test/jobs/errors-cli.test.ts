@@ -125,6 +125,9 @@ describe('exit codes and messages, one per kind of failure', () => {
     const r = await fangst(nightlyArgs(ws), quiet);
     expect(r.code).toBe(EXIT.failed);
     expect(r.stderr).toMatch(/^fangst nightly: reports folder is not writable: .*; nothing was loaded, the next run tries again\n$/);
+    // and `fangst runs` lists the failed night (it had no line: ot14 M2)
+    const runs = JSON.parse((await fangst(['runs', '--json', '--db', ws.db], quiet)).stdout) as Array<{ status: string; exit_code: number; message: string }>;
+    expect(runs).toEqual([expect.objectContaining({ status: 'failed', exit_code: EXIT.failed, message: expect.stringContaining('reports folder is not writable') })]);
   });
 
   it("running out of memory is exit 1 with the configuration's advice, not DuckDB's SQL-shell advice", async () => {
