@@ -863,6 +863,19 @@ describe('lab-quality --check-mapping', () => {
     expect(text).not.toContain('10001');
   }, 60_000);
 
+  it('names a malformed line by DuckDB\'s reason, never its text, and samples past it (ot15 M4: exit 1, "CSV Error on Line: 7")', async () => {
+    const ws = await workspace();
+    const mapping = await ws.put('m.yaml', ['system: Region', 'deliveries:', '  - kind: laboratoriesvar', '    files: "*.csv"', '    format: csv', '    delimiter: ";"',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Kode, value: Svar }', ''].join('\n'));
+    // line 3: a name with an unquoted ";" and a comment holding a CPR number: a field too many
+    await ws.put('svar.csv', 'Id;Pt;Kode;Svar\na1;P1;NPU02319;8,1\na2;P2;NPU02319;B;Hb 010203-1234\na3;P3;NPU02319;8,3\n');
+    const { exitCode, text } = await runCheckMapping({ extracts: [ws.inbox], mapping });
+    expect(exitCode).toBe(0);
+    expect(text).toContain('malformed lines, the first: line 3: Expected Number of Columns: 4 Found: 5 (the evaluation rejects such lines; the samples skip them)');
+    expect(text.split('\n').find((l) => l.trimStart().startsWith('record_id '))).toMatch(/"a1", "a3"$/);
+    expect(text).not.toContain('010203');
+  }, 60_000);
+
   it('stops with a configuration error (exit 2) naming the column a file lacks', async () => {
     const ws = await workspace();
     await ws.put('export/labevents.csv', LABEVENTS);

@@ -32,6 +32,8 @@ export interface MappedFile {
   readonly columns: readonly MappedColumn[];
   /** Required canonical columns the mapping does not name. */
   readonly unmapped: readonly string[];
+  /** The first malformed line DuckDB met and why (the samples then skip such lines, as the evaluation rejects them). */
+  readonly malformed: string | null;
 }
 
 /** Reads the sample rows of every file a mapping claims; throws a ConfigError when a file does not fit. */
@@ -48,12 +50,13 @@ export async function checkMapping(inputs: readonly LabInput[]): Promise<MappedF
       continue;
     }
     const sources = input.mapped.sources;
-    const rows = header ? await sampleRows(input, header) : [];
+    const { rows, malformed } = header ? await sampleRows(input, header) : { rows: [], malformed: null };
     const required = kindSpec('laboratoriesvar').required as readonly string[];
     out.push({
       file: input.file,
       layout: input.mapped.sourceFile,
       unmapped: required.filter((c) => !(c in sources)),
+      malformed,
       columns: Object.entries(sources).map(([column, s]) => ({
         column,
         from: describe(column, s, input.mapped!.noClinic),
@@ -92,14 +95,29 @@ function mask(column: string, v: unknown): string | null {
   return text.length <= 2 ? '*'.repeat(text.length) : `${text[0]}${'*'.repeat(Math.min(text.length - 2, 8))}${text.at(-1)}`;
 }
 
-async function sampleRows(input: DeliveryInput, header: readonly string[]): Promise<Record<string, unknown>[]> {
+/**
+ * The first rows as the mapping reads them. A malformed line (a field too many, a quote never
+ * closed) fails DuckDB's strict read: it is named, and the samples are read past such lines, as
+ * the evaluation rejects them one by one.
+ */
+async function sampleRows(input: DeliveryInput, header: readonly string[]): Promise<{ rows: Record<string, unknown>[]; malformed: string | null }> {
   const copy = input.mapped!.encoding === 'latin-1' ? await transcodeWindows1252(input.path) : null;
   const read: DeliveryInput = copy ? { ...input, path: copy.path, mapped: { ...input.mapped!, encoding: 'utf-8' } } : input;
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const conn = await instance.connect();
+  let malformed: string | null = null;
   try {
-    const reader = await conn.runAndReadAll(`${canonicalSelect(read, header)} limit ${SAMPLES}`);
-    return reader.getRowObjects();
+    const sample = async (skip: boolean) => (await conn.runAndReadAll(`${canonicalSelect(read, header, skip)} limit ${SAMPLES}`)).getRowObjects();
+    const rows = await sample(false).catch((err: unknown) => {
+      const lines = ((err as Error).message ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
+      const at = /CSV Error on Line: (\d+)/.exec(lines[0] ?? '');
+      if (!at) throw err;
+      // DuckDB's reason, never the line it quotes (it may hold anything, an identifier included)
+      const why = lines.find((l) => /^(Expected Number of Columns|Value with unterminated quote|Maximum line size|Invalid unicode)/i.test(l));
+      malformed = maskIdentifiersDeep(`line ${at[1]}: ${why ?? 'the line could not be read'}`);
+      return sample(true);
+    });
+    return { rows, malformed };
   } catch (err) {
     throw new Error(`${input.file}: could not be read with ${input.mapped!.sourceFile}: ${((err as Error).message ?? '').split('\n')[0]}`);
   } finally {
@@ -121,6 +139,7 @@ export function mappingText(mapping: LabMapping, files: readonly MappedFile[]): 
       lines.push(`  ${c.column.padEnd(width)}  <- ${c.from.padEnd(from)}  ${c.samples.map(show).join(', ')}`);
     }
     if (f.unmapped.length) lines.push(`  not mapped (required): ${f.unmapped.join(', ')}`);
+    if (f.malformed) lines.push(`  malformed lines, the first: ${f.malformed} (the evaluation rejects such lines; the samples skip them)`);
   }
   return `${lines.join('\n')}\n`;
 }

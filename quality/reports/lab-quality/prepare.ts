@@ -184,12 +184,12 @@ async function lookupColumns(file: string): Promise<string[]> {
  * A query over a mapped CSV/TSV file that yields its canonical columns as the mapping computes
  * them (constants, first present column, lookups, absent values), in the file's record order.
  */
-export function canonicalSelect(input: DeliveryInput, header: readonly string[]): string {
+export function canonicalSelect(input: DeliveryInput, header: readonly string[], skipMalformed = false): string {
   const d = input.mapped!;
   const spec = header.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
   return canonicalOver(d, `read_csv(${sqlString(literalPath(input.path))}, header = true, auto_detect = false,
       columns = {${spec}}, delim = ${sqlString(d.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(d.encoding)},
-      compression = 'auto')`);
+      compression = 'auto'${skipMalformed ? ', ignore_errors = true' : ''})`);
 }
 
 /** canonicalSelect over `read`, the file's read (every column as text): what staging reads a computed file through. */
