@@ -9,6 +9,7 @@
 // Where most records carry the empty field, the file ends every record with a delimiter (a
 // convention of some systems, the header without it) and is read as it is, with a warning: by
 // its counts it cannot be told from a file whose every record holds the delimiter in a value.
+// So is a file with more such records than are listed (10,000): each is a line of a statement.
 import { contentStream } from './content-stream.ts';
 
 /** A record DuckDB would read with its values shifted: its line as staging numbers it, and its fields. */
@@ -23,9 +24,9 @@ const CR = 13;
 
 /** What surplusFieldRecords found. */
 export interface SurplusFields {
-  /** The records with surplus empty fields (at most `limit` of them), when they are at most half of the file's. */
+  /** The records with surplus empty fields, when they are at most half of the file's and at most `limit`. */
   readonly records: readonly SurplusRecord[];
-  /** How many records have them, when they are more than half of the file's (a delimiter ends each record); else 0. */
+  /** How many records have them, when they are more than half of the file's (a delimiter ends each record) or than `limit`; else 0. */
   readonly most: number;
   /** The file's records, the header not counted. */
   readonly of: number;
@@ -36,10 +37,11 @@ export interface SurplusFields {
  * field empty. Lines are numbered as staging numbers them: the k-th record after the header is
  * line k + 1 (a quoted line break starts no record, an empty line is none).
  */
-export async function surplusFieldRecords(path: string, delimiter: string, columns: number, limit = 100_000): Promise<SurplusFields> {
+export async function surplusFieldRecords(path: string, delimiter: string, columns: number, limit = 10_000): Promise<SurplusFields> {
   const delim = delimiter.charCodeAt(0);
   const found: SurplusRecord[] = [];
   let records = 0;
+  let count = 0;
   let quoted = false;
   let fields = 1;
   let bytes = 0;
@@ -47,7 +49,10 @@ export async function surplusFieldRecords(path: string, delimiter: string, colum
   let surplusText = false;
   const ended = () => {
     if (bytes > 0) {
-      if (records > 0 && fields > columns && !surplusText && found.length < limit) found.push({ line: records + 1, fields });
+      if (records > 0 && fields > columns && !surplusText) {
+        count++;
+        if (found.length < limit) found.push({ line: records + 1, fields });
+      }
       records++;
     }
     fields = 1;
@@ -74,7 +79,6 @@ export async function surplusFieldRecords(path: string, delimiter: string, colum
   }
   ended();
   const of = Math.max(0, records - 1);
-  let all = found.length;
-  if (all === limit) all = of; // listed no further: counted as most
-  return all * 2 > of ? { records: [], most: all, of } : { records: found, most: 0, of };
+  // more than can be listed: read as they are, with the warning, like a file's convention
+  return count * 2 > of || count > limit ? { records: [], most: count, of } : { records: found, most: 0, of };
 }
