@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { runNightly } from '../../jobs/nightly.ts';
@@ -82,5 +84,13 @@ describe('scanFile', () => {
     expect((await scanFile(path, { maxLineBytes: 3 * 1024 * 1024 - 1 })).longLine).toEqual({ line: 3, bytes: 3 * 1024 * 1024 });
     expect((await scanFile(path, { maxLineBytes: 3 * 1024 * 1024 })).longLine).toBeNull();
     expect((await scanFile(path)).longLine).toBeNull();
+  });
+
+  it('calls a .gz of no bytes empty, not a truncated gzip (ot14)', async () => {
+    const { scanFile } = await import('../../transforms/ingest/scan-file.ts');
+    const ws = await workspace();
+    const path = join(ws.root, 'empty.csv.gz');
+    await writeFile(path, Buffer.alloc(0));
+    expect((await scanFile(path)).problem).toBe('empty file (0 bytes): not even a gzip header');
   });
 });

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { contentStream, isGzipPath } from './content-stream.ts';
@@ -145,6 +146,8 @@ export async function scanFile(
     }
     const e = err as NodeJS.ErrnoException;
     if (!gzip) throw err;
+    // no byte at all is no cut gzip: the file is empty
+    if (bytes === 0 && (await stat(path)).size === 0) return { problem: 'empty file (0 bytes): not even a gzip header', nul, longLine, records: null, lines: null, encoding: null, delimiterEnds: false };
     if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) return { problem: 'gzip file is truncated (cut off before its end)', nul, longLine, records: null, lines: null, encoding: null, delimiterEnds: false };
     if (e.code?.startsWith('Z_')) return { problem: `gzip file is corrupt (${e.message})`, nul, longLine, records: null, lines: null, encoding: null, delimiterEnds: false };
     throw err;
