@@ -83,7 +83,8 @@ export function formatSummary(s: RunSummary): string {
       lines.push(`  ${r.runId}: ${n(r.files)} files, ${n(r.read)} rows read, ${outcome}${r.heldBack.length ? `, held back: ${r.heldBack.join(', ')}` : ''}`);
     }
   } else {
-    const published = s.batchId ? `batch ${s.batchId} published` : 'nothing new to publish';
+    // a run with nothing of its own that published an interrupted run's batch did publish (the next line says which)
+    const published = s.batchId ? `batch ${s.batchId} published` : s.recovered?.length ? 'no new rows of its own' : 'nothing new to publish';
     lines.push(`fangst nightly ${s.runId}: ${held.length ? `HELD BACK ${held.join(', ')}; ${s.batchId ? `batch ${s.batchId} published with the other kinds` : published}` : published}`);
   }
   if (s.recovered?.length) {

@@ -134,6 +134,8 @@ describe.concurrent('a run killed with SIGKILL, then run again', () => {
     const again = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
     expect(again.summary).toMatchObject({ batchId: null, recovered: [batch!.batch_id] });
     expect(formatSummary(again.summary)).toContain(`also published, first: batch ${batch!.batch_id}, committed by an interrupted run`);
+    // its first line does not say it published nothing (ot14 LOW 3)
+    expect(formatSummary(again.summary).split('\n')[0]).toBe(`fangst nightly ${again.summary.runId}: no new rows of its own`);
     const results = JSON.parse(await readFile(join(ws.reports, again.summary.runId, 'run_results.json'), 'utf8'));
     expect(results.recovered_batches).toEqual([{ batch_id: batch!.batch_id, batch: join(ws.outbox, batch!.batch_id) }]);
     // `fangst runs` tells the killed run by its batch and the rows it committed, which the next run
