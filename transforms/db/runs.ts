@@ -45,12 +45,10 @@ export async function recordRunFailure(conn: DuckDBConnection, runId: string, ex
  * runs listed add up to the ledger. The rows were committed with the batch; only publishing was left.
  */
 const COMMITTED = `update meta.runs set batch_id = b.batch_id,
-      rows_read = f.read, rows_published = f.published, rows_quarantined = f.quarantined, rows_rejected = f.rejected
-    from meta.batches as b,
-      (select run_id, sum(rows_read) as read, sum(rows_published) as published, sum(rows_quarantined) as quarantined,
-         sum(rows_rejected) as rejected
-       from meta.files where kind <> 'register' group by run_id) as f
-    where b.run_id = meta.runs.run_id and f.run_id = meta.runs.run_id`;
+      ${['read', 'published', 'quarantined', 'rejected'].map((c) => `rows_${c} = coalesce((select sum(f.rows_${c}) from meta.files as f
+        where f.run_id = meta.runs.run_id and f.kind <> 'register'), 0)`).join(',\n      ')}
+    from meta.batches as b
+    where b.run_id = meta.runs.run_id`;
 
 /** Marks the runs still noted as running as crashed: called by the holder of the run lock, so none of them is alive. */
 export async function markCrashedRuns(conn: DuckDBConnection): Promise<void> {
