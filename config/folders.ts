@@ -26,7 +26,7 @@ export async function makeFolder(path: string, what: string): Promise<void> {
 /**
  * mkdir -p, one folder at a time from the nearest existing one. Node's recursive mkdir loops for
  * ever, at full CPU, on a path where creating the folder fails with ENOENT although its parent
- * exists (/proc/foo): a nightly held the run lock that way until it was killed.
+ * exists (/proc/foo), and a nightly spinning there holds the run lock until it is killed.
  */
 export async function makeFolders(path: string): Promise<void> {
   const missing: string[] = [];

@@ -113,7 +113,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     // We hold the lock, so a run still marked 'running' was killed; its uncommitted work is already rolled back.
     await markCrashedRuns(conn);
     // In the run history from here on: a run that fails on its outbox or is killed while it
-    // publishes a batch an interrupted run left is a run the operator looks for (ot14).
+    // publishes a batch an interrupted run left is a run the operator looks for.
     await recordRunStart(conn, firstRunId, 'nightly', now);
     // Fail before anything is committed when the outbox cannot take a batch (README, "What fangst guarantees").
     await probeOutbox(config.outbox);

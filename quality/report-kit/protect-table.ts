@@ -208,9 +208,8 @@ function protectCells(table: TableToProtect): ProtectedTable {
       // another combination solves the cell, the next audit tells.
       if (witnesses.some((w) => picked.has(w))) continue;
       // A count that enters the combination that solves the cell: hiding it breaks that
-      // combination. Picking by relation instead (a part of one of the cell's own relations, or
-      // anywhere in its group) often took a count that enters none, and on a national campaign
-      // the audit went round after round, seconds each, without protecting the cell.
+      // combination. A part of one of the cell's own relations, or of any relation of its group,
+      // may enter none, and on a national table every audit that follows such a pick costs seconds.
       // One of the cell's own relations first: a count far away in a large group of hidden cells
       // often only moves the solving combination to another path through the group.
       const own = new Set(membersOf.filter((ms) => ms.includes(id)).flat());

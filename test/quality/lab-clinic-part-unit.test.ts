@@ -8,32 +8,8 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { runLabQuality } from '../../jobs/lab-quality.ts';
 import { queryRows, withDatabase } from '../../transforms/db/connection.ts';
+import { lisMapping } from '../fixtures/lab/lis-mapping.ts';
 import { workspace } from '../helpers/inbox.ts';
-
-const MAPPING = `system: Regional LIS
-time_zone: Europe/Copenhagen
-as_of: 2024-12-01
-delivered_at: 2024-11-15
-defaults:
-  format: csv
-  encoding: utf-8
-  delimiter: ";"
-  decimal: ","
-  dates: "%d-%m-%Y"
-  timestamps: "%d-%m-%Y %H:%M"
-deliveries:
-  - kind: laboratoriesvar
-    files: "LIS_*.csv"
-    columns:
-      record_id: Provenr
-      sor_code: Afdeling
-      patient: Patient
-      analysis_code: Analysekode
-      code_system: { value: NPU }
-      value: Resultat
-      unit: Enhed
-      sampled_at: Provetidspunkt
-`;
 
 /** Haemoglobin of ordinary patients in mmol/L: a fixed spread around 9, so the figures are known. */
 const hb = (i: number) => 9 + 0.6 * Math.sin(i * 1.7) + 0.3 * Math.cos(i * 0.37);
@@ -53,7 +29,7 @@ describe('a clinic that sends most, not all, of its haemoglobin in g/dL', () => 
     const own = (i: number) => hb(i * 3 + 5) - 0.45;
     for (let i = 0; i < 104; i++) row('SOR1004', i < 87 ? own(i) / 0.6206 : own(i));
     await ws.put('export/LIS_2024-10.csv', `${lines.join('\n')}\n`);
-    const mapping = await ws.put('mapping.yaml', MAPPING);
+    const mapping = await ws.put('mapping.yaml', lisMapping('Patient'));
     const out = join(ws.root, 'out');
     const result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, logger: pino({ level: 'silent' }) });
     const shift = result.outputs.summary.shifts.find((s) => s.clinic === 'SOR1004');

@@ -5,30 +5,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { runLabQuality } from '../../jobs/lab-quality.ts';
+import { lisMapping } from '../fixtures/lab/lis-mapping.ts';
 import { workspace } from '../helpers/inbox.ts';
-
-const MAPPING = `system: Regional LIS
-as_of: 2024-12-01
-defaults:
-  format: csv
-  encoding: utf-8
-  delimiter: ";"
-  decimal: ","
-  dates: "%d-%m-%Y"
-  timestamps: "%d-%m-%Y %H:%M"
-deliveries:
-  - kind: laboratoriesvar
-    files: "LIS_*.csv"
-    columns:
-      record_id: Provenr
-      sor_code: Afdeling
-      patient: CPR-nr
-      analysis_code: Analysekode
-      code_system: { value: NPU }
-      value: Resultat
-      unit: Enhed
-      sampled_at: Provetidspunkt
-`;
 
 describe('an extract of which nothing is usable', () => {
   it('says which error made every result unusable, and in which column', async () => {
@@ -38,7 +16,7 @@ describe('an extract of which nothing is usable', () => {
     const lines = ['Provenr;Afdeling;CPR-nr;Analysekode;Resultat;Enhed;Provetidspunkt'];
     for (let i = 0; i < 40; i++) lines.push(`${i + 1};SOR1001;${cprs[i % cprs.length]};NPU02319;${(8 + (i % 10) / 5).toFixed(1).replace('.', ',')};mmol/L;0${1 + (i % 9)}-10-2024 10:00`);
     await ws.put('export/LIS_2024-10.csv', `${lines.join('\n')}\n`);
-    const mapping = await ws.put('mapping.yaml', MAPPING);
+    const mapping = await ws.put('mapping.yaml', lisMapping('CPR-nr'));
     const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), logger: pino({ level: 'silent' }) });
     expect(result.outputs.summary.usable).toBe(0);
     expect(result.outputs.problems).toEqual([expect.stringMatching(/^nothing is usable: 0 of 40 lab results; every unusable one has privacy\.cpr_laboratoriesvar: .*\(patient\)$/)]);

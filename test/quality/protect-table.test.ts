@@ -290,8 +290,8 @@ describe('protectTable on a campaign-shaped table', () => {
     const p = t.protect();
     expect(p.primary.size).toBeGreaterThan(100);
     expect(recoverableCells({ cells: t.cells, relations: t.relations, hidden: p.hidden })).toEqual([]);
-    // a national campaign's audit takes seconds: picks that enter no solving combination took
-    // it round after round (on the scale-1 history, over 75 audits without an end)
+    // a national campaign's audit takes seconds: picks that enter no solving combination would
+    // take it round after round
     expect(p.audits).toBeLessThanOrEqual(8);
     for (const period of ['m0', 'm5', 'whole']) expect(p.isShown(`national|${period}|diagnoses`)).toBe(true);
   });
