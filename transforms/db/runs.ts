@@ -2,10 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { metaDb } from './kysely.ts';
 
-/** A run or batch id ('r' or 'b'): its start in UTC, then random hex so that two runs of one second differ. */
+/**
+ * A run or batch id ('r' or 'b'): its start in UTC, then random hex so that two runs of one second
+ * differ. The hex holds a letter: six digits of a date, followed in a message by ', 2026-...',
+ * read as a CPR number to the masking, which then cut the id in two.
+ */
 export function newId(prefix: 'r' | 'b', now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${prefix}${stamp}-${randomBytes(3).toString('hex')}`;
+  let hex = randomBytes(3).toString('hex');
+  while (!/[a-f]/.test(hex)) hex = randomBytes(3).toString('hex');
+  return `${prefix}${stamp}-${hex}`;
 }
 
 /** A run's totals as meta.runs keeps them. */
