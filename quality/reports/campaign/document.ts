@@ -26,8 +26,11 @@ export interface Share {
   readonly contact_a_share: number | null;
   readonly contact_a_share_low: number | null;
   readonly contact_a_share_high: number | null;
-  /** Fewer diagnoses than min_cell_diagnoses: drawn faded and not ranked. */
-  readonly few_diagnoses: boolean;
+  /**
+   * Fewer diagnoses than min_cell_diagnoses: drawn faded and not ranked. Null where the shareable
+   * variant hides the count: whether it is small is not told either, nor claimed.
+   */
+  readonly few_diagnoses: boolean | null;
 }
 
 export interface Series {
@@ -301,8 +304,9 @@ function protectedShare(s: Share, t: ProtectedTable, level: string, key: string,
     contact_a_share: contact ? s.contact_a_share : null,
     contact_a_share_low: contact ? s.contact_a_share_low : null,
     contact_a_share_high: contact ? s.contact_a_share_high : null,
-    // a hidden count is not told apart from a small one: its share is hidden anyway
-    few_diagnoses: s.few_diagnoses || !shown('diagnoses'),
+    // unknown for a hidden count: true would tell a reader a hidden total of thousands was small,
+    // and its own value would tell a small count from a complement hidden to protect one
+    few_diagnoses: shown('diagnoses') ? s.few_diagnoses : null,
   };
 }
 
