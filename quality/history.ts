@@ -63,7 +63,12 @@ export async function appendHistory(conn: DuckDBConnection, e: HistoryEntry): Pr
       run_at: runAt,
       kind: sqlString(kind),
     });
-    await conn.run(`insert into quality.volume_history ${sql}`);
+    // each clinic's first day (db/schema/009) from this run's days alone, not from the history
+    await conn.run(`create or replace temp table _q_volume as ${sql};
+      insert into quality.volume_history select * from _q_volume;
+      insert into quality.volume_first_days select kind, sor_code, min(day) from _q_volume group by kind, sor_code
+        on conflict do update set first_day = least(first_day, excluded.first_day);
+      drop table _q_volume`);
   }
   const [errors] = await queryRows<{ n: number }>(
     conn,

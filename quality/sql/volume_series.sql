@@ -1,22 +1,20 @@
 -- Each kind's volume per clinic and data day inside its window ({{windows}}: rows of kind,
 -- first day, last day), with each clinic's first day ever (a clinic is not "silent" before it
--- started delivering). One row per kind and clinic, its series packed as 'yyyy-mm-dd:rows,...':
+-- started delivering; quality.volume_first_days, kept beside the history so that it is not
+-- grouped again each night). One row per kind and clinic, its series packed as 'yyyy-mm-dd:rows,...':
 -- a few hundred strings cross into JavaScript much faster than a row object per clinic and day.
 -- A pair per clinic, day and run that delivered rows for it: quality/anomalies.ts adds up the
 -- pairs of one day, since summing them here would group by clinic and day, nearly one group per
 -- row. The pairs are in no particular order (anomalies.ts looks days up): ordering the
 -- aggregate would sort every pair.
--- The history is read twice, each time only the columns that reading needs: one CTE read by
--- both would be materialised, every column of every row of the kinds.
 with windows as (
     select * from (values {{windows}}) as w(kind, from_day, to_day)
 ),
 
 first_days as (
-    select h.kind, h.sor_code, min(h.day) as first_day
-    from quality.volume_history as h
+    select f.kind, f.sor_code, f.first_day
+    from quality.volume_first_days as f
     semi join windows as w using (kind)
-    group by h.kind, h.sor_code
 ),
 
 in_window as (

@@ -60,6 +60,20 @@ describe('anomalies over a sequence of nightly runs', () => {
     expect(alertsByNight[16]).toEqual([]);
   });
 
+  it('knows each clinic\'s first data day from the runs that delivered it: a late run with an older day moves it back, a later day does not', async () => {
+    const firstDays = async () => Object.fromEntries((await queryRows<{ sor_code: string; first_day: string }>(conn,
+      `select sor_code, first_day::varchar as first_day from quality.volume_first_days where kind = 'diagnoser'`)).map((r) => [r.sor_code, r.first_day]));
+    await night(5, { [clinicA]: 4 });
+    await night(6, { [clinicA]: 4, [clinicB]: 2 });
+    expect(await firstDays()).toEqual({ [clinicA]: day(5), [clinicB]: day(6) });
+    await night(2, { [clinicB]: 1 });
+    await night(7, { [clinicA]: 4, [clinicB]: 2 });
+    expect(await firstDays()).toEqual({ [clinicA]: day(5), [clinicB]: day(2) });
+    // what the history itself says
+    expect(await firstDays()).toEqual(Object.fromEntries((await queryRows<{ sor_code: string; first_day: string }>(conn,
+      `select sor_code, min(day)::varchar as first_day from quality.volume_history where kind = 'diagnoser' group by sor_code`)).map((r) => [r.sor_code, r.first_day])));
+  });
+
   it('alerts when a check\'s failure rate jumps, and keeps the jump out of later baselines', async () => {
     const alerts: string[][] = [];
     for (let i = 0; i < 12; i++) {
