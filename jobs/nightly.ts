@@ -227,6 +227,16 @@ async function writeRunReports(conn: DuckDBConnection, config: PipelineConfig, r
   }
 }
 
+/** writeRunReports on a connection of its own, beside the batch's Parquet (see load). */
+async function reportsOn(db: Database, config: PipelineConfig, runId: string, log: Logger): Promise<string | null> {
+  const c = await db.connect();
+  try {
+    return await writeRunReports(c, config, runId, log);
+  } finally {
+    c.closeSync();
+  }
+}
+
 /**
  * Writes the committed run from the write-ahead log into the database file, on a connection of
  * its own, while the batch's Parquet and reports are written: otherwise closing the database does
@@ -326,16 +336,19 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   // scratch: freed here, the batch's sort and Parquet write have the memory to themselves.
   await dropRunScratch(conn);
   const checkpointed = checkpoint(db, log);
-  // The report is written before the batch is marked published: a run killed in between has its
-  // batch published again by the next run, which writes the report then.
+  // The reports are made while the batch's Parquet is written, on a connection of their own: most
+  // of their time is JavaScript on this thread (charts, the shareable tables' suppression), the
+  // Parquet's is DuckDB's threads. They are written before the batch is marked published: a run
+  // killed in between has its batch published again by the next run, which writes them then.
+  const reports = reportsOn(db, config, runId, log);
   const beforeMarked = async () => {
-    summary.report = await writeRunReports(conn, config, runId, log);
+    summary.report = await reports;
     reach('after-report');
   };
   try {
     await publishBatch(conn, { batchId, outbox: config.outbox, arrow: ctx.arrow, reach, beforeMarked });
   } finally {
-    await checkpointed;
+    await Promise.all([checkpointed, reports]);
   }
   step('publish');
   summary.batchId = batchId;
