@@ -155,6 +155,10 @@ export interface LabSummary {
   readonly localCodes: readonly { code: string; name: string | null; rows: number }[];
 }
 
+/** Most rows first, ties by check id. */
+export const byRows = (a: { rows: number; checkId: string }, b: { rows: number; checkId: string }): number =>
+  b.rows - a.rows || (a.checkId < b.checkId ? -1 : a.checkId > b.checkId ? 1 : 0);
+
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -215,7 +219,9 @@ export async function readLabSummary(conn: DuckDBConnection, runId: string): Pro
   const [reasons] = [await queryRows<{ check_id: string; reason: string; column_name: string | null }>(conn, `
     select check_id, any_value(reason) as reason, mode(column_name) as column_name from quality.row_findings where run_id = '${runId}' group by check_id`)];
   const reasonOf = new Map(reasons.map((r) => [r.check_id, r]));
-  const checksWithReasons = allChecks.map((c) => ({ ...c, reason: reasonOf.get(c.checkId)?.reason ?? c.reason, column: reasonOf.get(c.checkId)?.column_name ?? null }));
+  // most rows first, the pipeline's findings among the checks': an analyst reads the list from the top
+  const checksWithReasons = allChecks.map((c) => ({ ...c, reason: reasonOf.get(c.checkId)?.reason ?? c.reason, column: reasonOf.get(c.checkId)?.column_name ?? null }))
+    .sort(byRows);
 
   const shifts = (await queryRows<Record<string, unknown>>(conn, `
     select * from lab.clinic_shifts where shifted order by analysis, abs(shift_sd) desc`)).map(toShift);

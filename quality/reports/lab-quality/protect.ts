@@ -9,7 +9,7 @@
 // Observations set apart, per reason and code and per file.
 import { TableBuilder, type ProtectedTable } from '../../report-kit/protect-table.ts';
 import { isSmallCount } from '../../report-kit/suppress.ts';
-import type { LabSummary, UsableGroup } from './collect.ts';
+import { byRows, type LabSummary, type UsableGroup } from './collect.ts';
 
 /** A file read, as the report and summary.json list it. */
 export interface FileCounts {
@@ -162,6 +162,16 @@ export function shownFiles<F extends FileCounts>(files: readonly F[], t: Protect
   }));
 }
 
+/**
+ * The checks in the order the shareable outputs list them: most rows shown first, ties by check
+ * id, a hidden count as the smallest above 0 whatever it is (its place among the shown ones
+ * would tell how large it is).
+ */
+export function checksByShownRows<C extends { checkId: string; rows: number }>(checks: readonly C[], t: ProtectedTable): C[] {
+  const shown = (c: C) => (t.isShown(labCell.check(c.checkId)) ? c.rows : Math.min(c.rows, 0.5));
+  return [...checks].sort((a, b) => byRows({ ...a, rows: shown(a) }, { ...b, rows: shown(b) }));
+}
+
 /** A count as it may be shown: null when hidden. */
 export function shownCount(t: ProtectedTable, id: string, n: number): number | null {
   return t.isShown(id) ? n : null;
@@ -185,7 +195,7 @@ export function shareableSummary(s: LabSummary, t: ProtectedTable) {
     localCodeRows: small(s.localCodeRows), convertedUnitRows: small(s.convertedUnitRows),
     censoredRows: c(labCell.total('censored'), s.censoredRows), qualitativeRows: c(labCell.total('qualitative'), s.qualitativeRows),
     byAnalysis: s.byAnalysis.map(group('analysis')), byClinic: s.byClinic.map(group('clinic')), bySystem: s.bySystem.map(group('system')),
-    checks: s.checks.map((k) => {
+    checks: checksByShownRows(s.checks, t).map((k) => {
       const rows = c(labCell.check(k.checkId), k.rows);
       // a check's percent is of the results checked, those not rejected: shown beside its rows only
       // where that count is (rows times 100 over the percent would give it back)

@@ -9,7 +9,7 @@ import { chartFigure, escapeHtml, keyFigures, raw, renderPage, renderTable, sect
 import type { ProtectedTable } from '../../report-kit/protect-table.ts';
 import { isSmallCount } from '../../report-kit/suppress.ts';
 import { MAX_PANELS, type AnalysisPanel, type LabSummary, type Shift, type UsableGroup } from './collect.ts';
-import { labCell, protectLabFigures, type GroupDimension, type LabFile } from './protect.ts';
+import { checksByShownRows, labCell, protectLabFigures, type GroupDimension, type LabFile } from './protect.ts';
 
 export interface ReportContext {
   readonly files: readonly LabFile[];
@@ -178,7 +178,7 @@ function clinicTable(groups: readonly UsableGroup[], cells: Cells): string {
 }
 
 function checksTable(s: LabSummary, cells: Cells): string {
-  const rows = s.checks.filter((c) => c.rows > 0 || c.checkId.startsWith('lab.'));
+  const rows = checksByShownRows(s.checks, cells.table).filter((c) => c.rows > 0 || c.checkId.startsWith('lab.'));
   return renderTable([
     { label: 'Check', value: (c: (typeof rows)[number]) => c.checkId },
     { label: 'Category', value: (c) => c.category },
