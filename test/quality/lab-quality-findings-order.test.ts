@@ -64,3 +64,16 @@ describe('the findings by check of a lab evaluation', () => {
     expect(section).toMatch(/<td>pipeline\.duplicate<\/td>.*?<td class="num">–<\/td>/);
   }, 60_000);
 });
+
+describe('the terminal verdict of a lab evaluation', () => {
+  it('names the checks with the most rows under it, with their column and analysis, counts exact as on the terminal', async () => {
+    const { result } = await evaluate();
+    const lines = result.outputs.text.split('\n');
+    const verdict = lines.findIndex((l) => l.startsWith('usable: '));
+    expect(lines.slice(verdict + 1, verdict + 4)).toEqual([
+      'biggest problems (rows flagged; every check in the report\'s "Findings by check"):',
+      '  123 lab.flag_inconsistent (warn; column abnormal_flag; most in NPU02319 B-Hæmoglobin): the abnormal flag does not agree with the value and the reference interval',
+      expect.stringMatching(/^ {2}4 pipeline\.duplicate \(error; most in NPU02319 B-Hæmoglobin\): exact duplicate of LIS_2024-10\.csv line \d+$/),
+    ]);
+  }, 60_000);
+});

@@ -178,6 +178,7 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
     ...(ignored.length ? [`files not read: ${ignored.length} (${ignored.slice(0, 5).map((i) => `${i.file}: ${i.reason}`).join('; ')}${ignored.length > 5 ? '; all in the report' : ''})`] : []),
     ...(ctx.registerGiven ? [] : ['no clinic register given: clinics are named as delivered']),
     `usable: ${summary.usable} (${pct(summary.usable, summary.rowsRead)}), unusable: ${summary.unusable}, not yet answered: ${summary.pending}, rejected: ${summary.rejected}`,
+    ...topProblemLines(summary),
     ...summary.shifts.map((s) => `shifted: ${s.analysis} at clinic ${s.clinic}: median ${round(s.median)}`
       + (s.restCount >= 30 ? ` vs ${round(s.restMedian)} elsewhere` : ` (${s.n} results, too few elsewhere to compare)`)
       + (s.likelyUnit ? `, looks like ${s.likelyUnit} (factor ${round(s.factor ?? 0, 4)})` : '')),
@@ -197,6 +198,32 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
 function round(x: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/** Checks the terminal names under the verdict; the report lists every one. */
+const TOP_PROBLEMS = 5;
+
+/**
+ * The checks with the most rows, under the verdict, each with the column its findings name and
+ * the analysis most of them are in (of the report's panels): what an analyst would otherwise
+ * open the report for. Exact counts, as every figure on the terminal.
+ */
+function topProblemLines(summary: LabSummary): string[] {
+  const top = summary.checks.filter((c) => c.rows > 0).slice(0, TOP_PROBLEMS);
+  if (!top.length) return [];
+  const analysisOf = (checkId: string) => {
+    const most = summary.panels.map((p) => ({ p, rows: p.checks.find((k) => k.checkId === checkId)?.rows ?? 0 }))
+      .filter((x) => x.rows > 0).sort((a, b) => b.rows - a.rows)[0];
+    return most ? `most in ${most.p.analysis}${most.p.name !== most.p.analysis ? ` ${most.p.name}` : ''}` : null;
+  };
+  const more = summary.checks.filter((c) => c.rows > 0).length - top.length;
+  return [
+    `biggest problems (rows flagged; ${more > 0 ? `${more} more checks` : 'every check'} in the report's "Findings by check"):`,
+    ...top.map((c) => {
+      const where = [c.severity, c.column ? `column ${c.column}` : null, analysisOf(c.checkId)].filter((x) => x !== null);
+      return `  ${c.rows} ${c.checkId} (${where.join('; ')})${c.reason ? `: ${c.reason}` : ''}`;
+    }),
+  ];
 }
 
 /**
