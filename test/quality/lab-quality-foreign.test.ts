@@ -877,6 +877,19 @@ describe('lab-quality --check-mapping', () => {
     expect(text).not.toContain('010203');
   }, 60_000);
 
+  it('says plainly that a file of a header only has 0 data rows, instead of empty samples', async () => {
+    const ws = await workspace();
+    const mapping = await ws.put('m.yaml', ['system: Region', 'deliveries:', '  - kind: laboratoriesvar', '    files: "*.csv"', '    format: csv', '    delimiter: ";"',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Kode, value: Svar }', ''].join('\n'));
+    await ws.put('svar.csv', 'Id;Pt;Kode;Svar\na1;P1;NPU02319;8,1\n');
+    await ws.put('tom.csv', 'Id;Pt;Kode;Svar\n');
+    const { exitCode, text } = await runCheckMapping({ extracts: [ws.inbox], mapping });
+    expect(exitCode).toBe(0);
+    const lines = text.split('\n');
+    expect(lines).toContain('tom.csv: 0 data rows (a header only): nothing to evaluate');
+    expect(lines).toContain('svar.csv:');
+  }, 60_000);
+
   it('stops with a configuration error (exit 2) naming the column a file lacks', async () => {
     const ws = await workspace();
     await ws.put('export/labevents.csv', LABEVENTS);

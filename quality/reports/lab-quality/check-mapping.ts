@@ -34,6 +34,11 @@ export interface MappedFile {
   readonly unmapped: readonly string[];
   /** The first malformed line DuckDB met and why (the samples then skip such lines, as the evaluation rejects them). */
   readonly malformed: string | null;
+  /**
+   * Data rows sampled, at most SAMPLES: 0 when the file holds a header and nothing after it that
+   * can be read; null when not sampled (a layout other than csv or tsv).
+   */
+  readonly sampled: number | null;
 }
 
 /** Reads the sample rows of every file a mapping claims; throws a ConfigError when a file does not fit. */
@@ -57,6 +62,7 @@ export async function checkMapping(inputs: readonly LabInput[]): Promise<MappedF
       layout: input.mapped.sourceFile,
       unmapped: required.filter((c) => !(c in sources)),
       malformed,
+      sampled: header ? rows.length : null,
       columns: Object.entries(sources).map(([column, s]) => ({
         column,
         from: describe(column, s, input.mapped!.noClinic),
@@ -132,7 +138,9 @@ export function mappingText(mapping: LabMapping, files: readonly MappedFile[]): 
   const lines = [`Mapping ${mapping.file}: ${files.length} file${files.length === 1 ? '' : 's'} read with it`];
   const show = (v: string | null) => (v === null ? '(empty)' : JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v));
   for (const f of files) {
-    lines.push('', `${f.file}:`);
+    // a file of a header alone fits any mapping of its columns, and gives the evaluation no result
+    const empty = f.sampled !== 0 ? '' : f.malformed ? ' no data row can be read' : ' 0 data rows (a header only): nothing to evaluate';
+    lines.push('', `${f.file}:${empty}`);
     const width = Math.max(...f.columns.map((c) => c.column.length));
     const from = Math.max(...f.columns.map((c) => c.from.length));
     for (const c of f.columns) {
