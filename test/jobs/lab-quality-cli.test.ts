@@ -96,6 +96,18 @@ describe('fangst lab-quality on the command line', () => {
     expect(bad.stderr).toContain('--as-of: found "1 May 2180", expected a date (YYYY-MM-DD)');
   }, 120_000);
 
+  it('names the --mapping\'s own files pattern when a file matches no layout', async () => {
+    const ws = await workspace();
+    await ws.put('export/LIS2 eksport 1 x.csv', 'Id,Pt,Code,Val\nr1,PATIENT1,NPU02319,8.1\n');
+    const mapping = await ws.put('m.yaml', [
+      'system: LIS2', 'deliveries:', '  - kind: laboratoriesvar', '    files: "LIS2_*.csv"', '    format: csv',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, value: Val }', '',
+    ].join('\n'));
+    const { code, stderr } = await fangst(['lab-quality', join(ws.inbox, 'export'), '--mapping', mapping, '--out', join(ws.root, 'lq')]);
+    expect(code).toBe(64);
+    expect(stderr).toContain('not read: LIS2 eksport 1 x.csv (name matches no layout in config/sources, nor the --mapping\'s files "LIS2_*.csv")');
+  }, 60_000);
+
   it('never reads a file whose name holds a CPR number, also when it is named alone, and says why', async () => {
     const ws = await workspace();
     const rows = 'Id,Pt,Code,Val\nr1,PATIENT1,NPU02319,8.1\nr2,PATIENT2,NPU02319,8.4\n';

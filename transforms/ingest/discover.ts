@@ -20,6 +20,9 @@ export type InboxEntry = {
   | { readonly role: 'unrecognised'; readonly reason: string }
 );
 
+/** Why a file no layout's name pattern matches is not read. */
+export const NO_LAYOUT = 'name matches no layout in config/sources';
+
 /**
  * Lists the inbox recursively and matches each file against the layouts.
  * Files are returned in name order: vendors name files by delivery time, so a
@@ -66,7 +69,7 @@ export async function discoverInbox(config: PipelineConfig): Promise<InboxEntry[
     }
     const hits = matchers.filter((m) => m.match(file));
     if (hits.length === 1) out.push({ file, path, bytes, contentBytes, mtimeMs, role: 'delivery', delivery: hits[0]!.delivery });
-    else if (hits.length === 0) out.push({ file, path, bytes, contentBytes, mtimeMs, role: 'unrecognised', reason: 'name matches no layout in config/sources' });
+    else if (hits.length === 0) out.push({ file, path, bytes, contentBytes, mtimeMs, role: 'unrecognised', reason: NO_LAYOUT });
     else {
       const names = hits.map((h) => `${h.delivery.system}/${h.delivery.kind}`).join(', ');
       out.push({ file, path, bytes, contentBytes, mtimeMs, role: 'unrecognised', reason: `name matches several layouts (${names})` });

@@ -8,7 +8,7 @@ import { basename, dirname, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { NotFound } from '../../../config/errors.ts';
 import { type Delivery, type PipelineConfig } from '../../../config/load.ts';
-import { discoverInbox } from '../../../transforms/ingest/discover.ts';
+import { discoverInbox, NO_LAYOUT } from '../../../transforms/ingest/discover.ts';
 import { hasIdentifier, maskIdentifiers } from '../../../transforms/privacy/identifiers.ts';
 import { deliveryTarget, registerTarget, type StageTarget } from '../../../transforms/ingest/stage.ts';
 import { fhirForm, type FhirForm, type FhirLines } from '../../../transforms/ingest/fhir.ts';
@@ -105,6 +105,11 @@ export async function resolveInputs(args: readonly string[], config: PipelineCon
           found.push({ ...e, reason: form.notRead });
           continue;
         }
+        // the mapping's patterns were tried first: naming them shows the analyst which one to fix
+        if (mapping.length && e.reason === NO_LAYOUT) {
+          found.push({ ...e, reason: `${NO_LAYOUT}, nor the --mapping's ${patternsOf(mapping)}` });
+          continue;
+        }
       }
       found.push(e);
     }
@@ -132,6 +137,12 @@ function uniquelyNamed(found: readonly { input: LabInput; root: string }[]): Lab
   while (parts.every((p) => depth < p.length && p[depth] === parts[0]![depth])) depth++;
   const common = parts[0]!.slice(0, depth).join(sep) || sep;
   return found.map(({ input }) => ({ ...input, file: maskIdentifiers(relative(common, input.path).split(sep).join('/')) }));
+}
+
+/** A mapping's file name patterns, in words: `files "LIS2_*.csv"`. */
+function patternsOf(mapping: readonly Delivery[]): string {
+  const patterns = [...new Set(mapping.map((d) => d.files))];
+  return `files ${patterns.map((p) => JSON.stringify(p)).join(', ')}`;
 }
 
 function deliveryInput(file: string, path: string, bytes: number, d: Delivery): LabInput {
