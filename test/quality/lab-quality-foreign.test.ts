@@ -141,8 +141,8 @@ describe('lab-quality on a de-identified hospital export with shifted dates', ()
     // row 5 in winter (EST): exactly the times in LABEVENTS. Rows 1-3 have no finding: their
     // patient ids (10001) are the export's own, not judged by the journal systems' format
     expect(csv.times).toEqual(new Map([
-      ['4', ['2180-07-16 10:00:00', '2180-07-16 09:00:00']],
-      ['5', ['2180-01-10 12:00:00', '2180-01-10 13:00:00']],
+      ['4', ['2180-07-16 10:00:00-04:00', '2180-07-16 09:00:00-04:00']],
+      ['5', ['2180-01-10 12:00:00-05:00', '2180-01-10 13:00:00-05:00']],
     ]));
     // the Parquet file keeps the instants: 10:00 EDT is 14:00 UTC, 12:00 EST 17:00 UTC
     const parquet = await withDatabase(':memory:', (_db, conn) => queryRows<{ k: string; t: string; s: string }>(conn, `
@@ -702,7 +702,7 @@ describe('the delivery time from a column of the file', () => {
 });
 
 describe('flagged-rows.csv at the clock changes', () => {
-  it('writes a time in the repeated autumn hour as delivered, and one in the skipped spring hour as the clock read at that instant', async () => {
+  it('writes a time in the repeated autumn hour as delivered, and one in the skipped spring hour as the clock read at that instant, each with its offset', async () => {
     const ws = await workspace();
     // New York 2180: clocks go forward on Sunday 12 March at 02:00 (02:00-02:59 does not exist) and
     // back on Sunday 5 November at 02:00 (01:00-01:59 comes twice). No value: every row is flagged.
@@ -721,12 +721,12 @@ describe('flagged-rows.csv at the clock changes', () => {
     const csv = await flaggedCsvOf(result.outputs.flaggedCsv);
     expect(csv.times).toEqual(new Map([
       // 01:30 in the repeated hour is written as delivered; it is read as the second 01:30 (EST,
-      // 06:30 UTC), the Parquet file's instant
-      ['a1', ['2180-11-05 01:30:00', '2180-11-05 02:30:00']],
+      // 06:30 UTC), the Parquet file's instant, and its offset says which
+      ['a1', ['2180-11-05 01:30:00-05:00', '2180-11-05 02:30:00-05:00']],
       // the minute before the jump as delivered; 02:30, a time the clock never showed, is read as
       // standard time (07:30 UTC), the instant the clock showed 03:30 EDT, and written as 03:30
-      ['s1', ['2180-03-12 01:59:00', '2180-03-12 03:30:00']],
-      ['s2', ['2180-03-12 03:30:00', '2180-03-12 03:00:00']],
+      ['s1', ['2180-03-12 01:59:00-05:00', '2180-03-12 03:30:00-04:00']],
+      ['s2', ['2180-03-12 03:30:00-04:00', '2180-03-12 03:00:00-04:00']],
     ]));
     const parquet = await withDatabase(':memory:', (_db, conn) => queryRows<{ k: string; s: string }>(conn, `
       select record_key as k, strftime(timezone('UTC', sampled_at), '%Y-%m-%d %H:%M') as s

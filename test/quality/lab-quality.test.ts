@@ -165,14 +165,14 @@ describe('lab-quality --danish-csv', () => {
     const valueNum = columns.indexOf('value_canonical');
     expect(c3.split(';')[valueNum]).toMatch(/^\d+,\d+$/);
     // no mapping: times in the configured zone (Europe/Copenhagen), named in the header, as the
-    // clinic's clock read them: NOVAX's Proevetid (dd-mm-yyyy hh:mm) of the same row
+    // clinic's clock read them: NOVAX's Proevetid (dd-mm-yyyy hh:mm) of the same row, in winter (+01:00)
     const sampled = columns.indexOf('sampled_at (Europe/Copenhagen)');
     expect(columns).not.toContain('sampled_at');
     const novax = (await readFile(join(ws.inbox, 'novax/novax_labsvar_2025-02.csv'), 'latin1')).split('\n');
     const novaxHeader = novax[0]!.split(';');
     const delivered = novax.find((l) => l.startsWith('C3-HB-0;'))!.split(';')[novaxHeader.indexOf('Proevetid')]!;
     const [, dd, mm, yyyy, hhmm] = /^(\d\d)-(\d\d)-(\d{4}) (\d\d:\d\d)$/.exec(delivered)!;
-    expect(c3.split(';')[sampled]).toBe(`${yyyy}-${mm}-${dd} ${hhmm}:00`);
+    expect(c3.split(';')[sampled]).toBe(`${yyyy}-${mm}-${dd} ${hhmm}:00+01:00`);
   });
 });
 

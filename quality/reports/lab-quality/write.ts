@@ -128,10 +128,14 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   const cells = [...columns.filter((c) => !isList(c.column_type)), ...columns.filter((c) => isList(c.column_type))]
     .map(({ column_name: name, column_type: type }) => {
       // Times as the clock read in the shown zone, to the second, with the zone in the header:
-      // the delivered local times, comparable with the export, and text Excel reads as a time.
-      // The hour repeated when clocks go back reads alike twice here; the Parquet instants differ.
+      // the delivered local times, comparable with the export. Each with its UTC offset: in the
+      // hour repeated when clocks go back the clock reads alike twice, and without it the first
+      // 02:40 looks later than the second 02:10.
       if (type === 'TIMESTAMP WITH TIME ZONE') {
-        return `strftime(timezone(${zone}, ${sqlIdent(name)}), '%Y-%m-%d %H:%M:%S') as ${sqlIdent(`${name} (${ctx.shownZone})`)}`;
+        const local = `timezone(${zone}, ${sqlIdent(name)})`;
+        const minutes = `((epoch_ms(${local}) - epoch_ms(${sqlIdent(name)})) // 60000)`;
+        const offset = `case when ${minutes} < 0 then '-' else '+' end || lpad((abs(${minutes}) // 60)::varchar, 2, '0') || ':' || lpad((abs(${minutes}) % 60)::varchar, 2, '0')`;
+        return `strftime(${local}, '%Y-%m-%d %H:%M:%S') || ${offset} as ${sqlIdent(`${name} (${ctx.shownZone})`)}`;
       }
       const value = isList(type) ? `array_to_string(${sqlIdent(name)}, ' | ')` : type === 'VARCHAR' ? sqlIdent(name) : null;
       // a computed number to 12 significant digits (8.6884, not the double's 8.688400000000001),
