@@ -174,6 +174,14 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
     problems: shownProblems, notes, noClinic: ctx.noClinic ?? false, table,
   }));
 
+  // Lines longer than the reader takes (a CSV record over DuckDB's max_line_size, a FHIR line over
+  // what memory_limit allows) are rejected: counted with the others, and their results lost
+  // whatever the long part held. The reason names the limit; the line's text is not shown.
+  const tooLong = maskIdentifiersDeep(await queryRows<{ source_file: string; source_line: bigint; reason: string }>(conn, `
+    select source_file, source_line, reason from meta.rejects
+    where run_id = ${sqlString(ctx.runId)} and source_line is not null
+      and (reason like 'line size over maximum%' or reason like 'line is % longer than the % a line may be%')
+    order by source_file, source_line`));
   const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '-');
   const text = [
     ...problems.map((p) => `NOT USABLE: ${p}`),
@@ -183,6 +191,11 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
     ...(ctx.registerGiven ? [] : ['no clinic register given: clinics are named as delivered']),
     `usable: ${summary.usable} (${pct(summary.usable, summary.rowsRead)}), unusable: ${summary.unusable}, not yet answered: ${summary.pending}, rejected: ${summary.rejected}`,
     ...topProblemLines(summary),
+    ...(tooLong.length ? [
+      `lines too long to read, their results lost (rejected): ${tooLong.length} (the limit counts the whole line, columns no mapping reads included)`,
+      ...tooLong.slice(0, TOO_LONG_SHOWN).map((r) => `  ${r.source_file} line ${r.source_line}: ${r.reason}`),
+      ...(tooLong.length > TOO_LONG_SHOWN ? [`  and ${tooLong.length - TOO_LONG_SHOWN} more in flagged-rows.csv`] : []),
+    ] : []),
     ...summary.shifts.map((s) => `shifted: ${s.analysis} at clinic ${s.clinic}: median ${round(s.median)}`
       + (s.restCount >= 30 ? ` vs ${round(s.restMedian)} elsewhere` : ` (${s.n} results, too few elsewhere to compare)`)
       + (s.likelyUnit ? `, looks like ${s.likelyUnit} (factor ${round(s.factor ?? 0, 4)})` : '')),
@@ -203,6 +216,9 @@ function round(x: number, digits = 3): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
+
+/** Lines too long to read that the terminal names; flagged-rows.csv has every one. */
+const TOO_LONG_SHOWN = 3;
 
 /** Checks the terminal names under the verdict; the report lists every one. */
 const TOP_PROBLEMS = 5;
