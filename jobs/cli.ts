@@ -4,6 +4,7 @@ import { EXIT, exitCodeOf } from './exit-codes.ts';
 import { maskIdentifiers } from '../transforms/privacy/identifiers.ts';
 import { loadFileMode } from '../config/load.ts';
 import { applyFileMode } from './file-mode.ts';
+import { failureMessage } from './failure-message.ts';
 
 /**
  * Every job registers its subcommand here: one entry per job file, keyed by the
@@ -62,22 +63,11 @@ export async function main(argv: string[]): Promise<number> {
     // Commander has already printed its message (and the help); --help and --version end here with 0.
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     const code = exitCodeOf(err);
-    const message = outOfMemoryAdvice(err instanceof Error ? err.message : String(err));
+    const message = failureMessage(err instanceof Error ? err.message : String(err));
     // A message may quote a delivered value, file or header name: never an identifier in it.
     process.stderr.write(`${running}: ${maskIdentifiers(message)}\n`);
     if (wantsStack(argv.slice(2)) && err instanceof Error && err.stack) process.stderr.write(`${maskIdentifiers(err.stack)}\n`);
     return code;
   }
   return exitCode;
-}
-
-/**
- * DuckDB's out-of-memory error ends in advice for its own SQL shell (SET threads=X, ...),
- * which a user of fangst cannot follow: the advice is the configuration's instead.
- */
-export function outOfMemoryAdvice(message: string): string {
-  const m = /Out of Memory Error: ([^\n]*)/.exec(message);
-  if (!m) return message;
-  return `${message.slice(0, m.index)}out of memory (${m[1]!.trim()}). ` +
-    "Raise memory_limit in the configuration's pipeline.yaml (nightly: --memory-limit), or let a night take less input at once (run_input_budget, --run-budget)";
 }

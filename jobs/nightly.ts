@@ -327,7 +327,8 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     ctx.stop?.interruptWith(null);
     step('commit');
   } catch (err) {
-    await conn.run('rollback');
+    // A commit that failed has ended the transaction itself: the error to report is the first one.
+    await conn.run('rollback').catch(() => undefined);
     throw err;
   }
 

@@ -114,7 +114,8 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
           [${heldChecks.map(sqlString).join(', ')}]::varchar[], ${released.released}, ${released.withErrors + released.superseded})`);
         await conn.run('commit');
       } catch (err) {
-        await conn.run('rollback');
+        // A commit that failed has ended the transaction itself: the error to report is the first one.
+        await conn.run('rollback').catch(() => undefined);
         throw err;
       }
       // Committed: should the outbox fail now, the next nightly run publishes the batch first.

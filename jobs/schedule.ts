@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load.ts';
 import { createLogger } from './log.ts';
 import { formatSummary } from './summary.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
+import { failureMessage } from './failure-message.ts';
 import { runNightly } from './nightly.ts';
 
 /** The keys of the `schedule:` block; any other is a configuration error. */
@@ -136,7 +137,7 @@ async function nightOnce(opts: ScheduleOptions, log: Logger): Promise<number> {
     return exitCode;
   } catch (err) {
     const code = exitCodeOf(err);
-    const message = (err as Error).message;
+    const message = failureMessage((err as Error).message);
     if (code === EXIT.locked) log.warn(`${message}: this night is skipped`);
     else log.error(code === EXIT.failed ? `nightly run failed; the schedule goes on: ${message}` : message);
     log.debug({ err }, 'the failed night');

@@ -1,6 +1,7 @@
 // One test per kind of failure, through the real command as a scheduler runs it: the exit code
 // of README "Exit codes", and one line on stderr that names the command and the offending value.
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -139,5 +140,33 @@ describe('exit codes and messages, one per kind of failure', () => {
     expect(r.code).toBe(EXIT.failed);
     expect(r.stderr).toMatch(/^fangst nightly: .*out of memory \(.*\)\. Raise memory_limit .*--memory-limit.*--run-budget\)\n$/);
     expect(r.stderr).not.toMatch(/SET threads/);
+  });
+
+  it('running out of memory inside the commit (--memory-limit 8MB on the bundled inbox) is the same one line', async () => {
+    const ws = await workspace();
+    const r = await fangst(['nightly', '--inbox', 'data-samples/inbox', '--outbox', ws.outbox, '--db', ws.db, '--reports', ws.reports, '--memory-limit', '8MB'], quiet);
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.stderr).toMatch(/^fangst nightly: .*out of memory \(.*\)\. Raise memory_limit .*--memory-limit.*--run-budget\)\n$/);
+  });
+
+  // A real full disk needs mount rights (root in a container); test/jobs/failure-message.test.ts has the wording.
+  const canMount = process.platform === 'linux' && process.getuid?.() === 0;
+  it.runIf(canMount)("a database on a full disk is exit 1 and one line: disk full, in the database's folder", async () => {
+    const ws = await workspace();
+    const small = join(ws.root, 'small');
+    await mkdir(small);
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=600k', 'tmpfs', small], { stdio: 'ignore' });
+    } catch (err) {
+      console.warn(`skipped: cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]})`);
+      return;
+    }
+    try {
+      const r = await fangst(['nightly', '--inbox', 'data-samples/inbox', '--outbox', ws.outbox, '--db', join(small, 'fangst.duckdb'), '--reports', ws.reports], quiet);
+      expect(r.code).toBe(EXIT.failed);
+      expect(r.stderr).toMatch(new RegExp(`^fangst nightly: disk full: no space left in the database's folder ${small} \\(writing fangst\\.duckdb[.a-z]*\\); free space there and run again\n$`));
+    } finally {
+      execFileSync('umount', [small]);
+    }
   });
 });

@@ -151,7 +151,8 @@ async function applySchema(conn: DuckDBConnection): Promise<void> {
       await conn.run(`insert into meta.schema_version (version) values (${version})`);
       await conn.run('commit');
     } catch (err) {
-      await conn.run('rollback');
+      // A commit that failed has ended the transaction itself: the error to report is the first one.
+      await conn.run('rollback').catch(() => undefined);
       throw new Error(`schema migration ${f} failed: ${(err as Error).message}`);
     }
   }
