@@ -163,7 +163,10 @@ export function register(program: Command, exit: (code: number) => void): void {
       if (next !== undefined) {
         const config = await loadConfig(o.config);
         const schedule = readSchedule(config.file, config.raw, o.cron);
-        for (const d of nextRuns(schedule, next)) process.stdout.write(`${inZone(d, schedule.timeZone)}\n`);
+        const times = nextRuns(schedule, next);
+        // a schedule with a seconds field fires within a minute: without them the lines read the same
+        const seconds = times.some((d) => d.getUTCSeconds() !== 0);
+        for (const d of times) process.stdout.write(`${inZone(d, schedule.timeZone, seconds)}\n`);
         exit(EXIT.ok);
         return;
       }
@@ -173,13 +176,16 @@ export function register(program: Command, exit: (code: number) => void): void {
 
 /**
  * A run time as the operator set it, in the schedule's zone with its offset, then in UTC:
- * "2026-12-06 02:30 Europe/Copenhagen (GMT+01:00) = 2026-12-06T01:30:00.000Z".
+ * "2026-12-06 02:30 Europe/Copenhagen (GMT+01:00) = 2026-12-06T01:30:00.000Z"; with `seconds`,
+ * "02:30:10".
  */
-export function inZone(d: Date, timeZone: string): string {
+export function inZone(d: Date, timeZone: string, seconds = false): string {
   const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
     timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'longOffset',
+    ...(seconds ? { second: '2-digit' } : {}),
   }).formatToParts(d).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${timeZone} (${parts.timeZoneName}) = ${d.toISOString()}`;
+  const time = `${parts.hour}:${parts.minute}${seconds ? `:${parts.second}` : ''}`;
+  return `${parts.year}-${parts.month}-${parts.day} ${time} ${timeZone} (${parts.timeZoneName}) = ${d.toISOString()}`;
 }
 
 function count(flag: string, v: string | undefined): number | undefined {

@@ -10,6 +10,7 @@ import { EXIT } from '../../jobs/exit-codes.ts';
 import { inZone, nextRuns, readSchedule, runSchedule } from '../../jobs/schedule.ts';
 import { acquireRunLock } from '../../jobs/run-lock.ts';
 import { REGISTER, workspace } from '../helpers/inbox.ts';
+import { fangst } from '../helpers/snapshot.ts';
 
 const silent = pino({ level: 'silent' });
 
@@ -77,5 +78,17 @@ describe('schedule --next', () => {
   it('prints run times in the schedule\'s zone, with its offset, beside UTC', () => {
     expect(inZone(new Date('2025-07-01T00:30:00Z'), 'Europe/Copenhagen')).toBe('2025-07-01 02:30 Europe/Copenhagen (GMT+02:00) = 2025-07-01T00:30:00.000Z');
     expect(inZone(new Date('2025-12-01T01:30:00Z'), 'Europe/Copenhagen')).toBe('2025-12-01 02:30 Europe/Copenhagen (GMT+01:00) = 2025-12-01T01:30:00.000Z');
+  });
+
+  it('shows seconds when the schedule fires within a minute (a seconds field), so no two lines read the same', async () => {
+    const r = await fangst(['schedule', '--cron', '*/10 * * * * *', '--next', '3'], { FANGST_LOG_LEVEL: 'silent' });
+    expect(r.code).toBe(EXIT.ok);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(line).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d0 Europe\/Copenhagen \(GMT\+0[12]:00\) = \S+Z$/);
+    expect(new Set(lines.map((l) => l.split(' = ')[0])).size).toBe(3);
+    // a schedule on whole minutes keeps them short
+    const daily = await fangst(['schedule', '--cron', '30 2 * * *', '--next', '2'], { FANGST_LOG_LEVEL: 'silent' });
+    expect(daily.stdout).toMatch(/^\d{4}-\d\d-\d\d 02:30 Europe\/Copenhagen /);
   });
 });
