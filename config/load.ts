@@ -64,6 +64,8 @@ export interface PipelineConfig {
   readonly runInputBudget: number | null;
   /** The most content one delivered file may hold, decompressed: a larger one is rejected whole. */
   readonly maxFileBytes: number;
+  /** max_file_size as the configuration writes it ("1GB"): what a rejection says. */
+  readonly maxFileSize: string;
   readonly register: RegisterLayout;
   readonly deliveries: readonly Delivery[];
   /** sksFile: an operator's SKScomplete.txt or code list, else the shipped list (defaultSksFile). */
@@ -377,6 +379,7 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
     fileConcurrency: r.int(doc, 'file_concurrency', '', 2),
     runInputBudget,
     maxFileBytes,
+    maxFileSize: maxFileSize.trim(),
     register,
     deliveries,
     reference: { sksFile: sksFile ?? defaultSksFile, npuFile: r.optStr(reference, 'npu_file', 'reference.') },

@@ -30,9 +30,12 @@ describe('limits on what one delivery may hold', () => {
     await ws.put('novax/2025-01_diagnoser_ok.csv', `${HEADER}\n${row('a1', '03-01-2025')}\n`);
     const padding = `${row('b1', '03-01-2025')}\n`.repeat(60_000); // ~3 MB, a few KB compressed
     await ws.put('novax/2025-01_diagnoser_bomb.csv.gz', `${HEADER}\n${padding}`);
+    await ws.put('novax/2025-01_diagnoser_big.csv', `${HEADER}\n${`${row('c1', '03-01-2025')}\n`.repeat(60_000)}`);
     const { summary } = await night(ws, { config: await config(ws, '2MB') });
     const bomb = summary.files.find((f) => f.file.endsWith('bomb.csv.gz'))!;
-    expect(bomb.error).toBe('decompresses to more than 2 MB (max_file_size)');
+    // the limit as the configuration (and README: default 1GB) writes it, not converted to MiB
+    expect(bomb.error).toBe('decompresses to more than 2MB (max_file_size)');
+    expect(summary.files.find((f) => f.file.endsWith('big.csv'))!.error).toBe('larger than 2MB (max_file_size)');
     expect(bomb).toMatchObject({ published: 0, quarantined: 0, rejected: 0 });
     expect(summary.totals).toMatchObject({ read: 1, published: 1 });
   });

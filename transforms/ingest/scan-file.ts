@@ -51,7 +51,8 @@ const NUL_ESCAPE = Buffer.from('\\u0000');
 /**
  * Reads a file once, as DuckDB will see it, and finds the first line longer than
  * `maxLineBytes` when asked to (a line, not a record: a quoted newline ends a line). It stops
- * at `maxBytes` of content: a small gzip can expand to gigabytes, and the run budget and the
+ * at `maxBytes` of content (`maxSize`: the same limit as the configuration writes it, for the
+ * message): a small gzip can expand to gigabytes, and the run budget and the
  * per-file limit are about what is read, not what is stored. A NUL byte is what a binary or
  * UTF-16 file looks like, and a text file without one cannot yield a value holding one (nor can JSON
  * without the escape \u0000, looked for with `jsonEscapes`): staging checks values for
@@ -61,7 +62,7 @@ const NUL_ESCAPE = Buffer.from('\\u0000');
  * first turns that into a whole-file reject.
  */
 export async function scanFile(
-  path: string, opts: { jsonEscapes?: boolean; maxLineBytes?: number; maxBytes?: number; countLines?: boolean; utf8?: boolean; delimiter?: string } = {},
+  path: string, opts: { jsonEscapes?: boolean; maxLineBytes?: number; maxBytes?: number; maxSize?: string; countLines?: boolean; utf8?: boolean; delimiter?: string } = {},
 ): Promise<FileScan> {
   const utf8 = opts.utf8 ? new Utf8Check() : null;
   let nul = false;
@@ -141,7 +142,7 @@ export async function scanFile(
     return { problem, nul, longLine, records: counted ? records : null, lines: opts.countLines && crs === crlfs ? lines : null, encoding: utf8?.verdict() ?? null, delimiterEnds };
   } catch (err) {
     if (err instanceof TooLarge) {
-      const limit = `${Math.round(opts.maxBytes! / 1024 / 1024)} MB`;
+      const limit = opts.maxSize ?? `${opts.maxBytes} bytes`;
       return { problem: gzip ? `decompresses to more than ${limit} (max_file_size)` : `larger than ${limit} (max_file_size)`, nul, longLine, records: null, lines: null, encoding: null, delimiterEnds: false };
     }
     const e = err as NodeJS.ErrnoException;

@@ -37,7 +37,7 @@ export async function stageRun(
   const targetOf = (c: Candidate) => (c.entry.role === 'register' ? registerTarget(config.register) : deliveryTarget(c.entry.delivery));
   const contextOf = (c: Candidate, seq: number) => ({
     runId, batchId, fileHash: c.hash, file: c.entry.file, path: c.entry.path, timeZone: config.timeZone, seq,
-    seen: { bytes: c.entry.bytes, mtimeMs: c.entry.mtimeMs }, maxFileBytes: config.maxFileBytes,
+    seen: { bytes: c.entry.bytes, mtimeMs: c.entry.mtimeMs }, maxFileBytes: config.maxFileBytes, maxFileSize: config.maxFileSize,
   });
   const recordStaged = (c: Candidate, result: StageResult) => {
     staged.set(c.hash, result);

@@ -156,6 +156,8 @@ export interface StageContext {
   readonly seen?: { readonly bytes: number; readonly mtimeMs: number };
   /** The most content (decompressed) the file may hold (max_file_size); unbounded when absent. */
   readonly maxFileBytes?: number;
+  /** max_file_size as the configuration writes it ("1GB"), for the rejection. */
+  readonly maxFileSize?: string;
 }
 
 export interface StageResult {
@@ -432,7 +434,7 @@ async function checkCsvFile(
   target: StageTarget, ctx: StageContext, warnings: string[],
 ): Promise<{ fileColumns: string[]; nulBytes: boolean; records: number | null; surplus: SurplusRecord[] }> {
   const { layout } = target;
-  const scan = await scanFile(ctx.path, { jsonEscapes: false, maxLineBytes: MAX_LINE_BYTES, maxBytes: ctx.maxFileBytes, utf8: layout.encoding === 'latin-1', delimiter: layout.delimiter });
+  const scan = await scanFile(ctx.path, { jsonEscapes: false, maxLineBytes: MAX_LINE_BYTES, maxBytes: ctx.maxFileBytes, maxSize: ctx.maxFileSize, utf8: layout.encoding === 'latin-1', delimiter: layout.delimiter });
   if (scan.problem) throw new FileRejected(scan.problem);
   if (scan.encoding === 'utf-8') throw new DeclaredLatin1IsUtf8();
   if (scan.encoding === 'mixed') throw new DeclaredLatin1IsMixed();
@@ -563,14 +565,14 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   if (csv) ({ fileColumns, nulBytes, surplus } = await checkCsvFile(target, ctx, warnings));
   else if (layout.format === 'ndjson' || isGzipPath(ctx.path)) {
     const ndjson = layout.format === 'ndjson';
-    const scan = await scanFile(ctx.path, { jsonEscapes: ndjson, maxBytes: ctx.maxFileBytes, countLines: ndjson, ...(ndjson ? { maxLineBytes: MAX_RECORD_BYTES } : {}) });
+    const scan = await scanFile(ctx.path, { jsonEscapes: ndjson, maxBytes: ctx.maxFileBytes, maxSize: ctx.maxFileSize, countLines: ndjson, ...(ndjson ? { maxLineBytes: MAX_RECORD_BYTES } : {}) });
     if (scan.problem) throw new FileRejected(scan.problem);
     nulBytes = scan.nul;
     // the scan stops counting at a long line
     ndjsonLong = scan.longLine !== null;
     ndjsonLines = ndjsonLong ? null : scan.lines;
   } else if (ctx.maxFileBytes !== undefined && (await stat(ctx.path)).size > ctx.maxFileBytes) {
-    throw new FileRejected(`larger than ${Math.round(ctx.maxFileBytes / 1024 / 1024)} MB (max_file_size)`);
+    throw new FileRejected(`larger than ${ctx.maxFileSize ?? `${ctx.maxFileBytes} bytes`} (max_file_size)`);
   }
   const finish = async (staged: number, rejected: number): Promise<StageResult> => {
     const moved = await rejectSurplus(conn, target, ctx, surplus, fileColumns.length);
