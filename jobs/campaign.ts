@@ -63,7 +63,8 @@ export async function runCampaign(opts: CampaignOptions, io: Output = stdio): Pr
       io.err(`fangst campaign: no diagnoses between ${settings.from ?? 'the start'} and ${settings.to ?? 'the end'} in ${dbPath}\n`);
       return { exitCode: EXIT.failed };
     }
-    const pseudonymiser = opts.shareable ? new Pseudonymiser(await loadPseudonymKey(config.pseudonymKeyFile)) : undefined;
+    const newKey = (file: string) => io.err(`fangst campaign: created a new pseudonym key in ${file} (campaign.pseudonym_key_file): keep it, or the clinics' pseudonyms in shareable reports change\n`);
+    const pseudonymiser = opts.shareable ? new Pseudonymiser(await loadPseudonymKey(config.pseudonymKeyFile, process.env, newKey)) : undefined;
     document = buildDocument(data, { shareable: opts.shareable ?? false, pseudonymiser, generatedAt: opts.now });
   } finally {
     db.close();

@@ -144,7 +144,8 @@ async function report(o: Common & { run?: string; out?: string; shareable?: bool
   const hash = found.about?.configHash;
   const settings = hash ? { ...found, about: { ...found.about, configHash: `${hash} (as configured now)` } } : found;
   return withDb(path, async (conn) => {
-    const written = await writeQualityReport(conn, { runId: o.run, outDir: o.out ?? join('var', 'reports'), shareable: o.shareable, ...settings });
+    const written = await writeQualityReport(conn, { runId: o.run, outDir: o.out ?? join('var', 'reports'), shareable: o.shareable, ...settings,
+      onNewKey: (file) => process.stderr.write(`fangst checks report: created a new pseudonym key in ${file} (campaign.pseudonym_key_file): keep it, or the clinics' pseudonyms in shareable reports change\n`) });
     process.stdout.write(`${written.html}\n${written.json}\n${written.markdown}\n`);
     return EXIT.ok;
   });

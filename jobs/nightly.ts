@@ -219,6 +219,7 @@ async function writeRunReports(conn: DuckDBConnection, config: PipelineConfig, r
     const { writeQualityReports } = await import('../quality/reports/run/write.ts');
     const written = await writeQualityReports(conn, {
       outDir: join(config.reports, runId), runId, ...(await reportSettings(config)),
+      onNewKey: (file) => log.warn({ file }, "created a new pseudonym key for the shareable report: keep it, or the clinics' pseudonyms change"),
     });
     return written.html;
   } catch (err) {

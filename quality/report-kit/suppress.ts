@@ -73,9 +73,10 @@ export class Pseudonymiser {
 
 /**
  * The pseudonym key: FANGST_PSEUDONYM_KEY when set, else the key file, created with 32 random
- * bytes (mode 0600) the first time. Keep the file to keep pseudonyms stable between reports.
+ * bytes (mode 0600) the first time, and then `created` is called with it: a new key changes every
+ * pseudonym, so the user is told. Keep the file to keep pseudonyms stable between reports.
  */
-export async function loadPseudonymKey(keyFile: string, env: NodeJS.ProcessEnv = process.env): Promise<Buffer> {
+export async function loadPseudonymKey(keyFile: string, env: NodeJS.ProcessEnv = process.env, created?: (keyFile: string) => void): Promise<Buffer> {
   const fromEnv = env.FANGST_PSEUDONYM_KEY;
   if (fromEnv) return Buffer.from(fromEnv, 'utf8');
   try {
@@ -87,7 +88,7 @@ export async function loadPseudonymKey(keyFile: string, env: NodeJS.ProcessEnv =
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     const key = randomBytes(32);
     await mkdir(dirname(keyFile), { recursive: true });
-    await writeFile(keyFile, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' }).catch(async (e) => {
+    await writeFile(keyFile, `${key.toString('hex')}\n`, { mode: 0o600, flag: 'wx' }).then(() => created?.(keyFile), async (e) => {
       // Another process created it first: use theirs.
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     });

@@ -1,7 +1,8 @@
 // The campaign's outputs as a user gets them: `fangst campaign` on a database file, the HTML in
 // headless Chromium, the CSV files, the JSON on stdout, and the shareable variant.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -56,7 +57,6 @@ describe('fangst campaign', () => {
     await expect(runCampaign({ db: join(dir, 'nothing.duckdb') }, c.io)).rejects.toThrow(`no such database: ${join(dir, 'nothing.duckdb')}`);
     // a bad campaign block names the file and the key
     const cfgDir = join(dir, 'cfg');
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(cfgDir, { recursive: true });
     await symlink(resolve('config/sources'), join(cfgDir, 'sources'));
     const yaml = (await readFile('config/pipeline.yaml', 'utf8')).replace(/^  target: .*$/m, '  target: 80');
@@ -103,6 +103,24 @@ describe('fangst campaign', () => {
     const shift = await readFile(join(out, 'campaign_shift_share.csv'), 'utf8');
     expect(shift.split('\r\n').filter(Boolean)).toHaveLength(3);
     expect(result.files!.csv).toHaveLength(3);
+  });
+
+  it('says on the terminal when it creates a new pseudonym key, and where (relative to the working directory)', async () => {
+    const work = join(dir, 'work');
+    const cfgDir = join(dir, 'cfg-key');
+    await mkdir(work, { recursive: true });
+    await mkdir(cfgDir, { recursive: true });
+    await symlink(resolve('config/sources'), join(cfgDir, 'sources'));
+    const yaml = (await readFile('config/pipeline.yaml', 'utf8')).replace(/^  pseudonym_key_file: .*$/m, '  pseudonym_key_file: keys/pseudonym.key');
+    await writeFile(join(cfgDir, 'pipeline.yaml'), yaml);
+    const args = [resolve('jobs/fangst.js'), 'campaign', '--db', dbFile, '--config', join(cfgDir, 'pipeline.yaml'), '--shareable', '--out', join(dir, 'keyed')];
+    const env = { ...process.env, FANGST_PSEUDONYM_KEY: '' };
+    const first = await run(process.execPath, args, { cwd: work, env });
+    const keyFile = join(work, 'keys', 'pseudonym.key');
+    expect(first.stderr).toBe(`fangst campaign: created a new pseudonym key in ${keyFile} (campaign.pseudonym_key_file): keep it, or the clinics' pseudonyms in shareable reports change\n`);
+    expect(existsSync(keyFile)).toBe(true);
+    // the key is there now: nothing to say
+    expect((await run(process.execPath, args, { cwd: work, env })).stderr).toBe('');
   });
 
   it('makes a shareable report with pseudonyms and no SOR code, name or small count in any file', async () => {

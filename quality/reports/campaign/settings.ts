@@ -2,6 +2,7 @@
 // pipeline's config loader (which also gives the database, DuckDB limits and reports folder),
 // overridden by command-line flags. Errors name the file or flag, what was found and what was
 // expected.
+import { resolve } from 'node:path';
 import { ConfigError, UsageError } from '../../../config/errors.ts';
 import { onlyKeys } from '../../../config/keys.ts';
 import { loadConfig } from '../../../config/load.ts';
@@ -78,6 +79,7 @@ export function readCampaignBlock(file: string, raw: Readonly<Record<string, unk
     start: start === undefined || start === null ? undefined : String(start),
     minClinicDiagnoses: min as number,
     minCellDiagnoses: minCell as number,
-    pseudonymKeyFile: keyFile,
+    // relative to the working directory, as every path in pipeline.yaml: said whole when it is created
+    pseudonymKeyFile: resolve(keyFile),
   };
 }

@@ -27,6 +27,8 @@ export interface ReportOptions {
    * so both reports give a clinic the same pseudonym); FANGST_PSEUDONYM_KEY overrides it.
    */
   readonly pseudonymKeyFile?: string;
+  /** Told when the key file is created: a new key changes every clinic's pseudonym. */
+  readonly onNewKey?: (keyFile: string) => void;
 }
 
 export async function writeQualityReport(conn: DuckDBConnection, opts: ReportOptions & { shareable?: boolean }): Promise<WrittenReport> {
@@ -51,7 +53,7 @@ async function pseudonymiser(rows: ReportRows, opts: ReportOptions): Promise<Pse
   const sor = /(?<!\d)\d{11,18}(?!\d)/;
   const names = rows.clinics.length > 0 || rows.reasons.some((r) => sor.test(r.reason)) || rows.samples.some((r) => sor.test(r.reason))
     || rows.alerts.some((a) => sor.test(a.scope) || sor.test(a.message));
-  return names ? new Pseudonymiser(await loadPseudonymKey(opts.pseudonymKeyFile ?? join('var', 'pseudonym.key'))) : undefined;
+  return names ? new Pseudonymiser(await loadPseudonymKey(opts.pseudonymKeyFile ?? join('var', 'pseudonym.key'), process.env, opts.onNewKey)) : undefined;
 }
 
 async function writeReport(shaped: QualityReportData, outDir: string): Promise<WrittenReport> {
