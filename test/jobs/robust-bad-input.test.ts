@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmod, cp, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import pino from 'pino';
@@ -66,6 +66,7 @@ async function corpusInbox(): Promise<Workspace> {
   await writeFile(join(ws.root, 'outside.csv'), `${H}\nl1;${SOR};;PL000001;DH353;A;03-01-2025\n`);
   await symlink(join(ws.root, 'outside.csv'), join(ws.inbox, 'novax/2025-01_diagnoser_symlink.csv'));
   execFileSync('mkfifo', [join(ws.inbox, 'novax/2025-01_diagnoser_fifo.csv')]);
+  await mkdir(join(ws.inbox, 'novax/2025-01_diagnoser_folder.csv'));
   await ws.put('xmedicus/diagnoser_2025-01.parquet', Buffer.concat([Buffer.from('PAR1'), garbage.subarray(0, 200), Buffer.from('PAR1')]));
   // delivered without its header line: the first line is a record, a pseudonym and a note in it
   await ws.put('novax/2025-01_epikriser_no-header.csv', `h1;${SOR};;PH000001;03-01-2025;Epikrise;Pt set i klinik, kontrol om 3 mdr\n`
@@ -289,6 +290,11 @@ describe('the bad-input corpus in one nightly run', () => {
   });
   it('a named pipe: not read (it would block the run), reported', () => {
     expect(skippedOf('novax/2025-01_diagnoser_fifo.csv')).toMatchObject({ outcome: 'unrecognised', detail: 'not a regular file (pipe, socket or device): not read' });
+  });
+  it('a folder named like a delivery: reported as a folder, in the summary and in run_results.json', async () => {
+    expect(skippedOf('novax/2025-01_diagnoser_folder.csv')).toMatchObject({ outcome: 'unrecognised', detail: 'a folder, not a file: not read' });
+    const results = JSON.parse(await readFile(join(ws.reports, run.summary.runId, 'run_results.json'), 'utf8')) as { files: Array<{ file: string; outcome: string; detail?: string }> };
+    expect(results.files.find((f) => f.file === 'novax/2025-01_diagnoser_folder.csv')).toMatchObject({ outcome: 'unrecognised', detail: 'a folder, not a file: not read' });
   });
   it('a file whose name matches no layout: reported, not loaded', () => {
     expect(skippedOf('novax/laes-mig.txt')).toMatchObject({ outcome: 'unrecognised', detail: 'name matches no layout in config/sources' });

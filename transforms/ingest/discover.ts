@@ -32,8 +32,17 @@ export async function discoverInbox(config: PipelineConfig): Promise<InboxEntry[
   const matchers = config.deliveries.map((d) => ({ delivery: d, match: picomatch(d.files, { dot: false }) }));
   const isRegister = picomatch(config.register.files);
   const out: InboxEntry[] = [];
-  for (const { path, raw } of await walk(config.inbox)) {
+  for (const { path, raw, folder } of await walk(config.inbox)) {
     const file = relative(config.inbox, path).split(sep).join('/');
+    if (folder) {
+      // Its files are listed on their own; a folder named as a delivery is one the sender made
+      // by mistake (an unpacked archive, a mkdir), and said so rather than passed over.
+      if (raw === null && (isRegister(file) || matchers.some((m) => m.match(file)))) {
+        const info = await lstat(path);
+        out.push({ file: maskIdentifiers(file), path, bytes: 0, contentBytes: 0, mtimeMs: info.mtimeMs, role: 'unrecognised', reason: 'a folder, not a file: not read' });
+      }
+      continue;
+    }
     if (raw !== null) {
       // Named with its bytes read as Latin-1, where a Windows dash or no-break space is a separator.
       const named = maskIdentifiers(file);
@@ -79,14 +88,15 @@ export async function discoverInbox(config: PipelineConfig): Promise<InboxEntry[
 }
 
 /**
- * The inbox's files. A name that is not UTF-8 (a Latin-1 or Windows-1252 byte, as a Windows share
- * or an old zip leaves it) cannot be opened by a string path: Node would read the byte as U+FFFD.
+ * The inbox's files, and its folders (`folder`). A name that is not UTF-8 (a Latin-1 or
+ * Windows-1252 byte, as a Windows share or an old zip leaves it) cannot be opened by a string
+ * path: Node would read the byte as U+FFFD.
  * Such a file, or one in such a folder, comes with its path as bytes (`raw`) and its name read
  * as Latin-1 (`path`); a file named in UTF-8 has `raw` null.
  */
-async function walk(dir: string, raw: Buffer = Buffer.from(dir), utf8 = true): Promise<Array<{ path: string; raw: Buffer | null }>> {
+async function walk(dir: string, raw: Buffer = Buffer.from(dir), utf8 = true): Promise<Array<{ path: string; raw: Buffer | null; folder?: boolean }>> {
   const entries = await readdir(raw, { withFileTypes: true, encoding: 'buffer' });
-  const paths: Array<{ path: string; raw: Buffer | null }> = [];
+  const paths: Array<{ path: string; raw: Buffer | null; folder?: boolean }> = [];
   for (const e of entries) {
     // Dot files are partial uploads or editor droppings, never deliveries.
     if (e.name[0] === 0x2e) continue;
@@ -94,7 +104,7 @@ async function walk(dir: string, raw: Buffer = Buffer.from(dir), utf8 = true): P
     const named = utf8 && Buffer.from(text, 'utf8').equals(e.name);
     const path = join(dir, named ? text : e.name.toString('latin1'));
     const bytes = Buffer.concat([raw, Buffer.from(sep), e.name]);
-    if (e.isDirectory()) paths.push(...(await walk(path, bytes, named)));
+    if (e.isDirectory()) paths.push({ path, raw: named ? null : bytes, folder: true }, ...(await walk(path, bytes, named)));
     else paths.push({ path, raw: named ? null : bytes });
   }
   return paths;
