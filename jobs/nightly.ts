@@ -25,6 +25,7 @@ import { heldBackKinds } from '../quality/held-back.ts';
 import { maskIdentifiers } from '../transforms/privacy/identifiers.ts';
 import { reach } from './crashpoints.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
+import { failureMessage } from './failure-message.ts';
 import { createLogger } from './log.ts';
 import { fileProgress, statusLine } from './progress.ts';
 import { openForWriting } from './open-database.ts';
@@ -149,7 +150,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     // A failure before the first run began (outbox, recovery, reading the inbox) is that run's.
     if (written.size === 0) {
       if (conn) {
-        await recordRunFailure(conn, firstRunId, exitCodeOf(err), err)
+        await recordRunFailure(conn, firstRunId, exitCodeOf(err), failureMessage((err as Error).message))
           .catch((e: unknown) => log.error({ err: (e as Error).message, run_id: firstRunId }, 'could not record the run as failed'));
       }
       await results({ runId: firstRunId, exitCode: exitCodeOf(err), startedAt: jobStarted, finishedAt: new Date(), steps: firstSteps, summary: null, candidates: [], error: err });
@@ -201,7 +202,7 @@ async function oneRun(
   } catch (thrown) {
     // A statement interrupted by a stop fails with DuckDB's 'INTERRUPT Error': the stop is the reason.
     const err = ctx.stop?.signal && /INTERRUPT Error/.test((thrown as Error)?.message ?? '') ? new Stopped(ctx.stop.signal, null) : thrown;
-    await recordRunFailure(conn, ctx.runId, exitCodeOf(err), err);
+    await recordRunFailure(conn, ctx.runId, exitCodeOf(err), failureMessage((err as Error).message));
     await ctx.results({ ...record, exitCode: exitCodeOf(err), finishedAt: new Date(), error: err });
     throw err;
   }

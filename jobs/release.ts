@@ -17,6 +17,7 @@ import { probeOutbox, publishBatch } from '../transforms/publish/batch.ts';
 import { releaseHeldRows, type Released } from '../transforms/publish/release.ts';
 import { checkTypes } from '../quality/registry.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
+import { failureMessage } from './failure-message.ts';
 import { createLogger } from './log.ts';
 import { openForWriting } from './open-database.ts';
 import { acquireRunLock } from './run-lock.ts';
@@ -125,7 +126,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
         batchId, exitCode: EXIT.ok, totals: { read: 0, published: 0, quarantined: 0, rejected: 0 },
       });
     } catch (err) {
-      await recordRunFailure(conn, releaseRunId, exitCodeOf(err), err);
+      await recordRunFailure(conn, releaseRunId, exitCodeOf(err), failureMessage((err as Error).message));
       throw err;
     }
     log.info({ run: opts.run, kind, batch: batchId, rows: released.released, by }, 'released a held-back kind');

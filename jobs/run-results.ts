@@ -13,6 +13,7 @@ import { queryRows, sqlString } from '../transforms/db/connection.ts';
 import type { Candidate } from '../transforms/ingest/find-new.ts';
 import { maskIdentifiers } from '../transforms/privacy/identifiers.ts';
 import type { StepTime } from '../transforms/run-context.ts';
+import { failureMessage } from './failure-message.ts';
 import type { RunSummary } from './summary.ts';
 
 /** The shape's version: bumped when a field changes meaning or goes. */
@@ -169,7 +170,7 @@ export async function collectRunResults(conn: DuckDBConnection | null, config: P
       quality_report: s?.report ?? null,
       run_results: join(folder, 'run_results.json'),
     },
-    error: failed ? { message: mask(input.error instanceof Error ? input.error.message : String(input.error))! } : null,
+    error: failed ? { message: mask(failureMessage(input.error instanceof Error ? input.error.message : String(input.error)))! } : null,
   };
 }
 

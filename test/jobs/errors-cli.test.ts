@@ -147,6 +147,12 @@ describe('exit codes and messages, one per kind of failure', () => {
     const r = await fangst(['nightly', '--inbox', 'data-samples/inbox', '--outbox', ws.outbox, '--db', ws.db, '--reports', ws.reports, '--memory-limit', '8MB'], quiet);
     expect(r.code).toBe(EXIT.failed);
     expect(r.stderr).toMatch(/^fangst nightly: .*out of memory \(.*\)\. Raise memory_limit .*--memory-limit.*--run-budget\)\n$/);
+    // the run history and run_results.json say the same line
+    const line = r.stderr.slice('fangst nightly: '.length, -1);
+    const runs = JSON.parse((await fangst(['runs', '--json', '--db', ws.db], quiet)).stdout) as Array<{ run_id: string; message: string }>;
+    expect(runs.map((run) => run.message)).toEqual([line]);
+    const results = JSON.parse(await readFile(join(ws.reports, runs[0]!.run_id, 'run_results.json'), 'utf8')) as { error: { message: string } };
+    expect(results.error.message).toBe(line);
   });
 
   // A real full disk needs mount rights (root in a container); test/jobs/failure-message.test.ts has the wording.
