@@ -63,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     // Commander has already printed its message (and the help); --help and --version end here with 0.
     if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     const code = exitCodeOf(err);
-    const message = failureMessage(err instanceof Error ? err.message : String(err));
+    const message = failureMessage(err);
     // A message may quote a delivered value, file or header name: never an identifier in it.
     process.stderr.write(`${running}: ${maskIdentifiers(message)}\n`);
     if (wantsStack(argv.slice(2)) && err instanceof Error && err.stack) process.stderr.write(`${maskIdentifiers(err.stack)}\n`);

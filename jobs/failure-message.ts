@@ -5,7 +5,8 @@ import { basename, dirname } from 'node:path';
  * advice for its SQL shell (SET threads=X, ...), which a user of fangst cannot follow: running out
  * of memory and a full disk are said in one line, with what to do in fangst's terms.
  */
-export function failureMessage(message: string): string {
+export function failureMessage(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
   return diskFull(message) ?? outOfMemory(message) ?? message;
 }
 

@@ -150,7 +150,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     // A failure before the first run began (outbox, recovery, reading the inbox) is that run's.
     if (written.size === 0) {
       if (conn) {
-        await recordRunFailure(conn, firstRunId, exitCodeOf(err), failureMessage((err as Error).message))
+        await recordRunFailure(conn, firstRunId, exitCodeOf(err), failureMessage(err))
           .catch((e: unknown) => log.error({ err: (e as Error).message, run_id: firstRunId }, 'could not record the run as failed'));
       }
       await results({ runId: firstRunId, exitCode: exitCodeOf(err), startedAt: jobStarted, finishedAt: new Date(), steps: firstSteps, summary: null, candidates: [], error: err });
@@ -202,7 +202,7 @@ async function oneRun(
   } catch (thrown) {
     // A statement interrupted by a stop fails with DuckDB's 'INTERRUPT Error': the stop is the reason.
     const err = ctx.stop?.signal && /INTERRUPT Error/.test((thrown as Error)?.message ?? '') ? new Stopped(ctx.stop.signal, null) : thrown;
-    await recordRunFailure(conn, ctx.runId, exitCodeOf(err), failureMessage((err as Error).message));
+    await recordRunFailure(conn, ctx.runId, exitCodeOf(err), failureMessage(err));
     await ctx.results({ ...record, exitCode: exitCodeOf(err), finishedAt: new Date(), error: err });
     throw err;
   }

@@ -126,7 +126,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
         batchId, exitCode: EXIT.ok, totals: { read: 0, published: 0, quarantined: 0, rejected: 0 },
       });
     } catch (err) {
-      await recordRunFailure(conn, releaseRunId, exitCodeOf(err), failureMessage((err as Error).message));
+      await recordRunFailure(conn, releaseRunId, exitCodeOf(err), failureMessage(err));
       throw err;
     }
     log.info({ run: opts.run, kind, batch: batchId, rows: released.released, by }, 'released a held-back kind');

@@ -170,7 +170,7 @@ export async function collectRunResults(conn: DuckDBConnection | null, config: P
       quality_report: s?.report ?? null,
       run_results: join(folder, 'run_results.json'),
     },
-    error: failed ? { message: mask(failureMessage(input.error instanceof Error ? input.error.message : String(input.error)))! } : null,
+    error: failed ? { message: mask(failureMessage(input.error))! } : null,
   };
 }
 

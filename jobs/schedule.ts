@@ -137,7 +137,7 @@ async function nightOnce(opts: ScheduleOptions, log: Logger): Promise<number> {
     return exitCode;
   } catch (err) {
     const code = exitCodeOf(err);
-    const message = failureMessage((err as Error).message);
+    const message = failureMessage(err);
     if (code === EXIT.locked) log.warn(`${message}: this night is skipped`);
     else log.error(code === EXIT.failed ? `nightly run failed; the schedule goes on: ${message}` : message);
     log.debug({ err }, 'the failed night');

@@ -34,4 +34,10 @@ describe('failureMessage', () => {
     expect(failureMessage(outbox)).toBe(outbox);
     expect(failureMessage('outbox is not writable: /x: ENOTDIR; nothing was loaded, the next run tries again')).toBe('outbox is not writable: /x: ENOTDIR; nothing was loaded, the next run tries again');
   });
+
+  it('takes what was thrown, an Error or not: the run history gets a line either way', () => {
+    expect(failureMessage(new Error('Out of Memory Error: failed to pin block of size 256.0 KiB'))).toMatch(/^out of memory \(failed to pin block of size 256\.0 KiB\)\. Raise memory_limit/);
+    expect(failureMessage('stopped')).toBe('stopped');
+    expect(failureMessage(undefined)).toBe('undefined');
+  });
 });
