@@ -207,6 +207,19 @@ describe('html and charts', () => {
     expect(sparkline([0.1, 0.2, null, 0.4])).toMatch(/^<svg data-chart="sparkline"/);
   });
 
+  it('draws a sparkline\'s points where their values lie, a null as a gap, the reference across it', () => {
+    const lines = (svg: string) => [...svg.matchAll(/<polyline points="([^"]*)"/g)].map((m) => m[1]);
+    // 120 x 28 with a 2-pixel margin: x from 2 to 118, the value 0 at y 26 and 1 at y 2
+    expect(lines(sparkline([0, 1]))).toEqual(['2,26 118,2']);
+    expect(lines(sparkline([0, 0.5, null, 1, 1]))).toEqual(['2,26 31,14', '89,2 118,2']);
+    // a lone value between gaps is no line; a value beyond min..max is drawn at the edge
+    expect(lines(sparkline([0.5, null, 0.5, null, 2, -1]))).toEqual(['94.8,2 118,26']);
+    expect(lines(sparkline([5, 10], { min: 0, max: 10 }))).toEqual(['2,14 118,2']);
+    const target = sparkline([0.2, 0.4], { reference: 0.8, label: 'A-share <monthly>' });
+    expect(target).toMatch(/<line x1="2" x2="118" y1="6.8" y2="6.8"/);
+    expect(target.startsWith('<svg data-chart="sparkline" role="img" aria-label="A-share &lt;monthly&gt;"')).toBe(true);
+  });
+
   it('renders a self-contained page in headless Chromium with every chart and no errors', { skip: !chromiumAvailable() }, async () => {
     const categories = ['2025-01', '2025-02', '2025-03', '2025-04'];
     const rows = [
