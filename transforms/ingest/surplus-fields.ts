@@ -59,8 +59,8 @@ export async function surplusFieldRecords(path: string, delimiter: string, colum
     bytes = 0;
     surplusText = false;
   };
-  for await (const chunk of contentStream(path) as AsyncIterable<Buffer>) {
-    for (let i = 0; i < chunk.length; i++) {
+  const byteByByte = (chunk: Buffer, from: number, to: number) => {
+    for (let i = from; i < to; i++) {
       const b = chunk[i]!;
       if (b === QUOTE) quoted = !quoted;
       if (quoted) {
@@ -76,6 +76,26 @@ export async function surplusFieldRecords(path: string, delimiter: string, colum
       if (b === delim) fields++;
       else if (b !== CR && fields > columns) surplusText = true;
     }
+  };
+  for await (const chunk of contentStream(path) as AsyncIterable<Buffer>) {
+    // A file whose last column may be empty ends many lines with the delimiter, and is read here
+    // whole. Without a quote in the chunk, its whole lines are lines: one whose last byte (CRs
+    // aside) is no delimiter has no empty surplus field and is only counted; the others, few,
+    // are read byte by byte. The lines the chunk shares with its neighbours are too.
+    const firstBreak = quoted || chunk.includes(QUOTE) ? -1 : chunk.indexOf(LF);
+    if (firstBreak < 0) {
+      byteByByte(chunk, 0, chunk.length);
+      continue;
+    }
+    byteByByte(chunk, 0, firstBreak + 1);
+    let start = firstBreak + 1;
+    for (let lf = chunk.indexOf(LF, start); lf >= 0; start = lf + 1, lf = chunk.indexOf(LF, start)) {
+      let end = lf;
+      while (end > start && chunk[end - 1] === CR) end--;
+      if (end > start && chunk[end - 1] !== delim) records++;
+      else byteByByte(chunk, start, lf + 1);
+    }
+    byteByByte(chunk, start, chunk.length);
   }
   ended();
   const of = Math.max(0, records - 1);
