@@ -300,8 +300,8 @@ export interface SparklineOptions {
 
 /**
  * A tiny trend line without axes, for a table cell. Nulls leave gaps. Drawn here as SVG lines,
- * not by echarts: a night's reports carry a few dozen, and echarts spent 4-6 ms on each (its
- * instance, layout and renderer for one line), most of the reports' time after the commit.
+ * not by echarts: a night's reports carry a few dozen, and echarts builds an instance, a layout
+ * and a renderer for each one line, which made them most of the reports' time after the commit.
  */
 export function sparkline(values: readonly (number | null)[], options: SparklineOptions = {}): string {
   const width = options.width ?? 120;

@@ -7,28 +7,9 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { runLabQuality } from '../../jobs/lab-quality.ts';
 import { workspace } from '../helpers/inbox.ts';
+import { lisMapping } from '../fixtures/lab/lis-mapping.ts';
 
-const MAPPING = `system: Regional LIS
-time_zone: Europe/Copenhagen
-as_of: 2024-12-01
-delivered_at: 2024-11-15
-defaults: { format: csv, encoding: utf-8, delimiter: ";", decimal: ",", dates: "%d-%m-%Y", timestamps: "%d-%m-%Y %H:%M" }
-deliveries:
-  - kind: laboratoriesvar
-    files: "LIS_*.csv"
-    columns:
-      record_id: Provenr
-      sor_code: Afdeling
-      patient: Patient
-      analysis_code: Analysekode
-      code_system: { value: NPU }
-      value: Resultat
-      unit: Enhed
-      ref_low: RefLav
-      ref_high: RefHoj
-      abnormal_flag: Flag
-      sampled_at: Provetidspunkt
-`;
+const MAPPING = lisMapping('Patient', { ref_low: 'RefLav', ref_high: 'RefHoj', abnormal_flag: 'Flag' });
 
 /** 300 Hb results inside 7,3-10,5, the first 123 flagged high; then 4 lines sent again as they were. */
 async function evaluate() {

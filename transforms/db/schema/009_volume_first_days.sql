@@ -2,7 +2,7 @@
 --
 -- Why: a clinic is not "silent" before it started delivering (quality/anomalies.ts), and finding
 -- its first day grouped every row of quality.volume_history each night, a cost that grew with the
--- history (~120 ms on the national history of 16 months). quality/history.ts keeps this table
+-- history. quality/history.ts keeps this table
 -- with the run's own days, in the run's transaction; filled here from the history once.
 create table if not exists quality.volume_first_days (
     kind          varchar not null,
