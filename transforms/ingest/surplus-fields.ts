@@ -79,17 +79,24 @@ export async function surplusFieldRecords(path: string, delimiter: string, colum
   };
   for await (const chunk of contentStream(path) as AsyncIterable<Buffer>) {
     // A file whose last column may be empty ends many lines with the delimiter, and is read here
-    // whole. Without a quote in the chunk, its whole lines are lines: one whose last byte (CRs
-    // aside) is no delimiter has no empty surplus field and is only counted; the others, few,
-    // are read byte by byte. The lines the chunk shares with its neighbours are too.
-    const firstBreak = quoted || chunk.includes(QUOTE) ? -1 : chunk.indexOf(LF);
+    // whole. A line that starts outside quotes and holds no quote is a record: one whose last
+    // byte (CRs aside) is no delimiter has no empty surplus field and is only counted; the
+    // others, few, and the lines with quotes are read byte by byte, as are the lines the chunk
+    // shares with its neighbours.
+    const firstBreak = chunk.indexOf(LF);
     if (firstBreak < 0) {
       byteByByte(chunk, 0, chunk.length);
       continue;
     }
     byteByByte(chunk, 0, firstBreak + 1);
     let start = firstBreak + 1;
+    let quote = chunk.indexOf(QUOTE, start);
     for (let lf = chunk.indexOf(LF, start); lf >= 0; start = lf + 1, lf = chunk.indexOf(LF, start)) {
+      if (quote >= 0 && quote < start) quote = chunk.indexOf(QUOTE, start);
+      if (quoted || (quote >= 0 && quote < lf)) {
+        byteByByte(chunk, start, lf + 1);
+        continue;
+      }
       let end = lf;
       while (end > start && chunk[end - 1] === CR) end--;
       if (end > start && chunk[end - 1] !== delim) records++;
