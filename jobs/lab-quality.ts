@@ -23,7 +23,7 @@ import { stageAll } from '../transforms/ingest/stage-all.ts';
 import { createStagingTables, replaceWithView, stageFile, type StageResult } from '../transforms/ingest/stage.ts';
 import { FHIR_SYSTEM, loadFhirMacros, setApartOlderAcrossFiles, stageFhirFile } from '../transforms/ingest/fhir.ts';
 import { loadMapping, resolveInputs, type LabInput } from '../quality/reports/lab-quality/inputs.ts';
-import { prepareMappedInputs } from '../quality/reports/lab-quality/prepare.ts';
+import { LAB_MAX_RECORD_BYTES, prepareMappedInputs } from '../quality/reports/lab-quality/prepare.ts';
 import { checkMapping, mappingText } from '../quality/reports/lab-quality/check-mapping.ts';
 import { applicableChecks, deliveredAtOf, evaluationOf, evaluationOnlyChecks } from '../quality/reports/lab-quality/evaluation.ts';
 import { parseInstant } from '../quality/reports/lab-quality/mapping.ts';
@@ -194,7 +194,10 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     const results = new Map<string, StageResult>();
     const stageOne = async (h: (typeof hashed)[number], worker: DuckDBConnection, seq: number) => {
       const { input, hash } = h;
-      const ctx = { runId, batchId, fileHash: hash, file: input.file, path: input.path, timeZone: (input.role === 'delivery' && input.timeZone) || config.timeZone, seq };
+      const ctx = {
+        runId, batchId, fileHash: hash, file: input.file, path: input.path, timeZone: (input.role === 'delivery' && input.timeZone) || config.timeZone, seq,
+        maxRecordBytes: LAB_MAX_RECORD_BYTES,
+      };
       const staged = input.role === 'fhir'
         ? await stageFhirFile(worker, ctx, input)
         : await stageFile(worker, (input as Extract<LabInput, { target: unknown }>).target, ctx);

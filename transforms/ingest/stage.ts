@@ -15,8 +15,11 @@ import { isNotLatin1, transcodeMixed, transcodeWindows1252, type Transcoded } fr
 import { READ_AS_UTF8, READ_PER_LINE, fileEncoding } from './utf8-check.ts';
 import { maskIdentifiers } from '../privacy/identifiers.ts';
 
-/** The longest record staged (DuckDB's default max_line_size, set explicitly: a larger buffer would lift it). */
-const MAX_RECORD_BYTES = 2_000_000;
+/**
+ * The longest record staged unless a caller asks for more (StageContext.maxRecordBytes): DuckDB's
+ * default max_line_size, set explicitly, since a larger buffer would lift it.
+ */
+export const MAX_RECORD_BYTES = 2_000_000;
 
 /** Columns of the register, as staged. */
 export const REGISTER_COLUMNS = ['sor_code', 'ydernummer', 'name', 'specialty', 'subspecialty', 'journal_system', 'enrolled_on'];
@@ -158,6 +161,12 @@ export interface StageContext {
   readonly maxFileBytes?: number;
   /** max_file_size as the configuration writes it ("1GB"), for the rejection. */
   readonly maxFileSize?: string;
+  /**
+   * The longest record (a CSV record, an NDJSON line) read, counting every column of it, those no
+   * layout reads included; a longer one is rejected on its own. MAX_RECORD_BYTES when absent, at
+   * most MAX_LINE_BYTES (the longest line a read can reject with its number).
+   */
+  readonly maxRecordBytes?: number;
 }
 
 export interface StageResult {
@@ -487,7 +496,8 @@ function presentColumns(target: StageTarget, fileColumns: readonly string[]): st
  * read_csv of one or more files with the layout's dialect, every column as text. A record longer
  * than DuckDB's max_line_size (2 MB) fails the strict read; the read that keeps rejects gets a
  * buffer that holds any line up to MAX_LINE_BYTES, so such a record becomes a reject with its
- * line instead of vanishing (with its default buffer the reader skips it without a word).
+ * line instead of vanishing (with its default buffer the reader skips it without a word), and
+ * `maxLineSize` as its limit: a longer record than the default one is read, not rejected.
  */
 function csvSource(
   layout: Layout, paths: readonly string[], fileColumns: readonly string[], rejects: { rj: string; rs: string } | null, maxLineSize = MAX_RECORD_BYTES,
@@ -556,6 +566,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   const cols = stagedColumns(target.kind);
   const mine = `${sqlString(ctx.runId)}, ${sqlString(ctx.batchId)}, ${sqlString(ctx.fileHash)}, ${sqlString(ctx.file)}`;
   const csv = layout.format === 'csv' || layout.format === 'tsv';
+  const maxRecord = Math.min(ctx.maxRecordBytes ?? MAX_RECORD_BYTES, MAX_LINE_BYTES);
   let nulBytes = true;
   let fileColumns: string[] = [];
   // NDJSON: how many lines the file has (FileScan.lines), and whether one is longer than a record may be
@@ -565,6 +576,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   if (csv) ({ fileColumns, nulBytes, surplus } = await checkCsvFile(target, ctx, warnings));
   else if (layout.format === 'ndjson' || isGzipPath(ctx.path)) {
     const ndjson = layout.format === 'ndjson';
+    // a line over DuckDB's default max_line_size needs a read with a larger one, whatever maxRecord
     const scan = await scanFile(ctx.path, { jsonEscapes: ndjson, maxBytes: ctx.maxFileBytes, maxSize: ctx.maxFileSize, countLines: ndjson, ...(ndjson ? { maxLineBytes: MAX_RECORD_BYTES } : {}) });
     if (scan.problem) throw new FileRejected(scan.problem);
     nulBytes = scan.nul;
@@ -599,7 +611,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
     // the read or, after it, by row id (numberByRowId).
     const read = (rejects: boolean, numbered = true) => `select ${numbered ? 'row_number() over () + 1' : 'null::bigint'} as __line,
       ${selectList(present.map((c) => [sqlIdent(target.columns[c]!), c]))}
-      from ${computedOr(target, csvSource(layout, [ctx.path], fileColumns, rejects ? { rj, rs } : null))}`;
+      from ${computedOr(target, csvSource(layout, [ctx.path], fileColumns, rejects ? { rj, rs } : null, maxRecord))}`;
     if (!nulBytes) {
       // No NUL byte in the file, so none in a value: straight into the staging table. Most
       // files are clean, so the first read is strict, without DuckDB's reject bookkeeping;
@@ -634,9 +646,9 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
       await notUtf8AsDeclared(conn, target, ctx, `${rj}_l`);
       rejected = await collectCsvRejects(conn, mine, { table: rows, line: '__line', count: `(select count(*) from ${rows})`, where: 'true' }, `${rj}_l`, `${rs}_l`);
       rejected += (await conn.run(`insert into meta.rejects
-        select ${mine}, __line, null, 'line size over maximum: the record holds ' || __bytes || ' bytes, more than a record may be (${MAX_RECORD_BYTES})', null
-        from ${rows} where __bytes > ${MAX_RECORD_BYTES}`)).rowsChanged;
-      records = `__bytes <= ${MAX_RECORD_BYTES}`;
+        select ${mine}, __line, null, 'line size over maximum: the record holds ' || __bytes || ' bytes, more than a record may be (${maxRecord})', null
+        from ${rows} where __bytes > ${maxRecord}`)).rowsChanged;
+      records = `__bytes <= ${maxRecord}`;
     } else {
       await conn.run(`create or replace temp table ${rows} as select *, ${nulColumn(present)} as __nul from (${read(true)})`);
       rejected = await collectCsvRejects(conn, mine, { table: rows, line: '__line', count: `(select count(*) from ${rows})`, where: 'true' }, rj, rs);
@@ -648,10 +660,10 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
     // parses each line once for all of them.
     present = cols.filter((c) => target.columns[c] !== undefined);
     const paths = present.map((c) => sqlString(`$."${target.columns[c]!.replaceAll('"', '\\"')}"`));
-    // A line longer than a record may be (MAX_RECORD_BYTES, as for CSV) is rejected with its
+    // A line longer than a record may be (maxRecord, as for CSV) is rejected with its
     // number: read with a buffer that holds it (with DuckDB's default buffer such a line fails
     // the whole file, with a CSV error naming the line one off).
-    const tooLong = `strlen(j) > ${MAX_RECORD_BYTES}`;
+    const tooLong = `strlen(j) > ${maxRecord}`;
     const lines = (numbered = true) => `(select ${numbered ? 'row_number() over ()' : 'null::bigint'} as __line, j,
         ${ndjsonLong ? `not ${tooLong} and ` : ''}${IS_OBJECT} as __object
       from read_csv(${sqlString(literalPath(ctx.path))}, header = false, auto_detect = false, columns = {'j': 'VARCHAR'},
@@ -662,7 +674,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
     // A line of nothing but JSON's whitespace is a blank line, as an empty one is: no record.
     const rejectLines = async (from: string) => (await conn.run(`insert into meta.rejects
       select ${mine}, __line, null,
-        case when ${tooLong} then 'line size over maximum: the line is ' || strlen(j) || ' bytes, more than a record may be (${MAX_RECORD_BYTES})'
+        case when ${tooLong} then 'line size over maximum: the line is ' || strlen(j) || ' bytes, more than a record may be (${maxRecord})'
           when json_valid(j) then 'line is JSON but not an object' else 'line is not valid JSON' end, left(j, 200)
       from ${from} where j is not null and not __object and not regexp_full_match(j, '[ \t\r]*')`)).rowsChanged;
     if (!nulBytes) {

@@ -18,6 +18,14 @@ import { fileEncoding, READ_AS_UTF8, READ_PER_LINE } from '../../../transforms/i
 import type { MappedDelivery } from './mapping.ts';
 import type { LabInput } from './inputs.ts';
 
+/**
+ * The longest CSV record (or NDJSON line) an evaluation reads, every column of it counted: as
+ * long as a FHIR line may be. An analyst's extract may carry a long free-text cell in a column no
+ * mapping reads, and the nightly job's limit (DuckDB's 2,000,000 bytes) would cost that row its
+ * result; a record this long is read within the memory limit as a FHIR line is.
+ */
+export const LAB_MAX_RECORD_BYTES = MAX_FHIR_LINE_BYTES;
+
 export type DeliveryInput = Extract<LabInput, { role: 'delivery' }>;
 type FhirInput = Extract<LabInput, { role: 'fhir' }>;
 
@@ -156,7 +164,8 @@ async function latestTime(input: DeliveryInput, header: readonly string[], timeZ
     const spec = header.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
     const reader = await conn.runAndReadAll(`select strftime(max(${at}), '%Y-%m-%dT%H:%M:%SZ') as t
       from read_csv(${sqlString(literalPath(input.path))}, header = true, auto_detect = false, columns = {${spec}},
-        delim = ${sqlString(d.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(d.encoding)}, compression = 'auto')`);
+        delim = ${sqlString(d.delimiter)}, quote = '"', escape = '"', encoding = ${sqlString(d.encoding)}, compression = 'auto',
+        max_line_size = ${LAB_MAX_RECORD_BYTES}, buffer_size = ${LAB_MAX_RECORD_BYTES + 1})`);
     const t = reader.getRowObjects()[0]?.t;
     return typeof t === 'string' ? new Date(t) : null;
   } catch (err) {
