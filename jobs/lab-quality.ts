@@ -24,6 +24,7 @@ import { createStagingTables, replaceWithView, stageFile, type StageResult } fro
 import { FHIR_SYSTEM, loadFhirMacros, setApartOlderAcrossFiles, stageFhirFile } from '../transforms/ingest/fhir.ts';
 import { loadMapping, resolveInputs, type LabInput } from '../quality/reports/lab-quality/inputs.ts';
 import { LAB_MAX_RECORD_BYTES, prepareMappedInputs } from '../quality/reports/lab-quality/prepare.ts';
+import { setApartCancelled } from '../quality/reports/lab-quality/statuses.ts';
 import { checkMapping, mappingText } from '../quality/reports/lab-quality/check-mapping.ts';
 import { applicableChecks, deliveredAtOf, evaluationOf, evaluationOnlyChecks } from '../quality/reports/lab-quality/evaluation.ts';
 import { parseInstant } from '../quality/reports/lab-quality/mapping.ts';
@@ -215,13 +216,20 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
         log.warn({ file: hashed.find((h) => h.hash === hash)!.input.file, observations: lost.observations }, 'older versions of Observations another file holds newer set apart: not counted');
       }
     }
+    // A delimited file's cancelled results are no results, as FHIR's are not (statuses.ts).
+    for (const [hash, n] of await setApartCancelled(conn, labMapping?.statuses ?? null)) {
+      const r = results.get(hash)!;
+      results.set(hash, { ...r, rowsRead: r.rowsRead - n, rowsStaged: r.rowsStaged - n, rowsSetApart: (r.rowsSetApart ?? 0) + n });
+      log.warn({ file: hashed.find((h) => h.hash === hash)!.input.file, results: n }, 'cancelled results set apart: not counted');
+    }
 
     // Transform and check exactly as the nightly job does, then the lab layer and its checks.
     await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};
       set variable lab_now = ${sqlString(evaluation.now.toISOString())}::timestamptz;
       set variable lab_dates_shifted = ${evaluation.datesShifted}; set variable lab_no_clinic = ${evaluation.noClinic}; set variable lab_value_missing = true; set variable lab_ref_from_text = true;
       set variable lab_profiles = true; set variable shown_time_zone = ${sqlString(evaluation.shownZone)};
-      set variable local_time_zone = ${sqlString(evaluation.shownZone)}`);
+      set variable local_time_zone = ${sqlString(evaluation.shownZone)};
+      set variable lab_pending_statuses = [${(labMapping?.statuses.pending ?? []).map(sqlString).join(', ')}]::varchar[]`);
     await runLayer(conn, 'staging');
     await recordParseRejects(conn);
     // the core models resolve clinics against ref.clinics: the register given, else none
@@ -267,8 +275,8 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
       return {
         file: input.file, role: input.role, system: input.role === 'delivery' ? input.system : input.role === 'fhir' ? FHIR_SYSTEM : null,
         read: r?.rowsRead ?? 0, rejected: rejectedLines.get(hash) ?? 0, error: r?.fileError ?? null,
-        // a FHIR file's Observations that are no lab result (not among its records read)
-        ...(input.role === 'fhir' ? { setApart: r?.rowsSetApart ?? 0 } : {}),
+        // a FHIR file's Observations that are no lab result, another file's cancelled records (not among its records read)
+        ...(input.role === 'fhir' || r?.rowsSetApart ? { setApart: r?.rowsSetApart ?? 0 } : {}),
       };
     });
     const outputs = await writeLabOutputs(conn, { outDir, dbFile: opts.keepDatabase ? dbFile : null, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: [...evaluation.notes, ...notesOf(hashed.map((h) => h.input), foreignSystems)], noClinic: evaluation.noClinic, shownZone: evaluation.shownZone, danishCsv: opts.danishCsv, flaggedJson: opts.flaggedJson });

@@ -832,7 +832,7 @@ describe('a lab mapping that does not fit its files', () => {
     const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('').replace('time_zone: America/New_York', 'time_zon: America/New_York'));
     const err = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).message).toContain('time_zon: found an unknown key, expected one of system, defaults, deliveries, time_zone, as_of, delivered_at, dates_shifted, absent (did you mean time_zone?)');
+    expect((err as ConfigError).message).toContain('time_zon: found an unknown key, expected one of system, defaults, deliveries, time_zone, as_of, delivered_at, dates_shifted, absent, statuses (did you mean time_zone?)');
   }, 60_000);
 
   it('rejects a column spec it does not know, naming the key', async () => {

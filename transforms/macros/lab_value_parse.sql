@@ -11,7 +11,10 @@
 --   pending      '*****' or a word for it ('Afventer', 'Svar følger', 'pending': not yet answered), or
 --                an empty value while the status says the sample is in (proeve_modtaget, registered,
 --                afventer, pending) or the answer is interim (svar_midlertidigt, foreløbig, preliminary:
---                a FHIR preliminary result whose value is temp-unknown is not yet answered, not missing)
+--                a FHIR preliminary result whose value is temp-unknown is not yet answered, not missing);
+--                and a value or status among the evaluation's own spellings of one (a lab-quality
+--                mapping's statuses.pending: the list in getvariable('lab_pending_statuses'), trimmed
+--                and in lower case; the nightly job sets none)
 --   unparseable  anything else; num, comparator and qualitative are null and the caller keeps value_text.
 -- identifier is true for a number whose digits are a CPR number (unparseable: see
 -- _lab_identifier_number): its text ('1.503851037E9') is no spelling the detector masks, so a
@@ -112,6 +115,10 @@ create or replace macro _lab_awaited(s) as
     rtrim(lower(s), '.') in ('afventer', 'afventes', 'svar afventes', 'afventer svar', 'svar følger', 'følger',
         'pending', 'awaiting', 'awaiting result', 'result to follow', 'to follow', 'in progress');
 
+-- The evaluation's own spellings of a result still to come (see the header); none when unset.
+create or replace macro _lab_declared_pending() as
+    coalesce(getvariable('lab_pending_statuses'), []::varchar[]);
+
 -- One CASE builds the whole struct, so that each input expression appears in it as few times as
 -- possible (see the note below on macro expansion).
 create or replace macro _lab_result_of(state, num, comparator, qualitative, identifier) as
@@ -130,9 +137,11 @@ create or replace macro _lab_identifier_number(num) as
 
 create or replace macro _lab_decide(s, opc, txc, num, q, st) as
     case
-        when s <> '' and (replace(s, '*', '') = '' or _lab_awaited(s)) then _lab_result('pending', null, null, null)
-        when s = '' and st in ('proeve_modtaget', 'registered', 'afventer', 'afventes', 'pending',
-            'svar_midlertidigt', 'foreløbig', 'foreloebig', 'preliminary') then _lab_result('pending', null, null, null)
+        when s <> '' and (replace(s, '*', '') = '' or _lab_awaited(s) or list_contains(_lab_declared_pending(), rtrim(lower(s), '.')))
+            then _lab_result('pending', null, null, null)
+        when s = '' and (st in ('proeve_modtaget', 'registered', 'afventer', 'afventes', 'pending',
+            'svar_midlertidigt', 'foreløbig', 'foreloebig', 'preliminary') or list_contains(_lab_declared_pending(), rtrim(st, '.')))
+            then _lab_result('pending', null, null, null)
         -- a coded answer is an answer, whatever its words (a number in it is a code, not a value)
         when opc = 'coded' and s <> '' then _lab_result('qualitative', null, null, coalesce(q, lower(s)))
         when s = '' or opc = '?' or (txc <> '' and opc <> '' and txc <> opc) then _lab_result('unparseable', null, null, null)

@@ -6,6 +6,8 @@
 //                  delivery, `delivered_at: { column: X }`: each file's latest time in column X
 //   dates_shifted  true: de-identification moved every date, so only order is judged
 //   absent         values that mean "removed" ("___"): read as empty in every column
+//   statuses       the extract's own spellings of a result status, beside the known ones
+//                  (statuses.ts): { cancelled: [...], pending: [...] }
 // and, per column, besides a column name:
 //   clinic: none                           the extract names no clinic (per-clinic checks do not apply)
 //   sor_code: { value: "unknown" }         a constant (`clinic` is another name for sor_code)
@@ -44,6 +46,15 @@ export interface LabMapping {
   readonly deliveredAt: Date | null;
   readonly datesShifted: boolean;
   readonly noClinic: boolean;
+  /** The mapping's own status spellings (`statuses`), trimmed and in lower case; empty when none. */
+  readonly statuses: StatusSpellings;
+}
+
+export interface StatusSpellings {
+  /** A result not performed or not completed: set apart, not counted (statuses.ts). */
+  readonly cancelled: readonly string[];
+  /** A result still to come: not yet answered (macros/lab_value_parse.sql). */
+  readonly pending: readonly string[];
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -75,14 +86,44 @@ function timeZoneOf(file: string, key: string, v: unknown): string | null {
 }
 
 /** The keys a lab mapping has beside a source layout's (system, defaults, deliveries). */
-const MAPPING_KEYS = ['time_zone', 'as_of', 'delivered_at', 'dates_shifted', 'absent'] as const;
+const MAPPING_KEYS = ['time_zone', 'as_of', 'delivered_at', 'dates_shifted', 'absent', 'statuses'] as const;
+
+/** The kinds of status a mapping may spell its own way. */
+const STATUS_KINDS = ['cancelled', 'pending'] as const;
+
+/** A status spelling as it is compared: trimmed, runs of spaces as one, lower case, no full stop at the end ("Annul." is "annul"). */
+export function statusKey(text: string): string {
+  return text.trim().replace(/\s+/g, ' ').toLowerCase().replace(/\.+$/, '');
+}
+
+function statusesOf(file: string, v: unknown): StatusSpellings {
+  if (v === undefined || v === null) return { cancelled: [], pending: [] };
+  const expected = '{ cancelled: [...], pending: [...] }: the extract\'s own spellings of a cancelled result and of one still to come';
+  if (!isObj(v)) throw new ConfigError(file, 'statuses', v, expected);
+  const unknown = Object.keys(v).find((k) => !(STATUS_KINDS as readonly string[]).includes(k));
+  if (unknown !== undefined) throw new ConfigError(file, `statuses.${unknown}`, v[unknown], `one of ${STATUS_KINDS.join(', ')}`);
+  const list = (kind: (typeof STATUS_KINDS)[number]): string[] => {
+    const l = v[kind];
+    if (l === undefined || l === null) return [];
+    if (!Array.isArray(l) || l.some((x) => (typeof x !== 'string' && typeof x !== 'number') || statusKey(String(x)) === '')) {
+      throw new ConfigError(file, `statuses.${kind}`, l, 'a list of status spellings, such as ["Annulleret", "Aflyst"]');
+    }
+    return [...new Set(l.map((x) => statusKey(String(x))))];
+  };
+  const cancelled = list('cancelled');
+  const pending = list('pending');
+  const both = cancelled.find((c) => pending.includes(c));
+  if (both !== undefined) throw new ConfigError(file, 'statuses.pending', both, 'a spelling not also listed under statuses.cancelled');
+  return { cancelled, pending };
+}
 
 /** Reads a lab mapping; every mistake is a ConfigError naming the file and the key. */
 export async function loadLabMapping(file: string): Promise<LabMapping> {
   const doc = await readYaml(file);
   if (!isObj(doc)) throw new ConfigError(file, '(document)', doc, 'a mapping');
-  const { time_zone, as_of, delivered_at, dates_shifted, absent, ...layoutDoc } = doc satisfies Partial<Record<(typeof MAPPING_KEYS)[number], unknown>>;
+  const { time_zone, as_of, delivered_at, dates_shifted, absent, statuses, ...layoutDoc } = doc satisfies Partial<Record<(typeof MAPPING_KEYS)[number], unknown>>;
   const timeZone = timeZoneOf(file, 'time_zone', time_zone);
+  const statusSpellings = statusesOf(file, statuses);
   const instant = (key: string, v: unknown): Date | null => {
     if (v === undefined || v === null) return null;
     const d = parseInstant(v);
@@ -160,6 +201,6 @@ export async function loadLabMapping(file: string): Promise<LabMapping> {
   }
   return {
     file, deliveries: mapped, timeZone, asOf, deliveredAt, datesShifted: dates_shifted === true,
-    noClinic: mapped.every((d) => d.noClinic),
+    noClinic: mapped.every((d) => d.noClinic), statuses: statusSpellings,
   };
 }

@@ -10,6 +10,7 @@ import type { ProtectedTable } from '../../report-kit/protect-table.ts';
 import { isSmallCount } from '../../report-kit/suppress.ts';
 import { MAX_PANELS, type AnalysisPanel, type LabSummary, type Shift, type UsableGroup } from './collect.ts';
 import { checksByShownRows, labCell, protectLabFigures, type GroupDimension, type LabFile } from './protect.ts';
+import { CANCELLED_REASON } from './statuses.ts';
 
 export interface ReportContext {
   readonly files: readonly LabFile[];
@@ -53,6 +54,9 @@ const fmt = (x: number | null, digits = 3): string => (x === null || !Number.isF
 
 export function renderLabReport(summary: LabSummary, ctx: ReportContext): string {
   const cells = new Cells(ctx.table ?? protectLabFigures(summary, ctx.files));
+  // a delimited file's cancelled records (statuses.ts) beside, or without, FHIR's set-apart resources
+  const cancelled = summary.setApart.some((c) => c.reason.startsWith(CANCELLED_REASON));
+  const cancelledOnly = summary.setApart.every((c) => c.reason.startsWith(CANCELLED_REASON));
   const body = [
     lead(ctx),
     overview(summary, ctx.registerGiven, cells),
@@ -80,8 +84,11 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
     truncation(summary.panels.length, summary.analysisCount, 'analyses have a panel below (the largest)',
       'every analysis is in "Usable share by analysis" above and in summary.json (byAnalysis)'),
     ...summary.panels.map((p) => panel(p, ctx.noClinic ?? false, cells)),
-    summary.setApart.length ? section('FHIR resources set apart', setApartTable(summary, cells), {
-      id: 'set-apart', intro: 'Observations that are no lab result, so not counted above: another category than laboratory (vital signs, surveys, ...), withdrawn (status entered-in-error), cancelled, a panel that only groups its members (hasMember; the members are counted), or an older version of an Observation the file, or another FHIR file of the extract, holds in a newer one; and resources of other types than Observation (a bulk export\'s Patients), by type.',
+    summary.setApart.length ? section(cancelledOnly ? 'Cancelled results set apart' : 'FHIR resources set apart', setApartTable(summary, cells, cancelledOnly ? 'Results' : 'Resources'), {
+      id: 'set-apart', intro: [
+        ...(cancelledOnly ? [] : ['Observations that are no lab result, so not counted above: another category than laboratory (vital signs, surveys, ...), withdrawn (status entered-in-error), cancelled, a panel that only groups its members (hasMember; the members are counted), or an older version of an Observation the file, or another FHIR file of the extract, holds in a newer one; and resources of other types than Observation (a bulk export\'s Patients), by type.']),
+        ...(cancelled ? ['Results whose status or value says they were cancelled (not performed or not completed: "Annulleret", "Aflyst", cancelled, or a spelling the mapping declares under statuses.cancelled) are no lab result either: set apart, not counted above.'] : []),
+      ].join(' '),
     }) : '',
     section('Files', filesTable(ctx, cells), { id: 'files' }),
   ].join('\n');
@@ -283,14 +290,14 @@ function profilesTable(s: LabSummary, cells: Cells): string {
   ], shown) + truncation(shown.length, s.codeProfiles.length, 'analysis-unit pairs shown (mixed units first)', 'all in summary.json (codeProfiles)');
 }
 
-function setApartTable(s: LabSummary, cells: Cells): string {
+function setApartTable(s: LabSummary, cells: Cells, counted: string): string {
   const shown = s.setApart.slice(0, 50);
   return renderTable([
     { label: 'Why', value: (c: LabSummary['setApart'][number]) => c.reason },
     { label: 'Category', value: (c) => c.category ?? '' },
     { label: 'Code', value: (c) => c.code ?? '' },
     { label: 'Name', value: (c) => c.name ?? '' },
-    { label: 'Resources', value: (c) => cells.count(labCell.setApart(s.setApart.indexOf(c)), c.rows), numeric: true },
+    { label: counted, value: (c) => cells.count(labCell.setApart(s.setApart.indexOf(c)), c.rows), numeric: true },
   ], shown) + truncation(shown.length, s.setApart.length, 'codes shown', 'all in summary.json (setApart)');
 }
 

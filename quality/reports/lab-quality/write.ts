@@ -10,6 +10,7 @@ import { FHIR_OTHER_RESOURCE } from '../../../transforms/ingest/fhir.ts';
 import { spreadsheetTextSql } from '../../report-kit/csv.ts';
 import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
 import { renderLabReport } from './render-html.ts';
+import { CANCELLED_REASON } from './statuses.ts';
 import { readLabSummary, type LabSummary } from './collect.ts';
 import { labCell, protectLabFigures, shareableSummary, shownFiles, type LabFile } from './protect.ts';
 import type { ProtectedTable } from '../../report-kit/protect-table.ts';
@@ -252,8 +253,16 @@ function topProblemLines(summary: LabSummary): string[] {
  */
 function setApartLines(setApart: LabSummary['setApart']): string[] {
   const other = (c: LabSummary['setApart'][number]) => c.reason === FHIR_OTHER_RESOURCE;
+  // a delimited file's record, cancelled in its own words (statuses.ts)
+  const record = (c: LabSummary['setApart'][number]) => c.reason.startsWith(CANCELLED_REASON);
   const total = (cs: LabSummary['setApart']) => cs.reduce((a, c) => a + c.rows, 0);
-  const observations = setApart.filter((c) => !other(c));
+  const observations = setApart.filter((c) => !other(c) && !record(c));
+  const records = setApart.filter(record);
+  const bySpelling = new Map<string, number>();
+  for (const c of records) {
+    const said = c.reason.slice(CANCELLED_REASON.length).replace(/^ \((.*)\)$/, '$1');
+    bySpelling.set(said, (bySpelling.get(said) ?? 0) + c.rows);
+  }
   const byType = new Map<string, number>();
   for (const c of setApart.filter(other)) byType.set(c.code ?? '(no type)', (byType.get(c.code ?? '(no type)') ?? 0) + c.rows);
   return [
@@ -261,5 +270,7 @@ function setApartLines(setApart: LabSummary['setApart']): string[] {
       [...new Set(observations.map((c) => (c.reason === 'not laboratory' ? `category ${c.category}` : c.reason)))].join('; ')})`] : []),
     ...(byType.size ? [`FHIR resources other than Observation set apart (not counted): ${[...byType.values()].reduce((a, n) => a + n, 0)} (${
       [...byType].map(([type, n]) => `${type} ${n}`).join(', ')})`] : []),
+    ...(records.length ? [`cancelled results set apart (no lab result, not counted): ${total(records)} (${
+      [...bySpelling].map(([said, n]) => `${said} ${n}`).join(', ')})`] : []),
   ];
 }
