@@ -59,6 +59,8 @@ export interface LabQualityOptions {
   readonly danishCsv?: boolean;
   /** Also flagged-rows.json (Parquet and CSV are always written). */
   readonly flaggedJson?: boolean;
+  /** Also report-own.html and summary-own.json, every count shown (1-4 included): the analyst's own, not for sharing. */
+  readonly ownReport?: boolean;
   /** Also keep lab-quality.duckdb, every table of the evaluation (for further SQL, `fangst score`). */
   readonly keepDatabase?: boolean;
   readonly logger?: Logger;
@@ -279,7 +281,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
         ...(input.role === 'fhir' || r?.rowsSetApart ? { setApart: r?.rowsSetApart ?? 0 } : {}),
       };
     });
-    const outputs = await writeLabOutputs(conn, { outDir, dbFile: opts.keepDatabase ? dbFile : null, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: [...evaluation.notes, ...notesOf(hashed.map((h) => h.input), foreignSystems)], noClinic: evaluation.noClinic, shownZone: evaluation.shownZone, danishCsv: opts.danishCsv, flaggedJson: opts.flaggedJson });
+    const outputs = await writeLabOutputs(conn, { outDir, dbFile: opts.keepDatabase ? dbFile : null, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: [...evaluation.notes, ...notesOf(hashed.map((h) => h.input), foreignSystems)], noClinic: evaluation.noClinic, shownZone: evaluation.shownZone, danishCsv: opts.danishCsv, flaggedJson: opts.flaggedJson, ownReport: opts.ownReport });
     // evaluated, but not usable as it stands (a file rejected whole, nothing usable): the command fails
     const exitCode = outputs.problems.length ? EXIT.failed : EXIT.ok;
     await conn.run(`update meta.runs set finished_at = ${sqlString(new Date().toISOString())}, status = 'succeeded', exit_code = ${exitCode},
@@ -323,8 +325,9 @@ export function register(program: Command, exit: (code: number) => void): void {
     .option('--danish-csv', 'flagged-rows.csv for Danish Excel: ; separator, decimal comma, BOM')
     .option('--flagged-json', 'also write the flagged rows as flagged-rows.json (Parquet and CSV are always written)')
     .option('--keep-database', `also keep ${LAB_DB_FILE} in the output folder: every table of the evaluation, for further SQL or fangst score`)
+    .option('--own-report', 'also write report-own.html and summary-own.json with every count, 1-4 included: the analyst\'s own, not for sharing (report.html stays the shareable one)')
     .option('--check-mapping', 'only print what each column of the --mapping reads from, with ten sample values (exit 0 fits, 2 does not)')
-    .action(async (extracts: string[], o: { mapping?: string; out: string; config: string; asOf?: string; deliveredAt?: string; datesShifted?: boolean; checkMapping?: boolean; danishCsv?: boolean; flaggedJson?: boolean; keepDatabase?: boolean }) => {
+    .action(async (extracts: string[], o: { mapping?: string; out: string; config: string; asOf?: string; deliveredAt?: string; datesShifted?: boolean; checkMapping?: boolean; danishCsv?: boolean; flaggedJson?: boolean; keepDatabase?: boolean; ownReport?: boolean }) => {
       if (o.checkMapping) {
         const checked = await runCheckMapping({ extracts, mapping: o.mapping, config: o.config });
         process.stdout.write(checked.text);
@@ -341,7 +344,7 @@ export function register(program: Command, exit: (code: number) => void): void {
       const { outputs, ignored, exitCode } = await runLabQuality({
         extracts, mapping: o.mapping, out: o.out, config: o.config, logger: log,
         asOf: instant('--as-of', o.asOf), deliveredAt: instant('--delivered-at', o.deliveredAt), ...(o.datesShifted ? { datesShifted: true } : {}),
-        danishCsv: o.danishCsv, flaggedJson: o.flaggedJson, keepDatabase: o.keepDatabase,
+        danishCsv: o.danishCsv, flaggedJson: o.flaggedJson, keepDatabase: o.keepDatabase, ownReport: o.ownReport,
       });
       if (ignored.length) log.info({ files: ignored.length }, 'files were not read (listed with the reason in the report)');
       process.stdout.write(outputs.text);

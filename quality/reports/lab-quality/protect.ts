@@ -180,11 +180,12 @@ export function shownCount(t: ProtectedTable, id: string, n: number): number | n
 /**
  * summary.json's figures with every hidden count null: the cells of protectLabFigures, and
  * counts of 1-4 everywhere else (a clinic's numeric results behind a box plot, a shifted
- * clinic's results, local codes). Percentages go with their counts.
+ * clinic's results, local codes). Percentages go with their counts. `everyCount` (the analyst's
+ * own summary, with showEverything for `t`): nothing is hidden, 1-4 included.
  */
-export function shareableSummary(s: LabSummary, t: ProtectedTable) {
+export function shareableSummary(s: LabSummary, t: ProtectedTable, everyCount = false) {
   const c = (id: string, n: number) => shownCount(t, id, n);
-  const small = (n: number) => (isSmallCount(n) ? null : n);
+  const small = (n: number) => (!everyCount && isSmallCount(n) ? null : n);
   const group = (dim: GroupDimension) => (g: UsableGroup) => ({
     key: g.key, label: g.label, rows: c(labCell.group(dim, g.key, 'rows'), g.rows),
     ...Object.fromEntries(USABLE_MEASURES.map((m) => [m, c(labCell.group(dim, g.key, m), g[m])])),
@@ -212,7 +213,7 @@ export function shareableSummary(s: LabSummary, t: ProtectedTable) {
         units: p.units.map((u, i) => ({ ...u, rows: c(labCell.unit(p.analysis, i), u.rows) })),
         qualitativeValues: p.qualitativeValues.map((q, i) => ({ ...q, rows: c(labCell.answer(p.analysis, i), q.rows) })),
         // a box drawn from 1-4 results shows those results
-        clinics: p.clinics.filter((k) => k.n >= 5).map((k) => ({ ...k, n: c(labCell.clinicResults(p.analysis, k.clinic), k.n) })),
+        clinics: p.clinics.filter((k) => everyCount || k.n >= 5).map((k) => ({ ...k, n: c(labCell.clinicResults(p.analysis, k.clinic), k.n) })),
         shifts: p.shifts.map((x) => ({ ...x, n: c(labCell.clinicResults(x.analysis, x.clinic), x.n) })),
         checks: p.checks.map((k) => ({ ...k, rows: c(labCell.panelCheck(p.analysis, k.checkId), k.rows) })),
       };

@@ -6,7 +6,7 @@
 // hidden (protect.ts), and a share or a bar only where its counts are shown.
 import { barChart, palette, renderChart } from '../../report-kit/charts.ts';
 import { chartFigure, escapeHtml, keyFigures, raw, renderPage, renderTable, section } from '../../report-kit/html.ts';
-import type { ProtectedTable } from '../../report-kit/protect-table.ts';
+import { showEverything, type ProtectedTable } from '../../report-kit/protect-table.ts';
 import { isSmallCount } from '../../report-kit/suppress.ts';
 import { MAX_PANELS, type AnalysisPanel, type LabSummary, type Shift, type UsableGroup } from './collect.ts';
 import { checksByShownRows, labCell, protectLabFigures, type GroupDimension, type LabFile } from './protect.ts';
@@ -25,25 +25,41 @@ export interface ReportContext {
   readonly noClinic?: boolean;
   /** What may be shown (protectLabFigures of the summary and these files), when the caller has it. */
   readonly table?: ProtectedTable;
+  /**
+   * The analyst's own report (--own-report): every count shown, 1-4 included, and the page says
+   * first that it is not for sharing. `table` is then not used.
+   */
+  readonly own?: boolean;
 }
 
 /** What a hidden count is shown as: the same mark for a small count and for its complements. */
 const HIDDEN = '–';
-const count = (n: number): string => (isSmallCount(n) ? HIDDEN : n.toLocaleString('en-US'));
-const share = (a: number, b: number): string => {
-  if (b === 0) return '-';
-  if (isSmallCount(a) || isSmallCount(b - a) || isSmallCount(b)) return 'suppressed';
-  return `${((100 * a) / b).toFixed(1)}%`;
-};
 
-/** Counts and shares of the protected cells (protect.ts): shown only where the table allows. */
+/**
+ * Counts and shares of the protected cells (protect.ts): shown only where the table allows, and
+ * counts outside it (`plain`) only from 5, unless every count is shown (`everyCount`: the own report).
+ */
 class Cells {
-  constructor(readonly table: ProtectedTable) {}
+  constructor(readonly table: ProtectedTable, readonly everyCount = false) {}
+  private small(n: number): boolean {
+    return !this.everyCount && isSmallCount(n);
+  }
+  /** A count that is no cell of the table (local codes, converted units): hidden when 1-4. */
+  plain(n: number): string {
+    return this.small(n) ? HIDDEN : n.toLocaleString('en-US');
+  }
   count(id: string, n: number): string {
-    return this.table.isShown(id) ? count(n) : HIDDEN;
+    return this.table.isShown(id) ? this.plain(n) : HIDDEN;
   }
   share(numId: string, a: number, denId: string, b: number): string {
-    return this.table.isShown(numId) && this.table.isShown(denId) ? share(a, b) : 'suppressed';
+    if (!this.table.isShown(numId) || !this.table.isShown(denId)) return 'suppressed';
+    if (b === 0) return '-';
+    if (this.small(a) || this.small(b - a) || this.small(b)) return 'suppressed';
+    return `${((100 * a) / b).toFixed(1)}%`;
+  }
+  /** The fewest numeric results of a clinic a box plot is drawn from: a box of 1-4 shows them. */
+  get fewestInBox(): number {
+    return this.everyCount ? 1 : 5;
   }
   /** a / b for a chart, or null (a gap) when either count is hidden. */
   part(numId: string, a: number, denId: string, b: number): number | null {
@@ -53,7 +69,7 @@ class Cells {
 const fmt = (x: number | null, digits = 3): string => (x === null || !Number.isFinite(x) ? '-' : String(Math.round(x * 10 ** digits) / 10 ** digits));
 
 export function renderLabReport(summary: LabSummary, ctx: ReportContext): string {
-  const cells = new Cells(ctx.table ?? protectLabFigures(summary, ctx.files));
+  const cells = ctx.own ? new Cells(showEverything(), true) : new Cells(ctx.table ?? protectLabFigures(summary, ctx.files));
   // a delimited file's cancelled records (statuses.ts) beside, or without, FHIR's set-apart resources
   const cancelled = summary.setApart.some((c) => c.reason.startsWith(CANCELLED_REASON));
   const cancelledOnly = summary.setApart.every((c) => c.reason.startsWith(CANCELLED_REASON));
@@ -80,7 +96,7 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
       id: 'code-profiles',
       intro: 'Every code, with or without a catalogue entry (local, NPU, LOINC): the units it comes in and their shares, and a robust picture of its numeric values (median, MAD, 5th-95th percentiles) in each. Beside an analysis\' main unit, what the medians show: values that follow their labels (convertible by the known factor), values alike under labels a known factor apart (a wrong label), or no known factor. Outliers: robust z-score beyond 5, among 20 numeric values or more; where half of them or more are one value the MAD is 0 and they are not judged.',
     }) : '',
-    summary.localCodes.length ? section('Local analysis codes', localCodesTable(summary), { id: 'local-codes', intro: 'Codes that are not NPU/DNK codes are allowed and reported here.' }) : '',
+    summary.localCodes.length ? section('Local analysis codes', localCodesTable(summary, cells), { id: 'local-codes', intro: 'Codes that are not NPU/DNK codes are allowed and reported here.' }) : '',
     truncation(summary.panels.length, summary.analysisCount, 'analyses have a panel below (the largest)',
       'every analysis is in "Usable share by analysis" above and in summary.json (byAnalysis)'),
     ...summary.panels.map((p) => panel(p, ctx.noClinic ?? false, cells)),
@@ -97,7 +113,9 @@ export function renderLabReport(summary: LabSummary, ctx: ReportContext): string
     subtitle: `${summary.rowsRead.toLocaleString('en-US')} lab results in ${ctx.files.filter((f) => f.role !== 'register').length} files${ctx.mappingFile ? `, foreign layout mapped by ${ctx.mappingFile}` : ''}`,
     body,
     generatedAt: ctx.generatedAt,
-    footer: `Counts of 1-4, and the counts from which one could be recomputed, are shown as "${HIDDEN}"; shares and bars that would reveal them are left out. The report holds no patient identifiers.`,
+    footer: ctx.own
+      ? 'Own report: every count is shown, counts of 1-4 included. Not for sharing: report.html is the shareable one. The report holds no patient identifiers.'
+      : `Counts of 1-4, and the counts from which one could be recomputed, are shown as "${HIDDEN}"; shares and bars that would reveal them are left out. The report holds no patient identifiers.`,
   });
 }
 
@@ -113,15 +131,18 @@ function overview(s: LabSummary, registerGiven: boolean, cells: Cells): string {
     }),
     { label: 'Censored values', value: cells.share(labCell.total('censored'), s.censoredRows, labCell.total('rows'), s.rowsRead), sub: `${cells.count(labCell.total('censored'), s.censoredRows)} results` },
     { label: 'Qualitative values', value: cells.share(labCell.total('qualitative'), s.qualitativeRows, labCell.total('rows'), s.rowsRead), sub: `${cells.count(labCell.total('qualitative'), s.qualitativeRows)} results` },
-    { label: 'Units converted', value: count(s.convertedUnitRows), sub: 'to the canonical unit; originals kept' },
-    { label: 'Local codes', value: count(s.localCodeRows) },
+    { label: 'Units converted', value: cells.plain(s.convertedUnitRows), sub: 'to the canonical unit; originals kept' },
+    { label: 'Local codes', value: cells.plain(s.localCodeRows) },
   ]), { id: 'overview', intro: 'Usable: parsed into a number, a censored value or a qualitative answer, with no error finding.' });
 }
 
 /** The answer before the figures: what makes the extract unusable, and how it was judged. */
 function lead(ctx: ReportContext): string {
   const problems = ctx.problems ?? [];
-  const notes = ctx.notes ?? [];
+  const notes = [
+    ...(ctx.own ? ['NOT FOR SHARING: this is the analyst\'s own report (--own-report), with every count shown, counts of 1-4 included; report.html beside it is the shareable one.'] : []),
+    ...(ctx.notes ?? []),
+  ];
   if (!problems.length && !notes.length) return '';
   const p = problems.length ? `<p class="bad"><strong>Not usable as it stands:</strong><br>${problems.map(escapeHtml).join('<br>')}</p>` : '';
   const n = notes.length ? `<p class="note">${notes.map(escapeHtml).join('<br>')}</p>` : '';
@@ -239,11 +260,11 @@ function completenessTable(s: LabSummary, cells: Cells, noClinic: boolean): stri
   );
 }
 
-function localCodesTable(s: LabSummary): string {
+function localCodesTable(s: LabSummary, cells: Cells): string {
   return renderTable([
     { label: 'Code', value: (c: LabSummary['localCodes'][number]) => c.code },
     { label: 'Name', value: (c) => c.name ?? '' },
-    { label: 'Results', value: (c) => count(c.rows), numeric: true },
+    { label: 'Results', value: (c) => cells.plain(c.rows), numeric: true },
   ], s.localCodes.slice(0, 50)) + truncation(Math.min(50, s.localCodes.length), s.localCodes.length, 'local codes shown (the largest)', 'all in summary.json (localCodes)');
 }
 
@@ -302,10 +323,10 @@ function setApartTable(s: LabSummary, cells: Cells, counted: string): string {
 }
 
 /** A box plot of the values per clinic (whiskers at the 5th and 95th percentiles). */
-function clinicBoxplot(p: AnalysisPanel, noClinic: boolean): string {
+function clinicBoxplot(p: AnalysisPanel, noClinic: boolean, fewest: number): string {
   if (noClinic) return '<p class="note">Values per clinic: not applicable, the extract names no clinic.</p>';
-  const clinics = p.clinics.filter((c) => c.n >= 5);
-  if (clinics.length === 0) return '<p class="note">No clinic has 5 or more numeric results of this analysis.</p>';
+  const clinics = p.clinics.filter((c) => c.n >= fewest);
+  if (clinics.length === 0) return `<p class="note">No clinic has ${fewest === 1 ? 'a' : `${fewest} or more`} numeric result${fewest === 1 ? '' : 's'} of this analysis.</p>`;
   const shifted = new Set(p.shifts.map((s) => s.clinic));
   const labels = clinics.map((c) => `${shifted.has(c.clinic) ? '⚠ ' : ''}${c.clinic}`);
   const option = {
@@ -356,7 +377,7 @@ function panel(p: AnalysisPanel, noClinic: boolean, cells: Cells): string {
     { label: 'Rows', value: (c) => cells.count(labCell.panelCheck(p.analysis, c.checkId), c.rows), numeric: true },
   ], p.checks, { caption: 'Findings', empty: 'No findings for this analysis.' });
   const shifts = p.shifts.length ? `<p class="bad">${p.shifts.map((s) => escapeHtml(`Clinic ${s.clinic}: ${cause(s)}.`)).join('<br>')}</p>` : '';
-  const chart = p.numeric > 0 ? clinicBoxplot(p, noClinic) : qualitativeChart(p, cells);
+  const chart = p.numeric > 0 ? clinicBoxplot(p, noClinic, cells.fewestInBox) : qualitativeChart(p, cells);
   return section(`${p.name} (${p.analysis})`, `${figures}${shifts}${chart}<div class="figures">${units}${checks}</div>`, { id: `analysis-${p.analysis}` });
 }
 

@@ -1,7 +1,7 @@
 // What `fangst lab-quality` leaves in its output folder: the analyst report (report.html), the
 // figures (summary.json), every flagged row with its reasons (flagged-rows.parquet, .csv,
 // .json) and the DuckDB file itself for further SQL.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -13,7 +13,7 @@ import { renderLabReport } from './render-html.ts';
 import { CANCELLED_REASON } from './statuses.ts';
 import { readLabSummary, type LabSummary } from './collect.ts';
 import { labCell, protectLabFigures, shareableSummary, shownFiles, type LabFile } from './protect.ts';
-import type { ProtectedTable } from '../../report-kit/protect-table.ts';
+import { showEverything, type ProtectedTable } from '../../report-kit/protect-table.ts';
 
 const sqlDir = join(dirname(fileURLToPath(import.meta.url)), 'sql');
 
@@ -23,6 +23,9 @@ export interface LabOutputs {
   readonly database: string | null;
   readonly report: string;
   readonly summaryJson: string;
+  /** Null unless asked for (OutputContext.ownReport): every count shown, not for sharing. */
+  readonly ownReport: string | null;
+  readonly ownSummaryJson: string | null;
   readonly flaggedParquet: string;
   readonly flaggedCsv: string;
   /** Null unless asked for (OutputContext.flaggedJson). */
@@ -62,7 +65,16 @@ export interface OutputContext {
    * largest output, where Parquet and CSV hold the same rows.
    */
   readonly flaggedJson?: boolean;
+  /**
+   * Also the analyst's own report-own.html and summary-own.json: every count shown, 1-4 included,
+   * for an evaluation that stays with the analyst. report.html and summary.json are written as always.
+   */
+  readonly ownReport?: boolean;
 }
+
+/** The own report's files (OutputContext.ownReport): named apart from the shareable ones. */
+export const OWN_REPORT = 'report-own.html';
+export const OWN_SUMMARY = 'summary-own.json';
 
 /**
  * What makes an evaluation fail: lab files rejected whole, or no usable result at all. With
@@ -170,6 +182,19 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
     ...shareableSummary(summary, table),
   }, null, 2)}\n`);
   const report = join(ctx.outDir, 'report.html');
+  // the analyst's own: exact figures, as the terminal has them, in files named apart
+  const own = ctx.ownReport ? { report: join(ctx.outDir, OWN_REPORT), summaryJson: join(ctx.outDir, OWN_SUMMARY) } : null;
+  // one left by an earlier run into this folder would outlive the switch, small counts and all
+  if (!own) await Promise.all([OWN_REPORT, OWN_SUMMARY].map((f) => rm(join(ctx.outDir, f), { force: true })));
+  if (own) {
+    await writeFile(own.summaryJson, `${JSON.stringify({
+      generatedAt: ctx.now.toISOString(), notForSharing: true, registerGiven: ctx.registerGiven, problems, notes, files, ignored,
+      ...shareableSummary(summary, showEverything(), true),
+    }, null, 2)}\n`);
+    await writeFile(own.report, renderLabReport(summary, {
+      files, ignored, generatedAt: ctx.now, mappingFile, registerGiven: ctx.registerGiven, problems, notes, noClinic: ctx.noClinic ?? false, own: true,
+    }));
+  }
   await writeFile(report, renderLabReport(summary, {
     files: files, ignored: ignored, generatedAt: ctx.now, mappingFile: mappingFile, registerGiven: ctx.registerGiven,
     problems: shownProblems, notes, noClinic: ctx.noClinic ?? false, table,
@@ -203,12 +228,14 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
     ...setApartLines(summary.setApart),
     `flagged rows: ${Number(n)}`,
     `report: ${report}`,
+    ...(own ? [`own report: ${own.report} and ${OWN_SUMMARY} (every count, 1-4 included: not for sharing)`] : []),
     // beside the report, but unlike it: what was delivered, identifiers and all
     ...(ctx.dbFile ? [`database: ${ctx.dbFile} (the extract as delivered, identifiers included: not for sharing)`] : []),
     '',
   ].join('\n');
   return {
-    dir: ctx.outDir, database: ctx.dbFile, report, summaryJson, flaggedParquet: paths.parquet, flaggedCsv: paths.csv, flaggedJson: paths.json,
+    dir: ctx.outDir, database: ctx.dbFile, report, summaryJson, ownReport: own?.report ?? null, ownSummaryJson: own?.summaryJson ?? null,
+    flaggedParquet: paths.parquet, flaggedCsv: paths.csv, flaggedJson: paths.json,
     flaggedRows: Number(n), summary, problems, text,
   };
 }
