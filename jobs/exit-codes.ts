@@ -1,6 +1,7 @@
 import { ConfigError, NotFound, Refused, UsageError } from '../config/errors.ts';
 import { RunLocked } from './run-lock.ts';
 import { Stopped } from './stop-signals.ts';
+import { Unrecorded } from './failure-message.ts';
 
 /**
  * Exit codes of every fangst command (README, "Exit codes"). Quarantined and
@@ -26,6 +27,7 @@ export const EXIT = {
 
 /** The exit code of a command that threw `err`: the one place error kinds become codes. */
 export function exitCodeOf(err: unknown): number {
+  if (err instanceof Unrecorded) return exitCodeOf(err.cause);
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof ConfigError || err instanceof NotFound || err instanceof Refused) return EXIT.config;
   if (err instanceof RunLocked) return EXIT.locked;

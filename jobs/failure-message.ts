@@ -6,8 +6,40 @@ import { basename, dirname } from 'node:path';
  * of memory and a full disk are said in one line, with what to do in fangst's terms.
  */
 export function failureMessage(err: unknown): string {
+  if (err instanceof Unrecorded) return `${failureMessage(err.cause)} (${err.where})`;
   const message = err instanceof Error ? err.message : String(err);
-  return diskFull(message) ?? outOfMemory(message) ?? message;
+  // Whatever else DuckDB says over several lines is joined: the contract is one line.
+  return (invalidated(message) ?? diskFull(message) ?? outOfMemory(message) ?? message).replace(/\s*\n\s*/g, ' ');
+}
+
+// DuckDB's FATAL error after one that invalidated the database (a checkpoint on a full disk),
+// quoting the first; a message of ours may quote it in turn (publishing a batch after it).
+const INVALIDATED = /FATAL Error: Failed: database has been invalidated[^\n]*\nOriginal error: "(.*)"/;
+
+/** The invalidating error said as the database's, in place, whatever message quotes it. */
+function invalidated(message: string): string | null {
+  const m = INVALIDATED.exec(message);
+  if (!m) return null;
+  const first = m[1]!;
+  const said = noSpace(first) ?? outOfMemory(first) ?? `the database stopped on a fatal error: ${first}`;
+  return message.slice(0, m.index) + said + message.slice(m.index + m[0].length);
+}
+
+/**
+ * A run that failed where the database could not record how it ended (it could not be opened,
+ * or a full disk invalidated it): the failure (`cause`, which also gives the exit code) and where
+ * the run is recorded instead, said on the same line.
+ */
+export class Unrecorded extends Error {
+  readonly where: string;
+  constructor(override readonly cause: unknown, runResults: string | null, nextRunRecordsIt: boolean) {
+    const where = runResults === null
+      ? 'neither the database nor run_results.json could record the run'
+      : `the database could not record how the run ended: ${runResults} does${nextRunRecordsIt ? ', and the next run enters it in the run history' : ''}`;
+    super(where);
+    this.name = 'Unrecorded';
+    this.where = where;
+  }
 }
 
 // Every way DuckDB says it ran out of memory: its own error class, or the allocation failure
@@ -31,6 +63,10 @@ const NO_SPACE = /Could not (?:write|write to|fsync|truncate) file "([^"]+)"[^\n
  */
 function diskFull(message: string): string | null {
   if (!/^[A-Z][A-Za-z]* Error: /.test(message)) return null;
+  return noSpace(message);
+}
+
+function noSpace(message: string): string | null {
   const m = NO_SPACE.exec(message);
   if (!m) return null;
   const folder = dirname(m[1]!);

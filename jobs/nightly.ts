@@ -25,12 +25,12 @@ import { heldBackKinds } from '../quality/held-back.ts';
 import { maskIdentifiers } from '../transforms/privacy/identifiers.ts';
 import { reach } from './crashpoints.ts';
 import { EXIT, exitCodeOf } from './exit-codes.ts';
-import { failureMessage } from './failure-message.ts';
+import { failureMessage, Unrecorded } from './failure-message.ts';
 import { createLogger } from './log.ts';
 import { fileProgress, statusLine } from './progress.ts';
 import { openForWriting } from './open-database.ts';
 import { acquireRunLock } from './run-lock.ts';
-import { collectRunResults, writeRunResults, type RunResults, type RunResultsInput } from './run-results.ts';
+import { collectRunResults, readRunResults, writeRunResults, type RunResults, type RunResultsInput } from './run-results.ts';
 import { Stopped, stopOnSignals, type StopRequests } from './stop-signals.ts';
 import { reportSettings } from './report-settings.ts';
 import { combineRuns, formatSummary, totalsOf, type RunSummary } from './summary.ts';
@@ -82,6 +82,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   const specialties = await loadSpecialties();
   const now = opts.now ?? new Date();
   const jobStarted = new Date();
+  const firstRunId = newId('r', now);
   // One run at a time (jobs/run-lock.ts): a second one gets RunLocked, a killed run's lock is taken over.
   const lock = await acquireRunLock(config.database, 'nightly');
   const stop = opts.stopOnSignals
@@ -89,28 +90,47 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     : undefined;
   if (lock.tookOver) log.warn({ stale: lock.tookOver }, 'took over the run lock of a run that is no longer running');
   reach('after-lock');
-  // A report reading the file (jobs/open-database.ts) is waited for, briefly.
-  const db = await openForWriting(config.database, databaseOptions(config))
-    .catch(async (err: unknown) => { stop?.dispose(); await lock.release(); throw err; });
-  // Every run that got this far leaves a run_results.json, a failed one included.
-  const firstRunId = newId('r', now);
   const firstSteps: StepTime[] = [];
-  const written = new Set<string>();
+  const written = new Map<string, string>();
   let conn: DuckDBConnection | null = null;
-  const results = async (input: RunResultsInput) => {
+  // Every run that got the lock leaves a run_results.json, a failed one included. Returns its path,
+  // or null when it could not be written.
+  const results = async (input: RunResultsInput): Promise<string | null> => {
     try {
-      const r = await collectRunResults(conn, config, input);
-      await writeRunResults(r);
-      written.add(input.runId);
+      // Without the database (not opened, or invalidated by a fatal error): what the run knew itself.
+      const r = await collectRunResults(conn, config, input).catch((err: unknown) => {
+        log.error({ err: maskIdentifiers(failureMessage(err)), run_id: input.runId }, 'the database could not say what the run committed: run_results.json has what the run knew');
+        return collectRunResults(null, config, input);
+      });
+      const file = await writeRunResults(r);
+      written.set(input.runId, file);
       opts.onRunResults?.(r);
+      return file;
     } catch (err) {
       // The run's outcome stands (and its exit code); only its record could not be written.
       log.error({ err: (err as Error).message, run_id: input.runId }, 'could not write run_results.json');
+      return null;
     }
   };
+  // A report reading the file (jobs/open-database.ts) is waited for, briefly.
+  const db = await openForWriting(config.database, databaseOptions(config)).catch(async (err: unknown) => {
+    try {
+      // A run that failed opening the database (out of memory replaying its log, a full disk)
+      // is in no run history: its run_results.json is its record. Not a night turned away (75),
+      // nor a database path that is wrong (2, 64), which no run got to use.
+      if (exitCodeOf(err) !== EXIT.failed) throw err;
+      const file = await results({ runId: firstRunId, exitCode: EXIT.failed, startedAt: jobStarted, finishedAt: new Date(), steps: firstSteps, summary: null, candidates: [], error: err });
+      throw new Unrecorded(err, file, false);
+    } finally {
+      stop?.dispose();
+      await lock.release();
+    }
+  });
   try {
     conn = await db.connect();
     await loadMacros(conn);
+    // A run still marked 'running' whose database failed under it (a full disk) said how it ended in its run_results.json.
+    await settleFromRunResults(conn, config, log);
     // We hold the lock, so a run still marked 'running' was killed; its uncommitted work is already rolled back.
     await markCrashedRuns(conn);
     // In the run history from here on: a run that fails on its outbox or is killed while it
@@ -148,18 +168,34 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     return { exitCode, summary: runs.length === 1 ? runs[0]! : combineRuns(runs), runs };
   } catch (err) {
     // A failure before the first run began (outbox, recovery, reading the inbox) is that run's.
-    if (written.size === 0) {
-      if (conn) {
-        await recordRunFailure(conn, firstRunId, exitCodeOf(err), failureMessage(err))
-          .catch((e: unknown) => log.error({ err: (e as Error).message, run_id: firstRunId }, 'could not record the run as failed'));
-      }
-      await results({ runId: firstRunId, exitCode: exitCodeOf(err), startedAt: jobStarted, finishedAt: new Date(), steps: firstSteps, summary: null, candidates: [], error: err });
+    if (written.size === 0 && !(err instanceof Unrecorded)) {
+      const recorded = conn !== null && await recordRunFailure(conn, firstRunId, exitCodeOf(err), failureMessage(err)).then(() => true, (e: unknown) => {
+        log.error({ err: maskIdentifiers(failureMessage(e)), run_id: firstRunId }, 'could not record the run as failed');
+        return false;
+      });
+      const file = await results({ runId: firstRunId, exitCode: exitCodeOf(err), startedAt: jobStarted, finishedAt: new Date(), steps: firstSteps, summary: null, candidates: [], error: err });
+      if (!recorded) throw new Unrecorded(err, file, conn !== null && file !== null);
     }
     throw err;
   } finally {
     stop?.dispose();
     db.close();
     await lock.release();
+  }
+}
+
+/**
+ * A run the database still notes as running, whose run_results.json says it failed: the database
+ * could not record its end (a full disk invalidated it), so that file says how it ended. A run
+ * with no such file was killed, and markCrashedRuns notes it so.
+ */
+async function settleFromRunResults(conn: DuckDBConnection, config: PipelineConfig, log: Logger): Promise<void> {
+  const running = await queryRows<{ run_id: string }>(conn, `select run_id from meta.runs where status = 'running' and job = 'nightly'`);
+  for (const { run_id } of running) {
+    const r = await readRunResults(config, run_id);
+    if (r?.status !== 'failed') continue;
+    await recordRunFailure(conn, run_id, r.exit_code, r.error?.message ?? 'failed', new Date(r.finished_at));
+    log.warn({ run_id }, 'recorded a failed run from its run_results.json: the database could not record it then');
   }
 }
 
@@ -202,9 +238,13 @@ async function oneRun(
   } catch (thrown) {
     // A statement interrupted by a stop fails with DuckDB's 'INTERRUPT Error': the stop is the reason.
     const err = ctx.stop?.signal && /INTERRUPT Error/.test((thrown as Error)?.message ?? '') ? new Stopped(ctx.stop.signal, null) : thrown;
-    await recordRunFailure(conn, ctx.runId, exitCodeOf(err), failureMessage(err));
-    await ctx.results({ ...record, exitCode: exitCodeOf(err), finishedAt: new Date(), error: err });
-    throw err;
+    // A fatal error (a checkpoint on a full disk) leaves the database unusable: the run cannot be recorded there.
+    const recorded = await recordRunFailure(conn, ctx.runId, exitCodeOf(err), failureMessage(err)).then(() => true, (e: unknown) => {
+      ctx.log.error({ err: maskIdentifiers(failureMessage(e)), run_id: ctx.runId }, 'could not record the run as failed');
+      return false;
+    });
+    const file = await ctx.results({ ...record, exitCode: exitCodeOf(err), finishedAt: new Date(), error: err });
+    throw recorded ? err : new Unrecorded(err, file, file !== null);
   }
 }
 
@@ -264,8 +304,8 @@ interface NightContext extends RunContext {
   readonly arrow: boolean;
   /** When the run began, by the wall clock (`now` may be a test's or a replay's). */
   readonly startedAt: Date;
-  /** Writes the run's run_results.json. */
-  readonly results: (input: Omit<RunResultsInput, 'error'> & { error?: unknown }) => Promise<void>;
+  /** Writes the run's run_results.json: its path, or null when it could not be written. */
+  readonly results: (input: Omit<RunResultsInput, 'error'> & { error?: unknown }) => Promise<string | null>;
   /** SIGTERM and SIGINT, when the command stops on them. */
   readonly stop?: StopRequests;
   /** The run is in meta.runs already (a job's first run is recorded before its outbox is probed). */
@@ -325,6 +365,7 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
     reach('before-commit');
     ctx.stop?.throwIfStopped();
     await conn.run('commit');
+    summary.committedBatchId = batchId;
     // Committed: a stop now lets the run publish its batch.
     ctx.stop?.interruptWith(null);
     step('commit');

@@ -5,7 +5,7 @@
 // new and a failed one included; `<reports>/latest` points at the newest run's folder.
 // File names and messages are masked: no patient identifier in it.
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { PipelineConfig } from '../config/load.ts';
@@ -96,11 +96,12 @@ export function runFolder(config: PipelineConfig, runId: string): string {
 export async function collectRunResults(conn: DuckDBConnection | null, config: PipelineConfig, input: RunResultsInput): Promise<RunResults> {
   const run = sqlString(input.runId);
   const q = async <T>(sql: string): Promise<T[]> => (conn ? queryRows<T>(conn, sql) : []);
-  const ledger = await q<{ file_hash: string; file_name: string; kind: string; journal_system: string | null; batch_id: string | null; read: bigint; published: bigint; quarantined: bigint; rejected: bigint }>(
+  type LedgerRow = { file_hash: string; file_name: string; kind: string; journal_system: string | null; batch_id: string | null; read: bigint | number; published: bigint | number; quarantined: bigint | number; rejected: bigint | number };
+  const ledger = conn ? await q<LedgerRow>(
     `select file_hash, file_name, kind, journal_system, batch_id, rows_read as read, rows_published as published,
        rows_quarantined as quarantined, rows_rejected as rejected
-     from meta.files where run_id = ${run} order by file_name`);
-  const counts = (r: { read: bigint; published: bigint; quarantined: bigint; rejected: bigint }): RowCounts =>
+     from meta.files where run_id = ${run} order by file_name`) : committedByRun(input);
+  const counts = (r: { read: bigint | number; published: bigint | number; quarantined: bigint | number; rejected: bigint | number }): RowCounts =>
     ({ read: Number(r.read), published: Number(r.published), quarantined: Number(r.quarantined), rejected: Number(r.rejected) });
   const inLedger = new Map(ledger.map((l) => [l.file_hash, l]));
   // what staging said of a loaded file (how it was read), kept with its sighting
@@ -172,6 +173,30 @@ export async function collectRunResults(conn: DuckDBConnection | null, config: P
     },
     error: failed ? { message: mask(failureMessage(input.error))! } : null,
   };
+}
+
+/**
+ * Without the database (it could not be opened, or a fatal error invalidated it): the ledger rows
+ * the run itself committed, as it counted them before its commit, or none when it did not commit.
+ */
+function committedByRun(input: RunResultsInput): Array<{ file_hash: string; file_name: string; kind: string; journal_system: string | null; batch_id: string | null; read: number; published: number; quarantined: number; rejected: number }> {
+  const batchId = input.summary?.committedBatchId;
+  if (!batchId) return [];
+  const hashOf = new Map(input.candidates.map((c) => [c.entry.file, c.hash]));
+  return input.summary!.files.filter((f) => !f.error && hashOf.has(f.file)).map((f) => ({
+    file_hash: hashOf.get(f.file)!, file_name: f.file, kind: f.kind, journal_system: f.system, batch_id: batchId,
+    read: f.read, published: f.published, quarantined: f.quarantined, rejected: f.rejected,
+  }));
+}
+
+/** A run's run_results.json as written, or null when there is none or it is no such file. */
+export async function readRunResults(config: PipelineConfig, runId: string): Promise<RunResults | null> {
+  try {
+    const r = JSON.parse(await readFile(join(runFolder(config, runId), 'run_results.json'), 'utf8')) as RunResults;
+    return r.schema === RUN_RESULTS_SCHEMA && r.run_id === runId ? r : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -6,6 +6,8 @@ import type { FileAccount, KindAccount } from '../transforms/publish/ledger.ts';
 export interface RunSummary {
   readonly runId: string;
   batchId: string | null;
+  /** The batch the run committed, set at its commit (batchId only once it is published). */
+  committedBatchId?: string;
   /** The quality report (HTML) of the run, when it published a batch. */
   report: string | null;
   readonly files: FileAccount[];

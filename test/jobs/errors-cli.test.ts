@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../jobs/exit-codes.ts';
 import { acquireRunLock } from '../../jobs/run-lock.ts';
+import { withDatabase } from '../../transforms/db/connection.ts';
 import { REGISTER, workspace } from '../helpers/inbox.ts';
 import { fangst, nightlyArgs } from '../helpers/snapshot.ts';
 
@@ -155,8 +156,65 @@ describe('exit codes and messages, one per kind of failure', () => {
     expect(results.error.message).toBe(line);
   });
 
+  it('a memory limit too small to open the database is one line, and run_results.json records the failed run (ot14 M4)', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    const r = await fangst([...nightlyArgs(ws), '--memory-limit', '1KB'], quiet);
+    expect(r.code).toBe(EXIT.failed);
+    const [line, ...more] = r.stderr.split('\n');
+    expect(more).toEqual(['']);
+    expect(line).toMatch(/^fangst nightly: .*out of memory \(.*\)\. Raise memory_limit .* \(the database could not record how the run ended: .*run_results\.json does\)$/);
+    const results = JSON.parse(await readFile(join(ws.reports, 'latest', 'run_results.json'), 'utf8')) as { status: string; exit_code: number; error: { message: string } };
+    expect([results.status, results.exit_code]).toEqual(['failed', EXIT.failed]);
+    expect(line).toContain(results.error.message);
+  });
+
+  it("a run left running by a database that failed under it is entered as its run_results.json says, not as crashed (ot14 M2)", async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    expect((await fangst(nightlyArgs(ws), quiet)).code).toBe(EXIT.ok);
+    const [first] = JSON.parse((await fangst(['runs', '--json', '--db', ws.db], quiet)).stdout) as Array<{ run_id: string }>;
+    // what a run whose database a full disk invalidated leaves: 'running' in meta.runs, 'failed' in its run_results.json
+    const lost = 'r20260101T000000Z-abcdef';
+    await withDatabase(ws.db, (_db, conn) => conn.run(`insert into meta.runs (run_id, job, started_at, status) values ('${lost}', 'nightly', '2026-01-01T00:00:00Z', 'running')`).then(() => undefined));
+    const results = JSON.parse(await readFile(join(ws.reports, first!.run_id, 'run_results.json'), 'utf8')) as Record<string, unknown>;
+    await mkdir(join(ws.reports, lost));
+    await writeFile(join(ws.reports, lost, 'run_results.json'), JSON.stringify({
+      ...results, run_id: lost, status: 'failed', exit_code: 1, finished_at: '2026-01-01T00:00:05.000Z', error: { message: 'disk full: no space left' },
+    }));
+    expect((await fangst(nightlyArgs(ws), quiet)).code).toBe(EXIT.ok);
+    const runs = JSON.parse((await fangst(['runs', '--json', '--db', ws.db], quiet)).stdout) as Array<{ run_id: string; status: string; exit_code: number | null; elapsed_ms: number | null; message: string | null }>;
+    expect(runs.find((run) => run.run_id === lost)).toMatchObject({ status: 'failed', exit_code: 1, elapsed_ms: 5000, message: 'disk full: no space left' });
+  });
+
   // A real full disk needs mount rights (root in a container); test/jobs/failure-message.test.ts has the wording.
   const canMount = process.platform === 'linux' && process.getuid?.() === 0;
+  it.runIf(canMount)('a full disk after the commit is one line, run_results.json has the committed batch, and the run history shows it failed (ot14 M2, M4)', async () => {
+    const ws = await workspace();
+    const small = join(ws.root, 'small');
+    await mkdir(small);
+    try {
+      // Room for the bundled inbox's write-ahead log, not for the checkpoint beside the batch's Parquet.
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=12m', 'tmpfs', small], { stdio: 'ignore' });
+    } catch (err) {
+      console.warn(`skipped: cannot mount a tmpfs here (${(err as Error).message.split('\n')[0]})`);
+      return;
+    }
+    try {
+      const args = ['nightly', '--inbox', 'data-samples/inbox', '--outbox', ws.outbox, '--db', join(small, 'fangst.duckdb'), '--reports', ws.reports];
+      const r = await fangst(args, quiet);
+      expect(r.code).toBe(EXIT.failed);
+      expect(r.stderr).toMatch(/^fangst nightly: [^\n]*disk full: no space left in the database's folder [^\n]*\n$/);
+      const results = JSON.parse(await readFile(join(ws.reports, 'latest', 'run_results.json'), 'utf8')) as { run_id: string; status: string; exit_code: number };
+      expect([results.status, results.exit_code]).toEqual(['failed', EXIT.failed]);
+      execFileSync('mount', ['-o', 'remount,size=64m', small]);
+      expect((await fangst(args, quiet)).code).toBe(EXIT.ok);
+      const runs = JSON.parse((await fangst(['runs', '--json', '--db', join(small, 'fangst.duckdb')], quiet)).stdout) as Array<{ run_id: string; status: string; exit_code: number | null }>;
+      expect(runs.find((run) => run.run_id === results.run_id)).toMatchObject({ status: 'failed', exit_code: EXIT.failed });
+    } finally {
+      execFileSync('umount', [small]);
+    }
+  });
   it.runIf(canMount)("a database on a full disk is exit 1 and one line: disk full, in the database's folder", async () => {
     const ws = await workspace();
     const small = join(ws.root, 'small');

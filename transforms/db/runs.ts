@@ -37,10 +37,10 @@ export async function recordRunSuccess(conn: DuckDBConnection, runId: string, ou
   }).where('run_id', '=', runId).execute();
 }
 
-/** Marks the run failed with `message`, the line its command printed. */
-export async function recordRunFailure(conn: DuckDBConnection, runId: string, exitCode: number, message: string): Promise<void> {
+/** Marks the run failed with `message`, the line its command printed (at `finishedAt`: now, unless recorded later). */
+export async function recordRunFailure(conn: DuckDBConnection, runId: string, exitCode: number, message: string, finishedAt = new Date()): Promise<void> {
   await metaDb(conn).updateTable('meta.runs').set({
-    finished_at: new Date().toISOString(), status: 'failed', exit_code: exitCode, message: message.slice(0, 2000),
+    finished_at: finishedAt.toISOString(), status: 'failed', exit_code: exitCode, message: message.slice(0, 2000),
   }).where('run_id', '=', runId).execute();
   // A run that failed after its commit (publishing to a full disk) has a batch, published by the next run.
   await conn.run(`${COMMITTED} and meta.runs.run_id = '${runId.replaceAll("'", "''")}'`);
