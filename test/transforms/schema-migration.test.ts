@@ -27,7 +27,7 @@ describe('schema migrations', () => {
       // the migration's stored key_hash must be what the key_hash macro computes for new rows
       await loadMacros(conn);
       const versions = await queryRows<{ version: number }>(conn, 'select version from meta.schema_version order by version');
-      expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       const rows = await queryRows<{ record_key: string; content_hash: string; ok: boolean }>(conn,
         `select record_key, content_hash, key_hash = key_hash(record_key) as ok from core.diagnoser`);
       expect(rows).toEqual([
@@ -47,7 +47,7 @@ describe('schema migrations', () => {
     const db = await openDatabase(':memory:');
     const conn = await db.connect();
     const versions = await queryRows<{ version: number }>(conn, 'select version from meta.schema_version order by version');
-    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     const [cols] = await queryRows<{ n: bigint }>(conn,
       `select count(*) as n from duckdb_columns() where schema_name = 'core' and column_name = 'key_hash'`);
     expect(Number(cols!.n)).toBe(5);
@@ -56,6 +56,8 @@ describe('schema migrations', () => {
     expect(Number(at!.n)).toBe(5);
     expect(await queryRows(conn, `select data_type from duckdb_columns() where schema_name = 'meta' and table_name = 'files' and column_name = 'content_hash'`))
       .toEqual([{ data_type: 'VARCHAR' }]);
+    expect(await queryRows(conn, `select data_type from duckdb_columns() where schema_name = 'core' and table_name = 'quarantine' and column_name = 'column_names'`))
+      .toEqual([{ data_type: 'VARCHAR[]' }]);
     db.close();
   });
 

@@ -19,15 +19,20 @@ export interface AcceptOptions {
  * night does not scan the record keys of the whole history (core has no primary key:
  * this delete-then-insert is what keeps record_key unique, see db/schema/004).
  */
+const QUARANTINE_COLUMNS = 'run_id, batch_id, kind, record_key, file_hash, source_file, source_line, check_ids, reasons, record, column_names';
+
 export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Promise<void> {
   const run = sqlString(opts.runId);
   const batch = sqlString(opts.batchId);
   const perGrouping = await findingsPerGrouping(conn);
   // The run's error findings, read out of the history's findings once (not once per kind).
   // one entry per check and reason: a check that fails in two columns of a row (a CPR number in
-  // a code and in its raw text) gives the same reason twice
+  // a code and in its raw text) gives the same reason twice, said once with both columns
   await conn.run(`create or replace temp table accept__findings as
-    select distinct kind, source_file, source_line, check_id, reason from quality.row_findings where run_id = ${run} and severity = 'error'`);
+    select kind, source_file, source_line, check_id, reason,
+      nullif(array_to_string(list_sort(list_distinct(list(column_name))), ', '), '') as column_names
+    from quality.row_findings where run_id = ${run} and severity = 'error'
+    group by kind, source_file, source_line, check_id, reason`);
   const errorFindings = new Map(
     (await queryRows<{ kind: string; n: bigint }>(conn, 'select kind, count(*) as n from temp.main.accept__findings group by kind'))
       .map((r) => [r.kind, Number(r.n)]),
@@ -42,15 +47,17 @@ export async function acceptRun(conn: DuckDBConnection, opts: AcceptOptions): Pr
     if (held) {
       const ids = `[${held.checkIds.map(sqlString).join(', ')}]::varchar[]`;
       const why = `[${held.reasons.map(sqlString).join(', ')}]::varchar[]`;
-      await conn.run(`insert into core.quarantine
+      // an aggregate check is about the kind's rows, no field of this one
+      const where = `[${held.checkIds.map(() => 'null').join(', ')}]::varchar[]`;
+      await conn.run(`insert into core.quarantine (${QUARANTINE_COLUMNS})
         select ${run}, ${batch}, '${kind}', w.record_key, w.file_hash, w.source_file, w.source_line,
           list_concat(${ids}, coalesce(e.check_ids, [])), list_concat(${why}, coalesce(e.reasons, [])),
-          to_json(w)
+          to_json(w), list_concat(${where}, coalesce(e.column_names, []))
         from ${row} as w left join ${errors} as e using (source_file, source_line)`);
       continue;
     }
-    await conn.run(`insert into core.quarantine
-      select ${run}, ${batch}, '${kind}', w.record_key, w.file_hash, w.source_file, w.source_line, e.check_ids, e.reasons, to_json(w)
+    await conn.run(`insert into core.quarantine (${QUARANTINE_COLUMNS})
+      select ${run}, ${batch}, '${kind}', w.record_key, w.file_hash, w.source_file, w.source_line, e.check_ids, e.reasons, to_json(w), e.column_names
       from ${row} as w join ${errors} as e using (source_file, source_line)`);
     const accepted = `(select w.* from work.${kind} as w anti join ${errors} as e using (source_file, source_line))`;
     // The candidates whose key this run accepts (a key_hash match with another key stays). A
@@ -95,7 +102,9 @@ async function findingsPerGrouping(conn: DuckDBConnection): Promise<number> {
  * line, each part's groups written (and spillable) before the next is built.
  */
 async function groupErrorFindings(conn: DuckDBConnection, kind: Kind, parts: number): Promise<void> {
-  const grouped = (part: string) => `select source_file, source_line, list(check_id order by check_id) as check_ids, list(reason order by check_id) as reasons
+  // the three lists in one order, so that element i of each is the same finding
+  const grouped = (part: string) => `select source_file, source_line, list(check_id order by check_id, reason) as check_ids,
+        list(reason order by check_id, reason) as reasons, list(column_names order by check_id, reason) as column_names
       from temp.main.accept__findings where kind = '${kind}'${part}
       group by source_file, source_line`;
   if (parts <= 1) {

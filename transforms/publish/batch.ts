@@ -120,7 +120,7 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
   // record id, file name, header or reason may quote an identifier as delivered: masked.
   await write('quarantine.parquet', 'quarantine',
     `select kind, cpr_mask(record_key) as record_key, cpr_mask(source_file) as source_file, source_line, check_ids,
-       list_transform(reasons, r -> cpr_mask(r)) as reasons
+       list_transform(reasons, r -> cpr_mask(r)) as reasons, list_transform(column_names, c -> cpr_mask(c)) as column_names
      from core.quarantine
      where batch_id = ${batch} order by kind, source_file, source_line`);
   // A file that could not be read at all is a reject of its own, without a line: `whole_file`
