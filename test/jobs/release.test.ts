@@ -109,6 +109,24 @@ describe('a kind held back, then released', () => {
       sources: [{ file: 'novax/2025-01_diagnoser_1.csv', rows: 7 }],
     });
 
+    expect(manifest.release.held_batch_id).toBe(night.summary.batchId);
+    // A reader of the Parquet files alone (ot14 LOW 7): every quarantine.parquet, less the rows the
+    // release batches' released.parquet name, is what is quarantined now (3, not 10 + 3).
+    await withDatabase(':memory:', async (_db, conn) => {
+      const [fromParquet] = await queryRows<{ n: number; released: number }>(conn, `
+        with quarantined as (
+            select regexp_extract(filename, '(b[^/]+)/quarantine\\.parquet$', 1) as batch_id, kind, source_file, source_line
+            from read_parquet('${ws.outbox}/b*/quarantine.parquet', filename = true)
+        ),
+        released as (select * from read_parquet('${ws.outbox}/b*/released.parquet'))
+        select (select count(*) from quarantined anti join released as r
+                  on r.held_batch_id = quarantined.batch_id and r.kind = quarantined.kind
+                  and r.source_file = quarantined.source_file and r.source_line = quarantined.source_line)::int as n,
+            (select count(*) from released)::int as released`);
+      expect(fromParquet).toEqual({ n: 3, released: 7 });
+    });
+    expect(manifest.outputs.find((o: { file: string }) => o.file === 'released.parquet').rows).toBe(7);
+
     await withDatabase(':memory:', async (_db, conn) => {
       const published = await queryRows<{ record_id: string; code: string; contact_date: string }>(conn,
         `select record_id, code, strftime(contact_date, '%Y-%m-%d') as contact_date from read_parquet('${join(folder, 'diagnoser.parquet')}') order by source_line`);

@@ -36,7 +36,8 @@ export interface Manifest {
    * rows it publishes, from which files, and why.
    */
   readonly release?: {
-    readonly run_id: string; readonly kind: string; readonly released_by: string; readonly reason: string;
+    /** The run that held the rows back, and the batch whose quarantine.parquet lists them (released.parquet names them). */
+    readonly run_id: string; readonly held_batch_id: string | null; readonly kind: string; readonly released_by: string; readonly reason: string;
     readonly held_checks: string[]; readonly rows: number;
     readonly sources: ReadonlyArray<{ file: string; sha256: string; rows: number }>;
   };
@@ -123,6 +124,16 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
        list_transform(reasons, r -> cpr_mask(r)) as reasons, list_transform(column_names, c -> cpr_mask(c)) as column_names
      from core.quarantine
      where batch_id = ${batch} order by kind, source_file, source_line`);
+  // A release batch names the rows it publishes as its held batch's quarantine.parquet does, so
+  // that a reader of the Parquet files alone can leave them out of what is still quarantined
+  // (a published batch is never rewritten).
+  const release = await releaseOf(conn, opts.batchId);
+  if (release) {
+    await write('released.parquet', 'released',
+      `select ${sqlString(release.held_batch_id ?? '')} as held_batch_id, '${release.kind}' as kind, cpr_mask(record_key) as record_key,
+         cpr_mask(source_file) as source_file, source_line
+       from core.${release.kind} where ${await batchRows(conn, release.kind, opts.batchId)} order by source_file, source_line`);
+  }
   // A file that could not be read at all is a reject of its own, without a line: `whole_file`
   // tells it from a rejected row, so that the rows of rejects.parquet that are rows add up to
   // the totals' rejected.
@@ -139,7 +150,6 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
     from meta.files where batch_id = ${batch} order by file_name`);
   // the register is reference data: its rows are in `sources`, not in the totals, as in the run summary (totalsOf)
   const sum = (k: string) => sources.reduce((s, r) => s + (r.kind === 'register' ? 0 : Number(r[k] ?? 0)), 0);
-  const release = await releaseOf(conn, opts.batchId);
   const manifest: Manifest = {
     batch_id: opts.batchId,
     run_id: b?.run_id ?? '',
@@ -168,14 +178,15 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
 /** What a release batch publishes (meta.releases), per source file; null for a batch of a nightly run. */
 async function releaseOf(conn: DuckDBConnection, batchId: string): Promise<Manifest['release'] | null> {
   const batch = sqlString(batchId);
-  const [r] = await queryRows<{ run_id: string; kind: string; released_by: string; reason: string; held_checks: string[]; rows: bigint }>(conn,
-    `select run_id, kind, released_by, reason, held_checks, rows_released as rows from meta.releases where batch_id = ${batch}`);
+  const [r] = await queryRows<{ run_id: string; held_batch_id: string | null; kind: string; released_by: string; reason: string; held_checks: string[]; rows: bigint }>(conn,
+    `select r.run_id, b.batch_id as held_batch_id, r.kind, r.released_by, r.reason, r.held_checks, r.rows_released as rows
+     from meta.releases as r left join meta.batches as b on b.run_id = r.run_id where r.batch_id = ${batch}`);
   if (!r) return null;
   const sources = await queryRows<{ file: string; sha256: string; rows: bigint }>(conn,
     `select cpr_mask(source_file) as file, file_hash as sha256, count(*) as rows from core.${r.kind}
      where batch_id = ${batch} group by all order by file`);
   return {
-    run_id: r.run_id, kind: r.kind, released_by: r.released_by, reason: r.reason, held_checks: r.held_checks, rows: Number(r.rows),
+    run_id: r.run_id, held_batch_id: r.held_batch_id, kind: r.kind, released_by: r.released_by, reason: r.reason, held_checks: r.held_checks, rows: Number(r.rows),
     sources: sources.map((s) => ({ ...s, rows: Number(s.rows) })),
   };
 }
