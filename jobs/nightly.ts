@@ -33,7 +33,7 @@ import { acquireRunLock } from './run-lock.ts';
 import { collectRunResults, readRunResults, writeRunResults, type RunResults, type RunResultsInput } from './run-results.ts';
 import { Stopped, stopOnSignals, type StopRequests } from './stop-signals.ts';
 import { reportSettings } from './report-settings.ts';
-import { combineRuns, formatSummary, totalsOf, type RunSummary } from './summary.ts';
+import { combineRuns, formatRunDone, formatSummary, totalsOf, type RunSummary } from './summary.ts';
 
 export interface NightlyOptions {
   readonly config?: string;
@@ -51,6 +51,8 @@ export interface NightlyOptions {
   readonly logger?: Logger;
   /** Called with each run's run_results.json once written (`nightly --json` prints them), a failed run's too. */
   readonly onRunResults?: (results: RunResults) => void;
+  /** In a backfill (several runs), called as each run has published its batch (`nightly` prints a line). */
+  readonly onRunDone?: (summary: RunSummary, run: number, of: number) => void;
   /**
    * SIGTERM and SIGINT stop the run (jobs/stop-signals.ts): `fangst nightly` sets it; `fangst
    * schedule` keeps its own handlers, which let the night running finish.
@@ -163,7 +165,10 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
       });
       if (summary.heldBack.length > 0) exitCode = EXIT.heldBack;
       runs.push(summary);
-      if (chunks.length > 1) log.info({ run: i + 1, of: chunks.length, run_id: runId, rows: summary.totals.read }, `run ${i + 1} of ${chunks.length} done`);
+      if (chunks.length > 1) {
+        log.info({ run: i + 1, of: chunks.length, run_id: runId, rows: summary.totals.read }, `run ${i + 1} of ${chunks.length} done`);
+        opts.onRunDone?.(summary, i + 1, chunks.length);
+      }
     }
     return { exitCode, summary: runs.length === 1 ? runs[0]! : combineRuns(runs), runs };
   } catch (err) {
@@ -419,9 +424,14 @@ export function register(program: Command, exit: (code: number) => void): void {
       if (o.format !== undefined && o.format !== 'arrow' && o.format !== 'parquet') throw new UsageError('--format', o.format, 'parquet or arrow');
       const { json, verbose, color, ...rest } = o;
       const onRunResults = json ? (r: RunResults) => process.stdout.write(`${JSON.stringify(r)}\n`) : undefined;
+      // A backfill says each night as it is published: a process killed later has said what it finished.
+      const onRunDone = json ? undefined : (r: RunSummary, run: number, of: number) => {
+        statusLine.clear();
+        process.stdout.write(formatRunDone(r, run, of));
+      };
       const logger = createLogger('fangst', undefined, { verbose, color, quiet: true });
       // The status line goes before the summary or the error line is printed.
-      const { exitCode, summary } = await runNightly({ ...rest, format: o.format as 'arrow' | undefined, onRunResults, logger, stopOnSignals: true })
+      const { exitCode, summary } = await runNightly({ ...rest, format: o.format as 'arrow' | undefined, onRunResults, onRunDone, logger, stopOnSignals: true })
         .finally(() => statusLine.clear());
       if (!json) process.stdout.write(formatSummary(summary));
       exit(exitCode);

@@ -64,8 +64,22 @@ export function combineRuns(runs: readonly RunSummary[]): RunSummary {
     recovered: runs.flatMap((r) => r.recovered ?? []),
     totals: { read: sum((t) => t.read), published: sum((t) => t.published), quarantined: sum((t) => t.quarantined), rejected: sum((t) => t.rejected) },
     byKind: [...byKind.values()].sort((a, b) => (a.kind < b.kind ? -1 : 1)),
-    runs: runs.map((r) => ({ runId: r.runId, batchId: r.batchId, report: r.report, files: r.files.length, read: r.totals.read, heldBack: r.heldBack.map((h) => h.kind) })),
+    runs: runs.map(runOf),
   };
+}
+
+/** One run of a backfill, as it is done: the line its summary gives it at the end, numbered. */
+export function formatRunDone(r: RunSummary, run: number, of: number): string {
+  return maskIdentifiers(`fangst nightly: run ${run} of ${of} done:${runLine(runOf(r)).slice(1)}\n`);
+}
+
+function runOf(r: RunSummary): NonNullable<RunSummary['runs']>[number] {
+  return { runId: r.runId, batchId: r.batchId, report: r.report, files: r.files.length, read: r.totals.read, heldBack: r.heldBack.map((h) => h.kind) };
+}
+
+function runLine(r: NonNullable<RunSummary['runs']>[number]): string {
+  const outcome = r.batchId ? `batch ${r.batchId} published` : 'nothing published';
+  return `  ${r.runId}: ${n(r.files)} files, ${n(r.read)} rows read, ${outcome}${r.heldBack.length ? `, held back: ${r.heldBack.join(', ')}` : ''}`;
 }
 
 /** The end-of-run summary: what a person reads in five seconds. */
@@ -80,10 +94,7 @@ export function formatSummary(s: RunSummary): string {
   const held = s.heldBack.map((h) => h.kind);
   if (s.runs) {
     lines.push(`fangst nightly: ${held.length ? `HELD BACK ${[...new Set(held)].join(', ')}; ` : ''}the inbox loaded as ${s.runs.length} consecutive runs (run_input_budget)`);
-    for (const r of s.runs) {
-      const outcome = r.batchId ? `batch ${r.batchId} published` : 'nothing published';
-      lines.push(`  ${r.runId}: ${n(r.files)} files, ${n(r.read)} rows read, ${outcome}${r.heldBack.length ? `, held back: ${r.heldBack.join(', ')}` : ''}`);
-    }
+    for (const r of s.runs) lines.push(runLine(r));
   } else {
     // a run with nothing of its own that published an interrupted run's batch did publish (the next line says which)
     const published = s.batchId ? `batch ${s.batchId} published` : s.recovered?.length ? 'no new rows of its own' : 'nothing new to publish';

@@ -8,6 +8,7 @@ import { deliveryStamp, planRuns } from '../../transforms/ingest/plan-runs.ts';
 import { runNightly } from '../../jobs/nightly.ts';
 import { formatSummary } from '../../jobs/summary.ts';
 import { REGISTER, workspace } from '../helpers/inbox.ts';
+import { fangst, nightlyArgs } from '../helpers/snapshot.ts';
 
 const silent = pino({ level: 'silent' });
 const HEADER = 'DiagnoseId;SORkode;Ydernr;PatientPseudo;Diagnosekode;Diagnoseart;Kontaktdato';
@@ -106,6 +107,22 @@ describe('a large inbox loaded as consecutive runs', () => {
     expect(again.runs).toHaveLength(1);
     expect(again.summary.batchId).toBeNull();
     expect(again.summary.skipped.filter((s) => s.outcome === 'already_loaded')).toHaveLength(4);
+  });
+
+  it('fangst nightly prints each run of a backfill as it is published: a process stopped after one has said it (ot14 LOW 4)', async () => {
+    const ws = await threeMonths();
+    // SIGTERM after the first run's commit: it publishes its batch, the other two are left to the next night
+    const stopped = await fangst([...nightlyArgs(ws), '--run-budget', '100B'], { FANGST_SIGNAL_AT: 'after-commit' });
+    expect(stopped.code).toBe(143);
+    expect(stopped.stdout).toMatch(/^fangst nightly: run 1 of 3 done: r\S+: 2 files, 2 rows read, batch b\S+ published\n$/);
+    const rest = await fangst([...nightlyArgs(ws), '--run-budget', '100B']);
+    expect(rest.code).toBe(0);
+    const lines = rest.stdout.split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      expect.stringMatching(/^fangst nightly: run 1 of 2 done: r\S+: 1 files, 2 rows read, batch b\S+ published$/),
+      expect.stringMatching(/^fangst nightly: run 2 of 2 done: r\S+: 1 files, 3 rows read, batch b\S+ published$/),
+      'fangst nightly: the inbox loaded as 2 consecutive runs (run_input_budget)',
+    ]);
   });
 
   it('ends with the same records published as one run over the same inbox', async () => {
