@@ -7,7 +7,7 @@ import { NotFound, UsageError } from '../config/errors.ts';
 import { databaseOptions, loadConfig, type PipelineConfig } from '../config/load.ts';
 import { queryRows, sqlString, type Database } from '../transforms/db/connection.ts';
 import { metaDb } from '../transforms/db/kysely.ts';
-import { markCrashedRuns, newId, recordRunFailure, recordRunStart, recordRunSuccess } from '../transforms/db/runs.ts';
+import { markCrashedRuns, newId, recordLostRun, recordRunFailure, recordRunStart, recordRunSuccess } from '../transforms/db/runs.ts';
 import { findNewFiles, type Candidate } from '../transforms/ingest/find-new.ts';
 import { planRuns } from '../transforms/ingest/plan-runs.ts';
 import { stageRun } from '../transforms/ingest/stage-run.ts';
@@ -86,7 +86,7 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   const jobStarted = new Date();
   const firstRunId = newId('r', now);
   // One run at a time (jobs/run-lock.ts): a second one gets RunLocked, a killed run's lock is taken over.
-  const lock = await acquireRunLock(config.database, 'nightly');
+  const lock = await acquireRunLock(config.database, 'nightly', firstRunId);
   const stop = opts.stopOnSignals
     ? stopOnSignals((signal) => log.warn({ signal }, 'stopping: a run not yet committed is rolled back at its next step, a committed one publishes its batch first'))
     : undefined;
@@ -135,6 +135,11 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     await settleFromRunResults(conn, config, log);
     // We hold the lock, so a run still marked 'running' was killed; its uncommitted work is already rolled back.
     await markCrashedRuns(conn);
+    // One killed before it opened the database is known only from the lock this run took over.
+    const lost = lock.tookOver;
+    if (lost?.run_id && (await recordLostRun(conn, { runId: lost.run_id, job: lost.job, startedAt: lost.started_at }))) {
+      log.warn({ run_id: lost.run_id }, 'recorded as crashed a run killed before it opened the database');
+    }
     // In the run history from here on: a run that fails on its outbox or is killed while it
     // publishes a batch an interrupted run left is a run the operator looks for.
     await recordRunStart(conn, firstRunId, 'nightly', now);

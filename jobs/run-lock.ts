@@ -14,6 +14,11 @@ export interface LockHolder {
   readonly job: string;
   /** The holder's process start time (Linux /proc, clock ticks since boot): tells a reused pid apart. */
   readonly pid_start: string | null;
+  /**
+   * The run the holder began (nightly): a run killed before it opened the database is in no run
+   * history, and the run that takes over its lock enters it from this.
+   */
+  readonly run_id?: string | null;
 }
 
 /** Another run holds the lock: the caller exits with EXIT.locked. */
@@ -103,16 +108,16 @@ export function lockFileFor(database: string): string {
  * that the file is still the one judged stale, so two runs that find the same
  * stale lock cannot both win.
  */
-export async function acquireRunLock(database: string, job: string): Promise<RunLock> {
+export async function acquireRunLock(database: string, job: string, runId: string | null = null): Promise<RunLock> {
   const file = lockFileFor(database);
   if (database === ':memory:') {
     // Nothing to share: every in-memory database is private to its run.
-    const holder = { pid: process.pid, hostname: hostname(), started_at: new Date().toISOString(), job, pid_start: null };
+    const holder = { pid: process.pid, hostname: hostname(), started_at: new Date().toISOString(), job, pid_start: null, run_id: runId };
     return { file, holder, tookOver: null, release: async () => {} };
   }
   await makeFolder(dirname(file), "the database's folder");
   const me: LockHolder = {
-    pid: process.pid, hostname: hostname(), started_at: new Date().toISOString(), job, pid_start: processStart(process.pid),
+    pid: process.pid, hostname: hostname(), started_at: new Date().toISOString(), job, pid_start: processStart(process.pid), run_id: runId,
   };
   const mine = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
   await writeFile(mine, JSON.stringify(me) + '\n', { flag: 'wx' });
@@ -212,7 +217,10 @@ async function readLock(file: string): Promise<ReadLock | null> {
     try {
       const h = JSON.parse(text) as Partial<LockHolder>;
       if (typeof h.pid !== 'number' || typeof h.hostname !== 'string') return { ino: info.ino, text, holder: null, problem: 'no pid or hostname' };
-      return { ino: info.ino, text, holder: { pid: h.pid, hostname: h.hostname, started_at: String(h.started_at), job: String(h.job), pid_start: h.pid_start ?? null } };
+      return { ino: info.ino, text, holder: {
+        pid: h.pid, hostname: h.hostname, started_at: String(h.started_at), job: String(h.job), pid_start: h.pid_start ?? null,
+        run_id: typeof h.run_id === 'string' ? h.run_id : null,
+      } };
     } catch {
       return { ino: info.ino, text, holder: null, problem: `not JSON: ${JSON.stringify(text.slice(0, 40))}` };
     }

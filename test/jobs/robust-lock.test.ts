@@ -79,6 +79,20 @@ describe('the run lock', () => {
     await lock.release();
   });
 
+  it('a run killed before it opened the database is entered as crashed by the run that takes over its lock (ot14 M2)', async () => {
+    const ws = await workspace();
+    await ws.put('register/klinikregister.csv', REGISTER);
+    const killed = await fangst(nightlyArgs(ws), { FANGST_CRASH_AT: 'after-lock' });
+    expect(killed.signal).toBe('SIGKILL');
+    const left = JSON.parse(await readFile(lockFileFor(ws.db), 'utf8')) as LockHolder;
+    expect(left.run_id).toMatch(/^r\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+    expect((await fangst(nightlyArgs(ws))).code).toBe(EXIT.ok);
+    const runs = JSON.parse((await fangst(['runs', '--json', '--db', ws.db])).stdout) as Array<{ run_id: string; status: string; started_at: string; message: string | null }>;
+    expect(runs).toHaveLength(2);
+    expect(runs[1]).toMatchObject({ run_id: left.run_id, status: 'crashed', started_at: left.started_at.replace(/\.\d+Z$/, 'Z'), message: expect.stringContaining('before the run opened the database') });
+    expect(runs[0]!.status).toBe('succeeded');
+  });
+
   it.runIf(existsSync('/proc/self/stat'))('a live pid that belongs to another process now (pid reused) is stale too', async () => {
     const db = await scratchDb();
     await writeLock(db, { pid: process.pid, pid_start: '1' });

@@ -65,3 +65,18 @@ export async function markCrashedRuns(conn: DuckDBConnection): Promise<void> {
     where status = 'running' and batch_id is not null`);
   await conn.run(`update meta.runs set status = 'crashed', message = 'the process ended before the run finished' where status = 'running'`);
 }
+
+/**
+ * A run killed before it opened the database (it held the run lock, which the caller took over):
+ * entered as crashed, unless it got far enough to note itself.
+ */
+export async function recordLostRun(conn: DuckDBConnection, run: { runId: string; job: string; startedAt: string }): Promise<boolean> {
+  const [known] = await metaDb(conn).selectFrom('meta.runs').select('run_id').where('run_id', '=', run.runId).execute();
+  if (known) return false;
+  await metaDb(conn).insertInto('meta.runs').values({
+    run_id: run.runId, job: run.job, started_at: run.startedAt, finished_at: null, status: 'crashed', batch_id: null,
+    exit_code: null, rows_read: null, rows_published: null, rows_quarantined: null, rows_rejected: null,
+    message: 'the process ended before the run opened the database; the next run took over its run lock',
+  }).execute();
+  return true;
+}
