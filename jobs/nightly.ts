@@ -7,7 +7,7 @@ import { NotFound, UsageError } from '../config/errors.ts';
 import { databaseOptions, loadConfig, type PipelineConfig } from '../config/load.ts';
 import { queryRows, sqlString, type Database } from '../transforms/db/connection.ts';
 import { metaDb } from '../transforms/db/kysely.ts';
-import { markCrashedRuns, newId, recordLostRun, recordRunFailure, recordRunStart, recordRunSuccess } from '../transforms/db/runs.ts';
+import { newId, recordRunFailure, recordRunStart, recordRunSuccess } from '../transforms/db/runs.ts';
 import { findNewFiles, type Candidate } from '../transforms/ingest/find-new.ts';
 import { planRuns } from '../transforms/ingest/plan-runs.ts';
 import { stageRun } from '../transforms/ingest/stage-run.ts';
@@ -30,9 +30,10 @@ import { createLogger } from './log.ts';
 import { fileProgress, statusLine } from './progress.ts';
 import { openForWriting } from './open-database.ts';
 import { acquireRunLock } from './run-lock.ts';
-import { collectRunResults, readRunResults, writeRunResults, type RunResults, type RunResultsInput } from './run-results.ts';
+import { collectRunResults, writeRunResults, type RunResults, type RunResultsInput } from './run-results.ts';
 import { Stopped, stopOnSignals, type StopRequests } from './stop-signals.ts';
 import { reportSettings } from './report-settings.ts';
+import { settleUnfinishedRuns } from './unfinished-runs.ts';
 import { combineRuns, formatRunDone, formatSummary, totalsOf, type RunSummary } from './summary.ts';
 
 export interface NightlyOptions {
@@ -131,15 +132,8 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
   try {
     conn = await db.connect();
     await loadMacros(conn);
-    // A run still marked 'running' whose database failed under it (a full disk) said how it ended in its run_results.json.
-    await settleFromRunResults(conn, config, log);
-    // We hold the lock, so a run still marked 'running' was killed; its uncommitted work is already rolled back.
-    await markCrashedRuns(conn);
-    // One killed before it opened the database is known only from the lock this run took over.
-    const lost = lock.tookOver;
-    if (lost?.run_id && (await recordLostRun(conn, { runId: lost.run_id, job: lost.job, startedAt: lost.started_at }))) {
-      log.warn({ run_id: lost.run_id }, 'recorded as crashed a run killed before it opened the database');
-    }
+    // We hold the lock: a run before this one that never noted its end failed or was killed.
+    await settleUnfinishedRuns(conn, config, lock.tookOver, log);
     // In the run history from here on: a run that fails on its outbox or is killed while it
     // publishes a batch an interrupted run left is a run the operator looks for.
     await recordRunStart(conn, firstRunId, 'nightly', now);
@@ -191,21 +185,6 @@ export async function runNightly(opts: NightlyOptions = {}): Promise<NightlyResu
     stop?.dispose();
     db.close();
     await lock.release();
-  }
-}
-
-/**
- * A run the database still notes as running, whose run_results.json says it failed: the database
- * could not record its end (a full disk invalidated it), so that file says how it ended. A run
- * with no such file was killed, and markCrashedRuns notes it so.
- */
-async function settleFromRunResults(conn: DuckDBConnection, config: PipelineConfig, log: Logger): Promise<void> {
-  const running = await queryRows<{ run_id: string }>(conn, `select run_id from meta.runs where status = 'running' and job = 'nightly'`);
-  for (const { run_id } of running) {
-    const r = await readRunResults(config, run_id);
-    if (r?.status !== 'failed') continue;
-    await recordRunFailure(conn, run_id, r.exit_code, r.error?.message ?? 'failed', new Date(r.finished_at));
-    log.warn({ run_id }, 'recorded a failed run from its run_results.json: the database could not record it then');
   }
 }
 

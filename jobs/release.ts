@@ -11,7 +11,8 @@ import { isKind, KINDS } from '../config/kinds.ts';
 import { databaseOptions, loadConfig } from '../config/load.ts';
 import { queryRows, sqlString } from '../transforms/db/connection.ts';
 import { metaDb } from '../transforms/db/kysely.ts';
-import { markCrashedRuns, newId, recordLostRun, recordRunFailure, recordRunStart, recordRunSuccess } from '../transforms/db/runs.ts';
+import { newId, recordRunFailure, recordRunStart, recordRunSuccess } from '../transforms/db/runs.ts';
+import { settleUnfinishedRuns } from './unfinished-runs.ts';
 import { loadMacros } from '../transforms/macros.ts';
 import { probeOutbox, publishBatch } from '../transforms/publish/batch.ts';
 import { releaseHeldRows, type Released } from '../transforms/publish/release.ts';
@@ -70,9 +71,7 @@ export async function runRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
   try {
     const conn = await db.connect();
     await loadMacros(conn);
-    await markCrashedRuns(conn);
-    // a nightly killed before it opened the database is known only from the lock this release took over
-    if (lock.tookOver?.run_id) await recordLostRun(conn, { runId: lock.tookOver.run_id, job: lock.tookOver.job, startedAt: lock.tookOver.started_at });
+    await settleUnfinishedRuns(conn, config, lock.tookOver, log);
 
     const [held] = await queryRows<{ held: string[] }>(conn, `select held_back_kinds as held from quality.runs where run_id = ${sqlString(opts.run)}`);
     if (!held) throw new NotFound('run', opts.run, '`fangst runs` lists the recent runs and what they held back');

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../jobs/exit-codes.ts';
 import { acquireRunLock } from '../../jobs/run-lock.ts';
 import { withDatabase } from '../../transforms/db/connection.ts';
-import { REGISTER, workspace } from '../helpers/inbox.ts';
+import { REGISTER, workspace, type Workspace } from '../helpers/inbox.ts';
 import { fangst, nightlyArgs } from '../helpers/snapshot.ts';
 
 // Logs off: what is left on stderr is the command's own message.
@@ -169,7 +169,12 @@ describe('exit codes and messages, one per kind of failure', () => {
     expect(line).toContain(results.error.message);
   });
 
-  it("a run left running by a database that failed under it is entered as its run_results.json says, not as crashed (ot14 M2)", async () => {
+  it.each([
+    ['nightly', (ws: Workspace) => nightlyArgs(ws), EXIT.ok],
+    // a release refused after it took the lock settles the runs before it all the same
+    ['release', (ws: Workspace) => ['release', '--run', 'r20250101T000000Z-abcdef', '--kind', 'diagnoser', '--reason', 'x', '--db', ws.db, '--outbox', ws.outbox,
+      '--config', join(ws.root, 'config', 'pipeline.yaml')], EXIT.config],
+  ] as const)("a run left running by a database that failed under it is entered as its run_results.json says, not as crashed, by the next %s (ot14 M2)", async (_job, next, code) => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);
     expect((await fangst(nightlyArgs(ws), quiet)).code).toBe(EXIT.ok);
@@ -178,11 +183,15 @@ describe('exit codes and messages, one per kind of failure', () => {
     const lost = 'r20260101T000000Z-abcdef';
     await withDatabase(ws.db, (_db, conn) => conn.run(`insert into meta.runs (run_id, job, started_at, status) values ('${lost}', 'nightly', '2026-01-01T00:00:00Z', 'running')`).then(() => undefined));
     const results = JSON.parse(await readFile(join(ws.reports, first!.run_id, 'run_results.json'), 'utf8')) as Record<string, unknown>;
+    // release has no --reports: its configuration names the reports folder
+    await cp('config', join(ws.root, 'config'), { recursive: true });
+    const pipeline = join(ws.root, 'config', 'pipeline.yaml');
+    await writeFile(pipeline, (await readFile(pipeline, 'utf8')).replace(/^reports: .*$/m, `reports: ${ws.reports}`));
     await mkdir(join(ws.reports, lost));
     await writeFile(join(ws.reports, lost, 'run_results.json'), JSON.stringify({
       ...results, run_id: lost, status: 'failed', exit_code: 1, finished_at: '2026-01-01T00:00:05.000Z', error: { message: 'disk full: no space left' },
     }));
-    expect((await fangst(nightlyArgs(ws), quiet)).code).toBe(EXIT.ok);
+    expect((await fangst(next(ws), quiet)).code).toBe(code);
     const runs = JSON.parse((await fangst(['runs', '--json', '--db', ws.db], quiet)).stdout) as Array<{ run_id: string; status: string; exit_code: number | null; elapsed_ms: number | null; message: string | null }>;
     expect(runs.find((run) => run.run_id === lost)).toMatchObject({ status: 'failed', exit_code: 1, elapsed_ms: 5000, message: 'disk full: no space left' });
   });
