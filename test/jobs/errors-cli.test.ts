@@ -167,6 +167,10 @@ describe('exit codes and messages, one per kind of failure', () => {
     const results = JSON.parse(await readFile(join(ws.reports, 'latest', 'run_results.json'), 'utf8')) as { status: string; exit_code: number; error: { message: string } };
     expect([results.status, results.exit_code]).toEqual(['failed', EXIT.failed]);
     expect(line).toContain(results.error.message);
+    // the file the run created holds nothing: fangst runs says so, and where the failed run is, not "schema version 1, ... not applied yet"
+    const runs = await fangst(['runs', '--db', ws.db], quiet);
+    expect([runs.code, runs.stderr]).toEqual([EXIT.config,
+      `fangst runs: no such fangst database: ${ws.db} (the file holds no tables yet: no fangst nightly has set it up; one that failed says why in its run_results.json)\n`]);
   });
 
   it.each([

@@ -1,5 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
+import { NotFound } from '../../config/errors.ts';
 import { makeFolder } from '../../config/folders.ts';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,6 +128,12 @@ export function lockConflict(err: unknown): { pid: number | null } | null {
 /** A file opened read-only cannot be migrated: one an older fangst wrote says so instead of failing in a query. */
 async function requireCurrentSchema(conn: DuckDBConnection, path: string): Promise<void> {
   const applied = await appliedVersions(conn);
+  // A file with no version at all: the first nightly created it and failed before its first
+  // migration (a memory_limit too small): there is nothing to upgrade, and no run in it to show.
+  const [tables] = await queryRows<{ n: bigint }>(conn, 'select count(*) as n from duckdb_tables() where database_name = current_database()');
+  if (applied.size === 0 && Number(tables!.n) === 0) {
+    throw new NotFound('fangst database', path, 'the file holds no tables yet: no fangst nightly has set it up; one that failed says why in its run_results.json');
+  }
   const missing = [...(await schemaVersions()).keys()].filter((v) => !applied.has(v));
   if (missing.length > 0) {
     throw new Error(`${path}: schema version ${missing.join(', ')} not applied yet; run fangst nightly once to upgrade the database`);
