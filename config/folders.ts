@@ -47,7 +47,7 @@ export async function makeFolders(path: string): Promise<void> {
 }
 
 /** The first part of `path` that exists and is no folder, or null. */
-function fileInTheWay(path: string): string | null {
+export function fileInTheWay(path: string): string | null {
   for (let p = path; ; p = dirname(p)) {
     try {
       if (!statSync(p).isDirectory()) return p;

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { parseYaml } from './parse-yaml.ts';
 import { ConfigError, UsageError } from './errors.ts';
 import { knownKeysText, unknownKeys } from './keys.ts';
+import { fileInTheWay } from './folders.ts';
 import { kindSpec, KINDS, type Kind } from './kinds.ts';
 
 // Re-exported for the loaders' callers: the kinds themselves are declared in config/kinds.ts.
@@ -369,7 +370,7 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
     fileMode: readFileMode(r, doc),
     inbox: resolve(overrides.inbox ?? r.str(doc, 'inbox', '')),
     outbox: resolve(overrides.outbox ?? r.str(doc, 'outbox', '')),
-    database: overrides.database ?? r.str(doc, 'database', ''),
+    database: overrides.database ?? databaseSetting(file, r.str(doc, 'database', '')),
     reports: resolve(overrides.reports ?? r.str(doc, 'reports', '', 'var/reports')),
     timeZone,
     memoryLimit,
@@ -386,6 +387,17 @@ export async function loadConfig(file = 'config/pipeline.yaml', overrides: Confi
     checksDir: join(dirname(file), 'checks'),
     raw: doc,
   });
+}
+
+/**
+ * pipeline.yaml's `database`: a path whose folders can be folders. A file in their way is the
+ * configuration's mistake (exit 2, naming the file and the key), as --db's is the command line's
+ * (64, when the folder is made); nothing is created here, since readers load the configuration too.
+ */
+function databaseSetting(file: string, path: string): string {
+  const inTheWay = fileInTheWay(dirname(resolve(path)));
+  if (inTheWay !== null) throw new ConfigError(file, 'database', path, `a database file in a folder that exists or can be created (${inTheWay} is a file, not a folder)`);
+  return path;
 }
 
 /** "256MB" -> bytes (B, then KB/MB/GB/TB as powers of 1000, KiB/MiB/GiB/TiB of 1024); null when not a size above 0. */

@@ -66,6 +66,21 @@ describe('exit codes and messages, one per kind of failure', () => {
     expect(r.stderr).toBe(`fangst nightly: ${novax}: defaults.encoding: found "ebcdic", expected one of utf-8, latin-1\n`);
   });
 
+  it("pipeline.yaml's database under a file is the configuration's mistake (2), naming the file and the key, for a reader too", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fangst-errors-'));
+    await cp('config', dir, { recursive: true });
+    const file = join(dir, 'afile');
+    await writeFile(file, 'x\n');
+    const pipeline = join(dir, 'pipeline.yaml');
+    await writeFile(pipeline, (await readFile(pipeline, 'utf8')).replace(/^database:.*$/m, `database: ${join(file, 'f.duckdb')}`));
+    const ws = await workspace();
+    const r = await fangst(['nightly', '--inbox', ws.inbox, '--outbox', ws.outbox, '--reports', ws.reports, '--config', pipeline], quiet);
+    expect([r.code, r.stderr]).toEqual([EXIT.config,
+      `fangst nightly: ${pipeline}: database: found "${join(file, 'f.duckdb')}", expected a database file in a folder that exists or can be created (${file} is a file, not a folder)\n`]);
+    const runs = await fangst(['runs', '--config', pipeline], quiet);
+    expect(runs.code).toBe(EXIT.config);
+  });
+
   it('a database that does not exist is not found (2), with what to do next', async () => {
     const r = await fangst(['checks', 'report', '--db', '/nonexistent/fangst.duckdb'], quiet);
     expect(r.code).toBe(EXIT.config);
