@@ -1,4 +1,5 @@
 import { basename, dirname } from 'node:path';
+import { ConfigError } from '../config/errors.ts';
 
 /**
  * The line a user reads for a failure. DuckDB's own texts run over several lines and end in
@@ -7,6 +8,8 @@ import { basename, dirname } from 'node:path';
  */
 export function failureMessage(err: unknown): string {
   if (err instanceof Unrecorded) return `${failureMessage(err.cause)} (${err.where})`;
+  // a configuration read on past its first problem says each on a line of its own (`fangst validate`)
+  if (err instanceof ConfigError) return err.message;
   const message = err instanceof Error ? err.message : String(err);
   // Whatever else DuckDB says over several lines is joined: the contract is one line.
   return (invalidated(message) ?? diskFull(message) ?? outOfMemory(message) ?? message).replace(/\s*\n\s*/g, ' ');
