@@ -120,7 +120,7 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
   // Held-back rows are published by where they came from and why, never by what they hold; a
   // record id, file name, header or reason may quote an identifier as delivered: masked.
   // Every text through one use of cpr_mask (a list of lists): DuckDB binds the macro's patterns
-  // at each use, and in each lambda, whatever the rows (four uses cost ~3x one).
+  // at each use, and in each lambda, whatever the rows.
   await write('quarantine.parquet', 'quarantine',
     `select kind, m[1][1] as record_key, m[1][2] as source_file, source_line, check_ids, m[2] as reasons, m[3] as column_names
      from (select *, list_transform([[record_key, source_file], reasons, column_names], lambda l: list_transform(l, lambda v: cpr_mask(v))) as m
