@@ -132,18 +132,19 @@ async function writeBatch(conn: DuckDBConnection, opts: PublishOptions, tmp: str
   const release = await releaseOf(conn, opts.batchId);
   if (release) {
     await write('released.parquet', 'released',
-      `select ${sqlString(release.held_batch_id ?? '')} as held_batch_id, '${release.kind}' as kind, cpr_mask(record_key) as record_key,
-         cpr_mask(source_file) as source_file, source_line
-       from core.${release.kind} where ${await batchRows(conn, release.kind, opts.batchId)} order by source_file, source_line`);
+      `select ${sqlString(release.held_batch_id ?? '')} as held_batch_id, '${release.kind}' as kind, m[1] as record_key, m[2] as source_file, source_line
+       from (select *, list_transform([record_key, source_file], lambda v: cpr_mask(v)) as m
+         from core.${release.kind} where ${await batchRows(conn, release.kind, opts.batchId)})
+       order by source_file, source_line`);
   }
   // A file that could not be read at all is a reject of its own, without a line: `whole_file`
   // tells it from a rejected row, so that the rows of rejects.parquet that are rows add up to
-  // the totals' rejected.
+  // the totals' rejected. Its texts are masked through one use of cpr_mask, as above.
   await write('rejects.parquet', 'rejects',
-    `select cpr_mask(source_file) as source_file, source_line, cpr_mask(column_name) as column_name, cpr_mask(reason) as reason,
-       source_line is null as whole_file
-     from meta.rejects
-     where batch_id = ${batch} order by source_file, source_line nulls first, column_name`);
+    `select m[1] as source_file, source_line, m[2] as column_name, m[3] as reason, source_line is null as whole_file
+     from (select *, list_transform([source_file, column_name, reason], lambda v: cpr_mask(v)) as m
+       from meta.rejects where batch_id = ${batch})
+     order by source_file, source_line nulls first, column_name`);
 
   const [b] = await queryRows<{ run_id: string; created_at: string }>(conn,
     `select run_id, strftime(created_at at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%gZ') as created_at from meta.batches where batch_id = ${batch}`);
