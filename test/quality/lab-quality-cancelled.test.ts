@@ -20,9 +20,9 @@ const NOW = new Date('2024-12-01T00:00:00Z');
 const MORE = { analysis_name: 'Analysenavn', ref_text: 'Referenceinterval', result_status: 'Status', resulted_at: 'Svartidspunkt' };
 const STATUSES = 'statuses:\n  cancelled: ["Udgået"]\n  pending: ["Under analyse"]\n';
 
-async function csv(statuses: string): Promise<LabQualityResult> {
+async function csv(statuses: string, respell: (text: string) => string = (t) => t): Promise<LabQualityResult> {
   const ws = await workspace();
-  const file = await ws.put('export/LIS_2024-10.csv', await readFile(join(here, 'lis-cancelled.csv'), 'utf8'));
+  const file = await ws.put('export/LIS_2024-10.csv', respell(await readFile(join(here, 'lis-cancelled.csv'), 'utf8')));
   const mapping = await ws.put('m.yaml', `${statuses}${lisMapping('PatientID', MORE)}`);
   return runLabQuality({ extracts: [file], mapping, out: join(ws.root, 'out'), now: NOW, logger: silent });
 }
@@ -66,6 +66,14 @@ describe('cancelled results in lab-quality', () => {
     // "Udgået" is no known spelling: an empty value, missing; "Under analyse" likewise
     expect(counts(r)).toEqual({ read: 5, usable: 3, unusable: 2, pending: 0, rejected: 0, setApart: 4, fileSetApart: 4 });
     expect(r.outputs.summary.checks.find((c) => c.checkId === 'lab.value_missing')?.rows).toBe(2);
+  }, 120_000);
+
+  it('knows the mapping\'s spellings as a typist varies them: spaces of any kind and number, case, a full stop', async () => {
+    // the status column as another export writes it: "UNDER\u00a0 analyse.", "Udgået  " and
+    // "Annulleret\u00a0svar" (a known spelling)
+    const r = await csv(STATUSES, (t) => t.replace(';Under analyse;', ';UNDER\u00a0 analyse.;').replace(';Udgået;', ';udgået  ;')
+      .replace(';Annulleret svar;', ';Annulleret\u00a0svar;'));
+    expect(counts(r)).toEqual({ read: 4, usable: 3, unusable: 0, pending: 1, rejected: 0, setApart: 5, fileSetApart: 5 });
   }, 120_000);
 
   it('refuses a statuses key it does not know, or a spelling that is no text, naming the key', async () => {

@@ -13,8 +13,8 @@
 --                afventer, pending) or the answer is interim (svar_midlertidigt, foreløbig, preliminary:
 --                a FHIR preliminary result whose value is temp-unknown is not yet answered, not missing);
 --                and a value or status among the evaluation's own spellings of one (a lab-quality
---                mapping's statuses.pending: the list in getvariable('lab_pending_statuses'), trimmed
---                and in lower case; the nightly job sets none)
+--                mapping's statuses.pending: the list in getvariable('lab_pending_statuses'), keyed as
+--                lab_status_key keys a status; the nightly job sets none)
 --   unparseable  anything else; num, comparator and qualitative are null and the caller keeps value_text.
 -- identifier is true for a number whose digits are a CPR number (unparseable: see
 -- _lab_identifier_number): its text ('1.503851037E9') is no spelling the detector masks, so a
@@ -140,7 +140,7 @@ create or replace macro _lab_decide(s, opc, txc, num, q, st) as
         when s <> '' and (replace(s, '*', '') = '' or _lab_awaited(s) or list_contains(_lab_declared_pending(), rtrim(lower(s), '.')))
             then _lab_result('pending', null, null, null)
         when s = '' and (st in ('proeve_modtaget', 'registered', 'afventer', 'afventes', 'pending',
-            'svar_midlertidigt', 'foreløbig', 'foreloebig', 'preliminary') or list_contains(_lab_declared_pending(), rtrim(st, '.')))
+            'svar_midlertidigt', 'foreløbig', 'foreloebig', 'preliminary') or list_contains(_lab_declared_pending(), st))
             then _lab_result('pending', null, null, null)
         -- a coded answer is an answer, whatever its words (a number in it is a code, not a value)
         when opc = 'coded' and s <> '' then _lab_result('qualitative', null, null, coalesce(q, lower(s)))
@@ -164,8 +164,14 @@ create or replace macro _lab_parse_2(s, opc, txc, sep, st) as
     list_transform([{'num': _lab_number(ltrim(ltrim(s, '<>=')), sep), 'q': _lab_qualitative(s)}],
         lambda _lab_v: _lab_decide(s, opc, txc, _lab_v.num, _lab_v.q, st))[1];
 
+-- lab_status_key(status): a status as a mapping's statuses are keyed (statusKey in
+-- quality/reports/lab-quality/mapping.ts): spaces of any kind and number as one, trimmed, in lower
+-- case, without a closing full stop ('UNDER  analyse.' is 'under analyse').
+create or replace macro lab_status_key(st) as
+    rtrim(lower(_lab_squash(st)), '.');
+
 create or replace macro _lab_parse_1(s, op, sep, st) as
-    list_transform([{'s': s, 'opc': _lab_operator(op), 'st': lower(trim(st))}],
+    list_transform([{'s': s, 'opc': _lab_operator(op), 'st': lab_status_key(st)}],
         lambda _lab_a: _lab_parse_2(_lab_a.s, _lab_a.opc, _lab_text_comparator(_lab_a.s), sep, _lab_a.st))[1];
 
 create or replace macro lab_value_parse(value_text, operator, decimal_sep) as

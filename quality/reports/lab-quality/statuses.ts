@@ -22,9 +22,9 @@ export const CANCELLED_SPELLINGS: readonly string[] = [
 /** The reason a delimited file's cancelled record is set apart, before the column and word that say so. */
 export const CANCELLED_REASON = 'cancelled: not performed or not completed';
 
-/** statusKey in SQL. */
+/** statusKey in SQL: lab_value_parse keys a status the same way (macros/lab_value_parse.sql). */
 function keySql(col: string): string {
-  return `regexp_replace(lower(regexp_replace(trim(${col}), '\\s+', ' ', 'g')), '\\.+$', '')`;
+  return `lab_status_key(${col})`;
 }
 
 /**
