@@ -122,10 +122,31 @@ code_retired as (
     from results where code_status = 'retired'
 ),
 
+unreadable as (
+    -- The values no one can read (a word, or nothing), and whether the status or the value says
+    -- the analysis was cancelled: then there is no result, rather than one that cannot be read.
+    -- Only these rows are keyed: a result with a value is one, whatever its status. lab-quality
+    -- sets cancelled records apart before they get here (quality/reports/lab-quality/statuses.ts).
+    select row_id, value_text, result_status,
+        case
+            when list_contains(lab_cancelled_spellings(), lab_status_key(result_status)) then 'result_status'
+            when list_contains(lab_cancelled_spellings(), lab_status_key(value_text)) then 'value'
+        end as cancelled_by
+    from results where value_state = 'unparseable'
+),
+
+result_cancelled as (
+    -- the word is a known spelling, no identifier
+    select row_id, 'result_cancelled', cancelled_by,
+        case when cancelled_by = 'result_status' then 'result_status "' || trim(result_status) else 'value "' || trim(value_text) end
+            || '": the analysis was cancelled (not performed or not completed), so there is no result'
+    from unreadable where cancelled_by is not null
+),
+
 value_unparseable as (
     select row_id, 'value_unparseable', 'value',
         'value "' || coalesce(value_text, '') || '" is neither a number, a censored value nor a known qualitative answer'
-    from results where value_state = 'unparseable'
+    from unreadable where cancelled_by is null
         and not (coalesce(getvariable('lab_value_missing'), false) and nullif(trim(value_text), '') is null)
 ),
 
@@ -348,6 +369,7 @@ all_findings as (
     select * from code_format
     union all select * from code_unknown
     union all select * from code_retired
+    union all select * from result_cancelled
     union all select * from value_unparseable
     union all select * from value_missing
     union all select * from value_type

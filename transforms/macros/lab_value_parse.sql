@@ -170,6 +170,14 @@ create or replace macro _lab_parse_2(s, opc, txc, sep, st) as
 create or replace macro lab_status_key(st) as
     rtrim(lower(_lab_squash(st)), '.');
 
+-- lab_cancelled_spellings(): the known spellings of a cancelled result (the analysis was not
+-- performed or not completed), keyed as lab_status_key keys a status: FHIR's status, and the
+-- Danish laboratory systems' words, in place of the value or as the status ('Annulleret',
+-- 'Annulleret svar', an analysis 'Aflyst'). lab-quality sets such a record apart
+-- (quality/reports/lab-quality/statuses.ts); lab.row_findings names it (result_cancelled).
+create or replace macro lab_cancelled_spellings() as
+    ['cancelled', 'canceled', 'annulleret', 'annulleret svar', 'svar annulleret', 'analyse annulleret', 'prøve annulleret', 'aflyst'];
+
 create or replace macro _lab_parse_1(s, op, sep, st) as
     list_transform([{'s': s, 'opc': _lab_operator(op), 'st': lab_status_key(st)}],
         lambda _lab_a: _lab_parse_2(_lab_a.s, _lab_a.opc, _lab_text_comparator(_lab_a.s), sep, _lab_a.st))[1];

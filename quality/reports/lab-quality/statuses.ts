@@ -11,14 +11,6 @@ import { FHIR_SET_APART, FHIR_SYSTEM } from '../../../transforms/ingest/fhir.ts'
 import { SCRATCH, STAGED_FILES, stagingTable } from '../../../transforms/ingest/stage.ts';
 import { statusKey, type StatusSpellings } from './mapping.ts';
 
-/**
- * The known spellings of a cancelled result (as statusKey compares them): FHIR's status, and the
- * Danish laboratory systems' words ("Annulleret", "Annulleret svar", an analysis "Aflyst").
- */
-export const CANCELLED_SPELLINGS: readonly string[] = [
-  'cancelled', 'canceled', 'annulleret', 'annulleret svar', 'svar annulleret', 'analyse annulleret', 'prøve annulleret', 'aflyst',
-];
-
 /** The reason a delimited file's cancelled record is set apart, before the column and word that say so. */
 export const CANCELLED_REASON = 'cancelled: not performed or not completed';
 
@@ -34,17 +26,18 @@ function keySql(col: string): string {
  * Returns how many each file lost, by file hash.
  */
 export async function setApartCancelled(conn: DuckDBConnection, statuses: StatusSpellings | null): Promise<Map<string, number>> {
-  const words = [...new Set([...CANCELLED_SPELLINGS, ...(statuses?.cancelled ?? []).map(statusKey)])].map(sqlString).join(', ');
+  // the known spellings (macros/lab_value_parse.sql) and the mapping's own
+  const words = `list_concat(lab_cancelled_spellings(), [${(statuses?.cancelled ?? []).map((w) => sqlString(statusKey(w))).join(', ')}]::varchar[])`;
   const table = stagingTable('laboratoriesvar');
   const found = `${SCRATCH}.cancelled_records`;
   await conn.run(`create or replace table ${found} as
     select r.file_no, r.source_line, f.file_hash, coalesce(r.source_file, f.source_file) as source_file,
-      case when ${keySql('r.result_status')} in (${words}) then 'result_status "' || trim(r.result_status) || '"'
+      case when list_contains(${words}, ${keySql('r.result_status')}) then 'result_status "' || trim(r.result_status) || '"'
         else 'value "' || trim(r.value) || '"' end as said_by,
       r.analysis_code, r.analysis_name
     from ${table} as r join ${STAGED_FILES} as f using (file_no)
     where f.journal_system is distinct from ${sqlString(FHIR_SYSTEM)}
-      and (${keySql('r.result_status')} in (${words}) or ${keySql('r.value')} in (${words}))`);
+      and (list_contains(${words}, ${keySql('r.result_status')}) or list_contains(${words}, ${keySql('r.value')}))`);
   try {
     // the word matched a known spelling, so it holds no identifier; the analysis may
     await conn.run(`insert into ${FHIR_SET_APART}
