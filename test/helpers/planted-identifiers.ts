@@ -17,6 +17,9 @@ export interface Spelling {
 const between = (sep: string) => (d: string, s: string) => `${d}${sep}${s}`;
 const fullWidth = (text: string) => text.replace(/[0-9A-Za-z]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0));
 const arabicIndic = (text: string) => text.replace(/[0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x30 + 0x660));
+const superscript = (text: string) => text.replace(/[0-9]/g, (c) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(c)]!);
+const circled = (text: string) => text.replace(/[0-9]/g, (c) => [...'⓪①②③④⑤⑥⑦⑧⑨'][Number(c)]!);
+const underlined = (text: string) => [...text].map((c) => `${c}\u0332`).join('');
 
 export const SPELLINGS: readonly Spelling[] = [
   { name: 'hyphen', latin1: true, write: between('-') },
@@ -39,6 +42,10 @@ export const SPELLINGS: readonly Spelling[] = [
   { name: 'spaced pairs', latin1: true, write: (d, s) => `${d.slice(0, 2)} ${d.slice(2, 4)} ${d.slice(4)} ${s}` },
   { name: 'full-width digits', latin1: false, write: (d, s) => fullWidth(`${d}-${s}`) },
   { name: 'Arabic-Indic digits', latin1: false, write: (d, s) => arabicIndic(`${d}-${s}`) },
+  { name: 'superscript digits', latin1: false, write: (d, s) => superscript(`${d}${s}`) },
+  { name: 'circled digits', latin1: false, write: (d, s) => circled(`${d}-${s}`) },
+  { name: 'underlined (combining low line)', latin1: false, write: (d, s) => underlined(`${d}-${s}`) },
+  { name: 'heavy minus sign', latin1: false, write: between('\u2796') },
   { name: 'line break', latin1: true, lineBreak: true, write: between('\n') },
   { name: 'replacement, lowercase', latin1: true, replacement: true, write: between('') },
   { name: 'replacement, lowercase, en dash', latin1: false, replacement: true, write: between('\u2013') },
@@ -76,7 +83,8 @@ const NAMED: Record<string, string> = { nbsp: '\u00a0', ndash: '\u2013', mdash: 
 
 /**
  * Text as a reader would take it in: JSON and HTML escapes decoded, escaped line breaks and tabs
- * as spaces, Unicode NFKC (full-width to ASCII), Arabic-Indic digits as ASCII, lowercase.
+ * as spaces, Unicode NFKC (full-width, superscript and circled digits to ASCII), combining marks
+ * on anything but a letter dropped, Arabic-Indic digits as ASCII, lowercase.
  */
 export function readable(text: string): string {
   return text
@@ -86,6 +94,8 @@ export function readable(text: string): string {
     .replace(/&#([0-9]+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
     .replace(/&([a-z]+);/g, (m, name: string) => NAMED[name] ?? m)
     .normalize('NFKC')
+    // a mark on a digit or a separator (an underline, a keycap) hides none of it
+    .replace(/(\P{L})\p{M}+/gu, '$1')
     // NFKC keeps other scripts' digits: Arabic-Indic ones read as what they are
     .replace(/[\u0660-\u0669]/g, (c) => String(c.charCodeAt(0) - 0x660))
     .toLowerCase();

@@ -324,6 +324,91 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
     expect((await scan([a('15.03.1985'), a('3213451234'), a('01019012345')])).map((g) => g.has)).toEqual([false, false, false]);
   });
 
+  // Digits Unicode writes raised, lowered or in circles (NFKC reads the superscript, subscript and
+  // circled ones as digits), and digits and separators under combining marks (underline, strike-
+  // through, a keycap 1️⃣): an outside reviewer found such numbers published and in the shareable
+  // report (a file name of superscript digits, a clinic name underlined).
+  const raised = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+  const compatKinds = [raised, '₀₁₂₃₄₅₆₇₈₉', '⓪①②③④⑤⑥⑦⑧⑨', '⓿❶❷❸❹❺❻❼❽❾', '🄋➀➁➂➃➄➅➆➇➈', '🄌➊➋➌➍➎➏➐➑➒'].map((k) => [...k]);
+  const marks = ['\u0332', '\u0336', '\u0305', '\u0338', '\u0301', '\ufe0f\u20e3', '\u20dd'];
+  const minusSigns = ['\u02d7', '\u2043', '\u207b', '\u208b', '\u2796'];
+  const compatSpelled = fc
+    .record({
+      date: validDate,
+      tail: serial,
+      kinds: fc.array(fc.integer({ min: -1, max: compatKinds.length - 1 }), { minLength: 10, maxLength: 10 }),
+      marked: fc.array(fc.option(fc.constantFrom(...marks), { freq: 2 }), { minLength: 13, maxLength: 13 }),
+      seps: fc.tuple(...[0, 1, 2].map(() => fc.oneof(fc.constant(''), fc.constantFrom(...minusSigns, '-', ' ')))),
+    })
+    .filter(({ kinds }) => kinds.some((k) => k >= 0))
+    .map(({ date, tail, kinds, marked, seps }) => {
+      const chars = [...date, ...tail].map((c, i) => (kinds[i]! >= 0 ? compatKinds[kinds[i]!]![Number(c)]! : c));
+      const groups = [chars.slice(0, 2), chars.slice(2, 4), chars.slice(4, 6), chars.slice(6)];
+      const parts = [groups[0]!, [seps[0]], groups[1]!, [seps[1]], groups[2]!, [seps[2]], groups[3]!].flat().filter((c) => c !== '');
+      return parts.map((c, i) => c + (marked[i] ?? '')).join('');
+    })
+    // two ASCII and raised digits side by side are kept apart (a footnote, an exponent): none here
+    .filter((n) => !/[0-9][⁰¹²³⁴⁵⁶⁷⁸⁹₀-₉⓪①-⑨⓿❶-❾🄋➀-➈🄌➊-➒]|[⁰¹²³⁴⁵⁶⁷⁸⁹₀-₉⓪①-⑨⓿❶-❾🄋➀-➈🄌➊-➒][0-9]/u.test(n.replace(/\p{M}/gu, '')));
+
+  it('finds and masks a number in superscript, subscript or circled digits, under combining marks, or with a minus drawn as another sign', async () => {
+    const spellings: Array<[string, string]> = [
+      ['clinea-letters-¹⁵⁰³⁸⁵¹⁰³⁷-202603.csv', 'clinea-letters-[CPR]-202603.csv'],
+      ['₁₅₀₃₈₅-₁₀₃₇', '[CPR]'],
+      ['①⑤⓪③⑧⑤-①⓪③⑦ x', '[CPR] x'],
+      ['Klinik 1̲5̲0̲3̲8̲5̲-̲1̲0̲3̲7̲', 'Klinik [CPR]'],
+      ['1̶5̶0̶3̶8̶5̶1̶0̶3̶7̶', '[CPR]'],
+      ['1️⃣5️⃣0️⃣3️⃣8️⃣5️⃣1️⃣0️⃣3️⃣7️⃣', '[CPR]'],
+      ['150385\u02d71037', '[CPR]'], ['150385\u20431037', '[CPR]'], ['150385\u207b1037', '[CPR]'], ['150385\u208b1037', '[CPR]'], ['150385\u27961037', '[CPR]'],
+      // a footnote after a number stays apart from it: the number is found all the same
+      ['pt 1503851037¹ se note', 'pt [CPR]1 se note'],
+      // a letter in decomposed form keeps its mark where the text is masked
+      ['A\u030ase 150385-1037', 'A\u030ase [CPR]'],
+    ];
+    const got = await scan(spellings.map(([t]) => t));
+    spellings.forEach(([t, masked], i) => {
+      expect(got[i]!.has, JSON.stringify(t)).toBe(true);
+      expect(got[i]!.masked, JSON.stringify(t)).toBe(masked);
+    });
+    await fc.assert(
+      fc.asyncProperty(batchOf(fc.record({ number: compatSpelled, before, after })), async (batch) => {
+        const got = await scan(batch.map((c) => `${c.before}${c.number}${c.after}`));
+        batch.forEach((c, i) => {
+          expect(got[i]!.has, JSON.stringify(c)).toBe(true);
+          expect(got[i]!.masked, JSON.stringify(c)).toBe(`${c.before}${IDENTIFIER_MASK}${c.after}`);
+        });
+      }),
+      runs,
+    );
+  });
+
+  it('reads no number into raised digits beside ordinary ones, units, dates, phone numbers or amounts', async () => {
+    // nine digits and a footnote, a unit's exponent after ten digits of no date, marks on letters
+    const texts = ['150385103¹', '¹150385103', '15038510²³', 'Leukocytter 8,1×10⁹/L, BMI 24 kg/m²', '3213451234²', '1.503.851.03⁷',
+      'Hb 8,1 mmol/L ✓ 1503851', 'A\u030ase 150385', 'x̲ 12 34 56 78'];
+    const got = await scan(texts);
+    texts.forEach((t, i) => expect(got[i], JSON.stringify(t)).toEqual({ first: null, has: false, masked: t }));
+    // dates, date-times, phone numbers and amounts written in any of those digits, marked or not, stay none
+    const other = fc.record({
+      kind: fc.integer({ min: 0, max: compatKinds.length - 1 }),
+      mark: fc.option(fc.constantFrom(...marks), { freq: 2 }),
+      text: fc.oneof(
+        fc.record({ d: fc.integer({ min: 1, max: 28 }), m: fc.integer({ min: 1, max: 12 }), y: fc.integer({ min: 1900, max: 2099 }), sep: fc.constantFrom('.', '-', '/', ' ') })
+          .map(({ d, m, y, sep }) => `${pad2(d)}${sep}${pad2(m)}${sep}${y}`),
+        fc.stringMatching(/^[1-9][0-9]{7}$/).map((p) => `tlf ${p.slice(0, 2)} ${p.slice(2, 4)} ${p.slice(4, 6)} ${p.slice(6)}`),
+        fc.integer({ min: 0, max: 99_999_999 }).map((n) => `${(n / 100).toFixed(2).replace('.', ',')} kr`),
+        fc.tuple(fc.integer({ min: 1, max: 999 }), fc.integer({ min: 0, max: 9 })).map(([a, b]) => `Kreatinin ${a},${b} µmol/L`),
+      ),
+      before, after,
+    }).map(({ kind, mark, text, before, after }) => `${before}${[...text].map((c) => (/[0-9]/.test(c) ? compatKinds[kind]![Number(c)]! + (mark ?? '') : c)).join('')}${after}`);
+    await fc.assert(
+      fc.asyncProperty(batchOf(other), async (batch) => {
+        const got = await scan(batch);
+        batch.forEach((t, i) => expect(got[i]!.has, JSON.stringify(t)).toBe(false));
+      }),
+      runs,
+    );
+  });
+
   it('folds every decimal digit of Unicode 17.0 to its value: the list in cpr_find.sql against this Node and CLDR', async () => {
     // CLDR's digits fold to CLDR's values, in one call of the macro
     const cldr = [...scriptDigitValue.keys()].filter((d) => listedDigits.has(d));

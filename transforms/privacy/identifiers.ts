@@ -8,13 +8,14 @@
 export const IDENTIFIER_MASK = '[CPR]';
 
 /**
- * Separators between DD, MM, YY and the serial: white space, spaces, dashes, minus, C1 controls,
+ * Separators between DD, MM, YY and the serial: white space, spaces, dashes, minus and the signs
+ * drawn as one (modifier, superscript, subscript and heavy minus, hyphen bullet), C1 controls,
  * U+FFFD (a byte that is not UTF-8), middle dot, bullet, ellipsis, . / _, typed punctuation (: , ;
  * apostrophe ~ * # and round brackets), the UTF-8 bytes of a
  * space or dash read as Latin-1 or as Windows-1252, and a space or dash escaped by HTML, a URL or
  * JSON (cpr_find.sql).
  */
-const plainSeparator = '[\\t\\n\\v\\f\\r\\p{Z}\\p{Pd}\\u2212\\u0080-\\u009F\\uFFFD\\u00B7\\u2022\\u2026./_:,;\'~*#()]';
+const plainSeparator = '[\\t\\n\\v\\f\\r\\p{Z}\\p{Pd}\\u2212\\u02D7\\u2043\\u207B\\u208B\\u2796\\u0080-\\u009F\\uFFFD\\u00B7\\u2022\\u2026./_:,;\'~*#()]';
 /**
  * The separators written with more than one character, each group led by one character, so that
  * a text without that character needs none of them (see `detector`).
@@ -68,7 +69,7 @@ const fullWidth = /[\uFF0E\uFF0F\uFF10-\uFF19\uFF21-\uFF3A\uFF3F\uFF41-\uFF5A]/g
 const invisible = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
 // Unicode 17.0's decimal digits but ASCII's and the full-width ones, as _cpr_fold lists them
 const otherDigit = /[\u{660}-\u{669}\u{6F0}-\u{6F9}\u{7C0}-\u{7C9}\u{966}-\u{96F}\u{9E6}-\u{9EF}\u{A66}-\u{A6F}\u{AE6}-\u{AEF}\u{B66}-\u{B6F}\u{BE6}-\u{BEF}\u{C66}-\u{C6F}\u{CE6}-\u{CEF}\u{D66}-\u{D6F}\u{DE6}-\u{DEF}\u{E50}-\u{E59}\u{ED0}-\u{ED9}\u{F20}-\u{F29}\u{1040}-\u{1049}\u{1090}-\u{1099}\u{17E0}-\u{17E9}\u{1810}-\u{1819}\u{1946}-\u{194F}\u{19D0}-\u{19D9}\u{1A80}-\u{1A89}\u{1A90}-\u{1A99}\u{1B50}-\u{1B59}\u{1BB0}-\u{1BB9}\u{1C40}-\u{1C49}\u{1C50}-\u{1C59}\u{A620}-\u{A629}\u{A8D0}-\u{A8D9}\u{A900}-\u{A909}\u{A9D0}-\u{A9D9}\u{A9F0}-\u{A9F9}\u{AA50}-\u{AA59}\u{ABF0}-\u{ABF9}\u{104A0}-\u{104A9}\u{10D30}-\u{10D39}\u{10D40}-\u{10D49}\u{11066}-\u{1106F}\u{110F0}-\u{110F9}\u{11136}-\u{1113F}\u{111D0}-\u{111D9}\u{112F0}-\u{112F9}\u{11450}-\u{11459}\u{114D0}-\u{114D9}\u{11650}-\u{11659}\u{116C0}-\u{116C9}\u{116D0}-\u{116E3}\u{11730}-\u{11739}\u{118E0}-\u{118E9}\u{11950}-\u{11959}\u{11BF0}-\u{11BF9}\u{11C50}-\u{11C59}\u{11D50}-\u{11D59}\u{11DA0}-\u{11DA9}\u{11DE0}-\u{11DE9}\u{11F50}-\u{11F59}\u{16130}-\u{16139}\u{16A60}-\u{16A69}\u{16AC0}-\u{16AC9}\u{16B50}-\u{16B59}\u{16D70}-\u{16D79}\u{1CCF0}-\u{1CCF9}\u{1D7CE}-\u{1D7FF}\u{1E140}-\u{1E149}\u{1E2F0}-\u{1E2F9}\u{1E4F0}-\u{1E4F9}\u{1E5F1}-\u{1E5FA}\u{1E950}-\u{1E959}\u{1FBF0}-\u{1FBF9}]/gu;
-const needsFold = /[\uFF0E-\uFF5A\p{Cf}]|[\u{660}-\u{669}\u{6F0}-\u{6F9}\u{7C0}-\u{7C9}\u{966}-\u{96F}\u{9E6}-\u{9EF}\u{A66}-\u{A6F}\u{AE6}-\u{AEF}\u{B66}-\u{B6F}\u{BE6}-\u{BEF}\u{C66}-\u{C6F}\u{CE6}-\u{CEF}\u{D66}-\u{D6F}\u{DE6}-\u{DEF}\u{E50}-\u{E59}\u{ED0}-\u{ED9}\u{F20}-\u{F29}\u{1040}-\u{1049}\u{1090}-\u{1099}\u{17E0}-\u{17E9}\u{1810}-\u{1819}\u{1946}-\u{194F}\u{19D0}-\u{19D9}\u{1A80}-\u{1A89}\u{1A90}-\u{1A99}\u{1B50}-\u{1B59}\u{1BB0}-\u{1BB9}\u{1C40}-\u{1C49}\u{1C50}-\u{1C59}\u{A620}-\u{A629}\u{A8D0}-\u{A8D9}\u{A900}-\u{A909}\u{A9D0}-\u{A9D9}\u{A9F0}-\u{A9F9}\u{AA50}-\u{AA59}\u{ABF0}-\u{ABF9}\u{104A0}-\u{104A9}\u{10D30}-\u{10D39}\u{10D40}-\u{10D49}\u{11066}-\u{1106F}\u{110F0}-\u{110F9}\u{11136}-\u{1113F}\u{111D0}-\u{111D9}\u{112F0}-\u{112F9}\u{11450}-\u{11459}\u{114D0}-\u{114D9}\u{11650}-\u{11659}\u{116C0}-\u{116C9}\u{116D0}-\u{116E3}\u{11730}-\u{11739}\u{118E0}-\u{118E9}\u{11950}-\u{11959}\u{11BF0}-\u{11BF9}\u{11C50}-\u{11C59}\u{11D50}-\u{11D59}\u{11DA0}-\u{11DA9}\u{11DE0}-\u{11DE9}\u{11F50}-\u{11F59}\u{16130}-\u{16139}\u{16A60}-\u{16A69}\u{16AC0}-\u{16AC9}\u{16B50}-\u{16B59}\u{16D70}-\u{16D79}\u{1CCF0}-\u{1CCF9}\u{1D7CE}-\u{1D7FF}\u{1E140}-\u{1E149}\u{1E2F0}-\u{1E2F9}\u{1E4F0}-\u{1E4F9}\u{1E5F1}-\u{1E5FA}\u{1E950}-\u{1E959}\u{1FBF0}-\u{1FBF9}]/u;
+const needsFold = /[\uFF0E-\uFF5A\p{Cf}\p{M}\u00B2\u00B3\u00B9\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u24EA\u24F5-\u24FD\u24FF\u2776-\u277E\u2780-\u2788\u278A-\u2792\u{1F10B}\u{1F10C}]|[\u{660}-\u{669}\u{6F0}-\u{6F9}\u{7C0}-\u{7C9}\u{966}-\u{96F}\u{9E6}-\u{9EF}\u{A66}-\u{A6F}\u{AE6}-\u{AEF}\u{B66}-\u{B6F}\u{BE6}-\u{BEF}\u{C66}-\u{C6F}\u{CE6}-\u{CEF}\u{D66}-\u{D6F}\u{DE6}-\u{DEF}\u{E50}-\u{E59}\u{ED0}-\u{ED9}\u{F20}-\u{F29}\u{1040}-\u{1049}\u{1090}-\u{1099}\u{17E0}-\u{17E9}\u{1810}-\u{1819}\u{1946}-\u{194F}\u{19D0}-\u{19D9}\u{1A80}-\u{1A89}\u{1A90}-\u{1A99}\u{1B50}-\u{1B59}\u{1BB0}-\u{1BB9}\u{1C40}-\u{1C49}\u{1C50}-\u{1C59}\u{A620}-\u{A629}\u{A8D0}-\u{A8D9}\u{A900}-\u{A909}\u{A9D0}-\u{A9D9}\u{A9F0}-\u{A9F9}\u{AA50}-\u{AA59}\u{ABF0}-\u{ABF9}\u{104A0}-\u{104A9}\u{10D30}-\u{10D39}\u{10D40}-\u{10D49}\u{11066}-\u{1106F}\u{110F0}-\u{110F9}\u{11136}-\u{1113F}\u{111D0}-\u{111D9}\u{112F0}-\u{112F9}\u{11450}-\u{11459}\u{114D0}-\u{114D9}\u{11650}-\u{11659}\u{116C0}-\u{116C9}\u{116D0}-\u{116E3}\u{11730}-\u{11739}\u{118E0}-\u{118E9}\u{11950}-\u{11959}\u{11BF0}-\u{11BF9}\u{11C50}-\u{11C59}\u{11D50}-\u{11D59}\u{11DA0}-\u{11DA9}\u{11DE0}-\u{11DE9}\u{11F50}-\u{11F59}\u{16130}-\u{16139}\u{16A60}-\u{16A69}\u{16AC0}-\u{16AC9}\u{16B50}-\u{16B59}\u{16D70}-\u{16D79}\u{1CCF0}-\u{1CCF9}\u{1D7CE}-\u{1D7FF}\u{1E140}-\u{1E149}\u{1E2F0}-\u{1E2F9}\u{1E4F0}-\u{1E4F9}\u{1E5F1}-\u{1E5FA}\u{1E950}-\u{1E959}\u{1FBF0}-\u{1FBF9}]/u;
 const isDigit = /^\p{Nd}$/u;
 
 /** A decimal digit's value: digits come in runs of ten from 0 (the mathematical ones in five runs back to back). */
@@ -79,9 +80,26 @@ function digitValue(c: string): string {
   return String((cp - zero) % 10);
 }
 
+// Combining marks on anything but a letter (a digit underlined, struck through or in a keycap),
+// dropped as _cpr_unmark drops them.
+const markOnNonLetter = /(\P{L})\p{M}+/gu;
+// Superscript, subscript and circled digits (_cpr_compat): each with its value; one that touches
+// an ASCII digit is first set apart from it by U+FDD0, which masking drops again.
+const compatDigits = '⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉⓪①②③④⑤⑥⑦⑧⑨⓿❶❷❸❹❺❻❼❽❾🄋➀➁➂➃➄➅➆➇➈🄌➊➋➌➍➎➏➐➑➒⓵⓶⓷⓸⓹⓺⓻⓼⓽';
+const compatValues = new Map([...compatDigits].map((c, i) => [c, i < 60 ? String(i % 10) : String(i - 59)]));
+const compatClass = '[\\u00B2\\u00B3\\u00B9\\u2070\\u2074-\\u2079\\u2080-\\u2089\\u2460-\\u2468\\u24EA\\u24F5-\\u24FD\\u24FF\\u2776-\\u277E\\u2780-\\u2788\\u278A-\\u2792\\u{1F10B}\\u{1F10C}]';
+const compatDigit = new RegExp(compatClass, 'gu');
+const hasCompatDigit = new RegExp(compatClass, 'u');
+const digitThenCompat = new RegExp(`([0-9])(${compatClass})`, 'gu');
+const compatThenDigit = new RegExp(`(${compatClass})([0-9])`, 'gu');
+const APART = '\uFDD0';
+
 function fold(text: string): string {
   if (!needsFold.test(text)) return text;
-  return text.replace(fullWidth, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(invisible, '').replace(otherDigit, digitValue);
+  const folded = text.replace(fullWidth, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(invisible, '').replace(otherDigit, digitValue)
+    .replace(markOnNonLetter, '$1');
+  if (!hasCompatDigit.test(folded)) return folded;
+  return folded.replace(digitThenCompat, `$1${APART}$2`).replace(compatThenDigit, `$1${APART}$2`).replace(compatDigit, (c) => compatValues.get(c)!);
 }
 
 /** The first (leftmost) CPR or eCPR number in `text` as written after folding, or null. */
@@ -108,7 +126,7 @@ export function maskIdentifiers(text: string | null | undefined): string | null 
   const mask = `$1${IDENTIFIER_MASK}$3`;
   const folded = fold(text);
   const { every } = detector(folded);
-  return folded.replace(every, mask).replace(every, mask);
+  return folded.replace(every, mask).replace(every, mask).replaceAll(APART, '');
 }
 
 /**
