@@ -50,7 +50,7 @@ const oracleFold = (t: string) =>
   t.replace(/[\uFF0E-\uFF5A]/gu, (c) => (/^[./_0-9A-Za-z]$/u.test(c.normalize('NFKC')) ? c.normalize('NFKC') : c))
     .replace(/[^\P{Nd}0-9]/gu, (c) => scriptDigitValue.get(c) ?? c)
     .replace(/[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu, '');
-const isSep = (ch: string | undefined) => ch !== undefined && /^[\t\n\v\f\r\p{Z}\p{Pd}\u2212\u0080-\u009F\uFFFD\u00B7\u2022\u2026./_:,;'~*#()]$/u.test(ch);
+const isSep = (ch: string | undefined) => ch !== undefined && /^[\t\n\v\f\r\p{Z}\p{Pd}\u2212\u02D7\u2043\u207B\u208B\u2796\u0080-\u009F\uFFFD\u00B7\u2022\u2026./_:,;'~*#()|\\]$/u.test(ch);
 
 // A UTF-8 file declared Latin-1: the bytes of a space or dash arrive as two or three characters,
 // as ISO 8859-1 reads them (byte = code point) or as Windows-1252 does (bytes 0x80-0x9F from the
@@ -75,8 +75,8 @@ const escaped = escapedSeparators.flatMap((cp) => {
   const json = `\\u${hex.padStart(4, '0')}`;
   return [`&#${cp};`, `&#x${hex};`, `&#X${hex.toUpperCase()};`, percent, percent.toUpperCase(), json, json.toUpperCase().replace('\\U', '\\u')];
 }).concat(Object.keys(namedEntities).map((n) => `&${n};`));
-/** The separator at `j` of `t` (one character, one garbled or escaped space or dash), or null. */
-const separatorAt = (t: string, j: number) => (isSep(t[j]) ? t[j]! : [...garbled, ...escaped].find((g) => t.startsWith(g, j)) ?? null);
+/** The separator at `j` of `t` (one garbled or escaped space or dash, else one character), or null: a backslash may lead an escape. */
+const separatorAt = (t: string, j: number) => [...garbled, ...escaped].find((g) => t.startsWith(g, j)) ?? (isSep(t[j]) ? t[j]! : null);
 const glues = (ch: string | undefined) => ch !== undefined && /^[0-9A-Fa-f]$/.test(ch);
 /** Whether the text before `i` glues a number there: a digit, or hex letters that follow no other letter (a hex token). */
 const gluedBefore = (t: string, i: number) => {
@@ -174,7 +174,7 @@ const ecprTail = fc.tuple(fc.integer({ min: 0, max: 9 }), fc.stringMatching(/^[A
 
 /** One separator of every class the issue names, and runs of them. */
 const separatorChars = ['-', ' ', '\u00a0', '\ufffd', '\u00b7', '\u2022', '\u2026', '\u202f', '\u2009', '\u3000', '\u2013', '\u2014', '\u2010', '\u2011', '\u2212', '\uff0d', '\u0096', '\u0097', '/', '_', '.', '\t', '\n', '\r',
-  ':', ',', ';', "'", '~', '*', '#', '(', ')',
+  ':', ',', ';', "'", '~', '*', '#', '(', ')', '|', '\\', '\u02d7', '\u2043', '\u207b', '\u208b', '\u2796',
   ...[0xa0, 0x2013, 0x2011, 0x2212, 0x3000].flatMap((cp) => [readAs(String.fromCodePoint(cp), false), readAs(String.fromCodePoint(cp), true)]),
   // (not %20: its digits before a date's would make the day 20, cpr_find.sql)
   '&nbsp;', '&ndash;', '&#45;', '&#8211;', '&#x2013;', '&#XA0;', '%2D', '%e2%80%93', '%C2%A0', '\\u2013', '\\u00A0'];
@@ -259,6 +259,8 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
       // typed punctuation between date and serial (an outside tester found these published)
       ['150385:2016', '[CPR]'], ['"150385,2019"', '"[CPR]"'], ['150385;2009', '[CPR]'], ["150385'2010", '[CPR]'],
       ['(150385)2011', '([CPR]'], ['150385~2013', '[CPR]'], ['150385*2014', '[CPR]'], ['150385#2015', '[CPR]'],
+      // fields joined by a bar, a slash typed the wrong way (an outside reviewer found these published)
+      ['150385|2016', '[CPR]'], ['pt 150385\\2017 x', 'pt [CPR] x'], ['{"cpr":"150385\\\\2018"}', '{"cpr":"[CPR]"}'],
       ['15.03.85-1037', '[CPR]'],
       ['15 03 85 1050', '[CPR]'],
       ['\uff11\uff15\uff10\uff13\uff18\uff15-\uff11\uff10\uff13\uff17 set', '[CPR] set'],

@@ -29,7 +29,8 @@
 -- (what a byte that is not UTF-8 becomes when read as UTF-8: such a dash in a name or a message),
 -- the middle dot, bullet and ellipsis (· • …, Windows-1252 0xB7, 0x95, 0x85), '.', '/' and '_', and
 -- the punctuation a person types between the date and the serial: ':' ',' ';' an apostrophe '~'
--- '*' '#' and round brackets. So 150385-1037, 150385–1037, 150385  1037, 150385/1037, 150385_1037,
+-- '*' '#', round brackets, the bar '|' (fields joined by it) and the backslash (a slash typed the
+-- wrong way). So 150385-1037, 150385–1037, 150385  1037, 150385/1037, 150385_1037,
 -- 150385:1037, 150385,1037, (150385)1037,
 -- 15.03.85-1037, 15 03 85 1050, 150385<tab>1037 and 0101901ab2 are all numbers.
 -- A separator may also be a space or dash escaped the way text that went through HTML, a URL or
@@ -59,7 +60,7 @@
 -- not one. The number may also be written as a spreadsheet shows a ten-digit number, grouped in
 -- threes from the right by one '.', ',', apostrophe, space, no-break, narrow no-break or thin
 -- space (1.503.851.037, 1 503 851 037, 1,503,851,037): the date is then split across the groups.
--- Not spellings: any other separator ('+', '&', '|', quotes other than the apostrophe), escaped
+-- Not spellings: any other separator ('+', '&', '=', quotes other than the apostrophe), escaped
 -- forms of the punctuation above (&#58; %2C), other groupings (150 385 1037), and the nine
 -- digits a spreadsheet shows for a number with a leading zero (103.851.037 for 0103851037: a
 -- boundary cannot tell it from the last nine digits of a longer grouped number).
@@ -104,7 +105,7 @@
 -- third byte, U+2212, U+205F, U+3000) and as Windows-1252 (the same bytes: â€ + the third
 -- byte's character, âˆ’, â + U+0081 + Ÿ, ã€€).
 create or replace macro _cpr_sep() as
-    '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{2D7}\x{2043}\x{207B}\x{208B}\x{2796}\x{80}-\x{9F}\x{FFFD}\x{B7}\x{2022}\x{2026}./_:,;''~*#()]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}|&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy);|%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)|\\u(?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)){0,3}';
+    '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{2D7}\x{2043}\x{207B}\x{208B}\x{2796}\x{80}-\x{9F}\x{FFFD}\x{B7}\x{2022}\x{2026}./_:,;''~*#()|\\]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}|&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy);|%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)|\\u(?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)){0,3}';
 
 -- Groups: 1 the character before (or empty at the start), 2 the number, 3 the character after
 -- (or the hex letters after it and the letter that ends them).

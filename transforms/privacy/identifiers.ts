@@ -11,11 +11,11 @@ export const IDENTIFIER_MASK = '[CPR]';
  * Separators between DD, MM, YY and the serial: white space, spaces, dashes, minus and the signs
  * drawn as one (modifier, superscript, subscript and heavy minus, hyphen bullet), C1 controls,
  * U+FFFD (a byte that is not UTF-8), middle dot, bullet, ellipsis, . / _, typed punctuation (: , ;
- * apostrophe ~ * # and round brackets), the UTF-8 bytes of a
+ * apostrophe ~ * #, round brackets, | and backslash), the UTF-8 bytes of a
  * space or dash read as Latin-1 or as Windows-1252, and a space or dash escaped by HTML, a URL or
  * JSON (cpr_find.sql).
  */
-const plainSeparator = '[\\t\\n\\v\\f\\r\\p{Z}\\p{Pd}\\u2212\\u02D7\\u2043\\u207B\\u208B\\u2796\\u0080-\\u009F\\uFFFD\\u00B7\\u2022\\u2026./_:,;\'~*#()]';
+const plainSeparator = '[\\t\\n\\v\\f\\r\\p{Z}\\p{Pd}\\u2212\\u02D7\\u2043\\u207B\\u208B\\u2796\\u0080-\\u009F\\uFFFD\\u00B7\\u2022\\u2026./_:,;\'~*#()|\\\\]';
 /**
  * The separators written with more than one character, each group led by one character, so that
  * a text without that character needs none of them (see `detector`).
