@@ -105,6 +105,9 @@ async function attack(truth: LabSummary, files: readonly { role: string; read: n
     a.sum(id('with'), [id('below'), id('above')]);
     a.sum(id('outside'), [id('below'), id('above')]);
     a.sum(id('outside'), [id('flagged')]);
+    // a result with an interval is one of the analysis' numeric results: where every result
+    // carries one (the completeness table says so), the two counts are the same
+    if (truth.panels.some((p) => p.analysis === o.analysis)) a.sum(`panel|${o.analysis}|numeric`, [id('with')]);
   }
   for (const c of truth.completeness) {
     const s = shown.completeness.find((x) => x.field === c.field && x.system === c.system)!;
@@ -228,6 +231,33 @@ describe('no count lab-quality hides can be recomputed from its report or summar
     expect(result.outputs.summary).toMatchObject({ rowsRead: 142, rejected: 7 });
     const a = await attack(result.outputs.summary, result.files, out);
     expect(a.shown.get('clinic|4862171000016002|rows')).toBeNull();
+    expect(a.recovered).toEqual([]);
+  }, 120_000);
+
+  it('on an analysis whose every result has a reference interval: its results with one are its results', async () => {
+    // an outside reviewer's extract: CRP at four clinics (one of two results), potassium 3 times;
+    // shown, CRP's results with an interval (65) were its results, and all results (68) minus
+    // them gave potassium's 3, and CRP's clinics' box plots (23 + 20 + 20) the small clinic's 2
+    const ws = await workspace();
+    const rows = ['Id,Sor,Pt,Code,Val,Unit,Low,High'];
+    const add = (prefix: string, sor: string, code: string, n: number, value: (i: number) => string, low: string, high: string) => {
+      for (let i = 0; i < n; i++) rows.push(`${prefix}${i},${sor},P-${prefix}${i},${code},${value(i)},${code === 'NPU19748' ? 'mg/L' : 'mmol/L'},${low},${high}`);
+    };
+    const crp = (i: number) => String(3 + ((i * 7) % 40));
+    add('a', '7510731000016007', 'NPU19748', 20, crp, '0', '10');
+    add('b', '4862171000016002', 'NPU19748', 20, crp, '0', '10');
+    add('c', '5941941000016001', 'NPU19748', 2, crp, '0', '10');
+    add('d', '8609571000016009', 'NPU19748', 23, crp, '0', '10');
+    add('k', '7510731000016007', 'NPU03230', 3, (i) => `4.${i}`, '3.5', '4.6');
+    await ws.put('export/results.csv', `${rows.join('\n')}\n`);
+    const mapping = await ws.put('m.yaml', ['system: Regional export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    columns: { record_id: Id, sor_code: Sor, patient: Pt, analysis_code: Code, value: Val, unit: Unit, ref_low: Low, ref_high: High }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: NOW, logger: silent });
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 68, rejected: 0 });
+    expect(result.outputs.summary.outsideReference.map((o) => [o.analysis, o.withInterval])).toEqual(expect.arrayContaining([['NPU19748', 65], ['NPU03230', 3]]));
+    const a = await attack(result.outputs.summary, result.files, out);
+    expect(a.shown.get('analysis|NPU03230|rows')).toBeNull();
     expect(a.recovered).toEqual([]);
   }, 120_000);
 

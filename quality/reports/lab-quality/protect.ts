@@ -4,8 +4,9 @@
 // see: results = usable + unusable + not yet answered + rejected, overall and per analysis,
 // journal system and clinic, and each measure overall = the sum over the groups; an analysis's
 // results = its value states, = its units; its qualitative results = its answers; results with
-// an interval = below + above + inside; the results outside = flagged + not flagged; a check's
-// rows beside all results; a field's filled-in rows beside the system's results; the FHIR
+// an interval = below + above + inside, and lie within the analysis' numeric results; the
+// results outside = flagged + not flagged; a check's rows beside all results; a field's
+// filled-in rows beside the system's results; the FHIR
 // Observations set apart, per reason and code and per file.
 import { TableBuilder, type ProtectedTable } from '../../report-kit/protect-table.ts';
 import { isSmallCount } from '../../report-kit/suppress.ts';
@@ -137,6 +138,13 @@ export function protectLabFigures(s: LabSummary, files: readonly FileCounts[] = 
     }
   }
   if (s.checks.some((c) => c.checkId === 'lab.outlier')) t.sum(labCell.check('lab.outlier'), outlierCells);
+  // a result with an interval is one of its analysis' numeric results (each measurement once):
+  // where every result carries an interval, as the completeness table can say, the counts are equal
+  for (const o of s.outsideReference) {
+    const withInterval = labCell.outside(o.analysis, 'withInterval');
+    if (panelOf.has(o.analysis)) t.sum(labCell.panel(o.analysis, 'numeric'), [withInterval]);
+    if (t.cells.has(labCell.valued(o.analysis))) t.sum(labCell.valued(o.analysis), [withInterval]);
+  }
 
   // the lab files' records add up to the results, their rejected records to the rejected ones
   const lab = [...files.entries()].filter(([, f]) => f.role !== 'register');
