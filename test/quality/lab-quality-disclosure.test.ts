@@ -87,6 +87,22 @@ async function attack(truth: LabSummary, files: readonly { role: string; read: n
       a.cell(id(`check:${c.checkId}`), s.checks.find((x) => x.checkId === c.checkId)!.rows, c.rows);
       a.sum(id('rows'), [id(`check:${c.checkId}`)]);
     }
+    // the box plots' clinics and their numeric results (a clinic of 1-4 is drawn in none)
+    a.sum(id('numeric'), p.clinics.map((k) => {
+      a.cell(id(`clinic:${k.clinic}`), s.clinics.find((x) => x.clinic === k.clinic)?.n ?? null, k.n);
+      return id(`clinic:${k.clinic}`);
+    }));
+  }
+  // a shifted clinic's results and the other clinics' it is compared with make up the analysis' numeric results
+  for (const x of truth.shifts) {
+    const s = shown.shifts.find((y) => y.analysis === x.analysis && y.clinic === x.clinic)!;
+    const id = (m: string) => `shift|${x.analysis}|${x.clinic}|${m}`;
+    a.cell(id('n'), s.n, x.n);
+    a.cell(id('rest'), s.restCount, x.restCount);
+    if (truth.panels.some((p) => p.analysis === x.analysis)) {
+      a.sum(`panel|${x.analysis}|numeric`, [id('n'), id('rest')]);
+      a.sum(`panel|${x.analysis}|clinic:${x.clinic}`, [id('n')]);
+    }
   }
   for (const c of truth.checks) {
     const s = shown.checks.find((x) => x.checkId === c.checkId)!;
@@ -256,6 +272,33 @@ describe('no count lab-quality hides can be recomputed from its report or summar
     const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: NOW, logger: silent });
     expect(result.outputs.summary).toMatchObject({ rowsRead: 68, rejected: 0 });
     expect(result.outputs.summary.outsideReference.map((o) => [o.analysis, o.withInterval])).toEqual(expect.arrayContaining([['NPU19748', 65], ['NPU03230', 3]]));
+    const a = await attack(result.outputs.summary, result.files, out);
+    expect(a.shown.get('analysis|NPU03230|rows')).toBeNull();
+    expect(a.recovered).toEqual([]);
+  }, 120_000);
+
+  it('on a shifted clinic, whose count of results elsewhere is the rest of its analysis', async () => {
+    // an outside reviewer's extract: haemoglobin at four clinics, one of two results and one
+    // whose values are half the others', potassium 3 times; summary.json showed the shifted
+    // clinic's 23 results and the 42 elsewhere: 68 - 23 - 42 gave potassium's 3, and 42 minus
+    // the box plots' 20 + 20 the small clinic's 2
+    const ws = await workspace();
+    const rows = ['Id,Sor,Pt,Code,Val,Unit'];
+    const add = (prefix: string, sor: string, code: string, n: number, value: (i: number) => string) => {
+      for (let i = 0; i < n; i++) rows.push(`${prefix}${i},${sor},P-${prefix}${i},${code},${value(i)},mmol/L`);
+    };
+    const hb = (factor: number) => (i: number) => ((7 + (i % 10) / 5) * factor).toFixed(1);
+    add('a', '7510731000016007', 'NPU02319', 20, hb(1));
+    add('b', '4862171000016002', 'NPU02319', 20, hb(1));
+    add('c', '5941941000016001', 'NPU02319', 2, hb(1));
+    add('d', '8609571000016009', 'NPU02319', 23, hb(0.5));
+    add('k', '7510731000016007', 'NPU03230', 3, (i) => `4.${i}`);
+    await ws.put('export/results.csv', `${rows.join('\n')}\n`);
+    const mapping = await ws.put('m.yaml', ['system: Regional export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    columns: { record_id: Id, sor_code: Sor, patient: Pt, analysis_code: Code, value: Val, unit: Unit }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: NOW, logger: silent });
+    expect(result.outputs.summary.shifts.map((x) => [x.clinic, x.n, x.restCount])).toEqual([['8609571000016009', 23, 42]]);
     const a = await attack(result.outputs.summary, result.files, out);
     expect(a.shown.get('analysis|NPU03230|rows')).toBeNull();
     expect(a.recovered).toEqual([]);

@@ -6,8 +6,8 @@
 // results = its value states, = its units; its qualitative results = its answers; results with
 // an interval = below + above + inside, and lie within the analysis' numeric results; the
 // results outside = flagged + not flagged; a check's rows beside all results; a field's
-// filled-in rows beside the system's results; the FHIR
-// Observations set apart, per reason and code and per file.
+// filled-in rows beside the system's results; a shifted clinic's numeric results and those
+// elsewhere = its analysis'; the FHIR Observations set apart, per reason and code and per file.
 import { TableBuilder, type ProtectedTable } from '../../report-kit/protect-table.ts';
 import { isSmallCount } from '../../report-kit/suppress.ts';
 import { byRows, type LabSummary, type UsableGroup } from './collect.ts';
@@ -41,6 +41,8 @@ export const labCell = {
   check: (checkId: string) => `check\u0000${checkId}`,
   panelCheck: (code: string, checkId: string) => `panel-check\u0000${code}\u0000${checkId}`,
   clinicResults: (code: string, clinic: string) => `clinic-results\u0000${code}\u0000${clinic}`,
+  /** The other clinics' numeric results a shifted clinic's are compared with. */
+  shiftRest: (code: string, clinic: string) => `shift-rest\u0000${code}\u0000${clinic}`,
   outside: (code: string, m: string) => `outside\u0000${code}\u0000${m}`,
   present: (field: string, system: string) => `present\u0000${field}\u0000${system}`,
   systemRows: (system: string) => `results\u0000${system}`,
@@ -138,6 +140,12 @@ export function protectLabFigures(s: LabSummary, files: readonly FileCounts[] = 
     }
   }
   if (s.checks.some((c) => c.checkId === 'lab.outlier')) t.sum(labCell.check('lab.outlier'), outlierCells);
+  // a shifted clinic's results and those elsewhere it is compared with make up the analysis'
+  // numeric results
+  for (const x of s.shifts) {
+    const rest = t.cell(labCell.shiftRest(x.analysis, x.clinic), x.restCount);
+    if (panelOf.has(x.analysis)) t.sum(labCell.panel(x.analysis, 'numeric'), [labCell.clinicResults(x.analysis, x.clinic), rest]);
+  }
   // a result with an interval is one of its analysis' numeric results (each measurement once):
   // where every result carries an interval, as the completeness table can say, the counts are equal
   for (const o of s.outsideReference) {
@@ -212,7 +220,7 @@ export function shareableSummary(s: LabSummary, t: ProtectedTable, everyCount = 
         || (t.isShown(labCell.total('rows')) && t.isShown(labCell.total('rejected')));
       return { ...k, rows, percent: rows === null || !checked ? null : k.percent };
     }),
-    shifts: s.shifts.map((x) => ({ ...x, n: c(labCell.clinicResults(x.analysis, x.clinic), x.n) })),
+    shifts: s.shifts.map((x) => ({ ...x, n: c(labCell.clinicResults(x.analysis, x.clinic), x.n), restCount: c(labCell.shiftRest(x.analysis, x.clinic), x.restCount) })),
     panels: s.panels.map((p) => {
       const panel = (m: 'rows' | 'numeric' | 'censored' | 'qualitative' | 'pending') => c(labCell.panel(p.analysis, m), p[m]);
       return {
@@ -222,7 +230,7 @@ export function shareableSummary(s: LabSummary, t: ProtectedTable, everyCount = 
         qualitativeValues: p.qualitativeValues.map((q, i) => ({ ...q, rows: c(labCell.answer(p.analysis, i), q.rows) })),
         // a box drawn from 1-4 results shows those results
         clinics: p.clinics.filter((k) => everyCount || k.n >= 5).map((k) => ({ ...k, n: c(labCell.clinicResults(p.analysis, k.clinic), k.n) })),
-        shifts: p.shifts.map((x) => ({ ...x, n: c(labCell.clinicResults(x.analysis, x.clinic), x.n) })),
+        shifts: p.shifts.map((x) => ({ ...x, n: c(labCell.clinicResults(x.analysis, x.clinic), x.n), restCount: c(labCell.shiftRest(x.analysis, x.clinic), x.restCount) })),
         checks: p.checks.map((k) => ({ ...k, rows: c(labCell.panelCheck(p.analysis, k.checkId), k.rows) })),
       };
     }),
