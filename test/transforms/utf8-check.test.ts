@@ -50,6 +50,12 @@ describe('Utf8Check', () => {
     }), { numRuns: 200 });
   });
 
+  it('reads past a UTF-8 byte order mark, however it is cut: Windows-1252 text after one is other, not mixed', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    fc.assert(fc.property(danish, cuts, (s, c) => verdictOf(Buffer.concat([bom, Buffer.from(s, 'latin1')]), c) === 'other'), { numRuns: 300 });
+    fc.assert(fc.property(danish, cuts, (s, c) => verdictOf(Buffer.concat([bom, Buffer.from(s, 'utf8')]), c) === 'utf-8'), { numRuns: 100 });
+  });
+
   it('calls bytes with a NUL among them other, whatever else they hold (binary, UTF-16)', () => {
     expect(verdictOf(Buffer.concat([Buffer.from('Kreatinin µmol/L\n', 'utf8'), Buffer.from([0, 0x41])]), [])).toBe('other');
     expect(verdictOf(Buffer.concat([Buffer.from('µ', 'utf8'), Buffer.from('æ\u0000', 'latin1')]), [1])).toBe('other');

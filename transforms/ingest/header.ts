@@ -1,3 +1,4 @@
+import { isAscii, isUtf8 } from 'node:buffer';
 import { contentStream, isGzipPath } from './content-stream.ts';
 
 /** The first bytes of a zip archive (a local file header, PKWARE's APPNOTE 4.3.7). */
@@ -11,17 +12,39 @@ export const MAX_HEADER_BYTES = 1 << 20;
  * double quotes. We read it ourselves so that missing, extra and duplicated column
  * names get a clear message before DuckDB reads a single row. Null when the first line
  * does not end within MAX_HEADER_BYTES: no header, and splitting a piece of it would
- * only give a misleading reason.
+ * only give a misleading reason. The line is decoded as staging reads it (headerText), whatever
+ * the layout declares, after a UTF-8 byte order mark if there is one.
  */
-export async function readHeader(path: string, delimiter: string, encoding: 'utf-8' | 'latin-1'): Promise<string[] | null> {
+export async function readHeader(path: string, delimiter: string): Promise<string[] | null> {
   const { head, total } = await readStart(path, (buf, read) => buf.includes(0x0a) || read > MAX_HEADER_BYTES);
-  let text = head.toString(encoding === 'latin-1' ? 'latin1' : 'utf8');
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-  const end = text.indexOf('\n');
+  const bytes = withoutBom(head);
+  const end = bytes.indexOf(0x0a);
   if (end === -1 && total > MAX_HEADER_BYTES) return null;
-  const line = (end === -1 ? text : text.slice(0, end)).replace(/\r$/, '');
+  const line = headerText(end === -1 ? bytes : bytes.subarray(0, end)).replace(/\r$/, '');
   if (line.trim() === '') return [];
   return named(splitLine(line, delimiter));
+}
+
+/** The bytes of a UTF-8 byte order mark, which Windows programs write before text in any encoding. */
+export const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** `bytes` without a leading UTF-8 byte order mark. */
+export function withoutBom(bytes: Buffer): Buffer {
+  return bytes.subarray(0, 3).equals(UTF8_BOM) ? bytes.subarray(3) : bytes;
+}
+
+/**
+ * The header line's text as staging reads the line: UTF-8 where it is valid UTF-8, else
+ * Windows-1252, whatever the layout declares. A Latin-1 file whose lines are UTF-8 is read as
+ * UTF-8, and a UTF-8 file whose lines are not is read as Windows-1252 (stage.ts); read only as
+ * declared, its header's `Prøvenr` would be `PrÃ¸venr` or `Pr\ufffdvenr`, and the run would stop
+ * saying the mapping names a column the file lacks. Latin-1 and Windows-1252 agree on every
+ * byte but 0x80-0x9F, where only Windows-1252 has text.
+ */
+function headerText(line: Buffer): string {
+  if (isAscii(line) || isUtf8(line)) return line.toString('utf8');
+  // decoded as a stream: Node 20's one-shot windows-1252 decode drops the bytes 0x80-0x9F
+  return new TextDecoder('windows-1252').decode(line, { stream: true });
 }
 
 /**

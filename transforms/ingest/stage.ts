@@ -453,7 +453,7 @@ async function checkCsvFile(
   }
   const encodingProblem = await wrongEncoding(ctx.path, layout.encoding);
   if (encodingProblem) throw new FileRejected(encodingProblem);
-  const fileColumns = await readHeader(ctx.path, layout.delimiter, layout.encoding);
+  const fileColumns = await readHeader(ctx.path, layout.delimiter);
   if (fileColumns === null) throw new FileRejected(`the first line is longer than ${MAX_HEADER_BYTES / 1024 / 1024} MB: not a header of this layout`);
   const headerWrong = headerProblem(fileColumns);
   if (headerWrong) throw new FileRejected(headerWrong);

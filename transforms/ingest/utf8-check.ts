@@ -7,6 +7,7 @@
 // UTF-8 sequences (a Latin-1 file another program appended UTF-8 lines to) is read line by line.
 import { isAscii, isUtf8 } from 'node:buffer';
 import { contentStream } from './content-stream.ts';
+import { UTF8_BOM, withoutBom } from './header.ts';
 
 // A UTF-8 sequence of two, three or four bytes, as its bytes read one character each (latin1).
 const UTF8_SEQUENCE = /[\xC2-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF4][\x80-\xBF]{3}/;
@@ -21,6 +22,8 @@ export class Utf8Check {
   private sequenceAmongOthers = false;
   // a NUL byte: binary or UTF-16, not text in one encoding or two
   private binary = false;
+  private started = false;
+  private lead = Buffer.alloc(0);
 
   /** `nulIsText`: a NUL byte is the character U+0000, as in one line of a file known to be text. */
   constructor(private readonly nulIsText = false) {}
@@ -31,6 +34,23 @@ export class Utf8Check {
   }
 
   push(chunk: Buffer): void {
+    if (this.started) return this.take(chunk);
+    // A UTF-8 byte order mark says nothing of the text after it: Windows programs write it before
+    // Windows-1252 text too, which would then look like UTF-8 lines beside Latin-1 ones. The first
+    // bytes wait until they show whether they are one.
+    this.lead = Buffer.concat([this.lead, chunk]);
+    if (this.lead.length < UTF8_BOM.length && this.lead.equals(UTF8_BOM.subarray(0, this.lead.length))) return;
+    this.startWithLead();
+  }
+
+  private startWithLead(): void {
+    this.started = true;
+    const lead = withoutBom(this.lead);
+    this.lead = Buffer.alloc(0);
+    this.take(lead);
+  }
+
+  private take(chunk: Buffer): void {
     if (!this.nulIsText && chunk.includes(0)) this.binary = true;
     if (this.binary) return;
     if (!this.valid) {
@@ -66,6 +86,7 @@ export class Utf8Check {
    * that another program appended UTF-8 lines to); 'other' (Latin-1, or bytes with a NUL among them).
    */
   verdict(): 'utf-8' | 'ascii' | 'mixed' | 'other' {
+    if (!this.started) this.startWithLead();
     if (this.binary) return 'other';
     if (!this.valid) return this.sequenceAmongOthers ? 'mixed' : 'other';
     // the file ends inside a sequence: the last byte or bytes are no UTF-8

@@ -14,6 +14,7 @@ import { Transform } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { pipeline } from 'node:stream/promises';
 import { contentStream } from './content-stream.ts';
+import { withoutBom } from './header.ts';
 
 /** DuckDB's message for a Latin-1 file with a byte that ISO 8859-1 does not define as text. */
 export function isNotLatin1(err: unknown): boolean {
@@ -84,10 +85,22 @@ export async function copyPlace(path: string, prefix: string, dir?: string): Pro
   return { path: join(own, basename(path).replace(/\.gz$/i, '')), remove: () => rm(own, { recursive: true, force: true }) };
 }
 
-/** Streams `path` (gunzipped when .gz) through `decode` into the copy, which is removed again if that fails. */
+/**
+ * Streams `path` (gunzipped when .gz) through `decode` into the copy, which is removed again if
+ * that fails. A UTF-8 byte order mark before the text is left out: Windows programs write one
+ * before Windows-1252 text too, and decoded with the rest it would be three letters (`ï»¿`)
+ * in front of the header's first column name.
+ */
 async function writeCopy(path: string, decode: Transform, copy: Transcoded): Promise<Transcoded> {
+  let first = true;
+  const dropBom = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      done(null, first ? withoutBom(chunk) : chunk);
+      first = false;
+    },
+  });
   try {
-    await pipeline(contentStream(path), decode, createWriteStream(copy.path, { mode: 0o600 }));
+    await pipeline(contentStream(path), dropBom, decode, createWriteStream(copy.path, { mode: 0o600 }));
   } catch (err) {
     await copy.remove();
     throw err;

@@ -81,7 +81,7 @@ async function rejectedWhole(input: DeliveryInput, header: readonly string[] | u
   if (header === undefined) {
     const encoding = await wrongEncoding(input.path, d.encoding).catch(() => null);
     if (encoding) return encoding;
-    const read = await readHeader(input.path, d.delimiter, d.encoding).catch(() => null);
+    const read = await readHeader(input.path, d.delimiter).catch(() => null);
     return read === null ? 'the first line is too long to be a header' : headerProblem(read);
   }
   return headerProblem(header);

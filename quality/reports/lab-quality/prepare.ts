@@ -45,7 +45,7 @@ export async function checkMappedHeaders(inputs: readonly LabInput[]): Promise<M
     }
     // no header, or none that reads as declared (UTF-16): the file is rejected whole while staging, with the reason
     if (await wrongEncoding(input.path, d.encoding).catch(() => null)) continue;
-    const header = (await readHeader(input.path, d.delimiter, d.encoding).catch(() => null)) ?? [];
+    const header = (await readHeader(input.path, d.delimiter).catch(() => null)) ?? [];
     if (header.length === 0) continue;
     // the mapped names, missing from the header as read, all there between another delimiter
     // (a name may hold the mapping's own): say that, not each name

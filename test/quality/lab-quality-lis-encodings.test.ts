@@ -1,0 +1,83 @@
+// A Danish laboratory system's export as Windows writes it: Windows-1252 bytes (æ, ø, å and ² in
+// the header and the names), CRLF, and often a UTF-8 byte order mark in front that the exporting
+// program adds whatever the encoding. The mapping declares the encoding as the analyst believes
+// it (Latin-1, or UTF-8 from the export dialog's default). The header naming `Prøvenr` must be
+// read as staging reads the file, or the run stops (exit 2) saying the mapping names a column the
+// file lacks, when only the header's bytes were read another way than its rows.
+// The fixture is kept as UTF-8 text for reading; each case writes it in the bytes under test.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { runLabQuality, type LabQualityResult } from '../../jobs/lab-quality.ts';
+import { workspace } from '../helpers/inbox.ts';
+import { here } from '../fixtures/lab/extract.ts';
+
+const silent = pino({ level: 'silent' });
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
+const mapping = (encoding: string) => `system: Dansk LIS
+time_zone: Europe/Copenhagen
+as_of: 2024-06-01
+defaults:
+  format: csv
+  encoding: ${encoding}
+  delimiter: ";"
+  decimal: ","
+  dates: "%d.%m.%Y"
+  timestamps: "%d.%m.%Y %H:%M"
+deliveries:
+  - kind: laboratoriesvar
+    files: "lis_results_*.csv"
+    columns:
+      record_id: Prøvenr
+      ydernummer: Ydernr
+      patient: Pseudonym
+      analysis_code: Analysekode
+      code_system: Kodesystem
+      analysis_name: Analysenavn
+      value: Resultat
+      unit: Enhed
+      ref_text: Referenceinterval
+      abnormal_flag: Flag
+      result_status: Status
+      sampled_at: Prøvetaget
+      resulted_at: Besvaret
+`;
+
+async function run(encoding: 'latin-1' | 'utf-8', bom: boolean): Promise<LabQualityResult> {
+  const text = (await readFile(join(here, 'lis-windows-1252.csv'), 'utf8')).replace(/\r?\n/g, '\r\n');
+  // every character of the fixture is in Latin-1, where Windows-1252 spells it the same byte
+  expect([...text].every((c) => c.charCodeAt(0) < 0x80 || (c.charCodeAt(0) >= 0xa0 && c.charCodeAt(0) <= 0xff))).toBe(true);
+  const bytes = Buffer.concat([bom ? BOM : Buffer.alloc(0), Buffer.from(text, 'latin1')]);
+  const ws = await workspace();
+  const file = await ws.put('export/lis_results_202403.csv', bytes);
+  const m = await ws.put('lis.yaml', mapping(encoding));
+  return runLabQuality({ extracts: [file], mapping: m, out: join(ws.root, 'out'), logger: silent });
+}
+
+// By hand from the fixture's 17 records: 1009 (value "Annulleret") and 1010 (status "Annulleret")
+// are set apart; of the 15 counted, 1008 ("Se note"), 1016 (12,9 past the hard limit 12) and
+// 1017 (sampled after the as-of date) are unusable. P-Kalium: 8 counted, 5 usable; 7 numeric with
+// an interval (all but "Se note"), 1003 below it, 1002, 1004 and 1016 above; 1002 (H), 1003 (L)
+// and 1004 ("*") carry a flag that points their way.
+const EXPECTED = { read: 15, usable: 12, unusable: 3, rejected: 0, setApart: 2 };
+const KALIUM_OUTSIDE = { withInterval: 7, below: 1, above: 3, outsideFlagged: 3 };
+
+describe('a Windows-1252 LIS export in lab-quality', () => {
+  for (const encoding of ['latin-1', 'utf-8'] as const) {
+    for (const bom of [false, true]) {
+      it(`is read whole, declared ${encoding}, ${bom ? 'with' : 'without'} a UTF-8 byte order mark`, async () => {
+        const r = await run(encoding, bom);
+        const s = r.outputs.summary;
+        expect({ read: s.rowsRead, usable: s.usable, unusable: s.unusable, rejected: s.rejected, setApart: s.setApart.reduce((n, c) => n + c.rows, 0) })
+          .toEqual(EXPECTED);
+        const k = s.outsideReference.find((o) => o.analysis === 'NPU03230')!;
+        expect({ withInterval: k.withInterval, below: k.below, above: k.above, outsideFlagged: k.outsideFlagged }).toEqual(KALIUM_OUTSIDE);
+        expect(s.byAnalysis.find((a) => a.key === 'NPU03230')).toMatchObject({ rows: 8, usable: 5 });
+        // the names with æ and ø come out as the export spelled them
+        expect(s.byAnalysis.find((a) => a.key === 'NPU02319')?.rows).toBe(1);
+      }, 60_000);
+    }
+  }
+});
