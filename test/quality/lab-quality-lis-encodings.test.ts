@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { runLabQuality, type LabQualityResult } from '../../jobs/lab-quality.ts';
+import { runCheckMapping, runLabQuality, type LabQualityResult } from '../../jobs/lab-quality.ts';
 import { workspace } from '../helpers/inbox.ts';
 import { here } from '../fixtures/lab/extract.ts';
 
@@ -45,15 +45,21 @@ deliveries:
       resulted_at: Besvaret
 `;
 
-async function run(encoding: 'latin-1' | 'utf-8', bom: boolean): Promise<LabQualityResult> {
+/** The fixture as an export of `bytes` (Windows-1252 unless 'utf-8'), and a mapping declaring `encoding`. */
+async function exported(encoding: 'latin-1' | 'utf-8', bom: boolean, bytes: 'windows-1252' | 'utf-8' = 'windows-1252'): Promise<{ file: string; m: string; out: string }> {
   const text = (await readFile(join(here, 'lis-windows-1252.csv'), 'utf8')).replace(/\r?\n/g, '\r\n');
   // every character of the fixture is in Latin-1, where Windows-1252 spells it the same byte
   expect([...text].every((c) => c.charCodeAt(0) < 0x80 || (c.charCodeAt(0) >= 0xa0 && c.charCodeAt(0) <= 0xff))).toBe(true);
-  const bytes = Buffer.concat([bom ? BOM : Buffer.alloc(0), Buffer.from(text, 'latin1')]);
+  const content = Buffer.concat([bom ? BOM : Buffer.alloc(0), Buffer.from(text, bytes === 'utf-8' ? 'utf8' : 'latin1')]);
   const ws = await workspace();
-  const file = await ws.put('export/lis_results_202403.csv', bytes);
+  const file = await ws.put('export/lis_results_202403.csv', content);
   const m = await ws.put('lis.yaml', mapping(encoding));
-  return runLabQuality({ extracts: [file], mapping: m, out: join(ws.root, 'out'), logger: silent });
+  return { file, m, out: join(ws.root, 'out') };
+}
+
+async function run(encoding: 'latin-1' | 'utf-8', bom: boolean): Promise<LabQualityResult> {
+  const { file, m, out } = await exported(encoding, bom);
+  return runLabQuality({ extracts: [file], mapping: m, out, logger: silent });
 }
 
 // By hand from the fixture's 17 records: 1009 (value "Annulleret") and 1010 (status "Annulleret")
@@ -79,5 +85,23 @@ describe('a Windows-1252 LIS export in lab-quality', () => {
         expect(s.byAnalysis.find((a) => a.key === 'NPU02319')?.rows).toBe(1);
       }, 60_000);
     }
+  }
+});
+
+describe('--check-mapping on a LIS export', () => {
+  // the samples are the evaluation's reading: the first ten records, the unit of eGFR with its ²
+  const cases = [
+    ['latin-1', true, 'windows-1252'], ['utf-8', false, 'windows-1252'], ['utf-8', true, 'windows-1252'], ['latin-1', false, 'utf-8'],
+  ] as const;
+  for (const [encoding, bom, bytes] of cases) {
+    it(`samples the rows as the evaluation reads them: ${bytes} declared ${encoding}${bom ? ', with a byte order mark' : ''}`, async () => {
+      const { file, m } = await exported(encoding, bom, bytes);
+      const { exitCode, text } = await runCheckMapping({ extracts: [file], mapping: m });
+      expect(exitCode).toBe(0);
+      expect(text).not.toMatch(/malformed/);
+      const ids = Array.from({ length: 10 }, (_, i) => `"${1001 + i}"`).join(', ');
+      expect(text).toMatch(new RegExp(`record_id +<- column Prøvenr +${ids}`));
+      expect(text).toContain('"mL/min/1.73m²"');
+    }, 60_000);
   }
 });

@@ -2,15 +2,17 @@
 // read from, with ten sample values as the mapping computes them, before anything is evaluated.
 // A column the file does not have, and a file the evaluation rejects whole before reading a row
 // (empty, no header as declared, a column name twice), stop it with the evaluation's reason (a
-// ConfigError, exit 2). A file declared Latin-1 is sampled as the evaluation reads it: as
-// Windows-1252 (an Excel en dash, byte 0x96, is no Latin-1 character to DuckDB).
+// ConfigError, exit 2). A file is sampled as the evaluation reads it, whatever its mapping
+// declares: UTF-8 where it is UTF-8, else as Windows-1252 (an Excel en dash, byte 0x96, is no
+// Latin-1 character to DuckDB), line by line where it holds lines of both.
 // Samples are masked: identifiers (CPR and replacement numbers) in any column, and the patient
 // column whole but for its first and last character.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ConfigError, type ConfigProblem } from '../../../config/errors.ts';
 import { kindSpec } from '../../../config/kinds.ts';
 import { headerProblem, readHeader, wrongEncoding } from '../../../transforms/ingest/header.ts';
-import { transcodeWindows1252 } from '../../../transforms/ingest/windows-1252.ts';
+import { fileEncoding } from '../../../transforms/ingest/utf8-check.ts';
+import { transcodeMixed, transcodeWindows1252, type Transcoded } from '../../../transforms/ingest/windows-1252.ts';
 import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
 import { canonicalSelect, checkMappedHeaders, type DeliveryInput } from './prepare.ts';
 import type { LabInput } from './inputs.ts';
@@ -102,13 +104,25 @@ function mask(column: string, v: unknown): string | null {
 }
 
 /**
+ * A UTF-8 copy of a file as staging reads it, whatever its layout declares (stage.ts, utf8-check.ts),
+ * or null for a file DuckDB reads as UTF-8 as it is: one that is not UTF-8 is Windows-1252, or
+ * line by line where some of its lines are UTF-8. Read as declared, a Windows-1252 file declared
+ * UTF-8 lost every line with an æ to "malformed", and a UTF-8 file declared Latin-1 showed µ as Âµ.
+ */
+async function asStagingReads(path: string): Promise<Transcoded | null> {
+  const found = await fileEncoding(path).catch(() => 'other' as const);
+  if (found === 'utf-8' || found === 'ascii') return null;
+  return found === 'mixed' ? transcodeMixed(path) : transcodeWindows1252(path);
+}
+
+/**
  * The first rows as the mapping reads them. A malformed line (a field too many, a quote never
  * closed) fails DuckDB's strict read: it is named, and the samples are read past such lines, as
  * the evaluation rejects them one by one.
  */
 async function sampleRows(input: DeliveryInput, header: readonly string[]): Promise<{ rows: Record<string, unknown>[]; malformed: string | null }> {
-  const copy = input.mapped!.encoding === 'latin-1' ? await transcodeWindows1252(input.path) : null;
-  const read: DeliveryInput = copy ? { ...input, path: copy.path, mapped: { ...input.mapped!, encoding: 'utf-8' } } : input;
+  const copy = await asStagingReads(input.path);
+  const read: DeliveryInput = { ...input, path: copy?.path ?? input.path, mapped: { ...input.mapped!, encoding: 'utf-8' } };
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const conn = await instance.connect();
   let malformed: string | null = null;
