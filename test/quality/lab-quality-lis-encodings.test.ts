@@ -5,7 +5,7 @@
 // read as staging reads the file, or the run stops (exit 2) saying the mapping names a column the
 // file lacks, when only the header's bytes were read another way than its rows.
 // The fixture is kept as UTF-8 text for reading; each case writes it in the bytes under test.
-import { readFile } from 'node:fs/promises';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -57,9 +57,10 @@ async function exported(encoding: 'latin-1' | 'utf-8', bom: boolean, bytes: 'win
   return { file, m, out: join(ws.root, 'out') };
 }
 
-async function run(encoding: 'latin-1' | 'utf-8', bom: boolean): Promise<LabQualityResult> {
+async function run(encoding: 'latin-1' | 'utf-8', bom: boolean, after = '', logger = silent): Promise<LabQualityResult> {
   const { file, m, out } = await exported(encoding, bom);
-  return runLabQuality({ extracts: [file], mapping: m, out, logger: silent });
+  if (after) await appendFile(file, Buffer.from(after, 'latin1'));
+  return runLabQuality({ extracts: [file], mapping: m, out, logger });
 }
 
 // By hand from the fixture's 17 records: 1009 (value "Annulleret") and 1010 (status "Annulleret")
@@ -86,6 +87,25 @@ describe('a Windows-1252 LIS export in lab-quality', () => {
       }, 60_000);
     }
   }
+});
+
+describe('the end-of-file mark of a DOS program (Ctrl-Z) after the last record', () => {
+  it('is no result: nothing rejected, the counts of the export without it, and a note that says so', async () => {
+    for (const encoding of ['latin-1', 'utf-8'] as const) {
+      const logged: string[] = [];
+      const s = (await run(encoding, false, '\x1a', pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) }))).outputs.summary;
+      expect({ read: s.rowsRead, usable: s.usable, unusable: s.unusable, rejected: s.rejected, setApart: s.setApart.reduce((n, c) => n + c.rows, 0) })
+        .toEqual(EXPECTED);
+      expect(logged.join('\n')).toMatch(/end-of-file mark \(Ctrl-Z/);
+    }
+  }, 60_000);
+
+  it('is still a reject where a record follows it, or something else is on its line', async () => {
+    const s = (await run('latin-1', false, '\x1a\r\n1018;654321;PT18;NPU03230;NPU;P-Kalium;4,4;mmol/L;3,5-5,0;;Endelig;05.03.2024 08:00;05.03.2024 09:00;\r\n')).outputs.summary;
+    expect({ read: s.rowsRead, usable: s.usable, rejected: s.rejected }).toEqual({ read: 17, usable: 13, rejected: 1 });
+    const t = (await run('latin-1', false, 'x\x1a')).outputs.summary;
+    expect({ read: t.rowsRead, rejected: t.rejected }).toEqual({ read: 16, rejected: 1 });
+  }, 60_000);
 });
 
 describe('--check-mapping on a LIS export', () => {

@@ -487,6 +487,22 @@ async function rejectSurplus(conn: DuckDBConnection, target: StageTarget, ctx: S
   return taken.length;
 }
 
+const END_OF_FILE_MARK = 'ends with an end-of-file mark (Ctrl-Z, byte 0x1A, as DOS programs write it) on a line of its own: no record, not counted';
+
+/**
+ * Takes the reject of a file's last line out when that line is nothing but Ctrl-Z (0x1A, SUB):
+ * the end-of-file mark of DOS programs, which some laboratory systems still write. DuckDB reads
+ * it as a record of one field, a result lost that never was. Returns how many (0 or 1).
+ */
+async function dropEndOfFileMark(conn: DuckDBConnection, target: StageTarget, ctx: StageContext): Promise<number> {
+  const file = `run_id = ${sqlString(ctx.runId)} and file_hash = ${sqlString(ctx.fileHash)} and source_file = ${sqlString(ctx.file)}`;
+  const taken = await queryRows<{ source_line: bigint }>(conn, `delete from meta.rejects where ${file} and raw_value = chr(26)
+    and source_line = (select max(source_line) from meta.rejects where ${file})
+    and source_line > (select coalesce(max(source_line), 0) from ${stagingTable(target.kind)} where file_no = ${ctx.seq})
+    returning source_line`);
+  return new Set(taken.map((t) => t.source_line)).size;
+}
+
 /** The staged columns a file's header has, under their staged names. */
 function presentColumns(target: StageTarget, fileColumns: readonly string[]): string[] {
   return stagedColumns(target.kind).filter((c) => target.columns[c] !== undefined && hasColumn(fileColumns, target.columns[c]!));
@@ -588,7 +604,9 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   }
   const finish = async (staged: number, rejected: number): Promise<StageResult> => {
     const moved = await rejectSurplus(conn, target, ctx, surplus, fileColumns.length);
-    return finishFile(ctx, staged - moved, rejected + moved, warnings);
+    const mark = csv ? await dropEndOfFileMark(conn, target, ctx) : 0;
+    if (mark > 0) warnings.push(END_OF_FILE_MARK);
+    return finishFile(ctx, staged - moved, rejected + moved - mark, warnings);
   };
 
   // A text file without a NUL byte goes straight into the staging table, counted by the
