@@ -188,3 +188,22 @@ describe('two units in equal numbers', () => {
     expect(flagged.map((f) => f.record_id)).toEqual(['d0', 'd1', 'd2', 'd3', 'd4', 'd5']);
   }, 120_000);
 });
+
+describe('lab.unit_mixed where most results name no unit', () => {
+  it('says the main is no unit in words, not as a unit called "no unit"', async () => {
+    // a FHIR-style export: CRP as valueString ("<5", "5,2": no unit) beside one valueQuantity in mg/dL
+    const ws = await workspace();
+    const rows = ['Id,Pt,Code,System,Val,Unit', 'r1,PT1,CRPX,local,<5,', 'r2,PT2,CRPX,local,5.2,', 'r3,PT3,CRPX,local,0.8,mg/dL'];
+    await ws.put('export/results.csv', `${rows.join('\n')}\n`);
+    const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, code_system: System, value: Val, unit: Unit }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: new Date('2024-12-01T00:00:00Z'), keepDatabase: true, logger: pino({ level: 'silent' }) });
+    const [f, ...more] = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; detail: string }>(conn, `
+      select r.record_id, f.detail from lab.row_findings as f join lab.results as r using (row_id) where f.check_name = 'unit_mixed'`));
+    expect(more).toEqual([]);
+    expect(f!.record_id).toBe('r3');
+    expect(f!.detail).toContain('mg/dL (33.3% of its results with a value) is not what most of its results have (no unit)');
+    expect(f!.detail).not.toContain('the main no unit');
+  }, 60_000);
+});

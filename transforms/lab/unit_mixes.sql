@@ -15,7 +15,9 @@ profiles as (
 final as (
     select r.row_id, 'unit_mixed' as check_name, 'unit' as column_name,
         coalesce(r.catalogue_code, r.analysis_code) || ' comes in ' || p.units || ' units; ' || coalesce(p.unit_norm, 'no unit')
-            || ' (' || number_text(100 * p.share, 1) || '% of its results with a value) is not the main ' || coalesce(p.main_unit, 'no unit') || ': '
+            || ' (' || number_text(100 * p.share, 1) || '% of its results with a value) is not '
+            -- most results may name no unit (a FHIR valueString): said so, not as a unit called "no unit"
+            || case when p.main_unit is null then 'what most of its results have (no unit)' else 'the main ' || p.main_unit end || ': '
             || case p.verdict
                 when 'as_labelled' then 'its values follow the label (median ' || number_text(p.median, 3) || ', times the known factor '
                     || number_text(p.factor, 4) || ' = ' || number_text(p.median * p.factor, 3) || ' ' || p.main_unit || '): convertible'
