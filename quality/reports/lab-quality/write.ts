@@ -266,7 +266,7 @@ function topProblemLines(summary: LabSummary): string[] {
   };
   const more = summary.checks.filter((c) => c.rows > 0).length - top.length;
   return [
-    `biggest problems (rows flagged; ${more > 0 ? `${more} more checks` : 'every check'} in the report's "Findings by check"):`,
+    `biggest problems (rows flagged; ${more > 0 ? plural(more, 'more check') : 'every check'} in the report's "Findings by check"):`,
     ...top.map((c) => {
       const where = [c.severity, c.column ? `column ${c.column}` : null, analysisOf(c.checkId)].filter((x) => x !== null);
       return `  ${c.rows} ${c.checkId} (${where.join('; ')})${c.reason ? `: ${c.reason}` : ''}`;
@@ -300,4 +300,9 @@ function setApartLines(setApart: LabSummary['setApart']): string[] {
     ...(records.length ? [`cancelled results set apart (no lab result, not counted): ${total(records)} (${
       [...bySpelling].map(([said, n]) => `${said} ${n}`).join(', ')})`] : []),
   ];
+}
+
+/** `n` and the noun, with an s where n is not 1: the terminal says "1 more check", "2 more checks". */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
