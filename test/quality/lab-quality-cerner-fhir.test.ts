@@ -18,12 +18,13 @@ import { here } from '../fixtures/lab/extract.ts';
 describe('lab-quality on a Cerner-style FHIR export', () => {
   let out: string;
   let result: LabQualityResult;
+  const logged: string[] = [];
 
   beforeAll(async () => {
     const ws = await workspace();
     const file = await ws.put('fhir/Observation.ndjson', await readFile(join(here, 'cerner-style-observations.ndjson'), 'utf8'));
     out = join(ws.root, 'out');
-    result = await runLabQuality({ extracts: [file], out, now: new Date('2024-06-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    result = await runLabQuality({ extracts: [file], out, now: new Date('2024-06-01T00:00:00Z'), logger: pino({ level: 'warn' }, { write: (line: string) => void logged.push(line) }) });
   }, 120_000);
 
   it('counts every line once: 15 results, 12 usable, 3 not (no value, no sampling time, a CPR number as patient), 3 set apart', () => {
@@ -40,6 +41,12 @@ describe('lab-quality on a Cerner-style FHIR export', () => {
     // potassium: o1 5.4 H and o12 6.8 HH above 3.5-5.0 (text), o2 3.2 L and o13 2.1 LL below, b2 4.4 inside
     // sodium: o14 150 A above, b1 136 L below, o11 140 inside; CRP: "5,2" and 0.8 mg/dL (8 mg/L) inside "<10 mg/L"
     expect(outside).toEqual({ NPU03230: [5, 2, 2, 4], NPU03429: [3, 1, 1, 2], NPU19748: [2, 0, 0, 0] });
+  });
+
+  it('warns of the Observations set apart and of the Patient each as what it is, as the terminal does', () => {
+    const said = logged.map((l) => JSON.parse(l) as { msg: string }).map((l) => l.msg);
+    expect(said).toContain('2 Observations set apart as no lab result (another category, withdrawn, cancelled, a panel without a value, an older version): not counted');
+    expect(said).toContain('1 other resource than Observation set apart: not counted');
   });
 
   it('names one more check than the terminal lists in the singular', () => {

@@ -389,9 +389,18 @@ export async function stageFhirFile(conn: DuckDBConnection, ctx: StageContext, s
       (select count(distinct source_line) from meta.rejects where file_hash = ${sqlString(ctx.fileHash)} and run_id = ${sqlString(ctx.runId)}) as rejected`);
     const staged = Number(counts!.staged);
     const rejected = Number(counts!.rejected);
-    const [apart] = await queryRows<{ n: bigint }>(conn, `select count(*) as n from ${FHIR_SET_APART} where file_hash = ${sqlString(ctx.fileHash)}`);
-    const warnings = Number(apart!.n) ? [`${Number(apart!.n)} Observations set apart as no lab result (another category, withdrawn, cancelled, a panel without a value, an older version): not counted`] : [];
-    return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, rowsSetApart: Number(apart!.n), warnings };
+    // Observations and other resources told apart, as the terminal and the report tell them
+    const [apart] = await queryRows<{ observations: bigint; others: bigint }>(conn, `select
+      count(*) filter (where reason <> ${sqlString(FHIR_OTHER_RESOURCE)}) as observations,
+      count(*) filter (where reason = ${sqlString(FHIR_OTHER_RESOURCE)}) as others
+      from ${FHIR_SET_APART} where file_hash = ${sqlString(ctx.fileHash)}`);
+    const observations = Number(apart!.observations);
+    const others = Number(apart!.others);
+    const warnings = [
+      ...(observations ? [`${observations} Observation${observations === 1 ? '' : 's'} set apart as no lab result (another category, withdrawn, cancelled, a panel without a value, an older version): not counted`] : []),
+      ...(others ? [`${others} other resource${others === 1 ? '' : 's'} than Observation set apart: not counted`] : []),
+    ];
+    return { rowsRead: staged + rejected, rowsStaged: staged, rowsRejected: rejected, rowsSetApart: observations + others, warnings };
   } catch (err) {
     // only the error's first line: the reader quotes the offending line after it
     const text = (err as Error).message ?? String(err);
