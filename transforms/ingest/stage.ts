@@ -604,7 +604,8 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   }
   const finish = async (staged: number, rejected: number): Promise<StageResult> => {
     const moved = await rejectSurplus(conn, target, ctx, surplus, fileColumns.length);
-    const mark = csv ? await dropEndOfFileMark(conn, target, ctx) : 0;
+    // looked for only in a file with a rejected line: the query reads the staged rows' lines
+    const mark = csv && rejected + moved > 0 ? await dropEndOfFileMark(conn, target, ctx) : 0;
     if (mark > 0) warnings.push(END_OF_FILE_MARK);
     return finishFile(ctx, staged - moved, rejected + moved - mark, warnings);
   };
