@@ -165,10 +165,12 @@ create or replace macro _lab_parse_2(s, opc, txc, sep, st) as
         lambda _lab_v: _lab_decide(s, opc, txc, _lab_v.num, _lab_v.q, st))[1];
 
 -- lab_status_key(status): a status as a mapping's statuses are keyed (statusKey in
--- quality/reports/lab-quality/mapping.ts): spaces of any kind and number as one, trimmed, in lower
--- case, without a closing full stop ('UNDER  analyse.' is 'under analyse').
+-- quality/reports/lab-quality/mapping.ts): spaces of any kind and number as one (those _lab_squash
+-- reads as a space), trimmed, in lower case, without a closing full stop ('UNDER  analyse.' is
+-- 'under analyse'). One regular expression, not _lab_squash: lab-quality keys every row's status
+-- and value with it, and _lab_squash's translations cost ten times as much.
 create or replace macro lab_status_key(st) as
-    rtrim(lower(_lab_squash(st)), '.');
+    rtrim(lower(trim(regexp_replace(st, '[\s\x{0B}\x{A0}\x{2007}\x{202F}\x{3000}\x{FEFF}]+', ' ', 'g'))), '.');
 
 -- lab_cancelled_spellings(): the known spellings of a cancelled result (the analysis was not
 -- performed or not completed), keyed as lab_status_key keys a status: FHIR's status, and the
