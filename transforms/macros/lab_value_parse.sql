@@ -168,7 +168,7 @@ create or replace macro _lab_parse_2(s, opc, txc, sep, st) as
 -- quality/reports/lab-quality/mapping.ts): spaces of any kind and number as one (those _lab_squash
 -- reads as a space), trimmed, in lower case, without a closing full stop ('UNDER  analyse.' is
 -- 'under analyse'). One regular expression, not _lab_squash: lab-quality keys every row's status
--- and value with it, and _lab_squash's translations cost ten times as much.
+-- and value with it, and _lab_squash's translations are far dearer per row.
 create or replace macro lab_status_key(st) as
     rtrim(lower(trim(regexp_replace(st, '[\s\x{0B}\x{A0}\x{2007}\x{202F}\x{3000}\x{FEFF}]+', ' ', 'g'))), '.');
 
