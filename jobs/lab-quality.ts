@@ -235,12 +235,14 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     if (stagedRows <= DUCKDB_ROW_GROUP_ROWS) await conn.run('set threads = 1');
 
     // Transform and check exactly as the nightly job does, then the lab layer and its checks.
-    await conn.run(`set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};
+    // DuckDB's variables belong to a connection: the one that writes the flagged rows sets them too
+    const variables = `set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};
       set variable lab_now = ${sqlString(evaluation.now.toISOString())}::timestamptz;
       set variable lab_dates_shifted = ${evaluation.datesShifted}; set variable lab_no_clinic = ${evaluation.noClinic}; set variable lab_value_missing = true; set variable lab_ref_from_text = true;
       set variable lab_profiles = true; set variable shown_time_zone = ${sqlString(evaluation.shownZone)};
       set variable local_time_zone = ${sqlString(evaluation.shownZone)};
-      set variable lab_pending_statuses = [${(labMapping?.statuses.pending ?? []).map(sqlString).join(', ')}]::varchar[]`);
+      set variable lab_pending_statuses = [${(labMapping?.statuses.pending ?? []).map(sqlString).join(', ')}]::varchar[]`;
+    await conn.run(variables);
     await runLayer(conn, 'staging');
     await recordParseRejects(conn);
     // the core models resolve clinics against ref.clinics: the register given, else none
@@ -290,7 +292,9 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
         ...(input.role === 'fhir' || r?.rowsSetApart ? { setApart: r?.rowsSetApart ?? 0 } : {}),
       };
     });
-    const outputs = await writeLabOutputs(conn, { outDir, dbFile: opts.keepDatabase ? dbFile : null, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: [...evaluation.notes, ...notesOf(hashed.map((h) => h.input), foreignSystems)], noClinic: evaluation.noClinic, shownZone: evaluation.shownZone, danishCsv: opts.danishCsv, flaggedJson: opts.flaggedJson, ownReport: opts.ownReport });
+    const flaggedOn = await db.connect();
+    await flaggedOn.run(variables);
+    const outputs = await writeLabOutputs(conn, { outDir, dbFile: opts.keepDatabase ? dbFile : null, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: [...evaluation.notes, ...notesOf(hashed.map((h) => h.input), foreignSystems)], noClinic: evaluation.noClinic, shownZone: evaluation.shownZone, danishCsv: opts.danishCsv, flaggedJson: opts.flaggedJson, ownReport: opts.ownReport }, flaggedOn);
     // evaluated, but not usable as it stands (a file rejected whole, nothing usable): the command fails
     const exitCode = outputs.problems.length ? EXIT.failed : EXIT.ok;
     await conn.run(`update meta.runs set finished_at = ${sqlString(new Date().toISOString())}, status = 'succeeded', exit_code = ${exitCode},

@@ -99,9 +99,106 @@ async function model(name: string): Promise<string> {
   return (await readFile(join(sqlDir, `${name}.sql`), 'utf8')).replace(/;\s*$/, '');
 }
 
-export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext): Promise<LabOutputs> {
+/**
+ * Writes the evaluation's outputs. With `flaggedOn`, a second connection to the same database,
+ * the flagged rows are masked and written there while this connection reads the figures and the
+ * report is rendered: DuckDB's part of the one and JavaScript's of the other overlap on two cores.
+ */
+export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext, flaggedOn: DuckDBConnection = conn): Promise<LabOutputs> {
   // a table for further SQL in a kept database; otherwise read once, by readLabSummary
   await conn.run(`create or replace ${ctx.dbFile ? 'table' : 'view'} lab.usable as ${await model('usable')}`);
+  const flagged = writeFlaggedRows(flaggedOn, ctx);
+  const figures = flaggedOn === conn ? flagged.then(() => writeFigures(conn, ctx)) : writeFigures(conn, ctx);
+  const [{ n, paths }, { summary, files, ignored, problems, notes, summaryJson, report, own, tooLong }] = await Promise.all([flagged, figures]);
+  const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '-');
+  const text = [
+    ...problems.map((p) => `NOT USABLE: ${p}`),
+    ...notes,
+    `lab results read: ${summary.rowsRead} in ${files.filter((f) => f.role !== 'register').length} files`,
+    ...(ignored.length ? [`files not read: ${ignored.length} (${ignored.slice(0, 5).map((i) => `${i.file}: ${i.reason}`).join('; ')}${ignored.length > 5 ? '; all in the report' : ''})`] : []),
+    ...(ctx.registerGiven ? [] : ['no clinic register given: clinics are named as delivered']),
+    `usable: ${summary.usable} (${pct(summary.usable, summary.rowsRead)}), unusable: ${summary.unusable}, not yet answered: ${summary.pending}, rejected: ${summary.rejected}`,
+    ...topProblemLines(summary),
+    ...(tooLong.length ? [
+      `lines too long to read, their results lost (rejected): ${tooLong.length} (the limit counts the whole line, columns no mapping reads included)`,
+      ...tooLong.slice(0, TOO_LONG_SHOWN).map((r) => `  ${r.source_file} line ${r.source_line}: ${r.reason}`),
+      ...(tooLong.length > TOO_LONG_SHOWN ? [`  and ${tooLong.length - TOO_LONG_SHOWN} more in flagged-rows.csv`] : []),
+    ] : []),
+    ...summary.shifts.map((s) => `shifted: ${s.analysis} at clinic ${s.clinic}: median ${round(s.median)}`
+      + (s.restCount >= 30 ? ` vs ${round(s.restMedian)} elsewhere` : ` (${s.n} results, too few elsewhere to compare)`)
+      + (s.likelyUnit ? `, looks like ${s.likelyUnit} (factor ${round(s.factor ?? 0, 4)})` : '')),
+    ...setApartLines(summary.setApart),
+    `flagged rows: ${Number(n)}`,
+    `report: ${report}`,
+    ...(own ? [`own report: ${own.report} and ${OWN_SUMMARY} (every count, 1-4 included: not for sharing)`] : []),
+    // beside the report, but unlike it: what was delivered, identifiers and all
+    ...(ctx.dbFile ? [`database: ${ctx.dbFile} (the extract as delivered, identifiers included: not for sharing)`] : []),
+    '',
+  ].join('\n');
+  return {
+    dir: ctx.outDir, database: ctx.dbFile, report, summaryJson, ownReport: own?.report ?? null, ownSummaryJson: own?.summaryJson ?? null,
+    flaggedParquet: paths.parquet, flaggedCsv: paths.csv, flaggedJson: paths.json,
+    flaggedRows: Number(n), summary, problems, text,
+  };
+}
+
+/**
+ * The figures (read from lab.usable, masked), summary.json and the report, as the reader may see
+ * them: what the terminal's lines need besides.
+ */
+async function writeFigures(conn: DuckDBConnection, ctx: OutputContext) {
+  // Codes, units, names and file names are as delivered: the figures go out masked.
+  const summary = maskIdentifiersDeep(await readLabSummary(conn, ctx.runId));
+  const files = maskIdentifiersDeep(ctx.files);
+  const ignored = maskIdentifiersDeep(ctx.ignored);
+  const mappingFile = maskIdentifiersDeep(ctx.mappingFile);
+  const summaryJson = join(ctx.outDir, 'summary.json');
+  const problems = evaluationProblems(summary, files);
+  const notes = ctx.notes ?? [];
+
+  // The report and summary.json leave the analyst's hands: no count of 1-4, and none that would
+  // give one back (protect.ts). The terminal and `outputs.summary` keep the exact figures.
+  const table = protectLabFigures(summary, files);
+  const shownProblems = evaluationProblems(summary, files, table);
+  await writeFile(summaryJson, `${JSON.stringify({
+    generatedAt: ctx.now.toISOString(), registerGiven: ctx.registerGiven, problems: shownProblems, notes, files: shownFiles(files, table), ignored,
+    ...shareableSummary(summary, table),
+  }, null, 2)}\n`);
+  const report = join(ctx.outDir, 'report.html');
+  // the analyst's own: exact figures, as the terminal has them, in files named apart
+  const own = ctx.ownReport ? { report: join(ctx.outDir, OWN_REPORT), summaryJson: join(ctx.outDir, OWN_SUMMARY) } : null;
+  // one left by an earlier run into this folder would outlive the switch, small counts and all
+  if (!own) await Promise.all([OWN_REPORT, OWN_SUMMARY].map((f) => rm(join(ctx.outDir, f), { force: true })));
+  if (own) {
+    await writeFile(own.summaryJson, `${JSON.stringify({
+      generatedAt: ctx.now.toISOString(), notForSharing: true, registerGiven: ctx.registerGiven, problems, notes, files, ignored,
+      ...shareableSummary(summary, showEverything(), true),
+    }, null, 2)}\n`);
+    await writeFile(own.report, renderLabReport(summary, {
+      files, ignored, generatedAt: ctx.now, mappingFile, registerGiven: ctx.registerGiven, problems, notes, noClinic: ctx.noClinic ?? false, own: true,
+    }));
+  }
+  await writeFile(report, renderLabReport(summary, {
+    files: files, ignored: ignored, generatedAt: ctx.now, mappingFile: mappingFile, registerGiven: ctx.registerGiven,
+    problems: shownProblems, notes, noClinic: ctx.noClinic ?? false, table,
+  }));
+
+  // Lines longer than the reader takes (a CSV record over DuckDB's max_line_size, a FHIR line over
+  // what memory_limit allows) are rejected: counted with the others, and their results lost
+  // whatever the long part held. The reason names the limit; the line's text is not shown.
+  const tooLong = maskIdentifiersDeep(await queryRows<{ source_file: string; source_line: bigint; reason: string }>(conn, `
+    select source_file, source_line, reason from meta.rejects
+    where run_id = ${sqlString(ctx.runId)} and source_line is not null
+      and (reason like 'line size over maximum%' or reason like 'line is % longer than the % a line may be%')
+    order by source_file, source_line`));
+  return { summary, files, ignored, problems, notes, summaryJson, report, own, tooLong };
+}
+
+/**
+ * lab.flagged_rows and its files (Parquet, CSV, JSON on request), every text masked: the flagged
+ * rows' count and where they are.
+ */
+async function writeFlaggedRows(conn: DuckDBConnection, ctx: OutputContext): Promise<{ n: bigint; paths: { parquet: string; csv: string; json: string | null } }> {
   await conn.run(`create or replace table lab.flagged_rows as ${await model('flagged_rows')}`);
   const [{ n }] = (await queryRows<{ n: bigint }>(conn, 'select count(*) as n from lab.flagged_rows')) as [{ n: bigint }];
   const paths = {
@@ -164,80 +261,7 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   if (danish) await writeFile(paths.csv, Buffer.concat([Buffer.from('\uFEFF', 'utf8'), await readFile(paths.csv)]));
   if (paths.json) await conn.run(`copy lab_flagged_out to ${sqlString(paths.json)} (format json, array true)`);
 
-  // Codes, units, names and file names are as delivered: the figures go out masked.
-  const summary = maskIdentifiersDeep(await readLabSummary(conn, ctx.runId));
-  const files = maskIdentifiersDeep(ctx.files);
-  const ignored = maskIdentifiersDeep(ctx.ignored);
-  const mappingFile = maskIdentifiersDeep(ctx.mappingFile);
-  const summaryJson = join(ctx.outDir, 'summary.json');
-  const problems = evaluationProblems(summary, files);
-  const notes = ctx.notes ?? [];
-
-  // The report and summary.json leave the analyst's hands: no count of 1-4, and none that would
-  // give one back (protect.ts). The terminal and `outputs.summary` keep the exact figures.
-  const table = protectLabFigures(summary, files);
-  const shownProblems = evaluationProblems(summary, files, table);
-  await writeFile(summaryJson, `${JSON.stringify({
-    generatedAt: ctx.now.toISOString(), registerGiven: ctx.registerGiven, problems: shownProblems, notes, files: shownFiles(files, table), ignored,
-    ...shareableSummary(summary, table),
-  }, null, 2)}\n`);
-  const report = join(ctx.outDir, 'report.html');
-  // the analyst's own: exact figures, as the terminal has them, in files named apart
-  const own = ctx.ownReport ? { report: join(ctx.outDir, OWN_REPORT), summaryJson: join(ctx.outDir, OWN_SUMMARY) } : null;
-  // one left by an earlier run into this folder would outlive the switch, small counts and all
-  if (!own) await Promise.all([OWN_REPORT, OWN_SUMMARY].map((f) => rm(join(ctx.outDir, f), { force: true })));
-  if (own) {
-    await writeFile(own.summaryJson, `${JSON.stringify({
-      generatedAt: ctx.now.toISOString(), notForSharing: true, registerGiven: ctx.registerGiven, problems, notes, files, ignored,
-      ...shareableSummary(summary, showEverything(), true),
-    }, null, 2)}\n`);
-    await writeFile(own.report, renderLabReport(summary, {
-      files, ignored, generatedAt: ctx.now, mappingFile, registerGiven: ctx.registerGiven, problems, notes, noClinic: ctx.noClinic ?? false, own: true,
-    }));
-  }
-  await writeFile(report, renderLabReport(summary, {
-    files: files, ignored: ignored, generatedAt: ctx.now, mappingFile: mappingFile, registerGiven: ctx.registerGiven,
-    problems: shownProblems, notes, noClinic: ctx.noClinic ?? false, table,
-  }));
-
-  // Lines longer than the reader takes (a CSV record over DuckDB's max_line_size, a FHIR line over
-  // what memory_limit allows) are rejected: counted with the others, and their results lost
-  // whatever the long part held. The reason names the limit; the line's text is not shown.
-  const tooLong = maskIdentifiersDeep(await queryRows<{ source_file: string; source_line: bigint; reason: string }>(conn, `
-    select source_file, source_line, reason from meta.rejects
-    where run_id = ${sqlString(ctx.runId)} and source_line is not null
-      and (reason like 'line size over maximum%' or reason like 'line is % longer than the % a line may be%')
-    order by source_file, source_line`));
-  const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '-');
-  const text = [
-    ...problems.map((p) => `NOT USABLE: ${p}`),
-    ...notes,
-    `lab results read: ${summary.rowsRead} in ${files.filter((f) => f.role !== 'register').length} files`,
-    ...(ignored.length ? [`files not read: ${ignored.length} (${ignored.slice(0, 5).map((i) => `${i.file}: ${i.reason}`).join('; ')}${ignored.length > 5 ? '; all in the report' : ''})`] : []),
-    ...(ctx.registerGiven ? [] : ['no clinic register given: clinics are named as delivered']),
-    `usable: ${summary.usable} (${pct(summary.usable, summary.rowsRead)}), unusable: ${summary.unusable}, not yet answered: ${summary.pending}, rejected: ${summary.rejected}`,
-    ...topProblemLines(summary),
-    ...(tooLong.length ? [
-      `lines too long to read, their results lost (rejected): ${tooLong.length} (the limit counts the whole line, columns no mapping reads included)`,
-      ...tooLong.slice(0, TOO_LONG_SHOWN).map((r) => `  ${r.source_file} line ${r.source_line}: ${r.reason}`),
-      ...(tooLong.length > TOO_LONG_SHOWN ? [`  and ${tooLong.length - TOO_LONG_SHOWN} more in flagged-rows.csv`] : []),
-    ] : []),
-    ...summary.shifts.map((s) => `shifted: ${s.analysis} at clinic ${s.clinic}: median ${round(s.median)}`
-      + (s.restCount >= 30 ? ` vs ${round(s.restMedian)} elsewhere` : ` (${s.n} results, too few elsewhere to compare)`)
-      + (s.likelyUnit ? `, looks like ${s.likelyUnit} (factor ${round(s.factor ?? 0, 4)})` : '')),
-    ...setApartLines(summary.setApart),
-    `flagged rows: ${Number(n)}`,
-    `report: ${report}`,
-    ...(own ? [`own report: ${own.report} and ${OWN_SUMMARY} (every count, 1-4 included: not for sharing)`] : []),
-    // beside the report, but unlike it: what was delivered, identifiers and all
-    ...(ctx.dbFile ? [`database: ${ctx.dbFile} (the extract as delivered, identifiers included: not for sharing)`] : []),
-    '',
-  ].join('\n');
-  return {
-    dir: ctx.outDir, database: ctx.dbFile, report, summaryJson, ownReport: own?.report ?? null, ownSummaryJson: own?.summaryJson ?? null,
-    flaggedParquet: paths.parquet, flaggedCsv: paths.csv, flaggedJson: paths.json,
-    flaggedRows: Number(n), summary, problems, text,
-  };
+  return { n, paths };
 }
 
 function round(x: number, digits = 3): number {
