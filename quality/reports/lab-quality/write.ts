@@ -209,20 +209,27 @@ async function writeFlaggedRows(conn: DuckDBConnection, ctx: OutputContext): Pro
   // A flagged row quotes what was delivered (ids, codes, units, values): an identifier in any of
   // its text is masked in every file (cpr_mask), whatever column it came in.
   const columns = await queryRows<{ column_name: string; column_type: string }>(conn, 'describe lab.flagged_rows');
-  // Every text goes through the detector in one use of it: DuckDB compiles its patterns at every
-  // use, and a use per column costs more than masking the rows. The text columns are one list and
-  // each list column another, in a list of lists that one lambda masks.
+  // The detector runs once, on every distinct text of the rows (DuckDB compiles its patterns at
+  // every use, and flagged rows repeat their file, clinic, codes, units and reasons); the few
+  // texts it changes are then replaced wherever they occur, through a map of them (NULL when
+  // there are none: every text stays as it is).
   const texts = columns.filter((c) => c.column_type === 'VARCHAR').map((c) => sqlIdent(c.column_name));
   const lists = columns.filter((c) => c.column_type === 'VARCHAR[]').map((c) => sqlIdent(c.column_name));
+  const everyText = [`[${texts.join(', ')}]::varchar[]`, ...lists].join(' || ');
   const masked = columns.map(({ column_name: name, column_type: type }) => {
     const col = sqlIdent(name);
-    if (type === 'VARCHAR') return `"masked"[1][${texts.indexOf(col) + 1}] as ${col}`;
-    if (type === 'VARCHAR[]') return `"masked"[${lists.indexOf(col) + 2}] as ${col}`;
+    if (type === 'VARCHAR') return `coalesce(changed.m[${col}], ${col}) as ${col}`;
+    if (type === 'VARCHAR[]') return `list_transform(${col}, lambda v: coalesce(changed.m[v], v)) as ${col}`;
     return col;
   });
-  const maskedLists = `list_transform([[${texts.join(', ')}]::varchar[]${lists.map((l) => `, ${l}`).join('')}], lambda l: list_transform(l, lambda v: cpr_mask(v))) as "masked"`;
   // masked once, for every file written below
-  await conn.run(`create or replace temp table lab_flagged_out as select ${masked.join(', ')} from (select *, ${maskedLists} from lab.flagged_rows)`);
+  await conn.run(`create or replace temp table lab_flagged_out as
+    with changed as (
+      select map(list(v), list(m)) as m from (
+        select v, cpr_mask(v) as m from (select distinct unnest(${everyText}) as v from lab.flagged_rows)
+      ) where m is distinct from v
+    )
+    select ${masked.join(', ')} from lab.flagged_rows, changed`);
   // Parquet keeps the instants (timestamptz, UTC-adjusted): a reader converts them itself, and
   // DuckDB's read_parquet shows them in the reader's own zone with the offset written beside
   // (13:00 UTC as 14:00:00+01 in Copenhagen), so they cannot be taken for another time.
