@@ -109,7 +109,13 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   await conn.run(`create or replace ${ctx.dbFile ? 'table' : 'view'} lab.usable as ${await model('usable')}`);
   const flagged = writeFlaggedRows(flaggedOn, ctx);
   const figures = flaggedOn === conn ? flagged.then(() => writeFigures(conn, ctx)) : writeFigures(conn, ctx);
-  const [{ n, paths }, { summary, files, ignored, problems, notes, summaryJson, report, own, tooLong }] = await Promise.all([flagged, figures]);
+  // both settled before either's error is thrown: the caller closes the database on an error, and
+  // must not while a statement of the other still runs
+  const [written, shown] = await Promise.allSettled([flagged, figures]);
+  if (written.status === 'rejected') throw written.reason;
+  if (shown.status === 'rejected') throw shown.reason;
+  const { n, paths } = written.value;
+  const { summary, files, ignored, problems, notes, summaryJson, report, own, tooLong } = shown.value;
   const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '-');
   const text = [
     ...problems.map((p) => `NOT USABLE: ${p}`),
