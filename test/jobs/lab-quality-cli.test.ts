@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +37,19 @@ describe('fangst lab-quality on the command line', () => {
     expect(existsSync(join(out, 'flagged-rows.json'))).toBe(false);
     expect(existsSync(join(out, 'lab-quality.duckdb'))).toBe(false);
     expect(stdout).not.toContain('database:');
+  }, 120_000);
+
+  it('ends with one line naming the output it could not write, and exit 1, when flagged-rows.parquet cannot be written', async () => {
+    const ws = await workspace();
+    await writeLabExtract(ws);
+    const out = join(ws.root, 'lq');
+    // the flagged rows are written beside the figures and the report: the error of the one must
+    // come out whole, after the other has finished, with no stack and no second error
+    await mkdir(join(out, 'flagged-rows.parquet', 'in-the-way'), { recursive: true });
+    const { code, stderr } = await fangst(['lab-quality', ws.inbox, '--out', out]);
+    expect(code).toBe(1);
+    const lines = stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+    expect(lines).toEqual([expect.stringMatching(/^fangst lab-quality: .*flagged-rows\.parquet.*Is a directory/)]);
   }, 120_000);
 
   it('keeps the database with --keep-database, with the same evaluation, and a later run without it leaves none behind', async () => {
