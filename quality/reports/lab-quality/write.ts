@@ -215,27 +215,8 @@ async function writeFlaggedRows(conn: DuckDBConnection, ctx: OutputContext): Pro
   // A flagged row quotes what was delivered (ids, codes, units, values): an identifier in any of
   // its text is masked in every file (cpr_mask), whatever column it came in.
   const columns = await queryRows<{ column_name: string; column_type: string }>(conn, 'describe lab.flagged_rows');
-  // The detector runs once, on every distinct text of the rows (DuckDB compiles its patterns at
-  // every use, and flagged rows repeat their file, clinic, codes, units and reasons); the few
-  // texts it changes are then replaced wherever they occur, through a map of them (NULL when
-  // there are none: every text stays as it is).
-  const texts = columns.filter((c) => c.column_type === 'VARCHAR').map((c) => sqlIdent(c.column_name));
-  const lists = columns.filter((c) => c.column_type === 'VARCHAR[]').map((c) => sqlIdent(c.column_name));
-  const everyText = [`[${texts.join(', ')}]::varchar[]`, ...lists].join(' || ');
-  const masked = columns.map(({ column_name: name, column_type: type }) => {
-    const col = sqlIdent(name);
-    if (type === 'VARCHAR') return `coalesce(changed.m[${col}], ${col}) as ${col}`;
-    if (type === 'VARCHAR[]') return `list_transform(${col}, lambda v: coalesce(changed.m[v], v)) as ${col}`;
-    return col;
-  });
   // masked once, for every file written below
-  await conn.run(`create or replace temp table lab_flagged_out as
-    with changed as (
-      select map(list(v), list(m)) as m from (
-        select v, cpr_mask(v) as m from (select distinct unnest(${everyText}) as v from lab.flagged_rows)
-      ) where m is distinct from v
-    )
-    select ${masked.join(', ')} from lab.flagged_rows, changed`);
+  await conn.run(`create or replace temp table lab_flagged_out as ${maskedRowsSql('lab.flagged_rows', columns)}`);
   // Parquet keeps the instants (timestamptz, UTC-adjusted): a reader converts them itself, and
   // DuckDB's read_parquet shows them in the reader's own zone with the offset written beside
   // (13:00 UTC as 14:00:00+01 in Copenhagen), so they cannot be taken for another time.
@@ -275,6 +256,32 @@ async function writeFlaggedRows(conn: DuckDBConnection, ctx: OutputContext): Pro
   if (paths.json) await conn.run(`copy lab_flagged_out to ${sqlString(paths.json)} (format json, array true)`);
 
   return { n, paths };
+}
+
+/**
+ * The rows of `table` in their order, every text (VARCHAR and VARCHAR[] columns) through the CPR
+ * detector's mask. The detector runs once, on every distinct text (DuckDB compiles its patterns at
+ * every use, and flagged rows repeat their file, clinic, codes, units and reasons); the few texts
+ * it changes are then replaced wherever they occur, through a map of them (NULL when there are
+ * none: every text stays as it is).
+ */
+export function maskedRowsSql(table: string, columns: readonly { column_name: string; column_type: string }[]): string {
+  const texts = columns.filter((c) => c.column_type === 'VARCHAR').map((c) => sqlIdent(c.column_name));
+  // a NULL list would make the concatenation NULL and leave its row's texts out
+  const lists = columns.filter((c) => c.column_type === 'VARCHAR[]').map((c) => `coalesce(${sqlIdent(c.column_name)}, []::varchar[])`);
+  const everyText = [`[${texts.join(', ')}]::varchar[]`, ...lists].join(' || ');
+  const masked = columns.map(({ column_name: name, column_type: type }) => {
+    const col = sqlIdent(name);
+    if (type === 'VARCHAR') return `coalesce(changed.m[${col}], ${col}) as ${col}`;
+    if (type === 'VARCHAR[]') return `list_transform(${col}, lambda v: coalesce(changed.m[v], v)) as ${col}`;
+    return col;
+  });
+  return `with changed as (
+      select map(list(v), list(m)) as m from (
+        select v, cpr_mask(v) as m from (select distinct unnest(${everyText}) as v from ${table})
+      ) where m is distinct from v
+    )
+    select ${masked.join(', ')} from ${table}, changed`;
 }
 
 function round(x: number, digits = 3): number {
