@@ -46,11 +46,17 @@ const scriptDigitValue = new Map(scriptDigits.flatMap(({ digits }) => digits.map
 
 // The oracle reads the rule plainly: NFKC for the full-width forms, CLDR's digits for the other
 // scripts, invisible characters out, then position by position.
+const escapedDigit = (code: number, escaped: string) => (code >= 0x30 && code <= 0x39 ? String(code - 0x30) : escaped);
+// Escapes are read in one pass, as a reader takes off one layer of HTML, JSON or URL encoding.
 const oracleFold = (t: string) =>
-  t.replace(/[\uFF0E-\uFF5A]/gu, (c) => (/^[./_0-9A-Za-z]$/u.test(c.normalize('NFKC')) ? c.normalize('NFKC') : c))
+  t.replace(/&#[xX]([0-9A-Fa-f]+);|&#([0-9]+);|\\u([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})/gu,
+    (e, hex?: string, dec?: string, json?: string, url?: string) => escapedDigit(dec !== undefined ? Number(dec) : parseInt((hex ?? json ?? url)!, 16), e))
+    .replace(/[\uFF0E-\uFF5A]/gu, (c) => (/^[./_0-9A-Za-z]$/u.test(c.normalize('NFKC')) ? c.normalize('NFKC') : c))
     .replace(/[^\P{Nd}0-9]/gu, (c) => scriptDigitValue.get(c) ?? c)
     .replace(/[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu, '');
-const isSep = (ch: string | undefined) => ch !== undefined && /^[\t\n\v\f\r\p{Z}\p{Pd}\u2212\u02D7\u2043\u207B\u208B\u2796\u0080-\u009F\uFFFD\u00B7\u2022\u2026./_:,;'~*#()|\\]$/u.test(ch);
+// Inside the date no colon (10:05:30-0500 is a time); before the serial also the colon, + and =.
+const isSep = (ch: string | undefined, serial: boolean) => ch !== undefined
+  && (/^[\t\n\v\f\r\p{Z}\p{Pd}\u2212\u02D7\u2043\u207B\u208B\u2796\u0080-\u009F\uFFFD\u00B7\u2022\u2026./_,;'~*#()|\\]$/u.test(ch) || (serial && /^[:+=]$/u.test(ch)));
 
 // A UTF-8 file declared Latin-1: the bytes of a space or dash arrive as two or three characters,
 // as ISO 8859-1 reads them (byte = code point) or as Windows-1252 does (bytes 0x80-0x9F from the
@@ -76,7 +82,9 @@ const escaped = escapedSeparators.flatMap((cp) => {
   return [`&#${cp};`, `&#x${hex};`, `&#X${hex.toUpperCase()};`, percent, percent.toUpperCase(), json, json.toUpperCase().replace('\\U', '\\u')];
 }).concat(Object.keys(namedEntities).map((n) => `&${n};`));
 /** The separator at `j` of `t` (one garbled or escaped space or dash, else one character), or null: a backslash may lead an escape. */
-const separatorAt = (t: string, j: number) => [...garbled, ...escaped].find((g) => t.startsWith(g, j)) ?? (isSep(t[j]) ? t[j]! : null);
+const separatorAt = (t: string, j: number, serial: boolean) => [...garbled, ...escaped].find((g) => t.startsWith(g, j))
+  ?? (serial ? /^(?:&#0*(?:43|61);|&#x0*(?:2b|3d);|&(?:plus|equals);|%(?:2b|3d)|\\u00(?:2b|3d))/iu.exec(t.slice(j))?.[0] : undefined)
+  ?? (isSep(t[j], serial) ? t[j]! : null);
 const glues = (ch: string | undefined) => ch !== undefined && /^[0-9A-Fa-f]$/.test(ch);
 /** Whether the text before `i` glues a number there: a digit, or hex letters that follow no other letter (a hex token). */
 const gluedBefore = (t: string, i: number) => {
@@ -119,19 +127,19 @@ function firstCpr(raw: string): string | null {
     }
     if (ten.length === 10 && !gluedAfter(t, g) && isDate(Number(ten.slice(0, 2)), Number(ten.slice(2, 4)), Number(ten.slice(4, 6)))) return t.slice(i, g);
     let j = i;
-    const skip = () => {
-      for (let k = 0, sep = separatorAt(t, j); k < 3 && sep !== null; k++, sep = separatorAt(t, j)) j += sep.length;
+    const skip = (serial: boolean) => {
+      for (let k = 0, sep = separatorAt(t, j, serial); k < 3 && sep !== null; k++, sep = separatorAt(t, j, serial)) j += sep.length;
     };
     const dd = digits(j, 2);
     j += 2;
-    skip();
+    skip(false);
     const mm = digits(j, 2);
     j += 2;
-    skip();
+    skip(false);
     const yy = digits(j, 2);
     j += 2;
     const afterYear = j;
-    skip();
+    skip(true);
     if (dd === null || mm === null || yy === null) continue;
     if (digits(j, 4) !== null) j += 4;
     else if (/^[0-9][A-Za-z]{2}[0-9]$/.test(t.slice(j, j + 4))) j += 4;
@@ -139,7 +147,7 @@ function firstCpr(raw: string): string | null {
       // a serial in two pairs, after at least one separator: 150385 10 37, 15 03 85 10 37
       j = afterYear + 1;
       if (!/^[\t\p{Z}\p{Pd}./_]$/u.test(t[afterYear] ?? '')) continue;
-      skip();
+      skip(true);
       if (digits(j, 2) === null || !/^[\t\p{Z}]$/u.test(t[j + 2] ?? '') || digits(j + 3, 2) === null) continue;
       j += 5;
     }
@@ -174,7 +182,7 @@ const ecprTail = fc.tuple(fc.integer({ min: 0, max: 9 }), fc.stringMatching(/^[A
 
 /** One separator of every class the issue names, and runs of them. */
 const separatorChars = ['-', ' ', '\u00a0', '\ufffd', '\u00b7', '\u2022', '\u2026', '\u202f', '\u2009', '\u3000', '\u2013', '\u2014', '\u2010', '\u2011', '\u2212', '\uff0d', '\u0096', '\u0097', '/', '_', '.', '\t', '\n', '\r',
-  ':', ',', ';', "'", '~', '*', '#', '(', ')', '|', '\\', '\u02d7', '\u2043', '\u207b', '\u208b', '\u2796',
+  ',', ';', "'", '~', '*', '#', '(', ')', '|', '\\', '\u02d7', '\u2043', '\u207b', '\u208b', '\u2796',
   ...[0xa0, 0x2013, 0x2011, 0x2212, 0x3000].flatMap((cp) => [readAs(String.fromCodePoint(cp), false), readAs(String.fromCodePoint(cp), true)]),
   // (not %20: its digits before a date's would make the day 20, cpr_find.sql)
   '&nbsp;', '&ndash;', '&#45;', '&#8211;', '&#x2013;', '&#XA0;', '%2D', '%e2%80%93', '%C2%A0', '\\u2013', '\\u00A0'];
@@ -184,27 +192,42 @@ const separator = fc.oneof(
   fc.array(fc.constantFrom(...separatorChars), { minLength: 2, maxLength: 3 }).map((a) => a.join('')),
   fc.constantFrom('\r\n', '  ', ' - ', '. '),
 );
+/** Before the serial also a colon and the signs + and =, plain or escaped (010190+1234, 010190%2B1234). */
+const serialSeparatorChars = [...separatorChars, ':', '+', '=', '&#43;', '&#x3D;', '%2B', '%3d', '\\u002b', '&plus;', '&equals;'];
+const serialSeparator = fc.oneof(
+  separator,
+  fc.constantFrom(':', '+', '=', ' + ', ' = ', '&#43;', '%2B', '\\u003D'),
+  fc.array(fc.constantFrom(...serialSeparatorChars), { minLength: 1, maxLength: 3 }).map((a) => a.join('')),
+);
 const invisibleChars = ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad'];
 const toFullWidth = (c: string) => String.fromCharCode(c.charCodeAt(0) + 0xfee0);
 
 /** A digit in the script of a numbering system (its index in scriptDigits), any other character as it is. */
 const inScript = (c: string, nu: number) => (/^[0-9]$/.test(c) ? scriptDigits[nu]!.digits[Number(c)]! : c);
 
+/** A digit escaped as HTML (decimal, hex, zero-padded), JSON or a URL writes it: &#50; &#x32; \u0032 %32. */
+const escapeDigit = (c: string, form: number) => {
+  const cp = c.charCodeAt(0);
+  return [`&#${cp};`, `&#x${cp.toString(16)};`, `&#X00${cp.toString(16)};`, `&#00${cp};`, `\\u00${cp.toString(16)}`, `%${cp.toString(16)}`][form % 6]!;
+};
+
 /**
  * A number rendered in a random spelling: separators between the groups, each digit or letter
- * ASCII, full-width or (a digit) another script's at random, invisible characters anywhere inside.
+ * ASCII, full-width, (a digit) another script's or escaped at random, invisible characters
+ * anywhere inside.
  */
 const spelled = (date: fc.Arbitrary<string>, tail: fc.Arbitrary<string>) =>
   fc
     .record({
       date,
       tail,
-      seps: fc.tuple(separator, separator, separator),
-      wide: fc.array(fc.oneof(fc.constant(-2), fc.constant(-1), fc.integer({ min: 0, max: scriptDigits.length - 1 })), { minLength: 10, maxLength: 10 }),
+      seps: fc.tuple(separator, separator, serialSeparator),
+      wide: fc.array(fc.oneof(fc.constant(-2), fc.constant(-1), fc.integer({ min: 0, max: scriptDigits.length - 1 }), fc.integer({ min: -9, max: -4 })), { minLength: 10, maxLength: 10 }),
       hidden: fc.array(fc.option(fc.constantFrom(...invisibleChars), { freq: 4 }), { minLength: 10, maxLength: 10 }),
     })
     .map(({ date, tail, seps, wide, hidden }) => {
-      const chars = [...date, ...tail].map((c, i) => (wide[i] === -1 ? toFullWidth(c) : wide[i]! >= 0 ? inScript(c, wide[i]!) : c) + (i < 9 ? (hidden[i] ?? '') : ''));
+      const chars = [...date, ...tail].map((c, i) => (wide[i] === -1 ? toFullWidth(c) : wide[i]! >= 0 ? inScript(c, wide[i]!) : wide[i]! <= -4 && /[0-9]/.test(c) ? escapeDigit(c, -wide[i]!) : c)
+        + (i < 9 ? (hidden[i] ?? '') : ''));
       const groups = [chars.slice(0, 2), chars.slice(2, 4), chars.slice(4, 6), chars.slice(6)].map((g) => g.join(''));
       return `${groups[0]}${seps[0]}${groups[1]}${seps[1]}${groups[2]}${seps[2]}${groups[3]}`;
     });
@@ -304,9 +327,46 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
       expect(hasIdentifier(got[i]!.masked), JSON.stringify(got[i]!.masked)).toBe(false);
     });
     expect(got[0]!.masked).toBe('<p>Pt. [CPR]</p>');
-    // what escapes no space or dash stays no separator: a colon, a comma, a plus, an ampersand
-    const others = ['&#58;', '&#44;', '%2C', '%3A', '%2B', '&amp;', '\\u003a', '&#x2c;'].map((e) => `150385${e}1037`);
+    // what escapes no space or dash (nor, before the serial, a + or =) stays no separator: a colon, a comma, an ampersand
+    const others = ['&#58;', '&#44;', '%2C', '%3A', '&amp;', '\\u003a', '&#x2c;'].map((e) => `150385${e}1037`);
     expect((await scan(others)).map((g) => g.has)).toEqual(others.map(() => false));
+  });
+
+  // An outside reviewer found these published in the notes feed and the epikriser, and in file
+  // names and headers in the manifest, the quarantine and the shareable quality report.
+  it('finds and masks a number with + or = before the serial, plain or escaped (010190+1234, 010190=1234, 010190%2B1234)', async () => {
+    const spellings: Array<[string, string]> = [
+      ['Pt. 240972+4417 set', 'Pt. [CPR] set'], ['240972 + 4417', '[CPR]'], ['cpr=240972=4417', 'cpr=[CPR]'], ['240972 = 4417', '[CPR]'],
+      ['novax_epikriser_202602_240972+4417.csv', 'novax_epikriser_202602_[CPR].csv'], ['Kol 240972=4417', 'Kol [CPR]'],
+      ['?cpr=240972%2B4417&x=1', '?cpr=[CPR]&x=1'], ['240972&#43;4417', '[CPR]'], ['240972&#x3D;4417', '[CPR]'], ['"240972\\u002b4417"', '"[CPR]"'],
+      ['240972+1AB3', '[CPR]'], ['240972=1ab3', '[CPR]'], ['24.09.72+4417', '[CPR]'],
+    ];
+    const got = await scan(spellings.map(([t]) => t));
+    spellings.forEach(([t, masked], i) => expect(got[i]!.masked, JSON.stringify(t)).toBe(masked));
+  });
+
+  it('reads no number into a time with seconds and an offset, nor a sign inside the date (10:05:30+0100, 10:05:30-0500)', async () => {
+    const texts = ['2026-01-12T10:05:30+0100', '2026-01-12T10:05:30-0500', '12-01-2026 10:05:30 +0100', 'kl. 10:05:30-0500', '24+09+72-4417', '24=09=72 4417',
+      '24:09:72-4417', 'Hb 8,4 + 4417', 'INR 2,4 = 240972'];
+    const got = await scan(texts);
+    texts.forEach((t, i) => expect(got[i], JSON.stringify(t)).toEqual({ first: null, has: false, masked: t }));
+  });
+
+  it('finds and masks a number whose digits are escaped one by one (&#50;&#52;, &#x32;, \\u0032, %32)', async () => {
+    const spellings: Array<[string, string]> = [
+      ['<p>&#50;&#52;&#48;&#57;&#55;&#50;-&#52;&#52;&#49;&#55;</p>', '<p>[CPR]</p>'],
+      ['&#x32;&#x34;&#x30;&#x39;&#x37;&#x32;&#x34;&#x34;&#x31;&#x37;', '[CPR]'],
+      ['&#0050;&#0052;0972 4417', '[CPR]'], ['2409&#55;2-4417', '[CPR]'],
+      ['{"t":"\\u0032\\u0034\\u0030\\u0039\\u0037\\u0032-\\u0034\\u0034\\u0031\\u0037"}', '{"t":"[CPR]"}'], ['24097\\u00324417', '[CPR]'],
+      ['?q=%32%34%30%39%37%32%2D%34%34%31%37', '?q=[CPR]'], ['240972-44%317', '[CPR]'],
+      ['&#50;&#52;&#48;&#57;&#55;&#50;&#49;AB&#51;', '[CPR]'],
+    ];
+    const got = await scan(spellings.map(([t]) => t));
+    spellings.forEach(([t, masked], i) => expect(got[i]!.masked, JSON.stringify(t)).toBe(masked));
+    // an escape that is no digit, a reference without its ';', one that goes on past a digit's code, and text without a number stay as written
+    const none = ['&#50&#52&#48&#57&#55&#50&#52&#52&#49&#55', '&#5052;409724417', '&#x320;409724417', 'x %3A%2F%2F 50%3 og &#169; 2026', '&#50;&#53;-12 mmol'];
+    const kept = await scan(none);
+    none.forEach((t, i) => expect(kept[i], JSON.stringify(t)).toEqual({ first: null, has: false, masked: t }));
   });
 
   it('finds and masks a number written in the digits of any script CLDR knows (١٥٠٣٨٥-١٠٣٧, ۱۵۰۳۸۵۱۰۳۷, ...)', async () => {
@@ -443,7 +503,7 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
     const texts = [
       'id 3f2a9c1e-77b0-4d1a-9e3c-c1401616777a', 'c1401616777a', 'e1503851037', '1503851037ab',
       'prøve 3213451234', '15.03.1985', '15.03.1985 10:37', '15.03.85', 'tlf 12 34 56 78', 'tlf +45 12345678',
-      '150385+1037', '150385&1037', '150385 - - 1037', '15.03.1985 10 37', '15.03.1985 10:37', '150385 10:37', '15038510 37',
+      '150385&1037', '150385 - - 1037', '15.03.1985 10 37', '15.03.1985 10:37', '150385 10:37', '15038510 37',
     ];
     const got = await scan(texts);
     texts.forEach((t, i) => expect(got[i], JSON.stringify(t)).toEqual({ first: null, has: false, masked: t }));
@@ -545,7 +605,11 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
   });
 
   it('never finds ordinary dates, date-times or 8-digit phone numbers', async () => {
-    const date = fc.record({ d: fc.integer({ min: 1, max: 28 }), m: fc.integer({ min: 1, max: 12 }), y: fc.integer({ min: 1900, max: 2099 }), sep: fc.constantFrom('.', '-', '/', ' '), time: fc.constantFrom('', ' 10:37', ' kl. 10.37', 'T08:15:00') })
+    // a time with seconds and an offset as strftime's %z writes it (10:05:30+0100, 10:05:30-0500)
+    const zoned = fc.record({ h: fc.integer({ min: 0, max: 23 }), mi: fc.integer({ min: 0, max: 59 }), se: fc.integer({ min: 0, max: 59 }), sign: fc.constantFrom('+', '-'), oh: fc.integer({ min: 0, max: 14 }), om: fc.constantFrom(0, 30, 45) })
+      .map(({ h, mi, se, sign, oh, om }) => `${pad2(h)}:${pad2(mi)}:${pad2(se)}${sign}${pad2(oh)}${pad2(om)}`);
+    const date = fc.record({ d: fc.integer({ min: 1, max: 28 }), m: fc.integer({ min: 1, max: 12 }), y: fc.integer({ min: 1900, max: 2099 }), sep: fc.constantFrom('.', '-', '/', ' '),
+      time: fc.oneof(fc.constantFrom('', ' 10:37', ' kl. 10.37', 'T08:15:00'), zoned.map((z) => `T${z}`), zoned.map((z) => ` ${z}`)) })
       .map(({ d, m, y, sep, time }) => `${pad2(d)}${sep}${pad2(m)}${sep}${y}${time}`);
     const phone = fc.record({ digits: fc.stringMatching(/^[1-9][0-9]{7}$/), grouping: fc.constantFrom('8', '44', '2222'), cc: fc.constantFrom('', '+45 ', '0045 ') })
       .map(({ digits, grouping, cc }) => {
@@ -563,7 +627,8 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
   });
 
   it('agrees with a plain position-by-position reading of the rule on digit-heavy text, and masks every number it finds', async () => {
-    const noise = fc.constantFrom(...'0123456789 -.aAbXZ', ...separatorChars, ...invisibleChars, '\uff11', '\uff10', '\uff41', 'ø');
+    const noise = fc.constantFrom(...'0123456789 -.aAbXZ:+=&#;%', ...separatorChars, ...serialSeparatorChars, ...invisibleChars, '\uff11', '\uff10', '\uff41', 'ø',
+      '&#50;', '&#x31;', '\\u0037', '%35', '&#5', '%3', '\\u003');
     const digitHeavy = fc.oneof(
       fc.array(noise, { maxLength: 40 }).map((a) => a.join('')),
       fc.tuple(fc.oneof(spelled(validDate, fc.oneof(serial, ecprTail)), spelled(fc.oneof(invalidDate, feb29NonLeap), serial), grouped(fc.oneof(validDate, invalidDate))), fc.array(noise, { maxLength: 4 }), fc.array(noise, { maxLength: 4 }))

@@ -28,9 +28,10 @@
 -- becomes U+0096/U+0097; in a file name or header that is how a typed dash arrives), U+FFFD
 -- (what a byte that is not UTF-8 becomes when read as UTF-8: such a dash in a name or a message),
 -- the middle dot, bullet and ellipsis (· • …, Windows-1252 0xB7, 0x95, 0x85), '.', '/' and '_', and
--- the punctuation a person types between the date and the serial: ':' ',' ';' an apostrophe '~'
+-- the punctuation a person types between the date and the serial: ',' ';' an apostrophe '~'
 -- '*' '#', round brackets, the bar '|' (fields joined by it) and the backslash (a slash typed the
--- wrong way). So 150385-1037, 150385–1037, 150385  1037, 150385/1037, 150385_1037,
+-- wrong way). Between the date and the serial only (_cpr_sep_serial): ':', '+' and '='. So
+-- 150385-1037, 150385–1037, 150385  1037, 150385/1037, 150385_1037, 150385+1037, 150385=1037,
 -- 150385:1037, 150385,1037, (150385)1037,
 -- 15.03.85-1037, 15 03 85 1050, 150385<tab>1037 and 0101901ab2 are all numbers.
 -- A separator may also be a space or dash escaped the way text that went through HTML, a URL or
@@ -60,8 +61,10 @@
 -- not one. The number may also be written as a spreadsheet shows a ten-digit number, grouped in
 -- threes from the right by one '.', ',', apostrophe, space, no-break, narrow no-break or thin
 -- space (1.503.851.037, 1 503 851 037, 1,503,851,037): the date is then split across the groups.
--- Not spellings: any other separator ('+', '&', '=', quotes other than the apostrophe), escaped
--- forms of the punctuation above (&#58; %2C), other groupings (150 385 1037), and the nine
+-- Digits escaped one by one (&#49;&#53; &#x31; \u0031 %31) are read as digits (_cpr_unescape).
+-- Not spellings: any other separator ('&', quotes other than the apostrophe; ':', '+', '=' inside
+-- the date, where 10:05:30-0500 is a time), escaped forms of the punctuation above but the two
+-- signs (&#58; %2C), other groupings (150 385 1037), and the nine
 -- digits a spreadsheet shows for a number with a leading zero (103.851.037 for 0103851037: a
 -- boundary cannot tell it from the last nine digits of a longer grouped number).
 --
@@ -80,12 +83,14 @@
 -- date is not a lab value.
 -- Not numbers: dates without a serial (15.03.1985, 15.03.85, 15-03-1985 10:37), 8-digit phone
 -- numbers (12 34 56 78, +45 12345678), 10-digit sample ids whose first six digits are no date
--- (3213451234), strings with one or three letters where an eCPR has two (0101902A12).
+-- (3213451234), strings with one or three letters where an eCPR has two (0101902A12), a time
+-- with seconds and a four-digit offset (10:05:30-0500, 10:05:30+0100: as strftime's %z writes it).
 -- Read as numbers although they may not be (the price of the spellings above): a two-digit
 -- number before a date with a four-digit year (nr 01 12.03.1985 reads 01 12 03 1985), a date
 -- with a two-digit year before a four-digit number (15.03.85 2026), a standalone ten-character
--- hex string of that shape (1501901ab2), and an encoded space before eight digits (%2012345678
--- reads 20 12 34 5678, as 20 12345678 does).
+-- hex string of that shape (1501901ab2), an encoded space before eight digits (%2012345678
+-- reads 20 12 34 5678, as 20 12345678 does), a date and four digits joined by a sign as a sum
+-- (150385+1037), and '%3' before a digit where no URL wrote it (a typo 50%31 reads 501).
 --
 -- cpr_find returns the first (leftmost) number as written in the folded text, with its
 -- separators; has_cpr says whether there is one; cpr_mask replaces every number by '[CPR]'. A text
@@ -105,15 +110,22 @@
 -- third byte, U+2212, U+205F, U+3000) and as Windows-1252 (the same bytes: â€ + the third
 -- byte's character, âˆ’, â + U+0081 + Ÿ, ã€€).
 create or replace macro _cpr_sep() as
-    '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{2D7}\x{2043}\x{207B}\x{208B}\x{2796}\x{80}-\x{9F}\x{FFFD}\x{B7}\x{2022}\x{2026}./_:,;''~*#()|\\]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}|&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy);|%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)|\\u(?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)){0,3}';
+    '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{2D7}\x{2043}\x{207B}\x{208B}\x{2796}\x{80}-\x{9F}\x{FFFD}\x{B7}\x{2022}\x{2026}./_,;''~*#()|\\]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}|&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy);|%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)|\\u(?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)){0,3}';
+
+-- Between the date and the serial: the separators above, the colon (not inside the date, so that
+-- a time with seconds and an offset, 10:05:30-0500 or 10:05:30+0100, is no number) and the signs
+-- '+' and '=' (010190+1234 as Swedish and Finnish systems write the century, cpr=010190=1234 as a
+-- key and value split wrongly), plain or escaped like the spaces and dashes (&#43; %2B \u002B).
+create or replace macro _cpr_sep_serial() as
+    '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{2D7}\x{2043}\x{207B}\x{208B}\x{2796}\x{80}-\x{9F}\x{FFFD}\x{B7}\x{2022}\x{2026}./_:+=,;''~*#()|\\]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}|&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy);|%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)|\\u(?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)|&#0*(?:43|61);|&#[xX]0*(?:2[bB]|3[dD]);|&(?:plus|equals);|%(?:2[bB]|3[dD])|\\u00(?:2[bB]|3[dD])){0,3}';
 
 -- Groups: 1 the character before (or empty at the start), 2 the number, 3 the character after
 -- (or the hex letters after it and the letter that ends them).
 -- Regexp functions need a constant pattern; replace() of constants folds to one when bound.
 create or replace macro _cpr_pattern() as
-    replace(
-        '(^|[^0-9A-Fa-f]|[G-Zg-z][A-Fa-f]+)((?:(?:(?:0[.,'' \x{A0}\x{202F}\x{2009}][1-9]|1[.,'' \x{A0}\x{202F}\x{2009}][0-9]|2[.,'' \x{A0}\x{202F}\x{2009}][0-8]|6[.,'' \x{A0}\x{202F}\x{2009}][1-9]|7[.,'' \x{A0}\x{202F}\x{2009}][0-9]|8[.,'' \x{A0}\x{202F}\x{2009}][0-8])(?:0[1-9]|1[0-2])|(?:2[.,'' \x{A0}\x{202F}\x{2009}]9|3[.,'' \x{A0}\x{202F}\x{2009}]0|8[.,'' \x{A0}\x{202F}\x{2009}]9|9[.,'' \x{A0}\x{202F}\x{2009}]0)(?:0[13-9]|1[0-2])|(?:3[.,'' \x{A0}\x{202F}\x{2009}]1|9[.,'' \x{A0}\x{202F}\x{2009}]1)(?:0[13578]|1[02]))[.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}[.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}|(?:2[.,'' \x{A0}\x{202F}\x{2009}]9|8[.,'' \x{A0}\x{202F}\x{2009}]9)02[.,'' \x{A0}\x{202F}\x{2009}](?:[02468][048]|[13579][26])[0-9][.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}|(?:(?:0[1-9]|1[0-9]|2[0-8]|6[1-9]|7[0-9]|8[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30|89|90)S(?:0[13-9]|1[0-2])S[0-9]{2}|(?:31|91)S(?:0[13578]|1[02])S[0-9]{2}|(?:29|89)S02S(?:[02468][048]|[13579][26]))(?:S(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\t\p{Z}\p{Pd}./_]S[0-9]{2}[\t\p{Z}][0-9]{2})))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])',
-        'S', _cpr_sep());
+    replace(replace(
+        '(^|[^0-9A-Fa-f]|[G-Zg-z][A-Fa-f]+)((?:(?:(?:0[.,'' \x{A0}\x{202F}\x{2009}][1-9]|1[.,'' \x{A0}\x{202F}\x{2009}][0-9]|2[.,'' \x{A0}\x{202F}\x{2009}][0-8]|6[.,'' \x{A0}\x{202F}\x{2009}][1-9]|7[.,'' \x{A0}\x{202F}\x{2009}][0-9]|8[.,'' \x{A0}\x{202F}\x{2009}][0-8])(?:0[1-9]|1[0-2])|(?:2[.,'' \x{A0}\x{202F}\x{2009}]9|3[.,'' \x{A0}\x{202F}\x{2009}]0|8[.,'' \x{A0}\x{202F}\x{2009}]9|9[.,'' \x{A0}\x{202F}\x{2009}]0)(?:0[13-9]|1[0-2])|(?:3[.,'' \x{A0}\x{202F}\x{2009}]1|9[.,'' \x{A0}\x{202F}\x{2009}]1)(?:0[13578]|1[02]))[.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}[.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}|(?:2[.,'' \x{A0}\x{202F}\x{2009}]9|8[.,'' \x{A0}\x{202F}\x{2009}]9)02[.,'' \x{A0}\x{202F}\x{2009}](?:[02468][048]|[13579][26])[0-9][.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}|(?:(?:0[1-9]|1[0-9]|2[0-8]|6[1-9]|7[0-9]|8[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30|89|90)S(?:0[13-9]|1[0-2])S[0-9]{2}|(?:31|91)S(?:0[13578]|1[02])S[0-9]{2}|(?:29|89)S02S(?:[02468][048]|[13579][26]))(?:Q(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\t\p{Z}\p{Pd}./_]Q[0-9]{2}[\t\p{Z}][0-9]{2})))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])',
+        'S', _cpr_sep()), 'Q', _cpr_sep_serial());
 
 -- Every decimal digit of Unicode 17.0 (category Nd) but ASCII's and the full-width ones, in
 -- code point order, and the ASCII digit of its value: 750 characters in runs of ten (five runs
@@ -151,21 +163,56 @@ create or replace macro _cpr_compat(t) as
 -- (the digits as ranges: RE2's \p{Nd} is of an older Unicode). The characters are literals and a
 -- class, not a concatenation of chr() calls: DuckDB binds a macro at every use, folding such a
 -- concatenation each time, and a run's row checks use the detector once per text column.
-create or replace macro _cpr_fold(t) as
-    case when strlen(t) = length(t) or not regexp_matches(t, '[\x{FF0E}-\x{FF5A}\p{Cf}\p{M}\x{B2}\x{B3}\x{B9}\x{2070}\x{2074}-\x{2079}\x{2080}-\x{2089}\x{2460}-\x{2468}\x{24EA}\x{24F5}-\x{24FD}\x{24FF}\x{2776}-\x{277E}\x{2780}-\x{2788}\x{278A}-\x{2792}\x{1F10B}\x{1F10C}]|[\x{660}-\x{669}\x{6F0}-\x{6F9}\x{7C0}-\x{7C9}\x{966}-\x{96F}\x{9E6}-\x{9EF}\x{A66}-\x{A6F}\x{AE6}-\x{AEF}\x{B66}-\x{B6F}\x{BE6}-\x{BEF}\x{C66}-\x{C6F}\x{CE6}-\x{CEF}\x{D66}-\x{D6F}\x{DE6}-\x{DEF}\x{E50}-\x{E59}\x{ED0}-\x{ED9}\x{F20}-\x{F29}\x{1040}-\x{1049}\x{1090}-\x{1099}\x{17E0}-\x{17E9}\x{1810}-\x{1819}\x{1946}-\x{194F}\x{19D0}-\x{19D9}\x{1A80}-\x{1A89}\x{1A90}-\x{1A99}\x{1B50}-\x{1B59}\x{1BB0}-\x{1BB9}\x{1C40}-\x{1C49}\x{1C50}-\x{1C59}\x{A620}-\x{A629}\x{A8D0}-\x{A8D9}\x{A900}-\x{A909}\x{A9D0}-\x{A9D9}\x{A9F0}-\x{A9F9}\x{AA50}-\x{AA59}\x{ABF0}-\x{ABF9}\x{104A0}-\x{104A9}\x{10D30}-\x{10D39}\x{10D40}-\x{10D49}\x{11066}-\x{1106F}\x{110F0}-\x{110F9}\x{11136}-\x{1113F}\x{111D0}-\x{111D9}\x{112F0}-\x{112F9}\x{11450}-\x{11459}\x{114D0}-\x{114D9}\x{11650}-\x{11659}\x{116C0}-\x{116C9}\x{116D0}-\x{116E3}\x{11730}-\x{11739}\x{118E0}-\x{118E9}\x{11950}-\x{11959}\x{11BF0}-\x{11BF9}\x{11C50}-\x{11C59}\x{11D50}-\x{11D59}\x{11DA0}-\x{11DA9}\x{11DE0}-\x{11DE9}\x{11F50}-\x{11F59}\x{16130}-\x{16139}\x{16A60}-\x{16A69}\x{16AC0}-\x{16AC9}\x{16B50}-\x{16B59}\x{16D70}-\x{16D79}\x{1CCF0}-\x{1CCF9}\x{1D7CE}-\x{1D7FF}\x{1E140}-\x{1E149}\x{1E2F0}-\x{1E2F9}\x{1E4F0}-\x{1E4F9}\x{1E5F1}-\x{1E5FA}\x{1E950}-\x{1E959}\x{1FBF0}-\x{1FBF9}]') then t else _cpr_compat(_cpr_unmark(_cpr_digits(translate(
+-- The characters the fold rewrites or drops: a value without any of them is folded already.
+create or replace macro _cpr_foldable() as
+    '[\x{FF0E}-\x{FF5A}\p{Cf}\p{M}\x{B2}\x{B3}\x{B9}\x{2070}\x{2074}-\x{2079}\x{2080}-\x{2089}\x{2460}-\x{2468}\x{24EA}\x{24F5}-\x{24FD}\x{24FF}\x{2776}-\x{277E}\x{2780}-\x{2788}\x{278A}-\x{2792}\x{1F10B}\x{1F10C}]|[\x{660}-\x{669}\x{6F0}-\x{6F9}\x{7C0}-\x{7C9}\x{966}-\x{96F}\x{9E6}-\x{9EF}\x{A66}-\x{A6F}\x{AE6}-\x{AEF}\x{B66}-\x{B6F}\x{BE6}-\x{BEF}\x{C66}-\x{C6F}\x{CE6}-\x{CEF}\x{D66}-\x{D6F}\x{DE6}-\x{DEF}\x{E50}-\x{E59}\x{ED0}-\x{ED9}\x{F20}-\x{F29}\x{1040}-\x{1049}\x{1090}-\x{1099}\x{17E0}-\x{17E9}\x{1810}-\x{1819}\x{1946}-\x{194F}\x{19D0}-\x{19D9}\x{1A80}-\x{1A89}\x{1A90}-\x{1A99}\x{1B50}-\x{1B59}\x{1BB0}-\x{1BB9}\x{1C40}-\x{1C49}\x{1C50}-\x{1C59}\x{A620}-\x{A629}\x{A8D0}-\x{A8D9}\x{A900}-\x{A909}\x{A9D0}-\x{A9D9}\x{A9F0}-\x{A9F9}\x{AA50}-\x{AA59}\x{ABF0}-\x{ABF9}\x{104A0}-\x{104A9}\x{10D30}-\x{10D39}\x{10D40}-\x{10D49}\x{11066}-\x{1106F}\x{110F0}-\x{110F9}\x{11136}-\x{1113F}\x{111D0}-\x{111D9}\x{112F0}-\x{112F9}\x{11450}-\x{11459}\x{114D0}-\x{114D9}\x{11650}-\x{11659}\x{116C0}-\x{116C9}\x{116D0}-\x{116E3}\x{11730}-\x{11739}\x{118E0}-\x{118E9}\x{11950}-\x{11959}\x{11BF0}-\x{11BF9}\x{11C50}-\x{11C59}\x{11D50}-\x{11D59}\x{11DA0}-\x{11DA9}\x{11DE0}-\x{11DE9}\x{11F50}-\x{11F59}\x{16130}-\x{16139}\x{16A60}-\x{16A69}\x{16AC0}-\x{16AC9}\x{16B50}-\x{16B59}\x{16D70}-\x{16D79}\x{1CCF0}-\x{1CCF9}\x{1D7CE}-\x{1D7FF}\x{1E140}-\x{1E149}\x{1E2F0}-\x{1E2F9}\x{1E4F0}-\x{1E4F9}\x{1E5F1}-\x{1E5FA}\x{1E950}-\x{1E959}\x{1FBF0}-\x{1FBF9}]';
+
+-- The fold itself, for a value that holds such a character.
+create or replace macro _cpr_fold_all(t) as
+    _cpr_compat(_cpr_unmark(_cpr_digits(translate(
         regexp_replace(t, '[\x{AD}\x{180E}\x{200B}-\x{200F}\x{202A}-\x{202E}\x{2060}-\x{2064}\x{2066}-\x{2069}\x{FEFF}]', '', 'g'),
         '０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺａｂｃｄｅｆｇｈｉｊｋｌｍｎｏｐｑｒｓｔｕｖｗｘｙｚ．／＿',
-        '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz./_')))) end;
+        '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz./_'))));
+
+create or replace macro _cpr_fold(t) as
+    case when strlen(t) = length(t) or not regexp_matches(t, _cpr_foldable()) then t else _cpr_fold_all(t) end;
+
+-- Digits escaped one by one, as text that went through HTML or XML (&#50;&#52; &#x32;), JSON
+-- (\u0032, kept as written in a reject's raw line or a text field that was escaped twice) or a
+-- URL (%32) has them, read as the digits they stand for: an escaped number is a number. Only the
+-- ten digits: an escape of anything else stays as written (the escaped spaces and dashes are
+-- separators of their own, above). A character reference needs its ';', which ends it where a
+-- reader of HTML would (&#5052; is no 2). One search finds every escape: a hex one gives its last
+-- digit, a decimal one its code between U+FDD1 and U+FDD2 (noncharacters, in no text), which
+-- ten replacements read (the other escapes leave the two marks empty, and they go first), so that
+-- a digit it gives never completes another reference. The texts
+-- without '&#', '%3' or '\u003' skip it (_cpr_read): a substring test, far cheaper than the
+-- detector's search.
+create or replace macro _cpr_unescape(t) as
+    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
+        regexp_replace(t, '&#[xX]0*3([0-9]);|\\u003([0-9])|%3([0-9])|&#0*(4[89]|5[0-7]);', '\1\2\3﷑\4﷒', 'g'),
+        '﷑﷒', ''), '﷑48﷒', '0'), '﷑49﷒', '1'), '﷑50﷒', '2'), '﷑51﷒', '3'), '﷑52﷒', '4'),
+        '﷑53﷒', '5'), '﷑54﷒', '6'), '﷑55﷒', '7'), '﷑56﷒', '8'), '﷑57﷒', '9');
+
+-- What the detector reads: the digits unescaped, then folded (_cpr_fold of _cpr_unescape). Written
+-- out so that the value is tested as it is, once: nested in the fold, which repeats its argument,
+-- the test for escapes ran several times on every text; a second fold in a branch of its own
+-- doubled the time to bind every use of the detector. The fold of a value without foldable
+-- characters is that value, so folding every unescaped value gives the same text.
+create or replace macro _cpr_read(t) as
+    case when (strlen(t) = length(t) or not regexp_matches(t, _cpr_foldable()))
+              and not (contains(t, '&#') or contains(t, '%3') or contains(t, '\u003')) then t
+         else _cpr_fold_all(_cpr_unescape(t)) end;
 
 -- ascii_fold(t): the fold above for other readers of numbers: an identifier written in the digits
 -- of another script or full-width (a FHIR performer's SOR code) reads as the ASCII one.
 create or replace macro ascii_fold(t) as replace(_cpr_fold(t), '﷐', '');
 
 create or replace macro cpr_find(t) as
-    case when strlen(t) >= 10 then nullif(regexp_extract(_cpr_fold(t), _cpr_pattern(), 2), '') end;
+    case when strlen(t) >= 10 then nullif(regexp_extract(_cpr_read(t), _cpr_pattern(), 2), '') end;
 
 create or replace macro has_cpr(t) as
-    case when strlen(t) >= 10 then coalesce(regexp_matches(_cpr_fold(t), _cpr_pattern()), false) else false end;
+    case when strlen(t) >= 10 then coalesce(regexp_matches(_cpr_read(t), _cpr_pattern()), false) else false end;
 
 -- Two passes: a match consumes the character after its number, which may be the only character
 -- before the next number (1503851037 1503851038); the second pass finds those. A number the first
@@ -174,6 +221,6 @@ create or replace macro has_cpr(t) as
 -- numbers overlap (share digits), the first one the scan meets is masked and the rest of the
 -- other stays: a fragment, never a whole number (has_cpr(cpr_mask(t)) is false).
 create or replace macro cpr_mask(t) as
-    case when has_cpr(t) then replace(regexp_replace(regexp_replace(_cpr_fold(t), _cpr_pattern(), '\1[CPR]\3', 'g'),
+    case when has_cpr(t) then replace(regexp_replace(regexp_replace(_cpr_read(t), _cpr_pattern(), '\1[CPR]\3', 'g'),
                                                      _cpr_pattern(), '\1[CPR]\3', 'g'), '﷐', '')
          else t end;
