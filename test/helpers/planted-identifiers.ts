@@ -19,6 +19,8 @@ const fullWidth = (text: string) => text.replace(/[0-9A-Za-z]/g, (c) => String.f
 const arabicIndic = (text: string) => text.replace(/[0-9]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0x30 + 0x660));
 const superscript = (text: string) => text.replace(/[0-9]/g, (c) => '⁰¹²³⁴⁵⁶⁷⁸⁹'[Number(c)]!);
 const circled = (text: string) => text.replace(/[0-9]/g, (c) => [...'⓪①②③④⑤⑥⑦⑧⑨'][Number(c)]!);
+/** Every digit escaped one by one (&#50; %32 \\u0032); other characters as they are. */
+const escapeDigits = (text: string, escape: (cp: number) => string) => text.replace(/[0-9]/g, (c) => escape(c.charCodeAt(0)));
 const underlined = (text: string) => [...text].map((c) => `${c}\u0332`).join('');
 
 export const SPELLINGS: readonly Spelling[] = [
@@ -47,6 +49,12 @@ export const SPELLINGS: readonly Spelling[] = [
   { name: 'underlined (combining low line)', latin1: false, write: (d, s) => underlined(`${d}-${s}`) },
   { name: 'heavy minus sign', latin1: false, write: between('\u2796') },
   { name: 'line break', latin1: true, lineBreak: true, write: between('\n') },
+  // an outside reviewer found these published and in file names, headers and the shareable report
+  { name: 'plus sign', latin1: true, write: between('+') },
+  { name: 'equals sign', latin1: true, write: (d, s) => `${d} = ${s}` },
+  { name: 'digits as HTML character references', latin1: true, write: (d, s) => escapeDigits(`${d}-${s}`, (cp) => `&#${cp};`) },
+  { name: 'digits percent-encoded', latin1: true, write: (d, s) => escapeDigits(`${d}${s}`, (cp) => `%${cp.toString(16).toUpperCase()}`) },
+  { name: 'digits as JSON escapes', latin1: true, write: (d, s) => escapeDigits(`${d}-${s}`, (cp) => `\\u00${cp.toString(16)}`) },
   { name: 'replacement, lowercase', latin1: true, replacement: true, write: between('') },
   { name: 'replacement, lowercase, en dash', latin1: false, replacement: true, write: between('\u2013') },
 ];
@@ -82,17 +90,26 @@ export class Planter {
 const NAMED: Record<string, string> = { nbsp: '\u00a0', ndash: '\u2013', mdash: '\u2014', minus: '\u2212', amp: '&', lt: '<', gt: '>', quot: '"' };
 
 /**
- * Text as a reader would take it in: JSON and HTML escapes decoded, escaped line breaks and tabs
+ * Text as a reader would take it in: JSON and HTML escapes and percent-encoded digits decoded, escaped line breaks and tabs
  * as spaces, Unicode NFKC (full-width, superscript and circled digits to ASCII), combining marks
  * on anything but a letter dropped, Arabic-Indic digits as ASCII, lowercase.
  */
 export function readable(text: string): string {
-  return text
-    .replace(/\\u([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
-    .replace(/\\[ntr]/g, ' ')
-    .replace(/&#x([0-9a-fA-F]+);/g, (_m, h: string) => String.fromCodePoint(parseInt(h, 16)))
-    .replace(/&#([0-9]+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
-    .replace(/&([a-z]+);/g, (m, name: string) => NAMED[name] ?? m)
+  // An escape written into an output is escaped again by it (&amp;#50; in HTML, \\u0032 in JSON):
+  // decoded until nothing changes.
+  let decoded = text;
+  for (let previous = ''; previous !== decoded;) {
+    previous = decoded;
+    decoded = decoded
+      .replace(/\\+u([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+      .replace(/\\[ntr]/g, ' ')
+      .replace(/&#x([0-9a-fA-F]+);/g, (_m, h: string) => String.fromCodePoint(parseInt(h, 16)))
+      .replace(/&#([0-9]+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
+      .replace(/&([a-z]+);/g, (m, name: string) => NAMED[name] ?? m)
+      // a URL's percent-encoded digits
+      .replace(/%3([0-9])/g, '$1');
+  }
+  return decoded
     .normalize('NFKC')
     // a mark on a digit or a separator (an underline, a keycap) hides none of it
     .replace(/(\P{L})\p{M}+/gu, '$1')
