@@ -101,7 +101,7 @@ export function readable(text: string): string {
   for (let previous = ''; previous !== decoded;) {
     previous = decoded;
     decoded = decoded
-      .replace(/\\+u([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
+      .replace(/\\+[uU]([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)))
       .replace(/\\[ntr]/g, ' ')
       .replace(/&#x([0-9a-fA-F]+);/g, (_m, h: string) => String.fromCodePoint(parseInt(h, 16)))
       .replace(/&#([0-9]+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))

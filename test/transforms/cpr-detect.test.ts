@@ -49,7 +49,7 @@ const scriptDigitValue = new Map(scriptDigits.flatMap(({ digits }) => digits.map
 const escapedDigit = (code: number, escaped: string) => (code >= 0x30 && code <= 0x39 ? String(code - 0x30) : escaped);
 // Escapes are read in one pass, as a reader takes off one layer of HTML, JSON or URL encoding.
 const oracleFold = (t: string) =>
-  t.replace(/&#[xX]([0-9A-Fa-f]+);|&#([0-9]+);|\\u([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})/gu,
+  t.replace(/&#[xX]([0-9A-Fa-f]+);|&#([0-9]+);|\\[uU]([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})/gu,
     (e, hex?: string, dec?: string, json?: string, url?: string) => escapedDigit(dec !== undefined ? Number(dec) : parseInt((hex ?? json ?? url)!, 16), e))
     .replace(/[\uFF0E-\uFF5A]/gu, (c) => (/^[./_0-9A-Za-z]$/u.test(c.normalize('NFKC')) ? c.normalize('NFKC') : c))
     .replace(/[^\P{Nd}0-9]/gu, (c) => scriptDigitValue.get(c) ?? c)
@@ -79,11 +79,11 @@ const escaped = escapedSeparators.flatMap((cp) => {
   const hex = cp.toString(16);
   const percent = [...Buffer.from(String.fromCodePoint(cp), 'utf8')].map((b) => `%${b.toString(16).padStart(2, '0')}`).join('');
   const json = `\\u${hex.padStart(4, '0')}`;
-  return [`&#${cp};`, `&#x${hex};`, `&#X${hex.toUpperCase()};`, percent, percent.toUpperCase(), json, json.toUpperCase().replace('\\U', '\\u')];
-}).concat(Object.keys(namedEntities).map((n) => `&${n};`));
+  return [`&#${cp};`, `&#x${hex};`, `&#X${hex.toUpperCase()};`, percent, percent.toUpperCase(), json, json.toUpperCase().replace('\\U', '\\u'), json.toUpperCase()];
+}).concat(Object.keys(namedEntities).flatMap((n) => [`&${n};`, `&${n.toUpperCase()};`]));
 /** The separator at `j` of `t` (one garbled or escaped space or dash, else one character), or null: a backslash may lead an escape. */
 const separatorAt = (t: string, j: number, serial: boolean) => [...garbled, ...escaped].find((g) => t.startsWith(g, j))
-  ?? (serial ? /^(?:&#0*(?:43|61);|&#x0*(?:2b|3d);|&(?:plus|equals);|%(?:2b|3d)|\\u00(?:2b|3d))/iu.exec(t.slice(j))?.[0] : undefined)
+  ?? (serial ? /^(?:&#0*(?:43|61);|&#[xX]0*(?:2[bB]|3[dD]);|&(?:plus|equals|PLUS|EQUALS);|%(?:2[bB]|3[dD])|\\[uU]00(?:2[bB]|3[dD]))/u.exec(t.slice(j))?.[0] : undefined)
   ?? (isSep(t[j], serial) ? t[j]! : null);
 const glues = (ch: string | undefined) => ch !== undefined && /^[0-9A-Fa-f]$/.test(ch);
 /** Whether the text before `i` glues a number there: a digit, or hex letters that follow no other letter (a hex token). */
@@ -360,6 +360,9 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
       ['{"t":"\\u0032\\u0034\\u0030\\u0039\\u0037\\u0032-\\u0034\\u0034\\u0031\\u0037"}', '{"t":"[CPR]"}'], ['24097\\u00324417', '[CPR]'],
       ['?q=%32%34%30%39%37%32%2D%34%34%31%37', '?q=[CPR]'], ['240972-44%317', '[CPR]'],
       ['&#50;&#52;&#48;&#57;&#55;&#50;&#49;AB&#51;', '[CPR]'],
+      // as staging upper-cases an analysis code before a report masks it
+      ['\\U0032\\U0034\\U0030\\U0039\\U0037\\U0032-\\U0034\\U0034\\U0031\\U0037', '[CPR]'], ['240972&NDASH;4417', '[CPR]'], ['240972\\U20134417', '[CPR]'],
+      ['240972&PLUS;4417', '[CPR]'],
     ];
     const got = await scan(spellings.map(([t]) => t));
     spellings.forEach(([t, masked], i) => expect(got[i]!.masked, JSON.stringify(t)).toBe(masked));

@@ -110,14 +110,14 @@
 -- third byte, U+2212, U+205F, U+3000) and as Windows-1252 (the same bytes: â€ + the third
 -- byte's character, âˆ’, â + U+0081 + Ÿ, ã€€).
 create or replace macro _cpr_sep() as
-    '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{2D7}\x{2043}\x{207B}\x{208B}\x{2796}\x{80}-\x{9F}\x{FFFD}\x{B7}\x{2022}\x{2026}./_,;''~*#()|\\]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}|&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy);|%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)|\\u(?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)){0,3}';
+    '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{2D7}\x{2043}\x{207B}\x{208B}\x{2796}\x{80}-\x{9F}\x{FFFD}\x{B7}\x{2022}\x{2026}./_,;''~*#()|\\]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}|&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy|NBSP|ENSP|EMSP|THINSP|HAIRSP|NUMSP|PUNCSP|NDASH|MDASH|MINUS|HYPHEN|DASH|SHY);|%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)|\\[uU](?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)){0,3}';
 
 -- Between the date and the serial: the separators above, the colon (not inside the date, so that
 -- a time with seconds and an offset, 10:05:30-0500 or 10:05:30+0100, is no number) and the signs
 -- '+' and '=' (010190+1234 as Swedish and Finnish systems write the century, cpr=010190=1234 as a
 -- key and value split wrongly), plain or escaped like the spaces and dashes (&#43; %2B \u002B).
 create or replace macro _cpr_sep_serial() as
-    '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{2D7}\x{2043}\x{207B}\x{208B}\x{2796}\x{80}-\x{9F}\x{FFFD}\x{B7}\x{2022}\x{2026}./_:+=,;''~*#()|\\]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}|&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy);|%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)|\\u(?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)|&#0*(?:43|61);|&#[xX]0*(?:2[bB]|3[dD]);|&(?:plus|equals);|%(?:2[bB]|3[dD])|\\u00(?:2[bB]|3[dD])){0,3}';
+    '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{2D7}\x{2043}\x{207B}\x{208B}\x{2796}\x{80}-\x{9F}\x{FFFD}\x{B7}\x{2022}\x{2026}./_:+=,;''~*#()|\\]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}|&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy|NBSP|ENSP|EMSP|THINSP|HAIRSP|NUMSP|PUNCSP|NDASH|MDASH|MINUS|HYPHEN|DASH|SHY);|%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)|\\[uU](?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)|&#0*(?:43|61);|&#[xX]0*(?:2[bB]|3[dD]);|&(?:plus|equals|PLUS|EQUALS);|%(?:2[bB]|3[dD])|\\[uU]00(?:2[bB]|3[dD])){0,3}';
 
 -- Groups: 1 the character before (or empty at the start), 2 the number, 3 the character after
 -- (or the hex letters after it and the letter that ends them).
@@ -186,11 +186,12 @@ create or replace macro _cpr_fold(t) as
 -- digit, a decimal one its code between U+FDD1 and U+FDD2 (noncharacters, in no text), which
 -- ten replacements read (the other escapes leave the two marks empty, and they go first), so that
 -- a digit it gives never completes another reference. The texts
--- without '&#', '%3' or '\u003' skip it (_cpr_read): a substring test, far cheaper than the
--- detector's search.
+-- without '&#', '%3' or '003' skip it (_cpr_read): a substring test, far cheaper than the
+-- detector's search. A JSON escape is also read with a capital U, and a named entity in capitals
+-- (\U0032, &NDASH;): staging upper-cases codes before a report masks them.
 create or replace macro _cpr_unescape(t) as
     replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
-        regexp_replace(t, '&#[xX]0*3([0-9]);|\\u003([0-9])|%3([0-9])|&#0*(4[89]|5[0-7]);', '\1\2\3﷑\4﷒', 'g'),
+        regexp_replace(t, '&#[xX]0*3([0-9]);|\\[uU]003([0-9])|%3([0-9])|&#0*(4[89]|5[0-7]);', '\1\2\3﷑\4﷒', 'g'),
         '﷑﷒', ''), '﷑48﷒', '0'), '﷑49﷒', '1'), '﷑50﷒', '2'), '﷑51﷒', '3'), '﷑52﷒', '4'),
         '﷑53﷒', '5'), '﷑54﷒', '6'), '﷑55﷒', '7'), '﷑56﷒', '8'), '﷑57﷒', '9');
 
@@ -201,7 +202,7 @@ create or replace macro _cpr_unescape(t) as
 -- characters is that value, so folding every unescaped value gives the same text.
 create or replace macro _cpr_read(t) as
     case when (strlen(t) = length(t) or not regexp_matches(t, _cpr_foldable()))
-              and not (contains(t, '&#') or contains(t, '%3') or contains(t, '\u003')) then t
+              and not (contains(t, '&#') or contains(t, '%3') or contains(t, '003')) then t
          else _cpr_fold_all(_cpr_unescape(t)) end;
 
 -- ascii_fold(t): the fold above for other readers of numbers: an identifier written in the digits

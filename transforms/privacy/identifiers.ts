@@ -32,11 +32,11 @@ const spelledSeparators: Array<{ lead: RegExp; alternatives: string; serial?: st
     + '|\\u00E2\\u20AC[\\u20AC\\u0081\\u201A\\u0192\\u201E\\u2026\\u2020\\u2021\\u02C6\\u2030\\u0160\\u2039\\u0152\\u008D\\u017D\\u008F\\u0090\\u2018\\u2019\\u201C\\u201D\\u2022\\u00A8\\u00A9\\u00AF]'
     + '|\\u00E2\\u02C6\\u2019|\\u00E2\\u0081\\u0178|\\u00E3\\u20AC\\u20AC' },
   // a space or dash as an HTML character reference
-  { lead: /&/u, serial: '&#0*(?:43|61);|&#[xX]0*(?:2[bB]|3[dD]);|&(?:plus|equals);', alternatives: '&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy);' },
+  { lead: /&/u, serial: '&#0*(?:43|61);|&#[xX]0*(?:2[bB]|3[dD]);|&(?:plus|equals|PLUS|EQUALS);', alternatives: '&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy|NBSP|ENSP|EMSP|THINSP|HAIRSP|NUMSP|PUNCSP|NDASH|MDASH|MINUS|HYPHEN|DASH|SHY);' },
   // ... percent-encoded UTF-8
   { lead: /%/u, serial: '%(?:2[bB]|3[dD])', alternatives: '%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)' },
   // ... or a JSON escape
-  { lead: /\\/u, serial: '\\\\u00(?:2[bB]|3[dD])', alternatives: '\\\\u(?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)' },
+  { lead: /\\/u, serial: '\\\\[uU]00(?:2[bB]|3[dD])', alternatives: '\\\\[uU](?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)' },
 ];
 
 // The same text as _cpr_pattern() in cpr_find.sql, with S for a separator run inside the date and
@@ -113,10 +113,10 @@ function fold(text: string): string {
 // Digits escaped one by one (&#50; &#x32; \u0032 %32) read as digits, in the order and with the
 // rules of _cpr_unescape in cpr_find.sql: a character reference needs its ';', and only the ten
 // digits are read.
-const mayBeEscaped = /&#|%3|\\u003/u;
+const mayBeEscaped = /&#|%3|003/u;
 function unescapeDigits(text: string): string {
   if (!mayBeEscaped.test(text)) return text;
-  return text.replace(/&#[xX]0*3([0-9]);|\\u003([0-9])|%3([0-9])|&#0*(4[89]|5[0-7]);/gu,
+  return text.replace(/&#[xX]0*3([0-9]);|\\[uU]003([0-9])|%3([0-9])|&#0*(4[89]|5[0-7]);/gu,
     (_, hex?: string, json?: string, url?: string, decimal?: string) => hex ?? json ?? url ?? String(Number(decimal) - 48));
 }
 
