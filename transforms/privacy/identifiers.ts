@@ -113,7 +113,7 @@ function fold(text: string): string {
 // Digits escaped one by one (&#50; &#x32; \u0032 %32) read as digits, in the order and with the
 // rules of _cpr_unescape in cpr_find.sql: a character reference needs its ';', and only the ten
 // digits are read.
-const mayBeEscaped = /&#|%3|003/u;
+const mayBeEscaped = /&#|%3|\\/u;
 function unescapeDigits(text: string): string {
   if (!mayBeEscaped.test(text)) return text;
   return text.replace(/&#[xX]0*3([0-9]);|\\[uU]003([0-9])|%3([0-9])|&#0*(4[89]|5[0-7]);/gu,
