@@ -86,8 +86,10 @@ const separatorAt = (t: string, j: number, serial: boolean) => [...garbled, ...e
   ?? (serial ? /^(?:&#0*(?:43|61);|&#[xX]0*(?:2[bB]|3[dD]);|&(?:plus|equals|PLUS|EQUALS);|%(?:2[bB]|3[dD])|\\[uU]00(?:2[bB]|3[dD]))/u.exec(t.slice(j))?.[0] : undefined)
   ?? (isSep(t[j], serial) ? t[j]! : null);
 const glues = (ch: string | undefined) => ch !== undefined && /^[0-9A-Fa-f]$/.test(ch);
-/** Whether the text before `i` glues a number there: a digit, or hex letters that follow no other letter (a hex token). */
+/** Whether the text before `i` glues a number there: a digit, hex letters that follow no other letter (a hex token), or a T after a digit. */
 const gluedBefore = (t: string, i: number) => {
+  // the time of an ISO 8601 date-time in the basic format: 20250304T101130
+  if (i >= 2 && t[i - 1] === 'T' && /^[0-9]$/.test(t[i - 2]!)) return true;
   if (i === 0 || !glues(t[i - 1])) return false;
   let k = i - 1;
   while (k >= 0 && /^[A-Fa-f]$/.test(t[k]!)) k--;
@@ -340,6 +342,8 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
       ['novax_epikriser_202602_240972+4417.csv', 'novax_epikriser_202602_[CPR].csv'], ['Kol 240972=4417', 'Kol [CPR]'],
       ['?cpr=240972%2B4417&x=1', '?cpr=[CPR]&x=1'], ['240972&#43;4417', '[CPR]'], ['240972&#x3D;4417', '[CPR]'], ['"240972\\u002b4417"', '"[CPR]"'],
       ['240972+1AB3', '[CPR]'], ['240972=1ab3', '[CPR]'], ['24.09.72+4417', '[CPR]'],
+      // a T that follows no digit is no time of day
+      ['PT0101901234', 'PT[CPR]'], ['T240972+4417', 'T[CPR]'],
     ];
     const got = await scan(spellings.map(([t]) => t));
     spellings.forEach(([t, masked], i) => expect(got[i]!.masked, JSON.stringify(t)).toBe(masked));
@@ -347,6 +351,7 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
 
   it('reads no number into a time with seconds and an offset, nor a sign inside the date (10:05:30+0100, 10:05:30-0500)', async () => {
     const texts = ['2026-01-12T10:05:30+0100', '2026-01-12T10:05:30-0500', '12-01-2026 10:05:30 +0100', 'kl. 10:05:30-0500', '24+09+72-4417', '24=09=72 4417',
+      '20250304T101130+0100', '20250304T101130-0500', '20250304T1011301234',
       '24:09:72-4417', 'Hb 8,4 + 4417', 'INR 2,4 = 240972'];
     const got = await scan(texts);
     texts.forEach((t, i) => expect(got[i], JSON.stringify(t)).toEqual({ first: null, has: false, masked: t }));
@@ -614,6 +619,9 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
     const date = fc.record({ d: fc.integer({ min: 1, max: 28 }), m: fc.integer({ min: 1, max: 12 }), y: fc.integer({ min: 1900, max: 2099 }), sep: fc.constantFrom('.', '-', '/', ' '),
       time: fc.oneof(fc.constantFrom('', ' 10:37', ' kl. 10.37', 'T08:15:00'), zoned.map((z) => `T${z}`), zoned.map((z) => ` ${z}`)) })
       .map(({ d, m, y, sep, time }) => `${pad2(d)}${sep}${pad2(m)}${sep}${y}${time}`);
+    // and in ISO 8601's basic format, 20250304T101130+0100
+    const basic = fc.record({ d: fc.integer({ min: 1, max: 28 }), m: fc.integer({ min: 1, max: 12 }), y: fc.integer({ min: 1900, max: 2099 }), z: zoned })
+      .map(({ d, m, y, z }) => `${y}${pad2(m)}${pad2(d)}T${z.replaceAll(':', '')}`);
     const phone = fc.record({ digits: fc.stringMatching(/^[1-9][0-9]{7}$/), grouping: fc.constantFrom('8', '44', '2222'), cc: fc.constantFrom('', '+45 ', '0045 ') })
       .map(({ digits, grouping, cc }) => {
         let at = 0;
@@ -621,7 +629,7 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
         return `tlf. ${cc}${parts.join(' ')}`;
       });
     await fc.assert(
-      fc.asyncProperty(batchOf(fc.record({ text: fc.oneof(date, phone), before, after })), async (batch) => {
+      fc.asyncProperty(batchOf(fc.record({ text: fc.oneof(date, basic, phone), before, after })), async (batch) => {
         const got = await scan(batch.map((c) => `${c.before}${c.text}${c.after}`));
         batch.forEach((c, i) => expect(got[i]!.has, JSON.stringify(c)).toBe(false));
       }),

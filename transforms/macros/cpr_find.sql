@@ -69,7 +69,8 @@
 -- boundary cannot tell it from the last nine digits of a longer grouped number).
 --
 -- Boundary: the characters right before and after the number are neither digits nor hex
--- letters (A-F, a-f). Digits: a number is not part of a longer run of digits (01019012345,
+-- letters (A-F, a-f), and the one before is no 'T' after a digit: 20250304T101130+0100 is an
+-- ISO 8601 time in the basic format, its 101130+0100 no number. Digits: a number is not part of a longer run of digits (01019012345,
 -- 123456789012 are not numbers). Hex letters: ids, digests and UUIDs are hex tokens, and ten
 -- digits inside one (...c1401616777a, e1503851037) are a fragment of the token, not a number;
 -- hex letters after another letter are no hex token (ID1503851037, pid0101901234 are numbers),
@@ -124,7 +125,7 @@ create or replace macro _cpr_sep_serial() as
 -- Regexp functions need a constant pattern; replace() of constants folds to one when bound.
 create or replace macro _cpr_pattern() as
     replace(replace(
-        '(^|[^0-9A-Fa-f]|[G-Zg-z][A-Fa-f]+)((?:(?:(?:0[.,'' \x{A0}\x{202F}\x{2009}][1-9]|1[.,'' \x{A0}\x{202F}\x{2009}][0-9]|2[.,'' \x{A0}\x{202F}\x{2009}][0-8]|6[.,'' \x{A0}\x{202F}\x{2009}][1-9]|7[.,'' \x{A0}\x{202F}\x{2009}][0-9]|8[.,'' \x{A0}\x{202F}\x{2009}][0-8])(?:0[1-9]|1[0-2])|(?:2[.,'' \x{A0}\x{202F}\x{2009}]9|3[.,'' \x{A0}\x{202F}\x{2009}]0|8[.,'' \x{A0}\x{202F}\x{2009}]9|9[.,'' \x{A0}\x{202F}\x{2009}]0)(?:0[13-9]|1[0-2])|(?:3[.,'' \x{A0}\x{202F}\x{2009}]1|9[.,'' \x{A0}\x{202F}\x{2009}]1)(?:0[13578]|1[02]))[.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}[.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}|(?:2[.,'' \x{A0}\x{202F}\x{2009}]9|8[.,'' \x{A0}\x{202F}\x{2009}]9)02[.,'' \x{A0}\x{202F}\x{2009}](?:[02468][048]|[13579][26])[0-9][.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}|(?:(?:0[1-9]|1[0-9]|2[0-8]|6[1-9]|7[0-9]|8[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30|89|90)S(?:0[13-9]|1[0-2])S[0-9]{2}|(?:31|91)S(?:0[13578]|1[02])S[0-9]{2}|(?:29|89)S02S(?:[02468][048]|[13579][26]))(?:Q(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\t\p{Z}\p{Pd}./_]Q[0-9]{2}[\t\p{Z}][0-9]{2})))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])',
+        '(^|[^0-9A-Fa-fT]|^T|[^0-9]T|[G-Zg-z][A-Fa-f]+)((?:(?:(?:0[.,'' \x{A0}\x{202F}\x{2009}][1-9]|1[.,'' \x{A0}\x{202F}\x{2009}][0-9]|2[.,'' \x{A0}\x{202F}\x{2009}][0-8]|6[.,'' \x{A0}\x{202F}\x{2009}][1-9]|7[.,'' \x{A0}\x{202F}\x{2009}][0-9]|8[.,'' \x{A0}\x{202F}\x{2009}][0-8])(?:0[1-9]|1[0-2])|(?:2[.,'' \x{A0}\x{202F}\x{2009}]9|3[.,'' \x{A0}\x{202F}\x{2009}]0|8[.,'' \x{A0}\x{202F}\x{2009}]9|9[.,'' \x{A0}\x{202F}\x{2009}]0)(?:0[13-9]|1[0-2])|(?:3[.,'' \x{A0}\x{202F}\x{2009}]1|9[.,'' \x{A0}\x{202F}\x{2009}]1)(?:0[13578]|1[02]))[.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}[.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}|(?:2[.,'' \x{A0}\x{202F}\x{2009}]9|8[.,'' \x{A0}\x{202F}\x{2009}]9)02[.,'' \x{A0}\x{202F}\x{2009}](?:[02468][048]|[13579][26])[0-9][.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}|(?:(?:0[1-9]|1[0-9]|2[0-8]|6[1-9]|7[0-9]|8[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30|89|90)S(?:0[13-9]|1[0-2])S[0-9]{2}|(?:31|91)S(?:0[13578]|1[02])S[0-9]{2}|(?:29|89)S02S(?:[02468][048]|[13579][26]))(?:Q(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\t\p{Z}\p{Pd}./_]Q[0-9]{2}[\t\p{Z}][0-9]{2})))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])',
         'S', _cpr_sep()), 'Q', _cpr_sep_serial());
 
 -- Every decimal digit of Unicode 17.0 (category Nd) but ASCII's and the full-width ones, in
