@@ -29,6 +29,10 @@
 //     its own relations (a total only when none is left), else of any relation of its group of
 //     hidden cells tied by relations (a 0 only when nothing else is); a cell still solved after
 //     three audits gets every count of its combination hidden at once; go back to 2;
+//  4b. when the linear audit finds nothing, audit once more with a lower bound: a part is a row
+//     that is listed, so at least 1; two or more unknown parts that are all 1 beside a known
+//     total are given back by their sum (it equals their number). Hide the smallest shown part of
+//     such a relation (the total when none is left) and go back to 2;
 //  5. show again every complementary cell that the shown cells determine anyway: hiding it
 //     protects nothing, and showing what a reader can compute tells nothing new (the determined
 //     cells stay the same), so no hidden cell is left that can be recomputed.
@@ -198,6 +202,20 @@ function protectCells(table: TableToProtect): ProtectedTable {
     }
   };
 
+  // The relations whose hidden parts a reader gets back from their sum and a lower bound: every
+  // part a row that is listed, so at least 1. Where the unknown parts, two or more, are all 1 (or
+  // 0) and the total is known (shown, or determined by what is), their sum equals their number and
+  // gives every one of them. Cells the shown ones determine count as known.
+  const boundExposed = (): string[][] => {
+    const determined = new Set(recoverableCells({ cells, relations, hidden }));
+    const unknown = (m: string) => hidden.has(m) && !determined.has(m);
+    return membersOf.filter((members) => {
+      if (unknown(members[0]!)) return false;
+      const parts = members.slice(1).filter(unknown);
+      return parts.length >= 2 && parts.some((m) => primary.has(m)) && parts.every((m) => valueOf(m) <= 1);
+    }) as string[][];
+  };
+
   // rounds in a row each primary cell has been found solved
   const stubborn = new Map<string, number>();
   let audits = 0;
@@ -205,7 +223,22 @@ function protectCells(table: TableToProtect): ProtectedTable {
     toFixedPoint();
     audits++;
     const exposed = solve(relations, hidden, true).filter((s) => primary.has(s.cell));
-    if (exposed.length === 0) break;
+    if (exposed.length === 0) {
+      // Step 4b: a listed row has at least one: hidden parts that are all 1 beside a total the
+      // reader knows are all given back, their sum being their number (106 results of an
+      // analysis, 88 of them in one unit shown, 18 other units listed: each is 1).
+      const lone = boundExposed();
+      let more = false;
+      for (const members of lone) {
+        const pick = smallestShown(members);
+        if (pick === undefined) continue;
+        hidden.add(pick);
+        sensitive.add(pick);
+        more = true;
+      }
+      if (!more) break;
+      continue;
+    }
     // The relations that tie hidden cells together: a new unknown anywhere in the exposed cell's
     // group can break the combination that solves it, and a part there costs a reader less
     // than the totals of the exposed cell's own relations, whose parts are often all hidden.
