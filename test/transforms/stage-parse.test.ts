@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Layout } from '../../config/load.ts';
 import { parseExpr, utcFormat } from '../../transforms/ingest/stage.ts';
+import { timeFormats } from '../../transforms/ingest/time-formats.ts';
 import { evalBatch, openMacroDb, type MacroDb } from '../helpers/macro-batch.ts';
 
 // Staging's typed parse of a delivered number, against what the layout's separators allow,
@@ -77,5 +78,62 @@ describe("staging's date parse", () => {
     const times = await evalBatch<{ d: string | null }>(db.conn, ['02-03-2026 08:15', '02-03-26 08:15'].map((t) => ({ t })),
       `strftime(${parseExpr('timestamptz', 't', layoutDmy, 'UTC')}, '%Y-%m-%d %H:%M') as d`);
     expect(times.map((r) => r.d)).toEqual(['2026-03-02 08:15', null]);
+  });
+});
+
+describe('a time written with or without its seconds', () => {
+  // The clock's separator is the format's own between hours and minutes; the seconds follow with it.
+  const formats = [
+    { fmt: '%Y-%m-%d %H:%M', sep: ':', show: (d: string[]) => `${d[0]}-${d[1]}-${d[2]} ${d[3]}:${d[4]}` },
+    { fmt: '%d-%m-%Y %H.%M', sep: '.', show: (d: string[]) => `${d[2]}-${d[1]}-${d[0]} ${d[3]}.${d[4]}` },
+    { fmt: '%d.%m.%Y %H:%M:%S', sep: ':', show: (d: string[]) => `${d[2]}.${d[1]}.${d[0]} ${d[3]}:${d[4]}` },
+    { fmt: '%Y%m%dT%H%M', sep: '', show: (d: string[]) => `${d[0]}${d[1]}${d[2]}T${d[3]}${d[4]}` },
+  ];
+  const p2 = (n: number) => String(n).padStart(2, '0');
+  const moment = fc.record({ t: fc.integer({ min: Date.UTC(1950, 0, 1), max: Date.UTC(2199, 11, 31) }), f: fc.integer({ min: 0, max: formats.length - 1 }) })
+    .map(({ t, f }) => {
+      const d = new Date(Math.floor(t / 1000) * 1000);
+      const parts = [String(d.getUTCFullYear()), p2(d.getUTCMonth() + 1), p2(d.getUTCDate()), p2(d.getUTCHours()), p2(d.getUTCMinutes())];
+      return { d, f: formats[f]!, parts, ss: p2(d.getUTCSeconds()) };
+    });
+  // strptime's format is a constant: one query per format, the results put back in case order
+  const read = async (cases: Array<{ t: string; fmt: string }>) => {
+    const out: Array<string | null> = new Array(cases.length).fill(null);
+    for (const fmt of new Set(cases.map((c) => c.fmt))) {
+      const idx = cases.flatMap((c, i) => (c.fmt === fmt ? [i] : []));
+      const l = { decimal: '.', dates: '%Y-%m-%d', timestamps: fmt } as unknown as Layout;
+      const rows = await evalBatch<{ d: string | null }>(db.conn, idx.map((i) => ({ t: cases[i]!.t })),
+        `strftime(${parseExpr('timestamptz', 't', l, 'UTC')} at time zone 'UTC', '%Y-%m-%dT%H:%M:%S') as d`);
+      rows.forEach((r, j) => (out[idx[j]!] = r.d));
+    }
+    return out;
+  };
+
+  it('reads the time to the second in a format that stops at the minutes, and to the minute in one with seconds', async () => {
+    await fc.assert(fc.asyncProperty(fc.array(fc.record({ m: moment, seconds: fc.boolean() }), { minLength: 200, maxLength: 200 }), async (batch) => {
+      const texts = batch.map(({ m, seconds }) => m.f.show(m.parts) + (seconds ? `${m.f.sep}${m.ss}` : ''));
+      const got = await read(batch.map(({ m }, i) => ({ t: texts[i]!, fmt: m.f.fmt })));
+      batch.forEach(({ m, seconds }, i) => {
+        const want = new Date(m.d.getTime() - (seconds ? 0 : m.d.getUTCSeconds() * 1000)).toISOString().slice(0, 19);
+        expect(got[i], `${texts[i]} as ${m.f.fmt}`).toBe(want);
+      });
+    }), { numRuns: 10 });
+  });
+
+  it('reads no seconds past 59, no fraction, no third part and no seconds after another separator', async () => {
+    const junk = fc.constantFrom(':60', ':75', ':07.5', ':07:07', ';07', ' 07', ':7x', '.07', ':07 Z');
+    await fc.assert(fc.asyncProperty(fc.array(fc.record({ m: moment, tail: junk }), { minLength: 200, maxLength: 200 }), async (batch) => {
+      // '.07' is the seconds of a '.' clock, and ':07' of a ':' one: each is junk only after the other
+      const cases = batch.filter(({ m, tail }) => !(tail === `${m.f.sep}07`) && !(m.f.sep === '' && /^\d/.test(tail)));
+      const got = await read(cases.map(({ m, tail }) => ({ t: m.f.show(m.parts) + tail, fmt: m.f.fmt })));
+      cases.forEach(({ m, tail }, i) => expect(got[i], `${m.f.show(m.parts)}${tail} as ${m.f.fmt}`).toBeNull());
+    }), { numRuns: 10 });
+  });
+
+  it('keeps the one spelling of a format with an offset or a literal Z', () => {
+    expect(timeFormats('%Y-%m-%dT%H:%M:%S%z')).toEqual(['%Y-%m-%dT%H:%M:%S%z']);
+    expect(timeFormats('%Y-%m-%dT%H:%M:%SZ')).toEqual(['%Y-%m-%dT%H:%M:%SZ']);
+    expect(timeFormats('%d-%m-%Y')).toEqual(['%d-%m-%Y']);
+    expect(timeFormats('%%H:%M')).toEqual(['%%H:%M']);
   });
 });

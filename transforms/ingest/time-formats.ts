@@ -1,0 +1,20 @@
+/**
+ * The strptime formats a delivered time is read with: the layout's own first, then the same
+ * clock with the seconds added or left out. Exports write a time to the minute in one system and
+ * to the second in the next (a mapping is written from a few rows of one), and a time with its
+ * seconds is no less a time: rejecting its whole row for them loses a result over nothing. The
+ * seconds take the separator the format puts between hours and minutes ('%H.%M' reads '08.15.42').
+ * A format with an offset (%z) or a literal Z after the clock keeps its one spelling.
+ */
+export function timeFormats(format: string): string[] {
+  // %H, the separator (one non-% character, or none), %M, and optionally the separator and %S, at
+  // the end; the %H must not be an escaped '%%H' (an even run of % before it)
+  const m = /(^|[^%])((?:%%)*)%H([^%]?)%M(?:\3%S)?$/.exec(format);
+  if (m === null) return [format];
+  const sep = m[3]!;
+  const clock = `%H${sep}%M`;
+  const head = format.slice(0, m.index + m[1]!.length + m[2]!.length);
+  const withSeconds = `${head}${clock}${sep}%S`;
+  const withoutSeconds = `${head}${clock}`;
+  return [format, format === withSeconds ? withoutSeconds : withSeconds];
+}
