@@ -7,11 +7,23 @@
 -- DuckDB materialises a CTE that is read twice, a copy of every row and column that spills to
 -- disk on a large extract: so the chain below is read once, streamed into the table, and
 -- `rows`, read for the resolved and the unresolved clinics, is two scans instead.
-with rows as not materialized (
+with value_units as (
+    -- The unit a value is written with ('5,2 mmol/L': stg_lab_values, `fangst lab-quality` only),
+    -- one row per such value; none in the nightly job. The build side of a join of every row: small.
+    select distinct value as value_text, value_unit from staging.stg_lab_values where value_unit is not null
+),
+
+rows as not materialized (
     -- The result's own columns. Not the pipeline's bookkeeping (hashes, batch, run, why the
     -- clinic did not resolve): no reader of the lab results uses them, and at a backfill's size each
     -- column of this table held in memory is what makes the run spill.
-    select * exclude (key_hash, content_hash, batch_id, run_id, unresolved_reason) from work.laboratoriesvar
+    -- A value written with its unit is read in that unit (unit, value_unit); unit_column keeps
+    -- the unit column of such a row, for the finding where the two disagree (unit_conflict).
+    select r.* exclude (key_hash, content_hash, batch_id, run_id, unresolved_reason) replace (coalesce(v.value_unit, r.unit) as unit),
+        v.value_unit,
+        case when v.value_unit is not null then r.unit end as unit_column,
+    from work.laboratoriesvar as r
+    left join value_units as v on v.value_text = r.value_text and r.value_state in ('numeric', 'censored')
 ),
 
 delivered_clinic as (
@@ -25,7 +37,7 @@ delivered_clinic as (
 units_delivered as (
     -- a handful of spellings: each normalised once, joined back
     select unit, unit_normalise(unit) as unit_norm
-    from (select distinct unit from work.laboratoriesvar)
+    from (select distinct unit from work.laboratoriesvar union select value_unit from value_units)
 ),
 
 inputs as (

@@ -185,6 +185,15 @@ unit_missing as (
     from results where unit_status = 'missing'
 ),
 
+unit_conflict as (
+    -- a value written with its unit ('120 g/L') under another unit in the unit column (mmol/L):
+    -- the value is read in its own unit (results_valued.sql), but one of the two is wrong
+    select row_id, 'unit_conflict', 'unit',
+        'the value "' || value_text || '" is written in ' || value_unit || ', the unit column says ' || unit_column
+    from results
+    where value_unit is not null and nullif(trim(unit_column), '') is not null and unit_normalise(unit_column) <> value_unit
+),
+
 implausible as (
     select row_id, 'implausible', 'value',
         'value ' || value_text || coalesce(' ' || unit, '') || ' is outside the hard limits '
@@ -375,6 +384,7 @@ all_findings as (
     union all select * from value_type
     union all select * from unit_not_accepted
     union all select * from unit_missing
+    union all select * from unit_conflict
     union all select * from implausible
     union all select * from outside_soft
     union all select * from unit_mixup_row

@@ -52,3 +52,8 @@ create or replace macro _unit_from_key(t, k) as
     end;
 
 create or replace macro unit_normalise(t) as _unit_from_key(t, _unit_key(coalesce(t, '')));
+
+-- unit_known(text): whether unit_normalise knows the spelling (rather than passing it through):
+-- a text read as a unit from elsewhere (after the number of a value) must be one.
+create or replace macro unit_known(t) as
+    list_transform([_unit_key(coalesce(t, ''))], lambda _unit_k: _unit_count(_unit_k) is not null or _unit_spelling(_unit_k) is not null)[1];

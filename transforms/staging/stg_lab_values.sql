@@ -24,14 +24,36 @@ squashed as (
     select *, lab_value_squash(value_masked) as value_squashed from masked
 ),
 
+parsed as (
+    select *, lab_value_parse_squashed(value_squashed, operator, decimal_sep, result_status) as v0 from squashed
+),
+
+split as (
+    -- `fangst lab-quality` (lab_unit_from_value) reads a value written with its unit ('5,2 mmol/L',
+    -- '<0,5 mg/L'): the number as any value, the unit beside it (value_unit, compared with the
+    -- unit column in the lab layer). Only the few distinct values that did not parse are split;
+    -- the nightly job keeps such a value unparseable.
+    select *,
+        case when v0.state = 'unparseable' and coalesce(getvariable('lab_unit_from_value'), false)
+            then lab_value_unit_split(value_squashed) end as split,
+    from parsed
+),
+
+reparsed as (
+    select *,
+        case when split is not null then lab_value_parse_squashed(split.number, operator, decimal_sep, result_status) end as v1,
+    from split
+),
+
 final as (
     select
         value,
         operator,
         decimal_sep,
         result_status,
-        lab_value_parse_squashed(value_squashed, operator, decimal_sep, result_status) as v,
-    from squashed
+        case when v1.state in ('numeric', 'censored') then v1 else v0 end as v,
+        case when v1.state in ('numeric', 'censored') then split.unit end as value_unit,
+    from reparsed
 )
 
 select * from final
