@@ -331,13 +331,13 @@ describe('the bad-input corpus in one nightly run', () => {
       expect((await queryRows(conn, 'select 1 from meta.files')).length).toBe(ledger.size);
     });
   });
-  it('quoted newlines: one record, the text keeps its line breaks, the next record is line 3', async () => {
+  it('quoted newlines: one record, the text keeps its line breaks, the next record is line 5, where it is in the file', async () => {
     await withDatabase(ws.db, async (_d, conn) => {
       const rows = await queryRows<{ record_id: string; text: string; source_line: number }>(conn,
         `select record_id, text, source_line::int as source_line from core.epikriser where source_file = 'novax/2025-01_epikriser_quoted-newline.csv' order by record_id`);
       expect(rows).toEqual([
         { record_id: 'q1', text: 'Første linje\nanden linje; med semikolon\ntredje "citeret" linje', source_line: 2 },
-        { record_id: 'q2', text: 'En linje.', source_line: 3 },
+        { record_id: 'q2', text: 'En linje.', source_line: 5 },
       ]);
     });
   });

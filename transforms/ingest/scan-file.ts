@@ -35,6 +35,26 @@ export interface FileScan {
    * with `maxLineBytes`: only then can a record hold surplus empty fields (surplus-fields.ts).
    */
   readonly delimiterEnds: boolean;
+  /**
+   * Where a delimited file's records start on another line than staging numbers them (the k-th
+   * record line k + 1, header line 1), asked with `recordLines`: after a quoted value that holds
+   * a line break, or an empty line. From `lines[i]` on (a line as staging numbers it) a record
+   * starts `shifts[i]` lines further down the file, until the next entry; `records` counts the
+   * records, header included. No entries for a file whose records are its lines. Null when not
+   * asked or not known: a line too long, a lone CR (DuckDB may end a line there), or quotes that
+   * do not pair up by the end of the file (a quote is counted as opening or closing a value
+   * wherever it stands, as surplus-fields.ts counts it; a doubled quote inside a value counts twice).
+   */
+  readonly lineShifts: LineShifts | null;
+}
+
+/** See FileScan.lineShifts. */
+export interface LineShifts {
+  readonly lines: readonly number[];
+  readonly shifts: readonly number[];
+  readonly records: number;
+  /** The empty lines after the header, numbered as DuckDB numbers its rejects (see collectCsvRejects). */
+  readonly empty: readonly number[];
 }
 
 /**
@@ -62,7 +82,8 @@ const NUL_ESCAPE = Buffer.from('\\u0000');
  * first turns that into a whole-file reject.
  */
 export async function scanFile(
-  path: string, opts: { jsonEscapes?: boolean; maxLineBytes?: number; maxBytes?: number; maxSize?: string; countLines?: boolean; utf8?: boolean; delimiter?: string } = {},
+  path: string,
+  opts: { jsonEscapes?: boolean; maxLineBytes?: number; maxBytes?: number; maxSize?: string; countLines?: boolean; utf8?: boolean; delimiter?: string; recordLines?: boolean } = {},
 ): Promise<FileScan> {
   const utf8 = opts.utf8 ? new Utf8Check() : null;
   let nul = false;
@@ -86,6 +107,32 @@ export async function scanFile(
   const ended = (lineNo: number, lineBytes: number, before: number) => {
     if (lineNo > 1 && lineBytes > 0 && !(lineBytes === 1 && before === 13)) records++;
     lines++;
+  };
+  // recordLines: whether the scan is inside a quoted value (quotes counted only once the file has
+  // shown one: a file without any pays nothing), the line the record being read started on, the
+  // records ended (header included), and where their lines part from staging's numbers
+  const tracking = opts.recordLines === true;
+  let inQuotes = false;
+  let recordStart = 1;
+  let recordsEnded = 0;
+  let lastShift = 0;
+  const shiftLines: number[] = [];
+  const shifts: number[] = [];
+  // DuckDB's own line numbers (its rejects') count an empty line but no quoted line break
+  let duckLine = 1;
+  const emptyLines: number[] = [];
+  const recordEnded = (lineNo: number, nonEmpty: boolean) => {
+    if (nonEmpty) {
+      recordsEnded++;
+      const shift = recordStart - recordsEnded;
+      if (shift !== lastShift) {
+        shiftLines.push(recordsEnded);
+        shifts.push(shift);
+        lastShift = shift;
+      }
+    } else if (recordsEnded > 0) emptyLines.push(duckLine);
+    recordStart = lineNo + 1;
+    duckLine++;
   };
   // The escape may straddle two chunks: the previous chunk's last bytes are kept.
   let tail = Buffer.alloc(0);
@@ -113,9 +160,18 @@ export async function scanFile(
             longLine = { line, bytes: lineBytes };
             break;
           }
+          if (tracking && quote) {
+            const end = nl < 0 ? chunk.length : nl;
+            // a plain loop: a file that quotes every field has a quote every few bytes, and a call
+            // to indexOf per quote costs more than reading the bytes
+            let n = 0;
+            for (let b = at; b < end; b++) if (chunk[b] === 34) n++;
+            if (n % 2 === 1) inQuotes = !inQuotes;
+          }
           if (nl < 0) break;
           const before = nl > 0 ? chunk[nl - 1]! : lastByte;
           if (before === 13) crlfs++;
+          if (tracking && !inQuotes) recordEnded(line, line > recordStart || (lineBytes > 0 && !(lineBytes === 1 && before === 13)));
           if (!delimiterEnds && delimiter >= 0) {
             const last = before !== 13 ? before : nl > 1 ? chunk[nl - 2]! : nl === 1 ? lastByte : byteBefore;
             delimiterEnds = last === delimiter;
@@ -137,20 +193,22 @@ export async function scanFile(
     await pipeline(contentStream(path), sink);
     const problem = bytes > 0 && onlyNul ? `the file holds nothing but NUL bytes (${bytes} of them): not a delivery` : null;
     if (lineBytes > 0) ended(line, lineBytes, lastByte); // a last line without a line break
+    if (tracking && (lineBytes > 0 || line > recordStart)) recordEnded(line, true);
     if (lineBytes > 0 && delimiter >= 0 && lastByte === delimiter) delimiterEnds = true;
     const counted = maxLine !== Infinity && longLine === null && !quote && crs === crlfs;
-    return { problem, nul, longLine, records: counted ? records : null, lines: opts.countLines && crs === crlfs ? lines : null, encoding: utf8?.verdict() ?? null, delimiterEnds };
+    const lineShifts = tracking && longLine === null && !inQuotes && crs === crlfs ? { lines: shiftLines, shifts, records: recordsEnded, empty: emptyLines } : null;
+    return { problem, nul, longLine, records: counted ? records : null, lines: opts.countLines && crs === crlfs ? lines : null, encoding: utf8?.verdict() ?? null, delimiterEnds, lineShifts };
   } catch (err) {
     if (err instanceof TooLarge) {
       const limit = opts.maxSize ?? `${opts.maxBytes} bytes`;
-      return { problem: gzip ? `decompresses to more than ${limit} (max_file_size)` : `larger than ${limit} (max_file_size)`, nul, longLine, records: null, lines: null, encoding: null, delimiterEnds: false };
+      return { problem: gzip ? `decompresses to more than ${limit} (max_file_size)` : `larger than ${limit} (max_file_size)`, nul, longLine, records: null, lines: null, encoding: null, delimiterEnds: false, lineShifts: null };
     }
     const e = err as NodeJS.ErrnoException;
     if (!gzip) throw err;
     // no byte at all is no cut gzip: the file is empty
-    if (bytes === 0 && (await stat(path)).size === 0) return { problem: 'empty file (0 bytes): not even a gzip header', nul, longLine, records: null, lines: null, encoding: null, delimiterEnds: false };
-    if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) return { problem: 'gzip file is truncated (cut off before its end)', nul, longLine, records: null, lines: null, encoding: null, delimiterEnds: false };
-    if (e.code?.startsWith('Z_')) return { problem: `gzip file is corrupt (${e.message})`, nul, longLine, records: null, lines: null, encoding: null, delimiterEnds: false };
+    if (bytes === 0 && (await stat(path)).size === 0) return { problem: 'empty file (0 bytes): not even a gzip header', nul, longLine, records: null, lines: null, encoding: null, delimiterEnds: false, lineShifts: null };
+    if (e.code === 'Z_BUF_ERROR' || /unexpected end of file/i.test(e.message)) return { problem: 'gzip file is truncated (cut off before its end)', nul, longLine, records: null, lines: null, encoding: null, delimiterEnds: false, lineShifts: null };
+    if (e.code?.startsWith('Z_')) return { problem: `gzip file is corrupt (${e.message})`, nul, longLine, records: null, lines: null, encoding: null, delimiterEnds: false, lineShifts: null };
     throw err;
   }
 }

@@ -5,7 +5,7 @@ import {
   DATE_COLUMNS, NUMBER_COLUMNS, TIMESTAMP_COLUMNS, type Delivery, type Layout, type RegisterLayout,
 } from '../../config/load.ts';
 import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
-import { MAX_LINE_BYTES, scanFile } from './scan-file.ts';
+import { MAX_LINE_BYTES, scanFile, type LineShifts } from './scan-file.ts';
 import { surplusFieldRecords, type SurplusRecord } from './surplus-fields.ts';
 import { MAX_HEADER_BYTES, hasColumn, headerProblem, readHeader, wrongEncoding } from './header.ts';
 import { isGzipPath } from './content-stream.ts';
@@ -312,7 +312,7 @@ export async function stageFiles(conn: DuckDBConnection, target: StageTarget, ct
     return results;
   }
   // Files that pass stageFile's checks, grouped by their exact header (the read's column list).
-  const groups = new Map<string, { i: number; warnings: string[]; fileColumns: string[]; records: number | null; surplus: SurplusRecord[] }[]>();
+  const groups = new Map<string, { i: number; warnings: string[]; fileColumns: string[]; records: number | null; surplus: SurplusRecord[]; lineShifts: LineShifts | null }[]>();
   for (let i = 0; i < ctxs.length; i++) {
     const warnings: string[] = [];
     const checked = await checkCsvFile(target, ctxs[i]!, warnings).catch(() => null);
@@ -322,7 +322,7 @@ export async function stageFiles(conn: DuckDBConnection, target: StageTarget, ct
     }
     const key = JSON.stringify(checked.fileColumns);
     const group = groups.get(key) ?? [];
-    group.push({ i, warnings, fileColumns: checked.fileColumns, records: checked.records, surplus: checked.surplus });
+    group.push({ i, warnings, fileColumns: checked.fileColumns, records: checked.records, surplus: checked.surplus, lineShifts: checked.lineShifts });
     groups.set(key, group);
   }
   for (const group of groups.values()) {
@@ -337,6 +337,7 @@ export async function stageFiles(conn: DuckDBConnection, target: StageTarget, ct
       const ctx = ctxs[g.i]!;
       try {
         const moved = await rejectSurplus(conn, target, ctx, g.surplus, g.fileColumns.length);
+        await toFileLines(conn, target, ctx, g.lineShifts, staged[k]!);
         results[g.i] = await finishFile(ctx, staged[k]! - moved, moved, g.warnings);
       } catch (err) {
         results[g.i] = await rejectFile(conn, target, ctx, err);
@@ -442,9 +443,9 @@ async function numberByRowId(conn: DuckDBConnection, kind: Kind | 'register', fi
 /** What stageFile checks of a delimited file before reading it; throws FileRejected as it does. */
 async function checkCsvFile(
   target: StageTarget, ctx: StageContext, warnings: string[],
-): Promise<{ fileColumns: string[]; nulBytes: boolean; records: number | null; surplus: SurplusRecord[] }> {
+): Promise<{ fileColumns: string[]; nulBytes: boolean; records: number | null; surplus: SurplusRecord[]; lineShifts: LineShifts | null }> {
   const { layout } = target;
-  const scan = await scanFile(ctx.path, { jsonEscapes: false, maxLineBytes: MAX_LINE_BYTES, maxBytes: ctx.maxFileBytes, maxSize: ctx.maxFileSize, utf8: layout.encoding === 'latin-1', delimiter: layout.delimiter });
+  const scan = await scanFile(ctx.path, { jsonEscapes: false, maxLineBytes: MAX_LINE_BYTES, maxBytes: ctx.maxFileBytes, maxSize: ctx.maxFileSize, utf8: layout.encoding === 'latin-1', delimiter: layout.delimiter, recordLines: true });
   if (scan.problem) throw new FileRejected(scan.problem);
   if (scan.encoding === 'utf-8') throw new DeclaredLatin1IsUtf8();
   if (scan.encoding === 'mixed') throw new DeclaredLatin1IsMixed();
@@ -465,7 +466,7 @@ async function checkCsvFile(
     warnings.push(`${surplus.most} of ${surplus.of} records have more fields than the header's ${fileColumns.length}, the surplus empty: `
       + 'read as records that end with a delimiter; where a value holds the delimiter unquoted, the values after it are read one column off');
   }
-  return { fileColumns, nulBytes: scan.nul, records: scan.records, surplus: [...(surplus?.records ?? [])] };
+  return { fileColumns, nulBytes: scan.nul, records: scan.records, surplus: [...(surplus?.records ?? [])], lineShifts: scan.lineShifts };
 }
 
 /**
@@ -486,6 +487,27 @@ async function rejectSurplus(conn: DuckDBConnection, target: StageTarget, ctx: S
       || 'a ${delimiter.replaceAll("'", "''")} inside a value that is not quoted? Read as it is, its values would move one column; quote the value and deliver the file again', null
     from ${list} where s.line in (${taken.map((t) => String(t.source_line)).join(', ')})`);
   return taken.length;
+}
+
+/**
+ * Numbers a staged file's rows and rejects by the line of the file each record starts on, where
+ * the scan found records that start further down than the reads numbered them (after a quoted
+ * value holding a line break, or an empty line: FileScan.lineShifts): line N in a finding is line
+ * N in an editor. Only when the scan saw as many records as the reads did (`records`, the header
+ * not counted); a file whose records are its lines has no shift and costs no statement.
+ */
+async function toFileLines(conn: DuckDBConnection, target: StageTarget, ctx: StageContext, shifts: LineShifts | null, records: number): Promise<void> {
+  if (shifts === null || shifts.lines.length === 0 || shifts.records - 1 !== records) return;
+  const table = `line_shifts_${ctx.seq}`;
+  await conn.run(`create or replace temp table ${table} as
+    select unnest([${shifts.lines.join(', ')}]::bigint[]) as line, unnest([${shifts.shifts.join(', ')}]::bigint[]) as shift`);
+  const renumber = (rows: string, where: string) => `update ${rows} as t set source_line = t.source_line + m.shift
+    from (select s.line, b.shift from (select distinct source_line as line from ${rows} where ${where}) as s
+      asof join ${table} as b on s.line >= b.line) as m
+    where ${where.replaceAll('source_line', 't.source_line')} and t.source_line = m.line`;
+  await conn.run(renumber(stagingTable(target.kind), `file_no = ${ctx.seq}`));
+  await conn.run(renumber('meta.rejects', `run_id = ${sqlString(ctx.runId)} and file_hash = ${sqlString(ctx.fileHash)} and source_file = ${sqlString(ctx.file)} and source_line is not null`));
+  await conn.run(`drop table ${table}`);
 }
 
 const END_OF_FILE_MARK = 'ends with an end-of-file mark (Ctrl-Z, byte 0x1A, as DOS programs write it) on a line of its own: no record, not counted';
@@ -590,7 +612,8 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
   let ndjsonLines: number | null = null;
   let ndjsonLong = false;
   let surplus: SurplusRecord[] = [];
-  if (csv) ({ fileColumns, nulBytes, surplus } = await checkCsvFile(target, ctx, warnings));
+  let lineShifts: LineShifts | null = null;
+  if (csv) ({ fileColumns, nulBytes, surplus, lineShifts } = await checkCsvFile(target, ctx, warnings));
   else if (layout.format === 'ndjson' || isGzipPath(ctx.path)) {
     const ndjson = layout.format === 'ndjson';
     // a line over DuckDB's default max_line_size needs a read with a larger one, whatever maxRecord
@@ -608,6 +631,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
     // looked for only in a file with a rejected line: the query reads the staged rows' lines
     const mark = csv && rejected + moved > 0 ? await dropEndOfFileMark(conn, target, ctx) : 0;
     if (mark > 0) warnings.push(END_OF_FILE_MARK);
+    if (csv) await toFileLines(conn, target, ctx, lineShifts, staged + rejected);
     return finishFile(ctx, staged - moved, rejected + moved - mark, warnings);
   };
 
@@ -652,7 +676,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
       if (!cut) {
         const lines = { table: stagingTable(target.kind), line: 'source_line', count: String(staged), where: `file_no = ${ctx.seq}` };
         await notUtf8AsDeclared(conn, target, ctx, rj);
-        return finish(staged, await collectCsvRejects(conn, mine, lines, rj, rs));
+        return finish(staged, await collectCsvRejects(conn, mine, lines, rj, rs, lineShifts?.empty));
       }
       // A record over max_line_size whose cut for DuckDB's reject fell inside a UTF-8 character
       // fails that read (isLongRecordCut), and its rejects tables with it (a read of its own
@@ -664,14 +688,14 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
           ${recordBytes(target.computed ? present.map((c) => target.columns[c]!) : fileColumns)} as __bytes
         from ${computedOr(target, csvSource(layout, [ctx.path], fileColumns, { rj: `${rj}_l`, rs: `${rs}_l` }, MAX_LINE_BYTES))})`);
       await notUtf8AsDeclared(conn, target, ctx, `${rj}_l`);
-      rejected = await collectCsvRejects(conn, mine, { table: rows, line: '__line', count: `(select count(*) from ${rows})`, where: 'true' }, `${rj}_l`, `${rs}_l`);
+      rejected = await collectCsvRejects(conn, mine, { table: rows, line: '__line', count: `(select count(*) from ${rows})`, where: 'true' }, `${rj}_l`, `${rs}_l`, lineShifts?.empty);
       rejected += (await conn.run(`insert into meta.rejects
         select ${mine}, __line, null, 'line size over maximum: the record holds ' || __bytes || ' bytes, more than a record may be (${maxRecord})', null
         from ${rows} where __bytes > ${maxRecord}`)).rowsChanged;
       records = `__bytes <= ${maxRecord}`;
     } else {
       await conn.run(`create or replace temp table ${rows} as select *, ${nulColumn(present)} as __nul from (${read(true)})`);
-      rejected = await collectCsvRejects(conn, mine, { table: rows, line: '__line', count: `(select count(*) from ${rows})`, where: 'true' }, rj, rs);
+      rejected = await collectCsvRejects(conn, mine, { table: rows, line: '__line', count: `(select count(*) from ${rows})`, where: 'true' }, rj, rs, lineShifts?.empty);
     }
   } else if (layout.format === 'ndjson') {
     // One line = one record: reading lines ourselves lets an invalid line be rejected
@@ -972,8 +996,12 @@ function recordBytes(columns: readonly string[]): string {
 async function collectCsvRejects(
   conn: DuckDBConnection, mine: string,
   rows: { readonly table: string; readonly line: string; readonly where: string; readonly count: string },
-  rj: string, rs: string,
+  rj: string, rs: string, empty: readonly number[] = [],
 ): Promise<number> {
+  // DuckDB numbers a rejected record by the lines before it, an empty line counted, a quoted line
+  // break not; staging numbers records (an empty line is none): the empty lines before a reject
+  // come off its number (FileScan.lineShifts.empty), and toFileLines turns both into the file's lines.
+  const recordLine = empty.length === 0 ? 'line' : `(line - len(list_filter([${empty.join(', ')}]::bigint[], e -> e < line)))`;
   // The record as delivered: DuckDB's csv_line of a file with CRLF line ends starts with the LF
   // of the line before it (a record never starts with a line break: that would be an empty line).
   const record = `trim(csv_line, chr(13) || chr(10))`;
@@ -1000,7 +1028,7 @@ async function collectCsvRejects(
     // too few once per missing column: one reject each, the last surplus or the first missing
     // one. A record cut at its maximum size is only partly in csv_line: its lines are not told.
     await conn.run(`insert into meta.rejects
-      select ${mine}, line, column_name,
+      select ${mine}, ${recordLine}, column_name,
         case when error_type = 'UNQUOTED VALUE'
           then 'a quote closes before the end of its value (a quoted word at its start?): quote the whole value, doubling the quotes inside it'
           else lower(error_type) || ': ' || error_message end
@@ -1014,7 +1042,7 @@ async function collectCsvRejects(
         else true end`);
     await conn.run(`update ${rows.table} t set ${rows.line} = m.line
       from (
-        with rejected as (select distinct line - 1 as ord from ${rj}),
+        with rejected as (select distinct ${recordLine} - 1 as ord from ${rj}),
         kept as (select range + 1 as ord from range(${rows.count} + ${lines}) where range + 1 not in (select ord from rejected)),
         numbered as (select ord, row_number() over (order by ord) as k from kept)
         select k + 1 as old_line, ord + 1 as line from numbered
