@@ -80,14 +80,22 @@ export async function replaceClinics(conn: DuckDBConnection): Promise<void> {
 /**
  * The pipeline's own findings (work.pipeline_findings) into quality.row_findings. Without a
  * register to resolve clinics against (`fangst lab-quality` may have none), a clinic that does not
- * resolve is no finding.
+ * resolve is no finding. A record that names no clinic at all (neither SOR code nor ydernummer)
+ * in a file whose other records name one is one all the same: no register could place it. A file
+ * that names none in any record (FHIR Observations without a performer; a mapping's `clinic:
+ * none` gives a stand-in) is an extract without clinics, which the report says.
  */
 export async function recordPipelineFindings(conn: DuckDBConnection, opts: { registerGiven: boolean } = { registerGiven: true }): Promise<void> {
+  const unresolved = `check_id = 'pipeline.clinic_unresolved'`;
   await conn.run(`insert into quality.row_findings
     select getvariable('run_id'), kind, record_key, source_file, source_line, check_id, severity, column_name, reason
     from work.pipeline_findings
-    where ${opts.registerGiven ? 'true' : `check_id <> 'pipeline.clinic_unresolved'`}`);
+    where ${opts.registerGiven ? 'true' : `not (${unresolved}) or (reason = ${sqlString(NO_CLINIC)} and source_file in (
+      select source_file from work.pipeline_findings where ${unresolved} and reason <> ${sqlString(NO_CLINIC)}))`}`);
 }
+
+/** core/clinic_keys.sql's reason for a record without SOR code and ydernummer. */
+const NO_CLINIC = 'neither SOR code nor ydernummer given';
 
 /** True when the run delivers a clinic register that could be read. */
 function registerDelivered(candidates: readonly Candidate[], staged: ReadonlyMap<string, StageResult>): boolean {
