@@ -239,7 +239,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     const variables = `set variable run_id = ${sqlString(runId)}; set variable batch_id = ${sqlString(batchId)};
       set variable lab_now = ${sqlString(evaluation.now.toISOString())}::timestamptz;
       set variable lab_dates_shifted = ${evaluation.datesShifted}; set variable lab_no_clinic = ${evaluation.noClinic}; set variable lab_value_missing = true; set variable lab_ref_from_text = true;
-      set variable lab_unit_from_value = true;
+      set variable lab_unit_from_value = true; set variable lab_patient_optional = true;
       set variable lab_profiles = true; set variable shown_time_zone = ${sqlString(evaluation.shownZone)};
       set variable local_time_zone = ${sqlString(evaluation.shownZone)};
       set variable lab_pending_statuses = [${(labMapping?.statuses.pending ?? []).map(sqlString).join(', ')}]::varchar[]`;

@@ -185,6 +185,13 @@ unit_missing as (
     from results where unit_status = 'missing'
 ),
 
+patient_missing as (
+    -- kept by `fangst lab-quality` (lab_patient_optional: staging/parse_rejects.sql), where the
+    -- nightly job rejects the record
+    select row_id, 'patient_missing', 'patient', 'no patient: the result names none'
+    from results where patient is null
+),
+
 unit_conflict as (
     -- a value written with its unit ('120 g/L') under another unit in the unit column (mmol/L):
     -- the value is read in its own unit (results_valued.sql), but one of the two is wrong
@@ -385,6 +392,7 @@ all_findings as (
     union all select * from unit_not_accepted
     union all select * from unit_missing
     union all select * from unit_conflict
+    union all select * from patient_missing
     union all select * from implausible
     union all select * from outside_soft
     union all select * from unit_mixup_row

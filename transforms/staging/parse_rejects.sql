@@ -58,7 +58,10 @@ identity as (
             kind, file_hash, source_file, source_line,
             unnest(list_filter([
                 case when (record_id is null or ((record_id < '!' or record_id >= chr(127)) and trim(record_id) = '')) then 'record_id' end,
-                case when (patient is null or ((patient < '!' or patient >= chr(127)) and trim(patient) = '')) then 'patient' end,
+                -- `fangst lab-quality` (lab_patient_optional) keeps such a result, to be judged
+                -- with the others of its analysis: its lab.patient_missing finding says why it is not usable
+                case when (patient is null or ((patient < '!' or patient >= chr(127)) and trim(patient) = ''))
+                    and not coalesce(getvariable('lab_patient_optional'), false) then 'patient' end,
                 case when when_col is not null and when_parsed is null and (when_raw is null or ((when_raw < '!' or when_raw >= chr(127)) and trim(when_raw) = '')) then when_col end
             ], x -> x is not null)) as column_name,
         from (
