@@ -127,12 +127,23 @@ unreadable as (
     -- the analysis was cancelled: then there is no result, rather than one that cannot be read.
     -- Only these rows are keyed: a result with a value is one, whatever its status. lab-quality
     -- sets cancelled records apart before they get here (quality/reports/lab-quality/statuses.ts).
-    select row_id, value_text, result_status,
+    select r.row_id, r.value_text, r.result_status,
         case
-            when list_contains(lab_cancelled_spellings(), lab_status_key(result_status)) then 'result_status'
-            when list_contains(lab_cancelled_spellings(), lab_status_key(value_text)) then 'value'
-        end as cancelled_by
-    from results where value_state = 'unparseable'
+            when list_contains(lab_cancelled_spellings(), lab_status_key(r.result_status)) then 'result_status'
+            when list_contains(lab_cancelled_spellings(), lab_status_key(r.value_text)) then 'value'
+        end as cancelled_by,
+        -- a number written with the other decimal separator than its file's ('5.2' in a
+        -- decimal-comma export; '<5.2', '5.2 mmol/L' too), which the parse does not guess at: the
+        -- finding says so. A pattern, not the parse: its macro costs more to plan than these few rows to read.
+        d.decimal_sep,
+        case d.decimal_sep
+            when ',' then regexp_full_match(trim(r.value_text), '[<>]?=? ?[+-]?[0-9]+\.[0-9]+(?: ?[^0-9 .,].*)?')
+            when '.' then regexp_full_match(trim(r.value_text), '[<>]?=? ?[+-]?[0-9]+,[0-9]+(?: ?[^0-9 .,].*)?')
+        end as other_separator,
+    from results as r
+    left join (select journal_system, any_value(decimal) as decimal_sep from ref.layouts where kind = 'laboratoriesvar' group by journal_system) as d
+        on d.journal_system = r.journal_system
+    where r.value_state = 'unparseable'
 ),
 
 result_cancelled as (
@@ -146,6 +157,8 @@ result_cancelled as (
 value_unparseable as (
     select row_id, 'value_unparseable', 'value',
         'value "' || coalesce(value_text, '') || '" is neither a number, a censored value nor a known qualitative answer'
+            || case when coalesce(other_separator, false) then ': read with ''' || case decimal_sep when ',' then '.' else ',' end
+                || ''' as decimal separator it is a number, and its file writes ''' || decimal_sep || ''' (decimal in the layout)' else '' end
     from unreadable where cancelled_by is null
         and not (coalesce(getvariable('lab_value_missing'), false) and nullif(trim(value_text), '') is null)
 ),
