@@ -92,6 +92,28 @@ describe("the scan's record lines", () => {
     }), { numRuns: 200 });
   });
 
+  it('counts a quote that is the first byte of a chunk, its quoted line break in the next', async () => {
+    // contentStream reads 1 MiB at a time: the padding puts the opening quote of the last record's
+    // second field exactly there, and the records before it hold none
+    const chunk = 1 << 20;
+    const ws = await workspace();
+    const path = join(ws.root, 'boundary.csv');
+    const records = Array.from({ length: 60_000 }, (_, i) => ({ fields: [`r${i}`, `v${i}`], emptyBefore: 0 }));
+    const before = build({ records, eol: '\n', finalEol: true }).text.length;
+    const pad = chunk - before - 1; // the padding, then ';', then the quote at byte `chunk`
+    expect(pad).toBeGreaterThan(0);
+    const f = {
+      records: [...records, { fields: ['p'.repeat(pad), '"two\nlines"'], emptyBefore: 0 }, { fields: ['last', 'v'], emptyBefore: 0 }],
+      eol: '\n', finalEol: true,
+    };
+    const built = build(f);
+    expect(built.text[chunk]).toBe('"');
+    await writeFile(path, built.text);
+    const s = (await scanFile(path, { maxLineBytes: MAX_LINE_BYTES, delimiter: ';', recordLines: true })).lineShifts!;
+    expect(fileLine(s, f.records.length + 1)).toBe(built.starts.at(-1));
+    built.starts.forEach((start, k) => expect(fileLine(s, k + 1), `record ${k}`).toBe(start));
+  });
+
   it('maps a file read in many chunks, quoted line breaks on every side of a chunk boundary', async () => {
     const ws = await workspace();
     const path = join(ws.root, 'big.csv');

@@ -153,6 +153,8 @@ export async function scanFile(
       if (longLine === null && (maxLine !== Infinity || opts.countLines)) {
         quote ||= chunk.includes(34);
         for (let cr = chunk.indexOf(13); cr >= 0; cr = chunk.indexOf(13, cr + 1)) crs++;
+        // the chunk's next quote not yet counted (recordLines): the lines before it hold none
+        let nextQuote = tracking && quote ? chunk.indexOf(34) : -1;
         for (let at = 0; at < chunk.length;) {
           const nl = chunk.indexOf(10, at);
           lineBytes += (nl < 0 ? chunk.length : nl) - at;
@@ -161,12 +163,16 @@ export async function scanFile(
             break;
           }
           if (tracking && quote) {
+            // this line's quotes, counted byte by byte from its first one; indexOf then finds the
+            // next line that holds one: a file that quotes a few values (an analysis name with a
+            // comma) is not read byte by byte, one that quotes every field not quote by quote
             const end = nl < 0 ? chunk.length : nl;
-            // a plain loop: a file that quotes every field has a quote every few bytes, and a call
-            // to indexOf per quote costs more than reading the bytes
-            let n = 0;
-            for (let b = at; b < end; b++) if (chunk[b] === 34) n++;
-            if (n % 2 === 1) inQuotes = !inQuotes;
+            if (nextQuote >= 0 && nextQuote < end) {
+              let n = 0;
+              for (let b = nextQuote; b < end; b++) if (chunk[b] === 34) n++;
+              if (n % 2 === 1) inQuotes = !inQuotes;
+              nextQuote = chunk.indexOf(34, end);
+            }
           }
           if (nl < 0) break;
           const before = nl > 0 ? chunk[nl - 1]! : lastByte;
