@@ -148,10 +148,15 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
     const file = await ws.put('Observation.ndjson', `${lines.join('\n')}\n`);
     const out = join(ws.root, 'out');
     const result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
-    expect(result.files).toEqual([expect.objectContaining({ read: 5, rejected: 1 })]);
+    // a Group is no patient: that result is kept without one, and unusable for saying so
+    // (lab.patient_missing), as a delimited file's row without a patient is
+    expect(result.files).toEqual([expect.objectContaining({ read: 5, rejected: 0 })]);
     await withDatabase(join(out, 'lab-quality.duckdb'), async (_db, conn) => {
       const rows = await queryRows<{ record_id: string; patient: string }>(conn, `select record_id, patient from lab.results where patient is not null order by record_id`);
       expect(rows.map((r) => r.patient)).toEqual(['PATIENT1', 'PATIENT1', 'PATIENT2', 'PATIENT2']);
+      const missing = await queryRows<{ record_id: string }>(conn,
+        `select r.record_id from quality.row_findings as f join lab.results as r on r.source_line = f.source_line where f.check_id = 'lab.patient_missing'`);
+      expect(missing.map((r) => r.record_id)).toEqual(['b5']);
       // the same patient, analysis, time and value under another id: the second of each pair
       const dup = await queryRows<{ record_id: string }>(conn,
         `select r.record_id from quality.row_findings as f join lab.results as r on r.source_line = f.source_line where f.check_id = 'lab.duplicate' order by 1`);
