@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { queryRows } from './connection.ts';
 import { metaDb } from './kysely.ts';
 
 /**
@@ -39,6 +40,13 @@ export async function recordRunSuccess(conn: DuckDBConnection, runId: string, ou
 
 /** Marks the run failed with `message`, the line its command printed (at `finishedAt`: now, unless recorded later). */
 export async function recordRunFailure(conn: DuckDBConnection, runId: string, exitCode: number, message: string, finishedAt = new Date()): Promise<void> {
+  // The run is over: the memory limit that stopped its work (--memory-limit 8MB) must not keep
+  // these few rows from being written, which it did when the failed run's pages still held it.
+  // RESET alone changes the setting but not the buffer pool's limit (duckdb/duckdb#22203), so the
+  // default it gives is set again.
+  await conn.run('reset memory_limit');
+  const [limit] = await queryRows<{ limit: string }>(conn, `select current_setting('memory_limit') as limit`);
+  await conn.run(`set memory_limit = '${limit!.limit}'`);
   await metaDb(conn).updateTable('meta.runs').set({
     finished_at: finishedAt.toISOString(), status: 'failed', exit_code: exitCode, message: message.slice(0, 2000),
   }).where('run_id', '=', runId).execute();
