@@ -33,6 +33,18 @@ explained as (
     left join details as d on d.source_file = f.source_file and d.source_line = f.source_line and d.check_id = f.check_id
 ),
 
+reasons as (
+    -- a row's findings gathered by its key alone, sorted as a list (severity, then check):
+    -- grouping by every column of the result, with an ordered aggregate per list, cost more
+    -- than the rest of the lab layer's outputs
+    select
+        source_file, source_line,
+        bool_or(severity = 'error') as unusable,
+        list_sort(list({'severity': severity, 'check_id': check_id, 'reason': reason})) as found,
+    from explained
+    group by source_file, source_line
+),
+
 flagged as (
     select
         r.source_file, r.source_line, r.record_key, r.journal_system, r.clinic, r.patient,
@@ -42,13 +54,12 @@ flagged as (
             then r.comparator || r.value_text else r.value_text end as value_text,
         r.unit, r.value_state, r.value_canonical, r.canonical_unit,
         r.ref_low, r.ref_high, r.abnormal_flag, r.result_status, r.sampled_at, r.resulted_at,
-        bool_or(e.severity = 'error') as unusable,
-        list(e.check_id order by e.severity, e.check_id) as check_ids,
-        list(e.severity order by e.severity, e.check_id) as severities,
-        list(e.reason order by e.severity, e.check_id) as reasons,
-    from explained as e
+        e.unusable,
+        list_transform(e.found, f -> f.check_id) as check_ids,
+        list_transform(e.found, f -> f.severity) as severities,
+        list_transform(e.found, f -> f.reason) as reasons,
+    from reasons as e
     join results as r using (source_file, source_line)
-    group by all
 ),
 
 rejected as (
