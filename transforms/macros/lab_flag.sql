@@ -3,12 +3,14 @@
 -- (no flag, or one saying normal) or 'unknown' (a spelling not listed here). One list for the
 -- row findings (lab.flag_inconsistent, transforms/lab/row_findings.sql) and lab-quality's
 -- results outside their interval (quality/reports/lab-quality/collect.ts).
+-- The spellings are lists, not IN (...): DuckDB plans an IN of six or more constants as a join
+-- of every row against them, one per list, which cost more than the rest of the finding.
 create or replace macro lab_flag(f) as
     case
         when f is null then 'none'
-        when lower(f) in ('for_hoej', 'h', 'hh', 'hi', 'høj', 'hoej', 'high', '+', '>', 'forhøjet') then 'high'
-        when lower(f) in ('for_lav', 'l', 'll', 'lo', 'lav', 'low', '-', '<', 'nedsat') then 'low'
-        when lower(f) in ('unormal', 'a', 'abn', 'abnormal', 'afvigende', '*') then 'abnormal'
-        when lower(f) in ('n', 'normal', 'ingen', '') then 'none'
+        when list_contains(['for_hoej', 'h', 'hh', 'hi', 'høj', 'hoej', 'high', '+', '>', 'forhøjet'], lower(f)) then 'high'
+        when list_contains(['for_lav', 'l', 'll', 'lo', 'lav', 'low', '-', '<', 'nedsat'], lower(f)) then 'low'
+        when list_contains(['unormal', 'a', 'abn', 'abnormal', 'afvigende', '*'], lower(f)) then 'abnormal'
+        when list_contains(['n', 'normal', 'ingen', ''], lower(f)) then 'none'
         else 'unknown'
     end;
