@@ -30,14 +30,22 @@ export async function setApartCancelled(conn: DuckDBConnection, statuses: Status
   const words = `list_concat(lab_cancelled_spellings(), [${(statuses?.cancelled ?? []).map((w) => sqlString(statusKey(w))).join(', ')}]::varchar[])`;
   const table = stagingTable('laboratoriesvar');
   const found = `${SCRATCH}.cancelled_records`;
+  // A key is a function of the text alone, and a column holds few distinct texts: each is keyed
+  // once (lab_status_key's regular expression on every row's status and value cost more than
+  // reading them), and the records are found by the texts that key to a cancelled word.
   await conn.run(`create or replace table ${found} as
+    with said as (
+      -- offset 0 keeps the key from being pushed into the scans, below the distinct
+      select s from (select distinct result_status as s from ${table} union select distinct value from ${table} offset 0)
+      where list_contains(${words}, ${keySql('s')})
+    )
     select r.file_no, r.source_line, f.file_hash, coalesce(r.source_file, f.source_file) as source_file,
-      case when list_contains(${words}, ${keySql('r.result_status')}) then 'result_status "' || trim(r.result_status) || '"'
+      case when r.result_status in (select s from said) then 'result_status "' || trim(r.result_status) || '"'
         else 'value "' || trim(r.value) || '"' end as said_by,
       r.analysis_code, r.analysis_name
     from ${table} as r join ${STAGED_FILES} as f using (file_no)
     where f.journal_system is distinct from ${sqlString(FHIR_SYSTEM)}
-      and (list_contains(${words}, ${keySql('r.result_status')}) or list_contains(${words}, ${keySql('r.value')}))`);
+      and (r.result_status in (select s from said) or r.value in (select s from said))`);
   try {
     // the word matched a known spelling, so it holds no identifier; the analysis may
     await conn.run(`insert into ${FHIR_SET_APART}
