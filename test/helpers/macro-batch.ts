@@ -26,17 +26,19 @@ function literal(v: string | number | boolean | null): string {
 
 /**
  * Evaluates `select` (SQL over the columns of `cases`) for every case in one query and returns
- * the results in case order. Every case must have the same keys.
+ * the results in case order. Every case must have the same keys. `over` is what `select` reads:
+ * the table `cases` itself, or a query over it that keeps its case_no.
  */
 export async function evalBatch<R = Record<string, unknown>>(
   conn: DuckDBConnection,
   cases: ReadonlyArray<Record<string, string | number | boolean | null>>,
   select: string,
+  over = 'cases',
 ): Promise<R[]> {
   if (cases.length === 0) return [];
   const cols = Object.keys(cases[0]!);
   const rows = cases.map((c, i) => `(${[String(i), ...cols.map((k) => literal(c[k] ?? null))].join(', ')})`);
   const sql = `with cases(case_no, ${cols.map((c) => `"${c}"`).join(', ')}) as (values ${rows.join(',\n')})
-    select ${select} from cases order by case_no`;
+    select ${select} from ${over} order by case_no`;
   return queryRows<R>(conn, sql);
 }

@@ -19,11 +19,17 @@ const ONE_STEP = 'lab_value_parse(value, operator, decimal, status) as r';
 // the form stg_lab_values reads every value with
 const TWO_STEPS = 'lab_value_parse_squashed(lab_value_squash(value), operator, decimal, status) as r';
 
-async function parse(cases: Case[], expr = ONE_STEP): Promise<Parsed[]> {
+// the form stg_lab_values.sql reads every value with: each step a projection of its own
+const THREE_STEPS = 'lab_value_parse_decide(s, i, rd) as r';
+const THREE_STEPS_OVER = `(select *, lab_value_parse_reads(s, decimal) as rd from (
+    select *, lab_value_parse_inputs(s, operator, status) as i from (select *, lab_value_squash(value) as s from cases) offset 0) offset 0)`;
+
+async function parse(cases: Case[], expr = ONE_STEP, over?: string): Promise<Parsed[]> {
   const rows = await evalBatch<{ r: Parsed }>(
     db.conn,
     cases.map((c) => ({ value: c.value, operator: c.operator ?? null, decimal: c.decimal === undefined ? ',' : c.decimal, status: c.status ?? null })),
     expr,
+    over,
   );
   return rows.map((x) => x.r);
 }
@@ -227,7 +233,7 @@ describe('lab_value_parse: properties', () => {
     );
   });
 
-  it('gives every text exactly one consistent state, a number only when numeric or censored, and the same in two steps', async () => {
+  it('gives every text exactly one consistent state, a number only when numeric or censored, and the same in two and three steps', async () => {
     const anyValue = fc.oneof(
       fc.string({ maxLength: 12 }),
       fc.stringMatching(/^[<>=*+ ,.0-9a-z-]{0,8}$/),
@@ -235,18 +241,20 @@ describe('lab_value_parse: properties', () => {
     );
     const anyCase = fc.record({
       value: fc.option(anyValue),
-      operator: fc.option(fc.constantFrom('', 'mindre_end', 'stoerre_end', '<', '>=', 'lig_med', 'xyz')),
+      operator: fc.option(fc.constantFrom('', 'mindre_end', 'stoerre_end', '<', '>=', 'lig_med', 'xyz', 'coded')),
       decimal: fc.constantFrom(',', '.', null),
-      status: fc.option(fc.constantFrom('proeve_modtaget', 'svar_endeligt', 'svar_rettet')),
+      status: fc.option(fc.constantFrom('proeve_modtaget', 'svar_endeligt', 'svar_rettet', 'Pending', ' afventer.')),
     });
     await fc.assert(
       fc.asyncProperty(fc.array(anyCase, { minLength: 1000, maxLength: 1000 }), async (batch) => {
         const got = await parse(batch);
         const twoSteps = await parse(batch, TWO_STEPS);
+        const threeSteps = await parse(batch, THREE_STEPS, THREE_STEPS_OVER);
         batch.forEach((c, i) => {
           const r = got[i]!;
           const msg = JSON.stringify(c);
           expect(twoSteps[i], msg).toEqual(r);
+          expect(threeSteps[i], msg).toEqual(r);
           expect(['numeric', 'censored', 'qualitative', 'pending', 'unparseable'], msg).toContain(r.state);
           expect(r.num !== null, msg).toBe(r.state === 'numeric' || r.state === 'censored');
           expect(r.comparator !== null, msg).toBe(r.state === 'censored');

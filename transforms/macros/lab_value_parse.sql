@@ -198,6 +198,20 @@ create or replace macro lab_value_squash(value_text) as
 create or replace macro lab_value_parse_squashed(squashed, operator, decimal_sep, status) as
     _lab_parse_1(squashed, operator, decimal_sep, status);
 
+-- lab_value_parse_squashed in three steps, for a model that reads many values (stg_lab_values):
+-- each step in a projection of its own, its result a column that the next one reads, so that no
+-- input is computed twice without the lambdas above. DuckDB runs a lambda row by row: the
+-- one-expression form cost ten times as much per value. The same order of steps as _lab_parse_1
+-- and _lab_parse_2 (test/transforms/lab-value-parse.test.ts compares the two forms).
+create or replace macro lab_value_parse_inputs(squashed, operator, status) as
+    {'opc': _lab_operator(operator), 'txc': _lab_text_comparator(squashed), 'st': lab_status_key(status)};
+
+create or replace macro lab_value_parse_reads(squashed, decimal_sep) as
+    {'num': _lab_number(ltrim(ltrim(squashed, '<>=')), decimal_sep), 'q': _lab_qualitative(squashed)};
+
+create or replace macro lab_value_parse_decide(squashed, inputs, reads) as
+    _lab_decide(squashed, inputs.opc, inputs.txc, reads.num, reads.q, inputs.st);
+
 -- lab_value_qualitative(value_text): the one spelling of a qualitative answer, as lab_value_parse
 -- gives it in `qualitative` for a value whose state is 'qualitative' (a coded answer of no known
 -- spelling in lower case). For any other state that field is null, so test the state first; this

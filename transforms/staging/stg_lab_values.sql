@@ -25,7 +25,14 @@ squashed as (
 ),
 
 parsed as (
-    select *, lab_value_parse_squashed(value_squashed, operator, decimal_sep, result_status) as v0 from squashed
+    -- lab_value_parse_squashed in its three steps (see the macro), each a projection of its own:
+    -- `offset 0` keeps DuckDB from merging them back into one expression that computes each
+    -- input where it is used
+    select * exclude (parse_inputs, parse_reads), lab_value_parse_decide(value_squashed, parse_inputs, parse_reads) as v0 from (
+        select *, lab_value_parse_reads(value_squashed, decimal_sep) as parse_reads from (
+            select *, lab_value_parse_inputs(value_squashed, operator, result_status) as parse_inputs from squashed
+            offset 0)
+        offset 0)
 ),
 
 split as (
