@@ -108,6 +108,17 @@ describe('a time written with or without its seconds', () => {
     }
     return out;
   };
+  const readMicros = async (cases: Array<{ t: string; fmt: string }>) => {
+    const out: Array<string | null> = new Array(cases.length).fill(null);
+    for (const fmt of new Set(cases.map((c) => c.fmt))) {
+      const idx = cases.flatMap((c, i) => (c.fmt === fmt ? [i] : []));
+      const l = { decimal: '.', dates: '%Y-%m-%d', timestamps: fmt } as unknown as Layout;
+      const rows = await evalBatch<{ d: string | null }>(db.conn, idx.map((i) => ({ t: cases[i]!.t })),
+        `strftime(${parseExpr('timestamptz', 't', l, 'UTC')} at time zone 'UTC', '%Y-%m-%dT%H:%M:%S.%f') as d`);
+      rows.forEach((r, j) => (out[idx[j]!] = r.d));
+    }
+    return out;
+  };
 
   it('reads the time to the second in a format that stops at the minutes, and to the minute in one with seconds', async () => {
     await fc.assert(fc.asyncProperty(fc.array(fc.record({ m: moment, seconds: fc.boolean() }), { minLength: 200, maxLength: 200 }), async (batch) => {
@@ -120,8 +131,20 @@ describe('a time written with or without its seconds', () => {
     }), { numRuns: 10 });
   });
 
-  it('reads no seconds past 59, no fraction, no third part and no seconds after another separator', async () => {
-    const junk = fc.constantFrom(':60', ':75', ':07.5', ':07:07', ';07', ' 07', ':7x', '.07', ':07 Z');
+  it('reads the seconds with a fraction of one to six digits after a point or a comma', async () => {
+    const fraction = fc.record({ digits: fc.stringMatching(/^[0-9]{1,6}$/), mark: fc.constantFrom('.', ',') });
+    await fc.assert(fc.asyncProperty(fc.array(fc.record({ m: moment, fr: fraction }), { minLength: 200, maxLength: 200 }), async (batch) => {
+      const texts = batch.map(({ m, fr }) => `${m.f.show(m.parts)}${m.f.sep}${m.ss}${fr.mark}${fr.digits}`);
+      const got = await readMicros(batch.map(({ m }, i) => ({ t: texts[i]!, fmt: m.f.fmt })));
+      batch.forEach(({ m, fr }, i) => {
+        const want = `${m.d.toISOString().slice(0, 19)}.${fr.digits.padEnd(6, '0')}`;
+        expect(got[i], `${texts[i]} as ${m.f.fmt}`).toBe(want);
+      });
+    }), { numRuns: 10 });
+  });
+
+  it('reads no seconds past 59, no fraction without digits or of seven, no third part and no seconds after another separator', async () => {
+    const junk = fc.constantFrom(':60', ':75', ':07.', ':07,', ':07.1234567', ':07.5.5', ':60.5', ':07:07', ';07', ' 07', ':7x', '.07', ':07 Z');
     await fc.assert(fc.asyncProperty(fc.array(fc.record({ m: moment, tail: junk }), { minLength: 200, maxLength: 200 }), async (batch) => {
       // '.07' is the seconds of a '.' clock, and ':07' of a ':' one: each is junk only after the other
       const cases = batch.filter(({ m, tail }) => !(tail === `${m.f.sep}07`) && !(m.f.sep === '' && /^\d/.test(tail)));

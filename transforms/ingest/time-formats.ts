@@ -1,9 +1,12 @@
 /**
  * The strptime formats a delivered time is read with: the layout's own first, then the same
- * clock with the seconds added or left out. Exports write a time to the minute in one system and
- * to the second in the next (a mapping is written from a few rows of one), and a time with its
- * seconds is no less a time: rejecting its whole row for them loses a result over nothing. The
- * seconds take the separator the format puts between hours and minutes ('%H.%M' reads '08.15.42').
+ * clock with the seconds added or left out, then the seconds with a fraction after them. Exports
+ * write a time to the minute in one system, to the second in the next and to the millisecond in a
+ * third (SQL Server's datetime: '08:12:33.250'; ISO 8601 also allows a comma: '08:12:33,5'); a
+ * mapping is written from a few rows of one, and a time with its seconds or their fraction is no
+ * less a time: rejecting its whole row for them loses a result over nothing. The seconds take the
+ * separator the format puts between hours and minutes ('%H.%M' reads '08.15.42'); the fraction is
+ * one to six digits after a '.' or ',' (DuckDB's %f: a seventh digit does not read).
  * A format with an offset (%z) or a literal Z after the clock keeps its one spelling.
  */
 export function timeFormats(format: string): string[] {
@@ -16,5 +19,5 @@ export function timeFormats(format: string): string[] {
   const head = format.slice(0, m.index + m[1]!.length + m[2]!.length);
   const withSeconds = `${head}${clock}${sep}%S`;
   const withoutSeconds = `${head}${clock}`;
-  return [format, format === withSeconds ? withoutSeconds : withSeconds];
+  return [format, format === withSeconds ? withoutSeconds : withSeconds, `${withSeconds}.%f`, `${withSeconds},%f`];
 }
