@@ -36,6 +36,11 @@ unparsed as (
         from problems
         where (parse_failed or (format_key = 'number' and strlen(raw_value) >= 10)) and raw_value is not null
             and not ((raw_value < '!' or raw_value >= chr(127)) and trim(raw_value) = '')
+            -- Exports write a missing number as a word or a dash (a database's NULL, R's NA, '-'):
+            -- a reference limit so written is no limit, as an empty one is, not a value in error.
+            -- The parsed column is null for it already; only this reject is left out.
+            and not (format_key = 'number' and strlen(raw_value) <= 6
+                and lower(trim(raw_value)) in ('null', 'na', 'n/a', 'nan', 'none', '-', '--', '.'))
         offset 0
     ) as p
     left join layouts as l on l.journal_system = p.journal_system and l.kind = p.kind
