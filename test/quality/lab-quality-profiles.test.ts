@@ -189,21 +189,40 @@ describe('two units in equal numbers', () => {
   }, 120_000);
 });
 
-describe('lab.unit_mixed where most results name no unit', () => {
-  it('says the main is no unit in words, not as a unit called "no unit"', async () => {
-    // a FHIR-style export: CRP as valueString ("<5", "5,2": no unit) beside one valueQuantity in mg/dL
+describe('a result without a unit', () => {
+  const mapping = ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+    '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, code_system: System, value: Val, unit: Unit }', ''].join('\n');
+  const run = async (rows: readonly string[]) => {
     const ws = await workspace();
-    const rows = ['Id,Pt,Code,System,Val,Unit', 'r1,PT1,CRPX,local,<5,', 'r2,PT2,CRPX,local,5.2,', 'r3,PT3,CRPX,local,0.8,mg/dL'];
-    await ws.put('export/results.csv', `${rows.join('\n')}\n`);
-    const mapping = await ws.put('m.yaml', ['system: Lab export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
-      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, code_system: System, value: Val, unit: Unit }', ''].join('\n'));
+    await ws.put('export/results.csv', `${['Id,Pt,Code,System,Val,Unit', ...rows].join('\n')}\n`);
     const out = join(ws.root, 'out');
-    await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: new Date('2024-12-01T00:00:00Z'), keepDatabase: true, logger: pino({ level: 'silent' }) });
-    const [f, ...more] = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; detail: string }>(conn, `
-      select r.record_id, f.detail from lab.row_findings as f join lab.results as r using (row_id) where f.check_name = 'unit_mixed'`));
-    expect(more).toEqual([]);
-    expect(f!.record_id).toBe('r3');
-    expect(f!.detail).toContain('mg/dL (33.3% of its results with a value) is not what most of its results have (no unit)');
-    expect(f!.detail).not.toContain('the main no unit');
-  }, 60_000);
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping: await ws.put('m.yaml', mapping), out,
+      now: new Date('2024-12-01T00:00:00Z'), keepDatabase: true, logger: pino({ level: 'silent' }) });
+    const findings = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; check_name: string; detail: string }>(conn, `
+      select r.record_id, f.check_name, f.detail from lab.row_findings as f join lab.results as r using (row_id)
+      where f.check_name in ('unit_missing', 'unit_mixed') order by 1, 2`));
+    return { result, findings };
+  };
+
+  it('of a catalogue analysis is missing its unit, not in a second unit, whichever most results have', async () => {
+    // haemoglobin in mmol/L with one result without a unit; and one analysis of mostly no unit
+    const rows = [...Array.from({ length: 6 }, (_, i) => `h${i},P${i},NPU02319,NPU,${(8 + 0.1 * i).toFixed(1)},mmol/L`), 'h9,P9,NPU02319,NPU,8.3,',
+      ...Array.from({ length: 6 }, (_, i) => `k${i},Q${i},NPU03230,NPU,${(4 + 0.1 * i).toFixed(1)},`), 'k9,Q9,NPU03230,NPU,4.2,mmol/L'];
+    const { result, findings } = await run(rows);
+    expect(findings.map((f) => [f.record_id, f.check_name])).toEqual([['h9', 'unit_missing'], ...Array.from({ length: 6 }, (_, i) => [`k${i}`, 'unit_missing'])]);
+    // no unit is no unit of the analysis: neither its main one nor a second one
+    const profiles = result.outputs.summary.codeProfiles.filter((p) => ['NPU02319', 'NPU03230'].includes(p.analysis));
+    expect(profiles.map((p) => [p.analysis, p.unit, p.units, p.mainUnit, p.verdict]).sort()).toEqual([
+      ['NPU02319', null, 1, 'mmol/L', null], ['NPU02319', 'mmol/L', 1, 'mmol/L', null],
+      ['NPU03230', null, 1, 'mmol/L', null], ['NPU03230', 'mmol/L', 1, 'mmol/L', null],
+    ]);
+  }, 120_000);
+
+  it('of a code the catalogue does not know is missing the unit its other results name, and theirs is no mix', async () => {
+    // a FHIR-style export: CRP as valueString ("<5", "5,2": no unit) beside one valueQuantity in mg/dL
+    const { result, findings } = await run(['r1,PT1,CRPX,local,<5,', 'r2,PT2,CRPX,local,5.2,', 'r3,PT3,CRPX,local,0.8,mg/dL']);
+    expect(findings).toEqual(['r1', 'r2'].map((record_id) => ({ record_id, check_name: 'unit_missing',
+      detail: 'no unit given; other results of CRPX are in mg/dL (not assumed for this one)' })));
+    expect(result.outputs.summary.checks.find((c) => c.checkId === 'lab.unit_mixed')?.rows ?? 0).toBe(0);
+  }, 120_000);
 });

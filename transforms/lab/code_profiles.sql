@@ -3,8 +3,11 @@
 -- (a result not yet answered, empty or qualitative has no unit to compare: its missing unit is
 -- no second unit): the unit's share of them, and a robust picture of its numeric values
 -- (median, MAD, percentiles) that outliers are judged against.
--- A unit that is not the analysis' main one (the most results with a value, numeric or
--- censored: a low-value analysis such as CRP is mostly '<5'; on a tie the catalogue's unit) is
+-- A result that names no unit has its own row here, but no unit is not a unit of the analysis:
+-- it is neither its main unit nor a second one (lab.unit_missing says it is missing; counted as a
+-- unit, every such result was a mix as well). A unit that is not the analysis' main one (of the
+-- units named, the one of the most results with a value, numeric or censored: a low-value
+-- analysis such as CRP is mostly '<5'; on a tie the catalogue's unit) is
 -- compared with it: the ratio of the two medians against the factors the catalogue knows between the two units
 -- (lab.known_factors; the analysis' own factor first) says whether the values follow their
 -- labels (`as_labelled`: mixed units, convertible), look like the main unit's although the
@@ -49,12 +52,13 @@ profiled as (
         g.*,
         s.mad,
         g.n / sum(g.n) over (partition by g.analysis) as share,
-        count(*) over (partition by g.analysis) as units,
-        first_value(g.unit_norm) over (partition by g.analysis order by g.n desc, g.n_numeric desc, g.canonical desc, g.unit_norm nulls last) as main_unit,
-        first_value(g.median) over (partition by g.analysis order by g.n desc, g.n_numeric desc, g.canonical desc, g.unit_norm nulls last) as main_median,
-        first_value(g.n_numeric) over (partition by g.analysis order by g.n desc, g.n_numeric desc, g.canonical desc, g.unit_norm nulls last) as main_numeric,
+        count(g.unit_norm) over (partition by g.analysis) as units,
+        first_value(g.unit_norm) over main as main_unit,
+        first_value(g.median) over main as main_median,
+        first_value(g.n_numeric) over main as main_numeric,
     from groups as g
     left join spread as s on s.analysis = g.analysis and s.unit_norm is not distinct from g.unit_norm
+    window main as (partition by g.analysis order by g.unit_norm is null, g.n desc, g.n_numeric desc, g.canonical desc, g.unit_norm)
 ),
 
 explained as (
@@ -85,7 +89,7 @@ final as (
         coalesce(e.own_factor, e.factor_low) as factor_low,
         coalesce(e.own_factor, e.factor_high) as factor_high,
         case
-            when p.units = 1 or p.unit_norm is not distinct from p.main_unit then null
+            when p.unit_norm is null or p.units = 1 or p.unit_norm = p.main_unit then null
             -- two names of one unit for this analysis (mEq/L and mmol/L of potassium): no mix
             when e.own_factor = 1 then null
             when p.n_numeric < 5 or p.main_numeric < 5 or p.median is null or p.main_median is null then 'too_few'

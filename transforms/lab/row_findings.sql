@@ -196,6 +196,15 @@ unit_missing as (
     select row_id, 'unit_missing', 'unit',
         'no unit given; ' || analysis_code || ' is in ' || canonical_unit
     from results where unit_status = 'missing'
+    union all
+    -- a code the catalogue gives no unit for, where other results of it with a value name one:
+    -- no unit is no second unit (code_profiles.sql), so it is said here, with the unit they name
+    select r.row_id, 'unit_missing', 'unit',
+        'no unit given; other results of ' || p.analysis || ' are in ' || p.main_unit || ' (not assumed for this one)'
+    from results as r
+    join lab.code_profiles as p on p.analysis = r.analysis_code and p.unit_norm is null
+    where r.catalogue_code is null and r.unit_norm is null and r.value_state in ('numeric', 'censored')
+        and p.main_unit is not null
 ),
 
 patient_missing as (

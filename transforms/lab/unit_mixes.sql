@@ -1,6 +1,6 @@
 -- lab.unit_mixed, per row: a result in a unit other than its analysis' main unit, when the
 -- analysis comes in more than one (lab.code_profiles), for any code, with or without a catalogue
--- entry. The detail says what the medians show: values that follow their labels (convertible
+-- entry. A result without a unit is no mix (lab.unit_missing). The detail says what the medians show: values that follow their labels (convertible
 -- by the known factor), values alike under labels a known factor apart (a wrong label), or no
 -- known factor. One row per flagged result, in the shape of the row findings.
 with results as not materialized (
@@ -15,9 +15,7 @@ profiles as (
 final as (
     select r.row_id, 'unit_mixed' as check_name, 'unit' as column_name,
         coalesce(r.catalogue_code, r.analysis_code) || ' comes in ' || p.units || ' units; ' || coalesce(p.unit_norm, 'no unit')
-            || ' (' || number_text(100 * p.share, 1) || '% of its results with a value) is not '
-            -- most results may name no unit (a FHIR valueString): said so, not as a unit called "no unit"
-            || case when p.main_unit is null then 'what most of its results have (no unit)' else 'the main ' || p.main_unit end || ': '
+            || ' (' || number_text(100 * p.share, 1) || '% of its results with a value) is not the main ' || p.main_unit || ': '
             || case p.verdict
                 when 'as_labelled' then 'its values follow the label (median ' || number_text(p.median, 3) || ', times the known factor '
                     || number_text(p.factor, 4) || ' = ' || number_text(p.median * p.factor, 3) || ' ' || p.main_unit || '): convertible'
