@@ -6,6 +6,7 @@ import {
 } from '../../config/load.ts';
 import { queryRows, sqlIdent, sqlString } from '../db/connection.ts';
 import { MAX_LINE_BYTES, scanFile, type LineShifts } from './scan-file.ts';
+import { unclosedQuote, unclosedQuoteReason } from './unclosed-quote.ts';
 import { surplusFieldRecords, type SurplusRecord } from './surplus-fields.ts';
 import { MAX_HEADER_BYTES, hasColumn, headerProblem, readHeader, wrongEncoding } from './header.ts';
 import { isGzipPath } from './content-stream.ts';
@@ -676,7 +677,7 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
       if (!cut) {
         const lines = { table: stagingTable(target.kind), line: 'source_line', count: String(staged), where: `file_no = ${ctx.seq}` };
         await notUtf8AsDeclared(conn, target, ctx, rj);
-        return finish(staged, await collectCsvRejects(conn, mine, lines, rj, rs, lineShifts?.empty));
+        return finish(staged, await collectCsvRejects(conn, mine, lines, rj, rs, { path: ctx.path, delimiter: layout.delimiter }, lineShifts?.empty));
       }
       // A record over max_line_size whose cut for DuckDB's reject fell inside a UTF-8 character
       // fails that read (isLongRecordCut), and its rejects tables with it (a read of its own
@@ -688,14 +689,14 @@ async function stage(conn: DuckDBConnection, target: StageTarget, ctx: StageCont
           ${recordBytes(target.computed ? present.map((c) => target.columns[c]!) : fileColumns)} as __bytes
         from ${computedOr(target, csvSource(layout, [ctx.path], fileColumns, { rj: `${rj}_l`, rs: `${rs}_l` }, MAX_LINE_BYTES))})`);
       await notUtf8AsDeclared(conn, target, ctx, `${rj}_l`);
-      rejected = await collectCsvRejects(conn, mine, { table: rows, line: '__line', count: `(select count(*) from ${rows})`, where: 'true' }, `${rj}_l`, `${rs}_l`, lineShifts?.empty);
+      rejected = await collectCsvRejects(conn, mine, { table: rows, line: '__line', count: `(select count(*) from ${rows})`, where: 'true' }, `${rj}_l`, `${rs}_l`, { path: ctx.path, delimiter: layout.delimiter }, lineShifts?.empty);
       rejected += (await conn.run(`insert into meta.rejects
         select ${mine}, __line, null, 'line size over maximum: the record holds ' || __bytes || ' bytes, more than a record may be (${maxRecord})', null
         from ${rows} where __bytes > ${maxRecord}`)).rowsChanged;
       records = `__bytes <= ${maxRecord}`;
     } else {
       await conn.run(`create or replace temp table ${rows} as select *, ${nulColumn(present)} as __nul from (${read(true)})`);
-      rejected = await collectCsvRejects(conn, mine, { table: rows, line: '__line', count: `(select count(*) from ${rows})`, where: 'true' }, rj, rs, lineShifts?.empty);
+      rejected = await collectCsvRejects(conn, mine, { table: rows, line: '__line', count: `(select count(*) from ${rows})`, where: 'true' }, rj, rs, { path: ctx.path, delimiter: layout.delimiter }, lineShifts?.empty);
     }
   } else if (layout.format === 'ndjson') {
     // One line = one record: reading lines ourselves lets an invalid line be rejected
@@ -996,7 +997,7 @@ function recordBytes(columns: readonly string[]): string {
 async function collectCsvRejects(
   conn: DuckDBConnection, mine: string,
   rows: { readonly table: string; readonly line: string; readonly where: string; readonly count: string },
-  rj: string, rs: string, empty: readonly number[] = [],
+  rj: string, rs: string, source: { readonly path: string; readonly delimiter: string }, empty: readonly number[] = [],
 ): Promise<number> {
   // DuckDB numbers a rejected record by the lines before it, an empty line counted, a quoted line
   // break not; staging numbers records (an empty line is none): the empty lines before a reject
@@ -1015,9 +1016,9 @@ async function collectCsvRejects(
   const [open] = await queryRows<{ line: bigint; column_name: string | null; spans: bigint }>(conn,
     `select line, column_name, ${spans} as spans from ${rj} where error_message like '%unterminated quote%' and ${spans} > 1 order by line limit 1`);
   if (open) {
-    throw new FileRejected(`line ${open.line}${open.column_name ? `, column ${open.column_name}` : ''}: a quote opens a value and is never closed, `
-      + `so the rest of the file (${open.spans} line${open.spans === 1n ? '' : 's'}) would be read as that one value; close the quote `
-      + '(a quote inside a value is written twice: "") and deliver the file again');
+    // the file's own line of the quote, where its quotes show it; else DuckDB's record line
+    const at = await unclosedQuote(source.path, source.delimiter).catch(() => null);
+    throw new FileRejected(unclosedQuoteReason(at ?? { line: Number(open.line), lines: Number(open.spans) }, open.column_name));
   }
   const [row] = await queryRows<{ lines: bigint }>(conn, `select count(distinct line) as lines from ${rj}`);
   const lines = Number(row!.lines);

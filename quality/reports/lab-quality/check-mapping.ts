@@ -1,8 +1,9 @@
 // `fangst lab-quality --check-mapping`: what each canonical column of a mapped lab export will
 // read from, with ten sample values as the mapping computes them, before anything is evaluated.
-// A column the file does not have, and a file the evaluation rejects whole before reading a row
-// (empty, no header as declared, a column name twice), stop it with the evaluation's reason (a
-// ConfigError, exit 2). A file is sampled as the evaluation reads it, whatever its mapping
+// A column the file does not have, a file the evaluation rejects whole before reading a row
+// (empty, no header as declared, a column name twice), and one whose quote opens a value and is
+// never closed (the rest of the file would be that value), stop it with the evaluation's reason
+// (a ConfigError, exit 2). A file is sampled as the evaluation reads it, whatever its mapping
 // declares: UTF-8 where it is UTF-8, else as Windows-1252 (an Excel en dash, byte 0x96, is no
 // Latin-1 character to DuckDB), line by line where it holds lines of both.
 // Samples are masked: identifiers (CPR and replacement numbers) in any column, and the patient
@@ -12,6 +13,7 @@ import { ConfigError, type ConfigProblem } from '../../../config/errors.ts';
 import { kindSpec } from '../../../config/kinds.ts';
 import { headerProblem, readHeader, wrongEncoding } from '../../../transforms/ingest/header.ts';
 import { fileEncoding } from '../../../transforms/ingest/utf8-check.ts';
+import { unclosedQuote } from '../../../transforms/ingest/unclosed-quote.ts';
 import { transcodeMixed, transcodeWindows1252, type Transcoded } from '../../../transforms/ingest/windows-1252.ts';
 import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
 import { canonicalSelect, checkMappedHeaders, type DeliveryInput } from './prepare.ts';
@@ -57,7 +59,13 @@ export async function checkMapping(inputs: readonly LabInput[]): Promise<MappedF
       continue;
     }
     const sources = input.mapped.sources;
-    const { rows, malformed } = header ? await sampleRows(input, header) : { rows: [], malformed: null };
+    const { rows, malformed, unclosed } = header ? await sampleRows(input, header) : { rows: [], malformed: null, unclosed: null };
+    if (unclosed) {
+      rejected.push({ file: input.file, key: `line ${unclosed.line}${unclosed.column ? `, column ${unclosed.column}` : ''}`,
+        found: 'a quote that opens a value and is never closed',
+        expected: `the quote closed (a quote inside a value is written twice): the evaluation rejects this file whole, as the rest of it (${unclosed.lines} lines) would be read as that one value` });
+      continue;
+    }
     const required = kindSpec('laboratoriesvar').required as readonly string[];
     out.push({
       file: input.file,
@@ -118,26 +126,37 @@ async function asStagingReads(path: string): Promise<Transcoded | null> {
 /**
  * The first rows as the mapping reads them. A malformed line (a field too many, a quote never
  * closed) fails DuckDB's strict read: it is named, and the samples are read past such lines, as
- * the evaluation rejects them one by one.
+ * the evaluation rejects them one by one; but a quote that takes the lines after its own into its
+ * value (`unclosed`) is a file the evaluation rejects whole (stage.ts).
  */
-async function sampleRows(input: DeliveryInput, header: readonly string[]): Promise<{ rows: Record<string, unknown>[]; malformed: string | null }> {
+async function sampleRows(input: DeliveryInput, header: readonly string[]): Promise<{
+  rows: Record<string, unknown>[]; malformed: string | null; unclosed: { line: number; lines: number; column: string | null } | null;
+}> {
   const copy = await asStagingReads(input.path);
   const read: DeliveryInput = { ...input, path: copy?.path ?? input.path, mapped: { ...input.mapped!, encoding: 'utf-8' } };
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const conn = await instance.connect();
   let malformed: string | null = null;
+  let unclosed: { line: number; lines: number; column: string | null } | null = null;
   try {
     const sample = async (skip: boolean) => (await conn.runAndReadAll(`${canonicalSelect(read, header, skip)} limit ${SAMPLES}`)).getRowObjects();
-    const rows = await sample(false).catch((err: unknown) => {
+    const rows = await sample(false).catch(async (err: unknown) => {
       const lines = ((err as Error).message ?? '').split('\n').map((l) => l.trim()).filter((l) => l !== '');
       const at = /CSV Error on Line: (\d+)/.exec(lines[0] ?? '');
       if (!at) throw err;
       // DuckDB's reason, never the line it quotes (it may hold anything, an identifier included)
       const why = lines.find((l) => /^(Expected Number of Columns|Value with unterminated quote|Maximum line size|Invalid unicode)/i.test(l));
-      malformed = maskIdentifiersDeep(`line ${at[1]}: ${why ?? 'the line could not be read'}`);
+      const open = /unterminated quote/i.test(why ?? '') ? await unclosedQuote(read.path, input.mapped!.delimiter).catch(() => null) : null;
+      if (open && open.lines > 1) {
+        unclosed = { line: open.line, lines: open.lines, column: open.field === null ? null : header[open.field] ?? null };
+        return [];
+      }
+      malformed = open
+        ? `line ${open.line}: a quote opens a value and is never closed (the file ends first)`
+        : maskIdentifiersDeep(`line ${at[1]}: ${why ?? 'the line could not be read'}`);
       return sample(true);
     });
-    return { rows, malformed };
+    return { rows, malformed, unclosed };
   } catch (err) {
     throw new Error(`${input.file}: could not be read with ${input.mapped!.sourceFile}: ${((err as Error).message ?? '').split('\n')[0]}`);
   } finally {
