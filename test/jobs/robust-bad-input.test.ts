@@ -241,7 +241,7 @@ describe('the bad-input corpus in one nightly run', () => {
   it('too many and too few columns in a file with CRLF line ends: the records as delivered, each on one line', async () => {
     expectRowsRejected('novax/2025-01_diagnoser_ragged-crlf.csv', [
       [2, null, /^too many columns: Expected Number of Columns: 7 Found: 8$/],
-      [3, 'Diagnoseart', /^missing columns: Expected Number of Columns: 7 Found: \d+$/],
+      [3, 'Diagnoseart', /^missing columns: the line has 5 of the header's 7 fields, without Diagnoseart, Kontaktdato: trailing empty fields left out, or the record cut short \(the line cannot tell which\), so it is not read$/],
     ], 1);
     const raw = await withDatabase(ws.db, (_d, conn) => queryRows<{ raw_value: string }>(conn,
       `select raw_value from meta.rejects where source_file = 'novax/2025-01_diagnoser_ragged-crlf.csv' order by source_line`));

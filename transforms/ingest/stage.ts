@@ -1032,6 +1032,12 @@ async function collectCsvRejects(
       select ${mine}, ${recordLine}, column_name,
         case when error_type = 'UNQUOTED VALUE'
           then 'a quote closes before the end of its value (a quoted word at its start?): quote the whole value, doubling the quotes inside it'
+          -- the columns the record lacks, by the header's names: DuckDB's message gives only counts
+          when error_type = 'MISSING COLUMNS'
+          then 'missing columns: the line has ' || regexp_extract(error_message, 'Found: ([0-9]+)', 1) || ' of the header''s '
+            || regexp_extract(error_message, 'Expected Number of Columns: ([0-9]+)', 1) || ' fields, without '
+            || array_to_string(list_transform(list_sort(list({'i': column_idx, 'n': column_name}) over (partition by line, error_type)), c -> c.n), ', ')
+            || ': trailing empty fields left out, or the record cut short (the line cannot tell which), so it is not read'
           else lower(error_type) || ': ' || error_message end
           || case when error_type <> 'LINE SIZE OVER MAXIMUM' and ${spans} > 1
             then ' (the record runs over ' || ${spans} || ' lines of the file: a quoted value in it holds line breaks)' else '' end,

@@ -56,7 +56,10 @@ identity as (
     -- runs only on those, not on every value of every row (it was most of this model's cost).
     select
         kind, file_hash, source_file, source_line, column_name,
-        column_name || ' is missing' as reason,
+        case column_name
+            when 'record_id' then 'record_id is missing: the field is empty, and a record is known (and corrected) by its id, so the line is not read'
+            else column_name || ' is missing'
+        end as reason,
         null::varchar as raw_value,
     from (
         select

@@ -115,7 +115,7 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
   if (written.status === 'rejected') throw written.reason;
   if (shown.status === 'rejected') throw shown.reason;
   const { n, paths } = written.value;
-  const { summary, files, ignored, problems, notes, summaryJson, report, own, tooLong } = shown.value;
+  const { summary, files, ignored, problems, notes, summaryJson, report, own, tooLong, heldBack } = shown.value;
   const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '-');
   const text = [
     ...problems.map((p) => `NOT USABLE: ${p}`),
@@ -129,6 +129,10 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
       `lines too long to read, their results lost (rejected): ${tooLong.length} (the limit counts the whole line, columns no mapping reads included)`,
       ...tooLong.slice(0, TOO_LONG_SHOWN).map((r) => `  ${r.source_file} line ${r.source_line}: ${r.reason}`),
       ...(tooLong.length > TOO_LONG_SHOWN ? [`  and ${tooLong.length - TOO_LONG_SHOWN} more in flagged-rows.csv`] : []),
+    ] : []),
+    ...(heldBack.lines ? [
+      `lines rejected while reading, their results not evaluated: ${heldBack.lines}${heldBack.lines > heldBack.first.length ? `, the first ${heldBack.first.length}` : ''} (all in flagged-rows.csv)`,
+      ...heldBack.first.map((r) => `  ${r.source_file} line ${r.source_line}: ${r.reason}`),
     ] : []),
     ...summary.shifts.map((s) => `shifted: ${s.analysis} at clinic ${s.clinic}: median ${round(s.median)}`
       + (s.restCount >= 30 ? ` vs ${round(s.restMedian)} elsewhere` : ` (${s.n} results, too few elsewhere to compare)`)
@@ -197,7 +201,21 @@ async function writeFigures(conn: DuckDBConnection, ctx: OutputContext) {
     where run_id = ${sqlString(ctx.runId)} and source_line is not null
       and (reason like 'line size over maximum%' or reason like 'line is % longer than the % a line may be%')
     order by source_file, source_line`));
-  return { summary, files, ignored, problems, notes, summaryJson, report, own, tooLong };
+  // The other lines rejected while reading (fewer fields than the header, no record id, a time
+  // or number not in the layout's format): the first few on the terminal with file, line and
+  // why, so that "rejected: n" does not send the analyst to the files to find out.
+  const held = `from meta.rejects
+    where run_id = ${sqlString(ctx.runId)} and source_line is not null
+      and not (reason like 'line size over maximum%' or reason like 'line is % longer than the % a line may be%')`;
+  const [{ lines: heldLines }] = (await queryRows<{ lines: bigint }>(conn, `select count(distinct (source_file, source_line)) as lines ${held}`)) as [{ lines: bigint }];
+  const heldBack = {
+    lines: Number(heldLines),
+    first: maskIdentifiersDeep(await queryRows<{ source_file: string; source_line: bigint; reason: string }>(conn, `
+      select source_file, source_line, string_agg(case when column_name is null or starts_with(reason, column_name) or starts_with(reason, 'missing columns:')
+        then reason else column_name || ': ' || reason end, '; ' order by column_name) as reason
+      ${held} group by all order by source_file, source_line limit ${HELD_BACK_SHOWN}`)),
+  };
+  return { summary, files, ignored, problems, notes, summaryJson, report, own, tooLong, heldBack };
 }
 
 /**
@@ -291,6 +309,8 @@ function round(x: number, digits = 3): number {
 
 /** Lines too long to read that the terminal names; flagged-rows.csv has every one. */
 const TOO_LONG_SHOWN = 3;
+/** The other rejected lines shown on the terminal. */
+const HELD_BACK_SHOWN = 5;
 
 /** Checks the terminal names under the verdict; the report lists every one. */
 const TOP_PROBLEMS = 5;
