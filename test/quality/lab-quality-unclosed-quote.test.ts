@@ -59,6 +59,20 @@ describe('lab-quality on an export with a quote never closed', () => {
   }, 60_000);
 });
 
+describe('lab-quality on an export whose last line opens a quote', () => {
+  it('rejects that line saying the quote is never closed, and evaluates the lines before it', async () => {
+    const ws = await workspace();
+    const header = 'Provenr;PatientID;Afdeling;Analysekode;Resultat;Enhed;Provetidspunkt;Kommentar';
+    const text = `${header}\n24100904;P0904;SOR1001;NPU02319;8,0;mmol/L;05-04-2024 08:15;\n24100905;P0905;SOR1001;NPU02319;"8,2;mmol/L;05-04-2024 08:16;`;
+    const file = await ws.put('export/LIS_2024-04.csv', text);
+    const result = await runLabQuality({ extracts: [file], mapping: await ws.put('m.yaml', lisMapping('PatientID')), out: join(ws.root, 'out'),
+      now: new Date('2024-12-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    expect(result.outputs.summary).toMatchObject({ rowsRead: 2, usable: 1, rejected: 1 });
+    expect(result.outputs.text.split('\n')).toContain(
+      '  LIS_2024-04.csv line 3: Resultat: a quote opens a value and is never closed: the file ends inside it; close the quote (a quote inside a value is written twice: "")');
+  }, 120_000);
+});
+
 describe('the scan for a quote never closed', () => {
   // a value: plain text, or quoted text that may hold the delimiter, line breaks and doubled quotes
   // ('"Bedre" sagde': a quote closing before the end of a value is not written, see below)

@@ -1030,7 +1030,12 @@ async function collectCsvRejects(
     // one. A record cut at its maximum size is only partly in csv_line: its lines are not told.
     await conn.run(`insert into meta.rejects
       select ${mine}, ${recordLine}, column_name,
-        case when error_type = 'UNQUOTED VALUE'
+        case
+          -- an odd number of quotes: one opens a value that the end of the file comes before (a
+          -- quote that takes lines after it rejects the file whole, above)
+          when error_type = 'UNQUOTED VALUE' and (strlen(${record}) - strlen(replace(${record}, '"', ''))) % 2 = 1
+          then 'a quote opens a value and is never closed: the file ends inside it; close the quote (a quote inside a value is written twice: "")'
+          when error_type = 'UNQUOTED VALUE'
           then 'a quote closes before the end of its value (a quoted word at its start?): quote the whole value, doubling the quotes inside it'
           -- the columns the record lacks, by the header's names: DuckDB's message gives only counts
           when error_type = 'MISSING COLUMNS'
