@@ -54,3 +54,15 @@ describe('lab-quality on lines shorter than the header, or without a record id',
     for (const r of held) expect(shown).toContain(`  ${FILE} line ${r.line}: ${r.reason}`);
   }, 120_000);
 });
+
+describe('lab-quality on an export whose every line is held back', () => {
+  it('says first that nothing is usable because the lines were rejected while reading, naming no check', async () => {
+    const ws = await workspace();
+    const text = 'Provenr;PatientID;Afdeling;Analysekode;Resultat;Enhed;Provetidspunkt\n24101101;P1101;SOR1001;NPU02319;8,4\n;P1102;SOR1001;NPU02319;8,1;mmol/L;05-03-2024 08:16\n';
+    const file = await ws.put(`export/${FILE}`, text);
+    const result = await runLabQuality({ extracts: [file], mapping: await ws.put('m.yaml', lisMapping('PatientID')), out: join(ws.root, 'out'),
+      now: new Date('2024-12-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
+    expect(result.exitCode).toBe(1);
+    expect(result.outputs.text.split('\n')[0]).toBe('NOT USABLE: nothing is usable: 0 of 2 lab results; the lines were rejected while reading (flagged-rows.csv gives each line and why)');
+  }, 120_000);
+});

@@ -87,9 +87,11 @@ export function evaluationProblems(summary: LabSummary, files: OutputContext['fi
   else if (summary.usable === 0) {
     const nothing = table && !table.isShown(labCell.total('rows')) ? 'nothing is usable: none of the lab results' : `nothing is usable: 0 of ${summary.rowsRead} lab results`;
     // the one cause an analyst looks for first (a CPR number as the patient makes every result unusable)
-    const top = [...summary.checks].filter((c) => c.severity === 'error').sort((a, b) => b.rows - a.rows)[0];
+    // (a check that flagged no row is no cause: one that found no rows to check says so in its reason)
+    const top = [...summary.checks].filter((c) => c.severity === 'error' && c.rows > 0).sort((a, b) => b.rows - a.rows)[0];
     const field = top?.column ? ` (${top.column})` : '';
-    const why = top === undefined ? '' : `; ${top.rows >= summary.unusable ? 'every unusable one has' : 'the commonest error'} ${top.checkId}: ${top.reason}${field}`;
+    const why = top !== undefined ? `; ${top.rows >= summary.unusable ? 'every unusable one has' : 'the commonest error'} ${top.checkId}: ${top.reason}${field}`
+      : summary.rejected > 0 ? '; the lines were rejected while reading (flagged-rows.csv gives each line and why)' : '';
     problems.push(`${nothing}${why}`);
   }
   return problems;
