@@ -49,8 +49,11 @@ describe('lab-quality on a Cerner-style FHIR export', () => {
     expect(said).toContain('1 other resource than Observation set apart: not counted');
   });
 
-  it('names one more check than the terminal lists in the singular', () => {
-    expect(result.outputs.text).toContain('1 more check in the report');
+  it('names every check it found, the CRPs given as text without a unit as lab.unit_missing only, not also in a second unit', () => {
+    // "5,2" and "<5" (valueString, no unit) beside 0.8 mg/dL: no unit is no unit of the analysis
+    expect(result.outputs.text).toContain('biggest problems (rows flagged; every check in the report\'s "Findings by check"):');
+    expect(result.outputs.text).toMatch(/^ {2}2 lab\.unit_missing \(warn; column unit; most in NPU19748 P-CRP\)/m);
+    expect(result.outputs.summary.checks.find((c) => c.checkId === 'lab.unit_mixed')?.rows ?? 0).toBe(0);
   });
 
   it('writes no CPR number into any output', async () => {
