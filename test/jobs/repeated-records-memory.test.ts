@@ -11,7 +11,7 @@ describe('a file that repeats one record hundreds of thousands of times', () => 
   // Every copy after the first is an error finding (a duplicate); the quarantine gathers each
   // copy's findings. With the memory limit a small fraction of the file's findings, the night
   // must still finish: the copies quarantined, the neighbour's rows published.
-  it('quarantines every copy within a memory limit smaller than their findings, and publishes its neighbour', { timeout: 120_000 }, async () => {
+  it('quarantines every copy within a memory limit smaller than their findings, and publishes its neighbour', async () => {
     const ws = await workspace();
     await ws.put('register/klinikregister.csv', REGISTER);
     const copies = 300_000;
