@@ -104,6 +104,34 @@ const gluedAfter = (t: string, j: number) => {
   return !(k > j && /^[G-Zg-z]$/.test(t[k] ?? ''));
 };
 
+/**
+ * The character an escape at `k` of `t` stands for, with the escape's length: an HTML character
+ * reference, a JSON \u escape or percent-encoded UTF-8 (one to four bytes); null if none starts there.
+ */
+const escapeAt = (t: string, k: number): { char: string; length: number } | null => {
+  const m = /^(?:&#[xX]([0-9A-Fa-f]+);|&#([0-9]+);|\\[uU]([0-9A-Fa-f]{4}))/u.exec(t.slice(k));
+  if (m) {
+    const cp = m[2] !== undefined ? Number(m[2]) : parseInt((m[1] ?? m[3])!, 16);
+    return cp <= 0x10ffff ? { char: String.fromCodePoint(cp), length: m[0].length } : null;
+  }
+  for (let bytes = 1; bytes <= 4; bytes++) {
+    const run = /^(?:%[0-9A-Fa-f]{2})+/u.exec(t.slice(k))?.[0].slice(0, 3 * bytes) ?? '';
+    if (run.length < 3 * bytes) return null;
+    try {
+      const char = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(run.replaceAll('%', ''), 'hex'));
+      if ([...char].length === 1) return { char, length: run.length };
+    } catch { /* not yet a whole character */ }
+  }
+  return null;
+};
+/** The length of a letter of a replacement number at `k` of `t`, ASCII or full-width, plain or escaped; 0 if none. */
+const letterAt = (t: string, k: number) => {
+  const isLetter = (c: string) => /^[A-Za-z\uFF21-\uFF3A\uFF41-\uFF5A]$/u.test(c);
+  if (isLetter(t[k] ?? '')) return 1;
+  const e = escapeAt(t, k);
+  return e !== null && isLetter(e.char) ? e.length : 0;
+};
+
 /** The characters a spreadsheet groups a number's thousands with (1.503.851.037, 1 503 851 037). */
 const groupSeparators = ['.', ',', "'", ' ', '\u00a0', '\u202f', '\u2009'];
 
@@ -143,8 +171,10 @@ function firstCpr(raw: string): string | null {
     const afterYear = j;
     skip(true);
     if (dd === null || mm === null || yy === null) continue;
+    const first = letterAt(t, j + 1);
+    const second = first > 0 ? letterAt(t, j + 1 + first) : 0;
     if (digits(j, 4) !== null) j += 4;
-    else if (/^[0-9][A-Za-z]{2}[0-9]$/.test(t.slice(j, j + 4))) j += 4;
+    else if (digits(j, 1) !== null && second > 0 && digits(j + 1 + first + second, 1) !== null) j += 2 + first + second;
     else {
       // a serial in two pairs, after at least one separator: 150385 10 37, 15 03 85 10 37
       j = afterYear + 1;
@@ -207,15 +237,18 @@ const toFullWidth = (c: string) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)
 /** A digit in the script of a numbering system (its index in scriptDigits), any other character as it is. */
 const inScript = (c: string, nu: number) => (/^[0-9]$/.test(c) ? scriptDigits[nu]!.digits[Number(c)]! : c);
 
-/** A digit escaped as HTML (decimal, hex, zero-padded), JSON or a URL writes it: &#50; &#x32; \u0032 %32. */
-const escapeDigit = (c: string, form: number) => {
+/**
+ * A digit or letter escaped as HTML (decimal, hex, zero-padded), JSON or a URL writes it: &#50;
+ * &#x32; \u0032 %32.
+ */
+const escapeChar = (c: string, form: number) => {
   const cp = c.charCodeAt(0);
   return [`&#${cp};`, `&#x${cp.toString(16)};`, `&#X00${cp.toString(16)};`, `&#00${cp};`, `\\u00${cp.toString(16)}`, `%${cp.toString(16)}`][form % 6]!;
 };
 
 /**
  * A number rendered in a random spelling: separators between the groups, each digit or letter
- * ASCII, full-width, (a digit) another script's or escaped at random, invisible characters
+ * ASCII, full-width or escaped, a digit also another script's, at random, invisible characters
  * anywhere inside.
  */
 const spelled = (date: fc.Arbitrary<string>, tail: fc.Arbitrary<string>) =>
@@ -228,7 +261,7 @@ const spelled = (date: fc.Arbitrary<string>, tail: fc.Arbitrary<string>) =>
       hidden: fc.array(fc.option(fc.constantFrom(...invisibleChars), { freq: 4 }), { minLength: 10, maxLength: 10 }),
     })
     .map(({ date, tail, seps, wide, hidden }) => {
-      const chars = [...date, ...tail].map((c, i) => (wide[i] === -1 ? toFullWidth(c) : wide[i]! >= 0 ? inScript(c, wide[i]!) : wide[i]! <= -4 && /[0-9]/.test(c) ? escapeDigit(c, -wide[i]!) : c)
+      const chars = [...date, ...tail].map((c, i) => (wide[i] === -1 ? toFullWidth(c) : wide[i]! >= 0 ? inScript(c, wide[i]!) : wide[i]! <= -4 && /[0-9A-Za-z]/.test(c) ? escapeChar(c, -wide[i]!) : c)
         + (i < 9 ? (hidden[i] ?? '') : ''));
       const groups = [chars.slice(0, 2), chars.slice(2, 4), chars.slice(4, 6), chars.slice(6)].map((g) => g.join(''));
       return `${groups[0]}${seps[0]}${groups[1]}${seps[1]}${groups[2]}${seps[2]}${groups[3]}`;
@@ -375,6 +408,69 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
     const none = ['&#50&#52&#48&#57&#55&#50&#52&#52&#49&#55', '&#5052;409724417', '&#x320;409724417', 'x %3A%2F%2F 50%3 og &#169; 2026', '&#50;&#53;-12 mmol'];
     const kept = await scan(none);
     none.forEach((t, i) => expect(kept[i], JSON.stringify(t)).toEqual({ first: null, has: false, masked: t }));
+  });
+
+  // Text that is no number, with its parts written in ways of their own by `spell`: dates,
+  // date-times with an offset, phone numbers, lab values with codes and units, UUIDs, sample ids.
+  const ordinaryText = (spell: (text: string) => fc.Arbitrary<string>) => fc.oneof(
+    fc.record({ d: fc.integer({ min: 1, max: 28 }), m: fc.integer({ min: 1, max: 12 }), y: fc.integer({ min: 1900, max: 2099 }), sep: fc.constantFrom('.', '-', '/', ' '),
+      h: fc.integer({ min: 0, max: 23 }), mi: fc.integer({ min: 0, max: 59 }), off: fc.constantFrom('+0100', '-0500', '+0200', 'Z', '') })
+      .map(({ d, m, y, sep, h, mi, off }) => `Prøve taget ${pad2(d)}${sep}${pad2(m)}${sep}${y} kl. ${pad2(h)}:${pad2(mi)}:30${off}`),
+    fc.stringMatching(/^[2-9][0-9]{7}$/).map((p) => `Tlf. ${p.slice(0, 2)} ${p.slice(2, 4)} ${p.slice(4, 6)} ${p.slice(6)}, mobil +45 ${p}`),
+    fc.record({ code: fc.stringMatching(/^(NPU|DNK)[0-9]{5}$/), v: fc.integer({ min: 1, max: 9999 }), unit: fc.constantFrom('mmol/L', 'mmol/mol', 'µmol/L', 'x10^9/L', 'U/L', 'IU/L', '%') })
+      .map(({ code, v, unit }) => `${code} HbA1c ${(v / 10).toFixed(1).replace('.', ',')} ${unit} (ref 4,0-6,0) svar_endeligt`),
+    fc.uuid().filter((u) => !/[0-9]{6}/.test(u.replaceAll('-', ''))).map((u) => `ref urn:uuid:${u}`),
+    fc.stringMatching(/^(3[2-9]|[4-5][0-9])(1[3-9]|[2-9][0-9])[0-9]{6}$/).map((id) => `Prøve-ID ${id} LAB-${id.slice(0, 4)}AB${id.slice(4, 6)}`),
+  ).chain(spell);
+
+  /** A letter escaped as HTML, JSON or a URL writes it, itself or in its full-width form (&#65; %41 \u0041, &#xFF21; %EF%BC%A1 \uFF21). */
+  const escapeLetter = (c: string, form: number) => {
+    if (form < 6) return escapeChar(c, form);
+    const fw = c.charCodeAt(0) + 0xfee0;
+    const utf8 = [...Buffer.from(String.fromCharCode(fw), 'utf8')].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+    return [`&#${fw};`, `&#x${fw.toString(16)};`, utf8, `\\u${fw.toString(16).toUpperCase()}`][form - 6]!;
+  };
+  const letterForm = fc.integer({ min: 0, max: 9 });
+  /**
+   * `text` with some of its letters escaped: those before another letter, as an escape's own
+   * digits before a date are two digits before a date (&#x74; 01 04 1902 reads 74 01 04 1902, a
+   * price cpr_find.sql names).
+   */
+  const lettersEscaped = (text: string) => fc.array(fc.option(letterForm, { freq: 2 }), { minLength: text.length, maxLength: text.length })
+    .map((forms) => [...text].map((c, i) => (/^[A-Za-z]$/.test(c) && /^[A-Za-zæøå]$/.test(text[i + 1] ?? '') && forms[i] != null ? escapeLetter(c, forms[i]!) : c)).join(''));
+
+  it('finds and masks a replacement number whose letters are escaped (0101901&#65;&#x42;2, %41, \\u0041, &#xFF21;), and reads no other escaped letter as one', async () => {
+    const spellings: Array<[string, string]> = [
+      ['<td>0101901&#65;&#66;2</td>', '<td>[CPR]</td>'], ['010190-1&#x41;&#X062;2', '[CPR]'], ['?id=010190-1%41%622&x=1', '?id=[CPR]&x=1'],
+      ['{"id":"010190-1\\u0041\\u00422"}', '{"id":"[CPR]"}'], ['0101901A&#98;2 ok', '[CPR] ok'], ['0101901&#0065;&#x0042;2', '[CPR]'],
+      ['0101901&#65313;&#xFF42;2', '[CPR]'], ['0101901%EF%BC%A1%ef%bd%822', '[CPR]'], ['0101901\\uFF21\\uff222', '[CPR]'],
+      // an escaped letter before a number makes it no part of a hex token: it is read only between the 7th digit and the last
+      ['&#x41;1503851037', '&#x41;[CPR]'],
+    ];
+    const got = await scan(spellings.map(([t]) => t));
+    spellings.forEach(([t, masked], i) => expect(got[i]!.masked, JSON.stringify(t)).toBe(masked));
+    // one letter or three, a letter where the 7th digit goes, escapes of the characters around the
+    // letters (@ [ ` {), a date that does not exist, a digit glued after: no number
+    const none = ['0101901&#65;22', '0101901&#65;&#66;&#67;2', '010190-&#65;&#66;12', '0101901&#64;&#91;2', '0101901%40%5B2', '0101901\\u0060\\u007B2',
+      '0101901&#xFF20;&#xFF3B;2', '0101901%EF%BC%A0%EF%BD%802', '3213451&#65;&#66;2', '0101901&#65;&#66;23', '0101901&#65&#66;2'];
+    const kept = await scan(none);
+    none.forEach((t, i) => expect(kept[i], JSON.stringify(t)).toEqual({ first: null, has: false, masked: t }));
+    const ecpr = fc.record({ date: validDate, seps: fc.tuple(separator, separator, serialSeparator), k: fc.integer({ min: 0, max: 9 }), d: fc.integer({ min: 0, max: 9 }),
+      letters: fc.stringMatching(/^[A-Za-z]{2}$/), forms: fc.tuple(fc.option(letterForm), letterForm), before, after })
+      .map(({ date, seps, k, d, letters, forms, before, after }) => ({ before, after,
+        number: `${date.slice(0, 2)}${seps[0]}${date.slice(2, 4)}${seps[1]}${date.slice(4)}${seps[2]}${k}${forms[0] == null ? letters[0] : escapeLetter(letters[0]!, forms[0])}${escapeLetter(letters[1]!, forms[1])}${d}` }));
+    await fc.assert(
+      fc.asyncProperty(batchOf(ecpr), batchOf(ordinaryText(lettersEscaped)), async (numbers, others) => {
+        const found = await scan(numbers.map((c) => `${c.before}${c.number}${c.after}`));
+        numbers.forEach((c, i) => {
+          expect(found[i]!.first, JSON.stringify(c)).toBe(firstCpr(c.number));
+          expect(found[i]!.masked, JSON.stringify(c)).toBe(`${c.before}${IDENTIFIER_MASK}${c.after}`);
+        });
+        const none = await scan(others);
+        others.forEach((t, i) => expect(none[i]!.has, JSON.stringify(t)).toBe(false));
+      }),
+      runs,
+    );
   });
 
   it('finds and masks a number written in the digits of any script CLDR knows (١٥٠٣٨٥-١٠٣٧, ۱۵۰۳۸۵۱۰۳۷, ...)', async () => {
@@ -639,7 +735,7 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
 
   it('agrees with a plain position-by-position reading of the rule on digit-heavy text, and masks every number it finds', async () => {
     const noise = fc.constantFrom(...'0123456789 -.aAbXZ:+=&#;%', ...separatorChars, ...serialSeparatorChars, ...invisibleChars, '\uff11', '\uff10', '\uff41', 'ø',
-      '&#50;', '&#x31;', '\\u0037', '%35', '&#5', '%3', '\\u003');
+      '&#50;', '&#x31;', '\\u0037', '%35', '&#5', '%3', '\\u003', '&#65;', '&#x62;', '%41', '\\u0062', '&#xFF21;', '%EF%BD%82');
     const digitHeavy = fc.oneof(
       fc.array(noise, { maxLength: 40 }).map((a) => a.join('')),
       fc.tuple(fc.oneof(spelled(validDate, fc.oneof(serial, ecprTail)), spelled(fc.oneof(invalidDate, feb29NonLeap), serial), grouped(fc.oneof(validDate, invalidDate))), fc.array(noise, { maxLength: 4 }), fc.array(noise, { maxLength: 4 }))

@@ -61,7 +61,8 @@
 -- not one. The number may also be written as a spreadsheet shows a ten-digit number, grouped in
 -- threes from the right by one '.', ',', apostrophe, space, no-break, narrow no-break or thin
 -- space (1.503.851.037, 1 503 851 037, 1,503,851,037): the date is then split across the groups.
--- Digits escaped one by one (&#49;&#53; &#x31; \u0031 %31) are read as digits (_cpr_unescape).
+-- Digits escaped one by one (&#49;&#53; &#x31; \u0031 %31) are read as digits (_cpr_unescape);
+-- the letters of a replacement number may be escaped the same way (0101901&#65;&#x42;2, _cpr_letter).
 -- Not spellings: any other separator ('&', quotes other than the apostrophe; ':', '+', '=' inside
 -- the date, where 10:05:30-0500 is a time), escaped forms of the punctuation above but the two
 -- signs (&#58; %2C), other groupings (150 385 1037), and the nine
@@ -120,13 +121,21 @@ create or replace macro _cpr_sep() as
 create or replace macro _cpr_sep_serial() as
     '(?:[\t\n\v\f\r\p{Z}\p{Pd}\x{2212}\x{2D7}\x{2043}\x{207B}\x{208B}\x{2796}\x{80}-\x{9F}\x{FFFD}\x{B7}\x{2022}\x{2026}./_:+=,;''~*#()|\\]|\x{C2}[\x{A0}\x{AD}]?|\x{E2}\x{80}[\x{80}-\x{95}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{88}\x{92}|\x{E2}\x{81}\x{9F}|\x{E3}\x{80}\x{80}|\x{E2}\x{20AC}[\x{20AC}\x{81}\x{201A}\x{192}\x{201E}\x{2026}\x{2020}\x{2021}\x{2C6}\x{2030}\x{160}\x{2039}\x{152}\x{8D}\x{17D}\x{8F}\x{90}\x{2018}\x{2019}\x{201C}\x{201D}\x{2022}\x{A8}\x{A9}\x{AF}]|\x{E2}\x{2C6}\x{2019}|\x{E2}\x{81}\x{178}|\x{E3}\x{20AC}\x{20AC}|&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy|NBSP|ENSP|EMSP|THINSP|HAIRSP|NUMSP|PUNCSP|NDASH|MDASH|MINUS|HYPHEN|DASH|SHY);|%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)|\\[uU](?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)|&#0*(?:43|61);|&#[xX]0*(?:2[bB]|3[dD]);|&(?:plus|equals|PLUS|EQUALS);|%(?:2[bB]|3[dD])|\\[uU]00(?:2[bB]|3[dD])){0,3}';
 
+-- A letter of a replacement number (0101901AB2): A-Z or a-z, plain or escaped the way its digits
+-- may be (_cpr_unescape), or full-width and escaped: &#65; &#x41; %41 \u0041, &#65313; &#xFF21;
+-- %EF%BC%A1 \uFF21. Only here, between the 7th digit and the last: read everywhere, an escaped
+-- letter would glue a number to a hex token it was not part of (&#x41;1503851037 is a number).
+create or replace macro _cpr_letter() as
+    '(?:[A-Za-z]|&#0*(?:6[5-9]|[78][0-9]|9[07-9]|1[01][0-9]|12[0-2]|6531[3-9]|6532[0-9]|6533[0-8]|6534[5-9]|653[56][0-9]|65370);|&#[xX]0*(?:4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa]|[fF][fF](?:2[1-9A-Fa-f]|3[0-9Aa]|4[1-9A-Fa-f]|5[0-9Aa]));|%(?:4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa]|[eE][fF]%[bB][cC]%(?:[aA][1-9A-Fa-f]|[bB][0-9Aa])|[eE][fF]%[bB][dD]%(?:8[1-9A-Fa-f]|9[0-9Aa]))|\\[uU](?:00(?:4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])|[fF][fF](?:2[1-9A-Fa-f]|3[0-9Aa]|4[1-9A-Fa-f]|5[0-9Aa])))';
+
 -- Groups: 1 the character before (or empty at the start), 2 the number, 3 the character after
 -- (or the hex letters after it and the letter that ends them).
--- Regexp functions need a constant pattern; replace() of constants folds to one when bound.
+-- Regexp functions need a constant pattern; replace() of constants folds to one when bound. L is
+-- replaced first: the separators spell PLUS and EQUALS.
 create or replace macro _cpr_pattern() as
-    replace(replace(
-        '(^|[^0-9A-Fa-fT]|^T|[^0-9]T|[G-Zg-z][A-Fa-f]+)((?:(?:(?:0[.,'' \x{A0}\x{202F}\x{2009}][1-9]|1[.,'' \x{A0}\x{202F}\x{2009}][0-9]|2[.,'' \x{A0}\x{202F}\x{2009}][0-8]|6[.,'' \x{A0}\x{202F}\x{2009}][1-9]|7[.,'' \x{A0}\x{202F}\x{2009}][0-9]|8[.,'' \x{A0}\x{202F}\x{2009}][0-8])(?:0[1-9]|1[0-2])|(?:2[.,'' \x{A0}\x{202F}\x{2009}]9|3[.,'' \x{A0}\x{202F}\x{2009}]0|8[.,'' \x{A0}\x{202F}\x{2009}]9|9[.,'' \x{A0}\x{202F}\x{2009}]0)(?:0[13-9]|1[0-2])|(?:3[.,'' \x{A0}\x{202F}\x{2009}]1|9[.,'' \x{A0}\x{202F}\x{2009}]1)(?:0[13578]|1[02]))[.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}[.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}|(?:2[.,'' \x{A0}\x{202F}\x{2009}]9|8[.,'' \x{A0}\x{202F}\x{2009}]9)02[.,'' \x{A0}\x{202F}\x{2009}](?:[02468][048]|[13579][26])[0-9][.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}|(?:(?:0[1-9]|1[0-9]|2[0-8]|6[1-9]|7[0-9]|8[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30|89|90)S(?:0[13-9]|1[0-2])S[0-9]{2}|(?:31|91)S(?:0[13578]|1[02])S[0-9]{2}|(?:29|89)S02S(?:[02468][048]|[13579][26]))(?:Q(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\t\p{Z}\p{Pd}./_]Q[0-9]{2}[\t\p{Z}][0-9]{2})))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])',
-        'S', _cpr_sep()), 'Q', _cpr_sep_serial());
+    replace(replace(replace(
+        '(^|[^0-9A-Fa-fT]|^T|[^0-9]T|[G-Zg-z][A-Fa-f]+)((?:(?:(?:0[.,'' \x{A0}\x{202F}\x{2009}][1-9]|1[.,'' \x{A0}\x{202F}\x{2009}][0-9]|2[.,'' \x{A0}\x{202F}\x{2009}][0-8]|6[.,'' \x{A0}\x{202F}\x{2009}][1-9]|7[.,'' \x{A0}\x{202F}\x{2009}][0-9]|8[.,'' \x{A0}\x{202F}\x{2009}][0-8])(?:0[1-9]|1[0-2])|(?:2[.,'' \x{A0}\x{202F}\x{2009}]9|3[.,'' \x{A0}\x{202F}\x{2009}]0|8[.,'' \x{A0}\x{202F}\x{2009}]9|9[.,'' \x{A0}\x{202F}\x{2009}]0)(?:0[13-9]|1[0-2])|(?:3[.,'' \x{A0}\x{202F}\x{2009}]1|9[.,'' \x{A0}\x{202F}\x{2009}]1)(?:0[13578]|1[02]))[.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}[.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}|(?:2[.,'' \x{A0}\x{202F}\x{2009}]9|8[.,'' \x{A0}\x{202F}\x{2009}]9)02[.,'' \x{A0}\x{202F}\x{2009}](?:[02468][048]|[13579][26])[0-9][.,'' \x{A0}\x{202F}\x{2009}][0-9]{3}|(?:(?:0[1-9]|1[0-9]|2[0-8]|6[1-9]|7[0-9]|8[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30|89|90)S(?:0[13-9]|1[0-2])S[0-9]{2}|(?:31|91)S(?:0[13578]|1[02])S[0-9]{2}|(?:29|89)S02S(?:[02468][048]|[13579][26]))(?:Q(?:[0-9]{4}|[0-9]L{2}[0-9])|[\t\p{Z}\p{Pd}./_]Q[0-9]{2}[\t\p{Z}][0-9]{2})))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])',
+        'L', _cpr_letter()), 'S', _cpr_sep()), 'Q', _cpr_sep_serial());
 
 -- Every decimal digit of Unicode 17.0 (category Nd) but ASCII's and the full-width ones, in
 -- code point order, and the ASCII digit of its value: 750 characters in runs of ten (five runs

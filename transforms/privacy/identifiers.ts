@@ -23,30 +23,37 @@ const plainSeparator = '[\\t\\n\\v\\f\\r\\p{Z}\\p{Pd}\\u2212\\u02D7\\u2043\\u207
 const plainSerialSeparator = '[\\t\\n\\v\\f\\r\\p{Z}\\p{Pd}\\u2212\\u02D7\\u2043\\u207B\\u208B\\u2796\\u0080-\\u009F\\uFFFD\\u00B7\\u2022\\u2026./_:+=,;\'~*#()|\\\\]';
 /**
  * The separators written with more than one character, each group led by one character, so that
- * a text without that character needs none of them (see `detector`).
+ * a text without that character needs none of them (see `detector`); with them the escaped
+ * letters of a replacement number (_cpr_letter in cpr_find.sql).
  */
-const spelledSeparators: Array<{ lead: RegExp; alternatives: string; serial?: string }> = [
+const spelledSeparators: Array<{ lead: RegExp; alternatives: string; serial?: string; letter?: string }> = [
   // the UTF-8 bytes of a space or dash read as Latin-1 or Windows-1252
   { lead: /[\u00C2\u00E2\u00E3]/u, alternatives: '\\u00C2[\\u00A0\\u00AD]?'
     + '|\\u00E2\\u0080[\\u0080-\\u0095\\u00A8\\u00A9\\u00AF]|\\u00E2\\u0088\\u0092|\\u00E2\\u0081\\u009F|\\u00E3\\u0080\\u0080'
     + '|\\u00E2\\u20AC[\\u20AC\\u0081\\u201A\\u0192\\u201E\\u2026\\u2020\\u2021\\u02C6\\u2030\\u0160\\u2039\\u0152\\u008D\\u017D\\u008F\\u0090\\u2018\\u2019\\u201C\\u201D\\u2022\\u00A8\\u00A9\\u00AF]'
     + '|\\u00E2\\u02C6\\u2019|\\u00E2\\u0081\\u0178|\\u00E3\\u20AC\\u20AC' },
   // a space or dash as an HTML character reference
-  { lead: /&/u, serial: '&#0*(?:43|61);|&#[xX]0*(?:2[bB]|3[dD]);|&(?:plus|equals|PLUS|EQUALS);', alternatives: '&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy|NBSP|ENSP|EMSP|THINSP|HAIRSP|NUMSP|PUNCSP|NDASH|MDASH|MINUS|HYPHEN|DASH|SHY);' },
+  { lead: /&/u, serial: '&#0*(?:43|61);|&#[xX]0*(?:2[bB]|3[dD]);|&(?:plus|equals|PLUS|EQUALS);',
+    letter: '&#0*(?:6[5-9]|[78][0-9]|9[07-9]|1[01][0-9]|12[0-2]|6531[3-9]|6532[0-9]|6533[0-8]|6534[5-9]|653[56][0-9]|65370);|&#[xX]0*(?:4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa]|[fF][fF](?:2[1-9A-Fa-f]|3[0-9Aa]|4[1-9A-Fa-f]|5[0-9Aa]));',
+    alternatives: '&#0*(?:32|45|160|173|819[2-9]|820[0-289]|821[0-3]|8239|8722|12288);|&#[xX]0*(?:20|2[dD]|[aA]0|[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000);|&(?:nbsp|ensp|emsp|thinsp|hairsp|numsp|puncsp|ndash|mdash|minus|hyphen|dash|shy|NBSP|ENSP|EMSP|THINSP|HAIRSP|NUMSP|PUNCSP|NDASH|MDASH|MINUS|HYPHEN|DASH|SHY);' },
   // ... percent-encoded UTF-8
-  { lead: /%/u, serial: '%(?:2[bB]|3[dD])', alternatives: '%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)' },
+  { lead: /%/u, serial: '%(?:2[bB]|3[dD])',
+    letter: '%(?:4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa]|[eE][fF]%[bB][cC]%(?:[aA][1-9A-Fa-f]|[bB][0-9Aa])|[eE][fF]%[bB][dD]%(?:8[1-9A-Fa-f]|9[0-9Aa]))',
+    alternatives: '%(?:20|2[dD]|[cC]2%[aA]0|[cC]2%[aA][dD]|[eE]2%80%(?:8[0-9aA]|9[0-5]|[aA][fF])|[eE]2%88%92|[eE]3%80%80)' },
   // ... or a JSON escape
-  { lead: /\\/u, serial: '\\\\[uU]00(?:2[bB]|3[dD])', alternatives: '\\\\[uU](?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)' },
+  { lead: /\\/u, serial: '\\\\[uU]00(?:2[bB]|3[dD])',
+    letter: '\\\\[uU](?:00(?:4[1-9A-Fa-f]|5[0-9Aa]|6[1-9A-Fa-f]|7[0-9Aa])|[fF][fF](?:2[1-9A-Fa-f]|3[0-9Aa]|4[1-9A-Fa-f]|5[0-9Aa]))',
+    alternatives: '\\\\[uU](?:0020|002[dD]|00[aA]0|00[aA][dD]|200[0-9aA]|201[0-5]|202[fF]|2212|3000)' },
 ];
 
-// The same text as _cpr_pattern() in cpr_find.sql, with S for a separator run inside the date and
-// Q for one before the serial. Groups: 1 the
+// The same text as _cpr_pattern() in cpr_find.sql, with S for a separator run inside the date,
+// Q for one before the serial and L for a letter of a replacement number. Groups: 1 the
 // character before (or empty at the start), 2 the number, 3 the character after (or the hex
 // letters after it and the letter that ends them). The characters
 // around the number are consumed, as RE2 (which has no lookaround) must, so that both twins pick
 // the same numbers where numbers overlap; masking takes two passes for the same reason.
 const template =
-  '(^|[^0-9A-Fa-fT]|^T|[^0-9]T|[G-Zg-z][A-Fa-f]+)((?:(?:(?:0[.,\' \\u00A0\\u202F\\u2009][1-9]|1[.,\' \\u00A0\\u202F\\u2009][0-9]|2[.,\' \\u00A0\\u202F\\u2009][0-8]|6[.,\' \\u00A0\\u202F\\u2009][1-9]|7[.,\' \\u00A0\\u202F\\u2009][0-9]|8[.,\' \\u00A0\\u202F\\u2009][0-8])(?:0[1-9]|1[0-2])|(?:2[.,\' \\u00A0\\u202F\\u2009]9|3[.,\' \\u00A0\\u202F\\u2009]0|8[.,\' \\u00A0\\u202F\\u2009]9|9[.,\' \\u00A0\\u202F\\u2009]0)(?:0[13-9]|1[0-2])|(?:3[.,\' \\u00A0\\u202F\\u2009]1|9[.,\' \\u00A0\\u202F\\u2009]1)(?:0[13578]|1[02]))[.,\' \\u00A0\\u202F\\u2009][0-9]{3}[.,\' \\u00A0\\u202F\\u2009][0-9]{3}|(?:2[.,\' \\u00A0\\u202F\\u2009]9|8[.,\' \\u00A0\\u202F\\u2009]9)02[.,\' \\u00A0\\u202F\\u2009](?:[02468][048]|[13579][26])[0-9][.,\' \\u00A0\\u202F\\u2009][0-9]{3}|(?:(?:0[1-9]|1[0-9]|2[0-8]|6[1-9]|7[0-9]|8[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30|89|90)S(?:0[13-9]|1[0-2])S[0-9]{2}|(?:31|91)S(?:0[13578]|1[02])S[0-9]{2}|(?:29|89)S02S(?:[02468][048]|[13579][26]))(?:Q(?:[0-9]{4}|[0-9][A-Za-z]{2}[0-9])|[\\t\\p{Z}\\p{Pd}./_]Q[0-9]{2}[\\t\\p{Z}][0-9]{2})))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])';
+  '(^|[^0-9A-Fa-fT]|^T|[^0-9]T|[G-Zg-z][A-Fa-f]+)((?:(?:(?:0[.,\' \\u00A0\\u202F\\u2009][1-9]|1[.,\' \\u00A0\\u202F\\u2009][0-9]|2[.,\' \\u00A0\\u202F\\u2009][0-8]|6[.,\' \\u00A0\\u202F\\u2009][1-9]|7[.,\' \\u00A0\\u202F\\u2009][0-9]|8[.,\' \\u00A0\\u202F\\u2009][0-8])(?:0[1-9]|1[0-2])|(?:2[.,\' \\u00A0\\u202F\\u2009]9|3[.,\' \\u00A0\\u202F\\u2009]0|8[.,\' \\u00A0\\u202F\\u2009]9|9[.,\' \\u00A0\\u202F\\u2009]0)(?:0[13-9]|1[0-2])|(?:3[.,\' \\u00A0\\u202F\\u2009]1|9[.,\' \\u00A0\\u202F\\u2009]1)(?:0[13578]|1[02]))[.,\' \\u00A0\\u202F\\u2009][0-9]{3}[.,\' \\u00A0\\u202F\\u2009][0-9]{3}|(?:2[.,\' \\u00A0\\u202F\\u2009]9|8[.,\' \\u00A0\\u202F\\u2009]9)02[.,\' \\u00A0\\u202F\\u2009](?:[02468][048]|[13579][26])[0-9][.,\' \\u00A0\\u202F\\u2009][0-9]{3}|(?:(?:0[1-9]|1[0-9]|2[0-8]|6[1-9]|7[0-9]|8[0-8])S(?:0[1-9]|1[0-2])S[0-9]{2}|(?:29|30|89|90)S(?:0[13-9]|1[0-2])S[0-9]{2}|(?:31|91)S(?:0[13578]|1[02])S[0-9]{2}|(?:29|89)S02S(?:[02468][048]|[13579][26]))(?:Q(?:[0-9]{4}|[0-9]L{2}[0-9])|[\\t\\p{Z}\\p{Pd}./_]Q[0-9]{2}[\\t\\p{Z}][0-9]{2})))([^0-9A-Fa-f]|$|[A-Fa-f]+[G-Zg-z])';
 
 /**
  * The detector for a text: the pattern with the spelled separators whose lead character the text
@@ -62,7 +69,9 @@ function detector(text: string): { first: RegExp; every: RegExp } {
     const spelled = spelledSeparators.filter((_, i) => key & (1 << i));
     const sep = `(?:${[plainSeparator, ...spelled.map((s) => s.alternatives)].join('|')}){0,3}`;
     const serialSep = `(?:${[plainSerialSeparator, ...spelled.flatMap((s) => [s.alternatives, ...(s.serial ? [s.serial] : [])])].join('|')}){0,3}`;
-    const source = template.replaceAll('S', sep).replaceAll('Q', serialSep);
+    const letter = `(?:${['[A-Za-z]', ...spelled.flatMap((s) => (s.letter ? [s.letter] : []))].join('|')})`;
+    // L first: the separators spell PLUS and EQUALS
+    const source = template.replaceAll('L', letter).replaceAll('S', sep).replaceAll('Q', serialSep);
     found = { first: new RegExp(source, 'u'), every: new RegExp(source, 'gu') };
     detectors.set(key, found);
   }
