@@ -46,11 +46,20 @@ const scriptDigitValue = new Map(scriptDigits.flatMap(({ digits }) => digits.map
 
 // The oracle reads the rule plainly: NFKC for the full-width forms, CLDR's digits for the other
 // scripts, invisible characters out, then position by position.
-const escapedDigit = (code: number, escaped: string) => (code >= 0x30 && code <= 0x39 ? String(code - 0x30) : escaped);
-// Escapes are read in one pass, as a reader takes off one layer of HTML, JSON or URL encoding.
+// Escapes are read in one pass, as a reader takes off one layer of HTML, JSON or URL encoding;
+// an escaped digit, ASCII or full-width, is the digit.
+const unescapedDigits = (t: string) => {
+  let out = '';
+  for (let k = 0; k < t.length;) {
+    const e = escapeAt(t, k);
+    const cp = e?.char.codePointAt(0) ?? -1;
+    const digit = cp >= 0x30 && cp <= 0x39 ? String(cp - 0x30) : cp >= 0xff10 && cp <= 0xff19 ? String(cp - 0xff10) : null;
+    if (digit !== null) { out += digit; k += e!.length; } else { out += t[k]; k += 1; }
+  }
+  return out;
+};
 const oracleFold = (t: string) =>
-  t.replace(/&#[xX]([0-9A-Fa-f]+);|&#([0-9]+);|\\[uU]([0-9A-Fa-f]{4})|%([0-9A-Fa-f]{2})/gu,
-    (e, hex?: string, dec?: string, json?: string, url?: string) => escapedDigit(dec !== undefined ? Number(dec) : parseInt((hex ?? json ?? url)!, 16), e))
+  unescapedDigits(t)
     .replace(/[\uFF0E-\uFF5A]/gu, (c) => (/^[./_0-9A-Za-z]$/u.test(c.normalize('NFKC')) ? c.normalize('NFKC') : c))
     .replace(/[^\P{Nd}0-9]/gu, (c) => scriptDigitValue.get(c) ?? c)
     .replace(/[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu, '');
@@ -238,12 +247,15 @@ const toFullWidth = (c: string) => String.fromCharCode(c.charCodeAt(0) + 0xfee0)
 const inScript = (c: string, nu: number) => (/^[0-9]$/.test(c) ? scriptDigits[nu]!.digits[Number(c)]! : c);
 
 /**
- * A digit or letter escaped as HTML (decimal, hex, zero-padded), JSON or a URL writes it: &#50;
- * &#x32; \u0032 %32.
+ * A digit or letter escaped as HTML (decimal, hex, zero-padded), JSON or a URL writes it (&#50;
+ * &#x32; \u0032 %32), or its full-width form so escaped (&#65298; &#xff12; %EF%BC%92 \uFF12).
  */
 const escapeChar = (c: string, form: number) => {
   const cp = c.charCodeAt(0);
-  return [`&#${cp};`, `&#x${cp.toString(16)};`, `&#X00${cp.toString(16)};`, `&#00${cp};`, `\\u00${cp.toString(16)}`, `%${cp.toString(16)}`][form % 6]!;
+  if (form % 10 < 6) return [`&#${cp};`, `&#x${cp.toString(16)};`, `&#X00${cp.toString(16)};`, `&#00${cp};`, `\\u00${cp.toString(16)}`, `%${cp.toString(16)}`][form % 10]!;
+  const fw = cp + 0xfee0;
+  const utf8 = [...Buffer.from(String.fromCharCode(fw), 'utf8')].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+  return [`&#${fw};`, `&#x${fw.toString(16)};`, utf8, `\\u${fw.toString(16).toUpperCase()}`][form % 10 - 6]!;
 };
 
 /**
@@ -257,7 +269,7 @@ const spelled = (date: fc.Arbitrary<string>, tail: fc.Arbitrary<string>) =>
       date,
       tail,
       seps: fc.tuple(separator, separator, serialSeparator),
-      wide: fc.array(fc.oneof(fc.constant(-2), fc.constant(-1), fc.integer({ min: 0, max: scriptDigits.length - 1 }), fc.integer({ min: -9, max: -4 })), { minLength: 10, maxLength: 10 }),
+      wide: fc.array(fc.oneof(fc.constant(-2), fc.constant(-1), fc.integer({ min: 0, max: scriptDigits.length - 1 }), fc.integer({ min: -13, max: -4 })), { minLength: 10, maxLength: 10 }),
       hidden: fc.array(fc.option(fc.constantFrom(...invisibleChars), { freq: 4 }), { minLength: 10, maxLength: 10 }),
     })
     .map(({ date, tail, seps, wide, hidden }) => {
@@ -423,13 +435,6 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
     fc.stringMatching(/^(3[2-9]|[4-5][0-9])(1[3-9]|[2-9][0-9])[0-9]{6}$/).map((id) => `Prøve-ID ${id} LAB-${id.slice(0, 4)}AB${id.slice(4, 6)}`),
   ).chain(spell);
 
-  /** A letter escaped as HTML, JSON or a URL writes it, itself or in its full-width form (&#65; %41 \u0041, &#xFF21; %EF%BC%A1 \uFF21). */
-  const escapeLetter = (c: string, form: number) => {
-    if (form < 6) return escapeChar(c, form);
-    const fw = c.charCodeAt(0) + 0xfee0;
-    const utf8 = [...Buffer.from(String.fromCharCode(fw), 'utf8')].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
-    return [`&#${fw};`, `&#x${fw.toString(16)};`, utf8, `\\u${fw.toString(16).toUpperCase()}`][form - 6]!;
-  };
   const letterForm = fc.integer({ min: 0, max: 9 });
   /**
    * `text` with some of its letters escaped: those before another letter, as an escape's own
@@ -437,7 +442,7 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
    * price cpr_find.sql names).
    */
   const lettersEscaped = (text: string) => fc.array(fc.option(letterForm, { freq: 2 }), { minLength: text.length, maxLength: text.length })
-    .map((forms) => [...text].map((c, i) => (/^[A-Za-z]$/.test(c) && /^[A-Za-zæøå]$/.test(text[i + 1] ?? '') && forms[i] != null ? escapeLetter(c, forms[i]!) : c)).join(''));
+    .map((forms) => [...text].map((c, i) => (/^[A-Za-z]$/.test(c) && /^[A-Za-zæøå]$/.test(text[i + 1] ?? '') && forms[i] != null ? escapeChar(c, forms[i]!) : c)).join(''));
 
   it('finds and masks a replacement number whose letters are escaped (0101901&#65;&#x42;2, %41, \\u0041, &#xFF21;), and reads no other escaped letter as one', async () => {
     const spellings: Array<[string, string]> = [
@@ -458,7 +463,7 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
     const ecpr = fc.record({ date: validDate, seps: fc.tuple(separator, separator, serialSeparator), k: fc.integer({ min: 0, max: 9 }), d: fc.integer({ min: 0, max: 9 }),
       letters: fc.stringMatching(/^[A-Za-z]{2}$/), forms: fc.tuple(fc.option(letterForm), letterForm), before, after })
       .map(({ date, seps, k, d, letters, forms, before, after }) => ({ before, after,
-        number: `${date.slice(0, 2)}${seps[0]}${date.slice(2, 4)}${seps[1]}${date.slice(4)}${seps[2]}${k}${forms[0] == null ? letters[0] : escapeLetter(letters[0]!, forms[0])}${escapeLetter(letters[1]!, forms[1])}${d}` }));
+        number: `${date.slice(0, 2)}${seps[0]}${date.slice(2, 4)}${seps[1]}${date.slice(4)}${seps[2]}${k}${forms[0] == null ? letters[0] : escapeChar(letters[0]!, forms[0])}${escapeChar(letters[1]!, forms[1])}${d}` }));
     await fc.assert(
       fc.asyncProperty(batchOf(ecpr), batchOf(ordinaryText(lettersEscaped)), async (numbers, others) => {
         const found = await scan(numbers.map((c) => `${c.before}${c.number}${c.after}`));
@@ -466,6 +471,39 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
           expect(found[i]!.first, JSON.stringify(c)).toBe(firstCpr(c.number));
           expect(found[i]!.masked, JSON.stringify(c)).toBe(`${c.before}${IDENTIFIER_MASK}${c.after}`);
         });
+        const none = await scan(others);
+        others.forEach((t, i) => expect(none[i]!.has, JSON.stringify(t)).toBe(false));
+      }),
+      runs,
+    );
+  });
+
+  /** `text` with some of its digits escaped as full-width digits (&#65297; &#xff11; %EF%BC%91 \uFF11). */
+  const digitsEscapedFullWidth = (text: string) => fc.array(fc.option(fc.integer({ min: 6, max: 9 }), { freq: 2 }), { minLength: text.length, maxLength: text.length })
+    .map((forms) => [...text].map((c, i) => (/^[0-9]$/.test(c) && forms[i] != null ? escapeChar(c, forms[i]!) : c)).join(''));
+
+  it('finds and masks a number whose full-width digits are escaped (&#xFF11;, &#65297;, %EF%BC%91, \\uFF11), and reads no other text so escaped as one', async () => {
+    const spellings: Array<[string, string]> = [
+      ['<p>&#xFF11;&#xFF15;&#xFF10;&#xFF13;&#xFF18;&#xFF15;-&#xff11;&#xff10;&#xff13;&#xff17;</p>', '<p>[CPR]</p>'],
+      ['&#65297;&#65301;&#65296;&#65299;&#65304;&#65301;&#0065297;037', '[CPR]'],
+      ['?q=%EF%BC%91%EF%BC%95%ef%bc%90%EF%BC%93%EF%BC%98%EF%BC%95-1037&x=1', '?q=[CPR]&x=1'],
+      ['{"cpr":"\\uFF11\\uFF15\\uff10\\UFF13\\uFF18\\uFF15 1037"}', '{"cpr":"[CPR]"}'],
+      ['150385-&#xFF11;0&#65299;%EF%BC%97', '[CPR]'], ['0101901&#xFF21;&#xFF22;&#xFF12;', '[CPR]'],
+    ];
+    const got = await scan(spellings.map(([t]) => t));
+    spellings.forEach(([t, masked], i) => expect(got[i]!.masked, JSON.stringify(t)).toBe(masked));
+    // a full-width colon or letter, a reference without its ';' or past a digit's code, a code
+    // beside the digits' (U+FF0F, U+FF1A), a date and a time so written: no number
+    const none = ['150385&#xFF1A;1037', '150385%EF%BC%9A1037', '&#xFF11&#xFF15&#xFF10&#xFF13&#xFF18&#xFF15&#xFF11&#xFF10&#xFF13&#xFF17',
+      '&#xFF110;503851037', '15&#65306;03&#65295;85 1037', '\\uFF0F\\uFF1A', '&#xFF11;&#xFF15;.&#xFF10;&#xFF13;.&#xFF11;&#xFF19;&#xFF18;&#xFF15; 10:37:30+0100'];
+    const kept = await scan(none);
+    none.forEach((t, i) => expect(kept[i]!.has, JSON.stringify(t)).toBe(false));
+    const plain = fc.tuple(validDate, fc.constantFrom('', '-', ' ', '\u2013', '&ndash;', '%2D', '\\u00A0'), fc.oneof(serial, ecprTail)).map(([d, sep, tail]) => `${d}${sep}${tail}`);
+    const numbers = fc.record({ number: plain.chain(digitsEscapedFullWidth), before, after });
+    await fc.assert(
+      fc.asyncProperty(batchOf(numbers), batchOf(ordinaryText(digitsEscapedFullWidth)), async (found, others) => {
+        const got = await scan(found.map((c) => `${c.before}${c.number}${c.after}`));
+        found.forEach((c, i) => expect(got[i]!.masked, JSON.stringify(c)).toBe(`${c.before}${IDENTIFIER_MASK}${c.after}`));
         const none = await scan(others);
         others.forEach((t, i) => expect(none[i]!.has, JSON.stringify(t)).toBe(false));
       }),
@@ -735,7 +773,8 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
 
   it('agrees with a plain position-by-position reading of the rule on digit-heavy text, and masks every number it finds', async () => {
     const noise = fc.constantFrom(...'0123456789 -.aAbXZ:+=&#;%', ...separatorChars, ...serialSeparatorChars, ...invisibleChars, '\uff11', '\uff10', '\uff41', 'ø',
-      '&#50;', '&#x31;', '\\u0037', '%35', '&#5', '%3', '\\u003', '&#65;', '&#x62;', '%41', '\\u0062', '&#xFF21;', '%EF%BD%82');
+      '&#50;', '&#x31;', '\\u0037', '%35', '&#5', '%3', '\\u003', '&#65;', '&#x62;', '%41', '\\u0062', '&#xFF21;', '%EF%BD%82',
+      '&#xFF11;', '&#65300;', '%EF%BC%92', '\\uFF13', '%EF%BC%9');
     const digitHeavy = fc.oneof(
       fc.array(noise, { maxLength: 40 }).map((a) => a.join('')),
       fc.tuple(fc.oneof(spelled(validDate, fc.oneof(serial, ecprTail)), spelled(fc.oneof(invalidDate, feb29NonLeap), serial), grouped(fc.oneof(validDate, invalidDate))), fc.array(noise, { maxLength: 4 }), fc.array(noise, { maxLength: 4 }))

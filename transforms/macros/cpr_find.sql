@@ -61,7 +61,8 @@
 -- not one. The number may also be written as a spreadsheet shows a ten-digit number, grouped in
 -- threes from the right by one '.', ',', apostrophe, space, no-break, narrow no-break or thin
 -- space (1.503.851.037, 1 503 851 037, 1,503,851,037): the date is then split across the groups.
--- Digits escaped one by one (&#49;&#53; &#x31; \u0031 %31) are read as digits (_cpr_unescape);
+-- Digits escaped one by one (&#49;&#53; &#x31; \u0031 %31), full-width ones too (&#xFF11; %EF%BC%91
+-- \uFF11), are read as digits (_cpr_unescape);
 -- the letters of a replacement number may be escaped the same way (0101901&#65;&#x42;2, _cpr_letter).
 -- Not spellings: any other separator ('&', quotes other than the apostrophe; ':', '+', '=' inside
 -- the date, where 10:05:30-0500 is a time), escaped forms of the punctuation above but the two
@@ -195,15 +196,20 @@ create or replace macro _cpr_fold(t) as
 -- reader of HTML would (&#5052; is no 2). One search finds every escape: a hex one gives its last
 -- digit, a decimal one its code between U+FDD1 and U+FDD2 (noncharacters, in no text), which
 -- ten replacements read (the other escapes leave the two marks empty, and they go first), so that
--- a digit it gives never completes another reference. The texts
--- without '&#', '%3' or a backslash skip it (_cpr_read): a substring test, far cheaper than the
+-- a digit it gives never completes another reference. A full-width digit escaped (&#xFF11;
+-- &#65297; \uFF11 %EF%BC%91) is the digit too, as the fold reads it unescaped: its decimal
+-- reference is read by ten more replacements. The texts without '&#', '%3', '%E' (either case)
+-- or a backslash skip it (_cpr_read): a substring test, far cheaper than the
 -- detector's search (one for '003' was not: digit-heavy text holds many a '0'). A JSON escape is also read with a capital U, and a named entity in capitals
 -- (\U0032, &NDASH;): staging upper-cases codes before a report masks them.
 create or replace macro _cpr_unescape(t) as
+    replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
     replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
-        regexp_replace(t, '&#[xX]0*3([0-9]);|\\[uU]003([0-9])|%3([0-9])|&#0*(4[89]|5[0-7]);', '\1\2\3﷑\4﷒', 'g'),
+        regexp_replace(t, '&#[xX]0*(?:3|[fF][fF]1)([0-9]);|\\[uU](?:003|[fF][fF]1)([0-9])|%(?:3|[eE][fF]%[bB][cC]%9)([0-9])|&#0*(4[89]|5[0-7]|6529[6-9]|6530[0-5]);', '\1\2\3﷑\4﷒', 'g'),
         '﷑﷒', ''), '﷑48﷒', '0'), '﷑49﷒', '1'), '﷑50﷒', '2'), '﷑51﷒', '3'), '﷑52﷒', '4'),
-        '﷑53﷒', '5'), '﷑54﷒', '6'), '﷑55﷒', '7'), '﷑56﷒', '8'), '﷑57﷒', '9');
+        '﷑53﷒', '5'), '﷑54﷒', '6'), '﷑55﷒', '7'), '﷑56﷒', '8'), '﷑57﷒', '9'),
+        '﷑65296﷒', '0'), '﷑65297﷒', '1'), '﷑65298﷒', '2'), '﷑65299﷒', '3'), '﷑65300﷒', '4'),
+        '﷑65301﷒', '5'), '﷑65302﷒', '6'), '﷑65303﷒', '7'), '﷑65304﷒', '8'), '﷑65305﷒', '9');
 
 -- What the detector reads: the digits unescaped, then folded (_cpr_fold of _cpr_unescape). Written
 -- out so that the value is tested as it is, once: nested in the fold, which repeats its argument,
@@ -212,7 +218,7 @@ create or replace macro _cpr_unescape(t) as
 -- characters is that value, so folding every unescaped value gives the same text.
 create or replace macro _cpr_read(t) as
     case when (strlen(t) = length(t) or not regexp_matches(t, _cpr_foldable()))
-              and not (contains(t, '&#') or contains(t, '%3') or contains(t, '\')) then t
+              and not (contains(t, '&#') or contains(t, '%3') or contains(t, '%E') or contains(t, '%e') or contains(t, '\')) then t
          else _cpr_fold_all(_cpr_unescape(t)) end;
 
 -- ascii_fold(t): the fold above for other readers of numbers: an identifier written in the digits
