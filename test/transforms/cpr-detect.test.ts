@@ -58,8 +58,9 @@ const unescapedDigits = (t: string) => {
   }
   return out;
 };
+// Percent-encoding applied more than once is read back to once first: %2531 is %31.
 const oracleFold = (t: string) =>
-  unescapedDigits(t)
+  unescapedDigits(t.replace(/%(?:25)+(?=[0-9A-Fa-f]{2})/gu, '%'))
     .replace(/[\uFF0E-\uFF5A]/gu, (c) => (/^[./_0-9A-Za-z]$/u.test(c.normalize('NFKC')) ? c.normalize('NFKC') : c))
     .replace(/[^\P{Nd}0-9]/gu, (c) => scriptDigitValue.get(c) ?? c)
     .replace(/[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu, '');
@@ -226,7 +227,7 @@ const separatorChars = ['-', ' ', '\u00a0', '\ufffd', '\u00b7', '\u2022', '\u202
   ',', ';', "'", '~', '*', '#', '(', ')', '|', '\\', '\u02d7', '\u2043', '\u207b', '\u208b', '\u2796',
   ...[0xa0, 0x2013, 0x2011, 0x2212, 0x3000].flatMap((cp) => [readAs(String.fromCodePoint(cp), false), readAs(String.fromCodePoint(cp), true)]),
   // (not %20: its digits before a date's would make the day 20, cpr_find.sql)
-  '&nbsp;', '&ndash;', '&#45;', '&#8211;', '&#x2013;', '&#XA0;', '%2D', '%e2%80%93', '%C2%A0', '\\u2013', '\\u00A0'];
+  '&nbsp;', '&ndash;', '&#45;', '&#8211;', '&#x2013;', '&#XA0;', '%2D', '%e2%80%93', '%C2%A0', '\\u2013', '\\u00A0', '%252D', '%25E2%2580%2593'];
 const separator = fc.oneof(
   fc.constant(''),
   fc.constantFrom(...separatorChars),
@@ -234,7 +235,7 @@ const separator = fc.oneof(
   fc.constantFrom('\r\n', '  ', ' - ', '. '),
 );
 /** Before the serial also a colon and the signs + and =, plain or escaped (010190+1234, 010190%2B1234). */
-const serialSeparatorChars = [...separatorChars, ':', '+', '=', '&#43;', '&#x3D;', '%2B', '%3d', '\\u002b', '&plus;', '&equals;'];
+const serialSeparatorChars = [...separatorChars, ':', '+', '=', '&#43;', '&#x3D;', '%2B', '%3d', '\\u002b', '&plus;', '&equals;', '%252B'];
 const serialSeparator = fc.oneof(
   separator,
   fc.constantFrom(':', '+', '=', ' + ', ' = ', '&#43;', '%2B', '\\u003D'),
@@ -248,14 +249,16 @@ const inScript = (c: string, nu: number) => (/^[0-9]$/.test(c) ? scriptDigits[nu
 
 /**
  * A digit or letter escaped as HTML (decimal, hex, zero-padded), JSON or a URL writes it (&#50;
- * &#x32; \u0032 %32), or its full-width form so escaped (&#65298; &#xff12; %EF%BC%92 \uFF12).
+ * &#x32; \u0032 %32), or its full-width form so escaped (&#65298; &#xff12; %EF%BC%92 \uFF12),
+ * or percent-encoded twice (%2532, %25EF%25BC%2592).
  */
 const escapeChar = (c: string, form: number) => {
   const cp = c.charCodeAt(0);
-  if (form % 10 < 6) return [`&#${cp};`, `&#x${cp.toString(16)};`, `&#X00${cp.toString(16)};`, `&#00${cp};`, `\\u00${cp.toString(16)}`, `%${cp.toString(16)}`][form % 10]!;
+  if (form % 12 < 6) return [`&#${cp};`, `&#x${cp.toString(16)};`, `&#X00${cp.toString(16)};`, `&#00${cp};`, `\\u00${cp.toString(16)}`, `%${cp.toString(16)}`][form % 12]!;
   const fw = cp + 0xfee0;
   const utf8 = [...Buffer.from(String.fromCharCode(fw), 'utf8')].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
-  return [`&#${fw};`, `&#x${fw.toString(16)};`, utf8, `\\u${fw.toString(16).toUpperCase()}`][form % 10 - 6]!;
+  // the last two percent-encoded twice: %2531, %25EF%25BC%2591
+  return [`&#${fw};`, `&#x${fw.toString(16)};`, utf8, `\\u${fw.toString(16).toUpperCase()}`, `%25${cp.toString(16)}`, utf8.replaceAll('%', '%25')][form % 12 - 6]!;
 };
 
 /**
@@ -269,7 +272,7 @@ const spelled = (date: fc.Arbitrary<string>, tail: fc.Arbitrary<string>) =>
       date,
       tail,
       seps: fc.tuple(separator, separator, serialSeparator),
-      wide: fc.array(fc.oneof(fc.constant(-2), fc.constant(-1), fc.integer({ min: 0, max: scriptDigits.length - 1 }), fc.integer({ min: -13, max: -4 })), { minLength: 10, maxLength: 10 }),
+      wide: fc.array(fc.oneof(fc.constant(-2), fc.constant(-1), fc.integer({ min: 0, max: scriptDigits.length - 1 }), fc.integer({ min: -15, max: -4 })), { minLength: 10, maxLength: 10 }),
       hidden: fc.array(fc.option(fc.constantFrom(...invisibleChars), { freq: 4 }), { minLength: 10, maxLength: 10 }),
     })
     .map(({ date, tail, seps, wide, hidden }) => {
@@ -435,7 +438,7 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
     fc.stringMatching(/^(3[2-9]|[4-5][0-9])(1[3-9]|[2-9][0-9])[0-9]{6}$/).map((id) => `Prøve-ID ${id} LAB-${id.slice(0, 4)}AB${id.slice(4, 6)}`),
   ).chain(spell);
 
-  const letterForm = fc.integer({ min: 0, max: 9 });
+  const letterForm = fc.integer({ min: 0, max: 11 });
   /**
    * `text` with some of its letters escaped: those before another letter, as an escape's own
    * digits before a date are two digits before a date (&#x74; 01 04 1902 reads 74 01 04 1902, a
@@ -502,6 +505,40 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
     const numbers = fc.record({ number: plain.chain(digitsEscapedFullWidth), before, after });
     await fc.assert(
       fc.asyncProperty(batchOf(numbers), batchOf(ordinaryText(digitsEscapedFullWidth)), async (found, others) => {
+        const got = await scan(found.map((c) => `${c.before}${c.number}${c.after}`));
+        found.forEach((c, i) => expect(got[i]!.masked, JSON.stringify(c)).toBe(`${c.before}${IDENTIFIER_MASK}${c.after}`));
+        const none = await scan(others);
+        others.forEach((t, i) => expect(none[i]!.has, JSON.stringify(t)).toBe(false));
+      }),
+      runs,
+    );
+  });
+
+  /**
+   * `text` with some of its digits and letters percent-encoded twice (%2531, %2541): a letter
+   * only before another letter, as in lettersEscaped.
+   */
+  const encodedTwice = (text: string) => fc.array(fc.option(fc.constantFrom(10, 11), { freq: 2 }), { minLength: text.length, maxLength: text.length })
+    .map((forms) => [...text].map((c, i) => ((/^[0-9]$/.test(c) || (/^[A-Za-z]$/.test(c) && /^[A-Za-zæøå]$/.test(text[i + 1] ?? ''))) && forms[i] != null
+      ? escapeChar(c, forms[i]!) : c)).join(''));
+
+  it('finds and masks a number percent-encoded twice or more (%2531, %252D, %25EF%25BC%2591), and reads no other text so encoded as one', async () => {
+    const spellings: Array<[string, string]> = [
+      ['?q=%2531%2535%2530%2533%2538%2535-%2531%2530%2533%2537&x=1', '?q=[CPR]&x=1'], ['150385%252D1037', '[CPR]'], ['1503851%2530%2533%2537', '[CPR]'],
+      ['150385%25E2%2580%25931037', '[CPR]'], ['150385%25252D10%252533%25252537', '[CPR]'], ['0101901%2541%2562%2532', '[CPR]'],
+      ['%25EF%25BC%2591503851037', '[CPR]'], ['240972%252B4417', '[CPR]'], ['150385%25201037', '[CPR]'],
+    ];
+    const got = await scan(spellings.map(([t]) => t));
+    spellings.forEach(([t, masked], i) => expect(got[i]!.masked, JSON.stringify(t)).toBe(masked));
+    // a percent sign encoded before what is no hex pair, an encoded colon inside a date-time with
+    // an offset, an encoded comma as in a list of values, a lone '%25': no number
+    const none = ['HbA1c 48%25 (ref 31-46) 1503851', '2026-03-04T10%253A05%253A30%252B0100', '15%253A03%253A85%253A1037', '150385%252C1037', '15.03.1985 10%2537 %25', '%25%25%25 1503851 037'];
+    const kept = await scan(none);
+    none.forEach((t, i) => expect(kept[i], JSON.stringify(t)).toEqual({ first: null, has: false, masked: t }));
+    const numbers = fc.record({ date: validDate.chain(encodedTwice), sep: fc.constantFrom('', '-', ' ', '%252D', '%2520', '%252520'), tail: fc.oneof(serial, ecprTail).chain(encodedTwice), before, after })
+      .map(({ date, sep, tail, before, after }) => ({ before, after, number: `${date}${sep}${tail}` }));
+    await fc.assert(
+      fc.asyncProperty(batchOf(numbers), batchOf(ordinaryText(encodedTwice)), async (found, others) => {
         const got = await scan(found.map((c) => `${c.before}${c.number}${c.after}`));
         found.forEach((c, i) => expect(got[i]!.masked, JSON.stringify(c)).toBe(`${c.before}${IDENTIFIER_MASK}${c.after}`));
         const none = await scan(others);
@@ -774,7 +811,7 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
   it('agrees with a plain position-by-position reading of the rule on digit-heavy text, and masks every number it finds', async () => {
     const noise = fc.constantFrom(...'0123456789 -.aAbXZ:+=&#;%', ...separatorChars, ...serialSeparatorChars, ...invisibleChars, '\uff11', '\uff10', '\uff41', 'ø',
       '&#50;', '&#x31;', '\\u0037', '%35', '&#5', '%3', '\\u003', '&#65;', '&#x62;', '%41', '\\u0062', '&#xFF21;', '%EF%BD%82',
-      '&#xFF11;', '&#65300;', '%EF%BC%92', '\\uFF13', '%EF%BC%9');
+      '&#xFF11;', '&#65300;', '%EF%BC%92', '\\uFF13', '%EF%BC%9', '%25', '%2531', '%252D', '%2525');
     const digitHeavy = fc.oneof(
       fc.array(noise, { maxLength: 40 }).map((a) => a.join('')),
       fc.tuple(fc.oneof(spelled(validDate, fc.oneof(serial, ecprTail)), spelled(fc.oneof(invalidDate, feb29NonLeap), serial), grouped(fc.oneof(validDate, invalidDate))), fc.array(noise, { maxLength: 4 }), fc.array(noise, { maxLength: 4 }))

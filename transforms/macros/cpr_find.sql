@@ -93,7 +93,8 @@
 -- with a two-digit year before a four-digit number (15.03.85 2026), a standalone ten-character
 -- hex string of that shape (1501901ab2), an encoded space before eight digits (%2012345678
 -- reads 20 12 34 5678, as 20 12345678 does), a date and four digits joined by a sign as a sum
--- (150385+1037), and '%3' before a digit where no URL wrote it (a typo 50%31 reads 501).
+-- (150385+1037), and '%3' before a digit where no URL wrote it (a typo 50%31 reads 501, and
+-- 50%2531 too).
 --
 -- cpr_find returns the first (leftmost) number as written in the folded text, with its
 -- separators; has_cpr says whether there is one; cpr_mask replaces every number by '[CPR]'. A text
@@ -198,14 +199,17 @@ create or replace macro _cpr_fold(t) as
 -- ten replacements read (the other escapes leave the two marks empty, and they go first), so that
 -- a digit it gives never completes another reference. A full-width digit escaped (&#xFF11;
 -- &#65297; \uFF11 %EF%BC%91) is the digit too, as the fold reads it unescaped: its decimal
--- reference is read by ten more replacements. The texts without '&#', '%3', '%E' (either case)
--- or a backslash skip it (_cpr_read): a substring test, far cheaper than the
+-- reference is read by ten more replacements. Percent-encoding applied twice or more (%2531 for
+-- %31 for 1, %252D for %2D for '-', as a URL built from an encoded one has it) is first read
+-- back to once: '%' and any run of '25' before two hex digits is the '%' it encodes, so escaped
+-- digits, separators and letters are read whatever the number of layers. The texts without '&#',
+-- '%3', '%E' (either case), '%25' or a backslash skip it (_cpr_read): a substring test, far cheaper than the
 -- detector's search (one for '003' was not: digit-heavy text holds many a '0'). A JSON escape is also read with a capital U, and a named entity in capitals
 -- (\U0032, &NDASH;): staging upper-cases codes before a report masks them.
 create or replace macro _cpr_unescape(t) as
     replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
     replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
-        regexp_replace(t, '&#[xX]0*(?:3|[fF][fF]1)([0-9]);|\\[uU](?:003|[fF][fF]1)([0-9])|%(?:3|[eE][fF]%[bB][cC]%9)([0-9])|&#0*(4[89]|5[0-7]|6529[6-9]|6530[0-5]);', '\1\2\3﷑\4﷒', 'g'),
+        regexp_replace(regexp_replace(t, '%(?:25)+([0-9A-Fa-f]{2})', '%\1', 'g'), '&#[xX]0*(?:3|[fF][fF]1)([0-9]);|\\[uU](?:003|[fF][fF]1)([0-9])|%(?:3|[eE][fF]%[bB][cC]%9)([0-9])|&#0*(4[89]|5[0-7]|6529[6-9]|6530[0-5]);', '\1\2\3﷑\4﷒', 'g'),
         '﷑﷒', ''), '﷑48﷒', '0'), '﷑49﷒', '1'), '﷑50﷒', '2'), '﷑51﷒', '3'), '﷑52﷒', '4'),
         '﷑53﷒', '5'), '﷑54﷒', '6'), '﷑55﷒', '7'), '﷑56﷒', '8'), '﷑57﷒', '9'),
         '﷑65296﷒', '0'), '﷑65297﷒', '1'), '﷑65298﷒', '2'), '﷑65299﷒', '3'), '﷑65300﷒', '4'),
@@ -218,7 +222,8 @@ create or replace macro _cpr_unescape(t) as
 -- characters is that value, so folding every unescaped value gives the same text.
 create or replace macro _cpr_read(t) as
     case when (strlen(t) = length(t) or not regexp_matches(t, _cpr_foldable()))
-              and not (contains(t, '&#') or contains(t, '%3') or contains(t, '%E') or contains(t, '%e') or contains(t, '\')) then t
+              and not (contains(t, '&#') or contains(t, '%3') or contains(t, '%E') or contains(t, '%e') or contains(t, '%25')
+                      or contains(t, '\')) then t
          else _cpr_fold_all(_cpr_unescape(t)) end;
 
 -- ascii_fold(t): the fold above for other readers of numbers: an identifier written in the digits

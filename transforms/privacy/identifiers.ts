@@ -122,10 +122,11 @@ function fold(text: string): string {
 // Digits escaped one by one (&#50; &#x32; \u0032 %32), full-width ones too (&#xFF12; &#65298;
 // \uFF12 %EF%BC%92), read as digits, in the order and with the rules of _cpr_unescape in
 // cpr_find.sql: a character reference needs its ';', and only the ten digits are read.
-const mayBeEscaped = /&#|%3|%[eE]|\\/u;
+// Percent-encoding applied more than once (%2531, %252D) is first read back to once.
+const mayBeEscaped = /&#|%3|%[eE]|%25|\\/u;
 function unescapeDigits(text: string): string {
   if (!mayBeEscaped.test(text)) return text;
-  return text.replace(/&#[xX]0*(?:3|[fF][fF]1)([0-9]);|\\[uU](?:003|[fF][fF]1)([0-9])|%(?:3|[eE][fF]%[bB][cC]%9)([0-9])|&#0*(4[89]|5[0-7]|6529[6-9]|6530[0-5]);/gu,
+  return text.replace(/%(?:25)+([0-9A-Fa-f]{2})/gu, '%$1').replace(/&#[xX]0*(?:3|[fF][fF]1)([0-9]);|\\[uU](?:003|[fF][fF]1)([0-9])|%(?:3|[eE][fF]%[bB][cC]%9)([0-9])|&#0*(4[89]|5[0-7]|6529[6-9]|6530[0-5]);/gu,
     (_, hex?: string, json?: string, url?: string, decimal?: string) => hex ?? json ?? url ?? String(Number(decimal) - (Number(decimal) >= 65296 ? 65296 : 48)));
 }
 
