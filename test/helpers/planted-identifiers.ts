@@ -55,6 +55,10 @@ export const SPELLINGS: readonly Spelling[] = [
   { name: 'digits as HTML character references', latin1: true, write: (d, s) => escapeDigits(`${d}-${s}`, (cp) => `&#${cp};`) },
   { name: 'digits percent-encoded', latin1: true, write: (d, s) => escapeDigits(`${d}${s}`, (cp) => `%${cp.toString(16).toUpperCase()}`) },
   { name: 'digits as JSON escapes', latin1: true, write: (d, s) => escapeDigits(`${d}-${s}`, (cp) => `\\u00${cp.toString(16)}`) },
+  { name: 'full-width digits as HTML character references', latin1: true, write: (d, s) => escapeDigits(`${d}-${s}`, (cp) => `&#x${(cp + 0xfee0).toString(16)};`) },
+  { name: 'digits percent-encoded twice', latin1: true, write: (d, s) => escapeDigits(`${d}${s}`, (cp) => `%25${cp.toString(16)}`) },
+  { name: 'replacement, letters as HTML character references', latin1: true, replacement: true,
+    write: (d, s) => `${d}-${s[0]}${[...s.slice(1, 3)].map((c) => `&#${c.charCodeAt(0)};`).join('')}${s[3]}` },
   { name: 'replacement, lowercase', latin1: true, replacement: true, write: between('') },
   { name: 'replacement, lowercase, en dash', latin1: false, replacement: true, write: between('\u2013') },
 ];
@@ -106,8 +110,9 @@ export function readable(text: string): string {
       .replace(/&#x([0-9a-fA-F]+);/g, (_m, h: string) => String.fromCodePoint(parseInt(h, 16)))
       .replace(/&#([0-9]+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
       .replace(/&([a-z]+);/g, (m, name: string) => NAMED[name] ?? m)
-      // a URL's percent-encoded digits
-      .replace(/%3([0-9])/g, '$1');
+      // a URL's percent-encoded digits, and a percent sign so encoded (%2531)
+      .replace(/%3([0-9])/g, '$1')
+      .replace(/%25([0-9A-Fa-f]{2})/g, '%$1');
   }
   return decoded
     .normalize('NFKC')
