@@ -40,18 +40,41 @@ export async function recordRunSuccess(conn: DuckDBConnection, runId: string, ou
 
 /** Marks the run failed with `message`, the line its command printed (at `finishedAt`: now, unless recorded later). */
 export async function recordRunFailure(conn: DuckDBConnection, runId: string, exitCode: number, message: string, finishedAt = new Date()): Promise<void> {
-  // The run is over: the memory limit that stopped its work (--memory-limit 8MB) must not keep
-  // these few rows from being written, which it did when the failed run's pages still held it.
-  // RESET alone changes the setting but not the buffer pool's limit (duckdb/duckdb#22203), so the
+  await beyondMemoryLimit(conn, async () => {
+    await metaDb(conn).updateTable('meta.runs').set({
+      finished_at: finishedAt.toISOString(), status: 'failed', exit_code: exitCode, message: message.slice(0, 2000),
+    }).where('run_id', '=', runId).execute();
+    // A run that failed after its commit (publishing to a full disk) has a batch, published by the next run.
+    await conn.run(`${COMMITTED} and meta.runs.run_id = '${runId.replaceAll("'", "''")}'`);
+  });
+}
+
+/**
+ * Runs `work`, a failed run's record (a few rows), and when the memory limit that stopped the run
+ * (--memory-limit 8MB) stops the record too, while the failed run's pages still hold it, once more
+ * under DuckDB's default limit before the configured one is put back. Otherwise the limit is not
+ * touched: a night that records an earlier run's failure before its own work keeps its own.
+ */
+async function beyondMemoryLimit(conn: DuckDBConnection, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+    return;
+  } catch (err) {
+    if (!/Out of Memory Error/.test(err instanceof Error ? err.message : String(err))) throw err;
+  }
+  const setting = async () => (await queryRows<{ limit: string }>(conn, `select current_setting('memory_limit') as limit`))[0]!.limit;
+  const configured = await setting();
+  // RESET alone changes the setting but not the buffer pool's limit (duckdb/duckdb#22203): the
   // default it gives is set again.
   await conn.run('reset memory_limit');
-  const [limit] = await queryRows<{ limit: string }>(conn, `select current_setting('memory_limit') as limit`);
-  await conn.run(`set memory_limit = '${limit!.limit}'`);
-  await metaDb(conn).updateTable('meta.runs').set({
-    finished_at: finishedAt.toISOString(), status: 'failed', exit_code: exitCode, message: message.slice(0, 2000),
-  }).where('run_id', '=', runId).execute();
-  // A run that failed after its commit (publishing to a full disk) has a batch, published by the next run.
-  await conn.run(`${COMMITTED} and meta.runs.run_id = '${runId.replaceAll("'", "''")}'`);
+  await conn.run(`set memory_limit = '${await setting()}'`);
+  try {
+    await work();
+  } finally {
+    // Not when the failed run's pages are still more than that limit and nothing can be evicted
+    // (DuckDB refuses it): the job whose run failed so ends here, and its record is written.
+    await conn.run(`set memory_limit = '${configured}'`).catch(() => undefined);
+  }
 }
 
 /**
