@@ -1,8 +1,9 @@
 -- lab.unit_mixed, per row: a result in a unit other than its analysis' main unit, when the
 -- analysis comes in more than one (lab.code_profiles), for any code, with or without a catalogue
--- entry. A result without a unit is no mix (lab.unit_missing). The detail says what the medians show: values that follow their labels (convertible
--- by the known factor), values alike under labels a known factor apart (a wrong label), or no
--- known factor. One row per flagged result, in the shape of the row findings.
+-- entry; a result without a unit is no mix (lab.unit_missing says so). The detail says what the
+-- medians show: values that follow their labels (convertible by the known factor), values alike
+-- under labels a known factor apart (a wrong label), or no known factor. One row per flagged
+-- result, in the shape of the row findings.
 with results as not materialized (
     -- the results code_profiles compares units of: those with a numeric or censored value
     select * from lab.results where value_state in ('numeric', 'censored')

@@ -221,8 +221,8 @@ create or replace macro _cpr_unescape(t) as
 -- doubled the time to bind every use of the detector. The fold of a value without foldable
 -- characters is that value, so folding every unescaped value gives the same text. An ASCII value
 -- is still ASCII unescaped (an escape reads as an ASCII digit or '%') and the fold leaves ASCII as
--- it is, so such a value skips the fold: its translate() of 750 digits costs some 35 us a value,
--- ten times the rest of the detector, and escapes mostly come in ASCII text (URLs, HTML, JSON).
+-- it is, so such a value skips the fold: its translate() of 750 digits costs far more than the
+-- rest of the detector, and escapes mostly come in ASCII text (URLs, HTML, JSON).
 create or replace macro _cpr_read(t) as
     case when (strlen(t) = length(t) or not regexp_matches(t, _cpr_foldable()))
               and not (contains(t, '&#') or contains(t, '%3') or contains(t, '%E') or contains(t, '%e') or contains(t, '%25')

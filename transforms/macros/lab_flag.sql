@@ -3,8 +3,8 @@
 -- (no flag, or one saying normal) or 'unknown' (a spelling not listed here). One list for the
 -- row findings (lab.flag_inconsistent, transforms/lab/row_findings.sql) and lab-quality's
 -- results outside their interval (quality/reports/lab-quality/collect.ts).
--- The spellings are lists, not IN (...): DuckDB plans an IN of six or more constants as a join
--- of every row against them, one per list, which cost more than the rest of the finding.
+-- The spellings are lists, not IN (...): DuckDB plans an IN list of constants as a join of every
+-- row against them, one join per list, far dearer than looking each value up in a short list.
 create or replace macro lab_flag(f) as
     case
         when f is null then 'none'

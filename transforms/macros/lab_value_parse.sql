@@ -200,8 +200,8 @@ create or replace macro lab_value_parse_squashed(squashed, operator, decimal_sep
 
 -- lab_value_parse_squashed in three steps, for a model that reads many values (stg_lab_values):
 -- each step in a projection of its own, its result a column that the next one reads, so that no
--- input is computed twice without the lambdas above. DuckDB runs a lambda row by row: the
--- one-expression form cost ten times as much per value. The same order of steps as _lab_parse_1
+-- input is computed twice without the lambdas above. DuckDB runs a lambda row by row, which
+-- makes the one-expression form far dearer per value. The same order of steps as _lab_parse_1
 -- and _lab_parse_2 (test/transforms/lab-value-parse.test.ts compares the two forms).
 create or replace macro lab_value_parse_inputs(squashed, operator, status) as
     {'opc': _lab_operator(operator), 'txc': _lab_text_comparator(squashed), 'st': lab_status_key(status)};

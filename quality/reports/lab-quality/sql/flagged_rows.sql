@@ -34,9 +34,9 @@ explained as (
 ),
 
 reasons as (
-    -- a row's findings gathered by its key alone, sorted as a list (severity, then check):
-    -- grouping by every column of the result, with an ordered aggregate per list, cost more
-    -- than the rest of the lab layer's outputs
+    -- a row's findings gathered by its key alone, sorted as a list (severity, then check), and
+    -- joined to the result once: grouping by every column of the result, with an ordered
+    -- aggregate per list, is far dearer
     select
         source_file, source_line,
         bool_or(severity = 'error') as unusable,
