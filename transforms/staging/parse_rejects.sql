@@ -16,12 +16,25 @@ problems as (
     {{/parsed_columns}}
 ),
 
+-- The values that failed to parse, and the numbers long enough to hold a CPR number (10
+-- characters): few. materialized, and the detector run in a grouping of its own below: DuckDB
+-- pushes a projection into every branch of a union, and a filter into a materialized CTE, and
+-- compiles the detector's patterns at every copy (most of this model's time on a small run).
+candidates as materialized (
+    select *
+    from problems
+    where (parse_failed or (format_key = 'number' and strlen(raw_value) >= 10)) and raw_value is not null
+        and not ((raw_value < '!' or raw_value >= chr(127)) and trim(raw_value) = '')
+        -- Exports write a missing number as a word or a dash (a database's NULL, R's NA, '-'):
+        -- a reference limit so written is no limit, as an empty one is, not a value in error.
+        -- The parsed column is null for it already; only this reject is left out.
+        and not (format_key = 'number' and strlen(raw_value) <= 6
+            and lower(trim(raw_value)) in ('null', 'na', 'n/a', 'nan', 'none', '-', '--', '.'))
+),
+
 unparsed as (
     -- Ten digits parse as a number, and a number column is no text a CPR check reads: a CPR or
-    -- replacement number there is no value either (no date or time can hold one). The detector
-    -- runs once, on the few values that failed to parse or are long enough to hold a number
-    -- (10 characters): DuckDB compiles its patterns at every use, and a filter holding it would
-    -- be pushed into every branch of the union above; `offset 0` keeps it here.
+    -- replacement number there is no value either (no date or time can hold one).
     select
         p.kind, p.file_hash, p.source_file, p.source_line, p.column_name,
         case
@@ -32,16 +45,11 @@ unparsed as (
         end as reason,
         left(p.raw_value, 200) as raw_value,
     from (
-        select *, has_cpr(raw_value) as cpr
-        from problems
-        where (parse_failed or (format_key = 'number' and strlen(raw_value) >= 10)) and raw_value is not null
-            and not ((raw_value < '!' or raw_value >= chr(127)) and trim(raw_value) = '')
-            -- Exports write a missing number as a word or a dash (a database's NULL, R's NA, '-'):
-            -- a reference limit so written is no limit, as an empty one is, not a value in error.
-            -- The parsed column is null for it already; only this reject is left out.
-            and not (format_key = 'number' and strlen(raw_value) <= 6
-                and lower(trim(raw_value)) in ('null', 'na', 'n/a', 'nan', 'none', '-', '--', '.'))
-        offset 0
+        -- one row per (file, line, column) already: the grouping only keeps the detector here
+        select kind, file_hash, source_file, source_line, journal_system, column_name, raw_value, parse_failed, format_key,
+            bool_or(has_cpr(raw_value)) as cpr
+        from candidates
+        group by all
     ) as p
     left join layouts as l on l.journal_system = p.journal_system and l.kind = p.kind
     where p.parse_failed or p.cpr
