@@ -296,10 +296,12 @@ export function maskedRowsSql(table: string, columns: readonly { column_name: st
     if (type === 'VARCHAR[]') return `list_transform(${col}, lambda v: coalesce(changed.m[v], v)) as ${col}`;
     return col;
   });
+  // The unchanged texts are left out by the aggregate's filter, not by a WHERE: DuckDB would push
+  // that into the projection below and compile the detector's patterns once more for it.
   return `with changed as (
-      select map(list(v), list(m)) as m from (
+      select map(list(v) filter (where m is distinct from v), list(m) filter (where m is distinct from v)) as m from (
         select v, cpr_mask(v) as m from (select distinct unnest(${everyText}) as v from ${table})
-      ) where m is distinct from v
+      )
     )
     select ${masked.join(', ')} from ${table}, changed`;
 }
