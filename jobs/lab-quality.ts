@@ -28,7 +28,7 @@ import { setApartCancelled } from '../quality/reports/lab-quality/statuses.ts';
 import { checkMapping, mappingText } from '../quality/reports/lab-quality/check-mapping.ts';
 import { applicableChecks, deliveredAtOf, evaluationOf, evaluationOnlyChecks } from '../quality/reports/lab-quality/evaluation.ts';
 import { parseInstant } from '../quality/reports/lab-quality/mapping.ts';
-import { writeLabOutputs, type LabOutputs } from '../quality/reports/lab-quality/write.ts';
+import type { LabOutputs } from '../quality/reports/lab-quality/write.ts';
 import type { LabFile } from '../quality/reports/lab-quality/protect.ts';
 import { createLogger } from './log.ts';
 import { acceptRun } from '../transforms/publish/accept.ts';
@@ -233,6 +233,11 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     // statement (and on a shared machine waits for a core).
     const stagedRows = [...results.values()].reduce((sum, r) => sum + r.rowsStaged, 0);
     if (stagedRows <= DUCKDB_ROW_GROUP_ROWS) await conn.run('set threads = 1');
+    // The outputs' module (the report's ECharts most of all) is compiled on this thread while
+    // DuckDB's transforms and checks run, instead of before the first file is read. A failure to
+    // load it is reported where it is used.
+    const writer = import('../quality/reports/lab-quality/write.ts');
+    writer.catch(() => undefined);
 
     // Transform and check exactly as the nightly job does, then the lab layer and its checks.
     // DuckDB's variables belong to a connection: the one that writes the flagged rows sets them too
@@ -295,6 +300,7 @@ async function evaluate(opts: LabQualityOptions, e: Evaluation, log: Logger): Pr
     });
     const flaggedOn = await db.connect();
     await flaggedOn.run(variables);
+    const { writeLabOutputs } = await writer;
     const outputs = await writeLabOutputs(conn, { outDir, dbFile: opts.keepDatabase ? dbFile : null, runId, now, files, ignored, mappingFile: opts.mapping ?? null, registerGiven, notes: [...evaluation.notes, ...notesOf(hashed.map((h) => h.input), foreignSystems)], noClinic: evaluation.noClinic, shownZone: evaluation.shownZone, danishCsv: opts.danishCsv, flaggedJson: opts.flaggedJson, ownReport: opts.ownReport }, flaggedOn);
     // evaluated, but not usable as it stands (a file rejected whole, nothing usable): the command fails
     const exitCode = outputs.problems.length ? EXIT.failed : EXIT.ok;

@@ -237,6 +237,22 @@ async function oneRun(
   }
 }
 
+let loadingReports: Promise<typeof import('../quality/reports/run/write.ts')> | null = null;
+
+/**
+ * The run reports' module, loaded once, when a run has files to load: compiling it (ECharts most
+ * of all) keeps this thread busy for a good part of a second, which a run that finds nothing
+ * never needs, and which a run that loads files spends while DuckDB's threads transform its rows.
+ */
+function reportModule(): Promise<typeof import('../quality/reports/run/write.ts')> {
+  if (loadingReports === null) {
+    loadingReports = import('../quality/reports/run/write.ts');
+    // a failure is reported where the module is used (writeRunReports), not as an unhandled rejection
+    loadingReports.catch(() => undefined);
+  }
+  return loadingReports;
+}
+
 /**
  * A run's two quality reports in <reports>/<run-id>/: the operators' one, and one to share
  * (no identifiers, counts 1-4 suppressed). Returns the operators' HTML file, or null when they
@@ -245,8 +261,7 @@ async function oneRun(
  */
 async function writeRunReports(conn: DuckDBConnection, config: PipelineConfig, runId: string, log: Logger): Promise<string | null> {
   try {
-    // Loaded here: ECharts costs start-up time, and most runs that fail or find nothing never need it.
-    const { writeQualityReports } = await import('../quality/reports/run/write.ts');
+    const { writeQualityReports } = await reportModule();
     const written = await writeQualityReports(conn, {
       outDir: join(config.reports, runId), runId, ...(await reportSettings(config)),
       onNewKey: (file) => log.warn({ file }, "created a new pseudonym key for the shareable report: keep it, or the clinics' pseudonyms change"),
@@ -315,6 +330,8 @@ async function load(db: Database, conn: DuckDBConnection, config: PipelineConfig
   const progress = fileProgress(candidates.reduce((s, c) => s + c.entry.bytes, 0), candidates.length);
   const staged = await stageRun(db, conn, config, candidates, { ...ctx, progress });
   step('stage', { files: candidates.length });
+  // The run will write reports: their module is compiled while DuckDB transforms and checks.
+  void reportModule();
   reach('after-staging');
   ctx.stop?.throwIfStopped();
   const repeated = await repeatedFailuresOnly(conn, candidates, staged, ctx);
