@@ -46,7 +46,7 @@ describe('fangst generate: an inbox made of shards', () => {
     deliveries = await loadDeliveries(root, await loadGeneratorConfig(join(root, 'config', 'generator.yaml')));
     one = await generate({ scale: 0.002, seed: 7, out: inbox('one'), truth: join(dir, 'one', 'truth.parquet') });
     two = await generate({ scale: 0.004, shardScale: 0.002, seed: 7, out: inbox('two'), truth: join(dir, 'two', 'truth.parquet') });
-  }, 300_000);
+  });
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -109,7 +109,7 @@ describe('fangst generate: an inbox made of shards', () => {
         expect([key, Number(r!.n) - Number(r!.ids)]).toEqual([key, Number(resent!.n)]);
       }
     });
-  }, 120_000);
+  });
 
   it('points every record-level truth row at the file line that holds the record, in later shards too', async () => {
     await withDatabase(':memory:', async (_db, conn) => {
@@ -136,5 +136,5 @@ describe('fangst generate: an inbox made of shards', () => {
       const oneRows = await queryRows<{ kind: string; n: bigint }>(conn, `select kind, count(*) as n from ${sqlString(join(dir, 'one', 'truth.parquet'))} where record_id is null group by kind order by kind`);
       expect(clinicRows.map((x) => [x.kind, Number(x.n)])).toEqual(oneRows.map((x) => [x.kind, Number(x.n)]));
     });
-  }, 120_000);
+  });
 });

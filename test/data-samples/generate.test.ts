@@ -77,7 +77,7 @@ describe('fangst generate: files', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fangst-gen-'));
     summary = await generate({ scale: 0.002, seed: 7, out: join(dir, 'a', 'inbox'), truth: join(dir, 'a', 'truth.parquet') });
-  }, 300_000);
+  });
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -91,7 +91,7 @@ describe('fangst generate: files', () => {
     await generate({ scale: 0.002, seed: 8, out: join(dir, 'c', 'inbox'), truth: join(dir, 'c', 'truth.parquet') });
     const c = await digests(join(dir, 'c'));
     expect(c.get('inbox/novax/novax_diagnoser_202503.csv')).not.toBe(a.get('inbox/novax/novax_diagnoser_202503.csv'));
-  }, 300_000);
+  });
 
   it('names every file after its layout glob and writes the register beside them', async () => {
     const cfg = await loadGeneratorConfig(configPath);

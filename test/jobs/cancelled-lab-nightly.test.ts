@@ -44,5 +44,5 @@ describe('a cancelled lab result in the nightly job', () => {
       const published = await queryRows<{ k: string }>(conn, 'select record_key as k from core.laboratoriesvar order by 1');
       expect(published.map((p) => p.k)).toEqual(['NOVAX:1', 'NOVAX:7']);
     });
-  }, 120_000);
+  });
 });

@@ -57,7 +57,7 @@ describe('files fangst creates', () => {
     const { files, dirs } = await modesAfterRuns();
     expect([...files]).toEqual(['600']);
     expect([...dirs]).toEqual(['700']);
-  }, 120_000);
+  });
 
   it('are readable by the owner\'s group, never by others, with file_mode: group-readable', async () => {
     const ws = await workspace();
@@ -69,7 +69,7 @@ describe('files fangst creates', () => {
     const { files, dirs } = await modesAfterRuns(join(config, 'pipeline.yaml'));
     expect([...files]).toEqual(['640']);
     expect([...dirs]).toEqual(['750']);
-  }, 120_000);
+  });
 
   it('refuses a file_mode it does not know, naming the key and the choices', async () => {
     const ws = await workspace();

@@ -43,7 +43,7 @@ describe('diagnosis kinds spelled the way people and systems write them', () => 
     await run(process.execPath, ['jobs/fangst.js', 'nightly', '--inbox', inbox, '--db', db, '--outbox', join(dir, 'outbox'), '--reports', join(dir, 'reports')]);
     kinds = await withDatabase(db, async (_d, conn) => new Map(
       (await queryRows<{ record_id: string; kind: string | null }>(conn, 'select record_id, kind from core.diagnoser')).map((r) => [r.record_id, r.kind])));
-  }, 300_000);
+  });
 
   it('reads a tab around the marker, full-width and Arabic-Indic digits, and a Windows dash', () => {
     expect(Object.fromEntries(kinds)).toEqual({ n1: 'B', n2: 'A', n3: null, w1: 'A', w2: 'B', w3: 'A', x1: 'A', x2: 'B' });

@@ -37,7 +37,7 @@ describe('fangst lab-quality on the command line', () => {
     expect(existsSync(join(out, 'flagged-rows.json'))).toBe(false);
     expect(existsSync(join(out, 'lab-quality.duckdb'))).toBe(false);
     expect(stdout).not.toContain('database:');
-  }, 120_000);
+  });
 
   it('ends with one line naming the output it could not write, and exit 1, when flagged-rows.parquet cannot be written', async () => {
     const ws = await workspace();
@@ -50,7 +50,7 @@ describe('fangst lab-quality on the command line', () => {
     expect(code).toBe(1);
     const lines = stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
     expect(lines).toEqual([expect.stringMatching(/^fangst lab-quality: .*flagged-rows\.parquet.*Is a directory/)]);
-  }, 120_000);
+  });
 
   it('keeps the database with --keep-database, with the same evaluation, and a later run without it leaves none behind', async () => {
     const ws = await workspace();
@@ -81,7 +81,7 @@ describe('fangst lab-quality on the command line', () => {
     // the folder describes the last evaluation only
     expect((await fangst(['lab-quality', ws.inbox, '--out', kept])).code).toBe(0);
     expect(existsSync(join(kept, 'lab-quality.duckdb'))).toBe(false);
-  }, 120_000);
+  });
 
   it('exits with 2 and names the file and key when the mapping is wrong, before reading any data', async () => {
     const ws = await workspace();
@@ -90,7 +90,7 @@ describe('fangst lab-quality on the command line', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('deliveries[0].columns.analysis_code: found nothing, expected a mapping for this required column');
     expect(existsSync(join(ws.root, 'lq'))).toBe(false);
-  }, 60_000);
+  });
   it('judges times as of --as-of, says so first, and exits with 64 on a date it cannot read', async () => {
     const ws = await workspace();
     await ws.put('export/results.csv', 'Id,Pt,Code,Val,Taken,Done\nr1,PATIENT1,NPU02319,8.1,2180-03-01 08:00,2180-03-01 09:00\nr2,PATIENT2,NPU02319,8.4,2180-07-01 08:00,2180-07-01 09:00\n');
@@ -107,7 +107,7 @@ describe('fangst lab-quality on the command line', () => {
     const bad = await fangst(['lab-quality', join(ws.inbox, 'export'), '--mapping', mapping, '--as-of', '1 May 2180', '--out', out]);
     expect(bad.code).toBe(64);
     expect(bad.stderr).toContain('--as-of: found "1 May 2180", expected a date (YYYY-MM-DD)');
-  }, 120_000);
+  });
 
   it('names the --mapping\'s own files pattern when a file matches no layout', async () => {
     const ws = await workspace();
@@ -119,7 +119,7 @@ describe('fangst lab-quality on the command line', () => {
     const { code, stderr } = await fangst(['lab-quality', join(ws.inbox, 'export'), '--mapping', mapping, '--out', join(ws.root, 'lq')]);
     expect(code).toBe(64);
     expect(stderr).toContain('not read: LIS2 eksport 1 x.csv (name matches no layout in config/sources, nor the --mapping\'s files "LIS2_*.csv")');
-  }, 60_000);
+  });
 
   it('never reads a file whose name holds a CPR number, also when it is named alone, and says why', async () => {
     const ws = await workspace();
@@ -149,5 +149,5 @@ describe('fangst lab-quality on the command line', () => {
     const one = await fangst(['lab-quality', join(ws.inbox, 'export', 'results_ok.csv'), '--mapping', mapping, '--out', join(ws.root, 'lq3')]);
     expect(one.code).toBe(0);
     expect(one.stdout).toContain('lab results read: 2 in 1 files');
-  }, 120_000);
+  });
 });

@@ -25,6 +25,6 @@ describe('an NDJSON file declared UTF-8 with a Latin-1 line', () => {
         const texts = await queryRows<{ text: string }>(conn, 'select text from core.notater order by record_key');
         expect(texts.map((t) => t.text)).toEqual([mixed ? 'Øjet er rødt.' : 'Kontrol.', 'Blødning i øjet.', 'Kontrol.']);
       });
-    }, 60_000);
+    });
   }
 });

@@ -60,7 +60,7 @@ describe('a kind held back, then released', () => {
     await ws.put('novax/2025-01_diagnoser_1.csv', DIAGNOSES, 'latin-1');
     await ws.put('novax/2025-01_epikriser_1.csv', `${EH}\ne1;${SOR};;PA000001;03-01-2025;Epikrise;kort\n`, 'latin-1');
     night = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
-  }, 120_000);
+  });
 
   it('the night exits 3 and says "held back" first, with counts that agree', async () => {
     expect(night.exitCode).toBe(3);
@@ -80,7 +80,7 @@ describe('a kind held back, then released', () => {
     const again = await runNightly({ inbox: ws.inbox, outbox: ws.outbox, db: ws.db, reports: ws.reports, logger: silent });
     expect(again.exitCode).toBe(0);
     expect(formatSummary(again.summary)).toContain('nothing new to publish');
-  }, 60_000);
+  });
 
   it('release publishes the rows held only by the hold, once, as a new batch, and records who and why', async () => {
     const runId = night.summary.runId;
@@ -175,7 +175,7 @@ describe('a kind held back, then released', () => {
     const runs = JSON.parse(printed) as RunRow[];
     expect(runs[0]).toMatchObject({ job: 'release', status: 'succeeded', exit_code: 0, batch_id: batchId, released: { run_id: runId, kind: 'diagnoser', by: 'ops on call', rows: 7 } });
     expect(runs.find((x) => x.run_id === runId)).toMatchObject({ job: 'nightly', exit_code: 3, held_back: ['diagnoser'] });
-  }, 120_000);
+  });
 
   it('a second release of the same run and kind is refused with exit 2 and publishes nothing', async () => {
     const before = (await readdirNames(ws.outbox)).length;
@@ -188,7 +188,7 @@ describe('a kind held back, then released', () => {
       const [n] = await queryRows<{ n: bigint }>(conn, 'select count(*) as n from core.diagnoser');
       expect(n!.n).toBe(7n);
     });
-  }, 60_000);
+  });
 
   it('a kind the run did not hold back, or a run that does not exist, is refused with exit 2', async () => {
     const notHeld = await fangst(['release', '--run', night.summary.runId, '--kind', 'epikriser', '--reason', 'x', ...args()]);
@@ -197,7 +197,7 @@ describe('a kind held back, then released', () => {
     const noRun = await fangst(['release', '--run', 'r-nope', '--kind', 'diagnoser', '--reason', 'x', ...args()]);
     expect(noRun.code).toBe(2);
     expect(noRun.stderr).toContain('no such run: r-nope');
-  }, 60_000);
+  });
 });
 
 describe('a release among corrections', () => {
@@ -247,7 +247,7 @@ describe('a release among corrections', () => {
         ['novax/2025-03_diagnoser_1.csv', 1, 1, 0, 0],
       ]);
     });
-  }, 180_000);
+  });
 });
 
 async function readdirNames(dir: string): Promise<string[]> {

@@ -135,7 +135,7 @@ describe('run_results.json', () => {
     expect(more).toBeUndefined();
     await expect(runRuns({ db: join(ws.root, 'nope.duckdb') })).rejects.toThrow(NotFound);
     expect(existsSync(join(ws.root, 'nope.duckdb'))).toBe(false);
-  }, 120_000);
+  });
 
   it('a run that fails before its commit: status failed, the files not loaded, no rows (as the ledger)', async () => {
     const ws = await inbox();
@@ -149,7 +149,7 @@ describe('run_results.json', () => {
     expect(await ledgerOf(ws, r.run_id)).toEqual([]);
     expect(loadedOf(r)).toEqual([]);
     expect(r.rows.totals).toEqual({ read: 0, published: 0, quarantined: 0, rejected: 0 });
-  }, 120_000);
+  });
 
   it('a run that fails after its commit (the outbox): its committed rows are the ledger\'s, its batch waits for the next run', async () => {
     const ws = await inbox();
@@ -163,7 +163,7 @@ describe('run_results.json', () => {
     expect(ledger).toHaveLength(3);
     expect(loadedOf(r)).toEqual(ledger);
     expect(r.rows.by_kind).toEqual(byKind(ledger));
-  }, 120_000);
+  });
 
   it('a run that fails before it begins (an outbox it cannot write) still leaves its record', async () => {
     const ws = await inbox();
@@ -173,7 +173,7 @@ describe('run_results.json', () => {
     expect(failed.error?.message).toMatch(/outbox is not writable/);
     const r = await readResults(ws, failed.results[0]!);
     expect(r).toMatchObject({ status: 'failed', exit_code: 1, files: [], rows: { totals: { read: 0 } } });
-  }, 60_000);
+  });
 
   it('nightly --json prints run_results.json and nothing else on stdout; checks --json gives the selected checks with their outcome', async () => {
     const ws = await inbox();
@@ -190,7 +190,7 @@ describe('run_results.json', () => {
     expect(listed.map((c) => c.id)).toEqual(['diagnoser.sks_format', 'diagnoser.kind_spelling', 'diagnoser.ab_marking_by_system', 'diagnoser.marked_share']);
     expect(listed[0]!.last).toMatchObject({ run_id: printed.run_id, outcome: 'passed', numerator: 0, denominator: 3 });
     expect(listed[1]!.tags).toEqual(['campaign']);
-  }, 60_000);
+  });
 });
 
 /** The process's umask, read without changing it for longer than the call. */

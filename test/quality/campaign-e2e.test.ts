@@ -71,7 +71,7 @@ describe.skipIf(!existsSync('data-samples/generator/run.ts'))('campaign on gener
          from core.diagnoser group by 1 order by 1`,
       );
     });
-  }, 300_000);
+  });
 
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });

@@ -32,7 +32,7 @@ describe('shareable campaigns of one database for different periods', () => {
     shared.all = await campaign('--shareable');
     shared.fromNov = await campaign('--shareable', '--from', '2025-11');
     shared.toFeb = await campaign('--shareable', '--to', '2026-02');
-  }, 300_000);
+  });
 
   /** Every group's series of a document, by level and key (clinics by pseudonym: stable across documents). */
   const series = (d: CampaignDocument) => new Map<string, { whole_period: Share; months: readonly Share[] }>([

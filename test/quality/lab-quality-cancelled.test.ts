@@ -59,14 +59,14 @@ describe('cancelled results in lab-quality', () => {
     ]);
     expect(fromCsv.outputs.text).toContain('cancelled results set apart (no lab result, not counted): 5 (');
     expect(fromCsv.outputs.text).toContain('value "Annulleret" 1');
-  }, 120_000);
+  });
 
   it('without the mapping\'s statuses, knows the common spellings and calls the others what they are', async () => {
     const r = await csv('');
     // "Udgået" is no known spelling: an empty value, missing; "Under analyse" likewise
     expect(counts(r)).toEqual({ read: 5, usable: 3, unusable: 2, pending: 0, rejected: 0, setApart: 4, fileSetApart: 4 });
     expect(r.outputs.summary.checks.find((c) => c.checkId === 'lab.value_missing')?.rows).toBe(2);
-  }, 120_000);
+  });
 
   it('knows the mapping\'s spellings as a typist varies them: spaces of any kind and number, case, a full stop', async () => {
     // the status column as another export writes it: "UNDER\u00a0 analyse.", "Udgået  " and
@@ -74,7 +74,7 @@ describe('cancelled results in lab-quality', () => {
     const r = await csv(STATUSES, (t) => t.replace(';Under analyse;', ';UNDER\u00a0 analyse.;').replace(';Udgået;', ';udgået  ;')
       .replace(';Annulleret svar;', ';Annulleret\u00a0svar;'));
     expect(counts(r)).toEqual({ read: 4, usable: 3, unusable: 0, pending: 1, rejected: 0, setApart: 5, fileSetApart: 5 });
-  }, 120_000);
+  });
 
   it('refuses a statuses key it does not know, or a spelling that is no text, naming the key', async () => {
     for (const [statuses, message] of [
@@ -86,5 +86,5 @@ describe('cancelled results in lab-quality', () => {
       expect(err).toBeInstanceOf(ConfigError);
       expect((err as ConfigError).message).toMatch(message);
     }
-  }, 120_000);
+  });
 });

@@ -39,7 +39,7 @@ describe('a CPR number in the clinic column of a mapped export', () => {
     }
     expect(leaked).toEqual([]);
     expect(hasIdentifier(result.outputs.text)).toBe(false);
-  }, 120_000);
+  });
 });
 
 describe('a CPR number written as a number in a value or a reference limit', () => {
@@ -69,5 +69,5 @@ describe('a CPR number written as a number in a value or a reference limit', () 
     });
     expect(leaked).toEqual([]);
     expect(digits.test(result.outputs.text)).toBe(false);
-  }, 120_000);
+  });
 });

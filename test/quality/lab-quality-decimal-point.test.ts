@@ -33,5 +33,5 @@ describe('lab-quality on values with a decimal point in a decimal-comma export',
     expect(found.map((f) => f.line)).toEqual(unreadable);
     const note = ": read with '.' as decimal separator it is a number, and its file writes ',' (decimal in the layout)";
     expect(found.filter((f) => f.detail.endsWith(note)).map((f) => f.line)).toEqual(point);
-  }, 120_000);
+  });
 });

@@ -207,7 +207,7 @@ describe('no count lab-quality hides can be recomputed from its report or summar
     expect(a.recovered).toEqual([]);
     // what the analyst reads in the terminal keeps the exact figures
     expect(result.outputs.text).toContain(`lab results read: ${result.outputs.summary.rowsRead}`);
-  }, 120_000);
+  });
 
   it('on an analysis with a unit of three results, whose count the analysis total would give back', async () => {
     const ws = await workspace();
@@ -226,7 +226,7 @@ describe('no count lab-quality hides can be recomputed from its report or summar
     const a = await attack(truth, result.files, out);
     expect(a.shown.get('profile|NPU18016|mmol/L|results')).toBeNull();
     expect(a.recovered).toEqual([]);
-  }, 120_000);
+  });
 
   it('on an extract with a clinic of two results and a few rejected rows, whose completeness and check percents count the rest', async () => {
     const ws = await workspace();
@@ -248,7 +248,7 @@ describe('no count lab-quality hides can be recomputed from its report or summar
     const a = await attack(result.outputs.summary, result.files, out);
     expect(a.shown.get('clinic|4862171000016002|rows')).toBeNull();
     expect(a.recovered).toEqual([]);
-  }, 120_000);
+  });
 
   it('on an analysis whose every result has a reference interval: its results with one are its results', async () => {
     // an outside reviewer's extract: CRP at four clinics (one of two results), potassium 3 times;
@@ -275,7 +275,7 @@ describe('no count lab-quality hides can be recomputed from its report or summar
     const a = await attack(result.outputs.summary, result.files, out);
     expect(a.shown.get('analysis|NPU03230|rows')).toBeNull();
     expect(a.recovered).toEqual([]);
-  }, 120_000);
+  });
 
   it('on a shifted clinic, whose count of results elsewhere is the rest of its analysis', async () => {
     // an outside reviewer's extract: haemoglobin at four clinics, one of two results and one
@@ -302,7 +302,7 @@ describe('no count lab-quality hides can be recomputed from its report or summar
     const a = await attack(result.outputs.summary, result.files, out);
     expect(a.shown.get('analysis|NPU03230|rows')).toBeNull();
     expect(a.recovered).toEqual([]);
-  }, 120_000);
+  });
 
   it('on two FHIR files whose Observations set apart add up per file and per code', async () => {
     const ws = await workspace();
@@ -328,7 +328,7 @@ describe('no count lab-quality hides can be recomputed from its report or summar
     expect(a.recovered).toEqual([]);
     // the terminal keeps the exact figures
     expect(result.outputs.text).toContain('FHIR Observations set apart (no lab result, not counted): 19');
-  }, 120_000);
+  });
 
   it.skipIf(!existsSync('data-samples/generator/run.ts'))('on a generated extract (scale 0.01)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fangst-lab-disclosure-'));
@@ -339,5 +339,5 @@ describe('no count lab-quality hides can be recomputed from its report or summar
     const a = await attack(result.outputs.summary, result.files, out);
     expect([...a.shown.values()].filter((v) => v === null).length).toBeGreaterThan(0);
     expect(a.recovered).toEqual([]);
-  }, 300_000);
+  });
 });

@@ -43,7 +43,7 @@ describe('a FHIR line written in Latin-1 among UTF-8 lines', () => {
     ]);
     const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { notes: string[] };
     expect(summary.notes).toContain('Observation.ndjson: line 2 is not UTF-8, as FHIR requires: read as Latin-1 (Windows-1252).');
-  }, 120_000);
+  });
 });
 
 describe('a FHIR file in UTF-16', () => {
@@ -58,7 +58,7 @@ describe('a FHIR file in UTF-16', () => {
       expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 0, rejected: 0, setApart: 0,
         error: `the file is UTF-16 (${by}), not UTF-8 text as FHIR requires: save it as UTF-8` }]);
     }
-  }, 120_000);
+  });
 });
 
 describe('a FHIR line too long to read', () => {
@@ -76,7 +76,7 @@ describe('a FHIR line too long to read', () => {
     expect(csv).toContain(`Observation.ndjson,2,`);
     expect(csv).toContain(`line is ${size.toFixed(1)} MB, longer than the 40.0 MB a line may be to be read within the memory limit: rejected on its own`);
     expect(csv).not.toMatch(/150385.?1037/);
-  }, 120_000);
+  });
 });
 
 describe('a FHIR NDJSON file of Bundles only', () => {
@@ -97,7 +97,7 @@ describe('a FHIR NDJSON file of Bundles only', () => {
       { source_file: 'export.ndjson#entry[1]', source_line: 1 }, { source_file: 'export.ndjson#entry[2]', source_line: 1 },
       { source_file: 'export.ndjson#entry[1]', source_line: 2 }, { source_file: 'export.ndjson#entry[2]', source_line: 2 },
     ]);
-  }, 120_000);
+  });
 });
 
 // One Observation each, as other vendors write single elements: the answer an analyst reads in
@@ -118,7 +118,7 @@ describe('FHIR elements written the way other systems write them', () => {
     const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; abnormal_flag: string }>(conn,
       `select record_id, abnormal_flag from lab.results order by record_id`));
     expect(rows).toEqual([{ record_id: 'both', abnormal_flag: 'for_hoej' }, { record_id: 'local', abnormal_flag: 'for_hoej' }, { record_id: 'v2', abnormal_flag: 'for_lav' }]);
-  }, 120_000);
+  });
 
   it('reads N as a flag delivered, LOINC by its OID, limits written as strings, shows <5 as <5, names the column of a future result time and rejects hour 24', async () => {
     const ws = await workspace();
@@ -155,7 +155,7 @@ describe('FHIR elements written the way other systems write them', () => {
     const [flags] = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ present: bigint; rows: bigint }>(conn,
       `select count(abnormal_flag) as present, count(*) as rows from lab.results`));
     expect(flags).toEqual({ present: 2n, rows: 5n });
-  }, 120_000);
+  });
 });
 
 describe('one measurement sent under another spelling', () => {
@@ -181,5 +181,5 @@ describe('one measurement sent under another spelling', () => {
       { source_line: 2, detail: 'same patient, analysis, sampling time and value as Observation.ndjson line 1' },
       { source_line: 3, detail: 'same patient, analysis, sampling time and value as Observation.ndjson line 1' },
     ]);
-  }, 120_000);
+  });
 });

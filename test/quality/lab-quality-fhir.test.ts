@@ -25,7 +25,7 @@ describe('lab-quality on a US FHIR bulk export', () => {
     const file = await ws.put('bulk/Observation.ndjson', await readFile(join(here, 'synthea-observations.ndjson'), 'utf8'));
     out = join(ws.root, 'out');
     result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
-  }, 120_000);
+  });
 
   it('makes each component of a panel a result of its own, linked to its Observation', async () => {
     // 12 lines: 2 set apart (vital signs, survey); line 8 is a panel without a value of its own and
@@ -122,7 +122,7 @@ describe('LOINC results in the wrong unit', () => {
       { record_id: 'g2', plausibility: 'ok', plausible_as_unit: null },
       { record_id: 'g3', plausibility: 'implausible', plausible_as_unit: null },
     ]);
-  }, 120_000);
+  });
 });
 
 // An export written the way Epic writes Observations (test/fixtures/lab/epic-style-observations.ndjson,
@@ -142,7 +142,7 @@ describe('lab-quality on an Epic-style FHIR export', () => {
     const file = await ws.put('Observation.ndjson', await readFile(join(here, 'epic-style-observations.ndjson'), 'utf8'));
     out = join(ws.root, 'out');
     result = await runLabQuality({ keepDatabase: true, extracts: [file], out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
-  }, 120_000);
+  });
 
   it('sets apart what is no lab result, saying why, and counts the rest: 14 lines = 10 results + 4 set apart', () => {
     expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 10, rejected: 0, error: null, setApart: 4 }]);
@@ -205,7 +205,7 @@ describe('a FHIR export with a long record', () => {
     const ids = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; source_line: bigint }>(conn,
       `select record_id, source_line from lab.results order by source_line`));
     expect(ids.map((r) => [r.record_id, Number(r.source_line)])).toEqual([['g1', 1], ['g2', 2], ['g3', 3], ['g4', 4], ['g5', 5]]);
-  }, 120_000);
+  });
 });
 
 describe('a FHIR history export with several versions of an Observation', () => {
@@ -241,7 +241,7 @@ describe('a FHIR history export with several versions of an Observation', () => 
       `select source_line, check_id from quality.row_findings where check_id like 'pipeline.%' order by source_line`));
     expect(findings.map((f) => [Number(f.source_line), f.check_id])).toEqual([[2, 'pipeline.duplicate']]);
     expect(result.outputs.summary).toMatchObject({ rowsRead: 5 });
-  }, 120_000);
+  });
 });
 
 // A history export in parts (one file per day, per site): a newer version of an Observation may be
@@ -297,7 +297,7 @@ describe('versions of an Observation in two files', () => {
       { reason: 'an older version (another file holds a newer one)', category: null, code: '718-7', name: 'Hemoglobin', rows: 1 },
       { reason: 'an older version (another file holds a newer one)', category: null, code: '85354-9', name: 'Blood pressure panel', rows: 1 },
     ]);
-  }, 120_000);
+  });
 });
 
 // A SOR code (14 digits, urn:oid:1.2.208.176.1.1) or a ydernummer written in the digits of another
@@ -326,7 +326,7 @@ describe('a FHIR performer whose number is written in other digits', () => {
       { record_id: 'a1', clinic: '61741000016007' }, { record_id: 'a2', clinic: '61741000016007' }, { record_id: 'a3', clinic: '61741000016007' },
       { record_id: 'a4', clinic: '61741000016007' }, { record_id: 'a5', clinic: '61741000016007' }, { record_id: 'a6', clinic: 'ydernummer 004391' },
     ]);
-  }, 120_000);
+  });
 });
 
 describe('a FHIR result issued milliseconds before its sample', () => {
@@ -342,7 +342,7 @@ describe('a FHIR result issued milliseconds before its sample', () => {
     const [finding] = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ detail: string }>(conn,
       `select detail from lab.row_findings where check_name = 'time_order'`));
     expect(finding!.detail).toBe('result time 2025-05-08 09:00 is 0.023 s before the sampling time, in the same minute (Europe/Copenhagen)');
-  }, 120_000);
+  });
 });
 
 describe('a FHIR sample given as a collection period with only its end', () => {
@@ -359,7 +359,7 @@ describe('a FHIR sample given as a collection period with only its end', () => {
       `select strftime(r.sampled_at, '%Y-%m-%d %H:%M') as sampled, f.check_name from lab.results as r
        left join lab.row_findings as f on f.row_id = r.row_id and f.check_name = 'time_order'`));
     expect(rows).toEqual([{ sampled: '2025-05-08 08:00', check_name: 'time_order' }]);
-  }, 120_000);
+  });
 });
 
 describe('a bulk NDJSON that opens with another resource', () => {
@@ -379,7 +379,7 @@ describe('a bulk NDJSON that opens with another resource', () => {
     // the terminal calls them what they are, not Observations
     expect(result.outputs.text).toContain('FHIR resources other than Observation set apart (not counted): 100 (Patient 100)');
     expect(result.outputs.text).not.toContain('FHIR Observations set apart');
-  }, 120_000);
+  });
 });
 
 // A search result or a transaction written as one line of the export: a Bundle whose
@@ -412,7 +412,7 @@ describe('a Bundle line among Observations', () => {
       { record_id: 'o1', source_file: 'Observation.ndjson', source_line: 1, value_num: 3.9 },
       { record_id: 'o2', source_file: 'Observation.ndjson', source_line: 4, value_num: 4.4 },
     ]);
-  }, 120_000);
+  });
 
   it('sets apart a Bundle whose entries hold no resource (a transaction response), not drops it', async () => {
     const ws = await workspace();
@@ -423,7 +423,7 @@ describe('a Bundle line among Observations', () => {
     const result = await runLabQuality({ extracts: [file], out: join(ws.root, 'out'), now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
     expect(result.files).toEqual([{ file: 'Observation.ndjson', role: 'fhir', system: 'FHIR', read: 1, rejected: 0, error: null, setApart: 1 }]);
     expect(result.outputs.summary.setApart).toEqual([{ reason: 'another resource than Observation', category: null, code: 'Bundle', name: null, rows: 1 }]);
-  }, 120_000);
+  });
 });
 
 // FHIR says why a result has no value in dataAbsentReason (a code of
@@ -462,7 +462,7 @@ describe('a FHIR result without a value that says why', () => {
     // the flagged rows an analyst opens say the same
     const csv = await readFile(join(out, 'flagged-rows.csv'), 'utf8');
     expect(csv).toContain('no value: dataAbsentReason error (Error)');
-  }, 120_000);
+  });
 
   it('counts a preliminary result whose value is temp-unknown as not yet answered, not as a missing value', async () => {
     const ws = await workspace();
@@ -482,7 +482,7 @@ describe('a FHIR result without a value that says why', () => {
     const missing = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string }>(conn,
       `select r.record_id from lab.row_findings as f join lab.results as r using (row_id) where f.check_name = 'value_missing' order by 1`));
     expect(missing).toEqual([{ record_id: 'f2' }]);
-  }, 120_000);
+  });
 });
 
 // Two folders named on the command line may each hold a file of one name (an export per site,
@@ -507,5 +507,5 @@ describe('two FHIR files of one name in two folders', () => {
       { record_id: 'n1', source_file: 'north/Observation.ndjson', detail: 'no value: dataAbsentReason sample lost' },
       { record_id: 's1', source_file: 'south/Observation.ndjson', detail: 'no value: dataAbsentReason analyser error' },
     ]);
-  }, 120_000);
+  });
 });

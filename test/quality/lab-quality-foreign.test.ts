@@ -99,7 +99,7 @@ describe('lab-quality on a de-identified hospital export with shifted dates', ()
     mappingFile = await hospital(ws, 'dates_shifted: true');
     out = join(ws.root, 'out');
     result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping: mappingFile, out, now: CLOCK, logger: silent });
-  }, 120_000);
+  });
 
   it('reads every row through the computed columns: lookup, first present value, constant, no clinic', async () => {
     expect(result.files).toEqual([{ file: 'labevents.csv', role: 'delivery', system: 'Hospital export', read: 5, rejected: 0, error: null }]);
@@ -241,7 +241,7 @@ describe('lab-quality as of a date', () => {
     expect(result.outputs.text.split('\n')[0]).toBe('Evaluated as of 2180-05-01 (--as-of).');
     expect(result.outputs.text).not.toContain('is in the future');
     expect(result.outputs.text).toContain('no time is called "in the future"');
-  }, 120_000);
+  });
 
   it('calls times after the as-of date future and, with no delivery time given, judges result times against the as-of date', async () => {
     const ws = await workspace();
@@ -261,7 +261,7 @@ describe('lab-quality as of a date', () => {
     expect(delivered).toEqual([{ d: '2180-05-01 00:00' }]);
     expect(result.outputs.summary.usable).toBe(3);
     expect(result.outputs.text).toContain('Evaluated as of 2180-05-01 (--as-of)');
-  }, 120_000);
+  });
 
   it('exits non-zero and says why first when nothing is usable (every date in the future of the clock)', async () => {
     const ws = await workspace();
@@ -273,7 +273,7 @@ describe('lab-quality as of a date', () => {
     expect(result.outputs.text.split('\n')[0]).toBe('NOT USABLE: nothing is usable: 0 of 5 lab results; every unusable one has lab.time_future: the sampling or result time is in the future (sampled_at)');
     const html = await readFile(result.outputs.report, 'utf8');
     expect(html).toContain('Not usable as it stands');
-  }, 120_000);
+  });
 });
 
 describe('a Latin-1 export written by Windows', () => {
@@ -287,7 +287,7 @@ describe('a Latin-1 export written by Windows', () => {
     const result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
     expect(result.files).toEqual([{ file: 'labevents.csv', role: 'delivery', system: 'Hospital export', read: 5, rejected: 0, error: null }]);
     expect(result.outputs.summary.usable).toBe(4);
-  }, 120_000);
+  });
 });
 
 describe('a UTF-8 export its mapping declares Latin-1', () => {
@@ -305,7 +305,7 @@ describe('a UTF-8 export its mapping declares Latin-1', () => {
     const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ unit: string; analysis_name: string }>(conn,
       `select unit, analysis_name from lab.results where analysis_code = '50912'`));
     expect(rows).toEqual([{ unit: 'µmol/L', analysis_name: 'Kreatinin – P' }]);
-  }, 120_000);
+  });
 });
 
 describe('Latin-1 exports with UTF-8 lines among theirs', () => {
@@ -329,7 +329,7 @@ describe('Latin-1 exports with UTF-8 lines among theirs', () => {
     const flags = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string; abnormal_flag: string }>(conn,
       `select record_id, abnormal_flag from lab.results order by record_id::int`));
     expect(flags.map((f) => `${f.record_id}${f.abnormal_flag}`)).toEqual(['1µ', '2µ', '3µ', '4æ', '5æ', '101æ', '102æ', '103µ', '104µ', '105µ']);
-  }, 120_000);
+  });
 });
 
 // Excel saves a sheet with empty columns to the right of the data as ";;;" at the end of every
@@ -358,7 +358,7 @@ describe('an export saved from Excel with empty columns after the data', () => {
     const result = await runLabQuality({ extracts: [file], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
     expect(result.files).toEqual([expect.objectContaining({ file: 'lab_eksport.csv', read: 3, rejected: 0, error: null })]);
     expect(result.outputs.summary.usable).toBe(3);
-  }, 120_000);
+  });
 });
 
 // An export that writes UTC times with ISO 8601's designator (2025-03-10T10:00:00Z), its
@@ -380,7 +380,7 @@ describe('times written in UTC with a Z', () => {
       { record_id: 'r1', sampled: '2025-03-10 10:00', resulted: '2025-03-10 11:30' },
       { record_id: 'r2', sampled: '2025-07-01 06:00', resulted: '2025-07-01 06:45' },
     ]);
-  }, 120_000);
+  });
 });
 
 // The figures that describe values count each measurement once: a result sent three times is one
@@ -402,7 +402,7 @@ describe('distributions over an extract with re-sends and corrections', () => {
     expect(s.checks.filter((c) => c.checkId.startsWith('pipeline.')).map((c) => [c.checkId, c.rows]).sort()).toEqual([['pipeline.duplicate', 2], ['pipeline.superseded', 1]]);
     expect(s.codeProfiles.map((p) => [p.analysis, p.results, p.numeric])).toEqual([['GLU', 18, 18]]);
     expect(s.outsideReference).toEqual([expect.objectContaining({ analysis: 'GLU', withInterval: 18, below: 0, above: 0 })]);
-  }, 120_000);
+  });
 });
 
 // Many exports give the reference interval as one text column ('7,3-10,5', '4,2 - 6,3', '< 10'),
@@ -435,7 +435,7 @@ describe('a reference interval delivered only as text', () => {
     expect(byCode.get('NPU19748')).toMatchObject({ withInterval: 2, below: 0, above: 1, outsideFlagged: 1 });
     expect(byCode.get('NPU18016')).toMatchObject({ withInterval: 1, below: 1, above: 0, outsideFlagged: 0 });
     expect(byCode.has('NPU03429')).toBe(false);
-  }, 120_000);
+  });
 });
 
 describe('honest outputs', () => {
@@ -447,7 +447,7 @@ describe('honest outputs', () => {
     expect(result.exitCode).toBe(1);
     expect(result.outputs.text.split('\n')[0]).toBe('NOT USABLE: labevents-2.csv was rejected whole: empty file: no header line');
     expect(result.outputs.summary.usable).toBe(4);
-  }, 120_000);
+  });
 
   it('judges no flag and counts nothing outside against an interval whose limits are reversed', async () => {
     const ws = await workspace();
@@ -464,7 +464,7 @@ describe('honest outputs', () => {
     const glucose = result.outputs.summary.outsideReference.find((o) => o.analysis === '50931')!;
     // the two glucoses of labevents.csv with 70..100: 95 inside, 180 above
     expect(glucose).toMatchObject({ withInterval: 2, below: 0, above: 1 });
-  }, 120_000);
+  });
 
   it('counts a result outside its interval as flagged only when its flag points that way', async () => {
     const ws = await workspace();
@@ -478,7 +478,7 @@ describe('honest outputs', () => {
     expect(result.outputs.summary.outsideReference).toEqual([
       { analysis: '50931', name: 'Glucose', withInterval: 6, below: 3, above: 2, outsideFlagged: 3 },
     ]);
-  }, 120_000);
+  });
 
   it('takes a result in the hour the clocks go back for the second pass of that hour when only that puts it after its sample', async () => {
     const ws = await workspace();
@@ -495,7 +495,7 @@ describe('honest outputs', () => {
     await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
     const f = await findingsOf(out);
     expect([...f.entries()].filter(([, c]) => c.includes('lab.time_order')).map(([k]) => k)).toEqual(['a2', 'a3']);
-  }, 120_000);
+  });
 
   it('writes a converted value in flagged-rows.csv to 12 significant digits, not with the double\'s noise', async () => {
     const ws = await workspace();
@@ -507,7 +507,7 @@ describe('honest outputs', () => {
     const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
     const [header, row] = (await readFile(result.outputs.flaggedCsv, 'utf8')).split('\n');
     expect(row!.split(',')[header!.split(',').indexOf('value_canonical')]).toBe('8.6884');
-  }, 120_000);
+  });
 
   it('keeps the results rejected while reading in the groups, so that each group dimension adds up', async () => {
     const ws = await workspace();
@@ -525,7 +525,7 @@ describe('honest outputs', () => {
       expect(groups.reduce((n, g) => n + g.rejected, 0)).toBe(1);
     }
     expect(s.byAnalysis.map((g) => [g.key, g.rows, g.rejected])).toEqual([['GLU', 3, 0], ['K', 2, 0], ['(none)', 1, 1]]);
-  }, 120_000);
+  });
 
   it('reads a file delivered twice with the same content once, gzipped or not, and says so', async () => {
     const ws = await workspace();
@@ -551,7 +551,7 @@ describe('honest outputs', () => {
     expect(zipped).toEqual({ file: 'labevents.csv.gz', reason: `same content as ${read.file} (SHA-256 of the decompressed content): read once` });
     expect(result.outputs.text).toContain(`files not read: 2 (`);
     expect(await readFile(result.outputs.report, 'utf8')).toContain('read once');
-  }, 120_000);
+  });
 
   it('judges no flag and no interval an export never delivers: no flag_inconsistent without a flag column, no reference_missing without an interval', async () => {
     const ws = await workspace();
@@ -577,7 +577,7 @@ describe('honest outputs', () => {
       columns(', ref_low: Lo, ref_high: Hi, abnormal_flag: Flag'), ''].join('\n'));
     const c = await runLabQuality({ extracts: [join(ws.inbox, 'c')], mapping: withFlag, out: join(ws.root, 'out-c'), now: CLOCK, logger: silent });
     expect(checkRows(c, 'lab.flag_inconsistent')).toBe(1);
-  }, 120_000);
+  });
 
   it('reads a gzip file named in capitals, as a Windows system writes it (LABEVENTS [1].CSV.GZ)', async () => {
     const ws = await workspace();
@@ -588,7 +588,7 @@ describe('honest outputs', () => {
     const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent });
     expect(result.files.map((f) => [f.file, f.read, f.error])).toEqual([['LABEVENTS [1].CSV.GZ', 5, null]]);
     expect(result.outputs.summary.rowsRead).toBe(5);
-  }, 120_000);
+  });
 
   it('names the column a CPR number was found in, in the flagged rows, and masks the number', async () => {
     const ws = await workspace();
@@ -608,7 +608,7 @@ describe('honest outputs', () => {
       ['Lab export:r3', 'unit: a CPR number or replacement number appears in this field'],
     ]);
     for (const f of await readdir(out)) expect((await readFile(join(out, f))).toString('utf8'), f).not.toMatch(/010190/);
-  }, 120_000);
+  });
 
   it('rejects a file saved as UTF-16 whole, saying so, and quotes nothing of its header', async () => {
     const ws = await workspace();
@@ -623,7 +623,7 @@ describe('honest outputs', () => {
       'NOT USABLE: labevents-2.csv was rejected whole: the file is UTF-16 (byte order mark FF FE), not UTF-8 text as its layout says: save it as UTF-8');
     expect(result.outputs.summary.usable).toBe(4);
     for (const f of await readdir(out)) expect((await readFile(join(out, f))).toString('latin1'), f).not.toMatch(/0\W{0,2}1\W{0,2}0\W{0,2}1\W{0,2}9\W{0,2}0/);
-  }, 120_000);
+  });
 
   it('rejects a line the computed columns cannot read on its own, naming it, and reads the rest of its file', async () => {
     const ws = await workspace();
@@ -643,7 +643,7 @@ describe('honest outputs', () => {
       `select record_id, source_line from lab.results where source_file = 'labevents-2.csv' order by source_line`));
     expect(lines.map((l) => [l.record_id, Number(l.source_line)])).toEqual([['7', 2], ['9', 4]]);
     expect(result.outputs.summary.usable).toBe(6);
-  }, 120_000);
+  });
 
   it('says how many local codes and panels it shows of how many', async () => {
     const ws = await workspace();
@@ -665,7 +665,7 @@ describe('honest outputs', () => {
     expect(html).toContain('60 of 61 analyses have a panel below (the largest); every analysis is in');
     expect(html).toContain('40 of 61 analyses drawn; all are in the table below and in summary.json.');
     expect(html).toContain('40 of 61 analyses shown (most results outside first); all in summary.json (outsideReference).');
-  }, 180_000);
+  });
 });
 
 describe('the delivery time from a column of the file', () => {
@@ -698,7 +698,7 @@ describe('the delivery time from a column of the file', () => {
     const again = join(ws.root, 'again');
     await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: again, now: CLOCK, deliveredAt: new Date('2180-03-05T00:00:00Z'), logger: silent });
     expect([...(await findingsOf(again)).values()].flat()).not.toContain('lab.time_order');
-  }, 180_000);
+  });
 });
 
 describe('flagged-rows.csv at the clock changes', () => {
@@ -732,7 +732,7 @@ describe('flagged-rows.csv at the clock changes', () => {
       select record_key as k, strftime(timezone('UTC', sampled_at), '%Y-%m-%d %H:%M') as s
       from read_parquet(${sqlString(result.outputs.flaggedParquet)}) order by k`));
     expect(parquet.map((r) => [r.k.replace(/^.*:/, ''), r.s])).toEqual([['a1', '2180-11-05 06:30'], ['s1', '2180-03-12 06:59'], ['s2', '2180-03-12 07:30']]);
-  }, 120_000);
+  });
 });
 
 describe('reference intervals that differ between patients', () => {
@@ -756,7 +756,7 @@ describe('reference intervals that differ between patients', () => {
     const [detail] = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ detail: string }>(conn,
       `select detail from lab.row_findings where check_name = 'reference_unstable'`));
     expect(detail!.detail).toBe('reference interval 1.0..2.0 differs from the extract\'s usual 7.3..9.5 for HB-L');
-  }, 120_000);
+  });
 });
 
 describe('repeat specimens', () => {
@@ -776,7 +776,7 @@ describe('repeat specimens', () => {
     await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: CLOCK, logger: silent });
     const f = await findingsOf(out);
     expect([...f.entries()].filter(([, c]) => c.includes('lab.duplicate')).map(([k]) => k)).toEqual(['a2']);
-  }, 120_000);
+  });
 });
 
 describe('a lab mapping that does not fit its files', () => {
@@ -788,7 +788,7 @@ describe('a lab mapping that does not fit its files', () => {
     const err = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toMatch(/^labevents\.csv: column units: found nothing, expected the column .*hospital\.yaml maps to unit/);
-  }, 60_000);
+  });
 
   it('says a file has another delimiter, once, when its header is one column holding the mapped names', async () => {
     const ws = await workspace();
@@ -799,7 +799,7 @@ describe('a lab mapping that does not fit its files', () => {
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toBe(
       'labevents.csv: delimiter: found ",", expected the file\'s delimiter: its header has the mapped names with ";" between 11 names (set delimiter: ";" in hospital.yaml)');
-  }, 60_000);
+  });
 
   it('says so too when a column name holds the mapping\'s delimiter', async () => {
     const ws = await workspace();
@@ -808,7 +808,7 @@ describe('a lab mapping that does not fit its files', () => {
     const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('', '      ref_text: "comment (free, text)"\n'));
     const err = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
     expect((err as ConfigError).message).toMatch(/^labevents\.csv: delimiter: found ",", expected the file's delimiter: its header has the mapped names with ";" between/);
-  }, 60_000);
+  });
 
   it('names a lookup column the side file does not have', async () => {
     const ws = await workspace();
@@ -817,7 +817,7 @@ describe('a lab mapping that does not fit its files', () => {
     const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('').replace('take: label', 'take: name'));
     const err = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
     expect((err as ConfigError).message).toMatch(/dictionary\.csv: column name: found nothing, expected the lookup column/);
-  }, 60_000);
+  });
 
   it('refuses clinic and sor_code together: one is another name for the other', async () => {
     const ws = await workspace();
@@ -833,7 +833,7 @@ describe('a lab mapping that does not fit its files', () => {
     const err = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConfigError);
     expect((err as ConfigError).message).toContain('time_zon: found an unknown key, expected one of system, defaults, deliveries, time_zone, as_of, delivered_at, dates_shifted, absent, statuses (did you mean time_zone?)');
-  }, 60_000);
+  });
 
   it('rejects a column spec it does not know, naming the key', async () => {
     const ws = await workspace();
@@ -841,7 +841,7 @@ describe('a lab mapping that does not fit its files', () => {
     const mapping = await ws.put('mapping/hospital.yaml', mappingYaml('').replace('code_system: { value: local }', 'code_system: { constant: local }'));
     const err = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out: join(ws.root, 'out'), now: CLOCK, logger: silent }).catch((e: unknown) => e);
     expect((err as ConfigError).message).toContain('hospital.yaml: deliveries[0].columns.code_system: found {"constant":"local"}');
-  }, 60_000);
+  });
 });
 
 describe('lab-quality --check-mapping', () => {
@@ -862,7 +862,7 @@ describe('lab-quality --check-mapping', () => {
     // patients 10001, 10001, 10002, 10002, 10003, 20020, ...: only the first and last character shown
     expect(line('patient')).toMatch(/<- column subject_id +"1\*\*\*1", "1\*\*\*1", "1\*\*\*2", "1\*\*\*2", "1\*\*\*3", "2\*\*\*0",/);
     expect(text).not.toContain('10001');
-  }, 60_000);
+  });
 
   it('names a malformed line by DuckDB\'s reason, never its text, and samples past it (ot15 M4: exit 1, "CSV Error on Line: 7")', async () => {
     const ws = await workspace();
@@ -875,7 +875,7 @@ describe('lab-quality --check-mapping', () => {
     expect(text).toContain('malformed lines, the first: line 3: Expected Number of Columns: 4 Found: 5 (the evaluation rejects such lines; the samples skip them)');
     expect(text.split('\n').find((l) => l.trimStart().startsWith('record_id '))).toMatch(/"a1", "a3"$/);
     expect(text).not.toContain('010203');
-  }, 60_000);
+  });
 
   it('says plainly that a file of a header only has 0 data rows, instead of empty samples', async () => {
     const ws = await workspace();
@@ -888,7 +888,7 @@ describe('lab-quality --check-mapping', () => {
     const lines = text.split('\n');
     expect(lines).toContain('tom.csv: 0 data rows (a header only): nothing to evaluate');
     expect(lines).toContain('svar.csv:');
-  }, 60_000);
+  });
 
   it('stops with a configuration error (exit 2) naming the column a file lacks', async () => {
     const ws = await workspace();
@@ -898,7 +898,7 @@ describe('lab-quality --check-mapping', () => {
     const err = await runCheckMapping({ extracts: [join(ws.inbox, 'export')], mapping }).catch((e: unknown) => e);
     expect(exitCodeOf(err)).toBe(2);
     expect((err as ConfigError).message).toMatch(/^labevents\.csv: column units: found nothing, expected the column .*hospital\.yaml maps to unit/);
-  }, 60_000);
+  });
 
   it('samples a Latin-1 export with an Excel en dash as the evaluation reads it, and stops on the files the evaluation rejects whole', async () => {
     const ws = await workspace();
@@ -917,5 +917,5 @@ describe('lab-quality --check-mapping', () => {
     expect(exitCodeOf(err)).toBe(2);
     expect((err as ConfigError).message).toContain('tom.csv: file: found "empty file: no header line"');
     expect((err as ConfigError).message).toContain('dobbelt.csv: file: found "duplicated column names in the header: Svar"');
-  }, 60_000);
+  });
 });

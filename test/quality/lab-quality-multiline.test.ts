@@ -45,5 +45,5 @@ describe('lab-quality line numbers in an export with quoted line breaks and empt
       expect(good.length).toBe(10);
       for (const g of good) expect(g.line, `${g.file} ${g.id}`).toBe(lineOf(files[g.file as keyof typeof files], g.id));
     });
-  }, 120_000);
+  });
 });

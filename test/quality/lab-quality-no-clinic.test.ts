@@ -30,7 +30,7 @@ describe('lab-quality without a register, on results that name no clinic', () =>
     const flagged = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ line: number; check_id: string; severity: string }>(conn,
       `select source_line::int as line, check_id, severity from quality.row_findings where check_id like 'pipeline.%' order by line`));
     expect(flagged).toEqual(without.map((line) => ({ line, check_id: 'pipeline.clinic_unresolved', severity: 'error' })));
-  }, 120_000);
+  });
 
   it('flags none where no result of the file names a clinic', async () => {
     const text = await readFile(join(here, 'lis-no-clinic.csv'), 'utf8');
@@ -43,5 +43,5 @@ describe('lab-quality without a register, on results that name no clinic', () =>
     const result = await runLabQuality({ keepDatabase: true, extracts: [file], mapping, out, now: new Date('2024-12-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
     const rows = text.trimEnd().split('\n').length - 1;
     expect(result.outputs.summary).toMatchObject({ rowsRead: rows, usable: rows, unusable: 0 });
-  }, 120_000);
+  });
 });

@@ -48,5 +48,5 @@ describe('lab-quality --own-report', () => {
     expect(await exists(join(out, 'report-own.html'))).toBe(false);
     expect(await exists(join(out, 'summary-own.json'))).toBe(false);
     expect(await exists(join(out, 'report.html'))).toBe(true);
-  }, 120_000);
+  });
 });

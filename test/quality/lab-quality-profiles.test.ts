@@ -59,7 +59,7 @@ describe('lab-quality checks that need no catalogue', () => {
       '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, code_system: System, value: Val, unit: Unit }', ''].join('\n'));
     out = join(ws.root, 'out');
     result = await runLabQuality({ keepDatabase: true, extracts: [join(ws.inbox, 'export')], mapping, out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
-  }, 120_000);
+  });
 
   it('does not count results without a value as a unit of their own', async () => {
     const k = result.outputs.summary.codeProfiles.filter((x) => x.analysis === 'K');
@@ -151,7 +151,7 @@ describe('an outlier of an analysis in the catalogue', () => {
     expect(f.map((x) => x.record_id)).toEqual(['g25', 'g26']);
     expect(f[0]!.detail).not.toContain('times the median');
     expect(f[1]!.detail).toMatch(/; about 18\.0\d+ times the median, as if it were in mg\/dL$/);
-  }, 120_000);
+  });
 });
 
 describe('two names of one unit', () => {
@@ -167,7 +167,7 @@ describe('two names of one unit', () => {
     const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: new Date('2026-01-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
     expect(result.outputs.summary.checks.find((c) => c.checkId === 'lab.unit_mixed')?.rows ?? 0).toBe(0);
     expect(result.outputs.summary.codeProfiles.map((p) => [p.unit, p.mainUnit, p.verdict])).toEqual(expect.arrayContaining([['mEq/L', 'mmol/L', null]]));
-  }, 120_000);
+  });
 });
 
 describe('two units in equal numbers', () => {
@@ -186,7 +186,7 @@ describe('two units in equal numbers', () => {
     const flagged = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ record_id: string }>(conn, `
       select r.record_id from lab.row_findings as f join lab.results as r using (row_id) where f.check_name = 'unit_mixed' order by 1`));
     expect(flagged.map((f) => f.record_id)).toEqual(['d0', 'd1', 'd2', 'd3', 'd4', 'd5']);
-  }, 120_000);
+  });
 });
 
 describe('a result without a unit', () => {
@@ -216,7 +216,7 @@ describe('a result without a unit', () => {
       ['NPU02319', null, 1, 'mmol/L', null], ['NPU02319', 'mmol/L', 1, 'mmol/L', null],
       ['NPU03230', null, 1, 'mmol/L', null], ['NPU03230', 'mmol/L', 1, 'mmol/L', null],
     ]);
-  }, 120_000);
+  });
 
   it('of a code the catalogue does not know is missing the unit its other results name, and theirs is no mix', async () => {
     // a FHIR-style export: CRP as valueString ("<5", "5,2": no unit) beside one valueQuantity in mg/dL
@@ -224,5 +224,5 @@ describe('a result without a unit', () => {
     expect(findings).toEqual(['r1', 'r2'].map((record_id) => ({ record_id, check_name: 'unit_missing',
       detail: 'no unit given; other results of CRPX are in mg/dL (not assumed for this one)' })));
     expect(result.outputs.summary.checks.find((c) => c.checkId === 'lab.unit_mixed')?.rows ?? 0).toBe(0);
-  }, 120_000);
+  });
 });

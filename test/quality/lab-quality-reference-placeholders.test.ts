@@ -54,5 +54,5 @@ describe('lab-quality on reference limits written as NULL, NA or a dash', () => 
         `select source_line::int as line from quality.row_findings where check_id = 'lab.reference_missing' order by line`);
       expect(missing.map((m) => m.line)).toEqual(kept.filter((r) => r.low === null && r.high === null).map((r) => r.line));
     });
-  }, 120_000);
+  });
 });

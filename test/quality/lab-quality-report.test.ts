@@ -29,5 +29,5 @@ describe.skipIf(!chromiumAvailable())('lab-quality analyst report in headless Ch
     expect(html).toContain('values look like g/dL reported in the canonical unit');
     expect(html).toContain('values look like % reported in the canonical unit');
     expect(html).not.toMatch(/PC[0-9]HB|PDUPLICATE/);
-  }, 120_000);
+  });
 });

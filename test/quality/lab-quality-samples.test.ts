@@ -36,5 +36,5 @@ describe.skipIf(!existsSync(truth))('lab-quality on the generator\'s samples, sc
     });
     expect(mixups.map((m) => [m.kind, m.likely_unit])).toEqual([['lab_unit_mixup_hb', 'g/dL'], ['lab_unit_mixup_hba1c', '%']]);
     expect(result.outputs.summary.shifts).toHaveLength(2);
-  }, 180_000);
+  });
 });

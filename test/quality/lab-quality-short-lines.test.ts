@@ -52,7 +52,7 @@ describe('lab-quality on lines shorter than the header, or without a record id',
     const shown = result.outputs.text.split('\n');
     expect(shown).toContain(`lines rejected while reading, their results not evaluated: ${held.length} (all in flagged-rows.csv)`);
     for (const r of held) expect(shown).toContain(`  ${FILE} line ${r.line}: ${r.reason}`);
-  }, 120_000);
+  });
 });
 
 describe('lab-quality on an export whose every line is held back', () => {
@@ -64,5 +64,5 @@ describe('lab-quality on an export whose every line is held back', () => {
       now: new Date('2024-12-01T00:00:00Z'), logger: pino({ level: 'silent' }) });
     expect(result.exitCode).toBe(1);
     expect(result.outputs.text.split('\n')[0]).toBe('NOT USABLE: nothing is usable: 0 of 2 lab results; the lines were rejected while reading (flagged-rows.csv gives each line and why)');
-  }, 120_000);
+  });
 });

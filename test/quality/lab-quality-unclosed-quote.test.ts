@@ -39,7 +39,7 @@ describe('lab-quality on an export with a quote never closed', () => {
     expect(result.exitCode).toBe(1);
     expect(result.outputs.text.split('\n')[0]).toBe(`NOT USABLE: LIS_2024-03.csv was rejected whole: line ${line}, column Resultat: a quote opens a value and is never closed, `
       + `so the rest of the file (${rest} lines) would be read as that one value; close the quote (a quote inside a value is written twice: "") and deliver the file again`);
-  }, 120_000);
+  });
 
   it('--check-mapping stops with that reason (exit 2), in its own words rather than DuckDB\'s', async () => {
     const { file, mapping } = await setUp();
@@ -47,7 +47,7 @@ describe('lab-quality on an export with a quote never closed', () => {
     expect(exitCodeOf(err)).toBe(2);
     expect((err as Error).message).toBe(`LIS_2024-03.csv: line ${line}, column Resultat: found "a quote that opens a value and is never closed", `
       + `expected the quote closed (a quote inside a value is written twice): the evaluation rejects this file whole, as the rest of it (${rest} lines) would be read as that one value`);
-  }, 60_000);
+  });
 
   it('--check-mapping names a quote left open on the last line as such, and samples the lines before it', async () => {
     const { ws, mapping } = await setUp();
@@ -56,7 +56,7 @@ describe('lab-quality on an export with a quote never closed', () => {
     expect(exitCode).toBe(0);
     expect(out).toContain('malformed lines, the first: line 3: a quote opens a value and is never closed (the file ends first)');
     expect(out).not.toMatch(/unterminated/i);
-  }, 60_000);
+  });
 });
 
 describe('lab-quality on an export whose last line opens a quote', () => {
@@ -70,7 +70,7 @@ describe('lab-quality on an export whose last line opens a quote', () => {
     expect(result.outputs.summary).toMatchObject({ rowsRead: 2, usable: 1, rejected: 1 });
     expect(result.outputs.text.split('\n')).toContain(
       '  LIS_2024-04.csv line 3: Resultat: a quote opens a value and is never closed: the file ends inside it; close the quote (a quote inside a value is written twice: "")');
-  }, 120_000);
+  });
 });
 
 describe('the scan for a quote never closed', () => {

@@ -72,6 +72,6 @@ describe('lab-quality on values written with their unit', () => {
       expect(lines('lab.value_unparseable')).toEqual(want.filter((w) => w.state === 'unparseable').map((w) => w.line));
       // a unit written in the value is a unit given
       expect(lines('lab.unit_missing')).toEqual(want.filter((w) => w.state !== 'unparseable' && w.unit === null).map((w) => w.line));
-    }, 120_000);
+    });
   }
 });

@@ -33,7 +33,7 @@ describe('lab-quality on an extract in two journal systems\' layouts', () => {
         findings.set(f.record_key, [...(findings.get(f.record_key) ?? []), f]);
       }
     });
-  }, 120_000);
+  });
 
   it('reads both layouts and the register, and accounts for every row', async () => {
     expect(result.files.map((f) => [f.file, f.role, f.system]).sort()).toEqual([
@@ -205,7 +205,7 @@ describe('lab-quality on a foreign extract with a mapping file', () => {
       expect(rej).toEqual(['resulted_at', 'sampled_at'].map((column_name) =>
         ({ source_line: 6n, column_name, reason: 'not a valid time: expected the format %Y-%m-%d %H:%M' })));
     });
-  }, 120_000);
+  });
 
   it('names the file, key, found value and expectation when the mapping is wrong', async () => {
     const ws = await workspace();

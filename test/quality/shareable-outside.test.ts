@@ -29,7 +29,7 @@ describe('the shareable quality report of an outside reviewer\'s night', () => {
     const read = async (f: string) => JSON.parse(await readFile(join(dir, 'reports', 'latest', f), 'utf8')) as QualityReportData;
     shared = await read('quality-report-shareable.json');
     full = await read('quality-report.json');
-  }, 300_000);
+  });
 
   it('gives no rows read in its trend where its accounting hides them', () => {
     // the truth: 932 read, 824 published, 106 quarantined, 2 rejected

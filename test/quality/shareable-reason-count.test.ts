@@ -23,7 +23,7 @@ describe('a count inside a finding\'s reason, in the shareable quality report', 
     for (const f of ['quality-report.json', 'quality-report-shareable.json', 'quality-report-shareable.md', 'quality-report-shareable.html']) {
       files[f] = await readFile(join(dir, 'reports', 'latest', f), 'utf8');
     }
-  }, 300_000);
+  });
 
   it('is in the operators\' report', () => {
     expect(files['quality-report.json']).toMatch(/\(3 results; too few elsewhere to compare\)/);

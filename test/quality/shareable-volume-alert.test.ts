@@ -27,7 +27,7 @@ describe('a volume alert in the shareable quality report', () => {
       '--outbox', join(dir, 'outbox'), '--reports', reports], { env: { ...process.env, FANGST_PSEUDONYM_KEY: 'volume-alert-test-key-0123456789' } });
     full = JSON.parse(await readFile(join(reports, 'latest', 'quality-report.json'), 'utf8')) as QualityReportData;
     shared = JSON.parse(await readFile(join(reports, 'latest', 'quality-report-shareable.json'), 'utf8')) as QualityReportData;
-  }, 300_000);
+  });
 
   it('is written when the alert is the only item that names a clinic', async () => {
     expect((await readdir(join(reports, 'latest'))).filter((f) => f.startsWith('quality-report-shareable'))).toHaveLength(3);

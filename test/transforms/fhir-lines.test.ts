@@ -47,7 +47,7 @@ describe('the survey of a FHIR file\'s lines', () => {
           await copy.remove();
         }
       }), { numRuns: 150 });
-  }, 120_000);
+  });
 
   it('reads a line cut between chunks inside a character as the UTF-8 it is', async () => {
     const ws = await workspace();

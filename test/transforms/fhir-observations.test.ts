@@ -73,7 +73,7 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
         { record_key: 'FHIR:o4', check_id: 'lab.time_order' },
       ]);
     });
-  }, 120_000);
+  });
 
   it('names clinics as delivered when no clinic register is given, without calling them unregistered', async () => {
     const ws = await workspace();
@@ -88,7 +88,7 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
       const ids = await queryRows<{ check_id: string }>(conn, `select distinct check_id from quality.row_findings order by 1`);
       expect(ids.map((r) => r.check_id)).toEqual(['lab.time_order']);
     });
-  }, 120_000);
+  });
   it('takes the patient from urn:uuid and URL references, and sets vital signs and surveys apart from the lab results', async () => {
     const ws = await workspace();
     const sor = [{ identifier: { system: 'urn:oid:1.2.208.176.1.1', value: '61741000016007' } }];
@@ -132,7 +132,7 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
     });
     const html = await readFile(result.outputs.report, 'utf8');
     expect(html).toContain('FHIR resources set apart');
-  }, 120_000);
+  });
 
   it('reads the patient of a reference to one version of it (Patient/x/_history/n), and no patient from a Group', async () => {
     const ws = await workspace();
@@ -162,7 +162,7 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
         `select r.record_id from quality.row_findings as f join lab.results as r on r.source_line = f.source_line where f.check_id = 'lab.duplicate' order by 1`);
       expect(dup.map((r) => r.record_id)).toEqual(['b2', 'b4']);
     });
-  }, 120_000);
+  });
 
   it("reads a quantity's unit from its UCUM code, and no interval whose limits are in another unit than the value", async () => {
     const ws = await workspace();
@@ -202,7 +202,7 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
       expect(findings.map((f) => f.check_id)).not.toContain('lab.unit_not_accepted');
       expect(findings.map((f) => f.check_id)).not.toContain('lab.flag_inconsistent');
     });
-  }, 120_000);
+  });
 
   it('tells NDJSON, a Bundle, a resource over several lines and a file of another layout apart, and reads every form with an Observation', async () => {
     const ws = await workspace();
@@ -234,7 +234,7 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
       const rows = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows(conn, `select source_file, source_line, value_text, value_num from lab.results`));
       expect(rows).toEqual([{ source_file: name, source_line: 1n, value_text: '5.1', value_num: 5.1 }]);
     }
-  }, 120_000);
+  });
 
   it("calls the usual interval of results without a clinic that, not a clinic's", async () => {
     const ws = await workspace();
@@ -249,5 +249,5 @@ describe('lab-quality on FHIR R4 Observation NDJSON', () => {
     const found = await withDatabase(join(out, 'lab-quality.duckdb'), (_db, conn) => queryRows<{ detail: string }>(conn,
       `select detail from lab.row_findings where check_name = 'reference_unstable'`));
     expect(found).toEqual([{ detail: 'reference interval 3.0..5.5 differs from the usual interval of the results without a clinic, 3.5..5.0 for 2823-3' }]);
-  }, 120_000);
+  });
 });
