@@ -865,3 +865,129 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
     expect(Number(r!.found)).toBe(500);
   });
 });
+
+// An attack on `fangst nightly` and `fangst lab-quality` (numbers planted in every field of a
+// delivery) found these spellings unmasked in epikriser.parquet, quarantine.parquet,
+// flagged-rows.csv/json/parquet, summary.json and both lab-quality reports: the digits of other
+// scripts escaped, and escapes escaped once more (cpr_find.sql: _cpr_wide, _cpr_unwrap).
+describe('cpr_find / has_cpr / cpr_mask: escaped digits of other scripts, and escapes escaped again', () => {
+  const utf8Percent = (c: string, lower = false) => [...Buffer.from(c, 'utf8')].map((b) => `%${lower ? b.toString(16) : b.toString(16).toUpperCase()}`).join('');
+  const jsonEscape = (c: string) => [...c.split('')].map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+  /** A character escaped once: HTML hex, HTML decimal, JSON (a surrogate pair beyond U+FFFF), percent-encoded UTF-8. */
+  const escapeOnce = (c: string, form: number) => {
+    const cp = c.codePointAt(0)!;
+    return [`&#x${cp.toString(16)};`, `&#${cp};`, jsonEscape(c), utf8Percent(c), `&#X${cp.toString(16).toUpperCase()};`, utf8Percent(c, true), jsonEscape(c).toUpperCase().replaceAll('\\U', '\\u')][form % 7]!;
+  };
+  /** One more layer over an escape, of a kind that can carry it: HTML over HTML, a URL or JSON over HTML, HTML or a URL over a percent escape, a URL or HTML over JSON. */
+  const layers: Record<'html' | 'percent' | 'json', Array<(e: string) => string>> = {
+    html: [(e) => e.replaceAll('&', '&amp;'), (e) => e.replaceAll('&', '&amp;amp;'), (e) => e.replaceAll('&', '%26').replaceAll('#', '%23').replaceAll(';', '%3B'),
+      (e) => e.replaceAll('&', '%26').replaceAll('#', '%23').replaceAll(';', '%3b'), (e) => e.replaceAll('&', '\\u0026'), (e) => e.replaceAll('&', '&#38;'), (e) => e.replaceAll('&', '%2526').replaceAll('#', '%2523').replaceAll(';', '%253B')],
+    percent: [(e) => e.replaceAll('%', '&#37;'), (e) => e.replaceAll('%', '&#x25;'), (e) => e.replaceAll('%', '%25'), (e) => e.replaceAll('%', '\\u0025'), (e) => e.replaceAll('%', '&percnt;')],
+    json: [(e) => e.replaceAll('\\', '%5C'), (e) => e.replaceAll('\\', '%5c'), (e) => e.replaceAll('\\', '&#92;'), (e) => e.replaceAll('\\', '&#x5C;')],
+  };
+  const layerKind = (form: number) => (['html', 'html', 'json', 'percent', 'html', 'percent', 'json'] as const)[form % 7]!;
+
+  it('finds and masks a number whose other-script digits are escaped (&#x661;, &#1633;, \\u0661, %D9%A1, \\uD835\\uDFCF, &#x1D7CF;)', async () => {
+    const texts = scriptDigits.filter((s) => s.nu !== 'latn').flatMap(({ digits }) => [0, 1, 2, 3, 4, 5, 6].map((form) =>
+      `Note: ${[...'150385-1037'].map((c) => (c === '-' ? c : escapeOnce(digits[Number(c)]!, form))).join('')} x`));
+    expect(texts.length).toBeGreaterThan(300);
+    const got = await scan(texts);
+    texts.forEach((t, i) => expect(got[i]!.masked, JSON.stringify(t)).toBe('Note: [CPR] x'));
+    // as the attack wrote them, into every field of a delivery
+    const attack = ['\\u0661\\u0665\\u0660\\u0663\\u0668\\u0665-\\u0661\\u0660\\u0663\\u0667', '&#x661;&#x665;&#x660;&#x663;&#x668;&#x665;-&#x661;&#x660;&#x663;&#x667;',
+      '&#1633;&#1637;&#1632;&#1635;&#1640;&#1637;&#1633;&#1632;&#1635;&#1639;', '%D9%A1%D9%A5%D9%A0%D9%A3%D9%A8%D9%A5%D9%A1%D9%A0%D9%A3%D9%A7',
+      '\\u0967\\u096b\\u0966\\u0969\\u096e\\u096b\\u0967\\u0966\\u0969\\u096d', '&#3665;&#3669;&#3664;&#3667;&#3672;&#3669;&#3665;&#3664;&#3667;&#3671;',
+      '\\ud835\\udfcf\\ud835\\udfd3\\ud835\\udfce\\ud835\\udfd1\\ud835\\udfd6\\ud835\\udfd3\\ud835\\udfcf\\ud835\\udfce\\ud835\\udfd1\\ud835\\udfd5',
+      '&#x1d7cf;&#x1d7d3;&#x1d7ce;&#x1d7d1;&#x1d7d6;&#x1d7d3;&#x1d7cf;&#x1d7ce;&#x1d7d1;&#x1d7d5;', '&#120783;&#120787;&#120782;&#120785;&#120790;&#120787;&#120783;&#120782;&#120785;&#120789;',
+      '%E0%A5%A7%E0%A5%AB%E0%A5%A6%E0%A5%A9%E0%A5%AE%E0%A5%AB-%E0%A5%A7%E0%A5%A6%E0%A5%A9%E0%A5%AD', '%F0%9D%9F%8F%F0%9D%9F%93%F0%9D%9F%8E%F0%9D%9F%91%F0%9D%9F%96%F0%9D%9F%93%F0%9D%9F%8F%F0%9D%9F%8E%F0%9D%9F%91%F0%9D%9F%95',
+      '15&#x660;&#x663;85-1037', '010190\\u0661AB\\u0662', '010190&#x1d7cf;ab&#120784;'];
+    const found = await scan(attack);
+    attack.forEach((t, i) => expect(found[i]!.masked, JSON.stringify(t)).toBe('[CPR]'));
+  });
+
+  it('finds and masks a number escaped twice (&amp;#49;, %26%2349%3B, \\u0026#49;, &#37;31, %5Cu0031, 150385&amp;ndash;1037, 0101901&amp;#65;&amp;#66;2)', async () => {
+    const digitsAs = (e: (c: string) => string, number = '1503851037') => [...number].map(e).join('');
+    const cases = [
+      digitsAs((c) => `&amp;#${c.charCodeAt(0)};`), digitsAs((c) => `&amp;#x${c.charCodeAt(0).toString(16)};`), digitsAs((c) => `&amp;amp;#${c.charCodeAt(0)};`),
+      digitsAs((c) => `&AMP;#${c.charCodeAt(0)};`), digitsAs((c) => `%26%23${c.charCodeAt(0)}%3B`), digitsAs((c) => `%26%23x${c.charCodeAt(0).toString(16)}%3b`),
+      digitsAs((c) => `\\u0026#${c.charCodeAt(0)};`), digitsAs((c) => `&#37;3${c}`), digitsAs((c) => `&#x25;3${c}`), digitsAs((c) => `%5Cu003${c}`),
+      digitsAs((c) => `&#38;#${c.charCodeAt(0)};`), digitsAs((c) => `%2526%2523${c.charCodeAt(0)}%253B`), digitsAs((c) => `&amp;#${0xff10 + Number(c)};`),
+      '150385&amp;ndash;1037', '150385&amp;#8211;1037', '150385%26ndash%3B1037', '150385\\u0026nbsp;1037', '010190&amp;#43;1234',
+      '0101901&amp;#65;&amp;#66;2', '0101901%26%2365%3B%26%2366%3B2', 'cpr: &amp;#49;50385-1037.',
+    ];
+    const got = await scan(cases);
+    cases.forEach((t, i) => expect(got[i]!.masked, JSON.stringify(t)).toMatch(/^(\[CPR\]|cpr: \[CPR\]\.)$/u));
+  });
+
+  /** A number with every digit in a random script (ASCII included), escaped or not, under a second layer or not. */
+  // (the digits of an escaped separator, &#8211;, can make a number of their own with the digits
+  // around them, which the position-by-position oracle reads too: the tests that find none use
+  // separators whose digits go when the layers are read)
+  const deepSeparators = ['', '-', ' ', '&amp;ndash;', '%26ndash%3B', '\\u0026nbsp;', '&#38;mdash;'];
+  const deeplyEscaped = (date: fc.Arbitrary<string>, tail: fc.Arbitrary<string>, separators = [...deepSeparators, '&amp;#8211;', '&#37;2D', '%5Cu2013']) => fc
+    .record({
+      date, tail,
+      digitForm: fc.array(fc.record({ script: fc.integer({ min: -1, max: scriptDigits.length - 1 }), form: fc.integer({ min: -1, max: 6 }), layer: fc.integer({ min: -1, max: 6 }) }), { minLength: 10, maxLength: 10 }),
+      seps: fc.array(fc.constantFrom(...separators), { minLength: 3, maxLength: 3 }),
+    })
+    .map(({ date, tail, digitForm, seps }) => {
+      const chars = [...date, ...tail].map((c, i) => {
+        const { script, form, layer } = digitForm[i]!;
+        const d = script >= 0 && /[0-9]/.test(c) ? scriptDigits[script]!.digits[Number(c)]! : c;
+        if (form < 0 || !/[0-9]/.test(c)) return d;
+        const once = escapeOnce(d, form);
+        const wrap = layers[layerKind(form)];
+        return layer < 0 ? once : wrap[layer % wrap.length]!(once);
+      });
+      return `${chars.slice(0, 2).join('')}${seps[0]}${chars.slice(2, 4).join('')}${seps[1]}${chars.slice(4, 6).join('')}${seps[2]}${chars.slice(6).join('')}`;
+    });
+
+  it('finds and masks every valid number so spelled in random text, SQL and TypeScript alike', async () => {
+    const found = fc.record({ number: deeplyEscaped(validDate, serial), before, after });
+    await fc.assert(
+      fc.asyncProperty(batchOf(found), async (batch) => {
+        const got = await scan(batch.map((c) => `${c.before}${c.number}${c.after}`));
+        batch.forEach((c, i) => expect(got[i]!.masked, JSON.stringify(c)).toBe(`${c.before}${IDENTIFIER_MASK}${c.after}`));
+      }),
+      runs,
+    );
+  });
+
+  it('finds no number whose date does not exist so spelled, nor in ordinary text escaped the same ways', async () => {
+    const bogus = fc.record({ number: deeplyEscaped(fc.oneof(invalidDate, feb29NonLeap), serial, deepSeparators), before, after });
+    // lab values, dates, times, phone numbers, UUIDs and letters of other scripts, their characters escaped and escaped again
+    const ordinaryPlain = fc.oneof(
+      fc.tuple(fc.integer({ min: 0, max: 999 }), fc.integer({ min: 0, max: 9 })).map(([a, b]) => `${a},${b} mmol/L`),
+      // (not 2007-04-28 17:19: its 20 07 04 and 28 17 read as a number, escaped or not)
+      fc.date({ min: new Date('1950-01-01'), max: new Date('2030-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10)),
+      fc.date({ min: new Date('1950-01-01'), max: new Date('2030-12-31'), noInvalidDate: true }).map((d) => `${pad2(d.getUTCDate())}.${pad2(d.getUTCMonth() + 1)}.${d.getUTCFullYear()} kl. ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}`),
+      fc.stringMatching(/^[0-9]{2} [0-9]{2} [0-9]{2} [0-9]{2}$/),
+      fc.uuid(),
+      fc.stringMatching(/^[2-9][0-9]{5}[0-9]{4}$/).filter((s) => Number(s.slice(0, 2)) > 31 && Number(s.slice(0, 2)) < 61 || Number(s.slice(0, 2)) > 91),
+      fc.stringMatching(/^[a-zæøå ]{3,12}$/),
+    );
+    const ordinary = fc.record({ text: ordinaryPlain, script: fc.integer({ min: -1, max: scriptDigits.length - 1 }), form: fc.integer({ min: 0, max: 6 }), layer: fc.integer({ min: -1, max: 6 }), letters: fc.boolean() })
+      .map(({ text, script, form, layer, letters }) => [...text].map((c) => {
+        const d = script >= 0 && /[0-9]/.test(c) ? scriptDigits[script]!.digits[Number(c)]! : c;
+        // letters escaped only in text without digits: an escaped hex letter glues to no number (&#x41;1503851037 is one)
+        if (!/[0-9]/.test(c) && !(letters && !/[0-9]/.test(text) && /[^ ]/.test(c))) return d;
+        const once = escapeOnce(d, form);
+        const wrap = layers[layerKind(form)];
+        return layer < 0 ? once : wrap[layer % wrap.length]!(once);
+      }).join(''));
+    await fc.assert(
+      fc.asyncProperty(batchOf(bogus), batchOf(ordinary), async (batch, others) => {
+        const got = await scan(batch.map((c) => `${c.before}${c.number}${c.after}`));
+        batch.forEach((c, i) => expect(got[i]!.has, JSON.stringify(c)).toBe(false));
+        const none = await scan(others);
+        others.forEach((t, i) => expect(none[i]!.has, JSON.stringify(t)).toBe(false));
+      }),
+      runs,
+    );
+    // by hand: an escaped ampersand, URL parameters, escaped letters of other scripts beside digits
+    const fixtures = ['B&amp;O 12.03.2024 kl. 10:37', 'https://lab.example/r?from=2024-03-15%26to=2024-03-16%26n=1037', '&amp;#8805; 7,3 mmol/L',
+      '\\u05d0\\u05d1 1503 8510 37', '%C3%A6ndret 150385', '&#x5D0;150385&#x5D1;', '&amp;#1488;1503851037&amp;#1489;'.replace('1503851037', '3213451234'),
+      'id \\ud83d\\ude00 2024-03-15T10:37:00+01:00', '%D9%A1%D9%A5.%D9%A0%D9%A3.%D9%A1%D9%A9%D9%A8%D9%A5', '&#1633;&#1634; &#1635;&#1636; &#1637;&#1638; &#1639;&#1640;'];
+    expect((await scan(fixtures)).map((g) => g.has)).toEqual(fixtures.map(() => false));
+  });
+});

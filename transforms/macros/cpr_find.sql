@@ -64,6 +64,10 @@
 -- Digits escaped one by one (&#49;&#53; &#x31; \u0031 %31), full-width ones too (&#xFF11; %EF%BC%91
 -- \uFF11), are read as digits (_cpr_unescape);
 -- the letters of a replacement number may be escaped the same way (0101901&#65;&#x42;2, _cpr_letter).
+-- The digits of other scripts escaped are those digits (&#x661; &#1633; \u0661 %D9%A1, and beyond
+-- U+FFFF &#x1D7CF; \uD835\uDFCF %F0%9D%9F%8F: _cpr_wide), and an escape escaped again is read
+-- back to one layer first (&amp;#49; &amp;amp;#49; %26%2349%3B \u0026#49; &#37;31 %5Cu0031
+-- 150385&amp;ndash;1037: _cpr_unwrap). Not read: a character reference without its ';' (&amp#49).
 -- Not spellings: any other separator ('&', quotes other than the apostrophe; ':', '+', '=' inside
 -- the date, where 10:05:30-0500 is a time), escaped forms of the punctuation above but the two
 -- signs (&#58; %2C), other groupings (150 385 1037), and the nine
@@ -215,7 +219,51 @@ create or replace macro _cpr_unescape(t) as
         '﷑65296﷒', '0'), '﷑65297﷒', '1'), '﷑65298﷒', '2'), '﷑65299﷒', '3'), '﷑65300﷒', '4'),
         '﷑65301﷒', '5'), '﷑65302﷒', '6'), '﷑65303﷒', '7'), '﷑65304﷒', '8'), '﷑65305﷒', '9');
 
--- What the detector reads: the digits unescaped, then folded (_cpr_fold of _cpr_unescape). Written
+-- Escapes of escapes, read back to one layer first (_cpr_unwrap): the '&', '#', ';', '\' and
+-- '%' that spell an escape may themselves be escaped, as text escaped twice has them (HTML of
+-- HTML, &amp;#49; and &amp;amp;#49;; an entity in a URL, %26%2349%3B; an entity in JSON,
+-- \u0026#49;; a percent escape in HTML, &#37;31; a JSON escape in a URL, %5Cu0031), and the
+-- percent-encoding of any of them applied more than once (%2526). Each of the five characters is
+-- read from its HTML reference (decimal, hex, the named one), its percent-encoding and its JSON
+-- escape; '&amp;' repeated is one '&'. One pass, in the order a reader undoes the layers: the
+-- URL's first, then JSON's, then HTML's (a third layer of another kind stays as written). Text
+-- so read is only ever searched and masked: what comes out of cpr_mask is the delivered text
+-- wherever it holds no number.
+create or replace macro _cpr_unwrap(t) as
+    regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(t,
+        '%(?:25)+([0-9A-Fa-f]{2})', '%\1', 'g'),
+        '%26|\\[uU]0026|&(?:amp;|AMP;|#0*38;|#[xX]0*26;)+', '&', 'g'),
+        '%23|\\[uU]0023|&#0*35;|&#[xX]0*23;|&num;', '#', 'g'),
+        '%3[bB]|\\[uU]003[bB]|&#0*59;|&#[xX]0*3[bB];|&semi;', ';', 'g'),
+        '%5[cC]|\\[uU]005[cC]|&#0*92;|&#[xX]0*5[cC];|&bsol;', '\\', 'g'),
+        '\\[uU]0025|&#0*37;|&#[xX]0*25;|&percnt;', '%', 'g');
+
+-- The digits of other scripts escaped (&#x661; &#1633; \u0661 %D9%A1, the mathematical ones
+-- beyond U+FFFF as &#x1D7CF;, &#120783;, a JSON surrogate pair \uD835\uDFCF or four
+-- percent-encoded bytes) become the digit they stand for, which the fold then reads as its
+-- ASCII value; an escape of anything else stays as written, so an escaped letter or sign glues
+-- to nothing new. Only where an escape of a code point from U+0100 up is (the ASCII digits'
+-- escapes are _cpr_unescape's); the text is cut into escapes and the runs between them, each
+-- escape decoded (try(): a code point that is no character, or bytes that are no UTF-8, stay as
+-- written). The class: every decimal digit of Unicode 17.0 but ASCII's, full-width ones included.
+create or replace macro _cpr_wide(t) as
+    case when not regexp_matches(t, '&#[xX]0*[1-9A-Fa-f][0-9A-Fa-f]{2}|&#0*[1-9][0-9]{3}|\\[uU](?:0[1-9A-Fa-f]|[1-9A-Fa-f])|%[dDeEfF][0-9A-Fa-f]%') then t
+    else array_to_string(list_transform(
+        regexp_extract_all(t, '&#[xX]0*[0-9A-Fa-f]{1,6};|&#0*[0-9]{1,7};|\\[uU][dD][89abAB][0-9A-Fa-f]{2}\\[uU][dD][c-fC-F][0-9A-Fa-f]{2}|\\[uU][0-9A-Fa-f]{4}|%[cdCD][0-9A-Fa-f]%[89abAB][0-9A-Fa-f]|%[eE][0-9A-Fa-f](?:%[89abAB][0-9A-Fa-f]){2}|%[fF][0-7](?:%[89abAB][0-9A-Fa-f]){3}|[^&\\%]+|[\s\S]'),
+        x -> case when length(x) < 6 or x[1] not in ('&', '\', '%') then x else coalesce(nullif(regexp_extract(coalesce(try(
+            case when x[1] = '%' then url_decode(x)
+                 when x[1] = '\' and length(x) = 12 then chr(('0x' || x[3:6])::integer * 1024 + ('0x' || x[9:12])::integer - 56613888)
+                 when x[1] = '\' then chr(('0x' || x[3:6])::integer)
+                 when x[3] in ('x', 'X') then chr(('0x' || x[4:-2])::integer)
+                 else chr(x[3:-2]::integer) end), ''),
+            '^[\x{660}-\x{669}\x{6F0}-\x{6F9}\x{7C0}-\x{7C9}\x{966}-\x{96F}\x{9E6}-\x{9EF}\x{A66}-\x{A6F}\x{AE6}-\x{AEF}\x{B66}-\x{B6F}\x{BE6}-\x{BEF}\x{C66}-\x{C6F}\x{CE6}-\x{CEF}\x{D66}-\x{D6F}\x{DE6}-\x{DEF}\x{E50}-\x{E59}\x{ED0}-\x{ED9}\x{F20}-\x{F29}\x{1040}-\x{1049}\x{1090}-\x{1099}\x{17E0}-\x{17E9}\x{1810}-\x{1819}\x{1946}-\x{194F}\x{19D0}-\x{19D9}\x{1A80}-\x{1A89}\x{1A90}-\x{1A99}\x{1B50}-\x{1B59}\x{1BB0}-\x{1BB9}\x{1C40}-\x{1C49}\x{1C50}-\x{1C59}\x{A620}-\x{A629}\x{A8D0}-\x{A8D9}\x{A900}-\x{A909}\x{A9D0}-\x{A9D9}\x{A9F0}-\x{A9F9}\x{AA50}-\x{AA59}\x{ABF0}-\x{ABF9}\x{104A0}-\x{104A9}\x{10D30}-\x{10D39}\x{10D40}-\x{10D49}\x{11066}-\x{1106F}\x{110F0}-\x{110F9}\x{11136}-\x{1113F}\x{111D0}-\x{111D9}\x{112F0}-\x{112F9}\x{11450}-\x{11459}\x{114D0}-\x{114D9}\x{11650}-\x{11659}\x{116C0}-\x{116C9}\x{116D0}-\x{116E3}\x{11730}-\x{11739}\x{118E0}-\x{118E9}\x{11950}-\x{11959}\x{11BF0}-\x{11BF9}\x{11C50}-\x{11C59}\x{11D50}-\x{11D59}\x{11DA0}-\x{11DA9}\x{11DE0}-\x{11DE9}\x{11F50}-\x{11F59}\x{16130}-\x{16139}\x{16A60}-\x{16A69}\x{16AC0}-\x{16AC9}\x{16B50}-\x{16B59}\x{16D70}-\x{16D79}\x{1CCF0}-\x{1CCF9}\x{1D7CE}-\x{1D7FF}\x{1E140}-\x{1E149}\x{1E2F0}-\x{1E2F9}\x{1E4F0}-\x{1E4F9}\x{1E5F1}-\x{1E5FA}\x{1E950}-\x{1E959}\x{1FBF0}-\x{1FBF9}\x{FF10}-\x{FF19}]$'), ''), x) end), '') end;
+
+-- What the detector reads: escapes of escapes read back to one layer (_cpr_unwrap), other scripts'
+-- escaped digits decoded (_cpr_wide), the digits unescaped, then folded (_cpr_fold of
+-- _cpr_unescape). The texts without '&#', '&amp;', '%' before 3, 5, D, E, F, 25 or 26 (either
+-- case), or a backslash skip all of it. An ASCII text whose escapes can hold no other script's
+-- digit (no reference of a code point from U+0100, no JSON escape of one, no percent-encoded
+-- lead byte D-F, plain or behind another layer) skips _cpr_wide and the fold. Written
 -- out so that the value is tested as it is, once: nested in the fold, which repeats its argument,
 -- the test for escapes ran several times on every text; a second fold in a branch of its own
 -- doubled the time to bind every use of the detector. The fold of a value without foldable
@@ -226,9 +274,11 @@ create or replace macro _cpr_unescape(t) as
 create or replace macro _cpr_read(t) as
     case when (strlen(t) = length(t) or not regexp_matches(t, _cpr_foldable()))
               and not (contains(t, '&#') or contains(t, '%3') or contains(t, '%E') or contains(t, '%e') or contains(t, '%25')
-                      or contains(t, '\')) then t
-         when strlen(t) = length(t) then _cpr_unescape(t)
-         else _cpr_fold_all(_cpr_unescape(t)) end;
+                      or contains(t, '\') or contains(t, '&amp;') or contains(t, '&AMP;') or contains(t, '%26')
+                      or contains(t, '%5') or contains(t, '%D') or contains(t, '%d') or contains(t, '%F') or contains(t, '%f')) then t
+         when strlen(t) = length(t) and not regexp_matches(t, '#[xX]0*[1-9A-Fa-f][0-9A-Fa-f]{2}|#0*[1-9][0-9]{3}|%23|0023|#35;|&num;|[uU](?:0[1-9A-Fa-f]|[1-9A-Fa-f])[0-9A-Fa-f]{2}|[%;5][dDeEfF][0-9A-Fa-f][%&\\]')
+              then _cpr_unescape(_cpr_unwrap(t))
+         else _cpr_fold_all(_cpr_unescape(_cpr_wide(_cpr_unwrap(t)))) end;
 
 -- ascii_fold(t): the fold above for other readers of numbers: an identifier written in the digits
 -- of another script or full-width (a FHIR performer's SOR code) reads as the ASCII one.

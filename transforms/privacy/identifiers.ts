@@ -86,6 +86,7 @@ const fullWidth = /[\uFF0E\uFF0F\uFF10-\uFF19\uFF21-\uFF3A\uFF3F\uFF41-\uFF5A]/g
 const invisible = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
 // Unicode 17.0's decimal digits but ASCII's and the full-width ones, as _cpr_fold lists them
 const otherDigit = /[\u{660}-\u{669}\u{6F0}-\u{6F9}\u{7C0}-\u{7C9}\u{966}-\u{96F}\u{9E6}-\u{9EF}\u{A66}-\u{A6F}\u{AE6}-\u{AEF}\u{B66}-\u{B6F}\u{BE6}-\u{BEF}\u{C66}-\u{C6F}\u{CE6}-\u{CEF}\u{D66}-\u{D6F}\u{DE6}-\u{DEF}\u{E50}-\u{E59}\u{ED0}-\u{ED9}\u{F20}-\u{F29}\u{1040}-\u{1049}\u{1090}-\u{1099}\u{17E0}-\u{17E9}\u{1810}-\u{1819}\u{1946}-\u{194F}\u{19D0}-\u{19D9}\u{1A80}-\u{1A89}\u{1A90}-\u{1A99}\u{1B50}-\u{1B59}\u{1BB0}-\u{1BB9}\u{1C40}-\u{1C49}\u{1C50}-\u{1C59}\u{A620}-\u{A629}\u{A8D0}-\u{A8D9}\u{A900}-\u{A909}\u{A9D0}-\u{A9D9}\u{A9F0}-\u{A9F9}\u{AA50}-\u{AA59}\u{ABF0}-\u{ABF9}\u{104A0}-\u{104A9}\u{10D30}-\u{10D39}\u{10D40}-\u{10D49}\u{11066}-\u{1106F}\u{110F0}-\u{110F9}\u{11136}-\u{1113F}\u{111D0}-\u{111D9}\u{112F0}-\u{112F9}\u{11450}-\u{11459}\u{114D0}-\u{114D9}\u{11650}-\u{11659}\u{116C0}-\u{116C9}\u{116D0}-\u{116E3}\u{11730}-\u{11739}\u{118E0}-\u{118E9}\u{11950}-\u{11959}\u{11BF0}-\u{11BF9}\u{11C50}-\u{11C59}\u{11D50}-\u{11D59}\u{11DA0}-\u{11DA9}\u{11DE0}-\u{11DE9}\u{11F50}-\u{11F59}\u{16130}-\u{16139}\u{16A60}-\u{16A69}\u{16AC0}-\u{16AC9}\u{16B50}-\u{16B59}\u{16D70}-\u{16D79}\u{1CCF0}-\u{1CCF9}\u{1D7CE}-\u{1D7FF}\u{1E140}-\u{1E149}\u{1E2F0}-\u{1E2F9}\u{1E4F0}-\u{1E4F9}\u{1E5F1}-\u{1E5FA}\u{1E950}-\u{1E959}\u{1FBF0}-\u{1FBF9}]/gu;
+const otherDigitOrFullWidth = new RegExp(`^(?:[\uFF10-\uFF19]|${otherDigit.source})$`, 'u');
 const needsFold = /[\uFF0E-\uFF5A\p{Cf}\p{M}\u00B2\u00B3\u00B9\u2070\u2074-\u2079\u2080-\u2089\u2460-\u2468\u24EA\u24F5-\u24FD\u24FF\u2776-\u277E\u2780-\u2788\u278A-\u2792\u{1F10B}\u{1F10C}]|[\u{660}-\u{669}\u{6F0}-\u{6F9}\u{7C0}-\u{7C9}\u{966}-\u{96F}\u{9E6}-\u{9EF}\u{A66}-\u{A6F}\u{AE6}-\u{AEF}\u{B66}-\u{B6F}\u{BE6}-\u{BEF}\u{C66}-\u{C6F}\u{CE6}-\u{CEF}\u{D66}-\u{D6F}\u{DE6}-\u{DEF}\u{E50}-\u{E59}\u{ED0}-\u{ED9}\u{F20}-\u{F29}\u{1040}-\u{1049}\u{1090}-\u{1099}\u{17E0}-\u{17E9}\u{1810}-\u{1819}\u{1946}-\u{194F}\u{19D0}-\u{19D9}\u{1A80}-\u{1A89}\u{1A90}-\u{1A99}\u{1B50}-\u{1B59}\u{1BB0}-\u{1BB9}\u{1C40}-\u{1C49}\u{1C50}-\u{1C59}\u{A620}-\u{A629}\u{A8D0}-\u{A8D9}\u{A900}-\u{A909}\u{A9D0}-\u{A9D9}\u{A9F0}-\u{A9F9}\u{AA50}-\u{AA59}\u{ABF0}-\u{ABF9}\u{104A0}-\u{104A9}\u{10D30}-\u{10D39}\u{10D40}-\u{10D49}\u{11066}-\u{1106F}\u{110F0}-\u{110F9}\u{11136}-\u{1113F}\u{111D0}-\u{111D9}\u{112F0}-\u{112F9}\u{11450}-\u{11459}\u{114D0}-\u{114D9}\u{11650}-\u{11659}\u{116C0}-\u{116C9}\u{116D0}-\u{116E3}\u{11730}-\u{11739}\u{118E0}-\u{118E9}\u{11950}-\u{11959}\u{11BF0}-\u{11BF9}\u{11C50}-\u{11C59}\u{11D50}-\u{11D59}\u{11DA0}-\u{11DA9}\u{11DE0}-\u{11DE9}\u{11F50}-\u{11F59}\u{16130}-\u{16139}\u{16A60}-\u{16A69}\u{16AC0}-\u{16AC9}\u{16B50}-\u{16B59}\u{16D70}-\u{16D79}\u{1CCF0}-\u{1CCF9}\u{1D7CE}-\u{1D7FF}\u{1E140}-\u{1E149}\u{1E2F0}-\u{1E2F9}\u{1E4F0}-\u{1E4F9}\u{1E5F1}-\u{1E5FA}\u{1E950}-\u{1E959}\u{1FBF0}-\u{1FBF9}]/u;
 const isDigit = /^\p{Nd}$/u;
 
@@ -119,18 +120,51 @@ function fold(text: string): string {
   return folded.replace(digitThenCompat, `$1${APART}$2`).replace(compatThenDigit, `$1${APART}$2`).replace(compatDigit, (c) => compatValues.get(c)!);
 }
 
+// Escapes of escapes read back to one layer (_cpr_unwrap): the '&', '#', ';', '\' and '%' that
+// spell an escape, themselves escaped (&amp;#49;, %26%2349%3B, \u0026#49;, &#37;31, %5Cu0031),
+// in the order of the macro: percent-encoding applied more than once, then each character.
+const unwrapSteps: Array<[RegExp, string]> = [
+  [/%(?:25)+([0-9A-Fa-f]{2})/gu, '%$1'],
+  [/%26|\\[uU]0026|&(?:amp;|AMP;|#0*38;|#[xX]0*26;)+/gu, '&'],
+  [/%23|\\[uU]0023|&#0*35;|&#[xX]0*23;|&num;/gu, '#'],
+  [/%3[bB]|\\[uU]003[bB]|&#0*59;|&#[xX]0*3[bB];|&semi;/gu, ';'],
+  [/%5[cC]|\\[uU]005[cC]|&#0*92;|&#[xX]0*5[cC];|&bsol;/gu, '\\'],
+  [/\\[uU]0025|&#0*37;|&#[xX]0*25;|&percnt;/gu, '%'],
+];
+const unwrap = (text: string) => unwrapSteps.reduce((t, [re, by]) => t.replace(re, by), text);
+
+// The digits of other scripts escaped (&#x661; &#1633; \u0661 %D9%A1, \uD835\uDFCF, &#x1D7CF;)
+// as the digit they stand for (_cpr_wide): an escape of anything else stays as written.
+const mayBeWide = /&#[xX]0*[1-9A-Fa-f][0-9A-Fa-f]{2}|&#0*[1-9][0-9]{3}|\\[uU](?:0[1-9A-Fa-f]|[1-9A-Fa-f])|%[dDeEfF][0-9A-Fa-f]%/u;
+const wideEscape = /&#[xX]0*([0-9A-Fa-f]{1,6});|&#0*([0-9]{1,7});|\\[uU]([dD][89abAB][0-9A-Fa-f]{2})\\[uU]([dD][c-fC-F][0-9A-Fa-f]{2})|\\[uU]([0-9A-Fa-f]{4})|(%[cdCD][0-9A-Fa-f]%[89abAB][0-9A-Fa-f]|%[eE][0-9A-Fa-f](?:%[89abAB][0-9A-Fa-f]){2}|%[fF][0-7](?:%[89abAB][0-9A-Fa-f]){3})/gu;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+function unwide(text: string): string {
+  if (!mayBeWide.test(text)) return text;
+  return text.replace(wideEscape, (whole, hex?: string, dec?: string, high?: string, low?: string, json?: string, url?: string) => {
+    let char: string;
+    try {
+      const cp = hex !== undefined ? parseInt(hex, 16) : dec !== undefined ? Number(dec) : json !== undefined ? parseInt(json, 16)
+        : high !== undefined ? (parseInt(high, 16) - 0xd800) * 0x400 + parseInt(low!, 16) - 0xdc00 + 0x10000 : -1;
+      char = cp >= 0 ? String.fromCodePoint(cp) : utf8.decode(Buffer.from(url!.replaceAll('%', ''), 'hex'));
+    } catch {
+      return whole;
+    }
+    return otherDigitOrFullWidth.test(char) ? char : whole;
+  });
+}
+
 // Digits escaped one by one (&#50; &#x32; \u0032 %32), full-width ones too (&#xFF12; &#65298;
 // \uFF12 %EF%BC%92), read as digits, in the order and with the rules of _cpr_unescape in
 // cpr_find.sql: a character reference needs its ';', and only the ten digits are read.
 // Percent-encoding applied more than once (%2531, %252D) is first read back to once.
-const mayBeEscaped = /&#|%3|%[eE]|%25|\\/u;
+const mayBeEscaped = /&#|%3|%[eE]|%25|\\|&amp;|&AMP;|%26|%5|%[dDfF]/u;
 function unescapeDigits(text: string): string {
   if (!mayBeEscaped.test(text)) return text;
-  return text.replace(/%(?:25)+([0-9A-Fa-f]{2})/gu, '%$1').replace(/&#[xX]0*(?:3|[fF][fF]1)([0-9]);|\\[uU](?:003|[fF][fF]1)([0-9])|%(?:3|[eE][fF]%[bB][cC]%9)([0-9])|&#0*(4[89]|5[0-7]|6529[6-9]|6530[0-5]);/gu,
+  return unwide(unwrap(text)).replace(/%(?:25)+([0-9A-Fa-f]{2})/gu, '%$1').replace(/&#[xX]0*(?:3|[fF][fF]1)([0-9]);|\\[uU](?:003|[fF][fF]1)([0-9])|%(?:3|[eE][fF]%[bB][cC]%9)([0-9])|&#0*(4[89]|5[0-7]|6529[6-9]|6530[0-5]);/gu,
     (_, hex?: string, json?: string, url?: string, decimal?: string) => hex ?? json ?? url ?? String(Number(decimal) - (Number(decimal) >= 65296 ? 65296 : 48)));
 }
 
-/** What the detector reads (_cpr_read): the digits unescaped, then folded. */
+/** What the detector reads (_cpr_read): escapes of escapes and other scripts' escaped digits read, the digits unescaped, then folded. */
 const read = (text: string) => fold(unescapeDigits(text));
 
 /** The first (leftmost) CPR or eCPR number in `text` as written after folding, or null. */
