@@ -228,15 +228,16 @@ create or replace macro _cpr_unescape(t) as
 -- escape; '&amp;' repeated is one '&'. One pass, in the order a reader undoes the layers: the
 -- URL's first, then JSON's, then HTML's (a third layer of another kind stays as written). Text
 -- so read is only ever searched and masked: what comes out of cpr_mask is the delivered text
--- wherever it holds no number.
+-- wherever it holds no number. One search first: most escaped text has none of these.
 create or replace macro _cpr_unwrap(t) as
+    case when not regexp_matches(t, '%(?:25)+[0-9A-Fa-f]{2}|%2[36]|%3[bB]|%5[cC]|\\[uU]00(?:2[356]|3[bB]|5[cC])|&(?:amp;|AMP;|#0*(?:3[5-8]|59|92);|#[xX]0*(?:2[356]|3[bB]|5[cC]);|num;|semi;|bsol;|percnt;)') then t else
     regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(regexp_replace(t,
         '%(?:25)+([0-9A-Fa-f]{2})', '%\1', 'g'),
         '%26|\\[uU]0026|&(?:amp;|AMP;|#0*38;|#[xX]0*26;)+', '&', 'g'),
         '%23|\\[uU]0023|&#0*35;|&#[xX]0*23;|&num;', '#', 'g'),
         '%3[bB]|\\[uU]003[bB]|&#0*59;|&#[xX]0*3[bB];|&semi;', ';', 'g'),
         '%5[cC]|\\[uU]005[cC]|&#0*92;|&#[xX]0*5[cC];|&bsol;', '\\', 'g'),
-        '\\[uU]0025|&#0*37;|&#[xX]0*25;|&percnt;', '%', 'g');
+        '\\[uU]0025|&#0*37;|&#[xX]0*25;|&percnt;', '%', 'g') end;
 
 -- The digits of other scripts escaped (&#x661; &#1633; \u0661 %D9%A1, the mathematical ones
 -- beyond U+FFFF as &#x1D7CF;, &#120783;, a JSON surrogate pair \uD835\uDFCF or four
@@ -246,8 +247,11 @@ create or replace macro _cpr_unwrap(t) as
 -- escapes are _cpr_unescape's); the text is cut into escapes and the runs between them, each
 -- escape decoded (try(): a code point that is no character, or bytes that are no UTF-8, stay as
 -- written). The class: every decimal digit of Unicode 17.0 but ASCII's, full-width ones included.
+-- The test before it lists those digits' escapes (hex, decimal, JSON and percent-encoded, any
+-- case), so that text whose escapes stand for other characters (&#8805; \u00e6 %C3%A6) is not
+-- cut up; a JSON surrogate pair passes it whatever it stands for.
 create or replace macro _cpr_wide(t) as
-    case when not regexp_matches(t, '&#[xX]0*[1-9A-Fa-f][0-9A-Fa-f]{2}|&#0*[1-9][0-9]{3}|\\[uU](?:0[1-9A-Fa-f]|[1-9A-Fa-f])|%[dDeEfF][0-9A-Fa-f]%') then t
+    case when not regexp_matches(t, '(?i:&#x0*(?:66[0-9]|6f[0-9]|7c[0-9]|96[6-9a-f]|9e[6-9a-f]|a6[6-9a-f]|ae[6-9a-f]|b6[6-9a-f]|be[6-9a-f]|c6[6-9a-f]|ce[6-9a-f]|d6[6-9a-f]|de[6-9a-f]|e5[0-9]|ed[0-9]|f2[0-9]|104[0-9]|109[0-9]|17e[0-9]|181[0-9]|194[6-9a-f]|19d[0-9]|1a8[0-9]|1a9[0-9]|1b5[0-9]|1bb[0-9]|1c4[0-9]|1c5[0-9]|a62[0-9]|a8d[0-9]|a90[0-9]|a9d[0-9]|a9f[0-9]|aa5[0-9]|abf[0-9]|104a[0-9]|10d3[0-9]|10d4[0-9]|1106[6-9a-f]|110f[0-9]|1113[6-9a-f]|111d[0-9]|112f[0-9]|1145[0-9]|114d[0-9]|1165[0-9]|116c[0-9]|116d[0-9a-f]|116e[0-3]|1173[0-9]|118e[0-9]|1195[0-9]|11bf[0-9]|11c5[0-9]|11d5[0-9]|11da[0-9]|11de[0-9]|11f5[0-9]|1613[0-9]|16a6[0-9]|16ac[0-9]|16b5[0-9]|16d7[0-9]|1ccf[0-9]|1d7c[ef]|1d7d[0-9a-f]|1d7e[0-9a-f]|1d7f[0-9a-f]|1e14[0-9]|1e2f[0-9]|1e4f[0-9]|1e5f[1-9a]|1e95[0-9]|1fbf[0-9]|ff1[0-9]);|&#0*(?:163[2-9]|164[01]|177[6-9]|178[0-5]|198[4-9]|199[0-3]|240[6-9]|241[0-5]|253[4-9]|254[0-3]|266[2-9]|267[01]|279[0-9]|291[89]|292[0-7]|304[6-9]|305[0-5]|317[4-9]|318[0-3]|330[2-9]|331[01]|343[0-9]|355[89]|356[0-7]|366[4-9]|367[0-3]|379[2-9]|380[01]|387[2-9]|388[01]|416[0-9]|424[0-9]|611[2-9]|612[01]|616[0-9]|647[0-9]|660[89]|661[0-7]|678[4-9]|679[0-3]|680[0-9]|699[2-9]|700[01]|708[89]|709[0-7]|723[2-9]|724[0189]|725[0-7]|4252[89]|4253[0-7]|4321[6-9]|4322[0-5]|4326[4-9]|4327[0-3]|4347[2-9]|4348[01]|4350[4-9]|4351[0-3]|4360[0-9]|4401[6-9]|4402[0-5]|6672[0-9]|6891[2-9]|6892[0189]|6893[0-7]|6973[4-9]|6974[0-3]|6987[2-9]|6988[01]|6994[2-9]|6995[01]|7009[6-9]|7010[0-5]|7038[4-9]|7039[0-3]|7073[6-9]|7074[0-5]|7086[4-9]|7087[0-3]|7124[89]|7125[0-7]|7136[0-9]|7137[6-9]|7138[0-9]|7139[0-5]|7147[2-9]|7148[01]|7190[4-9]|7191[0-3]|7201[6-9]|7202[0-5]|7268[89]|7269[0-7]|7278[4-9]|7279[0-3]|7304[0-9]|7312[0-9]|7318[4-9]|7319[0-3]|7355[2-9]|7356[01]|9041[6-9]|9042[0-5]|9276[89]|9277[0-7]|9286[4-9]|9287[0-3]|9300[89]|9301[0-7]|9355[2-9]|9356[01]|11800[0-9]|12078[2-9]|12079[0-9]|12080[0-9]|12081[0-9]|12082[0-9]|12083[01]|12320[0-9]|12363[2-9]|12364[01]|12414[4-9]|12415[0-3]|12440[1-9]|124410|12526[4-9]|12527[0-3]|13003[2-9]|13004[01]|6529[6-9]|6530[0-5]);|\\u(?:066[0-9]|06f[0-9]|07c[0-9]|096[6-9a-f]|09e[6-9a-f]|0a6[6-9a-f]|0ae[6-9a-f]|0b6[6-9a-f]|0be[6-9a-f]|0c6[6-9a-f]|0ce[6-9a-f]|0d6[6-9a-f]|0de[6-9a-f]|0e5[0-9]|0ed[0-9]|0f2[0-9]|104[0-9]|109[0-9]|17e[0-9]|181[0-9]|194[6-9a-f]|19d[0-9]|1a8[0-9]|1a9[0-9]|1b5[0-9]|1bb[0-9]|1c4[0-9]|1c5[0-9]|a62[0-9]|a8d[0-9]|a90[0-9]|a9d[0-9]|a9f[0-9]|aa5[0-9]|abf[0-9]|ff1[0-9])|\\ud[89ab][0-9a-f]{2}\\ud[c-f]|%d9%a[0-9]|%db%b[0-9]|%df%8[0-9]|%e0%a5%a[6-9a-f]|%e0%a7%a[6-9a-f]|%e0%a9%a[6-9a-f]|%e0%ab%a[6-9a-f]|%e0%ad%a[6-9a-f]|%e0%af%a[6-9a-f]|%e0%b1%a[6-9a-f]|%e0%b3%a[6-9a-f]|%e0%b5%a[6-9a-f]|%e0%b7%a[6-9a-f]|%e0%b9%9[0-9]|%e0%bb%9[0-9]|%e0%bc%a[0-9]|%e1%81%8[0-9]|%e1%82%9[0-9]|%e1%9f%a[0-9]|%e1%a0%9[0-9]|%e1%a5%8[6-9a-f]|%e1%a7%9[0-9]|%e1%aa%8[0-9]|%e1%aa%9[0-9]|%e1%ad%9[0-9]|%e1%ae%b[0-9]|%e1%b1%8[0-9]|%e1%b1%9[0-9]|%ea%98%a[0-9]|%ea%a3%9[0-9]|%ea%a4%8[0-9]|%ea%a7%9[0-9]|%ea%a7%b[0-9]|%ea%a9%9[0-9]|%ea%af%b[0-9]|%f0%90%92%a[0-9]|%f0%90%b4%b[0-9]|%f0%90%b5%8[0-9]|%f0%91%81%a[6-9a-f]|%f0%91%83%b[0-9]|%f0%91%84%b[6-9a-f]|%f0%91%87%9[0-9]|%f0%91%8b%b[0-9]|%f0%91%91%9[0-9]|%f0%91%93%9[0-9]|%f0%91%99%9[0-9]|%f0%91%9b%8[0-9]|%f0%91%9b%9[0-9a-f]|%f0%91%9b%a[0-3]|%f0%91%9c%b[0-9]|%f0%91%a3%a[0-9]|%f0%91%a5%9[0-9]|%f0%91%af%b[0-9]|%f0%91%b1%9[0-9]|%f0%91%b5%9[0-9]|%f0%91%b6%a[0-9]|%f0%91%b7%a[0-9]|%f0%91%bd%9[0-9]|%f0%96%84%b[0-9]|%f0%96%a9%a[0-9]|%f0%96%ab%8[0-9]|%f0%96%ad%9[0-9]|%f0%96%b5%b[0-9]|%f0%9c%b3%b[0-9]|%f0%9d%9f%8[ef]|%f0%9d%9f%9[0-9a-f]|%f0%9d%9f%a[0-9a-f]|%f0%9d%9f%b[0-9a-f]|%f0%9e%85%8[0-9]|%f0%9e%8b%b[0-9]|%f0%9e%93%b[0-9]|%f0%9e%97%b[1-9a]|%f0%9e%a5%9[0-9]|%f0%9f%af%b[0-9]|%ef%bc%9[0-9])') then t
     else array_to_string(list_transform(
         regexp_extract_all(t, '&#[xX]0*[0-9A-Fa-f]{1,6};|&#0*[0-9]{1,7};|\\[uU][dD][89abAB][0-9A-Fa-f]{2}\\[uU][dD][c-fC-F][0-9A-Fa-f]{2}|\\[uU][0-9A-Fa-f]{4}|%[cdCD][0-9A-Fa-f]%[89abAB][0-9A-Fa-f]|%[eE][0-9A-Fa-f](?:%[89abAB][0-9A-Fa-f]){2}|%[fF][0-7](?:%[89abAB][0-9A-Fa-f]){3}|[^&\\%]+|[\s\S]'),
         x -> case when length(x) < 6 or x[1] not in ('&', '\', '%') then x else coalesce(nullif(regexp_extract(coalesce(try(
@@ -261,9 +265,14 @@ create or replace macro _cpr_wide(t) as
 -- What the detector reads: escapes of escapes read back to one layer (_cpr_unwrap), other scripts'
 -- escaped digits decoded (_cpr_wide), the digits unescaped, then folded (_cpr_fold of
 -- _cpr_unescape). The texts without '&#', '&amp;', '%' before 3, 5, D, E, F, 25 or 26 (either
--- case), or a backslash skip all of it. An ASCII text whose escapes can hold no other script's
--- digit (no reference of a code point from U+0100, no JSON escape of one, no percent-encoded
--- lead byte D-F, plain or behind another layer) skips _cpr_wide and the fold. Written
+-- case), or a backslash skip all of it; the detailed tests only run on a text that holds a '&' or
+-- a '%' (a CASE: DuckDB evaluates every operand of an OR or AND on every row), so that text
+-- without either (most of it) is scanned three times, not sixteen. An ASCII text with neither an
+-- escape of an escape's characters (_cpr_unwrap's test) nor an escape of another script's digit
+-- (_cpr_wide's) is read as before, by _cpr_unescape alone: an escape behind another layer is
+-- always the first. The rest goes through all three, once (bound to u by a lambda: a macro's
+-- argument is repeated wherever the macro names it), and is folded only if it is no longer
+-- ASCII. Written
 -- out so that the value is tested as it is, once: nested in the fold, which repeats its argument,
 -- the test for escapes ran several times on every text; a second fold in a branch of its own
 -- doubled the time to bind every use of the detector. The fold of a value without foldable
@@ -273,12 +282,13 @@ create or replace macro _cpr_wide(t) as
 -- rest of the detector, and escapes mostly come in ASCII text (URLs, HTML, JSON).
 create or replace macro _cpr_read(t) as
     case when (strlen(t) = length(t) or not regexp_matches(t, _cpr_foldable()))
-              and not (contains(t, '&#') or contains(t, '%3') or contains(t, '%E') or contains(t, '%e') or contains(t, '%25')
-                      or contains(t, '\') or contains(t, '&amp;') or contains(t, '&AMP;') or contains(t, '%26')
-                      or contains(t, '%5') or contains(t, '%D') or contains(t, '%d') or contains(t, '%F') or contains(t, '%f')) then t
-         when strlen(t) = length(t) and not regexp_matches(t, '#[xX]0*[1-9A-Fa-f][0-9A-Fa-f]{2}|#0*[1-9][0-9]{3}|%23|0023|#35;|&num;|[uU](?:0[1-9A-Fa-f]|[1-9A-Fa-f])[0-9A-Fa-f]{2}|[%;5][dDeEfF][0-9A-Fa-f][%&\\]')
-              then _cpr_unescape(_cpr_unwrap(t))
-         else _cpr_fold_all(_cpr_unescape(_cpr_wide(_cpr_unwrap(t)))) end;
+              and not case when contains(t, '\') then true when not (contains(t, '&') or contains(t, '%')) then false
+                           else contains(t, '&#') or contains(t, '&amp;') or contains(t, '&AMP;') or contains(t, '%3') or contains(t, '%E')
+                                or contains(t, '%e') or contains(t, '%25') or contains(t, '%26') or contains(t, '%5') or contains(t, '%D')
+                                or contains(t, '%d') or contains(t, '%F') or contains(t, '%f') end then t
+         when strlen(t) = length(t) and not regexp_matches(t, '%(?:25)+[0-9A-Fa-f]{2}|%2[36]|%3[bB]|%5[cC]|\\[uU]00(?:2[356]|3[bB]|5[cC])|&(?:amp;|AMP;|#0*(?:3[5-8]|59|92);|#[xX]0*(?:2[356]|3[bB]|5[cC]);|num;|semi;|bsol;|percnt;)|(?i:&#x0*(?:66[0-9]|6f[0-9]|7c[0-9]|96[6-9a-f]|9e[6-9a-f]|a6[6-9a-f]|ae[6-9a-f]|b6[6-9a-f]|be[6-9a-f]|c6[6-9a-f]|ce[6-9a-f]|d6[6-9a-f]|de[6-9a-f]|e5[0-9]|ed[0-9]|f2[0-9]|104[0-9]|109[0-9]|17e[0-9]|181[0-9]|194[6-9a-f]|19d[0-9]|1a8[0-9]|1a9[0-9]|1b5[0-9]|1bb[0-9]|1c4[0-9]|1c5[0-9]|a62[0-9]|a8d[0-9]|a90[0-9]|a9d[0-9]|a9f[0-9]|aa5[0-9]|abf[0-9]|104a[0-9]|10d3[0-9]|10d4[0-9]|1106[6-9a-f]|110f[0-9]|1113[6-9a-f]|111d[0-9]|112f[0-9]|1145[0-9]|114d[0-9]|1165[0-9]|116c[0-9]|116d[0-9a-f]|116e[0-3]|1173[0-9]|118e[0-9]|1195[0-9]|11bf[0-9]|11c5[0-9]|11d5[0-9]|11da[0-9]|11de[0-9]|11f5[0-9]|1613[0-9]|16a6[0-9]|16ac[0-9]|16b5[0-9]|16d7[0-9]|1ccf[0-9]|1d7c[ef]|1d7d[0-9a-f]|1d7e[0-9a-f]|1d7f[0-9a-f]|1e14[0-9]|1e2f[0-9]|1e4f[0-9]|1e5f[1-9a]|1e95[0-9]|1fbf[0-9]|ff1[0-9]);|&#0*(?:163[2-9]|164[01]|177[6-9]|178[0-5]|198[4-9]|199[0-3]|240[6-9]|241[0-5]|253[4-9]|254[0-3]|266[2-9]|267[01]|279[0-9]|291[89]|292[0-7]|304[6-9]|305[0-5]|317[4-9]|318[0-3]|330[2-9]|331[01]|343[0-9]|355[89]|356[0-7]|366[4-9]|367[0-3]|379[2-9]|380[01]|387[2-9]|388[01]|416[0-9]|424[0-9]|611[2-9]|612[01]|616[0-9]|647[0-9]|660[89]|661[0-7]|678[4-9]|679[0-3]|680[0-9]|699[2-9]|700[01]|708[89]|709[0-7]|723[2-9]|724[0189]|725[0-7]|4252[89]|4253[0-7]|4321[6-9]|4322[0-5]|4326[4-9]|4327[0-3]|4347[2-9]|4348[01]|4350[4-9]|4351[0-3]|4360[0-9]|4401[6-9]|4402[0-5]|6672[0-9]|6891[2-9]|6892[0189]|6893[0-7]|6973[4-9]|6974[0-3]|6987[2-9]|6988[01]|6994[2-9]|6995[01]|7009[6-9]|7010[0-5]|7038[4-9]|7039[0-3]|7073[6-9]|7074[0-5]|7086[4-9]|7087[0-3]|7124[89]|7125[0-7]|7136[0-9]|7137[6-9]|7138[0-9]|7139[0-5]|7147[2-9]|7148[01]|7190[4-9]|7191[0-3]|7201[6-9]|7202[0-5]|7268[89]|7269[0-7]|7278[4-9]|7279[0-3]|7304[0-9]|7312[0-9]|7318[4-9]|7319[0-3]|7355[2-9]|7356[01]|9041[6-9]|9042[0-5]|9276[89]|9277[0-7]|9286[4-9]|9287[0-3]|9300[89]|9301[0-7]|9355[2-9]|9356[01]|11800[0-9]|12078[2-9]|12079[0-9]|12080[0-9]|12081[0-9]|12082[0-9]|12083[01]|12320[0-9]|12363[2-9]|12364[01]|12414[4-9]|12415[0-3]|12440[1-9]|124410|12526[4-9]|12527[0-3]|13003[2-9]|13004[01]|6529[6-9]|6530[0-5]);|\\u(?:066[0-9]|06f[0-9]|07c[0-9]|096[6-9a-f]|09e[6-9a-f]|0a6[6-9a-f]|0ae[6-9a-f]|0b6[6-9a-f]|0be[6-9a-f]|0c6[6-9a-f]|0ce[6-9a-f]|0d6[6-9a-f]|0de[6-9a-f]|0e5[0-9]|0ed[0-9]|0f2[0-9]|104[0-9]|109[0-9]|17e[0-9]|181[0-9]|194[6-9a-f]|19d[0-9]|1a8[0-9]|1a9[0-9]|1b5[0-9]|1bb[0-9]|1c4[0-9]|1c5[0-9]|a62[0-9]|a8d[0-9]|a90[0-9]|a9d[0-9]|a9f[0-9]|aa5[0-9]|abf[0-9]|ff1[0-9])|\\ud[89ab][0-9a-f]{2}\\ud[c-f]|%d9%a[0-9]|%db%b[0-9]|%df%8[0-9]|%e0%a5%a[6-9a-f]|%e0%a7%a[6-9a-f]|%e0%a9%a[6-9a-f]|%e0%ab%a[6-9a-f]|%e0%ad%a[6-9a-f]|%e0%af%a[6-9a-f]|%e0%b1%a[6-9a-f]|%e0%b3%a[6-9a-f]|%e0%b5%a[6-9a-f]|%e0%b7%a[6-9a-f]|%e0%b9%9[0-9]|%e0%bb%9[0-9]|%e0%bc%a[0-9]|%e1%81%8[0-9]|%e1%82%9[0-9]|%e1%9f%a[0-9]|%e1%a0%9[0-9]|%e1%a5%8[6-9a-f]|%e1%a7%9[0-9]|%e1%aa%8[0-9]|%e1%aa%9[0-9]|%e1%ad%9[0-9]|%e1%ae%b[0-9]|%e1%b1%8[0-9]|%e1%b1%9[0-9]|%ea%98%a[0-9]|%ea%a3%9[0-9]|%ea%a4%8[0-9]|%ea%a7%9[0-9]|%ea%a7%b[0-9]|%ea%a9%9[0-9]|%ea%af%b[0-9]|%f0%90%92%a[0-9]|%f0%90%b4%b[0-9]|%f0%90%b5%8[0-9]|%f0%91%81%a[6-9a-f]|%f0%91%83%b[0-9]|%f0%91%84%b[6-9a-f]|%f0%91%87%9[0-9]|%f0%91%8b%b[0-9]|%f0%91%91%9[0-9]|%f0%91%93%9[0-9]|%f0%91%99%9[0-9]|%f0%91%9b%8[0-9]|%f0%91%9b%9[0-9a-f]|%f0%91%9b%a[0-3]|%f0%91%9c%b[0-9]|%f0%91%a3%a[0-9]|%f0%91%a5%9[0-9]|%f0%91%af%b[0-9]|%f0%91%b1%9[0-9]|%f0%91%b5%9[0-9]|%f0%91%b6%a[0-9]|%f0%91%b7%a[0-9]|%f0%91%bd%9[0-9]|%f0%96%84%b[0-9]|%f0%96%a9%a[0-9]|%f0%96%ab%8[0-9]|%f0%96%ad%9[0-9]|%f0%96%b5%b[0-9]|%f0%9c%b3%b[0-9]|%f0%9d%9f%8[ef]|%f0%9d%9f%9[0-9a-f]|%f0%9d%9f%a[0-9a-f]|%f0%9d%9f%b[0-9a-f]|%f0%9e%85%8[0-9]|%f0%9e%8b%b[0-9]|%f0%9e%93%b[0-9]|%f0%9e%97%b[1-9a]|%f0%9e%a5%9[0-9]|%f0%9f%af%b[0-9]|%ef%bc%9[0-9])')
+              then _cpr_unescape(t)
+         else list_transform([_cpr_unescape(_cpr_wide(_cpr_unwrap(t)))], u -> case when strlen(u) = length(u) then u else _cpr_fold_all(u) end)[1] end;
 
 -- ascii_fold(t): the fold above for other readers of numbers: an identifier written in the digits
 -- of another script or full-width (a FHIR performer's SOR code) reads as the ASCII one.
