@@ -71,3 +71,34 @@ describe('a CPR number written as a number in a value or a reference limit', () 
     expect(digits.test(result.outputs.text)).toBe(false);
   });
 });
+
+// Each field is masked on its own; where the report or the terminal joins two fields into one
+// text (an analysis as "name (code)", "most in <code> <name>"), a date in one and four digits in
+// the other read as one number. The split number in two cells of a table, or two columns of
+// flagged-rows.csv, stays two values: a reader sees them apart, under their own headings.
+describe('a CPR number split across an analysis code and its name', () => {
+  it('is masked where the two are joined into one text, and two ordinary numbers so joined are not', async () => {
+    const ws = await workspace();
+    const lines = [
+      // the heading's "150385 (1037)"
+      ...Array.from({ length: 12 }, (_, i) => `r${i};P${i % 3};1037;150385;abc;2025-03-0${(i % 9) + 1} 08:00`),
+      // the terminal's "most in 150385 1037": the analysis with the most findings
+      ...Array.from({ length: 14 }, (_, i) => `q${i};P${i % 3};150385;1037;abc;2025-03-0${(i % 9) + 1} 09:00`),
+      ...Array.from({ length: 6 }, (_, i) => `s${i};P${i % 3};2046;320145;def;2025-03-0${(i % 9) + 1} 08:00`),
+    ];
+    await ws.put('export/results.csv', ['Id;Pt;Code;Name;Val;Taken', ...lines, ''].join('\n'));
+    const mapping = await ws.put('m.yaml', ['system: Export', 'deliveries:', '  - kind: laboratoriesvar', '    files: "results*.csv"', '    format: csv',
+      '    delimiter: ";"', '    decimal: ","', '    timestamps: "%Y-%m-%d %H:%M"',
+      '    columns: { record_id: Id, clinic: none, patient: Pt, analysis_code: Code, analysis_name: Name, value: Val, sampled_at: Taken }', ''].join('\n'));
+    const out = join(ws.root, 'out');
+    const result = await runLabQuality({ extracts: [join(ws.inbox, 'export')], mapping, out, now: new Date('2026-01-01T00:00:00Z'), logger: silent });
+    expect(result.outputs.text).toContain('most in [CPR]');
+    expect(hasIdentifier(result.outputs.text)).toBe(false);
+    const report = await readFile(result.outputs.report, 'utf8');
+    // the analysis's heading and its row in the tables were "150385 (1037)"
+    expect(report).not.toMatch(/150385 \(1037\)/);
+    for (const m of report.match(/<h2>[^<]*<\/h2>|<td>[^<]*<\/td>/g) ?? []) expect(hasIdentifier(m), m).toBe(false);
+    // no date, no number: the other analysis keeps its name and code
+    expect(report).toContain('320145 (2046)');
+  }, 120_000);
+});

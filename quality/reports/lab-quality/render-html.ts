@@ -11,6 +11,7 @@ import { isSmallCount } from '../../report-kit/suppress.ts';
 import { MAX_PANELS, type AnalysisPanel, type LabSummary, type Shift, type UsableGroup } from './collect.ts';
 import { checksByShownRows, labCell, protectLabFigures, type GroupDimension, type LabFile } from './protect.ts';
 import { CANCELLED_REASON } from './statuses.ts';
+import { maskIdentifiers } from '../../../transforms/privacy/identifiers.ts';
 
 export interface ReportContext {
   readonly files: readonly LabFile[];
@@ -182,7 +183,7 @@ const DIMENSION_LABEL: Record<GroupDimension, string> = { analysis: 'Analysis', 
 function usableTable(groups: readonly UsableGroup[], dim: GroupDimension, cells: Cells): string {
   const c = (g: UsableGroup, m: 'rows' | 'usable' | 'unusable' | 'pending' | 'rejected') => cells.count(labCell.group(dim, g.key, m), g[m]);
   return renderTable<UsableGroup>([
-    { label: DIMENSION_LABEL[dim], value: (g) => (g.label === g.key ? g.key : `${g.label} (${g.key})`) },
+    { label: DIMENSION_LABEL[dim], value: (g) => (g.label === g.key ? g.key : analysisHeading(g.label, g.key)) },
     { label: 'Results', value: (g) => c(g, 'rows'), numeric: true },
     { label: 'Usable', value: (g) => c(g, 'usable'), numeric: true },
     { label: 'Usable share', value: (g) => cells.share(labCell.group(dim, g.key, 'usable'), g.usable, labCell.group(dim, g.key, 'rows'), g.rows), numeric: true },
@@ -268,12 +269,20 @@ function localCodesTable(s: LabSummary, cells: Cells): string {
   ], s.localCodes.slice(0, 50)) + truncation(Math.min(50, s.localCodes.length), s.localCodes.length, 'local codes shown (the largest)', 'all in summary.json (localCodes)');
 }
 
+/**
+ * An analysis (or a group) as a heading, name (code): each is masked already, but a date in one
+ * beside four digits in the other would read as a CPR number (150385 (1037)), so it is masked whole.
+ */
+function analysisHeading(name: string, code: string): string {
+  return maskIdentifiers(`${name} (${code})`);
+}
+
 function outsideTable(s: LabSummary, cells: Cells): string {
   const shown = s.outsideReference.slice(0, 40);
   type Row = LabSummary['outsideReference'][number];
   const outside = (r: Row) => r.below + r.above;
   return renderTable([
-    { label: 'Analysis', value: (r: Row) => (r.name === r.analysis ? r.analysis : `${r.name} (${r.analysis})`) },
+    { label: 'Analysis', value: (r: Row) => (r.name === r.analysis ? r.analysis : analysisHeading(r.name, r.analysis)) },
     { label: 'With an interval', value: (r) => cells.count(labCell.outside(r.analysis, 'withInterval'), r.withInterval), numeric: true },
     { label: 'Below', value: (r) => cells.count(labCell.outside(r.analysis, 'below'), r.below), numeric: true },
     { label: 'Above', value: (r) => cells.count(labCell.outside(r.analysis, 'above'), r.above), numeric: true },
@@ -378,7 +387,7 @@ function panel(p: AnalysisPanel, noClinic: boolean, cells: Cells): string {
   ], p.checks, { caption: 'Findings', empty: 'No findings for this analysis.' });
   const shifts = p.shifts.length ? `<p class="bad">${p.shifts.map((s) => escapeHtml(`Clinic ${s.clinic}: ${cause(s)}.`)).join('<br>')}</p>` : '';
   const chart = p.numeric > 0 ? clinicBoxplot(p, noClinic, cells.fewestInBox) : qualitativeChart(p, cells);
-  return section(`${p.name} (${p.analysis})`, `${figures}${shifts}${chart}<div class="figures">${units}${checks}</div>`, { id: `analysis-${p.analysis}` });
+  return section(analysisHeading(p.name, p.analysis), `${figures}${shifts}${chart}<div class="figures">${units}${checks}</div>`, { id: `analysis-${p.analysis}` });
 }
 
 function filesTable(ctx: ReportContext, cells: Cells): string {

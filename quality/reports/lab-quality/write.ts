@@ -8,7 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlIdent, sqlString } from '../../../transforms/db/connection.ts';
 import { FHIR_OTHER_RESOURCE } from '../../../transforms/ingest/fhir.ts';
 import { spreadsheetTextSql } from '../../report-kit/csv.ts';
-import { maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
+import { maskIdentifiers, maskIdentifiersDeep } from '../../../transforms/privacy/identifiers.ts';
 import { renderLabReport } from './render-html.ts';
 import { CANCELLED_REASON } from './statuses.ts';
 import { readLabSummary, type LabSummary } from './collect.ts';
@@ -146,7 +146,9 @@ export async function writeLabOutputs(conn: DuckDBConnection, ctx: OutputContext
     // beside the report, but unlike it: what was delivered, identifiers and all
     ...(ctx.dbFile ? [`database: ${ctx.dbFile} (the extract as delivered, identifiers included: not for sharing)`] : []),
     '',
-  ].join('\n');
+  // Each figure above is masked, but a line joins them: an analysis code that is a date beside a
+  // name of four digits reads as one number ("most in 150385 1037"), so every line is masked whole.
+  ].map((line) => maskIdentifiers(line)).join('\n');
   return {
     dir: ctx.outDir, database: ctx.dbFile, report, summaryJson, ownReport: own?.report ?? null, ownSummaryJson: own?.summaryJson ?? null,
     flaggedParquet: paths.parquet, flaggedCsv: paths.csv, flaggedJson: paths.json,
