@@ -22,6 +22,11 @@ const circled = (text: string) => text.replace(/[0-9]/g, (c) => [...'⓪①②�
 /** Every digit escaped one by one (&#50; %32 \\u0032); other characters as they are. */
 const escapeDigits = (text: string, escape: (cp: number) => string) => text.replace(/[0-9]/g, (c) => escape(c.charCodeAt(0)));
 const underlined = (text: string) => [...text].map((c) => `${c}\u0332`).join('');
+/** Digits in the script whose zero is `zero` (Devanagari U+0966, Thai U+0E50, mathematical bold U+1D7CE). */
+const inScript = (text: string, zero: number) => text.replace(/[0-9]/g, (c) => String.fromCodePoint(zero + Number(c)));
+/** A character as JSON writes it: \\uXXXX, a surrogate pair beyond U+FFFF. */
+const json = (c: string) => c.split('').map((u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+const percentUtf8 = (c: string) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
 
 export const SPELLINGS: readonly Spelling[] = [
   { name: 'hyphen', latin1: true, write: between('-') },
@@ -60,6 +65,21 @@ export const SPELLINGS: readonly Spelling[] = [
   { name: 'replacement, letters as HTML character references', latin1: true, replacement: true,
     write: (d, s) => `${d}-${s[0]}${[...s.slice(1, 3)].map((c) => `&#${c.charCodeAt(0)};`).join('')}${s[3]}` },
   { name: 'replacement, lowercase', latin1: true, replacement: true, write: between('') },
+  // an attack on nightly and lab-quality found these unmasked in the outbox, flagged rows and reports
+  { name: 'Devanagari digits', latin1: false, write: (d, s) => inScript(`${d}-${s}`, 0x966) },
+  { name: 'mathematical bold digits', latin1: false, write: (d, s) => inScript(`${d}${s}`, 0x1d7ce) },
+  { name: 'Arabic-Indic digits as HTML references', latin1: true, write: (d, s) => [...arabicIndic(`${d}-${s}`)].map((c) => (c === '-' ? c : `&#x${c.charCodeAt(0).toString(16)};`)).join('') },
+  { name: 'Thai digits as decimal HTML references', latin1: true, write: (d, s) => [...inScript(`${d}${s}`, 0xe50)].map((c) => `&#${c.codePointAt(0)};`).join('') },
+  { name: 'Devanagari digits as JSON escapes', latin1: true, write: (d, s) => [...inScript(`${d}-${s}`, 0x966)].map((c) => (c === '-' ? c : json(c))).join('') },
+  { name: 'mathematical digits as JSON surrogate pairs', latin1: true, write: (d, s) => [...inScript(`${d}${s}`, 0x1d7f6)].map(json).join('') },
+  { name: 'Arabic-Indic digits percent-encoded', latin1: true, write: (d, s) => [...arabicIndic(`${d}${s}`)].map(percentUtf8).join('') },
+  { name: 'digits as HTML references escaped again', latin1: true, write: (d, s) => escapeDigits(`${d}-${s}`, (cp) => `&amp;#${cp};`) },
+  { name: 'digits as HTML references percent-encoded', latin1: true, write: (d, s) => escapeDigits(`${d}${s}`, (cp) => `%26%23${cp}%3B`) },
+  { name: 'digits as HTML references in JSON', latin1: true, write: (d, s) => escapeDigits(`${d}${s}`, (cp) => `\\u0026#${cp};`) },
+  { name: 'percent-encoded digits as HTML', latin1: true, write: (d, s) => escapeDigits(`${d}${s}`, (cp) => `&#37;${cp.toString(16)}`) },
+  { name: 'en dash as an HTML reference escaped again', latin1: true, write: between('&amp;ndash;') },
+  { name: 'replacement, letters as HTML references escaped again', latin1: true, replacement: true,
+    write: (d, s) => `${d}${s[0]}${[...s.slice(1, 3)].map((c) => `&amp;#${c.charCodeAt(0)};`).join('')}${s[3]}` },
   { name: 'replacement, lowercase, en dash', latin1: false, replacement: true, write: between('\u2013') },
 ];
 
@@ -84,7 +104,8 @@ export class Planter {
   plant(spelling: Spelling, where: string): string {
     const n = this.next++;
     const serial = spelling.replacement
-      ? `${'01567'[n % 5]}${String.fromCharCode(97 + (Math.floor(n / 10) % 26))}${String.fromCharCode(97 + (Math.floor(n / 260) % 26))}${n % 10}`
+      // the 7th character after the 6,760 tails of two letters and a last digit: a new number each up to 33,800
+      ? `${'01567'[Math.floor(n / 6760) % 5]}${String.fromCharCode(97 + (Math.floor(n / 10) % 26))}${String.fromCharCode(97 + (Math.floor(n / 260) % 26))}${n % 10}`
       : String(n);
     this.planted.set(`${this.date}${serial}`.toLowerCase(), `${where} (${spelling.name})`);
     return spelling.write(this.date, serial);
@@ -112,14 +133,18 @@ export function readable(text: string): string {
       .replace(/&([a-z]+);/g, (m, name: string) => NAMED[name] ?? m)
       // a URL's percent-encoded digits, and a percent sign so encoded (%2531)
       .replace(/%3([0-9])/g, '$1')
-      .replace(/%25([0-9A-Fa-f]{2})/g, '%$1');
+      .replace(/%25([0-9A-Fa-f]{2})/g, '%$1')
+      // the characters an escape is written with, percent-encoded (%26%2349%3B), and any other
+      // character percent-encoded as UTF-8 (%D9%A1)
+      .replace(/%26/gi, '&').replace(/%23/gi, '#').replace(/%3B/gi, ';').replace(/%5C/gi, '\\')
+      .replace(/(?:%[c-f][0-9a-f](?:%[89ab][0-9a-f]){1,3})+/gi, (m) => { try { return decodeURIComponent(m); } catch { return m; } });
   }
   return decoded
     .normalize('NFKC')
     // a mark on a digit or a separator (an underline, a keycap) hides none of it
     .replace(/(\P{L})\p{M}+/gu, '$1')
-    // NFKC keeps other scripts' digits: Arabic-Indic ones read as what they are
-    .replace(/[\u0660-\u0669]/g, (c) => String(c.charCodeAt(0) - 0x660))
+    // NFKC keeps other scripts' digits: each reads as its value (digits come in runs of ten from 0)
+    .replace(/[^\P{Nd}0-9]/gu, (c) => { const cp = c.codePointAt(0)!; let zero = cp; while (/\p{Nd}/u.test(String.fromCodePoint(zero - 1))) zero--; return String((cp - zero) % 10); })
     .toLowerCase();
 }
 
