@@ -3,7 +3,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { queryRows, sqlString } from './db/connection.ts';
 import type { Candidate } from './ingest/find-new.ts';
 import { FHIR_RESULT_COLUMNS } from './ingest/fhir.ts';
-import { timeFormats } from './ingest/time-formats.ts';
+import { readTimesSql } from './ingest/time-formats.ts';
 import { replaceWithView, STAGED_FILES, utcFormat, type StageResult } from './ingest/stage.ts';
 import type { RunContext } from './run-context.ts';
 import { stepTimer } from './run-context.ts';
@@ -61,7 +61,7 @@ export async function recordParseRejects(conn: DuckDBConnection): Promise<void> 
   const layouts = await queryRows<{ journal_system: string; kind: string; timestamps: string }>(conn,
     `select distinct journal_system, kind, timestamps from ref.layouts where timestamps is not null and timestamps not like '%\%z%' escape '\'`);
   const inFormat = layouts.filter((l) => !utcFormat(l.timestamps)).map((l) => {
-    const read = `try_strptime(trim(p.raw_value), [${timeFormats(l.timestamps).map(sqlString).join(', ')}])`;
+    const read = readTimesSql('trim(p.raw_value)', l.timestamps);
     return `(f.journal_system = ${sqlString(l.journal_system)} and p.kind = ${sqlString(l.kind)} and ${read} is not null${l.timestamps.includes('%Y') ? ` and year(${read}) >= 1000` : ''})`;
   });
   const reason = inFormat.length === 0 ? 'p.reason'

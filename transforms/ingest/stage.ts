@@ -11,7 +11,7 @@ import { surplusFieldRecords, type SurplusRecord } from './surplus-fields.ts';
 import { MAX_HEADER_BYTES, hasColumn, headerProblem, readHeader, wrongEncoding } from './header.ts';
 import { isGzipPath } from './content-stream.ts';
 import { literalPath } from './literal-path.ts';
-import { timeFormats } from './time-formats.ts';
+import { readTimesSql } from './time-formats.ts';
 import { existingInstant, existingLocal, localToUtcSql, OFFSETS_FROM_BYTES, zoneOffsets } from './local-time.ts';
 import { isNotLatin1, transcodeMixed, transcodeWindows1252, type Transcoded } from './windows-1252.ts';
 import { READ_AS_UTF8, READ_PER_LINE, fileEncoding } from './utf8-check.ts';
@@ -949,8 +949,7 @@ export function utcFormat(format: string): boolean {
  */
 function localTime(raw: string, format: string): string {
   // the other spellings of the clock (time-formats.ts) only where the layout's own does not read
-  const formats = `[${timeFormats(format).map(sqlString).join(', ')}]`;
-  const read = `coalesce(try_strptime(${raw}, ${sqlString(format)}), try_strptime(trim(${raw}), ${formats}))`;
+  const read = `coalesce(try_strptime(${raw}, ${sqlString(format)}), ${readTimesSql(`trim(${raw})`, format)})`;
   // DuckDB's %Y takes a year of one to four digits: '02-03-26' under '%d-%m-%Y' would be the year
   // 26. A layout that writes %Y writes four (a shifted extract's 2180 too): fewer do not parse.
   return format.includes('%Y') ? `case when year(${read}) >= 1000 then ${read} end` : read;

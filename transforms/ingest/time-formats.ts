@@ -1,3 +1,5 @@
+import { sqlString } from '../db/connection.ts';
+
 /**
  * The strptime formats a delivered time is read with: the layout's own first, then the same
  * clock with the seconds added or left out, then the seconds with a fraction after them. Exports
@@ -6,7 +8,8 @@
  * mapping is written from a few rows of one, and a time with its seconds or their fraction is no
  * less a time: rejecting its whole row for them loses a result over nothing. The seconds take the
  * separator the format puts between hours and minutes ('%H.%M' reads '08.15.42'); the fraction is
- * one to six digits after a '.' or ',' (DuckDB's %f: a seventh digit does not read).
+ * one to nine digits after a '.' or ',' (SQL Server's datetime2 writes seven), read to the
+ * microsecond, as every time is stored (readTimesSql).
  * A format with an offset (%z) or a literal Z after the clock keeps its one spelling.
  */
 export function timeFormats(format: string): string[] {
@@ -20,4 +23,18 @@ export function timeFormats(format: string): string[] {
   const withSeconds = `${head}${clock}${sep}%S`;
   const withoutSeconds = `${head}${clock}`;
   return [format, format === withSeconds ? withoutSeconds : withSeconds, `${withSeconds}.%f`, `${withSeconds},%f`];
+}
+
+/**
+ * SQL reading the text `text` (SQL) with every format of timeFormats(format): null when none
+ * reads it. DuckDB's %f reads six digits of a fraction at most: the digits after the sixth are
+ * cut from the text first, so that seven to nine read to the microsecond, as every time is
+ * stored (a TIMESTAMP). (Its %n reads nine, but as nanoseconds, whose cast to microseconds
+ * rounds a time before 1970 up.)
+ */
+export function readTimesSql(text: string, format: string): string {
+  const formats = timeFormats(format);
+  const fraction = formats.some((f) => f.endsWith('%f'));
+  const read = fraction ? `regexp_replace(${text}, '([.,][0-9]{6})[0-9]{1,3}$', '\\1')` : text;
+  return `try_strptime(${read}, [${formats.map(sqlString).join(', ')}])`;
 }

@@ -14,7 +14,7 @@ import { needsCopy, readableCopy, surveyFhirLines } from '../../../transforms/in
 import { literalPath } from '../../../transforms/ingest/literal-path.ts';
 import { deliveryTarget, utcFormat } from '../../../transforms/ingest/stage.ts';
 import { transcodeMixed } from '../../../transforms/ingest/windows-1252.ts';
-import { timeFormats } from '../../../transforms/ingest/time-formats.ts';
+import { readTimesSql } from '../../../transforms/ingest/time-formats.ts';
 import { fileEncoding, READ_AS_UTF8, READ_PER_LINE } from '../../../transforms/ingest/utf8-check.ts';
 import type { MappedDelivery } from './mapping.ts';
 import type { LabInput } from './inputs.ts';
@@ -160,7 +160,7 @@ async function latestTime(input: DeliveryInput, header: readonly string[], timeZ
   const conn = await instance.connect();
   try {
     await conn.run(`set TimeZone = 'UTC'`);
-    const v = `try_strptime(nullif(trim(${sqlIdent(d.deliveredAtColumn!)}), ''), [${timeFormats(d.timestamps).map(sqlString).join(', ')}])`;
+    const v = readTimesSql(`nullif(trim(${sqlIdent(d.deliveredAtColumn!)}), '')`, d.timestamps);
     const at = d.timestamps.includes('%z') ? v : utcFormat(d.timestamps) ? `make_timestamptz(epoch_us(${v}))` : `timezone(${sqlString(input.timeZone ?? timeZone)}, ${v})`;
     const spec = header.map((c) => `${sqlString(c)}: 'VARCHAR'`).join(', ');
     const reader = await conn.runAndReadAll(`select strftime(max(${at}), '%Y-%m-%dT%H:%M:%SZ') as t
