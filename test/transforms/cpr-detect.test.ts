@@ -812,6 +812,15 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
     const noise = fc.constantFrom(...'0123456789 -.aAbXZ:+=&#;%', ...separatorChars, ...serialSeparatorChars, ...invisibleChars, '\uff11', '\uff10', '\uff41', 'ø',
       '&#50;', '&#x31;', '\\u0037', '%35', '&#5', '%3', '\\u003', '&#65;', '&#x62;', '%41', '\\u0062', '&#xFF21;', '%EF%BD%82',
       '&#xFF11;', '&#65300;', '%EF%BC%92', '\\uFF13', '%EF%BC%9', '%25', '%2531', '%252D', '%2525');
+    // The noise can spell an escape of a character that spells an escape (\u003 then b is an
+    // escaped ';', &#5 9 ; an '&#59;'): the detectors read such a second layer (_cpr_unwrap), this
+    // oracle reads one. Second layers have tests of their own (escapes escaped again); here each is
+    // replaced by a character that spells none (ø), until none is left.
+    const secondLayer = /%2[36]|%3[bB]|%5[cC]|\\[uU]00(?:2[356]|3[bB]|5[cC])|&(?:amp|AMP|num|semi|bsol|percnt);|&#0*(?:35|37|38|59|92);|&#[xX]0*(?:2[356]|3[bB]|5[cC]);/u;
+    const oneLayer = (t: string): string => {
+      const collapsed = t.replace(/%(?:25)+(?=[0-9A-Fa-f]{2})/gu, '%');
+      return secondLayer.test(collapsed) ? oneLayer(collapsed.replace(new RegExp(secondLayer.source, 'gu'), 'ø')) : t;
+    };
     const digitHeavy = fc.oneof(
       fc.array(noise, { maxLength: 40 }).map((a) => a.join('')),
       fc.tuple(fc.oneof(spelled(validDate, fc.oneof(serial, ecprTail)), spelled(fc.oneof(invalidDate, feb29NonLeap), serial), grouped(fc.oneof(validDate, invalidDate))), fc.array(noise, { maxLength: 4 }), fc.array(noise, { maxLength: 4 }))
@@ -821,7 +830,7 @@ describe('cpr_find / has_cpr / cpr_mask and findIdentifier / hasIdentifier / mas
       ),
     );
     await fc.assert(
-      fc.asyncProperty(fc.array(digitHeavy, { minLength: 1500, maxLength: 1500 }), async (batch) => {
+      fc.asyncProperty(fc.array(digitHeavy.map(oneLayer), { minLength: 1500, maxLength: 1500 }), async (batch) => {
         const got = await scan(batch);
         const rescan = await scan(got.map((g) => g.masked));
         batch.forEach((t, i) => {
