@@ -38,21 +38,17 @@ unparsed as (
     select
         p.kind, p.file_hash, p.source_file, p.source_line, p.column_name,
         case
-            when p.cpr then 'a CPR number or replacement number appears in this field'
+            when c.cpr then 'a CPR number or replacement number appears in this field'
             when p.format_key = 'dates' then 'not a valid date: expected the format ' || l.dates
             when p.format_key = 'timestamps' then 'not a valid time: expected the format ' || l.timestamps
             else 'not a number: expected decimal separator ''' || l.decimal || ''''
         end as reason,
         left(p.raw_value, 200) as raw_value,
-    from (
-        -- one row per (file, line, column) already: the grouping only keeps the detector here
-        select kind, file_hash, source_file, source_line, journal_system, column_name, raw_value, parse_failed, format_key,
-            bool_or(has_cpr(raw_value)) as cpr
-        from candidates
-        group by all
-    ) as p
+    from candidates as p
+    -- each distinct value read once; inside an aggregate the detector stays where it is written
+    join (select raw_value, bool_or(has_cpr(raw_value)) as cpr from candidates group by raw_value) as c using (raw_value)
     left join layouts as l on l.journal_system = p.journal_system and l.kind = p.kind
-    where p.parse_failed or p.cpr
+    where p.parse_failed or c.cpr
 ),
 
 identity as (
